@@ -1,0 +1,45 @@
+import { readdir, rmdir, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import type { Fingerprints, SiteStore, StoredFile } from '../../core/ports.js';
+import { insideRoot, readJsonFile, writeFileAtomic, writeJsonFile } from './files.js';
+
+const MANIFEST = '.broadsheet-manifest.json';
+const manifestSchema = z.record(z.string(), z.string());
+
+/** The built site as a folder (dist/). The manifest lives inside it, so deleting dist/ forces a full write. */
+export class FsSiteStore implements SiteStore {
+  readonly root: string;
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  async fingerprints(): Promise<Fingerprints> {
+    const parsed = manifestSchema.safeParse((await readJsonFile(join(this.root, MANIFEST))) ?? {});
+    return new Map(parsed.success ? Object.entries(parsed.data) : []);
+  }
+
+  async put(file: StoredFile): Promise<void> {
+    await writeFileAtomic(insideRoot(this.root, file.path), file.body);
+  }
+
+  async delete(path: string): Promise<void> {
+    const target = insideRoot(this.root, path);
+    await unlink(target).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    // Remove folders the file leaves empty (posts/<slug>/), stopping at the root.
+    for (
+      let dir = dirname(target);
+      dir.startsWith(`${this.root}/`) && dir !== this.root;
+      dir = dirname(dir)
+    ) {
+      if ((await readdir(dir).catch(() => ['?'])).length > 0) break;
+      await rmdir(dir).catch(() => undefined);
+    }
+  }
+
+  async saveFingerprints(fingerprints: Fingerprints): Promise<void> {
+    await writeJsonFile(join(this.root, MANIFEST), Object.fromEntries([...fingerprints].sort()));
+  }
+}

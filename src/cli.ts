@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+// The `broadsheet` command: parses arguments, wires the filesystem adapters, runs the pipeline, and maps
+// errors to exit codes in one place.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { FileArticleCache } from './adapters/fs/article-cache.js';
+import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js';
+import { insideRoot } from './adapters/fs/files.js';
+import { OutboxMailer } from './adapters/fs/outbox.js';
+import { loadSiteConfig } from './adapters/fs/site-config.js';
+import { FsSiteStore } from './adapters/fs/site-store.js';
+import { FileAnnouncementStore, FileRecipientStore, localSecret } from './adapters/fs/state.js';
+import { hasErrors, parseCorpus } from './core/corpus.js';
+import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem } from './core/errors.js';
+import type { SiteConfig } from './core/site.js';
+import { CONTENT_TYPES, contentTypeForPath } from './core/site-build.js';
+import { type BuildReport, buildAndAnnounce } from './pipeline/build.js';
+
+const VERSION = '0.1.0';
+
+const USAGE = `Usage: broadsheet <command> [options]
+
+Commands:
+  build      Validate content/, write the site and feeds to dist/, and the digest of new articles to outbox/
+  check      Validate every article without writing anything
+  preview    Build a copy of the site for http://127.0.0.1:<port> and serve it (no email)
+
+Options:
+  --content <dir>   articles and site.yaml          (default: content)
+  --out <dir>       built site                      (default: dist)
+  --outbox <dir>    digests, one .eml per recipient (default: outbox)
+  --state <dir>     announced articles, cache       (default: .broadsheet)
+  --now <iso>       pretend it is this time (scheduled articles, digest Date)
+  --port <n>        preview port                    (default: 4000)
+`;
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    content: { type: 'string', default: 'content' },
+    out: { type: 'string', default: 'dist' },
+    outbox: { type: 'string', default: 'outbox' },
+    state: { type: 'string', default: '.broadsheet' },
+    now: { type: 'string' },
+    port: { type: 'string', default: '4000' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+function clock(): Date {
+  if (values.now === undefined) return new Date();
+  const now = new Date(values.now);
+  if (Number.isNaN(now.getTime())) throw new ConfigError('--now', [`"${values.now}" is not a date`]);
+  return now;
+}
+
+const show = (path: string) => relative(process.cwd(), path) || '.';
+
+function printWarnings(problems: readonly Problem[]): void {
+  for (const p of problems.filter((p) => p.severity === 'warning'))
+    console.warn(`warning: ${formatProblem(p)}`);
+}
+
+function printBuild(report: BuildReport, out: string): void {
+  printWarnings(report.warnings);
+  const { site } = report;
+  console.log(
+    `Built ${report.published} of ${report.articles} articles (${report.drafts} draft, ${report.scheduled} scheduled) into ${show(out)}/`,
+  );
+  console.log(
+    `  files: ${site.written.length} written, ${site.unchanged} unchanged, ${site.removed.length} removed`,
+  );
+  console.log(`  feeds: ${['feed.xml', 'atom.xml', 'feed.json'].map((f) => show(join(out, f))).join('  ')}`);
+  console.log(`  pages: ${show(join(out, 'index.html'))}`);
+  if (report.digest) {
+    const d = report.digest;
+    console.log(
+      `Digest "${d.subject}" for ${d.recipients} recipient${d.recipients === 1 ? '' : 's'} written to ${show(d.location)}/`,
+    );
+    if (d.silenced > 0) {
+      console.log(
+        `  first run: announced only the newest article; ${d.silenced} older ones recorded as already announced`,
+      );
+    }
+  } else {
+    console.log('No new articles to announce: no email written.');
+  }
+}
+
+async function build(
+  site: SiteConfig,
+  paths: { content: string; out: string; outbox: string; state: string },
+) {
+  const cache = await new FileArticleCache(paths.state, site, VERSION).load();
+  const report = await buildAndAnnounce(
+    {
+      site,
+      content: new FsArticleSource(paths.content),
+      assets: new FsStaticAssets(paths.content),
+      output: new FsSiteStore(paths.out),
+      cache,
+      announce: {
+        announcements: new FileAnnouncementStore(paths.state),
+        recipients: new FileRecipientStore(paths.state, site.author.email ?? site.sender.address),
+        mailer: new OutboxMailer(paths.outbox),
+        secret: await localSecret(paths.state),
+      },
+    },
+    clock(),
+  );
+  await cache.save();
+  return report;
+}
+
+async function check(site: SiteConfig, content: string): Promise<number> {
+  const source = new FsArticleSource(content);
+  const sources = await Promise.all((await source.list()).map((path) => source.read(path)));
+  const corpus = parseCorpus(sources, site);
+  printWarnings(corpus.problems);
+  if (hasErrors(corpus.problems)) throw new ContentError(corpus.problems);
+  console.log(`${corpus.articles.length} articles are valid.`);
+  return 0;
+}
+
+async function preview(site: SiteConfig, paths: { content: string; state: string }): Promise<void> {
+  const port = Number(values.port);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const root = resolve(paths.state, 'preview');
+  const report = await buildAndAnnounce(
+    {
+      site: { ...site, baseUrl, apiUrl: `${baseUrl}/api` },
+      content: new FsArticleSource(paths.content),
+      assets: new FsStaticAssets(paths.content),
+      output: new FsSiteStore(root),
+    },
+    clock(),
+  );
+  printWarnings(report.warnings);
+  createServer(async (req, res) => {
+    try {
+      let path = decodeURIComponent(new URL(req.url ?? '/', baseUrl).pathname).replace(/^\/+/, '');
+      if (path === '' || path.endsWith('/')) path += 'index.html';
+      const file = insideRoot(root, path);
+      const info = await stat(file).catch(() => undefined);
+      if (!info?.isFile()) {
+        res.writeHead(404, { 'content-type': CONTENT_TYPES.html });
+        createReadStream(join(root, '404.html')).pipe(res);
+        return;
+      }
+      res.writeHead(200, { 'content-type': contentTypeForPath(file) });
+      createReadStream(file).pipe(res);
+    } catch {
+      res.writeHead(400).end('bad request');
+    }
+  }).listen(port, '127.0.0.1', () =>
+    console.log(`Previewing ${report.published} articles at ${baseUrl}/ (Ctrl-C to stop)`),
+  );
+}
+
+async function main(): Promise<number> {
+  const [command] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    console.log(USAGE);
+    return command === undefined && !values.help ? 64 : 0;
+  }
+  const paths = {
+    content: resolve(values.content),
+    out: resolve(values.out),
+    outbox: resolve(values.outbox),
+    state: resolve(values.state),
+  };
+  const site = await loadSiteConfig(paths.content);
+  switch (command) {
+    case 'build':
+      printBuild(await build(site, paths), paths.out);
+      return 0;
+    case 'check':
+      return check(site, paths.content);
+    case 'preview':
+      await preview(site, paths);
+      return 0;
+    default:
+      console.error(`Unknown command "${command}".\n\n${USAGE}`);
+      return 64;
+  }
+}
+
+main().then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ContentError) {
+      printWarnings(error.problems);
+      console.error(`${error.message}\nNothing was written: fix the articles above and run again.`);
+      process.exitCode = 1;
+    } else if (error instanceof BroadsheetError) {
+      console.error(error.message);
+      process.exitCode = 2;
+    } else {
+      console.error(error);
+      process.exitCode = 70;
+    }
+  },
+);

@@ -1,0 +1,267 @@
+import { createHash } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import type { Problem } from './errors.js';
+import { firstParagraphText, renderMarkdown } from './render.js';
+import type { SiteConfig } from './site.js';
+import { SLUG_PATTERN, singleLine, slugify, stripXmlInvalid, truncateWords } from './text.js';
+
+/** A Markdown file as read from wherever articles live; `path` is relative to the content root. */
+export interface ArticleSource {
+  readonly path: string;
+  readonly bytes: Uint8Array;
+}
+
+export interface Tag {
+  readonly name: string;
+  readonly slug: string;
+}
+
+/** A valid article, plain data (JSON-serializable) so it can be cached and stored in an index. */
+export interface Article {
+  readonly source: string;
+  /** Hash of the source bytes: unchanged hash, unchanged article. */
+  readonly hash: string;
+  readonly slug: string;
+  /** Absolute permalink; also the feed id/guid, so it must never change once published. */
+  readonly url: string;
+  readonly title: string;
+  /** Plain text. */
+  readonly summary: string;
+  /** ISO 8601 with offset, and the same instant in epoch milliseconds for sorting. */
+  readonly date: string;
+  readonly dateMs: number;
+  readonly updated?: string;
+  readonly updatedMs?: number;
+  readonly tags: readonly Tag[];
+  readonly draft: boolean;
+  readonly author: string;
+  readonly image?: string;
+  /** Sanitized HTML with absolute links. */
+  readonly html: string;
+}
+
+export const MAX_ARTICLE_BYTES = 1024 * 1024;
+const SUMMARY_LENGTH = 280;
+const KNOWN_FIELDS = ['title', 'date', 'updated', 'summary', 'tags', 'draft', 'author', 'image', 'slug'];
+const ISO_DATE =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+const text = z.union([z.string(), z.number()]).transform((v) => String(v));
+const isoDate = z
+  .string({ error: 'must be an ISO 8601 date like 2026-03-01 or 2026-03-01T09:30:00+01:00' })
+  .trim()
+  .regex(ISO_DATE, 'must be an ISO 8601 date like 2026-03-01 or 2026-03-01T09:30:00+01:00');
+
+/** ISO 8601 date or date-time; without an offset it is read in the site's time zone. */
+const zonedDate = (zone: string) =>
+  isoDate.transform((value, ctx) => {
+    const parsed = DateTime.fromISO(value.replace(' ', 'T'), { zone, setZone: true });
+    if (parsed.isValid) return parsed;
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not a real date and time (${parsed.invalidReason ?? 'invalid'})`,
+    });
+    return z.NEVER;
+  });
+
+const schemas = new Map<string, ReturnType<typeof buildFrontMatterSchema>>();
+
+function buildFrontMatterSchema(zone: string) {
+  return z
+    .object({
+      title: text.transform(singleLine).pipe(z.string().min(1, 'must not be empty')),
+      date: zonedDate(zone),
+      updated: zonedDate(zone).optional(),
+      summary: text.transform(singleLine).optional(),
+      tags: z
+        .union([text.transform((t) => [t]), z.array(text)], { error: 'must be a list of tags' })
+        .default([])
+        .transform((tags) => tags.map(singleLine)),
+      draft: z.boolean({ error: 'must be true or false' }).default(false),
+      author: text.transform(singleLine).pipe(z.string().min(1, 'must not be empty')).optional(),
+      image: z
+        .string()
+        .trim()
+        .regex(/^(https?:\/\/|\/|[\w.-])/i, 'must be an http(s) URL or a path on the site')
+        .optional(),
+      slug: z
+        .string()
+        .regex(SLUG_PATTERN, 'must be lowercase letters, digits and single hyphens (e.g. my-first-post)')
+        .optional(),
+    })
+    .refine((fm) => !fm.updated || fm.updated.toMillis() >= fm.date.toMillis(), {
+      path: ['updated'],
+      message: 'is before date',
+    });
+}
+
+function frontMatterSchema(zone: string) {
+  let schema = schemas.get(zone);
+  if (!schema) {
+    schema = buildFrontMatterSchema(zone);
+    schemas.set(zone, schema);
+  }
+  return schema;
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly article: Article; readonly warnings: readonly Problem[] }
+  | { readonly ok: false; readonly problems: readonly Problem[] };
+
+/** Earlier results for unchanged files; a cache must be dropped when the site configuration changes. */
+export interface ArticleCache {
+  get(hash: string, path: string): { article: Article; warnings: readonly Problem[] } | undefined;
+  set(hash: string, path: string, entry: { article: Article; warnings: readonly Problem[] }): void;
+}
+
+/** Parses, validates and renders one article. Never throws on bad input: it reports every problem found. */
+export function parseArticle(source: ArticleSource, site: SiteConfig, cache?: ArticleCache): ParseResult {
+  const problems: Problem[] = [];
+  const report = (field: string, reason: string, line?: number, severity: Problem['severity'] = 'error') =>
+    problems.push({ file: source.path, field, reason, severity, ...(line === undefined ? {} : { line }) });
+  const fail = (): ParseResult => ({ ok: false, problems });
+
+  if (source.bytes.byteLength > MAX_ARTICLE_BYTES) {
+    report('file', `is ${source.bytes.byteLength} bytes; the limit is ${MAX_ARTICLE_BYTES} bytes (1 MiB)`);
+    return fail();
+  }
+  const hash = contentHash(source.bytes);
+  const cached = cache?.get(hash, source.path);
+  if (cached) return { ok: true, ...cached };
+  const decoded = decodeUtf8(source.bytes);
+  if (!decoded.ok) {
+    report('file', 'is not valid UTF-8 (save it as UTF-8)', decoded.line);
+    return fail();
+  }
+  const split = splitFrontMatter(decoded.text);
+  if (!split) {
+    report(
+      'front matter',
+      'missing: the file must start with a line "---", the YAML fields, and a line "---"',
+      1,
+    );
+    return fail();
+  }
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(split.yaml, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // The YAML starts on line 2 of the file, after the opening '---'.
+  const fileLine = (offset: number | undefined) =>
+    offset === undefined ? undefined : lineCounter.linePos(offset).line + 1;
+  for (const error of doc.errors) {
+    report('front matter', `invalid YAML: ${error.message.split('\n')[0]}`, fileLine(error.pos[0]));
+  }
+  if (problems.length > 0) return fail();
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 50 });
+  } catch (error) {
+    report('front matter', `invalid YAML: ${error instanceof Error ? error.message : String(error)}`);
+    return fail();
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    report('front matter', 'must be a YAML mapping of fields (title: …, date: …)', 2);
+    return fail();
+  }
+
+  const fieldLine = (field: string): number | undefined => {
+    if (!isMap(doc.contents)) return undefined;
+    const pair = doc.contents.items.find((item) => isScalar(item.key) && item.key.value === field);
+    return isScalar(pair?.key) ? fileLine(pair.key.range?.[0]) : undefined;
+  };
+
+  for (const field of Object.keys(data)) {
+    if (!KNOWN_FIELDS.includes(field)) {
+      report(
+        field,
+        `unknown field, ignored (known: ${KNOWN_FIELDS.join(', ')})`,
+        fieldLine(field),
+        'warning',
+      );
+    }
+  }
+  const fields = data as Record<string, unknown>;
+  const parsed = frontMatterSchema(site.timezone).safeParse(fields);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const field = String(issue.path[0] ?? 'front matter');
+      const missing = issue.path.length === 1 && (fields[field] === undefined || fields[field] === null);
+      report(issue.path.join('.') || field, missing ? 'is required' : issue.message, fieldLine(field));
+    }
+    return fail();
+  }
+  const fm = parsed.data;
+
+  const fileName = source.path.split('/').pop() ?? source.path;
+  const slug = fm.slug ?? slugify(fileName.replace(/\.md$/i, '').replace(/^\d{4}-\d{2}-\d{2}-/, ''));
+  if (slug === '') report('slug', `cannot be derived from the file name "${fileName}"; add a slug field`);
+
+  const tags = new Map<string, string>();
+  for (const name of fm.tags) {
+    const tagSlug = slugify(name);
+    if (tagSlug === '')
+      report('tags', `"${name}" has no letters or digits to make a URL from`, fieldLine('tags'));
+    else if (!tags.has(tagSlug)) tags.set(tagSlug, name);
+  }
+
+  if (problems.some((p) => p.severity === 'error')) return fail();
+
+  const url = `${site.baseUrl}/posts/${slug}/`;
+  const html = renderMarkdown(stripXmlInvalid(split.body), { baseUrl: site.baseUrl, pageUrl: url });
+  const image = fm.image === undefined ? undefined : resolveImage(fm.image, site.baseUrl);
+  const article: Article = {
+    source: source.path,
+    hash,
+    slug,
+    url,
+    title: fm.title,
+    summary: fm.summary || truncateWords(firstParagraphText(html), SUMMARY_LENGTH),
+    date: isoString(fm.date),
+    dateMs: fm.date.toMillis(),
+    ...(fm.updated ? { updated: isoString(fm.updated), updatedMs: fm.updated.toMillis() } : {}),
+    tags: [...tags].map(([tagSlug, name]) => ({ name, slug: tagSlug })),
+    draft: fm.draft,
+    author: fm.author ?? site.author.name,
+    ...(image === undefined ? {} : { image }),
+    html,
+  };
+  cache?.set(hash, source.path, { article, warnings: problems });
+  return { ok: true, article, warnings: problems };
+}
+
+export function contentHash(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+}
+
+type Decoded = { ok: true; text: string } | { ok: false; line: number };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+function decodeUtf8(bytes: Uint8Array): Decoded {
+  try {
+    return { ok: true, text: utf8.decode(bytes) };
+  } catch {
+    // Report the line of the first byte that is not UTF-8, counted in the lossy decoding.
+    const lossy = new TextDecoder('utf-8').decode(bytes);
+    const bad = lossy.indexOf('\uFFFD');
+    return { ok: false, line: lossy.slice(0, Math.max(bad, 0)).split('\n').length };
+  }
+}
+
+function splitFrontMatter(text: string): { yaml: string; body: string } | undefined {
+  const match = /^---[ \t]*\r?\n([\s\S]*?\r?\n)?---[ \t]*(?:\r?\n|$)/.exec(text);
+  if (!match) return undefined;
+  return { yaml: match[1] ?? '', body: text.slice(match[0].length) };
+}
+
+function isoString(date: DateTime): string {
+  return date.toISO({ suppressMilliseconds: true }) ?? date.toUTC().toISO() ?? '';
+}
+
+function resolveImage(image: string, baseUrl: string): string {
+  if (/^https?:\/\//i.test(image)) return image;
+  return new URL(image.replace(/^\/+/, ''), `${baseUrl}/`).href;
+}

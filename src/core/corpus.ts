@@ -1,0 +1,68 @@
+import { type Article, type ArticleCache, type ArticleSource, parseArticle } from './article.js';
+import type { Problem } from './errors.js';
+import type { SiteConfig } from './site.js';
+
+export interface Corpus {
+  /** Every valid article, drafts and scheduled ones included. */
+  readonly articles: readonly Article[];
+  /** Errors and warnings across all files; any error means the corpus must not be published. */
+  readonly problems: readonly Problem[];
+}
+
+/** Parses every source and checks what no single file can: unique slugs. */
+export function parseCorpus(
+  sources: readonly ArticleSource[],
+  site: SiteConfig,
+  cache?: ArticleCache,
+): Corpus {
+  const articles: Article[] = [];
+  const problems: Problem[] = [];
+  for (const source of sources) {
+    const result = parseArticle(source, site, cache);
+    if (result.ok) {
+      articles.push(result.article);
+      problems.push(...result.warnings);
+    } else {
+      problems.push(...result.problems);
+    }
+  }
+  problems.push(...duplicateSlugs(articles));
+  return { articles, problems };
+}
+
+export function hasErrors(problems: readonly Problem[]): boolean {
+  return problems.some((p) => p.severity === 'error');
+}
+
+function duplicateSlugs(articles: readonly Article[]): Problem[] {
+  const bySlug = new Map<string, Article[]>();
+  for (const article of articles) bySlug.set(article.slug, [...(bySlug.get(article.slug) ?? []), article]);
+  return [...bySlug.values()]
+    .filter((group) => group.length > 1)
+    .flatMap((group) =>
+      group.map((article) => ({
+        file: article.source,
+        field: 'slug',
+        reason: `"${article.slug}" is also used by ${group
+          .filter((other) => other !== article)
+          .map((other) => other.source)
+          .join(', ')}; slugs must be unique`,
+        severity: 'error' as const,
+      })),
+    );
+}
+
+/** Newest first; ties broken by slug so the order never depends on file listing order. */
+export function byNewest(a: Article, b: Article): number {
+  return b.dateMs - a.dateMs || a.slug.localeCompare(b.slug);
+}
+
+/** What readers see at `now`: not drafts, not scheduled for later. Newest first. */
+export function publishedAt(articles: readonly Article[], nowMs: number): Article[] {
+  return articles.filter((a) => !a.draft && a.dateMs <= nowMs).sort(byNewest);
+}
+
+/** The time an article last changed, as feeds report it. */
+export function lastChangedMs(article: Article): number {
+  return Math.max(article.dateMs, article.updatedMs ?? 0);
+}

@@ -1,0 +1,40 @@
+/** One problem found in one input file. `line` is 1-based when the parser can tell. */
+export interface Problem {
+  readonly file: string;
+  readonly field: string;
+  readonly reason: string;
+  readonly line?: number;
+  readonly severity: 'error' | 'warning';
+}
+
+export function formatProblem(p: Problem): string {
+  const where = p.line === undefined ? p.file : `${p.file}:${p.line}`;
+  return `${where}: ${p.severity} in ${p.field}: ${p.reason}`;
+}
+
+/** Base of every error Broadsheet raises on purpose; anything else is a bug. */
+export class BroadsheetError extends Error {
+  override name = 'BroadsheetError';
+}
+
+/** site.yaml (or another configuration source) is missing or invalid. */
+export class ConfigError extends BroadsheetError {
+  override name = 'ConfigError';
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** One or more articles are invalid; the build stops before writing anything. */
+export class ContentError extends BroadsheetError {
+  override name = 'ContentError';
+  constructor(readonly problems: readonly Problem[]) {
+    const errors = problems.filter((p) => p.severity === 'error');
+    super(
+      `${errors.length} invalid article${errors.length === 1 ? '' : 's'}:\n${errors.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
+    );
+  }
+}

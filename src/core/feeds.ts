@@ -1,0 +1,112 @@
+import { Feed, type Item } from 'feed';
+import type { Article } from './article.js';
+import { lastChangedMs } from './corpus.js';
+import { type SiteConfig, sitePath } from './site.js';
+import { escapeHtml } from './text.js';
+
+/** Which articles a set of feeds covers: the whole site, or one tag. */
+export interface FeedScope {
+  readonly title: string;
+  readonly description: string;
+  /** The page readers land on from the feed (site home or tag page). */
+  readonly homeUrl: string;
+  /** Output folder, relative to the site root: '' for the site feeds, 'tags/<slug>/' for a tag. */
+  readonly dir: string;
+}
+
+export interface FeedFiles {
+  readonly rss: string;
+  readonly atom: string;
+  readonly json: string;
+}
+
+export const FEED_FILES = { rss: 'feed.xml', atom: 'atom.xml', json: 'feed.json' } as const;
+
+export function siteFeedScope(site: SiteConfig): FeedScope {
+  return { title: site.title, description: site.description, homeUrl: `${site.baseUrl}/`, dir: '' };
+}
+
+/**
+ * RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the newest `site.feedItems` of `articles` (newest first).
+ * Every date comes from the articles, so unchanged content gives byte-identical feeds.
+ */
+export function buildFeeds(articles: readonly Article[], site: SiteConfig, scope: FeedScope): FeedFiles {
+  const items = articles.slice(0, site.feedItems);
+  const updated = new Date(Math.max(0, ...items.map(lastChangedMs)));
+  const feedUrl = (file: string) => `${site.baseUrl}/${scope.dir}${file}`;
+  const xmlFeed = (titleOf: (article: Article) => string) => {
+    const feed = new Feed({
+      id: scope.homeUrl,
+      title: scope.title,
+      ...(scope.description ? { description: scope.description } : {}),
+      link: scope.homeUrl,
+      language: site.language,
+      updated,
+      generator: 'Broadsheet',
+      stylesheet: `${sitePath(site)}/feed.xsl`,
+      feedLinks: {
+        rss: feedUrl(FEED_FILES.rss),
+        atom: feedUrl(FEED_FILES.atom),
+        json: feedUrl(FEED_FILES.json),
+      },
+      author: { name: site.author.name, ...(site.author.url ? { link: site.author.url } : {}) },
+      ...(site.copyright ? { copyright: site.copyright } : {}),
+    });
+    for (const article of items) feed.addItem(feedItem(article, site, titleOf(article)));
+    return feed;
+  };
+  return {
+    rss: xmlFeed((article) => article.title).rss2(),
+    // Atom titles are written as type="html", so plain-text titles must be escaped for it.
+    atom: xmlFeed((article) => escapeHtml(article.title)).atom1(),
+    json: jsonFeed(items, site, scope, feedUrl(FEED_FILES.json)),
+  };
+}
+
+function feedItem(article: Article, site: SiteConfig, title: string): Item {
+  return {
+    title,
+    // No explicit id: RSS guid and Atom id both derive from the permalink.
+    link: article.url,
+    date: new Date(lastChangedMs(article)),
+    published: new Date(article.dateMs),
+    description: escapeHtml(article.summary),
+    content: article.html,
+    category: article.tags.map((tag) => ({
+      name: tag.name,
+      term: tag.name,
+      domain: `${site.baseUrl}/tags/${tag.slug}/`,
+    })),
+    author: [{ name: article.author }],
+  };
+}
+
+/** JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/); the `feed` package only writes version 1. */
+function jsonFeed(items: readonly Article[], site: SiteConfig, scope: FeedScope, feedUrl: string): string {
+  const author = { name: site.author.name, ...(site.author.url ? { url: site.author.url } : {}) };
+  return `${JSON.stringify(
+    {
+      version: 'https://jsonfeed.org/version/1.1',
+      title: scope.title,
+      home_page_url: scope.homeUrl,
+      feed_url: feedUrl,
+      ...(scope.description ? { description: scope.description } : {}),
+      language: site.language,
+      authors: [author],
+      items: items.map((article) => ({
+        id: article.url,
+        url: article.url,
+        title: article.title,
+        content_html: article.html,
+        summary: article.summary,
+        ...(article.image ? { image: article.image } : {}),
+        date_published: new Date(article.dateMs).toISOString(),
+        date_modified: new Date(lastChangedMs(article)).toISOString(),
+        authors: [{ name: article.author }],
+        tags: article.tags.map((tag) => tag.name),
+      })),
+    },
+    null,
+    2,
+  )}\n`;
+}

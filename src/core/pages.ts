@@ -1,0 +1,196 @@
+import { DateTime } from 'luxon';
+import type { Article, Tag } from './article.js';
+import { FEED_FILES } from './feeds.js';
+import { html, type SafeHtml, trusted } from './html.js';
+import { type SiteConfig, sitePath } from './site.js';
+
+/** What every page needs besides its own content. */
+export interface PageContext {
+  readonly site: SiteConfig;
+  /** Root-relative URL of the fingerprinted stylesheet. */
+  readonly stylesheet: string;
+}
+
+interface PageOptions {
+  readonly title: string;
+  readonly description: string;
+  readonly canonical: string;
+  readonly main: SafeHtml;
+  /** Extra feeds to advertise (a tag's own feeds on its page). */
+  readonly tagFeeds?: { readonly tag: Tag };
+}
+
+function feedLinks(ctx: PageContext, dir: string, label: string): SafeHtml {
+  const base = `${ctx.site.baseUrl}/${dir}`;
+  return html`<link rel="alternate" type="application/rss+xml" title="${label} (RSS)" href="${base}${FEED_FILES.rss}">
+<link rel="alternate" type="application/atom+xml" title="${label} (Atom)" href="${base}${FEED_FILES.atom}">
+<link rel="alternate" type="application/feed+json" title="${label} (JSON Feed)" href="${base}${FEED_FILES.json}">`;
+}
+
+function layout(ctx: PageContext, page: PageOptions): string {
+  const { site } = ctx;
+  const root = `${sitePath(site)}/`;
+  const fullTitle = page.title === site.title ? site.title : `${page.title} · ${site.title}`;
+  return html`<!doctype html>
+<html lang="${site.language}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${fullTitle}</title>
+${page.description ? html`<meta name="description" content="${page.description}">` : ''}
+<link rel="canonical" href="${page.canonical}">
+<link rel="stylesheet" href="${ctx.stylesheet}">
+${feedLinks(ctx, '', site.title)}
+${page.tagFeeds ? feedLinks(ctx, `tags/${page.tagFeeds.tag.slug}/`, `${site.title}: ${page.tagFeeds.tag.name}`) : ''}
+</head>
+<body>
+<header class="site-header">
+<a class="site-title" href="${root}">${site.title}</a>
+<nav aria-label="Site">
+<a href="${root}archive/">Archive</a>
+<a href="${root}tags/">Tags</a>
+<a href="${root}${FEED_FILES.rss}">Feed</a>
+</nav>
+</header>
+<main id="main">
+${page.main}
+</main>
+<footer class="site-footer">
+<p>${site.copyright ?? `© ${site.author.name}`} · <a href="${root}${FEED_FILES.rss}">RSS</a> · <a href="${root}${FEED_FILES.atom}">Atom</a> · <a href="${root}${FEED_FILES.json}">JSON Feed</a></p>
+</footer>
+</body>
+</html>
+`.value;
+}
+
+function displayDate(iso: string, site: SiteConfig): string {
+  return DateTime.fromISO(iso, { setZone: true }).setLocale(site.language).toLocaleString(DateTime.DATE_FULL);
+}
+
+function tagLinks(tags: readonly Tag[], site: SiteConfig): SafeHtml {
+  if (tags.length === 0) return html``;
+  const root = sitePath(site);
+  return html`<ul class="tags" aria-label="Tags">${tags.map(
+    (tag) => html`<li><a href="${root}/tags/${tag.slug}/">${tag.name}</a></li>`,
+  )}</ul>`;
+}
+
+function articleMeta(article: Article, site: SiteConfig): SafeHtml {
+  return html`<p class="meta"><time datetime="${article.date}">${displayDate(article.date, site)}</time>${
+    article.author === site.author.name ? '' : html` · ${article.author}`
+  }${
+    article.updated
+      ? html` · updated <time datetime="${article.updated}">${displayDate(article.updated, site)}</time>`
+      : ''
+  }</p>`;
+}
+
+function articleList(articles: readonly Article[], site: SiteConfig, withSummary: boolean): SafeHtml {
+  return html`<ol class="articles" reversed>${articles.map(
+    (article) => html`
+<li><article>
+<h2><a href="${article.url}">${article.title}</a></h2>
+${articleMeta(article, site)}
+${withSummary && article.summary ? html`<p class="summary">${article.summary}</p>` : ''}
+</article></li>`,
+  )}
+</ol>`;
+}
+
+export function articlePage(ctx: PageContext, article: Article): string {
+  const { site } = ctx;
+  return layout(ctx, {
+    title: article.title,
+    description: article.summary,
+    canonical: article.url,
+    main: html`<article class="post">
+<header>
+<h1>${article.title}</h1>
+${articleMeta(article, site)}
+</header>
+${article.image ? html`<img class="cover" src="${article.image}" alt="">` : ''}
+<div class="body">
+${trusted(article.html)}
+</div>
+<footer>${tagLinks(article.tags, site)}</footer>
+</article>`,
+  });
+}
+
+export function homePage(ctx: PageContext, articles: readonly Article[]): string {
+  const { site } = ctx;
+  const newest = articles.slice(0, site.homeItems);
+  return layout(ctx, {
+    title: site.title,
+    description: site.description,
+    canonical: `${site.baseUrl}/`,
+    main: html`<h1 class="visually-hidden">${site.title}</h1>
+${site.description ? html`<p class="lede">${site.description}</p>` : ''}
+${newest.length === 0 ? html`<p>Nothing published yet.</p>` : articleList(newest, site, true)}
+${articles.length > newest.length ? html`<p><a href="${sitePath(site)}/archive/">All ${articles.length} articles in the archive</a></p>` : ''}`,
+  });
+}
+
+export function archivePage(ctx: PageContext, articles: readonly Article[]): string {
+  const { site } = ctx;
+  const years = new Map<string, Article[]>();
+  for (const article of articles) {
+    const year = article.date.slice(0, 4);
+    years.set(year, [...(years.get(year) ?? []), article]);
+  }
+  return layout(ctx, {
+    title: 'Archive',
+    description: `Every article on ${site.title}.`,
+    canonical: `${site.baseUrl}/archive/`,
+    main: html`<h1>Archive</h1>
+${[...years].map(
+  ([year, list]) => html`<section aria-labelledby="y${year}">
+<h2 id="y${year}">${year}</h2>
+<ul class="archive">${list.map(
+    (article) =>
+      html`<li><time datetime="${article.date}">${displayDate(article.date, site)}</time> <a href="${article.url}">${article.title}</a></li>`,
+  )}</ul>
+</section>
+`,
+)}`,
+  });
+}
+
+export function tagPage(ctx: PageContext, tag: Tag, articles: readonly Article[]): string {
+  const { site } = ctx;
+  const dir = `${site.baseUrl}/tags/${tag.slug}/`;
+  return layout(ctx, {
+    title: `Tagged “${tag.name}”`,
+    description: `Articles tagged ${tag.name} on ${site.title}.`,
+    canonical: dir,
+    tagFeeds: { tag },
+    main: html`<h1>Tagged “${tag.name}”</h1>
+<p class="feeds">Follow this tag: <a href="${dir}${FEED_FILES.rss}">RSS</a> · <a href="${dir}${FEED_FILES.atom}">Atom</a> · <a href="${dir}${FEED_FILES.json}">JSON Feed</a></p>
+${articleList(articles, site, true)}`,
+  });
+}
+
+export function tagsIndexPage(ctx: PageContext, tags: readonly { tag: Tag; count: number }[]): string {
+  const { site } = ctx;
+  return layout(ctx, {
+    title: 'Tags',
+    description: `Topics on ${site.title}.`,
+    canonical: `${site.baseUrl}/tags/`,
+    main: html`<h1>Tags</h1>
+<ul class="tag-index">${tags.map(
+      ({ tag, count }) =>
+        html`<li><a href="${sitePath(site)}/tags/${tag.slug}/">${tag.name}</a> <span class="count">(${count})</span></li>`,
+    )}</ul>`,
+  });
+}
+
+export function notFoundPage(ctx: PageContext): string {
+  const { site } = ctx;
+  return layout(ctx, {
+    title: 'Not found',
+    description: '',
+    canonical: `${site.baseUrl}/404.html`,
+    main: html`<h1>Not found</h1>
+<p>There is no page at this address. Try the <a href="${sitePath(site)}/archive/">archive</a>.</p>`,
+  });
+}

@@ -1,0 +1,58 @@
+// The edges the pipeline talks to. Adapters (filesystem, S3, SES, DynamoDB) implement these and turn
+// their own errors into ours; the core never learns which one it was given.
+import type { ArticleSource } from './article.js';
+import type { Digest, DigestPlan } from './digest.js';
+import type { RawMessage } from './email.js';
+import type { StaticAsset } from './site-build.js';
+
+/** Where articles are read from (content/ locally, the content bucket in AWS). */
+export interface ArticleSourceStore {
+  /** Paths relative to the content root, e.g. 'posts/2026-03-01-hello.md'. */
+  list(): Promise<string[]>;
+  read(path: string): Promise<ArticleSource>;
+}
+
+/** Files copied as they are into the site (content/static/ locally). */
+export interface StaticAssetStore {
+  list(): Promise<StaticAsset[]>;
+}
+
+/** Describes the stored version of a file so unchanged files are not written again. */
+export type Fingerprints = ReadonlyMap<string, string>;
+
+export interface StoredFile {
+  readonly path: string;
+  readonly body: string | Uint8Array;
+  readonly contentType: string;
+  readonly immutable: boolean;
+  /** Stable identity of the content (a key or a hash) recorded beside the file. */
+  readonly fingerprint: string;
+}
+
+/** Where the built site goes (dist/ locally, the site bucket in AWS). */
+export interface SiteStore {
+  fingerprints(): Promise<Fingerprints>;
+  /** Replaces one file whole: readers see the old or the new version, never a mix. */
+  put(file: StoredFile): Promise<void>;
+  delete(path: string): Promise<void>;
+  /** Records what is stored now; called last, after every put and delete succeeded. */
+  saveFingerprints(fingerprints: Fingerprints): Promise<void>;
+}
+
+/** Which articles have been announced, by permalink. */
+export interface AnnouncementStore {
+  /** undefined when nothing was ever recorded: the first run. */
+  load(): Promise<ReadonlySet<string> | undefined>;
+  /** Records the plan's articles (announced and silenced) as announced by the plan's digest. */
+  record(plan: DigestPlan): Promise<void>;
+}
+
+export interface RecipientStore {
+  /** Confirmed, unsuppressed, normalized addresses. */
+  recipients(): Promise<string[]>;
+}
+
+/** Where composed digests go: the outbox folder locally, SES in AWS. */
+export interface DigestMailer {
+  deliver(digest: Digest, messages: readonly RawMessage[]): Promise<{ location: string }>;
+}

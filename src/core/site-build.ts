@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto';
+import type { Article, Tag } from './article.js';
+import { FEED_XSL, STYLESHEET } from './assets.js';
+import { buildFeeds, FEED_FILES, type FeedScope, siteFeedScope } from './feeds.js';
+import {
+  archivePage,
+  articlePage,
+  homePage,
+  notFoundPage,
+  type PageContext,
+  tagPage,
+  tagsIndexPage,
+} from './pages.js';
+import { type SiteConfig, sitePath } from './site.js';
+
+export type FileKind = 'page' | 'feed' | 'asset';
+
+/**
+ * One file of the built site. `render` is lazy and `key`, when set, names everything the content depends
+ * on, so a store that already holds a file with that key can skip rendering and writing it.
+ */
+export interface SiteFile {
+  readonly path: string;
+  readonly contentType: string;
+  readonly kind: FileKind;
+  /** Fingerprinted assets never change under the same name and may be cached for good. */
+  readonly immutable: boolean;
+  readonly key?: string;
+  render(): string | Uint8Array;
+}
+
+/** A file copied as is from content/static/ (images and the like); `path` is relative to the site root. */
+export interface StaticAsset {
+  readonly path: string;
+  readonly bytes: Uint8Array;
+}
+
+const HTML = 'text/html; charset=utf-8';
+export const CONTENT_TYPES = {
+  html: HTML,
+  rss: 'application/rss+xml; charset=utf-8',
+  atom: 'application/atom+xml; charset=utf-8',
+  json: 'application/feed+json; charset=utf-8',
+  xsl: 'text/xsl; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+} as const;
+
+const STATIC_TYPES: Record<string, string> = {
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  ico: 'image/x-icon',
+  pdf: 'application/pdf',
+  txt: 'text/plain; charset=utf-8',
+};
+
+/** The content type a built file is served with, from its name. */
+export function contentTypeForPath(path: string): string {
+  const name = path.split('/').pop() ?? '';
+  if (name === FEED_FILES.atom) return CONTENT_TYPES.atom;
+  const ext = name.split('.').pop()?.toLowerCase() ?? '';
+  const known: Record<string, string> = {
+    html: CONTENT_TYPES.html,
+    xml: CONTENT_TYPES.rss,
+    json: CONTENT_TYPES.json,
+    xsl: CONTENT_TYPES.xsl,
+    css: CONTENT_TYPES.css,
+  };
+  return known[ext] ?? STATIC_TYPES[ext] ?? 'application/octet-stream';
+}
+
+/** Static files may only use plain names, so none can escape the site or shadow a generated file. */
+export function staticAssetProblem(path: string): string | undefined {
+  if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/.test(path)) {
+    return 'name must use letters, digits, ".", "_" and "-" only';
+  }
+  const ext = path.split('.').pop()?.toLowerCase() ?? '';
+  if (!(ext in STATIC_TYPES))
+    return `type .${ext} is not served (allowed: ${Object.keys(STATIC_TYPES).join(', ')})`;
+  if (/^(posts|tags|archive)\//.test(path) || /^(index|404)\.html$|^feed\./.test(path)) {
+    return 'would replace a generated file';
+  }
+  return undefined;
+}
+
+function staticFile(asset: StaticAsset): SiteFile {
+  const ext = asset.path.split('.').pop()?.toLowerCase() ?? '';
+  return {
+    path: asset.path,
+    contentType: STATIC_TYPES[ext] ?? 'application/octet-stream',
+    kind: 'asset',
+    immutable: false,
+    render: () => asset.bytes,
+  };
+}
+
+// Bump when templates change in a way that must re-render every article page.
+const LAYOUT_VERSION = '1';
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+}
+
+/** Articles grouped by tag, tags sorted by name; each group keeps the input (newest-first) order. */
+export function groupByTag(articles: readonly Article[]): { tag: Tag; articles: Article[] }[] {
+  const groups = new Map<string, { tag: Tag; articles: Article[] }>();
+  for (const article of articles) {
+    for (const tag of article.tags) {
+      const group = groups.get(tag.slug) ?? { tag, articles: [] };
+      group.articles.push(article);
+      groups.set(tag.slug, group);
+    }
+  }
+  return [...groups.values()].sort((a, b) => a.tag.slug.localeCompare(b.tag.slug));
+}
+
+function feedFiles(articles: readonly Article[], site: SiteConfig, scope: FeedScope): SiteFile[] {
+  let built: ReturnType<typeof buildFeeds> | undefined;
+  const feeds = () => {
+    built ??= buildFeeds(articles, site, scope);
+    return built;
+  };
+  const file = (name: string, contentType: string, render: () => string): SiteFile => ({
+    path: `${scope.dir}${name}`,
+    contentType,
+    kind: 'feed',
+    immutable: false,
+    render,
+  });
+  return [
+    file(FEED_FILES.rss, CONTENT_TYPES.rss, () => feeds().rss),
+    file(FEED_FILES.atom, CONTENT_TYPES.atom, () => feeds().atom),
+    file(FEED_FILES.json, CONTENT_TYPES.json, () => feeds().json),
+  ];
+}
+
+/**
+ * Every file of the site for the published articles (newest first). Pages come before feeds, so a
+ * store that writes in order never publishes a feed item whose page does not exist yet.
+ */
+export function planSite(
+  published: readonly Article[],
+  site: SiteConfig,
+  assets: readonly StaticAsset[] = [],
+): SiteFile[] {
+  const stylesheetName = `style.${shortHash(STYLESHEET)}.css`;
+  const ctx: PageContext = { site, stylesheet: `${sitePath(site)}/${stylesheetName}` };
+  const layoutKey = shortHash(JSON.stringify([LAYOUT_VERSION, site, stylesheetName]));
+  const page = (path: string, render: () => string, key?: string): SiteFile => ({
+    path,
+    contentType: HTML,
+    kind: 'page',
+    immutable: false,
+    ...(key === undefined ? {} : { key }),
+    render,
+  });
+  const tags = groupByTag(published);
+
+  return [
+    ...assets.map(staticFile),
+    {
+      path: stylesheetName,
+      contentType: CONTENT_TYPES.css,
+      kind: 'asset',
+      immutable: true,
+      key: stylesheetName,
+      render: () => STYLESHEET,
+    },
+    {
+      path: 'feed.xsl',
+      contentType: CONTENT_TYPES.xsl,
+      kind: 'asset',
+      immutable: false,
+      render: () => FEED_XSL,
+    },
+    ...published.map((article) =>
+      page(
+        `posts/${article.slug}/index.html`,
+        () => articlePage(ctx, article),
+        `${article.hash}:${layoutKey}`,
+      ),
+    ),
+    page('index.html', () => homePage(ctx, published)),
+    page('archive/index.html', () => archivePage(ctx, published)),
+    page('tags/index.html', () =>
+      tagsIndexPage(
+        ctx,
+        tags.map((group) => ({ tag: group.tag, count: group.articles.length })),
+      ),
+    ),
+    page('404.html', () => notFoundPage(ctx)),
+    ...tags.map((group) =>
+      page(`tags/${group.tag.slug}/index.html`, () => tagPage(ctx, group.tag, group.articles)),
+    ),
+    ...tags.flatMap((group) =>
+      feedFiles(group.articles, site, {
+        title: `${site.title}: ${group.tag.name}`,
+        description: `Articles tagged ${group.tag.name}`,
+        homeUrl: `${site.baseUrl}/tags/${group.tag.slug}/`,
+        dir: `tags/${group.tag.slug}/`,
+      }),
+    ),
+    ...feedFiles(published, site, siteFeedScope(site)),
+  ];
+}

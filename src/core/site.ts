@@ -1,0 +1,78 @@
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { singleLine } from './text.js';
+
+const isLoopback = (url: URL) => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+
+/** An absolute https URL (http is allowed for loopback, for local previews), without a trailing slash. */
+const siteUrl = z
+  .string()
+  .trim()
+  .refine((value) => URL.canParse(value), 'must be an absolute URL')
+  .transform((value) => new URL(value))
+  .refine((url) => url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url)), {
+    message: 'must use https (http only for localhost)',
+  })
+  .refine((url) => !url.search && !url.hash, 'must not have a query or fragment')
+  .transform((url) => url.href.replace(/\/+$/, ''));
+
+const label = z.string().trim().min(1, 'must not be empty').transform(singleLine);
+const address = z.email({ message: 'must be an email address' }).trim().toLowerCase();
+
+export const siteSchema = z
+  .object({
+    title: label,
+    description: z.string().trim().default('').transform(singleLine),
+    base_url: siteUrl,
+    language: z
+      .string()
+      .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like en or pt-BR')
+      .default('en'),
+    timezone: z
+      .string()
+      .default('UTC')
+      .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone like Europe/Lisbon or UTC'),
+    author: z.strictObject({ name: label, email: address.optional(), url: siteUrl.optional() }),
+    sender: z.strictObject({ name: label, address }),
+    reply_to: address.optional(),
+    api_url: siteUrl.optional(),
+    feed_items: z.number().int().min(1).max(500).default(20),
+    home_items: z.number().int().min(1).max(500).default(10),
+    copyright: label.optional(),
+  })
+  .strict()
+  .transform((s) => ({
+    title: s.title,
+    description: s.description,
+    baseUrl: s.base_url,
+    language: s.language,
+    timezone: s.timezone,
+    author: s.author,
+    sender: s.sender,
+    replyTo: s.reply_to,
+    // Subscribe, confirm and unsubscribe live under the API; by default beside the site.
+    apiUrl: s.api_url ?? `${s.base_url}/api`,
+    feedItems: s.feed_items,
+    homeItems: s.home_items,
+    copyright: s.copyright,
+  }));
+
+export type SiteConfig = z.output<typeof siteSchema>;
+
+/** Validates parsed site.yaml data, naming every bad field at once. */
+export function parseSiteConfig(data: unknown, source = 'site.yaml'): SiteConfig {
+  const result = siteSchema.safeParse(data);
+  if (!result.success) {
+    throw new ConfigError(
+      source,
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+/** Root-relative path of the site (e.g. '/blog' for https://example.com/blog, '' at the root). */
+export function sitePath(site: SiteConfig): string {
+  return new URL(`${site.baseUrl}/`).pathname.replace(/\/$/, '');
+}

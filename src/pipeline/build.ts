@@ -1,0 +1,104 @@
+import type { ArticleCache } from '../core/article.js';
+import { hasErrors, parseCorpus, publishedAt } from '../core/corpus.js';
+import { composeDigest, planDigest } from '../core/digest.js';
+import { type RawMessage, renderDigestMessage, unsubscribeUrl } from '../core/email.js';
+import { ContentError, type Problem } from '../core/errors.js';
+import type {
+  AnnouncementStore,
+  ArticleSourceStore,
+  DigestMailer,
+  RecipientStore,
+  SiteStore,
+  StaticAssetStore,
+} from '../core/ports.js';
+import type { SiteConfig } from '../core/site.js';
+import { planSite, staticAssetProblem } from '../core/site-build.js';
+import { type PublishReport, publishSite } from './publish-site.js';
+
+export interface BuildDeps {
+  readonly site: SiteConfig;
+  readonly content: ArticleSourceStore;
+  readonly output: SiteStore;
+  readonly assets?: StaticAssetStore;
+  readonly cache?: ArticleCache;
+  /** Without it the run only publishes the site (a preview): nothing is announced or mailed. */
+  readonly announce?: {
+    readonly announcements: AnnouncementStore;
+    readonly recipients: RecipientStore;
+    readonly mailer: DigestMailer;
+    /** Signs unsubscribe links. */
+    readonly secret: string;
+  };
+}
+
+export interface BuildReport {
+  readonly articles: number;
+  readonly published: number;
+  readonly drafts: number;
+  readonly scheduled: number;
+  readonly warnings: readonly Problem[];
+  readonly site: PublishReport;
+  readonly digest?: {
+    readonly id: string;
+    readonly subject: string;
+    readonly articles: readonly string[];
+    readonly silenced: number;
+    readonly recipients: number;
+    readonly location: string;
+  };
+}
+
+/**
+ * The whole local job: validate every article, publish the site, then announce what is new.
+ * Order matters for "nothing lost, nothing twice": any invalid article stops the run before a write;
+ * the digest is delivered before the announcement is recorded.
+ */
+export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<BuildReport> {
+  const { site } = deps;
+  const paths = (await deps.content.list()).sort();
+  const sources = await Promise.all(paths.map((path) => deps.content.read(path)));
+  const corpus = parseCorpus(sources, site, deps.cache);
+  const assets = (await deps.assets?.list()) ?? [];
+  const problems: Problem[] = [...corpus.problems];
+  for (const asset of assets) {
+    const reason = staticAssetProblem(asset.path);
+    if (reason) problems.push({ file: `static/${asset.path}`, field: 'file', reason, severity: 'error' });
+  }
+  if (hasErrors(problems)) throw new ContentError(problems);
+
+  const nowMs = now.getTime();
+  const published = publishedAt(corpus.articles, nowMs);
+  const siteReport = await publishSite(planSite(published, site, assets), deps.output);
+
+  const announce = deps.announce;
+  const plan = announce && planDigest(published, await announce.announcements.load());
+  let digest: BuildReport['digest'];
+  if (announce && plan) {
+    const composed = composeDigest(plan, site);
+    const addresses = await announce.recipients.recipients();
+    const messages: RawMessage[] = [];
+    for (const address of addresses) {
+      const recipient = { address, unsubscribeUrl: unsubscribeUrl(site, address, announce.secret, nowMs) };
+      messages.push(await renderDigestMessage(composed, recipient, site, now));
+    }
+    const { location } = await announce.mailer.deliver(composed, messages);
+    await announce.announcements.record(plan);
+    digest = {
+      id: plan.id,
+      subject: composed.subject,
+      articles: plan.articles.map((a) => a.url),
+      silenced: plan.silenced.length,
+      recipients: messages.length,
+      location,
+    };
+  }
+  return {
+    articles: corpus.articles.length,
+    published: published.length,
+    drafts: corpus.articles.filter((a) => a.draft).length,
+    scheduled: corpus.articles.filter((a) => !a.draft && a.dateMs > nowMs).length,
+    warnings: problems,
+    site: siteReport,
+    ...(digest ? { digest } : {}),
+  };
+}
