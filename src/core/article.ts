@@ -84,7 +84,10 @@ function buildFrontMatterSchema(zone: string) {
       image: z
         .string()
         .trim()
-        .regex(/^(https?:\/\/|\/|[\w.-])/i, 'must be an http(s) URL or a path on the site')
+        .refine(
+          (v) => /^https?:\/\/[^/]/i.test(v) || !/^([a-z][a-z0-9+.-]*:|\/\/)/i.test(v),
+          'must be an http(s) URL or a path on the site',
+        )
         .optional(),
       slug: z
         .string()

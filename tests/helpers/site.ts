@@ -1,0 +1,33 @@
+import type { Article } from '../../src/core/article.js';
+import { parseArticle } from '../../src/core/article.js';
+import { parseSiteConfig, type SiteConfig } from '../../src/core/site.js';
+
+export const testSite: SiteConfig = parseSiteConfig({
+  title: 'Test Gazette',
+  description: 'A site for tests',
+  base_url: 'https://news.example.com',
+  timezone: 'Europe/Lisbon',
+  author: { name: 'Test Author', email: 'owner@example.com' },
+  sender: { name: 'Test Gazette', address: 'digest@example.com' },
+  feed_items: 20,
+});
+
+export const bytes = (text: string) => new TextEncoder().encode(text);
+
+/** A Markdown file with the given front matter lines and body. */
+export function markdown(fields: Record<string, string>, body = 'Body text.'): string {
+  const lines = Object.entries(fields).map(([k, v]) => `${k}: ${v}`);
+  return `---\n${lines.join('\n')}\n---\n${body}\n`;
+}
+
+/** Parses a valid article or fails the test with the problems found. */
+export function article(
+  fields: Record<string, string>,
+  body?: string,
+  path = `posts/${fields.slug ?? 'post'}.md`,
+  site = testSite,
+): Article {
+  const result = parseArticle({ path, bytes: bytes(markdown(fields, body)) }, site);
+  if (!result.ok) throw new Error(`expected a valid article: ${JSON.stringify(result.problems)}`);
+  return result.article;
+}

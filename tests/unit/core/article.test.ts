@@ -1,0 +1,218 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_ARTICLE_BYTES, parseArticle } from '../../../src/core/article.js';
+import { hasErrors, parseCorpus, publishedAt } from '../../../src/core/corpus.js';
+import { parseSiteConfig } from '../../../src/core/site.js';
+import { article, bytes, markdown, testSite } from '../../helpers/site.js';
+
+function problemsOf(text: string | Uint8Array, path = 'posts/2026-01-05-sample.md') {
+  const result = parseArticle({ path, bytes: typeof text === 'string' ? bytes(text) : text }, testSite);
+  if (result.ok) throw new Error('expected the article to be rejected');
+  return result.problems;
+}
+
+describe('parseArticle: valid articles', () => {
+  it('derives the slug from the file name without a leading date', () => {
+    const a = article({ title: 'Hello', date: '2026-01-05' }, 'x', 'posts/2026-01-05-Hello World.md');
+    expect(a.slug).toBe('hello-world');
+    expect(a.url).toBe('https://news.example.com/posts/hello-world/');
+  });
+
+  it('uses an explicit slug', () => {
+    expect(article({ title: 'Hello', date: '2026-01-05', slug: 'custom-slug' }).slug).toBe('custom-slug');
+  });
+
+  it('reads a date without a zone in the site time zone, and keeps an explicit offset', () => {
+    // Lisbon is UTC+1 in summer.
+    expect(article({ title: 'A', date: '2026-07-01' }).date).toBe('2026-07-01T00:00:00+01:00');
+    expect(article({ title: 'A', date: '2026-07-01' }).dateMs).toBe(Date.UTC(2026, 5, 30, 23));
+    expect(article({ title: 'A', date: '2026-07-01T10:00:00Z' }).dateMs).toBe(Date.UTC(2026, 6, 1, 10));
+    expect(article({ title: 'A', date: '2026-07-01T10:00:00-05:00' }).date).toBe('2026-07-01T10:00:00-05:00');
+  });
+
+  it('keeps every optional field', () => {
+    const a = article({
+      title: '"Zoë’s “notes”"',
+      date: '2026-03-01',
+      updated: '2026-03-02T12:00:00Z',
+      summary: 'Short.',
+      tags: '[Go, "Ünïcode", go]',
+      author: 'Guest Writer',
+      image: '/images/cover.png',
+      draft: 'true',
+    });
+    expect(a).toMatchObject({
+      title: 'Zoë’s “notes”',
+      summary: 'Short.',
+      tags: [
+        { name: 'Go', slug: 'go' },
+        { name: 'Ünïcode', slug: 'unicode' },
+      ],
+      author: 'Guest Writer',
+      image: 'https://news.example.com/images/cover.png',
+      draft: true,
+      updated: '2026-03-02T12:00:00Z',
+    });
+  });
+
+  it('derives a summary from the first paragraph when none is given', () => {
+    const a = article({ title: 'A', date: '2026-03-01' }, '# Heading\n\nFirst *paragraph* here.\n\nSecond.');
+    expect(a.summary).toBe('First paragraph here.');
+  });
+
+  it('accepts a UTF-8 byte order mark and CRLF line endings', () => {
+    const text = `\uFEFF---\r\ntitle: With BOM\r\ndate: 2026-01-01\r\n---\r\nBody\r\n`;
+    const result = parseArticle({ path: 'posts/bom.md', bytes: bytes(text) }, testSite);
+    expect(result.ok && result.article.title).toBe('With BOM');
+  });
+
+  it('collapses line breaks and drops control characters in titles', () => {
+    expect(article({ title: '"Line\\nbreak\\u0007 here"', date: '2026-01-01' }).title).toBe(
+      'Line break here',
+    );
+  });
+
+  it('warns about unknown fields without rejecting the article', () => {
+    const result = parseArticle(
+      { path: 'posts/a.md', bytes: bytes(markdown({ title: 'A', date: '2026-01-01', colour: 'blue' })) },
+      testSite,
+    );
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.warnings).toEqual([
+      expect.objectContaining({ file: 'posts/a.md', field: 'colour', severity: 'warning', line: 4 }),
+    ]);
+  });
+});
+
+describe('parseArticle: bad input names the file, the field and the reason', () => {
+  it.each([
+    ['broken YAML', '---\ntitle: [unclosed\ndate: 2026-01-01\n---\n', 'front matter', /invalid YAML/, 3],
+    ['a missing title', markdown({ date: '2026-01-01' }), 'title', /is required/, undefined],
+    ['an empty title', markdown({ title: '"  "', date: '2026-01-01' }), 'title', /must not be empty/, 2],
+    ['a missing date', markdown({ title: 'A' }), 'date', /is required/, undefined],
+    ['an impossible date', markdown({ title: 'A', date: '2026-02-30' }), 'date', /not a real date/, 3],
+    ['a five-digit year', markdown({ title: 'A', date: '10000-01-01' }), 'date', /ISO 8601/, 3],
+    ['a date that is not ISO', markdown({ title: 'A', date: 'March 3rd' }), 'date', /ISO 8601/, 3],
+    [
+      'updated before date',
+      markdown({ title: 'A', date: '2026-03-03', updated: '2026-03-01' }),
+      'updated',
+      /before date/,
+      4,
+    ],
+    ['a bad slug', markdown({ title: 'A', date: '2026-01-01', slug: '../etc' }), 'slug', /lowercase/, 4],
+    [
+      'draft that is not a boolean',
+      markdown({ title: 'A', date: '2026-01-01', draft: 'maybe' }),
+      'draft',
+      /true or false/,
+      4,
+    ],
+    ['no front matter', 'Just text', 'front matter', /missing/, 1],
+    ['an empty file', '', 'front matter', /missing/, 1],
+    [
+      'a javascript: image',
+      markdown({ title: 'A', date: '2026-01-01', image: 'javascript:alert(1)' }),
+      'image',
+      /http/,
+      4,
+    ],
+  ])('rejects %s', (_name, text, field, reason, line) => {
+    const [problem, ...rest] = problemsOf(text);
+    expect(rest).toEqual([]);
+    expect(problem).toMatchObject({ file: 'posts/2026-01-05-sample.md', field, severity: 'error' });
+    expect(problem?.reason).toMatch(reason);
+    expect(problem?.line).toBe(line);
+  });
+
+  it('reports every bad field of one file at once', () => {
+    const fields = problemsOf(markdown({ title: '""', date: '2026-02-30', draft: '3' })).map((p) => p.field);
+    expect(fields).toEqual(['title', 'date', 'draft']);
+  });
+
+  it('rejects bytes that are not UTF-8, with the line', () => {
+    const text = bytes('---\ntitle: A\ndate: 2026-01-01\n---\nfine\n');
+    const bad = new Uint8Array([...text, 0xc3, 0x28, 0x0a]);
+    expect(problemsOf(bad)).toEqual([
+      expect.objectContaining({ field: 'file', reason: expect.stringMatching(/not valid UTF-8/), line: 6 }),
+    ]);
+  });
+
+  it('rejects a file over the size limit without parsing it', () => {
+    const big = bytes(markdown({ title: 'A', date: '2026-01-01' }, 'x'.repeat(MAX_ARTICLE_BYTES)));
+    expect(problemsOf(big)).toEqual([
+      expect.objectContaining({ field: 'file', reason: expect.stringMatching(/limit is 1048576 bytes/) }),
+    ]);
+  });
+
+  it('rejects a YAML alias bomb instead of expanding it', () => {
+    const bomb = [
+      '---',
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'title: [*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+      'date: 2026-01-01',
+      '---',
+    ].join('\n');
+    expect(problemsOf(bomb)[0]).toMatchObject({
+      field: 'front matter',
+      reason: expect.stringMatching(/alias/i),
+    });
+  });
+
+  it('rejects a duplicated key', () => {
+    expect(problemsOf('---\ntitle: A\ntitle: B\ndate: 2026-01-01\n---\n')[0]).toMatchObject({
+      field: 'front matter',
+      line: 3,
+    });
+  });
+});
+
+describe('parseCorpus', () => {
+  it('reports every invalid file in one run, and duplicate slugs on both files', () => {
+    const corpus = parseCorpus(
+      [
+        { path: 'posts/a.md', bytes: bytes(markdown({ title: 'A', date: '2026-01-01', slug: 'same' })) },
+        { path: 'posts/b.md', bytes: bytes(markdown({ title: 'B', date: '2026-01-02', slug: 'same' })) },
+        { path: 'posts/c.md', bytes: bytes(markdown({ date: '2026-01-02' })) },
+        { path: 'posts/d.md', bytes: bytes(markdown({ title: 'D', date: '2026-02-31' })) },
+      ],
+      testSite,
+    );
+    expect(hasErrors(corpus.problems)).toBe(true);
+    expect(corpus.problems.map((p) => `${p.file} ${p.field}`).sort()).toEqual([
+      'posts/a.md slug',
+      'posts/b.md slug',
+      'posts/c.md title',
+      'posts/d.md date',
+    ]);
+    expect(corpus.problems.find((p) => p.file === 'posts/a.md')?.reason).toMatch(/also used by posts\/b\.md/);
+  });
+
+  it('publishes neither drafts nor articles dated after now, newest first', () => {
+    const articles = [
+      article({ title: 'Old', date: '2026-01-01', slug: 'old' }),
+      article({ title: 'Draft', date: '2026-01-02', slug: 'draft', draft: 'true' }),
+      article({ title: 'New', date: '2026-01-03T10:00:00Z', slug: 'new' }),
+      article({ title: 'Scheduled', date: '2026-01-03T10:00:01Z', slug: 'later' }),
+    ];
+    const now = Date.UTC(2026, 0, 3, 10);
+    expect(publishedAt(articles, now).map((a) => a.slug)).toEqual(['new', 'old']);
+    expect(publishedAt(articles, now + 1000).map((a) => a.slug)).toEqual(['later', 'new', 'old']);
+  });
+});
+
+describe('parseSiteConfig', () => {
+  it('names every bad field', () => {
+    expect(() =>
+      parseSiteConfig({
+        title: '',
+        base_url: 'http://example.com',
+        timezone: 'Mars/Olympus',
+        author: { name: 'A' },
+        sender: { name: 'S', address: 'not-an-address' },
+      }),
+    ).toThrow(/title: must not be empty[\s\S]*base_url: must use https[\s\S]*timezone[\s\S]*sender\.address/);
+  });
+});

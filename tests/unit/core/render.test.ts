@@ -1,0 +1,72 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { absoluteUrl, renderMarkdown } from '../../../src/core/render.js';
+
+const base = { baseUrl: 'https://news.example.com', pageUrl: 'https://news.example.com/posts/p/' };
+const fixture = (name: string) => new URL(`../../fixtures/render/${name}`, import.meta.url);
+
+describe('renderMarkdown', () => {
+  it('renders the feature fixture exactly as the golden file', async () => {
+    const html = renderMarkdown(await readFile(fixture('features.md'), 'utf8'), base);
+    const golden = fixture('features.html');
+    if (process.env.UPDATE_GOLDEN) await writeFile(golden, `${html}\n`);
+    expect(`${html}\n`).toBe(await readFile(golden, 'utf8'));
+  });
+
+  it('gives headings unique ids', () => {
+    expect(renderMarkdown('# Intro\n\n## Intro\n\n### Ça va?', base)).toBe(
+      '<h1 id="intro">Intro</h1>\n<h2 id="intro-1">Intro</h2>\n<h3 id="ça-va">Ça va?</h3>',
+    );
+  });
+
+  it('starts heading ids afresh for every article', () => {
+    renderMarkdown('# Intro', base);
+    expect(renderMarkdown('# Intro', base)).toBe('<h1 id="intro">Intro</h1>');
+  });
+
+  it('keeps UTF-8 text as it is, escaping only markup characters once', () => {
+    expect(renderMarkdown('“Quotes” — café 🎉 & <em>it</em> &amp;', base)).toBe(
+      '<p>“Quotes” — café 🎉 &amp; <em>it</em> &amp;</p>',
+    );
+  });
+
+  it.each([
+    ['a script tag', '<script>alert(1)</script>hello', /<script|alert/],
+    ['an event handler', '<img src="/x.png" onerror="alert(1)">', /onerror|alert/],
+    ['a javascript: link', '[x](javascript:alert(1))', /javascript|alert/],
+    ['an obfuscated javascript: link', '<a href="jav&#x09;ascript:alert(1)">x</a>', /ascript|alert/],
+    ['a data: image', '<img src="data:image/svg+xml;base64,PHN2Zz4=">', /data:|<img/],
+    ['an iframe', '<iframe src="https://evil.example"></iframe>', /iframe|evil/],
+    ['a style element', '<style>body{display:none}</style>text', /style|display/],
+    ['a style attribute', '<p style="position:fixed">x</p>', /style|fixed/],
+    ['svg with script', '<svg><script>alert(1)</script></svg>', /svg|script|alert/],
+    ['a form', '<form action="https://evil.example"><input name="q"></form>', /form|input|evil/],
+    ['an object', '<object data="x.swf"></object>', /object|swf/],
+  ])('removes %s', (_name, source, forbidden) => {
+    expect(renderMarkdown(source, base)).not.toMatch(forbidden);
+  });
+});
+
+describe('absoluteUrl', () => {
+  it('pins a protocol-relative URL to https', () => {
+    expect(renderMarkdown('<img src="//cdn.example/x.png">', base)).toBe(
+      '<img src="https://cdn.example/x.png" />',
+    );
+  });
+
+  it.each([
+    ['other/page', 'https://news.example.com/other/page'],
+    ['/posts/x/', 'https://news.example.com/posts/x/'],
+    ['#frag', 'https://news.example.com/posts/p/#frag'],
+    ['https://example.org/', 'https://example.org/'],
+    ['mailto:a@example.org', 'mailto:a@example.org'],
+  ])('%s → %s', (target, expected) => {
+    expect(absoluteUrl(target, base)).toBe(expected);
+  });
+
+  it('resolves root-relative links under a site that lives in a folder', () => {
+    expect(absoluteUrl('/images/a.png', { baseUrl: 'https://example.com/blog', pageUrl: '' })).toBe(
+      'https://example.com/blog/images/a.png',
+    );
+  });
+});
