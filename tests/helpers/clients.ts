@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const helper = fileURLToPath(new URL('./feedparser.py', import.meta.url));
+const helper = fileURLToPath(new URL('./parse_feed.py', import.meta.url));
 
 export interface ParsedFeed {
   bozo: boolean;

@@ -1,0 +1,37 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildFeeds, siteFeedScope } from '../../src/core/feeds.js';
+import { escapeHtml } from '../../src/core/text.js';
+import { feedparser } from '../helpers/clients.js';
+import { article, testSite } from '../helpers/site.js';
+
+describe('feeds with awkward text, read by feedparser', () => {
+  it('keeps markup characters, CDATA terminators and Unicode in titles and bodies, and drops control characters', async () => {
+    const a = article(
+      {
+        title: '"a < b & <i>c</i> ]]> \\u0001 “q” 🎉"',
+        date: '2026-01-01',
+        slug: 'awkward',
+        summary: '"s ]]> t"',
+      },
+      'x ]]> y ]]> z\u0007',
+    );
+    const feeds = buildFeeds([a], testSite, siteFeedScope(testSite));
+    const dir = await mkdtemp(join(tmpdir(), 'feeds-'));
+    await writeFile(join(dir, 'feed.xml'), feeds.rss);
+    await writeFile(join(dir, 'atom.xml'), feeds.atom);
+
+    const title = 'a < b & <i>c</i> ]]> “q” 🎉';
+    const rss = await feedparser(join(dir, 'feed.xml'));
+    expect(rss.bozo).toBe(false);
+    expect(rss.entries[0]?.title).toBe(title);
+    expect(rss.entries[0]?.content[0]).toBe('<p>x ]]&gt; y ]]&gt; z</p>');
+
+    const atom = await feedparser(join(dir, 'atom.xml'));
+    expect(atom.bozo).toBe(false);
+    // Atom titles are HTML: feedparser hands back the markup that displays as the original text.
+    expect(atom.entries[0]?.title).toBe(escapeHtml(title).replace(/&#39;/g, "'"));
+  });
+});

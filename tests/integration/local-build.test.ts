@@ -1,0 +1,199 @@
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { broadsheet, scratchProject, snapshot } from '../helpers/cli.js';
+import { feedparser, newsboat } from '../helpers/clients.js';
+
+const NOW = '2026-11-25T12:00:00Z';
+const BASE = 'https://gazette.example.com';
+
+async function digests(dir: string): Promise<string[]> {
+  return (await readdir(join(dir, 'outbox')).catch(() => [])).sort();
+}
+
+describe('broadsheet build on the sample content', () => {
+  let dir: string;
+  let first: Awaited<ReturnType<typeof broadsheet>>;
+
+  beforeAll(async () => {
+    dir = await scratchProject();
+    first = await broadsheet(dir, 'build', '--now', NOW);
+  });
+
+  it('builds the site and says what it did and where', () => {
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/Built 3 of 5 articles \(1 draft, 1 scheduled\) into dist\//);
+    expect(first.stdout).toMatch(/Digest ".*" for 1 recipient written to outbox\//);
+  });
+
+  it.each(['feed.xml', 'atom.xml'])('writes %s that feedparser reads cleanly', async (file) => {
+    const feed = await feedparser(join(dir, 'dist', file));
+    expect(feed.bozo_exception).toBe('');
+    expect(feed.bozo).toBe(false);
+    expect(feed.version).toBe(file === 'feed.xml' ? 'rss20' : 'atom10');
+    expect(feed.title).toBe('The Broadsheet Gazette');
+    expect(feed.entries.map((e) => e.title)).toEqual([
+      'Café typography: “quotes”, naïve accents and 🎉',
+      'One email per batch, never two',
+      'Why we publish from plain text',
+    ]);
+    for (const entry of feed.entries) {
+      expect(entry.link).toMatch(new RegExp(`^${BASE}/posts/[a-z-]+/$`));
+      expect(entry.id).toBe(entry.link);
+      for (const html of entry.content) {
+        for (const [, url] of html.matchAll(/(?:href|src)="([^"]+)"/g))
+          expect(url).toMatch(/^(https:|mailto:)/);
+      }
+    }
+    const second = feed.entries[1];
+    expect(second?.content.join('')).toContain(`src="${BASE}/images/digest-flow.svg"`);
+    expect(feed.entries[0]?.tags).toEqual(['typography', 'Ünïcode']);
+  });
+
+  it('writes per-tag feeds that feedparser reads cleanly', async () => {
+    const feed = await feedparser(join(dir, 'dist/tags/unicode/feed.xml'));
+    expect(feed.bozo).toBe(false);
+    expect(feed.title).toBe('The Broadsheet Gazette: Ünïcode');
+    expect(feed.entries.map((e) => e.link)).toEqual([`${BASE}/posts/cafe-typography/`]);
+  });
+
+  it.each(['feed.xml', 'atom.xml', 'tags/email/feed.xml'])('writes %s that newsboat loads', async (file) => {
+    const feed = await newsboat(join(dir, 'dist', file));
+    expect(feed.title).toMatch(/^The Broadsheet Gazette/);
+    expect(feed.items.length).toBeGreaterThan(0);
+    for (const item of feed.items) expect(item.url).toMatch(new RegExp(`^${BASE}/posts/`));
+  });
+
+  it('writes JSON Feed 1.1', async () => {
+    const feed = JSON.parse(await readFile(join(dir, 'dist/feed.json'), 'utf8'));
+    expect(feed.version).toBe('https://jsonfeed.org/version/1.1');
+    expect(feed.items).toHaveLength(3);
+  });
+
+  it('never publishes the draft or the scheduled article', async () => {
+    const files = Object.keys(await snapshot(join(dir, 'dist')));
+    expect(files.some((f) => f.includes('notes-on-feeds') || f.includes('summer-schedule'))).toBe(false);
+    const rss = await readFile(join(dir, 'dist/feed.xml'), 'utf8');
+    expect(rss).not.toMatch(/Notes on feed formats|summer schedule/i);
+  });
+
+  it('writes pages that advertise the feeds', async () => {
+    for (const page of [
+      'index.html',
+      'archive/index.html',
+      'posts/why-plain-text/index.html',
+      'tags/email/index.html',
+    ]) {
+      const html = await readFile(join(dir, 'dist', page), 'utf8');
+      expect(html).toContain(
+        `<link rel="alternate" type="application/rss+xml" title="The Broadsheet Gazette (RSS)" href="${BASE}/feed.xml">`,
+      );
+      expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    }
+    const tag = await readFile(join(dir, 'dist/tags/email/index.html'), 'utf8');
+    expect(tag).toContain(`href="${BASE}/tags/email/feed.xml"`);
+  });
+
+  it('writes one .eml per recipient and an HTML preview, announcing only the newest article on the first run', async () => {
+    const [id] = await digests(dir);
+    const files = (await readdir(join(dir, 'outbox', id ?? ''))).sort();
+    expect(files).toEqual(['0001-editors-gazette-example-com.eml', 'preview.html', 'preview.txt']);
+    const mail = await simpleParser(await readFile(join(dir, 'outbox', id ?? '', files[0] ?? '')));
+    expect(mail.subject).toBe('Café typography: “quotes”, naïve accents and 🎉 · The Broadsheet Gazette');
+    expect(mail.headerLines.find((h) => h.key === 'list-unsubscribe')?.line).toMatch(
+      /^List-Unsubscribe: <https:\/\/gazette\.example\.com\/api\/unsubscribe\?token=[\w-]+\.[\w-]+>$/,
+    );
+    expect(mail.text).toContain(`${BASE}/posts/cafe-typography/`);
+    expect(mail.text).not.toContain('one-email-per-batch');
+  });
+
+  it('writes nothing new and identical feeds when run again with nothing new', async () => {
+    const before = await snapshot(join(dir, 'dist'));
+    const again = await broadsheet(dir, 'build', '--now', NOW);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('No new articles to announce: no email written.');
+    expect(again.stdout).toMatch(/0 written/);
+    expect(await snapshot(join(dir, 'dist'))).toEqual(before);
+    expect(await digests(dir)).toHaveLength(1);
+  });
+
+  it('announces exactly the new article in the next digest', async () => {
+    await writeFile(
+      join(dir, 'content/posts/2026-11-24-fresh.md'),
+      '---\ntitle: Fresh news\ndate: 2026-11-24\nsummary: Just in.\n---\nNew!\n',
+    );
+    const run = await broadsheet(dir, 'build', '--now', NOW);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Digest "Fresh news · The Broadsheet Gazette"');
+    expect(await digests(dir)).toHaveLength(2);
+  });
+
+  it('publishes and announces a scheduled article once its date has passed, and only then', async () => {
+    // Dated 2027-06-01T07:00:00+01:00, that is 06:00 UTC.
+    const early = await broadsheet(dir, 'build', '--now', '2027-06-01T05:59:59Z');
+    expect(early.stdout).toContain('No new articles');
+    const due = await broadsheet(dir, 'build', '--now', '2027-06-01T06:00:00Z');
+    expect(due.stdout).toContain('Digest "Our summer schedule · The Broadsheet Gazette"');
+    const feed = await feedparser(join(dir, 'dist/feed.xml'));
+    expect(feed.entries[0]?.title).toBe('Our summer schedule');
+  });
+});
+
+describe('broadsheet build with invalid articles', () => {
+  it('reports every bad file, exits non-zero and changes nothing in dist/ or outbox/', async () => {
+    const dir = await scratchProject();
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    const dist = await snapshot(join(dir, 'dist'));
+    const outbox = await snapshot(join(dir, 'outbox'));
+
+    const posts = join(dir, 'content/posts');
+    await writeFile(join(posts, 'broken-yaml.md'), '---\ntitle: [oops\ndate: 2026-01-01\n---\n');
+    await writeFile(join(posts, 'no-title.md'), '---\ndate: 2026-01-01\n---\n');
+    await writeFile(join(posts, 'bad-date.md'), '---\ntitle: Bad\ndate: 2026-02-30\n---\n');
+    await writeFile(
+      join(posts, 'dupe.md'),
+      '---\ntitle: Dupe\ndate: 2026-01-01\nslug: why-plain-text\n---\n',
+    );
+    await writeFile(
+      join(posts, 'latin1.md'),
+      Buffer.from('---\ntitle: Caf\xe9\ndate: 2026-01-01\n---\n', 'latin1'),
+    );
+    await writeFile(
+      join(posts, 'huge.md'),
+      `---\ntitle: Huge\ndate: 2026-11-01\n---\n${'x'.repeat(1_100_000)}`,
+    );
+    await writeFile(
+      join(posts, 'new-but-valid.md'),
+      '---\ntitle: Valid\ndate: 2026-11-01\nmood: happy\n---\n',
+    );
+
+    const run = await broadsheet(dir, 'build', '--now', NOW);
+    expect(run.code).toBe(1);
+    for (const expected of [
+      /posts\/broken-yaml\.md:3: error in front matter: invalid YAML/,
+      /posts\/no-title\.md: error in title: is required/,
+      /posts\/bad-date\.md:3: error in date: "2026-02-30" is not a real date/,
+      /posts\/dupe\.md: error in slug: "why-plain-text" is also used by posts\/2026-09-14-why-plain-text\.md/,
+      /posts\/latin1\.md:2: error in file: is not valid UTF-8/,
+      /posts\/huge\.md: error in file: is \d+ bytes; the limit is 1048576 bytes/,
+      /warning: posts\/new-but-valid\.md:4: warning in mood: unknown field/,
+      /Nothing was written/,
+    ]) {
+      expect(run.stderr).toMatch(expected);
+    }
+    expect(await snapshot(join(dir, 'dist'))).toEqual(dist);
+    expect(await snapshot(join(dir, 'outbox'))).toEqual(outbox);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('rejects a broken site.yaml with the field named', async () => {
+    const dir = await scratchProject();
+    await writeFile(join(dir, 'content/site.yaml'), 'title: X\nbase_url: ftp://x\n');
+    const run = await broadsheet(dir, 'build');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/base_url: must use https/);
+    expect(run.stderr).toMatch(/author: /);
+    expect(await snapshot(join(dir, 'dist'))).toEqual({});
+  });
+});

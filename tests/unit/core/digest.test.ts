@@ -1,0 +1,123 @@
+import { simpleParser } from 'mailparser';
+import { describe, expect, it } from 'vitest';
+import { composeDigest, planDigest } from '../../../src/core/digest.js';
+import { renderDigestMessage, unsubscribeUrl } from '../../../src/core/email.js';
+import { verifyToken } from '../../../src/core/tokens.js';
+import { article, testSite } from '../../helpers/site.js';
+
+const a1 = article({ title: 'First', date: '2026-01-01', slug: 'first' });
+const a2 = article({ title: 'Second', date: '2026-01-02', slug: 'second', summary: 'Second summary' });
+const a3 = article({ title: '"Zoë’s “café” notes 🎉"', date: '2026-01-03', slug: 'third' });
+const now = new Date('2026-01-04T09:00:00Z');
+
+describe('planDigest', () => {
+  it('announces only the newest article on the first run, and silences the rest', () => {
+    const plan = planDigest([a3, a2, a1], undefined);
+    expect(plan?.articles.map((a) => a.slug)).toEqual(['third']);
+    expect(plan?.silenced.map((a) => a.slug)).toEqual(['second', 'first']);
+  });
+
+  it('announces every published article not yet announced', () => {
+    const plan = planDigest([a3, a2, a1], new Set([a1.url]));
+    expect(plan?.articles.map((a) => a.slug)).toEqual(['third', 'second']);
+    expect(plan?.silenced).toEqual([]);
+  });
+
+  it('plans nothing when nothing is new', () => {
+    expect(planDigest([a2, a1], new Set([a1.url, a2.url]))).toBeUndefined();
+    expect(planDigest([], undefined)).toBeUndefined();
+  });
+
+  it('derives the digest id from the set of articles, not their order or the time', () => {
+    expect(planDigest([a3, a2], new Set())?.id).toBe(planDigest([a2, a3], new Set())?.id);
+    expect(planDigest([a3, a2], new Set())?.id).not.toBe(planDigest([a3], new Set())?.id);
+  });
+});
+
+describe('composeDigest', () => {
+  it('names the article in the subject, or the count', () => {
+    expect(composeDigest(planDigest([a2], new Set()) ?? fail(), testSite).subject).toBe(
+      'Second · Test Gazette',
+    );
+    expect(composeDigest(planDigest([a2, a1], new Set()) ?? fail(), testSite).subject).toBe(
+      '2 new articles on Test Gazette',
+    );
+  });
+
+  it('gives each article its title, summary and absolute link in both parts', () => {
+    const digest = composeDigest(planDigest([a2, a1], new Set()) ?? fail(), testSite);
+    const text = digest.text('https://news.example.com/api/unsubscribe?token=t');
+    const html = digest.html('https://news.example.com/api/unsubscribe?token=t');
+    for (const part of [text, html]) {
+      expect(part).toContain('Second summary');
+      expect(part).toContain('https://news.example.com/posts/second/');
+      expect(part).toContain('https://news.example.com/posts/first/');
+      expect(part).toContain('https://news.example.com/api/unsubscribe?token=t');
+    }
+    expect(html).not.toMatch(/<img|<style|<script/);
+  });
+});
+
+function fail(): never {
+  throw new Error('expected a digest plan');
+}
+
+describe('renderDigestMessage', () => {
+  const secret = 'test-secret';
+  const address = 'reader@example.org';
+
+  async function message() {
+    const digest = composeDigest(planDigest([a3, a2], new Set()) ?? fail(), testSite);
+    const url = unsubscribeUrl(testSite, address, secret, now.getTime());
+    const raw = await renderDigestMessage(digest, { address, unsubscribeUrl: url }, testSite, now);
+    return { raw, url, parsed: await simpleParser(Buffer.from(raw.data)) };
+  }
+
+  it('is a multipart/alternative RFC 5322 message with the headers mailbox providers require', async () => {
+    const { parsed, url, raw } = await message();
+    expect(parsed.subject).toBe('2 new articles on Test Gazette');
+    expect(parsed.from?.value).toEqual([{ address: 'digest@example.com', name: 'Test Gazette' }]);
+    expect(parsed.to && !Array.isArray(parsed.to) && parsed.to.value[0]?.address).toBe(address);
+    expect(parsed.date?.toISOString()).toBe(now.toISOString());
+    expect(parsed.messageId).toBe(raw.messageId);
+    expect(parsed.headers.get('content-type')).toMatchObject({ value: 'multipart/alternative' });
+    expect(parsed.headerLines.find((h) => h.key === 'list-unsubscribe')?.line).toBe(
+      `List-Unsubscribe: <${url}>`,
+    );
+    expect(parsed.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe(
+      'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
+    );
+    expect(parsed.text).toContain('Zoë’s “café” notes 🎉');
+    expect(parsed.html).toContain('Zoë’s “café” notes 🎉');
+  });
+
+  it('encodes a non-ASCII subject with RFC 2047 and keeps every line within limits', async () => {
+    const digest = composeDigest(planDigest([a3], new Set()) ?? fail(), testSite);
+    const raw = await renderDigestMessage(
+      digest,
+      { address, unsubscribeUrl: 'https://x.example/u' },
+      testSite,
+      now,
+    );
+    const text = Buffer.from(raw.data).toString('latin1');
+    const head = text.slice(0, text.indexOf('\r\n\r\n'));
+    expect(head).toMatch(/^Subject: =\?UTF-8\?[QB]\?/m);
+    expect(head).not.toMatch(/[^\x20-\x7e\r\n\t]/); // headers are 7-bit
+    for (const line of text.split('\r\n')) expect(Buffer.byteLength(line, 'latin1')).toBeLessThanOrEqual(998);
+    const parsed = await simpleParser(Buffer.from(raw.data));
+    expect(parsed.subject).toBe('Zoë’s “café” notes 🎉 · Test Gazette');
+  });
+
+  it('links to an unsubscribe token for this recipient only', async () => {
+    const { url } = await message();
+    const token = new URL(url).searchParams.get('token') ?? '';
+    expect(verifyToken(token, 'unsubscribe', secret, now.getTime())).toMatchObject({
+      ok: true,
+      claims: { address, purpose: 'unsubscribe' },
+    });
+  });
+
+  it('gives a resend of the same digest to the same person the same Message-ID', async () => {
+    expect((await message()).raw.messageId).toBe((await message()).raw.messageId);
+  });
+});

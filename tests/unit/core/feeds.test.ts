@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { buildFeeds, siteFeedScope } from '../../../src/core/feeds.js';
+import { article, testSite } from '../../helpers/site.js';
+
+const scope = siteFeedScope(testSite);
+const older = article({ title: 'Older', date: '2026-01-01', slug: 'older', tags: '[Go]' });
+const newer = article({
+  title: 'Newer',
+  date: '2026-02-01T10:00:00Z',
+  updated: '2026-02-03T10:00:00Z',
+  slug: 'newer',
+});
+
+describe('buildFeeds', () => {
+  it('is byte-identical for the same articles: every date comes from content', () => {
+    const first = buildFeeds([newer, older], testSite, scope);
+    const second = buildFeeds([newer, older], testSite, scope);
+    expect(second).toEqual(first);
+  });
+
+  it('dates the feed by its newest change, not by the clock', () => {
+    const feeds = buildFeeds([newer, older], testSite, scope);
+    expect(feeds.rss).toContain('<lastBuildDate>Tue, 03 Feb 2026 10:00:00 GMT</lastBuildDate>');
+    expect(feeds.atom).toContain('<updated>2026-02-03T10:00:00.000Z</updated>');
+    expect(feeds.rss).toContain('<pubDate>Sun, 01 Feb 2026 10:00:00 GMT</pubDate>');
+  });
+
+  it('derives guid and id from the permalink, unchanged when title and date are edited', () => {
+    const edited = article({ title: 'Renamed', date: '2026-03-01', slug: 'older' });
+    for (const a of [older, edited]) {
+      const { rss, atom, json } = buildFeeds([a], testSite, scope);
+      expect(rss).toContain('<guid isPermaLink="true">https://news.example.com/posts/older/</guid>');
+      expect(atom).toContain('<id>https://news.example.com/posts/older/</id>');
+      expect(JSON.parse(json).items[0].id).toBe('https://news.example.com/posts/older/');
+    }
+  });
+
+  it('carries only the newest feed_items articles', () => {
+    const many = Array.from({ length: 25 }, (_, i) =>
+      article({ title: `A${i}`, date: `2026-01-${String(i + 1).padStart(2, '0')}`, slug: `a${i}` }),
+    ).reverse();
+    const feeds = buildFeeds(many, { ...testSite, feedItems: 20 }, scope);
+    expect(feeds.rss.match(/<item>/g)).toHaveLength(20);
+    expect(feeds.rss).toContain('/posts/a24/');
+    expect(feeds.rss).not.toContain('/posts/a4/');
+  });
+
+  it('has self links, a stylesheet and categories', () => {
+    const { rss, atom } = buildFeeds([older], testSite, scope);
+    expect(rss).toContain('<?xml-stylesheet href="/feed.xsl" type="text/xsl"?>');
+    expect(rss).toContain(
+      '<atom:link href="https://news.example.com/feed.xml" rel="self" type="application/rss+xml"/>',
+    );
+    expect(atom).toContain('<link rel="self" href="https://news.example.com/atom.xml"/>');
+    expect(rss).toContain('<category domain="https://news.example.com/tags/go/">Go</category>');
+  });
+
+  it('escapes plain-text titles for Atom, whose titles are HTML', () => {
+    const a = article({ title: '"a < b & <i>c</i>"', date: '2026-01-01', slug: 'lt' });
+    const { atom } = buildFeeds([a], testSite, scope);
+    expect(atom).toContain('<title type="html"><![CDATA[a &lt; b &amp; &lt;i&gt;c&lt;/i&gt;]]></title>');
+  });
+
+  it('splits "]]>" in content so CDATA sections stay closed', () => {
+    const a = article({ title: 'CDATA', date: '2026-01-01', slug: 'cdata' }, 'a ]]> b ]]> c');
+    const { rss } = buildFeeds([a], testSite, scope);
+    const body = rss.slice(rss.indexOf('<content:encoded>'), rss.indexOf('</content:encoded>'));
+    expect(body.match(/<!\[CDATA\[/g)?.length).toBe(body.match(/]]>/g)?.length ?? 0);
+  });
+
+  it('writes JSON Feed 1.1 with the fields the spec requires', () => {
+    const feed = JSON.parse(buildFeeds([newer, older], testSite, scope).json);
+    expect(feed).toMatchObject({
+      version: 'https://jsonfeed.org/version/1.1',
+      title: 'Test Gazette',
+      home_page_url: 'https://news.example.com/',
+      feed_url: 'https://news.example.com/feed.json',
+      authors: [{ name: 'Test Author' }],
+    });
+    expect(feed.items[0]).toMatchObject({
+      id: 'https://news.example.com/posts/newer/',
+      url: 'https://news.example.com/posts/newer/',
+      date_published: '2026-02-01T10:00:00.000Z',
+      date_modified: '2026-02-03T10:00:00.000Z',
+      content_html: '<p>Body text.</p>',
+    });
+    expect(feed.items[1].tags).toEqual(['Go']);
+  });
+
+  it('writes an empty but valid feed when nothing is published', () => {
+    const { rss, json } = buildFeeds([], testSite, scope);
+    expect(rss).not.toContain('<item>');
+    expect(JSON.parse(json).items).toEqual([]);
+  });
+});
