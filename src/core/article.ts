@@ -113,14 +113,13 @@ export type ParseResult =
   | { readonly ok: true; readonly article: Article; readonly warnings: readonly Problem[] }
   | { readonly ok: false; readonly problems: readonly Problem[] };
 
-/** Earlier results for unchanged files; a cache must be dropped when the site configuration changes. */
-export interface ArticleCache {
-  get(hash: string, path: string): { article: Article; warnings: readonly Problem[] } | undefined;
-  set(hash: string, path: string, entry: { article: Article; warnings: readonly Problem[] }): void;
-}
-
 /** Parses, validates and renders one article. Never throws on bad input: it reports every problem found. */
-export function parseArticle(source: ArticleSource, site: SiteConfig, cache?: ArticleCache): ParseResult {
+/** `hash` may be passed when the caller already computed it (to look up a cache). */
+export function parseArticle(
+  source: ArticleSource,
+  site: SiteConfig,
+  hash = contentHash(source.bytes),
+): ParseResult {
   const problems: Problem[] = [];
   const report = (field: string, reason: string, line?: number, severity: Problem['severity'] = 'error') =>
     problems.push({ file: source.path, field, reason, severity, ...(line === undefined ? {} : { line }) });
@@ -130,9 +129,6 @@ export function parseArticle(source: ArticleSource, site: SiteConfig, cache?: Ar
     report('file', `is ${source.bytes.byteLength} bytes; the limit is ${MAX_ARTICLE_BYTES} bytes (1 MiB)`);
     return fail();
   }
-  const hash = contentHash(source.bytes);
-  const cached = cache?.get(hash, source.path);
-  if (cached) return { ok: true, ...cached };
   const decoded = decodeUtf8(source.bytes);
   if (!decoded.ok) {
     report('file', 'is not valid UTF-8 (save it as UTF-8)', decoded.line);
@@ -231,7 +227,6 @@ export function parseArticle(source: ArticleSource, site: SiteConfig, cache?: Ar
     ...(image === undefined ? {} : { image }),
     html,
   };
-  cache?.set(hash, source.path, { article, warnings: problems });
   return { ok: true, article, warnings: problems };
 }
 

@@ -1,4 +1,4 @@
-import { type Article, type ArticleCache, type ArticleSource, parseArticle } from './article.js';
+import { type Article, type ArticleSource, type ParseResult, parseArticle } from './article.js';
 import type { Problem } from './errors.js';
 import type { SiteConfig } from './site.js';
 
@@ -10,15 +10,15 @@ export interface Corpus {
 }
 
 /** Parses every source and checks what no single file can: unique slugs. */
-export function parseCorpus(
-  sources: readonly ArticleSource[],
-  site: SiteConfig,
-  cache?: ArticleCache,
-): Corpus {
+export function parseCorpus(sources: readonly ArticleSource[], site: SiteConfig): Corpus {
+  return collectCorpus(sources.map((source) => parseArticle(source, site)));
+}
+
+/** Gathers per-file results (parsed here, in workers, or from a cache) and checks unique slugs. */
+export function collectCorpus(results: readonly ParseResult[]): Corpus {
   const articles: Article[] = [];
   const problems: Problem[] = [];
-  for (const source of sources) {
-    const result = parseArticle(source, site, cache);
+  for (const result of results) {
     if (result.ok) {
       articles.push(result.article);
       problems.push(...result.warnings);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DateTime } from 'luxon';
 import type { Article } from './article.js';
+import { displayDate } from './dates.js';
 import { html } from './html.js';
 import type { SiteConfig } from './site.js';
 
@@ -46,12 +46,6 @@ export interface Digest {
   text(unsubscribeUrl: string): string;
 }
 
-function displayDate(article: Article, site: SiteConfig): string {
-  return DateTime.fromISO(article.date, { setZone: true })
-    .setLocale(site.language)
-    .toLocaleString(DateTime.DATE_FULL);
-}
-
 export function digestSubject(plan: DigestPlan, site: SiteConfig): string {
   const [first] = plan.articles;
   if (plan.articles.length === 1 && first) return `${first.title} · ${site.title}`;
@@ -65,7 +59,7 @@ export function composeDigest(plan: DigestPlan, site: SiteConfig): Digest {
   const items = plan.articles.map(
     (article) => html`<tr><td style="padding:0 0 24px 0;${font}">
 <h2 style="margin:0 0 4px 0;font-size:20px;line-height:1.3;"><a href="${article.url}" style="color:#0b57d0;text-decoration:none;">${article.title}</a></h2>
-<p style="margin:0 0 8px 0;font-size:13px;color:#5b5b66;">${displayDate(article, site)}</p>
+<p style="margin:0 0 8px 0;font-size:13px;color:#5b5b66;">${displayDate(article.date, site.language)}</p>
 ${article.summary ? html`<p style="margin:0 0 8px 0;font-size:16px;line-height:1.5;color:#1d1d1f;">${article.summary}</p>` : ''}
 <p style="margin:0;font-size:15px;"><a href="${article.url}" style="color:#0b57d0;">Read “${article.title}”</a></p>
 </td></tr>`,
@@ -94,7 +88,7 @@ You receive this because you subscribed to ${site.title}. <a href="${unsubscribe
         '',
         ...plan.articles.flatMap((article) => [
           article.title,
-          displayDate(article, site),
+          displayDate(article.date, site.language),
           ...(article.summary ? [article.summary] : []),
           article.url,
           '',

@@ -1,5 +1,5 @@
-import { DateTime } from 'luxon';
 import type { Article, Tag } from './article.js';
+import { displayDate } from './dates.js';
 import { FEED_FILES } from './feeds.js';
 import { html, type SafeHtml, trusted } from './html.js';
 import { type SiteConfig, sitePath } from './site.js';
@@ -63,10 +63,6 @@ ${page.main}
 `.value;
 }
 
-function displayDate(iso: string, site: SiteConfig): string {
-  return DateTime.fromISO(iso, { setZone: true }).setLocale(site.language).toLocaleString(DateTime.DATE_FULL);
-}
-
 function tagLinks(tags: readonly Tag[], site: SiteConfig): SafeHtml {
   if (tags.length === 0) return html``;
   const root = sitePath(site);
@@ -76,11 +72,11 @@ function tagLinks(tags: readonly Tag[], site: SiteConfig): SafeHtml {
 }
 
 function articleMeta(article: Article, site: SiteConfig): SafeHtml {
-  return html`<p class="meta"><time datetime="${article.date}">${displayDate(article.date, site)}</time>${
+  return html`<p class="meta"><time datetime="${article.date}">${displayDate(article.date, site.language)}</time>${
     article.author === site.author.name ? '' : html` · ${article.author}`
   }${
     article.updated
-      ? html` · updated <time datetime="${article.updated}">${displayDate(article.updated, site)}</time>`
+      ? html` · updated <time datetime="${article.updated}">${displayDate(article.updated, site.language)}</time>`
       : ''
   }</p>`;
 }
@@ -148,7 +144,7 @@ ${[...years].map(
 <h2 id="y${year}">${year}</h2>
 <ul class="archive">${list.map(
     (article) =>
-      html`<li><time datetime="${article.date}">${displayDate(article.date, site)}</time> <a href="${article.url}">${article.title}</a></li>`,
+      html`<li><time datetime="${article.date}">${displayDate(article.date, site.language)}</time> <a href="${article.url}">${article.title}</a></li>`,
   )}</ul>
 </section>
 `,

@@ -3,7 +3,7 @@
 import type { ArticleSource } from './article.js';
 import type { Digest, DigestPlan } from './digest.js';
 import type { RawMessage } from './email.js';
-import type { StaticAsset } from './site-build.js';
+import type { FileKind, StaticAsset } from './site-build.js';
 
 /** Where articles are read from (content/ locally, the content bucket in AWS). */
 export interface ArticleSourceStore {
@@ -25,6 +25,7 @@ export interface StoredFile {
   readonly body: string | Uint8Array;
   readonly contentType: string;
   readonly immutable: boolean;
+  readonly kind: FileKind;
   /** Stable identity of the content (a key or a hash) recorded beside the file. */
   readonly fingerprint: string;
 }

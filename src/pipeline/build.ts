@@ -1,5 +1,4 @@
-import type { ArticleCache } from '../core/article.js';
-import { hasErrors, parseCorpus, publishedAt } from '../core/corpus.js';
+import { hasErrors, publishedAt } from '../core/corpus.js';
 import { composeDigest, planDigest } from '../core/digest.js';
 import { type RawMessage, renderDigestMessage, unsubscribeUrl } from '../core/email.js';
 import { ContentError, type Problem } from '../core/errors.js';
@@ -13,6 +12,7 @@ import type {
 } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import { planSite, staticAssetProblem } from '../core/site-build.js';
+import { type ArticleCache, parseSources } from './parse.js';
 import { type PublishReport, publishSite } from './publish-site.js';
 
 export interface BuildDeps {
@@ -57,7 +57,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
   const { site } = deps;
   const paths = (await deps.content.list()).sort();
   const sources = await Promise.all(paths.map((path) => deps.content.read(path)));
-  const corpus = parseCorpus(sources, site, deps.cache);
+  const corpus = parseSources(sources, site, deps.cache);
   const assets = (await deps.assets?.list()) ?? [];
   const problems: Problem[] = [...corpus.problems];
   for (const asset of assets) {

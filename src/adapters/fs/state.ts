@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { DigestPlan } from '../../core/digest.js';
 import type { AnnouncementStore, RecipientStore } from '../../core/ports.js';
-import { readJsonFile, writeFileAtomic, writeJsonFile } from './files.js';
+import { readJsonFile, writeFileAtomicSync, writeJsonFile } from './files.js';
 
 const announcedSchema = z.object({
   version: z.literal(1),
@@ -82,7 +82,7 @@ export async function localSecret(stateDir: string): Promise<string> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     const secret = randomBytes(32).toString('base64url');
-    await writeFileAtomic(path, `${secret}\n`, 0o600);
+    writeFileAtomicSync(path, `${secret}\n`, 0o600);
     return secret;
   }
 }

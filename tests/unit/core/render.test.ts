@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { Parser } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
-import { absoluteUrl, renderMarkdown } from '../../../src/core/render.js';
+import { absoluteUrl, renderMarkdown, sanitizeArticleHtml } from '../../../src/core/render.js';
 
 const base = { baseUrl: 'https://news.example.com', pageUrl: 'https://news.example.com/posts/p/' };
 const fixture = (name: string) => new URL(`../../fixtures/render/${name}`, import.meta.url);
@@ -68,5 +69,48 @@ describe('absoluteUrl', () => {
     expect(absoluteUrl('/images/a.png', { baseUrl: 'https://example.com/blog', pageUrl: '' })).toBe(
       'https://example.com/blog/images/a.png',
     );
+  });
+});
+
+/** Every element with its attributes, and the text, in document order: what a sanitizer could remove. */
+function structure(html: string): string[] {
+  const out: string[] = [];
+  let text = '';
+  const flush = () => {
+    if (text.trim()) out.push(text.trim());
+    text = '';
+  };
+  const parser = new Parser({
+    onopentag(name, attribs) {
+      flush();
+      const attrs = Object.entries(attribs).map(([k, v]) => `${k}=${v}`);
+      out.push(`<${name} ${attrs.sort().join(' ')}>`);
+    },
+    onclosetag: flush,
+    ontext(chunk) {
+      text += chunk;
+    },
+  });
+  parser.write(html);
+  parser.end();
+  flush();
+  return out;
+}
+
+describe('renderMarkdown without raw HTML skips the sanitizer', () => {
+  it.each([
+    ['the feature fixture', 'features.md'],
+    ['hostile Markdown links and images', 'hostile-links.md'],
+  ])('and still produces nothing the sanitizer would remove: %s', async (_name, file) => {
+    const html = renderMarkdown(await readFile(fixture(file), 'utf8'), base);
+    expect(structure(sanitizeArticleHtml(html, base))).toEqual(structure(html));
+  });
+
+  it('drops unsafe Markdown link and image targets, keeping their text', async () => {
+    const html = renderMarkdown(await readFile(fixture('hostile-links.md'), 'utf8'), base);
+    for (const [, url] of html.matchAll(/(?:href|src)="([^"]*)"/g))
+      expect(url).toMatch(/^https:\/\/news\.example\.com\//);
+    expect(html).toContain('click me');
+    expect(html).toContain('<a href="https://news.example.com/fine">fine</a>');
   });
 });
