@@ -6,20 +6,15 @@ import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FileArticleCache } from './adapters/fs/article-cache.js';
-import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js';
+import { FsArticleSource } from './adapters/fs/article-source.js';
 import { insideRoot } from './adapters/fs/files.js';
-import { OutboxMailer } from './adapters/fs/outbox.js';
 import { loadSiteConfig } from './adapters/fs/site-config.js';
-import { FsSiteStore } from './adapters/fs/site-store.js';
-import { FileAnnouncementStore, FileRecipientStore, localSecret } from './adapters/fs/state.js';
 import { hasErrors, parseCorpus } from './core/corpus.js';
 import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem } from './core/errors.js';
 import type { SiteConfig } from './core/site.js';
 import { CONTENT_TYPES, contentTypeForPath } from './core/site-build.js';
-import { type BuildReport, buildAndAnnounce } from './pipeline/build.js';
-
-const VERSION = '0.1.0';
+import { localBuild, previewBuild } from './local.js';
+import type { BuildReport } from './pipeline/build.js';
 
 const USAGE = `Usage: broadsheet <command> [options]
 
@@ -90,34 +85,9 @@ function printBuild(report: BuildReport, out: string): void {
   }
 }
 
-async function build(
-  site: SiteConfig,
-  paths: { content: string; out: string; outbox: string; state: string },
-) {
-  const cache = await new FileArticleCache(paths.state, site, VERSION).load();
-  const report = await buildAndAnnounce(
-    {
-      site,
-      content: new FsArticleSource(paths.content),
-      assets: new FsStaticAssets(paths.content),
-      output: new FsSiteStore(paths.out),
-      cache,
-      announce: {
-        announcements: new FileAnnouncementStore(paths.state),
-        recipients: new FileRecipientStore(paths.state, site.author.email ?? site.sender.address),
-        mailer: new OutboxMailer(paths.outbox),
-        secret: await localSecret(paths.state),
-      },
-    },
-    clock(),
-  );
-  await cache.save();
-  return report;
-}
-
 async function check(site: SiteConfig, content: string): Promise<number> {
   const source = new FsArticleSource(content);
-  const sources = await Promise.all((await source.list()).map((path) => source.read(path)));
+  const sources = await Promise.all((await source.list()).map((entry) => source.read(entry.path)));
   const corpus = parseCorpus(sources, site);
   printWarnings(corpus.problems);
   if (hasErrors(corpus.problems)) throw new ContentError(corpus.problems);
@@ -129,13 +99,10 @@ async function preview(site: SiteConfig, paths: { content: string; state: string
   const port = Number(values.port);
   const baseUrl = `http://127.0.0.1:${port}`;
   const root = resolve(paths.state, 'preview');
-  const report = await buildAndAnnounce(
-    {
-      site: { ...site, baseUrl, apiUrl: `${baseUrl}/api` },
-      content: new FsArticleSource(paths.content),
-      assets: new FsStaticAssets(paths.content),
-      output: new FsSiteStore(root),
-    },
+  const report = await previewBuild(
+    { ...site, baseUrl, apiUrl: `${baseUrl}/api` },
+    paths.content,
+    root,
     clock(),
   );
   printWarnings(report.warnings);
@@ -175,7 +142,7 @@ async function main(): Promise<number> {
   const site = await loadSiteConfig(paths.content);
   switch (command) {
     case 'build':
-      printBuild(await build(site, paths), paths.out);
+      printBuild(await localBuild(site, paths, clock()), paths.out);
       return 0;
     case 'check':
       return check(site, paths.content);

@@ -5,10 +5,17 @@ import type { Digest, DigestPlan } from './digest.js';
 import type { RawMessage } from './email.js';
 import type { FileKind, StaticAsset } from './site-build.js';
 
+/** An article file as listed: where it is and a cheap token that changes whenever its content may have. */
+export interface SourceEntry {
+  /** Relative to the content root, e.g. 'posts/2026-03-01-hello.md'. */
+  readonly path: string;
+  /** Size and modification time locally, the ETag in S3: equal versions mean equal bytes. */
+  readonly version: string;
+}
+
 /** Where articles are read from (content/ locally, the content bucket in AWS). */
 export interface ArticleSourceStore {
-  /** Paths relative to the content root, e.g. 'posts/2026-03-01-hello.md'. */
-  list(): Promise<string[]>;
+  list(): Promise<SourceEntry[]>;
   read(path: string): Promise<ArticleSource>;
 }
 

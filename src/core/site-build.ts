@@ -105,6 +105,35 @@ function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
+const listingLines = new WeakMap<Article, string>();
+
+/** Everything a list page shows of one article, computed once per article however many lists it is in. */
+function listingLine(a: Article): string {
+  let line = listingLines.get(a);
+  if (line === undefined) {
+    line = [
+      a.url,
+      a.title,
+      a.date,
+      a.updated ?? '',
+      a.summary,
+      a.author,
+      ...a.tags.map((t) => `${t.slug}=${t.name}`),
+    ]
+      .join('\u0000')
+      .concat('\u0001');
+    listingLines.set(a, line);
+  }
+  return line;
+}
+
+/** The key of a page that lists these articles. */
+function listingKey(layoutKey: string, articles: readonly Article[]): string {
+  const hash = createHash('sha256').update(layoutKey);
+  for (const a of articles) hash.update(listingLine(a));
+  return hash.digest('hex').slice(0, 32);
+}
+
 /** Articles grouped by tag, tags sorted by name; each group keeps the input (newest-first) order. */
 export function groupByTag(articles: readonly Article[]): { tag: Tag; articles: Article[] }[] {
   const groups = new Map<string, { tag: Tag; articles: Article[] }>();
@@ -118,7 +147,20 @@ export function groupByTag(articles: readonly Article[]): { tag: Tag; articles: 
   return [...groups.values()].sort((a, b) => a.tag.slug.localeCompare(b.tag.slug));
 }
 
-function feedFiles(articles: readonly Article[], site: SiteConfig, scope: FeedScope): SiteFile[] {
+function feedFiles(
+  articles: readonly Article[],
+  site: SiteConfig,
+  scope: FeedScope,
+  layoutKey: string,
+): SiteFile[] {
+  // The source hash of each item determines everything the feed says about it.
+  const key = shortHash(
+    [
+      layoutKey,
+      JSON.stringify(scope),
+      ...articles.slice(0, site.feedItems).map((a) => `${a.url} ${a.hash}`),
+    ].join('\n'),
+  );
   let built: ReturnType<typeof buildFeeds> | undefined;
   const feeds = () => {
     built ??= buildFeeds(articles, site, scope);
@@ -129,6 +171,7 @@ function feedFiles(articles: readonly Article[], site: SiteConfig, scope: FeedSc
     contentType,
     kind: 'feed',
     immutable: false,
+    key,
     render,
   });
   return [
@@ -159,6 +202,7 @@ export function planSite(
     render,
   });
   const tags = groupByTag(published);
+  const tagCounts = tags.map((group) => ({ tag: group.tag, count: group.articles.length }));
 
   return [
     ...assets.map(staticFile),
@@ -175,6 +219,7 @@ export function planSite(
       contentType: CONTENT_TYPES.xsl,
       kind: 'asset',
       immutable: false,
+      key: shortHash(FEED_XSL),
       render: () => FEED_XSL,
     },
     ...published.map((article) =>
@@ -184,26 +229,41 @@ export function planSite(
         `${article.hash}:${layoutKey}`,
       ),
     ),
-    page('index.html', () => homePage(ctx, published)),
-    page('archive/index.html', () => archivePage(ctx, published)),
-    page('tags/index.html', () =>
-      tagsIndexPage(
-        ctx,
-        tags.map((group) => ({ tag: group.tag, count: group.articles.length })),
+    page(
+      'index.html',
+      () => homePage(ctx, published),
+      // The home page shows the newest articles and the total count.
+      `${listingKey(layoutKey, published.slice(0, site.homeItems))}:${published.length}`,
+    ),
+    page('archive/index.html', () => archivePage(ctx, published), listingKey(layoutKey, published)),
+    page(
+      'tags/index.html',
+      () => tagsIndexPage(ctx, tagCounts),
+      shortHash(
+        [layoutKey, ...tagCounts.map(({ tag, count }) => `${tag.slug}=${tag.name}:${count}`)].join('\n'),
       ),
     ),
-    page('404.html', () => notFoundPage(ctx)),
+    page('404.html', () => notFoundPage(ctx), layoutKey),
     ...tags.map((group) =>
-      page(`tags/${group.tag.slug}/index.html`, () => tagPage(ctx, group.tag, group.articles)),
+      page(
+        `tags/${group.tag.slug}/index.html`,
+        () => tagPage(ctx, group.tag, group.articles),
+        listingKey(`${layoutKey}:${group.tag.name}`, group.articles),
+      ),
     ),
     ...tags.flatMap((group) =>
-      feedFiles(group.articles, site, {
-        title: `${site.title}: ${group.tag.name}`,
-        description: `Articles tagged ${group.tag.name}`,
-        homeUrl: `${site.baseUrl}/tags/${group.tag.slug}/`,
-        dir: `tags/${group.tag.slug}/`,
-      }),
+      feedFiles(
+        group.articles,
+        site,
+        {
+          title: `${site.title}: ${group.tag.name}`,
+          description: `Articles tagged ${group.tag.name}`,
+          homeUrl: `${site.baseUrl}/tags/${group.tag.slug}/`,
+          dir: `tags/${group.tag.slug}/`,
+        },
+        layoutKey,
+      ),
     ),
-    ...feedFiles(published, site, siteFeedScope(site)),
+    ...feedFiles(published, site, siteFeedScope(site), layoutKey),
   ];
 }

@@ -55,9 +55,8 @@ export interface BuildReport {
  */
 export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<BuildReport> {
   const { site } = deps;
-  const paths = (await deps.content.list()).sort();
-  const sources = await Promise.all(paths.map((path) => deps.content.read(path)));
-  const corpus = parseSources(sources, site, deps.cache);
+  const entries = (await deps.content.list()).sort((a, b) => a.path.localeCompare(b.path));
+  const corpus = await parseSources(entries, deps.content, site, deps.cache);
   const assets = (await deps.assets?.list()) ?? [];
   const problems: Problem[] = [...corpus.problems];
   for (const asset of assets) {

@@ -1,4 +1,4 @@
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -195,5 +195,42 @@ describe('broadsheet build with invalid articles', () => {
     expect(run.stderr).toMatch(/base_url: must use https/);
     expect(run.stderr).toMatch(/author: /);
     expect(await snapshot(join(dir, 'dist'))).toEqual({});
+  });
+});
+
+describe('incremental builds', () => {
+  it('give exactly the files a clean build of the same content gives', async () => {
+    const dir = await scratchProject();
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+
+    const posts = join(dir, 'content/posts');
+    const plain = join(posts, '2026-09-14-why-plain-text.md');
+    await writeFile(plain, (await readFile(plain, 'utf8')).replace('Why we publish', 'Why we still publish'));
+    await rm(join(posts, '2026-11-03-cafe-typography.md'));
+    await writeFile(
+      join(posts, 'added.md'),
+      '---\ntitle: Added later\ndate: 2026-11-10\ntags: [email]\n---\nHello.\n',
+    );
+    const incremental = await broadsheet(dir, 'build', '--now', NOW);
+    expect(incremental.code).toBe(0);
+    expect(incremental.stdout).toMatch(/removed/);
+
+    const clean = await scratchProject();
+    await rm(join(clean, 'content'), { recursive: true });
+    await cp(join(dir, 'content'), join(clean, 'content'), { recursive: true });
+    expect((await broadsheet(clean, 'build', '--now', NOW)).code).toBe(0);
+
+    const built = await snapshot(join(dir, 'dist'));
+    expect(built).toEqual(await snapshot(join(clean, 'dist')));
+    expect(Object.keys(built).some((f) => f.includes('cafe-typography'))).toBe(false);
+    expect(Object.keys(built)).not.toContain('tags/unicode/feed.xml');
+    const feed = await feedparser(join(dir, 'dist/feed.xml'));
+    expect(feed.entries.map((e) => e.title)).toEqual([
+      'Added later',
+      'One email per batch, never two',
+      'Why we still publish from plain text',
+    ]);
+    await rm(dir, { recursive: true, force: true });
+    await rm(clean, { recursive: true, force: true });
   });
 });

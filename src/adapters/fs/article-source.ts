@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { ArticleSource } from '../../core/article.js';
-import type { ArticleSourceStore, StaticAssetStore } from '../../core/ports.js';
+import type { ArticleSourceStore, SourceEntry, StaticAssetStore } from '../../core/ports.js';
 import type { StaticAsset } from '../../core/site-build.js';
 import { insideRoot } from './files.js';
 
@@ -10,14 +10,19 @@ import { insideRoot } from './files.js';
 export class FsArticleSource implements ArticleSourceStore {
   constructor(private readonly root: string) {}
 
-  async list(): Promise<string[]> {
-    const entries = await readdir(join(this.root, 'posts'), { withFileTypes: true }).catch(
-      (error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return [];
-        throw error;
-      },
-    );
-    return entries.filter((e) => e.isFile() && e.name.endsWith('.md')).map((e) => `posts/${e.name}`);
+  async list(): Promise<SourceEntry[]> {
+    const dir = join(this.root, 'posts');
+    const names = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    });
+    return names
+      .filter((e) => e.isFile() && e.name.endsWith('.md'))
+      .map((e) => {
+        // One stat instead of a read: size and nanosecond mtime change whenever the content may have.
+        const info = statSync(join(dir, e.name), { bigint: true });
+        return { path: `posts/${e.name}`, version: `${info.size}:${info.mtimeNs}` };
+      });
   }
 
   async read(path: string): Promise<ArticleSource> {

@@ -62,3 +62,10 @@ export function insideRoot(root: string, path: string): string {
   }
   return target;
 }
+
+/** A cheap check for large internal records (manifests), where a schema walk would cost more than the build. */
+export function isStringRecord(value: unknown): value is Record<string, string> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  for (const v of Object.values(value)) if (typeof v !== 'string') return false;
+  return true;
+}

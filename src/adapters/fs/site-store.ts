@@ -1,10 +1,10 @@
 import { readdir, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { z } from 'zod';
 import type { Fingerprints, SiteStore, StoredFile } from '../../core/ports.js';
 import {
   forgetDir,
   insideRoot,
+  isStringRecord,
   readJsonFile,
   writeFileAtomicSync,
   writeFileIn,
@@ -12,7 +12,6 @@ import {
 } from './files.js';
 
 const MANIFEST = '.broadsheet-manifest.json';
-const manifestSchema = z.record(z.string(), z.string());
 
 /** The built site as a folder (dist/). The manifest lives inside it, so deleting dist/ forces a full write. */
 export class FsSiteStore implements SiteStore {
@@ -22,8 +21,9 @@ export class FsSiteStore implements SiteStore {
   }
 
   async fingerprints(): Promise<Fingerprints> {
-    const parsed = manifestSchema.safeParse((await readJsonFile(join(this.root, MANIFEST))) ?? {});
-    return new Map(parsed.success ? Object.entries(parsed.data) : []);
+    // A missing or damaged manifest only means every file is written again.
+    const raw = await readJsonFile(join(this.root, MANIFEST)).catch(() => undefined);
+    return new Map(isStringRecord(raw) ? Object.entries(raw) : []);
   }
 
   async put(file: StoredFile): Promise<void> {

@@ -1,0 +1,211 @@
+// `npm run bench`: Broadsheet against a floor measured in the same run, and against Eleventy 3 (+ RSS
+// plugin) and Hugo (when installed) building the same synthetic corpora. Prints a Markdown table.
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { articleFileName, syntheticArticle, writeCorpus } from './corpus.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+// Inside the repository, so the Eleventy project resolves @11ty packages from our node_modules.
+const work = join(root, 'bench/.work');
+const tsx = join(root, 'node_modules/.bin/tsx');
+const sizes = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
+
+interface Run {
+  code: number;
+  wall: number;
+  peakMb: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Wall clock and peak RSS of a whole process tree, via bench/measure.py (getrusage of children). */
+function measure(command: string, args: string[], cwd = root): Run {
+  const out = execFileSync('/usr/bin/python3', [join(root, 'bench/measure.py'), command, ...args], {
+    cwd,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const run = JSON.parse(out.toString()) as Run;
+  if (run.code !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${run.stderr}`);
+  return run;
+}
+
+const inner = (run: Run) =>
+  (JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { ms: number }).ms / 1000;
+
+interface Row {
+  articles: number;
+  name: string;
+  wall: number;
+  inProcess?: number;
+  peakMb: number;
+  note?: string;
+}
+
+function eleventyProject(dir: string, corpus: string): void {
+  mkdirSync(join(dir, 'src/_includes'), { recursive: true });
+  cpSync(join(corpus, 'content/posts'), join(dir, 'src/posts'), { recursive: true });
+  writeFileSync(
+    join(dir, 'src/posts/posts.11tydata.mjs'),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: this is Eleventy's own template, not ours.
+    "export default { layout: 'post.njk', tags: ['posts'], permalink: (data) => `posts/${data.page.fileSlug}/` };\n",
+  );
+  writeFileSync(
+    join(dir, 'src/_includes/post.njk'),
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>' +
+      '<link rel="alternate" type="application/rss+xml" href="/feed.xml"></head>' +
+      '<body><article><h1>{{ title }}</h1><time>{{ page.date.toISOString() }}</time>{{ content | safe }}</article></body></html>',
+  );
+  writeFileSync(
+    join(dir, 'src/index.njk'),
+    '---\npermalink: /index.html\n---\n<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bench</title></head><body><ul>' +
+      '{% for post in collections.posts | reverse %}<li><a href="{{ post.url }}">{{ post.data.title }}</a></li>{% endfor %}' +
+      '</ul></body></html>\n',
+  );
+  writeFileSync(
+    join(dir, 'eleventy.config.mjs'),
+    `import { feedPlugin } from '@11ty/eleventy-plugin-rss';
+export default function (config) {
+  config.addPlugin(feedPlugin, {
+    type: 'rss',
+    outputPath: '/feed.xml',
+    collection: { name: 'posts', limit: 20 },
+    metadata: { language: 'en', title: 'Bench Site', subtitle: '', base: 'https://bench.example.com/', author: { name: 'Bench' } },
+  });
+}
+export const config = { dir: { input: 'src', output: '_site' }, markdownTemplateEngine: false };
+`,
+  );
+}
+
+function hugoProject(dir: string, corpus: string): void {
+  mkdirSync(join(dir, 'layouts/_default'), { recursive: true });
+  mkdirSync(join(dir, 'content'), { recursive: true });
+  cpSync(join(corpus, 'content/posts'), join(dir, 'content/posts'), { recursive: true });
+  writeFileSync(
+    join(dir, 'hugo.toml'),
+    "baseURL = 'https://bench.example.com/'\ntitle = 'Bench Site'\nlanguageCode = 'en'\n[services.rss]\nlimit = 20\n",
+  );
+  const head =
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title></head><body>';
+  writeFileSync(
+    join(dir, 'layouts/_default/single.html'),
+    `${head}<article><h1>{{ .Title }}</h1><time>{{ .Date.Format "2006-01-02" }}</time>{{ .Content }}</article></body></html>`,
+  );
+  writeFileSync(
+    join(dir, 'layouts/_default/list.html'),
+    `${head}<ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul></body></html>`,
+  );
+}
+
+function hasHugo(): boolean {
+  try {
+    execFileSync('hugo', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const rows: Row[] = [];
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+
+for (const n of sizes) {
+  const corpus = join(work, `corpus-${n}`);
+  await writeCorpus(corpus, n);
+  const content = join(corpus, 'content');
+  // Each measured run writes into a fresh folder, so none pays for deleting a previous one.
+  const runDir = (name: string) => join(work, `${name}-${n}`);
+
+  const floor = measure(tsx, [join(root, 'bench/floor.ts'), content]);
+  rows.push({
+    articles: n,
+    name: 'floor: read + gray-matter + marked',
+    wall: floor.wall,
+    inProcess: inner(floor),
+    peakMb: floor.peakMb,
+  });
+
+  const out = runDir('broadsheet');
+  const args = [
+    join(root, 'bench/build.ts'),
+    content,
+    join(out, 'dist'),
+    join(out, 'outbox'),
+    join(out, 'state'),
+  ];
+  const full = measure(tsx, args);
+  rows.push({
+    articles: n,
+    name: 'Broadsheet: full build',
+    wall: full.wall,
+    inProcess: inner(full),
+    peakMb: full.peakMb,
+  });
+
+  // Change one article and build again with the cache and manifest of the full build.
+  appendFileSync(join(content, 'posts', articleFileName(n >> 1)), '\nOne more paragraph, edited.\n');
+  const again = measure(tsx, args);
+  rows.push({
+    articles: n,
+    name: 'Broadsheet: rebuild after editing 1 article',
+    wall: again.wall,
+    inProcess: inner(again),
+    peakMb: again.peakMb,
+  });
+  writeFileSync(join(content, 'posts', articleFileName(n >> 1)), syntheticArticle(n >> 1));
+
+  const eleventy = runDir('eleventy');
+  eleventyProject(eleventy, corpus);
+  const e = measure(
+    process.execPath,
+    [join(root, 'node_modules/@11ty/eleventy/cmd.cjs'), '--quiet', '--config=eleventy.config.mjs'],
+    eleventy,
+  );
+  rows.push({ articles: n, name: 'Eleventy 3 + RSS plugin', wall: e.wall, peakMb: e.peakMb });
+
+  if (hasHugo()) {
+    const hugo = runDir('hugo');
+    hugoProject(hugo, corpus);
+    const h = measure('hugo', ['--quiet', '--destination', 'public'], hugo);
+    rows.push({ articles: n, name: 'Hugo (Debian)', wall: h.wall, peakMb: h.peakMb });
+  }
+}
+
+const floorOf = (n: number) => rows.find((r) => r.articles === n && r.name.startsWith('floor'));
+const fullOf = (n: number) => rows.find((r) => r.articles === n && r.name === 'Broadsheet: full build');
+const lines = [
+  '| articles | build | wall s | in-process s | articles/s | peak RSS MB | × floor (wall) | × floor (in-process) |',
+  '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map((r) => {
+    const floor = floorOf(r.articles);
+    const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}×` : '');
+    return `| ${r.articles} | ${r.name} | ${r.wall.toFixed(2)} | ${r.inProcess?.toFixed(2) ?? ''} | ${Math.round(r.articles / r.wall)} | ${Math.round(r.peakMb)} | ${ratio(r.wall, floor?.wall)} | ${ratio(r.inProcess, floor?.inProcess)} |`;
+  }),
+];
+console.log(lines.join('\n'));
+
+for (const n of sizes) {
+  const full = fullOf(n);
+  const rebuild = rows.find((r) => r.articles === n && r.name.startsWith('Broadsheet: rebuild'));
+  const eleventy = rows.find((r) => r.articles === n && r.name.startsWith('Eleventy'));
+  const hugo = rows.find((r) => r.articles === n && r.name.startsWith('Hugo'));
+  const floor = floorOf(n);
+  if (!full || !rebuild || !floor) continue;
+  console.log(
+    [
+      `\n${n} articles:`,
+      `  full build / floor: ${(full.wall / floor.wall).toFixed(2)}× wall, ${((full.inProcess ?? 0) / (floor.inProcess ?? 1)).toFixed(2)}× in-process (target ≤ 1.5×)`,
+      `  rebuild / full build: 1/${(full.wall / rebuild.wall).toFixed(1)} wall, 1/${((full.inProcess ?? 0) / (rebuild.inProcess ?? 1)).toFixed(1)} in-process (target ≤ 1/20)`,
+      eleventy ? `  Eleventy / Broadsheet: ${(eleventy.wall / full.wall).toFixed(2)}× (target ≥ 2×)` : '',
+      hugo
+        ? `  Hugo / Broadsheet: ${(hugo.wall / full.wall).toFixed(2)}× (target > 1×)`
+        : '  Hugo: not installed',
+      `  peak RSS: ${Math.round(full.peakMb)} MB (target < 512 MB)`,
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  );
+}

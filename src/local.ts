@@ -1,0 +1,59 @@
+// The embedded default: the pipeline wired to folders (content/, dist/, outbox/, .broadsheet/).
+// Shared by the CLI and the benchmarks so both measure and run the same thing.
+import { FileArticleCache } from './adapters/fs/article-cache.js';
+import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js';
+import { OutboxMailer } from './adapters/fs/outbox.js';
+import { FsSiteStore } from './adapters/fs/site-store.js';
+import { FileAnnouncementStore, FileRecipientStore, localSecret } from './adapters/fs/state.js';
+import type { SiteConfig } from './core/site.js';
+import { type BuildReport, buildAndAnnounce } from './pipeline/build.js';
+
+export const VERSION = '0.1.0';
+
+export interface LocalPaths {
+  readonly content: string;
+  readonly out: string;
+  readonly outbox: string;
+  readonly state: string;
+}
+
+/** Builds content/ into dist/ and writes the digest of new articles into outbox/. */
+export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date): Promise<BuildReport> {
+  const cache = await new FileArticleCache(paths.state, site, VERSION).load();
+  const report = await buildAndAnnounce(
+    {
+      site,
+      content: new FsArticleSource(paths.content),
+      assets: new FsStaticAssets(paths.content),
+      output: new FsSiteStore(paths.out),
+      cache,
+      announce: {
+        announcements: new FileAnnouncementStore(paths.state),
+        recipients: new FileRecipientStore(paths.state, site.author.email ?? site.sender.address),
+        mailer: new OutboxMailer(paths.outbox),
+        secret: await localSecret(paths.state),
+      },
+    },
+    now,
+  );
+  await cache.save();
+  return report;
+}
+
+/** Builds a copy of the site for local viewing: no announcements, no email. */
+export async function previewBuild(
+  site: SiteConfig,
+  content: string,
+  out: string,
+  now: Date,
+): Promise<BuildReport> {
+  return buildAndAnnounce(
+    {
+      site,
+      content: new FsArticleSource(content),
+      assets: new FsStaticAssets(content),
+      output: new FsSiteStore(out),
+    },
+    now,
+  );
+}
