@@ -59,11 +59,11 @@ function printWarnings(problems: readonly Problem[]): void {
     console.warn(`warning: ${formatProblem(p)}`);
 }
 
-function printBuild(report: BuildReport, out: string): void {
+function printBuild(report: BuildReport, out: string, seconds: number): void {
   printWarnings(report.warnings);
   const { site } = report;
   console.log(
-    `Built ${report.published} of ${report.articles} articles (${report.drafts} draft, ${report.scheduled} scheduled) into ${show(out)}/`,
+    `Built ${report.published} of ${report.articles} articles (${report.drafts} draft, ${report.scheduled} scheduled) into ${show(out)}/ in ${seconds.toFixed(2)} s`,
   );
   console.log(
     `  files: ${site.written.length} written, ${site.unchanged} unchanged, ${site.removed.length} removed`,
@@ -141,9 +141,12 @@ async function main(): Promise<number> {
   };
   const site = await loadSiteConfig(paths.content);
   switch (command) {
-    case 'build':
-      printBuild(await localBuild(site, paths, clock()), paths.out);
+    case 'build': {
+      const start = performance.now();
+      const report = await localBuild(site, paths, clock());
+      printBuild(report, paths.out, (performance.now() - start) / 1000);
       return 0;
+    }
     case 'check':
       return check(site, paths.content);
     case 'preview':
