@@ -42,6 +42,9 @@ export interface Article {
   readonly html: string;
 }
 
+/** An article without its rendered body: what lists, indexes and archive pages need. */
+export type ArticleMeta = Omit<Article, 'html'>;
+
 export const MAX_ARTICLE_BYTES = 1024 * 1024;
 const SUMMARY_LENGTH = 280;
 const KNOWN_FIELDS = ['title', 'date', 'updated', 'summary', 'tags', 'draft', 'author', 'image', 'slug'];

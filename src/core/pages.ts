@@ -1,4 +1,4 @@
-import type { Article, Tag } from './article.js';
+import type { Article, ArticleMeta, Tag } from './article.js';
 import { displayDate } from './dates.js';
 import { FEED_FILES } from './feeds.js';
 import { html, type SafeHtml, trusted } from './html.js';
@@ -71,7 +71,7 @@ function tagLinks(tags: readonly Tag[], site: SiteConfig): SafeHtml {
   )}</ul>`;
 }
 
-function articleMeta(article: Article, site: SiteConfig): SafeHtml {
+function articleMeta(article: ArticleMeta, site: SiteConfig): SafeHtml {
   return html`<p class="meta"><time datetime="${article.date}">${displayDate(article.date, site.language)}</time>${
     article.author === site.author.name ? '' : html` · ${article.author}`
   }${
@@ -81,7 +81,7 @@ function articleMeta(article: Article, site: SiteConfig): SafeHtml {
   }</p>`;
 }
 
-function articleList(articles: readonly Article[], site: SiteConfig, withSummary: boolean): SafeHtml {
+function articleList(articles: readonly ArticleMeta[], site: SiteConfig, withSummary: boolean): SafeHtml {
   return html`<ol class="articles" reversed>${articles.map(
     (article) => html`
 <li><article>
@@ -113,46 +113,56 @@ ${trusted(article.html)}
   });
 }
 
-export function homePage(ctx: PageContext, articles: readonly Article[]): string {
+/** The newest articles (newest first); `total` is how many are published in all. */
+export function homePage(ctx: PageContext, newest: readonly ArticleMeta[], total: number): string {
   const { site } = ctx;
-  const newest = articles.slice(0, site.homeItems);
+  const shown = newest.slice(0, site.homeItems);
   return layout(ctx, {
     title: site.title,
     description: site.description,
     canonical: `${site.baseUrl}/`,
     main: html`<h1 class="visually-hidden">${site.title}</h1>
 ${site.description ? html`<p class="lede">${site.description}</p>` : ''}
-${newest.length === 0 ? html`<p>Nothing published yet.</p>` : articleList(newest, site, true)}
-${articles.length > newest.length ? html`<p><a href="${sitePath(site)}/archive/">All ${articles.length} articles in the archive</a></p>` : ''}`,
+${shown.length === 0 ? html`<p>Nothing published yet.</p>` : articleList(shown, site, true)}
+${total > shown.length ? html`<p><a href="${sitePath(site)}/archive/">All ${total} articles in the archive</a></p>` : ''}`,
   });
 }
 
-export function archivePage(ctx: PageContext, articles: readonly Article[]): string {
+/** One line per year, newest first, with how many articles it has. */
+export function archiveIndexPage(
+  ctx: PageContext,
+  years: readonly { year: string; count: number }[],
+): string {
   const { site } = ctx;
-  const years = new Map<string, Article[]>();
-  for (const article of articles) {
-    const year = article.date.slice(0, 4);
-    years.set(year, [...(years.get(year) ?? []), article]);
-  }
   return layout(ctx, {
     title: 'Archive',
-    description: `Every article on ${site.title}.`,
+    description: `Every article on ${site.title}, by year.`,
     canonical: `${site.baseUrl}/archive/`,
     main: html`<h1>Archive</h1>
-${[...years].map(
-  ([year, list]) => html`<section aria-labelledby="y${year}">
-<h2 id="y${year}">${year}</h2>
-<ul class="archive">${list.map(
-    (article) =>
-      html`<li><time datetime="${article.date}">${displayDate(article.date, site.language)}</time> <a href="${article.url}">${article.title}</a></li>`,
-  )}</ul>
-</section>
-`,
-)}`,
+<ul class="archive">${years.map(
+      ({ year, count }) =>
+        html`<li><a href="${sitePath(site)}/archive/${year}/">${year}</a> <span class="count">(${count} article${count === 1 ? '' : 's'})</span></li>`,
+    )}</ul>`,
   });
 }
 
-export function tagPage(ctx: PageContext, tag: Tag, articles: readonly Article[]): string {
+/** Every article of one year, newest first. */
+export function archiveYearPage(ctx: PageContext, year: string, articles: readonly ArticleMeta[]): string {
+  const { site } = ctx;
+  return layout(ctx, {
+    title: `Archive ${year}`,
+    description: `Articles on ${site.title} from ${year}.`,
+    canonical: `${site.baseUrl}/archive/${year}/`,
+    main: html`<h1>${year}</h1>
+<p><a href="${sitePath(site)}/archive/">All years</a></p>
+<ul class="archive">${articles.map(
+      (article) =>
+        html`<li><time datetime="${article.date}">${displayDate(article.date, site.language)}</time> <a href="${article.url}">${article.title}</a></li>`,
+    )}</ul>`,
+  });
+}
+
+export function tagPage(ctx: PageContext, tag: Tag, articles: readonly ArticleMeta[]): string {
   const { site } = ctx;
   const dir = `${site.baseUrl}/tags/${tag.slug}/`;
   return layout(ctx, {

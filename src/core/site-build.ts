@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Article, Tag } from './article.js';
+import type { Article, ArticleMeta, Tag } from './article.js';
 import { FEED_XSL, STYLESHEET } from './assets.js';
 import { buildFeeds, FEED_FILES, type FeedScope, siteFeedScope } from './feeds.js';
 import {
-  archivePage,
+  archiveIndexPage,
+  archiveYearPage,
   articlePage,
   homePage,
   notFoundPage,
@@ -105,10 +106,10 @@ function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
-const listingLines = new WeakMap<Article, string>();
+const listingLines = new WeakMap<ArticleMeta, string>();
 
 /** Everything a list page shows of one article, computed once per article however many lists it is in. */
-function listingLine(a: Article): string {
+function listingLine(a: ArticleMeta): string {
   let line = listingLines.get(a);
   if (line === undefined) {
     line = [
@@ -128,15 +129,15 @@ function listingLine(a: Article): string {
 }
 
 /** The key of a page that lists these articles. */
-function listingKey(layoutKey: string, articles: readonly Article[]): string {
+function listingKey(layoutKey: string, articles: readonly ArticleMeta[]): string {
   const hash = createHash('sha256').update(layoutKey);
   for (const a of articles) hash.update(listingLine(a));
   return hash.digest('hex').slice(0, 32);
 }
 
 /** Articles grouped by tag, tags sorted by name; each group keeps the input (newest-first) order. */
-export function groupByTag(articles: readonly Article[]): { tag: Tag; articles: Article[] }[] {
-  const groups = new Map<string, { tag: Tag; articles: Article[] }>();
+export function groupByTag<T extends ArticleMeta>(articles: readonly T[]): { tag: Tag; articles: T[] }[] {
+  const groups = new Map<string, { tag: Tag; articles: T[] }>();
   for (const article of articles) {
     for (const tag of article.tags) {
       const group = groups.get(tag.slug) ?? { tag, articles: [] };
@@ -147,38 +148,135 @@ export function groupByTag(articles: readonly Article[]): { tag: Tag; articles: 
   return [...groups.values()].sort((a, b) => a.tag.slug.localeCompare(b.tag.slug));
 }
 
-function feedFiles(
-  articles: readonly Article[],
-  site: SiteConfig,
-  scope: FeedScope,
-  layoutKey: string,
-): SiteFile[] {
-  // The source hash of each item determines everything the feed says about it.
-  const key = shortHash(
-    [
-      layoutKey,
-      JSON.stringify(scope),
-      ...articles.slice(0, site.feedItems).map((a) => `${a.url} ${a.hash}`),
-    ].join('\n'),
-  );
-  let built: ReturnType<typeof buildFeeds> | undefined;
-  const feeds = () => {
-    built ??= buildFeeds(articles, site, scope);
-    return built;
-  };
-  const file = (name: string, contentType: string, render: () => string): SiteFile => ({
-    path: `${scope.dir}${name}`,
-    contentType,
-    kind: 'feed',
-    immutable: false,
-    key,
-    render,
-  });
-  return [
-    file(FEED_FILES.rss, CONTENT_TYPES.rss, () => feeds().rss),
-    file(FEED_FILES.atom, CONTENT_TYPES.atom, () => feeds().atom),
-    file(FEED_FILES.json, CONTENT_TYPES.json, () => feeds().json),
-  ];
+/** Builds the individual files of a site; the full build and the incremental publisher both use it. */
+export class SiteFiles {
+  readonly ctx: PageContext;
+  private readonly stylesheetName = `style.${shortHash(STYLESHEET)}.css`;
+  /** Names everything about the layout: a change re-renders every page. */
+  readonly layoutKey: string;
+
+  constructor(readonly site: SiteConfig) {
+    this.ctx = { site, stylesheet: `${sitePath(site)}/${this.stylesheetName}` };
+    this.layoutKey = shortHash(JSON.stringify([LAYOUT_VERSION, site, this.stylesheetName]));
+  }
+
+  private page(path: string, key: string, render: () => string): SiteFile {
+    return { path, contentType: HTML, kind: 'page', immutable: false, key, render };
+  }
+
+  assets(): SiteFile[] {
+    return [
+      {
+        path: this.stylesheetName,
+        contentType: CONTENT_TYPES.css,
+        kind: 'asset',
+        immutable: true,
+        key: this.stylesheetName,
+        render: () => STYLESHEET,
+      },
+      {
+        path: 'feed.xsl',
+        contentType: CONTENT_TYPES.xsl,
+        kind: 'asset',
+        immutable: false,
+        key: shortHash(FEED_XSL),
+        render: () => FEED_XSL,
+      },
+      this.page('404.html', this.layoutKey, () => notFoundPage(this.ctx)),
+    ];
+  }
+
+  articlePath(slug: string): string {
+    return `posts/${slug}/index.html`;
+  }
+
+  article(article: Article): SiteFile {
+    return this.page(this.articlePath(article.slug), `${article.hash}:${this.layoutKey}`, () =>
+      articlePage(this.ctx, article),
+    );
+  }
+
+  /** `newest` holds at least the home page's articles, newest first. */
+  home(newest: readonly ArticleMeta[], total: number): SiteFile {
+    const shown = newest.slice(0, this.site.homeItems);
+    return this.page('index.html', `${listingKey(this.layoutKey, shown)}:${total}`, () =>
+      homePage(this.ctx, shown, total),
+    );
+  }
+
+  archiveIndex(years: readonly { year: string; count: number }[]): SiteFile {
+    const key = shortHash([this.layoutKey, ...years.map(({ year, count }) => `${year}:${count}`)].join('\n'));
+    return this.page('archive/index.html', key, () => archiveIndexPage(this.ctx, years));
+  }
+
+  archiveYear(year: string, articles: readonly ArticleMeta[]): SiteFile {
+    return this.page(`archive/${year}/index.html`, listingKey(`${this.layoutKey}:${year}`, articles), () =>
+      archiveYearPage(this.ctx, year, articles),
+    );
+  }
+
+  tagPage(tag: Tag, articles: readonly ArticleMeta[]): SiteFile {
+    return this.page(
+      `tags/${tag.slug}/index.html`,
+      listingKey(`${this.layoutKey}:${tag.name}`, articles),
+      () => tagPage(this.ctx, tag, articles),
+    );
+  }
+
+  tagsIndex(counts: readonly { tag: Tag; count: number }[]): SiteFile {
+    const key = shortHash(
+      [this.layoutKey, ...counts.map(({ tag, count }) => `${tag.slug}=${tag.name}:${count}`)].join('\n'),
+    );
+    return this.page('tags/index.html', key, () => tagsIndexPage(this.ctx, counts));
+  }
+
+  /** RSS, Atom and JSON Feed of the newest articles (which must carry their bodies), site-wide or for a tag. */
+  feeds(articles: readonly Article[], tag?: Tag): SiteFile[] {
+    const { site } = this;
+    const scope: FeedScope = tag
+      ? {
+          title: `${site.title}: ${tag.name}`,
+          description: `Articles tagged ${tag.name}`,
+          homeUrl: `${site.baseUrl}/tags/${tag.slug}/`,
+          dir: `tags/${tag.slug}/`,
+        }
+      : siteFeedScope(site);
+    const items = articles.slice(0, site.feedItems);
+    // The source hash of each item determines everything the feed says about it.
+    const key = shortHash(
+      [this.layoutKey, JSON.stringify(scope), ...items.map((a) => `${a.url} ${a.hash}`)].join('\n'),
+    );
+    let built: ReturnType<typeof buildFeeds> | undefined;
+    const feeds = () => {
+      built ??= buildFeeds(items, site, scope);
+      return built;
+    };
+    const file = (name: string, contentType: string, render: () => string): SiteFile => ({
+      path: `${scope.dir}${name}`,
+      contentType,
+      kind: 'feed',
+      immutable: false,
+      key,
+      render,
+    });
+    return [
+      file(FEED_FILES.rss, CONTENT_TYPES.rss, () => feeds().rss),
+      file(FEED_FILES.atom, CONTENT_TYPES.atom, () => feeds().atom),
+      file(FEED_FILES.json, CONTENT_TYPES.json, () => feeds().json),
+    ];
+  }
+}
+
+/** Articles grouped by year of their date ('2026'), years newest first, keeping the input order inside. */
+export function groupByYear(articles: readonly ArticleMeta[]): { year: string; articles: ArticleMeta[] }[] {
+  const years = new Map<string, ArticleMeta[]>();
+  for (const article of articles) {
+    const year = article.date.slice(0, 4);
+    const list = years.get(year);
+    if (list) list.push(article);
+    else years.set(year, [article]);
+  }
+  return [...years].sort(([a], [b]) => b.localeCompare(a)).map(([year, list]) => ({ year, articles: list }));
 }
 
 /**
@@ -190,80 +288,19 @@ export function planSite(
   site: SiteConfig,
   assets: readonly StaticAsset[] = [],
 ): SiteFile[] {
-  const stylesheetName = `style.${shortHash(STYLESHEET)}.css`;
-  const ctx: PageContext = { site, stylesheet: `${sitePath(site)}/${stylesheetName}` };
-  const layoutKey = shortHash(JSON.stringify([LAYOUT_VERSION, site, stylesheetName]));
-  const page = (path: string, render: () => string, key?: string): SiteFile => ({
-    path,
-    contentType: HTML,
-    kind: 'page',
-    immutable: false,
-    ...(key === undefined ? {} : { key }),
-    render,
-  });
+  const files = new SiteFiles(site);
   const tags = groupByTag(published);
-  const tagCounts = tags.map((group) => ({ tag: group.tag, count: group.articles.length }));
-
+  const years = groupByYear(published);
   return [
     ...assets.map(staticFile),
-    {
-      path: stylesheetName,
-      contentType: CONTENT_TYPES.css,
-      kind: 'asset',
-      immutable: true,
-      key: stylesheetName,
-      render: () => STYLESHEET,
-    },
-    {
-      path: 'feed.xsl',
-      contentType: CONTENT_TYPES.xsl,
-      kind: 'asset',
-      immutable: false,
-      key: shortHash(FEED_XSL),
-      render: () => FEED_XSL,
-    },
-    ...published.map((article) =>
-      page(
-        `posts/${article.slug}/index.html`,
-        () => articlePage(ctx, article),
-        `${article.hash}:${layoutKey}`,
-      ),
-    ),
-    page(
-      'index.html',
-      () => homePage(ctx, published),
-      // The home page shows the newest articles and the total count.
-      `${listingKey(layoutKey, published.slice(0, site.homeItems))}:${published.length}`,
-    ),
-    page('archive/index.html', () => archivePage(ctx, published), listingKey(layoutKey, published)),
-    page(
-      'tags/index.html',
-      () => tagsIndexPage(ctx, tagCounts),
-      shortHash(
-        [layoutKey, ...tagCounts.map(({ tag, count }) => `${tag.slug}=${tag.name}:${count}`)].join('\n'),
-      ),
-    ),
-    page('404.html', () => notFoundPage(ctx), layoutKey),
-    ...tags.map((group) =>
-      page(
-        `tags/${group.tag.slug}/index.html`,
-        () => tagPage(ctx, group.tag, group.articles),
-        listingKey(`${layoutKey}:${group.tag.name}`, group.articles),
-      ),
-    ),
-    ...tags.flatMap((group) =>
-      feedFiles(
-        group.articles,
-        site,
-        {
-          title: `${site.title}: ${group.tag.name}`,
-          description: `Articles tagged ${group.tag.name}`,
-          homeUrl: `${site.baseUrl}/tags/${group.tag.slug}/`,
-          dir: `tags/${group.tag.slug}/`,
-        },
-        layoutKey,
-      ),
-    ),
-    ...feedFiles(published, site, siteFeedScope(site), layoutKey),
+    ...files.assets(),
+    ...published.map((article) => files.article(article)),
+    files.home(published, published.length),
+    files.archiveIndex(years.map(({ year, articles }) => ({ year, count: articles.length }))),
+    ...years.map(({ year, articles }) => files.archiveYear(year, articles)),
+    files.tagsIndex(tags.map((group) => ({ tag: group.tag, count: group.articles.length }))),
+    ...tags.map((group) => files.tagPage(group.tag, group.articles)),
+    ...tags.flatMap((group) => files.feeds(group.articles, group.tag)),
+    ...files.feeds(published),
   ];
 }
