@@ -1,4 +1,10 @@
-import { type Article, type ArticleSource, type ParseResult, parseArticle } from './article.js';
+import {
+  type Article,
+  type ArticleMeta,
+  type ArticleSource,
+  type ParseResult,
+  parseArticle,
+} from './article.js';
 import type { Problem } from './errors.js';
 import type { SiteConfig } from './site.js';
 
@@ -53,7 +59,7 @@ function duplicateSlugs(articles: readonly Article[]): Problem[] {
 }
 
 /** Newest first; ties broken by slug so the order never depends on file listing order. */
-export function byNewest(a: Article, b: Article): number {
+export function byNewest(a: ArticleMeta, b: ArticleMeta): number {
   return b.dateMs - a.dateMs || a.slug.localeCompare(b.slug);
 }
 

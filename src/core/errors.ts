@@ -38,3 +38,16 @@ export class ContentError extends BroadsheetError {
     );
   }
 }
+
+/** Something asked for does not exist (a source deleted since its event was sent). */
+export class NotFoundError extends BroadsheetError {
+  override name = 'NotFoundError';
+  constructor(readonly what: string) {
+    super(`${what} does not exist`);
+  }
+}
+
+/** Another publish holds the lock; the caller should retry later (SQS redelivers the batch). */
+export class PublishBusyError extends BroadsheetError {
+  override name = 'PublishBusyError';
+}

@@ -1,6 +1,6 @@
 // The edges the pipeline talks to. Adapters (filesystem, S3, SES, DynamoDB) implement these and turn
 // their own errors into ours; the core never learns which one it was given.
-import type { ArticleSource } from './article.js';
+import type { ArticleMeta, ArticleSource } from './article.js';
 import type { Digest, DigestPlan } from './digest.js';
 import type { RawMessage } from './email.js';
 import type { FileKind, StaticAsset } from './site-build.js';
@@ -16,6 +16,7 @@ export interface SourceEntry {
 /** Where articles are read from (content/ locally, the content bucket in AWS). */
 export interface ArticleSourceStore {
   list(): Promise<SourceEntry[]>;
+  /** Throws NotFoundError when the file does not exist (any more). */
   read(path: string): Promise<ArticleSource>;
 }
 
@@ -63,4 +64,38 @@ export interface RecipientStore {
 /** Where composed digests go: the outbox folder locally, SES in AWS. */
 export interface DigestMailer {
   deliver(digest: Digest, messages: readonly RawMessage[]): Promise<{ location: string }>;
+}
+
+/** JSON documents the incremental publisher keeps between runs (objects under a private prefix in S3). */
+export interface StateStore {
+  get(key: string): Promise<unknown>;
+  put(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** Serializes publishes: S3 events arrive concurrently, and the index must not lose an update. */
+export interface PublishLock {
+  acquire(owner: string, nowMs: number, ttlMs: number): Promise<boolean>;
+  release(owner: string): Promise<void>;
+}
+
+/** A digest as planned: created once, then fanned out to recipients. */
+export interface DigestRecord {
+  readonly id: string;
+  readonly createdAtMs: number;
+  readonly articles: readonly ArticleMeta[];
+}
+
+/** Which articles were announced, and the digests that announced them (DynamoDB in AWS). */
+export interface AnnouncementLedger {
+  /** Of these article URLs, those that no digest has announced. */
+  unannounced(urls: readonly string[]): Promise<string[]>;
+  /** Records the digest with one conditional write: false when a digest with this id already exists. */
+  createDigest(digest: DigestRecord): Promise<boolean>;
+  markAnnounced(urls: readonly string[], digestId: string): Promise<void>;
+}
+
+/** Hands a planned digest to whatever sends it (an SQS queue in AWS). */
+export interface DigestQueue {
+  enqueue(digestId: string): Promise<void>;
 }

@@ -1,0 +1,59 @@
+// Batches of up to 50 recipients (through SQS) → one SES message each, exactly once, at the account's rate.
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { dynamoClient, s3Client, sesClient } from '../src/adapters/aws/clients.js';
+import { DynamoAnnouncementLedger, DynamoSendLedger } from '../src/adapters/aws/dynamo.js';
+import {
+  endpointsOf,
+  functionEnv,
+  loadSiteFromBucket,
+  logger,
+  metrics,
+  required,
+} from '../src/adapters/aws/env.js';
+import { sendBatchOf } from '../src/adapters/aws/events.js';
+import { SesMailer } from '../src/adapters/aws/ses.js';
+import { RateLimiter, sendBatch } from '../src/pipeline/send.js';
+
+const env = functionEnv();
+const endpoints = endpointsOf(env);
+const db = dynamoClient(endpoints);
+const s3 = s3Client(endpoints);
+const mail = new SesMailer(sesClient(endpoints), env.SES_CONFIGURATION_SET);
+const secret = required(env.TOKEN_SECRET, 'TOKEN_SECRET');
+let limiter: RateLimiter | undefined;
+
+async function rateLimiter(): Promise<RateLimiter> {
+  // One limiter per container, shared by every batch it handles; the send function runs with reserved
+  // concurrency 1, so this is the account-wide rate.
+  limiter ??= new RateLimiter(env.MAX_SEND_RATE ?? (await mail.maxSendRate()) ?? 1);
+  return limiter;
+}
+
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  const site = await loadSiteFromBucket(s3, env.CONTENT_BUCKET);
+  const deps = {
+    site,
+    digests: new DynamoAnnouncementLedger(db, env.TABLE_NAME),
+    ledger: new DynamoSendLedger(db, env.TABLE_NAME),
+    mail,
+    limiter: await rateLimiter(),
+    secret,
+    now: () => new Date(),
+  };
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  for (const record of event.Records) {
+    try {
+      const batch = sendBatchOf(record.body);
+      const report = await sendBatch(deps, batch);
+      logger.info('batch sent', { digestId: batch.digestId, ...report, retry: report.retry.length });
+      metrics.addMetric('EmailsSent', 'Count', report.sent);
+      metrics.addMetric('EmailsFailed', 'Count', report.failed);
+      if (report.retry.length > 0) batchItemFailures.push({ itemIdentifier: record.messageId });
+    } catch (error) {
+      logger.error('send batch failed; it will be retried', { messageId: record.messageId, error });
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  metrics.publishStoredMetrics();
+  return { batchItemFailures };
+}

@@ -1,0 +1,296 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { AnnouncementLedger, DigestRecord, PublishLock, RecipientStore } from '../../core/ports.js';
+import type { SendLedger } from '../../pipeline/send.js';
+
+// One table, keyed pk/sk, with a GSI (gsi1pk/gsi1sk) for subscribers by status and a TTL on `expiresAt`:
+//   lock#publish / lock                 the publish lease
+//   article#<url> / announced           an announced article
+//   digest#<id> / digest                a planned digest
+//   digest#<id> / to#<address>          the send ledger: claimed → sent | failed
+//   subscriber#<address> / subscriber   a subscriber (gsi1pk = status)
+
+const isConditionFailure = (error: unknown) =>
+  error instanceof ConditionalCheckFailedException ||
+  (error as Error).name === 'ConditionalCheckFailedException';
+
+export class DynamoPublishLock implements PublishLock {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async acquire(owner: string, nowMs: number, ttlMs: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: 'lock#publish',
+            sk: 'lock',
+            owner,
+            leaseUntil: nowMs + ttlMs,
+            expiresAt: Math.ceil((nowMs + ttlMs) / 1000) + 3600,
+          },
+          // Free, or held by a publish that died without releasing it.
+          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
+          ExpressionAttributeValues: { ':now': nowMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async release(owner: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: 'lock#publish', sk: 'lock' },
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // our lease expired and someone else holds it now
+    }
+  }
+}
+
+const articleMeta = z.object({
+  source: z.string(),
+  hash: z.string(),
+  slug: z.string(),
+  url: z.string(),
+  title: z.string(),
+  summary: z.string(),
+  date: z.string(),
+  dateMs: z.number(),
+  updated: z.string().optional(),
+  updatedMs: z.number().optional(),
+  tags: z.array(z.object({ name: z.string(), slug: z.string() })),
+  draft: z.boolean(),
+  author: z.string(),
+  image: z.string().optional(),
+});
+const digestItem = z.object({ id: z.string(), createdAtMs: z.number(), articles: z.array(articleMeta) });
+
+export class DynamoAnnouncementLedger implements AnnouncementLedger {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async unannounced(urls: readonly string[]): Promise<string[]> {
+    const announced = new Set<string>();
+    for (let i = 0; i < urls.length; i += 100) {
+      let keys = urls.slice(i, i + 100).map((url) => ({ pk: `article#${url}`, sk: 'announced' }));
+      while (keys.length > 0) {
+        const out = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[this.table] ?? [])
+          announced.add(String(item.pk).slice('article#'.length));
+        keys = (out.UnprocessedKeys?.[this.table]?.Keys as typeof keys | undefined) ?? [];
+      }
+    }
+    return urls.filter((url) => !announced.has(url));
+  }
+
+  async createDigest(digest: DigestRecord): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `digest#${digest.id}`, sk: 'digest', ...digest },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async markAnnounced(urls: readonly string[], digestId: string): Promise<void> {
+    for (let i = 0; i < urls.length; i += 25) {
+      let requests = urls
+        .slice(i, i + 25)
+        .map((url) => ({ PutRequest: { Item: { pk: `article#${url}`, sk: 'announced', digestId } } }));
+      while (requests.length > 0) {
+        const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
+        requests = (out.UnprocessedItems?.[this.table] as typeof requests | undefined) ?? [];
+      }
+    }
+  }
+
+  async digest(id: string): Promise<DigestRecord | undefined> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: `digest#${id}`, sk: 'digest' },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? digestItem.parse(out.Item) : undefined;
+  }
+}
+
+export type Delivery =
+  | { readonly state: 'claimed'; readonly claimedAtMs: number }
+  | { readonly state: 'sent'; readonly messageId: string }
+  | { readonly state: 'failed'; readonly reason: string };
+
+/** One record per (digest, recipient), claimed with a conditional write before the message is sent. */
+export class DynamoSendLedger implements SendLedger {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly retentionDays = 90,
+  ) {}
+
+  private key(digestId: string, address: string) {
+    return { pk: `digest#${digestId}`, sk: `to#${address}` };
+  }
+
+  /**
+   * True when this caller now owns the send: nobody claimed it, or a claim older than `staleBeforeMs`
+   * never became sent or failed (its sender died). False when another delivery holds or finished it.
+   */
+  async claim(digestId: string, address: string, nowMs: number, staleBeforeMs: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...this.key(digestId, address),
+            state: 'claimed',
+            claimedAtMs: nowMs,
+            expiresAt: Math.floor(nowMs / 1000) + this.retentionDays * 86_400,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR (#state = :claimed AND claimedAtMs < :stale)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':claimed': 'claimed', ':stale': staleBeforeMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Gives up a claim whose send failed in a way worth retrying, so a redelivery may try again. */
+  async release(digestId: string, address: string): Promise<void> {
+    await this.db.send(
+      new DeleteCommand({
+        TableName: this.table,
+        Key: this.key(digestId, address),
+        ConditionExpression: '#state = :claimed',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':claimed': 'claimed' },
+      }),
+    );
+  }
+
+  async markSent(digestId: string, address: string, messageId: string): Promise<void> {
+    await this.update(digestId, address, { state: 'sent', messageId });
+  }
+
+  async markFailed(digestId: string, address: string, reason: string): Promise<void> {
+    await this.update(digestId, address, { state: 'failed', reason: reason.slice(0, 500) });
+  }
+
+  private async update(digestId: string, address: string, fields: Record<string, string>) {
+    const names = Object.keys(fields);
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: this.key(digestId, address),
+        UpdateExpression: `SET ${names.map((_name, i) => `#f${i} = :v${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#f${i}`, n])),
+        ExpressionAttributeValues: Object.fromEntries(names.map((n, i) => [`:v${i}`, fields[n]])),
+      }),
+    );
+  }
+
+  /** Every delivery of one digest (tests and the operator's checks). */
+  async deliveries(digestId: string): Promise<Map<string, Delivery>> {
+    const out = new Map<string, Delivery>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :to)',
+          ExpressionAttributeValues: { ':pk': `digest#${digestId}`, ':to': 'to#' },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? []) out.set(String(item.sk).slice(3), item as unknown as Delivery);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+}
+
+/** Subscribers by status, through the gsi1 index. */
+export class DynamoSubscribers implements RecipientStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async recipients(): Promise<string[]> {
+    const addresses: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :status',
+          ExpressionAttributeValues: { ':status': 'subscriber#confirmed' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) if (typeof item.address === 'string') addresses.push(item.address);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return addresses;
+  }
+
+  /** Adds or replaces a subscriber (the subscribe flow and the operator CLI build on this). */
+  async put(address: string, status: 'pending' | 'confirmed' | 'unsubscribed' | 'suppressed', nowMs: number) {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: `subscriber#${address}`,
+          sk: 'subscriber',
+          address,
+          status,
+          updatedAtMs: nowMs,
+          gsi1pk: `subscriber#${status}`,
+          gsi1sk: address,
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,69 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../../core/errors.js';
+import { parseSiteConfig, type SiteConfig } from '../../core/site.js';
+import type { Endpoints } from './clients.js';
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const envSchema = z.object({
+  CONTENT_BUCKET: z.string().min(1),
+  SITE_BUCKET: z.string().min(1),
+  TABLE_NAME: z.string().min(1),
+  DIGEST_QUEUE_URL: optional,
+  SEND_QUEUE_URL: optional,
+  /** Signs unsubscribe links. */
+  TOKEN_SECRET: optional,
+  SES_CONFIGURATION_SET: optional,
+  /** Overrides the account's send rate read from SES GetAccount. */
+  MAX_SEND_RATE: z.coerce.number().positive().optional(),
+  /** Local emulators (tests, npm run dev); unset in AWS. */
+  S3_ENDPOINT: optional,
+  DYNAMODB_ENDPOINT: optional,
+  SES_ENDPOINT: optional,
+  SQS_ENDPOINT: optional,
+});
+
+export type FunctionEnv = z.output<typeof envSchema>;
+
+/** Reads and validates the function's environment once, naming every missing or bad variable. */
+export function functionEnv(env: NodeJS.ProcessEnv = process.env): FunctionEnv {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      'environment',
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+    );
+  }
+  return parsed.data;
+}
+
+export function endpointsOf(env: FunctionEnv): Endpoints {
+  return {
+    ...(env.S3_ENDPOINT ? { s3: env.S3_ENDPOINT } : {}),
+    ...(env.DYNAMODB_ENDPOINT ? { dynamodb: env.DYNAMODB_ENDPOINT } : {}),
+    ...(env.SES_ENDPOINT ? { ses: env.SES_ENDPOINT } : {}),
+    ...(env.SQS_ENDPOINT ? { sqs: env.SQS_ENDPOINT } : {}),
+  };
+}
+
+export function required<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new ConfigError('environment', [`${name}: is required by this function`]);
+  return value;
+}
+
+/** site.yaml, read from the content bucket (deployed beside the articles). */
+export async function loadSiteFromBucket(client: S3Client, bucket: string): Promise<SiteConfig> {
+  const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'site.yaml' }));
+  const text = (await out.Body?.transformToString('utf8')) ?? '';
+  return parseSiteConfig(parse(text, { maxAliasCount: 50 }), `s3://${bucket}/site.yaml`);
+}
+
+export const logger = new Logger({ serviceName: 'broadsheet' });
+export const metrics = new Metrics({ namespace: 'Broadsheet', serviceName: 'broadsheet' });

@@ -1,0 +1,64 @@
+import type { SQSEvent } from 'aws-lambda';
+import { z } from 'zod';
+import type { SendBatch } from '../../pipeline/fanout.js';
+
+const s3Notification = z.union([
+  z.object({
+    Records: z.array(
+      z.object({
+        eventName: z.string(),
+        s3: z.object({ bucket: z.object({ name: z.string() }), object: z.object({ key: z.string() }) }),
+      }),
+    ),
+  }),
+  // Sent once when the notification is configured.
+  z.object({ Event: z.literal('s3:TestEvent') }),
+]);
+
+/** S3 encodes object keys in notifications like a form (space → '+'). */
+export function decodeS3Key(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, '%20'));
+}
+
+/**
+ * The article paths named by S3 notifications delivered through SQS. Created and removed alike: the
+ * publisher looks at each object as it is now, so order and repeats do not matter.
+ */
+export function changedArticlePaths(event: SQSEvent): { paths: string[]; malformed: string[] } {
+  const paths = new Set<string>();
+  const malformed: string[] = [];
+  for (const record of event.Records) {
+    let body: unknown;
+    try {
+      body = JSON.parse(record.body);
+    } catch {
+      malformed.push(record.messageId);
+      continue;
+    }
+    const parsed = s3Notification.safeParse(body);
+    if (!parsed.success) {
+      malformed.push(record.messageId);
+      continue;
+    }
+    if (!('Records' in parsed.data)) continue;
+    for (const r of parsed.data.Records) {
+      const key = decodeS3Key(r.s3.object.key);
+      if (key.startsWith('posts/') && key.endsWith('.md') && !key.includes('..')) paths.add(key);
+    }
+  }
+  return { paths: [...paths].sort(), malformed };
+}
+
+const digestMessage = z.object({ digestId: z.string().regex(/^[0-9a-f]{8,64}$/) });
+const sendMessage = z.object({
+  digestId: z.string().regex(/^[0-9a-f]{8,64}$/),
+  recipients: z.array(z.email()).max(50),
+});
+
+export function digestIdOf(body: string): string {
+  return digestMessage.parse(JSON.parse(body)).digestId;
+}
+
+export function sendBatchOf(body: string): SendBatch {
+  return sendMessage.parse(JSON.parse(body));
+}
