@@ -11,6 +11,8 @@ import { SLUG_PATTERN, singleLine, slugify, stripXmlInvalid, truncateWords } fro
 export interface ArticleSource {
   readonly path: string;
   readonly bytes: Uint8Array;
+  /** The store's version of these bytes (an S3 ETag), when it has one. */
+  readonly version?: string;
 }
 
 export interface Tag {

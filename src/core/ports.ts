@@ -68,6 +68,8 @@ export interface DigestMailer {
 
 /** JSON documents the incremental publisher keeps between runs (objects under a private prefix in S3). */
 export interface StateStore {
+  /** Keys under a prefix (only the daily reconcile lists). */
+  list(prefix: string): Promise<string[]>;
   get(key: string): Promise<unknown>;
   put(key: string, value: unknown): Promise<void>;
   delete(key: string): Promise<void>;

@@ -25,6 +25,8 @@ export interface SourceRecord {
   readonly year: string;
   readonly tags: readonly Tag[];
   readonly published: boolean;
+  /** The source's version when it was read (S3 ETag), so a reconcile can spot changes it missed. */
+  readonly version?: string;
 }
 
 export function emptyIndex(): SiteIndex {
@@ -58,8 +60,9 @@ export function missingBodies(list: readonly Listed[], bodies: number): string[]
   return list.slice(0, bodies).flatMap((e) => (e.html === undefined ? [e.slug] : []));
 }
 
-export function recordOf(article: Article, published: boolean): SourceRecord {
+export function recordOf(article: Article, published: boolean, version?: string): SourceRecord {
   return {
+    ...(version === undefined ? {} : { version }),
     path: article.source,
     hash: article.hash,
     slug: article.slug,

@@ -176,7 +176,7 @@ async function publishLocked(deps: IncrementalDeps, changedPaths: readonly strin
     }
     const article = parsed.article;
     const live = !article.draft && article.dateMs <= nowMs;
-    if (old && old.hash === article.hash && old.published === live) {
+    if (old && old.hash === article.hash && old.published === live && old.version === source.version) {
       outcome.unchanged.push(path); // a repeated event
       continue;
     }
@@ -193,7 +193,7 @@ async function publishLocked(deps: IncrementalDeps, changedPaths: readonly strin
     if (old) await unlist(old);
     if (old?.published && (old.slug !== article.slug || !live)) deletePaths.push(files.articlePath(old.slug));
     if (old && old.slug !== article.slug) session.remove(KEYS.article(old.slug));
-    session.set(KEYS.source(path), recordOf(article, live));
+    session.set(KEYS.source(path), recordOf(article, live, source.version));
     if (!live) {
       session.set(KEYS.article(article.slug), { article });
       if (!article.draft) index.scheduled.push({ path, dateMs: article.dateMs });

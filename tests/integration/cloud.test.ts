@@ -222,3 +222,22 @@ describe('cloud edition against emulators', () => {
     expect(emu.queues.peek('digest')).toHaveLength(0);
   });
 });
+
+describe('daily reconcile', () => {
+  it('publishes what arrived without an event and removes what left without one', async () => {
+    const reconcile = (await import('../../functions/reconcile.js')).handler;
+    await upload('posts/2026-06-01-quiet.md', article('Quietly uploaded', '2026-06-01'));
+    await s3().send(new DeleteObjectCommand({ Bucket: 'content', Key: 'posts/2026-01-10-first.md' }));
+    // The invalid articles from the earlier test are still in the bucket: checked (and reported) every day.
+    const invalid = ['posts/2026-05-01-broken.md', 'posts/2026-05-02-bad-date.md'];
+    expect(await reconcile()).toEqual({
+      drift: ['posts/2026-01-10-first.md', ...invalid, 'posts/2026-06-01-quiet.md'],
+    });
+    const titles = (await parsedFeed('feed.xml')).entries.map((e) => e.title);
+    expect(titles).toContain('Quietly uploaded');
+    expect(titles).not.toContain('First light');
+    expect(await siteHas('posts/first/index.html')).toBe(false);
+    expect(await reconcile()).toEqual({ drift: invalid });
+    emu.queues.take('digest');
+  });
+});

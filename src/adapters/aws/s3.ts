@@ -26,14 +26,36 @@ function isMissing(error: unknown): boolean {
   );
 }
 
-async function getBytes(client: S3Client, bucket: string, key: string): Promise<Uint8Array | undefined> {
+async function getObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+): Promise<{ bytes: Uint8Array; etag?: string } | undefined> {
   try {
     const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+    const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+    return { bytes, ...(out.ETag ? { etag: out.ETag } : {}) };
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw error;
   }
+}
+
+async function listObjects(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+): Promise<{ key: string; etag: string }[]> {
+  const objects: { key: string; etag: string }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const o of page.Contents ?? []) if (o.Key) objects.push({ key: o.Key, etag: o.ETag ?? '' });
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return objects;
 }
 
 /** Articles in the content bucket under `posts/`. */
@@ -45,24 +67,14 @@ export class S3ArticleSource implements ArticleSourceStore {
 
   /** Only the daily reconcile lists; a publish reads just the files its events name. */
   async list(): Promise<SourceEntry[]> {
-    const entries: SourceEntry[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: 'posts/', ContinuationToken: token }),
-      );
-      for (const o of page.Contents ?? []) {
-        if (o.Key?.endsWith('.md')) entries.push({ path: o.Key, version: o.ETag ?? '' });
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-    return entries;
+    const objects = await listObjects(this.client, this.bucket, 'posts/');
+    return objects.filter((o) => o.key.endsWith('.md')).map((o) => ({ path: o.key, version: o.etag }));
   }
 
   async read(path: string): Promise<ArticleSource> {
-    const bytes = await getBytes(this.client, this.bucket, path);
-    if (!bytes) throw new NotFoundError(`s3://${this.bucket}/${path}`);
-    return { path, bytes };
+    const object = await getObject(this.client, this.bucket, path);
+    if (!object) throw new NotFoundError(`s3://${this.bucket}/${path}`);
+    return { path, bytes: object.bytes, ...(object.etag ? { version: object.etag } : {}) };
   }
 }
 
@@ -111,9 +123,14 @@ export class S3StateStore implements StateStore {
     private readonly prefix = 'state/',
   ) {}
 
+  async list(prefix: string): Promise<string[]> {
+    const objects = await listObjects(this.client, this.bucket, this.prefix + prefix);
+    return objects.map((o) => o.key.slice(this.prefix.length));
+  }
+
   async get(key: string): Promise<unknown> {
-    const bytes = await getBytes(this.client, this.bucket, this.prefix + key);
-    return bytes ? (JSON.parse(Buffer.from(bytes).toString('utf8')) as unknown) : undefined;
+    const object = await getObject(this.client, this.bucket, this.prefix + key);
+    return object ? (JSON.parse(Buffer.from(object.bytes).toString('utf8')) as unknown) : undefined;
   }
 
   async put(key: string, value: unknown): Promise<void> {
