@@ -42,6 +42,7 @@ export interface IncrementalDeps {
 
 export interface PublishOutcome {
   readonly published: string[];
+  /** Taken off the site: deleted, or now a draft or dated in the future. */
   readonly removed: string[];
   readonly unchanged: string[];
   readonly problems: readonly Problem[];
@@ -197,6 +198,7 @@ async function publishLocked(deps: IncrementalDeps, changedPaths: readonly strin
     if (!live) {
       session.set(KEYS.article(article.slug), { article });
       if (!article.draft) index.scheduled.push({ path, dateMs: article.dateMs });
+      if (old?.published) outcome.removed.push(path); // withdrawn: now a draft, or re-dated to the future
       continue;
     }
     session.set(KEYS.article(article.slug), { article });

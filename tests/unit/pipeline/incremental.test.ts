@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { publishChanges } from '../../../src/pipeline/incremental.js';
+import { reconcile } from '../../../src/pipeline/reconcile.js';
+import { MemoryLedger, MemoryLock, MemorySite, MemorySource, MemoryState } from '../../helpers/memory.js';
+import { testSite } from '../../helpers/site.js';
+
+function setup() {
+  const content = new MemorySource();
+  const output = new MemorySite();
+  const ledger = new MemoryLedger();
+  const deps = {
+    site: testSite,
+    content,
+    output,
+    state: new MemoryState(),
+    lock: new MemoryLock(),
+    ledger,
+    digests: ledger,
+  };
+  const post = (name: string, title: string, date: string, extra = '') =>
+    content.files.set(
+      `posts/${name}.md`,
+      `---\ntitle: ${title}\ndate: ${date}\n${extra}---\nBody of ${title}.\n`,
+    );
+  return { deps, content, output, ledger, post };
+}
+
+const titles = (xml: string) => [...xml.matchAll(/<title><!\[CDATA\[(.*?)\]\]><\/title>/g)].map((m) => m[1]);
+
+describe('publishChanges', () => {
+  it('announces only the newest article on the first run, then every new one', async () => {
+    const { deps, ledger, post } = setup();
+    post('a', 'A', '2026-01-01');
+    post('b', 'B', '2026-01-02');
+    const first = await publishChanges(deps, ['posts/a.md', 'posts/b.md'], new Date('2026-02-01'));
+    expect(first.digest?.articles).toEqual(['https://news.example.com/posts/b/']);
+    expect(ledger.announced.size).toBe(2);
+    post('c', 'C', '2026-01-03');
+    post('d', 'D', '2026-01-04');
+    const second = await publishChanges(deps, ['posts/c.md', 'posts/d.md'], new Date('2026-02-01'));
+    expect(second.digest?.articles).toEqual([
+      'https://news.example.com/posts/d/',
+      'https://news.example.com/posts/c/',
+    ]);
+    expect(ledger.queued).toHaveLength(2);
+  });
+
+  it('publishes a scheduled article when its date has passed, and announces it then, once', async () => {
+    const { deps, output, ledger, post } = setup();
+    post('now', 'Now', '2026-01-01');
+    post('later', 'Later', '2026-03-01T09:00:00Z');
+    await publishChanges(deps, ['posts/now.md', 'posts/later.md'], new Date('2026-02-01'));
+    expect(output.files.has('posts/later/index.html')).toBe(false);
+    expect(titles(output.text('feed.xml'))).toEqual(['Now']);
+
+    const early = await publishChanges(deps, [], new Date('2026-03-01T08:59:59Z'));
+    expect(early.published).toEqual([]);
+    const due = await publishChanges(deps, [], new Date('2026-03-01T09:00:00Z'));
+    expect(due.published).toEqual(['posts/later.md']);
+    expect(due.digest?.articles).toEqual(['https://news.example.com/posts/later/']);
+    expect(titles(output.text('feed.xml'))).toEqual(['Later', 'Now']);
+    await publishChanges(deps, [], new Date('2026-03-02'));
+    expect(ledger.queued).toHaveLength(2);
+  });
+
+  it('never publishes a draft, and takes an article down when it becomes one', async () => {
+    const { deps, output, post } = setup();
+    post('a', 'A', '2026-01-01');
+    post('b', 'B', '2026-01-02', 'draft: true\n');
+    await publishChanges(deps, ['posts/a.md', 'posts/b.md'], new Date('2026-02-01'));
+    expect(output.files.has('posts/b/index.html')).toBe(false);
+    post('a', 'A', '2026-01-01', 'draft: true\n');
+    await publishChanges(deps, ['posts/a.md'], new Date('2026-02-01'));
+    expect(output.files.has('posts/a/index.html')).toBe(false);
+    expect(titles(output.text('feed.xml'))).toEqual([]);
+  });
+
+  it('refuses a second file that claims a published slug, keeping the first', async () => {
+    const { deps, output, post } = setup();
+    post('a', 'Original', '2026-01-01', 'slug: same\n');
+    post('b', 'Impostor', '2026-01-02', 'slug: same\n');
+    await publishChanges(deps, ['posts/a.md'], new Date('2026-02-01'));
+    const outcome = await publishChanges(deps, ['posts/b.md'], new Date('2026-02-01'));
+    expect(outcome.problems).toEqual([
+      expect.objectContaining({
+        file: 'posts/b.md',
+        field: 'slug',
+        reason: expect.stringMatching(/posts\/a\.md/),
+      }),
+    ]);
+    expect(output.text('posts/same/index.html')).toContain('Original');
+  });
+
+  it('moves an article when its slug changes, and updates its tags’ pages and feeds', async () => {
+    const { deps, output, post } = setup();
+    post('a', 'A', '2026-01-01', 'tags: [x]\n');
+    await publishChanges(deps, ['posts/a.md'], new Date('2026-02-01'));
+    post('a', 'A', '2026-01-01', 'tags: [y]\nslug: moved\n');
+    await publishChanges(deps, ['posts/a.md'], new Date('2026-02-01'));
+    expect(output.files.has('posts/a/index.html')).toBe(false);
+    expect(output.files.has('posts/moved/index.html')).toBe(true);
+    expect(output.files.has('tags/x/feed.xml')).toBe(false);
+    expect(titles(output.text('tags/y/feed.xml'))).toEqual(['A']);
+  });
+
+  it('refills the feeds from older years when the newest articles are deleted', async () => {
+    const { deps, content, output, post } = setup();
+    const paths: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      post(`p${i}`, `P${i}`, `${2000 + i}-01-01`);
+      paths.push(`posts/p${i}.md`);
+    }
+    await publishChanges(deps, paths, new Date('2050-01-01'));
+    const removed = paths.slice(10);
+    for (const p of removed) content.files.delete(p);
+    await publishChanges(deps, removed, new Date('2050-01-01'));
+    expect(titles(output.text('feed.xml'))).toEqual([
+      'P9',
+      'P8',
+      'P7',
+      'P6',
+      'P5',
+      'P4',
+      'P3',
+      'P2',
+      'P1',
+      'P0',
+    ]);
+  });
+});
+
+describe('reconcile', () => {
+  it('applies changes whose events were lost', async () => {
+    const { deps, content, output, post } = setup();
+    post('a', 'A', '2026-01-01');
+    await publishChanges(deps, ['posts/a.md'], new Date('2026-02-01'));
+    post('b', 'B', '2026-01-02');
+    content.files.delete('posts/a.md');
+    const outcome = await reconcile(deps, new Date('2026-02-01'));
+    expect(outcome.drift).toEqual(['posts/a.md', 'posts/b.md']);
+    expect(titles(output.text('feed.xml'))).toEqual(['B']);
+  });
+});
