@@ -21,10 +21,10 @@ import {
 import { S3ArticleSource, S3SiteStore, S3StateStore } from '../src/adapters/aws/s3.js';
 import { SesMailer } from '../src/adapters/aws/ses.js';
 import { parseSiteConfig } from '../src/core/site.js';
+import { sesMailbox, startEmulators, TABLE } from '../src/dev/emulators.js';
 import { fanOutDigest, type SendBatch } from '../src/pipeline/fanout.js';
 import { publishChanges } from '../src/pipeline/incremental.js';
 import { RateLimiter, sendBatch } from '../src/pipeline/send.js';
-import { sesMailbox, startEmulators, TABLE } from '../tests/helpers/emulators.js';
 import { syntheticArticle } from './corpus.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -12,8 +12,6 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, s3Client } from '../../src/adapters/aws/clients.js';
 import { DynamoSendLedger, DynamoSubscribers } from '../../src/adapters/aws/dynamo.js';
-import { repoRoot } from '../helpers/cli.js';
-import { feedparser } from '../helpers/clients.js';
 import {
   type Emulators,
   s3Notification,
@@ -21,7 +19,9 @@ import {
   sqsEvent,
   startEmulators,
   TABLE,
-} from '../helpers/emulators.js';
+} from '../../src/dev/emulators.js';
+import { repoRoot } from '../helpers/cli.js';
+import { feedparser } from '../helpers/clients.js';
 
 type Handler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 

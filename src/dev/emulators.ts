@@ -1,7 +1,7 @@
-// Starts the local emulators the cloud tests run against, on random loopback ports:
-// s3rver (S3), aws-ses-v2-local (SES v2) and dynalite (DynamoDB). SQS has no emulator among our npm
-// packages, so a minimal queue speaking the SQS JSON protocol for SendMessage(Batch) stands in; the
-// tests deliver what it holds to the handlers themselves, as Lambda's event source mapping would.
+// Local emulators for the cloud edition, on random loopback ports: s3rver (S3), aws-ses-v2-local (SES v2)
+// and dynalite (DynamoDB), used by `npm run dev`, the integration tests and the cloud benchmark. SQS has no
+// emulator among our npm packages, so a minimal queue speaking the SQS JSON protocol for
+// SendMessage(Batch) stands in; whoever runs the handlers delivers what it holds, as Lambda would.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';

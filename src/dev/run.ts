@@ -1,0 +1,99 @@
+// `npm run dev`: the cloud edition on this machine. Starts the emulators, uploads content/, runs the real
+// handlers (publish → digest → send) on every change under content/, and prints where to look.
+import { watch } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { parse, stringify } from 'yaml';
+import { dynamoClient, s3Client } from '../adapters/aws/clients.js';
+import { DynamoSubscribers } from '../adapters/aws/dynamo.js';
+import { loadSiteConfig } from '../adapters/fs/site-config.js';
+import { s3Notification, sqsEvent, startEmulators, TABLE } from './emulators.js';
+
+const contentDir = join(process.cwd(), 'content');
+const emu = await startEmulators();
+Object.assign(process.env, emu.env, { POWERTOOLS_LOG_LEVEL: 'WARN' });
+type Handler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+const publish: Handler = (await import('../../functions/publish.js')).handler;
+const digest: Handler = (await import('../../functions/digest.js')).handler;
+const send: Handler = (await import('../../functions/send.js')).handler;
+const s3 = s3Client({ s3: emu.s3 });
+
+async function files(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'));
+}
+
+/** Mirrors content/ into the content bucket: `static/` files also go straight to the site bucket. */
+async function upload(keys: readonly string[]): Promise<string[]> {
+  const posts: string[] = [];
+  for (const key of keys) {
+    let body: Buffer | string | undefined = await readFile(join(contentDir, key)).catch(() => undefined);
+    // Links should lead around the emulated site, not to the real domain.
+    if (key === 'site.yaml' && body) {
+      body = stringify({ ...(parse(body.toString('utf8')) as object), base_url: `${emu.s3}/site` });
+    }
+    const bucket = key.startsWith('static/') ? 'site' : 'content';
+    const target = key.startsWith('static/') ? key.slice('static/'.length) : key;
+    if (body) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: target, Body: body }));
+    else await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: target }));
+    if (key.startsWith('posts/') && key.endsWith('.md')) posts.push(key);
+  }
+  return posts;
+}
+
+async function run(posts: readonly string[]): Promise<void> {
+  if (posts.length === 0) return;
+  const event = sqsEvent([
+    s3Notification(
+      'content',
+      posts.map((key) => ({ key })),
+    ),
+  ]);
+  await publish(event);
+  const digests = emu.queues.take('digest');
+  if (digests.Records.length > 0) await digest(digests);
+  const batches = emu.queues.take('send');
+  if (batches.Records.length > 0) await send(batches);
+  console.log(`published ${posts.length} change(s)${digests.Records.length > 0 ? ', digest sent' : ''}`);
+}
+
+const site = await loadSiteConfig(contentDir);
+await new DynamoSubscribers(dynamoClient({ dynamodb: emu.dynamodb }), TABLE).put(
+  site.author.email ?? site.sender.address,
+  'confirmed',
+  Date.now(),
+);
+await run(await upload(await files(contentDir)));
+console.log(`
+Broadsheet dev — the real handlers against local emulators (Ctrl-C to stop)
+  feed      ${emu.s3}/site/feed.xml
+  site      ${emu.s3}/site/index.html
+  mailbox   ${emu.ses}/   (every email the digest sent)
+  watching  ${relative(process.cwd(), contentDir)}/
+`);
+
+let pending = new Set<string>();
+let timer: NodeJS.Timeout | undefined;
+watch(contentDir, { recursive: true }, (_event, name) => {
+  if (!name) return;
+  pending.add(name.split(sep).join('/'));
+  clearTimeout(timer);
+  timer = setTimeout(async () => {
+    const keys = [...pending];
+    pending = new Set();
+    try {
+      await run(await upload(keys));
+    } catch (error) {
+      console.error('publish failed:', error);
+    }
+  }, 300);
+});
+
+process.once('SIGINT', async () => {
+  await emu.stop();
+  process.exit(0);
+});
