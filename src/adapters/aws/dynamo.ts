@@ -6,7 +6,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
@@ -232,20 +232,18 @@ export class DynamoSendLedger implements SendLedger {
   /** Every delivery of one digest (tests and the operator's checks). */
   async deliveries(digestId: string): Promise<Map<string, Delivery>> {
     const out = new Map<string, Delivery>();
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :to)',
-          ExpressionAttributeValues: { ':pk': `digest#${digestId}`, ':to': 'to#' },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :to)',
+        ExpressionAttributeValues: { ':pk': `digest#${digestId}`, ':to': 'to#' },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) out.set(String(item.sk).slice(3), item as unknown as Delivery);
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return out;
   }
 }
@@ -259,20 +257,18 @@ export class DynamoSubscribers implements RecipientStore {
 
   async recipients(): Promise<string[]> {
     const addresses: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :status',
-          ExpressionAttributeValues: { ':status': 'subscriber#confirmed' },
-          ExclusiveStartKey: start,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :status',
+        ExpressionAttributeValues: { ':status': 'subscriber#confirmed' },
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) if (typeof item.address === 'string') addresses.push(item.address);
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return addresses;
   }
 

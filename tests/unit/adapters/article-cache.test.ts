@@ -9,13 +9,19 @@ const a = article({ title: 'A', date: '2026-01-01', slug: 'a' }, 'Body of **A** 
 const b = article({ title: 'B', date: '2026-01-02', slug: 'b' }, 'Body of B.');
 const open = (dir: string) => new FileArticleCache(dir, testSite, 'test').load();
 
+/** A cache folder holding articles a and b at version v1. */
+async function seeded(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cache-'));
+  const first = await open(dir);
+  first.set('posts/a.md', 'v1', { article: a, warnings: [] });
+  first.set('posts/b.md', 'v1', { article: b, warnings: [] });
+  await first.save();
+  return dir;
+}
+
 describe('FileArticleCache', () => {
   it('gives back what it was given, with bodies read from the pack', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cache-'));
-    const first = await open(dir);
-    first.set('posts/a.md', 'v1', { article: a, warnings: [] });
-    first.set('posts/b.md', 'v1', { article: b, warnings: [] });
-    await first.save();
+    const dir = await seeded();
 
     const second = await open(dir);
     expect(second.get('posts/a.md', 'v1')?.article).toEqual(a);
@@ -25,11 +31,7 @@ describe('FileArticleCache', () => {
   });
 
   it('forgets files that are gone, and a version change with the same bytes keeps the entry', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cache-'));
-    const first = await open(dir);
-    first.set('posts/a.md', 'v1', { article: a, warnings: [] });
-    first.set('posts/b.md', 'v1', { article: b, warnings: [] });
-    await first.save();
+    const dir = await seeded();
 
     const second = await open(dir);
     const same = second.getByHash('posts/a.md', a.hash);
