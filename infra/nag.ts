@@ -1,0 +1,107 @@
+import { type Stack, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+
+const IAM5 = (finding: string) => `AwsSolutions::AwsSolutions-IAM5[${finding}]`;
+const BASIC_EXECUTION =
+  'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
+
+/**
+ * Every cdk-nag finding we accept, each with its reason; anything else fails `cdk synth`. Findings are
+ * acknowledged on the construct they name, so a new wildcard anywhere else is still caught.
+ */
+export function acknowledgeFindings(stack: Stack, options: { customCertificate: boolean }): void {
+  const find = (pathSuffix: string): IConstruct[] => {
+    const found = stack.node
+      .findAll()
+      .filter((c) => c.node.path.endsWith(pathSuffix) || c.node.path.includes(`${pathSuffix}/`));
+    if (found.length === 0) throw new Error(`nag acknowledgement: nothing at "${pathSuffix}"`);
+    return found.filter((c) => !found.includes(c.node.scope as IConstruct));
+  };
+  const acknowledge = (pathSuffix: string, ids: string[], reason: string) => {
+    for (const node of find(pathSuffix))
+      for (const id of ids) Validations.of(node).acknowledge({ id, reason });
+  };
+
+  for (const fn of ['Publish', 'Reconcile', 'Digest', 'Send']) {
+    acknowledge(
+      `/${fn}/Role`,
+      [IAM5(`Resource::<${logicalPrefix(stack, fn)}.Arn>:log-stream:*`)],
+      'Lambda names its log streams itself; the grant is limited to this function’s own log group.',
+    );
+  }
+  for (const fn of ['Publish', 'Reconcile']) {
+    acknowledge(
+      `/${fn}/Role`,
+      [
+        IAM5(`Resource::<${bucketId(stack, 'Content')}.Arn>/posts/*`),
+        IAM5(`Resource::<${bucketId(stack, 'Content')}.Arn>/state/*`),
+        IAM5(`Resource::<${bucketId(stack, 'Site')}.Arn>/*`),
+      ],
+      'Reads any article under posts/, keeps its own state under state/, and writes any generated file of the site bucket: the keys are article slugs, unknown in advance.',
+    );
+  }
+  acknowledge(
+    '/Send/Role',
+    [IAM5('Resource::*')],
+    'ses:GetAccount has no resource-level permissions; it only reads the send quota.',
+  );
+  acknowledge(
+    '/AccessLogs',
+    ['AwsSolutions-S1'],
+    'This is the access-log bucket; logging it into itself would loop.',
+  );
+  acknowledge(
+    '/Distribution',
+    ['AwsSolutions-CFR1'],
+    'A public blog is for readers in every country: no geo restriction.',
+  );
+  acknowledge(
+    '/Distribution',
+    ['AwsSolutions-CFR2'],
+    'Static files with no origin compute; a WAF would cost more than the site it protects.',
+  );
+  if (!options.customCertificate) {
+    acknowledge(
+      '/Distribution',
+      ['AwsSolutions::AwsSolutions-CFR4'],
+      'Without a custom domain CloudFront serves its default certificate, whose policy AWS fixes; set certificateArn to get TLS 1.2 minimum.',
+    );
+  }
+  // Singletons CDK itself adds; their code and roles are not ours to change.
+  acknowledge(
+    '/BucketNotificationsHandler050a0587b7544547bf325f094a3db834',
+    [BASIC_EXECUTION, IAM5('Resource::*')],
+    'CDK’s handler that configures the bucket notification at deploy time; it runs once per deploy.',
+  );
+  const deployment = 'Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C512MiB';
+  acknowledge(
+    `/${deployment}`,
+    [
+      BASIC_EXECUTION,
+      'AwsSolutions::AwsSolutions-L1',
+      ...['s3:Abort*', 's3:DeleteObject*', 's3:GetBucket*', 's3:GetObject*', 's3:List*'].map((a) =>
+        IAM5(`Action::${a}`),
+      ),
+      IAM5(`Resource::<${bucketId(stack, 'Content')}.Arn>/*`),
+      IAM5(`Resource::<${bucketId(stack, 'Site')}.Arn>/*`),
+      IAM5('Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*'),
+      IAM5(`Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${stack.region}/*`),
+    ],
+    'CDK’s BucketDeployment handler copies content/ from the asset bucket into our buckets on deploy; CDK picks its runtime and grants.',
+  );
+}
+
+/** The logical id CDK gives `<fn>/Logs` (its log group), as cdk-nag prints it. */
+function logicalPrefix(stack: Stack, fn: string): string {
+  return logicalIdOf(stack, `${fn}/Logs`);
+}
+
+function bucketId(stack: Stack, id: string): string {
+  return logicalIdOf(stack, id);
+}
+
+function logicalIdOf(stack: Stack, path: string): string {
+  const node = stack.node.findAll().find((c) => c.node.path === `${stack.node.path}/${path}/Resource`);
+  if (!node) throw new Error(`nag acknowledgement: no resource at ${path}`);
+  return stack.resolve((node as unknown as { logicalId: string }).logicalId) as string;
+}

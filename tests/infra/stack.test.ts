@@ -1,0 +1,203 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import cdkJson from '../../cdk.json' with { type: 'json' };
+import { buildApp } from '../../infra/app.js';
+
+const example = cdkJson.context.broadsheet;
+let template: Template;
+
+function synth(context: Record<string, unknown>) {
+  const { app, stack } = buildApp(new App({ context: { broadsheet: context } }));
+  app.synth();
+  return Template.fromStack(stack);
+}
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+/** Every statement of every policy attached to one of our four function roles. */
+function functionStatements(t: Template): { role: string; statement: Statement }[] {
+  const out: { role: string; statement: Statement }[] = [];
+  for (const [id, policy] of Object.entries(t.findResources('AWS::IAM::Policy'))) {
+    if (!/^(Publish|Reconcile|Digest|Send)Role/.test(id)) continue;
+    for (const statement of policy.Properties.PolicyDocument.Statement as Statement[])
+      out.push({ role: id, statement });
+  }
+  return out;
+}
+
+beforeAll(() => {
+  template = synth(example);
+}, 120_000);
+
+describe('the Broadsheet stack', () => {
+  it('keeps every bucket private, encrypted and TLS-only', () => {
+    const buckets = template.findResources('AWS::S3::Bucket');
+    expect(Object.keys(buckets)).toHaveLength(3);
+    for (const bucket of Object.values(buckets)) {
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.Properties.BucketEncryption).toBeDefined();
+    }
+    const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
+    expect(policies.length).toBeGreaterThanOrEqual(3);
+    for (const policy of policies) {
+      expect(policy.Properties.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      );
+    }
+  });
+
+  it('versions the content bucket and sends its posts/ events to a queue with a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: {
+        QueueConfigurations: Match.arrayWith([
+          Match.objectLike({
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'posts/' }] } },
+          }),
+          Match.objectLike({ Events: ['s3:ObjectRemoved:*'] }),
+        ]),
+      },
+    });
+    const queues = Object.values(template.findResources('AWS::SQS::Queue'));
+    expect(queues).toHaveLength(6);
+    for (const q of queues) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
+    expect(queues.filter((q) => q.Properties.RedrivePolicy)).toHaveLength(3);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 1000,
+      MaximumBatchingWindowInSeconds: 30,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('runs every handler on the latest Node.js, arm64, with its log group, and one publish at a time', () => {
+    const ours = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) =>
+      /^(Publish|Reconcile|Digest|Send)Function/.test(id),
+    );
+    expect(ours).toHaveLength(4);
+    for (const [, fn] of ours) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+      expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
+    }
+    const byId = Object.fromEntries(ours);
+    const publish = Object.entries(byId).find(([id]) => id.startsWith('Publish'))?.[1];
+    expect(publish?.Properties.ReservedConcurrentExecutions).toBe(1);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('grants each function only named actions on named resources', () => {
+    const statements = functionStatements(template);
+    expect(statements.length).toBeGreaterThan(10);
+    for (const { role, statement } of statements) {
+      const actions = [statement.Action].flat();
+      for (const action of actions) expect(action, role).not.toMatch(/\*$|^\*/);
+      const resources = [statement.Resource].flat();
+      if (resources.includes('*')) expect(actions, role).toEqual(['ses:GetAccount']);
+    }
+    const send = statements
+      .filter((s) => s.role.startsWith('SendRole'))
+      .flatMap((s) => [s.statement.Action].flat());
+    expect(send).toEqual(
+      expect.arrayContaining(['ses:SendEmail', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+    );
+    expect(send).not.toContain('s3:PutObject');
+    const digest = functionStatements(template)
+      .filter((s) => s.role.startsWith('DigestRole'))
+      .flatMap((s) => [s.statement.Action].flat());
+    expect(digest).not.toContain('ses:SendEmail');
+  });
+
+  it('serves the site through CloudFront with origin access control, HTTPS only, security headers and compression', () => {
+    template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultRootObject: 'index.html',
+        DefaultCacheBehavior: Match.objectLike({
+          ViewerProtocolPolicy: 'redirect-to-https',
+          Compress: true,
+          ResponseHeadersPolicyId: Match.anyValue(),
+          FunctionAssociations: Match.arrayWith([Match.objectLike({ EventType: 'viewer-request' })]),
+        }),
+        CustomErrorResponses: Match.arrayWith([
+          Match.objectLike({ ErrorCode: 404, ResponsePagePath: '/404.html' }),
+        ]),
+      }),
+    });
+  });
+
+  it('keeps state in an on-demand table with point-in-time recovery and TTL', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('sets up SES with DKIM, bounce and complaint events, and alarms well before SES reviews', () => {
+    template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'gazette.example.com' });
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: Match.objectLike({ MatchingEventTypes: ['bounce', 'complaint'] }),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Reputation.BounceRate',
+      Threshold: 0.02,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Reputation.ComplaintRate',
+      Threshold: 0.0005,
+    });
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(9);
+  });
+
+  it('uploads content/ on deploy and prints the site and feed URLs', () => {
+    template.resourceCountIs('Custom::CDKBucketDeployment', 2);
+    for (const output of ['SiteUrl', 'RssFeedUrl', 'AtomFeedUrl', 'JsonFeedUrl'])
+      template.hasOutput(output, {});
+  });
+
+  it('refuses to deploy the example configuration', () => {
+    const rules = template.toJSON().Rules as Record<string, { Assertions: { AssertDescription: string }[] }>;
+    expect(rules.RefuseExampleConfiguration?.Assertions[0]?.AssertDescription).toMatch(
+      /example configuration/,
+    );
+  });
+});
+
+describe('configuration', () => {
+  it('fails synth with the bad field named', () => {
+    expect(() =>
+      buildApp(new App({ context: { broadsheet: { ...example, senderAddress: 'nope' } } })),
+    ).toThrow(/senderAddress: must be an email address/);
+    expect(() => buildApp(new App({ context: {} }))).toThrow(/is invalid/);
+  });
+
+  it('checks the configuration against content/site.yaml', () => {
+    expect(() =>
+      buildApp(
+        new App({
+          context: {
+            broadsheet: { ...example, siteDomain: 'other.example.org', sesIdentity: 'gazette.example.com' },
+          },
+        }),
+      ),
+    ).toThrow(/not the host of base_url/);
+  });
+
+  it('runs cdk-nag: an unacknowledged finding fails synth', () => {
+    const { app, stack } = buildApp(new App({ context: { broadsheet: example } }));
+    new s3.Bucket(stack, 'Careless'); // no access logs, no TLS policy
+    expect(() => app.synth()).toThrow(/AwsSolutions-S1|AwsSolutions-S10|Validation/);
+  });
+});
