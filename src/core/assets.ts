@@ -24,6 +24,11 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 blockquote{margin:1rem 0;padding-left:1rem;border-left:3px solid var(--rule);color:var(--muted)}
 table{border-collapse:collapse;display:block;overflow-x:auto}th,td{border:1px solid var(--rule);padding:.3rem .6rem}
 .site-footer{margin-top:3rem;border-top:1px solid var(--rule);padding-top:1rem;color:var(--muted);font-size:.9rem}
+.subscribe{margin:0 0 1.5rem}.subscribe label{display:block;font-weight:600;color:var(--fg);margin-bottom:.35rem}
+.subscribe-row{display:flex;flex-wrap:wrap;gap:.5rem}.subscribe input{flex:1 1 14rem;font:inherit;padding:.5rem .6rem;border:1px solid var(--muted);border-radius:6px;background:var(--bg);color:var(--fg)}
+.subscribe button,.action{font:inherit;padding:.5rem 1rem;border:0;border-radius:6px;background:var(--accent);color:var(--bg);cursor:pointer}
+.note{font-size:.85rem;color:var(--muted)}.error{color:#b3261e;font-weight:600}
+.hp{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 `;
 

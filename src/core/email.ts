@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Digest } from './digest.js';
 import type { SiteConfig } from './site.js';
+import { escapeHtml } from './text.js';
 import { signToken } from './tokens.js';
 
 /** An RFC 5322 message ready for SES SendEmail (Raw) or an .eml file. */
@@ -42,6 +43,74 @@ export interface DigestRecipient {
   readonly unsubscribeUrl: string;
 }
 
+/** Link in the confirmation email; valid for a week, and only the newest one sent works. */
+export const CONFIRM_LINK_DAYS = 7;
+
+export function confirmToken(address: string, secret: string, nowMs: number) {
+  const expires = Math.floor(nowMs / 1000) + CONFIRM_LINK_DAYS * 86_400;
+  return { expires, token: signToken({ address, purpose: 'confirm', expires }, secret) };
+}
+
+/** The double opt-in message: one link that confirms, and what to do if it was not you. */
+export async function renderConfirmationMessage(
+  site: SiteConfig,
+  address: string,
+  confirmUrl: string,
+  date: Date,
+): Promise<RawMessage> {
+  const subject = `Confirm your subscription to ${site.title}`;
+  const text = [
+    `Someone (we hope you) asked to receive new articles from ${site.title} at this address.`,
+    '',
+    `Confirm: ${confirmUrl}`,
+    '',
+    `The link works for ${CONFIRM_LINK_DAYS} days. If it was not you, ignore this message: nothing will be sent.`,
+    '',
+  ].join('\n');
+  const html = `<!doctype html><html lang="${escapeHtml(site.language)}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>
+<body style="margin:0;padding:24px 16px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1d1d1f;">
+<p style="font-size:16px;line-height:1.5;">Someone (we hope you) asked to receive new articles from ${escapeHtml(site.title)} at this address.</p>
+<p style="font-size:16px;"><a href="${escapeHtml(confirmUrl)}" style="color:#0b57d0;">Confirm my subscription</a></p>
+<p style="font-size:13px;color:#5b5b66;">The link works for ${CONFIRM_LINK_DAYS} days. If it was not you, ignore this message: nothing will be sent.</p>
+</body></html>
+`;
+  const messageId = `<confirm.${createHash('sha256').update(`${address}${date.getTime()}`).digest('hex').slice(0, 24)}@${senderDomain(site)}>`;
+  return compose(site, { to: address, subject, text, html, messageId, date });
+}
+
+async function compose(
+  site: SiteConfig,
+  m: {
+    to: string;
+    subject: string;
+    text: string;
+    html: string;
+    messageId: string;
+    date: Date;
+    headers?: MimeHeaders;
+  },
+): Promise<RawMessage> {
+  const composer = new MailComposer({
+    from: { name: site.sender.name, address: site.sender.address },
+    to: m.to,
+    ...(site.replyTo ? { replyTo: site.replyTo } : {}),
+    subject: m.subject,
+    date: m.date,
+    messageId: m.messageId,
+    text: m.text,
+    html: m.html,
+    ...(m.headers ? { headers: m.headers } : {}),
+    xMailer: false,
+    disableFileAccess: true,
+    disableUrlAccess: true,
+    baseBoundary: m.messageId.replace(/[^a-z0-9]/gi, '').slice(0, 24),
+  });
+  const data = await composer.compile().build();
+  return { messageId: m.messageId, to: m.to, subject: m.subject, data };
+}
+
+type MimeHeaders = Record<string, string | { prepared: boolean; value: string }>;
+
 /** Builds the multipart/alternative message for one recipient; headers are encoded by nodemailer (RFC 2047). */
 export async function renderDigestMessage(
   digest: Digest,
@@ -49,16 +118,13 @@ export async function renderDigestMessage(
   site: SiteConfig,
   date: Date,
 ): Promise<RawMessage> {
-  const messageId = digestMessageId(digest.id, recipient.address, site);
-  const composer = new MailComposer({
-    from: { name: site.sender.name, address: site.sender.address },
+  return compose(site, {
     to: recipient.address,
-    ...(site.replyTo ? { replyTo: site.replyTo } : {}),
     subject: digest.subject,
-    date,
-    messageId,
     text: digest.text(recipient.unsubscribeUrl),
     html: digest.html(recipient.unsubscribeUrl),
+    messageId: digestMessageId(digest.id, recipient.address, site),
+    date,
     headers: {
       // Prepared: a URL in angle brackets has no place to fold, and must not be encoded.
       'List-Unsubscribe': { prepared: true, value: `<${recipient.unsubscribeUrl}>` },
@@ -66,11 +132,5 @@ export async function renderDigestMessage(
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
       'List-Id': { prepared: true, value: `<digest.${senderDomain(site)}>` },
     },
-    xMailer: false,
-    disableFileAccess: true,
-    disableUrlAccess: true,
-    baseBoundary: messageId.replace(/[^a-z0-9]/gi, '').slice(0, 24),
   });
-  const data = await composer.compile().build();
-  return { messageId, to: recipient.address, subject: digest.subject, data };
 }

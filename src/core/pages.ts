@@ -27,6 +27,33 @@ function feedLinks(ctx: PageContext, dir: string, label: string): SafeHtml {
 <link rel="alternate" type="application/feed+json" title="${label} (JSON Feed)" href="${base}${FEED_FILES.json}">`;
 }
 
+/**
+ * The subscribe form on every page: a plain POST, so it works without JavaScript. The `website` field is a
+ * honeypot: hidden from people and from assistive technology, filled in only by bots.
+ */
+export function subscribeForm(site: SiteConfig): SafeHtml {
+  return html`<form class="subscribe" method="post" action="${site.apiUrl}/subscribe">
+<label for="subscribe-email">Get new articles by email</label>
+<div class="subscribe-row">
+<input id="subscribe-email" name="email" type="email" autocomplete="email" required maxlength="254" aria-describedby="subscribe-note">
+<button type="submit">Subscribe</button>
+</div>
+<p id="subscribe-note" class="note">We send a link to confirm; nothing else until you click it. Unsubscribe with one click.</p>
+<div class="hp" aria-hidden="true"><label for="subscribe-website">Leave empty</label><input id="subscribe-website" name="website" type="text" tabindex="-1" autocomplete="off"></div>
+</form>`;
+}
+
+/** A page with a heading and a short message (subscription results, errors). */
+export function messagePage(ctx: PageContext, title: string, main: SafeHtml): string {
+  return layout(ctx, {
+    title,
+    description: '',
+    canonical: `${ctx.site.baseUrl}/`,
+    main: html`<h1>${title}</h1>
+${main}`,
+  });
+}
+
 function layout(ctx: PageContext, page: PageOptions): string {
   const { site } = ctx;
   const root = `${sitePath(site)}/`;
@@ -56,6 +83,7 @@ ${page.tagFeeds ? feedLinks(ctx, `tags/${page.tagFeeds.tag.slug}/`, `${site.titl
 ${page.main}
 </main>
 <footer class="site-footer">
+${subscribeForm(site)}
 <p>${site.copyright ?? `© ${site.author.name}`} · <a href="${root}${FEED_FILES.rss}">RSS</a> · <a href="${root}${FEED_FILES.atom}">Atom</a> · <a href="${root}${FEED_FILES.json}">JSON Feed</a></p>
 </footer>
 </body>

@@ -4,6 +4,7 @@ import type { ArticleMeta, ArticleSource } from './article.js';
 import type { Digest, DigestPlan } from './digest.js';
 import type { RawMessage } from './email.js';
 import type { FileKind, StaticAsset } from './site-build.js';
+import type { Subscriber } from './subscribers.js';
 
 /** An article file as listed: where it is and a cheap token that changes whenever its content may have. */
 export interface SourceEntry {
@@ -100,4 +101,20 @@ export interface AnnouncementLedger {
 /** Hands a planned digest to whatever sends it (an SQS queue in AWS). */
 export interface DigestQueue {
   enqueue(digestId: string): Promise<void>;
+}
+
+/** Subscribers by address (the subscribe flow, bounces, the operator CLI). */
+export interface SubscriberStore extends RecipientStore {
+  get(address: string): Promise<Subscriber | undefined>;
+  save(subscriber: Subscriber): Promise<void>;
+}
+
+/** Counts attempts per key in a time window; false once a key is over its limit. */
+export interface AttemptLimiter {
+  allow(key: string, limit: number, windowMs: number, nowMs: number): Promise<boolean>;
+}
+
+/** Sends one message; returns the provider's message id. Throws MailError. */
+export interface MailSender {
+  send(message: RawMessage): Promise<string>;
 }

@@ -100,7 +100,7 @@ function staticFile(asset: StaticAsset): SiteFile {
 }
 
 // Bump when templates change in a way that must re-render every article page.
-const LAYOUT_VERSION = '1';
+const LAYOUT_VERSION = '2';
 
 function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 12);

@@ -1,7 +1,7 @@
 import { composeDigest } from '../core/digest.js';
-import { type RawMessage, renderDigestMessage, unsubscribeUrl } from '../core/email.js';
+import { renderDigestMessage, unsubscribeUrl } from '../core/email.js';
 import { BroadsheetError } from '../core/errors.js';
-import type { DigestRecord } from '../core/ports.js';
+import type { DigestRecord, MailSender } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import type { SendBatch } from './fanout.js';
 
@@ -15,11 +15,6 @@ export class MailError extends BroadsheetError {
   ) {
     super(message, options);
   }
-}
-
-export interface MailSender {
-  /** Returns the provider's message id. */
-  send(message: RawMessage): Promise<string>;
 }
 
 export interface SendLedger {

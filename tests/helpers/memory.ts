@@ -1,18 +1,23 @@
 // In-memory implementations of the ports, for pipeline tests that need no emulator.
 import type { ArticleSource } from '../../src/core/article.js';
+import type { RawMessage } from '../../src/core/email.js';
 import { NotFoundError } from '../../src/core/errors.js';
 import type {
   AnnouncementLedger,
   ArticleSourceStore,
+  AttemptLimiter,
   DigestQueue,
   DigestRecord,
   Fingerprints,
+  MailSender,
   PublishLock,
   SiteStore,
   SourceEntry,
   StateStore,
   StoredFile,
+  SubscriberStore,
 } from '../../src/core/ports.js';
+import type { Subscriber } from '../../src/core/subscribers.js';
 
 export class MemorySource implements ArticleSourceStore {
   files = new Map<string, string>();
@@ -90,5 +95,37 @@ export class MemoryLedger implements AnnouncementLedger, DigestQueue {
   }
   async enqueue(digestId: string): Promise<void> {
     this.queued.push(digestId);
+  }
+}
+
+export class MemorySubscribers implements SubscriberStore {
+  records = new Map<string, Subscriber>();
+  async recipients(): Promise<string[]> {
+    return [...this.records.values()].filter((s) => s.status === 'confirmed').map((s) => s.address);
+  }
+  async get(address: string): Promise<Subscriber | undefined> {
+    return this.records.get(address);
+  }
+  async save(subscriber: Subscriber): Promise<void> {
+    this.records.set(subscriber.address, subscriber);
+  }
+}
+
+export class MemoryAttempts implements AttemptLimiter {
+  counts = new Map<string, number>();
+  async allow(key: string, limit: number, windowMs: number, nowMs: number): Promise<boolean> {
+    const k = `${key}#${Math.floor(nowMs / windowMs)}`;
+    const n = this.counts.get(k) ?? 0;
+    if (n >= limit) return false;
+    this.counts.set(k, n + 1);
+    return true;
+  }
+}
+
+export class MemoryMailer implements MailSender {
+  sent: RawMessage[] = [];
+  async send(message: RawMessage): Promise<string> {
+    this.sent.push(message);
+    return `m${this.sent.length}`;
   }
 }

@@ -10,7 +10,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import type { AnnouncementLedger, DigestRecord, PublishLock, RecipientStore } from '../../core/ports.js';
+import type {
+  AnnouncementLedger,
+  AttemptLimiter,
+  DigestRecord,
+  PublishLock,
+  SubscriberStore,
+} from '../../core/ports.js';
+import type { Subscriber } from '../../core/subscribers.js';
 import type { SendLedger } from '../../pipeline/send.js';
 
 // One table, keyed pk/sk, with a GSI (gsi1pk/gsi1sk) for subscribers by status and a TTL on `expiresAt`:
@@ -248,8 +255,17 @@ export class DynamoSendLedger implements SendLedger {
   }
 }
 
-/** Subscribers by status, through the gsi1 index. */
-export class DynamoSubscribers implements RecipientStore {
+const subscriberItem = z.object({
+  address: z.string(),
+  status: z.enum(['pending', 'confirmed', 'unsubscribed', 'suppressed']),
+  createdAtMs: z.number(),
+  updatedAtMs: z.number(),
+  confirmExpires: z.number().optional(),
+  softBounces: z.number().optional(),
+});
+
+/** Subscribers by address, and by status through the gsi1 index. */
+export class DynamoSubscribers implements SubscriberStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -272,21 +288,65 @@ export class DynamoSubscribers implements RecipientStore {
     return addresses;
   }
 
-  /** Adds or replaces a subscriber (the subscribe flow and the operator CLI build on this). */
-  async put(address: string, status: 'pending' | 'confirmed' | 'unsubscribed' | 'suppressed', nowMs: number) {
+  async get(address: string): Promise<Subscriber | undefined> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: `subscriber#${address}`, sk: 'subscriber' },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? subscriberItem.parse(out.Item) : undefined;
+  }
+
+  async save(subscriber: Subscriber): Promise<void> {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
         Item: {
-          pk: `subscriber#${address}`,
+          pk: `subscriber#${subscriber.address}`,
           sk: 'subscriber',
-          address,
-          status,
-          updatedAtMs: nowMs,
-          gsi1pk: `subscriber#${status}`,
-          gsi1sk: address,
+          ...subscriber,
+          gsi1pk: `subscriber#${subscriber.status}`,
+          gsi1sk: subscriber.address,
         },
       }),
     );
+  }
+
+  /** Adds or replaces a subscriber with a status (operator CLI, tests, npm run dev). */
+  async put(address: string, status: Subscriber['status'], nowMs: number): Promise<void> {
+    await this.save({ address, status, createdAtMs: nowMs, updatedAtMs: nowMs });
+  }
+}
+
+/** Fixed-window counters with a TTL: one conditional update per attempt. */
+export class DynamoAttemptLimiter implements AttemptLimiter {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async allow(key: string, limit: number, windowMs: number, nowMs: number): Promise<boolean> {
+    const window = Math.floor(nowMs / windowMs);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `limit#${key}#${window}`, sk: 'limit' },
+          UpdateExpression: 'ADD hits :one SET expiresAt = :expires',
+          ConditionExpression: 'attribute_not_exists(hits) OR hits < :limit',
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':limit': limit,
+            ':expires': Math.ceil(((window + 1) * windowMs) / 1000) + 60,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 }

@@ -1,0 +1,44 @@
+// HTTP API → subscribe, confirm, unsubscribe (one-click).
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { dynamoClient, s3Client, sesClient } from '../src/adapters/aws/clients.js';
+import { DynamoAttemptLimiter, DynamoSubscribers } from '../src/adapters/aws/dynamo.js';
+import { endpointsOf, functionEnv, loadSiteFromBucket, logger, required } from '../src/adapters/aws/env.js';
+import { SesMailer } from '../src/adapters/aws/ses.js';
+import { handleSubscriptionRequest } from '../src/adapters/http/subscription-api.js';
+
+const env = functionEnv();
+const endpoints = endpointsOf(env);
+const db = dynamoClient(endpoints);
+const s3 = s3Client(endpoints);
+const fixed = {
+  subscribers: new DynamoSubscribers(db, env.TABLE_NAME),
+  limiter: new DynamoAttemptLimiter(db, env.TABLE_NAME),
+  mail: new SesMailer(sesClient(endpoints), env.SES_CONFIGURATION_SET),
+  secret: required(env.TOKEN_SECRET, 'TOKEN_SECRET'),
+};
+
+export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const body = event.body
+    ? event.isBase64Encoded
+      ? Buffer.from(event.body, 'base64').toString('utf8')
+      : event.body
+    : '';
+  const response = await handleSubscriptionRequest(
+    { ...fixed, site: await loadSiteFromBucket(s3, env.CONTENT_BUCKET) },
+    {
+      method: event.requestContext.http.method,
+      path: event.rawPath.replace(/^\/api(?=\/)/, ''),
+      query: new URLSearchParams(event.rawQueryString ?? ''),
+      contentType: event.headers['content-type'] ?? '',
+      body,
+      client: event.requestContext.http.sourceIp,
+    },
+    new Date(),
+  );
+  // Only the route and status: addresses, tokens and bodies stay out of the logs.
+  logger.info('request', {
+    route: `${event.requestContext.http.method} ${event.rawPath}`,
+    status: response.status,
+  });
+  return { statusCode: response.status, headers: response.headers, body: response.body };
+}

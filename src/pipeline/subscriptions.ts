@@ -1,0 +1,133 @@
+import { confirmToken, renderConfirmationMessage } from '../core/email.js';
+import type { AttemptLimiter, MailSender, SubscriberStore } from '../core/ports.js';
+import type { SiteConfig } from '../core/site.js';
+import { normalizeAddress, type Subscriber } from '../core/subscribers.js';
+import { verifyToken } from '../core/tokens.js';
+
+export interface SubscriptionDeps {
+  readonly site: SiteConfig;
+  readonly subscribers: SubscriberStore;
+  readonly limiter: AttemptLimiter;
+  readonly mail: MailSender;
+  readonly secret: string;
+}
+
+export const LIMITS = {
+  perAddress: { limit: 3, windowMs: 60 * 60_000 },
+  perClient: { limit: 20, windowMs: 60 * 60_000 },
+};
+
+/** What the visitor is told. Deliberately the same whether or not the address is known. */
+export type SubscribeOutcome =
+  | { readonly kind: 'check-inbox' }
+  | { readonly kind: 'invalid'; readonly reason: string };
+
+/**
+ * Double opt-in, step one. Sends a confirmation link unless the request is a bot (honeypot filled), over a
+ * rate limit, or for an address that is already confirmed or suppressed; the answer never says which.
+ */
+export async function subscribe(
+  deps: SubscriptionDeps,
+  request: { email: string; honeypot: string; client: string },
+  now: Date,
+): Promise<SubscribeOutcome> {
+  const checked = normalizeAddress(request.email);
+  if (!checked.ok) return { kind: 'invalid', reason: checked.reason };
+  const { address } = checked;
+  const nowMs = now.getTime();
+  if (request.honeypot.trim() !== '') return { kind: 'check-inbox' };
+  const { perAddress, perClient } = LIMITS;
+  if (!(await deps.limiter.allow(`client#${request.client}`, perClient.limit, perClient.windowMs, nowMs))) {
+    return { kind: 'check-inbox' };
+  }
+  if (!(await deps.limiter.allow(`address#${address}`, perAddress.limit, perAddress.windowMs, nowMs))) {
+    return { kind: 'check-inbox' };
+  }
+  const existing = await deps.subscribers.get(address);
+  if (existing?.status === 'confirmed' || existing?.status === 'suppressed') return { kind: 'check-inbox' };
+
+  const { token, expires } = confirmToken(address, deps.secret, nowMs);
+  await deps.subscribers.save({
+    address,
+    status: 'pending',
+    createdAtMs: existing?.createdAtMs ?? nowMs,
+    updatedAtMs: nowMs,
+    confirmExpires: expires,
+  });
+  const url = `${deps.site.apiUrl}/confirm?token=${token}`;
+  await deps.mail.send(await renderConfirmationMessage(deps.site, address, url, now));
+  return { kind: 'check-inbox' };
+}
+
+export type ConfirmOutcome =
+  | { readonly kind: 'confirmed'; readonly address: string }
+  | { readonly kind: 'already-confirmed' }
+  | { readonly kind: 'refused'; readonly reason: 'expired' | 'invalid' | 'superseded' };
+
+/** Step two: the link from the email. Expired, forged and superseded links change nothing. */
+export async function confirm(deps: SubscriptionDeps, token: string, now: Date): Promise<ConfirmOutcome> {
+  const check = verifyToken(token, 'confirm', deps.secret, now.getTime());
+  if (!check.ok) return { kind: 'refused', reason: check.reason === 'expired' ? 'expired' : 'invalid' };
+  const subscriber = await deps.subscribers.get(check.claims.address);
+  if (subscriber?.status === 'confirmed') return { kind: 'already-confirmed' };
+  if (subscriber?.status !== 'pending' || subscriber.confirmExpires !== check.claims.expires) {
+    return { kind: 'refused', reason: 'superseded' };
+  }
+  const { confirmExpires: _used, ...rest } = subscriber;
+  await deps.subscribers.save({ ...rest, status: 'confirmed', updatedAtMs: now.getTime(), softBounces: 0 });
+  return { kind: 'confirmed', address: subscriber.address };
+}
+
+export type UnsubscribeOutcome =
+  | { readonly kind: 'unsubscribed'; readonly address: string }
+  | { readonly kind: 'refused'; readonly reason: 'expired' | 'invalid' };
+
+/** One click, no login: the token is the proof. Repeating it is harmless. */
+export async function unsubscribe(
+  deps: SubscriptionDeps,
+  token: string,
+  now: Date,
+): Promise<UnsubscribeOutcome> {
+  const check = verifyToken(token, 'unsubscribe', deps.secret, now.getTime());
+  if (!check.ok) return { kind: 'refused', reason: check.reason === 'expired' ? 'expired' : 'invalid' };
+  const { address } = check.claims;
+  const subscriber = await deps.subscribers.get(address);
+  if (subscriber && subscriber.status !== 'suppressed' && subscriber.status !== 'unsubscribed') {
+    await deps.subscribers.save({ ...subscriber, status: 'unsubscribed', updatedAtMs: now.getTime() });
+  }
+  return { kind: 'unsubscribed', address };
+}
+
+/** SES bounce and complaint notifications, reduced to what decides suppression. */
+export interface MailFeedback {
+  readonly kind: 'hard-bounce' | 'soft-bounce' | 'complaint';
+  readonly addresses: readonly string[];
+}
+
+export const SOFT_BOUNCE_LIMIT = 3;
+
+/** A hard bounce or a complaint suppresses an address for good; soft bounces do after a few in a row. */
+export async function applyFeedback(
+  subscribers: SubscriberStore,
+  feedback: MailFeedback,
+  now: Date,
+): Promise<{ suppressed: string[] }> {
+  const suppressed: string[] = [];
+  for (const raw of feedback.addresses) {
+    const checked = normalizeAddress(raw);
+    if (!checked.ok) continue;
+    const existing = await subscribers.get(checked.address);
+    if (!existing || existing.status === 'suppressed') continue;
+    const softBounces = (existing.softBounces ?? 0) + (feedback.kind === 'soft-bounce' ? 1 : 0);
+    const suppress = feedback.kind !== 'soft-bounce' || softBounces >= SOFT_BOUNCE_LIMIT;
+    const next: Subscriber = {
+      ...existing,
+      softBounces,
+      updatedAtMs: now.getTime(),
+      ...(suppress ? { status: 'suppressed' as const } : {}),
+    };
+    await subscribers.save(next);
+    if (suppress) suppressed.push(checked.address);
+  }
+  return { suppressed };
+}
