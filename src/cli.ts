@@ -2,19 +2,23 @@
 // The `broadsheet` command: parses arguments, wires the filesystem adapters, runs the pipeline, and maps
 // errors to exit codes in one place.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FsArticleSource } from './adapters/fs/article-source.js';
 import { insideRoot } from './adapters/fs/files.js';
 import { loadSiteConfig } from './adapters/fs/site-config.js';
+import { FileSubscriberStore } from './adapters/fs/state.js';
 import { hasErrors, parseCorpus } from './core/corpus.js';
 import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem } from './core/errors.js';
+import type { SubscriberStore } from './core/ports.js';
 import type { SiteConfig } from './core/site.js';
 import { CONTENT_TYPES, contentTypeForPath } from './core/site-build.js';
+import { normalizeAddress } from './core/subscribers.js';
 import { localBuild, previewBuild } from './local.js';
 import type { BuildReport } from './pipeline/build.js';
+import { exportCsv, importSubscribers } from './pipeline/operator.js';
 
 const USAGE = `Usage: broadsheet <command> [options]
 
@@ -22,6 +26,8 @@ Commands:
   build      Validate content/, write the site and feeds to dist/, and the digest of new articles to outbox/
   check      Validate every article without writing anything
   preview    Build a copy of the site for http://127.0.0.1:<port> and serve it (no email)
+  subscribers list | add <address>... | remove <address>... | import <file.csv> | export
+             Manage subscribers in .broadsheet/subscribers.json, or in DynamoDB with --table
 
 Options:
   --content <dir>   articles and site.yaml          (default: content)
@@ -30,6 +36,8 @@ Options:
   --state <dir>     announced articles, cache       (default: .broadsheet)
   --now <iso>       pretend it is this time (scheduled articles, digest Date)
   --port <n>        preview port                    (default: 4000)
+  --table <name>    subscribers: the DynamoDB table of a deployed stack (AWS credentials from the environment)
+  --endpoint <url>  subscribers: a DynamoDB endpoint (dynalite, DynamoDB Local)
 `;
 
 const { positionals, values } = parseArgs({
@@ -41,6 +49,8 @@ const { positionals, values } = parseArgs({
     state: { type: 'string', default: '.broadsheet' },
     now: { type: 'string' },
     port: { type: 'string', default: '4000' },
+    table: { type: 'string' },
+    endpoint: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -127,6 +137,76 @@ async function preview(site: SiteConfig, paths: { content: string; state: string
   );
 }
 
+async function subscriberStore(site: SiteConfig, state: string): Promise<SubscriberStore> {
+  if (values.table === undefined)
+    return new FileSubscriberStore(state, site.author.email ?? site.sender.address);
+  // Loaded only here, so other commands never pay for the AWS SDK.
+  const { dynamoClient } = await import('./adapters/aws/clients.js');
+  const { DynamoSubscribers } = await import('./adapters/aws/dynamo.js');
+  return new DynamoSubscribers(
+    dynamoClient(values.endpoint ? { dynamodb: values.endpoint } : {}),
+    values.table,
+  );
+}
+
+async function subscribers(args: string[], store: SubscriberStore): Promise<number> {
+  const [action, ...rest] = args;
+  const now = clock();
+  switch (action) {
+    case 'list':
+      for (const s of (await store.list()).sort((a, b) => a.address.localeCompare(b.address))) {
+        console.log(`${s.address}\t${s.status}`);
+      }
+      return 0;
+    case 'export':
+      process.stdout.write(exportCsv(await store.list()));
+      return 0;
+    case 'add':
+    case 'remove': {
+      let failed = 0;
+      for (const raw of rest) {
+        const checked = normalizeAddress(raw);
+        if (!checked.ok) {
+          console.error(`${raw}: ${checked.reason}`);
+          failed++;
+          continue;
+        }
+        const existing = await store.get(checked.address);
+        if (existing?.status === 'suppressed') {
+          console.error(`${checked.address}: suppressed after a bounce or complaint; not changed`);
+          failed++;
+          continue;
+        }
+        const status = action === 'add' ? 'confirmed' : 'unsubscribed';
+        await store.save({
+          address: checked.address,
+          status,
+          createdAtMs: existing?.createdAtMs ?? now.getTime(),
+          updatedAtMs: now.getTime(),
+        });
+        console.log(`${checked.address}\t${status}`);
+      }
+      return failed > 0 ? 1 : 0;
+    }
+    case 'import': {
+      const [file] = rest;
+      if (!file)
+        throw new ConfigError('subscribers import', [
+          'give the CSV file: broadsheet subscribers import list.csv',
+        ]);
+      const report = await importSubscribers(store, await readFile(file, 'utf8'), now);
+      for (const { line, reason } of report.skipped) console.error(`${file}:${line}: skipped: ${reason}`);
+      console.log(
+        `Imported ${report.imported} subscriber${report.imported === 1 ? '' : 's'}; skipped ${report.skipped.length}.`,
+      );
+      return 0;
+    }
+    default:
+      console.error(`Unknown subscribers action "${action ?? ''}".\n\n${USAGE}`);
+      return 64;
+  }
+}
+
 async function main(): Promise<number> {
   const [command] = positionals;
   if (values.help || command === undefined || command === 'help') {
@@ -152,6 +232,8 @@ async function main(): Promise<number> {
     case 'preview':
       await preview(site, paths);
       return 0;
+    case 'subscribers':
+      return subscribers(positionals.slice(1), await subscriberStore(site, paths.state));
     default:
       console.error(`Unknown command "${command}".\n\n${USAGE}`);
       return 64;

@@ -4,7 +4,7 @@ import { FileArticleCache } from './adapters/fs/article-cache.js';
 import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js';
 import { OutboxMailer } from './adapters/fs/outbox.js';
 import { FsSiteStore } from './adapters/fs/site-store.js';
-import { FileAnnouncementStore, FileRecipientStore, localSecret } from './adapters/fs/state.js';
+import { FileAnnouncementStore, FileSubscriberStore, localSecret } from './adapters/fs/state.js';
 import type { SiteConfig } from './core/site.js';
 import { type BuildReport, buildAndAnnounce } from './pipeline/build.js';
 
@@ -29,7 +29,7 @@ export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date)
       cache,
       announce: {
         announcements: new FileAnnouncementStore(paths.state),
-        recipients: new FileRecipientStore(paths.state, site.author.email ?? site.sender.address),
+        recipients: new FileSubscriberStore(paths.state, site.author.email ?? site.sender.address),
         mailer: new OutboxMailer(paths.outbox),
         secret: await localSecret(paths.state),
       },

@@ -105,6 +105,8 @@ export interface DigestQueue {
 
 /** Subscribers by address (the subscribe flow, bounces, the operator CLI). */
 export interface SubscriberStore extends RecipientStore {
+  /** Everyone, whatever their status (operator listing and export). */
+  list(): Promise<Subscriber[]>;
   get(address: string): Promise<Subscriber | undefined>;
   save(subscriber: Subscriber): Promise<void>;
 }

@@ -6,10 +6,12 @@ import { join, relative, sep } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parse, stringify } from 'yaml';
-import { dynamoClient, s3Client } from '../adapters/aws/clients.js';
-import { DynamoSubscribers } from '../adapters/aws/dynamo.js';
+import { dynamoClient, s3Client, sesClient } from '../adapters/aws/clients.js';
+import { DynamoAttemptLimiter, DynamoSubscribers } from '../adapters/aws/dynamo.js';
+import { SesMailer } from '../adapters/aws/ses.js';
 import { loadSiteConfig } from '../adapters/fs/site-config.js';
 import { s3Notification, sqsEvent, startEmulators, TABLE } from './emulators.js';
+import { startSiteServer } from './site-server.js';
 
 const contentDir = join(process.cwd(), 'content');
 const emu = await startEmulators();
@@ -19,6 +21,16 @@ const publish: Handler = (await import('../../functions/publish.js')).handler;
 const digest: Handler = (await import('../../functions/digest.js')).handler;
 const send: Handler = (await import('../../functions/send.js')).handler;
 const s3 = s3Client({ s3: emu.s3 });
+const db = dynamoClient({ dynamodb: emu.dynamodb });
+const local = await loadSiteConfig(contentDir);
+// The subscription API on loopback; the site's forms post to it.
+const api = await startSiteServer(() => ({
+  site: { ...local, baseUrl: `${emu.s3}/site`, apiUrl: `${api.url}/api` },
+  subscribers: new DynamoSubscribers(db, TABLE),
+  limiter: new DynamoAttemptLimiter(db, TABLE),
+  mail: new SesMailer(sesClient({ ses: emu.ses })),
+  secret: emu.env.TOKEN_SECRET ?? 'dev',
+}));
 
 async function files(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -34,7 +46,11 @@ async function upload(keys: readonly string[]): Promise<string[]> {
     let body: Buffer | string | undefined = await readFile(join(contentDir, key)).catch(() => undefined);
     // Links should lead around the emulated site, not to the real domain.
     if (key === 'site.yaml' && body) {
-      body = stringify({ ...(parse(body.toString('utf8')) as object), base_url: `${emu.s3}/site` });
+      body = stringify({
+        ...(parse(body.toString('utf8')) as object),
+        base_url: `${emu.s3}/site`,
+        api_url: `${api.url}/api`,
+      });
     }
     const bucket = key.startsWith('static/') ? 'site' : 'content';
     const target = key.startsWith('static/') ? key.slice('static/'.length) : key;
@@ -61,9 +77,8 @@ async function run(posts: readonly string[]): Promise<void> {
   console.log(`published ${posts.length} change(s)${digests.Records.length > 0 ? ', digest sent' : ''}`);
 }
 
-const site = await loadSiteConfig(contentDir);
-await new DynamoSubscribers(dynamoClient({ dynamodb: emu.dynamodb }), TABLE).put(
-  site.author.email ?? site.sender.address,
+await new DynamoSubscribers(db, TABLE).put(
+  local.author.email ?? local.sender.address,
   'confirmed',
   Date.now(),
 );
@@ -72,7 +87,8 @@ console.log(`
 Broadsheet dev — the real handlers against local emulators (Ctrl-C to stop)
   feed      ${emu.s3}/site/feed.xml
   site      ${emu.s3}/site/index.html
-  mailbox   ${emu.ses}/   (every email the digest sent)
+  mailbox   ${emu.ses}/   (every email sent: confirmations and digests)
+  api       ${api.url}/api/subscribe (the site's subscribe form posts here)
   watching  ${relative(process.cwd(), contentDir)}/
 `);
 
@@ -94,6 +110,7 @@ watch(contentDir, { recursive: true }, (_event, name) => {
 });
 
 process.once('SIGINT', async () => {
+  await api.close();
   await emu.stop();
   process.exit(0);
 });

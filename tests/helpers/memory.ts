@@ -103,6 +103,9 @@ export class MemorySubscribers implements SubscriberStore {
   async recipients(): Promise<string[]> {
     return [...this.records.values()].filter((s) => s.status === 'confirmed').map((s) => s.address);
   }
+  async list(): Promise<Subscriber[]> {
+    return [...this.records.values()];
+  }
   async get(address: string): Promise<Subscriber | undefined> {
     return this.records.get(address);
   }

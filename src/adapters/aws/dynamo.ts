@@ -272,20 +272,28 @@ export class DynamoSubscribers implements SubscriberStore {
   ) {}
 
   async recipients(): Promise<string[]> {
-    const addresses: string[] = [];
+    return (await this.withStatus('confirmed')).map((s) => s.address);
+  }
+
+  async list(): Promise<Subscriber[]> {
+    const statuses = ['pending', 'confirmed', 'unsubscribed', 'suppressed'] as const;
+    return (await Promise.all(statuses.map((status) => this.withStatus(status)))).flat();
+  }
+
+  private async withStatus(status: Subscriber['status']): Promise<Subscriber[]> {
+    const found: Subscriber[] = [];
     const pages = paginateQuery(
       { client: this.db },
       {
         TableName: this.table,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :status',
-        ExpressionAttributeValues: { ':status': 'subscriber#confirmed' },
+        ExpressionAttributeValues: { ':status': `subscriber#${status}` },
       },
     );
-    for await (const page of pages) {
-      for (const item of page.Items ?? []) if (typeof item.address === 'string') addresses.push(item.address);
-    }
-    return addresses;
+    for await (const page of pages)
+      for (const item of page.Items ?? []) found.push(subscriberItem.parse(item));
+    return found;
   }
 
   async get(address: string): Promise<Subscriber | undefined> {

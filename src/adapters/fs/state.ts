@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { DigestPlan } from '../../core/digest.js';
-import type { AnnouncementStore, RecipientStore } from '../../core/ports.js';
+import type { AnnouncementStore, SubscriberStore } from '../../core/ports.js';
+import type { Subscriber } from '../../core/subscribers.js';
 import { readJsonFile, writeFileAtomicSync, writeJsonFile } from './files.js';
 
 const announcedSchema = z.object({
@@ -46,15 +47,19 @@ const subscribersSchema = z.object({
     z.object({
       address: z.email().trim().toLowerCase(),
       status: subscriberStatus,
+      createdAtMs: z.number().default(0),
+      updatedAtMs: z.number().default(0),
+      confirmExpires: z.number().optional(),
+      softBounces: z.number().optional(),
     }),
   ),
 });
 
 /**
- * Recipients from .broadsheet/subscribers.json. Without that file the site owner is the one recipient,
+ * Subscribers in .broadsheet/subscribers.json. Without that file the site owner is the one recipient,
  * so a fresh clone shows what a digest looks like.
  */
-export class FileRecipientStore implements RecipientStore {
+export class FileSubscriberStore implements SubscriberStore {
   private readonly path: string;
   constructor(
     stateDir: string,
@@ -63,14 +68,39 @@ export class FileRecipientStore implements RecipientStore {
     this.path = join(stateDir, 'subscribers.json');
   }
 
-  async recipients(): Promise<string[]> {
+  private async read(): Promise<Subscriber[] | undefined> {
     const raw = await readJsonFile(this.path);
-    if (raw === undefined) return [this.owner];
+    if (raw === undefined) return undefined;
     const parsed = subscribersSchema.safeParse(raw);
     if (!parsed.success) throw new Error(`${this.path} is invalid: ${parsed.error.message}`);
-    return [
-      ...new Set(parsed.data.subscribers.filter((s) => s.status === 'confirmed').map((s) => s.address)),
-    ];
+    return parsed.data.subscribers;
+  }
+
+  async recipients(): Promise<string[]> {
+    const all = await this.read();
+    if (all === undefined) return [this.owner];
+    return [...new Set(all.filter((s) => s.status === 'confirmed').map((s) => s.address))];
+  }
+
+  async list(): Promise<Subscriber[]> {
+    return (await this.read()) ?? [];
+  }
+
+  async get(address: string): Promise<Subscriber | undefined> {
+    return (await this.list()).find((s) => s.address === address);
+  }
+
+  async save(subscriber: Subscriber): Promise<void> {
+    await this.saveAll([subscriber]);
+  }
+
+  /** Adds or replaces many at once, in one write. */
+  async saveAll(subscribers: readonly Subscriber[]): Promise<void> {
+    const byAddress = new Map((await this.list()).map((s) => [s.address, s]));
+    for (const s of subscribers) byAddress.set(s.address, s);
+    await writeJsonFile(this.path, {
+      subscribers: [...byAddress.values()].sort((a, b) => a.address.localeCompare(b.address)),
+    });
   }
 }
 

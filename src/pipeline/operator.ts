@@ -1,0 +1,72 @@
+import { parse } from 'csv-parse/sync';
+import type { SubscriberStore } from '../core/ports.js';
+import { normalizeAddress, type Subscriber, type SubscriberStatus } from '../core/subscribers.js';
+
+const STATUSES: readonly SubscriberStatus[] = ['pending', 'confirmed', 'unsubscribed', 'suppressed'];
+
+export interface ImportReport {
+  readonly imported: number;
+  readonly skipped: readonly { readonly line: number; readonly reason: string }[];
+}
+
+/**
+ * Imports `address[,status]` rows (a header row is allowed). Invalid rows are skipped and reported by line;
+ * a suppressed address is never revived by an import.
+ */
+export async function importSubscribers(
+  store: SubscriberStore & { saveAll?: (s: readonly Subscriber[]) => Promise<void> },
+  csv: string,
+  now: Date,
+): Promise<ImportReport> {
+  const rows = parse(csv, {
+    relax_column_count: true,
+    skip_empty_lines: true,
+    trim: true,
+    info: true,
+  }) as unknown as {
+    record: string[];
+    info: { lines: number };
+  }[];
+  const skipped: { line: number; reason: string }[] = [];
+  const accepted = new Map<string, Subscriber>();
+  const existing = new Map((await store.list()).map((s) => [s.address, s]));
+  for (const { record, info } of rows) {
+    const [rawAddress = '', rawStatus = 'confirmed'] = record;
+    if (info.lines === 1 && /^(e-?mail|address)$/i.test(rawAddress)) continue; // header
+    const checked = normalizeAddress(rawAddress);
+    if (!checked.ok) {
+      skipped.push({ line: info.lines, reason: `${JSON.stringify(rawAddress)}: ${checked.reason}` });
+      continue;
+    }
+    const status = rawStatus.toLowerCase() as SubscriberStatus;
+    if (!STATUSES.includes(status)) {
+      skipped.push({
+        line: info.lines,
+        reason: `unknown status ${JSON.stringify(rawStatus)} (use ${STATUSES.join(', ')})`,
+      });
+      continue;
+    }
+    if (existing.get(checked.address)?.status === 'suppressed') {
+      skipped.push({ line: info.lines, reason: `${checked.address} is suppressed (bounced or complained)` });
+      continue;
+    }
+    const nowMs = now.getTime();
+    accepted.set(checked.address, {
+      address: checked.address,
+      status,
+      createdAtMs: existing.get(checked.address)?.createdAtMs ?? nowMs,
+      updatedAtMs: nowMs,
+    });
+  }
+  if (store.saveAll) await store.saveAll([...accepted.values()]);
+  else for (const s of accepted.values()) await store.save(s);
+  return { imported: accepted.size, skipped };
+}
+
+/** address,status,updated — one row per subscriber, sorted by address. */
+export function exportCsv(subscribers: readonly Subscriber[]): string {
+  const rows = [...subscribers]
+    .sort((a, b) => a.address.localeCompare(b.address))
+    .map((s) => `${s.address},${s.status},${new Date(s.updatedAtMs).toISOString()}`);
+  return `address,status,updated\n${rows.join('\n')}${rows.length > 0 ? '\n' : ''}`;
+}

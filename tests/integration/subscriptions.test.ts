@@ -1,0 +1,165 @@
+// Subscribe → confirm → digest → one-click unsubscribe → no more digests, and bounces, with the real
+// handlers against DynamoDB (dynalite), SES (aws-ses-v2-local) and S3 (s3rver).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  SNSEvent,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dynamoClient, s3Client } from '../../src/adapters/aws/clients.js';
+import { DynamoSubscribers } from '../../src/adapters/aws/dynamo.js';
+import {
+  type Emulators,
+  s3Notification,
+  sesMailbox,
+  sqsEvent,
+  startEmulators,
+  TABLE,
+} from '../../src/dev/emulators.js';
+import { repoRoot } from '../helpers/cli.js';
+
+let emu: Emulators;
+let api: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+let bounces: (event: SNSEvent) => Promise<void>;
+let publish: (event: SQSEvent) => Promise<SQSBatchResponse>;
+let digest: (event: SQSEvent) => Promise<SQSBatchResponse>;
+let send: (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+function request(
+  method: string,
+  url: string,
+  body = '',
+  contentType = 'application/x-www-form-urlencoded',
+): APIGatewayProxyEventV2 {
+  const parsed = new URL(url, 'https://gazette.example.com');
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: parsed.pathname,
+    rawQueryString: parsed.search.slice(1),
+    headers: { 'content-type': contentType },
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      http: {
+        method,
+        path: parsed.pathname,
+        protocol: 'HTTP/1.1',
+        sourceIp: '192.0.2.10',
+        userAgent: 'test',
+      },
+    } as APIGatewayProxyEventV2['requestContext'],
+  };
+}
+
+async function mailTo(address: string) {
+  return (await sesMailbox(emu.ses)).filter((m) => m.destination.to.includes(address));
+}
+
+async function publishArticle(name: string, title: string, date: string) {
+  await s3Client({ s3: emu.s3 }).send(
+    new PutObjectCommand({
+      Bucket: 'content',
+      Key: `posts/${name}.md`,
+      Body: `---\ntitle: ${title}\ndate: ${date}\n---\nBody.\n`,
+    }),
+  );
+  await publish(sqsEvent([s3Notification('content', [{ key: `posts/${name}.md` }])]));
+  const digests = emu.queues.take('digest');
+  if (digests.Records.length > 0) await digest(digests);
+  const batches = emu.queues.take('send');
+  if (batches.Records.length > 0) await send(batches);
+}
+
+beforeAll(async () => {
+  emu = await startEmulators();
+  Object.assign(process.env, emu.env);
+  api = (await import('../../functions/subscribe.js')).handler;
+  bounces = (await import('../../functions/bounces.js')).handler;
+  publish = (await import('../../functions/publish.js')).handler;
+  digest = (await import('../../functions/digest.js')).handler;
+  send = (await import('../../functions/send.js')).handler;
+  await s3Client({ s3: emu.s3 }).send(
+    new PutObjectCommand({
+      Bucket: 'content',
+      Key: 'site.yaml',
+      Body: await readFile(join(repoRoot, 'content/site.yaml')),
+    }),
+  );
+  await publishArticle('first', 'Before anyone subscribed', '2026-01-01');
+}, 60_000);
+
+afterAll(async () => {
+  await emu?.stop();
+});
+
+describe('subscriptions against emulators', () => {
+  it('subscribe → confirm → digest → one-click unsubscribe → no further digest', async () => {
+    const subscribed = await api(request('POST', '/api/subscribe', 'email=Reader%40Example.org&website='));
+    expect(subscribed.statusCode).toBe(200);
+    const [confirmation] = await mailTo('reader@example.org');
+    expect(confirmation?.subject).toBe('Confirm your subscription to The Broadsheet Gazette');
+    const confirmUrl = /https:\/\/\S+\/confirm\?token=[\w.-]+/.exec(confirmation?.body.text ?? '')?.[0] ?? '';
+    const confirmed = await api(request('GET', confirmUrl));
+    expect(confirmed.statusCode).toBe(200);
+    expect(confirmed.body).toContain('You are subscribed');
+
+    await publishArticle('second', 'For our first reader', '2026-02-01');
+    const afterDigest = await mailTo('reader@example.org');
+    expect(afterDigest.map((m) => m.subject)).toEqual([
+      'Confirm your subscription to The Broadsheet Gazette',
+      'For our first reader · The Broadsheet Gazette',
+    ]);
+
+    const unsubscribeUrl = /Unsubscribe: (https:\/\/\S+)/.exec(afterDigest[1]?.body.text ?? '')?.[1] ?? '';
+    const oneClick = await api(request('POST', unsubscribeUrl, 'List-Unsubscribe=One-Click'));
+    expect(oneClick.statusCode).toBe(200);
+
+    await publishArticle('third', 'Nobody should get this', '2026-03-01');
+    expect(await mailTo('reader@example.org')).toHaveLength(2);
+  });
+
+  it('suppresses an address on a hard bounce or complaint, so the digest skips it', async () => {
+    const people = new DynamoSubscribers(dynamoClient({ dynamodb: emu.dynamodb }), TABLE);
+    for (const a of ['bouncy@example.org', 'angry@example.org', 'happy@example.org'])
+      await people.put(a, 'confirmed', Date.now());
+    const sns = (message: unknown): SNSEvent => ({
+      Records: [
+        {
+          EventSource: 'aws:sns',
+          EventVersion: '1.0',
+          EventSubscriptionArn: 'arn:aws:sns:us-east-1:000000000000:mail:1',
+          Sns: {
+            Message: JSON.stringify(message),
+            MessageId: 'm',
+            Type: 'Notification',
+          } as SNSEvent['Records'][0]['Sns'],
+        },
+      ],
+    });
+    await bounces(
+      sns({
+        eventType: 'Bounce',
+        bounce: { bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: 'bouncy@example.org' }] },
+      }),
+    );
+    await bounces(
+      sns({
+        eventType: 'Complaint',
+        complaint: { complainedRecipients: [{ emailAddress: 'angry@example.org' }] },
+      }),
+    );
+    expect((await people.get('bouncy@example.org'))?.status).toBe('suppressed');
+    expect((await people.get('angry@example.org'))?.status).toBe('suppressed');
+
+    await publishArticle('fourth', 'Only for the happy', '2026-04-01');
+    expect(await mailTo('happy@example.org')).toHaveLength(1);
+    expect(await mailTo('bouncy@example.org')).toHaveLength(0);
+    expect(await mailTo('angry@example.org')).toHaveLength(0);
+  });
+});
