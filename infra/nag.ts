@@ -15,14 +15,15 @@ export function acknowledgeFindings(stack: Stack, options: { customCertificate: 
       .findAll()
       .filter((c) => c.node.path.endsWith(pathSuffix) || c.node.path.includes(`${pathSuffix}/`));
     if (found.length === 0) throw new Error(`nag acknowledgement: nothing at "${pathSuffix}"`);
-    return found.filter((c) => !found.includes(c.node.scope as IConstruct));
+    // The construct and everything inside it: findings are reported on the L1 resources within.
+    return found;
   };
   const acknowledge = (pathSuffix: string, ids: string[], reason: string) => {
     for (const node of find(pathSuffix))
       for (const id of ids) Validations.of(node).acknowledge({ id, reason });
   };
 
-  for (const fn of ['Publish', 'Reconcile', 'Digest', 'Send']) {
+  for (const fn of ['Publish', 'Reconcile', 'Digest', 'Send', 'Subscribe', 'Bounces']) {
     acknowledge(
       `/${fn}/Role`,
       [IAM5(`Resource::<${logicalPrefix(stack, fn)}.Arn>:log-stream:*`)],
@@ -44,6 +45,11 @@ export function acknowledgeFindings(stack: Stack, options: { customCertificate: 
     '/Send/Role',
     [IAM5('Resource::*')],
     'ses:GetAccount has no resource-level permissions; it only reads the send quota.',
+  );
+  acknowledge(
+    '/Api',
+    ['AwsSolutions::AwsSolutions-APIG4'],
+    'Subscribe, confirm and unsubscribe are public by design: the proof is the signed token in the link, and one-click unsubscribe (RFC 8058) allows no login.',
   );
   acknowledge(
     '/AccessLogs',

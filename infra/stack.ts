@@ -9,6 +9,8 @@ import {
   Stack,
   type StackProps,
 } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as apigwIntegrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -20,6 +22,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
@@ -73,7 +76,7 @@ export class BroadsheetStack extends Stack {
     }
 
     // ---- Storage ----
-    const logs = new s3.Bucket(this, 'AccessLogs', {
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -87,7 +90,7 @@ export class BroadsheetStack extends Stack {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       versioned: true,
-      serverAccessLogsBucket: logs,
+      serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'content/',
       lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90) }],
       removalPolicy: RemovalPolicy.RETAIN,
@@ -96,7 +99,7 @@ export class BroadsheetStack extends Stack {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
-      serverAccessLogsBucket: logs,
+      serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'site/',
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -149,7 +152,7 @@ export class BroadsheetStack extends Stack {
           }
         : {}),
       enableLogging: true,
-      logBucket: logs,
+      logBucket: accessLogs,
       logFilePrefix: 'cloudfront/',
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
     });
@@ -291,6 +294,70 @@ export class BroadsheetStack extends Stack {
       }),
     );
 
+    const subscribe = new BroadsheetFunction(this, 'Subscribe', {
+      name: 'subscribe',
+      root,
+      environment: {
+        ...common,
+        TOKEN_SECRET: tokenSecret.valueAsString,
+        SES_CONFIGURATION_SET: configurationSet.configurationSetName,
+      },
+      timeout: Duration.seconds(10),
+      memorySize: 256,
+    });
+    allow(subscribe, ['s3:GetObject'], [content.arnForObjects('site.yaml')]);
+    allow(subscribe, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [tableArn]);
+    allow(
+      subscribe,
+      ['ses:SendEmail'],
+      [
+        `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${identity.emailIdentityName}`,
+        `arn:${this.partition}:ses:${this.region}:${this.account}:configuration-set/${configurationSet.configurationSetName}`,
+      ],
+    );
+    const apiLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const api = new apigw.HttpApi(this, 'Api', {
+      description: 'Broadsheet subscribe, confirm and unsubscribe',
+      createDefaultStage: false,
+    });
+    new apigw.HttpStage(this, 'ApiStage', {
+      httpApi: api,
+      stageName: '$default',
+      autoDeploy: true,
+      // Signups are rare; a flood is an attack. Per-address and per-client limits sit behind this.
+      throttle: { rateLimit: 20, burstLimit: 40 },
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(apiLogs) },
+    });
+    const integration = new apigwIntegrations.HttpLambdaIntegration('SubscribeIntegration', subscribe.fn);
+    api.addRoutes({ path: '/api/subscribe', methods: [apigw.HttpMethod.POST], integration });
+    api.addRoutes({ path: '/api/confirm', methods: [apigw.HttpMethod.GET], integration });
+    api.addRoutes({
+      path: '/api/unsubscribe',
+      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST],
+      integration,
+    });
+    // Served under the site's own domain (/api/*), so forms post to the same origin and links look local.
+    distribution.addBehavior('/api/*', new origins.HttpOrigin(Fn.select(2, Fn.split('/', api.apiEndpoint))), {
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+    });
+
+    const bounces = new BroadsheetFunction(this, 'Bounces', {
+      name: 'bounces',
+      root,
+      environment: common,
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+    });
+    allow(bounces, ['dynamodb:GetItem', 'dynamodb:PutItem'], [tableArn]);
+    mailEvents.addSubscription(new subscriptions.LambdaSubscription(bounces.fn));
+
     // ---- Publishing from git ----
     new s3deploy.BucketDeployment(this, 'DeployContent', {
       sources: [s3deploy.Source.asset(join(root, 'content'), { exclude: ['static', 'static/**'] })],
@@ -347,6 +414,8 @@ export class BroadsheetStack extends Stack {
       Reconcile: reconcile,
       Digest: digest,
       Send: send,
+      Subscribe: subscribe,
+      Bounces: bounces,
     })) {
       alarm(
         `${name}Errors`,
@@ -406,5 +475,7 @@ export class BroadsheetStack extends Stack {
     new CfnOutput(this, 'AtomFeedUrl', { value: `${siteUrl}/atom.xml` });
     new CfnOutput(this, 'JsonFeedUrl', { value: `${siteUrl}/feed.json` });
     new CfnOutput(this, 'ContentBucketName', { value: content.bucketName });
+    new CfnOutput(this, 'ApiUrl', { value: `${siteUrl}/api` });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
   }
 }

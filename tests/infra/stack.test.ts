@@ -20,7 +20,7 @@ type Statement = { Action: string | string[]; Resource: unknown; Effect: string 
 function functionStatements(t: Template): { role: string; statement: Statement }[] {
   const out: { role: string; statement: Statement }[] = [];
   for (const [id, policy] of Object.entries(t.findResources('AWS::IAM::Policy'))) {
-    if (!/^(Publish|Reconcile|Digest|Send)Role/.test(id)) continue;
+    if (!/^(Publish|Reconcile|Digest|Send|Subscribe|Bounces)Role/.test(id)) continue;
     for (const statement of policy.Properties.PolicyDocument.Statement as Statement[])
       out.push({ role: id, statement });
   }
@@ -84,9 +84,9 @@ describe('the Broadsheet stack', () => {
 
   it('runs every handler on the latest Node.js, arm64, with its log group, and one publish at a time', () => {
     const ours = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) =>
-      /^(Publish|Reconcile|Digest|Send)Function/.test(id),
+      /^(Publish|Reconcile|Digest|Send|Subscribe|Bounces)Function/.test(id),
     );
-    expect(ours).toHaveLength(4);
+    expect(ours).toHaveLength(6);
     for (const [, fn] of ours) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
@@ -137,6 +137,29 @@ describe('the Broadsheet stack', () => {
     });
   });
 
+  it('serves the subscription API under /api on the site, throttled, with access logs', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) => r.Properties.RouteKey,
+    );
+    expect(routes.sort()).toEqual([
+      'GET /api/confirm',
+      'GET /api/unsubscribe',
+      'POST /api/subscribe',
+      'POST /api/unsubscribe',
+    ]);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        CacheBehaviors: [Match.objectLike({ PathPattern: '/api/*', ViewerProtocolPolicy: 'https-only' })],
+      }),
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda' });
+    template.hasOutput('ApiUrl', {});
+  });
+
   it('keeps state in an on-demand table with point-in-time recovery and TTL', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
@@ -158,7 +181,7 @@ describe('the Broadsheet stack', () => {
       MetricName: 'Reputation.ComplaintRate',
       Threshold: 0.0005,
     });
-    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(9);
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(11);
   });
 
   it('uploads content/ on deploy and prints the site and feed URLs', () => {
