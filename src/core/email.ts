@@ -101,6 +101,8 @@ async function compose(
     html: m.html,
     ...(m.headers ? { headers: m.headers } : {}),
     xMailer: false,
+    // Every line ends in CRLF, bodies included (RFC 5322 allows no bare LF).
+    newline: 'windows',
     disableFileAccess: true,
     disableUrlAccess: true,
     baseBoundary: m.messageId.replace(/[^a-z0-9]/gi, '').slice(0, 24),

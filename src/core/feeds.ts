@@ -56,11 +56,21 @@ export function buildFeeds(articles: readonly Article[], site: SiteConfig, scope
     return feed;
   };
   return {
-    rss: xmlFeed((article) => article.title).rss2(),
+    rss: xmlFeed((article) => cdataText(article.title)).rss2(),
     // Atom titles are written as type="html", so plain-text titles must be escaped for it.
     atom: xmlFeed((article) => escapeHtml(article.title)).atom1(),
     json: jsonFeed(items, site, scope, feedUrl(FEED_FILES.json)),
   };
+}
+
+/**
+ * RSS titles go into CDATA as they are. The XML writer under \`feed\` (xml-js) splits only the first "]]>" of
+ * a CDATA section, so a second one would end the section early and break the feed: split every later one
+ * here, and leave the first to it. Guarded by the property test in tests/reliability/properties.test.ts.
+ */
+function cdataText(text: string): string {
+  const [first, ...rest] = text.split(']]>');
+  return rest.length === 0 ? text : `${first}]]>${rest.join(']]]]><![CDATA[>')}`;
 }
 
 function feedItem(article: Article, site: SiteConfig, title: string): Item {

@@ -33,6 +33,13 @@ export async function feedparser(file: string): Promise<ParsedFeed> {
   return JSON.parse(stdout) as ParsedFeed;
 }
 
+/** Many feeds in one Python process (property tests parse hundreds). */
+export async function feedparserMany(files: readonly string[]): Promise<ParsedFeed[]> {
+  if (files.length === 1) return [await feedparser(files[0] ?? '')];
+  const { stdout } = await run('/usr/bin/python3', [helper, ...files], { maxBuffer: 256 * 1024 * 1024 });
+  return JSON.parse(stdout) as ParsedFeed[];
+}
+
 export interface NewsboatFeed {
   title: string;
   items: { title: string; url: string }[];

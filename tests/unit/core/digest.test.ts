@@ -1,8 +1,9 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { composeDigest, planDigest } from '../../../src/core/digest.js';
-import { renderDigestMessage, unsubscribeUrl } from '../../../src/core/email.js';
+import { renderConfirmationMessage, renderDigestMessage, unsubscribeUrl } from '../../../src/core/email.js';
 import { verifyToken } from '../../../src/core/tokens.js';
+import { lintMessage } from '../../helpers/mail-lint.js';
 import { article, testSite } from '../../helpers/site.js';
 
 const a1 = article({ title: 'First', date: '2026-01-01', slug: 'first' });
@@ -89,6 +90,17 @@ describe('renderDigestMessage', () => {
     );
     expect(parsed.text).toContain('Zoë’s “café” notes 🎉');
     expect(parsed.html).toContain('Zoë’s “café” notes 🎉');
+    expect(lintMessage(Buffer.from(raw.data).toString('latin1'), { bulk: true })).toEqual([]);
+  });
+
+  it('writes a confirmation email that passes the same lint', async () => {
+    const message = await renderConfirmationMessage(
+      testSite,
+      address,
+      'https://news.example.com/api/confirm?token=a.b',
+      now,
+    );
+    expect(lintMessage(Buffer.from(message.data).toString('latin1'), { bulk: false })).toEqual([]);
   });
 
   it('encodes a non-ASCII subject with RFC 2047 and keeps every line within limits', async () => {
