@@ -32,7 +32,6 @@ export function lintMessage(raw: string, options: { bulk: boolean }): string[] {
     if (get(required).length !== 1) problems.push(`needs exactly one ${required} header`);
   }
   for (const h of headers) {
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: headers must be printable ASCII.
     if (/[^\x20-\x7e\t]/.test(h.value)) problems.push(`${h.name} has raw non-ASCII or control characters`);
     for (const line of h.lines)
       if (line.length > 78 && !/^List-Unsubscribe:/.test(line))
