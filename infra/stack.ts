@@ -251,6 +251,11 @@ export class BroadsheetStack extends Stack {
       new SqsEventSource(digests.queue, { batchSize: 1, reportBatchItemFailures: true }),
     );
 
+    // SendEmail is authorized on both the identity and the configuration set it names.
+    const sesSending = [
+      `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${identity.emailIdentityName}`,
+      `arn:${this.partition}:ses:${this.region}:${this.account}:configuration-set/${configurationSet.configurationSetName}`,
+    ];
     const tokenSecret = new CfnParameter(this, 'TokenSecret', {
       type: 'String',
       noEcho: true,
@@ -275,16 +280,9 @@ export class BroadsheetStack extends Stack {
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       [tableArn],
     );
-    allow(
-      send,
-      ['ses:SendEmail'],
-      [
-        `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${identity.emailIdentityName}`,
-        `arn:${this.partition}:ses:${this.region}:${this.account}:configuration-set/${configurationSet.configurationSetName}`,
-      ],
-    );
+    allow(send, ['ses:SendEmail'], sesSending);
     send.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }), // see the nag note in app.ts
+      new iam.PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }), // acknowledged in infra/nag.ts
     );
     send.fn.addEventSource(
       new SqsEventSource(sends.queue, {
@@ -307,14 +305,7 @@ export class BroadsheetStack extends Stack {
     });
     allow(subscribe, ['s3:GetObject'], [content.arnForObjects('site.yaml')]);
     allow(subscribe, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [tableArn]);
-    allow(
-      subscribe,
-      ['ses:SendEmail'],
-      [
-        `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${identity.emailIdentityName}`,
-        `arn:${this.partition}:ses:${this.region}:${this.account}:configuration-set/${configurationSet.configurationSetName}`,
-      ],
-    );
+    allow(subscribe, ['ses:SendEmail'], sesSending);
     const apiLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
