@@ -8,7 +8,7 @@ import {
   loadSiteFromBucket,
   logger,
   metrics,
-  required,
+  tokenSecret,
 } from '../src/adapters/aws/env.js';
 import { sendBatchOf } from '../src/adapters/aws/events.js';
 import { SesMailer } from '../src/adapters/aws/ses.js';
@@ -19,7 +19,7 @@ const endpoints = endpointsOf(env);
 const db = dynamoClient(endpoints);
 const s3 = s3Client(endpoints);
 const mail = new SesMailer(sesClient(endpoints), env.SES_CONFIGURATION_SET);
-const secret = required(env.TOKEN_SECRET, 'TOKEN_SECRET');
+const secret = await tokenSecret(env);
 let limiter: RateLimiter | undefined;
 
 async function rateLimiter(): Promise<RateLimiter> {

@@ -2,7 +2,13 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { dynamoClient, s3Client, sesClient } from '../src/adapters/aws/clients.js';
 import { DynamoAttemptLimiter, DynamoSubscribers } from '../src/adapters/aws/dynamo.js';
-import { endpointsOf, functionEnv, loadSiteFromBucket, logger, required } from '../src/adapters/aws/env.js';
+import {
+  endpointsOf,
+  functionEnv,
+  loadSiteFromBucket,
+  logger,
+  tokenSecret,
+} from '../src/adapters/aws/env.js';
 import { SesMailer } from '../src/adapters/aws/ses.js';
 import { handleSubscriptionRequest } from '../src/adapters/http/subscription-api.js';
 
@@ -14,7 +20,7 @@ const fixed = {
   subscribers: new DynamoSubscribers(db, env.TABLE_NAME),
   limiter: new DynamoAttemptLimiter(db, env.TABLE_NAME),
   mail: new SesMailer(sesClient(endpoints), env.SES_CONFIGURATION_SET),
-  secret: required(env.TOKEN_SECRET, 'TOKEN_SECRET'),
+  secret: await tokenSecret(env),
 };
 
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {

@@ -47,6 +47,11 @@ export function acknowledgeFindings(stack: Stack, options: { customCertificate: 
     'ses:GetAccount has no resource-level permissions; it only reads the send quota.',
   );
   acknowledge(
+    '/TokenSecret',
+    ['AwsSolutions-SMG4'],
+    'Rotating the signing secret would void every unsubscribe link already mailed; rotation needs a grace period with two valid secrets first.',
+  );
+  acknowledge(
     '/Api',
     ['AwsSolutions::AwsSolutions-APIG4'],
     'Subscribe, confirm and unsubscribe are public by design: the proof is the signed token in the link, and one-click unsubscribe (RFC 8058) allows no login.',

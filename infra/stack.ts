@@ -26,6 +26,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -256,18 +257,17 @@ export class BroadsheetStack extends Stack {
       `arn:${this.partition}:ses:${this.region}:${this.account}:identity/${identity.emailIdentityName}`,
       `arn:${this.partition}:ses:${this.region}:${this.account}:configuration-set/${configurationSet.configurationSetName}`,
     ];
-    const tokenSecret = new CfnParameter(this, 'TokenSecret', {
-      type: 'String',
-      noEcho: true,
-      minLength: 32,
-      description: 'Signs unsubscribe links (generate with: openssl rand -base64 48).',
+    // Generated at the first deploy and never shown: it signs confirmation and unsubscribe links.
+    const tokenSecret = new secretsmanager.Secret(this, 'TokenSecret', {
+      description: 'Signs Broadsheet subscriber links (HMAC-SHA256)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
     const send = new BroadsheetFunction(this, 'Send', {
       name: 'send',
       root,
       environment: {
         ...common,
-        TOKEN_SECRET: tokenSecret.valueAsString,
+        TOKEN_SECRET_ARN: tokenSecret.secretArn,
         SES_CONFIGURATION_SET: configurationSet.configurationSetName,
       },
       timeout: Duration.minutes(5),
@@ -275,6 +275,7 @@ export class BroadsheetStack extends Stack {
       reservedConcurrency: 1,
     });
     allow(send, ['s3:GetObject'], [content.arnForObjects('site.yaml')]);
+    allow(send, ['secretsmanager:GetSecretValue'], [tokenSecret.secretArn]);
     allow(
       send,
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
@@ -297,13 +298,14 @@ export class BroadsheetStack extends Stack {
       root,
       environment: {
         ...common,
-        TOKEN_SECRET: tokenSecret.valueAsString,
+        TOKEN_SECRET_ARN: tokenSecret.secretArn,
         SES_CONFIGURATION_SET: configurationSet.configurationSetName,
       },
       timeout: Duration.seconds(10),
       memorySize: 256,
     });
     allow(subscribe, ['s3:GetObject'], [content.arnForObjects('site.yaml')]);
+    allow(subscribe, ['secretsmanager:GetSecretValue'], [tokenSecret.secretArn]);
     allow(subscribe, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [tableArn]);
     allow(subscribe, ['ses:SendEmail'], sesSending);
     const apiLogs = new logs.LogGroup(this, 'ApiAccessLogs', {

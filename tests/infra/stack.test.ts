@@ -184,6 +184,14 @@ describe('the Broadsheet stack', () => {
     expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(11);
   });
 
+  it('keeps the link-signing secret in Secrets Manager, readable only by the two functions that sign', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const readers = functionStatements(template)
+      .filter(({ statement }) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'))
+      .map(({ role }) => role.replace(/Role.*/, ''));
+    expect(readers.sort()).toEqual(['Send', 'Subscribe']);
+  });
+
   it('uploads content/ on deploy and prints the site and feed URLs', () => {
     template.resourceCountIs('Custom::CDKBucketDeployment', 2);
     for (const output of ['SiteUrl', 'RssFeedUrl', 'AtomFeedUrl', 'JsonFeedUrl'])

@@ -18,7 +18,9 @@ const envSchema = z.object({
   TABLE_NAME: z.string().min(1),
   DIGEST_QUEUE_URL: optional,
   SEND_QUEUE_URL: optional,
-  /** Signs unsubscribe links. */
+  /** The Secrets Manager secret that signs subscriber links (in AWS). */
+  TOKEN_SECRET_ARN: optional,
+  /** The signing secret itself (emulators and tests only). */
   TOKEN_SECRET: optional,
   SES_CONFIGURATION_SET: optional,
   /** Overrides the account's send rate read from SES GetAccount. */
@@ -67,3 +69,17 @@ export async function loadSiteFromBucket(client: S3Client, bucket: string): Prom
 
 export const logger = new Logger({ serviceName: 'broadsheet' });
 export const metrics = new Metrics({ namespace: 'Broadsheet', serviceName: 'broadsheet' });
+
+/**
+ * The secret that signs subscriber links: from Secrets Manager in AWS (read once per cold start, never
+ * logged), or given directly to emulator runs.
+ */
+export async function tokenSecret(env: FunctionEnv): Promise<string> {
+  if (env.TOKEN_SECRET) return env.TOKEN_SECRET;
+  const arn = required(env.TOKEN_SECRET_ARN, 'TOKEN_SECRET_ARN');
+  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
+  if (!out.SecretString)
+    throw new ConfigError('environment', ['TOKEN_SECRET_ARN: the secret has no string value']);
+  return out.SecretString;
+}
