@@ -9,7 +9,6 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { build } from 'esbuild';
 import { dynamoClient, s3Client, sesClient } from '../src/adapters/aws/clients.js';
 import {
@@ -139,22 +138,14 @@ for (const name of ['publish', 'digest', 'send', 'reconcile']) {
 
 const subscriberCount = Number(process.env.BENCH_SUBSCRIBERS ?? 10_000);
 console.log(`\n## Digest to ${subscriberCount} subscribers\n`);
-const addresses = Array.from({ length: subscriberCount }, (_, i) => `reader-${i}@example.org`);
-for (let i = 0; i < addresses.length; i += 25) {
-  const items = addresses.slice(i, i + 25).map((address) => ({
-    PutRequest: {
-      Item: {
-        pk: `subscriber#${address}`,
-        sk: 'subscriber',
-        address,
-        status: 'confirmed',
-        gsi1pk: 'subscriber#confirmed',
-        gsi1sk: address,
-      },
-    },
-  }));
-  await db.send(new BatchWriteCommand({ RequestItems: { [TABLE]: items } }));
-}
+await new DynamoSubscribers(db, TABLE).saveAll(
+  Array.from({ length: subscriberCount }, (_, i) => ({
+    address: `reader-${i}@example.org`,
+    status: 'confirmed' as const,
+    createdAtMs: 0,
+    updatedAtMs: 0,
+  })),
+);
 const ledger = new DynamoAnnouncementLedger(db, TABLE);
 const digestId = 'bench0123456789abcdef';
 await ledger.createDigest({

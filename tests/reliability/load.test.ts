@@ -1,6 +1,5 @@
 // A digest to 10,000 subscribers against the emulators: every batch delivered, then every batch delivered
 // again (as SQS may), and the ledger must hold exactly one "sent" record per recipient.
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, sesClient } from '../../src/adapters/aws/clients.js';
 import {
@@ -27,26 +26,14 @@ afterAll(async () => {
 describe('load', () => {
   it(`sends one digest to ${SUBSCRIBERS} subscribers exactly once, with a consistent ledger`, async () => {
     const db = dynamoClient({ dynamodb: emu.dynamodb });
-    for (let i = 0; i < SUBSCRIBERS; i += 25) {
-      const items = Array.from({ length: Math.min(25, SUBSCRIBERS - i) }, (_, j) => {
-        const address = `load-${i + j}@example.org`;
-        return {
-          PutRequest: {
-            Item: {
-              pk: `subscriber#${address}`,
-              sk: 'subscriber',
-              address,
-              status: 'confirmed',
-              createdAtMs: 0,
-              updatedAtMs: 0,
-              gsi1pk: 'subscriber#confirmed',
-              gsi1sk: address,
-            },
-          },
-        };
-      });
-      await db.send(new BatchWriteCommand({ RequestItems: { [TABLE]: items } }));
-    }
+    await new DynamoSubscribers(db, TABLE).saveAll(
+      Array.from({ length: SUBSCRIBERS }, (_, i) => ({
+        address: `load-${i}@example.org`,
+        status: 'confirmed' as const,
+        createdAtMs: 0,
+        updatedAtMs: 0,
+      })),
+    );
     const { html: _html, ...meta } = article({ title: 'Load', date: '2026-05-01', slug: 'load' });
     const ledger = new DynamoAnnouncementLedger(db, TABLE);
     const digestId = '10ad0000000000000000000a';
