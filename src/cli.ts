@@ -80,6 +80,11 @@ function printBuild(report: BuildReport, out: string, seconds: number): void {
   );
   console.log(`  feeds: ${['feed.xml', 'atom.xml', 'feed.json'].map((f) => show(join(out, f))).join('  ')}`);
   console.log(`  pages: ${show(join(out, 'index.html'))}`);
+  if (report.hub) {
+    console.log(
+      `  websub: hub told about ${report.hub.notified} changed feed(s)${report.hub.failed ? `, ${report.hub.failed} failed` : ''}`,
+    );
+  }
   if (report.digest) {
     const d = report.digest;
     console.log(

@@ -5,6 +5,7 @@ import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js
 import { OutboxMailer } from './adapters/fs/outbox.js';
 import { FsSiteStore } from './adapters/fs/site-store.js';
 import { FileAnnouncementStore, FileSubscriberStore, localSecret } from './adapters/fs/state.js';
+import { WebSubNotifier } from './adapters/http/websub.js';
 import type { SiteConfig } from './core/site.js';
 import { type BuildReport, buildAndAnnounce } from './pipeline/build.js';
 
@@ -26,6 +27,7 @@ export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date)
       content: new FsArticleSource(paths.content),
       assets: new FsStaticAssets(paths.content),
       output: new FsSiteStore(paths.out),
+      ...(site.websubHub ? { hub: new WebSubNotifier(site.websubHub) } : {}),
       cache,
       announce: {
         announcements: new FileAnnouncementStore(paths.state),

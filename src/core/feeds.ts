@@ -43,6 +43,7 @@ export function buildFeeds(articles: readonly Article[], site: SiteConfig, scope
       language: site.language,
       updated,
       generator: 'Broadsheet',
+      ...(site.websubHub ? { hub: site.websubHub } : {}),
       stylesheet: `${sitePath(site)}/feed.xsl`,
       feedLinks: {
         rss: feedUrl(FEED_FILES.rss),
@@ -102,6 +103,7 @@ function jsonFeed(items: readonly Article[], site: SiteConfig, scope: FeedScope,
       feed_url: feedUrl,
       ...(scope.description ? { description: scope.description } : {}),
       language: site.language,
+      ...(site.websubHub ? { hubs: [{ type: 'WebSub', url: site.websubHub }] } : {}),
       authors: [author],
       items: items.map((article) => ({
         id: article.url,
@@ -119,4 +121,12 @@ function jsonFeed(items: readonly Article[], site: SiteConfig, scope: FeedScope,
     null,
     2,
   )}\n`;
+}
+
+/** The absolute URLs of the feeds among the paths a publish wrote: what a WebSub hub should hear about. */
+export function feedUrlsAmong(site: SiteConfig, written: readonly string[]): string[] {
+  const names = new Set<string>(Object.values(FEED_FILES));
+  return written
+    .filter((path) => names.has(path.split('/').pop() ?? ''))
+    .map((path) => `${site.baseUrl}/${path}`);
 }

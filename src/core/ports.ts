@@ -120,3 +120,9 @@ export interface AttemptLimiter {
 export interface MailSender {
   send(message: RawMessage): Promise<string>;
 }
+
+/** Tells a WebSub hub that feeds changed, so subscribers' readers fetch them now instead of polling. */
+export interface HubNotifier {
+  /** Absolute feed URLs; must not throw (a hub being down never blocks publishing). */
+  notify(feedUrls: readonly string[]): Promise<{ notified: number; failed: number }>;
+}

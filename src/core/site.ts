@@ -37,6 +37,8 @@ export const siteSchema = z
     sender: z.strictObject({ name: label, address }),
     reply_to: address.optional(),
     api_url: siteUrl.optional(),
+    /** A WebSub hub (e.g. https://pubsubhubbub.appspot.com/): feeds declare it and each change is announced. */
+    websub_hub: siteUrl.optional(),
     feed_items: z.number().int().min(1).max(500).default(20),
     home_items: z.number().int().min(1).max(500).default(10),
     copyright: label.optional(),
@@ -53,6 +55,7 @@ export const siteSchema = z
     replyTo: s.reply_to,
     // Subscribe, confirm and unsubscribe live under the API; by default beside the site.
     apiUrl: s.api_url ?? `${s.base_url}/api`,
+    websubHub: s.websub_hub,
     feedItems: s.feed_items,
     homeItems: s.home_items,
     copyright: s.copyright,

@@ -2,10 +2,12 @@ import { hasErrors, publishedAt } from '../core/corpus.js';
 import { composeDigest, planDigest } from '../core/digest.js';
 import { type RawMessage, renderDigestMessage, unsubscribeUrl } from '../core/email.js';
 import { ContentError, type Problem } from '../core/errors.js';
+import { feedUrlsAmong } from '../core/feeds.js';
 import type {
   AnnouncementStore,
   ArticleSourceStore,
   DigestMailer,
+  HubNotifier,
   RecipientStore,
   SiteStore,
   StaticAssetStore,
@@ -20,6 +22,8 @@ export interface BuildDeps {
   readonly content: ArticleSourceStore;
   readonly output: SiteStore;
   readonly assets?: StaticAssetStore;
+  /** Told about every feed the build changed (WebSub). */
+  readonly hub?: HubNotifier;
   readonly cache?: ArticleCache;
   /** Without it the run only publishes the site (a preview): nothing is announced or mailed. */
   readonly announce?: {
@@ -38,6 +42,7 @@ export interface BuildReport {
   readonly scheduled: number;
   readonly warnings: readonly Problem[];
   readonly site: PublishReport;
+  readonly hub?: { readonly notified: number; readonly failed: number };
   readonly digest?: {
     readonly id: string;
     readonly subject: string;
@@ -68,6 +73,8 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
   const nowMs = now.getTime();
   const published = publishedAt(corpus.articles, nowMs);
   const siteReport = await publishSite(planSite(published, site, assets), deps.output);
+  const changedFeeds = feedUrlsAmong(site, siteReport.written);
+  const hub = deps.hub && changedFeeds.length > 0 ? await deps.hub.notify(changedFeeds) : undefined;
 
   const announce = deps.announce;
   const plan = announce && planDigest(published, await announce.announcements.load());
@@ -98,6 +105,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
     scheduled: corpus.articles.filter((a) => !a.draft && a.dateMs > nowMs).length,
     warnings: problems,
     site: siteReport,
+    ...(hub ? { hub } : {}),
     ...(digest ? { digest } : {}),
   };
 }

@@ -3,10 +3,12 @@ import { type Article, type ArticleMeta, parseArticle, type Tag } from '../core/
 import { byNewest } from '../core/corpus.js';
 import { planDigest } from '../core/digest.js';
 import { NotFoundError, type Problem, PublishBusyError } from '../core/errors.js';
+import { feedUrlsAmong } from '../core/feeds.js';
 import type {
   AnnouncementLedger,
   ArticleSourceStore,
   DigestQueue,
+  HubNotifier,
   PublishLock,
   SiteStore,
   StateStore,
@@ -36,6 +38,8 @@ export interface IncrementalDeps {
   readonly lock: PublishLock;
   readonly ledger: AnnouncementLedger;
   readonly digests: DigestQueue;
+  /** Told about every feed a publish changed (WebSub); never blocks publishing. */
+  readonly hub?: HubNotifier;
   /** How long to wait for another publish to finish before giving up (the batch is retried). */
   readonly lockWaitMs?: number;
 }
@@ -297,6 +301,8 @@ async function publishLocked(deps: IncrementalDeps, changedPaths: readonly strin
   const digest = await announce(deps, published, firstRun, nowMs);
   session.set(KEYS.index, index);
   await session.save();
+  const changedFeeds = feedUrlsAmong(site, report.written);
+  if (deps.hub && changedFeeds.length > 0) await deps.hub.notify(changedFeeds);
   return { ...outcome, problems, written: report.written, ...(digest ? { digest } : {}) };
 }
 

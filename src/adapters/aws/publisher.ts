@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { IncrementalDeps } from '../../pipeline/incremental.js';
+import { WebSubNotifier } from '../http/websub.js';
 import { dynamoClient, s3Client, sqsClient } from './clients.js';
 import { DynamoAnnouncementLedger, DynamoPublishLock } from './dynamo.js';
 import { endpointsOf, type FunctionEnv, loadSiteFromBucket, required } from './env.js';
@@ -23,5 +24,11 @@ export function awsPublisher(env: FunctionEnv): {
     digests: new SqsDigestQueue(sqsClient(endpoints), required(env.DIGEST_QUEUE_URL, 'DIGEST_QUEUE_URL')),
   };
   // site.yaml is read on every invocation: one GET, and a deploy that changes it takes effect at once.
-  return { s3, deps: async () => ({ ...fixed, site: await loadSiteFromBucket(s3, env.CONTENT_BUCKET) }) };
+  return {
+    s3,
+    deps: async () => {
+      const site = await loadSiteFromBucket(s3, env.CONTENT_BUCKET);
+      return { ...fixed, site, ...(site.websubHub ? { hub: new WebSubNotifier(site.websubHub) } : {}) };
+    },
+  };
 }

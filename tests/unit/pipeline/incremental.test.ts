@@ -141,3 +141,28 @@ describe('reconcile', () => {
     expect(titles(output.text('feed.xml'))).toEqual(['B']);
   });
 });
+
+describe('WebSub from the incremental publisher', () => {
+  it('tells the hub about exactly the feeds a publish changed', async () => {
+    const { deps, post } = setup();
+    const told: string[][] = [];
+    const hub = {
+      async notify(urls: readonly string[]) {
+        told.push([...urls].sort());
+        return { notified: urls.length, failed: 0 };
+      },
+    };
+    const withHub = { ...deps, hub };
+    post('a', 'A', '2026-01-01', 'tags: [x]\n');
+    await publishChanges(withHub, ['posts/a.md'], new Date('2026-02-01'));
+    post('b', 'B', '2026-01-02', 'tags: [y]\n');
+    await publishChanges(withHub, ['posts/b.md'], new Date('2026-02-01'));
+    await publishChanges(withHub, ['posts/b.md'], new Date('2026-02-01')); // a repeated event: nothing changed
+    const feeds = (dir: string) =>
+      ['atom.xml', 'feed.json', 'feed.xml'].map((f) => `https://news.example.com/${dir}${f}`);
+    expect(told).toEqual([
+      [...feeds(''), ...feeds('tags/x/')].sort(),
+      [...feeds(''), ...feeds('tags/y/')].sort(),
+    ]);
+  });
+});
