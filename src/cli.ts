@@ -6,13 +6,15 @@ import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FsArticleSource } from './adapters/fs/article-source.js';
+import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js';
 import { insideRoot } from './adapters/fs/files.js';
 import { loadSiteConfig } from './adapters/fs/site-config.js';
-import { FileSubscriberStore } from './adapters/fs/state.js';
-import { hasErrors, parseCorpus } from './core/corpus.js';
+import { FileAnnouncementStore, FilePublishedLock, FileSubscriberStore } from './adapters/fs/state.js';
+import { hasErrors, parseCorpus, publishedAt } from './core/corpus.js';
+import { planDigest } from './core/digest.js';
 import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem } from './core/errors.js';
 import type { SubscriberStore } from './core/ports.js';
+import { checkPublished } from './core/published-lock.js';
 import type { SiteConfig } from './core/site.js';
 import { CONTENT_TYPES, contentTypeForPath } from './core/site-build.js';
 import { normalizeAddress } from './core/subscribers.js';
@@ -24,7 +26,7 @@ const USAGE = `Usage: broadsheet <command> [options]
 
 Commands:
   build      Validate content/, write the site and feeds to dist/, and the digest of new articles to outbox/
-  check      Validate every article without writing anything
+  check      Validate every article and compare with content/published.lock.json; write nothing
   preview    Build a copy of the site for http://127.0.0.1:<port> and serve it (no email)
   subscribers list | add <address>... | remove <address>... | import <file.csv> | export
              Manage subscribers in .broadsheet/subscribers.json, or in DynamoDB with --table
@@ -100,13 +102,32 @@ function printBuild(report: BuildReport, out: string, seconds: number): void {
   }
 }
 
-async function check(site: SiteConfig, content: string): Promise<number> {
-  const source = new FsArticleSource(content);
+async function check(site: SiteConfig, paths: { content: string; state: string }): Promise<number> {
+  const source = new FsArticleSource(paths.content);
   const sources = await Promise.all((await source.list()).map((entry) => source.read(entry.path)));
   const corpus = parseCorpus(sources, site);
-  printWarnings(corpus.problems);
-  if (hasErrors(corpus.problems)) throw new ContentError(corpus.problems);
-  console.log(`${corpus.articles.length} articles are valid.`);
+  const now = clock();
+  const published = publishedAt(corpus.articles, now.getTime());
+  const assets = (await new FsStaticAssets(paths.content).list()).map((a) => a.path);
+  const problems = [
+    ...corpus.problems,
+    ...checkPublished(
+      await new FilePublishedLock(paths.content).load(),
+      corpus.articles,
+      published,
+      site,
+      assets,
+    ),
+  ];
+  printWarnings(problems);
+  if (hasErrors(problems)) throw new ContentError(problems);
+  const plan = planDigest(published, await new FileAnnouncementStore(paths.state).load());
+  console.log(`${corpus.articles.length} articles are valid; ${published.length} published.`);
+  if (plan) {
+    console.log(`The next build announces: ${plan.articles.map((a) => `"${a.title}"`).join(', ')}`);
+  } else {
+    console.log('The next build announces nothing.');
+  }
   return 0;
 }
 
@@ -233,7 +254,7 @@ async function main(): Promise<number> {
       return 0;
     }
     case 'check':
-      return check(site, paths.content);
+      return check(site, paths);
     case 'preview':
       await preview(site, paths);
       return 0;

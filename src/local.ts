@@ -4,12 +4,17 @@ import { FileArticleCache } from './adapters/fs/article-cache.js';
 import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js';
 import { OutboxMailer } from './adapters/fs/outbox.js';
 import { FsSiteStore } from './adapters/fs/site-store.js';
-import { FileAnnouncementStore, FileSubscriberStore, localSecret } from './adapters/fs/state.js';
+import {
+  FileAnnouncementStore,
+  FilePublishedLock,
+  FileSubscriberStore,
+  localSecret,
+} from './adapters/fs/state.js';
 import { WebSubNotifier } from './adapters/http/websub.js';
 import type { SiteConfig } from './core/site.js';
 import { type BuildReport, buildAndAnnounce } from './pipeline/build.js';
 
-export const VERSION = '0.1.0';
+export const VERSION = '0.2.0';
 
 export interface LocalPaths {
   readonly content: string;
@@ -28,6 +33,7 @@ export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date)
       assets: new FsStaticAssets(paths.content),
       output: new FsSiteStore(paths.out),
       ...(site.websubHub ? { hub: new WebSubNotifier(site.websubHub) } : {}),
+      lock: new FilePublishedLock(paths.content),
       cache,
       announce: {
         announcements: new FileAnnouncementStore(paths.state),

@@ -40,6 +40,11 @@ export interface Article {
   readonly draft: boolean;
   readonly author: string;
   readonly image?: string;
+  /** Old addresses of this article (absolute URLs, from site paths like /posts/old-slug/): they redirect here,
+   * count as its id for the published-ids check, and an announcement under them counts as its own. */
+  readonly aliases?: readonly string[];
+  /** True when the date was written without an offset and read in the site's time zone. */
+  readonly floatingDate?: boolean;
   /** Sanitized HTML with absolute links. */
   readonly html: string;
 }
@@ -49,7 +54,18 @@ export type ArticleMeta = Omit<Article, 'html'>;
 
 export const MAX_ARTICLE_BYTES = 1024 * 1024;
 const SUMMARY_LENGTH = 280;
-const KNOWN_FIELDS = ['title', 'date', 'updated', 'summary', 'tags', 'draft', 'author', 'image', 'slug'];
+const KNOWN_FIELDS = [
+  'title',
+  'date',
+  'updated',
+  'summary',
+  'tags',
+  'draft',
+  'author',
+  'image',
+  'slug',
+  'aliases',
+];
 const ISO_DATE =
   /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
@@ -97,6 +113,14 @@ function buildFrontMatterSchema(zone: string) {
       slug: z
         .string()
         .regex(SLUG_PATTERN, 'must be lowercase letters, digits and single hyphens (e.g. my-first-post)')
+        .optional(),
+      aliases: z
+        .array(
+          z
+            .string()
+            .regex(/^(\/[a-z0-9]+(?:-[a-z0-9]+)*)+\/$/, 'each must be a site path like /posts/old-slug/'),
+          { error: 'must be a list of site paths like [/posts/old-slug/]' },
+        )
         .optional(),
     })
     .refine((fm) => !fm.updated || fm.updated.toMillis() >= fm.date.toMillis(), {
@@ -230,6 +254,10 @@ export function parseArticle(
     draft: fm.draft,
     author: fm.author ?? site.author.name,
     ...(image === undefined ? {} : { image }),
+    ...(fm.aliases?.length ? { aliases: [...new Set(fm.aliases.map((p) => `${site.baseUrl}${p}`))] } : {}),
+    ...(/\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/.test(String(fields.date).trim())
+      ? {}
+      : { floatingDate: true }),
     html,
   };
   return { ok: true, article, warnings: problems };

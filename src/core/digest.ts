@@ -25,7 +25,10 @@ export function planDigest(
   published: readonly Article[],
   announced: ReadonlySet<string> | undefined,
 ): DigestPlan | undefined {
-  const fresh = published.filter((article) => !announced?.has(article.url));
+  // An article that moved (declares its old address in `aliases`) was announced under that address.
+  const fresh = published.filter(
+    (article) => !announced?.has(article.url) && !article.aliases?.some((url) => announced?.has(url)),
+  );
   const [newest, ...rest] = fresh;
   if (newest === undefined) return undefined;
   const articles = announced === undefined ? [newest] : fresh;

@@ -228,3 +228,19 @@ export function notFoundPage(ctx: PageContext): string {
 <p>There is no page at this address. Try the <a href="${sitePath(site)}/archive/">archive</a>.</p>`,
   });
 }
+
+/** What an old address of a moved article serves: an immediate redirect that works on any static host. */
+export function redirectPage(site: SiteConfig, target: string): string {
+  return html`<!doctype html>
+<html lang="${site.language}">
+<head>
+<meta charset="utf-8">
+<title>Moved</title>
+<meta http-equiv="refresh" content="0; url=${target}">
+<link rel="canonical" href="${target}">
+<meta name="robots" content="noindex">
+</head>
+<body><p>This article has moved to <a href="${target}">${target}</a>.</p></body>
+</html>
+`.value;
+}

@@ -3,6 +3,7 @@
 import type { ArticleMeta, ArticleSource } from './article.js';
 import type { Digest, DigestPlan } from './digest.js';
 import type { RawMessage } from './email.js';
+import type { PublishedLock } from './published-lock.js';
 import type { FileKind, StaticAsset } from './site-build.js';
 import type { Subscriber } from './subscribers.js';
 
@@ -125,4 +126,10 @@ export interface MailSender {
 export interface HubNotifier {
   /** Absolute feed URLs; must not throw (a hub being down never blocks publishing). */
   notify(feedUrls: readonly string[]): Promise<{ notified: number; failed: number }>;
+}
+
+/** content/published.lock.json: what has been published, committed beside the articles. */
+export interface PublishedLockStore {
+  load(): Promise<PublishedLock | undefined>;
+  save(lock: PublishedLock): Promise<void>;
 }

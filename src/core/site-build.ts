@@ -9,6 +9,7 @@ import {
   homePage,
   notFoundPage,
   type PageContext,
+  redirectPage,
   tagPage,
   tagsIndexPage,
 } from './pages.js';
@@ -196,6 +197,17 @@ export class SiteFiles {
     );
   }
 
+  /** Redirects from each of the article's old paths (its `aliases`) to its page. */
+  redirects(article: ArticleMeta): SiteFile[] {
+    return (article.aliases ?? []).map((alias) =>
+      this.page(
+        `${alias.slice(this.site.baseUrl.length + 1)}index.html`,
+        `redirect:${article.url}:${this.layoutKey}`,
+        () => redirectPage(this.site, article.url),
+      ),
+    );
+  }
+
   /** `newest` holds at least the home page's articles, newest first. */
   home(newest: readonly ArticleMeta[], total: number): SiteFile {
     const shown = newest.slice(0, this.site.homeItems);
@@ -295,6 +307,10 @@ export function planSite(
     ...assets.map(staticFile),
     ...files.assets(),
     ...published.map((article) => files.article(article)),
+    // An alias never shadows a page that exists.
+    ...published
+      .flatMap((article) => files.redirects(article))
+      .filter((r) => !published.some((a) => files.articlePath(a.slug) === r.path)),
     files.home(published, published.length),
     files.archiveIndex(years.map(({ year, articles }) => ({ year, count: articles.length }))),
     ...years.map(({ year, articles }) => files.archiveYear(year, articles)),

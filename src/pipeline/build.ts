@@ -8,10 +8,12 @@ import type {
   ArticleSourceStore,
   DigestMailer,
   HubNotifier,
+  PublishedLockStore,
   RecipientStore,
   SiteStore,
   StaticAssetStore,
 } from '../core/ports.js';
+import { lockOf } from '../core/published-lock.js';
 import type { SiteConfig } from '../core/site.js';
 import { planSite, staticAssetProblem } from '../core/site-build.js';
 import { type ArticleCache, parseSources } from './parse.js';
@@ -24,6 +26,8 @@ export interface BuildDeps {
   readonly assets?: StaticAssetStore;
   /** Told about every feed the build changed (WebSub). */
   readonly hub?: HubNotifier;
+  /** Where the record of published ids goes (content/published.lock.json). */
+  readonly lock?: PublishedLockStore;
   readonly cache?: ArticleCache;
   /** Without it the run only publishes the site (a preview): nothing is announced or mailed. */
   readonly announce?: {
@@ -75,6 +79,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
   const siteReport = await publishSite(planSite(published, site, assets), deps.output);
   const changedFeeds = feedUrlsAmong(site, siteReport.written);
   const hub = deps.hub && changedFeeds.length > 0 ? await deps.hub.notify(changedFeeds) : undefined;
+  await deps.lock?.save(lockOf(published));
 
   const announce = deps.announce;
   const plan = announce && planDigest(published, await announce.announcements.load());

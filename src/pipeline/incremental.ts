@@ -216,7 +216,7 @@ async function publishLocked(deps: IncrementalDeps, changedPaths: readonly strin
       index.tags[tag.slug] = { name: tag.name, count: (index.tags[tag.slug]?.count ?? 0) + 1 };
       touchedTags.set(tag.slug, tag);
     }
-    pages.push(files.article(article));
+    pages.push(files.article(article), ...files.redirects(article));
     published.push(article);
     outcome.published.push(path);
   }
@@ -314,8 +314,12 @@ async function announce(
   nowMs: number,
 ) {
   if (published.length === 0) return undefined;
-  const fresh = new Set(await deps.ledger.unannounced(published.map((a) => a.url)));
-  const candidates = published.filter((a) => fresh.has(a.url)).sort((a, b) => b.dateMs - a.dateMs);
+  const ids = published.flatMap((a) => [a.url, ...(a.aliases ?? [])]);
+  const fresh = new Set(await deps.ledger.unannounced(ids));
+  // A moved article (with `aliases`) was announced under its old address.
+  const candidates = published
+    .filter((a) => [a.url, ...(a.aliases ?? [])].every((url) => fresh.has(url)))
+    .sort((a, b) => b.dateMs - a.dateMs);
   const plan = planDigest(candidates, firstRun ? undefined : new Set());
   if (!plan) return undefined;
   const meta = plan.articles.map(({ html: _html, ...rest }): ArticleMeta => rest);

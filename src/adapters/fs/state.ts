@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { DigestPlan } from '../../core/digest.js';
-import type { AnnouncementStore, SubscriberStore } from '../../core/ports.js';
+import type { AnnouncementStore, PublishedLockStore, SubscriberStore } from '../../core/ports.js';
+import { LOCK_FILE, lockSchema, type PublishedLock } from '../../core/published-lock.js';
 import type { Subscriber } from '../../core/subscribers.js';
 import { readJsonFile, writeFileAtomicSync, writeJsonFile } from './files.js';
 
@@ -114,5 +115,26 @@ export async function localSecret(stateDir: string): Promise<string> {
     const secret = randomBytes(32).toString('base64url');
     writeFileAtomicSync(path, `${secret}\n`, 0o600);
     return secret;
+  }
+}
+
+/** content/published.lock.json, rewritten by each build only when what is published changed. */
+export class FilePublishedLock implements PublishedLockStore {
+  private readonly path: string;
+  constructor(contentDir: string) {
+    this.path = join(contentDir, LOCK_FILE);
+  }
+
+  async load(): Promise<PublishedLock | undefined> {
+    const raw = await readJsonFile(this.path);
+    if (raw === undefined) return undefined;
+    const parsed = lockSchema.safeParse(raw);
+    if (!parsed.success) throw new Error(`${this.path} is invalid: ${parsed.error.message}`);
+    return parsed.data;
+  }
+
+  async save(lock: PublishedLock): Promise<void> {
+    if (JSON.stringify(await this.load().catch(() => undefined)) === JSON.stringify(lock)) return;
+    await writeJsonFile(this.path, lock);
   }
 }

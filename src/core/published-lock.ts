@@ -1,0 +1,105 @@
+// The record of what has been published (content/published.lock.json), so a change that would move an
+// article — and make feed readers see it as new, and old links break — is caught before it ships.
+import { z } from 'zod';
+import type { Article } from './article.js';
+import type { Problem } from './errors.js';
+import type { SiteConfig } from './site.js';
+
+export const LOCK_FILE = 'published.lock.json';
+
+export const lockSchema = z.object({
+  version: z.literal(1),
+  /** permalink (the feed id) → the file it was published from */
+  articles: z.record(z.string(), z.object({ source: z.string() })),
+});
+
+export type PublishedLock = z.output<typeof lockSchema>;
+
+export function lockOf(published: readonly Article[]): PublishedLock {
+  const entries = [...published]
+    .sort((a, b) => a.url.localeCompare(b.url))
+    .map((a) => [a.url, { source: a.source }]);
+  return { version: 1, articles: Object.fromEntries(entries) };
+}
+
+/**
+ * What `broadsheet check` reports beyond validation: ids and permalinks that would change (an error unless
+ * the article declares the old path in `aliases`), published articles removed, links and images on the site
+ * that lead nowhere, and dates written without a time zone.
+ */
+export function checkPublished(
+  lock: PublishedLock | undefined,
+  articles: readonly Article[],
+  published: readonly Article[],
+  site: SiteConfig,
+  staticPaths: readonly string[],
+): Problem[] {
+  const problems: Problem[] = [];
+  const pathOf = (url: string) =>
+    new URL(url).pathname.slice(new URL(`${site.baseUrl}/`).pathname.length - 1);
+  const byUrl = new Map(published.map((a) => [a.url, a]));
+  const bySource = new Map(articles.map((a) => [a.source, a]));
+  const aliased = new Map(published.flatMap((a) => (a.aliases ?? []).map((alias) => [alias, a] as const)));
+
+  for (const [url, { source }] of Object.entries(lock?.articles ?? {})) {
+    if (byUrl.has(url) || aliased.has(url)) continue;
+    const now = bySource.get(source);
+    if (now && !now.draft) {
+      problems.push({
+        file: now.source,
+        field: 'slug',
+        reason: `was published at ${url}; it would now be ${now.url}, a new id that feed readers show as a new article and a broken old link. Keep the slug, or add "aliases: [${pathOf(url)}]" to redirect the old address`,
+        severity: 'error',
+      });
+    } else {
+      problems.push({
+        file: source,
+        field: 'file',
+        reason: `the published article ${url} is gone (deleted or made a draft); its address will answer 404`,
+        severity: 'warning',
+      });
+    }
+  }
+
+  for (const [alias, article] of aliased) {
+    const clash = published.find((a) => pathOf(a.url) === alias && a !== article);
+    if (clash) {
+      problems.push({
+        file: article.source,
+        field: 'aliases',
+        reason: `${alias} is the address of ${clash.source}`,
+        severity: 'error',
+      });
+    }
+  }
+
+  const pages = new Set([...published.map((a) => pathOf(a.url)), ...[...aliased.keys()].map(pathOf)]);
+  const files = new Set(staticPaths.map((p) => `/${p}`));
+  for (const article of articles) {
+    if (article.floatingDate) {
+      problems.push({
+        file: article.source,
+        field: 'date',
+        reason: `has no time zone; read as ${site.timezone} (${article.date})`,
+        severity: 'warning',
+      });
+    }
+    for (const [, attribute, target] of article.html.matchAll(/\s(href|src)="([^"]+)"/g)) {
+      if (!target?.startsWith(`${site.baseUrl}/`)) continue;
+      const path = pathOf(target.split('#')[0] ?? target);
+      const exists =
+        attribute === 'src'
+          ? files.has(path)
+          : pages.has(path) || files.has(path) || !path.startsWith('/posts/') || path === '/posts/';
+      if (!exists) {
+        problems.push({
+          file: article.source,
+          field: attribute === 'src' ? 'image' : 'link',
+          reason: `${target} leads nowhere on this site`,
+          severity: 'warning',
+        });
+      }
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,72 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { broadsheet, scratchProject } from '../helpers/cli.js';
+
+const NOW = '2026-11-25T12:00:00Z';
+
+describe('broadsheet check and published ids', () => {
+  it('fails when a published article would move, until it declares the old path; then the old URL redirects', async () => {
+    const dir = await scratchProject();
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    const lock = JSON.parse(await readFile(join(dir, 'content/published.lock.json'), 'utf8'));
+    expect(Object.keys(lock.articles)).toContain('https://gazette.example.com/posts/why-plain-text/');
+
+    const post = join(dir, 'content/posts/2026-09-14-why-plain-text.md');
+    const original = await readFile(post, 'utf8');
+    await writeFile(
+      post,
+      original.replace('tags: [publishing, markdown]', 'tags: [publishing, markdown]\nslug: plain-text'),
+    );
+    const refused = await broadsheet(dir, 'check', '--now', NOW);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /posts\/2026-09-14-why-plain-text\.md: error in slug: was published at https:\/\/gazette\.example\.com\/posts\/why-plain-text\/.*add "aliases: \[\/posts\/why-plain-text\/\]"/,
+    );
+
+    await writeFile(
+      post,
+      original.replace(
+        'tags: [publishing, markdown]',
+        'tags: [publishing, markdown]\nslug: plain-text\naliases: [/posts/why-plain-text/]',
+      ),
+    );
+    const accepted = await broadsheet(dir, 'check', '--now', NOW);
+    expect(accepted.code).toBe(0);
+    expect(accepted.stdout).toContain('The next build announces nothing.');
+
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    const redirect = await readFile(join(dir, 'dist/posts/why-plain-text/index.html'), 'utf8');
+    expect(redirect).toContain(
+      '<meta http-equiv="refresh" content="0; url=https://gazette.example.com/posts/plain-text/">',
+    );
+    expect(await readFile(join(dir, 'dist/feed.xml'), 'utf8')).toContain(
+      'https://gazette.example.com/posts/plain-text/',
+    );
+    const updated = JSON.parse(await readFile(join(dir, 'content/published.lock.json'), 'utf8'));
+    expect(Object.keys(updated.articles)).toContain('https://gazette.example.com/posts/plain-text/');
+  });
+
+  it('warns about links that lead nowhere, dates without a time zone, and removed articles', async () => {
+    const dir = await scratchProject();
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    await writeFile(
+      join(dir, 'content/posts/2026-11-24-links.md'),
+      '---\ntitle: Links\ndate: 2026-11-24T10:00:00Z\n---\nSee [nothing](/posts/no-such-post/) and ![gone](/images/missing.png) and [fine](/posts/one-email-per-batch/).\n',
+    );
+    const { rm } = await import('node:fs/promises');
+    await rm(join(dir, 'content/posts/2026-11-03-cafe-typography.md'));
+    const run = await broadsheet(dir, 'check', '--now', NOW);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /posts\/2026-11-24-links\.md: warning in link: https:\/\/gazette\.example\.com\/posts\/no-such-post\/ leads nowhere/,
+    );
+    expect(run.stderr).toMatch(
+      /posts\/2026-11-24-links\.md: warning in image: https:\/\/gazette\.example\.com\/images\/missing\.png leads nowhere/,
+    );
+    expect(run.stderr).not.toMatch(/one-email-per-batch\/ leads nowhere/);
+    expect(run.stderr).toMatch(/2026-10-02-one-email-per-batch\.md: warning in date: has no time zone/);
+    expect(run.stderr).toMatch(/cafe-typography\.md: warning in file: the published article .* is gone/);
+    expect(run.stdout).toContain('The next build announces: "Links"');
+  });
+});
