@@ -14,6 +14,11 @@ export interface SiteIndex {
   newest: Listed[];
   /** Future-dated articles, published by the first run after their date. */
   scheduled: { path: string; dateMs: number }[];
+  /**
+   * Keys of the list pages and feeds as last written, so an unchanged feed is not written again: its
+   * Last-Modified (and ETag) stay put, and readers' conditional GETs get 304s.
+   */
+  written?: Record<string, string>;
 }
 
 /** What the publisher remembers about each source file, so an update or delete knows what to undo. */

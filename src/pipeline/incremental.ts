@@ -295,8 +295,26 @@ async function publishLocked(deps: IncrementalDeps, changedPaths: readonly strin
   const assets = firstRun ? files.assets() : [];
 
   // Outputs first (pages, then feeds), announcements next, state last: a crash leaves work to redo.
-  const report = await publishSite([...assets, ...pages, ...lists, ...feeds], deps.output);
+  const shared = [...lists, ...feeds];
+  const known = index.written ?? {};
+  // Only the planned files' keys: untouched pages and feeds are not "removed", they just were not planned.
+  const skipUnchanged: SiteStore = {
+    fingerprints: async () =>
+      new Map(
+        shared.flatMap((f) => (known[f.path] === undefined ? [] : [[f.path, known[f.path] as string]])),
+      ),
+    put: (file) => deps.output.put(file),
+    delete: async () => {},
+    saveFingerprints: async () => {},
+  };
+  // Article pages are always written (they changed); list pages and feeds only when their key did.
+  const report = await publishSite([...assets, ...pages], deps.output);
+  const sharedReport = await publishSite(shared, skipUnchanged);
+  report.written.push(...sharedReport.written);
   for (const path of deletePaths) await deps.output.delete(path);
+  index.written = { ...index.written };
+  for (const file of shared) if (file.key !== undefined) index.written[file.path] = `key:${file.key}`;
+  for (const path of deletePaths) delete index.written[path];
 
   const digest = await announce(deps, published, firstRun, nowMs);
   session.set(KEYS.index, index);

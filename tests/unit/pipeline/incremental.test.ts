@@ -166,3 +166,31 @@ describe('WebSub from the incremental publisher', () => {
     ]);
   });
 });
+
+describe('conditional GET', () => {
+  it('leaves a feed untouched (same object, same Last-Modified) when an edit does not change it', async () => {
+    const { deps, output, post } = setup();
+    const puts: string[] = [];
+    const put = output.put.bind(output);
+    output.put = async (file) => {
+      puts.push(file.path);
+      return put(file);
+    };
+    for (let i = 0; i < 25; i++)
+      post(`p${i}`, `P${i}`, `2026-01-${String(i + 1).padStart(2, '0')}`, 'tags: [x]\n');
+    await publishChanges(
+      deps,
+      Array.from({ length: 25 }, (_, i) => `posts/p${i}.md`),
+      new Date('2026-02-01'),
+    );
+    puts.length = 0;
+    // p0 is the oldest of 25: outside both 20-item feeds, so only its page and the lists showing it change.
+    // A second paragraph: the summary (the first paragraph) stays the same.
+    deps.content.files.set('posts/p0.md', `${deps.content.files.get('posts/p0.md')}\nMore text.\n`);
+    await publishChanges(deps, ['posts/p0.md'], new Date('2026-02-01'));
+    expect(puts).toContain('posts/p0/index.html');
+    expect(puts.filter((p) => /feed\.xml|atom\.xml|feed\.json/.test(p))).toEqual([]);
+    // Its title, date and summary did not change: no list page is rewritten either.
+    expect(puts).toEqual(['posts/p0/index.html']);
+  });
+});
