@@ -2,7 +2,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { functionEnv, logger, metrics } from '../src/adapters/aws/env.js';
 import { changedArticlePaths } from '../src/adapters/aws/events.js';
-import { awsPublisher } from '../src/adapters/aws/publisher.js';
+import { awsPublisher } from '../src/adapters/aws/wiring.js';
 import { formatProblem } from '../src/core/errors.js';
 import { publishChanges } from '../src/pipeline/incremental.js';
 

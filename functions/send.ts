@@ -1,25 +1,13 @@
 // Batches of up to 50 recipients (through SQS) → one SES message each, exactly once, at the account's rate.
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { dynamoClient, s3Client, sesClient } from '../src/adapters/aws/clients.js';
 import { DynamoAnnouncementLedger, DynamoSendLedger } from '../src/adapters/aws/dynamo.js';
-import {
-  endpointsOf,
-  functionEnv,
-  loadSiteFromBucket,
-  logger,
-  metrics,
-  tokenSecret,
-} from '../src/adapters/aws/env.js';
+import { functionEnv, loadSiteFromBucket, logger, metrics } from '../src/adapters/aws/env.js';
 import { sendBatchOf } from '../src/adapters/aws/events.js';
-import { SesMailer } from '../src/adapters/aws/ses.js';
+import { awsMailer } from '../src/adapters/aws/wiring.js';
 import { RateLimiter, sendBatch } from '../src/pipeline/send.js';
 
 const env = functionEnv();
-const endpoints = endpointsOf(env);
-const db = dynamoClient(endpoints);
-const s3 = s3Client(endpoints);
-const mail = new SesMailer(sesClient(endpoints), env.SES_CONFIGURATION_SET);
-const secret = await tokenSecret(env);
+const { db, s3, mail, secret } = await awsMailer(env);
 let limiter: RateLimiter | undefined;
 
 async function rateLimiter(): Promise<RateLimiter> {

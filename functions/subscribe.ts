@@ -1,26 +1,17 @@
 // HTTP API → subscribe, confirm, unsubscribe (one-click).
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { dynamoClient, s3Client, sesClient } from '../src/adapters/aws/clients.js';
 import { DynamoAttemptLimiter, DynamoSubscribers } from '../src/adapters/aws/dynamo.js';
-import {
-  endpointsOf,
-  functionEnv,
-  loadSiteFromBucket,
-  logger,
-  tokenSecret,
-} from '../src/adapters/aws/env.js';
-import { SesMailer } from '../src/adapters/aws/ses.js';
+import { functionEnv, loadSiteFromBucket, logger } from '../src/adapters/aws/env.js';
+import { awsMailer } from '../src/adapters/aws/wiring.js';
 import { handleSubscriptionRequest } from '../src/adapters/http/subscription-api.js';
 
 const env = functionEnv();
-const endpoints = endpointsOf(env);
-const db = dynamoClient(endpoints);
-const s3 = s3Client(endpoints);
+const { db, s3, mail, secret } = await awsMailer(env);
 const fixed = {
   subscribers: new DynamoSubscribers(db, env.TABLE_NAME),
   limiter: new DynamoAttemptLimiter(db, env.TABLE_NAME),
-  mail: new SesMailer(sesClient(endpoints), env.SES_CONFIGURATION_SET),
-  secret: await tokenSecret(env),
+  mail,
+  secret,
 };
 
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {

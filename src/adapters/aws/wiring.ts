@@ -1,10 +1,12 @@
+// The AWS adapters put together for the handlers that share them: composition, not logic.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { IncrementalDeps } from '../../pipeline/incremental.js';
 import { WebSubNotifier } from '../http/websub.js';
-import { dynamoClient, s3Client, sqsClient } from './clients.js';
+import { dynamoClient, s3Client, sesClient, sqsClient } from './clients.js';
 import { DynamoAnnouncementLedger, DynamoPublishLock } from './dynamo.js';
-import { endpointsOf, type FunctionEnv, loadSiteFromBucket, required } from './env.js';
+import { endpointsOf, type FunctionEnv, loadSiteFromBucket, required, tokenSecret } from './env.js';
 import { S3ArticleSource, S3SiteStore, S3StateStore } from './s3.js';
+import { SesMailer } from './ses.js';
 import { SqsDigestQueue } from './sqs.js';
 
 /** The incremental publisher wired to S3, DynamoDB and SQS: shared by the publish and reconcile functions. */
@@ -30,5 +32,16 @@ export function awsPublisher(env: FunctionEnv): {
       const site = await loadSiteFromBucket(s3, env.CONTENT_BUCKET);
       return { ...fixed, site, ...(site.websubHub ? { hub: new WebSubNotifier(site.websubHub) } : {}) };
     },
+  };
+}
+
+/** What the two functions that email people share: table and bucket clients, SES, and the signing secret. */
+export async function awsMailer(env: FunctionEnv) {
+  const endpoints = endpointsOf(env);
+  return {
+    db: dynamoClient(endpoints),
+    s3: s3Client(endpoints),
+    mail: new SesMailer(sesClient(endpoints), env.SES_CONFIGURATION_SET),
+    secret: await tokenSecret(env),
   };
 }
