@@ -12,6 +12,8 @@ export interface BroadsheetFunctionProps {
   readonly environment: Record<string, string>;
   readonly timeout?: Duration;
   readonly memorySize?: number;
+  /** A fixed name, for a function others must address before it exists (the scheduler's target). */
+  readonly functionName?: string;
   /** Caps concurrent runs (1 serializes publishes and keeps one send-rate limiter). */
   readonly reservedConcurrency?: number;
 }
@@ -45,6 +47,7 @@ export class BroadsheetFunction extends Construct {
     this.fn = new NodejsFunction(this, 'Function', {
       entry: `${props.root}/functions/${props.name}.ts`,
       handler: 'handler',
+      ...(props.functionName ? { functionName: props.functionName } : {}),
       projectRoot: props.root,
       depsLockFilePath: `${props.root}/package-lock.json`,
       runtime: lambda.Runtime.NODEJS_24_X,

@@ -26,6 +26,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -208,11 +209,38 @@ export class BroadsheetStack extends Stack {
         [tableArn],
       );
       allow(fn, ['sqs:SendMessage'], [digests.queue.queueArn]);
+      allow(
+        fn,
+        ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+        [wakeSchedule],
+      );
+      allow(fn, ['iam:PassRole'], [wakeRole.roleArn]);
     };
+    // Scheduled articles go live on the minute: a one-shot EventBridge schedule, moved by each publish to the
+    // next due article, invokes the publish function with an empty batch.
+    const publishName = `${this.stackName}-publish`;
+    const publishArn = `arn:${this.partition}:lambda:${this.region}:${this.account}:function:${publishName}`;
+    const wakeGroup = new scheduler.CfnScheduleGroup(this, 'WakeGroup', { name: `${this.stackName}-wake` });
+    const wakeRole = new iam.Role(this, 'WakeRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'Lets EventBridge Scheduler start a publish when a scheduled article is due',
+    });
+    wakeRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [publishArn] }),
+    );
+    const wake = {
+      WAKE_SCHEDULE_GROUP: wakeGroup.ref,
+      WAKE_SCHEDULE_NAME: 'next-publish',
+      WAKE_TARGET_ARN: publishArn,
+      WAKE_ROLE_ARN: wakeRole.roleArn,
+    };
+    const wakeSchedule = `arn:${this.partition}:scheduler:${this.region}:${this.account}:schedule/${wakeGroup.ref}/next-publish`;
+
     const publish = new BroadsheetFunction(this, 'Publish', {
       name: 'publish',
+      functionName: publishName,
       root,
-      environment: { ...common, DIGEST_QUEUE_URL: digests.queue.queueUrl },
+      environment: { ...common, DIGEST_QUEUE_URL: digests.queue.queueUrl, ...wake },
       timeout: Duration.minutes(5),
       memorySize: 1024,
       // One publish at a time: the lease in DynamoDB guards correctness, this keeps them from waiting on it.
@@ -231,7 +259,7 @@ export class BroadsheetStack extends Stack {
     const reconcile = new BroadsheetFunction(this, 'Reconcile', {
       name: 'reconcile',
       root,
-      environment: { ...common, DIGEST_QUEUE_URL: digests.queue.queueUrl },
+      environment: { ...common, DIGEST_QUEUE_URL: digests.queue.queueUrl, ...wake },
       timeout: Duration.minutes(15),
       memorySize: 1024,
     });

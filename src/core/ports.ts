@@ -133,3 +133,9 @@ export interface PublishedLockStore {
   load(): Promise<PublishedLock | undefined>;
   save(lock: PublishedLock): Promise<void>;
 }
+
+/** Wakes the publisher when the next scheduled article is due (EventBridge Scheduler in AWS). */
+export interface PublishScheduler {
+  /** `undefined`: nothing is scheduled any more. */
+  scheduleNext(at: Date | undefined): Promise<void>;
+}

@@ -19,6 +19,8 @@ export interface SiteIndex {
    * Last-Modified (and ETag) stay put, and readers' conditional GETs get 304s.
    */
   written?: Record<string, string>;
+  /** When the scheduler was last asked to wake the publisher (epoch ms), so it is only asked again on change. */
+  wakeAtMs?: number;
 }
 
 /** What the publisher remembers about each source file, so an update or delete knows what to undo. */

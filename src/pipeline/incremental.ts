@@ -10,6 +10,7 @@ import type {
   DigestQueue,
   HubNotifier,
   PublishLock,
+  PublishScheduler,
   SiteStore,
   StateStore,
 } from '../core/ports.js';
@@ -38,6 +39,8 @@ export interface IncrementalDeps {
   readonly lock: PublishLock;
   readonly ledger: AnnouncementLedger;
   readonly digests: DigestQueue;
+  /** Asked to run a publish when the next scheduled article is due, so it goes live on time. */
+  readonly scheduler?: PublishScheduler;
   /** Told about every feed a publish changed (WebSub); never blocks publishing. */
   readonly hub?: HubNotifier;
   /** How long to wait for another publish to finish before giving up (the batch is retried). */
@@ -317,11 +320,22 @@ async function publishLocked(deps: IncrementalDeps, changedPaths: readonly strin
   for (const path of deletePaths) delete index.written[path];
 
   const digest = await announce(deps, published, firstRun, nowMs);
+  await wakeForNext(deps.scheduler, index);
   session.set(KEYS.index, index);
   await session.save();
   const changedFeeds = feedUrlsAmong(site, report.written);
   if (deps.hub && changedFeeds.length > 0) await deps.hub.notify(changedFeeds);
   return { ...outcome, problems, written: report.written, ...(digest ? { digest } : {}) };
+}
+
+/** Keeps one wake-up set for the earliest scheduled article, asking the scheduler only when it moves. */
+async function wakeForNext(scheduler: PublishScheduler | undefined, index: SiteIndex): Promise<void> {
+  if (!scheduler) return;
+  const next = index.scheduled.length > 0 ? Math.min(...index.scheduled.map((s) => s.dateMs)) : undefined;
+  if (next === index.wakeAtMs) return;
+  await scheduler.scheduleNext(next === undefined ? undefined : new Date(next));
+  if (next === undefined) delete index.wakeAtMs;
+  else index.wakeAtMs = next;
 }
 
 /** Plans one digest for the newly published articles that no digest has announced yet. */

@@ -192,6 +192,20 @@ describe('the Broadsheet stack', () => {
     expect(readers.sort()).toEqual(['Send', 'Subscribe']);
   });
 
+  it('lets only the publishers move the wake-up schedule, and the scheduler only invoke publish', () => {
+    const wake = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) =>
+      id.startsWith('WakeRole'),
+    );
+    expect(wake?.[1].Properties.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Action: 'lambda:InvokeFunction', Effect: 'Allow' }),
+    ]);
+    const movers = functionStatements(template)
+      .filter(({ statement }) => [statement.Action].flat().includes('scheduler:UpdateSchedule'))
+      .map(({ role }) => role.replace(/Role.*/, ''));
+    expect(movers.sort()).toEqual(['Publish', 'Reconcile']);
+    template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+  });
+
   it('uploads content/ on deploy and prints the site and feed URLs', () => {
     template.resourceCountIs('Custom::CDKBucketDeployment', 2);
     for (const output of ['SiteUrl', 'RssFeedUrl', 'AtomFeedUrl', 'JsonFeedUrl'])

@@ -25,6 +25,11 @@ const envSchema = z.object({
   SES_CONFIGURATION_SET: optional,
   /** Overrides the account's send rate read from SES GetAccount. */
   MAX_SEND_RATE: z.coerce.number().positive().optional(),
+  /** The one-shot schedule that wakes the publisher for the next scheduled article. */
+  WAKE_SCHEDULE_GROUP: optional,
+  WAKE_SCHEDULE_NAME: optional,
+  WAKE_TARGET_ARN: optional,
+  WAKE_ROLE_ARN: optional,
   /** Local emulators (tests, npm run dev); unset in AWS. */
   S3_ENDPOINT: optional,
   DYNAMODB_ENDPOINT: optional,

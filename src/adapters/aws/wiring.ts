@@ -1,11 +1,13 @@
 // The AWS adapters put together for the handlers that share them: composition, not logic.
 import type { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { IncrementalDeps } from '../../pipeline/incremental.js';
 import { WebSubNotifier } from '../http/websub.js';
 import { dynamoClient, s3Client, sesClient, sqsClient } from './clients.js';
 import { DynamoAnnouncementLedger, DynamoPublishLock } from './dynamo.js';
 import { endpointsOf, type FunctionEnv, loadSiteFromBucket, required, tokenSecret } from './env.js';
 import { S3ArticleSource, S3SiteStore, S3StateStore } from './s3.js';
+import { EventBridgePublishScheduler } from './scheduler.js';
 import { SesMailer } from './ses.js';
 import { SqsDigestQueue } from './sqs.js';
 
@@ -25,12 +27,26 @@ export function awsPublisher(env: FunctionEnv): {
     ledger: new DynamoAnnouncementLedger(db, env.TABLE_NAME),
     digests: new SqsDigestQueue(sqsClient(endpoints), required(env.DIGEST_QUEUE_URL, 'DIGEST_QUEUE_URL')),
   };
+  const scheduler =
+    env.WAKE_SCHEDULE_GROUP && env.WAKE_SCHEDULE_NAME && env.WAKE_TARGET_ARN && env.WAKE_ROLE_ARN
+      ? new EventBridgePublishScheduler(new SchedulerClient({}), {
+          group: env.WAKE_SCHEDULE_GROUP,
+          name: env.WAKE_SCHEDULE_NAME,
+          functionArn: env.WAKE_TARGET_ARN,
+          roleArn: env.WAKE_ROLE_ARN,
+        })
+      : undefined;
   // site.yaml is read on every invocation: one GET, and a deploy that changes it takes effect at once.
   return {
     s3,
     deps: async () => {
       const site = await loadSiteFromBucket(s3, env.CONTENT_BUCKET);
-      return { ...fixed, site, ...(site.websubHub ? { hub: new WebSubNotifier(site.websubHub) } : {}) };
+      return {
+        ...fixed,
+        site,
+        ...(site.websubHub ? { hub: new WebSubNotifier(site.websubHub) } : {}),
+        ...(scheduler ? { scheduler } : {}),
+      };
     },
   };
 }

@@ -194,3 +194,32 @@ describe('conditional GET', () => {
     expect(puts).toEqual(['posts/p0/index.html']);
   });
 });
+
+describe('exact-time publishing', () => {
+  it('keeps one wake-up at the next scheduled article, moving it only when that changes', async () => {
+    const { deps, post, output } = setup();
+    const wakes: (string | undefined)[] = [];
+    const scheduler = { scheduleNext: async (at: Date | undefined) => void wakes.push(at?.toISOString()) };
+    const withScheduler = { ...deps, scheduler };
+    post('now', 'Now', '2026-01-01');
+    post('later', 'Later', '2026-03-01T09:00:00Z');
+    post('latest', 'Latest', '2026-04-01T09:00:00Z');
+    await publishChanges(
+      withScheduler,
+      ['posts/now.md', 'posts/later.md', 'posts/latest.md'],
+      new Date('2026-02-01'),
+    );
+    expect(wakes).toEqual(['2026-03-01T09:00:00.000Z']);
+    await publishChanges(withScheduler, ['posts/now.md'], new Date('2026-02-02'));
+    expect(wakes).toHaveLength(1);
+
+    // The scheduled invocation: an empty batch at the due time publishes it and moves the wake-up on.
+    const due = await publishChanges(withScheduler, [], new Date('2026-03-01T09:00:00Z'));
+    expect(due.published).toEqual(['posts/later.md']);
+    expect(output.files.has('posts/later/index.html')).toBe(true);
+    expect(wakes).toEqual(['2026-03-01T09:00:00.000Z', '2026-04-01T09:00:00.000Z']);
+    await publishChanges(withScheduler, [], new Date('2026-04-01T09:00:00Z'));
+    expect(wakes.at(-1)).toBeUndefined();
+    expect(wakes).toHaveLength(3);
+  });
+});
