@@ -1,9 +1,11 @@
 #!/usr/bin/env node
+import { execFileSync } from 'node:child_process';
 // The `broadsheet` command: parses arguments, wires the filesystem adapters, runs the pipeline, and maps
 // errors to exit codes in one place.
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js';
@@ -20,6 +22,7 @@ import { CONTENT_TYPES, contentTypeForPath } from './core/site-build.js';
 import { normalizeAddress } from './core/subscribers.js';
 import { localBuild, previewBuild } from './local.js';
 import type { BuildReport } from './pipeline/build.js';
+import { diffCorpora, summaryMarkdown } from './pipeline/diff.js';
 import { exportCsv, importSubscribers } from './pipeline/operator.js';
 
 const USAGE = `Usage: broadsheet <command> [options]
@@ -28,6 +31,8 @@ Commands:
   build      Validate content/, write the site and feeds to dist/, and the digest of new articles to outbox/
   check      Validate every article and compare with content/published.lock.json; write nothing
   preview    Build a copy of the site for http://127.0.0.1:<port> and serve it (no email)
+  diff <git-ref>  What merging the working tree onto <git-ref> would do: feed items added, changed and
+             removed, published ids that would change, and the digest it would send (--out <dir>)
   subscribers list | add <address>... | remove <address>... | import <file.csv> | export
              Manage subscribers in .broadsheet/subscribers.json, or in DynamoDB with --table
 
@@ -38,6 +43,7 @@ Options:
   --state <dir>     announced articles, cache       (default: .broadsheet)
   --now <iso>       pretend it is this time (scheduled articles, digest Date)
   --port <n>        preview port                    (default: 4000)
+  --diff-out <dir>  diff: where summary.md, digest.html and digest.txt go (default: diff)
   --table <name>    subscribers: the DynamoDB table of a deployed stack (AWS credentials from the environment)
   --endpoint <url>  subscribers: a DynamoDB endpoint (dynalite, DynamoDB Local)
 `;
@@ -52,6 +58,7 @@ const { positionals, values } = parseArgs({
     now: { type: 'string' },
     port: { type: 'string', default: '4000' },
     table: { type: 'string' },
+    'diff-out': { type: 'string', default: 'diff' },
     endpoint: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -233,6 +240,38 @@ async function subscribers(args: string[], store: SubscriberStore): Promise<numb
   }
 }
 
+async function diff(site: SiteConfig, content: string, ref: string | undefined): Promise<number> {
+  if (!ref) throw new ConfigError('diff', ['give the git ref to compare with: broadsheet diff origin/main']);
+  const git = (args: string[], input?: Buffer) =>
+    execFileSync('git', args, { cwd: content, input, maxBuffer: 512 * 1024 * 1024 });
+  const top = git(['rev-parse', '--show-toplevel']).toString().trim();
+  const base = await mkdtemp(join(tmpdir(), 'broadsheet-diff-'));
+  const tar = git(['-C', top, 'archive', '--format=tar', ref, relative(top, content) || '.']);
+  execFileSync('tar', ['-x', '-C', base], { input: tar });
+  const corpus = async (dir: string) => {
+    const source = new FsArticleSource(dir);
+    const sources = await Promise.all((await source.list()).map((entry) => source.read(entry.path)));
+    return parseCorpus(sources, site);
+  };
+  const before = await corpus(join(base, relative(top, content)));
+  const after = await corpus(content);
+  printWarnings(after.problems);
+  if (hasErrors(after.problems)) throw new ContentError(after.problems);
+  const assets = (await new FsStaticAssets(content).list()).map((a) => a.path);
+  const change = diffCorpora(before.articles, after.articles, site, clock(), assets);
+  const out = resolve(values['diff-out'] ?? 'diff');
+  await mkdir(out, { recursive: true });
+  const summary = summaryMarkdown(change, ref);
+  await writeFile(join(out, 'summary.md'), summary);
+  if (change.digest) {
+    const link = `${site.apiUrl}/unsubscribe?token=…`;
+    await writeFile(join(out, 'digest.html'), change.digest.html(link));
+    await writeFile(join(out, 'digest.txt'), change.digest.text(link));
+  }
+  console.log(summary);
+  return change.idProblems.length > 0 ? 1 : 0;
+}
+
 async function main(): Promise<number> {
   const [command] = positionals;
   if (values.help || command === undefined || command === 'help') {
@@ -258,6 +297,8 @@ async function main(): Promise<number> {
     case 'preview':
       await preview(site, paths);
       return 0;
+    case 'diff':
+      return diff(site, paths.content, positionals[1]);
     case 'subscribers':
       return subscribers(positionals.slice(1), await subscriberStore(site, paths.state));
     default:

@@ -1,0 +1,71 @@
+import type { Article } from '../core/article.js';
+import { publishedAt } from '../core/corpus.js';
+import { composeDigest, type Digest, planDigest } from '../core/digest.js';
+import type { Problem } from '../core/errors.js';
+import { checkPublished, lockOf } from '../core/published-lock.js';
+import type { SiteConfig } from '../core/site.js';
+
+export interface ChangeSummary {
+  readonly added: readonly Article[];
+  readonly removed: readonly Article[];
+  readonly changed: readonly Article[];
+  /** Published ids that would change: errors unless declared with `aliases`. */
+  readonly idProblems: readonly Problem[];
+  /** The digest merging this change would send, if any. */
+  readonly digest?: Digest;
+}
+
+/** What merging `head` onto `base` would do to the feeds and the inbox, at `now`. */
+export function diffCorpora(
+  base: readonly Article[],
+  head: readonly Article[],
+  site: SiteConfig,
+  now: Date,
+  staticPaths: readonly string[] = [],
+): ChangeSummary {
+  const before = publishedAt(base, now.getTime());
+  const after = publishedAt(head, now.getTime());
+  const beforeByUrl = new Map(before.map((a) => [a.url, a]));
+  const afterUrls = new Set(after.map((a) => a.url));
+  const movedFrom = new Set(after.flatMap((a) => a.aliases ?? []));
+  const plan = planDigest(after, new Set(before.map((a) => a.url)));
+  const digest = plan && composeDigest(plan, site);
+  return {
+    added: after.filter((a) => !beforeByUrl.has(a.url)),
+    removed: before.filter((a) => !afterUrls.has(a.url) && !movedFrom.has(a.url)),
+    changed: after.filter((a) => beforeByUrl.has(a.url) && beforeByUrl.get(a.url)?.hash !== a.hash),
+    idProblems: checkPublished(lockOf(before), head, after, site, staticPaths).filter(
+      (p) => p.severity === 'error',
+    ),
+    ...(digest ? { digest } : {}),
+  };
+}
+
+/** The change as Markdown, for a pull request comment. */
+export function summaryMarkdown(change: ChangeSummary, ref: string): string {
+  const list = (articles: readonly Article[]) =>
+    articles.length === 0
+      ? '_none_'
+      : articles.map((a) => `- [${a.title.replace(/[[\]]/g, '\\$&')}](${a.url})`).join('\n');
+  return [
+    `## What merging this does (compared with \`${ref}\`)`,
+    '',
+    `**Feed items added** (${change.added.length})`,
+    list(change.added),
+    '',
+    `**Feed items changed** (${change.changed.length})`,
+    list(change.changed),
+    '',
+    `**Feed items removed** (${change.removed.length})`,
+    list(change.removed),
+    '',
+    change.idProblems.length === 0
+      ? '**Published ids**: unchanged.'
+      : `**Published ids that would change (errors)**\n${change.idProblems.map((p) => `- \`${p.file}\`: ${p.reason}`).join('\n')}`,
+    '',
+    change.digest
+      ? `**Digest**: “${change.digest.subject}” (see digest.html and digest.txt)`
+      : '**Digest**: none would be sent.',
+    '',
+  ].join('\n');
+}

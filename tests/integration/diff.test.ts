@@ -1,0 +1,67 @@
+import { execFileSync } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { broadsheet, scratchProject } from '../helpers/cli.js';
+
+const NOW = '2026-11-25T12:00:00Z';
+
+describe('broadsheet diff', () => {
+  it('shows what merging a change would do to the feeds and the inbox, and refuses moved ids', async () => {
+    const dir = await scratchProject();
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', ...args], {
+        cwd: dir,
+      });
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('commit', '-q', '-m', 'base');
+
+    const posts = join(dir, 'content/posts');
+    await writeFile(
+      join(posts, '2026-11-24-new.md'),
+      '---\ntitle: Brand new\ndate: 2026-11-24\nsummary: Fresh.\n---\nNew text.\n',
+    );
+    const edited = join(posts, '2026-10-02-one-email-per-batch.md');
+    await writeFile(edited, `${await readFile(edited, 'utf8')}\nOne more paragraph.\n`);
+    await rm(join(posts, '2026-11-03-cafe-typography.md'));
+    const moved = join(posts, '2026-09-14-why-plain-text.md');
+    const original = await readFile(moved, 'utf8');
+    await writeFile(
+      moved,
+      original.replace('tags: [publishing, markdown]', 'tags: [publishing, markdown]\nslug: plain'),
+    );
+    git('add', '.');
+    git('commit', '-q', '-m', 'change');
+
+    const refused = await broadsheet(dir, 'diff', 'HEAD~1', '--now', NOW, '--diff-out', 'out');
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(
+      /Published ids that would change \(errors\)[\s\S]*2026-09-14-why-plain-text\.md/,
+    );
+
+    await writeFile(
+      moved,
+      original.replace(
+        'tags: [publishing, markdown]',
+        'tags: [publishing, markdown]\nslug: plain\naliases: [/posts/why-plain-text/]',
+      ),
+    );
+    const run = await broadsheet(dir, 'diff', 'HEAD~1', '--now', NOW, '--diff-out', 'out');
+    expect(run.code).toBe(0);
+    const summary = await readFile(join(dir, 'out/summary.md'), 'utf8');
+    expect(summary).toContain('**Feed items added** (2)');
+    expect(summary).toContain('[Brand new](https://gazette.example.com/posts/new/)');
+    expect(summary).toContain('**Feed items changed** (1)');
+    expect(summary).toContain(
+      '[One email per batch, never two](https://gazette.example.com/posts/one-email-per-batch/)',
+    );
+    expect(summary).toContain('**Feed items removed** (1)');
+    expect(summary).toContain('**Published ids**: unchanged.');
+    expect(summary).toContain('**Digest**: “Brand new · The Broadsheet Gazette”');
+    expect(await readFile(join(dir, 'out/digest.txt'), 'utf8')).toContain(
+      'https://gazette.example.com/posts/new/',
+    );
+    expect(await readFile(join(dir, 'out/digest.html'), 'utf8')).toContain('Brand new');
+  });
+});
