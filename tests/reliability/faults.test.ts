@@ -152,7 +152,12 @@ describe('faults while sending', () => {
       sendBatch({ ...deps, mail: dying, now: () => crashAt }, { digestId: id, recipients: people }),
     ).rejects.toThrow('process killed');
     await Promise.allSettled(inFlight);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // their ledger updates
+    // Their "sent" records follow each accepted send; wait until all 15 are written (polling, not a timer).
+    for (let tries = 0; tries < 100; tries++) {
+      const states = [...(await sendLedger.deliveries(id)).values()];
+      if (states.filter((d) => d.state === 'sent').length === 15) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     expect((await delivered('crash')).size).toBe(15);
 
     // SQS redelivers at once: claims are fresh, nobody is sent twice (and the unsent wait).
