@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import sesModule from 'aws-ses-v2-local';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
@@ -49,7 +49,27 @@ export class FakeQueues {
     this.messages.set(queue, []);
     return sqsEvent(bodies);
   }
+
+  /**
+   * What Lambda's event source mappings do after a publish: the digest queue to the digest function, then
+   * the send queue to the sender. Returns how many digests ran and every batch item that failed.
+   */
+  async deliverMail(handlers: {
+    digest: SqsHandler;
+    send: SqsHandler;
+  }): Promise<{ digests: number; failed: string[] }> {
+    const failed: string[] = [];
+    const digests = this.take('digest');
+    if (digests.Records.length > 0) failed.push(...itemFailures(await handlers.digest(digests)));
+    const batches = this.take('send');
+    if (batches.Records.length > 0) failed.push(...itemFailures(await handlers.send(batches)));
+    return { digests: digests.Records.length, failed };
+  }
 }
+
+export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+const itemFailures = (response: SQSBatchResponse) => response.batchItemFailures.map((f) => f.itemIdentifier);
 
 export function sqsEvent(bodies: readonly string[]): SQSEvent {
   return {

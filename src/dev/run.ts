@@ -4,22 +4,20 @@ import { watch } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parse, stringify } from 'yaml';
 import { dynamoClient, s3Client, sesClient } from '../adapters/aws/clients.js';
 import { DynamoAttemptLimiter, DynamoSubscribers } from '../adapters/aws/dynamo.js';
 import { SesMailer } from '../adapters/aws/ses.js';
 import { loadSiteConfig } from '../adapters/fs/site-config.js';
-import { s3Notification, sqsEvent, startEmulators, TABLE } from './emulators.js';
+import { type SqsHandler, s3Notification, sqsEvent, startEmulators, TABLE } from './emulators.js';
 import { startSiteServer } from './site-server.js';
 
 const contentDir = join(process.cwd(), 'content');
 const emu = await startEmulators();
 Object.assign(process.env, emu.env, { POWERTOOLS_LOG_LEVEL: 'WARN' });
-type Handler = (event: SQSEvent) => Promise<SQSBatchResponse>;
-const publish: Handler = (await import('../../functions/publish.js')).handler;
-const digest: Handler = (await import('../../functions/digest.js')).handler;
-const send: Handler = (await import('../../functions/send.js')).handler;
+const publish: SqsHandler = (await import('../../functions/publish.js')).handler;
+const digest: SqsHandler = (await import('../../functions/digest.js')).handler;
+const send: SqsHandler = (await import('../../functions/send.js')).handler;
 const s3 = s3Client({ s3: emu.s3 });
 const db = dynamoClient({ dynamodb: emu.dynamodb });
 const local = await loadSiteConfig(contentDir);
@@ -70,11 +68,9 @@ async function run(posts: readonly string[]): Promise<void> {
     ),
   ]);
   await publish(event);
-  const digests = emu.queues.take('digest');
-  if (digests.Records.length > 0) await digest(digests);
-  const batches = emu.queues.take('send');
-  if (batches.Records.length > 0) await send(batches);
-  console.log(`published ${posts.length} change(s)${digests.Records.length > 0 ? ', digest sent' : ''}`);
+  const { digests, failed } = await emu.queues.deliverMail({ digest, send });
+  console.log(`published ${posts.length} change(s)${digests > 0 ? ', digest sent' : ''}`);
+  if (failed.length > 0) console.error(`${failed.length} queue message(s) failed; see the log above`);
 }
 
 await new DynamoSubscribers(db, TABLE).put(

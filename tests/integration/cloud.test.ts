@@ -69,10 +69,7 @@ const event = (...changes: { key: string; removed?: boolean }[]) =>
 
 /** Runs the digest queue through the digest function and the send queue through the sender. */
 async function deliverDigests(): Promise<void> {
-  const digests = emu.queues.take('digest');
-  if (digests.Records.length > 0) expect(await digest(digests)).toEqual({ batchItemFailures: [] });
-  const batches = emu.queues.take('send');
-  if (batches.Records.length > 0) expect(await send(batches)).toEqual({ batchItemFailures: [] });
+  expect((await emu.queues.deliverMail({ digest, send })).failed).toEqual([]);
 }
 
 async function inbox(): Promise<Map<string, string[]>> {
