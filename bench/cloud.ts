@@ -168,8 +168,10 @@ await ledger.createDigest({
   ],
 });
 const batches: SendBatch[] = [];
-await fanOutDigest(digestId, new DynamoSubscribers(db, TABLE), {
-  enqueue: async (b) => void batches.push(...b),
+await fanOutDigest(digestId, {
+  digests: ledger,
+  recipients: new DynamoSubscribers(db, TABLE),
+  queue: { enqueue: async (b) => void batches.push(...b) },
 });
 await fetch(`${emu.ses}/clear-store`, { method: 'POST' });
 const sendDeps = {

@@ -1,7 +1,7 @@
-// A planned digest (through SQS) → its recipients, in batches of 50, onto the send queue.
+// A planned digest (through SQS) → its audience (instant or weekly), in batches of 50, onto the send queue.
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoClient, sqsClient } from '../src/adapters/aws/clients.js';
-import { DynamoSubscribers } from '../src/adapters/aws/dynamo.js';
+import { DynamoAnnouncementLedger, DynamoSubscribers } from '../src/adapters/aws/dynamo.js';
 import { endpointsOf, functionEnv, logger, metrics, required } from '../src/adapters/aws/env.js';
 import { digestIdOf } from '../src/adapters/aws/events.js';
 import { SqsSendQueue } from '../src/adapters/aws/sqs.js';
@@ -9,15 +9,19 @@ import { fanOutDigest } from '../src/pipeline/fanout.js';
 
 const env = functionEnv();
 const endpoints = endpointsOf(env);
-const subscribers = new DynamoSubscribers(dynamoClient(endpoints), env.TABLE_NAME);
-const queue = new SqsSendQueue(sqsClient(endpoints), required(env.SEND_QUEUE_URL, 'SEND_QUEUE_URL'));
+const db = dynamoClient(endpoints);
+const deps = {
+  digests: new DynamoAnnouncementLedger(db, env.TABLE_NAME),
+  recipients: new DynamoSubscribers(db, env.TABLE_NAME),
+  queue: new SqsSendQueue(sqsClient(endpoints), required(env.SEND_QUEUE_URL, 'SEND_QUEUE_URL')),
+};
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
     try {
       const digestId = digestIdOf(record.body);
-      const { recipients, batches } = await fanOutDigest(digestId, subscribers, queue);
+      const { recipients, batches } = await fanOutDigest(digestId, deps);
       logger.info('digest fanned out', { digestId, recipients, batches });
       metrics.addMetric('DigestRecipients', 'Count', recipients);
     } catch (error) {

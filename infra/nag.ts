@@ -23,7 +23,7 @@ export function acknowledgeFindings(stack: Stack, options: { customCertificate: 
       for (const id of ids) Validations.of(node).acknowledge({ id, reason });
   };
 
-  for (const fn of ['Publish', 'Reconcile', 'Digest', 'Send', 'Subscribe', 'Bounces']) {
+  for (const fn of ['Publish', 'Reconcile', 'Digest', 'Weekly', 'Send', 'Subscribe', 'Bounces']) {
     acknowledge(
       `/${fn}/Role`,
       [IAM5(`Resource::<${logicalPrefix(stack, fn)}.Arn>:log-stream:*`)],

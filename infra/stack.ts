@@ -275,10 +275,30 @@ export class BroadsheetStack extends Stack {
       environment: { ...common, SEND_QUEUE_URL: sends.queue.queueUrl },
     });
     allow(digest, ['dynamodb:Query'], [`${tableArn}/index/gsi1`]);
+    allow(digest, ['dynamodb:GetItem'], [tableArn]);
     allow(digest, ['sqs:SendMessage'], [sends.queue.queueArn]);
     digest.fn.addEventSource(
       new SqsEventSource(digests.queue, { batchSize: 1, reportBatchItemFailures: true }),
     );
+
+    // The weekly digest: checked every 15 minutes, so the day and time live in site.yaml (content), not here.
+    const weekly = new BroadsheetFunction(this, 'Weekly', {
+      name: 'weekly',
+      root,
+      environment: { ...common, DIGEST_QUEUE_URL: digests.queue.queueUrl },
+    });
+    allow(weekly, ['s3:GetObject'], [content.arnForObjects('site.yaml')]);
+    allow(weekly, ['dynamodb:Query'], [`${tableArn}/index/gsi1`]);
+    allow(
+      weekly,
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+      [tableArn],
+    );
+    allow(weekly, ['sqs:SendMessage'], [digests.queue.queueArn]);
+    new events.Rule(this, 'WeeklyDigestCheck', {
+      schedule: events.Schedule.rate(Duration.minutes(15)),
+      targets: [new targets.LambdaFunction(weekly.fn, { retryAttempts: 2 })],
+    });
 
     // SendEmail is authorized on both the identity and the configuration set it names.
     const sesSending = [
@@ -341,7 +361,7 @@ export class BroadsheetStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const api = new apigw.HttpApi(this, 'Api', {
-      description: 'Broadsheet subscribe, confirm and unsubscribe',
+      description: 'Broadsheet subscribe, confirm, preferences and unsubscribe',
       createDefaultStage: false,
     });
     new apigw.HttpStage(this, 'ApiStage', {
@@ -354,12 +374,10 @@ export class BroadsheetStack extends Stack {
     });
     const integration = new apigwIntegrations.HttpLambdaIntegration('SubscribeIntegration', subscribe.fn);
     api.addRoutes({ path: '/api/subscribe', methods: [apigw.HttpMethod.POST], integration });
-    api.addRoutes({ path: '/api/confirm', methods: [apigw.HttpMethod.GET], integration });
-    api.addRoutes({
-      path: '/api/unsubscribe',
-      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST],
-      integration,
-    });
+    // GET shows a page, POST acts: link scanners fetch URLs from emails and must not change anything.
+    for (const path of ['/api/confirm', '/api/preferences', '/api/unsubscribe']) {
+      api.addRoutes({ path, methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST], integration });
+    }
     // Served under the site's own domain (/api/*), so forms post to the same origin and links look local.
     distribution.addBehavior('/api/*', new origins.HttpOrigin(Fn.select(2, Fn.split('/', api.apiEndpoint))), {
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
@@ -434,6 +452,7 @@ export class BroadsheetStack extends Stack {
       Publish: publish,
       Reconcile: reconcile,
       Digest: digest,
+      Weekly: weekly,
       Send: send,
       Subscribe: subscribe,
       Bounces: bounces,

@@ -13,7 +13,7 @@ import { insideRoot } from './adapters/fs/files.js';
 import { loadSiteConfig } from './adapters/fs/site-config.js';
 import { FileAnnouncementStore, FilePublishedLock, FileSubscriberStore } from './adapters/fs/state.js';
 import { hasErrors, parseCorpus, publishedAt } from './core/corpus.js';
-import { planDigest } from './core/digest.js';
+import { planDigest, previewLinks } from './core/digest.js';
 import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem } from './core/errors.js';
 import type { SubscriberStore } from './core/ports.js';
 import { checkPublished } from './core/published-lock.js';
@@ -107,6 +107,12 @@ function printBuild(report: BuildReport, out: string, seconds: number): void {
   } else {
     console.log('No new articles to announce: no email written.');
   }
+  if (report.weekly) {
+    const w = report.weekly;
+    console.log(
+      `Weekly digest "${w.subject}" for ${w.recipients} recipient${w.recipients === 1 ? '' : 's'} written to ${show(w.location)}/`,
+    );
+  }
 }
 
 async function check(site: SiteConfig, paths: { content: string; state: string }): Promise<number> {
@@ -182,13 +188,13 @@ async function subscriberStore(site: SiteConfig, state: string): Promise<Subscri
   );
 }
 
-async function subscribers(args: string[], store: SubscriberStore): Promise<number> {
+async function subscribers(args: string[], store: SubscriberStore, site: SiteConfig): Promise<number> {
   const [action, ...rest] = args;
   const now = clock();
   switch (action) {
     case 'list':
       for (const s of (await store.list()).sort((a, b) => a.address.localeCompare(b.address))) {
-        console.log(`${s.address}\t${s.status}`);
+        console.log(`${s.address}\t${s.status}\t${s.delivery ?? 'instant'}`);
       }
       return 0;
     case 'export':
@@ -227,7 +233,7 @@ async function subscribers(args: string[], store: SubscriberStore): Promise<numb
         throw new ConfigError('subscribers import', [
           'give the CSV file: broadsheet subscribers import list.csv',
         ]);
-      const report = await importSubscribers(store, await readFile(file, 'utf8'), now);
+      const report = await importSubscribers(store, await readFile(file, 'utf8'), site, now);
       for (const { line, reason } of report.skipped) console.error(`${file}:${line}: skipped: ${reason}`);
       console.log(
         `Imported ${report.imported} subscriber${report.imported === 1 ? '' : 's'}; skipped ${report.skipped.length}.`,
@@ -264,9 +270,9 @@ async function diff(site: SiteConfig, content: string, ref: string | undefined):
   const summary = summaryMarkdown(change, ref);
   await writeFile(join(out, 'summary.md'), summary);
   if (change.digest) {
-    const link = `${site.apiUrl}/unsubscribe?token=…`;
-    await writeFile(join(out, 'digest.html'), change.digest.html(link));
-    await writeFile(join(out, 'digest.txt'), change.digest.text(link));
+    const links = previewLinks(site);
+    await writeFile(join(out, 'digest.html'), change.digest.html(links));
+    await writeFile(join(out, 'digest.txt'), change.digest.text(links));
   }
   console.log(summary);
   return change.idProblems.length > 0 ? 1 : 0;
@@ -300,7 +306,7 @@ async function main(): Promise<number> {
     case 'diff':
       return diff(site, paths.content, positionals[1]);
     case 'subscribers':
-      return subscribers(positionals.slice(1), await subscriberStore(site, paths.state));
+      return subscribers(positionals.slice(1), await subscriberStore(site, paths.state), site);
     default:
       console.error(`Unknown command "${command}".\n\n${USAGE}`);
       return 64;

@@ -38,7 +38,7 @@ export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date)
       announce: {
         announcements: new FileAnnouncementStore(paths.state),
         recipients: new FileSubscriberStore(paths.state, site.author.email ?? site.sender.address),
-        mailer: new OutboxMailer(paths.outbox),
+        mailer: new OutboxMailer(paths.outbox, site),
         secret: await localSecret(paths.state),
       },
     },

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Article } from './article.js';
+import type { Article, ArticleMeta } from './article.js';
 import { displayDate } from './dates.js';
+import { type Audience, type Delivery, describeWeekly } from './delivery.js';
 import { html } from './html.js';
+import type { DigestRecord } from './ports.js';
 import type { SiteConfig } from './site.js';
 
 /** What the next digest announces. Ids are permalinks. */
@@ -36,27 +38,67 @@ export function planDigest(
   return { id: digestId(articles), articles, silenced };
 }
 
+/** The stored form of a planned digest: what the sender needs, without the rendered bodies. */
+export function digestRecordOf(plan: DigestPlan, createdAtMs: number, audience: Audience): DigestRecord {
+  const articles = plan.articles.map(({ html: _html, ...meta }): ArticleMeta => meta);
+  return { id: plan.id, createdAtMs, articles, audience };
+}
+
 export function digestId(articles: readonly Article[]): string {
   const ids = articles.map((a) => a.url).sort();
   return createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 24);
 }
 
-/** The digest's content, the same for every recipient but for the unsubscribe link. */
+/** The links that differ per recipient, each signed for that address alone. */
+export interface MailLinks {
+  readonly unsubscribe: string;
+  readonly preferences: string;
+}
+
+/** Stand-ins for previews (outbox preview.html, `broadsheet diff`): real links are signed per recipient. */
+export function previewLinks(site: SiteConfig): MailLinks {
+  return {
+    unsubscribe: `${site.apiUrl}/unsubscribe?token=(per-recipient)`,
+    preferences: `${site.apiUrl}/preferences?token=(per-recipient)`,
+  };
+}
+
+/** The digest's content, the same for every recipient but for the links. */
 export interface Digest {
   readonly id: string;
   readonly subject: string;
-  html(unsubscribeUrl: string): string;
-  text(unsubscribeUrl: string): string;
+  html(links: MailLinks): string;
+  text(links: MailLinks): string;
 }
 
-export function digestSubject(plan: DigestPlan, site: SiteConfig): string {
+/** What composing needs: the ids and metadata, never the bodies (a digest links to articles). */
+export interface DigestContent {
+  readonly id: string;
+  readonly articles: readonly ArticleMeta[];
+}
+
+export function digestSubject(
+  plan: Pick<DigestContent, 'articles'>,
+  site: SiteConfig,
+  delivery: Delivery,
+): string {
   const [first] = plan.articles;
-  if (plan.articles.length === 1 && first) return `${first.title} · ${site.title}`;
-  return `${plan.articles.length} new articles on ${site.title}`;
+  const count = plan.articles.length;
+  if (delivery === 'weekly') {
+    return `This week on ${site.title}: ${count === 1 && first ? first.title : `${count} new articles`}`;
+  }
+  if (count === 1 && first) return `${first.title} · ${site.title}`;
+  return `${count} new articles on ${site.title}`;
 }
 
-export function composeDigest(plan: DigestPlan, site: SiteConfig): Digest {
-  const subject = digestSubject(plan, site);
+/** `delivery`: an instant digest (what was just published) or the weekly one (the week's articles). */
+export function composeDigest(plan: DigestContent, site: SiteConfig, delivery: Delivery = 'instant'): Digest {
+  const subject = digestSubject(plan, site, delivery);
+  const heading = delivery === 'weekly' ? 'This week on' : 'New on';
+  const why =
+    delivery === 'weekly'
+      ? `You receive a weekly digest from ${site.title}, ${describeWeekly(site)}.`
+      : `You receive each new article from ${site.title} as it is published.`;
   // Inline styles only: many mail clients drop <style>. No images, so it reads the same with images off.
   const font = 'font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;';
   const items = plan.articles.map(
@@ -70,24 +112,24 @@ ${article.summary ? html`<p style="margin:0 0 8px 0;font-size:16px;line-height:1
   return {
     id: plan.id,
     subject,
-    html: (unsubscribeUrl) =>
+    html: (links) =>
       html`<!doctype html>
 <html lang="${site.language}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${subject}</title></head>
 <body style="margin:0;padding:0;background:#ffffff;">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:600px;margin:0 auto;padding:24px 16px;">
-<tr><td style="padding:0 0 24px 0;${font}"><p style="margin:0;font-size:14px;color:#5b5b66;">New on <a href="${site.baseUrl}/" style="color:#5b5b66;">${site.title}</a></p></td></tr>
+<tr><td style="padding:0 0 24px 0;${font}"><p style="margin:0;font-size:14px;color:#5b5b66;">${heading} <a href="${site.baseUrl}/" style="color:#5b5b66;">${site.title}</a></p></td></tr>
 ${items}
 <tr><td style="padding:16px 0 0 0;border-top:1px solid #d9d9de;font-size:13px;line-height:1.5;color:#5b5b66;${font}">
-You receive this because you subscribed to ${site.title}. <a href="${unsubscribeUrl}" style="color:#5b5b66;">Unsubscribe</a> with one click.
+${why} <a href="${links.preferences}" style="color:#5b5b66;">Change how often</a> or <a href="${links.unsubscribe}" style="color:#5b5b66;">unsubscribe</a> with one click.
 </td></tr>
 </table>
 </body>
 </html>
 `.value,
-    text: (unsubscribeUrl) =>
+    text: (links) =>
       [
-        `New on ${site.title}`,
+        `${heading} ${site.title}`,
         '',
         ...plan.articles.flatMap((article) => [
           article.title,
@@ -97,8 +139,9 @@ You receive this because you subscribed to ${site.title}. <a href="${unsubscribe
           '',
         ]),
         '--',
-        `You receive this because you subscribed to ${site.title}.`,
-        `Unsubscribe: ${unsubscribeUrl}`,
+        why,
+        `Change how often: ${links.preferences}`,
+        `Unsubscribe: ${links.unsubscribe}`,
         '',
       ].join('\n'),
   };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import type { Digest } from './digest.js';
+import type { Digest, MailLinks } from './digest.js';
 import type { SiteConfig } from './site.js';
 import { escapeHtml } from './text.js';
 import { signToken } from './tokens.js';
@@ -13,15 +13,42 @@ export interface RawMessage {
   readonly data: Uint8Array;
 }
 
-// Long enough that an old digest's link still works; a token only ever unsubscribes its own address.
-const UNSUBSCRIBE_LINK_DAYS = 400;
+// Long enough that an old digest's links still work; a token only ever acts on its own address.
+const MAIL_LINK_DAYS = 400;
+
+function signedLink(
+  site: SiteConfig,
+  route: 'unsubscribe' | 'preferences',
+  address: string,
+  secret: string,
+  nowMs: number,
+): string {
+  const expires = Math.floor(nowMs / 1000) + MAIL_LINK_DAYS * 86_400;
+  return `${site.apiUrl}/${route}?token=${signToken({ address, purpose: route, expires }, secret)}`;
+}
 
 export function unsubscribeUrl(site: SiteConfig, address: string, secret: string, nowMs: number): string {
-  const token = signToken(
-    { address, purpose: 'unsubscribe', expires: Math.floor(nowMs / 1000) + UNSUBSCRIBE_LINK_DAYS * 86_400 },
-    secret,
-  );
-  return `${site.apiUrl}/unsubscribe?token=${token}`;
+  return signedLink(site, 'unsubscribe', address, secret, nowMs);
+}
+
+export function preferencesUrl(site: SiteConfig, address: string, secret: string, nowMs: number): string {
+  return signedLink(site, 'preferences', address, secret, nowMs);
+}
+
+/** One recipient of a digest, with the links only they can use. */
+export function digestRecipient(
+  site: SiteConfig,
+  address: string,
+  secret: string,
+  nowMs: number,
+): DigestRecipient {
+  return {
+    address,
+    links: {
+      unsubscribe: unsubscribeUrl(site, address, secret, nowMs),
+      preferences: preferencesUrl(site, address, secret, nowMs),
+    },
+  };
 }
 
 function senderDomain(site: SiteConfig): string {
@@ -40,7 +67,7 @@ export function digestMessageId(digestId: string, address: string, site: SiteCon
 export interface DigestRecipient {
   /** Normalized, validated address. */
   readonly address: string;
-  readonly unsubscribeUrl: string;
+  readonly links: MailLinks;
 }
 
 /** Link in the confirmation email; valid for a week, and only the newest one sent works. */
@@ -123,13 +150,13 @@ export async function renderDigestMessage(
   return compose(site, {
     to: recipient.address,
     subject: digest.subject,
-    text: digest.text(recipient.unsubscribeUrl),
-    html: digest.html(recipient.unsubscribeUrl),
+    text: digest.text(recipient.links),
+    html: digest.html(recipient.links),
     messageId: digestMessageId(digest.id, recipient.address, site),
     date,
     headers: {
       // Prepared: a URL in angle brackets has no place to fold, and must not be encoded.
-      'List-Unsubscribe': { prepared: true, value: `<${recipient.unsubscribeUrl}>` },
+      'List-Unsubscribe': { prepared: true, value: `<${recipient.links.unsubscribe}>` },
       // RFC 8058 one-click: mailbox providers POST to the List-Unsubscribe URL with this body.
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
       'List-Id': { prepared: true, value: `<digest.${senderDomain(site)}>` },

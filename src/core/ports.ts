@@ -1,6 +1,7 @@
 // The edges the pipeline talks to. Adapters (filesystem, S3, SES, DynamoDB) implement these and turn
 // their own errors into ours; the core never learns which one it was given.
 import type { ArticleMeta, ArticleSource } from './article.js';
+import type { Audience, DeliveryChoice } from './delivery.js';
 import type { Digest, DigestPlan } from './digest.js';
 import type { RawMessage } from './email.js';
 import type { PublishedLock } from './published-lock.js';
@@ -55,12 +56,12 @@ export interface AnnouncementStore {
   /** undefined when nothing was ever recorded: the first run. */
   load(): Promise<ReadonlySet<string> | undefined>;
   /** Records the plan's articles (announced and silenced) as announced by the plan's digest. */
-  record(plan: DigestPlan): Promise<void>;
+  record(plan: DigestPlan, digest: DigestRecord): Promise<void>;
 }
 
 export interface RecipientStore {
-  /** Confirmed, unsuppressed, normalized addresses. */
-  recipients(): Promise<string[]>;
+  /** Confirmed, unsuppressed subscribers (normalized addresses) and how often each wants mail. */
+  recipients(): Promise<DeliveryChoice[]>;
 }
 
 /** Where composed digests go: the outbox folder locally, SES in AWS. */
@@ -88,6 +89,8 @@ export interface DigestRecord {
   readonly id: string;
   readonly createdAtMs: number;
   readonly articles: readonly ArticleMeta[];
+  /** Absent on digests from before weekly delivery: every confirmed subscriber, as instant. */
+  readonly audience?: Audience;
 }
 
 /** Which articles were announced, and the digests that announced them (DynamoDB in AWS). */
@@ -97,6 +100,24 @@ export interface AnnouncementLedger {
   /** Records the digest with one conditional write: false when a digest with this id already exists. */
   createDigest(digest: DigestRecord): Promise<boolean>;
   markAnnounced(urls: readonly string[], digestId: string): Promise<void>;
+}
+
+/** What the weekly digest needs to know: instant digests by time, and which articles a weekly one carried. */
+export interface WeeklyLedger {
+  digest(id: string): Promise<DigestRecord | undefined>;
+  /** Conditional write, as in AnnouncementLedger: false when a digest with this id exists. */
+  createDigest(digest: DigestRecord): Promise<boolean>;
+  /**
+   * Articles of instant digests created in [sinceMs, beforeMs) that no weekly digest carried yet, oldest
+   * announcement first. Silenced articles (first run) were never in a digest, so they are not here.
+   */
+  awaitingWeekly(sinceMs: number, beforeMs: number): Promise<ArticleMeta[]>;
+  /** Records that these articles went out in a weekly digest, so no later one carries them again. */
+  markWeekly(urls: readonly string[], weeklyId: string): Promise<void>;
+  /** End of the last week whose digest was handed on; undefined before the first. */
+  weeklyCursor(): Promise<number | undefined>;
+  /** Moves the cursor forward only (a late or repeated run never moves it back). */
+  advanceWeeklyCursor(endMs: number): Promise<void>;
 }
 
 /** Hands a planned digest to whatever sends it (an SQS queue in AWS). */

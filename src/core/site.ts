@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { weekdayNames } from './delivery.js';
 import { ConfigError } from './errors.js';
 import { singleLine } from './text.js';
 
@@ -39,6 +40,18 @@ export const siteSchema = z
     api_url: siteUrl.optional(),
     /** A WebSub hub (e.g. https://pubsubhubbub.appspot.com/): feeds declare it and each change is announced. */
     websub_hub: siteUrl.optional(),
+    /** When subscribers who chose "a weekly digest" get it, in `timezone`. */
+    weekly_digest: z
+      .strictObject({
+        day: z
+          .enum(weekdayNames, { message: `must be a day of the week: ${weekdayNames.join(', ')}` })
+          .default('monday'),
+        time: z
+          .string()
+          .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time like 09:00')
+          .default('09:00'),
+      })
+      .default({ day: 'monday', time: '09:00' }),
     feed_items: z.number().int().min(1).max(500).default(20),
     home_items: z.number().int().min(1).max(500).default(10),
     copyright: label.optional(),
@@ -56,6 +69,11 @@ export const siteSchema = z
     // Subscribe, confirm and unsubscribe live under the API; by default beside the site.
     apiUrl: s.api_url ?? `${s.base_url}/api`,
     websubHub: s.websub_hub,
+    weekly: {
+      weekday: weekdayNames.indexOf(s.weekly_digest.day) + 1,
+      hour: Number(s.weekly_digest.time.slice(0, 2)),
+      minute: Number(s.weekly_digest.time.slice(3, 5)),
+    },
     feedItems: s.feed_items,
     homeItems: s.home_items,
     copyright: s.copyright,

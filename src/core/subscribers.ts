@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import type { DeliveryChoice } from './delivery.js';
 
 export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'suppressed';
 
 /** One subscriber. Tokens are not stored: they are HMACs checked on the way in. */
-export interface Subscriber {
+export interface Subscriber extends DeliveryChoice {
   readonly address: string;
   readonly status: SubscriberStatus;
   readonly createdAtMs: number;
@@ -15,6 +16,13 @@ export interface Subscriber {
 }
 
 export const MAX_ADDRESS_LENGTH = 254;
+
+/** The delivery fields as stored (JSON file, DynamoDB item), checked where they are read. */
+export const storedDeliveryFields = {
+  delivery: z.enum(['instant', 'weekly']).optional(),
+  previousDelivery: z.enum(['instant', 'weekly']).optional(),
+  deliveryChangedMs: z.number().optional(),
+};
 
 const emailShape = z.email();
 

@@ -1,5 +1,6 @@
 // `npm run dev`: the cloud edition on this machine. Starts the emulators, uploads content/, runs the real
-// handlers (publish → digest → send) on every change under content/, and prints where to look.
+// handlers (publish → digest → send) on every change under content/, checks for an ended week each minute
+// (weekly digests), and prints where to look.
 import { watch } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -18,6 +19,7 @@ Object.assign(process.env, emu.env, { POWERTOOLS_LOG_LEVEL: 'WARN' });
 const publish: SqsHandler = (await import('../../functions/publish.js')).handler;
 const digest: SqsHandler = (await import('../../functions/digest.js')).handler;
 const send: SqsHandler = (await import('../../functions/send.js')).handler;
+const weekly = (await import('../../functions/weekly.js')).handler;
 const s3 = s3Client({ s3: emu.s3 });
 const db = dynamoClient({ dynamodb: emu.dynamodb });
 const local = await loadSiteConfig(contentDir);
@@ -79,6 +81,19 @@ await new DynamoSubscribers(db, TABLE).put(
   Date.now(),
 );
 await run(await upload(await files(contentDir)));
+
+// What the EventBridge rule does in AWS: look for an ended week every 15 minutes (here every minute).
+async function weeklyTick(): Promise<void> {
+  const outcome = await weekly({ time: new Date().toISOString() });
+  if (outcome !== 'delivered') return;
+  const { failed } = await emu.queues.deliverMail({ digest, send });
+  console.log(`weekly digest sent${failed.length > 0 ? `; ${failed.length} queue message(s) failed` : ''}`);
+}
+await weeklyTick();
+setInterval(
+  () => weeklyTick().catch((error: unknown) => console.error('weekly check failed:', error)),
+  60_000,
+);
 console.log(`
 Broadsheet dev — the real handlers against local emulators (Ctrl-C to stop)
   feed      ${emu.s3}/site/feed.xml

@@ -1,23 +1,27 @@
 import { hasErrors, publishedAt } from '../core/corpus.js';
-import { composeDigest, planDigest } from '../core/digest.js';
-import { type RawMessage, renderDigestMessage, unsubscribeUrl } from '../core/email.js';
+import { audienceOf, audienceOfDigest, type DeliveryChoice, weekStartAt } from '../core/delivery.js';
+import { composeDigest, digestRecordOf, planDigest } from '../core/digest.js';
+import { digestRecipient, type RawMessage, renderDigestMessage } from '../core/email.js';
 import { ContentError, type Problem } from '../core/errors.js';
 import { feedUrlsAmong } from '../core/feeds.js';
 import type {
   AnnouncementStore,
   ArticleSourceStore,
   DigestMailer,
+  DigestRecord,
   HubNotifier,
   PublishedLockStore,
   RecipientStore,
   SiteStore,
   StaticAssetStore,
+  WeeklyLedger,
 } from '../core/ports.js';
 import { lockOf } from '../core/published-lock.js';
 import type { SiteConfig } from '../core/site.js';
 import { planSite, staticAssetProblem } from '../core/site-build.js';
 import { type ArticleCache, parseSources } from './parse.js';
 import { type PublishReport, publishSite } from './publish-site.js';
+import { runWeekly } from './weekly.js';
 
 export interface BuildDeps {
   readonly site: SiteConfig;
@@ -31,7 +35,7 @@ export interface BuildDeps {
   readonly cache?: ArticleCache;
   /** Without it the run only publishes the site (a preview): nothing is announced or mailed. */
   readonly announce?: {
-    readonly announcements: AnnouncementStore;
+    readonly announcements: AnnouncementStore & WeeklyLedger;
     readonly recipients: RecipientStore;
     readonly mailer: DigestMailer;
     /** Signs unsubscribe links. */
@@ -47,14 +51,10 @@ export interface BuildReport {
   readonly warnings: readonly Problem[];
   readonly site: PublishReport;
   readonly hub?: { readonly notified: number; readonly failed: number };
-  readonly digest?: {
-    readonly id: string;
-    readonly subject: string;
-    readonly articles: readonly string[];
-    readonly silenced: number;
-    readonly recipients: number;
-    readonly location: string;
-  };
+  /** The instant digest of what this build published. */
+  readonly digest?: MailedDigest & { readonly silenced: number };
+  /** The weekly digest, when a weekly send time passed since the last one. */
+  readonly weekly?: MailedDigest;
 }
 
 /**
@@ -82,26 +82,33 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
   await deps.lock?.save(lockOf(published));
 
   const announce = deps.announce;
-  const plan = announce && planDigest(published, await announce.announcements.load());
   let digest: BuildReport['digest'];
-  if (announce && plan) {
-    const composed = composeDigest(plan, site);
-    const addresses = await announce.recipients.recipients();
-    const messages: RawMessage[] = [];
-    for (const address of addresses) {
-      const recipient = { address, unsubscribeUrl: unsubscribeUrl(site, address, announce.secret, nowMs) };
-      messages.push(await renderDigestMessage(composed, recipient, site, now));
+  let weekly: BuildReport['weekly'];
+  if (announce) {
+    const recipients = await announce.recipients.recipients();
+    const plan = planDigest(published, await announce.announcements.load());
+    if (plan) {
+      const record = digestRecordOf(plan, nowMs, {
+        delivery: 'instant',
+        weekStartMs: weekStartAt(site, nowMs),
+      });
+      const mailed = await mailDigest(announce, site, record, recipients, now);
+      await announce.announcements.record(plan, record);
+      digest = { ...mailed, silenced: plan.silenced.length };
     }
-    const { location } = await announce.mailer.deliver(composed, messages);
-    await announce.announcements.record(plan);
-    digest = {
-      id: plan.id,
-      subject: composed.subject,
-      articles: plan.articles.map((a) => a.url),
-      silenced: plan.silenced.length,
-      recipients: messages.length,
-      location,
-    };
+    // After the instant digest, so an article published just after the weekly send time waits for next week.
+    await runWeekly(
+      {
+        site,
+        ledger: announce.announcements,
+        deliver: async (record) => {
+          // Nobody chose weekly (the usual local case): no empty digest folder in the outbox every week.
+          if (audienceOf(recipients, audienceOfDigest(record)).length === 0) return;
+          weekly = await mailDigest(announce, site, record, recipients, now);
+        },
+      },
+      now,
+    );
   }
   return {
     articles: corpus.articles.length,
@@ -112,5 +119,39 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
     site: siteReport,
     ...(hub ? { hub } : {}),
     ...(digest ? { digest } : {}),
+    ...(weekly ? { weekly } : {}),
+  };
+}
+
+interface MailedDigest {
+  readonly id: string;
+  readonly subject: string;
+  readonly articles: readonly string[];
+  readonly recipients: number;
+  readonly location: string;
+}
+
+/** Composes one digest for each of its recipients and hands them to the mailer (the outbox) together. */
+async function mailDigest(
+  announce: NonNullable<BuildDeps['announce']>,
+  site: SiteConfig,
+  record: DigestRecord,
+  recipients: readonly DeliveryChoice[],
+  now: Date,
+): Promise<MailedDigest> {
+  const audience = audienceOfDigest(record);
+  const composed = composeDigest(record, site, audience.delivery);
+  const messages: RawMessage[] = [];
+  for (const address of audienceOf(recipients, audience)) {
+    const recipient = digestRecipient(site, address, announce.secret, now.getTime());
+    messages.push(await renderDigestMessage(composed, recipient, site, now));
+  }
+  const { location } = await announce.mailer.deliver(composed, messages);
+  return {
+    id: record.id,
+    subject: composed.subject,
+    articles: record.articles.map((a) => a.url),
+    recipients: messages.length,
+    location,
   };
 }

@@ -1,4 +1,7 @@
+import { audienceOf, audienceOfDigest } from '../core/delivery.js';
+import { BroadsheetError } from '../core/errors.js';
 import type { RecipientStore } from '../core/ports.js';
+import type { DigestSource } from './send.js';
 
 /** Up to 50 recipients of one digest: one message on the send queue. */
 export interface SendBatch {
@@ -13,18 +16,22 @@ export interface SendQueue {
 export const RECIPIENTS_PER_BATCH = 50;
 
 /**
- * Splits a digest's recipients (confirmed, not suppressed) into batches for the sender. Safe to repeat:
- * the send ledger turns a second fan-out into no mail.
+ * Splits a digest's audience (confirmed subscribers who chose its kind of delivery for that week) into
+ * batches for the sender. Safe to repeat: the send ledger turns a second fan-out into no mail.
  */
 export async function fanOutDigest(
   digestId: string,
-  recipients: RecipientStore,
-  queue: SendQueue,
+  deps: { digests: DigestSource; recipients: RecipientStore; queue: SendQueue },
 ): Promise<{ recipients: number; batches: number }> {
-  const addresses = [...new Set(await recipients.recipients())].sort();
+  const digest = await deps.digests.digest(digestId);
+  // Thrown, so the queue redelivers: the record is written before its id is ever enqueued.
+  if (!digest) throw new BroadsheetError(`digest ${digestId} does not exist`);
+  const { recipients, queue } = deps;
+  const audience = audienceOfDigest(digest);
+  const addresses = audienceOf(await recipients.recipients(), audience);
   const batches: SendBatch[] = [];
   for (let i = 0; i < addresses.length; i += RECIPIENTS_PER_BATCH) {
-    batches.push({ digestId, recipients: addresses.slice(i, i + RECIPIENTS_PER_BATCH) });
+    batches.push({ digestId: digest.id, recipients: addresses.slice(i, i + RECIPIENTS_PER_BATCH) });
   }
   await queue.enqueue(batches);
   return { recipients: addresses.length, batches: batches.length };

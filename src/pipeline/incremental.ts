@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type Article, type ArticleMeta, parseArticle, type Tag } from '../core/article.js';
+import { type Article, parseArticle, type Tag } from '../core/article.js';
 import { byNewest } from '../core/corpus.js';
-import { planDigest } from '../core/digest.js';
+import { weekStartAt } from '../core/delivery.js';
+import { digestRecordOf, planDigest } from '../core/digest.js';
 import { NotFoundError, type Problem, PublishBusyError } from '../core/errors.js';
 import { feedUrlsAmong } from '../core/feeds.js';
 import type {
@@ -354,8 +355,11 @@ async function announce(
     .sort((a, b) => b.dateMs - a.dateMs);
   const plan = planDigest(candidates, firstRun ? undefined : new Set());
   if (!plan) return undefined;
-  const meta = plan.articles.map(({ html: _html, ...rest }): ArticleMeta => rest);
-  const created = await deps.ledger.createDigest({ id: plan.id, createdAtMs: nowMs, articles: meta });
+  const record = digestRecordOf(plan, nowMs, {
+    delivery: 'instant',
+    weekStartMs: weekStartAt(deps.site, nowMs),
+  });
+  const created = await deps.ledger.createDigest(record);
   await deps.ledger.markAnnounced(
     [...plan.articles, ...plan.silenced].map((a) => a.url),
     plan.id,

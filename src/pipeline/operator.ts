@@ -1,5 +1,7 @@
 import { parse } from 'csv-parse/sync';
+import { chooseDelivery, DELIVERIES } from '../core/delivery.js';
 import type { SubscriberStore } from '../core/ports.js';
+import type { SiteConfig } from '../core/site.js';
 import { normalizeAddress, type Subscriber, type SubscriberStatus } from '../core/subscribers.js';
 
 const STATUSES: readonly SubscriberStatus[] = ['pending', 'confirmed', 'unsubscribed', 'suppressed'];
@@ -10,12 +12,14 @@ export interface ImportReport {
 }
 
 /**
- * Imports `address[,status]` rows (a header row is allowed). Invalid rows are skipped and reported by line;
- * a suppressed address is never revived by an import.
+ * Imports `address[,status[,delivery]]` rows (a header row is allowed; delivery is instant or weekly).
+ * Invalid rows are skipped and reported by line; a suppressed address is never revived by an import, and
+ * what an existing subscriber chose is kept unless the row says otherwise.
  */
 export async function importSubscribers(
   store: SubscriberStore & { saveAll?: (s: readonly Subscriber[]) => Promise<void> },
   csv: string,
+  site: SiteConfig,
   now: Date,
 ): Promise<ImportReport> {
   const rows = parse(csv, {
@@ -31,7 +35,7 @@ export async function importSubscribers(
   const accepted = new Map<string, Subscriber>();
   const existing = new Map((await store.list()).map((s) => [s.address, s]));
   for (const { record, info } of rows) {
-    const [rawAddress = '', rawStatus = 'confirmed'] = record;
+    const [rawAddress = '', rawStatus = 'confirmed', rawDelivery = ''] = record;
     if (info.lines === 1 && /^(e-?mail|address)$/i.test(rawAddress)) continue; // header
     const checked = normalizeAddress(rawAddress);
     if (!checked.ok) {
@@ -50,23 +54,43 @@ export async function importSubscribers(
       skipped.push({ line: info.lines, reason: `${checked.address} is suppressed (bounced or complained)` });
       continue;
     }
+    const delivery = rawDelivery === '' ? undefined : DELIVERIES.find((d) => d === rawDelivery.toLowerCase());
+    if (rawDelivery !== '' && !delivery) {
+      skipped.push({
+        line: info.lines,
+        reason: `unknown delivery ${JSON.stringify(rawDelivery)} (use ${DELIVERIES.join(' or ')})`,
+      });
+      continue;
+    }
     const nowMs = now.getTime();
-    accepted.set(checked.address, {
+    const before = existing.get(checked.address);
+    const imported: Subscriber = {
+      ...before,
       address: checked.address,
       status,
-      createdAtMs: existing.get(checked.address)?.createdAtMs ?? nowMs,
+      createdAtMs: before?.createdAtMs ?? nowMs,
       updatedAtMs: nowMs,
-    });
+    };
+    // A change for someone already receiving mail waits for the next weekly send, as it would from the page.
+    const receiving = before?.status === 'confirmed';
+    accepted.set(
+      checked.address,
+      delivery && delivery !== (before?.delivery ?? (receiving ? 'instant' : undefined))
+        ? chooseDelivery(imported, delivery, site, nowMs, !receiving)
+        : imported,
+    );
   }
   if (store.saveAll) await store.saveAll([...accepted.values()]);
   else for (const s of accepted.values()) await store.save(s);
   return { imported: accepted.size, skipped };
 }
 
-/** address,status,updated — one row per subscriber, sorted by address. */
+/** address,status,updated,delivery — one row per subscriber, sorted by address. */
 export function exportCsv(subscribers: readonly Subscriber[]): string {
   const rows = [...subscribers]
     .sort((a, b) => a.address.localeCompare(b.address))
-    .map((s) => `${s.address},${s.status},${new Date(s.updatedAtMs).toISOString()}`);
-  return `address,status,updated\n${rows.join('\n')}${rows.length > 0 ? '\n' : ''}`;
+    .map(
+      (s) => `${s.address},${s.status},${new Date(s.updatedAtMs).toISOString()},${s.delivery ?? 'instant'}`,
+    );
+  return `address,status,updated,delivery\n${rows.join('\n')}${rows.length > 0 ? '\n' : ''}`;
 }

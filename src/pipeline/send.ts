@@ -1,5 +1,6 @@
+import { audienceOfDigest } from '../core/delivery.js';
 import { composeDigest } from '../core/digest.js';
-import { renderDigestMessage, unsubscribeUrl } from '../core/email.js';
+import { digestRecipient, renderDigestMessage } from '../core/email.js';
 import { BroadsheetError } from '../core/errors.js';
 import type { DigestRecord, MailSender } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
@@ -76,8 +77,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function sendBatch(deps: SendDeps, batch: SendBatch): Promise<SendReport> {
   const record = await deps.digests.digest(batch.digestId);
   if (!record) throw new BroadsheetError(`digest ${batch.digestId} does not exist`);
-  const plan = { id: record.id, articles: record.articles.map((a) => ({ ...a, html: '' })), silenced: [] };
-  const digest = composeDigest(plan, deps.site);
+  const digest = composeDigest(record, deps.site, audienceOfDigest(record).delivery);
   const attempts = deps.attempts ?? 6;
   const backoff = deps.backoffMs ?? 200;
   const staleMs = deps.staleClaimMs ?? 15 * 60_000;
@@ -95,7 +95,7 @@ export async function sendBatch(deps: SendDeps, batch: SendBatch): Promise<SendR
       }
       const message = await renderDigestMessage(
         digest,
-        { address, unsubscribeUrl: unsubscribeUrl(deps.site, address, deps.secret, nowMs) },
+        digestRecipient(deps.site, address, deps.secret, nowMs),
         deps.site,
         new Date(record.createdAtMs),
       );

@@ -1,3 +1,10 @@
+import {
+  chooseDelivery,
+  type Delivery,
+  deliveryDuring,
+  nextWeeklySend,
+  weekStartAt,
+} from '../core/delivery.js';
 import { confirmToken, renderConfirmationMessage } from '../core/email.js';
 import type { AttemptLimiter, MailSender, SubscriberStore } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
@@ -60,12 +67,15 @@ export async function subscribe(
 }
 
 export type ConfirmOutcome =
-  | { readonly kind: 'confirmed'; readonly address: string }
+  | { readonly kind: 'confirmed'; readonly address: string; readonly delivery: Delivery }
   | { readonly kind: 'already-confirmed' }
   | { readonly kind: 'refused'; readonly reason: 'expired' | 'invalid' | 'superseded' };
 
-/** Step two: the link from the email. Expired, forged and superseded links change nothing. */
-export async function confirm(deps: SubscriptionDeps, token: string, now: Date): Promise<ConfirmOutcome> {
+type ConfirmCheck =
+  | { readonly kind: 'pending'; readonly subscriber: Subscriber }
+  | Exclude<ConfirmOutcome, { kind: 'confirmed' }>;
+
+async function checkConfirmation(deps: SubscriptionDeps, token: string, now: Date): Promise<ConfirmCheck> {
   const check = verifyToken(token, 'confirm', deps.secret, now.getTime());
   if (!check.ok) return { kind: 'refused', reason: check.reason === 'expired' ? 'expired' : 'invalid' };
   const subscriber = await deps.subscribers.get(check.claims.address);
@@ -73,9 +83,98 @@ export async function confirm(deps: SubscriptionDeps, token: string, now: Date):
   if (subscriber?.status !== 'pending' || subscriber.confirmExpires !== check.claims.expires) {
     return { kind: 'refused', reason: 'superseded' };
   }
-  const { confirmExpires: _used, ...rest } = subscriber;
-  await deps.subscribers.save({ ...rest, status: 'confirmed', updatedAtMs: now.getTime(), softBounces: 0 });
-  return { kind: 'confirmed', address: subscriber.address };
+  return { kind: 'pending', subscriber };
+}
+
+/** What the confirm page shows before anything changes: whether the link is good, and for whom. */
+export async function previewConfirmation(
+  deps: SubscriptionDeps,
+  token: string,
+  now: Date,
+): Promise<
+  { readonly kind: 'pending'; readonly address: string } | Exclude<ConfirmCheck, { kind: 'pending' }>
+> {
+  const check = await checkConfirmation(deps, token, now);
+  return check.kind === 'pending' ? { kind: 'pending', address: check.subscriber.address } : check;
+}
+
+/**
+ * Step two: the form on the page the emailed link opens, with the subscriber's choice of delivery.
+ * Expired, forged and superseded links change nothing.
+ */
+export async function confirm(
+  deps: SubscriptionDeps,
+  token: string,
+  delivery: Delivery,
+  now: Date,
+): Promise<ConfirmOutcome> {
+  const check = await checkConfirmation(deps, token, now);
+  if (check.kind !== 'pending') return check;
+  const { confirmExpires: _used, ...rest } = check.subscriber;
+  const nowMs = now.getTime();
+  const confirmed = { ...rest, status: 'confirmed' as const, updatedAtMs: nowMs, softBounces: 0 };
+  await deps.subscribers.save(chooseDelivery(confirmed, delivery, deps.site, nowMs, true));
+  return { kind: 'confirmed', address: rest.address, delivery };
+}
+
+export type PreferencesOutcome =
+  | {
+      readonly kind: 'subscribed';
+      readonly address: string;
+      /** What the subscriber chose (possibly not in effect until `fromMs`). */
+      readonly delivery: Delivery;
+      readonly fromMs: number;
+    }
+  | { readonly kind: 'not-subscribed'; readonly address: string }
+  | { readonly kind: 'refused'; readonly reason: 'expired' | 'invalid' };
+
+function preferencesOf(site: SiteConfig, subscriber: Subscriber, nowMs: number): PreferencesOutcome {
+  const chosen = subscriber.delivery ?? 'instant';
+  const inEffect = deliveryDuring(subscriber, weekStartAt(site, nowMs));
+  const fromMs = chosen === inEffect ? nowMs : nextWeeklySend(site, nowMs);
+  return { kind: 'subscribed', address: subscriber.address, delivery: chosen, fromMs };
+}
+
+async function subscriberFor(
+  deps: SubscriptionDeps,
+  token: string,
+  now: Date,
+): Promise<{ subscriber: Subscriber } | Exclude<PreferencesOutcome, { kind: 'subscribed' }>> {
+  const check = verifyToken(token, 'preferences', deps.secret, now.getTime());
+  if (!check.ok) return { kind: 'refused', reason: check.reason === 'expired' ? 'expired' : 'invalid' };
+  const subscriber = await deps.subscribers.get(check.claims.address);
+  if (subscriber?.status !== 'confirmed') return { kind: 'not-subscribed', address: check.claims.address };
+  return { subscriber };
+}
+
+/** The preferences link from an email: what the subscriber receives now. */
+export async function readPreferences(
+  deps: SubscriptionDeps,
+  token: string,
+  now: Date,
+): Promise<PreferencesOutcome> {
+  const found = await subscriberFor(deps, token, now);
+  return 'subscriber' in found ? preferencesOf(deps.site, found.subscriber, now.getTime()) : found;
+}
+
+/**
+ * A change of delivery, applied from the next weekly send (see core/delivery.ts): this week's articles
+ * still come the way they did, so none arrives twice and none is missed.
+ */
+export async function savePreferences(
+  deps: SubscriptionDeps,
+  token: string,
+  delivery: Delivery,
+  now: Date,
+): Promise<PreferencesOutcome> {
+  const found = await subscriberFor(deps, token, now);
+  if (!('subscriber' in found)) return found;
+  const nowMs = now.getTime();
+  const current = found.subscriber;
+  if ((current.delivery ?? 'instant') === delivery) return preferencesOf(deps.site, current, nowMs);
+  const changed = { ...chooseDelivery(current, delivery, deps.site, nowMs, false), updatedAtMs: nowMs };
+  await deps.subscribers.save(changed);
+  return preferencesOf(deps.site, changed, nowMs);
 }
 
 export type UnsubscribeOutcome =

@@ -59,7 +59,7 @@ afterAll(async () => {
 });
 
 describe('the subscribe form', () => {
-  it('subscribes from the home page, and the emailed link confirms', async () => {
+  it('subscribes from the home page, and the emailed link confirms with a choice of how often', async () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}/`);
     const email = page.getByLabel('Get new articles by email');
@@ -74,8 +74,18 @@ describe('the subscribe form', () => {
     const link = /http:\/\/127\.0\.0\.1:\d+\/api\/confirm\?token=[\w.-]+/.exec(mail?.body.text ?? '')?.[0];
     expect(link).toBeDefined();
     await page.goto(link ?? '');
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe(
+      'Confirm your subscription',
+    );
+    expect(await page.getByRole('radio', { name: 'Every new article, as it is published' }).isChecked()).toBe(
+      true,
+    );
+    await page.getByRole('radio', { name: /A weekly digest, Mondays at 09:00/ }).check();
+    await page.getByRole('button', { name: 'Confirm subscription' }).click();
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('You are subscribed');
-    expect(await page.getByRole('status').textContent()).toContain('browser.reader@example.org');
+    const status = await page.getByRole('status').textContent();
+    expect(status).toContain('browser.reader@example.org');
+    expect(status).toContain('A weekly digest');
   });
 
   it('is on every page, works without JavaScript, and explains a bad address', async () => {

@@ -1,5 +1,5 @@
 // In-memory implementations of the ports, for pipeline tests that need no emulator.
-import type { ArticleSource } from '../../src/core/article.js';
+import type { ArticleMeta, ArticleSource } from '../../src/core/article.js';
 import type { RawMessage } from '../../src/core/email.js';
 import { NotFoundError } from '../../src/core/errors.js';
 import type {
@@ -16,8 +16,10 @@ import type {
   StateStore,
   StoredFile,
   SubscriberStore,
+  WeeklyLedger,
 } from '../../src/core/ports.js';
 import type { Subscriber } from '../../src/core/subscribers.js';
+import type { SendLedger } from '../../src/pipeline/send.js';
 
 export class MemorySource implements ArticleSourceStore {
   files = new Map<string, string>();
@@ -78,9 +80,11 @@ export class MemoryLock implements PublishLock {
   }
 }
 
-export class MemoryLedger implements AnnouncementLedger, DigestQueue {
+export class MemoryLedger implements AnnouncementLedger, WeeklyLedger, DigestQueue {
   announced = new Map<string, string>();
   digests = new Map<string, DigestRecord>();
+  weekly = new Map<string, string>();
+  cursor: number | undefined;
   queued: string[] = [];
   async unannounced(urls: readonly string[]): Promise<string[]> {
     return urls.filter((u) => !this.announced.has(u));
@@ -90,18 +94,59 @@ export class MemoryLedger implements AnnouncementLedger, DigestQueue {
     this.digests.set(digest.id, digest);
     return true;
   }
+  async digest(id: string): Promise<DigestRecord | undefined> {
+    return this.digests.get(id);
+  }
   async markAnnounced(urls: readonly string[], digestId: string): Promise<void> {
     for (const url of urls) this.announced.set(url, digestId);
   }
   async enqueue(digestId: string): Promise<void> {
     this.queued.push(digestId);
   }
+  async awaitingWeekly(sinceMs: number, beforeMs: number): Promise<ArticleMeta[]> {
+    return [...this.digests.values()]
+      .filter((d) => (d.audience?.delivery ?? 'instant') === 'instant')
+      .filter((d) => d.createdAtMs >= sinceMs && d.createdAtMs < beforeMs)
+      .sort((a, b) => a.createdAtMs - b.createdAtMs)
+      .flatMap((d) => d.articles)
+      .filter((a) => !this.weekly.has(a.url));
+  }
+  async markWeekly(urls: readonly string[], weeklyId: string): Promise<void> {
+    for (const url of urls) if (!this.weekly.has(url)) this.weekly.set(url, weeklyId);
+  }
+  async weeklyCursor(): Promise<number | undefined> {
+    return this.cursor;
+  }
+  async advanceWeeklyCursor(endMs: number): Promise<void> {
+    this.cursor = Math.max(this.cursor ?? endMs, endMs);
+  }
+}
+
+/** The send ledger's rules (claim once, then sent or failed) in a Map. */
+export class MemorySendLedger implements SendLedger {
+  records = new Map<string, { state: 'claimed' | 'sent' | 'failed'; atMs: number }>();
+  async claim(digestId: string, address: string, nowMs: number, staleBeforeMs: number): Promise<boolean> {
+    const key = `${digestId}|${address}`;
+    const existing = this.records.get(key);
+    if (existing && !(existing.state === 'claimed' && existing.atMs < staleBeforeMs)) return false;
+    this.records.set(key, { state: 'claimed', atMs: nowMs });
+    return true;
+  }
+  async release(digestId: string, address: string): Promise<void> {
+    this.records.delete(`${digestId}|${address}`);
+  }
+  async markSent(digestId: string, address: string): Promise<void> {
+    this.records.set(`${digestId}|${address}`, { state: 'sent', atMs: 0 });
+  }
+  async markFailed(digestId: string, address: string): Promise<void> {
+    this.records.set(`${digestId}|${address}`, { state: 'failed', atMs: 0 });
+  }
 }
 
 export class MemorySubscribers implements SubscriberStore {
   records = new Map<string, Subscriber>();
-  async recipients(): Promise<string[]> {
-    return [...this.records.values()].filter((s) => s.status === 'confirmed').map((s) => s.address);
+  async recipients(): Promise<Subscriber[]> {
+    return [...this.records.values()].filter((s) => s.status === 'confirmed');
   }
   async list(): Promise<Subscriber[]> {
     return [...this.records.values()];

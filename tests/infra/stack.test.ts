@@ -20,7 +20,7 @@ type Statement = { Action: string | string[]; Resource: unknown; Effect: string 
 function functionStatements(t: Template): { role: string; statement: Statement }[] {
   const out: { role: string; statement: Statement }[] = [];
   for (const [id, policy] of Object.entries(t.findResources('AWS::IAM::Policy'))) {
-    if (!/^(Publish|Reconcile|Digest|Send|Subscribe|Bounces)Role/.test(id)) continue;
+    if (!/^(Publish|Reconcile|Digest|Weekly|Send|Subscribe|Bounces)Role/.test(id)) continue;
     for (const statement of policy.Properties.PolicyDocument.Statement as Statement[])
       out.push({ role: id, statement });
   }
@@ -84,9 +84,9 @@ describe('the Broadsheet stack', () => {
 
   it('runs every handler on the latest Node.js, arm64, with its log group, and one publish at a time', () => {
     const ours = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) =>
-      /^(Publish|Reconcile|Digest|Send|Subscribe|Bounces)Function/.test(id),
+      /^(Publish|Reconcile|Digest|Weekly|Send|Subscribe|Bounces)Function/.test(id),
     );
-    expect(ours).toHaveLength(6);
+    expect(ours).toHaveLength(7);
     for (const [, fn] of ours) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
@@ -117,6 +117,21 @@ describe('the Broadsheet stack', () => {
       .filter((s) => s.role.startsWith('DigestRole'))
       .flatMap((s) => [s.statement.Action].flat());
     expect(digest).not.toContain('ses:SendEmail');
+    // The weekly check reads site.yaml and the table, and hands digests to the digest queue; it never mails.
+    const weekly = functionStatements(template)
+      .filter((s) => s.role.startsWith('WeeklyRole'))
+      .flatMap((s) => [s.statement.Action].flat());
+    expect(weekly).toEqual(expect.arrayContaining(['s3:GetObject', 'dynamodb:Query', 'sqs:SendMessage']));
+    for (const forbidden of ['ses:SendEmail', 's3:PutObject', 'secretsmanager:GetSecretValue'])
+      expect(weekly).not.toContain(forbidden);
+  });
+
+  it('checks for an ended week every 15 minutes, so the day and time can live in site.yaml', () => {
+    const rules = Object.entries(template.findResources('AWS::Events::Rule')).filter(([id]) =>
+      id.startsWith('WeeklyDigestCheck'),
+    );
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.[1].Properties.ScheduleExpression).toBe('rate(15 minutes)');
   });
 
   it('serves the site through CloudFront with origin access control, HTTPS only, security headers and compression', () => {
@@ -143,7 +158,10 @@ describe('the Broadsheet stack', () => {
     );
     expect(routes.sort()).toEqual([
       'GET /api/confirm',
+      'GET /api/preferences',
       'GET /api/unsubscribe',
+      'POST /api/confirm',
+      'POST /api/preferences',
       'POST /api/subscribe',
       'POST /api/unsubscribe',
     ]);
@@ -181,7 +199,8 @@ describe('the Broadsheet stack', () => {
       MetricName: 'Reputation.ComplaintRate',
       Threshold: 0.0005,
     });
-    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(11);
+    // Two reputation alarms, three dead-letter queues and one error alarm per function (seven).
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(12);
   });
 
   it('keeps the link-signing secret in Secrets Manager, readable only by the two functions that sign', () => {

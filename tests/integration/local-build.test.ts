@@ -140,6 +140,58 @@ describe('broadsheet build on the sample content', () => {
   });
 });
 
+describe('weekly digests in the local build', () => {
+  it('writes one weekly digest for three articles and three instant ones, each to the right people', async () => {
+    const dir = await scratchProject();
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    // Monday 30 November, 10:00 in Lisbon: the week of NOW ends with nobody on weekly, so nothing is written.
+    const closed = await broadsheet(dir, 'build', '--now', '2026-11-30T10:00:00Z');
+    expect(closed.stdout).not.toContain('Weekly digest');
+    const person = (address: string, delivery: string) => ({
+      address,
+      status: 'confirmed',
+      delivery,
+      previousDelivery: delivery,
+      deliveryChangedMs: 0,
+    });
+    await writeFile(
+      join(dir, '.broadsheet/subscribers.json'),
+      JSON.stringify({
+        subscribers: [person('now@example.org', 'instant'), person('week@example.org', 'weekly')],
+      }),
+    );
+    const before = await digests(dir);
+    for (const day of ['01', '02', '03']) {
+      await writeFile(
+        join(dir, `content/posts/2026-12-${day}-december-${day}.md`),
+        `---\ntitle: December ${day}\ndate: 2026-12-${day}\n---\nText.\n`,
+      );
+      const run = await broadsheet(dir, 'build', '--now', `2026-12-${day}T12:00:00Z`);
+      expect(run.stderr).toBe('');
+      expect(run.stdout).toContain(`Digest "December ${day} · The Broadsheet Gazette" for 1 recipient`);
+    }
+    const early = await broadsheet(dir, 'build', '--now', '2026-12-07T08:59:00Z');
+    expect(early.stdout).not.toContain('Weekly digest');
+    const due = await broadsheet(dir, 'build', '--now', '2026-12-07T09:01:00Z');
+    expect(due.stdout).toContain(
+      'Weekly digest "This week on The Broadsheet Gazette: 3 new articles" for 1 recipient',
+    );
+    const again = await broadsheet(dir, 'build', '--now', '2026-12-07T12:00:00Z');
+    expect(again.stdout).not.toContain('Weekly digest');
+
+    const received = new Map<string, string[]>();
+    for (const folder of (await digests(dir)).filter((d) => !before.includes(d))) {
+      for (const file of (await readdir(join(dir, 'outbox', folder))).filter((f) => f.endsWith('.eml'))) {
+        const mail = await simpleParser(await readFile(join(dir, 'outbox', folder, file)));
+        const to = mail.to && !Array.isArray(mail.to) ? (mail.to.value[0]?.address ?? '') : '';
+        received.set(to, [...(received.get(to) ?? []), mail.subject ?? '']);
+      }
+    }
+    expect(received.get('now@example.org')).toHaveLength(3);
+    expect(received.get('week@example.org')).toEqual(['This week on The Broadsheet Gazette: 3 new articles']);
+  });
+});
+
 describe('broadsheet build with invalid articles', () => {
   it('reports every bad file, exits non-zero and changes nothing in dist/ or outbox/', async () => {
     const dir = await scratchProject();

@@ -1,4 +1,4 @@
-// Subscribe → confirm → digest → one-click unsubscribe → no more digests, and bounces, with the real
+// Subscribe → confirm (instant or weekly) → digests → one-click unsubscribe → no more digests, and bounces, with the real
 // handlers against DynamoDB (dynalite), SES (aws-ses-v2-local) and S3 (s3rver).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,8 +11,11 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { dynamoClient, s3Client } from '../../src/adapters/aws/clients.js';
 import { DynamoSubscribers } from '../../src/adapters/aws/dynamo.js';
+import { nextWeeklySend } from '../../src/core/delivery.js';
+import { parseSiteConfig } from '../../src/core/site.js';
 import {
   type Emulators,
   s3Notification,
@@ -29,6 +32,10 @@ let bounces: (event: SNSEvent) => Promise<void>;
 let publish: (event: SQSEvent) => Promise<SQSBatchResponse>;
 let digest: (event: SQSEvent) => Promise<SQSBatchResponse>;
 let send: (event: SQSEvent) => Promise<SQSBatchResponse>;
+let weekly: (event: unknown) => Promise<string>;
+
+/** The EventBridge rule's event, as it fires at `ms`. */
+const tick = (ms: number) => weekly({ 'detail-type': 'Scheduled Event', time: new Date(ms).toISOString() });
 
 function request(
   method: string,
@@ -81,6 +88,7 @@ beforeAll(async () => {
   publish = (await import('../../functions/publish.js')).handler;
   digest = (await import('../../functions/digest.js')).handler;
   send = (await import('../../functions/send.js')).handler;
+  weekly = (await import('../../functions/weekly.js')).handler;
   await s3Client({ s3: emu.s3 }).send(
     new PutObjectCommand({
       Bucket: 'content',
@@ -102,7 +110,9 @@ describe('subscriptions against emulators', () => {
     const [confirmation] = await mailTo('reader@example.org');
     expect(confirmation?.subject).toBe('Confirm your subscription to The Broadsheet Gazette');
     const confirmUrl = /https:\/\/\S+\/confirm\?token=[\w.-]+/.exec(confirmation?.body.text ?? '')?.[0] ?? '';
-    const confirmed = await api(request('GET', confirmUrl));
+    const confirmPage = await api(request('GET', confirmUrl));
+    expect(confirmPage.body).toContain('Confirm your subscription');
+    const confirmed = await api(request('POST', confirmUrl, 'delivery=instant'));
     expect(confirmed.statusCode).toBe(200);
     expect(confirmed.body).toContain('You are subscribed');
 
@@ -119,6 +129,49 @@ describe('subscriptions against emulators', () => {
 
     await publishArticle('third', 'Nobody should get this', '2026-03-01');
     expect(await mailTo('reader@example.org')).toHaveLength(2);
+  });
+
+  it('gives a weekly subscriber one digest for the week, at the configured time, with working links', async () => {
+    await api(request('POST', '/api/subscribe', 'email=weekly.reader%40example.org'));
+    const [confirmation] = await mailTo('weekly.reader@example.org');
+    const confirmUrl = /https:\/\/\S+\/confirm\?token=[\w.-]+/.exec(confirmation?.body.text ?? '')?.[0] ?? '';
+    expect((await api(request('POST', confirmUrl, 'delivery=weekly'))).body).toContain('A weekly digest');
+    const people = new DynamoSubscribers(dynamoClient({ dynamodb: emu.dynamodb }), TABLE);
+    await people.put('instant.reader@example.org', 'confirmed', Date.now());
+
+    await publishArticle('w1', 'Weekly one', '2026-05-01');
+    await publishArticle('w2', 'Weekly two', '2026-05-02');
+    await publishArticle('w3', 'Weekly three', '2026-05-03');
+    expect(await mailTo('instant.reader@example.org')).toHaveLength(3);
+    expect(await mailTo('weekly.reader@example.org')).toHaveLength(1); // the confirmation only
+
+    // The scheduled check, before and after the site's send time (Mondays 09:00 Europe/Lisbon).
+    const site = parseSiteConfig(parse(await readFile(join(repoRoot, 'content/site.yaml'), 'utf8')));
+    const sendAt = nextWeeklySend(site, Date.now());
+    // The first check ever closes the week that ended before these articles; then nothing until Monday.
+    expect(await tick(sendAt - 60_000)).toBe('nothing-new');
+    expect(await tick(sendAt - 30_000)).toBe('not-due');
+    expect(await tick(sendAt + 60_000)).toBe('delivered');
+    expect(await tick(sendAt + 16 * 60_000)).toBe('not-due');
+    expect((await emu.queues.deliverMail({ digest, send })).failed).toEqual([]);
+
+    const mails = await mailTo('weekly.reader@example.org');
+    // Every article announced this week, those from before this reader confirmed included.
+    expect(mails.map((m) => m.subject)).toEqual([
+      'Confirm your subscription to The Broadsheet Gazette',
+      'This week on The Broadsheet Gazette: 6 new articles',
+    ]);
+    const text = mails[1]?.body.text ?? '';
+    for (const title of ['Weekly one', 'Weekly two', 'Weekly three']) expect(text).toContain(title);
+    expect(await mailTo('instant.reader@example.org')).toHaveLength(3);
+
+    const preferencesUrl = /Change how often: (https:\/\/\S+)/.exec(text)?.[1] ?? '';
+    const preferences = await api(request('GET', preferencesUrl));
+    expect(preferences.statusCode).toBe(200);
+    expect(preferences.body).toContain('value="weekly" checked');
+    const unsubscribeUrl = /Unsubscribe: (https:\/\/\S+)/.exec(text)?.[1] ?? '';
+    expect((await api(request('POST', unsubscribeUrl, 'List-Unsubscribe=One-Click'))).statusCode).toBe(200);
+    expect((await people.get('weekly.reader@example.org'))?.status).toBe('unsubscribed');
   });
 
   it('suppresses an address on a hard bounce or complaint, so the digest skips it', async () => {

@@ -42,8 +42,10 @@ describe('load', () => {
     ).toBe(true);
 
     const batches: SendBatch[] = [];
-    const fanned = await fanOutDigest(digestId, new DynamoSubscribers(db, TABLE), {
-      enqueue: async (b) => void batches.push(...b),
+    const fanned = await fanOutDigest(digestId, {
+      digests: ledger,
+      recipients: new DynamoSubscribers(db, TABLE),
+      queue: { enqueue: async (b) => void batches.push(...b) },
     });
     expect(fanned).toEqual({ recipients: SUBSCRIBERS, batches: SUBSCRIBERS / 50 });
 

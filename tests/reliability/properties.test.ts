@@ -92,7 +92,10 @@ describe('properties', () => {
           digest,
           {
             address: 'reader@example.org',
-            unsubscribeUrl: 'https://news.example.com/api/unsubscribe?token=abc.def',
+            links: {
+              unsubscribe: 'https://news.example.com/api/unsubscribe?token=abc.def',
+              preferences: 'https://news.example.com/api/preferences?token=abc.def',
+            },
           },
           site,
           new Date('2026-05-01T00:00:00Z'),

@@ -10,20 +10,24 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import type { ArticleMeta } from '../../core/article.js';
 import type {
   AnnouncementLedger,
   AttemptLimiter,
   DigestRecord,
   PublishLock,
   SubscriberStore,
+  WeeklyLedger,
 } from '../../core/ports.js';
-import type { Subscriber } from '../../core/subscribers.js';
+import { type Subscriber, storedDeliveryFields } from '../../core/subscribers.js';
 import type { SendLedger } from '../../pipeline/send.js';
 
 // One table, keyed pk/sk, with a GSI (gsi1pk/gsi1sk) for subscribers by status and a TTL on `expiresAt`:
 //   lock#publish / lock                 the publish lease
 //   article#<url> / announced           an announced article
-//   digest#<id> / digest                a planned digest
+//   digest#<id> / digest                a planned digest (gsi1pk = digests#<delivery>, gsi1sk = time)
+//   article#<url> / weekly              an article carried by a weekly digest
+//   weekly#cursor / cursor              end of the last week whose digest was handed on
 //   digest#<id> / to#<address>          the send ledger: claimed → sent | failed
 //   subscriber#<address> / subscriber   a subscriber (gsi1pk = status)
 
@@ -94,27 +98,24 @@ const articleMeta = z.object({
   author: z.string(),
   image: z.string().optional(),
 });
-const digestItem = z.object({ id: z.string(), createdAtMs: z.number(), articles: z.array(articleMeta) });
+const digestItem = z.object({
+  id: z.string(),
+  createdAtMs: z.number(),
+  articles: z.array(articleMeta),
+  audience: z.object({ delivery: z.enum(['instant', 'weekly']), weekStartMs: z.number() }).optional(),
+});
 
-export class DynamoAnnouncementLedger implements AnnouncementLedger {
+// Sort keys for times: fixed width, so string order is time order.
+const timeKey = (ms: number) => String(ms).padStart(15, '0');
+
+export class DynamoAnnouncementLedger implements AnnouncementLedger, WeeklyLedger {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
 
   async unannounced(urls: readonly string[]): Promise<string[]> {
-    const announced = new Set<string>();
-    for (let i = 0; i < urls.length; i += 100) {
-      let keys = urls.slice(i, i + 100).map((url) => ({ pk: `article#${url}`, sk: 'announced' }));
-      while (keys.length > 0) {
-        const out = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of out.Responses?.[this.table] ?? [])
-          announced.add(String(item.pk).slice('article#'.length));
-        keys = (out.UnprocessedKeys?.[this.table]?.Keys as typeof keys | undefined) ?? [];
-      }
-    }
+    const announced = await this.existing(urls, 'announced');
     return urls.filter((url) => !announced.has(url));
   }
 
@@ -123,7 +124,15 @@ export class DynamoAnnouncementLedger implements AnnouncementLedger {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: `digest#${digest.id}`, sk: 'digest', ...digest },
+          Item: {
+            pk: `digest#${digest.id}`,
+            sk: 'digest',
+            ...digest,
+            // Instant digests by time, for the weekly one; eventually consistent, which is why the weekly
+            // run also looks a week back for what it has not carried yet.
+            gsi1pk: `digests#${digest.audience?.delivery ?? 'instant'}`,
+            gsi1sk: `${timeKey(digest.createdAtMs)}#${digest.id}`,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -135,15 +144,7 @@ export class DynamoAnnouncementLedger implements AnnouncementLedger {
   }
 
   async markAnnounced(urls: readonly string[], digestId: string): Promise<void> {
-    for (let i = 0; i < urls.length; i += 25) {
-      let requests = urls
-        .slice(i, i + 25)
-        .map((url) => ({ PutRequest: { Item: { pk: `article#${url}`, sk: 'announced', digestId } } }));
-      while (requests.length > 0) {
-        const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
-        requests = (out.UnprocessedItems?.[this.table] as typeof requests | undefined) ?? [];
-      }
-    }
+    await this.putAll(urls.map((url) => ({ pk: `article#${url}`, sk: 'announced', digestId })));
   }
 
   async digest(id: string): Promise<DigestRecord | undefined> {
@@ -155,6 +156,89 @@ export class DynamoAnnouncementLedger implements AnnouncementLedger {
       }),
     );
     return out.Item ? digestItem.parse(out.Item) : undefined;
+  }
+
+  async awaitingWeekly(sinceMs: number, beforeMs: number): Promise<ArticleMeta[]> {
+    const found: ArticleMeta[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': 'digests#instant',
+          ':from': timeKey(sinceMs),
+          ':to': `${timeKey(beforeMs - 1)}#~`,
+        },
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) found.push(...digestItem.parse(item).articles);
+    }
+    const carried = await this.existing(
+      found.map((a) => a.url),
+      'weekly',
+    );
+    return found.filter((a) => !carried.has(a.url));
+  }
+
+  async markWeekly(urls: readonly string[], weeklyId: string): Promise<void> {
+    await this.putAll(urls.map((url) => ({ pk: `article#${url}`, sk: 'weekly', weeklyId })));
+  }
+
+  async weeklyCursor(): Promise<number | undefined> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: 'weekly#cursor', sk: 'cursor' },
+        ConsistentRead: true,
+      }),
+    );
+    return typeof out.Item?.endMs === 'number' ? out.Item.endMs : undefined;
+  }
+
+  async advanceWeeklyCursor(endMs: number): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: 'weekly#cursor', sk: 'cursor', endMs },
+          ConditionExpression: 'attribute_not_exists(pk) OR endMs < :end',
+          ExpressionAttributeValues: { ':end': endMs },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // already at or past this week
+    }
+  }
+
+  /** Of these article URLs, those with an item under `sk`. */
+  private async existing(urls: readonly string[], sk: string): Promise<Set<string>> {
+    const present = new Set<string>();
+    const unique = [...new Set(urls)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let keys = unique.slice(i, i + 100).map((url) => ({ pk: `article#${url}`, sk }));
+      while (keys.length > 0) {
+        const out = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[this.table] ?? [])
+          present.add(String(item.pk).slice('article#'.length));
+        keys = (out.UnprocessedKeys?.[this.table]?.Keys as typeof keys | undefined) ?? [];
+      }
+    }
+    return present;
+  }
+
+  private async putAll(items: readonly Record<string, unknown>[]): Promise<void> {
+    for (let i = 0; i < items.length; i += 25) {
+      let requests = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      while (requests.length > 0) {
+        const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
+        requests = (out.UnprocessedItems?.[this.table] as typeof requests | undefined) ?? [];
+      }
+    }
   }
 }
 
@@ -262,6 +346,7 @@ const subscriberItem = z.object({
   updatedAtMs: z.number(),
   confirmExpires: z.number().optional(),
   softBounces: z.number().optional(),
+  ...storedDeliveryFields,
 });
 
 /** Subscribers by address, and by status through the gsi1 index. */
@@ -271,8 +356,8 @@ export class DynamoSubscribers implements SubscriberStore {
     private readonly table: string,
   ) {}
 
-  async recipients(): Promise<string[]> {
-    return (await this.withStatus('confirmed')).map((s) => s.address);
+  async recipients(): Promise<Subscriber[]> {
+    return this.withStatus('confirmed');
   }
 
   async list(): Promise<Subscriber[]> {

@@ -1,14 +1,18 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Digest } from '../../core/digest.js';
+import { type Digest, previewLinks } from '../../core/digest.js';
 import type { RawMessage } from '../../core/email.js';
 import type { DigestMailer } from '../../core/ports.js';
+import type { SiteConfig } from '../../core/site.js';
 import { slugify } from '../../core/text.js';
 import { writeFileIn } from './files.js';
 
 /** Writes each digest to outbox/<digest id>/ as one .eml per recipient plus an HTML and text preview. */
 export class OutboxMailer implements DigestMailer {
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly site: SiteConfig,
+  ) {}
 
   async deliver(digest: Digest, messages: readonly RawMessage[]): Promise<{ location: string }> {
     const target = join(this.root, digest.id);
@@ -17,9 +21,9 @@ export class OutboxMailer implements DigestMailer {
     const temp = `${target}.${process.pid}.tmp`;
     await rm(temp, { recursive: true, force: true });
     await mkdir(temp, { recursive: true });
-    const previewUrl = 'https://example.invalid/unsubscribe-link-is-per-recipient';
-    writeFileIn(join(temp, 'preview.html'), digest.html(previewUrl));
-    writeFileIn(join(temp, 'preview.txt'), digest.text(previewUrl));
+    const links = previewLinks(this.site);
+    writeFileIn(join(temp, 'preview.html'), digest.html(links));
+    writeFileIn(join(temp, 'preview.txt'), digest.text(links));
     let n = 0;
     for (const message of messages) {
       n++;

@@ -2,31 +2,73 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { ArticleMeta } from '../../core/article.js';
+import type { DeliveryChoice } from '../../core/delivery.js';
 import type { DigestPlan } from '../../core/digest.js';
-import type { AnnouncementStore, PublishedLockStore, SubscriberStore } from '../../core/ports.js';
+import type {
+  AnnouncementStore,
+  DigestRecord,
+  PublishedLockStore,
+  SubscriberStore,
+  WeeklyLedger,
+} from '../../core/ports.js';
 import { LOCK_FILE, lockSchema, type PublishedLock } from '../../core/published-lock.js';
-import type { Subscriber } from '../../core/subscribers.js';
+import { type Subscriber, storedDeliveryFields } from '../../core/subscribers.js';
 import { readJsonFile, writeFileAtomicSync, writeJsonFile } from './files.js';
 
-const announcedSchema = z.object({
+const announcedV1 = z.object({
   version: z.literal(1),
   /** permalink → id of the digest that announced it */
   announced: z.record(z.string(), z.string()),
 });
 
-/** Local state folder (.broadsheet/): which articles were announced. */
-export class FileAnnouncementStore implements AnnouncementStore {
+const storedDigest = z.object({
+  id: z.string(),
+  createdAtMs: z.number(),
+  // Written by this class from trusted ArticleMeta; only the shape the weekly lookup relies on is checked.
+  articles: z.array(
+    z.custom<ArticleMeta>(
+      (v) => typeof (v as { url?: unknown } | null)?.url === 'string',
+      'article without url',
+    ),
+  ),
+  audience: z.object({ delivery: z.enum(['instant', 'weekly']), weekStartMs: z.number() }).optional(),
+});
+
+const announcedV2 = z.object({
+  version: z.literal(2),
+  announced: z.record(z.string(), z.string()),
+  /** Digests of the last weeks, for the weekly digest. */
+  digests: z.array(storedDigest),
+  /** permalink → id of the weekly digest that carried it */
+  weekly: z.record(z.string(), z.string()),
+  weeklyCursor: z.number().optional(),
+});
+type AnnouncedState = z.output<typeof announcedV2>;
+
+// Digests older than this are dropped from the file; the weekly digest looks back two weeks at most.
+const KEEP_DIGESTS_MS = 35 * 86_400_000;
+
+/** Local state folder (.broadsheet/): which articles were announced, by which digests, and the weekly cursor. */
+export class FileAnnouncementStore implements AnnouncementStore, WeeklyLedger {
   private readonly path: string;
   constructor(stateDir: string) {
     this.path = join(stateDir, 'announced.json');
   }
 
-  private async read(): Promise<z.output<typeof announcedSchema> | undefined> {
+  private async read(): Promise<AnnouncedState | undefined> {
     const raw = await readJsonFile(this.path);
     if (raw === undefined) return undefined;
-    const parsed = announcedSchema.safeParse(raw);
+    const parsed = z.union([announcedV2, announcedV1]).safeParse(raw);
     if (!parsed.success) throw new Error(`${this.path} is corrupt: ${parsed.error.message}`);
-    return parsed.data;
+    const state = parsed.data;
+    return state.version === 2 ? state : { version: 2, announced: state.announced, digests: [], weekly: {} };
+  }
+
+  private async update(change: (state: AnnouncedState) => void): Promise<void> {
+    const state = (await this.read()) ?? { version: 2 as const, announced: {}, digests: [], weekly: {} };
+    change(state);
+    await writeJsonFile(this.path, state);
   }
 
   async load(): Promise<ReadonlySet<string> | undefined> {
@@ -34,10 +76,54 @@ export class FileAnnouncementStore implements AnnouncementStore {
     return state && new Set(Object.keys(state.announced));
   }
 
-  async record(plan: DigestPlan): Promise<void> {
-    const state = (await this.read()) ?? { version: 1 as const, announced: {} };
-    for (const article of [...plan.articles, ...plan.silenced]) state.announced[article.url] ??= plan.id;
-    await writeJsonFile(this.path, state);
+  async record(plan: DigestPlan, digest: DigestRecord): Promise<void> {
+    await this.update((state) => {
+      for (const article of [...plan.articles, ...plan.silenced]) state.announced[article.url] ??= plan.id;
+      state.digests = state.digests.filter((d) => d.createdAtMs >= digest.createdAtMs - KEEP_DIGESTS_MS);
+      if (!state.digests.some((d) => d.id === digest.id))
+        state.digests.push({ ...digest, articles: [...digest.articles] });
+    });
+  }
+
+  async digest(id: string): Promise<DigestRecord | undefined> {
+    return (await this.read())?.digests.find((d) => d.id === id);
+  }
+
+  async createDigest(digest: DigestRecord): Promise<boolean> {
+    let created = false;
+    await this.update((state) => {
+      if (state.digests.some((d) => d.id === digest.id)) return;
+      state.digests.push({ ...digest, articles: [...digest.articles] });
+      created = true;
+    });
+    return created;
+  }
+
+  async awaitingWeekly(sinceMs: number, beforeMs: number): Promise<ArticleMeta[]> {
+    const state = await this.read();
+    if (!state) return [];
+    return state.digests
+      .filter((d) => (d.audience?.delivery ?? 'instant') === 'instant')
+      .filter((d) => d.createdAtMs >= sinceMs && d.createdAtMs < beforeMs)
+      .sort((a, b) => a.createdAtMs - b.createdAtMs)
+      .flatMap((d) => d.articles)
+      .filter((a) => state.weekly[a.url] === undefined);
+  }
+
+  async markWeekly(urls: readonly string[], weeklyId: string): Promise<void> {
+    await this.update((state) => {
+      for (const url of urls) state.weekly[url] ??= weeklyId;
+    });
+  }
+
+  async weeklyCursor(): Promise<number | undefined> {
+    return (await this.read())?.weeklyCursor;
+  }
+
+  async advanceWeeklyCursor(endMs: number): Promise<void> {
+    await this.update((state) => {
+      state.weeklyCursor = Math.max(state.weeklyCursor ?? endMs, endMs);
+    });
   }
 }
 
@@ -52,6 +138,7 @@ const subscribersSchema = z.object({
       updatedAtMs: z.number().default(0),
       confirmExpires: z.number().optional(),
       softBounces: z.number().optional(),
+      ...storedDeliveryFields,
     }),
   ),
 });
@@ -77,10 +164,10 @@ export class FileSubscriberStore implements SubscriberStore {
     return parsed.data.subscribers;
   }
 
-  async recipients(): Promise<string[]> {
+  async recipients(): Promise<DeliveryChoice[]> {
     const all = await this.read();
-    if (all === undefined) return [this.owner];
-    return [...new Set(all.filter((s) => s.status === 'confirmed').map((s) => s.address))];
+    if (all === undefined) return [{ address: this.owner }];
+    return all.filter((s) => s.status === 'confirmed');
   }
 
   async list(): Promise<Subscriber[]> {

@@ -1,9 +1,22 @@
 // The subscription endpoints as plain request → response, so the Lambda (API Gateway) and the local dev
 // server share every rule: routes, size and type checks, and the pages people see.
+
+import { DELIVERIES, type Delivery, describeDelivery, describeMoment } from '../../core/delivery.js';
+import { unsubscribeUrl } from '../../core/email.js';
 import { html } from '../../core/html.js';
 import { messagePage } from '../../core/pages.js';
 import { SiteFiles } from '../../core/site-build.js';
-import { confirm, type SubscriptionDeps, subscribe, unsubscribe } from '../../pipeline/subscriptions.js';
+import {
+  type ConfirmOutcome,
+  confirm,
+  type PreferencesOutcome,
+  previewConfirmation,
+  readPreferences,
+  type SubscriptionDeps,
+  savePreferences,
+  subscribe,
+  unsubscribe,
+} from '../../pipeline/subscriptions.js';
 
 export interface ApiRequest {
   readonly method: string;
@@ -65,6 +78,23 @@ function formFields(request: ApiRequest): URLSearchParams | undefined {
   return undefined;
 }
 
+/** The two choices, as radio buttons (no script needed). */
+function deliveryChoice(deps: SubscriptionDeps, current: Delivery) {
+  const options = DELIVERIES.map(
+    (delivery) =>
+      html`<label><input type="radio" name="delivery" value="${delivery}"${delivery === current ? html` checked` : ''}> ${describeDelivery(deps.site, delivery)}</label><br>`,
+  );
+  return html`<fieldset><legend>How often would you like email?</legend>
+${options}
+</fieldset>`;
+}
+
+/** The `delivery` form field; `fallback` when it is absent (an old form), undefined when it is bad. */
+function deliveryField(request: ApiRequest, fallback?: Delivery): Delivery | undefined {
+  const value = formFields(request)?.get('delivery') ?? fallback;
+  return DELIVERIES.find((d) => d === value);
+}
+
 export async function handleSubscriptionRequest(
   deps: SubscriptionDeps,
   request: ApiRequest,
@@ -72,6 +102,28 @@ export async function handleSubscriptionRequest(
 ): Promise<ApiResponse> {
   const home = html`<p><a href="${deps.site.baseUrl}/">Back to ${deps.site.title}</a></p>`;
   const askAgain = html`<p>Enter your address in the form below to get a new link.</p>${home}`;
+  const confirmProblem = (outcome: Exclude<ConfirmOutcome, { kind: 'confirmed' }>) => {
+    if (outcome.kind === 'already-confirmed') {
+      return page(
+        deps,
+        200,
+        'Already confirmed',
+        html`<p>This subscription was confirmed before; nothing changed. To change how often you get email, use the link at the bottom of any email from us.</p>${home}`,
+      );
+    }
+    const why =
+      outcome.reason === 'expired'
+        ? 'This confirmation link has expired.'
+        : outcome.reason === 'superseded'
+          ? 'This confirmation link was replaced by a newer one, or already used.'
+          : 'This confirmation link is not valid.';
+    return page(
+      deps,
+      400,
+      'Link not valid',
+      html`<p class="error" role="alert">${why} Nothing was changed.</p>${askAgain}`,
+    );
+  };
   if (Buffer.byteLength(request.body) > MAX_BODY_BYTES) return plain(413, 'Request body too large.');
   const route = `${request.method.toUpperCase()} ${request.path.replace(/\/+$/, '') || '/'}`;
   const token = request.query.get('token') ?? '';
@@ -103,34 +155,76 @@ export async function handleSubscriptionRequest(
       );
     }
     case 'GET /confirm': {
-      const outcome = await confirm(deps, token, now);
-      if (outcome.kind === 'confirmed') {
+      // A page with the choice of delivery, not an action: link scanners fetch URLs from emails.
+      const check = await previewConfirmation(deps, token, now);
+      if (check.kind === 'pending') {
         return page(
           deps,
           200,
-          'You are subscribed',
-          html`<p role="status">New articles will arrive at ${outcome.address}.</p>${home}`,
+          'Confirm your subscription',
+          html`<form method="post" action="${deps.site.apiUrl}/confirm?token=${token}">
+<p>New articles from ${deps.site.title} will go to ${check.address}.</p>
+${deliveryChoice(deps, 'instant')}
+<button class="action" type="submit">Confirm subscription</button>
+</form>`,
         );
       }
-      if (outcome.kind === 'already-confirmed') {
-        return page(
-          deps,
-          200,
-          'Already confirmed',
-          html`<p>This subscription was confirmed before; nothing changed.</p>${home}`,
-        );
-      }
-      const why =
-        outcome.reason === 'expired'
-          ? 'This confirmation link has expired.'
-          : outcome.reason === 'superseded'
-            ? 'This confirmation link was replaced by a newer one, or already used.'
-            : 'This confirmation link is not valid.';
+      return confirmProblem(check);
+    }
+    case 'POST /confirm': {
+      const delivery = deliveryField(request, 'instant');
+      if (!delivery) return plain(400, 'The form needs "delivery" to be "instant" or "weekly".');
+      const outcome = await confirm(deps, token, delivery, now);
+      if (outcome.kind !== 'confirmed') return confirmProblem(outcome);
       return page(
         deps,
-        400,
-        'Link not valid',
-        html`<p class="error" role="alert">${why} Nothing was changed.</p>${askAgain}`,
+        200,
+        'You are subscribed',
+        html`<p role="status">${describeDelivery(deps.site, outcome.delivery)} will arrive at ${outcome.address}.</p>
+<p>Every email has a link to change how often, and one to unsubscribe.</p>${home}`,
+      );
+    }
+    case 'GET /preferences':
+    case 'POST /preferences': {
+      let outcome: PreferencesOutcome;
+      if (request.method.toUpperCase() === 'POST') {
+        const delivery = deliveryField(request);
+        if (!delivery) return plain(400, 'The form needs "delivery" to be "instant" or "weekly".');
+        outcome = await savePreferences(deps, token, delivery, now);
+      } else {
+        outcome = await readPreferences(deps, token, now);
+      }
+      if (outcome.kind === 'refused') {
+        return page(
+          deps,
+          400,
+          'Link not valid',
+          html`<p class="error" role="alert">This link is not valid${outcome.reason === 'expired' ? ' any more' : ''}. Nothing was changed; the link in a newer email will work.</p>${home}`,
+        );
+      }
+      if (outcome.kind === 'not-subscribed') {
+        return page(
+          deps,
+          404,
+          'Not subscribed',
+          html`<p role="status">${outcome.address} is not subscribed to ${deps.site.title}. Subscribe again with the form below.</p>`,
+        );
+      }
+      const saved = request.method.toUpperCase() === 'POST';
+      const when =
+        outcome.fromMs > now.getTime()
+          ? html` from ${describeMoment(deps.site, outcome.fromMs)} on; until then this week's articles come as before`
+          : '';
+      return page(
+        deps,
+        200,
+        saved ? 'Preferences saved' : 'How often',
+        html`<p role="status">${outcome.address} receives: ${describeDelivery(deps.site, outcome.delivery)}${when}.</p>
+<form method="post" action="${deps.site.apiUrl}/preferences?token=${token}">
+${deliveryChoice(deps, outcome.delivery)}
+<button class="action" type="submit">Save</button>
+</form>
+<p><a href="${unsubscribeUrl(deps.site, outcome.address, deps.secret, now.getTime())}">Unsubscribe instead</a></p>`,
       );
     }
     case 'GET /unsubscribe': {
@@ -166,7 +260,7 @@ export async function handleSubscriptionRequest(
           );
     }
     default:
-      if (['/subscribe', '/confirm', '/unsubscribe'].includes(request.path))
+      if (['/subscribe', '/confirm', '/preferences', '/unsubscribe'].includes(request.path))
         return plain(405, 'Method not allowed.');
       return plain(404, 'Not found.');
   }

@@ -1,7 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { type ApiRequest, handleSubscriptionRequest } from '../../../src/adapters/http/subscription-api.js';
-import { unsubscribeUrl } from '../../../src/core/email.js';
+import { preferencesUrl, unsubscribeUrl } from '../../../src/core/email.js';
 import { normalizeAddress } from '../../../src/core/subscribers.js';
 import { signToken } from '../../../src/core/tokens.js';
 import { applyFeedback } from '../../../src/pipeline/subscriptions.js';
@@ -81,11 +81,26 @@ describe('the subscription API', () => {
     expect(message.subject).toBe('Confirm your subscription to Test Gazette');
     const token = await confirmLink(mail);
 
-    const confirmed = await withToken('GET', '/confirm', token);
+    // The emailed link opens a page with the choice; only submitting it confirms (link scanners GET).
+    const confirmPage = await withToken('GET', '/confirm', token);
+    expect(confirmPage.status).toBe(200);
+    expect(confirmPage.body).toContain('value="instant" checked');
+    expect(confirmPage.body).toContain('A weekly digest, Mondays at 09:00 (Europe/Lisbon)');
+    expect(subscribers.records.get('ana@example.org')?.status).toBe('pending');
+
+    const confirmed = await withToken('POST', '/confirm', token, 'delivery=weekly');
     expect(confirmed.status).toBe(200);
     expect(confirmed.body).toContain('You are subscribed');
-    expect(subscribers.records.get('ana@example.org')?.status).toBe('confirmed');
-    expect((await withToken('GET', '/confirm', token)).body).toContain('Already confirmed');
+    expect(confirmed.body).toContain('A weekly digest');
+    expect(subscribers.records.get('ana@example.org')).toMatchObject({
+      status: 'confirmed',
+      delivery: 'weekly',
+      previousDelivery: 'weekly', // a new subscriber's choice applies at once
+    });
+    expect((await withToken('POST', '/confirm', token, 'delivery=instant')).body).toContain(
+      'Already confirmed',
+    );
+    expect(subscribers.records.get('ana@example.org')?.delivery).toBe('weekly');
 
     const link = new URL(unsubscribeUrl(testSite, 'ana@example.org', secret, now.getTime()));
     const unsubscribeToken = link.searchParams.get('token') ?? '';
@@ -161,12 +176,73 @@ describe('the subscription API', () => {
       [crossPurpose, 'not valid'],
       [first, 'replaced by a newer one'],
     ] as const) {
-      const response = await withToken('GET', '/confirm', token);
-      expect(response.status).toBe(400);
-      expect(response.body).toContain(text);
-      expect(subscribers.records.get('cara@example.org')?.status).toBe('pending');
+      for (const method of ['GET', 'POST']) {
+        const response = await withToken(method, '/confirm', token, 'delivery=instant');
+        expect(response.status).toBe(400);
+        expect(response.body).toContain(text);
+        expect(subscribers.records.get('cara@example.org')?.status).toBe('pending');
+      }
     }
-    expect((await withToken('GET', '/confirm', await confirmLink(mail, 1))).status).toBe(200);
+    const current = await confirmLink(mail, 1);
+    expect((await withToken('POST', '/confirm', current, 'delivery=hourly')).status).toBe(400);
+    expect(subscribers.records.get('cara@example.org')?.status).toBe('pending');
+    expect((await withToken('POST', '/confirm', current, 'delivery=instant')).status).toBe(200);
+    expect(subscribers.records.get('cara@example.org')?.delivery).toBe('instant');
+  });
+
+  it('shows and changes how often through the preferences link, from the next weekly send on', async () => {
+    const { subscribers, withToken } = setup();
+    // 2026-05-01 is a Friday; the test site sends weekly digests on Mondays at 09:00 Lisbon time.
+    await subscribers.save({
+      address: 'dan@example.org',
+      status: 'confirmed',
+      createdAtMs: 0,
+      updatedAtMs: 0,
+    });
+    const link = new URL(preferencesUrl(testSite, 'dan@example.org', secret, now.getTime()));
+    const token = link.searchParams.get('token') ?? '';
+
+    const shown = await withToken('GET', '/preferences', token);
+    expect(shown.status).toBe(200);
+    expect(shown.body).toContain('value="instant" checked');
+    expect(shown.body).toContain('/unsubscribe?token=');
+
+    const saved = await withToken('POST', '/preferences', token, 'delivery=weekly');
+    expect(saved.status).toBe(200);
+    expect(saved.body).toContain('Preferences saved');
+    expect(saved.body).toContain('value="weekly" checked');
+    expect(saved.body).toContain('from Monday, May 4, 2026 at 09:00 on');
+    expect(subscribers.records.get('dan@example.org')).toMatchObject({
+      delivery: 'weekly',
+      previousDelivery: 'instant',
+      deliveryChangedMs: now.getTime(),
+    });
+
+    // Changing back before Monday: nothing was ever in effect but instant, so it applies at once.
+    const back = await withToken('POST', '/preferences', token, 'delivery=instant');
+    expect(back.body).not.toContain(' on; until then');
+    expect(subscribers.records.get('dan@example.org')).toMatchObject({ delivery: 'instant' });
+
+    expect((await withToken('POST', '/preferences', token, 'delivery=daily')).status).toBe(400);
+    const wrongPurpose = new URL(unsubscribeUrl(testSite, 'dan@example.org', secret, now.getTime()));
+    const refused = await withToken(
+      'POST',
+      '/preferences',
+      wrongPurpose.searchParams.get('token') ?? '',
+      'delivery=weekly',
+    );
+    expect(refused.status).toBe(400);
+    expect(subscribers.records.get('dan@example.org')?.delivery).toBe('instant');
+
+    await subscribers.save({
+      address: 'dan@example.org',
+      status: 'unsubscribed',
+      createdAtMs: 0,
+      updatedAtMs: 0,
+    });
+    const gone = await withToken('POST', '/preferences', token, 'delivery=weekly');
+    expect(gone.status).toBe(404);
+    expect(subscribers.records.get('dan@example.org')?.delivery).toBeUndefined();
   });
 
   it.each([
@@ -220,7 +296,7 @@ describe('bounces and complaints', () => {
     await applyFeedback(subscribers, { kind: 'complaint', addresses: ['angry@example.org'] }, now);
     for (let i = 0; i < 2; i++)
       await applyFeedback(subscribers, { kind: 'soft-bounce', addresses: ['soft@example.org'] }, now);
-    expect(await subscribers.recipients()).toEqual(['soft@example.org']);
+    expect((await subscribers.recipients()).map((s) => s.address)).toEqual(['soft@example.org']);
     await applyFeedback(subscribers, { kind: 'soft-bounce', addresses: ['soft@example.org'] }, now);
     expect(await subscribers.recipients()).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { composeDigest, planDigest } from '../../../src/core/digest.js';
-import { renderConfirmationMessage, renderDigestMessage, unsubscribeUrl } from '../../../src/core/email.js';
+import { digestRecipient, renderConfirmationMessage, renderDigestMessage } from '../../../src/core/email.js';
 import { verifyToken } from '../../../src/core/tokens.js';
 import { lintMessage } from '../../helpers/mail-lint.js';
 import { article, testSite } from '../../helpers/site.js';
@@ -47,13 +47,19 @@ describe('composeDigest', () => {
 
   it('gives each article its title, summary and absolute link in both parts', () => {
     const digest = composeDigest(planDigest([a2, a1], new Set()) ?? fail(), testSite);
-    const text = digest.text('https://news.example.com/api/unsubscribe?token=t');
-    const html = digest.html('https://news.example.com/api/unsubscribe?token=t');
+    const links = {
+      unsubscribe: 'https://news.example.com/api/unsubscribe?token=t',
+      preferences: 'https://news.example.com/api/preferences?token=p',
+    };
+    const text = digest.text(links);
+    const html = digest.html(links);
     for (const part of [text, html]) {
       expect(part).toContain('Second summary');
       expect(part).toContain('https://news.example.com/posts/second/');
       expect(part).toContain('https://news.example.com/posts/first/');
       expect(part).toContain('https://news.example.com/api/unsubscribe?token=t');
+      expect(part).toContain('https://news.example.com/api/preferences?token=p');
+      expect(part).toContain('as it is published');
     }
     expect(html).not.toMatch(/<img|<style|<script/);
   });
@@ -69,8 +75,9 @@ describe('renderDigestMessage', () => {
 
   async function message() {
     const digest = composeDigest(planDigest([a3, a2], new Set()) ?? fail(), testSite);
-    const url = unsubscribeUrl(testSite, address, secret, now.getTime());
-    const raw = await renderDigestMessage(digest, { address, unsubscribeUrl: url }, testSite, now);
+    const recipient = digestRecipient(testSite, address, secret, now.getTime());
+    const url = recipient.links.unsubscribe;
+    const raw = await renderDigestMessage(digest, recipient, testSite, now);
     return { raw, url, parsed: await simpleParser(Buffer.from(raw.data)) };
   }
 
@@ -107,7 +114,7 @@ describe('renderDigestMessage', () => {
     const digest = composeDigest(planDigest([a3], new Set()) ?? fail(), testSite);
     const raw = await renderDigestMessage(
       digest,
-      { address, unsubscribeUrl: 'https://x.example/u' },
+      { address, links: { unsubscribe: 'https://x.example/u', preferences: 'https://x.example/p' } },
       testSite,
       now,
     );

@@ -1,0 +1,42 @@
+// Every 15 minutes → once a week has ended (day and time from site.yaml), its digest onto the digest queue.
+import { z } from 'zod';
+import { dynamoClient, s3Client, sqsClient } from '../src/adapters/aws/clients.js';
+import { DynamoAnnouncementLedger } from '../src/adapters/aws/dynamo.js';
+import {
+  endpointsOf,
+  functionEnv,
+  loadSiteFromBucket,
+  logger,
+  metrics,
+  required,
+} from '../src/adapters/aws/env.js';
+import { SqsDigestQueue } from '../src/adapters/aws/sqs.js';
+import { runWeekly, type WeeklyOutcome } from '../src/pipeline/weekly.js';
+
+const env = functionEnv();
+const endpoints = endpointsOf(env);
+const s3 = s3Client(endpoints);
+const ledger = new DynamoAnnouncementLedger(dynamoClient(endpoints), env.TABLE_NAME);
+const queue = new SqsDigestQueue(sqsClient(endpoints), required(env.DIGEST_QUEUE_URL, 'DIGEST_QUEUE_URL'));
+
+// The rule's scheduled time, not the clock: a retried invocation then decides about the same week.
+const scheduled = z.object({ time: z.iso.datetime() });
+
+export async function handler(event: unknown): Promise<WeeklyOutcome['kind']> {
+  const parsed = scheduled.safeParse(event);
+  const now = parsed.success ? new Date(parsed.data.time) : new Date();
+  const site = await loadSiteFromBucket(s3, env.CONTENT_BUCKET);
+  const outcome = await runWeekly({ site, ledger, deliver: (digest) => queue.enqueue(digest.id) }, now);
+  if (outcome.kind === 'delivered') {
+    logger.info('weekly digest handed on', {
+      digestId: outcome.digest.id,
+      articles: outcome.digest.articles.length,
+      created: outcome.created,
+    });
+    metrics.addMetric('WeeklyArticles', 'Count', outcome.digest.articles.length);
+    metrics.publishStoredMetrics();
+  } else if (outcome.kind === 'nothing-new') {
+    logger.info('week ended with nothing new', { weekEnd: new Date(outcome.weekEndMs).toISOString() });
+  }
+  return outcome.kind;
+}

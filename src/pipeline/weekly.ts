@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import type { ArticleMeta } from '../core/article.js';
+import { byNewest } from '../core/corpus.js';
+import { nextWeeklySend, weekStartAt } from '../core/delivery.js';
+import type { DigestRecord, WeeklyLedger } from '../core/ports.js';
+import type { SiteConfig } from '../core/site.js';
+
+export interface WeeklyDeps {
+  readonly site: SiteConfig;
+  readonly ledger: WeeklyLedger;
+  /** Sends the digest on: the digest queue in AWS, the outbox locally. Must be safe to repeat. */
+  readonly deliver: (digest: DigestRecord) => Promise<void>;
+}
+
+export type WeeklyOutcome =
+  | { readonly kind: 'not-due'; readonly nextMs: number }
+  | { readonly kind: 'nothing-new'; readonly weekEndMs: number }
+  | {
+      readonly kind: 'delivered';
+      readonly weekEndMs: number;
+      readonly digest: DigestRecord;
+      /** False when an earlier or concurrent run had already created it (this run delivered it again). */
+      readonly created: boolean;
+    };
+
+const WEEK_MS = 7 * 86_400_000;
+
+/**
+ * One id per weekly send time, so reruns and concurrent runs for the same week meet on one record; hex
+ * like every digest id (they end up in keys and Message-IDs).
+ */
+export const weeklyDigestId = (weekEndMs: number) =>
+  createHash('sha256').update(`weekly\n${weekEndMs}`).digest('hex').slice(0, 24);
+
+/**
+ * The weekly digest for the week that ended at the latest send time ≤ now: every article announced since
+ * the last weekly digest that none has carried yet. Safe to run as often as one likes (the cloud runs it
+ * every 15 minutes): it does nothing until a week has ended, and a week's digest is created with one
+ * conditional write, its articles marked before it is delivered, and the cursor moved last, so a crash at
+ * any step is finished by the next run without sending anything twice.
+ */
+export async function runWeekly(deps: WeeklyDeps, now: Date): Promise<WeeklyOutcome> {
+  const { site, ledger } = deps;
+  const nowMs = now.getTime();
+  const weekEndMs = weekStartAt(site, nowMs);
+  const cursor = await ledger.weeklyCursor();
+  if (cursor !== undefined && cursor >= weekEndMs)
+    return { kind: 'not-due', nextMs: nextWeeklySend(site, nowMs) };
+
+  const id = weeklyDigestId(weekEndMs);
+  const weekStartMs = weekStartAt(site, weekEndMs - 1);
+  let digest = await ledger.digest(id);
+  let created = false;
+  if (!digest) {
+    // A week back past the cursor as well: an announcement that became visible late (an index lagging, a
+    // publish retried after the send time) is carried next week instead of never.
+    const sinceMs = cursor === undefined ? weekStartMs : Math.min(cursor, weekStartMs) - WEEK_MS;
+    const articles = dedupe(await ledger.awaitingWeekly(sinceMs, weekEndMs)).sort(byNewest);
+    if (articles.length === 0) {
+      await ledger.advanceWeeklyCursor(weekEndMs);
+      return { kind: 'nothing-new', weekEndMs };
+    }
+    const planned: DigestRecord = {
+      id,
+      createdAtMs: weekEndMs,
+      articles,
+      audience: { delivery: 'weekly', weekStartMs },
+    };
+    created = await ledger.createDigest(planned);
+    // Lost a race: the stored record is the one every run delivers.
+    digest = created ? planned : ((await ledger.digest(id)) ?? planned);
+  }
+  await ledger.markWeekly(
+    digest.articles.map((a) => a.url),
+    id,
+  );
+  if (digest.articles.length > 0) await deps.deliver(digest);
+  await ledger.advanceWeeklyCursor(weekEndMs);
+  return { kind: 'delivered', weekEndMs, digest, created };
+}
+
+function dedupe(articles: readonly ArticleMeta[]): ArticleMeta[] {
+  const seen = new Map<string, ArticleMeta>();
+  for (const article of articles) if (!seen.has(article.url)) seen.set(article.url, article);
+  return [...seen.values()];
+}
