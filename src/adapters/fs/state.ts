@@ -46,8 +46,9 @@ const announcedV2 = z.object({
 });
 type AnnouncedState = z.output<typeof announcedV2>;
 
-// Digests older than this are dropped from the file; the weekly digest looks back two weeks at most.
-const KEEP_DIGESTS_MS = 35 * 86_400_000;
+// Digests this far behind the weekly cursor are dropped from the file: the weekly run looks back one week
+// before the cursor at most.
+const KEEP_DIGESTS_MS = 14 * 86_400_000;
 
 /** Local state folder (.broadsheet/): which articles were announced, by which digests, and the weekly cursor. */
 export class FileAnnouncementStore implements AnnouncementStore, WeeklyLedger {
@@ -79,7 +80,9 @@ export class FileAnnouncementStore implements AnnouncementStore, WeeklyLedger {
   async record(plan: DigestPlan, digest: DigestRecord): Promise<void> {
     await this.update((state) => {
       for (const article of [...plan.articles, ...plan.silenced]) state.announced[article.url] ??= plan.id;
-      state.digests = state.digests.filter((d) => d.createdAtMs >= digest.createdAtMs - KEEP_DIGESTS_MS);
+      // Only digests the weekly digest can no longer need: older than what it looks back over.
+      const cutoff = (state.weeklyCursor ?? Number.NEGATIVE_INFINITY) - KEEP_DIGESTS_MS;
+      state.digests = state.digests.filter((d) => d.createdAtMs >= cutoff);
       if (!state.digests.some((d) => d.id === digest.id))
         state.digests.push({ ...digest, articles: [...digest.articles] });
     });

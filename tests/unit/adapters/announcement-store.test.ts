@@ -1,0 +1,49 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FileAnnouncementStore } from '../../../src/adapters/fs/state.js';
+import { digestRecordOf, planDigest } from '../../../src/core/digest.js';
+import { article } from '../../helpers/site.js';
+
+const at = (iso: string) => Date.parse(iso);
+
+async function announce(store: FileAnnouncementStore, slug: string, iso: string) {
+  const plan = planDigest([article({ title: slug, date: iso.slice(0, 10), slug })], new Set());
+  if (!plan) throw new Error('no plan');
+  await store.record(plan, digestRecordOf(plan, at(iso), { delivery: 'instant', weekStartMs: at(iso) }));
+}
+
+describe('the local announcement store', () => {
+  it('keeps what the weekly digest still needs after builds weeks apart', async () => {
+    const store = new FileAnnouncementStore(await mkdtemp(join(tmpdir(), 'announced-')));
+    await store.advanceWeeklyCursor(at('2025-12-29T09:00:00Z'));
+    await announce(store, 'january', '2026-01-01T12:00:00Z');
+    await announce(store, 'march', '2026-03-01T12:00:00Z'); // no build in between
+    const waiting = await store.awaitingWeekly(at('2025-12-22T09:00:00Z'), at('2026-03-02T09:00:00Z'));
+    expect(waiting.map((a) => a.slug)).toEqual(['january', 'march']);
+
+    await store.markWeekly([waiting[0]?.url ?? ''], 'w1');
+    expect(
+      (await store.awaitingWeekly(at('2025-12-22T09:00:00Z'), at('2026-03-02T09:00:00Z'))).map((a) => a.slug),
+    ).toEqual(['march']);
+    // The cursor only moves forward.
+    await store.advanceWeeklyCursor(at('2026-03-02T09:00:00Z'));
+    await store.advanceWeeklyCursor(at('2026-02-02T09:00:00Z'));
+    expect(await store.weeklyCursor()).toBe(at('2026-03-02T09:00:00Z'));
+  });
+
+  it('reads the state files of earlier versions', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'announced-'));
+    await writeFile(
+      join(dir, 'announced.json'),
+      JSON.stringify({ version: 1, announced: { 'https://x.example/posts/a/': 'd1' } }),
+    );
+    const store = new FileAnnouncementStore(dir);
+    expect(await store.load()).toEqual(new Set(['https://x.example/posts/a/']));
+    await announce(store, 'b', '2026-05-05T10:00:00Z');
+    const saved = JSON.parse(await readFile(join(dir, 'announced.json'), 'utf8'));
+    expect(saved.version).toBe(2);
+    expect(Object.keys(saved.announced)).toHaveLength(2);
+  });
+});
