@@ -35,6 +35,42 @@ const isConditionFailure = (error: unknown) =>
   error instanceof ConditionalCheckFailedException ||
   (error as Error).name === 'ConditionalCheckFailedException';
 
+/** Every item of a gsi1 query, all pages. */
+async function queryIndex(
+  db: DynamoDBDocumentClient,
+  table: string,
+  condition: string,
+  values: Record<string, string>,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  const pages = paginateQuery(
+    { client: db },
+    {
+      TableName: table,
+      IndexName: 'gsi1',
+      KeyConditionExpression: condition,
+      ExpressionAttributeValues: values,
+    },
+  );
+  for await (const page of pages) items.push(...(page.Items ?? []));
+  return items;
+}
+
+/** Puts many items, 25 to a request, retrying what DynamoDB leaves unprocessed. */
+async function putAll(
+  db: DynamoDBDocumentClient,
+  table: string,
+  items: readonly Record<string, unknown>[],
+): Promise<void> {
+  for (let i = 0; i < items.length; i += 25) {
+    let requests = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+    while (requests.length > 0) {
+      const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
+      requests = (out.UnprocessedItems?.[table] as typeof requests | undefined) ?? [];
+    }
+  }
+}
+
 export class DynamoPublishLock implements PublishLock {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -144,7 +180,11 @@ export class DynamoAnnouncementLedger implements AnnouncementLedger, WeeklyLedge
   }
 
   async markAnnounced(urls: readonly string[], digestId: string): Promise<void> {
-    await this.putAll(urls.map((url) => ({ pk: `article#${url}`, sk: 'announced', digestId })));
+    await putAll(
+      this.db,
+      this.table,
+      urls.map((url) => ({ pk: `article#${url}`, sk: 'announced', digestId })),
+    );
   }
 
   async digest(id: string): Promise<DigestRecord | undefined> {
@@ -159,23 +199,12 @@ export class DynamoAnnouncementLedger implements AnnouncementLedger, WeeklyLedge
   }
 
   async awaitingWeekly(sinceMs: number, beforeMs: number): Promise<ArticleMeta[]> {
-    const found: ArticleMeta[] = [];
-    const pages = paginateQuery(
-      { client: this.db },
-      {
-        TableName: this.table,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': 'digests#instant',
-          ':from': timeKey(sinceMs),
-          ':to': `${timeKey(beforeMs - 1)}#~`,
-        },
-      },
-    );
-    for await (const page of pages) {
-      for (const item of page.Items ?? []) found.push(...digestItem.parse(item).articles);
-    }
+    const items = await queryIndex(this.db, this.table, 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to', {
+      ':pk': 'digests#instant',
+      ':from': timeKey(sinceMs),
+      ':to': `${timeKey(beforeMs - 1)}#~`,
+    });
+    const found = items.flatMap((item) => digestItem.parse(item).articles);
     const carried = await this.existing(
       found.map((a) => a.url),
       'weekly',
@@ -184,7 +213,11 @@ export class DynamoAnnouncementLedger implements AnnouncementLedger, WeeklyLedge
   }
 
   async markWeekly(urls: readonly string[], weeklyId: string): Promise<void> {
-    await this.putAll(urls.map((url) => ({ pk: `article#${url}`, sk: 'weekly', weeklyId })));
+    await putAll(
+      this.db,
+      this.table,
+      urls.map((url) => ({ pk: `article#${url}`, sk: 'weekly', weeklyId })),
+    );
   }
 
   async weeklyCursor(): Promise<number | undefined> {
@@ -229,16 +262,6 @@ export class DynamoAnnouncementLedger implements AnnouncementLedger, WeeklyLedge
       }
     }
     return present;
-  }
-
-  private async putAll(items: readonly Record<string, unknown>[]): Promise<void> {
-    for (let i = 0; i < items.length; i += 25) {
-      let requests = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-      while (requests.length > 0) {
-        const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
-        requests = (out.UnprocessedItems?.[this.table] as typeof requests | undefined) ?? [];
-      }
-    }
   }
 }
 
@@ -366,19 +389,10 @@ export class DynamoSubscribers implements SubscriberStore {
   }
 
   private async withStatus(status: Subscriber['status']): Promise<Subscriber[]> {
-    const found: Subscriber[] = [];
-    const pages = paginateQuery(
-      { client: this.db },
-      {
-        TableName: this.table,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :status',
-        ExpressionAttributeValues: { ':status': `subscriber#${status}` },
-      },
-    );
-    for await (const page of pages)
-      for (const item of page.Items ?? []) found.push(subscriberItem.parse(item));
-    return found;
+    const items = await queryIndex(this.db, this.table, 'gsi1pk = :status', {
+      ':status': `subscriber#${status}`,
+    });
+    return items.map((item) => subscriberItem.parse(item));
   }
 
   async get(address: string): Promise<Subscriber | undefined> {
@@ -408,13 +422,11 @@ export class DynamoSubscribers implements SubscriberStore {
 
   /** Many at once, 25 to a request (imports, load tests). */
   async saveAll(subscribers: readonly Subscriber[]): Promise<void> {
-    for (let i = 0; i < subscribers.length; i += 25) {
-      let requests = subscribers.slice(i, i + 25).map((s) => ({ PutRequest: { Item: this.item(s) } }));
-      while (requests.length > 0) {
-        const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
-        requests = (out.UnprocessedItems?.[this.table] as typeof requests | undefined) ?? [];
-      }
-    }
+    await putAll(
+      this.db,
+      this.table,
+      subscribers.map((s) => this.item(s)),
+    );
   }
 
   /** Adds or replaces a subscriber with a status (operator CLI, tests, npm run dev). */
