@@ -220,6 +220,58 @@ describe('cloud edition against emulators', () => {
   });
 });
 
+describe('conditional GET', () => {
+  // What a feed reader (or CloudFront revalidating) does: ask again with the validators it was given.
+  const fetchFeed = (headers: Record<string, string> = {}) => fetch(`${emu.s3}/site/feed.xml`, { headers });
+
+  it('answers 304 while a feed is unchanged, and 200 with new validators once it changes', async () => {
+    // Two items a feed, so an article older than both leaves the site-wide feed as it is.
+    const siteYaml = await readFile(join(repoRoot, 'content/site.yaml'), 'utf8');
+    await upload('site.yaml', siteYaml.replace(/^feed_items: \d+$/m, 'feed_items: 2'));
+    await upload('posts/2026-04-05-sixth.md', article('Sixth sense', '2026-04-05'));
+    await publish(event({ key: 'posts/2026-04-05-sixth.md' }));
+    const first = await fetchFeed();
+    expect(first.status).toBe(200);
+    const etag = first.headers.get('etag') ?? '';
+    const lastModified = first.headers.get('last-modified') ?? '';
+    expect(etag).not.toBe('');
+    expect(lastModified).not.toBe('');
+
+    // Last-Modified has one-second resolution: let a rewrite, if one happened, show in it.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // Publishes that change no item of the site-wide feed: an old article (its year, tag and home pages
+    // change), a draft, and the same bytes of an article uploaded again.
+    await upload('posts/2019-05-01-old.md', article('From the archive', '2019-05-01', '[history]'));
+    await upload(
+      'posts/2026-04-01-draft-note.md',
+      '---\ntitle: Not yet\ndate: 2026-04-01\ndraft: true\n---\nSoon.\n',
+    );
+    await upload('posts/2026-04-01-fourth.md', article('Fourth estate', '2026-04-01'));
+    const quiet = await publish(
+      event(
+        { key: 'posts/2019-05-01-old.md' },
+        { key: 'posts/2026-04-01-draft-note.md' },
+        { key: 'posts/2026-04-01-fourth.md' },
+      ),
+    );
+    expect(quiet.batchItemFailures).toEqual([]);
+    expect((await siteObject('archive/2019/index.html')).body).toContain('From the archive');
+    expect((await fetchFeed({ 'if-none-match': etag })).status).toBe(304);
+    expect((await fetchFeed({ 'if-modified-since': lastModified })).status).toBe(304);
+    expect((await fetchFeed()).headers.get('last-modified')).toBe(lastModified);
+
+    await upload('posts/2026-04-06-seventh.md', article('Seventh heaven', '2026-04-06'));
+    await publish(event({ key: 'posts/2026-04-06-seventh.md' }));
+    const changed = await fetchFeed({ 'if-none-match': etag });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    expect(await changed.text()).toContain('Seventh heaven');
+
+    await deliverDigests();
+    await upload('site.yaml', siteYaml);
+  });
+});
+
 describe('daily reconcile', () => {
   it('publishes what arrived without an event and removes what left without one', async () => {
     const reconcile = (await import('../../functions/reconcile.js')).handler;
