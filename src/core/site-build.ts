@@ -197,13 +197,16 @@ export class SiteFiles {
     );
   }
 
+  /** Where the redirect page for an old address (an absolute URL under the site) lives. */
+  redirectPath(alias: string): string {
+    return `${alias.slice(this.site.baseUrl.length + 1)}index.html`;
+  }
+
   /** Redirects from each of the article's old paths (its `aliases`) to its page. */
   redirects(article: ArticleMeta): SiteFile[] {
     return (article.aliases ?? []).map((alias) =>
-      this.page(
-        `${alias.slice(this.site.baseUrl.length + 1)}index.html`,
-        `redirect:${article.url}:${this.layoutKey}`,
-        () => redirectPage(this.site, article.url),
+      this.page(this.redirectPath(alias), `redirect:${article.url}:${this.layoutKey}`, () =>
+        redirectPage(this.site, article.url),
       ),
     );
   }

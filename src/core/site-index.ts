@@ -32,6 +32,8 @@ export interface SourceRecord {
   readonly year: string;
   readonly tags: readonly Tag[];
   readonly published: boolean;
+  /** Old addresses that redirect here (absent on records written before redirects were tracked). */
+  readonly aliases?: readonly string[];
   /** The source's version when it was read (S3 ETag), so a reconcile can spot changes it missed. */
   readonly version?: string;
 }
@@ -77,6 +79,7 @@ export function recordOf(article: Article, published: boolean, version?: string)
     year: yearOf(article),
     tags: article.tags,
     published,
+    ...(published && article.aliases?.length ? { aliases: article.aliases } : {}),
   };
 }
 

@@ -136,7 +136,7 @@ async function publishLocked(deps: IncrementalDeps, changedPaths: readonly strin
   const touchedYears = new Set<string>();
   const touchedTags = new Map<string, Tag>();
   const pages: SiteFile[] = [];
-  const deletePaths: string[] = [];
+  let deletePaths: string[] = [];
   const problems: Problem[] = [];
   const published: Article[] = [];
   const outcome = { published: [] as string[], removed: [] as string[], unchanged: [] as string[] };
@@ -173,6 +173,7 @@ async function publishLocked(deps: IncrementalDeps, changedPaths: readonly strin
       if (!old) continue; // deleted before we ever saw it, or a duplicate delete event
       await unlist(old);
       if (old.published) deletePaths.push(files.articlePath(old.slug));
+      deletePaths.push(...(old.aliases ?? []).map((alias) => files.redirectPath(alias)));
       session.remove(KEYS.article(old.slug));
       session.remove(KEYS.source(path));
       outcome.removed.push(path);
@@ -201,6 +202,10 @@ async function publishLocked(deps: IncrementalDeps, changedPaths: readonly strin
     }
     if (old) await unlist(old);
     if (old?.published && (old.slug !== article.slug || !live)) deletePaths.push(files.articlePath(old.slug));
+    // Redirects for old addresses the article no longer declares (or all of them, if it left the site).
+    const keptAliases = new Set(live ? (article.aliases ?? []) : []);
+    for (const alias of old?.aliases ?? [])
+      if (!keptAliases.has(alias)) deletePaths.push(files.redirectPath(alias));
     if (old && old.slug !== article.slug) session.remove(KEYS.article(old.slug));
     session.set(KEYS.source(path), recordOf(article, live, source.version));
     if (!live) {
@@ -315,6 +320,9 @@ async function publishLocked(deps: IncrementalDeps, changedPaths: readonly strin
   const report = await publishSite([...assets, ...pages], deps.output);
   const sharedReport = await publishSite(shared, skipUnchanged);
   report.written.push(...sharedReport.written);
+  // A path freed and taken again in the same run (a slug or alias reused) keeps its new page.
+  const planned = new Set([...pages, ...shared].map((f) => f.path));
+  deletePaths = deletePaths.filter((path) => !planned.has(path));
   for (const path of deletePaths) await deps.output.delete(path);
   index.written = { ...index.written };
   for (const file of shared) if (file.key !== undefined) index.written[file.path] = `key:${file.key}`;

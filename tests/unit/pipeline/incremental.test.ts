@@ -167,6 +167,38 @@ describe('WebSub from the incremental publisher', () => {
   });
 });
 
+describe('redirects from old addresses', () => {
+  it('adds a redirect for each alias and removes it when the alias or the article goes', async () => {
+    const { deps, output, post } = setup();
+    post('moved', 'Moved', '2026-01-01', 'aliases: [/posts/first-name/, /posts/second-name/]\n');
+    await publishChanges(deps, ['posts/moved.md'], new Date('2026-02-01'));
+    expect(output.text('posts/first-name/index.html')).toContain('https://news.example.com/posts/moved/');
+    expect(output.files.has('posts/second-name/index.html')).toBe(true);
+
+    post('moved', 'Moved', '2026-01-01', 'aliases: [/posts/second-name/]\n');
+    await publishChanges(deps, ['posts/moved.md'], new Date('2026-02-01'));
+    expect(output.files.has('posts/first-name/index.html')).toBe(false);
+    expect(output.files.has('posts/second-name/index.html')).toBe(true);
+
+    // An address freed and taken by another article in the same publish keeps the new page.
+    post('second-name', 'Taken over', '2026-01-02');
+    post('moved', 'Moved', '2026-01-01');
+    await publishChanges(deps, ['posts/moved.md', 'posts/second-name.md'], new Date('2026-02-01'));
+    expect(output.text('posts/second-name/index.html')).toContain('Taken over');
+    deps.content.files.delete('posts/second-name.md');
+    await publishChanges(deps, ['posts/second-name.md'], new Date('2026-02-01'));
+    expect(output.files.has('posts/second-name/index.html')).toBe(false);
+
+    post('moved', 'Moved', '2026-01-01', 'aliases: [/posts/second-name/]\n');
+    await publishChanges(deps, ['posts/moved.md'], new Date('2026-02-01'));
+    expect(output.files.has('posts/second-name/index.html')).toBe(true);
+    deps.content.files.delete('posts/moved.md');
+    await publishChanges(deps, ['posts/moved.md'], new Date('2026-02-01'));
+    expect(output.files.has('posts/second-name/index.html')).toBe(false);
+    expect(output.files.has('posts/moved/index.html')).toBe(false);
+  });
+});
+
 describe('conditional GET', () => {
   it('leaves a feed untouched (same object, same Last-Modified) when an edit does not change it', async () => {
     const { deps, output, post } = setup();
