@@ -104,7 +104,7 @@ console.log('## Handler bundles (esbuild, minified, AWS SDK external as in the L
 console.log('| handler | size KB | cold import ms |\n| --- | ---: | ---: |');
 const out = join(root, 'bench/.work/bundles');
 mkdirSync(out, { recursive: true });
-for (const name of ['publish', 'digest', 'send', 'reconcile']) {
+for (const name of ['publish', 'reconcile', 'digest', 'weekly', 'send', 'subscribe', 'bounces']) {
   const file = join(out, `${name}.mjs`);
   await build({
     entryPoints: [join(root, 'functions', `${name}.ts`)],

@@ -1,6 +1,6 @@
 // SES bounce and complaint notifications (through SNS) → suppressed subscribers.
 import type { SNSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamoClient } from '../src/adapters/aws/clients.js';
 import { DynamoSubscribers } from '../src/adapters/aws/dynamo.js';
 import { endpointsOf, functionEnv, logger, metrics } from '../src/adapters/aws/env.js';

@@ -1,8 +1,9 @@
 // Batches of up to 50 recipients (through SQS) → one SES message each, exactly once, at the account's rate.
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoAnnouncementLedger, DynamoSendLedger } from '../src/adapters/aws/dynamo.js';
-import { functionEnv, loadSiteFromBucket, logger, metrics } from '../src/adapters/aws/env.js';
+import { functionEnv, logger, metrics } from '../src/adapters/aws/env.js';
 import { sendBatchOf } from '../src/adapters/aws/events.js';
+import { loadSiteFromBucket } from '../src/adapters/aws/site-config.js';
 import { awsMailer } from '../src/adapters/aws/wiring.js';
 import { RateLimiter, sendBatch } from '../src/pipeline/send.js';
 

@@ -1,7 +1,8 @@
 // HTTP API → subscribe, confirm, unsubscribe (one-click).
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoAttemptLimiter, DynamoSubscribers } from '../src/adapters/aws/dynamo.js';
-import { functionEnv, loadSiteFromBucket, logger } from '../src/adapters/aws/env.js';
+import { functionEnv, logger } from '../src/adapters/aws/env.js';
+import { loadSiteFromBucket } from '../src/adapters/aws/site-config.js';
 import { awsMailer } from '../src/adapters/aws/wiring.js';
 import { handleSubscriptionRequest } from '../src/adapters/http/subscription-api.js';
 

@@ -1,15 +1,9 @@
 // Every 15 minutes → once a week has ended (day and time from site.yaml), its digest onto the digest queue.
-import { z } from 'zod';
+import * as z from 'zod';
 import { dynamoClient, s3Client, sqsClient } from '../src/adapters/aws/clients.js';
 import { DynamoAnnouncementLedger } from '../src/adapters/aws/dynamo.js';
-import {
-  endpointsOf,
-  functionEnv,
-  loadSiteFromBucket,
-  logger,
-  metrics,
-  required,
-} from '../src/adapters/aws/env.js';
+import { endpointsOf, functionEnv, logger, metrics, required } from '../src/adapters/aws/env.js';
+import { loadSiteFromBucket } from '../src/adapters/aws/site-config.js';
 import { SqsDigestQueue } from '../src/adapters/aws/sqs.js';
 import { runWeekly, type WeeklyOutcome } from '../src/pipeline/weekly.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../src/core/errors.js';
 import { parseSiteConfig, type SiteConfig } from '../src/core/site.js';
 

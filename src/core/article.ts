@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Problem } from './errors.js';
 import { firstParagraphText, renderMarkdown } from './render.js';
 import type { SiteConfig } from './site.js';

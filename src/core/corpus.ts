@@ -1,11 +1,6 @@
-import {
-  type Article,
-  type ArticleMeta,
-  type ArticleSource,
-  type ParseResult,
-  parseArticle,
-} from './article.js';
+import { type Article, type ArticleSource, type ParseResult, parseArticle } from './article.js';
 import type { Problem } from './errors.js';
+import { byNewest } from './order.js';
 import type { SiteConfig } from './site.js';
 
 export interface Corpus {
@@ -56,11 +51,6 @@ function duplicateSlugs(articles: readonly Article[]): Problem[] {
         severity: 'error' as const,
       })),
     );
-}
-
-/** Newest first; ties broken by slug so the order never depends on file listing order. */
-export function byNewest(a: ArticleMeta, b: ArticleMeta): number {
-  return b.dateMs - a.dateMs || a.slug.localeCompare(b.slug);
 }
 
 /** What readers see at `now`: not drafts, not scheduled for later. Newest first. */

@@ -1,17 +1,7 @@
-import { DateTime } from 'luxon';
-import type { SiteConfig } from './site.js';
-
 /** How often a subscriber hears from the site: each new article as it is published, or once a week. */
 export type Delivery = 'instant' | 'weekly';
 
 export const DELIVERIES: readonly Delivery[] = ['instant', 'weekly'];
-
-/** When the weekly digest goes out, in the site's time zone. `weekday` is ISO: 1 = Monday … 7 = Sunday. */
-export interface WeeklySchedule {
-  readonly weekday: number;
-  readonly hour: number;
-  readonly minute: number;
-}
 
 /** What decides which digests a subscriber gets. */
 export interface DeliveryChoice {
@@ -23,25 +13,6 @@ export interface DeliveryChoice {
   readonly deliveryChangedMs?: number;
 }
 
-/**
- * The latest weekly send time at or before `atMs`. Weeks run from one send to the next, and a change of
- * delivery applies from the next send: that is what makes "every article exactly once" hold across a
- * change, since an article announced mid-week reaches each subscriber either at once or in that week's
- * digest, never both and never neither.
- */
-export function weekStartAt(site: SiteConfig, atMs: number): number {
-  const at = DateTime.fromMillis(atMs, { zone: site.timezone });
-  const { weekday, hour, minute } = site.weekly;
-  let start = at.set({ weekday: weekday as 1, hour, minute, second: 0, millisecond: 0 });
-  if (start.toMillis() > atMs) start = start.minus({ weeks: 1 });
-  return start.toMillis();
-}
-
-/** The weekly send after `atMs` (strictly later). */
-export function nextWeeklySend(site: SiteConfig, atMs: number): number {
-  return DateTime.fromMillis(weekStartAt(site, atMs), { zone: site.timezone }).plus({ weeks: 1 }).toMillis();
-}
-
 /** The delivery in effect for the week that started at `weekStartMs`. */
 export function deliveryDuring(subscriber: DeliveryChoice, weekStartMs: number): Delivery {
   const chosen = subscriber.delivery ?? 'instant';
@@ -51,17 +22,18 @@ export function deliveryDuring(subscriber: DeliveryChoice, weekStartMs: number):
 }
 
 /**
- * The subscriber after choosing `delivery` at `nowMs`. A new subscriber's choice applies at once (nothing
- * was sent to them yet); a later change applies from the next weekly send.
+ * The subscriber after choosing `delivery` at `nowMs`, in the week that started at `weekStartMs`. A new
+ * subscriber's choice applies at once (nothing was sent to them yet); a later change applies from the next
+ * weekly send, so that week's articles still reach them once, the way they chose before.
  */
 export function chooseDelivery<S extends DeliveryChoice>(
   subscriber: S,
   delivery: Delivery,
-  site: SiteConfig,
+  weekStartMs: number,
   nowMs: number,
   isNew: boolean,
 ): S {
-  const inEffect = isNew ? delivery : deliveryDuring(subscriber, weekStartAt(site, nowMs));
+  const inEffect = isNew ? delivery : deliveryDuring(subscriber, weekStartMs);
   return { ...subscriber, delivery, previousDelivery: inEffect, deliveryChangedMs: nowMs };
 }
 
@@ -85,37 +57,4 @@ export function audienceOf(recipients: readonly DeliveryChoice[], audience: Audi
     .filter((r) => deliveryDuring(r, audience.weekStartMs) === audience.delivery)
     .map((r) => r.address);
   return [...new Set(chosen)].sort();
-}
-
-const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
-export type WeekdayName = (typeof WEEKDAYS)[number];
-export const weekdayNames = WEEKDAYS;
-
-export function weekdayName(weekday: number): string {
-  const name = WEEKDAYS[weekday - 1] ?? 'monday';
-  return name.charAt(0).toUpperCase() + name.slice(1);
-}
-
-/** "Mondays at 09:00 (Europe/Lisbon)", for pages and emails. */
-export function describeWeekly(site: SiteConfig): string {
-  const { weekday, hour, minute } = site.weekly;
-  const time = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
-  return `${weekdayName(weekday)}s at ${time} (${site.timezone})`;
-}
-
-/** "Monday, November 30, 2026 at 09:00" in the site's language and time zone. */
-export function describeMoment(site: SiteConfig, atMs: number): string {
-  return new Intl.DateTimeFormat(site.language, {
-    dateStyle: 'full',
-    timeStyle: 'short',
-    timeZone: site.timezone,
-    hourCycle: 'h23',
-  }).format(atMs);
-}
-
-/** One line on what a choice means, for the confirm and preferences pages. */
-export function describeDelivery(site: SiteConfig, delivery: Delivery): string {
-  return delivery === 'weekly'
-    ? `A weekly digest, ${describeWeekly(site)}`
-    : 'Every new article, as it is published';
 }

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Article, ArticleMeta } from './article.js';
 import { displayDate } from './dates.js';
-import { type Audience, type Delivery, describeWeekly } from './delivery.js';
+import type { Audience, Delivery } from './delivery.js';
 import { html } from './html.js';
 import type { DigestRecord } from './ports.js';
 import type { SiteConfig } from './site.js';
+import { describeWeekly } from './weekly-schedule.js';
 
 /** What the next digest announces. Ids are permalinks. */
 export interface DigestPlan {

@@ -1,6 +1,7 @@
 import { Feed, type Item } from 'feed';
 import type { Article } from './article.js';
 import { lastChangedMs } from './corpus.js';
+import { FEED_FILES } from './layout.js';
 import { type SiteConfig, sitePath } from './site.js';
 import { escapeHtml } from './text.js';
 
@@ -19,8 +20,6 @@ export interface FeedFiles {
   readonly atom: string;
   readonly json: string;
 }
-
-export const FEED_FILES = { rss: 'feed.xml', atom: 'atom.xml', json: 'feed.json' } as const;
 
 export function siteFeedScope(site: SiteConfig): FeedScope {
   return { title: site.title, description: site.description, homeUrl: `${site.baseUrl}/`, dir: '' };

@@ -1,7 +1,7 @@
 import type { Article, ArticleMeta, Tag } from './article.js';
 import { displayDate } from './dates.js';
-import { FEED_FILES } from './feeds.js';
 import { html, type SafeHtml, trusted } from './html.js';
+import { FEED_FILES } from './layout.js';
 import { type SiteConfig, sitePath } from './site.js';
 
 /** What every page needs besides its own content. */

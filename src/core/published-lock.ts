@@ -1,6 +1,6 @@
 // The record of what has been published (content/published.lock.json), so a change that would move an
 // article — and make feed readers see it as new, and old links break — is caught before it ships.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Article } from './article.js';
 import type { Problem } from './errors.js';
 import type { SiteConfig } from './site.js';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Article, ArticleMeta, Tag } from './article.js';
 import { FEED_XSL, STYLESHEET } from './assets.js';
-import { buildFeeds, FEED_FILES, type FeedScope, siteFeedScope } from './feeds.js';
+import { buildFeeds, type FeedScope, siteFeedScope } from './feeds.js';
+import { FEED_FILES, pageContext, STYLESHEET_NAME, shortHash } from './layout.js';
 import {
   archiveIndexPage,
   archiveYearPage,
@@ -13,7 +14,7 @@ import {
   tagPage,
   tagsIndexPage,
 } from './pages.js';
-import { type SiteConfig, sitePath } from './site.js';
+import type { SiteConfig } from './site.js';
 
 export type FileKind = 'page' | 'feed' | 'asset';
 
@@ -103,10 +104,6 @@ function staticFile(asset: StaticAsset): SiteFile {
 // Bump when templates change in a way that must re-render every article page.
 const LAYOUT_VERSION = '2';
 
-function shortHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 12);
-}
-
 const listingLines = new WeakMap<ArticleMeta, string>();
 
 /** Everything a list page shows of one article, computed once per article however many lists it is in. */
@@ -152,12 +149,12 @@ export function groupByTag<T extends ArticleMeta>(articles: readonly T[]): { tag
 /** Builds the individual files of a site; the full build and the incremental publisher both use it. */
 export class SiteFiles {
   readonly ctx: PageContext;
-  private readonly stylesheetName = `style.${shortHash(STYLESHEET)}.css`;
+  private readonly stylesheetName = STYLESHEET_NAME;
   /** Names everything about the layout: a change re-renders every page. */
   readonly layoutKey: string;
 
   constructor(readonly site: SiteConfig) {
-    this.ctx = { site, stylesheet: `${sitePath(site)}/${this.stylesheetName}` };
+    this.ctx = pageContext(site);
     this.layoutKey = shortHash(JSON.stringify([LAYOUT_VERSION, site, this.stylesheetName]));
   }
 

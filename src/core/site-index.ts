@@ -1,7 +1,7 @@
 // The state an incremental publisher keeps instead of re-reading the corpus: small lists of article
 // metadata per year and per tag, the newest articles with their bodies (for feeds), and counts.
 import type { Article, ArticleMeta, Tag } from './article.js';
-import { byNewest } from './corpus.js';
+import { byNewest } from './order.js';
 
 /** A list entry; the first `bodies` entries of a list keep their rendered HTML so feeds need no other read. */
 export type Listed = ArticleMeta & { html?: string };

@@ -1,8 +1,8 @@
 import { IANAZone } from 'luxon';
-import { z } from 'zod';
-import { weekdayNames } from './delivery.js';
+import * as z from 'zod';
 import { ConfigError } from './errors.js';
 import { singleLine } from './text.js';
+import { weekdayNames } from './weekly-schedule.js';
 
 const isLoopback = (url: URL) => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 

@@ -1,5 +1,5 @@
 import { hasErrors, publishedAt } from '../core/corpus.js';
-import { audienceOf, audienceOfDigest, type DeliveryChoice, weekStartAt } from '../core/delivery.js';
+import { audienceOf, audienceOfDigest, type DeliveryChoice } from '../core/delivery.js';
 import { composeDigest, digestRecordOf, planDigest } from '../core/digest.js';
 import { digestRecipient, type RawMessage, renderDigestMessage } from '../core/email.js';
 import { ContentError, type Problem } from '../core/errors.js';
@@ -19,6 +19,7 @@ import type {
 import { lockOf } from '../core/published-lock.js';
 import type { SiteConfig } from '../core/site.js';
 import { planSite, staticAssetProblem } from '../core/site-build.js';
+import { weekStartAt } from '../core/weekly-schedule.js';
 import { type ArticleCache, parseSources } from './parse.js';
 import { type PublishReport, publishSite } from './publish-site.js';
 import { runWeekly } from './weekly.js';

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Article, parseArticle, type Tag } from '../core/article.js';
-import { byNewest } from '../core/corpus.js';
-import { weekStartAt } from '../core/delivery.js';
 import { digestRecordOf, planDigest } from '../core/digest.js';
 import { NotFoundError, type Problem, PublishBusyError } from '../core/errors.js';
 import { feedUrlsAmong } from '../core/feeds.js';
+import { byNewest } from '../core/order.js';
 import type {
   AnnouncementLedger,
   ArticleSourceStore,
@@ -30,6 +29,7 @@ import {
   withoutEntry,
   yearOf,
 } from '../core/site-index.js';
+import { weekStartAt } from '../core/weekly-schedule.js';
 import { publishSite } from './publish-site.js';
 
 export interface IncrementalDeps {

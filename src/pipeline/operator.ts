@@ -3,6 +3,7 @@ import { chooseDelivery, DELIVERIES } from '../core/delivery.js';
 import type { SubscriberStore } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import { normalizeAddress, type Subscriber, type SubscriberStatus } from '../core/subscribers.js';
+import { weekStartAt } from '../core/weekly-schedule.js';
 
 const STATUSES: readonly SubscriberStatus[] = ['pending', 'confirmed', 'unsubscribed', 'suppressed'];
 
@@ -76,7 +77,7 @@ export async function importSubscribers(
     accepted.set(
       checked.address,
       delivery && delivery !== (before?.delivery ?? (receiving ? 'instant' : undefined))
-        ? chooseDelivery(imported, delivery, site, nowMs, !receiving)
+        ? chooseDelivery(imported, delivery, weekStartAt(site, nowMs), nowMs, !receiving)
         : imported,
     );
   }

@@ -1,15 +1,10 @@
-import {
-  chooseDelivery,
-  type Delivery,
-  deliveryDuring,
-  nextWeeklySend,
-  weekStartAt,
-} from '../core/delivery.js';
+import { chooseDelivery, type Delivery, deliveryDuring } from '../core/delivery.js';
 import { confirmToken, renderConfirmationMessage } from '../core/email.js';
 import type { AttemptLimiter, MailSender, SubscriberStore } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import { normalizeAddress, type Subscriber } from '../core/subscribers.js';
 import { verifyToken } from '../core/tokens.js';
+import { nextWeeklySend, weekStartAt } from '../core/weekly-schedule.js';
 
 export interface SubscriptionDeps {
   readonly site: SiteConfig;
@@ -113,7 +108,9 @@ export async function confirm(
   const { confirmExpires: _used, ...rest } = check.subscriber;
   const nowMs = now.getTime();
   const confirmed = { ...rest, status: 'confirmed' as const, updatedAtMs: nowMs, softBounces: 0 };
-  await deps.subscribers.save(chooseDelivery(confirmed, delivery, deps.site, nowMs, true));
+  await deps.subscribers.save(
+    chooseDelivery(confirmed, delivery, weekStartAt(deps.site, nowMs), nowMs, true),
+  );
   return { kind: 'confirmed', address: rest.address, delivery };
 }
 
@@ -172,7 +169,10 @@ export async function savePreferences(
   const nowMs = now.getTime();
   const current = found.subscriber;
   if ((current.delivery ?? 'instant') === delivery) return preferencesOf(deps.site, current, nowMs);
-  const changed = { ...chooseDelivery(current, delivery, deps.site, nowMs, false), updatedAtMs: nowMs };
+  const changed = {
+    ...chooseDelivery(current, delivery, weekStartAt(deps.site, nowMs), nowMs, false),
+    updatedAtMs: nowMs,
+  };
   await deps.subscribers.save(changed);
   return preferencesOf(deps.site, changed, nowMs);
 }

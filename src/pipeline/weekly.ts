@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ArticleMeta } from '../core/article.js';
-import { byNewest } from '../core/corpus.js';
-import { nextWeeklySend, weekStartAt } from '../core/delivery.js';
+import { byNewest } from '../core/order.js';
 import type { DigestRecord, WeeklyLedger } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
+import { nextWeeklySend, weekStartAt } from '../core/weekly-schedule.js';
 
 export interface WeeklyDeps {
   readonly site: SiteConfig;

@@ -9,7 +9,7 @@ import {
   paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ArticleMeta } from '../../core/article.js';
 import type {
   AnnouncementLedger,

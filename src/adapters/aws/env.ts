@@ -1,10 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { parse } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../../core/errors.js';
-import { parseSiteConfig, type SiteConfig } from '../../core/site.js';
 import type { Endpoints } from './clients.js';
 
 const optional = z
@@ -63,13 +60,6 @@ export function endpointsOf(env: FunctionEnv): Endpoints {
 export function required<T>(value: T | undefined, name: string): T {
   if (value === undefined) throw new ConfigError('environment', [`${name}: is required by this function`]);
   return value;
-}
-
-/** site.yaml, read from the content bucket (deployed beside the articles). */
-export async function loadSiteFromBucket(client: S3Client, bucket: string): Promise<SiteConfig> {
-  const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'site.yaml' }));
-  const text = (await out.Body?.transformToString('utf8')) ?? '';
-  return parseSiteConfig(parse(text, { maxAliasCount: 50 }), `s3://${bucket}/site.yaml`);
 }
 
 export const logger = new Logger({ serviceName: 'broadsheet' });

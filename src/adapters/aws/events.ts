@@ -1,5 +1,5 @@
 import type { SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SendBatch } from '../../pipeline/fanout.js';
 
 const s3Notification = z.union([

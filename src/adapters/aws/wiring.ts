@@ -5,10 +5,11 @@ import type { IncrementalDeps } from '../../pipeline/incremental.js';
 import { WebSubNotifier } from '../http/websub.js';
 import { dynamoClient, s3Client, sesClient, sqsClient } from './clients.js';
 import { DynamoAnnouncementLedger, DynamoPublishLock } from './dynamo.js';
-import { endpointsOf, type FunctionEnv, loadSiteFromBucket, required, tokenSecret } from './env.js';
+import { endpointsOf, type FunctionEnv, required, tokenSecret } from './env.js';
 import { S3ArticleSource, S3SiteStore, S3StateStore } from './s3.js';
 import { EventBridgePublishScheduler } from './scheduler.js';
 import { SesMailer } from './ses.js';
+import { loadSiteFromBucket } from './site-config.js';
 import { SqsDigestQueue } from './sqs.js';
 
 /** The incremental publisher wired to S3, DynamoDB and SQS: shared by the publish and reconcile functions. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Article } from '../../core/article.js';
 import type { SiteConfig } from '../../core/site.js';
 import type { ArticleCache, CachedArticle } from '../../pipeline/parse.js';

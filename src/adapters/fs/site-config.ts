@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 import { ConfigError } from '../../core/errors.js';
-import { parseSiteConfig, type SiteConfig } from '../../core/site.js';
+import type { SiteConfig } from '../../core/site.js';
+import { parseSiteYaml } from '../../core/site-yaml.js';
 
 /** Reads and validates `<content>/site.yaml`. */
 export async function loadSiteConfig(contentDir: string): Promise<SiteConfig> {
@@ -13,11 +13,5 @@ export async function loadSiteConfig(contentDir: string): Promise<SiteConfig> {
   } catch (error) {
     throw new ConfigError(path, [`cannot be read: ${(error as Error).message}`]);
   }
-  let data: unknown;
-  try {
-    data = parse(text, { maxAliasCount: 50 });
-  } catch (error) {
-    throw new ConfigError(path, [`invalid YAML: ${(error as Error).message.split('\n')[0]}`]);
-  }
-  return parseSiteConfig(data, path);
+  return parseSiteYaml(text, path);
 }

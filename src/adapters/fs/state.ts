@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ArticleMeta } from '../../core/article.js';
 import type { DeliveryChoice } from '../../core/delivery.js';
 import type { DigestPlan } from '../../core/digest.js';

@@ -1,11 +1,12 @@
 // The subscription endpoints as plain request → response, so the Lambda (API Gateway) and the local dev
 // server share every rule: routes, size and type checks, and the pages people see.
 
-import { DELIVERIES, type Delivery, describeDelivery, describeMoment } from '../../core/delivery.js';
+import { DELIVERIES, type Delivery } from '../../core/delivery.js';
 import { unsubscribeUrl } from '../../core/email.js';
 import { html } from '../../core/html.js';
+import { pageContext } from '../../core/layout.js';
 import { messagePage } from '../../core/pages.js';
-import { SiteFiles } from '../../core/site-build.js';
+import { describeDelivery, describeMoment } from '../../core/weekly-schedule.js';
 import {
   type ConfirmOutcome,
   confirm,
@@ -50,7 +51,7 @@ function page(
   title: string,
   main: ReturnType<typeof html>,
 ): ApiResponse {
-  return { status, headers: HTML_HEADERS, body: messagePage(new SiteFiles(deps.site).ctx, title, main) };
+  return { status, headers: HTML_HEADERS, body: messagePage(pageContext(deps.site), title, main) };
 }
 
 function plain(status: number, text: string, extra: Record<string, string> = {}): ApiResponse {

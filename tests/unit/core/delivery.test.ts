@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { audienceOf, deliveryDuring, nextWeeklySend, weekStartAt } from '../../../src/core/delivery.js';
+import { audienceOf, deliveryDuring } from '../../../src/core/delivery.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
+import { nextWeeklySend, weekStartAt } from '../../../src/core/weekly-schedule.js';
 import { testSite } from '../../helpers/site.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -2,8 +2,9 @@
 // in-memory ports, with the clock injected. The site sends weekly digests on Mondays at 09:00 Lisbon time.
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import type { Delivery } from '../../../src/core/delivery.js';
+import { chooseDelivery, type Delivery } from '../../../src/core/delivery.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
+import { weekStartAt } from '../../../src/core/weekly-schedule.js';
 import { fanOutDigest, type SendBatch } from '../../../src/pipeline/fanout.js';
 import { publishChanges } from '../../../src/pipeline/incremental.js';
 import { RateLimiter, sendBatch } from '../../../src/pipeline/send.js';
@@ -182,10 +183,11 @@ describe('instant or weekly delivery', () => {
     await w.subscriber('to-weekly@example.org', 'instant');
     await w.subscriber('to-instant@example.org', 'weekly');
     const choose = async (address: string, delivery: Delivery, at: string) => {
-      const { chooseDelivery } = await import('../../../src/core/delivery.js');
       const current = await w.subscribers.get(address);
       if (!current) throw new Error(address);
-      await w.subscribers.save(chooseDelivery(current, delivery, testSite, Date.parse(at), false));
+      await w.subscribers.save(
+        chooseDelivery(current, delivery, weekStartAt(testSite, Date.parse(at)), Date.parse(at), false),
+      );
     };
     await w.publish('a', '2026-05-05T10:00:00Z');
     await choose('to-weekly@example.org', 'weekly', '2026-05-06T00:00:00Z');
