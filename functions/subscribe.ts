@@ -1,13 +1,15 @@
-// HTTP API → subscribe, confirm, unsubscribe (one-click).
+// HTTP API → subscribe, confirm (with the choice of delivery), preferences, unsubscribe (one-click).
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DynamoAttemptLimiter, DynamoSubscribers } from '../src/adapters/aws/dynamo.js';
-import { functionEnv, logger } from '../src/adapters/aws/env.js';
+import { functionEnv, logger, originSecret } from '../src/adapters/aws/env.js';
 import { loadSiteFromBucket } from '../src/adapters/aws/site-config.js';
 import { awsMailer } from '../src/adapters/aws/wiring.js';
+import { clientAddress } from '../src/adapters/http/client-address.js';
 import { handleSubscriptionRequest } from '../src/adapters/http/subscription-api.js';
 
 const env = functionEnv();
 const { db, s3, mail, secret } = await awsMailer(env);
+const fromCloudFront = await originSecret(env);
 const fixed = {
   subscribers: new DynamoSubscribers(db, env.TABLE_NAME),
   limiter: new DynamoAttemptLimiter(db, env.TABLE_NAME),
@@ -29,7 +31,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       query: new URLSearchParams(event.rawQueryString ?? ''),
       contentType: event.headers['content-type'] ?? '',
       body,
-      client: event.requestContext.http.sourceIp,
+      client: clientAddress(event.headers, event.requestContext.http.sourceIp, fromCloudFront),
     },
     new Date(),
   );

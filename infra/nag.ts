@@ -52,6 +52,11 @@ export function acknowledgeFindings(stack: Stack, options: { customCertificate: 
     'Rotating the signing secret would void every unsubscribe link already mailed; rotation needs a grace period with two valid secrets first.',
   );
   acknowledge(
+    '/OriginSecret',
+    ['AwsSolutions-SMG4'],
+    'It only proves a request passed through CloudFront; rotating it needs CloudFront updated in the same step (a deploy re-resolves it). A leak lets a caller pick its own rate-limit key, nothing more.',
+  );
+  acknowledge(
     '/Api',
     ['AwsSolutions::AwsSolutions-APIG4'],
     'Subscribe, confirm and unsubscribe are public by design: the proof is the signed token in the link, and one-click unsubscribe (RFC 8058) allows no login.',

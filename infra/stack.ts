@@ -341,19 +341,26 @@ export class BroadsheetStack extends Stack {
       }),
     );
 
+    // CloudFront sends this with every API request; with it the function may believe CloudFront-Viewer-Address
+    // (the reader's address, for the per-client limit) instead of seeing every reader as the edge.
+    const originSecret = new secretsmanager.Secret(this, 'OriginSecret', {
+      description: 'Proves a request to the Broadsheet API came through CloudFront',
+      generateSecretString: { passwordLength: 40, excludePunctuation: true },
+    });
     const subscribe = new BroadsheetFunction(this, 'Subscribe', {
       name: 'subscribe',
       root,
       environment: {
         ...common,
         TOKEN_SECRET_ARN: tokenSecret.secretArn,
+        ORIGIN_SECRET_ARN: originSecret.secretArn,
         SES_CONFIGURATION_SET: configurationSet.configurationSetName,
       },
       timeout: Duration.seconds(10),
       memorySize: 256,
     });
     allow(subscribe, ['s3:GetObject'], [content.arnForObjects('site.yaml')]);
-    allow(subscribe, ['secretsmanager:GetSecretValue'], [tokenSecret.secretArn]);
+    allow(subscribe, ['secretsmanager:GetSecretValue'], [tokenSecret.secretArn, originSecret.secretArn]);
     allow(subscribe, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [tableArn]);
     allow(subscribe, ['ses:SendEmail'], sesSending);
     const apiLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
@@ -379,11 +386,25 @@ export class BroadsheetStack extends Stack {
       api.addRoutes({ path, methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST], integration });
     }
     // Served under the site's own domain (/api/*), so forms post to the same origin and links look local.
-    distribution.addBehavior('/api/*', new origins.HttpOrigin(Fn.select(2, Fn.split('/', api.apiEndpoint))), {
+    const apiOrigin = new origins.HttpOrigin(Fn.select(2, Fn.split('/', api.apiEndpoint)), {
+      // A dynamic reference: the value never appears in the template.
+      customHeaders: { 'X-Broadsheet-Origin': originSecret.secretValue.unsafeUnwrap() },
+    });
+    // What the API needs and nothing else: the form's type, the query (tokens) and who is asking.
+    const apiRequests = new cloudfront.OriginRequestPolicy(this, 'ApiOriginRequests', {
+      comment: 'Broadsheet API: Content-Type, the reader address and the query string',
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(
+        'Content-Type',
+        'CloudFront-Viewer-Address',
+      ),
+      queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
+      cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+    });
+    distribution.addBehavior('/api/*', apiOrigin, {
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
       allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
       cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
-      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      originRequestPolicy: apiRequests,
       responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
     });
 

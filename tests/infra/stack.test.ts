@@ -204,11 +204,26 @@ describe('the Broadsheet stack', () => {
   });
 
   it('keeps the link-signing secret in Secrets Manager, readable only by the two functions that sign', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2); // the signing key and the origin proof
     const readers = functionStatements(template)
       .filter(({ statement }) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'))
-      .map(({ role }) => role.replace(/Role.*/, ''));
-    expect(readers.sort()).toEqual(['Send', 'Subscribe']);
+      .map(({ role, statement }) => `${role.replace(/Role.*/, '')} ${JSON.stringify(statement.Resource)}`);
+    expect(readers).toHaveLength(2);
+    expect(readers.find((r) => r.startsWith('Send'))).toMatch(/TokenSecret/);
+    expect(readers.find((r) => r.startsWith('Send'))).not.toMatch(/OriginSecret/);
+    expect(readers.find((r) => r.startsWith('Subscribe'))).toMatch(/TokenSecret.*OriginSecret/);
+  });
+
+  it("lets the API believe CloudFront's reader address only with CloudFront's secret header", () => {
+    const [policy] = Object.values(template.findResources('AWS::CloudFront::OriginRequestPolicy'));
+    expect(policy?.Properties.OriginRequestPolicyConfig.HeadersConfig).toEqual({
+      HeaderBehavior: 'whitelist',
+      Headers: ['Content-Type', 'CloudFront-Viewer-Address'],
+    });
+    const distribution = JSON.stringify(template.findResources('AWS::CloudFront::Distribution'));
+    expect(distribution).toMatch(
+      /"HeaderName":"X-Broadsheet-Origin","HeaderValue":\{"Fn::Join":\["",\["\{\{resolve:secretsmanager:/,
+    );
   });
 
   it('lets only the publishers move the wake-up schedule, and the scheduler only invoke publish', () => {

@@ -19,6 +19,8 @@ const envSchema = z.object({
   TOKEN_SECRET_ARN: optional,
   /** The signing secret itself (emulators and tests only). */
   TOKEN_SECRET: optional,
+  /** Proves a request came through CloudFront (see adapters/http/client-address.ts); unset locally. */
+  ORIGIN_SECRET_ARN: optional,
   SES_CONFIGURATION_SET: optional,
   /** Overrides the account's send rate read from SES GetAccount. */
   MAX_SEND_RATE: z.coerce.number().positive().optional(),
@@ -71,10 +73,18 @@ export const metrics = new Metrics({ namespace: 'Broadsheet', serviceName: 'broa
  */
 export async function tokenSecret(env: FunctionEnv): Promise<string> {
   if (env.TOKEN_SECRET) return env.TOKEN_SECRET;
-  const arn = required(env.TOKEN_SECRET_ARN, 'TOKEN_SECRET_ARN');
+  return secretString(required(env.TOKEN_SECRET_ARN, 'TOKEN_SECRET_ARN'), 'TOKEN_SECRET_ARN');
+}
+
+/** The value CloudFront sends in its origin header; undefined where there is no CloudFront (emulators). */
+export async function originSecret(env: FunctionEnv): Promise<string | undefined> {
+  return env.ORIGIN_SECRET_ARN ? secretString(env.ORIGIN_SECRET_ARN, 'ORIGIN_SECRET_ARN') : undefined;
+}
+
+async function secretString(arn: string, variable: string): Promise<string> {
   const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
   const out = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: arn }));
   if (!out.SecretString)
-    throw new ConfigError('environment', ['TOKEN_SECRET_ARN: the secret has no string value']);
+    throw new ConfigError('environment', [`${variable}: the secret has no string value`]);
   return out.SecretString;
 }
