@@ -9,6 +9,7 @@ import { dynamoClient, sesClient } from '../../src/adapters/aws/clients.js';
 import { DynamoAttemptLimiter, DynamoSubscribers } from '../../src/adapters/aws/dynamo.js';
 import { SesMailer } from '../../src/adapters/aws/ses.js';
 import { loadSiteConfig } from '../../src/adapters/fs/site-config.js';
+import { preferencesUrl } from '../../src/core/email.js';
 import type { SiteConfig } from '../../src/core/site.js';
 import { type Emulators, sesMailbox, startEmulators, TABLE } from '../../src/dev/emulators.js';
 import { type SiteServer, startSiteServer } from '../../src/dev/site-server.js';
@@ -86,6 +87,22 @@ describe('the subscribe form', () => {
     const status = await page.getByRole('status').textContent();
     expect(status).toContain('browser.reader@example.org');
     expect(status).toContain('A weekly digest');
+
+    // The "Change how often" link every email carries: a form that shows the choice and saves a new one.
+    await page.goto(preferencesUrl(site, 'browser.reader@example.org', 'browser-test-secret', Date.now()));
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('How often');
+    expect(await page.getByRole('radio', { name: /A weekly digest/ }).isChecked()).toBe(true);
+    await page.getByRole('radio', { name: 'Every new article, as it is published' }).check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Preferences saved');
+    expect(await page.getByRole('status').textContent()).toMatch(
+      /Every new article.* from .* on; until then/,
+    );
+    expect(await page.getByRole('link', { name: 'Unsubscribe instead' }).count()).toBe(1);
+    const saved = await new DynamoSubscribers(dynamoClient({ dynamodb: emu.dynamodb }), TABLE).get(
+      'browser.reader@example.org',
+    );
+    expect(saved).toMatchObject({ delivery: 'instant', previousDelivery: 'weekly' });
   });
 
   it('is on every page, works without JavaScript, and explains a bad address', async () => {
