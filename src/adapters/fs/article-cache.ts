@@ -17,7 +17,15 @@ interface Entry {
   body: [number, number];
 }
 
-const indexSchema = z.object({ format: z.literal(1), entries: z.record(z.string(), z.unknown()) });
+// Only this class writes the cache, index last; the shape is checked, not each of its ten thousand entries
+// (a mismatch in format or site key means a full rebuild, never a wrong one).
+const indexSchema = z.object({
+  format: z.literal(1),
+  entries: z.custom<Record<string, unknown>>(
+    (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+    'must be an object',
+  ),
+});
 
 /**
  * Parsed articles from earlier builds, in `<state>/cache/<site key>/`: `index.json` holds every article's

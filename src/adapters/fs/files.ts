@@ -49,8 +49,13 @@ export async function readJsonFile(path: string): Promise<unknown> {
   }
 }
 
+/** How state and lock files are written: indented, with a final newline (they are read in diffs). */
+export function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
-  writeFileAtomicSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileAtomicSync(path, jsonText(value));
 }
 
 /** Resolves `path` under `root`, refusing anything that would land outside it. */

@@ -14,7 +14,7 @@ import type {
 } from '../../core/ports.js';
 import { LOCK_FILE, lockSchema, type PublishedLock } from '../../core/published-lock.js';
 import { type Subscriber, storedDeliveryFields } from '../../core/subscribers.js';
-import { readJsonFile, writeFileAtomicSync, writeJsonFile } from './files.js';
+import { jsonText, readJsonFile, writeFileAtomicSync, writeJsonFile } from './files.js';
 
 const announcedV1 = z.object({
   version: z.literal(1),
@@ -57,7 +57,15 @@ export class FileAnnouncementStore implements AnnouncementStore, WeeklyLedger {
     this.path = join(stateDir, 'announced.json');
   }
 
-  private async read(): Promise<AnnouncedState | undefined> {
+  // Read once per build: this process is the file's only writer while it runs.
+  private state: Promise<AnnouncedState | undefined> | undefined;
+
+  private read(): Promise<AnnouncedState | undefined> {
+    this.state ??= this.readFile();
+    return this.state;
+  }
+
+  private async readFile(): Promise<AnnouncedState | undefined> {
     const raw = await readJsonFile(this.path);
     if (raw === undefined) return undefined;
     const parsed = z.union([announcedV2, announcedV1]).safeParse(raw);
@@ -70,6 +78,7 @@ export class FileAnnouncementStore implements AnnouncementStore, WeeklyLedger {
     const state = (await this.read()) ?? { version: 2 as const, announced: {}, digests: [], weekly: {} };
     change(state);
     await writeJsonFile(this.path, state);
+    this.state = Promise.resolve(state);
   }
 
   async load(): Promise<ReadonlySet<string> | undefined> {
@@ -224,7 +233,10 @@ export class FilePublishedLock implements PublishedLockStore {
   }
 
   async save(lock: PublishedLock): Promise<void> {
-    if (JSON.stringify(await this.load().catch(() => undefined)) === JSON.stringify(lock)) return;
-    await writeJsonFile(this.path, lock);
+    // Compared as text: a build that publishes nothing new leaves the committed file untouched, without
+    // parsing and validating ten thousand entries to find that out.
+    const text = jsonText(lock);
+    if ((await readFile(this.path, 'utf8').catch(() => undefined)) === text) return;
+    writeFileAtomicSync(this.path, text);
   }
 }
