@@ -7,14 +7,17 @@ import {
   DynamoAnnouncementLedger,
   DynamoPublishLock,
   DynamoSendLedger,
+  DynamoSubscribers,
 } from '../../src/adapters/aws/dynamo.js';
 import { S3ArticleSource, S3SiteStore, S3StateStore } from '../../src/adapters/aws/s3.js';
 import { SesMailer } from '../../src/adapters/aws/ses.js';
 import type { RawMessage } from '../../src/core/email.js';
 import type { MailSender, StoredFile } from '../../src/core/ports.js';
 import { type Emulators, sesMailbox, startEmulators, TABLE } from '../../src/dev/emulators.js';
+import { fanOutDigest, type SendBatch } from '../../src/pipeline/fanout.js';
 import { publishChanges } from '../../src/pipeline/incremental.js';
 import { RateLimiter, sendBatch } from '../../src/pipeline/send.js';
+import { runWeekly } from '../../src/pipeline/weekly.js';
 import { testSite } from '../helpers/site.js';
 
 let emu: Emulators;
@@ -178,6 +181,88 @@ describe('faults while sending', () => {
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     const records = await sendLedger.deliveries(id);
     expect([...records.values()].every((r) => r.state === 'sent')).toBe(true);
+  });
+});
+
+describe('the weekly digest under concurrency', () => {
+  it('ten weekly checks at once create one digest, and each weekly subscriber gets one email', async () => {
+    const db = dynamoClient({ dynamodb: emu.dynamodb });
+    const ledger = new DynamoAnnouncementLedger(db, TABLE);
+    const people = new DynamoSubscribers(db, TABLE);
+    // Three instant digests in the week of Monday 1 March 2027 (Lisbon, UTC+0), one article each.
+    for (const [i, day] of ['02', '03', '04'].entries()) {
+      const article = {
+        source: `posts/w${i}.md`,
+        hash: `h${i}`,
+        slug: `w${i}`,
+        url: `https://news.example.com/posts/w${i}/`,
+        title: `Weekly ${i}`,
+        summary: 'S',
+        date: `2027-03-${day}T10:00:00Z`,
+        dateMs: Date.parse(`2027-03-${day}T10:00:00Z`),
+        tags: [],
+        draft: false,
+        author: 'T',
+      };
+      await ledger.createDigest({
+        id: `7eec1${i}0000000000000000000`.slice(0, 24),
+        createdAtMs: article.dateMs,
+        articles: [article],
+        audience: { delivery: 'instant', weekStartMs: Date.parse('2027-03-01T09:00:00Z') },
+      });
+    }
+    await ledger.advanceWeeklyCursor(Date.parse('2027-03-01T09:00:00Z'));
+    const weekly = recipients(30, 'weekly');
+    for (const address of weekly) {
+      await people.save({
+        address,
+        status: 'confirmed',
+        createdAtMs: 0,
+        updatedAtMs: 0,
+        delivery: 'weekly',
+        previousDelivery: 'weekly',
+        deliveryChangedMs: 0,
+      });
+    }
+    await people.put('weekly-instant@example.org', 'confirmed', 0);
+
+    const queued: string[] = [];
+    const now = new Date('2027-03-08T09:05:00Z');
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        runWeekly({ site: testSite, ledger, deliver: async (d) => void queued.push(d.id) }, now),
+      ),
+    );
+    const created = outcomes.filter((o) => o.kind === 'delivered' && o.created);
+    expect(created).toHaveLength(1);
+    expect(new Set(queued).size).toBe(1);
+    expect(await ledger.weeklyCursor()).toBe(Date.parse('2027-03-08T09:00:00Z'));
+
+    // Every hand-off fanned out and sent, as the queue would: duplicates included.
+    const sendDeps = {
+      site: testSite,
+      digests: ledger,
+      ledger: new DynamoSendLedger(db, TABLE),
+      mail: new SesMailer(sesClient({ ses: emu.ses })),
+      limiter: new RateLimiter(1000),
+      secret: 's',
+      now: () => now,
+    };
+    for (const id of queued) {
+      const batches: SendBatch[] = [];
+      await fanOutDigest(id, {
+        digests: ledger,
+        recipients: people,
+        queue: { enqueue: async (b) => void batches.push(...b) },
+      });
+      await Promise.all(batches.map((batch) => sendBatch(sendDeps, batch)));
+    }
+    const counts = await delivered('weekly');
+    expect(counts.has('weekly-instant@example.org')).toBe(false); // chose instant: not in the weekly audience
+    expect(counts.size).toBe(30);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    const [mail] = (await sesMailbox(emu.ses)).filter((m) => m.destination.to.includes(weekly[0] ?? ''));
+    expect(mail?.subject).toBe('This week on Test Gazette: 3 new articles');
   });
 });
 
