@@ -14,10 +14,10 @@ import { SesMailer } from '../../src/adapters/aws/ses.js';
 import type { RawMessage } from '../../src/core/email.js';
 import type { MailSender, StoredFile } from '../../src/core/ports.js';
 import { type Emulators, sesMailbox, startEmulators, TABLE } from '../../src/dev/emulators.js';
-import { fanOutDigest, type SendBatch } from '../../src/pipeline/fanout.js';
 import { publishChanges } from '../../src/pipeline/incremental.js';
 import { RateLimiter, sendBatch } from '../../src/pipeline/send.js';
 import { runWeekly } from '../../src/pipeline/weekly.js';
+import { fanOutAndSend } from '../helpers/deliver.js';
 import { testSite } from '../helpers/site.js';
 
 let emu: Emulators;
@@ -248,15 +248,7 @@ describe('the weekly digest under concurrency', () => {
       secret: 's',
       now: () => now,
     };
-    for (const id of queued) {
-      const batches: SendBatch[] = [];
-      await fanOutDigest(id, {
-        digests: ledger,
-        recipients: people,
-        queue: { enqueue: async (b) => void batches.push(...b) },
-      });
-      await Promise.all(batches.map((batch) => sendBatch(sendDeps, batch)));
-    }
+    for (const id of queued) await fanOutAndSend(id, { digests: ledger, recipients: people, send: sendDeps });
     const counts = await delivered('weekly');
     expect(counts.has('weekly-instant@example.org')).toBe(false); // chose instant: not in the weekly audience
     expect(counts.size).toBe(30);

@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { chooseDelivery, type Delivery } from '../../../src/core/delivery.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
 import { weekStartAt } from '../../../src/core/weekly-schedule.js';
-import { fanOutDigest, type SendBatch } from '../../../src/pipeline/fanout.js';
 import { publishChanges } from '../../../src/pipeline/incremental.js';
-import { RateLimiter, sendBatch } from '../../../src/pipeline/send.js';
+import { RateLimiter } from '../../../src/pipeline/send.js';
 import { unsubscribe } from '../../../src/pipeline/subscriptions.js';
 import { runWeekly } from '../../../src/pipeline/weekly.js';
+import { fanOutAndSend } from '../../helpers/deliver.js';
 import {
   MemoryAttempts,
   MemoryLedger,
@@ -46,25 +46,17 @@ function world(site = testSite) {
 
   /** What the digest and send functions do with the queued digests. */
   async function drain(now: Date) {
+    const send = {
+      site,
+      digests: ledger,
+      ledger: sends,
+      mail: mailer,
+      limiter: new RateLimiter(1e6),
+      secret,
+      now: () => now,
+    };
     for (let id = ledger.queued.shift(); id !== undefined; id = ledger.queued.shift()) {
-      const batches: SendBatch[] = [];
-      await fanOutDigest(id, {
-        digests: ledger,
-        recipients: subscribers,
-        queue: { enqueue: async (b) => void batches.push(...b) },
-      });
-      for (const batch of batches) {
-        const sendDeps = {
-          site,
-          digests: ledger,
-          ledger: sends,
-          mail: mailer,
-          limiter: new RateLimiter(1e6),
-          secret,
-          now: () => now,
-        };
-        await sendBatch(sendDeps, batch);
-      }
+      await fanOutAndSend(id, { digests: ledger, recipients: subscribers, send });
     }
   }
 

@@ -1,0 +1,18 @@
+// What the digest and send functions do with one queued digest id, without the queues: fan the digest out
+// to its audience, then send every batch.
+import type { RecipientStore } from '../../src/core/ports.js';
+import { fanOutDigest, type SendBatch } from '../../src/pipeline/fanout.js';
+import { type DigestSource, type SendDeps, type SendReport, sendBatch } from '../../src/pipeline/send.js';
+
+export async function fanOutAndSend(
+  digestId: string,
+  deps: { readonly digests: DigestSource; readonly recipients: RecipientStore; readonly send: SendDeps },
+): Promise<SendReport[]> {
+  const batches: SendBatch[] = [];
+  await fanOutDigest(digestId, {
+    digests: deps.digests,
+    recipients: deps.recipients,
+    queue: { enqueue: async (b) => void batches.push(...b) },
+  });
+  return Promise.all(batches.map((batch) => sendBatch(deps.send, batch)));
+}
