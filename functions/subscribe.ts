@@ -8,13 +8,14 @@ import { clientAddress } from '../src/adapters/http/client-address.js';
 import { handleSubscriptionRequest } from '../src/adapters/http/subscription-api.js';
 
 const env = functionEnv();
-const { db, s3, mail, secret } = await awsMailer(env);
+const { db, s3, mail, secret, previousSecret } = await awsMailer(env);
 const fromCloudFront = await originSecret(env);
 const fixed = {
   subscribers: new DynamoSubscribers(db, env.TABLE_NAME),
   limiter: new DynamoAttemptLimiter(db, env.TABLE_NAME),
   mail,
   secret,
+  ...(previousSecret ? { previousSecret } : {}),
 };
 
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {

@@ -310,6 +310,29 @@ export class BroadsheetStack extends Stack {
       description: 'Signs Broadsheet subscriber links (HMAC-SHA256)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
+    // Rotated less often than a mailed link lives (400 days), and each rotation keeps the key before, so
+    // no link in anyone's inbox stops working before it expires.
+    const rotateSecret = new BroadsheetFunction(this, 'RotateSecret', {
+      name: 'rotate-secret',
+      root,
+      environment: {},
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+    });
+    allow(
+      rotateSecret,
+      [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:UpdateSecretVersionStage',
+      ],
+      [tokenSecret.secretArn],
+    );
+    tokenSecret.addRotationSchedule('Rotation', {
+      rotationLambda: rotateSecret.fn,
+      automaticallyAfter: Duration.days(450),
+    });
     const send = new BroadsheetFunction(this, 'Send', {
       name: 'send',
       root,
@@ -475,6 +498,7 @@ export class BroadsheetStack extends Stack {
       Digest: digest,
       Weekly: weekly,
       Send: send,
+      RotateSecret: rotateSecret,
       Subscribe: subscribe,
       Bounces: bounces,
     })) {

@@ -28,7 +28,23 @@ export function signToken(claims: TokenClaims, secret: string): string {
   return `${payload}.${mac(payload, secret).toString('base64url')}`;
 }
 
-export function verifyToken(token: string, purpose: TokenPurpose, secret: string, nowMs: number): TokenCheck {
+/**
+ * Checks a token against the current secret and, when given, the one before it: after a rotation, links
+ * mailed earlier keep working until they expire.
+ */
+export function verifyToken(
+  token: string,
+  purpose: TokenPurpose,
+  secret: string,
+  nowMs: number,
+  previousSecret?: string,
+): TokenCheck {
+  const check = verifyWith(token, purpose, secret, nowMs);
+  if (check.ok || check.reason !== 'forged' || previousSecret === undefined) return check;
+  return verifyWith(token, purpose, previousSecret, nowMs);
+}
+
+function verifyWith(token: string, purpose: TokenPurpose, secret: string, nowMs: number): TokenCheck {
   const [payload, signature, extra] = token.split('.');
   if (!payload || !signature || extra !== undefined || token.length > 2048)
     return { ok: false, reason: 'malformed' };

@@ -11,7 +11,10 @@ export interface SubscriptionDeps {
   readonly subscribers: SubscriberStore;
   readonly limiter: AttemptLimiter;
   readonly mail: MailSender;
+  /** Signs new links and checks old ones. */
   readonly secret: string;
+  /** The secret before the last rotation: links signed with it are still honoured. */
+  readonly previousSecret?: string;
 }
 
 export const LIMITS = {
@@ -71,7 +74,7 @@ type ConfirmCheck =
   | Exclude<ConfirmOutcome, { kind: 'confirmed' }>;
 
 async function checkConfirmation(deps: SubscriptionDeps, token: string, now: Date): Promise<ConfirmCheck> {
-  const check = verifyToken(token, 'confirm', deps.secret, now.getTime());
+  const check = verifyToken(token, 'confirm', deps.secret, now.getTime(), deps.previousSecret);
   if (!check.ok) return { kind: 'refused', reason: check.reason === 'expired' ? 'expired' : 'invalid' };
   const subscriber = await deps.subscribers.get(check.claims.address);
   if (subscriber?.status === 'confirmed') return { kind: 'already-confirmed' };
@@ -137,7 +140,7 @@ async function subscriberFor(
   token: string,
   now: Date,
 ): Promise<{ subscriber: Subscriber } | Exclude<PreferencesOutcome, { kind: 'subscribed' }>> {
-  const check = verifyToken(token, 'preferences', deps.secret, now.getTime());
+  const check = verifyToken(token, 'preferences', deps.secret, now.getTime(), deps.previousSecret);
   if (!check.ok) return { kind: 'refused', reason: check.reason === 'expired' ? 'expired' : 'invalid' };
   const subscriber = await deps.subscribers.get(check.claims.address);
   if (subscriber?.status !== 'confirmed') return { kind: 'not-subscribed', address: check.claims.address };
@@ -187,7 +190,7 @@ export async function unsubscribe(
   token: string,
   now: Date,
 ): Promise<UnsubscribeOutcome> {
-  const check = verifyToken(token, 'unsubscribe', deps.secret, now.getTime());
+  const check = verifyToken(token, 'unsubscribe', deps.secret, now.getTime(), deps.previousSecret);
   if (!check.ok) return { kind: 'refused', reason: check.reason === 'expired' ? 'expired' : 'invalid' };
   const { address } = check.claims;
   const subscriber = await deps.subscribers.get(address);

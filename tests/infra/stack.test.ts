@@ -20,7 +20,7 @@ type Statement = { Action: string | string[]; Resource: unknown; Effect: string 
 function functionStatements(t: Template): { role: string; statement: Statement }[] {
   const out: { role: string; statement: Statement }[] = [];
   for (const [id, policy] of Object.entries(t.findResources('AWS::IAM::Policy'))) {
-    if (!/^(Publish|Reconcile|Digest|Weekly|Send|Subscribe|Bounces)Role/.test(id)) continue;
+    if (!/^(Publish|Reconcile|Digest|Weekly|Send|Subscribe|Bounces|RotateSecret)Role/.test(id)) continue;
     for (const statement of policy.Properties.PolicyDocument.Statement as Statement[])
       out.push({ role: id, statement });
   }
@@ -84,9 +84,9 @@ describe('the Broadsheet stack', () => {
 
   it('runs every handler on the latest Node.js, arm64, with its log group, and one publish at a time', () => {
     const ours = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) =>
-      /^(Publish|Reconcile|Digest|Weekly|Send|Subscribe|Bounces)Function/.test(id),
+      /^(Publish|Reconcile|Digest|Weekly|Send|Subscribe|Bounces|RotateSecret)Function/.test(id),
     );
-    expect(ours).toHaveLength(7);
+    expect(ours).toHaveLength(8);
     for (const [, fn] of ours) {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
@@ -104,7 +104,11 @@ describe('the Broadsheet stack', () => {
       const actions = [statement.Action].flat();
       for (const action of actions) expect(action, role).not.toMatch(/\*$|^\*/);
       const resources = [statement.Resource].flat();
-      if (resources.includes('*')) expect(actions, role).toEqual(['ses:GetAccount']);
+      // The two actions AWS offers no resource-level permissions for.
+      if (resources.includes('*'))
+        expect(['ses:GetAccount', 'secretsmanager:GetRandomPassword']).toEqual(
+          expect.arrayContaining(actions),
+        );
     }
     const send = statements
       .filter((s) => s.role.startsWith('SendRole'))
@@ -199,16 +203,21 @@ describe('the Broadsheet stack', () => {
       MetricName: 'Reputation.ComplaintRate',
       Threshold: 0.0005,
     });
-    // Two reputation alarms, three dead-letter queues and one error alarm per function (seven).
-    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(12);
+    // Two reputation alarms, three dead-letter queues and one error alarm per function (eight).
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(13);
   });
 
-  it('keeps the link-signing secret in Secrets Manager, readable only by the two functions that sign', () => {
+  it('keeps the link-signing secret in Secrets Manager, readable only by the functions that sign and rotate it', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 2); // the signing key and the origin proof
     const readers = functionStatements(template)
       .filter(({ statement }) => [statement.Action].flat().includes('secretsmanager:GetSecretValue'))
       .map(({ role, statement }) => `${role.replace(/Role.*/, '')} ${JSON.stringify(statement.Resource)}`);
-    expect(readers).toHaveLength(2);
+    expect(readers).toHaveLength(3);
+    expect(readers.find((r) => r.startsWith('RotateSecret'))).toMatch(/TokenSecret/);
+    // Rotated less often than a mailed link lives, by the function that keeps the previous key.
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      RotationRules: { ScheduleExpression: 'rate(450 days)' },
+    });
     expect(readers.find((r) => r.startsWith('Send'))).toMatch(/TokenSecret/);
     expect(readers.find((r) => r.startsWith('Send'))).not.toMatch(/OriginSecret/);
     expect(readers.find((r) => r.startsWith('Subscribe'))).toMatch(/TokenSecret.*OriginSecret/);

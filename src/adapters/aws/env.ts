@@ -3,6 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { ConfigError } from '../../core/errors.js';
 import type { Endpoints } from './clients.js';
+import { parseSigningSecret, type SigningSecret } from './signing-secret.js';
 
 const optional = z
   .string()
@@ -71,9 +72,10 @@ export const metrics = new Metrics({ namespace: 'Broadsheet', serviceName: 'broa
  * The secret that signs subscriber links: from Secrets Manager in AWS (read once per cold start, never
  * logged), or given directly to emulator runs.
  */
-export async function tokenSecret(env: FunctionEnv): Promise<string> {
-  if (env.TOKEN_SECRET) return env.TOKEN_SECRET;
-  return secretString(required(env.TOKEN_SECRET_ARN, 'TOKEN_SECRET_ARN'), 'TOKEN_SECRET_ARN');
+export async function tokenSecret(env: FunctionEnv): Promise<SigningSecret> {
+  if (env.TOKEN_SECRET) return { current: env.TOKEN_SECRET };
+  const value = await secretString(required(env.TOKEN_SECRET_ARN, 'TOKEN_SECRET_ARN'), 'TOKEN_SECRET_ARN');
+  return parseSigningSecret(value, 'TOKEN_SECRET_ARN');
 }
 
 /** The value CloudFront sends in its origin header; undefined where there is no CloudFront (emulators). */

@@ -190,6 +190,33 @@ describe('the subscription API', () => {
     expect(subscribers.records.get('cara@example.org')?.delivery).toBe('instant');
   });
 
+  it('honours links signed before the signing secret was rotated', async () => {
+    const subscribers = new MemorySubscribers();
+    await subscribers.save({
+      address: 'eli@example.org',
+      status: 'confirmed',
+      createdAtMs: 0,
+      updatedAtMs: 0,
+    });
+    const oldLink = new URL(unsubscribeUrl(testSite, 'eli@example.org', 'the-old-secret', now.getTime()));
+    const request = {
+      method: 'POST',
+      path: '/unsubscribe',
+      query: oldLink.searchParams,
+      contentType: 'application/x-www-form-urlencoded',
+      body: 'List-Unsubscribe=One-Click',
+      client: 'x',
+    };
+    const base = { site: testSite, subscribers, limiter: new MemoryAttempts(), mail: new MemoryMailer() };
+    expect(
+      (await handleSubscriptionRequest({ ...base, secret: 'the-new-secret' }, request, now)).status,
+    ).toBe(400);
+    expect(subscribers.records.get('eli@example.org')?.status).toBe('confirmed');
+    const rotated = { ...base, secret: 'the-new-secret', previousSecret: 'the-old-secret' };
+    expect((await handleSubscriptionRequest(rotated, request, now)).status).toBe(200);
+    expect(subscribers.records.get('eli@example.org')?.status).toBe('unsubscribed');
+  });
+
   it('shows and changes how often through the preferences link, from the next weekly send on', async () => {
     const { subscribers, withToken } = setup();
     // 2026-05-01 is a Friday; the test site sends weekly digests on Mondays at 09:00 Lisbon time.
