@@ -13,7 +13,11 @@ export interface DeliveryChoice {
   readonly deliveryChangedMs?: number;
 }
 
-/** The delivery in effect for the week that started at `weekStartMs`. */
+/**
+ * The delivery in effect for the week that started at `weekStartMs`. Only the last change is kept, so for a
+ * week before it that is exact, but for a week before an earlier change it is not: a digest fanned out more
+ * than a week late, after two changes, could go by the newer choice.
+ */
 export function deliveryDuring(subscriber: DeliveryChoice, weekStartMs: number): Delivery {
   const chosen = subscriber.delivery ?? 'instant';
   if (subscriber.deliveryChangedMs === undefined || subscriber.deliveryChangedMs <= weekStartMs)
