@@ -1,6 +1,5 @@
 // The subscription endpoints as plain request → response, so the Lambda (API Gateway) and the local dev
 // server share every rule: routes, size and type checks, and the pages people see.
-
 import { DELIVERIES, type Delivery } from '../../core/delivery.js';
 import { unsubscribeUrl } from '../../core/email.js';
 import { html } from '../../core/html.js';
@@ -181,7 +180,7 @@ ${deliveryChoice(deps, 'instant')}
         deps,
         200,
         'You are subscribed',
-        html`<p role="status">${describeDelivery(deps.site, outcome.delivery)} will arrive at ${outcome.address}.</p>
+        html`<p role="status">${outcome.address} is subscribed and will get: ${describeDelivery(deps.site, outcome.delivery)}.</p>
 <p>Every email has a link to change how often, and one to unsubscribe.</p>${home}`,
       );
     }
