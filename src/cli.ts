@@ -3,13 +3,13 @@ import { execFileSync } from 'node:child_process';
 // The `broadsheet` command: parses arguments, wires the filesystem adapters, runs the pipeline, and maps
 // errors to exit codes in one place.
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js';
-import { insideRoot } from './adapters/fs/files.js';
+import { siteFileFor } from './adapters/fs/files.js';
 import { loadSiteConfig } from './adapters/fs/site-config.js';
 import { FileAnnouncementStore, FilePublishedLock, FileSubscriberStore } from './adapters/fs/state.js';
 import { hasErrors, parseCorpus, publishedAt } from './core/corpus.js';
@@ -157,11 +157,8 @@ async function preview(site: SiteConfig, paths: { content: string; state: string
   printWarnings(report.warnings);
   createServer(async (req, res) => {
     try {
-      let path = decodeURIComponent(new URL(req.url ?? '/', baseUrl).pathname).replace(/^\/+/, '');
-      if (path === '' || path.endsWith('/')) path += 'index.html';
-      const file = insideRoot(root, path);
-      const info = await stat(file).catch(() => undefined);
-      if (!info?.isFile()) {
+      const file = await siteFileFor(root, new URL(req.url ?? '/', baseUrl).pathname);
+      if (!file) {
         res.writeHead(404, { 'content-type': CONTENT_TYPES.html });
         createReadStream(join(root, '404.html')).pipe(res);
         return;

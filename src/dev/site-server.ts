@@ -1,10 +1,9 @@
 // A loopback HTTP server for local use: the subscription API under /api, and optionally a built site
 // folder for everything else. `npm run dev` and the browser test run the subscribe form against it.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { insideRoot } from '../adapters/fs/files.js';
+import { siteFileFor } from '../adapters/fs/files.js';
 import { handleSubscriptionRequest, MAX_BODY_BYTES } from '../adapters/http/subscription-api.js';
 import { contentTypeForPath } from '../core/site-build.js';
 import type { SubscriptionDeps } from '../pipeline/subscriptions.js';
@@ -49,10 +48,8 @@ export async function startSiteServer(
         res.writeHead(404).end();
         return;
       }
-      let path = decodeURIComponent(url.pathname).replace(/^\/+/, '');
-      if (path === '' || path.endsWith('/')) path += 'index.html';
-      const file = insideRoot(options.siteRoot, path);
-      if (!(await stat(file).catch(() => undefined))?.isFile()) {
+      const file = await siteFileFor(options.siteRoot, url.pathname);
+      if (!file) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
       }

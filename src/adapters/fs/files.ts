@@ -1,5 +1,5 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 
 // Synchronous on purpose: for thousands of small files the sync calls are several times faster than the
@@ -66,6 +66,17 @@ export function insideRoot(root: string, path: string): string {
     throw new Error(`refusing to touch ${JSON.stringify(path)}: outside ${root}`);
   }
   return target;
+}
+
+/**
+ * The built file a URL path names under `root` (a folder path means its index.html), or undefined when
+ * there is none. Throws for a path that would leave `root` or cannot be decoded.
+ */
+export async function siteFileFor(root: string, urlPath: string): Promise<string | undefined> {
+  let path = decodeURIComponent(urlPath).replace(/^\/+/, '');
+  if (path === '' || path.endsWith('/')) path += 'index.html';
+  const file = insideRoot(root, path);
+  return (await stat(file).catch(() => undefined))?.isFile() ? file : undefined;
 }
 
 /** A cheap check for large internal records (manifests), where a schema walk would cost more than the build. */
