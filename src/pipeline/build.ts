@@ -86,14 +86,19 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
   let digest: BuildReport['digest'];
   let weekly: BuildReport['weekly'];
   if (announce) {
-    const recipients = await announce.recipients.recipients();
+    // Read only when a digest is due: most builds announce nothing.
+    let subscribers: Promise<DeliveryChoice[]> | undefined;
+    const audience = async (record: DigestRecord) => {
+      subscribers ??= announce.recipients.recipients();
+      return audienceOf(await subscribers, audienceOfDigest(record));
+    };
     const plan = planDigest(published, await announce.announcements.load());
     if (plan) {
       const record = digestRecordOf(plan, nowMs, {
         delivery: 'instant',
         weekStartMs: weekStartAt(site, nowMs),
       });
-      const mailed = await mailDigest(announce, site, record, recipients, now);
+      const mailed = await mailDigest(announce, site, record, await audience(record), now);
       await announce.announcements.record(plan, record);
       digest = { ...mailed, silenced: plan.silenced.length };
     }
@@ -104,8 +109,8 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
         ledger: announce.announcements,
         deliver: async (record) => {
           // Nobody chose weekly (the usual local case): no empty digest folder in the outbox every week.
-          if (audienceOf(recipients, audienceOfDigest(record)).length === 0) return;
-          weekly = await mailDigest(announce, site, record, recipients, now);
+          const to = await audience(record);
+          if (to.length > 0) weekly = await mailDigest(announce, site, record, to, now);
         },
       },
       now,
@@ -132,18 +137,17 @@ interface MailedDigest {
   readonly location: string;
 }
 
-/** Composes one digest for each of its recipients and hands them to the mailer (the outbox) together. */
+/** Composes one digest for each address of its audience and hands them to the mailer (the outbox) together. */
 async function mailDigest(
   announce: NonNullable<BuildDeps['announce']>,
   site: SiteConfig,
   record: DigestRecord,
-  recipients: readonly DeliveryChoice[],
+  addresses: readonly string[],
   now: Date,
 ): Promise<MailedDigest> {
-  const audience = audienceOfDigest(record);
-  const composed = composeDigest(record, site, audience.delivery);
+  const composed = composeDigest(record, site, audienceOfDigest(record).delivery);
   const messages: RawMessage[] = [];
-  for (const address of audienceOf(recipients, audience)) {
+  for (const address of addresses) {
     const recipient = digestRecipient(site, address, announce.secret, now.getTime());
     messages.push(await renderDigestMessage(composed, recipient, site, now));
   }
