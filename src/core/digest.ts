@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Article, ArticleMeta } from './article.js';
 import { displayDate } from './dates.js';
-import type { Audience, Delivery } from './delivery.js';
+import { type Audience, audienceOfDigest, type Delivery } from './delivery.js';
 import { html } from './html.js';
 import type { DigestRecord } from './ports.js';
 import type { SiteConfig } from './site.js';
@@ -43,6 +43,24 @@ export function planDigest(
 export function digestRecordOf(plan: DigestPlan, createdAtMs: number, audience: Audience): DigestRecord {
   const articles = plan.articles.map(({ html: _html, ...meta }): ArticleMeta => meta);
   return { id: plan.id, createdAtMs, articles, audience };
+}
+
+/**
+ * The weekly digest's candidates among stored digests: articles of instant digests created in
+ * [sinceMs, beforeMs), oldest announcement first, that no weekly digest has carried yet.
+ */
+export function articlesAwaitingWeekly(
+  digests: Iterable<DigestRecord>,
+  carried: (url: string) => boolean,
+  sinceMs: number,
+  beforeMs: number,
+): ArticleMeta[] {
+  return [...digests]
+    .filter((d) => audienceOfDigest(d).delivery === 'instant')
+    .filter((d) => d.createdAtMs >= sinceMs && d.createdAtMs < beforeMs)
+    .sort((a, b) => a.createdAtMs - b.createdAtMs)
+    .flatMap((d) => d.articles)
+    .filter((a) => !carried(a.url));
 }
 
 export function digestId(articles: readonly Article[]): string {

@@ -1,5 +1,6 @@
 // In-memory implementations of the ports, for pipeline tests that need no emulator.
 import type { ArticleMeta, ArticleSource } from '../../src/core/article.js';
+import { articlesAwaitingWeekly } from '../../src/core/digest.js';
 import type { RawMessage } from '../../src/core/email.js';
 import { NotFoundError } from '../../src/core/errors.js';
 import type {
@@ -104,12 +105,7 @@ export class MemoryLedger implements AnnouncementLedger, WeeklyLedger, DigestQue
     this.queued.push(digestId);
   }
   async awaitingWeekly(sinceMs: number, beforeMs: number): Promise<ArticleMeta[]> {
-    return [...this.digests.values()]
-      .filter((d) => (d.audience?.delivery ?? 'instant') === 'instant')
-      .filter((d) => d.createdAtMs >= sinceMs && d.createdAtMs < beforeMs)
-      .sort((a, b) => a.createdAtMs - b.createdAtMs)
-      .flatMap((d) => d.articles)
-      .filter((a) => !this.weekly.has(a.url));
+    return articlesAwaitingWeekly(this.digests.values(), (url) => this.weekly.has(url), sinceMs, beforeMs);
   }
   async markWeekly(urls: readonly string[], weeklyId: string): Promise<void> {
     for (const url of urls) if (!this.weekly.has(url)) this.weekly.set(url, weeklyId);

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { ArticleMeta } from '../../core/article.js';
+import { audienceOfDigest } from '../../core/delivery.js';
 import type {
   AnnouncementLedger,
   AttemptLimiter,
@@ -166,7 +167,7 @@ export class DynamoAnnouncementLedger implements AnnouncementLedger, WeeklyLedge
             ...digest,
             // Instant digests by time, for the weekly one; eventually consistent, which is why the weekly
             // run also looks a week back for what it has not carried yet.
-            gsi1pk: `digests#${digest.audience?.delivery ?? 'instant'}`,
+            gsi1pk: `digests#${audienceOfDigest(digest).delivery}`,
             gsi1sk: `${timeKey(digest.createdAtMs)}#${digest.id}`,
           },
           ConditionExpression: 'attribute_not_exists(pk)',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import type { ArticleMeta } from '../../core/article.js';
 import type { DeliveryChoice } from '../../core/delivery.js';
-import type { DigestPlan } from '../../core/digest.js';
+import { articlesAwaitingWeekly, type DigestPlan } from '../../core/digest.js';
 import type {
   AnnouncementStore,
   DigestRecord,
@@ -114,12 +114,7 @@ export class FileAnnouncementStore implements AnnouncementStore, WeeklyLedger {
   async awaitingWeekly(sinceMs: number, beforeMs: number): Promise<ArticleMeta[]> {
     const state = await this.read();
     if (!state) return [];
-    return state.digests
-      .filter((d) => (d.audience?.delivery ?? 'instant') === 'instant')
-      .filter((d) => d.createdAtMs >= sinceMs && d.createdAtMs < beforeMs)
-      .sort((a, b) => a.createdAtMs - b.createdAtMs)
-      .flatMap((d) => d.articles)
-      .filter((a) => state.weekly[a.url] === undefined);
+    return articlesAwaitingWeekly(state.digests, (url) => state.weekly[url] !== undefined, sinceMs, beforeMs);
   }
 
   async markWeekly(urls: readonly string[], weeklyId: string): Promise<void> {
