@@ -187,7 +187,7 @@ ${deliveryChoice(deps, 'instant')}
     case 'GET /preferences':
     case 'POST /preferences': {
       let outcome: PreferencesOutcome;
-      if (request.method.toUpperCase() === 'POST') {
+      if (route === 'POST /preferences') {
         const delivery = deliveryField(request);
         if (!delivery) return plain(400, 'The form needs "delivery" to be "instant" or "weekly".');
         outcome = await savePreferences(deps, token, delivery, now);
@@ -210,7 +210,7 @@ ${deliveryChoice(deps, 'instant')}
           html`<p role="status">${outcome.address} is not subscribed to ${deps.site.title}. Subscribe again with the form below.</p>`,
         );
       }
-      const saved = request.method.toUpperCase() === 'POST';
+      const saved = route === 'POST /preferences';
       const when =
         outcome.fromMs > now.getTime()
           ? html` from ${describeMoment(deps.site, outcome.fromMs)} on; until then this week's articles come as before`
