@@ -50,6 +50,15 @@ type AnnouncedState = z.output<typeof announcedV2>;
 // before the cursor at most.
 const KEEP_DIGESTS_MS = 14 * 86_400_000;
 
+/** A JSON file checked against its schema; undefined when it does not exist, an error naming it when bad. */
+async function readStateFile<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S> | undefined> {
+  const raw = await readJsonFile(path);
+  if (raw === undefined) return undefined;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new Error(`${path} is invalid: ${parsed.error.message}`);
+  return parsed.data;
+}
+
 /** Local state folder (.broadsheet/): which articles were announced, by which digests, and the weekly cursor. */
 export class FileAnnouncementStore implements AnnouncementStore, WeeklyLedger {
   private readonly path: string;
@@ -66,11 +75,8 @@ export class FileAnnouncementStore implements AnnouncementStore, WeeklyLedger {
   }
 
   private async readFile(): Promise<AnnouncedState | undefined> {
-    const raw = await readJsonFile(this.path);
-    if (raw === undefined) return undefined;
-    const parsed = z.union([announcedV2, announcedV1]).safeParse(raw);
-    if (!parsed.success) throw new Error(`${this.path} is corrupt: ${parsed.error.message}`);
-    const state = parsed.data;
+    const state = await readStateFile(this.path, z.union([announcedV2, announcedV1]));
+    if (state === undefined) return undefined;
     return state.version === 2 ? state : { version: 2, announced: state.announced, digests: [], weekly: {} };
   }
 
@@ -164,11 +170,7 @@ export class FileSubscriberStore implements SubscriberStore {
   }
 
   private async read(): Promise<Subscriber[] | undefined> {
-    const raw = await readJsonFile(this.path);
-    if (raw === undefined) return undefined;
-    const parsed = subscribersSchema.safeParse(raw);
-    if (!parsed.success) throw new Error(`${this.path} is invalid: ${parsed.error.message}`);
-    return parsed.data.subscribers;
+    return (await readStateFile(this.path, subscribersSchema))?.subscribers;
   }
 
   async recipients(): Promise<DeliveryChoice[]> {
@@ -220,11 +222,7 @@ export class FilePublishedLock implements PublishedLockStore {
   }
 
   async load(): Promise<PublishedLock | undefined> {
-    const raw = await readJsonFile(this.path);
-    if (raw === undefined) return undefined;
-    const parsed = lockSchema.safeParse(raw);
-    if (!parsed.success) throw new Error(`${this.path} is invalid: ${parsed.error.message}`);
-    return parsed.data;
+    return readStateFile(this.path, lockSchema);
   }
 
   async save(lock: PublishedLock): Promise<void> {
