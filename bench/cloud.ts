@@ -11,18 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { build } from 'esbuild';
 import { dynamoClient, s3Client, sesClient } from '../src/adapters/aws/clients.js';
-import {
-  DynamoAnnouncementLedger,
-  DynamoPublishLock,
-  DynamoSendLedger,
-  DynamoSubscribers,
-} from '../src/adapters/aws/dynamo.js';
-import { S3ArticleSource, S3SiteStore, S3StateStore } from '../src/adapters/aws/s3.js';
+import { DynamoAnnouncementLedger, DynamoSendLedger, DynamoSubscribers } from '../src/adapters/aws/dynamo.js';
 import { SesMailer } from '../src/adapters/aws/ses.js';
+import { s3PublishPorts } from '../src/cloud.js';
 import { parseSiteConfig } from '../src/core/site.js';
 import { sesMailbox, startEmulators, TABLE } from '../src/dev/emulators.js';
 import { fanOutDigest, type SendBatch } from '../src/pipeline/fanout.js';
-import { publishChanges } from '../src/pipeline/incremental.js';
+import { publishChanges } from '../src/pipeline/publish.js';
 import { RateLimiter, sendBatch } from '../src/pipeline/send.js';
 import { syntheticArticle } from './corpus.js';
 
@@ -59,12 +54,7 @@ async function publishInto(articles: number): Promise<Map<string, number>> {
   await setup.send(new CreateBucketCommand({ Bucket: siteBucket }));
   const deps = (client: S3Client) => ({
     site,
-    content: new S3ArticleSource(client, content),
-    output: new S3SiteStore(client, siteBucket),
-    state: new S3StateStore(client, content),
-    lock: new DynamoPublishLock(db, TABLE),
-    ledger: new DynamoAnnouncementLedger(db, TABLE),
-    digests: noQueue,
+    ...s3PublishPorts({ s3: client, db, contentBucket: content, siteBucket, table: TABLE, digests: noQueue }),
   });
   const paths: string[] = [];
   for (let i = 0; i < articles; i++) {

@@ -1,6 +1,6 @@
 // Daily schedule → repair any drift between the content bucket and the published site.
 import { functionEnv, logger, metrics } from '../src/adapters/aws/env.js';
-import { awsPublisher } from '../src/adapters/aws/wiring.js';
+import { awsPublisher } from '../src/cloud.js';
 import { reconcile } from '../src/pipeline/reconcile.js';
 
 const publisher = awsPublisher(functionEnv());

@@ -4,7 +4,7 @@ import { DynamoAnnouncementLedger, DynamoSendLedger } from '../src/adapters/aws/
 import { functionEnv, logger, metrics } from '../src/adapters/aws/env.js';
 import { sendBatchOf } from '../src/adapters/aws/events.js';
 import { loadSiteFromBucket } from '../src/adapters/aws/site-config.js';
-import { awsMailer } from '../src/adapters/aws/wiring.js';
+import { awsMailer } from '../src/cloud.js';
 import { RateLimiter, sendBatch } from '../src/pipeline/send.js';
 
 const env = functionEnv();

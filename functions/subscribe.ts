@@ -3,9 +3,9 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { DynamoAttemptLimiter, DynamoSubscribers } from '../src/adapters/aws/dynamo.js';
 import { functionEnv, logger, originSecret } from '../src/adapters/aws/env.js';
 import { loadSiteFromBucket } from '../src/adapters/aws/site-config.js';
-import { awsMailer } from '../src/adapters/aws/wiring.js';
 import { clientAddress } from '../src/adapters/http/client-address.js';
 import { handleSubscriptionRequest } from '../src/adapters/http/subscription-api.js';
+import { awsMailer } from '../src/cloud.js';
 
 const env = functionEnv();
 const { db, s3, mail, secret, previousSecret } = await awsMailer(env);

@@ -11,7 +11,9 @@ import { parseArgs } from 'node:util';
 import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js';
 import { siteFileFor } from './adapters/fs/files.js';
 import { loadSiteConfig } from './adapters/fs/site-config.js';
+import { FsSiteIndexStore } from './adapters/fs/site-index-store.js';
 import { FileAnnouncementStore, FilePublishedLock, FileSubscriberStore } from './adapters/fs/state.js';
+import type { Article } from './core/article.js';
 import { hasErrors, parseCorpus, publishedAt } from './core/corpus.js';
 import { planDigest, previewLinks } from './core/digest.js';
 import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem } from './core/errors.js';
@@ -134,7 +136,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   ];
   printWarnings(problems);
   if (hasErrors(problems)) throw new ContentError(problems);
-  const plan = planDigest(published, await new FileAnnouncementStore(paths.state).load());
+  const plan = await nextAnnouncement(paths.state, published);
   console.log(`${corpus.articles.length} articles are valid; ${published.length} published.`);
   if (plan) {
     console.log(`The next build announces: ${plan.articles.map((a) => `"${a.title}"`).join(', ')}`);
@@ -142,6 +144,22 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
     console.log('The next build announces nothing.');
   }
   return 0;
+}
+
+/** What the next build would announce: what goes live with it and no digest announced, as publish decides. */
+async function nextAnnouncement(stateDir: string, published: readonly Article[]) {
+  const index = await new FsSiteIndexStore(stateDir).load();
+  const wentLive = published.filter((a) => {
+    const prior = index?.sources[a.source];
+    return !(prior?.live && prior.article.url === a.url);
+  });
+  const fresh = new Set(
+    await new FileAnnouncementStore(stateDir).unannounced(
+      wentLive.flatMap((a) => [a.url, ...(a.aliases ?? [])]),
+    ),
+  );
+  const candidates = wentLive.filter((a) => [a.url, ...(a.aliases ?? [])].every((url) => fresh.has(url)));
+  return planDigest(candidates, index ? new Set() : undefined);
 }
 
 async function preview(site: SiteConfig, paths: { content: string; state: string }): Promise<void> {

@@ -1,8 +1,8 @@
 // The embedded default: the pipeline wired to folders (content/, dist/, outbox/, .broadsheet/).
 // Shared by the CLI and the benchmarks so both measure and run the same thing.
-import { FileArticleCache } from './adapters/fs/article-cache.js';
 import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js';
 import { OutboxMailer } from './adapters/fs/outbox.js';
+import { FsSiteIndexStore } from './adapters/fs/site-index-store.js';
 import { FsSiteStore } from './adapters/fs/site-store.js';
 import {
   FileAnnouncementStore,
@@ -12,6 +12,7 @@ import {
 } from './adapters/fs/state.js';
 import { WebSubNotifier } from './adapters/http/websub.js';
 import type { SiteConfig } from './core/site.js';
+import type { SiteIndex } from './core/site-index.js';
 import { type BuildReport, buildAndAnnounce } from './pipeline/build.js';
 
 export const VERSION = '0.2.0';
@@ -25,16 +26,15 @@ export interface LocalPaths {
 
 /** Builds content/ into dist/ and writes the digest of new articles into outbox/. */
 export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date): Promise<BuildReport> {
-  const cache = await new FileArticleCache(paths.state, site, VERSION).load();
-  const report = await buildAndAnnounce(
+  return buildAndAnnounce(
     {
       site,
       content: new FsArticleSource(paths.content),
       assets: new FsStaticAssets(paths.content),
       output: new FsSiteStore(paths.out),
+      index: new FsSiteIndexStore(paths.state),
       ...(site.websubHub ? { hub: new WebSubNotifier(site.websubHub) } : {}),
       lock: new FilePublishedLock(paths.content),
-      cache,
       announce: {
         announcements: new FileAnnouncementStore(paths.state),
         recipients: new FileSubscriberStore(paths.state, site.author.email ?? site.sender.address),
@@ -44,23 +44,28 @@ export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date)
     },
     now,
   );
-  await cache.save();
-  return report;
 }
 
-/** Builds a copy of the site for local viewing: no announcements, no email. */
+/** Builds a copy of the site for local viewing: no announcements, no email, an index of its own. */
 export async function previewBuild(
   site: SiteConfig,
   content: string,
   out: string,
   now: Date,
 ): Promise<BuildReport> {
+  let index: SiteIndex | undefined;
   return buildAndAnnounce(
     {
       site,
       content: new FsArticleSource(content),
       assets: new FsStaticAssets(content),
       output: new FsSiteStore(out),
+      index: {
+        load: async () => index,
+        save: async (next) => {
+          index = next;
+        },
+      },
     },
     now,
   );

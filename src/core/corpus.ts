@@ -1,4 +1,10 @@
-import { type Article, type ArticleSource, type ParseResult, parseArticle } from './article.js';
+import {
+  type Article,
+  type ArticleMeta,
+  type ArticleSource,
+  type ParseResult,
+  parseArticle,
+} from './article.js';
 import type { Problem } from './errors.js';
 import { byNewest } from './order.js';
 import type { SiteConfig } from './site.js';
@@ -27,7 +33,7 @@ export function collectCorpus(results: readonly ParseResult[]): Corpus {
       problems.push(...result.problems);
     }
   }
-  problems.push(...duplicateSlugs(articles));
+  problems.push(...duplicateSlugProblems(articles));
   return { articles, problems };
 }
 
@@ -35,8 +41,9 @@ export function hasErrors(problems: readonly Problem[]): boolean {
   return problems.some((p) => p.severity === 'error');
 }
 
-function duplicateSlugs(articles: readonly Article[]): Problem[] {
-  const bySlug = new Map<string, Article[]>();
+/** The one slug rule, for `check` and for every publish: two articles may not share an address. */
+export function duplicateSlugProblems(articles: readonly ArticleMeta[]): Problem[] {
+  const bySlug = new Map<string, ArticleMeta[]>();
   for (const article of articles) bySlug.set(article.slug, [...(bySlug.get(article.slug) ?? []), article]);
   return [...bySlug.values()]
     .filter((group) => group.length > 1)

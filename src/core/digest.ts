@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Article, ArticleMeta } from './article.js';
+import type { ArticleMeta } from './article.js';
 import { displayDate } from './dates.js';
 import { type Audience, audienceOfDigest, type Delivery } from './delivery.js';
 import { html } from './html.js';
@@ -12,12 +12,12 @@ export interface DigestPlan {
   /** Derived from the announced ids, so two planners racing over the same articles agree on it. */
   readonly id: string;
   /** Newest first. */
-  readonly articles: readonly Article[];
+  readonly articles: readonly ArticleMeta[];
   /**
    * Published articles recorded as announced without being mailed: on the very first run, everything but
    * the newest, so installing Broadsheet on an existing blog never mails its archive.
    */
-  readonly silenced: readonly Article[];
+  readonly silenced: readonly ArticleMeta[];
 }
 
 /**
@@ -25,7 +25,7 @@ export interface DigestPlan {
  * `announced` is undefined when no state exists yet (first run). Returns undefined when nothing is new.
  */
 export function planDigest(
-  published: readonly Article[],
+  published: readonly ArticleMeta[],
   announced: ReadonlySet<string> | undefined,
 ): DigestPlan | undefined {
   // An article that moved (declares its old address in `aliases`) was announced under that address.
@@ -41,7 +41,20 @@ export function planDigest(
 
 /** The stored form of a planned digest: what the sender needs, without the rendered bodies. */
 export function digestRecordOf(plan: DigestPlan, createdAtMs: number, audience: Audience): DigestRecord {
-  const articles = plan.articles.map(({ html: _html, ...meta }): ArticleMeta => meta);
+  // Only metadata is stored: callers may hand in full articles, whose bodies the sender never needs.
+  const articles = plan.articles.map((a): ArticleMeta => {
+    const {
+      html: _html,
+      listKey: _l,
+      renderKey: _r,
+      ...meta
+    } = a as ArticleMeta & {
+      html?: string;
+      listKey?: string;
+      renderKey?: string;
+    };
+    return meta;
+  });
   return { id: plan.id, createdAtMs, articles, audience };
 }
 
@@ -63,7 +76,7 @@ export function articlesAwaitingWeekly(
     .filter((a) => !carried(a.url));
 }
 
-export function digestId(articles: readonly Article[]): string {
+export function digestId(articles: readonly ArticleMeta[]): string {
   const ids = articles.map((a) => a.url).sort();
   return createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 24);
 }

@@ -140,6 +140,26 @@ async function compose(
 
 type MimeHeaders = Record<string, string | { prepared: boolean; value: string }>;
 
+/**
+ * The one digest message rule of both editions: the recipient's links are signed when the message is
+ * composed (`nowMs`), and its Date header is when the digest was created, however late it is sent.
+ */
+export function digestMessageFor(
+  digest: Digest,
+  createdAtMs: number,
+  site: SiteConfig,
+  address: string,
+  secret: string,
+  nowMs: number,
+): Promise<RawMessage> {
+  return renderDigestMessage(
+    digest,
+    digestRecipient(site, address, secret, nowMs),
+    site,
+    new Date(createdAtMs),
+  );
+}
+
 /** Builds the multipart/alternative message for one recipient; headers are encoded by nodemailer (RFC 2047). */
 export async function renderDigestMessage(
   digest: Digest,

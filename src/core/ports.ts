@@ -2,15 +2,16 @@
 // their own errors into ours; the core never learns which one it was given.
 import type { ArticleMeta, ArticleSource } from './article.js';
 import type { Audience, DeliveryChoice } from './delivery.js';
-import type { Digest, DigestPlan } from './digest.js';
+import type { Digest } from './digest.js';
 import type { RawMessage } from './email.js';
 import type { PublishedLock } from './published-lock.js';
-import type { FileKind, StaticAsset } from './site-build.js';
+import type { FileKind } from './site-build.js';
+import type { SiteIndex } from './site-index.js';
 import type { Subscriber } from './subscribers.js';
 
-/** An article file as listed: where it is and a cheap token that changes whenever its content may have. */
+/** A source file as listed: where it is and a cheap token that changes whenever its content may have. */
 export interface SourceEntry {
-  /** Relative to the content root, e.g. 'posts/2026-03-01-hello.md'. */
+  /** Relative to the content root ('posts/2026-03-01-hello.md') or, for static files, to static/ ('images/a.svg'). */
   readonly path: string;
   /** Size and modification time locally, the ETag in S3: equal versions mean equal bytes. */
   readonly version: string;
@@ -23,9 +24,18 @@ export interface ArticleSourceStore {
   read(path: string): Promise<ArticleSource>;
 }
 
-/** Files copied as they are into the site (content/static/ locally). */
+/** Files copied as they are into the site (content/static/ locally, static/ in the content bucket). */
 export interface StaticAssetStore {
-  list(): Promise<StaticAsset[]>;
+  list(): Promise<SourceEntry[]>;
+  /** Throws NotFoundError when the file does not exist (any more). */
+  read(path: string): Promise<{ readonly bytes: Uint8Array; readonly version?: string }>;
+}
+
+/** Where the index of sources lives between publishes (a state file locally, an object in S3). */
+export interface SiteIndexStore {
+  /** undefined before the first publish. */
+  load(): Promise<SiteIndex | undefined>;
+  save(index: SiteIndex): Promise<void>;
 }
 
 /** Describes the stored version of a file so unchanged files are not written again. */
@@ -51,14 +61,6 @@ export interface SiteStore {
   saveFingerprints(fingerprints: Fingerprints): Promise<void>;
 }
 
-/** Which articles have been announced, by permalink. */
-export interface AnnouncementStore {
-  /** undefined when nothing was ever recorded: the first run. */
-  load(): Promise<ReadonlySet<string> | undefined>;
-  /** Records the plan's articles (announced and silenced) as announced by the plan's digest. */
-  record(plan: DigestPlan, digest: DigestRecord): Promise<void>;
-}
-
 export interface RecipientStore {
   /** Confirmed, unsuppressed subscribers (normalized addresses) and how often each wants mail. */
   recipients(): Promise<DeliveryChoice[]>;
@@ -66,16 +68,8 @@ export interface RecipientStore {
 
 /** Where composed digests go: the outbox folder locally, SES in AWS. */
 export interface DigestMailer {
+  /** Delivering the same digest twice writes it once (the outbox is keyed by digest id). */
   deliver(digest: Digest, messages: readonly RawMessage[]): Promise<{ location: string }>;
-}
-
-/** JSON documents the incremental publisher keeps between runs (objects under a private prefix in S3). */
-export interface StateStore {
-  /** Keys under a prefix (only the daily reconcile lists). */
-  list(prefix: string): Promise<string[]>;
-  get(key: string): Promise<unknown>;
-  put(key: string, value: unknown): Promise<void>;
-  delete(key: string): Promise<void>;
 }
 
 /** Serializes publishes: S3 events arrive concurrently, and the index must not lose an update. */
@@ -93,7 +87,7 @@ export interface DigestRecord {
   readonly audience?: Audience;
 }
 
-/** Which articles were announced, and the digests that announced them (DynamoDB in AWS). */
+/** Which articles were announced, and the digests that announced them (a state file locally, DynamoDB in AWS). */
 export interface AnnouncementLedger {
   /** Of these article URLs, those that no digest has announced. */
   unannounced(urls: readonly string[]): Promise<string[]>;
@@ -120,7 +114,7 @@ export interface WeeklyLedger {
   advanceWeeklyCursor(endMs: number): Promise<void>;
 }
 
-/** Hands a planned digest to whatever sends it (an SQS queue in AWS). */
+/** Hands a planned digest to whatever sends it (an SQS queue in AWS, the outbox locally). */
 export interface DigestQueue {
   enqueue(digestId: string): Promise<void>;
 }

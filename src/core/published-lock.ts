@@ -1,7 +1,7 @@
 // The record of what has been published (content/published.lock.json), so a change that would move an
 // article — and make feed readers see it as new, and old links break — is caught before it ships.
 import * as z from 'zod';
-import type { Article } from './article.js';
+import type { Article, ArticleMeta } from './article.js';
 import type { Problem } from './errors.js';
 import type { SiteConfig } from './site.js';
 
@@ -15,7 +15,7 @@ export const lockSchema = z.object({
 
 export type PublishedLock = z.output<typeof lockSchema>;
 
-export function lockOf(published: readonly Article[]): PublishedLock {
+export function lockOf(published: readonly ArticleMeta[]): PublishedLock {
   const entries = [...published]
     .sort((a, b) => a.url.localeCompare(b.url))
     .map((a) => [a.url, { source: a.source }]);

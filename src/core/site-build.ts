@@ -9,18 +9,18 @@ import {
   articlePage,
   homePage,
   notFoundPage,
-  type PageContext,
   redirectPage,
   tagPage,
   tagsIndexPage,
 } from './pages.js';
 import type { SiteConfig } from './site.js';
+import { type IndexedArticle, metaOf } from './site-index.js';
 
 export type FileKind = 'page' | 'feed' | 'asset';
 
 /**
- * One file of the built site. `render` is lazy and `key`, when set, names everything the content depends
- * on, so a store that already holds a file with that key can skip rendering and writing it.
+ * One file of the built site. `key` names everything its content depends on, so a store that already holds
+ * the file under that key skips rendering and writing it; `render` is lazy (it may have to read bodies).
  */
 export interface SiteFile {
   readonly path: string;
@@ -28,14 +28,21 @@ export interface SiteFile {
   readonly kind: FileKind;
   /** Fingerprinted assets never change under the same name and may be cached for good. */
   readonly immutable: boolean;
-  readonly key?: string;
-  render(): string | Uint8Array;
+  readonly key: string;
+  render(): Promise<string | Uint8Array>;
 }
 
 /** A file copied as is from content/static/ (images and the like); `path` is relative to the site root. */
 export interface StaticAsset {
   readonly path: string;
   readonly bytes: Uint8Array;
+}
+
+/** Where a plan's renderers get what the index does not hold: article bodies and static files' bytes. */
+export interface PlanInputs {
+  /** The rendered body of a live article (from memory, the index's feed bodies, or by parsing its source). */
+  body(article: IndexedArticle): Promise<string>;
+  asset(path: string): Promise<Uint8Array>;
 }
 
 const HTML = 'text/html; charset=utf-8';
@@ -90,50 +97,17 @@ export function staticAssetProblem(path: string): string | undefined {
   return undefined;
 }
 
-function staticFile(asset: StaticAsset): SiteFile {
-  const ext = asset.path.split('.').pop()?.toLowerCase() ?? '';
-  return {
-    path: asset.path,
-    contentType: STATIC_TYPES[ext] ?? 'application/octet-stream',
-    kind: 'asset',
-    immutable: false,
-    render: () => asset.bytes,
-  };
-}
-
-// Bump when templates change in a way that must re-render every article page.
-const LAYOUT_VERSION = '2';
-
-const listingLines = new WeakMap<ArticleMeta, string>();
-
-/** Everything a list page shows of one article, computed once per article however many lists it is in. */
-function listingLine(a: ArticleMeta): string {
-  let line = listingLines.get(a);
-  if (line === undefined) {
-    line = [
-      a.url,
-      a.title,
-      a.date,
-      a.updated ?? '',
-      a.summary,
-      a.author,
-      ...a.tags.map((t) => `${t.slug}=${t.name}`),
-    ]
-      .join('\u0000')
-      .concat('\u0001');
-    listingLines.set(a, line);
-  }
-  return line;
-}
+// Bump when templates change in a way that must re-render every page.
+const LAYOUT_VERSION = '3';
 
 /** The key of a page that lists these articles. */
-function listingKey(layoutKey: string, articles: readonly ArticleMeta[]): string {
+function listingKey(layoutKey: string, articles: readonly IndexedArticle[]): string {
   const hash = createHash('sha256').update(layoutKey);
-  for (const a of articles) hash.update(listingLine(a));
+  for (const a of articles) hash.update(a.listKey);
   return hash.digest('hex').slice(0, 32);
 }
 
-/** Articles grouped by tag, tags sorted by name; each group keeps the input (newest-first) order. */
+/** Articles grouped by tag, tags sorted by slug; each group keeps the input (newest-first) order. */
 export function groupByTag<T extends ArticleMeta>(articles: readonly T[]): { tag: Tag; articles: T[] }[] {
   const groups = new Map<string, { tag: Tag; articles: T[] }>();
   for (const article of articles) {
@@ -146,142 +120,11 @@ export function groupByTag<T extends ArticleMeta>(articles: readonly T[]): { tag
   return [...groups.values()].sort((a, b) => a.tag.slug.localeCompare(b.tag.slug));
 }
 
-/** Builds the individual files of a site; the full build and the incremental publisher both use it. */
-export class SiteFiles {
-  readonly ctx: PageContext;
-  private readonly stylesheetName = STYLESHEET_NAME;
-  /** Names everything about the layout: a change re-renders every page. */
-  readonly layoutKey: string;
-
-  constructor(readonly site: SiteConfig) {
-    this.ctx = pageContext(site);
-    this.layoutKey = shortHash(JSON.stringify([LAYOUT_VERSION, site, this.stylesheetName]));
-  }
-
-  private page(path: string, key: string, render: () => string): SiteFile {
-    return { path, contentType: HTML, kind: 'page', immutable: false, key, render };
-  }
-
-  assets(): SiteFile[] {
-    return [
-      {
-        path: this.stylesheetName,
-        contentType: CONTENT_TYPES.css,
-        kind: 'asset',
-        immutable: true,
-        key: this.stylesheetName,
-        render: () => STYLESHEET,
-      },
-      {
-        path: 'feed.xsl',
-        contentType: CONTENT_TYPES.xsl,
-        kind: 'asset',
-        immutable: false,
-        key: shortHash(FEED_XSL),
-        render: () => FEED_XSL,
-      },
-      this.page('404.html', this.layoutKey, () => notFoundPage(this.ctx)),
-    ];
-  }
-
-  articlePath(slug: string): string {
-    return `posts/${slug}/index.html`;
-  }
-
-  article(article: Article): SiteFile {
-    return this.page(this.articlePath(article.slug), `${article.hash}:${this.layoutKey}`, () =>
-      articlePage(this.ctx, article),
-    );
-  }
-
-  /** Where the redirect page for an old address (an absolute URL under the site) lives. */
-  redirectPath(alias: string): string {
-    return `${alias.slice(this.site.baseUrl.length + 1)}index.html`;
-  }
-
-  /** Redirects from each of the article's old paths (its `aliases`) to its page. */
-  redirects(article: ArticleMeta): SiteFile[] {
-    return (article.aliases ?? []).map((alias) =>
-      this.page(this.redirectPath(alias), `redirect:${article.url}:${this.layoutKey}`, () =>
-        redirectPage(this.site, article.url),
-      ),
-    );
-  }
-
-  /** `newest` holds at least the home page's articles, newest first. */
-  home(newest: readonly ArticleMeta[], total: number): SiteFile {
-    const shown = newest.slice(0, this.site.homeItems);
-    return this.page('index.html', `${listingKey(this.layoutKey, shown)}:${total}`, () =>
-      homePage(this.ctx, shown, total),
-    );
-  }
-
-  archiveIndex(years: readonly { year: string; count: number }[]): SiteFile {
-    const key = shortHash([this.layoutKey, ...years.map(({ year, count }) => `${year}:${count}`)].join('\n'));
-    return this.page('archive/index.html', key, () => archiveIndexPage(this.ctx, years));
-  }
-
-  archiveYear(year: string, articles: readonly ArticleMeta[]): SiteFile {
-    return this.page(`archive/${year}/index.html`, listingKey(`${this.layoutKey}:${year}`, articles), () =>
-      archiveYearPage(this.ctx, year, articles),
-    );
-  }
-
-  tagPage(tag: Tag, articles: readonly ArticleMeta[]): SiteFile {
-    return this.page(
-      `tags/${tag.slug}/index.html`,
-      listingKey(`${this.layoutKey}:${tag.name}`, articles),
-      () => tagPage(this.ctx, tag, articles),
-    );
-  }
-
-  tagsIndex(counts: readonly { tag: Tag; count: number }[]): SiteFile {
-    const key = shortHash(
-      [this.layoutKey, ...counts.map(({ tag, count }) => `${tag.slug}=${tag.name}:${count}`)].join('\n'),
-    );
-    return this.page('tags/index.html', key, () => tagsIndexPage(this.ctx, counts));
-  }
-
-  /** RSS, Atom and JSON Feed of the newest articles (which must carry their bodies), site-wide or for a tag. */
-  feeds(articles: readonly Article[], tag?: Tag): SiteFile[] {
-    const { site } = this;
-    const scope: FeedScope = tag
-      ? {
-          title: `${site.title}: ${tag.name}`,
-          description: `Articles tagged ${tag.name}`,
-          homeUrl: `${site.baseUrl}/tags/${tag.slug}/`,
-          dir: `tags/${tag.slug}/`,
-        }
-      : siteFeedScope(site);
-    const items = articles.slice(0, site.feedItems);
-    // The source hash of each item determines everything the feed says about it.
-    const key = shortHash(
-      [this.layoutKey, JSON.stringify(scope), ...items.map((a) => `${a.url} ${a.hash}`)].join('\n'),
-    );
-    let built: ReturnType<typeof buildFeeds> | undefined;
-    const feeds = () => {
-      built ??= buildFeeds(items, site, scope);
-      return built;
-    };
-    const file = (name: string, contentType: string, render: () => string): SiteFile => ({
-      path: `${scope.dir}${name}`,
-      contentType,
-      kind: 'feed',
-      immutable: false,
-      key,
-      render,
-    });
-    return [
-      file(FEED_FILES.rss, CONTENT_TYPES.rss, () => feeds().rss),
-      file(FEED_FILES.atom, CONTENT_TYPES.atom, () => feeds().atom),
-      file(FEED_FILES.json, CONTENT_TYPES.json, () => feeds().json),
-    ];
-  }
-}
-
 /** Articles grouped by year of their date ('2026'), years newest first, keeping the input order inside. */
-export function groupByYear(articles: readonly ArticleMeta[]): { year: string; articles: ArticleMeta[] }[] {
-  const years = new Map<string, ArticleMeta[]>();
+export function groupByYear<T extends ArticleMeta>(
+  articles: readonly T[],
+): { year: string; articles: T[] }[] {
+  const years = new Map<string, T[]>();
   for (const article of articles) {
     const year = article.date.slice(0, 4);
     const list = years.get(year);
@@ -291,32 +134,172 @@ export function groupByYear(articles: readonly ArticleMeta[]): { year: string; a
   return [...years].sort(([a], [b]) => b.localeCompare(a)).map(([year, list]) => ({ year, articles: list }));
 }
 
+/** Names everything about the layout (templates, site settings, stylesheet): a change re-renders every page. */
+export function layoutKeyOf(site: SiteConfig): string {
+  return shortHash(JSON.stringify([LAYOUT_VERSION, site, STYLESHEET_NAME, shortHash(FEED_XSL)]));
+}
+
+export const articlePath = (slug: string): string => `posts/${slug}/index.html`;
+
+/** Where the redirect page for an old address (an absolute URL under the site) lives. */
+export const redirectPath = (site: SiteConfig, alias: string): string =>
+  `${alias.slice(site.baseUrl.length + 1)}index.html`;
+
+/** Everything a plan is computed from; the full build and every incremental publish pass the same. */
+export interface SitePlanInput {
+  readonly site: SiteConfig;
+  /** Live articles, newest first. */
+  readonly live: readonly IndexedArticle[];
+  /** Static files by site path with their content hash. */
+  readonly assets: readonly { readonly path: string; readonly hash: string }[];
+}
+
+/** The feed windows of a plan: which articles each feed shows (the site feed, then one per tag). */
+export function feedWindows(input: SitePlanInput): IndexedArticle[][] {
+  const n = input.site.feedItems;
+  return [input.live.slice(0, n), ...groupByTag(input.live).map((g) => g.articles.slice(0, n))];
+}
+
 /**
- * Every file of the site for the published articles (newest first). Pages come before feeds, so a
- * store that writes in order never publishes a feed item whose page does not exist yet.
+ * Every file of the site, each with the key of what it shows. Pages come before feeds, so a store that
+ * writes in order never publishes a feed item whose page does not exist yet. Pure: rendering happens only
+ * for the files a store does not already hold under the same key.
  */
-export function planSite(
-  published: readonly Article[],
-  site: SiteConfig,
-  assets: readonly StaticAsset[] = [],
-): SiteFile[] {
-  const files = new SiteFiles(site);
-  const tags = groupByTag(published);
-  const years = groupByYear(published);
+export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
+  const { site, live } = input;
+  const ctx = pageContext(site);
+  const layoutKey = layoutKeyOf(site);
+  const page = (path: string, key: string, render: () => string | Promise<string>): SiteFile => ({
+    path,
+    contentType: HTML,
+    kind: 'page',
+    immutable: false,
+    key,
+    render: async () => render(),
+  });
+  const withBody = async (a: IndexedArticle): Promise<Article> => ({ ...metaOf(a), html: await io.body(a) });
+
+  const statics: SiteFile[] = input.assets.map(({ path, hash }) => {
+    const ext = path.split('.').pop()?.toLowerCase() ?? '';
+    return {
+      path,
+      contentType: STATIC_TYPES[ext] ?? 'application/octet-stream',
+      kind: 'asset',
+      immutable: false,
+      key: `static:${hash}`,
+      render: () => io.asset(path),
+    };
+  });
+  const shared: SiteFile[] = [
+    {
+      path: STYLESHEET_NAME,
+      contentType: CONTENT_TYPES.css,
+      kind: 'asset',
+      immutable: true,
+      key: STYLESHEET_NAME,
+      render: async () => STYLESHEET,
+    },
+    {
+      path: 'feed.xsl',
+      contentType: CONTENT_TYPES.xsl,
+      kind: 'asset',
+      immutable: false,
+      key: shortHash(FEED_XSL),
+      render: async () => FEED_XSL,
+    },
+    page('404.html', layoutKey, () => notFoundPage(ctx)),
+  ];
+
+  const articlePages = live.map((a) =>
+    page(articlePath(a.slug), `${a.renderKey}:${layoutKey}`, async () => articlePage(ctx, await withBody(a))),
+  );
+  // An alias never shadows an article's page.
+  const taken = new Set(articlePages.map((p) => p.path));
+  const redirects = live.flatMap((a) =>
+    (a.aliases ?? [])
+      .map((alias) => redirectPath(site, alias))
+      .filter((path) => !taken.has(path))
+      .map((path) => page(path, `redirect:${a.url}:${layoutKey}`, () => redirectPage(site, a.url))),
+  );
+
+  const tags = groupByTag(live);
+  const years = groupByYear(live);
+  const shown = live.slice(0, site.homeItems);
+  const lists: SiteFile[] = [
+    page('index.html', `${listingKey(layoutKey, shown)}:${live.length}`, () =>
+      homePage(ctx, shown.map(metaOf), live.length),
+    ),
+    page(
+      'archive/index.html',
+      shortHash([layoutKey, ...years.map((y) => `${y.year}:${y.articles.length}`)].join('\n')),
+      () =>
+        archiveIndexPage(
+          ctx,
+          years.map((y) => ({ year: y.year, count: y.articles.length })),
+        ),
+    ),
+    ...years.map(({ year, articles }) =>
+      page(`archive/${year}/index.html`, listingKey(`${layoutKey}:${year}`, articles), () =>
+        archiveYearPage(ctx, year, articles.map(metaOf)),
+      ),
+    ),
+    page(
+      'tags/index.html',
+      shortHash(
+        [layoutKey, ...tags.map((g) => `${g.tag.slug}=${g.tag.name}:${g.articles.length}`)].join('\n'),
+      ),
+      () =>
+        tagsIndexPage(
+          ctx,
+          tags.map((g) => ({ tag: g.tag, count: g.articles.length })),
+        ),
+    ),
+    ...tags.map(({ tag, articles }) =>
+      page(`tags/${tag.slug}/index.html`, listingKey(`${layoutKey}:${tag.name}`, articles), () =>
+        tagPage(ctx, tag, articles.map(metaOf)),
+      ),
+    ),
+  ];
+
+  const feeds = (articles: readonly IndexedArticle[], tag?: Tag): SiteFile[] => {
+    const scope: FeedScope = tag
+      ? {
+          title: `${site.title}: ${tag.name}`,
+          description: `Articles tagged ${tag.name}`,
+          homeUrl: `${site.baseUrl}/tags/${tag.slug}/`,
+          dir: `tags/${tag.slug}/`,
+        }
+      : siteFeedScope(site);
+    const items = articles.slice(0, site.feedItems);
+    // What each item shows (metadata and body) determines the feed; a byte-only edit changes nothing.
+    const key = shortHash([layoutKey, JSON.stringify(scope), ...items.map((a) => a.renderKey)].join('\n'));
+    let built: Promise<ReturnType<typeof buildFeeds>> | undefined;
+    const build = () => {
+      built ??= Promise.all(items.map(withBody)).then((full) => buildFeeds(full, site, scope));
+      return built;
+    };
+    const file = (name: string, contentType: string, pick: (f: ReturnType<typeof buildFeeds>) => string) => ({
+      path: `${scope.dir}${name}`,
+      contentType,
+      kind: 'feed' as const,
+      immutable: false,
+      key,
+      render: async () => pick(await build()),
+    });
+    return [
+      file(FEED_FILES.rss, CONTENT_TYPES.rss, (f) => f.rss),
+      file(FEED_FILES.atom, CONTENT_TYPES.atom, (f) => f.atom),
+      file(FEED_FILES.json, CONTENT_TYPES.json, (f) => f.json),
+    ];
+  };
+
   return [
-    ...assets.map(staticFile),
-    ...files.assets(),
-    ...published.map((article) => files.article(article)),
-    // An alias never shadows a page that exists.
-    ...published
-      .flatMap((article) => files.redirects(article))
-      .filter((r) => !published.some((a) => files.articlePath(a.slug) === r.path)),
-    files.home(published, published.length),
-    files.archiveIndex(years.map(({ year, articles }) => ({ year, count: articles.length }))),
-    ...years.map(({ year, articles }) => files.archiveYear(year, articles)),
-    files.tagsIndex(tags.map((group) => ({ tag: group.tag, count: group.articles.length }))),
-    ...tags.map((group) => files.tagPage(group.tag, group.articles)),
-    ...tags.flatMap((group) => files.feeds(group.articles, group.tag)),
-    ...files.feeds(published),
+    ...statics,
+    ...shared,
+    ...articlePages,
+    ...redirects,
+    ...lists,
+    ...tags.flatMap((g) => feeds(g.articles, g.tag)),
+    ...feeds(live),
   ];
 }

@@ -1,91 +1,97 @@
-// The state an incremental publisher keeps instead of re-reading the corpus: small lists of article
-// metadata per year and per tag, the newest articles with their bodies (for feeds), and counts.
-import type { Article, ArticleMeta, Tag } from './article.js';
+// The one index both editions keep between publishes: every source file as last read (article metadata,
+// never the corpus' bodies) and every static file, plus the keys of what all outputs depend on. A publish
+// applies source changes to it and then writes the outputs whose key changed (src/pipeline/publish.ts).
+import { createHash } from 'node:crypto';
+import type { Article, ArticleMeta } from './article.js';
+import type { Problem } from './errors.js';
 import { byNewest } from './order.js';
+import type { SiteConfig } from './site.js';
 
-/** A list entry; the first `bodies` entries of a list keep their rendered HTML so feeds need no other read. */
-export type Listed = ArticleMeta & { html?: string };
+/** Bump when parsing or Markdown rendering changes what an article's HTML or metadata would be. */
+export const RENDERER_VERSION = '3';
+
+/** An article as the index keeps it: its metadata, and hashes of what pages and feeds show of it. */
+export interface IndexedArticle extends ArticleMeta {
+  /** Everything a list page shows of it (not its source bytes): a whitespace-only edit leaves it alone. */
+  readonly listKey: string;
+  /** `listKey` plus its rendered body: what its own page and feed items show. */
+  readonly renderKey: string;
+}
+
+export interface IndexedSource {
+  /** The store's version of the bytes last read (size and mtime locally, the ETag in S3). */
+  readonly version: string;
+  readonly article: IndexedArticle;
+  readonly warnings: readonly Problem[];
+  /** Whether readers saw it after the last publish (not a draft, not dated in the future). */
+  readonly live: boolean;
+}
 
 export interface SiteIndex {
-  readonly format: 1;
-  years: Record<string, number>;
-  tags: Record<string, { name: string; count: number }>;
-  /** The newest published articles, newest first, a few more than the home page and feeds show. */
-  newest: Listed[];
-  /** Future-dated articles, published by the first run after their date. */
-  scheduled: { path: string; dateMs: number }[];
-  /**
-   * Keys of the list pages and feeds as last written, so an unchanged feed is not written again: its
-   * Last-Modified (and ETag) stay put, and readers' conditional GETs get 304s.
-   */
-  written?: Record<string, string>;
-  /** When the scheduler was last asked to wake the publisher (epoch ms), so it is only asked again on change. */
+  readonly format: 2;
+  /** Names the parser and the site settings it reads: when it changes, every source is parsed again. */
+  parseKey: string;
+  /** By source path ('posts/a.md'). */
+  sources: Record<string, IndexedSource>;
+  /** Static files by site path ('images/a.svg'): version and content hash. */
+  assets: Record<string, { readonly version: string; readonly hash: string }>;
+  /** Rendered bodies of the articles feeds show, by render key, so writing a feed reads no other file. */
+  feedBodies: Record<string, string>;
+  /** When the scheduler was last asked to wake the publisher (epoch ms), so it is asked again only on change. */
   wakeAtMs?: number;
 }
 
-/** What the publisher remembers about each source file, so an update or delete knows what to undo. */
-export interface SourceRecord {
-  readonly path: string;
-  readonly hash: string;
-  readonly slug: string;
-  readonly url: string;
-  readonly year: string;
-  readonly tags: readonly Tag[];
-  readonly published: boolean;
-  /** Old addresses that redirect here (absent on records written before redirects were tracked). */
-  readonly aliases?: readonly string[];
-  /** The source's version when it was read (S3 ETag), so a reconcile can spot changes it missed. */
-  readonly version?: string;
+export function emptyIndex(site: SiteConfig): SiteIndex {
+  return { format: 2, parseKey: parseKeyOf(site), sources: {}, assets: {}, feedBodies: {} };
 }
 
-export function emptyIndex(): SiteIndex {
-  return { format: 1, years: {}, tags: {}, newest: [], scheduled: [] };
+const hashOf = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 24);
+
+/** The site settings an article's parse reads (links are absolute, dates read in the zone). */
+export function parseKeyOf(site: SiteConfig): string {
+  return hashOf(JSON.stringify([RENDERER_VERSION, site.baseUrl, site.timezone, site.author.name]));
 }
 
-export const yearOf = (article: ArticleMeta): string => article.date.slice(0, 4);
-
-export function totalPublished(index: SiteIndex): number {
-  return Object.values(index.years).reduce((sum, n) => sum + n, 0);
+export function indexArticle(article: Article): IndexedArticle {
+  const { html, source: _source, hash: _hash, floatingDate: _floating, ...shown } = article;
+  const listKey = hashOf(JSON.stringify(shown));
+  return {
+    ...withoutBody(article),
+    listKey,
+    renderKey: hashOf(`${listKey}\u0000${html}`),
+  };
 }
 
-function listed(article: Article | Listed, keepBody: boolean): Listed {
-  if (keepBody) return article;
+function withoutBody(article: Article): ArticleMeta {
   const { html: _html, ...meta } = article;
   return meta;
 }
 
-/** Inserts (or replaces, by URL) an article, keeping newest-first order and bodies on the first `bodies`. */
-export function withEntry(list: readonly Listed[], article: Article, bodies: number): Listed[] {
-  const next = [...list.filter((e) => e.url !== article.url), article as Listed].sort(byNewest);
-  return next.map((entry, i) => listed(entry, i < bodies));
+/** Metadata as the renderers take it: the index's own keys left out. */
+export function metaOf(article: IndexedArticle): ArticleMeta {
+  const { listKey: _l, renderKey: _r, ...meta } = article;
+  return meta;
 }
 
-export function withoutEntry(list: readonly Listed[], url: string, bodies: number): Listed[] {
-  return list.filter((e) => e.url !== url).map((entry, i) => listed(entry, i < bodies));
+export const isLive = (article: ArticleMeta, nowMs: number): boolean =>
+  !article.draft && article.dateMs <= nowMs;
+
+/** What readers see at `now`, newest first. */
+export function liveArticles(index: SiteIndex, nowMs: number): IndexedArticle[] {
+  return Object.values(index.sources)
+    .map((s) => s.article)
+    .filter((a) => isLive(a, nowMs))
+    .sort(byNewest);
 }
 
-/** Slugs of the first `bodies` entries that lack their body (moved up after a removal). */
-export function missingBodies(list: readonly Listed[], bodies: number): string[] {
-  return list.slice(0, bodies).flatMap((e) => (e.html === undefined ? [e.slug] : []));
+/** The earliest future date among articles that are not drafts: when the site next changes by itself. */
+export function nextScheduledMs(index: SiteIndex, nowMs: number): number | undefined {
+  let next: number | undefined;
+  for (const { article } of Object.values(index.sources)) {
+    if (!article.draft && article.dateMs > nowMs && (next === undefined || article.dateMs < next))
+      next = article.dateMs;
+  }
+  return next;
 }
 
-export function recordOf(article: Article, published: boolean, version?: string): SourceRecord {
-  return {
-    ...(version === undefined ? {} : { version }),
-    path: article.source,
-    hash: article.hash,
-    slug: article.slug,
-    url: article.url,
-    year: yearOf(article),
-    tags: article.tags,
-    published,
-    ...(published && article.aliases?.length ? { aliases: article.aliases } : {}),
-  };
-}
-
-/** Counts up or down, dropping a key that reaches zero. */
-export function adjust<K extends string>(counts: Record<K, number>, key: K, by: number): void {
-  const next = (counts[key] ?? 0) + by;
-  if (next > 0) counts[key] = next;
-  else delete counts[key];
-}
+export const yearOf = (article: ArticleMeta): string => article.date.slice(0, 4);

@@ -1,47 +1,53 @@
-import { hasErrors, publishedAt } from '../core/corpus.js';
+import type { ArticleMeta } from '../core/article.js';
 import { audienceOf, audienceOfDigest, type DeliveryChoice } from '../core/delivery.js';
-import { composeDigest, digestRecordOf, planDigest } from '../core/digest.js';
-import { digestRecipient, type RawMessage, renderDigestMessage } from '../core/email.js';
-import { ContentError, type Problem } from '../core/errors.js';
-import { feedUrlsAmong } from '../core/feeds.js';
+import { composeDigest } from '../core/digest.js';
+import { digestMessageFor, type RawMessage } from '../core/email.js';
+import type { Problem } from '../core/errors.js';
 import type {
-  AnnouncementStore,
+  AnnouncementLedger,
   ArticleSourceStore,
   DigestMailer,
   DigestRecord,
   HubNotifier,
   PublishedLockStore,
   RecipientStore,
+  SiteIndexStore,
   SiteStore,
   StaticAssetStore,
   WeeklyLedger,
 } from '../core/ports.js';
 import { lockOf } from '../core/published-lock.js';
 import type { SiteConfig } from '../core/site.js';
-import { planSite, staticAssetProblem } from '../core/site-build.js';
-import { weekStartAt } from '../core/weekly-schedule.js';
-import { type ArticleCache, parseSources } from './parse.js';
-import { type PublishReport, publishSite } from './publish-site.js';
+import { publishChanges } from './publish.js';
+import type { PublishReport } from './publish-site.js';
 import { runWeekly } from './weekly.js';
 
 export interface BuildDeps {
   readonly site: SiteConfig;
   readonly content: ArticleSourceStore;
+  readonly assets: StaticAssetStore;
   readonly output: SiteStore;
-  readonly assets?: StaticAssetStore;
+  readonly index: SiteIndexStore;
   /** Told about every feed the build changed (WebSub). */
   readonly hub?: HubNotifier;
   /** Where the record of published ids goes (content/published.lock.json). */
   readonly lock?: PublishedLockStore;
-  readonly cache?: ArticleCache;
   /** Without it the run only publishes the site (a preview): nothing is announced or mailed. */
   readonly announce?: {
-    readonly announcements: AnnouncementStore & WeeklyLedger;
+    readonly announcements: AnnouncementLedger & WeeklyLedger;
     readonly recipients: RecipientStore;
     readonly mailer: DigestMailer;
     /** Signs unsubscribe links. */
     readonly secret: string;
   };
+}
+
+export interface MailedDigest {
+  readonly id: string;
+  readonly subject: string;
+  readonly articles: readonly string[];
+  readonly recipients: number;
+  readonly location: string;
 }
 
 export interface BuildReport {
@@ -59,49 +65,50 @@ export interface BuildReport {
 }
 
 /**
- * The whole local job: validate every article, publish the site, then announce what is new.
- * Order matters for "nothing lost, nothing twice": any invalid article stops the run before a write;
- * the digest is delivered before the announcement is recorded.
+ * The local job: the one pipeline over every file under content/, strictly (any invalid file stops the run
+ * before a write), with the outbox standing in for the digest queue; then the weekly digest if one is due.
  */
 export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<BuildReport> {
   const { site } = deps;
-  const entries = (await deps.content.list()).sort((a, b) => a.path.localeCompare(b.path));
-  const corpus = await parseSources(entries, deps.content, site, deps.cache);
-  const assets = (await deps.assets?.list()) ?? [];
-  const problems: Problem[] = [...corpus.problems];
-  for (const asset of assets) {
-    const reason = staticAssetProblem(asset.path);
-    if (reason) problems.push({ file: `static/${asset.path}`, field: 'file', reason, severity: 'error' });
-  }
-  if (hasErrors(problems)) throw new ContentError(problems);
-
-  const nowMs = now.getTime();
-  const published = publishedAt(corpus.articles, nowMs);
-  const siteReport = await publishSite(planSite(published, site, assets), deps.output);
-  const changedFeeds = feedUrlsAmong(site, siteReport.written);
-  const hub = deps.hub && changedFeeds.length > 0 ? await deps.hub.notify(changedFeeds) : undefined;
-  await deps.lock?.save(lockOf(published));
-
   const announce = deps.announce;
-  let digest: BuildReport['digest'];
-  let weekly: BuildReport['weekly'];
+  const mailed = new Map<string, MailedDigest>();
+  // Read only when a digest is due: most builds announce nothing.
+  let subscribers: Promise<DeliveryChoice[]> | undefined;
+  const audience = async (record: DigestRecord) => {
+    subscribers ??= announce?.recipients.recipients();
+    return audienceOf((await subscribers) ?? [], audienceOfDigest(record));
+  };
+  const outcome = await publishChanges(
+    {
+      site,
+      content: deps.content,
+      assets: deps.assets,
+      output: deps.output,
+      index: deps.index,
+      mode: 'strict',
+      ...(deps.hub ? { hub: deps.hub } : {}),
+      ...(announce
+        ? {
+            announce: {
+              ledger: announce.announcements,
+              digests: {
+                enqueue: async (id) => {
+                  const record = await announce.announcements.digest(id);
+                  if (!record) throw new Error(`digest ${id} was not recorded`);
+                  mailed.set(id, await mailDigest(announce, site, record, await audience(record), now));
+                },
+              },
+            },
+          }
+        : {}),
+    },
+    'all',
+    now,
+  );
+  if (deps.lock && outcome.changed) await deps.lock.save(lockOf(outcome.live));
+
+  let weekly: MailedDigest | undefined;
   if (announce) {
-    // Read only when a digest is due: most builds announce nothing.
-    let subscribers: Promise<DeliveryChoice[]> | undefined;
-    const audience = async (record: DigestRecord) => {
-      subscribers ??= announce.recipients.recipients();
-      return audienceOf(await subscribers, audienceOfDigest(record));
-    };
-    const plan = planDigest(published, await announce.announcements.load());
-    if (plan) {
-      const record = digestRecordOf(plan, nowMs, {
-        delivery: 'instant',
-        weekStartMs: weekStartAt(site, nowMs),
-      });
-      const mailed = await mailDigest(announce, site, record, await audience(record), now);
-      await announce.announcements.record(plan, record);
-      digest = { ...mailed, silenced: plan.silenced.length };
-    }
     // After the instant digest, so an article published just after the weekly send time waits for next week.
     await runWeekly(
       {
@@ -116,28 +123,23 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
       now,
     );
   }
+  const instant = outcome.digest && mailed.get(outcome.digest.id);
   return {
-    articles: corpus.articles.length,
-    published: published.length,
-    drafts: corpus.articles.filter((a) => a.draft).length,
-    scheduled: corpus.articles.filter((a) => !a.draft && a.dateMs > nowMs).length,
-    warnings: problems,
-    site: siteReport,
-    ...(hub ? { hub } : {}),
-    ...(digest ? { digest } : {}),
+    articles: outcome.articles,
+    published: outcome.live.length,
+    drafts: outcome.drafts,
+    scheduled: outcome.scheduled,
+    warnings: outcome.problems,
+    site: outcome.site,
+    ...(outcome.hub ? { hub: outcome.hub } : {}),
+    ...(instant && outcome.digest ? { digest: { ...instant, silenced: outcome.digest.silenced } } : {}),
     ...(weekly ? { weekly } : {}),
   };
 }
 
-interface MailedDigest {
-  readonly id: string;
-  readonly subject: string;
-  readonly articles: readonly string[];
-  readonly recipients: number;
-  readonly location: string;
-}
-
-/** Composes one digest for each address of its audience and hands them to the mailer (the outbox) together. */
+/**
+ * Composes one digest for each address of its audience and hands them to the mailer (the outbox) together.
+ */
 async function mailDigest(
   announce: NonNullable<BuildDeps['announce']>,
   site: SiteConfig,
@@ -148,14 +150,15 @@ async function mailDigest(
   const composed = composeDigest(record, site, audienceOfDigest(record).delivery);
   const messages: RawMessage[] = [];
   for (const address of addresses) {
-    const recipient = digestRecipient(site, address, announce.secret, now.getTime());
-    messages.push(await renderDigestMessage(composed, recipient, site, now));
+    messages.push(
+      await digestMessageFor(composed, record.createdAtMs, site, address, announce.secret, now.getTime()),
+    );
   }
   const { location } = await announce.mailer.deliver(composed, messages);
   return {
     id: record.id,
     subject: composed.subject,
-    articles: record.articles.map((a) => a.url),
+    articles: record.articles.map((a: ArticleMeta) => a.url),
     recipients: messages.length,
     location,
   };

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { SiteStore } from '../core/ports.js';
 import type { SiteFile } from '../core/site-build.js';
 
@@ -6,10 +5,13 @@ export interface PublishReport {
   readonly written: string[];
   readonly unchanged: number;
   readonly removed: string[];
+  /** Planned but not written this time (their input vanished mid-run); the next publish retries them. */
+  readonly skipped: string[];
 }
 
-function fingerprintOf(body: string | Uint8Array): string {
-  return createHash('sha256').update(body).digest('hex').slice(0, 32);
+/** Thrown by a render whose input is gone: the file is left for the next publish, the rest goes on. */
+export class SkipFile extends Error {
+  override readonly name = 'SkipFile';
 }
 
 /** Runs `task` over `items` with at most `limit` in flight. */
@@ -24,10 +26,14 @@ async function forEachConcurrent<T>(items: readonly T[], limit: number, task: (i
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+// Recorded for a file about to be written: matches no key, so a crash mid-write leaves it to be rewritten
+// (or deleted, if the next plan has no such file) instead of trusting what may be half-done or stale.
+const PENDING = '';
+
 /**
- * Brings the store in line with the planned files: writes only what changed, pages and assets before any
- * feed (so no feed links to a page that is not there yet), removes what is no longer planned, and records
- * fingerprints last, so a crash only leaves work to redo.
+ * Brings the store in line with the plan: renders and writes only the files whose key differs from the one
+ * recorded, pages and assets before any feed (no feed links a page that is not there yet), removes what is
+ * no longer planned, and records keys around the writes so a crash at any point only leaves work to redo.
  */
 export async function publishSite(
   files: readonly SiteFile[],
@@ -35,22 +41,25 @@ export async function publishSite(
   concurrency = 16,
 ): Promise<PublishReport> {
   const before = await store.fingerprints();
-  const after = new Map<string, string>();
-  const written: string[] = [];
-  let unchanged = 0;
+  const planned = new Set(files.map((f) => f.path));
+  const stale = files.filter((f) => before.get(f.path) !== f.key);
+  const removed = [...before.keys()].filter((path) => !planned.has(path)).sort();
+  const after = new Map(before);
+  if (stale.length === 0 && removed.length === 0) {
+    return { written: [], unchanged: files.length, removed: [], skipped: [] };
+  }
+  for (const file of stale) after.set(file.path, PENDING);
+  await store.saveFingerprints(after);
 
+  const written: string[] = [];
+  const skipped: string[] = [];
   const publish = async (file: SiteFile) => {
-    // A keyed file is identified by its key; skipping render is what makes one-article rebuilds cheap.
-    if (file.key !== undefined && before.get(file.path) === `key:${file.key}`) {
-      after.set(file.path, `key:${file.key}`);
-      unchanged++;
-      return;
-    }
-    const body = file.render();
-    const fingerprint = file.key === undefined ? fingerprintOf(body) : `key:${file.key}`;
-    after.set(file.path, fingerprint);
-    if (before.get(file.path) === fingerprint) {
-      unchanged++;
+    let body: string | Uint8Array;
+    try {
+      body = await file.render();
+    } catch (error) {
+      if (!(error instanceof SkipFile)) throw error;
+      skipped.push(file.path);
       return;
     }
     await store.put({
@@ -59,23 +68,30 @@ export async function publishSite(
       contentType: file.contentType,
       immutable: file.immutable,
       kind: file.kind,
-      fingerprint,
+      fingerprint: file.key,
     });
+    after.set(file.path, file.key);
     written.push(file.path);
   };
   await forEachConcurrent(
-    files.filter((f) => f.kind !== 'feed'),
+    stale.filter((f) => f.kind !== 'feed'),
     concurrency,
     publish,
   );
   await forEachConcurrent(
-    files.filter((f) => f.kind === 'feed'),
+    stale.filter((f) => f.kind === 'feed'),
     concurrency,
     publish,
   );
-
-  const removed = [...before.keys()].filter((path) => !after.has(path)).sort();
-  await forEachConcurrent(removed, concurrency, (path) => store.delete(path));
+  await forEachConcurrent(removed, concurrency, async (path) => {
+    await store.delete(path);
+    after.delete(path);
+  });
   await store.saveFingerprints(after);
-  return { written: written.sort(), unchanged, removed };
+  return {
+    written: written.sort(),
+    unchanged: files.length - stale.length,
+    removed,
+    skipped: skipped.sort(),
+  };
 }

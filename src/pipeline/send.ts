@@ -1,6 +1,6 @@
 import { audienceOfDigest } from '../core/delivery.js';
 import { composeDigest } from '../core/digest.js';
-import { digestRecipient, renderDigestMessage } from '../core/email.js';
+import { digestMessageFor } from '../core/email.js';
 import { BroadsheetError } from '../core/errors.js';
 import type { DigestRecord, MailSender } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
@@ -93,11 +93,13 @@ export async function sendBatch(deps: SendDeps, batch: SendBatch): Promise<SendR
         skipped++;
         return;
       }
-      const message = await renderDigestMessage(
+      const message = await digestMessageFor(
         digest,
-        digestRecipient(deps.site, address, deps.secret, nowMs),
+        record.createdAtMs,
         deps.site,
-        new Date(record.createdAtMs),
+        address,
+        deps.secret,
+        nowMs,
       );
       for (let attempt = 1; ; attempt++) {
         await deps.limiter.take();

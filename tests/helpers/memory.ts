@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 // In-memory implementations of the ports, for pipeline tests that need no emulator.
 import type { ArticleMeta, ArticleSource } from '../../src/core/article.js';
 import { articlesAwaitingWeekly } from '../../src/core/digest.js';
@@ -12,20 +13,26 @@ import type {
   Fingerprints,
   MailSender,
   PublishLock,
+  SiteIndexStore,
   SiteStore,
   SourceEntry,
-  StateStore,
+  StaticAssetStore,
   StoredFile,
   SubscriberStore,
   WeeklyLedger,
 } from '../../src/core/ports.js';
+import type { SiteIndex } from '../../src/core/site-index.js';
 import type { Subscriber } from '../../src/core/subscribers.js';
 import type { SendLedger } from '../../src/pipeline/send.js';
 
 export class MemorySource implements ArticleSourceStore {
   files = new Map<string, string>();
   async list(): Promise<SourceEntry[]> {
-    return [...this.files].map(([path, text]) => ({ path, version: String(text.length) }));
+    // Like an ETag: changes whenever the bytes do.
+    return [...this.files].map(([path, text]) => ({
+      path,
+      version: createHash('md5').update(text).digest('hex'),
+    }));
   }
   async read(path: string): Promise<ArticleSource> {
     const text = this.files.get(path);
@@ -36,8 +43,9 @@ export class MemorySource implements ArticleSourceStore {
 
 export class MemorySite implements SiteStore {
   files = new Map<string, StoredFile>();
+  manifest = new Map<string, string>();
   async fingerprints(): Promise<Fingerprints> {
-    return new Map();
+    return new Map(this.manifest);
   }
   async put(file: StoredFile): Promise<void> {
     this.files.set(file.path, file);
@@ -45,27 +53,48 @@ export class MemorySite implements SiteStore {
   async delete(path: string): Promise<void> {
     this.files.delete(path);
   }
-  async saveFingerprints(): Promise<void> {}
+  async saveFingerprints(fingerprints: Fingerprints): Promise<void> {
+    this.manifest = new Map(fingerprints);
+  }
+  /** Every file as bytes, for comparing two sites. */
+  bytes(): Map<string, string> {
+    return new Map(
+      [...this.files].map(([path, f]) => [
+        path,
+        typeof f.body === 'string' ? f.body : Buffer.from(f.body).toString('base64'),
+      ]),
+    );
+  }
   text(path: string): string {
     const body = this.files.get(path)?.body;
     return typeof body === 'string' ? body : '';
   }
 }
 
-export class MemoryState implements StateStore {
-  docs = new Map<string, string>();
-  async list(prefix: string): Promise<string[]> {
-    return [...this.docs.keys()].filter((k) => k.startsWith(prefix));
+/** Static files by site path ('images/a.svg'). */
+export class MemoryStatic implements StaticAssetStore {
+  files = new Map<string, Uint8Array>();
+  async list(): Promise<SourceEntry[]> {
+    return [...this.files].map(([path, bytes]) => ({
+      path,
+      version: String(Buffer.from(bytes).toString('base64')),
+    }));
   }
-  async get(key: string): Promise<unknown> {
-    const doc = this.docs.get(key);
-    return doc === undefined ? undefined : JSON.parse(doc);
+  async read(path: string): Promise<{ bytes: Uint8Array }> {
+    const bytes = this.files.get(path);
+    if (bytes === undefined) throw new NotFoundError(`static/${path}`);
+    return { bytes };
   }
-  async put(key: string, value: unknown): Promise<void> {
-    this.docs.set(key, JSON.stringify(value));
+}
+
+/** The index as a stored document: a JSON round trip on every save, as S3 gives it back. */
+export class MemoryIndex implements SiteIndexStore {
+  doc: string | undefined;
+  async load(): Promise<SiteIndex | undefined> {
+    return this.doc === undefined ? undefined : (JSON.parse(this.doc) as SiteIndex);
   }
-  async delete(key: string): Promise<void> {
-    this.docs.delete(key);
+  async save(index: SiteIndex): Promise<void> {
+    this.doc = JSON.stringify(index);
   }
 }
 

@@ -1,6 +1,9 @@
 import type { Article } from '../../src/core/article.js';
-import { parseArticle } from '../../src/core/article.js';
+import { contentHash, parseArticle } from '../../src/core/article.js';
+import { byNewest } from '../../src/core/order.js';
 import { parseSiteConfig, type SiteConfig } from '../../src/core/site.js';
+import { planSite, type SiteFile } from '../../src/core/site-build.js';
+import { indexArticle } from '../../src/core/site-index.js';
 
 export const testSite: SiteConfig = parseSiteConfig({
   title: 'Test Gazette',
@@ -30,4 +33,29 @@ export function article(
   const result = parseArticle({ path, bytes: bytes(markdown(fields, body)) }, site);
   if (!result.ok) throw new Error(`expected a valid article: ${JSON.stringify(result.problems)}`);
   return result.article;
+}
+
+/** The site plan for these parsed articles (live ones, newest first), bodies served from the articles. */
+export function planOf(
+  articles: readonly Article[],
+  site: SiteConfig = testSite,
+  assets: readonly { path: string; bytes: Uint8Array }[] = [],
+): SiteFile[] {
+  const bodies = new Map<string, string>();
+  const live = articles.map((a) => {
+    const indexed = indexArticle(a);
+    bodies.set(indexed.renderKey, a.html);
+    return indexed;
+  });
+  return planSite(
+    {
+      site,
+      live: live.sort(byNewest),
+      assets: assets.map((a) => ({ path: a.path, hash: contentHash(a.bytes) })),
+    },
+    {
+      body: async (a) => bodies.get(a.renderKey) ?? '',
+      asset: async (path) => assets.find((a) => a.path === path)?.bytes ?? new Uint8Array(),
+    },
+  );
 }

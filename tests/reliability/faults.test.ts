@@ -5,16 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, s3Client, sesClient } from '../../src/adapters/aws/clients.js';
 import {
   DynamoAnnouncementLedger,
-  DynamoPublishLock,
   DynamoSendLedger,
   DynamoSubscribers,
 } from '../../src/adapters/aws/dynamo.js';
-import { S3ArticleSource, S3SiteStore, S3StateStore } from '../../src/adapters/aws/s3.js';
+import type { S3SiteStore } from '../../src/adapters/aws/s3.js';
 import { SesMailer } from '../../src/adapters/aws/ses.js';
+import { s3PublishPorts } from '../../src/cloud.js';
 import type { RawMessage } from '../../src/core/email.js';
 import type { MailSender, StoredFile } from '../../src/core/ports.js';
 import { type Emulators, sesMailbox, startEmulators, TABLE } from '../../src/dev/emulators.js';
-import { publishChanges } from '../../src/pipeline/incremental.js';
+import { publishChanges } from '../../src/pipeline/publish.js';
 import { RateLimiter, sendBatch } from '../../src/pipeline/send.js';
 import { runWeekly } from '../../src/pipeline/weekly.js';
 import { fanOutAndSend } from '../helpers/deliver.js';
@@ -272,15 +272,16 @@ describe('faults while publishing', () => {
     const out = await s3().send(new GetObjectCommand({ Bucket: 'pub-site', Key: 'feed.xml' }));
     return (await out.Body?.transformToString()) ?? '';
   };
-  const deps = (output = new S3SiteStore(s3(), 'pub-site')) => ({
-    site: testSite,
-    content: new S3ArticleSource(s3(), 'pub-content'),
-    output,
-    state: new S3StateStore(s3(), 'pub-content'),
-    lock: new DynamoPublishLock(dynamoClient({ dynamodb: emu.dynamodb }), TABLE),
-    ledger: new DynamoAnnouncementLedger(dynamoClient({ dynamodb: emu.dynamodb }), TABLE),
-    digests: { enqueue: async () => {} },
-  });
+  const ports = () =>
+    s3PublishPorts({
+      s3: s3(),
+      db: dynamoClient({ dynamodb: emu.dynamodb }),
+      contentBucket: 'pub-content',
+      siteBucket: 'pub-site',
+      table: TABLE,
+      digests: { enqueue: async () => {} },
+    });
+  const deps = (output = ports().output) => ({ ...ports(), site: testSite, output });
 
   beforeAll(async () => {
     await s3().send(new CreateBucketCommand({ Bucket: 'pub-content' }));
@@ -292,7 +293,7 @@ describe('faults while publishing', () => {
   it('keeps the previous complete feed when a write fails halfway, and the retry completes it', async () => {
     const before = await feed();
     await post('two', 'Two', '2026-02-01');
-    const store = new S3SiteStore(s3(), 'pub-site');
+    const store = ports().output as S3SiteStore;
     const failing = Object.assign(Object.create(store) as S3SiteStore, {
       async put(file: StoredFile) {
         if (file.path === 'feed.xml') throw new Error('S3 unavailable');

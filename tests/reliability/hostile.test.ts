@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_ARTICLE_BYTES, parseArticle } from '../../src/core/article.js';
 import { parseCorpus, publishedAt } from '../../src/core/corpus.js';
-import { planSite } from '../../src/core/site-build.js';
 import { feedparser } from '../helpers/clients.js';
-import { testSite } from '../helpers/site.js';
+import { planOf, testSite } from '../helpers/site.js';
 
 const dir = new URL('../fixtures/hostile/', import.meta.url);
 
@@ -59,12 +58,12 @@ describe('hostile and broken articles', () => {
       'svg',
       'urls',
     ]);
-    const files = planSite(publishedAt(safe, Date.parse('2026-06-01')), testSite);
+    const files = planOf(publishedAt(safe, Date.parse('2026-06-01')));
     const out = await mkdtemp(join(tmpdir(), 'hostile-'));
     for (const file of files) {
       expect(file.path).toMatch(/^[a-z0-9][a-z0-9./-]*$/);
       expect(file.path.split('/')).not.toContain('..');
-      const body = file.render();
+      const body = await file.render();
       const text = typeof body === 'string' ? body : '';
       if (file.path.endsWith('.html') || file.path.endsWith('.xml') || file.path.endsWith('.json')) {
         expect(text, file.path).not.toMatch(

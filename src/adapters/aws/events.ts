@@ -20,11 +20,17 @@ export function decodeS3Key(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, '%20'));
 }
 
+/** Content-bucket keys a publish acts on: articles and static files (others, like site.yaml, only wake it). */
+const publishable = (key: string) =>
+  !key.split('/').includes('..') &&
+  ((key.startsWith('posts/') && key.endsWith('.md')) || (key.startsWith('static/') && !key.endsWith('/')));
+
 /**
- * The article paths named by S3 notifications delivered through SQS. Created and removed alike: the
- * publisher looks at each object as it is now, so order and repeats do not matter.
+ * The content paths named by S3 notifications delivered through SQS. Created and removed alike: the
+ * publisher looks at each object as it is now, so order and repeats do not matter. A notification for
+ * site.yaml or a release names no path, but still runs a publish, which re-renders what its change affects.
  */
-export function changedArticlePaths(event: SQSEvent): { paths: string[]; malformed: string[] } {
+export function changedContentPaths(event: SQSEvent): { paths: string[]; malformed: string[] } {
   const paths = new Set<string>();
   const malformed: string[] = [];
   for (const record of event.Records) {
@@ -43,7 +49,7 @@ export function changedArticlePaths(event: SQSEvent): { paths: string[]; malform
     if (!('Records' in parsed.data)) continue;
     for (const r of parsed.data.Records) {
       const key = decodeS3Key(r.s3.object.key);
-      if (key.startsWith('posts/') && key.endsWith('.md') && !key.includes('..')) paths.add(key);
+      if (publishable(key)) paths.add(key);
     }
   }
   return { paths: [...paths].sort(), malformed };

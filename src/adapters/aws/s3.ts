@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -12,11 +13,13 @@ import { NotFoundError } from '../../core/errors.js';
 import type {
   ArticleSourceStore,
   Fingerprints,
+  SiteIndexStore,
   SiteStore,
   SourceEntry,
-  StateStore,
+  StaticAssetStore,
   StoredFile,
 } from '../../core/ports.js';
+import type { SiteIndex } from '../../core/site-index.js';
 
 function isMissing(error: unknown): boolean {
   return (
@@ -73,22 +76,75 @@ export class S3ArticleSource implements ArticleSourceStore {
   }
 }
 
-const SHORT_CACHE = 'public, max-age=300, must-revalidate';
-const PAGE_CACHE = 'public, max-age=600';
-const IMMUTABLE = 'public, max-age=31536000, immutable';
-
-/**
- * The built site in the site bucket. Every file is one PUT, so readers (through CloudFront) see the old or
- * the new version, never a mix. The incremental publisher plans only what changed, so no manifest is kept.
- */
-export class S3SiteStore implements SiteStore {
+/** Static files in the content bucket under `static/`; the publisher copies them into the site. */
+export class S3StaticAssets implements StaticAssetStore {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
   ) {}
 
+  async list(): Promise<SourceEntry[]> {
+    const objects = await listObjects(this.client, this.bucket, STATIC_PREFIX);
+    return objects
+      .filter((o) => !o.key.endsWith('/'))
+      .map((o) => ({ path: o.key.slice(STATIC_PREFIX.length), version: o.etag }));
+  }
+
+  async read(path: string): Promise<{ bytes: Uint8Array; version?: string }> {
+    const object = await getObject(this.client, this.bucket, STATIC_PREFIX + path);
+    if (!object) throw new NotFoundError(`s3://${this.bucket}/${STATIC_PREFIX}${path}`);
+    return { bytes: object.bytes, ...(object.etag ? { version: object.etag } : {}) };
+  }
+}
+
+const STATIC_PREFIX = 'static/';
+const SHORT_CACHE = 'public, max-age=300, must-revalidate';
+const PAGE_CACHE = 'public, max-age=600';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+/** A private object holding one JSON document, gzipped (the index compresses about fivefold). */
+class StateObject<T> {
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly key: string,
+  ) {}
+
+  async get(): Promise<T | undefined> {
+    const object = await getObject(this.client, this.bucket, this.key);
+    return object ? (JSON.parse(gunzipSync(object.bytes).toString('utf8')) as T) : undefined;
+  }
+
+  async put(value: T): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.key,
+        Body: gzipSync(JSON.stringify(value)),
+        ContentType: 'application/json',
+        ContentEncoding: 'gzip',
+      }),
+    );
+  }
+}
+
+/**
+ * The built site in the site bucket. Every file is one PUT, so readers (through CloudFront) see the old or
+ * the new version, never a mix. The key of every file is recorded in one private object beside the index
+ * (`state/outputs.json.gz` in the content bucket), read once and written around the writes of a publish.
+ */
+export class S3SiteStore implements SiteStore {
+  private readonly manifest: StateObject<Record<string, string>>;
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    state: { readonly bucket: string; readonly key?: string },
+  ) {
+    this.manifest = new StateObject(client, state.bucket, state.key ?? 'state/outputs.json.gz');
+  }
+
   async fingerprints(): Promise<Fingerprints> {
-    return new Map();
+    return new Map(Object.entries((await this.manifest.get()) ?? {}));
   }
 
   async put(file: StoredFile): Promise<void> {
@@ -107,39 +163,23 @@ export class S3SiteStore implements SiteStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: path }));
   }
 
-  async saveFingerprints(): Promise<void> {}
+  async saveFingerprints(fingerprints: Fingerprints): Promise<void> {
+    await this.manifest.put(Object.fromEntries(fingerprints));
+  }
 }
 
-/** The publisher's JSON documents, under a private prefix of the content bucket. */
-export class S3StateStore implements StateStore {
-  constructor(
-    private readonly client: S3Client,
-    private readonly bucket: string,
-    private readonly prefix = 'state/',
-  ) {}
-
-  async list(prefix: string): Promise<string[]> {
-    const objects = await listObjects(this.client, this.bucket, this.prefix + prefix);
-    return objects.map((o) => o.key.slice(this.prefix.length));
+/** The publisher's index, one private object in the content bucket (`state/site-index.json.gz`). */
+export class S3SiteIndexStore implements SiteIndexStore {
+  private readonly object: StateObject<SiteIndex>;
+  constructor(client: S3Client, bucket: string, key = 'state/site-index.json.gz') {
+    this.object = new StateObject(client, bucket, key);
   }
 
-  async get(key: string): Promise<unknown> {
-    const object = await getObject(this.client, this.bucket, this.prefix + key);
-    return object ? (JSON.parse(Buffer.from(object.bytes).toString('utf8')) as unknown) : undefined;
+  load(): Promise<SiteIndex | undefined> {
+    return this.object.get();
   }
 
-  async put(key: string, value: unknown): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: this.prefix + key,
-        Body: JSON.stringify(value),
-        ContentType: 'application/json',
-      }),
-    );
-  }
-
-  async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
+  save(index: SiteIndex): Promise<void> {
+    return this.object.put(index);
   }
 }

@@ -1,9 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { ArticleSource } from '../../core/article.js';
+import { NotFoundError } from '../../core/errors.js';
 import type { ArticleSourceStore, SourceEntry, StaticAssetStore } from '../../core/ports.js';
-import type { StaticAsset } from '../../core/site-build.js';
 import { insideRoot } from './files.js';
 
 /** Articles under `<root>/posts/*.md`. */
@@ -27,28 +27,48 @@ export class FsArticleSource implements ArticleSourceStore {
 
   async read(path: string): Promise<ArticleSource> {
     // Synchronous: thousands of small reads are several times faster than through the promise API.
-    return { path, bytes: readFileSync(insideRoot(this.root, path)) };
+    try {
+      return { path, bytes: readFileSync(insideRoot(this.root, path)) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(path);
+      throw error;
+    }
   }
 }
 
 /** Every file under `<root>/static/`, copied to the site root as it is. */
 export class FsStaticAssets implements StaticAssetStore {
-  constructor(private readonly root: string) {}
+  private readonly dir: string;
+  constructor(root: string) {
+    this.dir = join(root, 'static');
+  }
 
-  async list(): Promise<StaticAsset[]> {
-    const dir = join(this.root, 'static');
-    const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(
+  async list(): Promise<SourceEntry[]> {
+    const entries = await readdir(this.dir, { recursive: true, withFileTypes: true }).catch(
       (error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return [];
         throw error;
       },
     );
-    const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-    return Promise.all(
-      files.sort().map(async (file) => ({
-        path: relative(dir, file).split(sep).join('/'),
-        bytes: await readFile(file),
-      })),
-    );
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => {
+        const file = join(e.parentPath, e.name);
+        const info = statSync(file, { bigint: true });
+        return {
+          path: relative(this.dir, file).split(sep).join('/'),
+          version: `${info.size}:${info.mtimeNs}`,
+        };
+      })
+      .sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  async read(path: string): Promise<{ bytes: Uint8Array }> {
+    try {
+      return { bytes: readFileSync(insideRoot(this.dir, path)) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`static/${path}`);
+      throw error;
+    }
   }
 }

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import type { ArticleMeta } from '../../core/article.js';
 import type { DeliveryChoice } from '../../core/delivery.js';
-import { articlesAwaitingWeekly, type DigestPlan } from '../../core/digest.js';
+import { articlesAwaitingWeekly } from '../../core/digest.js';
 import type {
-  AnnouncementStore,
+  AnnouncementLedger,
   DigestRecord,
   PublishedLockStore,
   SubscriberStore,
@@ -60,7 +60,7 @@ async function readStateFile<S extends z.ZodType>(path: string, schema: S): Prom
 }
 
 /** Local state folder (.broadsheet/): which articles were announced, by which digests, and the weekly cursor. */
-export class FileAnnouncementStore implements AnnouncementStore, WeeklyLedger {
+export class FileAnnouncementStore implements AnnouncementLedger, WeeklyLedger {
   private readonly path: string;
   constructor(stateDir: string) {
     this.path = join(stateDir, 'announced.json');
@@ -87,19 +87,14 @@ export class FileAnnouncementStore implements AnnouncementStore, WeeklyLedger {
     this.state = Promise.resolve(state);
   }
 
-  async load(): Promise<ReadonlySet<string> | undefined> {
-    const state = await this.read();
-    return state && new Set(Object.keys(state.announced));
+  async unannounced(urls: readonly string[]): Promise<string[]> {
+    const announced = (await this.read())?.announced ?? {};
+    return urls.filter((url) => announced[url] === undefined);
   }
 
-  async record(plan: DigestPlan, digest: DigestRecord): Promise<void> {
+  async markAnnounced(urls: readonly string[], digestId: string): Promise<void> {
     await this.update((state) => {
-      for (const article of [...plan.articles, ...plan.silenced]) state.announced[article.url] ??= plan.id;
-      // Only digests the weekly digest can no longer need: older than what it looks back over.
-      const cutoff = (state.weeklyCursor ?? Number.NEGATIVE_INFINITY) - KEEP_DIGESTS_MS;
-      state.digests = state.digests.filter((d) => d.createdAtMs >= cutoff);
-      if (!state.digests.some((d) => d.id === digest.id))
-        state.digests.push({ ...digest, articles: [...digest.articles] });
+      for (const url of urls) state.announced[url] ??= digestId;
     });
   }
 
@@ -111,6 +106,9 @@ export class FileAnnouncementStore implements AnnouncementStore, WeeklyLedger {
     let created = false;
     await this.update((state) => {
       if (state.digests.some((d) => d.id === digest.id)) return;
+      // Only digests the weekly digest can no longer need: older than what it looks back over.
+      const cutoff = (state.weeklyCursor ?? Number.NEGATIVE_INFINITY) - KEEP_DIGESTS_MS;
+      state.digests = state.digests.filter((d) => d.createdAtMs >= cutoff);
       state.digests.push({ ...digest, articles: [...digest.articles] });
       created = true;
     });

@@ -11,7 +11,11 @@ const at = (iso: string) => Date.parse(iso);
 async function announce(store: FileAnnouncementStore, slug: string, iso: string) {
   const plan = planDigest([article({ title: slug, date: iso.slice(0, 10), slug })], new Set());
   if (!plan) throw new Error('no plan');
-  await store.record(plan, digestRecordOf(plan, at(iso), { delivery: 'instant', weekStartMs: at(iso) }));
+  await store.createDigest(digestRecordOf(plan, at(iso), { delivery: 'instant', weekStartMs: at(iso) }));
+  await store.markAnnounced(
+    plan.articles.map((a) => a.url),
+    plan.id,
+  );
 }
 
 describe('the local announcement store', () => {
@@ -40,7 +44,9 @@ describe('the local announcement store', () => {
       JSON.stringify({ version: 1, announced: { 'https://x.example/posts/a/': 'd1' } }),
     );
     const store = new FileAnnouncementStore(dir);
-    expect(await store.load()).toEqual(new Set(['https://x.example/posts/a/']));
+    expect(await store.unannounced(['https://x.example/posts/a/', 'https://x.example/posts/b/'])).toEqual([
+      'https://x.example/posts/b/',
+    ]);
     await announce(store, 'b', '2026-05-05T10:00:00Z');
     const saved = JSON.parse(await readFile(join(dir, 'announced.json'), 'utf8'));
     expect(saved.version).toBe(2);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { displayDate } from '../../../src/core/dates.js';
-import { planSite, staticAssetProblem } from '../../../src/core/site-build.js';
-import { article, bytes, testSite } from '../../helpers/site.js';
+import { staticAssetProblem } from '../../../src/core/site-build.js';
+import { article, bytes, planOf } from '../../helpers/site.js';
 
 const hostile = article({
   title: '"<script>alert(1)</script> & co"',
@@ -11,16 +11,16 @@ const hostile = article({
 });
 const plain = article({ title: 'Plain', date: '2026-01-01', slug: 'plain', tags: '[Go]' });
 
-function render(path: string, files = planSite([hostile, plain], testSite)): string {
+async function render(path: string, files = planOf([hostile, plain])): Promise<string> {
   const file = files.find((f) => f.path === path);
   if (!file) throw new Error(`no ${path} in ${files.map((f) => f.path).join(', ')}`);
-  const body = file.render();
+  const body = await file.render();
   return typeof body === 'string' ? body : new TextDecoder().decode(body);
 }
 
 describe('planSite', () => {
   it('plans every page, tag page and feed, pages before feeds', () => {
-    const files = planSite([hostile, plain], testSite);
+    const files = planOf([hostile, plain]);
     const paths = files.map((f) => f.path);
     expect(paths).toEqual(
       expect.arrayContaining([
@@ -46,33 +46,46 @@ describe('planSite', () => {
     expect(paths.filter((p) => /^style\.[0-9a-f]{12}\.css$/.test(p))).toHaveLength(1);
   });
 
-  it('escapes titles and tags in pages', () => {
+  it('escapes titles and tags in pages', async () => {
     for (const page of [
       'index.html',
       'posts/hostile/index.html',
       'archive/index.html',
       'tags/b-x-b/index.html',
     ]) {
-      const html = render(page);
+      const html = await render(page);
       expect(html).not.toContain('<script>');
       expect(html).not.toContain('<b>x</b>');
     }
-    expect(render('posts/hostile/index.html')).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; co');
+    expect(await render('posts/hostile/index.html')).toContain(
+      '&lt;script&gt;alert(1)&lt;/script&gt; &amp; co',
+    );
   });
 
   it('keys article pages by content, so an unchanged article is not rendered again', () => {
-    const a = planSite([plain], testSite).find((f) => f.path === 'posts/plain/index.html');
-    const b = planSite([plain, hostile], testSite).find((f) => f.path === 'posts/plain/index.html');
+    const a = planOf([plain]).find((f) => f.path === 'posts/plain/index.html');
+    const b = planOf([plain, hostile]).find((f) => f.path === 'posts/plain/index.html');
     const edited = article({ title: 'Plain', date: '2026-01-01', slug: 'plain' }, 'Edited body.');
-    const c = planSite([edited], testSite).find((f) => f.path === 'posts/plain/index.html');
+    const c = planOf([edited]).find((f) => f.path === 'posts/plain/index.html');
     expect(a?.key).toBeDefined();
     expect(b?.key).toBe(a?.key);
     expect(c?.key).not.toBe(a?.key);
   });
 
+  it('keys pages and feeds by what they show, so an edit that changes only bytes rewrites nothing', () => {
+    const original = planOf([plain]);
+    const trailing = article(
+      { title: 'Plain', date: '2026-01-01', slug: 'plain', tags: '[Go]' },
+      'Body text.\n\n',
+    );
+    const touched = planOf([trailing]);
+    expect(trailing.hash).not.toBe(plain.hash);
+    expect(touched.map((f) => [f.path, f.key])).toEqual(original.map((f) => [f.path, f.key]));
+  });
+
   it('copies static assets as they are', () => {
     const svg = bytes('<svg/>');
-    const files = planSite([], testSite, [{ path: 'images/a.svg', bytes: svg }]);
+    const files = planOf([], undefined, [{ path: 'images/a.svg', bytes: svg }]);
     expect(files.find((f) => f.path === 'images/a.svg')).toMatchObject({ contentType: 'image/svg+xml' });
   });
 });

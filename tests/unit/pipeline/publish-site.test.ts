@@ -29,16 +29,16 @@ const file = (
   path: string,
   body: string,
   kind: SiteFile['kind'] = 'page',
-  key?: string,
+  key = `k:${body}`,
 ): SiteFile & { renders: number } => {
   const f = {
     path,
     contentType: 'text/html',
     kind,
     immutable: false,
-    ...(key ? { key } : {}),
+    key,
     renders: 0,
-    render() {
+    async render() {
       f.renders++;
       return body;
     },
@@ -47,10 +47,11 @@ const file = (
 };
 
 describe('publishSite', () => {
-  it('writes pages before feeds and records fingerprints last', async () => {
+  it('writes pages before feeds, marking them pending before and recording their keys after', async () => {
     const store = new MemoryStore();
     await publishSite([file('feed.xml', 'f', 'feed'), file('a.html', 'a'), file('b.html', 'b')], store);
-    expect(store.log).toEqual(['put a.html', 'put b.html', 'put feed.xml', 'save']);
+    expect(store.log).toEqual(['save', 'put a.html', 'put b.html', 'put feed.xml', 'save']);
+    expect(store.saved.get('a.html')).toBe('k:a');
   });
 
   it('writes only what changed, removes what is gone, and never renders a file whose key is stored', async () => {
@@ -60,18 +61,34 @@ describe('publishSite', () => {
     const keyed = file('a.html', 'a', 'page', 'k1');
     const report = await publishSite([keyed, file('b.html', 'b2')], store);
     expect(keyed.renders).toBe(0);
-    expect(report).toEqual({ written: ['b.html'], unchanged: 1, removed: ['old.html'] });
-    expect(store.log).toEqual(['put b.html', 'delete old.html', 'save']);
+    expect(report).toEqual({ written: ['b.html'], unchanged: 1, removed: ['old.html'], skipped: [] });
+    expect(store.log).toEqual(['save', 'put b.html', 'delete old.html', 'save']);
   });
 
-  it('leaves the stored fingerprints alone when a write fails, so the next run redoes the work', async () => {
+  it('leaves a file whose write failed recorded as pending, so the next run rewrites it', async () => {
     const store = new MemoryStore();
     await publishSite([file('a.html', 'a')], store);
-    const before = store.saved;
     store.put = async () => {
       throw new Error('disk full');
     };
     await expect(publishSite([file('a.html', 'changed')], store)).rejects.toThrow('disk full');
-    expect(store.saved).toBe(before);
+    expect(store.saved.get('a.html')).toBe('');
+  });
+
+  it('deletes a file a crashed run left behind when the next plan no longer has it', async () => {
+    const store = new MemoryStore();
+    await publishSite([file('a.html', 'a')], store);
+    const put = store.put.bind(store);
+    store.put = async (f) => {
+      await put(f);
+      throw new Error('killed');
+    };
+    await expect(publishSite([file('a.html', 'a'), file('secret.html', 's')], store)).rejects.toThrow(
+      'killed',
+    );
+    store.put = put;
+    const report = await publishSite([file('a.html', 'a')], store);
+    expect(report.removed).toEqual(['secret.html']);
+    expect(store.files.has('secret.html')).toBe(false);
   });
 });

@@ -5,20 +5,21 @@ import { describe, expect, it } from 'vitest';
 import { chooseDelivery, type Delivery } from '../../../src/core/delivery.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
 import { weekStartAt } from '../../../src/core/weekly-schedule.js';
-import { publishChanges } from '../../../src/pipeline/incremental.js';
+import { publishChanges } from '../../../src/pipeline/publish.js';
 import { RateLimiter } from '../../../src/pipeline/send.js';
 import { unsubscribe } from '../../../src/pipeline/subscriptions.js';
 import { runWeekly } from '../../../src/pipeline/weekly.js';
 import { fanOutAndSend } from '../../helpers/deliver.js';
 import {
   MemoryAttempts,
+  MemoryIndex,
   MemoryLedger,
   MemoryLock,
   MemoryMailer,
   MemorySendLedger,
   MemorySite,
   MemorySource,
-  MemoryState,
+  MemoryStatic,
   MemorySubscribers,
 } from '../../helpers/memory.js';
 import { testSite } from '../../helpers/site.js';
@@ -38,10 +39,11 @@ function world(site = testSite) {
     site,
     content,
     output: new MemorySite(),
-    state: new MemoryState(),
-    lock: new MemoryLock(),
-    ledger,
-    digests: ledger,
+    assets: new MemoryStatic(),
+    index: new MemoryIndex(),
+    mode: 'lenient' as const,
+    lease: new MemoryLock(),
+    announce: { ledger, digests: ledger },
   };
 
   /** What the digest and send functions do with the queued digests. */

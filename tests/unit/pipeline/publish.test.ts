@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { publishChanges } from '../../../src/pipeline/incremental.js';
+import { publishChanges } from '../../../src/pipeline/publish.js';
 import { reconcile } from '../../../src/pipeline/reconcile.js';
-import { MemoryLedger, MemoryLock, MemorySite, MemorySource, MemoryState } from '../../helpers/memory.js';
+import {
+  MemoryIndex,
+  MemoryLedger,
+  MemoryLock,
+  MemorySite,
+  MemorySource,
+  MemoryStatic,
+} from '../../helpers/memory.js';
 import { testSite } from '../../helpers/site.js';
 
 function setup() {
@@ -11,11 +18,12 @@ function setup() {
   const deps = {
     site: testSite,
     content,
+    assets: new MemoryStatic(),
     output,
-    state: new MemoryState(),
-    lock: new MemoryLock(),
-    ledger,
-    digests: ledger,
+    index: new MemoryIndex(),
+    mode: 'lenient' as const,
+    lease: new MemoryLock(),
+    announce: { ledger, digests: ledger },
   };
   const post = (name: string, title: string, date: string, extra = '') =>
     content.files.set(

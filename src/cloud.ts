@@ -1,0 +1,87 @@
+// The cloud edition: the pipeline wired to S3, DynamoDB, SQS and SES for the handlers that share them.
+import type { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { dynamoClient, s3Client, sesClient, sqsClient } from './adapters/aws/clients.js';
+import { DynamoAnnouncementLedger, DynamoPublishLock } from './adapters/aws/dynamo.js';
+import { endpointsOf, type FunctionEnv, required, tokenSecret } from './adapters/aws/env.js';
+import { S3ArticleSource, S3SiteIndexStore, S3SiteStore, S3StaticAssets } from './adapters/aws/s3.js';
+import { EventBridgePublishScheduler } from './adapters/aws/scheduler.js';
+import { SesMailer } from './adapters/aws/ses.js';
+import { loadSiteFromBucket } from './adapters/aws/site-config.js';
+import { SqsDigestQueue } from './adapters/aws/sqs.js';
+import { WebSubNotifier } from './adapters/http/websub.js';
+import type { DigestQueue } from './core/ports.js';
+import type { PublishDeps } from './pipeline/publish.js';
+
+/** The publish pipeline's AWS ports for one content bucket, site bucket and table. */
+export function s3PublishPorts(options: {
+  readonly s3: S3Client;
+  readonly db: DynamoDBDocumentClient;
+  readonly contentBucket: string;
+  readonly siteBucket: string;
+  readonly table: string;
+  readonly digests: DigestQueue;
+}): Omit<PublishDeps, 'site'> {
+  const { s3, db, contentBucket, table } = options;
+  return {
+    content: new S3ArticleSource(s3, contentBucket),
+    assets: new S3StaticAssets(s3, contentBucket),
+    output: new S3SiteStore(s3, options.siteBucket, { bucket: contentBucket }),
+    index: new S3SiteIndexStore(s3, contentBucket),
+    mode: 'lenient',
+    lease: new DynamoPublishLock(db, table),
+    announce: { ledger: new DynamoAnnouncementLedger(db, table), digests: options.digests },
+  };
+}
+
+/** The publisher wired to S3, DynamoDB and SQS: shared by the publish and reconcile functions. */
+export function awsPublisher(env: FunctionEnv) {
+  const endpoints = endpointsOf(env);
+  const s3 = s3Client(endpoints);
+  const db = dynamoClient(endpoints);
+  const fixed = s3PublishPorts({
+    s3,
+    db,
+    contentBucket: env.CONTENT_BUCKET,
+    siteBucket: env.SITE_BUCKET,
+    table: env.TABLE_NAME,
+    digests: new SqsDigestQueue(sqsClient(endpoints), required(env.DIGEST_QUEUE_URL, 'DIGEST_QUEUE_URL')),
+  });
+  const scheduler =
+    env.WAKE_SCHEDULE_GROUP && env.WAKE_SCHEDULE_NAME && env.WAKE_TARGET_ARN && env.WAKE_ROLE_ARN
+      ? new EventBridgePublishScheduler(new SchedulerClient({}), {
+          group: env.WAKE_SCHEDULE_GROUP,
+          name: env.WAKE_SCHEDULE_NAME,
+          functionArn: env.WAKE_TARGET_ARN,
+          roleArn: env.WAKE_ROLE_ARN,
+        })
+      : undefined;
+  // site.yaml is read on every invocation: one GET, and a deploy that changes it takes effect at once.
+  return {
+    s3,
+    deps: async (): Promise<PublishDeps> => {
+      const site = await loadSiteFromBucket(s3, env.CONTENT_BUCKET);
+      return {
+        ...fixed,
+        site,
+        ...(site.websubHub ? { hub: new WebSubNotifier(site.websubHub) } : {}),
+        ...(scheduler ? { scheduler } : {}),
+      };
+    },
+  };
+}
+
+/** What the two functions that email people share: table and bucket clients, SES, and the signing secret. */
+export async function awsMailer(env: FunctionEnv) {
+  const endpoints = endpointsOf(env);
+  const signing = await tokenSecret(env);
+  return {
+    db: dynamoClient(endpoints),
+    s3: s3Client(endpoints),
+    mail: new SesMailer(sesClient(endpoints), env.SES_CONFIGURATION_SET),
+    // New links are signed with the current key; the previous one still verifies links mailed before.
+    secret: signing.current,
+    ...(signing.previous ? { previousSecret: signing.previous } : {}),
+  };
+}

@@ -1,0 +1,61 @@
+import type { ArticleMeta } from '../core/article.js';
+import { digestRecordOf, planDigest } from '../core/digest.js';
+import type { AnnouncementLedger, DigestQueue } from '../core/ports.js';
+import type { SiteConfig } from '../core/site.js';
+import { weekStartAt } from '../core/weekly-schedule.js';
+
+export interface AnnounceDeps {
+  readonly site: SiteConfig;
+  readonly ledger: AnnouncementLedger;
+  readonly digests: DigestQueue;
+}
+
+export interface Announcement {
+  readonly id: string;
+  readonly articles: readonly string[];
+  readonly silenced: number;
+  /** False when an earlier (crashed or concurrent) run had created the same digest. */
+  readonly created: boolean;
+}
+
+/**
+ * The one announce step of both editions: of the articles that just went live, those no digest has
+ * announced become one digest (its id derived from their ids, created with one conditional write). It is
+ * handed on before its articles are marked, so a crash in between hands the same digest on again (the
+ * sender's ledger makes that harmless) instead of marking articles no digest will carry.
+ * `firstRun`: nothing was ever published here, so only the newest article is mailed and the rest are
+ * recorded as announced; installing Broadsheet on an existing blog never mails its archive.
+ */
+export async function announce(
+  deps: AnnounceDeps,
+  wentLive: readonly ArticleMeta[],
+  firstRun: boolean,
+  nowMs: number,
+): Promise<Announcement | undefined> {
+  if (wentLive.length === 0) return undefined;
+  const fresh = new Set(
+    await deps.ledger.unannounced(wentLive.flatMap((a) => [a.url, ...(a.aliases ?? [])])),
+  );
+  // A moved article (with `aliases`) was announced under its old address.
+  const candidates = wentLive
+    .filter((a) => [a.url, ...(a.aliases ?? [])].every((url) => fresh.has(url)))
+    .sort((a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug));
+  const plan = planDigest(candidates, firstRun ? undefined : new Set());
+  if (!plan) return undefined;
+  const record = digestRecordOf(plan, nowMs, {
+    delivery: 'instant',
+    weekStartMs: weekStartAt(deps.site, nowMs),
+  });
+  const created = await deps.ledger.createDigest(record);
+  await deps.digests.enqueue(plan.id);
+  await deps.ledger.markAnnounced(
+    [...plan.articles, ...plan.silenced].map((a) => a.url),
+    plan.id,
+  );
+  return {
+    id: plan.id,
+    articles: plan.articles.map((a) => a.url),
+    silenced: plan.silenced.length,
+    created,
+  };
+}

@@ -1,0 +1,367 @@
+// The one pipeline of both editions: apply source changes to the index, then render and write the outputs
+// whose key changed, then announce what went live. The local build is publishChanges(deps, 'all') in strict
+// mode; the cloud publishes the paths its S3 events name, leniently. Only the adapters differ.
+import { randomUUID } from 'node:crypto';
+import { type Article, contentHash, parseArticle } from '../core/article.js';
+import { duplicateSlugProblems, hasErrors } from '../core/corpus.js';
+import { ContentError, NotFoundError, type Problem, PublishBusyError } from '../core/errors.js';
+import { feedUrlsAmong } from '../core/feeds.js';
+import type {
+  AnnouncementLedger,
+  ArticleSourceStore,
+  DigestQueue,
+  HubNotifier,
+  PublishLock,
+  PublishScheduler,
+  SiteIndexStore,
+  SiteStore,
+  StaticAssetStore,
+} from '../core/ports.js';
+import type { SiteConfig } from '../core/site.js';
+import { feedWindows, type PlanInputs, planSite, staticAssetProblem } from '../core/site-build.js';
+import {
+  emptyIndex,
+  type IndexedArticle,
+  type IndexedSource,
+  indexArticle,
+  isLive,
+  liveArticles,
+  nextScheduledMs,
+  parseKeyOf,
+  type SiteIndex,
+} from '../core/site-index.js';
+import { type Announcement, announce } from './announce.js';
+import { type PublishReport, publishSite, SkipFile } from './publish-site.js';
+
+export interface PublishDeps {
+  readonly site: SiteConfig;
+  readonly content: ArticleSourceStore;
+  readonly assets: StaticAssetStore;
+  readonly output: SiteStore;
+  readonly index: SiteIndexStore;
+  /**
+   * 'strict' (the local build): any problem in any file stops the run before anything is written.
+   * 'lenient' (the cloud): a rejected file keeps its last good version online and the rest is published.
+   */
+  readonly mode: 'strict' | 'lenient';
+  /** Without it nothing is announced (a preview). */
+  readonly announce?: { readonly ledger: AnnouncementLedger; readonly digests: DigestQueue };
+  /** Serializes publishes where events arrive concurrently (the cloud). */
+  readonly lease?: PublishLock;
+  /** How long to wait for another publish to finish before giving up (the batch is retried). */
+  readonly leaseWaitMs?: number;
+  /** Asked to run a publish when the next scheduled article is due, so it goes live on time. */
+  readonly scheduler?: PublishScheduler;
+  /** Told about every feed a publish changed (WebSub); never blocks publishing. */
+  readonly hub?: HubNotifier;
+}
+
+/** Content-relative paths that changed ('posts/a.md', 'static/images/a.svg'), or 'all' to compare everything. */
+export type SourceChanges = 'all' | readonly string[];
+
+export interface PublishOutcome {
+  /** Article sources whose new version is online now (created, edited, or come due). */
+  readonly published: string[];
+  /** Taken off the site: deleted, or now a draft or dated in the future. */
+  readonly removed: string[];
+  /** Looked at and found unchanged (a repeated event, a touched file). */
+  readonly unchanged: string[];
+  /** Errors (files rejected: their last good version stays) and warnings. */
+  readonly problems: readonly Problem[];
+  readonly site: PublishReport;
+  readonly digest?: Announcement;
+  readonly articles: number;
+  /** What readers see now, newest first. */
+  readonly live: readonly IndexedArticle[];
+  /** Whether anything readers see changed (an article or static file, or what went live). */
+  readonly changed: boolean;
+  readonly drafts: number;
+  readonly scheduled: number;
+  readonly hub?: { readonly notified: number; readonly failed: number };
+}
+
+const LEASE_TTL_MS = 5 * 60_000;
+
+export async function publishChanges(
+  deps: PublishDeps,
+  changes: SourceChanges,
+  now: Date,
+): Promise<PublishOutcome> {
+  const lease = deps.lease;
+  if (!lease) return publishLocked(deps, changes, now);
+  const owner = randomUUID();
+  const deadline = Date.now() + (deps.leaseWaitMs ?? 30_000);
+  while (!(await lease.acquire(owner, Date.now(), LEASE_TTL_MS))) {
+    if (Date.now() > deadline) throw new PublishBusyError('another publish is running; try again later');
+    await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
+  }
+  try {
+    return await publishLocked(deps, changes, now);
+  } finally {
+    await lease.release(owner);
+  }
+}
+
+const isArticlePath = (path: string) => /^posts\/[^/]+\.md$/.test(path);
+const STATIC = 'static/';
+
+async function readOrMissing<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** Parses one source; an exception from any step is this file's problem, never the batch's. */
+function parseSafely(path: string, bytes: Uint8Array, site: SiteConfig, hash: string) {
+  try {
+    return parseArticle({ path, bytes }, site, hash);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false as const,
+      problems: [
+        { file: path, field: 'body', reason: `cannot be rendered: ${reason}`, severity: 'error' as const },
+      ],
+    };
+  }
+}
+
+async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Date): Promise<PublishOutcome> {
+  const { site } = deps;
+  const nowMs = now.getTime();
+  const stored = await deps.index.load();
+  const firstRun = stored === undefined;
+  const parseKey = parseKeyOf(site);
+  // Links in bodies are absolute and dates read in the site's zone: a change there re-parses every source.
+  const reparseAll = stored !== undefined && stored.parseKey !== parseKey;
+  const before = stored ?? emptyIndex(site);
+  const sources: Record<string, IndexedSource> = { ...before.sources };
+  const assets: SiteIndex['assets'] = { ...before.assets };
+  const problems: Problem[] = [];
+  const parsed = new Map<string, Article>();
+  const changedPaths = new Set<string>();
+  const unchanged: string[] = [];
+
+  // Which sources to look at: those named, or every one whose listed version differs from the index's.
+  let articleVersions = new Map<string, string>();
+  let articlePaths: string[];
+  let assetVersions = new Map<string, string>();
+  let assetPaths: string[];
+  if (changes === 'all' || reparseAll) {
+    articleVersions = new Map((await deps.content.list()).map((e) => [e.path, e.version]));
+    articlePaths = [...new Set([...articleVersions.keys(), ...Object.keys(sources)])].filter(
+      (path) => reparseAll || sources[path]?.version !== articleVersions.get(path),
+    );
+  } else {
+    articlePaths = changes.filter(isArticlePath);
+  }
+  if (changes === 'all') {
+    assetVersions = new Map((await deps.assets.list()).map((e) => [e.path, e.version]));
+    assetPaths = [...new Set([...assetVersions.keys(), ...Object.keys(assets)])].filter(
+      (path) => assets[path]?.version !== assetVersions.get(path),
+    );
+  } else {
+    assetPaths = changes.filter((p) => p.startsWith(STATIC)).map((p) => p.slice(STATIC.length));
+  }
+
+  for (const path of [...new Set(articlePaths)].sort()) {
+    const source = await readOrMissing(() => deps.content.read(path));
+    const old = sources[path];
+    if (!source) {
+      if (old) {
+        delete sources[path];
+        changedPaths.add(path);
+      }
+      continue;
+    }
+    const hash = contentHash(source.bytes);
+    const version = articleVersions.get(path) ?? source.version ?? hash;
+    if (old && old.article.hash === hash && !reparseAll) {
+      // Same bytes under a new version (a fresh checkout, a repeated event): nothing to parse.
+      sources[path] = { ...old, version };
+      unchanged.push(path);
+      continue;
+    }
+    const result = parseSafely(path, source.bytes, site, hash);
+    if (!result.ok) {
+      problems.push(...result.problems);
+      continue; // the last good version, if any, stays
+    }
+    const article = indexArticle(result.article);
+    parsed.set(article.renderKey, result.article);
+    sources[path] = { version, article, warnings: result.warnings, live: old?.live ?? false };
+    changedPaths.add(path);
+  }
+
+  rejectDuplicateSlugs(deps.mode, sources, before.sources, changedPaths, problems);
+
+  const assetBytes = new Map<string, Uint8Array>();
+  for (const path of [...new Set(assetPaths)].sort()) {
+    const file = await readOrMissing(() => deps.assets.read(path));
+    if (!file) {
+      delete assets[path];
+      continue;
+    }
+    const reason = staticAssetProblem(path);
+    if (reason) {
+      problems.push({ file: `static/${path}`, field: 'file', reason, severity: 'error' });
+      continue;
+    }
+    assetBytes.set(path, file.bytes);
+    assets[path] = { version: assetVersions.get(path) ?? file.version ?? '', hash: contentHash(file.bytes) };
+  }
+
+  const warnings = Object.values(sources).flatMap((s) => s.warnings);
+  if (deps.mode === 'strict' && hasErrors(problems)) throw new ContentError([...problems, ...warnings]);
+
+  const index: SiteIndex = {
+    format: 2,
+    parseKey,
+    sources,
+    assets,
+    feedBodies: before.feedBodies,
+    ...(before.wakeAtMs === undefined ? {} : { wakeAtMs: before.wakeAtMs }),
+  };
+  const live = liveArticles(index, nowMs);
+  const input = {
+    site,
+    live,
+    assets: Object.entries(assets).map(([path, { hash }]) => ({ path, hash })),
+  };
+  const loaded = new Map<string, string>();
+  const io: PlanInputs = {
+    body: async (article) => {
+      const known =
+        parsed.get(article.renderKey)?.html ??
+        before.feedBodies[article.renderKey] ??
+        loaded.get(article.renderKey);
+      if (known !== undefined) return known;
+      const html = await bodyFromSource(deps, article);
+      loaded.set(article.renderKey, html);
+      return html;
+    },
+    asset: async (path) => {
+      const bytes = assetBytes.get(path) ?? (await readOrMissing(() => deps.assets.read(path)))?.bytes;
+      if (!bytes) throw new SkipFile(`static/${path} is gone`);
+      return bytes;
+    },
+  };
+  const report = await publishSite(planSite(input, io), deps.output);
+
+  const feedBodies: Record<string, string> = {};
+  for (const window of feedWindows(input)) {
+    for (const a of window) {
+      const html = parsed.get(a.renderKey)?.html ?? before.feedBodies[a.renderKey] ?? loaded.get(a.renderKey);
+      if (html !== undefined) feedBodies[a.renderKey] = html;
+    }
+  }
+  index.feedBodies = feedBodies;
+
+  const wasLive = (a: IndexedArticle) => {
+    const prior = before.sources[a.source];
+    return prior?.live === true && prior.article.url === a.url;
+  };
+  const wentLive = live.filter((a) => !wasLive(a));
+  const published = [
+    ...new Set([...live.filter((a) => changedPaths.has(a.source)), ...wentLive].map((a) => a.source)),
+  ].sort();
+  const removed = Object.entries(before.sources)
+    .filter(([path, prior]) => prior.live && !(sources[path] && isLive(sources[path].article, nowMs)))
+    .map(([path]) => path)
+    .sort();
+  for (const [path, entry] of Object.entries(sources)) {
+    const nowLive = isLive(entry.article, nowMs);
+    if (entry.live !== nowLive) sources[path] = { ...entry, live: nowLive };
+  }
+
+  const digest = deps.announce
+    ? await announce({ site, ...deps.announce }, wentLive, firstRun, nowMs)
+    : undefined;
+  await wakeForNext(deps.scheduler, index, nowMs);
+  await deps.index.save(index);
+
+  const changedFeeds = feedUrlsAmong(site, report.written);
+  const hub = deps.hub && changedFeeds.length > 0 ? await deps.hub.notify(changedFeeds) : undefined;
+  const all = Object.values(sources).map((s) => s.article);
+  return {
+    published,
+    removed,
+    unchanged,
+    problems: [...problems, ...warnings],
+    site: report,
+    ...(digest ? { digest } : {}),
+    ...(hub ? { hub } : {}),
+    articles: all.length,
+    live,
+    changed: changedPaths.size + assetPaths.length + published.length + removed.length > 0 || firstRun,
+    drafts: all.filter((a) => a.draft).length,
+    scheduled: all.filter((a) => !a.draft && a.dateMs > nowMs).length,
+  };
+}
+
+/**
+ * The one slug rule. Strict: every file of a clash is an error. Lenient: the article that already held the
+ * slug keeps it and the newcomer is rejected (its earlier version, if any, stays).
+ */
+function rejectDuplicateSlugs(
+  mode: PublishDeps['mode'],
+  sources: Record<string, IndexedSource>,
+  before: Readonly<Record<string, IndexedSource>>,
+  changed: Set<string>,
+  problems: Problem[],
+): void {
+  const clashes = duplicateSlugProblems(Object.values(sources).map((s) => s.article));
+  if (clashes.length === 0) return;
+  if (mode === 'strict') {
+    problems.push(...clashes);
+    return;
+  }
+  const bySlug = new Map<string, string[]>();
+  for (const [path, s] of Object.entries(sources))
+    bySlug.set(s.article.slug, [...(bySlug.get(s.article.slug) ?? []), path]);
+  for (const [slug, paths] of bySlug) {
+    if (paths.length < 2) continue;
+    const holder =
+      paths.find((p) => !changed.has(p) || before[p]?.article.slug === slug) ?? [...paths].sort()[0];
+    for (const path of paths) {
+      if (path === holder) continue;
+      const prior = before[path];
+      if (prior && prior.article.slug !== slug) sources[path] = prior;
+      else delete sources[path];
+      changed.delete(path);
+      problems.push({
+        file: path,
+        field: 'slug',
+        reason: `"${slug}" is already used by ${holder}; slugs must be unique`,
+        severity: 'error',
+      });
+    }
+  }
+}
+
+/** The body of an article the index lists but this run did not parse: its source, parsed again. */
+async function bodyFromSource(deps: PublishDeps, article: IndexedArticle): Promise<string> {
+  const source = await readOrMissing(() => deps.content.read(article.source));
+  if (!source) throw new SkipFile(`${article.source} is gone`);
+  const result = parseSafely(article.source, source.bytes, deps.site, contentHash(source.bytes));
+  // Changed since it was indexed: its own event is on the way; until then the newer body is the better one.
+  if (!result.ok) throw new SkipFile(`${article.source} no longer parses`);
+  return result.article.html;
+}
+
+/** Keeps one wake-up set for the earliest scheduled article, asking the scheduler only when it moves. */
+async function wakeForNext(
+  scheduler: PublishScheduler | undefined,
+  index: SiteIndex,
+  nowMs: number,
+): Promise<void> {
+  if (!scheduler) return;
+  const next = nextScheduledMs(index, nowMs);
+  if (next === index.wakeAtMs) return;
+  await scheduler.scheduleNext(next === undefined ? undefined : new Date(next));
+  if (next === undefined) delete index.wakeAtMs;
+  else index.wakeAtMs = next;
+}
