@@ -11,17 +11,16 @@ import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { build } from 'esbuild';
 import { dynamoClient, s3Client, sesClient } from '../src/adapters/aws/clients.js';
-import {
-  DynamoAnnouncementLedger,
-  DynamoPublishLock,
-  DynamoSendLedger,
-  DynamoSubscribers,
-} from '../src/adapters/aws/dynamo.js';
+import { DynamoAnnouncementLedger } from '../src/adapters/aws/dynamo/announcement-ledger.js';
+import { DynamoPublishLease } from '../src/adapters/aws/dynamo/publish-lease.js';
+import { DynamoSendLedger } from '../src/adapters/aws/dynamo/send-ledger.js';
+import { DynamoSubscribers } from '../src/adapters/aws/dynamo/subscribers.js';
 import { S3ArticleSource, S3SiteStore, S3StateStore } from '../src/adapters/aws/s3.js';
 import { SesMailer } from '../src/adapters/aws/ses.js';
+import type { SendBatch } from '../src/core/ports.js';
 import { parseSiteConfig } from '../src/core/site.js';
 import { sesMailbox, startEmulators, TABLE } from '../src/dev/emulators.js';
-import { fanOutDigest, type SendBatch } from '../src/pipeline/fanout.js';
+import { fanOutDigest } from '../src/pipeline/fanout.js';
 import { publishChanges } from '../src/pipeline/incremental.js';
 import { RateLimiter, sendBatch } from '../src/pipeline/send.js';
 import { syntheticArticle } from './corpus.js';
@@ -62,7 +61,7 @@ async function publishInto(articles: number): Promise<Map<string, number>> {
     content: new S3ArticleSource(client, content),
     output: new S3SiteStore(client, siteBucket),
     state: new S3StateStore(client, content),
-    lock: new DynamoPublishLock(db, TABLE),
+    lock: new DynamoPublishLease(db, TABLE),
     ledger: new DynamoAnnouncementLedger(db, TABLE),
     digests: noQueue,
   });

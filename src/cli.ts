@@ -178,7 +178,7 @@ async function subscriberStore(site: SiteConfig, state: string): Promise<Subscri
     return new FileSubscriberStore(state, site.author.email ?? site.sender.address);
   // Loaded only here, so other commands never pay for the AWS SDK.
   const { dynamoClient } = await import('./adapters/aws/clients.js');
-  const { DynamoSubscribers } = await import('./adapters/aws/dynamo.js');
+  const { DynamoSubscribers } = await import('./adapters/aws/dynamo/subscribers.js');
   return new DynamoSubscribers(
     dynamoClient(values.endpoint ? { dynamodb: values.endpoint } : {}),
     values.table,

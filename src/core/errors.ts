@@ -51,3 +51,15 @@ export class NotFoundError extends BroadsheetError {
 export class PublishBusyError extends BroadsheetError {
   override name = 'PublishBusyError';
 }
+
+/** A failed send; `retryable` for throttling and outages, not for a rejected message or address. */
+export class MailError extends BroadsheetError {
+  override name = 'MailError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

@@ -78,8 +78,11 @@ export interface StateStore {
   delete(key: string): Promise<void>;
 }
 
-/** Serializes publishes: S3 events arrive concurrently, and the index must not lose an update. */
-export interface PublishLock {
+/**
+ * Serializes publishes: S3 events arrive concurrently, and the index must not lose an update. A lease, not
+ * a lock: it lapses after `ttlMs`, so a publish that dies holding it blocks the next one only that long.
+ */
+export interface PublishLease {
   acquire(owner: string, nowMs: number, ttlMs: number): Promise<boolean>;
   release(owner: string): Promise<void>;
 }
@@ -118,6 +121,29 @@ export interface WeeklyLedger {
   weeklyCursor(): Promise<number | undefined>;
   /** Moves the cursor forward only (a late or repeated run never moves it back). */
   advanceWeeklyCursor(endMs: number): Promise<void>;
+}
+
+/** Planned digests by id (the fan-out and the sender read them). */
+export interface DigestSource {
+  digest(id: string): Promise<DigestRecord | undefined>;
+}
+
+/** One record per (digest, recipient): claimed before the message is sent, then sent or failed. */
+export interface SendLedger {
+  claim(digestId: string, address: string, nowMs: number, staleBeforeMs: number): Promise<boolean>;
+  release(digestId: string, address: string): Promise<void>;
+  markSent(digestId: string, address: string, messageId: string): Promise<void>;
+  markFailed(digestId: string, address: string, reason: string): Promise<void>;
+}
+
+/** Up to 50 recipients of one digest: one message on the send queue. */
+export interface SendBatch {
+  readonly digestId: string;
+  readonly recipients: readonly string[];
+}
+
+export interface SendQueue {
+  enqueue(batches: readonly SendBatch[]): Promise<void>;
 }
 
 /** Hands a planned digest to whatever sends it (an SQS queue in AWS). */

@@ -9,7 +9,7 @@ import type {
   ArticleSourceStore,
   DigestQueue,
   HubNotifier,
-  PublishLock,
+  PublishLease,
   PublishScheduler,
   SiteStore,
   StateStore,
@@ -37,7 +37,7 @@ export interface IncrementalDeps {
   readonly content: ArticleSourceStore;
   readonly output: SiteStore;
   readonly state: StateStore;
-  readonly lock: PublishLock;
+  readonly lock: PublishLease;
   readonly ledger: AnnouncementLedger;
   readonly digests: DigestQueue;
   /** Asked to run a publish when the next scheduled article is due, so it goes live on time. */

@@ -11,7 +11,8 @@ import type {
   DigestRecord,
   Fingerprints,
   MailSender,
-  PublishLock,
+  PublishLease,
+  SendLedger,
   SiteStore,
   SourceEntry,
   StateStore,
@@ -20,7 +21,6 @@ import type {
   WeeklyLedger,
 } from '../../src/core/ports.js';
 import type { Subscriber } from '../../src/core/subscribers.js';
-import type { SendLedger } from '../../src/pipeline/send.js';
 
 export class MemorySource implements ArticleSourceStore {
   files = new Map<string, string>();
@@ -69,7 +69,7 @@ export class MemoryState implements StateStore {
   }
 }
 
-export class MemoryLock implements PublishLock {
+export class MemoryLock implements PublishLease {
   holder: string | undefined;
   async acquire(owner: string): Promise<boolean> {
     if (this.holder) return false;

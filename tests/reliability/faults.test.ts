@@ -3,12 +3,11 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import { type SESv2Client, SESv2ServiceException } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, s3Client, sesClient } from '../../src/adapters/aws/clients.js';
-import {
-  DynamoAnnouncementLedger,
-  DynamoPublishLock,
-  DynamoSendLedger,
-  DynamoSubscribers,
-} from '../../src/adapters/aws/dynamo.js';
+import { DynamoAnnouncementLedger } from '../../src/adapters/aws/dynamo/announcement-ledger.js';
+import { DynamoPublishLease } from '../../src/adapters/aws/dynamo/publish-lease.js';
+import { DynamoSendLedger } from '../../src/adapters/aws/dynamo/send-ledger.js';
+import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
+import { DynamoWeeklyLedger } from '../../src/adapters/aws/dynamo/weekly-ledger.js';
 import { S3ArticleSource, S3SiteStore, S3StateStore } from '../../src/adapters/aws/s3.js';
 import { SesMailer } from '../../src/adapters/aws/ses.js';
 import type { RawMessage } from '../../src/core/email.js';
@@ -187,7 +186,7 @@ describe('faults while sending', () => {
 describe('the weekly digest under concurrency', () => {
   it('ten weekly checks at once create one digest, and each weekly subscriber gets one email', async () => {
     const db = dynamoClient({ dynamodb: emu.dynamodb });
-    const ledger = new DynamoAnnouncementLedger(db, TABLE);
+    const ledger = new DynamoWeeklyLedger(db, TABLE);
     const people = new DynamoSubscribers(db, TABLE);
     // Three instant digests in the week of Monday 1 March 2027 (Lisbon, UTC+0), one article each.
     for (const [i, day] of ['02', '03', '04'].entries()) {
@@ -277,7 +276,7 @@ describe('faults while publishing', () => {
     content: new S3ArticleSource(s3(), 'pub-content'),
     output,
     state: new S3StateStore(s3(), 'pub-content'),
-    lock: new DynamoPublishLock(dynamoClient({ dynamodb: emu.dynamodb }), TABLE),
+    lock: new DynamoPublishLease(dynamoClient({ dynamodb: emu.dynamodb }), TABLE),
     ledger: new DynamoAnnouncementLedger(dynamoClient({ dynamodb: emu.dynamodb }), TABLE),
     digests: { enqueue: async () => {} },
   });

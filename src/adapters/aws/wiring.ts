@@ -4,7 +4,8 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { IncrementalDeps } from '../../pipeline/incremental.js';
 import { WebSubNotifier } from '../http/websub.js';
 import { dynamoClient, s3Client, sesClient, sqsClient } from './clients.js';
-import { DynamoAnnouncementLedger, DynamoPublishLock } from './dynamo.js';
+import { DynamoAnnouncementLedger } from './dynamo/announcement-ledger.js';
+import { DynamoPublishLease } from './dynamo/publish-lease.js';
 import { endpointsOf, type FunctionEnv, required, tokenSecret } from './env.js';
 import { S3ArticleSource, S3SiteStore, S3StateStore } from './s3.js';
 import { EventBridgePublishScheduler } from './scheduler.js';
@@ -24,7 +25,7 @@ export function awsPublisher(env: FunctionEnv): {
     content: new S3ArticleSource(s3, env.CONTENT_BUCKET),
     output: new S3SiteStore(s3, env.SITE_BUCKET),
     state: new S3StateStore(s3, env.CONTENT_BUCKET),
-    lock: new DynamoPublishLock(db, env.TABLE_NAME),
+    lock: new DynamoPublishLease(db, env.TABLE_NAME),
     ledger: new DynamoAnnouncementLedger(db, env.TABLE_NAME),
     digests: new SqsDigestQueue(sqsClient(endpoints), required(env.DIGEST_QUEUE_URL, 'DIGEST_QUEUE_URL')),
   };
