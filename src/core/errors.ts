@@ -63,3 +63,27 @@ export class MailError extends BroadsheetError {
     super(message, options);
   }
 }
+
+/** A change would make an unsubscribed or suppressed address receive mail again, and nobody forced it. */
+export class OptOutError extends BroadsheetError {
+  override name = 'OptOutError';
+  constructor(
+    readonly address: string,
+    readonly status: 'unsubscribed' | 'suppressed',
+  ) {
+    super(`${address} is ${status}: refusing to undo an opt-out without --force`);
+  }
+}
+
+/** A subscriber kept changing under an update for every attempt; the caller may try again later. */
+export class SubscriberConflictError extends BroadsheetError {
+  override name = 'SubscriberConflictError';
+  constructor(
+    readonly addresses: readonly string[],
+    attempts: number,
+  ) {
+    super(
+      `${addresses.length} subscriber(s) changed concurrently on each of ${attempts} attempts; nothing more was written for them`,
+    );
+  }
+}

@@ -6,7 +6,7 @@ import type { Digest, DigestPlan } from './digest.js';
 import type { RawMessage } from './email.js';
 import type { PublishedLock } from './published-lock.js';
 import type { FileKind, StaticAsset } from './site-build.js';
-import type { Subscriber } from './subscribers.js';
+import type { Subscriber, SubscriberChange, SubscriberUpdate, UpdateOptions } from './subscribers.js';
 
 /** An article file as listed: where it is and a cheap token that changes whenever its content may have. */
 export interface SourceEntry {
@@ -156,7 +156,18 @@ export interface SubscriberStore extends RecipientStore {
   /** Everyone, whatever their status (operator listing and export). */
   list(): Promise<Subscriber[]>;
   get(address: string): Promise<Subscriber | undefined>;
-  save(subscriber: Subscriber): Promise<void>;
+  /**
+   * The only way a subscriber changes: `change` is applied to what is stored now and written with a
+   * conditional write on a version, re-read and re-applied when someone else wrote first (see
+   * updateSubscribers in core/subscribers.ts). Throws OptOutError for a change that undoes an opt-out
+   * unless `overrideOptOut` is set.
+   */
+  update(address: string, change: SubscriberChange, options?: UpdateOptions): Promise<SubscriberUpdate>;
+  /** The same for many addresses at once (imports, bounce batches): one read and one write where the store can. */
+  updateAll(
+    changes: ReadonlyMap<string, SubscriberChange>,
+    options?: UpdateOptions,
+  ): Promise<ReadonlyMap<string, SubscriberUpdate>>;
 }
 
 /** Counts attempts per key in a time window; false once a key is over its limit. */

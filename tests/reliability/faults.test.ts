@@ -212,17 +212,17 @@ describe('the weekly digest under concurrency', () => {
     }
     await ledger.advanceWeeklyCursor(Date.parse('2027-03-01T09:00:00Z'));
     const weekly = recipients(30, 'weekly');
-    for (const address of weekly) {
-      await people.save({
+    await people.saveAll(
+      weekly.map((address) => ({
         address,
-        status: 'confirmed',
+        status: 'confirmed' as const,
         createdAtMs: 0,
         updatedAtMs: 0,
-        delivery: 'weekly',
-        previousDelivery: 'weekly',
+        delivery: 'weekly' as const,
+        previousDelivery: 'weekly' as const,
         deliveryChangedMs: 0,
-      });
-    }
+      })),
+    );
     await people.put('weekly-instant@example.org', 'confirmed', 0);
 
     const queued: string[] = [];
