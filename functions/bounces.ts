@@ -2,7 +2,7 @@
 import type { SNSEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { dynamoClient } from '../src/adapters/aws/clients.js';
-import { DynamoSubscribers } from '../src/adapters/aws/dynamo.js';
+import { DynamoSubscribers } from '../src/adapters/aws/dynamo/subscribers.js';
 import { endpointsOf, functionEnv, logger, metrics } from '../src/adapters/aws/env.js';
 import { applyFeedback, type MailFeedback } from '../src/pipeline/subscriptions.js';
 

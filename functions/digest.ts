@@ -1,7 +1,8 @@
 // A planned digest (through SQS) → its audience (instant or weekly), in batches of 50, onto the send queue.
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { dynamoClient, sqsClient } from '../src/adapters/aws/clients.js';
-import { DynamoAnnouncementLedger, DynamoSubscribers } from '../src/adapters/aws/dynamo.js';
+import { DynamoAnnouncementLedger } from '../src/adapters/aws/dynamo/announcement-ledger.js';
+import { DynamoSubscribers } from '../src/adapters/aws/dynamo/subscribers.js';
 import { endpointsOf, functionEnv, logger, metrics, required } from '../src/adapters/aws/env.js';
 import { digestIdOf } from '../src/adapters/aws/events.js';
 import { SqsSendQueue } from '../src/adapters/aws/sqs.js';

@@ -1,6 +1,7 @@
 // Batches of up to 50 recipients (through SQS) → one SES message each, exactly once, at the account's rate.
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { DynamoAnnouncementLedger, DynamoSendLedger } from '../src/adapters/aws/dynamo.js';
+import { DynamoAnnouncementLedger } from '../src/adapters/aws/dynamo/announcement-ledger.js';
+import { DynamoSendLedger } from '../src/adapters/aws/dynamo/send-ledger.js';
 import { functionEnv, logger, metrics } from '../src/adapters/aws/env.js';
 import { sendBatchOf } from '../src/adapters/aws/events.js';
 import { loadSiteFromBucket } from '../src/adapters/aws/site-config.js';

@@ -1,10 +1,11 @@
 // HTTP API → subscribe, confirm (with the choice of delivery), preferences, unsubscribe (one-click).
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DynamoAttemptLimiter, DynamoSubscribers } from '../src/adapters/aws/dynamo.js';
+import { DynamoAttemptLimiter } from '../src/adapters/aws/dynamo/attempt-limiter.js';
+import { DynamoSubscribers } from '../src/adapters/aws/dynamo/subscribers.js';
 import { functionEnv, logger, originSecret } from '../src/adapters/aws/env.js';
 import { loadSiteFromBucket } from '../src/adapters/aws/site-config.js';
 import { clientAddress } from '../src/adapters/http/client-address.js';
-import { handleSubscriptionRequest } from '../src/adapters/http/subscription-api.js';
+import { handleSubscriptionRequest } from '../src/api/subscription-api.js';
 import { awsMailer } from '../src/cloud.js';
 
 const env = functionEnv();

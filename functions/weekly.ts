@@ -1,7 +1,7 @@
 // Every 15 minutes → once a week has ended (day and time from site.yaml), its digest onto the digest queue.
 import * as z from 'zod';
 import { dynamoClient, s3Client, sqsClient } from '../src/adapters/aws/clients.js';
-import { DynamoAnnouncementLedger } from '../src/adapters/aws/dynamo.js';
+import { DynamoWeeklyLedger } from '../src/adapters/aws/dynamo/weekly-ledger.js';
 import { endpointsOf, functionEnv, logger, metrics, required } from '../src/adapters/aws/env.js';
 import { loadSiteFromBucket } from '../src/adapters/aws/site-config.js';
 import { SqsDigestQueue } from '../src/adapters/aws/sqs.js';
@@ -10,7 +10,7 @@ import { runWeekly, type WeeklyOutcome } from '../src/pipeline/weekly.js';
 const env = functionEnv();
 const endpoints = endpointsOf(env);
 const s3 = s3Client(endpoints);
-const ledger = new DynamoAnnouncementLedger(dynamoClient(endpoints), env.TABLE_NAME);
+const ledger = new DynamoWeeklyLedger(dynamoClient(endpoints), env.TABLE_NAME);
 const queue = new SqsDigestQueue(sqsClient(endpoints), required(env.DIGEST_QUEUE_URL, 'DIGEST_QUEUE_URL'));
 
 // The rule's scheduled time, not the clock: a retried invocation then decides about the same week.

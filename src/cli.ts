@@ -21,11 +21,10 @@ import type { SubscriberStore } from './core/ports.js';
 import { checkPublished } from './core/published-lock.js';
 import type { SiteConfig } from './core/site.js';
 import { CONTENT_TYPES, contentTypeForPath } from './core/site-build.js';
-import { normalizeAddress } from './core/subscribers.js';
 import { localBuild, previewBuild } from './local.js';
 import type { BuildReport } from './pipeline/build.js';
 import { diffCorpora, summaryMarkdown } from './pipeline/diff.js';
-import { exportCsv, importSubscribers } from './pipeline/operator.js';
+import { exportCsv, importSubscribers, setStatus } from './pipeline/operator.js';
 
 const USAGE = `Usage: broadsheet <command> [options]
 
@@ -196,7 +195,7 @@ async function subscriberStore(site: SiteConfig, state: string): Promise<Subscri
     return new FileSubscriberStore(state, site.author.email ?? site.sender.address);
   // Loaded only here, so other commands never pay for the AWS SDK.
   const { dynamoClient } = await import('./adapters/aws/clients.js');
-  const { DynamoSubscribers } = await import('./adapters/aws/dynamo.js');
+  const { DynamoSubscribers } = await import('./adapters/aws/dynamo/subscribers.js');
   return new DynamoSubscribers(
     dynamoClient(values.endpoint ? { dynamodb: values.endpoint } : {}),
     values.table,
@@ -217,30 +216,10 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
       return 0;
     case 'add':
     case 'remove': {
-      let failed = 0;
-      for (const raw of rest) {
-        const checked = normalizeAddress(raw);
-        if (!checked.ok) {
-          console.error(`${raw}: ${checked.reason}`);
-          failed++;
-          continue;
-        }
-        const existing = await store.get(checked.address);
-        if (existing?.status === 'suppressed') {
-          console.error(`${checked.address}: suppressed after a bounce or complaint; not changed`);
-          failed++;
-          continue;
-        }
-        const status = action === 'add' ? 'confirmed' : 'unsubscribed';
-        await store.save({
-          address: checked.address,
-          status,
-          createdAtMs: existing?.createdAtMs ?? now.getTime(),
-          updatedAtMs: now.getTime(),
-        });
-        console.log(`${checked.address}\t${status}`);
-      }
-      return failed > 0 ? 1 : 0;
+      const report = await setStatus(store, rest, action === 'add' ? 'confirmed' : 'unsubscribed', now);
+      for (const { input, reason } of report.refused) console.error(`${input}: ${reason}`);
+      for (const { address, status } of report.changed) console.log(`${address}\t${status}`);
+      return report.refused.length > 0 ? 1 : 0;
     }
     case 'import': {
       const [file] = rest;

@@ -3,7 +3,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoClient, s3Client, sesClient, sqsClient } from './adapters/aws/clients.js';
-import { DynamoAnnouncementLedger, DynamoPublishLock } from './adapters/aws/dynamo.js';
+import { DynamoAnnouncementLedger } from './adapters/aws/dynamo/announcement-ledger.js';
+import { DynamoPublishLease } from './adapters/aws/dynamo/publish-lease.js';
 import { endpointsOf, type FunctionEnv, required, tokenSecret } from './adapters/aws/env.js';
 import { S3ArticleSource, S3SiteIndexStore, S3SiteStore, S3StaticAssets } from './adapters/aws/s3.js';
 import { EventBridgePublishScheduler } from './adapters/aws/scheduler.js';
@@ -30,7 +31,7 @@ export function s3PublishPorts(options: {
     output: new S3SiteStore(s3, options.siteBucket, { bucket: contentBucket }),
     index: new S3SiteIndexStore(s3, contentBucket),
     mode: 'lenient',
-    lease: new DynamoPublishLock(db, table),
+    lease: new DynamoPublishLease(db, table),
     announce: { ledger: new DynamoAnnouncementLedger(db, table), digests: options.digests },
   };
 }

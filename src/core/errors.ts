@@ -51,3 +51,39 @@ export class NotFoundError extends BroadsheetError {
 export class PublishBusyError extends BroadsheetError {
   override name = 'PublishBusyError';
 }
+
+/** A failed send; `retryable` for throttling and outages, not for a rejected message or address. */
+export class MailError extends BroadsheetError {
+  override name = 'MailError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A change would make an unsubscribed or suppressed address receive mail again, and nobody forced it. */
+export class OptOutError extends BroadsheetError {
+  override name = 'OptOutError';
+  constructor(
+    readonly address: string,
+    readonly status: 'unsubscribed' | 'suppressed',
+  ) {
+    super(`${address} is ${status}: refusing to undo an opt-out without --force`);
+  }
+}
+
+/** A subscriber kept changing under an update for every attempt; the caller may try again later. */
+export class SubscriberConflictError extends BroadsheetError {
+  override name = 'SubscriberConflictError';
+  constructor(
+    readonly addresses: readonly string[],
+    attempts: number,
+  ) {
+    super(
+      `${addresses.length} subscriber(s) changed concurrently on each of ${attempts} attempts; nothing more was written for them`,
+    );
+  }
+}

@@ -7,7 +7,7 @@ import type { RawMessage } from './email.js';
 import type { PublishedLock } from './published-lock.js';
 import type { FileKind } from './site-build.js';
 import type { SiteIndex } from './site-index.js';
-import type { Subscriber } from './subscribers.js';
+import type { Subscriber, SubscriberChange, SubscriberUpdate, UpdateOptions } from './subscribers.js';
 
 /** A source file as listed: where it is and a cheap token that changes whenever its content may have. */
 export interface SourceEntry {
@@ -72,8 +72,11 @@ export interface DigestMailer {
   deliver(digest: Digest, messages: readonly RawMessage[]): Promise<{ location: string }>;
 }
 
-/** Serializes publishes: S3 events arrive concurrently, and the index must not lose an update. */
-export interface PublishLock {
+/**
+ * Serializes publishes: S3 events arrive concurrently, and the index must not lose an update. A lease, not
+ * a lock: it lapses after `ttlMs`, so a publish that dies holding it blocks the next one only that long.
+ */
+export interface PublishLease {
   acquire(owner: string, nowMs: number, ttlMs: number): Promise<boolean>;
   release(owner: string): Promise<void>;
 }
@@ -114,6 +117,29 @@ export interface WeeklyLedger {
   advanceWeeklyCursor(endMs: number): Promise<void>;
 }
 
+/** Planned digests by id (the fan-out and the sender read them). */
+export interface DigestSource {
+  digest(id: string): Promise<DigestRecord | undefined>;
+}
+
+/** One record per (digest, recipient): claimed before the message is sent, then sent or failed. */
+export interface SendLedger {
+  claim(digestId: string, address: string, nowMs: number, staleBeforeMs: number): Promise<boolean>;
+  release(digestId: string, address: string): Promise<void>;
+  markSent(digestId: string, address: string, messageId: string): Promise<void>;
+  markFailed(digestId: string, address: string, reason: string): Promise<void>;
+}
+
+/** Up to 50 recipients of one digest: one message on the send queue. */
+export interface SendBatch {
+  readonly digestId: string;
+  readonly recipients: readonly string[];
+}
+
+export interface SendQueue {
+  enqueue(batches: readonly SendBatch[]): Promise<void>;
+}
+
 /** Hands a planned digest to whatever sends it (an SQS queue in AWS, the outbox locally). */
 export interface DigestQueue {
   enqueue(digestId: string): Promise<void>;
@@ -124,7 +150,18 @@ export interface SubscriberStore extends RecipientStore {
   /** Everyone, whatever their status (operator listing and export). */
   list(): Promise<Subscriber[]>;
   get(address: string): Promise<Subscriber | undefined>;
-  save(subscriber: Subscriber): Promise<void>;
+  /**
+   * The only way a subscriber changes: `change` is applied to what is stored now and written with a
+   * conditional write on a version, re-read and re-applied when someone else wrote first (see
+   * updateSubscribers in core/subscribers.ts). Throws OptOutError for a change that undoes an opt-out
+   * unless `overrideOptOut` is set.
+   */
+  update(address: string, change: SubscriberChange, options?: UpdateOptions): Promise<SubscriberUpdate>;
+  /** The same for many addresses at once (imports, bounce batches): one read and one write where the store can. */
+  updateAll(
+    changes: ReadonlyMap<string, SubscriberChange>,
+    options?: UpdateOptions,
+  ): Promise<ReadonlyMap<string, SubscriberUpdate>>;
 }
 
 /** Counts attempts per key in a time window; false once a key is over its limit. */

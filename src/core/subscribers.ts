@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { DeliveryChoice } from './delivery.js';
+import { OptOutError, SubscriberConflictError } from './errors.js';
 
 export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'suppressed';
 
@@ -45,4 +46,92 @@ export function normalizeAddress(input: string): AddressCheck {
     return { ok: false, reason: 'That does not look like an email address.' };
   }
   return { ok: true, address };
+}
+
+/** What a change makes of a subscriber as stored now: the new record, or undefined to leave it as it is. */
+export type SubscriberChange = (current: Subscriber | undefined) => Subscriber | undefined;
+
+export interface SubscriberUpdate {
+  /** As stored when the change was applied, after any retries: what the change saw. */
+  readonly before: Subscriber | undefined;
+  /** As stored now: what the change made, or `before` when it made nothing. */
+  readonly after: Subscriber | undefined;
+}
+
+export interface UpdateOptions {
+  /** The operator's --force: a change may turn an opted-out address back into one that receives mail. */
+  readonly overrideOptOut?: boolean;
+}
+
+/**
+ * The opt-out that going from `before` to `after` would undo, if any. A suppressed address (hard bounce,
+ * complaint) stays suppressed; an unsubscribed one is never confirmed again without the person asking anew
+ * (subscribe, which only makes it pending until they confirm).
+ */
+export function optOutUndone(
+  before: Subscriber | undefined,
+  after: Subscriber,
+): 'unsubscribed' | 'suppressed' | undefined {
+  if (before?.status === 'suppressed' && after.status !== 'suppressed') return 'suppressed';
+  if (before?.status === 'unsubscribed' && after.status === 'confirmed') return 'unsubscribed';
+  return undefined;
+}
+
+/** A stored subscriber and the version its next conditional write must find: 0 while it has none. */
+export interface VersionedSubscriber {
+  readonly subscriber: Subscriber | undefined;
+  readonly version: number;
+}
+
+/** The storage side of an update: each store implements these two with its own conditional write. */
+export interface VersionedSubscriberStorage {
+  readVersioned(addresses: readonly string[]): Promise<ReadonlyMap<string, VersionedSubscriber>>;
+  /**
+   * Stores each subscriber as version `version + 1`, but only where the stored version is still `version`
+   * (0: no version yet). Returns the addresses where it was not, which were left as they are.
+   */
+  writeIfUnchanged(
+    writes: readonly { readonly subscriber: Subscriber; readonly version: number }[],
+  ): Promise<ReadonlySet<string>>;
+}
+
+const UPDATE_ATTEMPTS = 40;
+
+/**
+ * The one rule for changing subscribers, whatever stores them: read with versions, apply each change,
+ * write where the version is unchanged; where it changed meanwhile, read again and apply the change again to
+ * what is there now. A change never overwrites a concurrent one it did not see, so an unsubscribe, a bounce
+ * or a complaint is never lost to a preferences save or a subscribe that read the record before it.
+ */
+export async function updateSubscribers(
+  storage: VersionedSubscriberStorage,
+  changes: ReadonlyMap<string, SubscriberChange>,
+  options: UpdateOptions = {},
+): Promise<Map<string, SubscriberUpdate>> {
+  const results = new Map<string, SubscriberUpdate>();
+  let pending = new Map(changes);
+  for (let attempt = 1; pending.size > 0; attempt++) {
+    if (attempt > UPDATE_ATTEMPTS) throw new SubscriberConflictError([...pending.keys()], UPDATE_ATTEMPTS);
+    // Jittered backoff, so writers racing over one record stop colliding.
+    if (attempt > 1) await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 2 ** attempt)));
+    const stored = await storage.readVersioned([...pending.keys()]);
+    const writes: { subscriber: Subscriber; version: number }[] = [];
+    for (const [address, change] of pending) {
+      const { subscriber: before, version } = stored.get(address) ?? { subscriber: undefined, version: 0 };
+      const after = change(before);
+      if (after === undefined || after === before) {
+        results.set(address, { before, after: before });
+        continue;
+      }
+      if (after.address !== address)
+        throw new Error(`a change to ${address} returned a subscriber for ${after.address}`);
+      const undone = optOutUndone(before, after);
+      if (undone && !options.overrideOptOut) throw new OptOutError(address, undone);
+      writes.push({ subscriber: after, version });
+      results.set(address, { before, after });
+    }
+    const conflicted = writes.length > 0 ? await storage.writeIfUnchanged(writes) : new Set<string>();
+    pending = new Map([...pending].filter(([address]) => conflicted.has(address)));
+  }
+  return results;
 }

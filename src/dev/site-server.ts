@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { siteFileFor } from '../adapters/fs/files.js';
-import { handleSubscriptionRequest, MAX_BODY_BYTES } from '../adapters/http/subscription-api.js';
+import { handleSubscriptionRequest, MAX_BODY_BYTES } from '../api/subscription-api.js';
 import { contentTypeForPath } from '../core/site-build.js';
 import type { SubscriptionDeps } from '../pipeline/subscriptions.js';
 

@@ -1,17 +1,6 @@
 import { audienceOf, audienceOfDigest } from '../core/delivery.js';
 import { BroadsheetError } from '../core/errors.js';
-import type { RecipientStore } from '../core/ports.js';
-import type { DigestSource } from './send.js';
-
-/** Up to 50 recipients of one digest: one message on the send queue. */
-export interface SendBatch {
-  readonly digestId: string;
-  readonly recipients: readonly string[];
-}
-
-export interface SendQueue {
-  enqueue(batches: readonly SendBatch[]): Promise<void>;
-}
+import type { DigestSource, RecipientStore, SendBatch, SendQueue } from '../core/ports.js';
 
 export const RECIPIENTS_PER_BATCH = 50;
 

@@ -2,7 +2,12 @@ import { parse } from 'csv-parse/sync';
 import { chooseDelivery, DELIVERIES } from '../core/delivery.js';
 import type { SubscriberStore } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
-import { normalizeAddress, type Subscriber, type SubscriberStatus } from '../core/subscribers.js';
+import {
+  normalizeAddress,
+  type Subscriber,
+  type SubscriberChange,
+  type SubscriberStatus,
+} from '../core/subscribers.js';
 import { weekStartAt } from '../core/weekly-schedule.js';
 
 const STATUSES: readonly SubscriberStatus[] = ['pending', 'confirmed', 'unsubscribed', 'suppressed'];
@@ -18,7 +23,7 @@ export interface ImportReport {
  * what an existing subscriber chose is kept unless the row says otherwise.
  */
 export async function importSubscribers(
-  store: SubscriberStore & { saveAll?: (s: readonly Subscriber[]) => Promise<void> },
+  store: SubscriberStore,
   csv: string,
   site: SiteConfig,
   now: Date,
@@ -33,8 +38,7 @@ export async function importSubscribers(
     info: { lines: number };
   }[];
   const skipped: { line: number; reason: string }[] = [];
-  const accepted = new Map<string, Subscriber>();
-  const existing = new Map((await store.list()).map((s) => [s.address, s]));
+  const accepted = new Map<string, { line: number; change: SubscriberChange }>();
   for (const { record, info } of rows) {
     const [rawAddress = '', rawStatus = 'confirmed', rawDelivery = ''] = record;
     if (info.lines === 1 && /^(e-?mail|address)$/i.test(rawAddress)) continue; // header
@@ -51,10 +55,6 @@ export async function importSubscribers(
       });
       continue;
     }
-    if (existing.get(checked.address)?.status === 'suppressed') {
-      skipped.push({ line: info.lines, reason: `${checked.address} is suppressed (bounced or complained)` });
-      continue;
-    }
     const delivery = rawDelivery === '' ? undefined : DELIVERIES.find((d) => d === rawDelivery.toLowerCase());
     if (rawDelivery !== '' && !delivery) {
       skipped.push({
@@ -64,26 +64,72 @@ export async function importSubscribers(
       continue;
     }
     const nowMs = now.getTime();
-    const before = existing.get(checked.address);
-    const imported: Subscriber = {
-      ...before,
-      address: checked.address,
-      status,
-      createdAtMs: before?.createdAtMs ?? nowMs,
-      updatedAtMs: nowMs,
-    };
-    // A change for someone already receiving mail waits for the next weekly send, as it would from the page.
-    const receiving = before?.status === 'confirmed';
-    accepted.set(
-      checked.address,
-      delivery && delivery !== (before?.delivery ?? (receiving ? 'instant' : undefined))
+    const change = (before: Subscriber | undefined): Subscriber | undefined => {
+      if (before?.status === 'suppressed') return undefined;
+      const imported: Subscriber = {
+        ...before,
+        address: checked.address,
+        status,
+        createdAtMs: before?.createdAtMs ?? nowMs,
+        updatedAtMs: nowMs,
+      };
+      // A change for someone already receiving mail waits for the next weekly send, as from the page.
+      const receiving = before?.status === 'confirmed';
+      return delivery && delivery !== (before?.delivery ?? (receiving ? 'instant' : undefined))
         ? chooseDelivery(imported, delivery, weekStartAt(site, nowMs), nowMs, !receiving)
-        : imported,
+        : imported;
+    };
+    accepted.set(checked.address, { line: info.lines, change });
+  }
+  const updates = await store.updateAll(
+    new Map([...accepted].map(([address, { change }]) => [address, change])),
+  );
+  let imported = 0;
+  for (const [address, { line }] of accepted) {
+    if (updates.get(address)?.before?.status === 'suppressed')
+      skipped.push({ line, reason: `${address} is suppressed (bounced or complained)` });
+    else imported++;
+  }
+  skipped.sort((a, b) => a.line - b.line);
+  return { imported, skipped };
+}
+
+export interface StatusReport {
+  readonly changed: readonly { readonly address: string; readonly status: SubscriberStatus }[];
+  /** Arguments that are not addresses, and addresses left as they were, each with why. */
+  readonly refused: readonly { readonly input: string; readonly reason: string }[];
+}
+
+/** `subscribers add` (confirmed) and `remove` (unsubscribed); a suppressed address is left as it is. */
+export async function setStatus(
+  store: SubscriberStore,
+  inputs: readonly string[],
+  status: 'confirmed' | 'unsubscribed',
+  now: Date,
+): Promise<StatusReport> {
+  const refused: { input: string; reason: string }[] = [];
+  const changes = new Map<string, SubscriberChange>();
+  const nowMs = now.getTime();
+  for (const input of inputs) {
+    const checked = normalizeAddress(input);
+    if (!checked.ok) {
+      refused.push({ input, reason: checked.reason });
+      continue;
+    }
+    const { address } = checked;
+    changes.set(address, (current) =>
+      current?.status === 'suppressed'
+        ? undefined
+        : { address, status, createdAtMs: current?.createdAtMs ?? nowMs, updatedAtMs: nowMs },
     );
   }
-  if (store.saveAll) await store.saveAll([...accepted.values()]);
-  else for (const s of accepted.values()) await store.save(s);
-  return { imported: accepted.size, skipped };
+  const changed: { address: string; status: SubscriberStatus }[] = [];
+  for (const [address, { before }] of await store.updateAll(changes)) {
+    if (before?.status === 'suppressed')
+      refused.push({ input: address, reason: 'suppressed after a bounce or complaint; not changed' });
+    else changed.push({ address, status });
+  }
+  return { changed, refused };
 }
 
 /** address,status,updated,delivery — one row per subscriber, sorted by address. */

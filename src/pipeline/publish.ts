@@ -11,7 +11,7 @@ import type {
   ArticleSourceStore,
   DigestQueue,
   HubNotifier,
-  PublishLock,
+  PublishLease,
   PublishScheduler,
   SiteIndexStore,
   SiteStore,
@@ -47,7 +47,7 @@ export interface PublishDeps {
   /** Without it nothing is announced (a preview). */
   readonly announce?: { readonly ledger: AnnouncementLedger; readonly digests: DigestQueue };
   /** Serializes publishes where events arrive concurrently (the cloud). */
-  readonly lease?: PublishLock;
+  readonly lease?: PublishLease;
   /** How long to wait for another publish to finish before giving up (the batch is retried). */
   readonly leaseWaitMs?: number;
   /** Asked to run a publish when the next scheduled article is due, so it goes live on time. */

@@ -1,33 +1,9 @@
 import { audienceOfDigest } from '../core/delivery.js';
 import { composeDigest } from '../core/digest.js';
 import { digestMessageFor } from '../core/email.js';
-import { BroadsheetError } from '../core/errors.js';
-import type { DigestRecord, MailSender } from '../core/ports.js';
+import { BroadsheetError, MailError } from '../core/errors.js';
+import type { DigestSource, MailSender, SendBatch, SendLedger } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
-import type { SendBatch } from './fanout.js';
-
-/** A failed send; `retryable` for throttling and outages, not for a rejected message or address. */
-export class MailError extends BroadsheetError {
-  override name = 'MailError';
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
-
-export interface SendLedger {
-  claim(digestId: string, address: string, nowMs: number, staleBeforeMs: number): Promise<boolean>;
-  release(digestId: string, address: string): Promise<void>;
-  markSent(digestId: string, address: string, messageId: string): Promise<void>;
-  markFailed(digestId: string, address: string, reason: string): Promise<void>;
-}
-
-export interface DigestSource {
-  digest(id: string): Promise<DigestRecord | undefined>;
-}
 
 /** Spaces sends so that all of them together stay under a rate, however many run at once in a process. */
 export class RateLimiter {

@@ -3,7 +3,7 @@ import { confirmToken, renderConfirmationMessage } from '../core/email.js';
 import type { AttemptLimiter, MailSender, SubscriberStore } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import { normalizeAddress, type Subscriber } from '../core/subscribers.js';
-import { verifyToken } from '../core/tokens.js';
+import { type TokenClaims, verifyToken } from '../core/tokens.js';
 import { nextWeeklySend, weekStartAt } from '../core/weekly-schedule.js';
 
 export interface SubscriptionDeps {
@@ -48,17 +48,20 @@ export async function subscribe(
   if (!(await deps.limiter.allow(`address#${address}`, perAddress.limit, perAddress.windowMs, nowMs))) {
     return { kind: 'check-inbox' };
   }
-  const existing = await deps.subscribers.get(address);
-  if (existing?.status === 'confirmed' || existing?.status === 'suppressed') return { kind: 'check-inbox' };
-
   const { token, expires } = confirmToken(address, deps.secret, nowMs);
-  await deps.subscribers.save({
-    address,
-    status: 'pending',
-    createdAtMs: existing?.createdAtMs ?? nowMs,
-    updatedAtMs: nowMs,
-    confirmExpires: expires,
-  });
+  const { before, after } = await deps.subscribers.update(address, (current) =>
+    current?.status === 'confirmed' || current?.status === 'suppressed'
+      ? undefined
+      : {
+          address,
+          status: 'pending',
+          createdAtMs: current?.createdAtMs ?? nowMs,
+          updatedAtMs: nowMs,
+          confirmExpires: expires,
+        },
+  );
+  // Already confirmed, or suppressed (perhaps a moment ago, by a bounce this update re-read): no email.
+  if (after === before) return { kind: 'check-inbox' };
   const url = `${deps.site.apiUrl}/confirm?token=${token}`;
   await deps.mail.send(await renderConfirmationMessage(deps.site, address, url, now));
   return { kind: 'check-inbox' };
@@ -73,15 +76,23 @@ type ConfirmCheck =
   | { readonly kind: 'pending'; readonly subscriber: Subscriber }
   | Exclude<ConfirmOutcome, { kind: 'confirmed' }>;
 
-async function checkConfirmation(deps: SubscriptionDeps, token: string, now: Date): Promise<ConfirmCheck> {
-  const check = verifyToken(token, 'confirm', deps.secret, now.getTime(), deps.previousSecret);
-  if (!check.ok) return { kind: 'refused', reason: check.reason === 'expired' ? 'expired' : 'invalid' };
-  const subscriber = await deps.subscribers.get(check.claims.address);
+/** Whether a confirmation link for `claims` still confirms `subscriber`: only the newest one sent does. */
+function confirmationOf(subscriber: Subscriber | undefined, claims: TokenClaims): ConfirmCheck {
   if (subscriber?.status === 'confirmed') return { kind: 'already-confirmed' };
-  if (subscriber?.status !== 'pending' || subscriber.confirmExpires !== check.claims.expires) {
+  if (subscriber?.status !== 'pending' || subscriber.confirmExpires !== claims.expires) {
     return { kind: 'refused', reason: 'superseded' };
   }
   return { kind: 'pending', subscriber };
+}
+
+function confirmClaims(
+  deps: SubscriptionDeps,
+  token: string,
+  now: Date,
+): TokenClaims | Extract<ConfirmOutcome, { kind: 'refused' }> {
+  const check = verifyToken(token, 'confirm', deps.secret, now.getTime(), deps.previousSecret);
+  if (!check.ok) return { kind: 'refused', reason: check.reason === 'expired' ? 'expired' : 'invalid' };
+  return check.claims;
 }
 
 /** What the confirm page shows before anything changes: whether the link is good, and for whom. */
@@ -92,7 +103,9 @@ export async function previewConfirmation(
 ): Promise<
   { readonly kind: 'pending'; readonly address: string } | Exclude<ConfirmCheck, { kind: 'pending' }>
 > {
-  const check = await checkConfirmation(deps, token, now);
+  const claims = confirmClaims(deps, token, now);
+  if ('kind' in claims) return claims;
+  const check = confirmationOf(await deps.subscribers.get(claims.address), claims);
   return check.kind === 'pending' ? { kind: 'pending', address: check.subscriber.address } : check;
 }
 
@@ -106,15 +119,20 @@ export async function confirm(
   delivery: Delivery,
   now: Date,
 ): Promise<ConfirmOutcome> {
-  const check = await checkConfirmation(deps, token, now);
-  if (check.kind !== 'pending') return check;
-  const { confirmExpires: _used, ...rest } = check.subscriber;
+  const claims = confirmClaims(deps, token, now);
+  if ('kind' in claims) return claims;
   const nowMs = now.getTime();
-  const confirmed = { ...rest, status: 'confirmed' as const, updatedAtMs: nowMs, softBounces: 0 };
-  await deps.subscribers.save(
-    chooseDelivery(confirmed, delivery, weekStartAt(deps.site, nowMs), nowMs, true),
-  );
-  return { kind: 'confirmed', address: rest.address, delivery };
+  const { before, after } = await deps.subscribers.update(claims.address, (current) => {
+    const check = confirmationOf(current, claims);
+    if (check.kind !== 'pending') return undefined;
+    const { confirmExpires: _used, ...rest } = check.subscriber;
+    const confirmed = { ...rest, status: 'confirmed' as const, updatedAtMs: nowMs, softBounces: 0 };
+    return chooseDelivery(confirmed, delivery, weekStartAt(deps.site, nowMs), nowMs, true);
+  });
+  if (after !== before) return { kind: 'confirmed', address: claims.address, delivery };
+  // Unchanged: what the update found was not pending for this link.
+  const check = confirmationOf(before, claims);
+  return check.kind === 'pending' ? { kind: 'refused', reason: 'superseded' } : check;
 }
 
 export type PreferencesOutcome =
@@ -135,16 +153,25 @@ function preferencesOf(site: SiteConfig, subscriber: Subscriber, nowMs: number):
   return { kind: 'subscribed', address: subscriber.address, delivery: chosen, fromMs };
 }
 
-async function subscriberFor(
+function preferencesClaims(
   deps: SubscriptionDeps,
   token: string,
   now: Date,
-): Promise<{ subscriber: Subscriber } | Exclude<PreferencesOutcome, { kind: 'subscribed' }>> {
+): TokenClaims | Extract<PreferencesOutcome, { kind: 'refused' }> {
   const check = verifyToken(token, 'preferences', deps.secret, now.getTime(), deps.previousSecret);
   if (!check.ok) return { kind: 'refused', reason: check.reason === 'expired' ? 'expired' : 'invalid' };
-  const subscriber = await deps.subscribers.get(check.claims.address);
-  if (subscriber?.status !== 'confirmed') return { kind: 'not-subscribed', address: check.claims.address };
-  return { subscriber };
+  return check.claims;
+}
+
+function preferencesOfStored(
+  site: SiteConfig,
+  address: string,
+  subscriber: Subscriber | undefined,
+  nowMs: number,
+): PreferencesOutcome {
+  return subscriber?.status === 'confirmed'
+    ? preferencesOf(site, subscriber, nowMs)
+    : { kind: 'not-subscribed', address };
 }
 
 /** The preferences link from an email: what the subscriber receives now. */
@@ -153,8 +180,10 @@ export async function readPreferences(
   token: string,
   now: Date,
 ): Promise<PreferencesOutcome> {
-  const found = await subscriberFor(deps, token, now);
-  return 'subscriber' in found ? preferencesOf(deps.site, found.subscriber, now.getTime()) : found;
+  const claims = preferencesClaims(deps, token, now);
+  if ('kind' in claims) return claims;
+  const subscriber = await deps.subscribers.get(claims.address);
+  return preferencesOfStored(deps.site, claims.address, subscriber, now.getTime());
 }
 
 /**
@@ -167,17 +196,20 @@ export async function savePreferences(
   delivery: Delivery,
   now: Date,
 ): Promise<PreferencesOutcome> {
-  const found = await subscriberFor(deps, token, now);
-  if (!('subscriber' in found)) return found;
+  const claims = preferencesClaims(deps, token, now);
+  if ('kind' in claims) return claims;
   const nowMs = now.getTime();
-  const current = found.subscriber;
-  if ((current.delivery ?? 'instant') === delivery) return preferencesOf(deps.site, current, nowMs);
-  const changed = {
-    ...chooseDelivery(current, delivery, weekStartAt(deps.site, nowMs), nowMs, false),
-    updatedAtMs: nowMs,
-  };
-  await deps.subscribers.save(changed);
-  return preferencesOf(deps.site, changed, nowMs);
+  // Only a subscriber who is confirmed as this update finds them: an unsubscribe or a complaint that
+  // landed since the page was shown stays.
+  const { after } = await deps.subscribers.update(claims.address, (current) =>
+    current?.status !== 'confirmed' || (current.delivery ?? 'instant') === delivery
+      ? undefined
+      : {
+          ...chooseDelivery(current, delivery, weekStartAt(deps.site, nowMs), nowMs, false),
+          updatedAtMs: nowMs,
+        },
+  );
+  return preferencesOfStored(deps.site, claims.address, after, nowMs);
 }
 
 export type UnsubscribeOutcome =
@@ -193,10 +225,11 @@ export async function unsubscribe(
   const check = verifyToken(token, 'unsubscribe', deps.secret, now.getTime(), deps.previousSecret);
   if (!check.ok) return { kind: 'refused', reason: check.reason === 'expired' ? 'expired' : 'invalid' };
   const { address } = check.claims;
-  const subscriber = await deps.subscribers.get(address);
-  if (subscriber && subscriber.status !== 'suppressed' && subscriber.status !== 'unsubscribed') {
-    await deps.subscribers.save({ ...subscriber, status: 'unsubscribed', updatedAtMs: now.getTime() });
-  }
+  await deps.subscribers.update(address, (current) =>
+    current && current.status !== 'suppressed' && current.status !== 'unsubscribed'
+      ? { ...current, status: 'unsubscribed', updatedAtMs: now.getTime() }
+      : undefined,
+  );
   return { kind: 'unsubscribed', address };
 }
 
@@ -214,22 +247,24 @@ export async function applyFeedback(
   feedback: MailFeedback,
   now: Date,
 ): Promise<{ suppressed: string[] }> {
-  const suppressed: string[] = [];
-  for (const raw of feedback.addresses) {
-    const checked = normalizeAddress(raw);
-    if (!checked.ok) continue;
-    const existing = await subscribers.get(checked.address);
-    if (!existing || existing.status === 'suppressed') continue;
-    const softBounces = (existing.softBounces ?? 0) + (feedback.kind === 'soft-bounce' ? 1 : 0);
+  const change = (current: Subscriber | undefined): Subscriber | undefined => {
+    if (!current || current.status === 'suppressed') return undefined;
+    const softBounces = (current.softBounces ?? 0) + (feedback.kind === 'soft-bounce' ? 1 : 0);
     const suppress = feedback.kind !== 'soft-bounce' || softBounces >= SOFT_BOUNCE_LIMIT;
-    const next: Subscriber = {
-      ...existing,
+    return {
+      ...current,
       softBounces,
       updatedAtMs: now.getTime(),
       ...(suppress ? { status: 'suppressed' as const } : {}),
     };
-    await subscribers.save(next);
-    if (suppress) suppressed.push(checked.address);
-  }
+  };
+  const addresses = feedback.addresses.flatMap((raw) => {
+    const checked = normalizeAddress(raw);
+    return checked.ok ? [checked.address] : [];
+  });
+  const updates = await subscribers.updateAll(new Map(addresses.map((address) => [address, change])));
+  const suppressed = [...updates]
+    .filter(([, { before, after }]) => after?.status === 'suppressed' && before?.status !== 'suppressed')
+    .map(([address]) => address);
   return { suppressed };
 }

@@ -1,8 +1,8 @@
 // What the digest and send functions do with one queued digest id, without the queues: fan the digest out
 // to its audience, then send every batch.
-import type { RecipientStore } from '../../src/core/ports.js';
-import { fanOutDigest, type SendBatch } from '../../src/pipeline/fanout.js';
-import { type DigestSource, type SendDeps, type SendReport, sendBatch } from '../../src/pipeline/send.js';
+import type { DigestSource, RecipientStore, SendBatch } from '../../src/core/ports.js';
+import { fanOutDigest } from '../../src/pipeline/fanout.js';
+import { type SendDeps, type SendReport, sendBatch } from '../../src/pipeline/send.js';
 
 export async function fanOutAndSend(
   digestId: string,

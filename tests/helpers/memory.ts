@@ -12,7 +12,8 @@ import type {
   DigestRecord,
   Fingerprints,
   MailSender,
-  PublishLock,
+  PublishLease,
+  SendLedger,
   SiteIndexStore,
   SiteStore,
   SourceEntry,
@@ -22,8 +23,15 @@ import type {
   WeeklyLedger,
 } from '../../src/core/ports.js';
 import type { SiteIndex } from '../../src/core/site-index.js';
-import type { Subscriber } from '../../src/core/subscribers.js';
-import type { SendLedger } from '../../src/pipeline/send.js';
+import {
+  type Subscriber,
+  type SubscriberChange,
+  type SubscriberUpdate,
+  type UpdateOptions,
+  updateSubscribers,
+  type VersionedSubscriber,
+  type VersionedSubscriberStorage,
+} from '../../src/core/subscribers.js';
 
 export class MemorySource implements ArticleSourceStore {
   files = new Map<string, string>();
@@ -98,7 +106,7 @@ export class MemoryIndex implements SiteIndexStore {
   }
 }
 
-export class MemoryLock implements PublishLock {
+export class MemoryLock implements PublishLease {
   holder: string | undefined;
   async acquire(owner: string): Promise<boolean> {
     if (this.holder) return false;
@@ -168,8 +176,10 @@ export class MemorySendLedger implements SendLedger {
   }
 }
 
-export class MemorySubscribers implements SubscriberStore {
+/** Subscribers in a Map, changed by the same versioned rule as the real stores (updateSubscribers). */
+export class MemorySubscribers implements SubscriberStore, VersionedSubscriberStorage {
   records = new Map<string, Subscriber>();
+  versions = new Map<string, number>();
   async recipients(): Promise<Subscriber[]> {
     return [...this.records.values()].filter((s) => s.status === 'confirmed');
   }
@@ -179,8 +189,43 @@ export class MemorySubscribers implements SubscriberStore {
   async get(address: string): Promise<Subscriber | undefined> {
     return this.records.get(address);
   }
+  /** Puts a record in place as a test's starting point; the code under test goes through update(). */
   async save(subscriber: Subscriber): Promise<void> {
+    this.place(subscriber);
+  }
+  private place(subscriber: Subscriber): void {
     this.records.set(subscriber.address, subscriber);
+    this.versions.set(subscriber.address, (this.versions.get(subscriber.address) ?? 0) + 1);
+  }
+  async update(
+    address: string,
+    change: SubscriberChange,
+    options?: UpdateOptions,
+  ): Promise<SubscriberUpdate> {
+    const result = (await this.updateAll(new Map([[address, change]]), options)).get(address);
+    if (!result) throw new Error(`no result for ${address}`);
+    return result;
+  }
+  updateAll(
+    changes: ReadonlyMap<string, SubscriberChange>,
+    options?: UpdateOptions,
+  ): Promise<Map<string, SubscriberUpdate>> {
+    return updateSubscribers(this, changes, options);
+  }
+  async readVersioned(addresses: readonly string[]): Promise<Map<string, VersionedSubscriber>> {
+    return new Map(
+      addresses.map((a) => [a, { subscriber: this.records.get(a), version: this.versions.get(a) ?? 0 }]),
+    );
+  }
+  async writeIfUnchanged(
+    writes: readonly { subscriber: Subscriber; version: number }[],
+  ): Promise<Set<string>> {
+    const conflicted = new Set<string>();
+    for (const { subscriber, version } of writes) {
+      if ((this.versions.get(subscriber.address) ?? 0) !== version) conflicted.add(subscriber.address);
+      else this.place(subscriber);
+    }
+    return conflicted;
   }
 }
 

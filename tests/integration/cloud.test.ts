@@ -11,7 +11,8 @@ import {
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, s3Client } from '../../src/adapters/aws/clients.js';
-import { DynamoSendLedger, DynamoSubscribers } from '../../src/adapters/aws/dynamo.js';
+import { DynamoSendLedger } from '../../src/adapters/aws/dynamo/send-ledger.js';
+import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
 import {
   type Emulators,
   s3Notification,

@@ -13,7 +13,7 @@ import type {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { dynamoClient, s3Client } from '../../src/adapters/aws/clients.js';
-import { DynamoSubscribers } from '../../src/adapters/aws/dynamo.js';
+import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
 import { parseSiteConfig } from '../../src/core/site.js';
 import { nextWeeklySend } from '../../src/core/weekly-schedule.js';
 import {

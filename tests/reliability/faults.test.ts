@@ -3,11 +3,10 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import { type SESv2Client, SESv2ServiceException } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, s3Client, sesClient } from '../../src/adapters/aws/clients.js';
-import {
-  DynamoAnnouncementLedger,
-  DynamoSendLedger,
-  DynamoSubscribers,
-} from '../../src/adapters/aws/dynamo.js';
+import { DynamoAnnouncementLedger } from '../../src/adapters/aws/dynamo/announcement-ledger.js';
+import { DynamoSendLedger } from '../../src/adapters/aws/dynamo/send-ledger.js';
+import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
+import { DynamoWeeklyLedger } from '../../src/adapters/aws/dynamo/weekly-ledger.js';
 import type { S3SiteStore } from '../../src/adapters/aws/s3.js';
 import { SesMailer } from '../../src/adapters/aws/ses.js';
 import { s3PublishPorts } from '../../src/cloud.js';
@@ -187,7 +186,7 @@ describe('faults while sending', () => {
 describe('the weekly digest under concurrency', () => {
   it('ten weekly checks at once create one digest, and each weekly subscriber gets one email', async () => {
     const db = dynamoClient({ dynamodb: emu.dynamodb });
-    const ledger = new DynamoAnnouncementLedger(db, TABLE);
+    const ledger = new DynamoWeeklyLedger(db, TABLE);
     const people = new DynamoSubscribers(db, TABLE);
     // Three instant digests in the week of Monday 1 March 2027 (Lisbon, UTC+0), one article each.
     for (const [i, day] of ['02', '03', '04'].entries()) {
@@ -213,17 +212,17 @@ describe('the weekly digest under concurrency', () => {
     }
     await ledger.advanceWeeklyCursor(Date.parse('2027-03-01T09:00:00Z'));
     const weekly = recipients(30, 'weekly');
-    for (const address of weekly) {
-      await people.save({
+    await people.saveAll(
+      weekly.map((address) => ({
         address,
-        status: 'confirmed',
+        status: 'confirmed' as const,
         createdAtMs: 0,
         updatedAtMs: 0,
-        delivery: 'weekly',
-        previousDelivery: 'weekly',
+        delivery: 'weekly' as const,
+        previousDelivery: 'weekly' as const,
         deliveryChangedMs: 0,
-      });
-    }
+      })),
+    );
     await people.put('weekly-instant@example.org', 'confirmed', 0);
 
     const queued: string[] = [];

@@ -2,14 +2,13 @@
 // again (as SQS may), and the ledger must hold exactly one "sent" record per recipient.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, sesClient } from '../../src/adapters/aws/clients.js';
-import {
-  DynamoAnnouncementLedger,
-  DynamoSendLedger,
-  DynamoSubscribers,
-} from '../../src/adapters/aws/dynamo.js';
+import { DynamoAnnouncementLedger } from '../../src/adapters/aws/dynamo/announcement-ledger.js';
+import { DynamoSendLedger } from '../../src/adapters/aws/dynamo/send-ledger.js';
+import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
 import { SesMailer } from '../../src/adapters/aws/ses.js';
+import type { SendBatch } from '../../src/core/ports.js';
 import { type Emulators, sesMailbox, startEmulators, TABLE } from '../../src/dev/emulators.js';
-import { fanOutDigest, type SendBatch } from '../../src/pipeline/fanout.js';
+import { fanOutDigest } from '../../src/pipeline/fanout.js';
 import { RateLimiter, sendBatch } from '../../src/pipeline/send.js';
 import { article, testSite } from '../helpers/site.js';
 

@@ -1,6 +1,6 @@
 import type { SQSEvent } from 'aws-lambda';
 import * as z from 'zod';
-import type { SendBatch } from '../../pipeline/fanout.js';
+import type { SendBatch } from '../../core/ports.js';
 
 const s3Notification = z.union([
   z.object({

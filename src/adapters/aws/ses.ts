@@ -1,7 +1,7 @@
 import { GetAccountCommand, type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { RawMessage } from '../../core/email.js';
+import { MailError } from '../../core/errors.js';
 import type { MailSender } from '../../core/ports.js';
-import { MailError } from '../../pipeline/send.js';
 
 // Worth retrying later: throttling, a paused or suspended account, SES-side failures, the network.
 const RETRYABLE = new Set([

@@ -1,6 +1,5 @@
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { DigestQueue } from '../../core/ports.js';
-import type { SendBatch, SendQueue } from '../../pipeline/fanout.js';
+import type { DigestQueue, SendBatch, SendQueue } from '../../core/ports.js';
 
 export class SqsDigestQueue implements DigestQueue {
   constructor(

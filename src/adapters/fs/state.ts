@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
@@ -13,7 +14,16 @@ import type {
   WeeklyLedger,
 } from '../../core/ports.js';
 import { LOCK_FILE, lockSchema, type PublishedLock } from '../../core/published-lock.js';
-import { type Subscriber, storedDeliveryFields } from '../../core/subscribers.js';
+import {
+  type Subscriber,
+  type SubscriberChange,
+  type SubscriberUpdate,
+  storedDeliveryFields,
+  type UpdateOptions,
+  updateSubscribers,
+  type VersionedSubscriber,
+  type VersionedSubscriberStorage,
+} from '../../core/subscribers.js';
 import { jsonText, readJsonFile, writeFileAtomicSync, writeJsonFile } from './files.js';
 
 const announcedV1 = z.object({
@@ -50,13 +60,28 @@ type AnnouncedState = z.output<typeof announcedV2>;
 // before the cursor at most.
 const KEEP_DIGESTS_MS = 14 * 86_400_000;
 
-/** A JSON file checked against its schema; undefined when it does not exist, an error naming it when bad. */
-async function readStateFile<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S> | undefined> {
-  const raw = await readJsonFile(path);
-  if (raw === undefined) return undefined;
+function parseState<S extends z.ZodType>(path: string, raw: unknown, schema: S): z.output<S> {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new Error(`${path} is invalid: ${parsed.error.message}`);
   return parsed.data;
+}
+
+/** A JSON file checked against its schema; undefined when it does not exist, an error naming it when bad. */
+async function readStateFile<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S> | undefined> {
+  const raw = await readJsonFile(path);
+  return raw === undefined ? undefined : parseState(path, raw, schema);
+}
+
+/** readStateFile without awaiting, for a read and a write that nothing may come between. */
+function readStateFileSync<S extends z.ZodType>(path: string, schema: S): z.output<S> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return parseState(path, JSON.parse(text), schema);
 }
 
 /** Local state folder (.broadsheet/): which articles were announced, by which digests, and the weekly cursor. */
@@ -140,25 +165,36 @@ export class FileAnnouncementStore implements AnnouncementLedger, WeeklyLedger {
 
 export const subscriberStatus = z.enum(['pending', 'confirmed', 'unsubscribed', 'suppressed']);
 
-const subscribersSchema = z.object({
-  subscribers: z.array(
-    z.object({
-      address: z.email().trim().toLowerCase(),
-      status: subscriberStatus,
-      createdAtMs: z.number().default(0),
-      updatedAtMs: z.number().default(0),
-      confirmExpires: z.number().optional(),
-      softBounces: z.number().optional(),
-      ...storedDeliveryFields,
-    }),
-  ),
+const storedSubscriber = z.object({
+  address: z.email().trim().toLowerCase(),
+  status: subscriberStatus,
+  createdAtMs: z.number().default(0),
+  updatedAtMs: z.number().default(0),
+  confirmExpires: z.number().optional(),
+  softBounces: z.number().optional(),
+  ...storedDeliveryFields,
+  /** Bumped by every update; absent in files from before versions (0). */
+  version: z.number().int().nonnegative().optional(),
 });
+const subscribersSchema = z.object({ subscribers: z.array(storedSubscriber) });
+type StoredSubscribers = Map<string, VersionedSubscriber>;
+
+function byAddress(file: z.output<typeof subscribersSchema> | undefined): StoredSubscribers {
+  return new Map(
+    (file?.subscribers ?? []).map(({ version, ...subscriber }) => [
+      subscriber.address,
+      { subscriber, version: version ?? 0 },
+    ]),
+  );
+}
 
 /**
  * Subscribers in .broadsheet/subscribers.json. Without that file the site owner is the one recipient,
- * so a fresh clone shows what a digest looks like.
+ * so a fresh clone shows what a digest looks like. Changes follow the same versioned rule as in DynamoDB
+ * (updateSubscribers); the check and the write happen with nothing awaited in between, so updates in this
+ * process never lose one another. Two processes writing at once are not guarded: the CLI is one process.
  */
-export class FileSubscriberStore implements SubscriberStore {
+export class FileSubscriberStore implements SubscriberStore, VersionedSubscriberStorage {
   private readonly path: string;
   constructor(
     stateDir: string,
@@ -168,7 +204,8 @@ export class FileSubscriberStore implements SubscriberStore {
   }
 
   private async read(): Promise<Subscriber[] | undefined> {
-    return (await readStateFile(this.path, subscribersSchema))?.subscribers;
+    const file = await readStateFile(this.path, subscribersSchema);
+    return file && [...byAddress(file).values()].flatMap((v) => (v.subscriber ? [v.subscriber] : []));
   }
 
   async recipients(): Promise<DeliveryChoice[]> {
@@ -185,17 +222,42 @@ export class FileSubscriberStore implements SubscriberStore {
     return (await this.list()).find((s) => s.address === address);
   }
 
-  async save(subscriber: Subscriber): Promise<void> {
-    await this.saveAll([subscriber]);
+  async update(
+    address: string,
+    change: SubscriberChange,
+    options?: UpdateOptions,
+  ): Promise<SubscriberUpdate> {
+    const result = (await this.updateAll(new Map([[address, change]]), options)).get(address);
+    if (!result) throw new Error(`no result for ${address}`);
+    return result;
   }
 
-  /** Adds or replaces many at once, in one write. */
-  async saveAll(subscribers: readonly Subscriber[]): Promise<void> {
-    const byAddress = new Map((await this.list()).map((s) => [s.address, s]));
-    for (const s of subscribers) byAddress.set(s.address, s);
-    await writeJsonFile(this.path, {
-      subscribers: [...byAddress.values()].sort((a, b) => a.address.localeCompare(b.address)),
-    });
+  updateAll(
+    changes: ReadonlyMap<string, SubscriberChange>,
+    options?: UpdateOptions,
+  ): Promise<Map<string, SubscriberUpdate>> {
+    return updateSubscribers(this, changes, options);
+  }
+
+  async readVersioned(): Promise<StoredSubscribers> {
+    return byAddress(await readStateFile(this.path, subscribersSchema));
+  }
+
+  async writeIfUnchanged(
+    writes: readonly { readonly subscriber: Subscriber; readonly version: number }[],
+  ): Promise<Set<string>> {
+    // Synchronous from the read to the rename: no other update in this process can run in between.
+    const stored = byAddress(readStateFileSync(this.path, subscribersSchema));
+    const conflicted = new Set<string>();
+    for (const { subscriber, version } of writes) {
+      if ((stored.get(subscriber.address)?.version ?? 0) !== version) conflicted.add(subscriber.address);
+      else stored.set(subscriber.address, { subscriber, version: version + 1 });
+    }
+    const subscribers = [...stored.values()]
+      .flatMap(({ subscriber, version }) => (subscriber ? [{ ...subscriber, version }] : []))
+      .sort((a, b) => a.address.localeCompare(b.address));
+    writeFileAtomicSync(this.path, jsonText({ subscribers }));
+    return conflicted;
   }
 }
 

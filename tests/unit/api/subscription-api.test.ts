@@ -1,6 +1,6 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { type ApiRequest, handleSubscriptionRequest } from '../../../src/adapters/http/subscription-api.js';
+import { type ApiRequest, handleSubscriptionRequest } from '../../../src/api/subscription-api.js';
 import { preferencesUrl, unsubscribeUrl } from '../../../src/core/email.js';
 import { normalizeAddress } from '../../../src/core/subscribers.js';
 import { signToken } from '../../../src/core/tokens.js';

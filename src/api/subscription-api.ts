@@ -1,11 +1,12 @@
 // The subscription endpoints as plain request → response, so the Lambda (API Gateway) and the local dev
-// server share every rule: routes, size and type checks, and the pages people see.
-import { DELIVERIES, type Delivery } from '../../core/delivery.js';
-import { unsubscribeUrl } from '../../core/email.js';
-import { html } from '../../core/html.js';
-import { pageContext } from '../../core/layout.js';
-import { messagePage } from '../../core/pages.js';
-import { describeDelivery, describeMoment } from '../../core/weekly-schedule.js';
+// server share every rule: routes, size and type checks, and the pages people see. It drives the pipeline,
+// as the CLI and the functions do, so it lives beside them and not among the adapters the pipeline drives.
+import { DELIVERIES, type Delivery } from '../core/delivery.js';
+import { unsubscribeUrl } from '../core/email.js';
+import { html } from '../core/html.js';
+import { pageContext } from '../core/layout.js';
+import { messagePage } from '../core/pages.js';
+import { describeDelivery, describeMoment } from '../core/weekly-schedule.js';
 import {
   type ConfirmOutcome,
   confirm,
@@ -16,7 +17,7 @@ import {
   savePreferences,
   subscribe,
   unsubscribe,
-} from '../../pipeline/subscriptions.js';
+} from '../pipeline/subscriptions.js';
 
 export interface ApiRequest {
   readonly method: string;
