@@ -126,7 +126,9 @@ function bucketId(stack: Stack, id: string): string {
 }
 
 function logicalIdOf(stack: Stack, path: string): string {
-  const node = stack.node.findAll().find((c) => c.node.path === `${stack.node.path}/${path}/Resource`);
-  if (!node) throw new Error(`nag acknowledgement: no resource at ${path}`);
+  // Concerns sit between the stack and the resource in the construct path: match on the path's end.
+  const found = stack.node.findAll().filter((c) => c.node.path.endsWith(`/${path}/Resource`));
+  const [node] = found;
+  if (!node || found.length > 1) throw new Error(`nag acknowledgement: not one resource at ${path}`);
   return stack.resolve((node as unknown as { logicalId: string }).logicalId) as string;
 }

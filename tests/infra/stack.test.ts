@@ -255,6 +255,44 @@ describe('the Broadsheet stack', () => {
       template.hasOutput(output, {});
   });
 
+  it('keeps the logical IDs its stateful resources had before the stack was split into concerns', () => {
+    // A new logical ID for a bucket, table, key, secret or log group would deploy a new, empty one.
+    const resources = template.toJSON().Resources as Record<string, { Type: string }>;
+    const stateful = [
+      'AccessLogs8B620ECA',
+      'Content88381566',
+      'SiteE53D7754',
+      'State1C20CC9A',
+      'TokenSecret75569B26',
+      'OriginSecret5DDC59F1',
+      'MailEventsKey58F345A0',
+      'AlarmsKey8B9C40AB',
+      'MailEventsE4612002',
+      'Alarms04B5A0BF',
+      'ContentChanges2200731E',
+      'DigestsBE0C6DEB',
+      'SendsD89EF50D',
+      'ContentChangesDlqFF56ADB6',
+      'DigestsDlq05782C7B',
+      'SendsDlq119DDCDE',
+      'ApiAccessLogsE9DF007D',
+      'Distribution830FAC52',
+      'Identity2D60E2CC',
+      'ConfigurationSet3DD38186',
+      'WakeGroup',
+      'PublishLogs921C90B3',
+      'ReconcileLogsDE13217A',
+      'DigestLogs96C9745F',
+      'WeeklyLogs42D524E5',
+      'SendLogs6175DB5E',
+      'SubscribeLogs0267BD39',
+      'BouncesLogsA8BDBB30',
+      'RotateSecretLogs9C737D5D',
+    ];
+    for (const id of stateful) expect(resources[id], id).toBeDefined();
+    expect(resources.SendLogs6175DB5E?.Type).toBe('AWS::Logs::LogGroup');
+  });
+
   it('refuses to deploy the example configuration', () => {
     const rules = template.toJSON().Rules as Record<string, { Assertions: { AssertDescription: string }[] }>;
     expect(rules.RefuseExampleConfiguration?.Assertions[0]?.AssertDescription).toMatch(

@@ -1,0 +1,44 @@
+import { Duration } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { Concern } from '../logical-ids.js';
+
+export interface QueueWithDlq {
+  readonly queue: sqs.Queue;
+  readonly dlq: sqs.Queue;
+}
+
+/** A queue with a dead-letter queue, encrypted, TLS only. */
+function queueWithDlq(scope: Construct, id: string, visibilityTimeout: Duration): QueueWithDlq {
+  const dlq = new sqs.Queue(scope, `${id}Dlq`, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  const queue = new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    visibilityTimeout,
+    deadLetterQueue: { queue: dlq, maxReceiveCount: 5 },
+  });
+  return { queue, dlq };
+}
+
+/** The three work queues: content changes → publish, digests → fan-out, batches of recipients → send. */
+export class Queues extends Concern {
+  readonly changes: QueueWithDlq;
+  readonly digests: QueueWithDlq;
+  readonly sends: QueueWithDlq;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.changes = queueWithDlq(this, 'ContentChanges', Duration.minutes(6));
+    this.digests = queueWithDlq(this, 'Digests', Duration.minutes(2));
+    this.sends = queueWithDlq(this, 'Sends', Duration.minutes(6));
+  }
+
+  /** Every dead-letter queue, by the name its alarm carries. */
+  deadLetterQueues(): Record<string, sqs.IQueue> {
+    return { ContentChanges: this.changes.dlq, Digests: this.digests.dlq, Sends: this.sends.dlq };
+  }
+}
