@@ -14,14 +14,15 @@ export interface BroadsheetFunctionProps {
   readonly memorySize?: number;
   /** A fixed name, for a function others must address before it exists (the scheduler's target). */
   readonly functionName?: string;
-  /** Caps concurrent runs (1 serializes publishes and keeps one send-rate limiter). */
-  readonly reservedConcurrency?: number;
 }
 
 /**
  * The defaults every Broadsheet function shares: the latest Node.js on arm64, an esbuild bundle (minified,
  * with source maps, from the local esbuild: no Docker), its own log group with a retention, and a role that
  * starts with nothing but writing to that log group — each function is then granted exactly what it uses.
+ * No reserved concurrency: a queue-driven function is limited by its event source mapping's maximum
+ * concurrency (reserved concurrency behind SQS throttles batches back into the queue until they reach the
+ * dead-letter queue unprocessed).
  */
 export class BroadsheetFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -56,7 +57,6 @@ export class BroadsheetFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(60),
       role: this.role,
       logGroup: this.logGroup,
-      ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       environment: {
         ...props.environment,
         NODE_OPTIONS: '--enable-source-maps',

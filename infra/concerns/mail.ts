@@ -6,6 +6,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import { SEND_CONCURRENCY } from '../../src/core/send-timing.js';
 import { BroadsheetFunction } from '../function.js';
 import { Concern } from '../logical-ids.js';
 import type { Email } from './email.js';
@@ -52,7 +53,12 @@ export class Mail extends Concern {
     allow(this.digest, ['dynamodb:GetItem'], [tableArn]);
     allow(this.digest, ['sqs:SendMessage'], [queues.sends.queue.queueArn]);
     this.digest.fn.addEventSource(
-      new SqsEventSource(queues.digests.queue, { batchSize: 1, reportBatchItemFailures: true }),
+      // Fan-outs are few and idempotent; two at once is plenty (and the least AWS allows).
+      new SqsEventSource(queues.digests.queue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: 2,
+      }),
     );
 
     // The weekly digest: checked every 15 minutes, so the day and time live in site.yaml (content), not here.
@@ -102,10 +108,10 @@ export class Mail extends Concern {
         ...common,
         TOKEN_SECRET_ARN: this.tokenSecret.secretArn,
         SES_CONFIGURATION_SET: email.configurationSet.configurationSetName,
+        // Each sender takes this share of the account's send rate (the mapping below runs at most this many).
+        SEND_CONCURRENCY: String(SEND_CONCURRENCY),
       },
       timeout: Duration.minutes(5),
-      // One sender: its rate limiter then paces the whole account.
-      reservedConcurrency: 1,
     });
     allow(this.send, ['s3:GetObject'], [content.arnForObjects('site.yaml')]);
     allow(this.send, ['secretsmanager:GetSecretValue'], [this.tokenSecret.secretArn]);
@@ -123,6 +129,7 @@ export class Mail extends Concern {
         batchSize: 10,
         maxBatchingWindow: Duration.seconds(5),
         reportBatchItemFailures: true,
+        maxConcurrency: SEND_CONCURRENCY,
       }),
     );
 

@@ -9,6 +9,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type { Construct } from 'constructs';
+import { PUBLISH_TIMING } from '../../src/core/publish-timing.js';
 import { BroadsheetFunction } from '../function.js';
 import { Concern } from '../logical-ids.js';
 import { allow } from './grants.js';
@@ -92,18 +93,18 @@ export class Publishing extends Concern {
       functionName: publishName,
       root,
       environment,
-      timeout: Duration.minutes(5),
+      timeout: Duration.seconds(PUBLISH_TIMING.functionTimeoutSeconds),
       memorySize: 1024,
-      // One publish at a time: the lease in DynamoDB guards correctness, this keeps them from waiting on it.
-      reservedConcurrency: 1,
     });
     publisherPolicy(this.publish);
     this.publish.fn.addEventSource(
       new SqsEventSource(queues.changes.queue, {
         // One commit of many files arrives as one batch, so it costs one rebuild.
         batchSize: 1000,
-        maxBatchingWindow: Duration.seconds(30),
+        maxBatchingWindow: Duration.seconds(PUBLISH_TIMING.batchingWindowSeconds),
         reportBatchItemFailures: true,
+        // The least AWS allows; the lease in DynamoDB makes the second wait (src/core/publish-timing.ts).
+        maxConcurrency: PUBLISH_TIMING.maxConcurrency,
       }),
     );
 

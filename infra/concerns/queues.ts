@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { PUBLISH_TIMING } from '../../src/core/publish-timing.js';
 import { Concern } from '../logical-ids.js';
 
 export interface QueueWithDlq {
@@ -9,7 +10,12 @@ export interface QueueWithDlq {
 }
 
 /** A queue with a dead-letter queue, encrypted, TLS only. */
-function queueWithDlq(scope: Construct, id: string, visibilityTimeout: Duration): QueueWithDlq {
+function queueWithDlq(
+  scope: Construct,
+  id: string,
+  visibilityTimeout: Duration,
+  maxReceiveCount = 5,
+): QueueWithDlq {
   const dlq = new sqs.Queue(scope, `${id}Dlq`, {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
@@ -19,7 +25,7 @@ function queueWithDlq(scope: Construct, id: string, visibilityTimeout: Duration)
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     visibilityTimeout,
-    deadLetterQueue: { queue: dlq, maxReceiveCount: 5 },
+    deadLetterQueue: { queue: dlq, maxReceiveCount },
   });
   return { queue, dlq };
 }
@@ -32,7 +38,13 @@ export class Queues extends Concern {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.changes = queueWithDlq(this, 'ContentChanges', Duration.minutes(6));
+    // Publishes wait for each other on a lease, so a batch may come back a few times before it runs.
+    this.changes = queueWithDlq(
+      this,
+      'ContentChanges',
+      Duration.seconds(PUBLISH_TIMING.visibilityTimeoutSeconds),
+      PUBLISH_TIMING.maxReceiveCount,
+    );
     this.digests = queueWithDlq(this, 'Digests', Duration.minutes(2));
     this.sends = queueWithDlq(this, 'Sends', Duration.minutes(6));
   }

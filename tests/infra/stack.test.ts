@@ -82,7 +82,7 @@ describe('the Broadsheet stack', () => {
     });
   });
 
-  it('runs every handler on the latest Node.js, arm64, with its log group, and one publish at a time', () => {
+  it('runs every handler on the latest Node.js, arm64, with its log group', () => {
     const ours = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) =>
       /^(Publish|Reconcile|Digest|Weekly|Send|Subscribe|Bounces|RotateSecret)Function/.test(id),
     );
@@ -91,10 +91,53 @@ describe('the Broadsheet stack', () => {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
     }
-    const byId = Object.fromEntries(ours);
-    const publish = Object.entries(byId).find(([id]) => id.startsWith('Publish'))?.[1];
-    expect(publish?.Properties.ReservedConcurrentExecutions).toBe(1);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('limits queue-driven functions by their mapping’s maximum concurrency, never by reserved concurrency', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(3);
+    const driven = new Set<string>();
+    for (const mapping of mappings) {
+      // Reserved concurrency behind SQS throttles batches back into the queue until they dead-letter.
+      expect(mapping.Properties.EventSourceArn['Fn::GetAtt'][1]).toBe('Arn');
+      expect(mapping.Properties.ScalingConfig?.MaximumConcurrency).toBeGreaterThanOrEqual(2);
+      driven.add(mapping.Properties.FunctionName.Ref);
+    }
+    expect([...driven].sort()).toEqual([
+      expect.stringMatching(/^DigestFunction/),
+      expect.stringMatching(/^PublishFunction/),
+      expect.stringMatching(/^SendFunction/),
+    ]);
+    for (const id of driven)
+      expect(functions[id]?.Properties.ReservedConcurrentExecutions, id).toBeUndefined();
+  });
+
+  it('tells each sender how many senders share the account’s rate: the send mapping’s maximum concurrency', () => {
+    const [sendId, send] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('SendFunction'),
+    ) ?? ['', undefined];
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find(
+      (m) => m.Properties.FunctionName.Ref === sendId,
+    );
+    expect(Number(send?.Properties.Environment.Variables.SEND_CONCURRENCY)).toBe(
+      mapping?.Properties.ScalingConfig.MaximumConcurrency,
+    );
+  });
+
+  it('keeps a content change invisible while a publish can still be working on it', () => {
+    const [publishId, publish] = Object.entries(template.findResources('AWS::Lambda::Function')).find(
+      ([id]) => id.startsWith('PublishFunction'),
+    ) ?? ['', undefined];
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find(
+      (m) => m.Properties.FunctionName.Ref === publishId,
+    );
+    const queue =
+      template.findResources('AWS::SQS::Queue')[mapping?.Properties.EventSourceArn['Fn::GetAtt'][0]];
+    expect(queue?.Properties.VisibilityTimeout).toBeGreaterThan(
+      publish?.Properties.Timeout + mapping?.Properties.MaximumBatchingWindowInSeconds,
+    );
   });
 
   it('grants each function only named actions on named resources', () => {
