@@ -1,8 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface BroadsheetFunctionProps {
@@ -14,6 +16,11 @@ export interface BroadsheetFunctionProps {
   readonly memorySize?: number;
   /** A fixed name, for a function others must address before it exists (the scheduler's target). */
   readonly functionName?: string;
+  /**
+   * For a function invoked asynchronously (EventBridge, SNS, Scheduler): where an event goes once Lambda's
+   * retries are spent, and how long an event may wait for them.
+   */
+  readonly asyncFailures?: { readonly queue: sqs.IQueue; readonly maxEventAge: Duration };
 }
 
 /**
@@ -57,6 +64,13 @@ export class BroadsheetFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(60),
       role: this.role,
       logGroup: this.logGroup,
+      ...(props.asyncFailures
+        ? {
+            onFailure: new destinations.SqsDestination(props.asyncFailures.queue),
+            retryAttempts: 2,
+            maxEventAge: props.asyncFailures.maxEventAge,
+          }
+        : {}),
       environment: {
         ...props.environment,
         NODE_OPTIONS: '--enable-source-maps',

@@ -9,7 +9,10 @@ const BASIC_EXECUTION =
  * Every cdk-nag finding we accept, each with its reason; anything else fails `cdk synth`. Findings are
  * acknowledged on the construct they name, so a new wildcard anywhere else is still caught.
  */
-export function acknowledgeFindings(stack: Stack, options: { customCertificate: boolean }): void {
+export function acknowledgeFindings(
+  stack: Stack,
+  options: { customCertificate: boolean; alarmEmail: boolean },
+): void {
   const find = (pathSuffix: string): IConstruct[] => {
     const found = stack.node
       .findAll()
@@ -60,6 +63,19 @@ export function acknowledgeFindings(stack: Stack, options: { customCertificate: 
     [IAM5('Resource::*')],
     'Added by the rotation schedule: secretsmanager:GetRandomPassword has no resource-level permissions (it reads no secret).',
   );
+  for (const dlq of [
+    'WakeDlq',
+    'ReconcileDlq',
+    'WeeklyDlq',
+    'BouncesDlq',
+    ...(options.alarmEmail ? ['AlarmMailDlq'] : []),
+  ]) {
+    acknowledge(
+      `/${dlq}`,
+      ['AwsSolutions::AwsSolutions-SQS3'],
+      'This is a dead-letter queue: of an SNS subscription, an EventBridge target or schedule, or a Lambda on-failure destination (cdk-nag only recognizes the dead-letter queues of other queues). It has an alarm.',
+    );
+  }
   acknowledge(
     '/OriginSecret',
     ['AwsSolutions-SMG4'],

@@ -60,7 +60,11 @@ export class BroadsheetStack extends FlatIdStack {
     const { digest, weekly, send, rotateSecret, bounces } = this.mail;
     this.operations = new Operations(this, 'Operations', {
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
-      deadLetterQueues: queues.deadLetterQueues(),
+      deadLetterQueues: {
+        ...queues.deadLetterQueues(),
+        ...this.publishing.deadLetterQueues(),
+        ...this.mail.deadLetterQueues(),
+      },
       functions: {
         Publish: publish,
         Reconcile: reconcile,

@@ -27,10 +27,13 @@ export class GitHubDeploy extends Concern {
       description: 'Assumed by GitHub Actions on main to run cdk deploy',
       maxSessionDuration: Duration.hours(1),
     });
+    // The CDK bootstrap roles `cdk deploy` works through (no container images here, so no image role).
+    const bootstrapRole = (purpose: string) =>
+      `arn:${partition}:iam::${account}:role/cdk-hnb659fds-${purpose}-role-${account}-${region}`;
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['sts:AssumeRole'],
-        resources: [`arn:${partition}:iam::${account}:role/cdk-hnb659fds-*-${account}-${region}`],
+        resources: ['deploy', 'file-publishing', 'lookup'].map(bootstrapRole),
       }),
     );
     new CfnOutput(this, 'GitHubDeployRoleArn', { value: this.role.roleArn });

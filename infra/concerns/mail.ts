@@ -5,13 +5,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { SEND_CONCURRENCY } from '../../src/core/send-timing.js';
 import { BroadsheetFunction } from '../function.js';
 import { Concern } from '../logical-ids.js';
 import type { Email } from './email.js';
 import { allow } from './grants.js';
-import type { Queues } from './queues.js';
+import { type DeadLetters, deadLetterQueue, type Queues } from './queues.js';
 import type { Storage } from './storage.js';
 
 export interface MailProps {
@@ -32,6 +33,8 @@ export class Mail extends Concern {
   readonly bounces: BroadsheetFunction;
   readonly rotateSecret: BroadsheetFunction;
   readonly tokenSecret: secretsmanager.Secret;
+  private readonly weeklyFailures: sqs.Queue;
+  private readonly bounceFailures: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: MailProps) {
     super(scope, id);
@@ -62,10 +65,13 @@ export class Mail extends Concern {
     );
 
     // The weekly digest: checked every 15 minutes, so the day and time live in site.yaml (content), not here.
+    // A check that failed every retry is kept (the next one, 15 minutes on, usually does the work).
+    this.weeklyFailures = deadLetterQueue(this, 'WeeklyDlq');
     this.weekly = new BroadsheetFunction(this, 'Weekly', {
       name: 'weekly',
       root,
       environment: { ...common, DIGEST_QUEUE_URL: queues.digests.queue.queueUrl },
+      asyncFailures: { queue: this.weeklyFailures, maxEventAge: Duration.minutes(15) },
     });
     allow(this.weekly, ['s3:GetObject'], [content.arnForObjects('site.yaml')]);
     allow(this.weekly, ['dynamodb:Query'], [`${tableArn}/index/gsi1`]);
@@ -77,7 +83,13 @@ export class Mail extends Concern {
     allow(this.weekly, ['sqs:SendMessage'], [queues.digests.queue.queueArn]);
     new events.Rule(this, 'WeeklyDigestCheck', {
       schedule: events.Schedule.rate(Duration.minutes(15)),
-      targets: [new targets.LambdaFunction(this.weekly.fn, { retryAttempts: 2 })],
+      targets: [
+        new targets.LambdaFunction(this.weekly.fn, {
+          deadLetterQueue: this.weeklyFailures,
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(15),
+        }),
+      ],
     });
 
     // Generated at the first deploy and never shown: it signs confirmation and unsubscribe links.
@@ -133,14 +145,28 @@ export class Mail extends Concern {
       }),
     );
 
+    // A bounce or complaint SNS could not deliver, or that the function failed three times: the address is
+    // not suppressed yet, so it must not vanish (SES's own suppression list still covers it meanwhile).
+    this.bounceFailures = deadLetterQueue(this, 'BouncesDlq');
     this.bounces = new BroadsheetFunction(this, 'Bounces', {
       name: 'bounces',
       root,
       environment: common,
       timeout: Duration.seconds(30),
       memorySize: 256,
+      asyncFailures: { queue: this.bounceFailures, maxEventAge: Duration.hours(6) },
     });
     allow(this.bounces, ['dynamodb:GetItem', 'dynamodb:PutItem'], [tableArn]);
-    email.mailEvents.addSubscription(new subscriptions.LambdaSubscription(this.bounces.fn));
+    email.mailEvents.addSubscription(
+      new subscriptions.LambdaSubscription(this.bounces.fn, { deadLetterQueue: this.bounceFailures }),
+    );
+  }
+
+  /** Where asynchronous mail events go when every retry failed, for the alarms. */
+  deadLetterQueues(): DeadLetters {
+    return {
+      Weekly: { queue: this.weeklyFailures, meaning: 'a weekly digest check failed every retry' },
+      Bounces: { queue: this.bounceFailures, meaning: 'a bounce or complaint was not recorded' },
+    };
   }
 }

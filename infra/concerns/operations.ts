@@ -5,16 +5,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { BroadsheetFunction } from '../function.js';
 import { Concern } from '../logical-ids.js';
+import { type DeadLetters, deadLetterQueue } from './queues.js';
 
 export interface OperationsProps {
   /** Who is told when an alarm fires. */
   readonly alarmEmail?: string;
-  /** Every dead-letter queue, by the name its alarm carries. */
-  readonly deadLetterQueues: Record<string, sqs.IQueue>;
+  /** Every dead-letter queue and on-failure destination, by the name its alarm carries. */
+  readonly deadLetterQueues: DeadLetters;
   /** Every function, by the name its error alarm carries. */
   readonly functions: Record<string, BroadsheetFunction>;
 }
@@ -38,7 +38,6 @@ export class Operations extends Concern {
       'kms:Decrypt',
     );
     this.alarms = new sns.Topic(this, 'Alarms', { masterKey: alarmTopicKey, enforceSSL: true });
-    if (props.alarmEmail) this.alarms.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     const notify = new actions.SnsAction(this.alarms);
     const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string) =>
       new cloudwatch.Alarm(this, name, {
@@ -50,12 +49,21 @@ export class Operations extends Concern {
         alarmDescription: description,
       }).addAlarmAction(notify);
 
-    for (const [name, dlq] of Object.entries(props.deadLetterQueues)) {
+    const deadLetters: DeadLetters = { ...props.deadLetterQueues };
+    if (props.alarmEmail) {
+      // An alarm mail SNS could not deliver; its own alarm shows in the console even if mail is what fails.
+      const undelivered = deadLetterQueue(this, 'AlarmMailDlq');
+      this.alarms.addSubscription(
+        new subscriptions.EmailSubscription(props.alarmEmail, { deadLetterQueue: undelivered }),
+      );
+      deadLetters.AlarmMail = { queue: undelivered, meaning: 'SNS could not deliver an alarm email' };
+    }
+    for (const [name, { queue, meaning }] of Object.entries(deadLetters)) {
       alarm(
         `${name}DlqNotEmpty`,
-        dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+        queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
         1,
-        `${name} messages failed five times`,
+        meaning,
       );
     }
     for (const [name, fn] of Object.entries(props.functions)) {

@@ -8,12 +8,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { PUBLISH_TIMING } from '../../src/core/publish-timing.js';
 import { BroadsheetFunction } from '../function.js';
 import { Concern } from '../logical-ids.js';
 import { allow } from './grants.js';
-import type { Queues } from './queues.js';
+import { type DeadLetters, deadLetterQueue, type Queues } from './queues.js';
 import type { Storage } from './storage.js';
 
 export interface PublishingProps {
@@ -30,6 +31,8 @@ export interface PublishingProps {
 export class Publishing extends Concern {
   readonly publish: BroadsheetFunction;
   readonly reconcile: BroadsheetFunction;
+  private readonly wakeFailures: sqs.Queue;
+  private readonly reconcileFailures: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: PublishingProps) {
     super(scope, id);
@@ -53,11 +56,19 @@ export class Publishing extends Concern {
     wakeRole.addToPolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [publishArn] }),
     );
+    // A wake-up the scheduler could not deliver, or one the publish failed three times: either way a
+    // scheduled article may be late, so it waits here (with its alarm) instead of vanishing.
+    this.wakeFailures = deadLetterQueue(this, 'WakeDlq');
+    // The scheduler delivers its dead letters with the role it runs as.
+    wakeRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.wakeFailures.queueArn] }),
+    );
     const wake = {
       WAKE_SCHEDULE_GROUP: wakeGroup.ref,
       WAKE_SCHEDULE_NAME: 'next-publish',
       WAKE_TARGET_ARN: publishArn,
       WAKE_ROLE_ARN: wakeRole.roleArn,
+      WAKE_DLQ_ARN: this.wakeFailures.queueArn,
     };
     const wakeSchedule = `arn:${stack.partition}:scheduler:${stack.region}:${stack.account}:schedule/${wakeGroup.ref}/next-publish`;
 
@@ -95,6 +106,8 @@ export class Publishing extends Concern {
       environment,
       timeout: Duration.seconds(PUBLISH_TIMING.functionTimeoutSeconds),
       memorySize: 1024,
+      // The wake-up schedule invokes it asynchronously; a wake-up older than an hour is not worth keeping.
+      asyncFailures: { queue: this.wakeFailures, maxEventAge: Duration.hours(1) },
     });
     publisherPolicy(this.publish);
     this.publish.fn.addEventSource(
@@ -108,17 +121,26 @@ export class Publishing extends Concern {
       }),
     );
 
+    // The rule could not invoke it, or it failed three times: the day's repair did not happen.
+    this.reconcileFailures = deadLetterQueue(this, 'ReconcileDlq');
     this.reconcile = new BroadsheetFunction(this, 'Reconcile', {
       name: 'reconcile',
       root,
       environment,
       timeout: Duration.minutes(15),
       memorySize: 1024,
+      asyncFailures: { queue: this.reconcileFailures, maxEventAge: Duration.hours(6) },
     });
     publisherPolicy(this.reconcile);
     new events.Rule(this, 'DailyReconcile', {
       schedule: events.Schedule.cron({ minute: '17', hour: '3' }),
-      targets: [new targets.LambdaFunction(this.reconcile.fn, { retryAttempts: 2 })],
+      targets: [
+        new targets.LambdaFunction(this.reconcile.fn, {
+          deadLetterQueue: this.reconcileFailures,
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
     });
 
     new s3deploy.BucketDeployment(this, 'DeployContent', {
@@ -136,5 +158,13 @@ export class Publishing extends Concern {
       prune: false,
       memoryLimit: 512,
     });
+  }
+
+  /** Where asynchronous publishing events go when every retry failed, for the alarms. */
+  deadLetterQueues(): DeadLetters {
+    return {
+      Wake: { queue: this.wakeFailures, meaning: 'a scheduled wake-up of publish failed every retry' },
+      Reconcile: { queue: this.reconcileFailures, meaning: 'the daily reconcile failed every retry' },
+    };
   }
 }

@@ -4,9 +4,21 @@ import type { Construct } from 'constructs';
 import { PUBLISH_TIMING } from '../../src/core/publish-timing.js';
 import { Concern } from '../logical-ids.js';
 
+/** Dead-letter queues by the name their alarm carries, each with what a message in it means. */
+export type DeadLetters = Record<string, { readonly queue: sqs.IQueue; readonly meaning: string }>;
+
 export interface QueueWithDlq {
   readonly queue: sqs.Queue;
   readonly dlq: sqs.Queue;
+}
+
+/** Where failed work waits for a person: encrypted, TLS only, kept the longest SQS allows. */
+export function deadLetterQueue(scope: Construct, id: string): sqs.Queue {
+  return new sqs.Queue(scope, id, {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
 }
 
 /** A queue with a dead-letter queue, encrypted, TLS only. */
@@ -16,11 +28,7 @@ function queueWithDlq(
   visibilityTimeout: Duration,
   maxReceiveCount = 5,
 ): QueueWithDlq {
-  const dlq = new sqs.Queue(scope, `${id}Dlq`, {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
-  });
+  const dlq = deadLetterQueue(scope, `${id}Dlq`);
   const queue = new sqs.Queue(scope, id, {
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
@@ -49,8 +57,13 @@ export class Queues extends Concern {
     this.sends = queueWithDlq(this, 'Sends', Duration.minutes(6));
   }
 
-  /** Every dead-letter queue, by the name its alarm carries. */
-  deadLetterQueues(): Record<string, sqs.IQueue> {
-    return { ContentChanges: this.changes.dlq, Digests: this.digests.dlq, Sends: this.sends.dlq };
+  /** Every dead-letter queue, by the name its alarm carries, with what a message in it means. */
+  deadLetterQueues(): DeadLetters {
+    const failed = (what: string) => `${what} failed every delivery (maxReceiveCount)`;
+    return {
+      ContentChanges: { queue: this.changes.dlq, meaning: failed('a content change') },
+      Digests: { queue: this.digests.dlq, meaning: failed('a digest fan-out') },
+      Sends: { queue: this.sends.dlq, meaning: failed('a batch of recipients') },
+    };
   }
 }

@@ -8,11 +8,21 @@ import { buildApp } from '../../infra/app.js';
 const example = cdkJson.context.broadsheet;
 let template: Template;
 
-function synth(context: Record<string, unknown>) {
-  const { app, stack } = buildApp(new App({ context: { broadsheet: context } }));
+/** The template for a configuration; `bundle: false` skips esbuild where only the template matters. */
+function synth(context: Record<string, unknown>, options: { bundle: boolean } = { bundle: true }) {
+  const bundling = options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] };
+  const { app, stack } = buildApp(new App({ context: { broadsheet: context, ...bundling } }));
   app.synth();
   return Template.fromStack(stack);
 }
+
+/** Every option set: alarm email, custom certificate and the GitHub deploy role add resources of their own. */
+const fullConfiguration = {
+  ...example,
+  alarmEmail: 'ops@gazette.example.com',
+  certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+  githubRepository: 'gazette/site',
+};
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
@@ -72,7 +82,8 @@ describe('the Broadsheet stack', () => {
       },
     });
     const queues = Object.values(template.findResources('AWS::SQS::Queue'));
-    expect(queues).toHaveLength(6);
+    // Three work queues with their dead-letter queues, and four for asynchronous events that failed.
+    expect(queues).toHaveLength(10);
     for (const q of queues) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
     expect(queues.filter((q) => q.Properties.RedrivePolicy)).toHaveLength(3);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -173,6 +184,63 @@ describe('the Broadsheet stack', () => {
       expect(weekly).not.toContain(forbidden);
   });
 
+  it('gives every asynchronous path a dead-letter queue or on-failure destination, each with an alarm', () => {
+    const full = synth(fullConfiguration, { bundle: false });
+    for (const t of [template, full]) {
+      const queues = t.findResources('AWS::SQS::Queue');
+      const queueOf = (arn: unknown) => {
+        const id = (arn as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0];
+        expect(queues[id ?? ''], JSON.stringify(arn)).toBeDefined();
+        return id as string;
+      };
+      const deadLetters = new Set<string>();
+      // SNS → Lambda (bounces) and SNS → email (alarms): a message SNS could not deliver is kept.
+      const subscriptions = Object.values(t.findResources('AWS::SNS::Subscription'));
+      expect(subscriptions.length).toBeGreaterThanOrEqual(t === full ? 2 : 1);
+      for (const sub of subscriptions)
+        deadLetters.add(queueOf(sub.Properties.RedrivePolicy?.deadLetterTargetArn));
+      // EventBridge rules → Lambda: kept after the target's retries, never older than its maximum age.
+      const rules = Object.values(t.findResources('AWS::Events::Rule'));
+      expect(rules).toHaveLength(2);
+      for (const rule of rules)
+        for (const target of rule.Properties.Targets) {
+          deadLetters.add(queueOf(target.DeadLetterConfig?.Arn));
+          expect(target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 2 });
+          expect(target.RetryPolicy.MaximumEventAgeInSeconds).toBeGreaterThan(0);
+        }
+      // Lambda's own asynchronous retries: an event that failed them all goes to a queue.
+      const invokeConfigs = Object.values(t.findResources('AWS::Lambda::EventInvokeConfig'));
+      const functions = t.findResources('AWS::Lambda::Function');
+      const configured = invokeConfigs.map((c) => {
+        expect(c.Properties.MaximumRetryAttempts).toBe(2);
+        deadLetters.add(queueOf(c.Properties.DestinationConfig.OnFailure.Destination));
+        return Object.keys(functions).find((id) => id === c.Properties.FunctionName.Ref) ?? '';
+      });
+      // Every function something invokes asynchronously: EventBridge rules, the wake schedule and SNS.
+      expect(configured.map((id) => id.replace(/Function.*/, '')).sort()).toEqual([
+        'Bounces',
+        'Publish',
+        'Reconcile',
+        'Weekly',
+      ]);
+      // Each of those queues is watched.
+      const watched = Object.values(t.findResources('AWS::CloudWatch::Alarm')).flatMap((a) =>
+        (a.Properties.Dimensions ?? [])
+          .filter((d: { Name: string }) => d.Name === 'QueueName')
+          .map((d: { Value: { 'Fn::GetAtt': [string, string] } }) => d.Value['Fn::GetAtt'][0]),
+      );
+      for (const id of deadLetters) expect(watched, id).toContain(id);
+      expect(deadLetters.size).toBe(t === full ? 5 : 4);
+    }
+    // The wake-up schedule is made at run time; publish gets the queue for its dead letters.
+    const publish = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('PublishFunction'),
+    )?.[1];
+    expect(publish?.Properties.Environment.Variables.WAKE_DLQ_ARN).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^WakeDlq/), 'Arn'],
+    });
+  });
+
   it('checks for an ended week every 15 minutes, so the day and time can live in site.yaml', () => {
     const rules = Object.entries(template.findResources('AWS::Events::Rule')).filter(([id]) =>
       id.startsWith('WeeklyDigestCheck'),
@@ -246,8 +314,8 @@ describe('the Broadsheet stack', () => {
       MetricName: 'Reputation.ComplaintRate',
       Threshold: 0.0005,
     });
-    // Two reputation alarms, three dead-letter queues and one error alarm per function (eight).
-    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(13);
+    // Two reputation alarms, seven dead-letter queues and one error alarm per function (eight).
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(17);
   });
 
   it('keeps the link-signing secret in Secrets Manager, readable only by the functions that sign and rotate it', () => {
@@ -284,6 +352,11 @@ describe('the Broadsheet stack', () => {
     );
     expect(wake?.[1].Properties.PolicyDocument.Statement).toEqual([
       expect.objectContaining({ Action: 'lambda:InvokeFunction', Effect: 'Allow' }),
+      // Its dead letters: the scheduler delivers them with this role.
+      expect.objectContaining({
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^WakeDlq/), 'Arn'] },
+      }),
     ]);
     const movers = functionStatements(template)
       .filter(({ statement }) => [statement.Action].flat().includes('scheduler:UpdateSchedule'))
@@ -365,7 +438,9 @@ describe('configuration', () => {
   });
 
   it('runs cdk-nag: an unacknowledged finding fails synth', () => {
-    const { app, stack } = buildApp(new App({ context: { broadsheet: example } }));
+    const { app, stack } = buildApp(
+      new App({ context: { broadsheet: example, 'aws:cdk:bundling-stacks': [] } }),
+    );
     new s3.Bucket(stack, 'Careless'); // no access logs, no TLS policy
     expect(() => app.synth()).toThrow(/AwsSolutions-S1|AwsSolutions-S10|Validation/);
   });

@@ -32,6 +32,8 @@ const envSchema = z.object({
   WAKE_SCHEDULE_NAME: optional,
   WAKE_TARGET_ARN: optional,
   WAKE_ROLE_ARN: optional,
+  /** Where the scheduler puts a wake-up it could not deliver. */
+  WAKE_DLQ_ARN: optional,
   /** Local emulators (tests, npm run dev); unset in AWS. */
   S3_ENDPOINT: optional,
   DYNAMODB_ENDPOINT: optional,

@@ -35,6 +35,7 @@ export function awsPublisher(env: FunctionEnv): {
           name: env.WAKE_SCHEDULE_NAME,
           functionArn: env.WAKE_TARGET_ARN,
           roleArn: env.WAKE_ROLE_ARN,
+          ...(env.WAKE_DLQ_ARN ? { deadLetterArn: env.WAKE_DLQ_ARN } : {}),
         })
       : undefined;
   // site.yaml is read on every invocation: one GET, and a deploy that changes it takes effect at once.
