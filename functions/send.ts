@@ -6,16 +6,19 @@ import { functionEnv, logger, metrics } from '../src/adapters/aws/env.js';
 import { sendBatchOf } from '../src/adapters/aws/events.js';
 import { loadSiteFromBucket } from '../src/adapters/aws/site-config.js';
 import { awsMailer } from '../src/cloud.js';
-import { RateLimiter, sendBatch } from '../src/pipeline/send.js';
+import { perSenderRate, RateLimiter, sendBatch } from '../src/pipeline/send.js';
 
 const env = functionEnv();
 const { db, s3, mail, secret } = await awsMailer(env);
 let limiter: RateLimiter | undefined;
 
 async function rateLimiter(): Promise<RateLimiter> {
-  // One limiter per container, shared by every batch it handles; the send function runs with reserved
-  // concurrency 1, so this is the account-wide rate.
-  limiter ??= new RateLimiter(env.MAX_SEND_RATE ?? (await mail.maxSendRate()) ?? 1);
+  // One limiter per container, shared by every batch it handles. Up to SEND_CONCURRENCY containers send at
+  // once (the queue mapping's maximum concurrency), so each paces at its share of the account's rate.
+  if (!limiter) {
+    const accountRate = env.MAX_SEND_RATE ?? (await mail.maxSendRate()) ?? 1;
+    limiter = new RateLimiter(perSenderRate(accountRate, env.SEND_CONCURRENCY));
+  }
   return limiter;
 }
 

@@ -18,7 +18,10 @@ export function buildApp(app = new App()): { app: App; stack: BroadsheetStack } 
     description: 'Broadsheet: Markdown to feeds, an archive and a digest email',
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  acknowledgeFindings(stack, { customCertificate: config.certificateArn !== undefined });
+  acknowledgeFindings(stack, {
+    customCertificate: config.certificateArn !== undefined,
+    alarmEmail: config.alarmEmail !== undefined,
+  });
   return { app, stack };
 }
 

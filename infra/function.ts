@@ -1,8 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 export interface BroadsheetFunctionProps {
@@ -14,14 +16,20 @@ export interface BroadsheetFunctionProps {
   readonly memorySize?: number;
   /** A fixed name, for a function others must address before it exists (the scheduler's target). */
   readonly functionName?: string;
-  /** Caps concurrent runs (1 serializes publishes and keeps one send-rate limiter). */
-  readonly reservedConcurrency?: number;
+  /**
+   * For a function invoked asynchronously (EventBridge, SNS, Scheduler): where an event goes once Lambda's
+   * retries are spent, and how long an event may wait for them.
+   */
+  readonly asyncFailures?: { readonly queue: sqs.IQueue; readonly maxEventAge: Duration };
 }
 
 /**
  * The defaults every Broadsheet function shares: the latest Node.js on arm64, an esbuild bundle (minified,
  * with source maps, from the local esbuild: no Docker), its own log group with a retention, and a role that
  * starts with nothing but writing to that log group — each function is then granted exactly what it uses.
+ * No reserved concurrency: a queue-driven function is limited by its event source mapping's maximum
+ * concurrency (reserved concurrency behind SQS throttles batches back into the queue until they reach the
+ * dead-letter queue unprocessed).
  */
 export class BroadsheetFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -56,7 +64,13 @@ export class BroadsheetFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(60),
       role: this.role,
       logGroup: this.logGroup,
-      ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
+      ...(props.asyncFailures
+        ? {
+            onFailure: new destinations.SqsDestination(props.asyncFailures.queue),
+            retryAttempts: 2,
+            maxEventAge: props.asyncFailures.maxEventAge,
+          }
+        : {}),
       environment: {
         ...props.environment,
         NODE_OPTIONS: '--enable-source-maps',

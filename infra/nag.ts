@@ -9,7 +9,10 @@ const BASIC_EXECUTION =
  * Every cdk-nag finding we accept, each with its reason; anything else fails `cdk synth`. Findings are
  * acknowledged on the construct they name, so a new wildcard anywhere else is still caught.
  */
-export function acknowledgeFindings(stack: Stack, options: { customCertificate: boolean }): void {
+export function acknowledgeFindings(
+  stack: Stack,
+  options: { customCertificate: boolean; alarmEmail: boolean },
+): void {
   const find = (pathSuffix: string): IConstruct[] => {
     const found = stack.node
       .findAll()
@@ -60,6 +63,19 @@ export function acknowledgeFindings(stack: Stack, options: { customCertificate: 
     [IAM5('Resource::*')],
     'Added by the rotation schedule: secretsmanager:GetRandomPassword has no resource-level permissions (it reads no secret).',
   );
+  for (const dlq of [
+    'WakeDlq',
+    'ReconcileDlq',
+    'WeeklyDlq',
+    'BouncesDlq',
+    ...(options.alarmEmail ? ['AlarmMailDlq'] : []),
+  ]) {
+    acknowledge(
+      `/${dlq}`,
+      ['AwsSolutions::AwsSolutions-SQS3'],
+      'This is a dead-letter queue: of an SNS subscription, an EventBridge target or schedule, or a Lambda on-failure destination (cdk-nag only recognizes the dead-letter queues of other queues). It has an alarm.',
+    );
+  }
   acknowledge(
     '/OriginSecret',
     ['AwsSolutions-SMG4'],
@@ -126,7 +142,9 @@ function bucketId(stack: Stack, id: string): string {
 }
 
 function logicalIdOf(stack: Stack, path: string): string {
-  const node = stack.node.findAll().find((c) => c.node.path === `${stack.node.path}/${path}/Resource`);
-  if (!node) throw new Error(`nag acknowledgement: no resource at ${path}`);
+  // Concerns sit between the stack and the resource in the construct path: match on the path's end.
+  const found = stack.node.findAll().filter((c) => c.node.path.endsWith(`/${path}/Resource`));
+  const [node] = found;
+  if (!node || found.length > 1) throw new Error(`nag acknowledgement: not one resource at ${path}`);
   return stack.resolve((node as unknown as { logicalId: string }).logicalId) as string;
 }

@@ -13,6 +13,7 @@ import { loadSiteFromBucket } from './adapters/aws/site-config.js';
 import { SqsDigestQueue } from './adapters/aws/sqs.js';
 import { WebSubNotifier } from './adapters/http/websub.js';
 import type { DigestQueue } from './core/ports.js';
+import { PUBLISH_TIMING } from './core/publish-timing.js';
 import type { PublishDeps } from './pipeline/publish.js';
 
 /** The publish pipeline's AWS ports for one content bucket, site bucket and table. */
@@ -32,6 +33,8 @@ export function s3PublishPorts(options: {
     index: new S3SiteIndexStore(s3, contentBucket),
     mode: 'lenient',
     lease: new DynamoPublishLease(db, table),
+    leaseWaitMs: PUBLISH_TIMING.leaseWaitMs,
+    leaseTtlMs: PUBLISH_TIMING.leaseTtlMs,
     announce: { ledger: new DynamoAnnouncementLedger(db, table), digests: options.digests },
   };
 }
@@ -56,6 +59,7 @@ export function awsPublisher(env: FunctionEnv) {
           name: env.WAKE_SCHEDULE_NAME,
           functionArn: env.WAKE_TARGET_ARN,
           roleArn: env.WAKE_ROLE_ARN,
+          ...(env.WAKE_DLQ_ARN ? { deadLetterArn: env.WAKE_DLQ_ARN } : {}),
         })
       : undefined;
   // site.yaml is read on every invocation: one GET, and a deploy that changes it takes effect at once.

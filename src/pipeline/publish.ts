@@ -50,6 +50,8 @@ export interface PublishDeps {
   readonly lease?: PublishLease;
   /** How long to wait for another publish to finish before giving up (the batch is retried). */
   readonly leaseWaitMs?: number;
+  /** How long a lease lasts if its holder dies (at least the publish function's timeout). */
+  readonly leaseTtlMs?: number;
   /** Asked to run a publish when the next scheduled article is due, so it goes live on time. */
   readonly scheduler?: PublishScheduler;
   /** Told about every feed a publish changed (WebSub); never blocks publishing. */
@@ -80,8 +82,6 @@ export interface PublishOutcome {
   readonly hub?: { readonly notified: number; readonly failed: number };
 }
 
-const LEASE_TTL_MS = 5 * 60_000;
-
 export async function publishChanges(
   deps: PublishDeps,
   changes: SourceChanges,
@@ -91,7 +91,7 @@ export async function publishChanges(
   if (!lease) return publishLocked(deps, changes, now);
   const owner = randomUUID();
   const deadline = Date.now() + (deps.leaseWaitMs ?? 30_000);
-  while (!(await lease.acquire(owner, Date.now(), LEASE_TTL_MS))) {
+  while (!(await lease.acquire(owner, Date.now(), deps.leaseTtlMs ?? 5 * 60_000))) {
     if (Date.now() > deadline) throw new PublishBusyError('another publish is running; try again later');
     await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
   }

@@ -5,6 +5,18 @@ import { BroadsheetError, MailError } from '../core/errors.js';
 import type { DigestSource, MailSender, SendBatch, SendLedger } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 
+/**
+ * One sender's share of the account's send rate when up to `concurrentSenders` run at once: each paces
+ * itself at this, so all of them together never exceed the account's rate.
+ */
+export function perSenderRate(accountPerSecond: number, concurrentSenders: number): number {
+  if (!(accountPerSecond > 0))
+    throw new BroadsheetError(`send rate must be positive, not ${accountPerSecond}`);
+  if (!(Number.isInteger(concurrentSenders) && concurrentSenders >= 1))
+    throw new BroadsheetError(`concurrent senders must be a whole number ≥ 1, not ${concurrentSenders}`);
+  return accountPerSecond / concurrentSenders;
+}
+
 /** Spaces sends so that all of them together stay under a rate, however many run at once in a process. */
 export class RateLimiter {
   private next = 0;

@@ -8,11 +8,21 @@ import { buildApp } from '../../infra/app.js';
 const example = cdkJson.context.broadsheet;
 let template: Template;
 
-function synth(context: Record<string, unknown>) {
-  const { app, stack } = buildApp(new App({ context: { broadsheet: context } }));
+/** The template for a configuration; `bundle: false` skips esbuild where only the template matters. */
+function synth(context: Record<string, unknown>, options: { bundle: boolean } = { bundle: true }) {
+  const bundling = options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] };
+  const { app, stack } = buildApp(new App({ context: { broadsheet: context, ...bundling } }));
   app.synth();
   return Template.fromStack(stack);
 }
+
+/** Every option set: alarm email, custom certificate and the GitHub deploy role add resources of their own. */
+const fullConfiguration = {
+  ...example,
+  alarmEmail: 'ops@gazette.example.com',
+  certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789',
+  githubRepository: 'gazette/site',
+};
 
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
 
@@ -72,7 +82,8 @@ describe('the Broadsheet stack', () => {
       },
     });
     const queues = Object.values(template.findResources('AWS::SQS::Queue'));
-    expect(queues).toHaveLength(6);
+    // Three work queues with their dead-letter queues, and four for asynchronous events that failed.
+    expect(queues).toHaveLength(10);
     for (const q of queues) expect(q.Properties.SqsManagedSseEnabled).toBe(true);
     expect(queues.filter((q) => q.Properties.RedrivePolicy)).toHaveLength(3);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -82,7 +93,7 @@ describe('the Broadsheet stack', () => {
     });
   });
 
-  it('runs every handler on the latest Node.js, arm64, with its log group, and one publish at a time', () => {
+  it('runs every handler on the latest Node.js, arm64, with its log group', () => {
     const ours = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) =>
       /^(Publish|Reconcile|Digest|Weekly|Send|Subscribe|Bounces|RotateSecret)Function/.test(id),
     );
@@ -91,10 +102,53 @@ describe('the Broadsheet stack', () => {
       expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
     }
-    const byId = Object.fromEntries(ours);
-    const publish = Object.entries(byId).find(([id]) => id.startsWith('Publish'))?.[1];
-    expect(publish?.Properties.ReservedConcurrentExecutions).toBe(1);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('limits queue-driven functions by their mapping’s maximum concurrency, never by reserved concurrency', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(3);
+    const driven = new Set<string>();
+    for (const mapping of mappings) {
+      // Reserved concurrency behind SQS throttles batches back into the queue until they dead-letter.
+      expect(mapping.Properties.EventSourceArn['Fn::GetAtt'][1]).toBe('Arn');
+      expect(mapping.Properties.ScalingConfig?.MaximumConcurrency).toBeGreaterThanOrEqual(2);
+      driven.add(mapping.Properties.FunctionName.Ref);
+    }
+    expect([...driven].sort()).toEqual([
+      expect.stringMatching(/^DigestFunction/),
+      expect.stringMatching(/^PublishFunction/),
+      expect.stringMatching(/^SendFunction/),
+    ]);
+    for (const id of driven)
+      expect(functions[id]?.Properties.ReservedConcurrentExecutions, id).toBeUndefined();
+  });
+
+  it('tells each sender how many senders share the account’s rate: the send mapping’s maximum concurrency', () => {
+    const [sendId, send] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('SendFunction'),
+    ) ?? ['', undefined];
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find(
+      (m) => m.Properties.FunctionName.Ref === sendId,
+    );
+    expect(Number(send?.Properties.Environment.Variables.SEND_CONCURRENCY)).toBe(
+      mapping?.Properties.ScalingConfig.MaximumConcurrency,
+    );
+  });
+
+  it('keeps a content change invisible while a publish can still be working on it', () => {
+    const [publishId, publish] = Object.entries(template.findResources('AWS::Lambda::Function')).find(
+      ([id]) => id.startsWith('PublishFunction'),
+    ) ?? ['', undefined];
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find(
+      (m) => m.Properties.FunctionName.Ref === publishId,
+    );
+    const queue =
+      template.findResources('AWS::SQS::Queue')[mapping?.Properties.EventSourceArn['Fn::GetAtt'][0]];
+    expect(queue?.Properties.VisibilityTimeout).toBeGreaterThan(
+      publish?.Properties.Timeout + mapping?.Properties.MaximumBatchingWindowInSeconds,
+    );
   });
 
   it('grants each function only named actions on named resources', () => {
@@ -128,6 +182,63 @@ describe('the Broadsheet stack', () => {
     expect(weekly).toEqual(expect.arrayContaining(['s3:GetObject', 'dynamodb:Query', 'sqs:SendMessage']));
     for (const forbidden of ['ses:SendEmail', 's3:PutObject', 'secretsmanager:GetSecretValue'])
       expect(weekly).not.toContain(forbidden);
+  });
+
+  it('gives every asynchronous path a dead-letter queue or on-failure destination, each with an alarm', () => {
+    const full = synth(fullConfiguration, { bundle: false });
+    for (const t of [template, full]) {
+      const queues = t.findResources('AWS::SQS::Queue');
+      const queueOf = (arn: unknown) => {
+        const id = (arn as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt']?.[0];
+        expect(queues[id ?? ''], JSON.stringify(arn)).toBeDefined();
+        return id as string;
+      };
+      const deadLetters = new Set<string>();
+      // SNS → Lambda (bounces) and SNS → email (alarms): a message SNS could not deliver is kept.
+      const subscriptions = Object.values(t.findResources('AWS::SNS::Subscription'));
+      expect(subscriptions.length).toBeGreaterThanOrEqual(t === full ? 2 : 1);
+      for (const sub of subscriptions)
+        deadLetters.add(queueOf(sub.Properties.RedrivePolicy?.deadLetterTargetArn));
+      // EventBridge rules → Lambda: kept after the target's retries, never older than its maximum age.
+      const rules = Object.values(t.findResources('AWS::Events::Rule'));
+      expect(rules).toHaveLength(2);
+      for (const rule of rules)
+        for (const target of rule.Properties.Targets) {
+          deadLetters.add(queueOf(target.DeadLetterConfig?.Arn));
+          expect(target.RetryPolicy).toMatchObject({ MaximumRetryAttempts: 2 });
+          expect(target.RetryPolicy.MaximumEventAgeInSeconds).toBeGreaterThan(0);
+        }
+      // Lambda's own asynchronous retries: an event that failed them all goes to a queue.
+      const invokeConfigs = Object.values(t.findResources('AWS::Lambda::EventInvokeConfig'));
+      const functions = t.findResources('AWS::Lambda::Function');
+      const configured = invokeConfigs.map((c) => {
+        expect(c.Properties.MaximumRetryAttempts).toBe(2);
+        deadLetters.add(queueOf(c.Properties.DestinationConfig.OnFailure.Destination));
+        return Object.keys(functions).find((id) => id === c.Properties.FunctionName.Ref) ?? '';
+      });
+      // Every function something invokes asynchronously: EventBridge rules, the wake schedule and SNS.
+      expect(configured.map((id) => id.replace(/Function.*/, '')).sort()).toEqual([
+        'Bounces',
+        'Publish',
+        'Reconcile',
+        'Weekly',
+      ]);
+      // Each of those queues is watched.
+      const watched = Object.values(t.findResources('AWS::CloudWatch::Alarm')).flatMap((a) =>
+        (a.Properties.Dimensions ?? [])
+          .filter((d: { Name: string }) => d.Name === 'QueueName')
+          .map((d: { Value: { 'Fn::GetAtt': [string, string] } }) => d.Value['Fn::GetAtt'][0]),
+      );
+      for (const id of deadLetters) expect(watched, id).toContain(id);
+      expect(deadLetters.size).toBe(t === full ? 5 : 4);
+    }
+    // The wake-up schedule is made at run time; publish gets the queue for its dead letters.
+    const publish = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('PublishFunction'),
+    )?.[1];
+    expect(publish?.Properties.Environment.Variables.WAKE_DLQ_ARN).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^WakeDlq/), 'Arn'],
+    });
   });
 
   it('checks for an ended week every 15 minutes, so the day and time can live in site.yaml', () => {
@@ -203,8 +314,8 @@ describe('the Broadsheet stack', () => {
       MetricName: 'Reputation.ComplaintRate',
       Threshold: 0.0005,
     });
-    // Two reputation alarms, three dead-letter queues and one error alarm per function (eight).
-    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(13);
+    // Two reputation alarms, seven dead-letter queues and one error alarm per function (eight).
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(17);
   });
 
   it('keeps the link-signing secret in Secrets Manager, readable only by the functions that sign and rotate it', () => {
@@ -241,6 +352,11 @@ describe('the Broadsheet stack', () => {
     );
     expect(wake?.[1].Properties.PolicyDocument.Statement).toEqual([
       expect.objectContaining({ Action: 'lambda:InvokeFunction', Effect: 'Allow' }),
+      // Its dead letters: the scheduler delivers them with this role.
+      expect.objectContaining({
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^WakeDlq/), 'Arn'] },
+      }),
     ]);
     const movers = functionStatements(template)
       .filter(({ statement }) => [statement.Action].flat().includes('scheduler:UpdateSchedule'))
@@ -253,6 +369,44 @@ describe('the Broadsheet stack', () => {
     template.resourceCountIs('Custom::CDKBucketDeployment', 2);
     for (const output of ['SiteUrl', 'RssFeedUrl', 'AtomFeedUrl', 'JsonFeedUrl'])
       template.hasOutput(output, {});
+  });
+
+  it('keeps the logical IDs its stateful resources had before the stack was split into concerns', () => {
+    // A new logical ID for a bucket, table, key, secret or log group would deploy a new, empty one.
+    const resources = template.toJSON().Resources as Record<string, { Type: string }>;
+    const stateful = [
+      'AccessLogs8B620ECA',
+      'Content88381566',
+      'SiteE53D7754',
+      'State1C20CC9A',
+      'TokenSecret75569B26',
+      'OriginSecret5DDC59F1',
+      'MailEventsKey58F345A0',
+      'AlarmsKey8B9C40AB',
+      'MailEventsE4612002',
+      'Alarms04B5A0BF',
+      'ContentChanges2200731E',
+      'DigestsBE0C6DEB',
+      'SendsD89EF50D',
+      'ContentChangesDlqFF56ADB6',
+      'DigestsDlq05782C7B',
+      'SendsDlq119DDCDE',
+      'ApiAccessLogsE9DF007D',
+      'Distribution830FAC52',
+      'Identity2D60E2CC',
+      'ConfigurationSet3DD38186',
+      'WakeGroup',
+      'PublishLogs921C90B3',
+      'ReconcileLogsDE13217A',
+      'DigestLogs96C9745F',
+      'WeeklyLogs42D524E5',
+      'SendLogs6175DB5E',
+      'SubscribeLogs0267BD39',
+      'BouncesLogsA8BDBB30',
+      'RotateSecretLogs9C737D5D',
+    ];
+    for (const id of stateful) expect(resources[id], id).toBeDefined();
+    expect(resources.SendLogs6175DB5E?.Type).toBe('AWS::Logs::LogGroup');
   });
 
   it('refuses to deploy the example configuration', () => {
@@ -284,7 +438,9 @@ describe('configuration', () => {
   });
 
   it('runs cdk-nag: an unacknowledged finding fails synth', () => {
-    const { app, stack } = buildApp(new App({ context: { broadsheet: example } }));
+    const { app, stack } = buildApp(
+      new App({ context: { broadsheet: example, 'aws:cdk:bundling-stacks': [] } }),
+    );
     new s3.Bucket(stack, 'Careless'); // no access logs, no TLS policy
     expect(() => app.synth()).toThrow(/AwsSolutions-S1|AwsSolutions-S10|Validation/);
   });

@@ -23,13 +23,17 @@ const envSchema = z.object({
   /** Proves a request came through CloudFront (see adapters/http/client-address.ts); unset locally. */
   ORIGIN_SECRET_ARN: optional,
   SES_CONFIGURATION_SET: optional,
-  /** Overrides the account's send rate read from SES GetAccount. */
+  /** Overrides the account's send rate read from SES GetAccount (messages a second, for the whole account). */
   MAX_SEND_RATE: z.coerce.number().positive().optional(),
+  /** How many senders may run at once (the send queue mapping's maximum concurrency); each takes its share. */
+  SEND_CONCURRENCY: z.coerce.number().int().positive().default(1),
   /** The one-shot schedule that wakes the publisher for the next scheduled article. */
   WAKE_SCHEDULE_GROUP: optional,
   WAKE_SCHEDULE_NAME: optional,
   WAKE_TARGET_ARN: optional,
   WAKE_ROLE_ARN: optional,
+  /** Where the scheduler puts a wake-up it could not deliver. */
+  WAKE_DLQ_ARN: optional,
   /** Local emulators (tests, npm run dev); unset in AWS. */
   S3_ENDPOINT: optional,
   DYNAMODB_ENDPOINT: optional,

@@ -14,6 +14,8 @@ export interface WakeUpTarget {
   /** The publish function, and the role EventBridge Scheduler assumes to invoke it. */
   readonly functionArn: string;
   readonly roleArn: string;
+  /** An SQS queue for a wake-up the scheduler could not deliver after its retries (the role may send to it). */
+  readonly deadLetterArn?: string;
 }
 
 /**
@@ -48,6 +50,7 @@ export class EventBridgePublishScheduler implements PublishScheduler {
         RoleArn: this.target.roleArn,
         Input: JSON.stringify({ Records: [] }),
         RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
+        ...(this.target.deadLetterArn ? { DeadLetterConfig: { Arn: this.target.deadLetterArn } } : {}),
       },
       Description: 'Broadsheet: publish the next scheduled article when it is due',
     };

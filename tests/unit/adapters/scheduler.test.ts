@@ -70,4 +70,20 @@ describe('EventBridgePublishScheduler', () => {
     });
     expect(calls[2]?.input).toMatchObject({ ScheduleExpression: 'at(2027-07-01T06:00:00)' });
   });
+
+  it('gives the schedule its dead-letter queue, so a wake-up that fails every retry is kept', async () => {
+    const { client, calls } = recordingClient();
+    const deadLetterArn = 'arn:aws:sqs:us-east-1:123456789012:Broadsheet-WakeDlq';
+    await new EventBridgePublishScheduler(client, { ...target, deadLetterArn }).scheduleNext(
+      new Date('2027-06-01T06:00:00Z'),
+    );
+    for (const call of calls)
+      expect(call.input).toMatchObject({
+        Target: {
+          DeadLetterConfig: { Arn: deadLetterArn },
+          RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
+        },
+      });
+    expect(calls).toHaveLength(2);
+  });
 });

@@ -1,0 +1,172 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { SEND_CONCURRENCY } from '../../src/core/send-timing.js';
+import { BroadsheetFunction } from '../function.js';
+import { Concern } from '../logical-ids.js';
+import type { Email } from './email.js';
+import { allow } from './grants.js';
+import { type DeadLetters, deadLetterQueue, type Queues } from './queues.js';
+import type { Storage } from './storage.js';
+
+export interface MailProps {
+  readonly root: string;
+  readonly storage: Storage;
+  readonly queues: Queues;
+  readonly email: Email;
+}
+
+/**
+ * The digest's way to the inbox: the fan-out of a digest into batches of recipients, the weekly check, the
+ * sender, the bounce handler, and the secret that signs every link in a message (with its rotation).
+ */
+export class Mail extends Concern {
+  readonly digest: BroadsheetFunction;
+  readonly weekly: BroadsheetFunction;
+  readonly send: BroadsheetFunction;
+  readonly bounces: BroadsheetFunction;
+  readonly rotateSecret: BroadsheetFunction;
+  readonly tokenSecret: secretsmanager.Secret;
+  private readonly weeklyFailures: sqs.Queue;
+  private readonly bounceFailures: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: MailProps) {
+    super(scope, id);
+    const { root, storage, queues, email } = props;
+    const { content, table } = storage;
+    const tableArn = table.tableArn;
+    const common = {
+      CONTENT_BUCKET: content.bucketName,
+      SITE_BUCKET: storage.site.bucketName,
+      TABLE_NAME: table.tableName,
+    };
+
+    this.digest = new BroadsheetFunction(this, 'Digest', {
+      name: 'digest',
+      root,
+      environment: { ...common, SEND_QUEUE_URL: queues.sends.queue.queueUrl },
+    });
+    allow(this.digest, ['dynamodb:Query'], [`${tableArn}/index/gsi1`]);
+    allow(this.digest, ['dynamodb:GetItem'], [tableArn]);
+    allow(this.digest, ['sqs:SendMessage'], [queues.sends.queue.queueArn]);
+    this.digest.fn.addEventSource(
+      // Fan-outs are few and idempotent; two at once is plenty (and the least AWS allows).
+      new SqsEventSource(queues.digests.queue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: 2,
+      }),
+    );
+
+    // The weekly digest: checked every 15 minutes, so the day and time live in site.yaml (content), not here.
+    // A check that failed every retry is kept (the next one, 15 minutes on, usually does the work).
+    this.weeklyFailures = deadLetterQueue(this, 'WeeklyDlq');
+    this.weekly = new BroadsheetFunction(this, 'Weekly', {
+      name: 'weekly',
+      root,
+      environment: { ...common, DIGEST_QUEUE_URL: queues.digests.queue.queueUrl },
+      asyncFailures: { queue: this.weeklyFailures, maxEventAge: Duration.minutes(15) },
+    });
+    allow(this.weekly, ['s3:GetObject'], [content.arnForObjects('site.yaml')]);
+    allow(this.weekly, ['dynamodb:Query'], [`${tableArn}/index/gsi1`]);
+    allow(
+      this.weekly,
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+      [tableArn],
+    );
+    allow(this.weekly, ['sqs:SendMessage'], [queues.digests.queue.queueArn]);
+    new events.Rule(this, 'WeeklyDigestCheck', {
+      schedule: events.Schedule.rate(Duration.minutes(15)),
+      targets: [
+        new targets.LambdaFunction(this.weekly.fn, {
+          deadLetterQueue: this.weeklyFailures,
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(15),
+        }),
+      ],
+    });
+
+    // Generated at the first deploy and never shown: it signs confirmation and unsubscribe links.
+    this.tokenSecret = new secretsmanager.Secret(this, 'TokenSecret', {
+      description: 'Signs Broadsheet subscriber links (HMAC-SHA256)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    // Rotated less often than a mailed link lives (400 days), and each rotation keeps the key before, so
+    // no link in anyone's inbox stops working before it expires.
+    this.rotateSecret = new BroadsheetFunction(this, 'RotateSecret', {
+      name: 'rotate-secret',
+      root,
+      environment: {},
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+    });
+    // The schedule grants the function read and write (Describe, Get, Put, UpdateVersionStage) on this
+    // secret alone, and GetRandomPassword, which has no resource (acknowledged in infra/nag.ts).
+    this.tokenSecret.addRotationSchedule('Rotation', {
+      rotationLambda: this.rotateSecret.fn,
+      automaticallyAfter: Duration.days(450),
+    });
+
+    this.send = new BroadsheetFunction(this, 'Send', {
+      name: 'send',
+      root,
+      environment: {
+        ...common,
+        TOKEN_SECRET_ARN: this.tokenSecret.secretArn,
+        SES_CONFIGURATION_SET: email.configurationSet.configurationSetName,
+        // Each sender takes this share of the account's send rate (the mapping below runs at most this many).
+        SEND_CONCURRENCY: String(SEND_CONCURRENCY),
+      },
+      timeout: Duration.minutes(5),
+    });
+    allow(this.send, ['s3:GetObject'], [content.arnForObjects('site.yaml')]);
+    allow(this.send, ['secretsmanager:GetSecretValue'], [this.tokenSecret.secretArn]);
+    allow(
+      this.send,
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      [tableArn],
+    );
+    allow(this.send, ['ses:SendEmail'], email.sendingArns);
+    this.send.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }), // acknowledged in infra/nag.ts
+    );
+    this.send.fn.addEventSource(
+      new SqsEventSource(queues.sends.queue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(5),
+        reportBatchItemFailures: true,
+        maxConcurrency: SEND_CONCURRENCY,
+      }),
+    );
+
+    // A bounce or complaint SNS could not deliver, or that the function failed three times: the address is
+    // not suppressed yet, so it must not vanish (SES's own suppression list still covers it meanwhile).
+    this.bounceFailures = deadLetterQueue(this, 'BouncesDlq');
+    this.bounces = new BroadsheetFunction(this, 'Bounces', {
+      name: 'bounces',
+      root,
+      environment: common,
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      asyncFailures: { queue: this.bounceFailures, maxEventAge: Duration.hours(6) },
+    });
+    allow(this.bounces, ['dynamodb:GetItem', 'dynamodb:PutItem'], [tableArn]);
+    email.mailEvents.addSubscription(
+      new subscriptions.LambdaSubscription(this.bounces.fn, { deadLetterQueue: this.bounceFailures }),
+    );
+  }
+
+  /** Where asynchronous mail events go when every retry failed, for the alarms. */
+  deadLetterQueues(): DeadLetters {
+    return {
+      Weekly: { queue: this.weeklyFailures, meaning: 'a weekly digest check failed every retry' },
+      Bounces: { queue: this.bounceFailures, meaning: 'a bounce or complaint was not recorded' },
+    };
+  }
+}

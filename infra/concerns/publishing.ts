@@ -1,0 +1,170 @@
+import { join } from 'node:path';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { PUBLISH_TIMING } from '../../src/core/publish-timing.js';
+import { BroadsheetFunction } from '../function.js';
+import { Concern } from '../logical-ids.js';
+import { allow } from './grants.js';
+import { type DeadLetters, deadLetterQueue, type Queues } from './queues.js';
+import type { Storage } from './storage.js';
+
+export interface PublishingProps {
+  readonly root: string;
+  readonly storage: Storage;
+  readonly queues: Queues;
+}
+
+/**
+ * From git to the site: the content deployment, its S3 notifications to the ContentChanges queue, the
+ * publish function behind that queue, the one-shot schedule that wakes it for scheduled articles, and the
+ * daily reconcile that repairs whatever an event missed.
+ */
+export class Publishing extends Concern {
+  readonly publish: BroadsheetFunction;
+  readonly reconcile: BroadsheetFunction;
+  private readonly wakeFailures: sqs.Queue;
+  private readonly reconcileFailures: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: PublishingProps) {
+    super(scope, id);
+    const { root, storage, queues } = props;
+    const { content, site, table } = storage;
+    const stack = Stack.of(this);
+
+    for (const event of [s3.EventType.OBJECT_CREATED, s3.EventType.OBJECT_REMOVED]) {
+      content.addEventNotification(event, new s3n.SqsDestination(queues.changes.queue), { prefix: 'posts/' });
+    }
+
+    // Scheduled articles go live on the minute: a one-shot EventBridge schedule, moved by each publish to the
+    // next due article, invokes the publish function with an empty batch.
+    const publishName = `${stack.stackName}-publish`;
+    const publishArn = `arn:${stack.partition}:lambda:${stack.region}:${stack.account}:function:${publishName}`;
+    const wakeGroup = new scheduler.CfnScheduleGroup(this, 'WakeGroup', { name: `${stack.stackName}-wake` });
+    const wakeRole = new iam.Role(this, 'WakeRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'Lets EventBridge Scheduler start a publish when a scheduled article is due',
+    });
+    wakeRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [publishArn] }),
+    );
+    // A wake-up the scheduler could not deliver, or one the publish failed three times: either way a
+    // scheduled article may be late, so it waits here (with its alarm) instead of vanishing.
+    this.wakeFailures = deadLetterQueue(this, 'WakeDlq');
+    // The scheduler delivers its dead letters with the role it runs as.
+    wakeRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.wakeFailures.queueArn] }),
+    );
+    const wake = {
+      WAKE_SCHEDULE_GROUP: wakeGroup.ref,
+      WAKE_SCHEDULE_NAME: 'next-publish',
+      WAKE_TARGET_ARN: publishArn,
+      WAKE_ROLE_ARN: wakeRole.roleArn,
+      WAKE_DLQ_ARN: this.wakeFailures.queueArn,
+    };
+    const wakeSchedule = `arn:${stack.partition}:scheduler:${stack.region}:${stack.account}:schedule/${wakeGroup.ref}/next-publish`;
+
+    const environment = {
+      CONTENT_BUCKET: content.bucketName,
+      SITE_BUCKET: site.bucketName,
+      TABLE_NAME: table.tableName,
+      DIGEST_QUEUE_URL: queues.digests.queue.queueUrl,
+      ...wake,
+    };
+    const publisherPolicy = (fn: BroadsheetFunction) => {
+      // ListBucket makes a missing object a 404 (a deleted article) instead of a 403.
+      allow(fn, ['s3:ListBucket'], [content.bucketArn]);
+      allow(fn, ['s3:GetObject'], [content.arnForObjects('posts/*'), content.arnForObjects('site.yaml')]);
+      allow(fn, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [content.arnForObjects('state/*')]);
+      allow(fn, ['s3:PutObject', 's3:DeleteObject'], [site.arnForObjects('*')]);
+      allow(
+        fn,
+        ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+        [table.tableArn],
+      );
+      allow(fn, ['sqs:SendMessage'], [queues.digests.queue.queueArn]);
+      allow(
+        fn,
+        ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+        [wakeSchedule],
+      );
+      allow(fn, ['iam:PassRole'], [wakeRole.roleArn]);
+    };
+
+    this.publish = new BroadsheetFunction(this, 'Publish', {
+      name: 'publish',
+      functionName: publishName,
+      root,
+      environment,
+      timeout: Duration.seconds(PUBLISH_TIMING.functionTimeoutSeconds),
+      memorySize: 1024,
+      // The wake-up schedule invokes it asynchronously; a wake-up older than an hour is not worth keeping.
+      asyncFailures: { queue: this.wakeFailures, maxEventAge: Duration.hours(1) },
+    });
+    publisherPolicy(this.publish);
+    this.publish.fn.addEventSource(
+      new SqsEventSource(queues.changes.queue, {
+        // One commit of many files arrives as one batch, so it costs one rebuild.
+        batchSize: 1000,
+        maxBatchingWindow: Duration.seconds(PUBLISH_TIMING.batchingWindowSeconds),
+        reportBatchItemFailures: true,
+        // The least AWS allows; the lease in DynamoDB makes the second wait (src/core/publish-timing.ts).
+        maxConcurrency: PUBLISH_TIMING.maxConcurrency,
+      }),
+    );
+
+    // The rule could not invoke it, or it failed three times: the day's repair did not happen.
+    this.reconcileFailures = deadLetterQueue(this, 'ReconcileDlq');
+    this.reconcile = new BroadsheetFunction(this, 'Reconcile', {
+      name: 'reconcile',
+      root,
+      environment,
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      asyncFailures: { queue: this.reconcileFailures, maxEventAge: Duration.hours(6) },
+    });
+    publisherPolicy(this.reconcile);
+    new events.Rule(this, 'DailyReconcile', {
+      schedule: events.Schedule.cron({ minute: '17', hour: '3' }),
+      targets: [
+        new targets.LambdaFunction(this.reconcile.fn, {
+          deadLetterQueue: this.reconcileFailures,
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+
+    new s3deploy.BucketDeployment(this, 'DeployContent', {
+      sources: [s3deploy.Source.asset(join(root, 'content'), { exclude: ['static', 'static/**'] })],
+      destinationBucket: content,
+      // Deleting a file in git deletes the article; the publisher's own state is never touched.
+      prune: true,
+      exclude: ['state/*'],
+      memoryLimit: 512,
+    });
+    new s3deploy.BucketDeployment(this, 'DeployStatic', {
+      sources: [s3deploy.Source.asset(join(root, 'content/static'))],
+      destinationBucket: site,
+      // The site bucket also holds every generated page: never prune it.
+      prune: false,
+      memoryLimit: 512,
+    });
+  }
+
+  /** Where asynchronous publishing events go when every retry failed, for the alarms. */
+  deadLetterQueues(): DeadLetters {
+    return {
+      Wake: { queue: this.wakeFailures, meaning: 'a scheduled wake-up of publish failed every retry' },
+      Reconcile: { queue: this.reconcileFailures, meaning: 'the daily reconcile failed every retry' },
+    };
+  }
+}
