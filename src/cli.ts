@@ -12,13 +12,13 @@ import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js
 import { siteFileFor } from './adapters/fs/files.js';
 import { loadSiteConfig } from './adapters/fs/site-config.js';
 import { FsSiteIndexStore } from './adapters/fs/site-index-store.js';
-import { FileAnnouncementStore, FilePublishedLock, FileSubscriberStore } from './adapters/fs/state.js';
+import { FileAnnouncementStore, FilePublishedIds, FileSubscriberStore } from './adapters/fs/state.js';
 import type { Article } from './core/article.js';
 import { hasErrors, parseCorpus, publishedAt } from './core/corpus.js';
 import { planDigest, previewLinks } from './core/digest.js';
 import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem } from './core/errors.js';
 import type { SubscriberStore } from './core/ports.js';
-import { checkPublished } from './core/published-lock.js';
+import { checkPublished } from './core/published-ids.js';
 import type { SiteConfig } from './core/site.js';
 import { CONTENT_TYPES, contentTypeForPath } from './core/site-build.js';
 import { localBuild, previewBuild } from './local.js';
@@ -30,7 +30,7 @@ const USAGE = `Usage: broadsheet <command> [options]
 
 Commands:
   build      Validate content/, write the site and feeds to dist/, and the digest of new articles to outbox/
-  check      Validate every article and compare with content/published.lock.json; write nothing
+  check      Validate every article and compare with content/published-ids.json; write nothing
   preview    Build a copy of the site for http://127.0.0.1:<port> and serve it (no email)
   diff <git-ref>  What merging the working tree onto <git-ref> would do: feed items added, changed and
              removed, published ids that would change, and the digest it would send (--out <dir>)
@@ -126,7 +126,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   const problems = [
     ...corpus.problems,
     ...checkPublished(
-      await new FilePublishedLock(paths.content).load(),
+      await new FilePublishedIds(paths.content).load(),
       corpus.articles,
       published,
       site,

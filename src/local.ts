@@ -6,7 +6,7 @@ import { FsSiteIndexStore } from './adapters/fs/site-index-store.js';
 import { FsSiteStore } from './adapters/fs/site-store.js';
 import {
   FileAnnouncementStore,
-  FilePublishedLock,
+  FilePublishedIds,
   FileSubscriberStore,
   localSecret,
 } from './adapters/fs/state.js';
@@ -34,7 +34,7 @@ export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date)
       output: new FsSiteStore(paths.out),
       index: new FsSiteIndexStore(paths.state),
       ...(site.websubHub ? { hub: new WebSubNotifier(site.websubHub) } : {}),
-      lock: new FilePublishedLock(paths.content),
+      publishedIds: new FilePublishedIds(paths.content),
       announce: {
         announcements: new FileAnnouncementStore(paths.state),
         recipients: new FileSubscriberStore(paths.state, site.author.email ?? site.sender.address),

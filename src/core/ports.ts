@@ -4,7 +4,7 @@ import type { ArticleMeta, ArticleSource } from './article.js';
 import type { Audience, DeliveryChoice } from './delivery.js';
 import type { Digest } from './digest.js';
 import type { RawMessage } from './email.js';
-import type { PublishedLock } from './published-lock.js';
+import type { PublishedIds } from './published-ids.js';
 import type { FileKind } from './site-build.js';
 import type { SiteIndex } from './site-index.js';
 import type { Subscriber, SubscriberChange, SubscriberUpdate, UpdateOptions } from './subscribers.js';
@@ -180,10 +180,10 @@ export interface HubNotifier {
   notify(feedUrls: readonly string[]): Promise<{ notified: number; failed: number }>;
 }
 
-/** content/published.lock.json: what has been published, committed beside the articles. */
-export interface PublishedLockStore {
-  load(): Promise<PublishedLock | undefined>;
-  save(lock: PublishedLock): Promise<void>;
+/** content/published-ids.json: what has been published, committed beside the articles. */
+export interface PublishedIdsStore {
+  load(): Promise<PublishedIds | undefined>;
+  save(lock: PublishedIds): Promise<void>;
 }
 
 /** Wakes the publisher when the next scheduled article is due (EventBridge Scheduler in AWS). */

@@ -9,14 +9,14 @@ import type {
   DigestMailer,
   DigestRecord,
   HubNotifier,
-  PublishedLockStore,
+  PublishedIdsStore,
   RecipientStore,
   SiteIndexStore,
   SiteStore,
   StaticAssetStore,
   WeeklyLedger,
 } from '../core/ports.js';
-import { lockOf } from '../core/published-lock.js';
+import { publishedIdsOf } from '../core/published-ids.js';
 import type { SiteConfig } from '../core/site.js';
 import { publishChanges } from './publish.js';
 import type { PublishReport } from './publish-site.js';
@@ -30,8 +30,8 @@ export interface BuildDeps {
   readonly index: SiteIndexStore;
   /** Told about every feed the build changed (WebSub). */
   readonly hub?: HubNotifier;
-  /** Where the record of published ids goes (content/published.lock.json). */
-  readonly lock?: PublishedLockStore;
+  /** Where the record of published ids goes (content/published-ids.json). */
+  readonly publishedIds?: PublishedIdsStore;
   /** Without it the run only publishes the site (a preview): nothing is announced or mailed. */
   readonly announce?: {
     readonly announcements: AnnouncementLedger & WeeklyLedger;
@@ -105,7 +105,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
     'all',
     now,
   );
-  if (deps.lock && outcome.changed) await deps.lock.save(lockOf(outcome.live));
+  if (deps.publishedIds && outcome.changed) await deps.publishedIds.save(publishedIdsOf(outcome.live));
 
   let weekly: MailedDigest | undefined;
   if (announce) {

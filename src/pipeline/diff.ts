@@ -2,7 +2,7 @@ import type { Article } from '../core/article.js';
 import { publishedAt } from '../core/corpus.js';
 import { composeDigest, type Digest, planDigest } from '../core/digest.js';
 import type { Problem } from '../core/errors.js';
-import { checkPublished, lockOf } from '../core/published-lock.js';
+import { checkPublished, publishedIdsOf } from '../core/published-ids.js';
 import type { SiteConfig } from '../core/site.js';
 
 export interface ChangeSummary {
@@ -34,7 +34,7 @@ export function diffCorpora(
     added: after.filter((a) => !beforeByUrl.has(a.url)),
     removed: before.filter((a) => !afterUrls.has(a.url) && !movedFrom.has(a.url)),
     changed: after.filter((a) => beforeByUrl.has(a.url) && beforeByUrl.get(a.url)?.hash !== a.hash),
-    idProblems: checkPublished(lockOf(before), head, after, site, staticPaths).filter(
+    idProblems: checkPublished(publishedIdsOf(before), head, after, site, staticPaths).filter(
       (p) => p.severity === 'error',
     ),
     ...(digest ? { digest } : {}),

@@ -9,7 +9,7 @@ describe('broadsheet check and published ids', () => {
   it('fails when a published article would move, until it declares the old path; then the old URL redirects', async () => {
     const dir = await scratchProject();
     expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
-    const lock = JSON.parse(await readFile(join(dir, 'content/published.lock.json'), 'utf8'));
+    const lock = JSON.parse(await readFile(join(dir, 'content/published-ids.json'), 'utf8'));
     expect(Object.keys(lock.articles)).toContain('https://gazette.example.com/posts/why-plain-text/');
 
     const post = join(dir, 'content/posts/2026-09-14-why-plain-text.md');
@@ -43,7 +43,7 @@ describe('broadsheet check and published ids', () => {
     expect(await readFile(join(dir, 'dist/feed.xml'), 'utf8')).toContain(
       'https://gazette.example.com/posts/plain-text/',
     );
-    const updated = JSON.parse(await readFile(join(dir, 'content/published.lock.json'), 'utf8'));
+    const updated = JSON.parse(await readFile(join(dir, 'content/published-ids.json'), 'utf8'));
     expect(Object.keys(updated.articles)).toContain('https://gazette.example.com/posts/plain-text/');
   });
 

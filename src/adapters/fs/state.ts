@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
 import type { ArticleMeta } from '../../core/article.js';
@@ -9,11 +9,11 @@ import { articlesAwaitingWeekly } from '../../core/digest.js';
 import type {
   AnnouncementLedger,
   DigestRecord,
-  PublishedLockStore,
+  PublishedIdsStore,
   SubscriberStore,
   WeeklyLedger,
 } from '../../core/ports.js';
-import { LOCK_FILE, lockSchema, type PublishedLock } from '../../core/published-lock.js';
+import { PUBLISHED_IDS_FILE, type PublishedIds, publishedIdsSchema } from '../../core/published-ids.js';
 import {
   type Subscriber,
   type SubscriberChange,
@@ -274,22 +274,29 @@ export async function localSecret(stateDir: string): Promise<string> {
   }
 }
 
-/** content/published.lock.json, rewritten by each build only when what is published changed. */
-export class FilePublishedLock implements PublishedLockStore {
+/** content/published-ids.json, rewritten by each build only when what is published changed. */
+export class FilePublishedIds implements PublishedIdsStore {
   private readonly path: string;
+  /** Where sites from before the rename keep it; read when the new file is missing, removed on save. */
+  private readonly formerPath: string;
   constructor(contentDir: string) {
-    this.path = join(contentDir, LOCK_FILE);
+    this.path = join(contentDir, PUBLISHED_IDS_FILE);
+    this.formerPath = join(contentDir, 'published.lock.json');
   }
 
-  async load(): Promise<PublishedLock | undefined> {
-    return readStateFile(this.path, lockSchema);
+  async load(): Promise<PublishedIds | undefined> {
+    return (
+      (await readStateFile(this.path, publishedIdsSchema)) ??
+      (await readStateFile(this.formerPath, publishedIdsSchema))
+    );
   }
 
-  async save(lock: PublishedLock): Promise<void> {
+  async save(ids: PublishedIds): Promise<void> {
     // Compared as text: a build that publishes nothing new leaves the committed file untouched, without
     // parsing and validating ten thousand entries to find that out.
-    const text = jsonText(lock);
-    if ((await readFile(this.path, 'utf8').catch(() => undefined)) === text) return;
-    writeFileAtomicSync(this.path, text);
+    const text = jsonText(ids);
+    if ((await readFile(this.path, 'utf8').catch(() => undefined)) !== text)
+      writeFileAtomicSync(this.path, text);
+    await rm(this.formerPath, { force: true });
   }
 }

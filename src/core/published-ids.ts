@@ -1,21 +1,21 @@
-// The record of what has been published (content/published.lock.json), so a change that would move an
+// The record of what has been published (content/published-ids.json), so a change that would move an
 // article — and make feed readers see it as new, and old links break — is caught before it ships.
 import * as z from 'zod';
 import type { Article, ArticleMeta } from './article.js';
 import type { Problem } from './errors.js';
 import type { SiteConfig } from './site.js';
 
-export const LOCK_FILE = 'published.lock.json';
+export const PUBLISHED_IDS_FILE = 'published-ids.json';
 
-export const lockSchema = z.object({
+export const publishedIdsSchema = z.object({
   version: z.literal(1),
   /** permalink (the feed id) → the file it was published from */
   articles: z.record(z.string(), z.object({ source: z.string() })),
 });
 
-export type PublishedLock = z.output<typeof lockSchema>;
+export type PublishedIds = z.output<typeof publishedIdsSchema>;
 
-export function lockOf(published: readonly ArticleMeta[]): PublishedLock {
+export function publishedIdsOf(published: readonly ArticleMeta[]): PublishedIds {
   const entries = [...published]
     .sort((a, b) => a.url.localeCompare(b.url))
     .map((a) => [a.url, { source: a.source }]);
@@ -28,7 +28,7 @@ export function lockOf(published: readonly ArticleMeta[]): PublishedLock {
  * that lead nowhere, and dates written without a time zone.
  */
 export function checkPublished(
-  lock: PublishedLock | undefined,
+  recorded: PublishedIds | undefined,
   articles: readonly Article[],
   published: readonly Article[],
   site: SiteConfig,
@@ -41,7 +41,7 @@ export function checkPublished(
   const bySource = new Map(articles.map((a) => [a.source, a]));
   const aliased = new Map(published.flatMap((a) => (a.aliases ?? []).map((alias) => [alias, a] as const)));
 
-  for (const [url, { source }] of Object.entries(lock?.articles ?? {})) {
+  for (const [url, { source }] of Object.entries(recorded?.articles ?? {})) {
     if (byUrl.has(url) || aliased.has(url)) continue;
     const now = bySource.get(source);
     if (now && !now.draft) {
