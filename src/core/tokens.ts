@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { ConfigError } from './errors.js';
 
 /** What a token lets its holder do; a token for one purpose never works for another. */
 export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences';
@@ -36,6 +37,24 @@ const MAX_TOKEN_LENGTH = 2048;
 interface TokenKeys {
   readonly encryption: Buffer;
   readonly iv: Buffer;
+}
+
+/** The shortest signing secret accepted where one enters (a file, the environment, Secrets Manager). */
+export const MIN_SECRET_BYTES = 32;
+
+/**
+ * Refuses a signing secret shorter than MIN_SECRET_BYTES: with an empty or short one, anyone could make
+ * links that unsubscribe or confirm any address. `fix` says what to do about it where it came from.
+ */
+export function checkSigningSecret(secret: string, source: string, fix: string): string {
+  const bytes = Buffer.byteLength(secret, 'utf8');
+  if (bytes < MIN_SECRET_BYTES) {
+    const what = bytes === 0 ? 'is empty' : `is ${bytes} byte${bytes === 1 ? '' : 's'} long`;
+    throw new ConfigError(source, [
+      `the signing secret ${what}; it must be at least ${MIN_SECRET_BYTES} bytes. ${fix}`,
+    ]);
+  }
+  return secret;
 }
 
 const derived = new Map<string, TokenKeys>();
