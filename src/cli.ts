@@ -35,7 +35,8 @@ Commands:
   diff <git-ref>  What merging the working tree onto <git-ref> would do: feed items added, changed and
              removed, published ids that would change, and the digest it would send (--out <dir>)
   subscribers list | add <address>... | remove <address>... | import <file.csv> | export
-             Manage subscribers in .broadsheet/subscribers.json, or in DynamoDB with --table
+             Manage subscribers in .broadsheet/subscribers.json, or in DynamoDB with --table.
+             export writes address,status,updated,delivery; import reads that back (columns by header)
 
 Options:
   --content <dir>   articles and site.yaml          (default: content)
@@ -47,6 +48,7 @@ Options:
   --diff-out <dir>  diff: where summary.md, digest.html and digest.txt go (default: diff)
   --table <name>    subscribers: the DynamoDB table of a deployed stack (AWS credentials from the environment)
   --endpoint <url>  subscribers: a DynamoDB endpoint (dynalite, DynamoDB Local)
+  --force           subscribers add/import: confirm an address even if it unsubscribed or was suppressed
 `;
 
 const { positionals, values } = parseArgs({
@@ -61,6 +63,7 @@ const { positionals, values } = parseArgs({
     table: { type: 'string' },
     'diff-out': { type: 'string', default: 'diff' },
     endpoint: { type: 'string' },
+    force: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -216,8 +219,11 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
       return 0;
     case 'add':
     case 'remove': {
-      const report = await setStatus(store, rest, action === 'add' ? 'confirmed' : 'unsubscribed', now);
+      const status = action === 'add' ? 'confirmed' : 'unsubscribed';
+      const report = await setStatus(store, rest, status, now, { force: values.force });
       for (const { input, reason } of report.refused) console.error(`${input}: ${reason}`);
+      for (const { address, from, to } of report.forced)
+        console.log(`${address}: --force: was ${from}, now ${to} (their opt-out is overridden)`);
       for (const { address, status } of report.changed) console.log(`${address}\t${status}`);
       return report.refused.length > 0 ? 1 : 0;
     }
@@ -227,12 +233,21 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
         throw new ConfigError('subscribers import', [
           'give the CSV file: broadsheet subscribers import list.csv',
         ]);
-      const report = await importSubscribers(store, await readFile(file, 'utf8'), site, now);
+      const csv = await readFile(file, 'utf8');
+      const report = await importSubscribers(store, csv, site, now, { force: values.force });
+      for (const column of report.ignoredColumns)
+        console.error(
+          `${file}:1: column ${JSON.stringify(column)} ignored (known: address, status, updated, delivery)`,
+        );
       for (const { line, reason } of report.skipped) console.error(`${file}:${line}: skipped: ${reason}`);
+      for (const { line, address, from, to } of report.forced)
+        console.log(
+          `${file}:${line}: --force: ${address} was ${from}, now ${to} (their opt-out is overridden)`,
+        );
       console.log(
         `Imported ${report.imported} subscriber${report.imported === 1 ? '' : 's'}; skipped ${report.skipped.length}.`,
       );
-      return 0;
+      return report.skipped.length > 0 ? 1 : 0;
     }
     default:
       console.error(`Unknown subscribers action "${action ?? ''}".\n\n${USAGE}`);

@@ -16,7 +16,11 @@ export interface Subscriber extends DeliveryChoice {
   readonly softBounces?: number;
 }
 
+/** RFC 5321 (4.5.3.1): a path holds at most 256 octets with its angle brackets, a local part at most 64. */
 export const MAX_ADDRESS_LENGTH = 254;
+export const MAX_LOCAL_PART_LENGTH = 64;
+/** RFC 1035: a domain label holds at most 63 octets. */
+const MAX_LABEL_LENGTH = 63;
 
 /** The delivery fields as stored (JSON file, DynamoDB item), checked where they are read. */
 export const storedDeliveryFields = {
@@ -41,7 +45,18 @@ export function normalizeAddress(input: string): AddressCheck {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
   if (/[\u0000-\u001f\u007f]/.test(address))
     return { ok: false, reason: 'An address cannot contain line breaks or control characters.' };
-  if (address.length > MAX_ADDRESS_LENGTH) return { ok: false, reason: 'That address is too long.' };
+  const octets = (text: string) => Buffer.byteLength(text, 'utf8');
+  if (octets(address) > MAX_ADDRESS_LENGTH)
+    return { ok: false, reason: `That address is too long (over ${MAX_ADDRESS_LENGTH} characters).` };
+  const at = address.lastIndexOf('@');
+  if (at > 0 && octets(address.slice(0, at)) > MAX_LOCAL_PART_LENGTH)
+    return {
+      ok: false,
+      reason: `The part before the @ is too long (over ${MAX_LOCAL_PART_LENGTH} characters).`,
+    };
+  const labels = address.slice(at + 1).split('.');
+  if (labels.some((label) => octets(label) > MAX_LABEL_LENGTH))
+    return { ok: false, reason: `A part of the domain is too long (over ${MAX_LABEL_LENGTH} characters).` };
   if (/[\s,;<>()"\\[\]]/.test(address) || !emailShape.safeParse(address).success) {
     return { ok: false, reason: 'That does not look like an email address.' };
   }

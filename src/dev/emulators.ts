@@ -215,7 +215,7 @@ export async function startEmulators(): Promise<Emulators> {
       TABLE_NAME: TABLE,
       DIGEST_QUEUE_URL: `${sqsUrl}/000000000000/digest`,
       SEND_QUEUE_URL: `${sqsUrl}/000000000000/send`,
-      TOKEN_SECRET: 'integration-test-secret',
+      TOKEN_SECRET: 'integration-test-secret-of-at-least-32-bytes',
       S3_ENDPOINT: s3,
       DYNAMODB_ENDPOINT: dynamoUrl,
       SES_ENDPOINT: sesUrl,

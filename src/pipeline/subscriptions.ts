@@ -1,6 +1,7 @@
 import { chooseDelivery, type Delivery, deliveryDuring } from '../core/delivery.js';
 import { confirmToken, renderConfirmationMessage } from '../core/email.js';
 import type { AttemptLimiter, MailSender, SubscriberStore } from '../core/ports.js';
+import { clientKey, mailboxKey } from '../core/rate-keys.js';
 import type { SiteConfig } from '../core/site.js';
 import { normalizeAddress, type Subscriber } from '../core/subscribers.js';
 import { type TokenClaims, verifyToken } from '../core/tokens.js';
@@ -42,10 +43,14 @@ export async function subscribe(
   const nowMs = now.getTime();
   if (request.honeypot.trim() !== '') return { kind: 'check-inbox' };
   const { perAddress, perClient } = LIMITS;
-  if (!(await deps.limiter.allow(`client#${request.client}`, perClient.limit, perClient.windowMs, nowMs))) {
+  // Counted per mailbox and per network, not per string: dot and +tag variants of one Gmail address, or
+  // the addresses of one IPv6 /64, are one target and one client.
+  const client = `client#${clientKey(request.client)}`;
+  if (!(await deps.limiter.allow(client, perClient.limit, perClient.windowMs, nowMs))) {
     return { kind: 'check-inbox' };
   }
-  if (!(await deps.limiter.allow(`address#${address}`, perAddress.limit, perAddress.windowMs, nowMs))) {
+  const mailbox = `address#${mailboxKey(address)}`;
+  if (!(await deps.limiter.allow(mailbox, perAddress.limit, perAddress.windowMs, nowMs))) {
     return { kind: 'check-inbox' };
   }
   const { token, expires } = confirmToken(address, deps.secret, nowMs);

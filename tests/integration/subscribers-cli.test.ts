@@ -17,7 +17,7 @@ describe('broadsheet subscribers', () => {
       'email,status,delivery\nana@example.org,confirmed\nnot an address\nbo@example.org,whatever\nCHEN@example.org,confirmed,weekly\ndee@example.org,pending\nfay@example.org,confirmed,hourly\n',
     );
     const imported = await broadsheet(dir, 'subscribers', 'import', 'list.csv');
-    expect(imported.code).toBe(0);
+    expect(imported.code).toBe(1); // rows were skipped
     expect(imported.stdout).toContain('Imported 3 subscribers; skipped 3.');
     expect(imported.stderr).toMatch(/list\.csv:3: skipped: "not an address"/);
     expect(imported.stderr).toMatch(/list\.csv:4: skipped: unknown status "whatever"/);
@@ -45,6 +45,103 @@ describe('broadsheet subscribers', () => {
     expect(files.filter((f) => f.endsWith('.eml')).sort()).toEqual(['0001-eve-example-org.eml']);
     expect(await readFile(join(dir, '.broadsheet/subscribers.json'), 'utf8')).toContain(
       '"status": "unsubscribed"',
+    );
+  });
+
+  // Issue 14, item 11.
+  it('one long address stops no digest: over-long addresses are refused, the longest valid one is mailed', async () => {
+    const dir = await scratchProject();
+    const longest = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}.org`;
+    const tooLong = `${'a'.repeat(187)}@example.org`; // 199 characters, the local part over 64
+    const added = await broadsheet(dir, 'subscribers', 'add', tooLong, longest);
+    expect(added.code).toBe(1);
+    expect(added.stderr).toContain(`${tooLong}: The part before the @ is too long (over 64 characters).`);
+    expect(added.stdout).toContain(`${longest}\tconfirmed`);
+
+    const built = await broadsheet(dir, 'build', '--now', '2026-11-25T12:00:00Z');
+    expect(built.stderr).toBe('');
+    expect(built.code).toBe(0);
+    const outbox = await readdir(join(dir, 'outbox'));
+    expect(outbox.filter((name) => name.includes('.tmp'))).toEqual([]);
+    const [digest = ''] = outbox;
+    const emails = (await readdir(join(dir, 'outbox', digest))).filter((f) => f.endsWith('.eml'));
+    expect(emails).toHaveLength(1);
+    expect(Buffer.byteLength(emails[0] ?? '')).toBeLessThan(100);
+    expect(await readFile(join(dir, 'outbox', digest, emails[0] ?? ''), 'utf8')).toMatch(
+      new RegExp(`^To:\\s+${longest}$`, 'm'),
+    );
+  });
+
+  // Issue 14, items 12 and 13.
+  it('restores an export into an empty folder as it was, and an import reports every skipped row', async () => {
+    const dir = await scratchProject();
+    await writeFile(
+      join(dir, 'people.csv'),
+      'address,status,delivery\nana@example.org,confirmed,weekly\nbo@example.org,unsubscribed\ncy@example.org,suppressed\ndee@example.org,pending\n',
+    );
+    expect((await broadsheet(dir, 'subscribers', 'import', 'people.csv')).code).toBe(0);
+    const backup = await broadsheet(dir, 'subscribers', 'export');
+    await writeFile(join(dir, 'backup.csv'), backup.stdout);
+
+    const restored = await broadsheet(dir, 'subscribers', 'import', 'backup.csv', '--state', 'restored');
+    expect(restored.stdout).toContain('Imported 4 subscribers; skipped 0.');
+    expect(restored.code).toBe(0);
+    expect((await broadsheet(dir, 'subscribers', 'export', '--state', 'restored')).stdout).toBe(
+      backup.stdout,
+    );
+
+    // Columns by name in any order; a bad row fails the command and is named with its line and reason.
+    await writeFile(
+      join(dir, 'shuffled.csv'),
+      'delivery,updated,address,status\nweekly,2026-01-02T00:00:00.000Z,eve@example.org,confirmed\ninstant,yesterday,fay@example.org,confirmed\n',
+    );
+    const shuffled = await broadsheet(dir, 'subscribers', 'import', 'shuffled.csv');
+    expect(shuffled.code).toBe(1);
+    expect(shuffled.stderr).toContain('shuffled.csv:3: skipped: updated "yesterday" is not a date and time');
+    expect(shuffled.stdout).toContain('Imported 1 subscriber; skipped 1.');
+    expect((await broadsheet(dir, 'subscribers', 'list')).stdout).toContain(
+      'eve@example.org\tconfirmed\tweekly',
+    );
+  });
+
+  it('refuses to confirm an unsubscribed or suppressed address again unless --force, and says so', async () => {
+    const dir = await scratchProject();
+    await writeFile(
+      join(dir, 'out.csv'),
+      'address,status\nbo@example.org,unsubscribed\ncy@example.org,suppressed\n',
+    );
+    expect((await broadsheet(dir, 'subscribers', 'import', 'out.csv')).code).toBe(0);
+
+    const added = await broadsheet(dir, 'subscribers', 'add', 'bo@example.org', 'cy@example.org');
+    expect(added.code).toBe(1);
+    expect(added.stderr).toContain(
+      'bo@example.org: bo@example.org is unsubscribed; not made confirmed (use --force to override their opt-out)',
+    );
+    expect(added.stderr).toContain(
+      'cy@example.org is suppressed after a bounce or complaint; not made confirmed',
+    );
+    await writeFile(
+      join(dir, 'back.csv'),
+      'address,status\nbo@example.org,confirmed\ncy@example.org,confirmed\n',
+    );
+    const imported = await broadsheet(dir, 'subscribers', 'import', 'back.csv');
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toContain(
+      'back.csv:2: skipped: bo@example.org is unsubscribed; not made confirmed',
+    );
+    expect(imported.stderr).toContain('back.csv:3: skipped: cy@example.org is suppressed');
+    expect((await broadsheet(dir, 'subscribers', 'list')).stdout.trim().split('\n')).toEqual([
+      'bo@example.org\tunsubscribed\tinstant',
+      'cy@example.org\tsuppressed\tinstant',
+    ]);
+
+    const forced = await broadsheet(dir, 'subscribers', 'add', 'bo@example.org', '--force');
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain('bo@example.org: --force: was unsubscribed, now confirmed');
+    const forcedImport = await broadsheet(dir, 'subscribers', 'import', 'back.csv', '--force');
+    expect(forcedImport.code).toBe(0);
+    expect(forcedImport.stdout).toContain(
+      'back.csv:3: --force: cy@example.org was suppressed, now confirmed',
     );
   });
 

@@ -77,7 +77,7 @@ export const metrics = new Metrics({ namespace: 'Broadsheet', serviceName: 'broa
  * logged), or given directly to emulator runs.
  */
 export async function tokenSecret(env: FunctionEnv): Promise<SigningSecret> {
-  if (env.TOKEN_SECRET) return { current: env.TOKEN_SECRET };
+  if (env.TOKEN_SECRET) return parseSigningSecret(env.TOKEN_SECRET, 'TOKEN_SECRET');
   const value = await secretString(required(env.TOKEN_SECRET_ARN, 'TOKEN_SECRET_ARN'), 'TOKEN_SECRET_ARN');
   return parseSigningSecret(value, 'TOKEN_SECRET_ARN');
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigError } from '../../core/errors.js';
+import { checkSigningSecret, MIN_SECRET_BYTES } from '../../core/tokens.js';
 
 /** The signing secret as stored: a plain string as first generated, or after a rotation both keys. */
 export interface SigningSecret {
@@ -7,10 +8,15 @@ export interface SigningSecret {
   readonly previous?: string;
 }
 
-const rotated = z.object({ current: z.string().min(32), previous: z.string().min(1).optional() });
+const FIX = 'Store at least 32 random bytes, e.g. the output of `openssl rand -base64 48`.';
+const key = z
+  .string()
+  .refine((k) => Buffer.byteLength(k) >= MIN_SECRET_BYTES, `must be at least ${MIN_SECRET_BYTES} bytes`);
+const rotated = z.object({ current: key, previous: key.optional() });
 
+/** A signing secret as stored (see SigningSecret); refuses a key shorter than MIN_SECRET_BYTES. */
 export function parseSigningSecret(value: string, source: string): SigningSecret {
-  if (!value.trimStart().startsWith('{')) return { current: value };
+  if (!value.trimStart().startsWith('{')) return { current: checkSigningSecret(value, source, FIX) };
   let data: unknown;
   try {
     data = JSON.parse(value);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Digest, previewLinks } from '../../core/digest.js';
@@ -20,17 +21,31 @@ export class OutboxMailer implements DigestMailer {
     // Build in a temporary folder and rename it into place, so the outbox never holds half a digest.
     const temp = `${target}.${process.pid}.tmp`;
     await rm(temp, { recursive: true, force: true });
-    await mkdir(temp, { recursive: true });
-    const links = previewLinks(this.site);
-    writeFileIn(join(temp, 'preview.html'), digest.html(links));
-    writeFileIn(join(temp, 'preview.txt'), digest.text(links));
-    let n = 0;
-    for (const message of messages) {
-      n++;
-      const name = `${String(n).padStart(4, '0')}-${slugify(message.to) || 'recipient'}.eml`;
-      writeFileIn(join(temp, name), message.data);
+    try {
+      await mkdir(temp, { recursive: true });
+      const links = previewLinks(this.site);
+      writeFileIn(join(temp, 'preview.html'), digest.html(links));
+      writeFileIn(join(temp, 'preview.txt'), digest.text(links));
+      let n = 0;
+      for (const message of messages) writeFileIn(join(temp, emlName(++n, message.to)), message.data);
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true });
+      throw error;
     }
-    await rename(temp, target);
     return { location: target };
   }
+}
+
+// File names hold at most 255 bytes; an address may hold 254 characters.
+const MAX_NAME_SLUG = 64;
+
+/** `0001-ana-example-org.eml`; a long address is cut and ends in a hash of it, so names stay unique. */
+export function emlName(n: number, address: string): string {
+  let slug = slugify(address) || 'recipient';
+  if (slug.length > MAX_NAME_SLUG) {
+    const hash = createHash('sha256').update(address).digest('hex').slice(0, 12);
+    slug = `${slug.slice(0, MAX_NAME_SLUG - hash.length - 1).replace(/-+$/, '')}-${hash}`;
+  }
+  return `${String(n).padStart(4, '0')}-${slug}.eml`;
 }

@@ -24,6 +24,7 @@ import {
   type VersionedSubscriber,
   type VersionedSubscriberStorage,
 } from '../../core/subscribers.js';
+import { checkSigningSecret } from '../../core/tokens.js';
 import { jsonText, readJsonFile, writeFileAtomicSync, writeJsonFile } from './files.js';
 
 const announcedV1 = z.object({
@@ -261,17 +262,25 @@ export class FileSubscriberStore implements SubscriberStore, VersionedSubscriber
   }
 }
 
-/** The secret that signs subscriber tokens; generated on first use, readable only by its owner. */
+/**
+ * The secret that signs subscriber tokens: 32 random bytes generated on first use, readable only by its
+ * owner. One that is empty or shorter than 32 bytes is refused, never used.
+ */
 export async function localSecret(stateDir: string): Promise<string> {
   const path = join(stateDir, 'secret');
+  let secret: string;
   try {
-    return (await readFile(path, 'utf8')).trim();
+    secret = (await readFile(path, 'utf8')).trim();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    const secret = randomBytes(32).toString('base64url');
+    secret = randomBytes(32).toString('base64url');
     writeFileAtomicSync(path, `${secret}\n`, 0o600);
-    return secret;
   }
+  return checkSigningSecret(
+    secret,
+    path,
+    'Delete the file and run again to generate a good one (links in email already sent will stop working), or put at least 32 random bytes in it.',
+  );
 }
 
 /** content/published-ids.json, rewritten by each build only when what is published changed. */

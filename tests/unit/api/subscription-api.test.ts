@@ -68,6 +68,30 @@ describe('normalizeAddress', () => {
   });
 });
 
+// Issue 14, item 11: a 251-character address was accepted, and its outbox file name stopped every build.
+describe('address lengths (RFC 5321)', () => {
+  const longest = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}.org`;
+
+  it('accepts the longest address RFC 5321 allows: 254 characters, a 64-character local part', () => {
+    expect(longest).toHaveLength(254);
+    expect(normalizeAddress(longest)).toEqual({ ok: true, address: longest });
+  });
+
+  it.each([
+    ['a local part over 64 characters', `${'a'.repeat(65)}@example.org`, /before the @ is too long/],
+    [
+      'an address over 254 characters',
+      `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(60)}.org`,
+      /too long \(over 254/,
+    ],
+    ['a domain label over 63 characters', `ana@${'b'.repeat(64)}.org`, /part of the domain is too long/],
+  ])('refuses %s', (_what, address, reason) => {
+    const checked = normalizeAddress(address);
+    expect(checked.ok).toBe(false);
+    expect(checked.ok ? '' : checked.reason).toMatch(reason);
+  });
+});
+
 describe('the subscription API', () => {
   it('subscribes with double opt-in, confirms once, and unsubscribes in one click', async () => {
     const { subscribers, mail, form, withToken } = setup();
