@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json' with { type: 'json' };
 import { buildApp } from '../../infra/app.js';
+import { SEND_TIMING } from '../../src/core/send-timing.js';
 
 const example = cdkJson.context.broadsheet;
 let template: Template;
@@ -134,6 +135,26 @@ describe('the Broadsheet stack', () => {
     );
     expect(Number(send?.Properties.Environment.Variables.SEND_CONCURRENCY)).toBe(
       mapping?.Properties.ScalingConfig.MaximumConcurrency,
+    );
+  });
+
+  it('takes the send function’s timeout, its queue’s visibility and its batch size from one timing', () => {
+    const [sendId, send] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('SendFunction'),
+    ) ?? ['', undefined];
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find(
+      (m) => m.Properties.FunctionName.Ref === sendId,
+    );
+    const queue =
+      template.findResources('AWS::SQS::Queue')[mapping?.Properties.EventSourceArn['Fn::GetAtt'][0]];
+    expect(send?.Properties.Timeout).toBe(SEND_TIMING.functionTimeoutSeconds);
+    expect(mapping?.Properties.BatchSize).toBe(SEND_TIMING.batchSize);
+    expect(mapping?.Properties.MaximumBatchingWindowInSeconds ?? 0).toBe(SEND_TIMING.batchingWindowSeconds);
+    expect(queue?.Properties.VisibilityTimeout).toBe(SEND_TIMING.visibilityTimeoutSeconds);
+    expect(queue?.Properties.RedrivePolicy.maxReceiveCount).toBe(SEND_TIMING.maxReceiveCount);
+    // What the sender assumes about them (tests/unit/pipeline/send-interrupted.test.ts runs it).
+    expect(queue?.Properties.VisibilityTimeout * 1000).toBeGreaterThanOrEqual(
+      send?.Properties.Timeout * 1000 + SEND_TIMING.claimExpiryMs,
     );
   });
 
