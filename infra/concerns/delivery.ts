@@ -6,12 +6,16 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import type { SiteConfig } from '../../src/core/site.js';
 import type { DeployConfig } from '../config.js';
+import { contentSecurityPolicy } from '../csp.js';
 import { Concern } from '../logical-ids.js';
 
 export interface DeliveryProps {
   readonly config: DeployConfig;
-  readonly site: s3.IBucket;
+  /** content/site.yaml: where the site and its API say they live. */
+  readonly site: SiteConfig;
+  readonly siteBucket: s3.IBucket;
   readonly accessLogs: s3.IBucket;
   readonly api: apigw.IHttpApi;
   readonly originSecret: secretsmanager.ISecret;
@@ -28,7 +32,32 @@ export class Delivery extends Concern {
 
   constructor(scope: Construct, id: string, props: DeliveryProps) {
     super(scope, id);
-    const { config, site, accessLogs, api, originSecret } = props;
+    const { config, accessLogs, api, originSecret } = props;
+    const headers = new cloudfront.ResponseHeadersPolicy(this, 'SiteHeaders', {
+      comment: 'Broadsheet: the security headers, and a CSP that lets no script run',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: contentSecurityPolicy({
+            siteUrl: props.site.baseUrl,
+            apiUrl: props.site.apiUrl,
+          }),
+          override: true,
+        },
+        // The rest as CloudFront's managed SecurityHeadersPolicy sets them, but frames refused outright.
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: {
+          referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+          override: true,
+        },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(365),
+          includeSubdomains: false,
+          override: true,
+        },
+        xssProtection: { protection: true, modeBlock: true, override: true },
+      },
+    });
     // /posts/x/ → /posts/x/index.html: S3 has no index documents behind an origin access control.
     const indexRewrite = new cloudfront.Function(this, 'IndexRewrite', {
       runtime: cloudfront.FunctionRuntime.JS_2_0,
@@ -41,11 +70,11 @@ export class Delivery extends Concern {
       : undefined;
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(site),
+        origin: origins.S3BucketOrigin.withOriginAccessControl(props.siteBucket),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         compress: true,
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-        responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+        responseHeadersPolicy: headers,
         functionAssociations: [
           { function: indexRewrite, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST },
         ],
@@ -88,7 +117,8 @@ export class Delivery extends Concern {
       allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
       cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
       originRequestPolicy: apiRequests,
-      responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+      // The API's pages (confirm, preferences, unsubscribe) ship no script either.
+      responseHeadersPolicy: headers,
     });
 
     this.siteUrl = config.certificateArn
