@@ -426,8 +426,11 @@ describe('the Broadsheet stack', () => {
   });
 
   it('sends a Content-Security-Policy that lets no script run but the feed preview’s, with the other security headers', () => {
-    const [policy] = Object.values(template.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
-    const headers = policy?.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    const policies = template.findResources('AWS::CloudFront::ResponseHeadersPolicy');
+    const configOf = (prefix: string) =>
+      Object.entries(policies).find(([id]) => id.startsWith(prefix))?.[1].Properties
+        .ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    const headers = configOf('SiteHeaders');
     const csp = headers.ContentSecurityPolicy.ContentSecurityPolicy as string;
     const directives = Object.fromEntries(
       csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]),
@@ -449,11 +452,72 @@ describe('the Broadsheet stack', () => {
       ReferrerPolicy: { ReferrerPolicy: 'strict-origin-when-cross-origin' },
       StrictTransportSecurity: { AccessControlMaxAgeSec: 31536000 },
     });
-    // On the site and on the API's pages alike.
+    // The API's pages get the same, and send no Referer: their URLs carry tokens.
+    const api = configOf('ApiHeaders');
+    expect(api).toEqual({ ...headers, ReferrerPolicy: { ReferrerPolicy: 'no-referrer', Override: true } });
     const [distribution] = Object.values(template.findResources('AWS::CloudFront::Distribution'));
     const config = distribution?.Properties.DistributionConfig;
-    for (const behavior of [config.DefaultCacheBehavior, ...config.CacheBehaviors])
-      expect(behavior.ResponseHeadersPolicyId).toEqual({ Ref: expect.stringMatching(/^SiteHeaders/) });
+    expect(config.DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual({
+      Ref: expect.stringMatching(/^SiteHeaders/),
+    });
+    expect(config.CacheBehaviors[0].ResponseHeadersPolicyId).toEqual({
+      Ref: expect.stringMatching(/^ApiHeaders/),
+    });
+  });
+
+  it('logs CloudFront requests without the query string or cookies, and the API without the query', () => {
+    const [distribution] = Object.values(template.findResources('AWS::CloudFront::Distribution'));
+    // Legacy logging can only log every field, query string included.
+    expect(distribution?.Properties.DistributionConfig.Logging).toBeUndefined();
+    const [source] = Object.values(template.findResources('AWS::Logs::DeliverySource'));
+    expect(source?.Properties).toMatchObject({
+      LogType: 'ACCESS_LOGS',
+      ResourceArn: expect.anything(),
+    });
+    const [delivery] = Object.values(template.findResources('AWS::Logs::Delivery'));
+    const fields = delivery?.Properties.RecordFields as string[];
+    expect(fields).toEqual(expect.arrayContaining(['date', 'time', 'cs-uri-stem', 'sc-status', 'c-ip']));
+    expect(fields).not.toContain('cs-uri-query');
+    expect(fields).not.toContain('cs(Cookie)');
+    expect(delivery?.Properties.S3SuffixPath).toMatch(/^cloudfront\//);
+    const [destination] = Object.values(template.findResources('AWS::Logs::DeliveryDestination'));
+    expect(destination?.Properties.DestinationResourceArn).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^AccessLogs/), 'Arn'],
+    });
+    // Only CloudWatch Logs' delivery, for this source and account, may write there.
+    const [accessLogsPolicy] = Object.entries(template.findResources('AWS::S3::BucketPolicy'))
+      .filter(([id]) => id.startsWith('AccessLogsPolicy'))
+      .map(([, p]) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
+    const put = accessLogsPolicy?.find((st) => st.Action === 's3:PutObject');
+    expect(put).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'delivery.logs.amazonaws.com' },
+      Condition: {
+        StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': expect.anything() },
+        ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/^AccessLogSource/), 'Arn'] } },
+      },
+    });
+    // API Gateway: the route, never the query string.
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    const format = JSON.parse(stage?.Properties.AccessLogSettings.Format) as Record<string, string>;
+    expect(format.route).toBe('$context.routeKey');
+    for (const variable of Object.values(format))
+      expect(variable).toMatch(
+        /^\$context\.(requestId|requestTime|routeKey|status|responseLength|responseLatency|integrationErrorMessage)$/,
+      );
+  });
+
+  it('refuses a region CloudFront cannot deliver its logs from', () => {
+    const previous = process.env.CDK_DEFAULT_REGION;
+    process.env.CDK_DEFAULT_REGION = 'eu-west-1';
+    try {
+      expect(() =>
+        buildApp(new App({ context: { broadsheet: example, 'aws:cdk:bundling-stacks': [] } })),
+      ).toThrow(/eu-west-1: CloudFront delivers its access logs only from us-east-1/);
+    } finally {
+      if (previous === undefined) delete process.env.CDK_DEFAULT_REGION;
+      else process.env.CDK_DEFAULT_REGION = previous;
+    }
   });
 
   it('keeps the logical IDs its stateful resources had before the stack was split into concerns', () => {
