@@ -1,11 +1,12 @@
 // Batches of up to 50 recipients (through SQS) → one SES message each, exactly once, at the account's rate.
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoAnnouncementLedger } from '../src/adapters/aws/dynamo/announcement-ledger.js';
 import { DynamoSendLedger } from '../src/adapters/aws/dynamo/send-ledger.js';
 import { functionEnv, logger, metrics } from '../src/adapters/aws/env.js';
 import { sendBatchOf } from '../src/adapters/aws/events.js';
 import { loadSiteFromBucket } from '../src/adapters/aws/site-config.js';
 import { awsMailer } from '../src/cloud.js';
+import { SEND_TIMING } from '../src/core/send-timing.js';
 import { perSenderRate, RateLimiter, sendBatch } from '../src/pipeline/send.js';
 
 const env = functionEnv();
@@ -22,7 +23,12 @@ async function rateLimiter(): Promise<RateLimiter> {
   return limiter;
 }
 
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
+  // Stop starting sends while there is time to finish those in flight: what is left goes back to the queue
+  // (src/core/send-timing.ts says why the timeout must never be what ends a batch).
+  const remainingMs = context?.getRemainingTimeInMillis();
+  const stopAtMs =
+    remainingMs === undefined ? undefined : Date.now() + remainingMs - SEND_TIMING.stopMarginMs;
   const site = await loadSiteFromBucket(s3, env.CONTENT_BUCKET);
   const deps = {
     site,
@@ -32,6 +38,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
     limiter: await rateLimiter(),
     secret,
     now: () => new Date(),
+    ...(stopAtMs === undefined ? {} : { stopAtMs }),
   };
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {

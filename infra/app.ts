@@ -10,9 +10,10 @@ import { BroadsheetStack } from './stack.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 export function buildApp(app = new App()): { app: App; stack: BroadsheetStack } {
-  const { config } = loadDeployConfig(app.node.tryGetContext('broadsheet'), root);
+  const { config, site } = loadDeployConfig(app.node.tryGetContext('broadsheet'), root);
   const stack = new BroadsheetStack(app, 'Broadsheet', {
     config,
+    site,
     root,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1' },
     description: 'Broadsheet: Markdown to feeds, an archive and a digest email',

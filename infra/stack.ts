@@ -1,5 +1,6 @@
 import { CfnOutput, CfnParameter, CfnRule, Fn, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import type { SiteConfig } from '../src/core/site.js';
 import { Delivery } from './concerns/delivery.js';
 import { Email } from './concerns/email.js';
 import { GitHubDeploy } from './concerns/github-deploy.js';
@@ -14,6 +15,8 @@ import { FlatIdStack } from './logical-ids.js';
 
 export interface BroadsheetStackProps extends StackProps {
   readonly config: DeployConfig;
+  /** content/site.yaml, validated. */
+  readonly site: SiteConfig;
   /** The repository root (content/, functions/, package-lock.json). */
   readonly root: string;
 }
@@ -51,7 +54,8 @@ export class BroadsheetStack extends FlatIdStack {
     });
     this.delivery = new Delivery(this, 'Delivery', {
       config,
-      site: storage.site,
+      site: props.site,
+      siteBucket: storage.site,
       accessLogs: storage.accessLogs,
       api: this.subscriptionApi.api,
       originSecret: this.subscriptionApi.originSecret,

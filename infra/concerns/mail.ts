@@ -7,7 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { SEND_CONCURRENCY } from '../../src/core/send-timing.js';
+import { SEND_TIMING } from '../../src/core/send-timing.js';
 import { BroadsheetFunction } from '../function.js';
 import { Concern } from '../logical-ids.js';
 import type { Email } from './email.js';
@@ -121,9 +121,11 @@ export class Mail extends Concern {
         TOKEN_SECRET_ARN: this.tokenSecret.secretArn,
         SES_CONFIGURATION_SET: email.configurationSet.configurationSetName,
         // Each sender takes this share of the account's send rate (the mapping below runs at most this many).
-        SEND_CONCURRENCY: String(SEND_CONCURRENCY),
+        SEND_CONCURRENCY: String(SEND_TIMING.concurrency),
       },
-      timeout: Duration.minutes(5),
+      // The timeout, the queue's visibility, the claim expiry and the batch size come from one derivation
+      // (src/core/send-timing.ts), so an interrupted batch is always finished by a later delivery.
+      timeout: Duration.seconds(SEND_TIMING.functionTimeoutSeconds),
     });
     allow(this.send, ['s3:GetObject'], [content.arnForObjects('site.yaml')]);
     allow(this.send, ['secretsmanager:GetSecretValue'], [this.tokenSecret.secretArn]);
@@ -138,10 +140,12 @@ export class Mail extends Concern {
     );
     this.send.fn.addEventSource(
       new SqsEventSource(queues.sends.queue, {
-        batchSize: 10,
-        maxBatchingWindow: Duration.seconds(5),
+        batchSize: SEND_TIMING.batchSize,
+        ...(SEND_TIMING.batchingWindowSeconds > 0
+          ? { maxBatchingWindow: Duration.seconds(SEND_TIMING.batchingWindowSeconds) }
+          : {}),
         reportBatchItemFailures: true,
-        maxConcurrency: SEND_CONCURRENCY,
+        maxConcurrency: SEND_TIMING.concurrency,
       }),
     );
 

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
@@ -16,6 +18,30 @@ import { Concern } from '../logical-ids.js';
 import { allow } from './grants.js';
 import { type DeadLetters, deadLetterQueue, type Queues } from './queues.js';
 import type { Storage } from './storage.js';
+
+/** Content bucket keys the publisher reads and is told about: folders end with '/'. */
+export const CONTENT_SOURCES = [
+  'posts/',
+  'static/',
+  'pages/',
+  'theme/',
+  'site.yaml',
+  'release.json',
+] as const;
+const RELEASE_KEY = 'release.json';
+
+/** What release.json says: the publisher's bundle (its asset hash) and the package version. */
+export function releaseOf(
+  publisher: BroadsheetFunction,
+  root: string,
+): { renderer: string; version: string } {
+  const code = Stack.of(publisher).resolve((publisher.fn.node.defaultChild as lambda.CfnFunction).code) as {
+    s3Key?: unknown;
+  };
+  if (typeof code.s3Key !== 'string') throw new Error('release.json: the publish bundle has no asset hash');
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  return { renderer: code.s3Key.replace(/\.zip$/, ''), version };
+}
 
 export interface PublishingProps {
   readonly root: string;
@@ -40,8 +66,11 @@ export class Publishing extends Concern {
     const { content, site, table } = storage;
     const stack = Stack.of(this);
 
+    // Every source a page depends on: articles, static files, pages, the theme, the site settings and the
+    // release (a deploy that changes rendering), so each change reaches the publisher as an S3 event.
     for (const event of [s3.EventType.OBJECT_CREATED, s3.EventType.OBJECT_REMOVED]) {
-      content.addEventNotification(event, new s3n.SqsDestination(queues.changes.queue), { prefix: 'posts/' });
+      for (const prefix of CONTENT_SOURCES)
+        content.addEventNotification(event, new s3n.SqsDestination(queues.changes.queue), { prefix });
     }
 
     // Scheduled articles go live on the minute: a one-shot EventBridge schedule, moved by each publish to the
@@ -82,7 +111,11 @@ export class Publishing extends Concern {
     const publisherPolicy = (fn: BroadsheetFunction) => {
       // ListBucket makes a missing object a 404 (a deleted article) instead of a 403.
       allow(fn, ['s3:ListBucket'], [content.bucketArn]);
-      allow(fn, ['s3:GetObject'], [content.arnForObjects('posts/*'), content.arnForObjects('site.yaml')]);
+      allow(
+        fn,
+        ['s3:GetObject'],
+        CONTENT_SOURCES.map((source) => content.arnForObjects(source.endsWith('/') ? `${source}*` : source)),
+      );
       allow(fn, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [content.arnForObjects('state/*')]);
       allow(fn, ['s3:PutObject', 's3:DeleteObject'], [site.arnForObjects('*')]);
       allow(
@@ -143,21 +176,22 @@ export class Publishing extends Concern {
       ],
     });
 
-    new s3deploy.BucketDeployment(this, 'DeployContent', {
-      sources: [s3deploy.Source.asset(join(root, 'content'), { exclude: ['static', 'static/**'] })],
+    // Everything under content/ goes to the content bucket, never straight to the site: the publisher
+    // copies static files through the same rule the local build applies. release.json names the publisher's
+    // bundle, so a release that changes rendering is a content change too.
+    const deployment = new s3deploy.BucketDeployment(this, 'DeployContent', {
+      sources: [
+        s3deploy.Source.asset(join(root, 'content')),
+        s3deploy.Source.data(RELEASE_KEY, JSON.stringify(releaseOf(this.publish, root))),
+      ],
       destinationBucket: content,
       // Deleting a file in git deletes the article; the publisher's own state is never touched.
       prune: true,
       exclude: ['state/*'],
       memoryLimit: 512,
     });
-    new s3deploy.BucketDeployment(this, 'DeployStatic', {
-      sources: [s3deploy.Source.asset(join(root, 'content/static'))],
-      destinationBucket: site,
-      // The site bucket also holds every generated page: never prune it.
-      prune: false,
-      memoryLimit: 512,
-    });
+    // The new publisher is in place before the content that asks for it lands.
+    deployment.node.addDependency(this.publish.fn);
   }
 
   /** Where asynchronous publishing events go when every retry failed, for the alarms. */

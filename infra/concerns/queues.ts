@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { PUBLISH_TIMING } from '../../src/core/publish-timing.js';
+import { SEND_TIMING } from '../../src/core/send-timing.js';
 import { Concern } from '../logical-ids.js';
 
 /** Dead-letter queues by the name their alarm carries, each with what a message in it means. */
@@ -54,7 +55,13 @@ export class Queues extends Concern {
       PUBLISH_TIMING.maxReceiveCount,
     );
     this.digests = queueWithDlq(this, 'Digests', Duration.minutes(2));
-    this.sends = queueWithDlq(this, 'Sends', Duration.minutes(6));
+    // Long enough that every claim an interrupted sender left has expired when the batch comes back.
+    this.sends = queueWithDlq(
+      this,
+      'Sends',
+      Duration.seconds(SEND_TIMING.visibilityTimeoutSeconds),
+      SEND_TIMING.maxReceiveCount,
+    );
   }
 
   /** Every dead-letter queue, by the name its alarm carries, with what a message in it means. */

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as apigwIntegrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,6 +10,21 @@ import { Concern } from '../logical-ids.js';
 import type { Email } from './email.js';
 import { allow } from './grants.js';
 import type { Storage } from './storage.js';
+
+/**
+ * What the API's access log keeps of each request: the route, never the query string (links carry signed
+ * tokens there), and no address (the caller is CloudFront's edge, the reader's own address is not ours to
+ * keep).
+ */
+export const API_ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  time: '$context.requestTime',
+  route: '$context.routeKey',
+  status: '$context.status',
+  bytes: '$context.responseLength',
+  latencyMs: '$context.responseLatency',
+  integrationError: '$context.integrationErrorMessage',
+} as const;
 
 export interface SubscriptionApiProps {
   readonly root: string;
@@ -76,7 +92,10 @@ export class SubscriptionApi extends Concern {
       autoDeploy: true,
       // Signups are rare; a flood is an attack. Per-address and per-client limits sit behind this.
       throttle: { rateLimit: 20, burstLimit: 40 },
-      accessLogSettings: { destination: new apigw.LogGroupLogDestination(apiLogs) },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(apiLogs),
+        format: AccessLogFormat.custom(JSON.stringify(API_ACCESS_LOG_FIELDS)),
+      },
     });
     const integration = new apigwIntegrations.HttpLambdaIntegration(
       'SubscribeIntegration',

@@ -3,6 +3,7 @@ import { composeDigest } from '../core/digest.js';
 import { digestMessageFor } from '../core/email.js';
 import { BroadsheetError, MailError } from '../core/errors.js';
 import type { DigestSource, MailSender, SendBatch, SendLedger } from '../core/ports.js';
+import { SEND_TIMING } from '../core/send-timing.js';
 import type { SiteConfig } from '../core/site.js';
 
 /**
@@ -22,14 +23,20 @@ export class RateLimiter {
   private next = 0;
   constructor(
     private readonly perSecond: number,
-    private readonly clock: () => number = Date.now,
+    readonly clock: () => number = Date.now,
   ) {}
 
-  async take(): Promise<void> {
+  /**
+   * Waits for the next free slot. With `latestStartMs`, a slot after it is not taken: false, at once (the
+   * caller hands the work back instead of starting it too late).
+   */
+  async take(latestStartMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     const now = this.clock();
     const slot = Math.max(now, this.next);
+    if (slot > latestStartMs) return false;
     this.next = slot + 1000 / this.perSecond;
     if (slot > now) await new Promise((resolve) => setTimeout(resolve, slot - now));
+    return true;
   }
 }
 
@@ -46,6 +53,11 @@ export interface SendDeps {
   readonly backoffMs?: number;
   /** A claim this old that never became sent or failed belongs to a sender that died. */
   readonly staleClaimMs?: number;
+  /**
+   * On the limiter's clock: start no send after this (the invocation's end less SEND_TIMING.stopMarginMs).
+   * Recipients not reached by then are released and returned in `retry`.
+   */
+  readonly stopAtMs?: number;
 }
 
 export interface SendReport {
@@ -68,11 +80,17 @@ export async function sendBatch(deps: SendDeps, batch: SendBatch): Promise<SendR
   const digest = composeDigest(record, deps.site, audienceOfDigest(record).delivery);
   const attempts = deps.attempts ?? 6;
   const backoff = deps.backoffMs ?? 200;
-  const staleMs = deps.staleClaimMs ?? 15 * 60_000;
+  const staleMs = deps.staleClaimMs ?? SEND_TIMING.claimExpiryMs;
+  const stopAt = deps.stopAtMs ?? Number.POSITIVE_INFINITY;
   let sent = 0;
   let skipped = 0;
   let failed = 0;
   const retry: string[] = [];
+  /** Out of time (or of attempts): the claim goes, so the redelivered message can send it at once. */
+  const handBack = async (address: string) => {
+    await deps.ledger.release(record.id, address);
+    retry.push(address);
+  };
 
   await Promise.all(
     batch.recipients.map(async (address) => {
@@ -90,7 +108,7 @@ export async function sendBatch(deps: SendDeps, batch: SendBatch): Promise<SendR
         nowMs,
       );
       for (let attempt = 1; ; attempt++) {
-        await deps.limiter.take();
+        if (!(await deps.limiter.take(stopAt))) return handBack(address);
         try {
           const id = await deps.mail.send(message);
           await deps.ledger.markSent(record.id, address, id);
@@ -103,12 +121,9 @@ export async function sendBatch(deps: SendDeps, batch: SendBatch): Promise<SendR
             failed++;
             return;
           }
-          if (attempt >= attempts) {
-            await deps.ledger.release(record.id, address);
-            retry.push(address);
-            return;
-          }
-          await sleep(Math.random() * Math.min(10_000, backoff * 2 ** attempt));
+          const wait = Math.random() * Math.min(10_000, backoff * 2 ** attempt);
+          if (attempt >= attempts || deps.limiter.clock() + wait > stopAt) return handBack(address);
+          await sleep(wait);
         }
       }
     }),

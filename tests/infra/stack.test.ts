@@ -1,9 +1,13 @@
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json' with { type: 'json' };
 import { buildApp } from '../../infra/app.js';
+import { releaseOf } from '../../infra/concerns/publishing.js';
+import { SEND_TIMING } from '../../src/core/send-timing.js';
 
 const example = cdkJson.context.broadsheet;
 let template: Template;
@@ -68,19 +72,26 @@ describe('the Broadsheet stack', () => {
     }
   });
 
-  it('versions the content bucket and sends its posts/ events to a queue with a dead-letter queue', () => {
+  it('versions the content bucket and sends every source’s events to a queue with a dead-letter queue', () => {
     template.hasResourceProperties('AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
-    template.hasResourceProperties('Custom::S3BucketNotifications', {
-      NotificationConfiguration: {
-        QueueConfigurations: Match.arrayWith([
-          Match.objectLike({
-            Events: ['s3:ObjectCreated:*'],
-            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'posts/' }] } },
-          }),
-          Match.objectLike({ Events: ['s3:ObjectRemoved:*'] }),
-        ]),
-      },
+    const [notifications] = Object.values(template.findResources('Custom::S3BucketNotifications'));
+    const configured = (
+      (notifications?.Properties.NotificationConfiguration.QueueConfigurations ?? []) as {
+        Events: string[];
+        Filter: { Key: { FilterRules: { Name: string; Value: string }[] } };
+        QueueArn: { 'Fn::GetAtt': [string, string] };
+      }[]
+    ).map((c) => {
+      expect(c.QueueArn['Fn::GetAtt'][0]).toMatch(/^ContentChanges[0-9A-F]{8}$/);
+      expect(c.Filter.Key.FilterRules).toHaveLength(1);
+      return `${c.Events.join()} ${c.Filter.Key.FilterRules[0]?.Name}=${c.Filter.Key.FilterRules[0]?.Value}`;
     });
+    const sources = ['posts/', 'static/', 'pages/', 'theme/', 'site.yaml', 'release.json'];
+    expect(configured.sort()).toEqual(
+      ['s3:ObjectCreated:*', 's3:ObjectRemoved:*']
+        .flatMap((e) => sources.map((p) => `${e} prefix=${p}`))
+        .sort(),
+    );
     const queues = Object.values(template.findResources('AWS::SQS::Queue'));
     // Three work queues with their dead-letter queues, and four for asynchronous events that failed.
     expect(queues).toHaveLength(10);
@@ -134,6 +145,26 @@ describe('the Broadsheet stack', () => {
     );
     expect(Number(send?.Properties.Environment.Variables.SEND_CONCURRENCY)).toBe(
       mapping?.Properties.ScalingConfig.MaximumConcurrency,
+    );
+  });
+
+  it('takes the send function’s timeout, its queue’s visibility and its batch size from one timing', () => {
+    const [sendId, send] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('SendFunction'),
+    ) ?? ['', undefined];
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find(
+      (m) => m.Properties.FunctionName.Ref === sendId,
+    );
+    const queue =
+      template.findResources('AWS::SQS::Queue')[mapping?.Properties.EventSourceArn['Fn::GetAtt'][0]];
+    expect(send?.Properties.Timeout).toBe(SEND_TIMING.functionTimeoutSeconds);
+    expect(mapping?.Properties.BatchSize).toBe(SEND_TIMING.batchSize);
+    expect(mapping?.Properties.MaximumBatchingWindowInSeconds ?? 0).toBe(SEND_TIMING.batchingWindowSeconds);
+    expect(queue?.Properties.VisibilityTimeout).toBe(SEND_TIMING.visibilityTimeoutSeconds);
+    expect(queue?.Properties.RedrivePolicy.maxReceiveCount).toBe(SEND_TIMING.maxReceiveCount);
+    // What the sender assumes about them (tests/unit/pipeline/send-interrupted.test.ts runs it).
+    expect(queue?.Properties.VisibilityTimeout * 1000).toBeGreaterThanOrEqual(
+      send?.Properties.Timeout * 1000 + SEND_TIMING.claimExpiryMs,
     );
   });
 
@@ -365,10 +396,128 @@ describe('the Broadsheet stack', () => {
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
   });
 
-  it('uploads content/ on deploy and prints the site and feed URLs', () => {
-    template.resourceCountIs('Custom::CDKBucketDeployment', 2);
+  it('uploads all of content/ and release.json to the content bucket on deploy, nothing straight to the site', () => {
+    const deployments = Object.values(template.findResources('Custom::CDKBucketDeployment'));
+    expect(deployments).toHaveLength(1);
+    const [deployment] = deployments;
+    expect(deployment?.Properties.DestinationBucketName).toEqual({ Ref: expect.stringMatching(/^Content/) });
+    // content/ as it is in git (static/ included), and release.json.
+    expect(deployment?.Properties.SourceObjectKeys).toHaveLength(2);
+    expect(deployment?.Properties.Prune).toBe(true);
+    expect(deployment?.Properties.Exclude).toEqual(['state/*']);
+    // release.json names the publisher's bundle, so a release that renders differently is a content change.
+    const { stack } = buildApp(new App({ context: { broadsheet: example, 'aws:cdk:bundling-stacks': [] } }));
+    const publish = stack.publishing.publish.fn.node.defaultChild as CfnFunction;
+    const release = releaseOf(stack.publishing.publish, join(import.meta.dirname, '../..'));
+    expect(`${release.renderer}.zip`).toBe((stack.resolve(publish.code) as { s3Key: string }).s3Key);
+    expect(release.version).toMatch(/^\d+\.\d+\.\d+/);
     for (const output of ['SiteUrl', 'RssFeedUrl', 'AtomFeedUrl', 'JsonFeedUrl'])
       template.hasOutput(output, {});
+  });
+
+  it('lets the publishers read every content source, and only those', () => {
+    const reads = functionStatements(template)
+      .filter(({ role, statement }) => role.startsWith('PublishRole') && statement.Action === 's3:GetObject')
+      .flatMap(({ statement }) => [statement.Resource].flat())
+      .map((r) => JSON.stringify(r).match(/\/([^"/]+(?:\/\*)?)"\]\]\}$/)?.[1]);
+    expect(reads.sort()).toEqual(
+      ['pages/*', 'posts/*', 'release.json', 'site.yaml', 'static/*', 'theme/*'].sort(),
+    );
+  });
+
+  it('sends a Content-Security-Policy that lets no script run but the feed preview’s, with the other security headers', () => {
+    const policies = template.findResources('AWS::CloudFront::ResponseHeadersPolicy');
+    const configOf = (prefix: string) =>
+      Object.entries(policies).find(([id]) => id.startsWith(prefix))?.[1].Properties
+        .ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    const headers = configOf('SiteHeaders');
+    const csp = headers.ContentSecurityPolicy.ContentSecurityPolicy as string;
+    const directives = Object.fromEntries(
+      csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]),
+    );
+    expect(directives).toMatchObject({
+      'default-src': "'self'",
+      // The one script the site ships: the feed preview's XSL (Chromium loads XSLT under script-src).
+      'script-src': 'https://gazette.example.com/feed.xsl',
+      'img-src': "'self' https: data:",
+      'form-action': "'self'",
+      'frame-ancestors': "'none'",
+      'base-uri': "'self'",
+      'object-src': "'none'",
+    });
+    expect(directives['style-src']).toBe("'self'");
+    expect(headers).toMatchObject({
+      ContentTypeOptions: { Override: true },
+      FrameOptions: { FrameOption: 'DENY' },
+      ReferrerPolicy: { ReferrerPolicy: 'strict-origin-when-cross-origin' },
+      StrictTransportSecurity: { AccessControlMaxAgeSec: 31536000 },
+    });
+    // The API's pages get the same, and send no Referer: their URLs carry tokens.
+    const api = configOf('ApiHeaders');
+    expect(api).toEqual({ ...headers, ReferrerPolicy: { ReferrerPolicy: 'no-referrer', Override: true } });
+    const [distribution] = Object.values(template.findResources('AWS::CloudFront::Distribution'));
+    const config = distribution?.Properties.DistributionConfig;
+    expect(config.DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual({
+      Ref: expect.stringMatching(/^SiteHeaders/),
+    });
+    expect(config.CacheBehaviors[0].ResponseHeadersPolicyId).toEqual({
+      Ref: expect.stringMatching(/^ApiHeaders/),
+    });
+  });
+
+  it('logs CloudFront requests without the query string or cookies, and the API without the query', () => {
+    const [distribution] = Object.values(template.findResources('AWS::CloudFront::Distribution'));
+    // Legacy logging can only log every field, query string included.
+    expect(distribution?.Properties.DistributionConfig.Logging).toBeUndefined();
+    const [source] = Object.values(template.findResources('AWS::Logs::DeliverySource'));
+    expect(source?.Properties).toMatchObject({
+      LogType: 'ACCESS_LOGS',
+      ResourceArn: expect.anything(),
+    });
+    const [delivery] = Object.values(template.findResources('AWS::Logs::Delivery'));
+    const fields = delivery?.Properties.RecordFields as string[];
+    expect(fields).toEqual(expect.arrayContaining(['date', 'time', 'cs-uri-stem', 'sc-status', 'c-ip']));
+    expect(fields).not.toContain('cs-uri-query');
+    expect(fields).not.toContain('cs(Cookie)');
+    expect(delivery?.Properties.S3SuffixPath).toMatch(/^cloudfront\//);
+    const [destination] = Object.values(template.findResources('AWS::Logs::DeliveryDestination'));
+    expect(destination?.Properties.DestinationResourceArn).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^AccessLogs/), 'Arn'],
+    });
+    // Only CloudWatch Logs' delivery, for this source and account, may write there.
+    const [accessLogsPolicy] = Object.entries(template.findResources('AWS::S3::BucketPolicy'))
+      .filter(([id]) => id.startsWith('AccessLogsPolicy'))
+      .map(([, p]) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
+    const put = accessLogsPolicy?.find((st) => st.Action === 's3:PutObject');
+    expect(put).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'delivery.logs.amazonaws.com' },
+      Condition: {
+        StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceAccount': expect.anything() },
+        ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [expect.stringMatching(/^AccessLogSource/), 'Arn'] } },
+      },
+    });
+    // API Gateway: the route, never the query string.
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    const format = JSON.parse(stage?.Properties.AccessLogSettings.Format) as Record<string, string>;
+    expect(format.route).toBe('$context.routeKey');
+    for (const variable of Object.values(format))
+      expect(variable).toMatch(
+        /^\$context\.(requestId|requestTime|routeKey|status|responseLength|responseLatency|integrationErrorMessage)$/,
+      );
+  });
+
+  it('refuses a region CloudFront cannot deliver its logs from', () => {
+    const previous = process.env.CDK_DEFAULT_REGION;
+    process.env.CDK_DEFAULT_REGION = 'eu-west-1';
+    try {
+      expect(() =>
+        buildApp(new App({ context: { broadsheet: example, 'aws:cdk:bundling-stacks': [] } })),
+      ).toThrow(/eu-west-1: CloudFront delivers its access logs only from us-east-1/);
+    } finally {
+      if (previous === undefined) delete process.env.CDK_DEFAULT_REGION;
+      else process.env.CDK_DEFAULT_REGION = previous;
+    }
   });
 
   it('keeps the logical IDs its stateful resources had before the stack was split into concerns', () => {
