@@ -276,6 +276,7 @@ export class FileSubscriberStore implements SubscriberStore, VersionedSubscriber
       if ((stored.get(subscriber.address)?.version ?? 0) !== version) conflicted.add(subscriber.address);
       else stored.set(subscriber.address, { subscriber, version: version + 1 });
     }
+    if (conflicted.size === writes.length) return conflicted;
     const subscribers = [...stored.values()]
       .flatMap(({ subscriber, version }) => (subscriber ? [{ ...subscriber, version }] : []))
       .sort((a, b) => a.address.localeCompare(b.address));
