@@ -87,3 +87,20 @@ export class SubscriberConflictError extends BroadsheetError {
     );
   }
 }
+
+/**
+ * A local state file (.broadsheet/…, content/published-ids.json) cannot be read, is not JSON, or is not
+ * what Broadsheet wrote there. Names the file, the problem and what to do, since guessing is how state
+ * that decides who gets email is lost.
+ */
+export class StateFileError extends BroadsheetError {
+  override name = 'StateFileError';
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+    readonly fix: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${file} ${problem}.\n${fix}`, options);
+  }
+}

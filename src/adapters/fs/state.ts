@@ -6,6 +6,7 @@ import * as z from 'zod';
 import type { ArticleMeta } from '../../core/article.js';
 import type { DeliveryChoice } from '../../core/delivery.js';
 import { articlesAwaitingWeekly } from '../../core/digest.js';
+import { StateFileError } from '../../core/errors.js';
 import type {
   AnnouncementLedger,
   DigestRecord,
@@ -25,7 +26,7 @@ import {
   type VersionedSubscriberStorage,
 } from '../../core/subscribers.js';
 import { checkSigningSecret } from '../../core/tokens.js';
-import { jsonText, readJsonFile, writeFileAtomicSync, writeJsonFile } from './files.js';
+import { jsonText, readJsonFile, readJsonFileSync, writeFileAtomicSync, writeJsonFile } from './files.js';
 
 const announcedV1 = z.object({
   version: z.literal(1),
@@ -61,28 +62,45 @@ type AnnouncedState = z.output<typeof announcedV2>;
 // before the cursor at most.
 const KEEP_DIGESTS_MS = 14 * 86_400_000;
 
-function parseState<S extends z.ZodType>(path: string, raw: unknown, schema: S): z.output<S> {
+/** What each state file is for, and what to do when it is bad: the operator decides, not the build. */
+const FIX = {
+  announced:
+    'It records which articles were announced, so that none is mailed twice. Restore it from a backup, or repair it by hand. If you delete it, the next build treats the site as new: it announces only the newest article and records the others as announced.',
+  subscribers:
+    'It lists your subscribers. Restore it from a backup (`broadsheet subscribers export` writes one), or repair it by hand. Deleting it loses every subscriber: the site owner becomes the only recipient.',
+  publishedIds:
+    'It records the published ids and is committed with the articles: restore it from git (`git checkout -- content/published-ids.json`).',
+};
+
+function parseState<S extends z.ZodType>(path: string, raw: unknown, schema: S, fix: string): z.output<S> {
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new Error(`${path} is invalid: ${parsed.error.message}`);
-  return parsed.data;
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
+  const more = parsed.error.issues.length > 5 ? `; and ${parsed.error.issues.length - 5} more` : '';
+  throw new StateFileError(path, `is invalid (${issues.join('; ')}${more})`, fix);
 }
 
-/** A JSON file checked against its schema; undefined when it does not exist, an error naming it when bad. */
-async function readStateFile<S extends z.ZodType>(path: string, schema: S): Promise<z.output<S> | undefined> {
-  const raw = await readJsonFile(path);
-  return raw === undefined ? undefined : parseState(path, raw, schema);
+/**
+ * A state file checked against its schema; undefined when it does not exist. Anything else wrong with it
+ * (unreadable, not JSON, not the right shape) is a StateFileError naming it and what to do.
+ */
+async function readStateFile<S extends z.ZodType>(
+  path: string,
+  schema: S,
+  fix: string,
+): Promise<z.output<S> | undefined> {
+  const raw = await readJsonFile(path, fix);
+  return raw === undefined ? undefined : parseState(path, raw, schema, fix);
 }
 
 /** readStateFile without awaiting, for a read and a write that nothing may come between. */
-function readStateFileSync<S extends z.ZodType>(path: string, schema: S): z.output<S> | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  return parseState(path, JSON.parse(text), schema);
+function readStateFileSync<S extends z.ZodType>(
+  path: string,
+  schema: S,
+  fix: string,
+): z.output<S> | undefined {
+  const raw = readJsonFileSync(path, fix);
+  return raw === undefined ? undefined : parseState(path, raw, schema, fix);
 }
 
 /** Local state folder (.broadsheet/): which articles were announced, by which digests, and the weekly cursor. */
@@ -101,7 +119,11 @@ export class FileAnnouncementStore implements AnnouncementLedger, WeeklyLedger {
   }
 
   private async readFile(): Promise<AnnouncedState | undefined> {
-    const state = await readStateFile(this.path, z.union([announcedV2, announcedV1]));
+    const state = await readStateFile(
+      this.path,
+      z.discriminatedUnion('version', [announcedV2, announcedV1]),
+      FIX.announced,
+    );
     if (state === undefined) return undefined;
     return state.version === 2 ? state : { version: 2, announced: state.announced, digests: [], weekly: {} };
   }
@@ -205,7 +227,7 @@ export class FileSubscriberStore implements SubscriberStore, VersionedSubscriber
   }
 
   private async read(): Promise<Subscriber[] | undefined> {
-    const file = await readStateFile(this.path, subscribersSchema);
+    const file = await readStateFile(this.path, subscribersSchema, FIX.subscribers);
     return file && [...byAddress(file).values()].flatMap((v) => (v.subscriber ? [v.subscriber] : []));
   }
 
@@ -241,19 +263,20 @@ export class FileSubscriberStore implements SubscriberStore, VersionedSubscriber
   }
 
   async readVersioned(): Promise<StoredSubscribers> {
-    return byAddress(await readStateFile(this.path, subscribersSchema));
+    return byAddress(await readStateFile(this.path, subscribersSchema, FIX.subscribers));
   }
 
   async writeIfUnchanged(
     writes: readonly { readonly subscriber: Subscriber; readonly version: number }[],
   ): Promise<Set<string>> {
     // Synchronous from the read to the rename: no other update in this process can run in between.
-    const stored = byAddress(readStateFileSync(this.path, subscribersSchema));
+    const stored = byAddress(readStateFileSync(this.path, subscribersSchema, FIX.subscribers));
     const conflicted = new Set<string>();
     for (const { subscriber, version } of writes) {
       if ((stored.get(subscriber.address)?.version ?? 0) !== version) conflicted.add(subscriber.address);
       else stored.set(subscriber.address, { subscriber, version: version + 1 });
     }
+    if (conflicted.size === writes.length) return conflicted;
     const subscribers = [...stored.values()]
       .flatMap(({ subscriber, version }) => (subscriber ? [{ ...subscriber, version }] : []))
       .sort((a, b) => a.address.localeCompare(b.address));
@@ -268,19 +291,20 @@ export class FileSubscriberStore implements SubscriberStore, VersionedSubscriber
  */
 export async function localSecret(stateDir: string): Promise<string> {
   const path = join(stateDir, 'secret');
+  const fix =
+    'Delete the file and run again to generate a good one (links in email already sent will stop working), or put at least 32 random bytes in it.';
   let secret: string;
   try {
     secret = (await readFile(path, 'utf8')).trim();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      const { code, message } = error as NodeJS.ErrnoException;
+      throw new StateFileError(path, `cannot be read (${code ?? message})`, fix, { cause: error });
+    }
     secret = randomBytes(32).toString('base64url');
     writeFileAtomicSync(path, `${secret}\n`, 0o600);
   }
-  return checkSigningSecret(
-    secret,
-    path,
-    'Delete the file and run again to generate a good one (links in email already sent will stop working), or put at least 32 random bytes in it.',
-  );
+  return checkSigningSecret(secret, path, fix);
 }
 
 /** content/published-ids.json, rewritten by each build only when what is published changed. */
@@ -295,8 +319,8 @@ export class FilePublishedIds implements PublishedIdsStore {
 
   async load(): Promise<PublishedIds | undefined> {
     return (
-      (await readStateFile(this.path, publishedIdsSchema)) ??
-      (await readStateFile(this.formerPath, publishedIdsSchema))
+      (await readStateFile(this.path, publishedIdsSchema, FIX.publishedIds)) ??
+      (await readStateFile(this.formerPath, publishedIdsSchema, FIX.publishedIds))
     );
   }
 

@@ -1,4 +1,4 @@
-import { BatchGetCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { SubscriberStore } from '../../../core/ports.js';
 import {
@@ -26,9 +26,17 @@ const subscriberItem = z.object({
 /** Items from before versions have none: they count as version 0, like an item that does not exist. */
 const versionOf = (item: Record<string, unknown>) => (typeof item.version === 'number' ? item.version : 0);
 
-// Conditional puts in flight at once for a batch update (an import): enough to hide the round trips,
-// few enough to stay under a table's burst capacity.
-const PARALLEL_WRITES = 16;
+// Requests in flight at once for a batch update (an import): enough to hide the round trips, few enough
+// to stay under a table's burst capacity.
+const IN_FLIGHT = 16;
+
+async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, queue.length) }, worker));
+}
 
 /** Subscribers by address, and by status through the gsi1 index; every change a conditional write. */
 export class DynamoSubscribers implements SubscriberStore, VersionedSubscriberStorage {
@@ -75,21 +83,15 @@ export class DynamoSubscribers implements SubscriberStore, VersionedSubscriberSt
   }
 
   async readVersioned(addresses: readonly string[]): Promise<Map<string, VersionedSubscriber>> {
+    // GetItem, not BatchGetItem: the functions that change subscribers are granted GetItem and PutItem only.
     const found = new Map<string, VersionedSubscriber>();
-    const unique = [...new Set(addresses)];
-    for (let i = 0; i < unique.length; i += 100) {
-      let batch = unique.slice(i, i + 100).map((address) => keys.subscriber(address));
-      while (batch.length > 0) {
-        const out = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: batch, ConsistentRead: true } } }),
-        );
-        for (const item of out.Responses?.[this.table] ?? []) {
-          const subscriber = subscriberItem.parse(item);
-          found.set(subscriber.address, { subscriber, version: versionOf(item) });
-        }
-        batch = (out.UnprocessedKeys?.[this.table]?.Keys as typeof batch | undefined) ?? [];
-      }
-    }
+    await inParallel([...new Set(addresses)], async (address) => {
+      const out = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: keys.subscriber(address), ConsistentRead: true }),
+      );
+      if (out.Item)
+        found.set(address, { subscriber: subscriberItem.parse(out.Item), version: versionOf(out.Item) });
+    });
     return found;
   }
 
@@ -97,14 +99,9 @@ export class DynamoSubscribers implements SubscriberStore, VersionedSubscriberSt
     writes: readonly { readonly subscriber: Subscriber; readonly version: number }[],
   ): Promise<Set<string>> {
     const conflicted = new Set<string>();
-    const queue = [...writes];
-    const worker = async () => {
-      for (let write = queue.shift(); write; write = queue.shift()) {
-        if (!(await this.putIfVersion(write.subscriber, write.version)))
-          conflicted.add(write.subscriber.address);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, queue.length) }, worker));
+    await inParallel(writes, async ({ subscriber, version }) => {
+      if (!(await this.putIfVersion(subscriber, version))) conflicted.add(subscriber.address);
+    });
     return conflicted;
   }
 
