@@ -3,12 +3,11 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { IncrementalDeps } from '../../pipeline/incremental.js';
 import { WebSubNotifier } from '../http/websub.js';
-import { dynamoClient, s3Client, sesClient, sqsClient } from './clients.js';
+import { dynamoClient, s3Client, sqsClient } from './clients.js';
 import { DynamoAnnouncementLedger, DynamoPublishLock } from './dynamo.js';
-import { endpointsOf, type FunctionEnv, required, tokenSecret } from './env.js';
+import { endpointsOf, type FunctionEnv, required } from './env.js';
 import { S3ArticleSource, S3SiteStore, S3StateStore } from './s3.js';
 import { EventBridgePublishScheduler } from './scheduler.js';
-import { SesMailer } from './ses.js';
 import { loadSiteFromBucket } from './site-config.js';
 import { SqsDigestQueue } from './sqs.js';
 
@@ -50,19 +49,5 @@ export function awsPublisher(env: FunctionEnv): {
         ...(scheduler ? { scheduler } : {}),
       };
     },
-  };
-}
-
-/** What the two functions that email people share: table and bucket clients, SES, and the signing secret. */
-export async function awsMailer(env: FunctionEnv) {
-  const endpoints = endpointsOf(env);
-  const signing = await tokenSecret(env);
-  return {
-    db: dynamoClient(endpoints),
-    s3: s3Client(endpoints),
-    mail: new SesMailer(sesClient(endpoints), env.SES_CONFIGURATION_SET),
-    // New links are signed with the current key; the previous one still verifies links mailed before.
-    secret: signing.current,
-    ...(signing.previous ? { previousSecret: signing.previous } : {}),
   };
 }
