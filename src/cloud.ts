@@ -76,17 +76,3 @@ export function awsPublisher(env: FunctionEnv) {
     },
   };
 }
-
-/** What the two functions that email people share: table and bucket clients, SES, and the signing secret. */
-export async function awsMailer(env: FunctionEnv) {
-  const endpoints = endpointsOf(env);
-  const signing = await tokenSecret(env);
-  return {
-    db: dynamoClient(endpoints),
-    s3: s3Client(endpoints),
-    mail: new SesMailer(sesClient(endpoints), env.SES_CONFIGURATION_SET),
-    // New links are signed with the current key; the previous one still verifies links mailed before.
-    secret: signing.current,
-    ...(signing.previous ? { previousSecret: signing.previous } : {}),
-  };
-}

@@ -401,8 +401,8 @@ describe('the Broadsheet stack', () => {
     expect(deployments).toHaveLength(1);
     const [deployment] = deployments;
     expect(deployment?.Properties.DestinationBucketName).toEqual({ Ref: expect.stringMatching(/^Content/) });
-    // content/ as it is in git (static/ included), and release.json.
-    expect(deployment?.Properties.SourceObjectKeys).toHaveLength(2);
+    // content/ as it is in git (static/ included), release.json and site.json.
+    expect(deployment?.Properties.SourceObjectKeys).toHaveLength(3);
     expect(deployment?.Properties.Prune).toBe(true);
     expect(deployment?.Properties.Exclude).toEqual(['state/*']);
     // release.json names the publisher's bundle, so a release that renders differently is a content change.
@@ -413,6 +413,17 @@ describe('the Broadsheet stack', () => {
     expect(release.version).toMatch(/^\d+\.\d+\.\d+/);
     for (const output of ['SiteUrl', 'RssFeedUrl', 'AtomFeedUrl', 'JsonFeedUrl'])
       template.hasOutput(output, {});
+  });
+
+  it('lets the functions that only read the settings read site.json, and nothing else of the content', () => {
+    for (const fn of ['Send', 'Weekly', 'Subscribe']) {
+      const reads = functionStatements(template)
+        .filter(({ role, statement }) => role.startsWith(`${fn}Role`) && statement.Action === 's3:GetObject')
+        .flatMap(({ statement }) => [statement.Resource].flat());
+      expect(JSON.stringify(reads), fn).toMatch(
+        /^\[\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["Content[0-9A-F]{8}","Arn"\]\},"\/site\.json"\]\]\}\]$/,
+      );
+    }
   });
 
   it('lets the publishers read every content source, and only those', () => {
