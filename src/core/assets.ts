@@ -18,6 +18,7 @@ h1,h2,h3{line-height:1.25}
 .tags a{font-size:.85rem;padding:.1rem .5rem;border:1px solid var(--rule);border-radius:1rem;text-decoration:none}
 .archive{list-style:none;padding:0}.archive time{color:var(--muted);font-size:.9rem;margin-right:.5rem}
 img{max-width:100%;height:auto}
+.pager{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.5rem 1.5rem;margin:2rem 0;border-top:1px solid var(--rule);padding-top:1rem}
 pre{overflow-x:auto;padding:.75rem 1rem;background:var(--code);border-radius:6px;font-size:.9rem;line-height:1.45}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 :not(pre)>code{background:var(--code);padding:.1em .3em;border-radius:4px}

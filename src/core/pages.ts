@@ -18,6 +18,23 @@ interface PageOptions {
   readonly main: SafeHtml;
   /** Extra feeds to advertise (a tag's own feeds on its page). */
   readonly tagFeeds?: { readonly tag: Tag };
+  /** Open Graph and Twitter card details for an article page; other pages are a website. */
+  readonly article?: ArticleMeta;
+}
+
+/** What link previews (Open Graph, Twitter cards) show: title, summary, cover image and dates. */
+function shareMeta(site: SiteConfig, page: PageOptions): SafeHtml {
+  const a = page.article;
+  const image = a?.image ? new URL(a.image, `${site.baseUrl}/`).href : undefined;
+  return html`<meta property="og:site_name" content="${site.title}">
+<meta property="og:type" content="${a ? 'article' : 'website'}">
+<meta property="og:title" content="${page.title}">
+<meta property="og:url" content="${page.canonical}">
+${page.description ? html`<meta property="og:description" content="${page.description}">` : ''}
+${image ? html`<meta property="og:image" content="${image}">` : ''}
+${a ? html`<meta property="article:published_time" content="${a.date}">` : ''}
+${a?.updated ? html`<meta property="article:modified_time" content="${a.updated}">` : ''}
+<meta name="twitter:card" content="${image ? 'summary_large_image' : 'summary'}">`;
 }
 
 function feedLinks(ctx: PageContext, dir: string, label: string): SafeHtml {
@@ -66,6 +83,7 @@ function layout(ctx: PageContext, page: PageOptions): string {
 <title>${fullTitle}</title>
 ${page.description ? html`<meta name="description" content="${page.description}">` : ''}
 <link rel="canonical" href="${page.canonical}">
+${shareMeta(site, page)}
 <link rel="stylesheet" href="${ctx.stylesheet}">
 ${feedLinks(ctx, '', site.title)}
 ${page.tagFeeds ? feedLinks(ctx, `tags/${page.tagFeeds.tag.slug}/`, `${site.title}: ${page.tagFeeds.tag.name}`) : ''}
@@ -121,12 +139,27 @@ ${withSummary && article.summary ? html`<p class="summary">${article.summary}</p
 </ol>`;
 }
 
-export function articlePage(ctx: PageContext, article: Article): string {
+/** The articles either side of one, by date: the older one ("previous") and the newer one ("next"). */
+export interface Neighbours {
+  readonly older?: ArticleMeta;
+  readonly newer?: ArticleMeta;
+}
+
+function pager({ older, newer }: Neighbours): SafeHtml {
+  if (!older && !newer) return html``;
+  return html`<nav class="pager" aria-label="More articles">
+${older ? html`<a rel="prev" href="${older.url}">← ${older.title}</a>` : ''}
+${newer ? html`<a rel="next" href="${newer.url}">${newer.title} →</a>` : ''}
+</nav>`;
+}
+
+export function articlePage(ctx: PageContext, article: Article, neighbours: Neighbours = {}): string {
   const { site } = ctx;
   return layout(ctx, {
     title: article.title,
     description: article.summary,
     canonical: article.url,
+    article,
     main: html`<article class="post">
 <header>
 <h1>${article.title}</h1>
@@ -137,7 +170,8 @@ ${article.image ? html`<img class="cover" src="${article.image}" alt="">` : ''}
 ${trusted(article.html)}
 </div>
 <footer>${tagLinks(article.tags, site)}</footer>
-</article>`,
+</article>
+${pager(neighbours)}`,
   });
 }
 
