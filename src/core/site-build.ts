@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Article, ArticleMeta, Tag } from './article.js';
-import { FEED_XSL, STYLESHEET } from './assets.js';
+import { COPY_SCRIPT, FEED_XSL, STYLESHEET } from './assets.js';
 import { buildFeeds, type FeedScope, siteFeedScope } from './feeds.js';
-import { FEED_FILES, pageContext, STYLESHEET_NAME, shortHash } from './layout.js';
+import { COPY_SCRIPT_NAME, FEED_FILES, pageContext, STYLESHEET_NAME, shortHash } from './layout.js';
 import {
   archiveIndexPage,
   archiveYearPage,
@@ -10,6 +10,7 @@ import {
   homePage,
   notFoundPage,
   redirectPage,
+  subscribePage,
   tagPage,
   tagsIndexPage,
 } from './pages.js';
@@ -55,6 +56,7 @@ export const CONTENT_TYPES = {
   xsl: 'text/xsl; charset=utf-8',
   css: 'text/css; charset=utf-8',
   xml: 'application/xml; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
 } as const;
 
 const STATIC_TYPES: Record<string, string> = {
@@ -82,6 +84,7 @@ export function contentTypeForPath(path: string): string {
     json: CONTENT_TYPES.json,
     xsl: CONTENT_TYPES.xsl,
     css: CONTENT_TYPES.css,
+    js: CONTENT_TYPES.js,
   };
   return known[ext] ?? STATIC_TYPES[ext] ?? 'application/octet-stream';
 }
@@ -94,7 +97,10 @@ export function staticAssetProblem(path: string): string | undefined {
   const ext = path.split('.').pop()?.toLowerCase() ?? '';
   if (!(ext in STATIC_TYPES))
     return `type .${ext} is not served (allowed: ${Object.keys(STATIC_TYPES).join(', ')})`;
-  if (/^(posts|tags|archive)\//.test(path) || /^(index|404)\.html$|^feed\.|^sitemap\.xml$/.test(path)) {
+  if (
+    /^(posts|tags|archive|subscribe)\//.test(path) ||
+    /^(index|404)\.html$|^feed\.|^sitemap\.xml$/.test(path)
+  ) {
     return 'would replace a generated file';
   }
   return undefined;
@@ -141,7 +147,9 @@ export function groupByYear<T extends ArticleMeta>(
 
 /** Names everything about the layout (templates, site settings, stylesheet): a change re-renders every page. */
 export function layoutKeyOf(site: SiteConfig): string {
-  return shortHash(JSON.stringify([LAYOUT_VERSION, site, STYLESHEET_NAME, shortHash(FEED_XSL)]));
+  return shortHash(
+    JSON.stringify([LAYOUT_VERSION, site, STYLESHEET_NAME, COPY_SCRIPT_NAME, shortHash(FEED_XSL)]),
+  );
 }
 
 export const articlePath = (slug: string): string => `posts/${slug}/index.html`;
@@ -212,7 +220,16 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
       key: shortHash(FEED_XSL),
       render: async () => FEED_XSL,
     },
+    {
+      path: COPY_SCRIPT_NAME,
+      contentType: CONTENT_TYPES.js,
+      kind: 'asset',
+      immutable: true,
+      key: COPY_SCRIPT_NAME,
+      render: async () => COPY_SCRIPT,
+    },
     page('404.html', layoutKey, () => notFoundPage(ctx)),
+    page('subscribe/index.html', layoutKey, () => subscribePage(ctx)),
   ];
 
   // Each page links the articles either side of it, so its key names them too.

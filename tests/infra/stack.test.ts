@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json' with { type: 'json' };
 import { buildApp } from '../../infra/app.js';
 import { releaseOf } from '../../infra/concerns/publishing.js';
+import { COPY_SCRIPT_NAME } from '../../src/core/layout.js';
 import { SEND_TIMING } from '../../src/core/send-timing.js';
 
 const example = cdkJson.context.broadsheet;
@@ -436,7 +437,7 @@ describe('the Broadsheet stack', () => {
     );
   });
 
-  it('sends a Content-Security-Policy that lets no script run but the feed preview’s, with the other security headers', () => {
+  it('sends a Content-Security-Policy that lets no script run but the site’s own two, with the other security headers', () => {
     const policies = template.findResources('AWS::CloudFront::ResponseHeadersPolicy');
     const configOf = (prefix: string) =>
       Object.entries(policies).find(([id]) => id.startsWith(prefix))?.[1].Properties
@@ -448,8 +449,9 @@ describe('the Broadsheet stack', () => {
     );
     expect(directives).toMatchObject({
       'default-src': "'self'",
-      // The one script the site ships: the feed preview's XSL (Chromium loads XSLT under script-src).
-      'script-src': 'https://gazette.example.com/feed.xsl',
+      // The scripts the site ships: the feed preview's XSL (Chromium loads XSLT under script-src) and the
+      // Subscribe page's copy buttons, by their full URLs.
+      'script-src': `https://gazette.example.com/feed.xsl https://gazette.example.com/${COPY_SCRIPT_NAME}`,
       'img-src': "'self' https: data:",
       'form-action': "'self'",
       'frame-ancestors': "'none'",
