@@ -21,6 +21,7 @@ import type { SubscriberStore } from './core/ports.js';
 import { checkPublished } from './core/published-ids.js';
 import type { SiteConfig } from './core/site.js';
 import { CONTENT_TYPES, contentTypeForPath } from './core/site-build.js';
+import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
 import { localBuild, previewBuild } from './local.js';
 import type { BuildReport } from './pipeline/build.js';
 import { diffCorpora, summaryMarkdown } from './pipeline/diff.js';
@@ -34,9 +35,10 @@ Commands:
   preview    Build a copy of the site for http://127.0.0.1:<port> and serve it (no email)
   diff <git-ref>  What merging the working tree onto <git-ref> would do: feed items added, changed and
              removed, published ids that would change, and the digest it would send (--out <dir>)
-  subscribers list | add <address>... | remove <address>... | import <file.csv> | export
+  subscribers list | add <address>... | remove <address>... | import <file.csv>... | export
              Manage subscribers in .broadsheet/subscribers.json, or in DynamoDB with --table.
-             export writes address,status,updated,delivery; import reads that back (columns by header)
+             import reads export's file back, and the exports of Mailchimp (subscribed, unsubscribed,
+             cleaned), Substack, Ghost, Buttondown and listmonk, recognised by their header
 
 Options:
   --content <dir>   articles and site.yaml          (default: content)
@@ -49,6 +51,7 @@ Options:
   --table <name>    subscribers: the DynamoDB table of a deployed stack (AWS credentials from the environment)
   --endpoint <url>  subscribers: a DynamoDB endpoint (dynalite, DynamoDB Local)
   --force           subscribers add/import: confirm an address even if it unsubscribed or was suppressed
+  --allow-skips     subscribers import: exit 0 even when rows were skipped (each is still listed)
 `;
 
 const { positionals, values } = parseArgs({
@@ -64,6 +67,7 @@ const { positionals, values } = parseArgs({
     'diff-out': { type: 'string', default: 'diff' },
     endpoint: { type: 'string' },
     force: { type: 'boolean', default: false },
+    'allow-skips': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -228,26 +232,37 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
       return report.refused.length > 0 ? 1 : 0;
     }
     case 'import': {
-      const [file] = rest;
-      if (!file)
+      if (rest.length === 0)
         throw new ConfigError('subscribers import', [
-          'give the CSV file: broadsheet subscribers import list.csv',
+          'give the CSV file(s): broadsheet subscribers import list.csv (Mailchimp: subscribed.csv unsubscribed.csv cleaned.csv)',
         ]);
-      const csv = await readFile(file, 'utf8');
-      const report = await importSubscribers(store, csv, site, now, { force: values.force });
-      for (const column of report.ignoredColumns)
-        console.error(
-          `${file}:1: column ${JSON.stringify(column)} ignored (known: address, status, updated, delivery)`,
-        );
-      for (const { line, reason } of report.skipped) console.error(`${file}:${line}: skipped: ${reason}`);
-      for (const { line, address, from, to } of report.forced)
+      let skippedRows = 0;
+      // One file after another, in the order given: a later file's opt-out wins over an earlier subscription.
+      for (const file of rest) {
+        const csv = await readFile(file, 'utf8');
+        const report = await importSubscribers(store, csv, site, now, { force: values.force });
+        console.log(`${file}: read as ${report.format}`);
+        for (const column of report.ignoredColumns)
+          console.error(
+            `${file}:1: column ${JSON.stringify(column)} ignored (known: ${EXPORT_COLUMNS.join(', ')}, email)`,
+          );
+        for (const { line, reason } of report.skipped) console.error(`${file}:${line}: skipped: ${reason}`);
+        for (const { line, address, from, to } of report.forced)
+          console.log(
+            `${file}:${line}: --force: ${address} was ${from}, now ${to} (their opt-out is overridden)`,
+          );
         console.log(
-          `${file}:${line}: --force: ${address} was ${from}, now ${to} (their opt-out is overridden)`,
+          `Imported ${report.imported} subscriber${report.imported === 1 ? '' : 's'}; skipped ${report.skipped.length}.`,
         );
-      console.log(
-        `Imported ${report.imported} subscriber${report.imported === 1 ? '' : 's'}; skipped ${report.skipped.length}.`,
-      );
-      return report.skipped.length > 0 ? 1 : 0;
+        skippedRows += report.skipped.length;
+      }
+      if (skippedRows > 0 && !values['allow-skips']) {
+        console.error(
+          `${skippedRows} row${skippedRows === 1 ? ' was' : 's were'} skipped (listed above): exit 1. Fix them, or pass --allow-skips to accept the import without them.`,
+        );
+        return 1;
+      }
+      return 0;
     }
     default:
       console.error(`Unknown subscribers action "${action ?? ''}".\n\n${USAGE}`);
