@@ -328,7 +328,8 @@ function broadsheetRow(cells: Cells, restoring: boolean): RowReading {
 }
 
 /** Column names that suggest a row is an opt-out or a bounce, in any service's words. */
-const OPT_OUT_COLUMN = /unsub|opt\w*\W?out|bounce|clean|block|suppress|complain|spam|undeliver|disabled|deleted/i;
+const OPT_OUT_COLUMN =
+  /unsub|opt\w*\W?out|bounce|clean|block|suppress|complain|spam|undeliver|disabled|deleted/i;
 
 function broadsheet(header: readonly string[]): RecognisedFile {
   const names = lower(header);
