@@ -10,7 +10,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js';
 import { siteFileFor } from './adapters/fs/files.js';
-import { OutboxTestMailer } from './adapters/fs/outbox.js';
+import { OutboxTestMailer, outboxLedger } from './adapters/fs/outbox.js';
 import { loadSiteConfig } from './adapters/fs/site-config.js';
 import { FsSiteIndexStore } from './adapters/fs/site-index-store.js';
 import {
@@ -27,6 +27,7 @@ import type { SubscriberStore } from './core/ports.js';
 import { checkPublished } from './core/published-ids.js';
 import type { SiteConfig } from './core/site.js';
 import { CONTENT_TYPES, contentTypeForPath } from './core/site-build.js';
+import type { StatsSource } from './core/stats.js';
 import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
 import { normalizeAddress } from './core/subscribers.js';
 import { localBuild, previewBuild } from './local.js';
@@ -34,6 +35,7 @@ import type { BuildReport } from './pipeline/build.js';
 import { diffCorpora, summaryMarkdown } from './pipeline/diff.js';
 import { exportCsv, importSubscribers, setStatus } from './pipeline/operator.js';
 import { nextDigestPlan, sendTest, testDigestId } from './pipeline/send-test.js';
+import { formatStats, gatherStats } from './pipeline/stats.js';
 
 const USAGE = `Usage: broadsheet <command> [options]
 
@@ -46,6 +48,8 @@ Commands:
   send-test --to <address> [--article <slug>]
              Send what the next digest would send (or that article) to one address, subject marked
              [Test]: into outbox/test-.../, or with --table through SES. Records nothing as announced or sent
+  stats      Subscribers by status and delivery; for each digest of the last 30 days: recipients, sent,
+             failed, bounced, complained, unsubscribed within 7 days (with --table: the deployed stack's)
   subscribers list | add <address>... | remove <address>... | import <file.csv>... | export
              Manage subscribers in .broadsheet/subscribers.json, or in DynamoDB with --table.
              import reads export's file back, and the exports of Mailchimp (subscribed, unsubscribed,
@@ -59,7 +63,7 @@ Options:
   --now <iso>       pretend it is this time (scheduled articles, digest Date)
   --port <n>        preview port                    (default: 4000)
   --diff-out <dir>  diff: where summary.md, digest.html and digest.txt go (default: diff)
-  --table <name>    subscribers, send-test: the DynamoDB table of a deployed stack (AWS credentials from the
+  --table <name>    subscribers, send-test, stats: the DynamoDB table of a deployed stack (AWS credentials from the
                     environment; send-test also reads TOKEN_SECRET_ARN, and SES_CONFIGURATION_SET if set)
   --endpoint <url>  a DynamoDB endpoint for --table (dynalite, DynamoDB Local)
   --ses-endpoint <url>  send-test --table: an SES endpoint (an emulator)
@@ -382,6 +386,38 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
   return 0;
 }
 
+/** `stats`: subscribers by status and delivery, and each recent digest's numbers (see pipeline/stats.ts). */
+async function statsCommand(site: SiteConfig, paths: { state: string; outbox: string }): Promise<number> {
+  const store = await subscriberStore(site, paths.state);
+  let source: StatsSource;
+  if (values.table === undefined) {
+    const announcements = new FileAnnouncementStore(paths.state);
+    source = {
+      recentDigests: (sinceMs) => announcements.recentDigests(sinceMs),
+      ledger: (id) => outboxLedger(paths.outbox, id),
+      feedbackReported: false,
+    };
+  } else {
+    const { dynamoClient } = await import('./adapters/aws/clients.js');
+    const { DynamoStatsSource } = await import('./adapters/aws/dynamo/stats-source.js');
+    source = new DynamoStatsSource(
+      dynamoClient(values.endpoint ? { dynamodb: values.endpoint } : {}),
+      values.table,
+    );
+  }
+  const report = await gatherStats(source, store, site, clock());
+  process.stdout.write(formatStats(report, site));
+  const owner = await ownerOnly(store);
+  if (owner) console.log(owner);
+  return 0;
+}
+
+/** Said wherever subscribers are listed or counted locally and subscribers.json does not exist yet. */
+async function ownerOnly(store: SubscriberStore): Promise<string | undefined> {
+  if (!(store instanceof FileSubscriberStore) || (await store.exists())) return undefined;
+  return `No subscribers yet (${show(join(resolve(values.state), 'subscribers.json'))} does not exist): the digest goes to the site owner, ${store.fallbackRecipient} (author.email, else sender.address, in site.yaml).`;
+}
+
 async function diff(site: SiteConfig, content: string, ref: string | undefined): Promise<number> {
   if (!ref) throw new ConfigError('diff', ['give the git ref to compare with: broadsheet diff origin/main']);
   const git = (args: string[], input?: Buffer) =>
@@ -438,6 +474,8 @@ async function main(): Promise<number> {
       return diff(site, paths.content, positionals[1]);
     case 'send-test':
       return sendTestCommand(site, paths);
+    case 'stats':
+      return statsCommand(site, paths);
     case 'subscribers':
       return subscribers(positionals.slice(1), await subscriberStore(site, paths.state), site);
     default:

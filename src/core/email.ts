@@ -64,6 +64,11 @@ export function digestMessageId(digestId: string, address: string, site: SiteCon
   return `<${digestId}.${who}@${senderDomain(site)}>`;
 }
 
+/** The digest a Message-ID of ours belongs to (see digestMessageId); undefined for any other message. */
+export function digestIdOfMessageId(messageId: string): string | undefined {
+  return /^<?([0-9a-z-]+)\.[0-9a-f]{16}@[^>]+>?$/i.exec(messageId.trim())?.[1];
+}
+
 export interface DigestRecipient {
   /** Normalized, validated address. */
   readonly address: string;

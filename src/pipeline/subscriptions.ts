@@ -238,10 +238,14 @@ export async function unsubscribe(
   return { kind: 'unsubscribed', address };
 }
 
-/** SES bounce and complaint notifications, reduced to what decides suppression. */
+/** SES bounce and complaint notifications, reduced to what decides suppression and what stats count. */
 export interface MailFeedback {
   readonly kind: 'hard-bounce' | 'soft-bounce' | 'complaint';
   readonly addresses: readonly string[];
+  /** SES's id of the message it is about (the send ledger records the same id). */
+  readonly messageId?: string;
+  /** The digest it is about, when the notification carries the message's own Message-ID. */
+  readonly digestId?: string;
 }
 
 export const SOFT_BOUNCE_LIMIT = 3;
@@ -260,6 +264,12 @@ export async function applyFeedback(
       ...current,
       softBounces,
       updatedAtMs: now.getTime(),
+      lastFeedback: {
+        kind: feedback.kind,
+        atMs: now.getTime(),
+        ...(feedback.messageId ? { messageId: feedback.messageId } : {}),
+        ...(feedback.digestId ? { digestId: feedback.digestId } : {}),
+      },
       ...(suppress ? { status: 'suppressed' as const } : {}),
     };
   };

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Digest, previewLinks } from '../../core/digest.js';
 import type { RawMessage } from '../../core/email.js';
 import type { DigestMailer, MailSender } from '../../core/ports.js';
 import type { SiteConfig } from '../../core/site.js';
+import type { LedgerEntry } from '../../core/stats.js';
 import { slugify } from '../../core/text.js';
 import { writeFileAtomicSync, writeFileIn } from './files.js';
 
@@ -70,4 +71,22 @@ export class OutboxTestMailer implements MailSender {
     writeFileAtomicSync(path, message.data);
     return path;
   }
+}
+
+/**
+ * The outbox as a send ledger, for `stats`: each .eml in outbox/<digest id>/ is a message sent to the address
+ * in its To header. Empty when the digest was never written here.
+ */
+export async function outboxLedger(root: string, digestId: string): Promise<Map<string, LedgerEntry>> {
+  const folder = join(root, digestId);
+  const names = (await readdir(folder).catch(() => [] as string[])).filter((n) => n.endsWith('.eml'));
+  const sent = new Map<string, LedgerEntry>();
+  for (const name of names.sort()) {
+    const text = await readFile(join(folder, name), 'utf8');
+    // The header block, folded lines joined.
+    const headers = text.slice(0, text.search(/\r?\n\r?\n/)).replace(/\r?\n[ \t]+/g, ' ');
+    const to = /^To:\s*(.+)$/im.exec(headers)?.[1]?.trim();
+    if (to) sent.set(to.replace(/^.*<([^>]+)>$/, '$1').toLowerCase(), { state: 'sent' });
+  }
+  return sent;
 }
