@@ -206,9 +206,11 @@ function importedRecord(
   const updatedAtMs = row.updatedMs ?? nowMs;
   const createdAtMs = row.createdMs ?? before?.createdAtMs ?? updatedAtMs;
   if (row.restore) {
-    // A Broadsheet backup: every field as it was written, nothing kept from what is stored.
+    // A Broadsheet backup: every field as it was written; of what is stored only the last bounce or
+    // complaint, which the export does not carry (it is for stats, and decides nothing).
     const { previousDelivery, deliveryChangedMs, softBounces, confirmExpires } = row.restore;
     return {
+      ...(before?.lastFeedback ? { lastFeedback: before.lastFeedback } : {}),
       address,
       status: row.status,
       createdAtMs,
@@ -234,8 +236,9 @@ const csvCell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replaceAl
 const isoOrEmpty = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString());
 
 /**
- * One row per subscriber, sorted by address, every field of the record (EXPORT_COLUMNS); `import` reads
- * it back into the same records. A record without a delivery choice is written as instant, what it means.
+ * One row per subscriber, sorted by address, every field that decides who is mailed and how
+ * (EXPORT_COLUMNS); `import` reads it back into the same records. A record without a delivery choice is
+ * written as instant, what it means. The last bounce or complaint, kept for `stats`, is not written.
  */
 export function exportCsv(subscribers: readonly Subscriber[]): string {
   const rows = [...subscribers]
