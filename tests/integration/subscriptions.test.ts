@@ -114,23 +114,30 @@ describe('subscriptions against emulators', () => {
     const confirmUrl = /https:\/\/\S+\/confirm\?token=[\w.-]+/.exec(confirmation?.body.text ?? '')?.[0] ?? '';
     const confirmPage = await api(request('GET', confirmUrl));
     expect(confirmPage.body).toContain('Confirm your subscription');
-    const confirmed = await api(request('POST', confirmUrl, 'delivery=instant'));
-    expect(confirmed.statusCode).toBe(200);
-    expect(confirmed.body).toContain('You are subscribed');
+    // Confirmed twice at once (a double click): one confirmation, one welcome.
+    const [confirmed, again] = await Promise.all([
+      api(request('POST', confirmUrl, 'delivery=instant')),
+      api(request('POST', confirmUrl, 'delivery=instant')),
+    ]);
+    expect([confirmed.statusCode, again.statusCode]).toEqual([200, 200]);
+    expect([confirmed.body, again.body].filter((b) => b?.includes('You are subscribed'))).toHaveLength(1);
+    expect([confirmed.body, again.body].filter((b) => b?.includes('Already confirmed'))).toHaveLength(1);
 
     await publishArticle('second', 'For our first reader', '2026-02-01');
     const afterDigest = await mailTo('reader@example.org');
     expect(afterDigest.map((m) => m.subject)).toEqual([
       'Confirm your subscription to The Broadsheet Gazette',
+      'Welcome to The Broadsheet Gazette',
       'For our first reader · The Broadsheet Gazette',
     ]);
+    expect(afterDigest[1]?.body.text).toContain('Each time a new article is published');
 
-    const unsubscribeUrl = /Unsubscribe: (https:\/\/\S+)/.exec(afterDigest[1]?.body.text ?? '')?.[1] ?? '';
+    const unsubscribeUrl = /Unsubscribe: (https:\/\/\S+)/.exec(afterDigest[2]?.body.text ?? '')?.[1] ?? '';
     const oneClick = await api(request('POST', unsubscribeUrl, 'List-Unsubscribe=One-Click'));
     expect(oneClick.statusCode).toBe(200);
 
     await publishArticle('third', 'Nobody should get this', '2026-03-01');
-    expect(await mailTo('reader@example.org')).toHaveLength(2);
+    expect(await mailTo('reader@example.org')).toHaveLength(3);
   });
 
   it('gives a weekly subscriber one digest for the week, at the configured time, with working links', async () => {
@@ -145,7 +152,7 @@ describe('subscriptions against emulators', () => {
     await publishArticle('w2', 'Weekly two', '2026-05-02');
     await publishArticle('w3', 'Weekly three', '2026-05-03');
     expect(await mailTo('instant.reader@example.org')).toHaveLength(3);
-    expect(await mailTo('weekly.reader@example.org')).toHaveLength(1); // the confirmation only
+    expect(await mailTo('weekly.reader@example.org')).toHaveLength(2); // the confirmation and the welcome
 
     // The scheduled check, before and after the site's send time (Mondays 09:00 Europe/Lisbon).
     const site = parseSiteConfig(parse(await readFile(join(repoRoot, 'content/site.yaml'), 'utf8')));
@@ -161,9 +168,11 @@ describe('subscriptions against emulators', () => {
     // Every article announced this week, those from before this reader confirmed included.
     expect(mails.map((m) => m.subject)).toEqual([
       'Confirm your subscription to The Broadsheet Gazette',
+      'Welcome to The Broadsheet Gazette',
       'This week on The Broadsheet Gazette: 6 new articles',
     ]);
-    const text = mails[1]?.body.text ?? '';
+    expect(mails[1]?.body.text).toContain('Once a week, Mondays at 09:00');
+    const text = mails[2]?.body.text ?? '';
     for (const title of ['Weekly one', 'Weekly two', 'Weekly three']) expect(text).toContain(title);
     expect(await mailTo('instant.reader@example.org')).toHaveLength(3);
 
@@ -213,5 +222,27 @@ describe('subscriptions against emulators', () => {
     expect(await mailTo('happy@example.org')).toHaveLength(1);
     expect(await mailTo('bouncy@example.org')).toHaveLength(0);
     expect(await mailTo('angry@example.org')).toHaveLength(0);
+  });
+
+  it('sends no welcome when site.yaml says welcome: false', async () => {
+    const s3 = s3Client({ s3: emu.s3 });
+    const yaml = await readFile(join(repoRoot, 'content/site.yaml'), 'utf8');
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'content', Key: 'site.yaml', Body: `${yaml}welcome: false\n` }),
+    );
+    try {
+      await api(request('POST', '/api/subscribe', 'email=quiet%40example.org'));
+      const [confirmation] = await mailTo('quiet@example.org');
+      const confirmUrl =
+        /https:\/\/\S+\/confirm\?token=[\w.-]+/.exec(confirmation?.body.text ?? '')?.[0] ?? '';
+      expect((await api(request('POST', confirmUrl, 'delivery=instant'))).body).toContain(
+        'You are subscribed',
+      );
+      expect((await mailTo('quiet@example.org')).map((m) => m.subject)).toEqual([
+        'Confirm your subscription to The Broadsheet Gazette',
+      ]);
+    } finally {
+      await s3.send(new PutObjectCommand({ Bucket: 'content', Key: 'site.yaml', Body: yaml }));
+    }
   });
 });
