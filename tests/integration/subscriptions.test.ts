@@ -227,8 +227,15 @@ describe('subscriptions against emulators', () => {
   it('sends no welcome when site.yaml says welcome: false', async () => {
     const s3 = s3Client({ s3: emu.s3 });
     const yaml = await readFile(join(repoRoot, 'content/site.yaml'), 'utf8');
+    // As a deploy does: site.json beside site.yaml (the subscribe function reads the JSON).
+    const quiet = `${yaml}welcome: false\n`;
+    await s3.send(new PutObjectCommand({ Bucket: 'content', Key: 'site.yaml', Body: quiet }));
     await s3.send(
-      new PutObjectCommand({ Bucket: 'content', Key: 'site.yaml', Body: `${yaml}welcome: false\n` }),
+      new PutObjectCommand({
+        Bucket: 'content',
+        Key: SITE_JSON_KEY,
+        Body: siteJsonOf(parseSiteYaml(quiet, 'content/site.yaml')),
+      }),
     );
     try {
       await api(request('POST', '/api/subscribe', 'email=quiet%40example.org'));
@@ -243,6 +250,13 @@ describe('subscriptions against emulators', () => {
       ]);
     } finally {
       await s3.send(new PutObjectCommand({ Bucket: 'content', Key: 'site.yaml', Body: yaml }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: 'content',
+          Key: SITE_JSON_KEY,
+          Body: siteJsonOf(parseSiteYaml(yaml, 'content/site.yaml')),
+        }),
+      );
     }
   });
 });
