@@ -12,6 +12,7 @@ import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js
 import { siteFileFor } from './adapters/fs/files.js';
 import { loadSiteConfig } from './adapters/fs/site-config.js';
 import { FileAnnouncementStore, FilePublishedLock, FileSubscriberStore } from './adapters/fs/state.js';
+import { prepareToParse } from './core/article.js';
 import { hasErrors, parseCorpus, publishedAt } from './core/corpus.js';
 import { planDigest, previewLinks } from './core/digest.js';
 import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem } from './core/errors.js';
@@ -118,6 +119,7 @@ function printBuild(report: BuildReport, out: string, seconds: number): void {
 async function check(site: SiteConfig, paths: { content: string; state: string }): Promise<number> {
   const source = new FsArticleSource(paths.content);
   const sources = await Promise.all((await source.list()).map((entry) => source.read(entry.path)));
+  await prepareToParse(sources);
   const corpus = parseCorpus(sources, site);
   const now = clock();
   const published = publishedAt(corpus.articles, now.getTime());
@@ -254,6 +256,7 @@ async function diff(site: SiteConfig, content: string, ref: string | undefined):
   const corpus = async (dir: string) => {
     const source = new FsArticleSource(dir);
     const sources = await Promise.all((await source.list()).map((entry) => source.read(entry.path)));
+    await prepareToParse(sources);
     return parseCorpus(sources, site);
   };
   const before = await corpus(join(base, relative(top, content)));

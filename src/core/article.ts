@@ -13,7 +13,14 @@ import {
 import * as z from 'zod';
 import { MAX_ALIAS_LENGTH, MAX_ALIASES, reservedAliasReason } from './aliases.js';
 import type { Problem } from './errors.js';
-import { coverImageUrl, firstParagraphText, renderMarkdown } from './render.js';
+import {
+  coverImageUrl,
+  firstParagraphText,
+  mayHoldRawHtml,
+  prepareSanitizer,
+  renderMarkdown,
+  SanitizerNotLoadedError,
+} from './render.js';
 import { RenderLimitError } from './render-budget.js';
 import type { SiteConfig } from './site.js';
 import { SLUG_PATTERN, singleLine, slugify, stripXmlInvalid, truncateWords } from './text.js';
@@ -182,6 +189,19 @@ function frontMatterSchema(zone: string) {
     schemas.set(zone, schema);
   }
   return schema;
+}
+
+/**
+ * Loads what parseArticle may need for these sources and cannot load synchronously (the HTML sanitizer,
+ * only if some source has a `<`). Await it before parsing; it is cheap when already done.
+ */
+export async function prepareToParse(sources: Iterable<ArticleSource>): Promise<void> {
+  for (const source of sources) {
+    if (mayHoldRawHtml(source.bytes)) {
+      await prepareSanitizer();
+      return;
+    }
+  }
 }
 
 export type ParseResult =
@@ -452,6 +472,7 @@ function yamlShapeProblem(doc: Document.Parsed): { reason: string; offset?: numb
 
 /** What to tell the author about an exception from rendering. */
 function renderFailure(error: unknown): { reason: string; line?: number } {
+  if (error instanceof SanitizerNotLoadedError) throw error; // the caller's mistake, not the article's
   if (error instanceof RenderLimitError) return { reason: error.reason, line: error.line };
   if (error instanceof RangeError) {
     return { reason: 'cannot be rendered: it nests too deeply (maximum call stack size exceeded)' };

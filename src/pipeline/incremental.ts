@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Article, parseArticle, type Tag } from '../core/article.js';
+import { type Article, parseArticle, prepareToParse, type Tag } from '../core/article.js';
 import { digestRecordOf, planDigest } from '../core/digest.js';
 import { NotFoundError, type Problem, PublishBusyError } from '../core/errors.js';
 import { feedUrlsAmong } from '../core/feeds.js';
@@ -179,6 +179,7 @@ async function publishLocked(deps: IncrementalDeps, changedPaths: readonly strin
       outcome.removed.push(path);
       continue;
     }
+    await prepareToParse([source]);
     const parsed = parseArticle(source, site);
     if (!parsed.ok) {
       problems.push(...parsed.problems); // the last good version stays online

@@ -1,4 +1,10 @@
-import { type Article, contentHash, type ParseResult, parseArticle } from '../core/article.js';
+import {
+  type Article,
+  contentHash,
+  type ParseResult,
+  parseArticle,
+  prepareToParse,
+} from '../core/article.js';
 import { type Corpus, collectCorpus } from '../core/corpus.js';
 import type { Problem } from '../core/errors.js';
 import type { ArticleSourceStore, SourceEntry } from '../core/ports.js';
@@ -38,6 +44,7 @@ export async function parseSources(
     const file = await source.read(path);
     const hash = contentHash(file.bytes);
     const cached = cache?.getByHash(path, hash);
+    if (!cached) await prepareToParse([file]);
     const result: ParseResult = cached ? { ok: true, ...cached } : parseArticle(file, site, hash);
     if (result.ok) cache?.set(path, version, result);
     results.push(result);

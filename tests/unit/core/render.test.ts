@@ -1,14 +1,17 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Parser } from 'htmlparser2';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   absoluteUrl,
   coverImageUrl,
   normalizedUrlInput,
+  prepareSanitizer,
   renderMarkdown,
   safeUrl,
   sanitizeArticleHtml,
 } from '../../../src/core/render.js';
+
+beforeAll(() => prepareSanitizer());
 
 const base = { baseUrl: 'https://news.example.com', pageUrl: 'https://news.example.com/posts/p/' };
 const fixture = (name: string) => new URL(`../../fixtures/render/${name}`, import.meta.url);
