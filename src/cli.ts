@@ -19,7 +19,7 @@ import {
   FileSubscriberStore,
   localSecret,
 } from './adapters/fs/state.js';
-import type { Article, ArticleMeta } from './core/article.js';
+import { type Article, type ArticleMeta, prepareToParse } from './core/article.js';
 import { hasErrors, parseCorpus, publishedAt } from './core/corpus.js';
 import { digestId, previewLinks } from './core/digest.js';
 import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem } from './core/errors.js';
@@ -146,6 +146,7 @@ function printBuild(report: BuildReport, out: string, seconds: number): void {
 async function check(site: SiteConfig, paths: { content: string; state: string }): Promise<number> {
   const source = new FsArticleSource(paths.content);
   const sources = await Promise.all((await source.list()).map((entry) => source.read(entry.path)));
+  await prepareToParse(sources);
   const corpus = parseCorpus(sources, site);
   const now = clock();
   const published = publishedAt(corpus.articles, now.getTime());
@@ -288,6 +289,7 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
 async function readCorpus(dir: string, site: SiteConfig) {
   const source = new FsArticleSource(dir);
   const sources = await Promise.all((await source.list()).map((entry) => source.read(entry.path)));
+  await prepareToParse(sources);
   return parseCorpus(sources, site);
 }
 
