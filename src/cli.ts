@@ -26,7 +26,7 @@ import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem
 import type { SubscriberStore } from './core/ports.js';
 import { checkPublished } from './core/published-ids.js';
 import type { SiteConfig } from './core/site.js';
-import { CONTENT_TYPES, contentTypeForPath } from './core/site-build.js';
+import { CONTENT_TYPES, contentTypeForPath, staticAssetProblem } from './core/site-build.js';
 import type { StatsSource } from './core/stats.js';
 import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
 import { normalizeAddress } from './core/subscribers.js';
@@ -150,9 +150,16 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   const corpus = parseCorpus(sources, site);
   const now = clock();
   const published = publishedAt(corpus.articles, now.getTime());
-  const assets = (await new FsStaticAssets(paths.content).list()).map((a) => a.path);
+  const statics = new FsStaticAssets(paths.content);
+  const assets = (await statics.list()).map((a) => a.path);
+  const staticProblems: Problem[] = [];
+  for (const path of assets) {
+    const reason = staticAssetProblem(path, (await statics.read(path)).bytes);
+    if (reason) staticProblems.push({ file: `static/${path}`, field: 'file', reason, severity: 'error' });
+  }
   const problems = [
     ...corpus.problems,
+    ...staticProblems,
     ...checkPublished(
       await new FilePublishedIds(paths.content).load(),
       corpus.articles,

@@ -89,8 +89,25 @@ export function contentTypeForPath(path: string): string {
   return known[ext] ?? STATIC_TYPES[ext] ?? 'application/octet-stream';
 }
 
-/** Static files may only use plain names, so none can escape the site or shadow a generated file. */
-export function staticAssetProblem(path: string): string | undefined {
+// What lets an SVG run script or pull in something else when opened on its own (it is served from the
+// site's origin): script elements, event handlers, javascript: URLs, embedded HTML, entity declarations.
+const ACTIVE_SVG =
+  /<script\b|\son[a-z]+\s*=|javascript\s*:|<foreignObject\b|<!ENTITY|<iframe\b|<embed\b|<object\b/i;
+
+/**
+ * The one rule for static files, in every edition and in `check`: plain names only, so none can escape the
+ * site or shadow a generated file; served types only; and, given the bytes, no SVG that can run script.
+ */
+export function staticAssetProblem(path: string, bytes?: Uint8Array): string | undefined {
+  const named = staticNameProblem(path);
+  if (named || bytes === undefined || !path.toLowerCase().endsWith('.svg')) return named;
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  const active = ACTIVE_SVG.exec(text);
+  if (active) return `an SVG may not hold script or embedded content (found "${active[0].trim()}")`;
+  return undefined;
+}
+
+function staticNameProblem(path: string): string | undefined {
   if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/.test(path)) {
     return 'name must use letters, digits, ".", "_" and "-" only';
   }

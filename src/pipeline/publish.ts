@@ -209,7 +209,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       delete assets[path];
       continue;
     }
-    const reason = staticAssetProblem(path);
+    const reason = staticAssetProblem(path, file.bytes);
     if (reason) {
       problems.push({ file: `static/${path}`, field: 'file', reason, severity: 'error' });
       continue;

@@ -1,9 +1,27 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { broadsheet, scratchProject } from '../helpers/cli.js';
 
 const NOW = '2026-11-25T12:00:00Z';
+
+describe('static files under check and build (issue 14, item 4)', () => {
+  it('refuses an SVG with a script in check, the CI gate, and in the build, which writes nothing', async () => {
+    const dir = await scratchProject();
+    await mkdir(join(dir, 'content/static/images'), { recursive: true });
+    await writeFile(
+      join(dir, 'content/static/images/evil.svg'),
+      '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>',
+    );
+    const checked = await broadsheet(dir, 'check', '--now', NOW);
+    expect(checked.code).toBe(1);
+    expect(checked.stderr).toMatch(/static\/images\/evil\.svg: error in file: an SVG may not hold script/);
+    const built = await broadsheet(dir, 'build', '--now', NOW);
+    expect(built.code).toBe(1);
+    expect(built.stderr).toMatch(/static\/images\/evil\.svg/);
+    await expect(readFile(join(dir, 'dist/images/evil.svg'))).rejects.toThrow();
+  });
+});
 
 describe('broadsheet check and published ids', () => {
   it('fails when a published article would move, until it declares the old path; then the old URL redirects', async () => {

@@ -123,6 +123,22 @@ describe('planSite', () => {
 });
 
 describe('staticAssetProblem', () => {
+  it.each([
+    '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    '<svg onload="alert(1)"/>',
+    '<svg><a href="javascript:alert(1)"><text>x</text></a></svg>',
+    '<svg><foreignObject><iframe src="/api/"></iframe></foreignObject></svg>',
+    '<!DOCTYPE svg [<!ENTITY x "y">]><svg/>',
+  ])('refuses an SVG that can run script or embed content: %s', (svg) => {
+    expect(staticAssetProblem('images/evil.svg', bytes(svg))).toMatch(/may not hold script/);
+  });
+
+  it('accepts a plain SVG drawing', () => {
+    const svg =
+      '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle r="4" cx="5" cy="5"/></svg>';
+    expect(staticAssetProblem('images/dot.svg', bytes(svg))).toBeUndefined();
+  });
+
   it.each(['images/a.svg', 'a-b_c.png', 'docs/x.pdf'])('accepts %s', (path) => {
     expect(staticAssetProblem(path)).toBeUndefined();
   });
