@@ -1,5 +1,5 @@
 // S3 notifications for the content bucket (through SQS) → the one publish pipeline, then the digest hand-off.
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { functionEnv, logger, metrics } from '../src/adapters/aws/env.js';
 import { changedContentPaths } from '../src/adapters/aws/events.js';
 import { awsPublisher } from '../src/cloud.js';
@@ -8,17 +8,27 @@ import { publishChanges } from '../src/pipeline/publish.js';
 
 const publisher = awsPublisher(functionEnv());
 
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const { paths, malformed } = changedContentPaths(event);
+/** Invoked with a batch from the content queue, or with an empty one by the wake-up schedule. */
+export async function handler(event: Partial<SQSEvent>, context?: Context): Promise<SQSBatchResponse> {
+  const records = event.Records ?? [];
+  const { paths, malformed } = changedContentPaths({ Records: records });
   for (const id of malformed) logger.error('not an S3 notification; dropped', { messageId: id });
   let outcome: Awaited<ReturnType<typeof publishChanges>>;
   try {
-    outcome = await publishChanges(await publisher.deps(), paths, new Date());
+    const deps = await publisher.deps();
+    // Waiting for the lease must end well inside this invocation's own time.
+    const left = context ? context.getRemainingTimeInMillis() / 2 : Number.POSITIVE_INFINITY;
+    outcome = await publishChanges(
+      { ...deps, leaseWaitMs: Math.min(deps.leaseWaitMs ?? 30_000, left) },
+      paths,
+      new Date(),
+    );
   } catch (error) {
-    if (!(error instanceof PublishBusyError)) throw error;
+    // A wake-up has no records to hand back: failing lets its retries and dead-letter queue apply.
+    if (!(error instanceof PublishBusyError) || records.length === 0) throw error;
     // Another publish holds the lease: hand the whole batch back to the queue to be tried again.
     logger.warn('another publish is running; batch returned to the queue');
-    return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+    return { batchItemFailures: records.map((r) => ({ itemIdentifier: r.messageId })) };
   }
   for (const problem of outcome.problems.filter((p) => p.severity === 'error')) {
     logger.error('rejected; the last good version stays online', {

@@ -4,8 +4,8 @@ import { DynamoAnnouncementLedger } from '../src/adapters/aws/dynamo/announcemen
 import { DynamoSendLedger } from '../src/adapters/aws/dynamo/send-ledger.js';
 import { functionEnv, logger, metrics } from '../src/adapters/aws/env.js';
 import { sendBatchOf } from '../src/adapters/aws/events.js';
-import { loadSiteFromBucket } from '../src/adapters/aws/site-config.js';
-import { awsMailer } from '../src/cloud.js';
+import { awsMailer } from '../src/adapters/aws/mailer-wiring.js';
+import { loadSiteJsonFromBucket } from '../src/adapters/aws/site-json.js';
 import { SEND_TIMING } from '../src/core/send-timing.js';
 import { perSenderRate, RateLimiter, sendBatch } from '../src/pipeline/send.js';
 
@@ -29,7 +29,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
   const remainingMs = context?.getRemainingTimeInMillis();
   const stopAtMs =
     remainingMs === undefined ? undefined : Date.now() + remainingMs - SEND_TIMING.stopMarginMs;
-  const site = await loadSiteFromBucket(s3, env.CONTENT_BUCKET);
+  const site = await loadSiteJsonFromBucket(s3, env.CONTENT_BUCKET);
   const deps = {
     site,
     digests: new DynamoAnnouncementLedger(db, env.TABLE_NAME),

@@ -3,10 +3,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { DynamoAttemptLimiter } from '../src/adapters/aws/dynamo/attempt-limiter.js';
 import { DynamoSubscribers } from '../src/adapters/aws/dynamo/subscribers.js';
 import { functionEnv, logger, originSecret } from '../src/adapters/aws/env.js';
-import { loadSiteFromBucket } from '../src/adapters/aws/site-config.js';
+import { awsMailer } from '../src/adapters/aws/mailer-wiring.js';
+import { loadSiteJsonFromBucket } from '../src/adapters/aws/site-json.js';
 import { clientAddress } from '../src/adapters/http/client-address.js';
 import { handleSubscriptionRequest } from '../src/api/subscription-api.js';
-import { awsMailer } from '../src/cloud.js';
 
 const env = functionEnv();
 const { db, s3, mail, secret, previousSecret } = await awsMailer(env);
@@ -26,7 +26,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       : event.body
     : '';
   const response = await handleSubscriptionRequest(
-    { ...fixed, site: await loadSiteFromBucket(s3, env.CONTENT_BUCKET) },
+    { ...fixed, site: await loadSiteJsonFromBucket(s3, env.CONTENT_BUCKET) },
     {
       method: event.requestContext.http.method,
       path: event.rawPath.replace(/^\/api(?=\/)/, ''),

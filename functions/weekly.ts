@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { dynamoClient, s3Client, sqsClient } from '../src/adapters/aws/clients.js';
 import { DynamoWeeklyLedger } from '../src/adapters/aws/dynamo/weekly-ledger.js';
 import { endpointsOf, functionEnv, logger, metrics, required } from '../src/adapters/aws/env.js';
-import { loadSiteFromBucket } from '../src/adapters/aws/site-config.js';
+import { loadSiteJsonFromBucket } from '../src/adapters/aws/site-json.js';
 import { SqsDigestQueue } from '../src/adapters/aws/sqs.js';
 import { runWeekly, type WeeklyOutcome } from '../src/pipeline/weekly.js';
 
@@ -19,7 +19,7 @@ const scheduled = z.object({ time: z.iso.datetime() });
 export async function handler(event: unknown): Promise<WeeklyOutcome['kind']> {
   const parsed = scheduled.safeParse(event);
   const now = parsed.success ? new Date(parsed.data.time) : new Date();
-  const site = await loadSiteFromBucket(s3, env.CONTENT_BUCKET);
+  const site = await loadSiteJsonFromBucket(s3, env.CONTENT_BUCKET);
   const outcome = await runWeekly({ site, ledger, deliver: (digest) => queue.enqueue(digest.id) }, now);
   if (outcome.kind === 'delivered') {
     logger.info('weekly digest handed on', {

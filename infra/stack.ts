@@ -44,7 +44,7 @@ export class BroadsheetStack extends FlatIdStack {
     this.queues = new Queues(this, 'Queues');
     this.email = new Email(this, 'Email', { sesIdentity: config.sesIdentity });
     const { storage, queues, email } = this;
-    this.publishing = new Publishing(this, 'Publishing', { root, storage, queues });
+    this.publishing = new Publishing(this, 'Publishing', { root, site: props.site, storage, queues });
     this.mail = new Mail(this, 'Mail', { root, storage, queues, email });
     this.subscriptionApi = new SubscriptionApi(this, 'SubscriptionApi', {
       root,

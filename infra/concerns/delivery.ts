@@ -190,7 +190,7 @@ export class Delivery extends Concern {
       recordFields: [...CLOUDFRONT_LOG_FIELDS],
       s3SuffixPath: `${ACCESS_LOG_PREFIX}/{DistributionId}/{yyyy}/{MM}/{dd}/{HH}`,
     });
-    delivery.addDependency(source);
+    delivery.addResourceDependency(source);
     if (write.policyDependable) delivery.node.addDependency(write.policyDependable);
   }
 }

@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { SITE_JSON_KEY } from '../../src/adapters/aws/site-json.js';
 import { SEND_TIMING } from '../../src/core/send-timing.js';
 import { BroadsheetFunction } from '../function.js';
 import { Concern } from '../logical-ids.js';
@@ -73,7 +74,7 @@ export class Mail extends Concern {
       environment: { ...common, DIGEST_QUEUE_URL: queues.digests.queue.queueUrl },
       asyncFailures: { queue: this.weeklyFailures, maxEventAge: Duration.minutes(15) },
     });
-    allow(this.weekly, ['s3:GetObject'], [content.arnForObjects('site.yaml')]);
+    allow(this.weekly, ['s3:GetObject'], [content.arnForObjects(SITE_JSON_KEY)]);
     allow(this.weekly, ['dynamodb:Query'], [`${tableArn}/index/gsi1`]);
     allow(
       this.weekly,
@@ -127,7 +128,7 @@ export class Mail extends Concern {
       // (src/core/send-timing.ts), so an interrupted batch is always finished by a later delivery.
       timeout: Duration.seconds(SEND_TIMING.functionTimeoutSeconds),
     });
-    allow(this.send, ['s3:GetObject'], [content.arnForObjects('site.yaml')]);
+    allow(this.send, ['s3:GetObject'], [content.arnForObjects(SITE_JSON_KEY)]);
     allow(this.send, ['secretsmanager:GetSecretValue'], [this.tokenSecret.secretArn]);
     allow(
       this.send,

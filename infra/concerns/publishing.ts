@@ -12,7 +12,9 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { SITE_JSON_KEY, siteJsonOf } from '../../src/adapters/aws/site-json.js';
 import { PUBLISH_TIMING } from '../../src/core/publish-timing.js';
+import type { SiteConfig } from '../../src/core/site.js';
 import { BroadsheetFunction } from '../function.js';
 import { Concern } from '../logical-ids.js';
 import { allow } from './grants.js';
@@ -45,6 +47,8 @@ export function releaseOf(
 
 export interface PublishingProps {
   readonly root: string;
+  /** content/site.yaml, validated at synth: deployed beside it as site.json for the functions that only read it. */
+  readonly site: SiteConfig;
   readonly storage: Storage;
   readonly queues: Queues;
 }
@@ -178,11 +182,13 @@ export class Publishing extends Concern {
 
     // Everything under content/ goes to the content bucket, never straight to the site: the publisher
     // copies static files through the same rule the local build applies. release.json names the publisher's
-    // bundle, so a release that changes rendering is a content change too.
+    // bundle, so a release that changes rendering is a content change too. site.json is site.yaml as
+    // validated here, for the functions that read only the settings (no YAML parser in their bundles).
     const deployment = new s3deploy.BucketDeployment(this, 'DeployContent', {
       sources: [
         s3deploy.Source.asset(join(root, 'content')),
         s3deploy.Source.data(RELEASE_KEY, JSON.stringify(releaseOf(this.publish, root))),
+        s3deploy.Source.data(SITE_JSON_KEY, siteJsonOf(props.site)),
       ],
       destinationBucket: content,
       // Deleting a file in git deletes the article; the publisher's own state is never touched.

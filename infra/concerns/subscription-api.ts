@@ -5,6 +5,7 @@ import * as apigwIntegrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { SITE_JSON_KEY } from '../../src/adapters/aws/site-json.js';
 import { BroadsheetFunction } from '../function.js';
 import { Concern } from '../logical-ids.js';
 import type { Email } from './email.js';
@@ -69,7 +70,7 @@ export class SubscriptionApi extends Concern {
       timeout: Duration.seconds(10),
       memorySize: 256,
     });
-    allow(this.subscribe, ['s3:GetObject'], [content.arnForObjects('site.yaml')]);
+    allow(this.subscribe, ['s3:GetObject'], [content.arnForObjects(SITE_JSON_KEY)]);
     allow(
       this.subscribe,
       ['secretsmanager:GetSecretValue'],

@@ -18,6 +18,8 @@ h1,h2,h3{line-height:1.25}
 .tags a{font-size:.85rem;padding:.1rem .5rem;border:1px solid var(--rule);border-radius:1rem;text-decoration:none}
 .archive{list-style:none;padding:0}.archive time{color:var(--muted);font-size:.9rem;margin-right:.5rem}
 img{max-width:100%;height:auto}
+.feed-list{list-style:none;padding:0}.feed-list li{margin:.75rem 0}.feed-list input{width:100%;max-width:28rem;font:inherit;padding:.3rem .4rem;border:1px solid var(--rule);background:var(--bg);color:var(--fg)}
+.pager{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.5rem 1.5rem;margin:2rem 0;border-top:1px solid var(--rule);padding-top:1rem}
 pre{overflow-x:auto;padding:.75rem 1rem;background:var(--code);border-radius:6px;font-size:.9rem;line-height:1.45}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 :not(pre)>code{background:var(--code);padding:.1em .3em;border-radius:4px}
@@ -60,4 +62,19 @@ export const FEED_XSL = `<?xml version="1.0" encoding="utf-8"?>
 </html>
 </xsl:template>
 </xsl:stylesheet>
+`;
+
+/**
+ * The one script the site ships: fills in the copy buttons on the Subscribe page (they stay hidden without
+ * it; the feed addresses are selectable text either way). Named by its hash and allowed by name in the CSP.
+ */
+export const COPY_SCRIPT = `document.querySelectorAll('button[data-copy]').forEach(function (b) {
+  b.hidden = false;
+  b.addEventListener('click', function () {
+    navigator.clipboard.writeText(b.getAttribute('data-copy')).then(function () {
+      b.textContent = 'Copied';
+      setTimeout(function () { b.textContent = 'Copy'; }, 2000);
+    });
+  });
+});
 `;

@@ -1,7 +1,7 @@
 // The fixed names of the site's shared files, and what every page needs to link them. Kept apart from the
 // renderers so the pages the subscription API shows do not pull in feeds and Markdown.
 import { createHash } from 'node:crypto';
-import { STYLESHEET } from './assets.js';
+import { COPY_SCRIPT, STYLESHEET } from './assets.js';
 import type { PageContext } from './pages.js';
 import { type SiteConfig, sitePath } from './site.js';
 
@@ -13,6 +13,9 @@ export function shortHash(text: string): string {
 
 /** Fingerprinted, so it can be cached for a year and still change with the layout. */
 export const STYLESHEET_NAME = `style.${shortHash(STYLESHEET)}.css`;
+
+/** The Subscribe page's copy-button script; the CSP names it (infra/csp.ts). */
+export const COPY_SCRIPT_NAME = `copy.${shortHash(COPY_SCRIPT)}.js`;
 
 export function pageContext(site: SiteConfig): PageContext {
   return { site, stylesheet: `${sitePath(site)}/${STYLESHEET_NAME}` };

@@ -1,7 +1,7 @@
 import type { Article, ArticleMeta, Tag } from './article.js';
 import { displayDate } from './dates.js';
 import { html, type SafeHtml, trusted } from './html.js';
-import { FEED_FILES } from './layout.js';
+import { COPY_SCRIPT_NAME, FEED_FILES } from './layout.js';
 import { type SiteConfig, sitePath } from './site.js';
 
 /** What every page needs besides its own content. */
@@ -18,6 +18,25 @@ interface PageOptions {
   readonly main: SafeHtml;
   /** Extra feeds to advertise (a tag's own feeds on its page). */
   readonly tagFeeds?: { readonly tag: Tag };
+  /** Open Graph and Twitter card details for an article page; other pages are a website. */
+  readonly article?: ArticleMeta;
+  /** A script the page needs (root-relative URL), loaded at the end of the body. */
+  readonly script?: string;
+}
+
+/** What link previews (Open Graph, Twitter cards) show: title, summary, cover image and dates. */
+function shareMeta(site: SiteConfig, page: PageOptions): SafeHtml {
+  const a = page.article;
+  const image = a?.image ? new URL(a.image, `${site.baseUrl}/`).href : undefined;
+  return html`<meta property="og:site_name" content="${site.title}">
+<meta property="og:type" content="${a ? 'article' : 'website'}">
+<meta property="og:title" content="${page.title}">
+<meta property="og:url" content="${page.canonical}">
+${page.description ? html`<meta property="og:description" content="${page.description}">` : ''}
+${image ? html`<meta property="og:image" content="${image}">` : ''}
+${a ? html`<meta property="article:published_time" content="${a.date}">` : ''}
+${a?.updated ? html`<meta property="article:modified_time" content="${a.updated}">` : ''}
+<meta name="twitter:card" content="${image ? 'summary_large_image' : 'summary'}">`;
 }
 
 function feedLinks(ctx: PageContext, dir: string, label: string): SafeHtml {
@@ -31,15 +50,15 @@ function feedLinks(ctx: PageContext, dir: string, label: string): SafeHtml {
  * The subscribe form on every page: a plain POST, so it works without JavaScript. The `website` field is a
  * honeypot: hidden from people and from assistive technology, filled in only by bots.
  */
-export function subscribeForm(site: SiteConfig): SafeHtml {
+export function subscribeForm(site: SiteConfig, id = 'subscribe'): SafeHtml {
   return html`<form class="subscribe" method="post" action="${site.apiUrl}/subscribe">
-<label for="subscribe-email">Get new articles by email</label>
+<label for="${id}-email">Get new articles by email</label>
 <div class="subscribe-row">
-<input id="subscribe-email" name="email" type="email" autocomplete="email" required maxlength="254" aria-describedby="subscribe-note">
+<input id="${id}-email" name="email" type="email" autocomplete="email" required maxlength="254" aria-describedby="${id}-note">
 <button type="submit">Subscribe</button>
 </div>
-<p id="subscribe-note" class="note">We send a link to confirm; nothing else until you click it. Unsubscribe with one click.</p>
-<div class="hp" aria-hidden="true"><label for="subscribe-website">Leave empty</label><input id="subscribe-website" name="website" type="text" tabindex="-1" autocomplete="off"></div>
+<p id="${id}-note" class="note">We send a link to confirm; nothing else until you click it. Unsubscribe with one click.</p>
+<div class="hp" aria-hidden="true"><label for="${id}-website">Leave empty</label><input id="${id}-website" name="website" type="text" tabindex="-1" autocomplete="off"></div>
 </form>`;
 }
 
@@ -66,6 +85,7 @@ function layout(ctx: PageContext, page: PageOptions): string {
 <title>${fullTitle}</title>
 ${page.description ? html`<meta name="description" content="${page.description}">` : ''}
 <link rel="canonical" href="${page.canonical}">
+${shareMeta(site, page)}
 <link rel="stylesheet" href="${ctx.stylesheet}">
 ${feedLinks(ctx, '', site.title)}
 ${page.tagFeeds ? feedLinks(ctx, `tags/${page.tagFeeds.tag.slug}/`, `${site.title}: ${page.tagFeeds.tag.name}`) : ''}
@@ -76,7 +96,7 @@ ${page.tagFeeds ? feedLinks(ctx, `tags/${page.tagFeeds.tag.slug}/`, `${site.titl
 <nav aria-label="Site">
 <a href="${root}archive/">Archive</a>
 <a href="${root}tags/">Tags</a>
-<a href="${root}${FEED_FILES.rss}">Feed</a>
+<a href="${root}subscribe/">Subscribe</a>
 </nav>
 </header>
 <main id="main">
@@ -84,8 +104,9 @@ ${page.main}
 </main>
 <footer class="site-footer">
 ${subscribeForm(site)}
-<p>${site.copyright ?? `© ${site.author.name}`} · <a href="${root}${FEED_FILES.rss}">RSS</a> · <a href="${root}${FEED_FILES.atom}">Atom</a> · <a href="${root}${FEED_FILES.json}">JSON Feed</a></p>
+<p>${site.copyright ?? `© ${site.author.name}`} · <a href="${root}subscribe/">Follow by email or feed reader</a></p>
 </footer>
+${page.script ? html`<script src="${page.script}"></script>` : ''}
 </body>
 </html>
 `.value;
@@ -121,12 +142,61 @@ ${withSummary && article.summary ? html`<p class="summary">${article.summary}</p
 </ol>`;
 }
 
-export function articlePage(ctx: PageContext, article: Article): string {
+/** The articles either side of one, by date: the older one ("previous") and the newer one ("next"). */
+export interface Neighbours {
+  readonly older?: ArticleMeta;
+  readonly newer?: ArticleMeta;
+}
+
+function pager({ older, newer }: Neighbours): SafeHtml {
+  if (!older && !newer) return html``;
+  return html`<nav class="pager" aria-label="More articles">
+${older ? html`<a rel="prev" href="${older.url}">← ${older.title}</a>` : ''}
+${newer ? html`<a rel="next" href="${newer.url}">${newer.title} →</a>` : ''}
+</nav>`;
+}
+
+/**
+ * Where the site's feed links lead: browsers show a feed as raw text, so people land here instead, with
+ * the email form and each feed's address to paste into a feed reader (autodiscovery links stay as they are).
+ */
+export function subscribePage(ctx: PageContext): string {
+  const { site } = ctx;
+  const feeds = [
+    ['RSS', FEED_FILES.rss],
+    ['Atom', FEED_FILES.atom],
+    ['JSON Feed', FEED_FILES.json],
+  ].map(([label, file]) => ({ label: label as string, url: `${site.baseUrl}/${file}` }));
+  return layout(ctx, {
+    title: 'Subscribe',
+    description: `Follow ${site.title} by email or in a feed reader.`,
+    canonical: `${site.baseUrl}/subscribe/`,
+    script: `${sitePath(site)}/${COPY_SCRIPT_NAME}`,
+    main: html`<h1>Subscribe</h1>
+<h2>By email</h2>
+<p>New articles arrive in your inbox; the form below is also at the foot of every page.</p>
+${subscribeForm(site, 'subscribe-page')}
+<h2>In a feed reader</h2>
+<p>A feed reader (NetNewsWire, Feedly, Thunderbird, newsboat and many more) checks the sites you follow and
+shows what is new, without an account here and without email. Paste one of these addresses into yours; they
+carry the same articles in three formats, and most readers take any of them.</p>
+<ul class="feed-list">${feeds.map(
+      ({ label, url }, i) => html`
+<li><label for="feed-${i}">${label}</label><br>
+<input id="feed-${i}" type="text" readonly value="${url}">
+<button type="button" data-copy="${url}" hidden>Copy</button></li>`,
+    )}
+</ul>`,
+  });
+}
+
+export function articlePage(ctx: PageContext, article: Article, neighbours: Neighbours = {}): string {
   const { site } = ctx;
   return layout(ctx, {
     title: article.title,
     description: article.summary,
     canonical: article.url,
+    article,
     main: html`<article class="post">
 <header>
 <h1>${article.title}</h1>
@@ -137,7 +207,8 @@ ${article.image ? html`<img class="cover" src="${article.image}" alt="">` : ''}
 ${trusted(article.html)}
 </div>
 <footer>${tagLinks(article.tags, site)}</footer>
-</article>`,
+</article>
+${pager(neighbours)}`,
   });
 }
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Article, ArticleMeta, Tag } from './article.js';
-import { FEED_XSL, STYLESHEET } from './assets.js';
+import { COPY_SCRIPT, FEED_XSL, STYLESHEET } from './assets.js';
 import { buildFeeds, type FeedScope, siteFeedScope } from './feeds.js';
-import { FEED_FILES, pageContext, STYLESHEET_NAME, shortHash } from './layout.js';
+import { COPY_SCRIPT_NAME, FEED_FILES, pageContext, STYLESHEET_NAME, shortHash } from './layout.js';
 import {
   archiveIndexPage,
   archiveYearPage,
@@ -10,11 +10,13 @@ import {
   homePage,
   notFoundPage,
   redirectPage,
+  subscribePage,
   tagPage,
   tagsIndexPage,
 } from './pages.js';
 import type { SiteConfig } from './site.js';
 import { type IndexedArticle, metaOf } from './site-index.js';
+import { escapeHtml as escapeXml } from './text.js';
 
 export type FileKind = 'page' | 'feed' | 'asset';
 
@@ -53,6 +55,8 @@ export const CONTENT_TYPES = {
   json: 'application/feed+json; charset=utf-8',
   xsl: 'text/xsl; charset=utf-8',
   css: 'text/css; charset=utf-8',
+  xml: 'application/xml; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
 } as const;
 
 const STATIC_TYPES: Record<string, string> = {
@@ -72,6 +76,7 @@ const STATIC_TYPES: Record<string, string> = {
 export function contentTypeForPath(path: string): string {
   const name = path.split('/').pop() ?? '';
   if (name === FEED_FILES.atom) return CONTENT_TYPES.atom;
+  if (path === 'sitemap.xml') return CONTENT_TYPES.xml;
   const ext = name.split('.').pop()?.toLowerCase() ?? '';
   const known: Record<string, string> = {
     html: CONTENT_TYPES.html,
@@ -79,6 +84,7 @@ export function contentTypeForPath(path: string): string {
     json: CONTENT_TYPES.json,
     xsl: CONTENT_TYPES.xsl,
     css: CONTENT_TYPES.css,
+    js: CONTENT_TYPES.js,
   };
   return known[ext] ?? STATIC_TYPES[ext] ?? 'application/octet-stream';
 }
@@ -91,7 +97,10 @@ export function staticAssetProblem(path: string): string | undefined {
   const ext = path.split('.').pop()?.toLowerCase() ?? '';
   if (!(ext in STATIC_TYPES))
     return `type .${ext} is not served (allowed: ${Object.keys(STATIC_TYPES).join(', ')})`;
-  if (/^(posts|tags|archive)\//.test(path) || /^(index|404)\.html$|^feed\./.test(path)) {
+  if (
+    /^(posts|tags|archive|subscribe)\//.test(path) ||
+    /^(index|404)\.html$|^feed\.|^sitemap\.xml$/.test(path)
+  ) {
     return 'would replace a generated file';
   }
   return undefined;
@@ -102,9 +111,11 @@ const LAYOUT_VERSION = '3';
 
 /** The key of a page that lists these articles. */
 function listingKey(layoutKey: string, articles: readonly IndexedArticle[]): string {
-  const hash = createHash('sha256').update(layoutKey);
-  for (const a of articles) hash.update(a.listKey);
-  return hash.digest('hex').slice(0, 32);
+  // One update of the joined keys: thousands of small updates cost more than the hashing itself.
+  return createHash('sha256')
+    .update(`${layoutKey}\u0000${articles.map((a) => a.listKey).join('')}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** Articles grouped by tag, tags sorted by slug; each group keeps the input (newest-first) order. */
@@ -136,7 +147,9 @@ export function groupByYear<T extends ArticleMeta>(
 
 /** Names everything about the layout (templates, site settings, stylesheet): a change re-renders every page. */
 export function layoutKeyOf(site: SiteConfig): string {
-  return shortHash(JSON.stringify([LAYOUT_VERSION, site, STYLESHEET_NAME, shortHash(FEED_XSL)]));
+  return shortHash(
+    JSON.stringify([LAYOUT_VERSION, site, STYLESHEET_NAME, COPY_SCRIPT_NAME, shortHash(FEED_XSL)]),
+  );
 }
 
 export const articlePath = (slug: string): string => `posts/${slug}/index.html`;
@@ -207,12 +220,30 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
       key: shortHash(FEED_XSL),
       render: async () => FEED_XSL,
     },
+    {
+      path: COPY_SCRIPT_NAME,
+      contentType: CONTENT_TYPES.js,
+      kind: 'asset',
+      immutable: true,
+      key: COPY_SCRIPT_NAME,
+      render: async () => COPY_SCRIPT,
+    },
     page('404.html', layoutKey, () => notFoundPage(ctx)),
+    page('subscribe/index.html', layoutKey, () => subscribePage(ctx)),
   ];
 
-  const articlePages = live.map((a) =>
-    page(articlePath(a.slug), `${a.renderKey}:${layoutKey}`, async () => articlePage(ctx, await withBody(a))),
-  );
+  // Each page links the articles either side of it, so its key names them too.
+  const articlePages = live.map((a, i) => {
+    const newer = live[i - 1];
+    const older = live[i + 1];
+    const key = shortHash([a.renderKey, layoutKey, newer?.listKey ?? '', older?.listKey ?? ''].join(':'));
+    return page(articlePath(a.slug), key, async () =>
+      articlePage(ctx, await withBody(a), {
+        ...(newer ? { newer: metaOf(newer) } : {}),
+        ...(older ? { older: metaOf(older) } : {}),
+      }),
+    );
+  });
   // An alias never shadows an article's page.
   const taken = new Set(articlePages.map((p) => p.path));
   const redirects = live.flatMap((a) =>
@@ -293,13 +324,71 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     ];
   };
 
+  // Every page and article with the time it last changed, for search engines; robots.txt names it unless
+  // the site ships its own.
+  const changed = (articles: readonly IndexedArticle[]): string => {
+    let latest: IndexedArticle | undefined;
+    for (const a of articles) if (!latest || changedMs(a) > changedMs(latest)) latest = a;
+    return latest ? lastChanged(latest) : '';
+  };
+  const sitemapEntries: [string, string][] = [
+    [`${site.baseUrl}/`, changed(live.slice(0, site.homeItems))],
+    [`${site.baseUrl}/archive/`, changed(live)],
+    ...years.map(({ year, articles }): [string, string] => [
+      `${site.baseUrl}/archive/${year}/`,
+      changed(articles),
+    ]),
+    [`${site.baseUrl}/tags/`, changed(live)],
+    ...tags.map(({ tag, articles }): [string, string] => [
+      `${site.baseUrl}/tags/${tag.slug}/`,
+      changed(articles),
+    ]),
+    ...live.map((a): [string, string] => [a.url, lastChanged(a)]),
+  ];
+  const discovery: SiteFile[] = [
+    {
+      path: 'sitemap.xml',
+      contentType: CONTENT_TYPES.xml,
+      kind: 'page',
+      immutable: false,
+      key: shortHash(JSON.stringify(sitemapEntries)),
+      render: async () => sitemapXml(sitemapEntries),
+    },
+    ...(input.assets.some((a) => a.path === 'robots.txt')
+      ? []
+      : [
+          {
+            path: 'robots.txt',
+            contentType: STATIC_TYPES.txt as string,
+            kind: 'page' as const,
+            immutable: false,
+            key: shortHash(site.baseUrl),
+            render: async () => `User-agent: *\nAllow: /\n\nSitemap: ${site.baseUrl}/sitemap.xml\n`,
+          },
+        ]),
+  ];
+
   return [
     ...statics,
     ...shared,
     ...articlePages,
     ...redirects,
     ...lists,
+    ...discovery,
     ...tags.flatMap((g) => feeds(g.articles, g.tag)),
     ...feeds(live),
   ];
+}
+
+/** When an article last changed, as sitemaps write it (its update, else its date). */
+const lastChanged = (a: ArticleMeta): string => a.updated ?? a.date;
+const changedMs = (a: ArticleMeta): number => Math.max(a.dateMs, a.updatedMs ?? 0);
+
+/** A sitemap (sitemaps.org 0.9) of absolute URLs with their last change; dates are the articles' own. */
+function sitemapXml(entries: readonly (readonly [string, string])[]): string {
+  const urls = entries.map(
+    ([loc, lastmod]) =>
+      `<url><loc>${escapeXml(loc)}</loc>${lastmod ? `<lastmod>${escapeXml(lastmod)}</lastmod>` : ''}</url>`,
+  );
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.join('\n')}\n</urlset>\n`;
 }

@@ -10,7 +10,9 @@ import { dynamoClient, s3Client, sesClient } from '../adapters/aws/clients.js';
 import { DynamoAttemptLimiter } from '../adapters/aws/dynamo/attempt-limiter.js';
 import { DynamoSubscribers } from '../adapters/aws/dynamo/subscribers.js';
 import { SesMailer } from '../adapters/aws/ses.js';
+import { SITE_JSON_KEY, siteJsonOf } from '../adapters/aws/site-json.js';
 import { loadSiteConfig } from '../adapters/fs/site-config.js';
+import { parseSiteYaml } from '../core/site-yaml.js';
 import { type SqsHandler, s3Notification, sqsEvent, startEmulators, TABLE } from './emulators.js';
 import { startSiteServer } from './site-server.js';
 
@@ -57,6 +59,11 @@ async function upload(keys: readonly string[]): Promise<string[]> {
     const target = key.startsWith('static/') ? key.slice('static/'.length) : key;
     if (body) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: target, Body: body }));
     else await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: target }));
+    // As a deploy does: site.json beside site.yaml, for the functions that read only the settings.
+    if (key === 'site.yaml' && body) {
+      const json = siteJsonOf(parseSiteYaml(body.toString(), 'content/site.yaml'));
+      await s3.send(new PutObjectCommand({ Bucket: 'content', Key: SITE_JSON_KEY, Body: json }));
+    }
     if (key.startsWith('posts/') && key.endsWith('.md')) posts.push(key);
   }
   return posts;

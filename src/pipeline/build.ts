@@ -105,7 +105,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
     'all',
     now,
   );
-  if (deps.publishedIds && outcome.changed) await deps.publishedIds.save(publishedIdsOf(outcome.live));
+  if (deps.publishedIds && outcome.idsChanged) await deps.publishedIds.save(publishedIdsOf(outcome.live));
 
   let weekly: MailedDigest | undefined;
   if (announce) {

@@ -75,8 +75,8 @@ export interface PublishOutcome {
   readonly articles: number;
   /** What readers see now, newest first. */
   readonly live: readonly IndexedArticle[];
-  /** Whether anything readers see changed (an article or static file, or what went live). */
-  readonly changed: boolean;
+  /** Whether the set of live articles or any of their addresses changed (the published-ids record). */
+  readonly idsChanged: boolean;
   readonly drafts: number;
   readonly scheduled: number;
   readonly hub?: { readonly notified: number; readonly failed: number };
@@ -296,7 +296,11 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     ...(hub ? { hub } : {}),
     articles: all.length,
     live,
-    changed: changedPaths.size + assetPaths.length + published.length + removed.length > 0 || firstRun,
+    idsChanged:
+      firstRun ||
+      wentLive.length > 0 ||
+      removed.length > 0 ||
+      [...changedPaths].some((path) => before.sources[path]?.article.url !== sources[path]?.article.url),
     drafts: all.filter((a) => a.draft).length,
     scheduled: all.filter((a) => !a.draft && a.dateMs > nowMs).length,
   };

@@ -128,3 +128,18 @@ describe('the subscribe form', () => {
     expect(await page.evaluate('document.activeElement?.textContent')).toBe('Subscribe');
   });
 });
+
+describe('the Subscribe page', () => {
+  it('is linked from every page, and copies a feed address with one click', async () => {
+    const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await page.getByRole('navigation', { name: 'Site' }).getByRole('link', { name: 'Subscribe' }).click();
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Subscribe');
+    expect(await page.getByLabel('Atom').inputValue()).toBe(`${server.url}/atom.xml`);
+    const copy = page.getByRole('button', { name: 'Copy' }).first();
+    await copy.click(); // hidden until the script runs: a click on a hidden button would time out
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(`${server.url}/feed.xml`);
+    await context.close();
+  });
+});

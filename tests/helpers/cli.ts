@@ -41,7 +41,8 @@ export async function scratchProject(): Promise<string> {
 export async function snapshot(dir: string): Promise<Record<string, string>> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   const out: Record<string, string> = {};
-  for (const e of entries.filter((e) => e.isFile())) {
+  // The store's own record of keys (and its journal) is bookkeeping, not a file of the site.
+  for (const e of entries.filter((e) => e.isFile() && !e.name.startsWith('.broadsheet-manifest'))) {
     const path = join(e.parentPath, e.name);
     out[relative(dir, path)] = createHash('sha256')
       .update(await readFile(path))

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentSecurityPolicy } from '../../infra/csp.js';
 import { FEED_XSL } from '../../src/core/assets.js';
 import { buildFeeds, siteFeedScope } from '../../src/core/feeds.js';
+import { COPY_SCRIPT_NAME } from '../../src/core/layout.js';
 import { parseSiteConfig } from '../../src/core/site.js';
 
 describe('the site’s Content-Security-Policy', () => {
@@ -21,12 +22,14 @@ describe('the site’s Content-Security-Policy', () => {
     expect(elsewhere).toContain("form-action 'self' https://api.example.net;");
   });
 
-  it('allows one script, the feed preview’s XSL, by its full URL, and nothing inline', () => {
+  it('allows the site’s two scripts, the feed preview’s XSL and the copy script, by full URL, and nothing inline', () => {
     const policy = contentSecurityPolicy({
       siteUrl: 'https://a.example/blog',
       apiUrl: 'https://a.example/blog/api',
     });
-    expect(policy).toContain('script-src https://a.example/blog/feed.xsl;');
+    expect(policy).toContain(
+      `script-src https://a.example/blog/feed.xsl https://a.example/blog/${COPY_SCRIPT_NAME};`,
+    );
     expect(policy).toContain("style-src 'self';");
     expect(policy).not.toMatch(/unsafe-inline|unsafe-eval|sha256-|nonce-|script-src 'self'/);
   });

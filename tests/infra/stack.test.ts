@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json' with { type: 'json' };
 import { buildApp } from '../../infra/app.js';
 import { releaseOf } from '../../infra/concerns/publishing.js';
+import { COPY_SCRIPT_NAME } from '../../src/core/layout.js';
 import { SEND_TIMING } from '../../src/core/send-timing.js';
 
 const example = cdkJson.context.broadsheet;
@@ -401,8 +402,8 @@ describe('the Broadsheet stack', () => {
     expect(deployments).toHaveLength(1);
     const [deployment] = deployments;
     expect(deployment?.Properties.DestinationBucketName).toEqual({ Ref: expect.stringMatching(/^Content/) });
-    // content/ as it is in git (static/ included), and release.json.
-    expect(deployment?.Properties.SourceObjectKeys).toHaveLength(2);
+    // content/ as it is in git (static/ included), release.json and site.json.
+    expect(deployment?.Properties.SourceObjectKeys).toHaveLength(3);
     expect(deployment?.Properties.Prune).toBe(true);
     expect(deployment?.Properties.Exclude).toEqual(['state/*']);
     // release.json names the publisher's bundle, so a release that renders differently is a content change.
@@ -415,6 +416,17 @@ describe('the Broadsheet stack', () => {
       template.hasOutput(output, {});
   });
 
+  it('lets the functions that only read the settings read site.json, and nothing else of the content', () => {
+    for (const fn of ['Send', 'Weekly', 'Subscribe']) {
+      const reads = functionStatements(template)
+        .filter(({ role, statement }) => role.startsWith(`${fn}Role`) && statement.Action === 's3:GetObject')
+        .flatMap(({ statement }) => [statement.Resource].flat());
+      expect(JSON.stringify(reads), fn).toMatch(
+        /^\[\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["Content[0-9A-F]{8}","Arn"\]\},"\/site\.json"\]\]\}\]$/,
+      );
+    }
+  });
+
   it('lets the publishers read every content source, and only those', () => {
     const reads = functionStatements(template)
       .filter(({ role, statement }) => role.startsWith('PublishRole') && statement.Action === 's3:GetObject')
@@ -425,7 +437,7 @@ describe('the Broadsheet stack', () => {
     );
   });
 
-  it('sends a Content-Security-Policy that lets no script run but the feed preview’s, with the other security headers', () => {
+  it('sends a Content-Security-Policy that lets no script run but the site’s own two, with the other security headers', () => {
     const policies = template.findResources('AWS::CloudFront::ResponseHeadersPolicy');
     const configOf = (prefix: string) =>
       Object.entries(policies).find(([id]) => id.startsWith(prefix))?.[1].Properties
@@ -437,8 +449,9 @@ describe('the Broadsheet stack', () => {
     );
     expect(directives).toMatchObject({
       'default-src': "'self'",
-      // The one script the site ships: the feed preview's XSL (Chromium loads XSLT under script-src).
-      'script-src': 'https://gazette.example.com/feed.xsl',
+      // The scripts the site ships: the feed preview's XSL (Chromium loads XSLT under script-src) and the
+      // Subscribe page's copy buttons, by their full URLs.
+      'script-src': `https://gazette.example.com/feed.xsl https://gazette.example.com/${COPY_SCRIPT_NAME}`,
       'img-src': "'self' https: data:",
       'form-action': "'self'",
       'frame-ancestors': "'none'",

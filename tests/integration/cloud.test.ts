@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient, s3Client } from '../../src/adapters/aws/clients.js';
 import { DynamoSendLedger } from '../../src/adapters/aws/dynamo/send-ledger.js';
 import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
+import { SITE_JSON_KEY, siteJsonOf } from '../../src/adapters/aws/site-json.js';
+import { parseSiteYaml } from '../../src/core/site-yaml.js';
 import {
   type Emulators,
   s3Notification,
@@ -91,7 +93,10 @@ beforeAll(async () => {
   digest = (await import('../../functions/digest.js')).handler;
   send = (await import('../../functions/send.js')).handler;
 
-  await upload('site.yaml', await readFile(join(repoRoot, 'content/site.yaml')));
+  const siteYaml = await readFile(join(repoRoot, 'content/site.yaml'), 'utf8');
+  await upload('site.yaml', siteYaml);
+  // As a deploy does: the settings, validated, for the functions that do not parse YAML.
+  await upload(SITE_JSON_KEY, siteJsonOf(parseSiteYaml(siteYaml, 'content/site.yaml')));
   const people = new DynamoSubscribers(dynamoClient({ dynamodb: emu.dynamodb }), TABLE);
   for (const address of subscribers) await people.put(address, 'confirmed', Date.now());
   await people.put('gone@example.org', 'unsubscribed', Date.now());

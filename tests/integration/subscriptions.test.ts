@@ -14,7 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { dynamoClient, s3Client } from '../../src/adapters/aws/clients.js';
 import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
+import { SITE_JSON_KEY, siteJsonOf } from '../../src/adapters/aws/site-json.js';
 import { parseSiteConfig } from '../../src/core/site.js';
+import { parseSiteYaml } from '../../src/core/site-yaml.js';
 import { nextWeeklySend } from '../../src/core/weekly-schedule.js';
 import {
   type Emulators,
@@ -89,13 +91,13 @@ beforeAll(async () => {
   digest = (await import('../../functions/digest.js')).handler;
   send = (await import('../../functions/send.js')).handler;
   weekly = (await import('../../functions/weekly.js')).handler;
-  await s3Client({ s3: emu.s3 }).send(
-    new PutObjectCommand({
-      Bucket: 'content',
-      Key: 'site.yaml',
-      Body: await readFile(join(repoRoot, 'content/site.yaml')),
-    }),
-  );
+  const siteYaml = await readFile(join(repoRoot, 'content/site.yaml'), 'utf8');
+  for (const [Key, Body] of [
+    ['site.yaml', siteYaml],
+    // As a deploy does: the settings, validated, for the functions that do not parse YAML.
+    [SITE_JSON_KEY, siteJsonOf(parseSiteYaml(siteYaml, 'content/site.yaml'))],
+  ])
+    await s3Client({ s3: emu.s3 }).send(new PutObjectCommand({ Bucket: 'content', Key, Body }));
   await publishArticle('first', 'Before anyone subscribed', '2026-01-01');
 }, 60_000);
 
@@ -225,8 +227,15 @@ describe('subscriptions against emulators', () => {
   it('sends no welcome when site.yaml says welcome: false', async () => {
     const s3 = s3Client({ s3: emu.s3 });
     const yaml = await readFile(join(repoRoot, 'content/site.yaml'), 'utf8');
+    // As a deploy does: site.json beside site.yaml (the subscribe function reads the JSON).
+    const quiet = `${yaml}welcome: false\n`;
+    await s3.send(new PutObjectCommand({ Bucket: 'content', Key: 'site.yaml', Body: quiet }));
     await s3.send(
-      new PutObjectCommand({ Bucket: 'content', Key: 'site.yaml', Body: `${yaml}welcome: false\n` }),
+      new PutObjectCommand({
+        Bucket: 'content',
+        Key: SITE_JSON_KEY,
+        Body: siteJsonOf(parseSiteYaml(quiet, 'content/site.yaml')),
+      }),
     );
     try {
       await api(request('POST', '/api/subscribe', 'email=quiet%40example.org'));
@@ -241,6 +250,13 @@ describe('subscriptions against emulators', () => {
       ]);
     } finally {
       await s3.send(new PutObjectCommand({ Bucket: 'content', Key: 'site.yaml', Body: yaml }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: 'content',
+          Key: SITE_JSON_KEY,
+          Body: siteJsonOf(parseSiteYaml(yaml, 'content/site.yaml')),
+        }),
+      );
     }
   });
 });

@@ -19,9 +19,9 @@ export class FsArticleSource implements ArticleSourceStore {
     return names
       .filter((e) => e.isFile() && e.name.endsWith('.md'))
       .map((e) => {
-        // One stat instead of a read: size and nanosecond mtime change whenever the content may have.
-        const info = statSync(join(dir, e.name), { bigint: true });
-        return { path: `posts/${e.name}`, version: `${info.size}:${info.mtimeNs}` };
+        // One stat instead of a read: size and mtime change whenever the content may have.
+        const info = statSync(join(dir, e.name));
+        return { path: `posts/${e.name}`, version: `${info.size}:${info.mtimeMs}` };
       });
   }
 

@@ -1,47 +1,58 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deserialize, serialize } from 'node:v8';
-import { ConfigError } from '../../core/errors.js';
+import { StateFileError } from '../../core/errors.js';
 import type { SiteIndexStore } from '../../core/ports.js';
-import type { SiteIndex } from '../../core/site-index.js';
-import { writeFileAtomicSync } from './files.js';
+import type { IndexedSource, SiteIndex } from '../../core/site-index.js';
+import { JournalFile } from './journal-file.js';
 
-const FILE = 'site-index.v8';
+type Meta = Pick<SiteIndex, 'format' | 'parseKey' | 'assets' | 'wakeAtMs'>;
 
 /**
- * The index in `<state>/site-index.v8`, V8's structured-clone format: several times faster to load than the
- * same data as JSON, which matters because every rebuild loads it. Ours alone, written atomically, last.
+ * The index in `<state>/site-index.v8` and its journal: a rebuild that changes one article appends that
+ * entry instead of rewriting ten thousand. Ours alone, written last.
  */
 export class FsSiteIndexStore implements SiteIndexStore {
-  readonly path: string;
+  private readonly file: JournalFile<Meta, IndexedSource | string>;
   constructor(stateDir: string) {
-    this.path = join(stateDir, FILE);
+    this.file = new JournalFile(join(stateDir, 'site-index.v8'));
+  }
+
+  get path(): string {
+    return this.file.path;
   }
 
   async load(): Promise<SiteIndex | undefined> {
-    let bytes: Buffer;
+    let doc: ReturnType<typeof this.file.load>;
     try {
-      bytes = readFileSync(this.path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-    let value: unknown;
-    try {
-      value = deserialize(bytes);
+      doc = this.file.load();
     } catch {
-      value = undefined;
+      doc = undefined;
+      this.damaged();
     }
-    const index = value as Partial<SiteIndex> | undefined;
-    if (index?.format === 2 && typeof index.sources === 'object' && typeof index.assets === 'object')
-      return value as SiteIndex;
-    // Treating it as absent would look like a first run; refuse instead and say how to recover.
-    throw new ConfigError(this.path, [
-      'is damaged or from another version; delete it and build again (articles already announced are not mailed again)',
-    ]);
+    if (!doc) return undefined;
+    const { meta, maps } = doc;
+    if (meta?.format !== 2 || !(maps.sources instanceof Map) || !(maps.feedBodies instanceof Map))
+      this.damaged();
+    return {
+      ...meta,
+      sources: Object.fromEntries(maps.sources as Map<string, IndexedSource>),
+      feedBodies: Object.fromEntries(maps.feedBodies as Map<string, string>),
+    };
   }
 
   async save(index: SiteIndex): Promise<void> {
-    writeFileAtomicSync(this.path, serialize(index));
+    const { sources, feedBodies, ...meta } = index;
+    this.file.save({
+      meta,
+      maps: { sources: new Map(Object.entries(sources)), feedBodies: new Map(Object.entries(feedBodies)) },
+    });
+  }
+
+  // Treating it as absent would look like a first run; refuse instead and say how to recover.
+  private damaged(): never {
+    throw new StateFileError(
+      this.file.path,
+      'is damaged or from another version',
+      'Delete it (and site-index.v8.journal beside it) and build again: the next build rewrites every page, and articles already announced are not mailed again.',
+    );
   }
 }

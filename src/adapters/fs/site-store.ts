@@ -1,29 +1,29 @@
 import { readdir, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Fingerprints, SiteStore, StoredFile } from '../../core/ports.js';
-import {
-  forgetDir,
-  insideRoot,
-  isStringRecord,
-  readJsonFile,
-  writeFileAtomicSync,
-  writeFileIn,
-  writeJsonFile,
-} from './files.js';
+import { forgetDir, insideRoot, writeFileAtomicSync, writeFileIn } from './files.js';
+import { JournalFile } from './journal-file.js';
 
-const MANIFEST = '.broadsheet-manifest.json';
-
-/** The built site as a folder (dist/). The manifest lives inside it, so deleting dist/ forces a full write. */
+/**
+ * The built site as a folder (dist/). The keys of its files live inside it (`.broadsheet-manifest.v8` and
+ * its journal), so deleting dist/ forces a full write.
+ */
 export class FsSiteStore implements SiteStore {
   readonly root: string;
+  private readonly manifest: JournalFile<null, string>;
   constructor(root: string) {
     this.root = resolve(root);
+    this.manifest = new JournalFile(join(this.root, '.broadsheet-manifest.v8'));
   }
 
   async fingerprints(): Promise<Fingerprints> {
     // A missing or damaged manifest only means every file is written again.
-    const raw = await readJsonFile(join(this.root, MANIFEST)).catch(() => undefined);
-    return new Map(isStringRecord(raw) ? Object.entries(raw) : []);
+    try {
+      const keys = this.manifest.load()?.maps.keys;
+      return keys instanceof Map ? new Map(keys) : new Map();
+    } catch {
+      return new Map();
+    }
   }
 
   async put(file: StoredFile): Promise<void> {
@@ -53,6 +53,6 @@ export class FsSiteStore implements SiteStore {
   }
 
   async saveFingerprints(fingerprints: Fingerprints): Promise<void> {
-    await writeJsonFile(join(this.root, MANIFEST), Object.fromEntries([...fingerprints].sort()));
+    this.manifest.save({ meta: null, maps: { keys: fingerprints } });
   }
 }

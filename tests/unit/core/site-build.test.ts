@@ -62,14 +62,46 @@ describe('planSite', () => {
     );
   });
 
-  it('keys article pages by content, so an unchanged article is not rendered again', () => {
-    const a = planOf([plain]).find((f) => f.path === 'posts/plain/index.html');
-    const b = planOf([plain, hostile]).find((f) => f.path === 'posts/plain/index.html');
-    const edited = article({ title: 'Plain', date: '2026-01-01', slug: 'plain' }, 'Edited body.');
-    const c = planOf([edited]).find((f) => f.path === 'posts/plain/index.html');
-    expect(a?.key).toBeDefined();
-    expect(b?.key).toBe(a?.key);
-    expect(c?.key).not.toBe(a?.key);
+  it('keys article pages by content and neighbours, so an unchanged article is not rendered again', () => {
+    const day = (d: number) => article({ title: `Day ${d}`, date: `2026-02-0${d}`, slug: `day-${d}` });
+    const keyOf = (files: ReturnType<typeof planOf>, slug: string) =>
+      files.find((f) => f.path === `posts/${slug}/index.html`)?.key;
+    const three = planOf([day(1), day(2), day(3)]);
+    const four = planOf([day(1), day(2), day(3), day(4)]);
+    expect(keyOf(three, 'day-1')).toBeDefined();
+    expect(keyOf(four, 'day-1')).toBe(keyOf(three, 'day-1')); // not next to the new article
+    expect(keyOf(four, 'day-3')).not.toBe(keyOf(three, 'day-3')); // now links it as "next"
+    const edited = article({ title: 'Day 1', date: '2026-02-01', slug: 'day-1' }, 'Edited body.');
+    expect(keyOf(planOf([edited, day(2), day(3)]), 'day-1')).not.toBe(keyOf(three, 'day-1'));
+  });
+
+  it('links the older and newer article from each article page', async () => {
+    const files = planOf([plain, hostile]);
+    const older = await render('posts/hostile/index.html', files);
+    expect(older).toContain('<a rel="prev" href="https://news.example.com/posts/plain/">');
+    expect(await render('posts/plain/index.html', files)).toContain('rel="next"');
+  });
+
+  it('writes a sitemap of every page and article with its last change, and a robots.txt naming it', async () => {
+    const files = planOf([plain, hostile]);
+    const sitemap = await render('sitemap.xml', files);
+    expect(sitemap).toContain('<loc>https://news.example.com/posts/plain/</loc><lastmod>');
+    expect(sitemap).toContain('<loc>https://news.example.com/tags/go/</loc>');
+    expect(await render('robots.txt', files)).toContain('Sitemap: https://news.example.com/sitemap.xml');
+    const own = planOf([plain], undefined, [
+      { path: 'robots.txt', bytes: bytes('User-agent: *\nDisallow: /') },
+    ]);
+    expect(own.filter((f) => f.path === 'robots.txt')).toHaveLength(1);
+    expect(await render('robots.txt', own)).toContain('Disallow');
+  });
+
+  it('carries Open Graph and Twitter card metadata with an absolute cover image and dates', async () => {
+    const cover = article({ title: 'Cover', date: '2026-03-01', slug: 'cover', image: '/images/c.png' });
+    const page = await render('posts/cover/index.html', planOf([cover]));
+    expect(page).toContain('<meta property="og:type" content="article">');
+    expect(page).toContain('<meta property="og:image" content="https://news.example.com/images/c.png">');
+    expect(page).toContain('<meta property="article:published_time" content="2026-03-01');
+    expect(page).toContain('<meta name="twitter:card" content="summary_large_image">');
   });
 
   it('keys pages and feeds by what they show, so an edit that changes only bytes rewrites nothing', () => {
