@@ -44,7 +44,7 @@ Commands:
   check      Validate every article and compare with content/published-ids.json; write nothing
   preview    Build a copy of the site for http://127.0.0.1:<port> and serve it (no email)
   diff <git-ref>  What merging the working tree onto <git-ref> would do: feed items added, changed and
-             removed, published ids that would change, and the digest it would send (--out <dir>)
+             removed, published ids that would change, and the digest it would send (into --out <dir>)
   send-test --to <address> [--article <slug>]
              Send what the next digest would send (or that article) to one address, subject marked
              [Test]: into outbox/test-.../, or with --table through SES. Records nothing as announced or sent
@@ -58,11 +58,11 @@ Commands:
 Options:
   --content <dir>   articles and site.yaml          (default: content)
   --out <dir>       built site                      (default: dist)
+                    diff: summary.md, digest.html and digest.txt (default: diff; --diff-out too)
   --outbox <dir>    digests, one .eml per recipient (default: outbox)
   --state <dir>     announced articles, cache       (default: .broadsheet)
   --now <iso>       pretend it is this time (scheduled articles, digest Date)
   --port <n>        preview port                    (default: 4000)
-  --diff-out <dir>  diff: where summary.md, digest.html and digest.txt go (default: diff)
   --table <name>    subscribers, send-test, stats: the DynamoDB table of a deployed stack (AWS credentials from the
                     environment; send-test also reads TOKEN_SECRET_ARN, and SES_CONFIGURATION_SET if set)
   --endpoint <url>  a DynamoDB endpoint for --table (dynalite, DynamoDB Local)
@@ -75,13 +75,15 @@ const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: {
     content: { type: 'string', default: 'content' },
-    out: { type: 'string', default: 'dist' },
+    // No default: for `diff` it names the folder of the report (default diff/), for the rest the site (dist/).
+    out: { type: 'string' },
     outbox: { type: 'string', default: 'outbox' },
     state: { type: 'string', default: '.broadsheet' },
     now: { type: 'string' },
     port: { type: 'string', default: '4000' },
     table: { type: 'string' },
-    'diff-out': { type: 'string', default: 'diff' },
+    // The name this option had first; --out is the documented one.
+    'diff-out': { type: 'string' },
     endpoint: { type: 'string' },
     'ses-endpoint': { type: 'string' },
     to: { type: 'string' },
@@ -168,8 +170,9 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
       assets,
     ),
   ];
-  printWarnings(problems);
+  // On errors the warnings are printed once, with the errors, where ContentError is reported.
   if (hasErrors(problems)) throw new ContentError(problems);
+  printWarnings(problems);
   const plan = await nextAnnouncement(paths.state, published);
   console.log(`${corpus.articles.length} articles are valid; ${published.length} published.`);
   if (plan) {
@@ -235,11 +238,15 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
   const [action, ...rest] = args;
   const now = clock();
   switch (action) {
-    case 'list':
+    case 'list': {
       for (const s of (await store.list()).sort((a, b) => a.address.localeCompare(b.address))) {
         console.log(`${s.address}\t${s.status}\t${s.delivery ?? 'instant'}`);
       }
+      // On stderr: the list on stdout stays a list.
+      const owner = await ownerOnly(store);
+      if (owner) console.error(owner);
       return 0;
+    }
     case 'export':
       process.stdout.write(exportCsv(await store.list()));
       return 0;
@@ -341,8 +348,8 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
   const to = checked.address;
   const now = clock();
   const corpus = await readCorpus(paths.content, site);
-  printWarnings(corpus.problems);
   if (hasErrors(corpus.problems)) throw new ContentError(corpus.problems);
+  printWarnings(corpus.problems);
   const cloud = values.table === undefined ? undefined : await cloudOperator(values.table);
 
   let plan: { id: string; articles: readonly ArticleMeta[] } | undefined;
@@ -437,11 +444,11 @@ async function diff(site: SiteConfig, content: string, ref: string | undefined):
   execFileSync('tar', ['-x', '-C', base], { input: tar });
   const before = await readCorpus(join(base, relative(top, content)), site);
   const after = await readCorpus(content, site);
-  printWarnings(after.problems);
   if (hasErrors(after.problems)) throw new ContentError(after.problems);
+  printWarnings(after.problems);
   const assets = (await new FsStaticAssets(content).list()).map((a) => a.path);
   const change = diffCorpora(before.articles, after.articles, site, clock(), assets);
-  const out = resolve(values['diff-out'] ?? 'diff');
+  const out = resolve(values['diff-out'] ?? values.out ?? 'diff');
   await mkdir(out, { recursive: true });
   const summary = summaryMarkdown(change, ref);
   await writeFile(join(out, 'summary.md'), summary);
@@ -462,7 +469,7 @@ async function main(): Promise<number> {
   }
   const paths = {
     content: resolve(values.content),
-    out: resolve(values.out),
+    out: resolve(values.out ?? 'dist'),
     outbox: resolve(values.outbox),
     state: resolve(values.state),
   };

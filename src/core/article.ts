@@ -330,6 +330,14 @@ export function parseArticle(
       : { floatingDate: true }),
     html,
   };
+  // Said by every build, not only `check`: the index keeps a source's warnings with it.
+  if (article.floatingDate)
+    report(
+      'date',
+      `has no time zone; read as ${site.timezone} (${article.date})`,
+      fieldLine('date'),
+      'warning',
+    );
   return { ok: true, article, warnings: problems };
 }
 

@@ -5,7 +5,11 @@ import { type Audience, audienceOfDigest, type Delivery } from './delivery.js';
 import { html } from './html.js';
 import type { DigestRecord } from './ports.js';
 import type { SiteConfig } from './site.js';
+import { truncateWords } from './text.js';
 import { describeWeekly } from './weekly-schedule.js';
+
+/** The title in a "Read …" link is cut to this: the heading above it already says it whole. */
+const READ_LINK_TITLE = 48;
 
 /** What the next digest announces. Ids are permalinks. */
 export interface DigestPlan {
@@ -138,7 +142,7 @@ export function composeDigest(plan: DigestContent, site: SiteConfig, delivery: D
 <h2 style="margin:0 0 4px 0;font-size:20px;line-height:1.3;"><a href="${article.url}" style="color:#0b57d0;text-decoration:none;">${article.title}</a></h2>
 <p style="margin:0 0 8px 0;font-size:13px;color:#5b5b66;">${displayDate(article.date, site.language)}</p>
 ${article.summary ? html`<p style="margin:0 0 8px 0;font-size:16px;line-height:1.5;color:#1d1d1f;">${article.summary}</p>` : ''}
-<p style="margin:0;font-size:15px;"><a href="${article.url}" style="color:#0b57d0;">Read “${article.title}”</a></p>
+<p style="margin:0;font-size:15px;"><a href="${article.url}" style="color:#0b57d0;">Read “${truncateWords(article.title, READ_LINK_TITLE)}”</a></p>
 </td></tr>`,
   );
   return {

@@ -8,7 +8,7 @@ import { byNewest } from './order.js';
 import type { SiteConfig } from './site.js';
 
 /** Bump when parsing or Markdown rendering changes what an article's HTML or metadata would be. */
-export const RENDERER_VERSION = '3';
+export const RENDERER_VERSION = '4';
 
 /** An article as the index keeps it: its metadata, and hashes of what pages and feeds show of it. */
 export interface IndexedArticle extends ArticleMeta {

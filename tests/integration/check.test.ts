@@ -72,6 +72,10 @@ describe('broadsheet check and published ids', () => {
       join(dir, 'content/posts/2026-11-24-links.md'),
       '---\ntitle: Links\ndate: 2026-11-24T10:00:00Z\n---\nSee [nothing](/posts/no-such-post/) and ![gone](/images/missing.png) and [fine](/posts/one-email-per-batch/).\n',
     );
+    await writeFile(
+      join(dir, 'content/posts/2026-11-23-floating.md'),
+      '---\ntitle: Floating\ndate: 2026-11-23\n---\nNo zone.\n',
+    );
     const { rm } = await import('node:fs/promises');
     await rm(join(dir, 'content/posts/2026-11-03-cafe-typography.md'));
     const run = await broadsheet(dir, 'check', '--now', NOW);
@@ -83,7 +87,7 @@ describe('broadsheet check and published ids', () => {
       /posts\/2026-11-24-links\.md: warning in image: https:\/\/gazette\.example\.com\/images\/missing\.png leads nowhere/,
     );
     expect(run.stderr).not.toMatch(/one-email-per-batch\/ leads nowhere/);
-    expect(run.stderr).toMatch(/2026-10-02-one-email-per-batch\.md: warning in date: has no time zone/);
+    expect(run.stderr).toMatch(/2026-11-23-floating\.md:3: warning in date: has no time zone/);
     expect(run.stderr).toMatch(/cafe-typography\.md: warning in file: the published article .* is gone/);
     expect(run.stdout).toContain('The next build announces: "Links"');
   });

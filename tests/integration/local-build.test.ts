@@ -164,7 +164,7 @@ describe('weekly digests in the local build', () => {
     for (const day of ['01', '02', '03']) {
       await writeFile(
         join(dir, `content/posts/2026-12-${day}-december-${day}.md`),
-        `---\ntitle: December ${day}\ndate: 2026-12-${day}\n---\nText.\n`,
+        `---\ntitle: December ${day}\ndate: 2026-12-${day}T00:00:00Z\n---\nText.\n`,
       );
       const run = await broadsheet(dir, 'build', '--now', `2026-12-${day}T12:00:00Z`);
       expect(run.stderr).toBe('');

@@ -79,7 +79,10 @@ describe('parseArticle: valid articles', () => {
 
   it('warns about unknown fields without rejecting the article', () => {
     const result = parseArticle(
-      { path: 'posts/a.md', bytes: bytes(markdown({ title: 'A', date: '2026-01-01', colour: 'blue' })) },
+      {
+        path: 'posts/a.md',
+        bytes: bytes(markdown({ title: 'A', date: '2026-01-01T00:00:00Z', colour: 'blue' })),
+      },
       testSite,
     );
     expect(result.ok).toBe(true);
@@ -346,8 +349,14 @@ describe('parseCorpus', () => {
   it('reports every invalid file in one run, and duplicate slugs on both files', () => {
     const corpus = parseCorpus(
       [
-        { path: 'posts/a.md', bytes: bytes(markdown({ title: 'A', date: '2026-01-01', slug: 'same' })) },
-        { path: 'posts/b.md', bytes: bytes(markdown({ title: 'B', date: '2026-01-02', slug: 'same' })) },
+        {
+          path: 'posts/a.md',
+          bytes: bytes(markdown({ title: 'A', date: '2026-01-01T00:00Z', slug: 'same' })),
+        },
+        {
+          path: 'posts/b.md',
+          bytes: bytes(markdown({ title: 'B', date: '2026-01-02T00:00Z', slug: 'same' })),
+        },
         { path: 'posts/c.md', bytes: bytes(markdown({ date: '2026-01-02' })) },
         { path: 'posts/d.md', bytes: bytes(markdown({ title: 'D', date: '2026-02-31' })) },
       ],

@@ -85,8 +85,8 @@ describe('publishChanges', () => {
 
   it('refuses a second file that claims a published slug, keeping the first', async () => {
     const { deps, output, post } = setup();
-    post('a', 'Original', '2026-01-01', 'slug: same\n');
-    post('b', 'Impostor', '2026-01-02', 'slug: same\n');
+    post('a', 'Original', '2026-01-01T00:00:00Z', 'slug: same\n');
+    post('b', 'Impostor', '2026-01-02T00:00:00Z', 'slug: same\n');
     await publishChanges(deps, ['posts/a.md'], new Date('2026-02-01'));
     const outcome = await publishChanges(deps, ['posts/b.md'], new Date('2026-02-01'));
     expect(outcome.problems).toEqual([

@@ -1,0 +1,154 @@
+// Issue 16, item 4: the papercuts a new author found, each with the test that keeps it fixed.
+import { execFileSync } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSiteConfig } from '../../src/adapters/fs/site-config.js';
+import { parseArticle } from '../../src/core/article.js';
+import { composeDigest, previewLinks } from '../../src/core/digest.js';
+import { broadsheet, repoRoot, scratchProject } from '../helpers/cli.js';
+import { article, testSite } from '../helpers/site.js';
+
+const NOW = '2026-11-25T12:00:00Z';
+const occurrences = (text: string, part: string) => text.split(part).length - 1;
+
+describe('papercuts', () => {
+  it('diff writes its report where --out says (--diff-out still works), and diff/ is ignored by git', async () => {
+    const dir = await scratchProject();
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', ...args], {
+        cwd: dir,
+      });
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('commit', '-q', '-m', 'base');
+    await writeFile(
+      join(dir, 'content/posts/2026-11-24-new.md'),
+      '---\ntitle: Brand new\ndate: 2026-11-24T10:00:00Z\n---\nNew.\n',
+    );
+
+    expect((await broadsheet(dir, 'diff', 'HEAD', '--now', NOW, '--out', 'report')).code).toBe(0);
+    expect((await readdir(join(dir, 'report'))).sort()).toEqual(['digest.html', 'digest.txt', 'summary.md']);
+    expect((await broadsheet(dir, 'diff', 'HEAD', '--now', NOW, '--diff-out', 'older')).code).toBe(0);
+    expect(await readdir(join(dir, 'older'))).toContain('summary.md');
+    expect((await broadsheet(dir, 'diff', 'HEAD', '--now', NOW)).code).toBe(0);
+    expect(await readdir(join(dir, 'diff'))).toContain('summary.md');
+    // --out means the report only for diff: nothing was built into it, and no dist/ appeared.
+    expect(await readdir(dir)).not.toContain('dist');
+
+    const ignored = (await readFile(join(repoRoot, '.gitignore'), 'utf8')).split('\n');
+    expect(ignored).toContain('diff/');
+  });
+
+  it('check prints each warning once when it fails, and build prints the warnings check prints', async () => {
+    const dir = await scratchProject();
+    const posts = join(dir, 'content/posts');
+    await writeFile(
+      join(posts, 'floating.md'),
+      '---\ntitle: Floating\ndate: 2026-11-01\nmood: sunny\n---\nText.\n',
+    );
+
+    const checked = await broadsheet(dir, 'check', '--now', NOW);
+    expect(checked.code).toBe(0);
+    const build = await broadsheet(dir, 'build', '--now', NOW);
+    expect(build.code).toBe(0);
+    const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('warning:'));
+    expect(warnings(checked.stderr)).toEqual([
+      expect.stringMatching(/^warning: posts\/floating\.md:4: warning in mood: unknown field/),
+      'warning: posts/floating.md:3: warning in date: has no time zone; read as Europe/Lisbon (2026-11-01T00:00:00+00:00)',
+    ]);
+    expect(warnings(build.stderr)).toEqual(warnings(checked.stderr));
+
+    await writeFile(join(posts, 'broken.md'), '---\ntitle: Broken\ndate: 2026-02-30\n---\nText.\n');
+    const failed = await broadsheet(dir, 'check', '--now', NOW);
+    expect(failed.code).toBe(1);
+    expect(occurrences(failed.stderr, 'warning in date: has no time zone')).toBe(1);
+    expect(occurrences(failed.stderr, 'warning in mood')).toBe(1);
+    expect(failed.stderr).toMatch(/posts\/broken\.md:3: error in date: "2026-02-30" is not a real date/);
+    const failedBuild = await broadsheet(dir, 'build', '--now', NOW);
+    expect(failedBuild.code).toBe(1);
+    expect(occurrences(failedBuild.stderr, 'warning in mood')).toBe(1);
+  });
+
+  it('the shipped samples and the README example article give no "no time zone" warning', async () => {
+    const dir = await scratchProject();
+    for (const command of ['check', 'build']) {
+      const run = await broadsheet(dir, command, '--now', NOW);
+      expect(run.code).toBe(0);
+      expect(run.stderr).not.toContain('no time zone');
+    }
+    const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
+    const example = /```markdown\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    expect(example).toContain('title: One email per batch, never two');
+    const parsed = parseArticle(
+      { path: 'posts/example.md', bytes: new TextEncoder().encode(example) },
+      await loadSiteConfig(join(repoRoot, 'content')),
+    );
+    expect(parsed.ok && parsed.warnings).toEqual([]);
+  });
+
+  it('subscribers list says who receives the digest when there is no subscribers.json', async () => {
+    const dir = await scratchProject();
+    const list = await broadsheet(dir, 'subscribers', 'list');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toBe('');
+    expect(list.stderr).toContain(
+      'No subscribers yet (.broadsheet/subscribers.json does not exist): the digest goes to the site owner, editors@gazette.example.com (author.email, else sender.address, in site.yaml).',
+    );
+    await broadsheet(dir, 'subscribers', 'add', 'ana@example.org');
+    const after = await broadsheet(dir, 'subscribers', 'list');
+    expect(after.stdout).toBe('ana@example.org\tconfirmed\tinstant\n');
+    expect(after.stderr).toBe('');
+  });
+
+  it('the README keeps the aliases row in the front matter table', async () => {
+    const lines = (await readFile(join(repoRoot, 'README.md'), 'utf8')).split('\n');
+    const header = lines.findIndex((l) => l.startsWith('| field'));
+    const end = lines.findIndex((l, i) => i > header && !l.startsWith('|'));
+    const rows = lines.slice(header + 2, end).map((l) => /^\| `(\w+)`/.exec(l)?.[1]);
+    expect(rows).toEqual([
+      'title',
+      'date',
+      'updated',
+      'summary',
+      'tags',
+      'draft',
+      'author',
+      'image',
+      'slug',
+      'aliases',
+    ]);
+  });
+
+  it('says which Node versions are supported, the same in package.json, the README and what the test runner needs', async () => {
+    const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as {
+      engines: { node: string };
+    };
+    const vite = JSON.parse(await readFile(join(repoRoot, 'node_modules/vite/package.json'), 'utf8')) as {
+      engines: { node: string };
+    };
+    expect(pkg.engines.node).toBe('^20.19.0 || >=22.12.0');
+    expect(vite.engines.node).toBe(pkg.engines.node);
+    const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
+    expect(readme).toContain('`^20.19.0 || >=22.12.0`');
+    expect(readme).toContain('with Node.js 22.12 or newer');
+    expect(readme).not.toContain('Node.js 20 or newer');
+  });
+
+  it('keeps a long title whole in the digest heading and short in its "Read" link', () => {
+    const title =
+      'Eine ausführliche Betrachtung der Zustellbarkeit von Newslettern im deutschsprachigen Raum unter Berücksichtigung aller Anbieter und Regeln';
+    const digest = composeDigest(
+      {
+        id: 'x',
+        articles: [article({ title: JSON.stringify(title), date: '2026-11-20T09:00:00Z', slug: 'lang' })],
+      },
+      testSite,
+    );
+    const html = digest.html(previewLinks(testSite));
+    expect(html).toContain(`>${title}</a></h2>`);
+    const read = />Read “([^”]*)”<\/a>/.exec(html)?.[1] ?? '';
+    expect(read.length).toBeLessThanOrEqual(48);
+    expect(read).toBe('Eine ausführliche Betrachtung der…');
+  });
+});
