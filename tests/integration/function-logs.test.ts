@@ -14,15 +14,11 @@ import type {
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dynamoClient, s3Client } from '../../src/adapters/aws/clients.js';
 import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
-import {
-  type Emulators,
-  s3Notification,
-  sesMailbox,
-  sqsEvent,
-  startEmulators,
-  TABLE,
-} from '../../src/dev/emulators.js';
+import { SITE_JSON_KEY, siteJsonOf } from '../../src/adapters/aws/site-json.js';
+import { parseSiteYaml } from '../../src/core/site-yaml.js';
+import { type Emulators, sesMailbox, startEmulators, TABLE } from '../../src/dev/emulators.js';
 import { repoRoot } from '../helpers/cli.js';
+import { drainQueue, s3Notification, sqsEvent } from '../helpers/events.js';
 
 let emu: Emulators;
 let api: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -94,7 +90,8 @@ async function publishArticle(name: string, date: string) {
     }),
   );
   await publish(sqsEvent([s3Notification('content', [{ key: `posts/${name}.md` }])]));
-  await emu.queues.deliverMail({ digest, send });
+  await drainQueue(emu.sqs, emu.env.DIGEST_QUEUE_URL as string, digest);
+  await drainQueue(emu.sqs, emu.env.SEND_QUEUE_URL as string, send);
 }
 
 beforeAll(async () => {
@@ -105,13 +102,13 @@ beforeAll(async () => {
   publish = (await import('../../functions/publish.js')).handler;
   digest = (await import('../../functions/digest.js')).handler;
   send = (await import('../../functions/send.js')).handler;
-  await s3Client({ s3: emu.s3 }).send(
-    new PutObjectCommand({
-      Bucket: 'content',
-      Key: 'site.yaml',
-      Body: await readFile(join(repoRoot, 'content/site.yaml')),
-    }),
-  );
+  const siteYaml = await readFile(join(repoRoot, 'content/site.yaml'), 'utf8');
+  // As a deploy does: the settings, validated, beside site.yaml for the functions that read no YAML.
+  for (const [Key, Body] of [
+    ['site.yaml', siteYaml],
+    [SITE_JSON_KEY, siteJsonOf(parseSiteYaml(siteYaml, 'content/site.yaml'))],
+  ])
+    await s3Client({ s3: emu.s3 }).send(new PutObjectCommand({ Bucket: 'content', Key, Body }));
 }, 60_000);
 
 afterAll(async () => {
