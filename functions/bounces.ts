@@ -4,6 +4,7 @@ import * as z from 'zod';
 import { dynamoClient } from '../src/adapters/aws/clients.js';
 import { DynamoSubscribers } from '../src/adapters/aws/dynamo/subscribers.js';
 import { endpointsOf, functionEnv, logger, metrics } from '../src/adapters/aws/env.js';
+import { digestIdOfMessageId } from '../src/core/email.js';
 import { applyFeedback, type MailFeedback } from '../src/pipeline/subscriptions.js';
 
 const env = functionEnv();
@@ -17,18 +18,36 @@ const sesEvent = z.object({
     .object({ bounceType: z.string(), bouncedRecipients: z.array(z.object({ emailAddress: z.string() })) })
     .optional(),
   complaint: z.object({ complainedRecipients: z.array(z.object({ emailAddress: z.string() })) }).optional(),
+  // Which message it answers: SES's id always; our own Message-ID when the original headers are included.
+  mail: z
+    .object({
+      messageId: z.string().optional(),
+      commonHeaders: z.object({ messageId: z.string().optional() }).optional(),
+    })
+    .optional(),
 });
 
 export function feedbackOf(message: string): MailFeedback | undefined {
   const parsed = sesEvent.safeParse(JSON.parse(message));
   if (!parsed.success) return undefined;
-  const { bounce, complaint } = parsed.data;
+  const { bounce, complaint, mail } = parsed.data;
+  const ownId = mail?.commonHeaders?.messageId;
+  const digestId = ownId ? digestIdOfMessageId(ownId) : undefined;
+  const about = {
+    ...(mail?.messageId ? { messageId: mail.messageId } : {}),
+    ...(digestId ? { digestId } : {}),
+  };
   if (complaint)
-    return { kind: 'complaint', addresses: complaint.complainedRecipients.map((r) => r.emailAddress) };
+    return {
+      kind: 'complaint',
+      addresses: complaint.complainedRecipients.map((r) => r.emailAddress),
+      ...about,
+    };
   if (bounce) {
     return {
       kind: bounce.bounceType === 'Permanent' ? 'hard-bounce' : 'soft-bounce',
       addresses: bounce.bouncedRecipients.map((r) => r.emailAddress),
+      ...about,
     };
   }
   return undefined;

@@ -10,21 +10,32 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js';
 import { siteFileFor } from './adapters/fs/files.js';
+import { OutboxTestMailer, outboxLedger } from './adapters/fs/outbox.js';
 import { loadSiteConfig } from './adapters/fs/site-config.js';
 import { FsSiteIndexStore } from './adapters/fs/site-index-store.js';
-import { FileAnnouncementStore, FilePublishedIds, FileSubscriberStore } from './adapters/fs/state.js';
-import type { Article } from './core/article.js';
+import {
+  FileAnnouncementStore,
+  FilePublishedIds,
+  FileSubscriberStore,
+  localSecret,
+} from './adapters/fs/state.js';
+import { type Article, type ArticleMeta, prepareToParse } from './core/article.js';
 import { hasErrors, parseCorpus, publishedAt } from './core/corpus.js';
-import { planDigest, previewLinks } from './core/digest.js';
+import { digestId, previewLinks } from './core/digest.js';
 import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem } from './core/errors.js';
 import type { SubscriberStore } from './core/ports.js';
 import { checkPublished } from './core/published-ids.js';
 import type { SiteConfig } from './core/site.js';
 import { CONTENT_TYPES, contentTypeForPath } from './core/site-build.js';
+import type { StatsSource } from './core/stats.js';
+import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
+import { normalizeAddress } from './core/subscribers.js';
 import { localBuild, previewBuild } from './local.js';
 import type { BuildReport } from './pipeline/build.js';
 import { diffCorpora, summaryMarkdown } from './pipeline/diff.js';
 import { exportCsv, importSubscribers, setStatus } from './pipeline/operator.js';
+import { nextDigestPlan, sendTest, testDigestId } from './pipeline/send-test.js';
+import { formatStats, gatherStats } from './pipeline/stats.js';
 
 const USAGE = `Usage: broadsheet <command> [options]
 
@@ -34,9 +45,15 @@ Commands:
   preview    Build a copy of the site for http://127.0.0.1:<port> and serve it (no email)
   diff <git-ref>  What merging the working tree onto <git-ref> would do: feed items added, changed and
              removed, published ids that would change, and the digest it would send (--out <dir>)
-  subscribers list | add <address>... | remove <address>... | import <file.csv> | export
+  send-test --to <address> [--article <slug>]
+             Send what the next digest would send (or that article) to one address, subject marked
+             [Test]: into outbox/test-.../, or with --table through SES. Records nothing as announced or sent
+  stats      Subscribers by status and delivery; for each digest of the last 30 days: recipients, sent,
+             failed, bounced, complained, unsubscribed within 7 days (with --table: the deployed stack's)
+  subscribers list | add <address>... | remove <address>... | import <file.csv>... | export
              Manage subscribers in .broadsheet/subscribers.json, or in DynamoDB with --table.
-             export writes address,status,updated,delivery; import reads that back (columns by header)
+             import reads export's file back, and the exports of Mailchimp (subscribed, unsubscribed,
+             cleaned), Substack, Ghost, Buttondown and listmonk, recognised by their header
 
 Options:
   --content <dir>   articles and site.yaml          (default: content)
@@ -46,9 +63,12 @@ Options:
   --now <iso>       pretend it is this time (scheduled articles, digest Date)
   --port <n>        preview port                    (default: 4000)
   --diff-out <dir>  diff: where summary.md, digest.html and digest.txt go (default: diff)
-  --table <name>    subscribers: the DynamoDB table of a deployed stack (AWS credentials from the environment)
-  --endpoint <url>  subscribers: a DynamoDB endpoint (dynalite, DynamoDB Local)
+  --table <name>    subscribers, send-test, stats: the DynamoDB table of a deployed stack (AWS credentials from the
+                    environment; send-test also reads TOKEN_SECRET_ARN, and SES_CONFIGURATION_SET if set)
+  --endpoint <url>  a DynamoDB endpoint for --table (dynalite, DynamoDB Local)
+  --ses-endpoint <url>  send-test --table: an SES endpoint (an emulator)
   --force           subscribers add/import: confirm an address even if it unsubscribed or was suppressed
+  --allow-skips     subscribers import: exit 0 even when rows were skipped (each is still listed)
 `;
 
 const { positionals, values } = parseArgs({
@@ -63,7 +83,11 @@ const { positionals, values } = parseArgs({
     table: { type: 'string' },
     'diff-out': { type: 'string', default: 'diff' },
     endpoint: { type: 'string' },
+    'ses-endpoint': { type: 'string' },
+    to: { type: 'string' },
+    article: { type: 'string' },
     force: { type: 'boolean', default: false },
+    'allow-skips': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -122,6 +146,7 @@ function printBuild(report: BuildReport, out: string, seconds: number): void {
 async function check(site: SiteConfig, paths: { content: string; state: string }): Promise<number> {
   const source = new FsArticleSource(paths.content);
   const sources = await Promise.all((await source.list()).map((entry) => source.read(entry.path)));
+  await prepareToParse(sources);
   const corpus = parseCorpus(sources, site);
   const now = clock();
   const published = publishedAt(corpus.articles, now.getTime());
@@ -155,13 +180,7 @@ async function nextAnnouncement(stateDir: string, published: readonly Article[])
     const prior = index?.sources[a.source];
     return !(prior?.live && prior.article.url === a.url);
   });
-  const fresh = new Set(
-    await new FileAnnouncementStore(stateDir).unannounced(
-      wentLive.flatMap((a) => [a.url, ...(a.aliases ?? [])]),
-    ),
-  );
-  const candidates = wentLive.filter((a) => [a.url, ...(a.aliases ?? [])].every((url) => fresh.has(url)));
-  return planDigest(candidates, index ? new Set() : undefined);
+  return nextDigestPlan(new FileAnnouncementStore(stateDir), wentLive, index === undefined);
 }
 
 async function preview(site: SiteConfig, paths: { content: string; state: string }): Promise<void> {
@@ -228,31 +247,177 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
       return report.refused.length > 0 ? 1 : 0;
     }
     case 'import': {
-      const [file] = rest;
-      if (!file)
+      if (rest.length === 0)
         throw new ConfigError('subscribers import', [
-          'give the CSV file: broadsheet subscribers import list.csv',
+          'give the CSV file(s): broadsheet subscribers import list.csv (Mailchimp: subscribed.csv unsubscribed.csv cleaned.csv)',
         ]);
-      const csv = await readFile(file, 'utf8');
-      const report = await importSubscribers(store, csv, site, now, { force: values.force });
-      for (const column of report.ignoredColumns)
-        console.error(
-          `${file}:1: column ${JSON.stringify(column)} ignored (known: address, status, updated, delivery)`,
-        );
-      for (const { line, reason } of report.skipped) console.error(`${file}:${line}: skipped: ${reason}`);
-      for (const { line, address, from, to } of report.forced)
+      let skippedRows = 0;
+      // One file after another, in the order given: a later file's opt-out wins over an earlier subscription.
+      for (const file of rest) {
+        const csv = await readFile(file, 'utf8');
+        const report = await importSubscribers(store, csv, site, now, { force: values.force });
+        console.log(`${file}: read as ${report.format}`);
+        for (const column of report.ignoredColumns)
+          console.error(
+            `${file}:1: column ${JSON.stringify(column)} ignored (known: ${EXPORT_COLUMNS.join(', ')}, email)`,
+          );
+        for (const { line, reason } of report.skipped) console.error(`${file}:${line}: skipped: ${reason}`);
+        for (const { line, address, from, to } of report.forced)
+          console.log(
+            `${file}:${line}: --force: ${address} was ${from}, now ${to} (their opt-out is overridden)`,
+          );
         console.log(
-          `${file}:${line}: --force: ${address} was ${from}, now ${to} (their opt-out is overridden)`,
+          `Imported ${report.imported} subscriber${report.imported === 1 ? '' : 's'}; skipped ${report.skipped.length}.`,
         );
-      console.log(
-        `Imported ${report.imported} subscriber${report.imported === 1 ? '' : 's'}; skipped ${report.skipped.length}.`,
-      );
-      return report.skipped.length > 0 ? 1 : 0;
+        skippedRows += report.skipped.length;
+      }
+      if (skippedRows > 0 && !values['allow-skips']) {
+        console.error(
+          `${skippedRows} row${skippedRows === 1 ? ' was' : 's were'} skipped (listed above): exit 1. Fix them, or pass --allow-skips to accept the import without them.`,
+        );
+        return 1;
+      }
+      return 0;
     }
     default:
       console.error(`Unknown subscribers action "${action ?? ''}".\n\n${USAGE}`);
       return 64;
   }
+}
+
+/** Every article under `dir`, parsed; the caller decides what its problems mean. */
+async function readCorpus(dir: string, site: SiteConfig) {
+  const source = new FsArticleSource(dir);
+  const sources = await Promise.all((await source.list()).map((entry) => source.read(entry.path)));
+  await prepareToParse(sources);
+  return parseCorpus(sources, site);
+}
+
+/** The AWS side of an operator command (--table): clients loaded only here, so other commands never pay for the SDK. */
+async function cloudOperator(table: string) {
+  const { dynamoClient, sesClient } = await import('./adapters/aws/clients.js');
+  const { DynamoAnnouncementLedger } = await import('./adapters/aws/dynamo/announcement-ledger.js');
+  const { SesMailer } = await import('./adapters/aws/ses.js');
+  const { tokenSecret } = await import('./adapters/aws/env.js');
+  const db = dynamoClient(values.endpoint ? { dynamodb: values.endpoint } : {});
+  return {
+    ledger: new DynamoAnnouncementLedger(db, table),
+    mail: new SesMailer(
+      sesClient(values['ses-endpoint'] ? { ses: values['ses-endpoint'] } : {}),
+      process.env.SES_CONFIGURATION_SET || undefined,
+    ),
+    // The stack's signing key, so the test's unsubscribe and preferences links work as the real ones will.
+    secret: async () => {
+      const { TOKEN_SECRET, TOKEN_SECRET_ARN } = process.env;
+      if (!TOKEN_SECRET && !TOKEN_SECRET_ARN)
+        throw new ConfigError('send-test --table', [
+          "set TOKEN_SECRET_ARN to the stack's signing secret (Secrets Manager), so the links in the test work",
+        ]);
+      return (await tokenSecret({ TOKEN_SECRET, TOKEN_SECRET_ARN })).current;
+    },
+  };
+}
+
+/**
+ * `send-test --to <address> [--article <slug>]`: what the next digest would send (or that article), to one
+ * address, marked as a test; locally into a test folder in outbox/, with --table through SES. Nothing is
+ * recorded as announced or sent.
+ */
+async function sendTestCommand(site: SiteConfig, paths: { content: string; state: string; outbox: string }) {
+  const checked = normalizeAddress(values.to ?? '');
+  if (!checked.ok)
+    throw new ConfigError('send-test --to', [
+      values.to === undefined
+        ? 'give the address to send the test to: broadsheet send-test --to you@example.org'
+        : `${JSON.stringify(values.to)}: ${checked.reason}`,
+    ]);
+  const to = checked.address;
+  const now = clock();
+  const corpus = await readCorpus(paths.content, site);
+  printWarnings(corpus.problems);
+  if (hasErrors(corpus.problems)) throw new ContentError(corpus.problems);
+  const cloud = values.table === undefined ? undefined : await cloudOperator(values.table);
+
+  let plan: { id: string; articles: readonly ArticleMeta[] } | undefined;
+  if (values.article !== undefined) {
+    const article = corpus.articles.find((a) => a.slug === values.article);
+    if (!article)
+      throw new ConfigError('send-test --article', [
+        `no article has the slug ${JSON.stringify(values.article)} (slugs: ${corpus.articles
+          .map((a) => a.slug)
+          .sort()
+          .join(', ')})`,
+      ]);
+    plan = { id: digestId([article]), articles: [article] };
+  } else {
+    const published = publishedAt(corpus.articles, now.getTime());
+    plan = cloud
+      ? await nextDigestPlan(cloud.ledger, published, false)
+      : await nextAnnouncement(paths.state, published);
+    if (!plan) {
+      console.error(
+        'The next build announces nothing, so there is no digest to test. Give --article <slug> to send one article as its digest would.',
+      );
+      return 1;
+    }
+  }
+
+  const known = await (await subscriberStore(site, paths.state)).get(to);
+  if ((known?.status === 'unsubscribed' || known?.status === 'suppressed') && !values.force) {
+    console.error(
+      `${to} is ${known.status === 'suppressed' ? 'suppressed after a bounce or complaint' : 'unsubscribed'}: no test sent (use --force to send it anyway)`,
+    );
+    return 1;
+  }
+  const outbox = new OutboxTestMailer(paths.outbox, testDigestId(plan.id, now));
+  const { message, providerId } = await sendTest(
+    cloud
+      ? { site, mail: cloud.mail, secret: await cloud.secret() }
+      : { site, mail: outbox, secret: await localSecret(paths.state) },
+    plan,
+    to,
+    now,
+  );
+  const what = `"${message.subject}" (${plan.articles.length} article${plan.articles.length === 1 ? '' : 's'})`;
+  console.log(
+    cloud
+      ? `Test ${what} sent to ${to} through SES (message id ${providerId}).`
+      : `Test ${what} for ${to} written to ${show(providerId)}`,
+  );
+  console.log('Nothing was recorded as announced or sent: the real digest still goes out.');
+  return 0;
+}
+
+/** `stats`: subscribers by status and delivery, and each recent digest's numbers (see pipeline/stats.ts). */
+async function statsCommand(site: SiteConfig, paths: { state: string; outbox: string }): Promise<number> {
+  const store = await subscriberStore(site, paths.state);
+  let source: StatsSource;
+  if (values.table === undefined) {
+    const announcements = new FileAnnouncementStore(paths.state);
+    source = {
+      recentDigests: (sinceMs) => announcements.recentDigests(sinceMs),
+      ledger: (id) => outboxLedger(paths.outbox, id),
+      feedbackReported: false,
+    };
+  } else {
+    const { dynamoClient } = await import('./adapters/aws/clients.js');
+    const { DynamoStatsSource } = await import('./adapters/aws/dynamo/stats-source.js');
+    source = new DynamoStatsSource(
+      dynamoClient(values.endpoint ? { dynamodb: values.endpoint } : {}),
+      values.table,
+    );
+  }
+  const report = await gatherStats(source, store, site, clock());
+  process.stdout.write(formatStats(report, site));
+  const owner = await ownerOnly(store);
+  if (owner) console.log(owner);
+  return 0;
+}
+
+/** Said wherever subscribers are listed or counted locally and subscribers.json does not exist yet. */
+async function ownerOnly(store: SubscriberStore): Promise<string | undefined> {
+  if (!(store instanceof FileSubscriberStore) || (await store.exists())) return undefined;
+  return `No subscribers yet (${show(join(resolve(values.state), 'subscribers.json'))} does not exist): the digest goes to the site owner, ${store.fallbackRecipient} (author.email, else sender.address, in site.yaml).`;
 }
 
 async function diff(site: SiteConfig, content: string, ref: string | undefined): Promise<number> {
@@ -263,13 +428,8 @@ async function diff(site: SiteConfig, content: string, ref: string | undefined):
   const base = await mkdtemp(join(tmpdir(), 'broadsheet-diff-'));
   const tar = git(['-C', top, 'archive', '--format=tar', ref, relative(top, content) || '.']);
   execFileSync('tar', ['-x', '-C', base], { input: tar });
-  const corpus = async (dir: string) => {
-    const source = new FsArticleSource(dir);
-    const sources = await Promise.all((await source.list()).map((entry) => source.read(entry.path)));
-    return parseCorpus(sources, site);
-  };
-  const before = await corpus(join(base, relative(top, content)));
-  const after = await corpus(content);
+  const before = await readCorpus(join(base, relative(top, content)), site);
+  const after = await readCorpus(content, site);
   printWarnings(after.problems);
   if (hasErrors(after.problems)) throw new ContentError(after.problems);
   const assets = (await new FsStaticAssets(content).list()).map((a) => a.path);
@@ -314,6 +474,10 @@ async function main(): Promise<number> {
       return 0;
     case 'diff':
       return diff(site, paths.content, positionals[1]);
+    case 'send-test':
+      return sendTestCommand(site, paths);
+    case 'stats':
+      return statsCommand(site, paths);
     case 'subscribers':
       return subscribers(positionals.slice(1), await subscriberStore(site, paths.state), site);
     default:

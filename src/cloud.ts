@@ -2,13 +2,12 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { dynamoClient, s3Client, sesClient, sqsClient } from './adapters/aws/clients.js';
+import { dynamoClient, s3Client, sqsClient } from './adapters/aws/clients.js';
 import { DynamoAnnouncementLedger } from './adapters/aws/dynamo/announcement-ledger.js';
 import { DynamoPublishLease } from './adapters/aws/dynamo/publish-lease.js';
-import { endpointsOf, type FunctionEnv, required, tokenSecret } from './adapters/aws/env.js';
+import { endpointsOf, type FunctionEnv, required } from './adapters/aws/env.js';
 import { S3ArticleSource, S3SiteIndexStore, S3SiteStore, S3StaticAssets } from './adapters/aws/s3.js';
 import { EventBridgePublishScheduler } from './adapters/aws/scheduler.js';
-import { SesMailer } from './adapters/aws/ses.js';
 import { loadSiteFromBucket } from './adapters/aws/site-config.js';
 import { SqsDigestQueue } from './adapters/aws/sqs.js';
 import { WebSubNotifier } from './adapters/http/websub.js';

@@ -1,9 +1,27 @@
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  LineCounter,
+  parseDocument,
+} from 'yaml';
 import * as z from 'zod';
+import { MAX_ALIAS_LENGTH, MAX_ALIASES, reservedAliasReason } from './aliases.js';
 import type { Problem } from './errors.js';
-import { firstParagraphText, renderMarkdown } from './render.js';
+import {
+  coverImageUrl,
+  firstParagraphText,
+  mayHoldRawHtml,
+  prepareSanitizer,
+  renderMarkdown,
+  SanitizerNotLoadedError,
+} from './render.js';
+import { RenderLimitError } from './render-budget.js';
 import type { SiteConfig } from './site.js';
 import { SLUG_PATTERN, singleLine, slugify, stripXmlInvalid, truncateWords } from './text.js';
 
@@ -53,6 +71,19 @@ export interface Article {
 export type ArticleMeta = Omit<Article, 'html'>;
 
 export const MAX_ARTICLE_BYTES = 1024 * 1024;
+/** Front matter is a handful of short fields; the YAML parser's cost grows faster than its size. */
+export const MAX_FRONT_MATTER_BYTES = 16 * 1024;
+/** Fields in the front matter, known or not (each unknown one is a warning). */
+export const MAX_FIELDS = 50;
+/** YAML aliases (`*name`) in the front matter; the ten fields need none. */
+export const MAX_YAML_ALIASES = 50;
+/** How deep lists and mappings may nest in the front matter (tags are a list: depth 2). */
+export const MAX_YAML_NESTING = 8;
+/** Tags per article: each adds a page and three feeds that carry the article. */
+export const MAX_TAGS = 20;
+/** Longest tag name, and longest slug (article or tag): a slug is a folder name in the built site. */
+export const MAX_TAG_LENGTH = 100;
+export const MAX_SLUG_LENGTH = 200;
 const SUMMARY_LENGTH = 280;
 const KNOWN_FIELDS = [
   'title',
@@ -99,28 +130,50 @@ function buildFrontMatterSchema(zone: string) {
       tags: z
         .union([text.transform((t) => [t]), z.array(text)], { error: 'must be a list of tags' })
         .default([])
-        .transform((tags) => tags.map(singleLine)),
+        .transform((tags) => tags.map(singleLine))
+        .check((ctx) => {
+          const tags = ctx.value;
+          if (tags.length > MAX_TAGS) {
+            ctx.issues.push({
+              code: 'custom',
+              input: tags,
+              message: `has ${tags.length} tags; the limit is ${MAX_TAGS}`,
+            });
+          }
+          const long = tags.find((tag) => tag.length > MAX_TAG_LENGTH);
+          if (long !== undefined) {
+            ctx.issues.push({
+              code: 'custom',
+              input: tags,
+              message: `"${long.slice(0, 40)}…" is ${long.length} characters long; the limit is ${MAX_TAG_LENGTH}`,
+            });
+          }
+        }),
       draft: z.boolean({ error: 'must be true or false' }).default(false),
       author: text.transform(singleLine).pipe(z.string().min(1, 'must not be empty')).optional(),
       image: z
         .string()
         .trim()
         .refine(
-          (v) => /^https?:\/\/[^/]/i.test(v) || !/^([a-z][a-z0-9+.-]*:|\/\/)/i.test(v),
-          'must be an http(s) URL or a path on the site',
+          // Whether an image is acceptable does not depend on the site's address, only where it resolves.
+          (v) => coverImageUrl(v, 'https://example.invalid') !== undefined,
+          'must be an http(s) URL or a path on the site, without control characters',
         )
         .optional(),
       slug: z
         .string()
         .regex(SLUG_PATTERN, 'must be lowercase letters, digits and single hyphens (e.g. my-first-post)')
+        .max(MAX_SLUG_LENGTH, `must be at most ${MAX_SLUG_LENGTH} characters`)
         .optional(),
       aliases: z
         .array(
           z
             .string()
-            .regex(/^(\/[a-z0-9]+(?:-[a-z0-9]+)*)+\/$/, 'each must be a site path like /posts/old-slug/'),
+            .regex(/^(\/[a-z0-9]+(?:-[a-z0-9]+)*)+\/$/, 'each must be a site path like /posts/old-slug/')
+            .max(MAX_ALIAS_LENGTH, `each must be at most ${MAX_ALIAS_LENGTH} characters`),
           { error: 'must be a list of site paths like [/posts/old-slug/]' },
         )
+        .max(MAX_ALIASES, `must list at most ${MAX_ALIASES} old addresses`)
         .optional(),
     })
     .refine((fm) => !fm.updated || fm.updated.toMillis() >= fm.date.toMillis(), {
@@ -136,6 +189,19 @@ function frontMatterSchema(zone: string) {
     schemas.set(zone, schema);
   }
   return schema;
+}
+
+/**
+ * Loads what parseArticle may need for these sources and cannot load synchronously (the HTML sanitizer,
+ * only if some source has a `<`). Await it before parsing; it is cheap when already done.
+ */
+export async function prepareToParse(sources: Iterable<ArticleSource>): Promise<void> {
+  for (const source of sources) {
+    if (mayHoldRawHtml(source.bytes)) {
+      await prepareSanitizer();
+      return;
+    }
+  }
 }
 
 export type ParseResult =
@@ -173,35 +239,11 @@ export function parseArticle(
     return fail();
   }
 
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(split.yaml, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  // The YAML starts on line 2 of the file, after the opening '---'.
-  const fileLine = (offset: number | undefined) =>
-    offset === undefined ? undefined : lineCounter.linePos(offset).line + 1;
-  for (const error of doc.errors) {
-    report('front matter', `invalid YAML: ${error.message.split('\n')[0]}`, fileLine(error.pos[0]));
-  }
-  if (problems.length > 0) return fail();
+  const frontMatter = readFrontMatter(split.yaml, report);
+  if (!frontMatter) return fail();
+  const { fields, fieldLine } = frontMatter;
 
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 50 });
-  } catch (error) {
-    report('front matter', `invalid YAML: ${error instanceof Error ? error.message : String(error)}`);
-    return fail();
-  }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    report('front matter', 'must be a YAML mapping of fields (title: …, date: …)', 2);
-    return fail();
-  }
-
-  const fieldLine = (field: string): number | undefined => {
-    if (!isMap(doc.contents)) return undefined;
-    const pair = doc.contents.items.find((item) => isScalar(item.key) && item.key.value === field);
-    return isScalar(pair?.key) ? fileLine(pair.key.range?.[0]) : undefined;
-  };
-
-  for (const field of Object.keys(data)) {
+  for (const field of Object.keys(fields)) {
     if (!KNOWN_FIELDS.includes(field)) {
       report(
         field,
@@ -211,7 +253,6 @@ export function parseArticle(
       );
     }
   }
-  const fields = data as Record<string, unknown>;
   const parsed = frontMatterSchema(site.timezone).safeParse(fields);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -226,20 +267,49 @@ export function parseArticle(
   const fileName = source.path.split('/').pop() ?? source.path;
   const slug = fm.slug ?? slugify(fileName.replace(/\.md$/i, '').replace(/^\d{4}-\d{2}-\d{2}-/, ''));
   if (slug === '') report('slug', `cannot be derived from the file name "${fileName}"; add a slug field`);
+  else if (slug.length > MAX_SLUG_LENGTH) {
+    report(
+      'slug',
+      `derived from the file name is ${slug.length} characters; the limit is ${MAX_SLUG_LENGTH} (add a shorter slug field)`,
+    );
+  }
+  for (const alias of new Set(fm.aliases ?? [])) {
+    const reason = reservedAliasReason(alias, slug);
+    if (reason)
+      report(
+        'aliases',
+        `${reason}; an alias may only name an address no page of the site uses`,
+        fieldLine('aliases'),
+      );
+  }
 
   const tags = new Map<string, string>();
   for (const name of fm.tags) {
     const tagSlug = slugify(name);
     if (tagSlug === '')
       report('tags', `"${name}" has no letters or digits to make a URL from`, fieldLine('tags'));
+    else if (tagSlug.length > MAX_SLUG_LENGTH)
+      report(
+        'tags',
+        `"${name.slice(0, 40)}…" makes an address longer than ${MAX_SLUG_LENGTH} characters`,
+        fieldLine('tags'),
+      );
     else if (!tags.has(tagSlug)) tags.set(tagSlug, name);
   }
 
   if (problems.some((p) => p.severity === 'error')) return fail();
 
   const url = `${site.baseUrl}/posts/${slug}/`;
-  const html = renderMarkdown(stripXmlInvalid(split.body), { baseUrl: site.baseUrl, pageUrl: url });
-  const image = fm.image === undefined ? undefined : resolveImage(fm.image, site.baseUrl);
+  let html: string;
+  try {
+    html = renderMarkdown(stripXmlInvalid(split.body), { baseUrl: site.baseUrl, pageUrl: url });
+  } catch (error) {
+    // One article that cannot be rendered is that article's problem, never the whole build's.
+    const { reason, line } = renderFailure(error);
+    report('body', reason, line === undefined ? undefined : split.bodyLine + line - 1);
+    return fail();
+  }
+  const image = fm.image === undefined ? undefined : coverImageUrl(fm.image, site.baseUrl);
   const article: Article = {
     source: source.path,
     hash,
@@ -282,17 +352,135 @@ function decodeUtf8(bytes: Uint8Array): Decoded {
   }
 }
 
-function splitFrontMatter(text: string): { yaml: string; body: string } | undefined {
+function splitFrontMatter(text: string): { yaml: string; body: string; bodyLine: number } | undefined {
   const match = /^---[ \t]*\r?\n([\s\S]*?\r?\n)?---[ \t]*(?:\r?\n|$)/.exec(text);
   if (!match) return undefined;
-  return { yaml: match[1] ?? '', body: text.slice(match[0].length) };
+  const yaml = match[1] ?? '';
+  // The body starts after '---', the YAML lines and '---'.
+  const bodyLine = 3 + (yaml.match(/\n/g)?.length ?? 0);
+  return { yaml, body: text.slice(match[0].length), bodyLine };
+}
+
+interface FrontMatter {
+  readonly fields: Record<string, unknown>;
+  /** The file line of a top-level field's key. */
+  fieldLine(field: string): number | undefined;
+}
+
+/**
+ * The front matter's fields, or undefined after reporting why not. Bounded in time whatever the YAML: its
+ * size is limited before parsing, and everything after is linear (yaml's own duplicate-key check is
+ * quadratic, so keys are checked here; collection keys are refused before yaml would stringify them).
+ */
+function readFrontMatter(
+  yaml: string,
+  report: (field: string, reason: string, line?: number) => void,
+): FrontMatter | undefined {
+  const size = new TextEncoder().encode(yaml).byteLength;
+  if (size > MAX_FRONT_MATTER_BYTES) {
+    report('front matter', `is ${size} bytes; the limit is ${MAX_FRONT_MATTER_BYTES} bytes`, 2);
+    return undefined;
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(yaml, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  // The YAML starts on line 2 of the file, after the opening '---'.
+  const fileLine = (offset: number | undefined) =>
+    offset === undefined ? undefined : lineCounter.linePos(offset).line + 1;
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors) {
+      report('front matter', `invalid YAML: ${error.message.split('\n')[0]}`, fileLine(error.pos[0]));
+    }
+    return undefined;
+  }
+  if (!isMap(doc.contents)) {
+    report('front matter', 'must be a YAML mapping of fields (title: …, date: …)', 2);
+    return undefined;
+  }
+  const shapeProblem = yamlShapeProblem(doc);
+  if (shapeProblem) {
+    report('front matter', `invalid YAML: ${shapeProblem.reason}`, fileLine(shapeProblem.offset));
+    return undefined;
+  }
+
+  const lines = new Map<string, number | undefined>();
+  for (const { key } of doc.contents.items) {
+    const name = isScalar(key) ? String(key.value) : '';
+    const line = isScalar(key) ? fileLine(key.range?.[0]) : undefined;
+    const first = lines.get(name);
+    if (lines.has(name)) {
+      report(
+        'front matter',
+        `invalid YAML: "${name}" appears twice${first === undefined ? '' : ` (first on line ${first})`}; map keys must be unique`,
+        line,
+      );
+      return undefined;
+    }
+    lines.set(name, line);
+  }
+  if (lines.size > MAX_FIELDS) {
+    report('front matter', `has ${lines.size} fields; the limit is ${MAX_FIELDS}`, 2);
+    return undefined;
+  }
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 50 });
+  } catch (error) {
+    report('front matter', `invalid YAML: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    report('front matter', 'must be a YAML mapping of fields (title: …, date: …)', 2);
+    return undefined;
+  }
+  return { fields: data as Record<string, unknown>, fieldLine: (field) => lines.get(field) };
+}
+
+/** The first thing in the YAML that could make converting it costly: deep nesting, aliases, collection keys. */
+function yamlShapeProblem(doc: Document.Parsed): { reason: string; offset?: number } | undefined {
+  let aliases = 0;
+  // Iterative, so even input nested past the limit cannot overflow the stack here.
+  const pending: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 0 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { node, depth } = next;
+    if (isAlias(node) && ++aliases > MAX_YAML_ALIASES) {
+      return { reason: `more than ${MAX_YAML_ALIASES} aliases`, offset: node.range?.[0] };
+    }
+    if (!isCollection(node)) continue;
+    if (depth >= MAX_YAML_NESTING) {
+      return {
+        reason: `lists and mappings nested more than ${MAX_YAML_NESTING} deep`,
+        offset: node.range?.[0],
+      };
+    }
+    for (const item of node.items) {
+      if (!isPair(item)) {
+        pending.push({ node: item, depth: depth + 1 });
+        continue;
+      }
+      if (isCollection(item.key) || isAlias(item.key)) {
+        return {
+          reason: 'a key must be plain text, not a list, mapping or alias',
+          offset: item.key.range?.[0],
+        };
+      }
+      pending.push({ node: item.value, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+/** What to tell the author about an exception from rendering. */
+function renderFailure(error: unknown): { reason: string; line?: number } {
+  if (error instanceof SanitizerNotLoadedError) throw error; // the caller's mistake, not the article's
+  if (error instanceof RenderLimitError) return { reason: error.reason, line: error.line };
+  if (error instanceof RangeError) {
+    return { reason: 'cannot be rendered: it nests too deeply (maximum call stack size exceeded)' };
+  }
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  return { reason: `cannot be rendered: ${message}` };
 }
 
 function isoString(date: DateTime): string {
   return date.toISO({ suppressMilliseconds: true }) ?? date.toUTC().toISO() ?? '';
-}
-
-function resolveImage(image: string, baseUrl: string): string {
-  if (/^https?:\/\//i.test(image)) return image;
-  return new URL(image.replace(/^\/+/, ''), `${baseUrl}/`).href;
 }

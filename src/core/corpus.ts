@@ -1,3 +1,4 @@
+import { aliasProblems } from './aliases.js';
 import {
   type Article,
   type ArticleMeta,
@@ -33,7 +34,7 @@ export function collectCorpus(results: readonly ParseResult[]): Corpus {
       problems.push(...result.problems);
     }
   }
-  problems.push(...duplicateSlugProblems(articles));
+  problems.push(...duplicateSlugProblems(articles), ...aliasProblems(articles));
   return { articles, problems };
 }
 

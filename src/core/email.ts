@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import type { Delivery } from './delivery.js';
 import type { Digest, MailLinks } from './digest.js';
+import { html } from './html.js';
 import type { SiteConfig } from './site.js';
 import { escapeHtml } from './text.js';
 import { signToken } from './tokens.js';
+import { describeWeekly } from './weekly-schedule.js';
 
 /** An RFC 5322 message ready for SES SendEmail (Raw) or an .eml file. */
 export interface RawMessage {
@@ -64,6 +67,11 @@ export function digestMessageId(digestId: string, address: string, site: SiteCon
   return `<${digestId}.${who}@${senderDomain(site)}>`;
 }
 
+/** The digest a Message-ID of ours belongs to (see digestMessageId); undefined for any other message. */
+export function digestIdOfMessageId(messageId: string): string | undefined {
+  return /^<?([0-9a-z-]+)\.[0-9a-f]{16}@[^>]+>?$/i.exec(messageId.trim())?.[1];
+}
+
 export interface DigestRecipient {
   /** Normalized, validated address. */
   readonly address: string;
@@ -103,6 +111,60 @@ export async function renderConfirmationMessage(
 `;
   const messageId = `<confirm.${createHash('sha256').update(`${address}${date.getTime()}`).digest('hex').slice(0, 24)}@${senderDomain(site)}>`;
   return compose(site, { to: address, subject, text, html, messageId, date });
+}
+
+/**
+ * The one welcome a subscriber gets when their subscription is confirmed: what they signed up for, and how to
+ * change it or leave. Its links are signed for them like a digest's.
+ */
+export async function renderWelcomeMessage(
+  site: SiteConfig,
+  address: string,
+  delivery: Delivery,
+  secret: string,
+  date: Date,
+): Promise<RawMessage> {
+  const links = digestRecipient(site, address, secret, date.getTime()).links;
+  const subject = `Welcome to ${site.title}`;
+  const how =
+    delivery === 'weekly'
+      ? `Once a week, ${describeWeekly(site)}, you will get one email with the articles published that week. A week without new articles sends nothing.`
+      : 'Each time a new article is published, you will get one email with its title, a short summary and a link.';
+  const text = [
+    `You are subscribed to ${site.title}. Thank you.`,
+    '',
+    how,
+    '',
+    `Read what is there already: ${site.baseUrl}/`,
+    '',
+    '--',
+    `Change how often: ${links.preferences}`,
+    `Unsubscribe: ${links.unsubscribe}`,
+    '',
+  ].join('\n');
+  const font = 'font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;';
+  const body =
+    html`<!doctype html><html lang="${site.language}"><head><meta charset="utf-8"><title>${subject}</title></head>
+<body style="margin:0;padding:24px 16px;${font}color:#1d1d1f;">
+<p style="font-size:16px;line-height:1.5;">You are subscribed to <a href="${site.baseUrl}/" style="color:#0b57d0;">${site.title}</a>. Thank you.</p>
+<p style="font-size:16px;line-height:1.5;">${how}</p>
+<p style="font-size:13px;line-height:1.5;color:#5b5b66;border-top:1px solid #d9d9de;padding-top:16px;"><a href="${links.preferences}" style="color:#5b5b66;">Change how often</a> or <a href="${links.unsubscribe}" style="color:#5b5b66;">unsubscribe</a> with one click.</p>
+</body></html>
+`.value;
+  const messageId = `<welcome.${createHash('sha256').update(`${address}\n${date.getTime()}`).digest('hex').slice(0, 24)}@${senderDomain(site)}>`;
+  return compose(site, {
+    to: address,
+    subject,
+    text,
+    html: body,
+    messageId,
+    date,
+    headers: {
+      'List-Unsubscribe': { prepared: true, value: `<${links.unsubscribe}>` },
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      'List-Id': { prepared: true, value: `<digest.${senderDomain(site)}>` },
+    },
+  });
 }
 
 async function compose(

@@ -33,7 +33,7 @@ export function buildFeeds(articles: readonly Article[], site: SiteConfig, scope
   const items = articles.slice(0, site.feedItems);
   const updated = new Date(Math.max(0, ...items.map(lastChangedMs)));
   const feedUrl = (file: string) => `${site.baseUrl}/${scope.dir}${file}`;
-  const xmlFeed = (titleOf: (article: Article) => string) => {
+  const xmlFeed = (format: 'rss' | 'atom', titleOf: (article: Article) => string) => {
     const feed = new Feed({
       id: scope.homeUrl,
       title: scope.title,
@@ -52,13 +52,13 @@ export function buildFeeds(articles: readonly Article[], site: SiteConfig, scope
       author: { name: site.author.name, ...(site.author.url ? { link: site.author.url } : {}) },
       ...(site.copyright ? { copyright: site.copyright } : {}),
     });
-    for (const article of items) feed.addItem(feedItem(article, site, titleOf(article)));
+    for (const article of items) feed.addItem(feedItem(article, site, format, titleOf(article)));
     return feed;
   };
   return {
-    rss: xmlFeed((article) => cdataText(article.title)).rss2(),
+    rss: xmlFeed('rss', (article) => cdataText(article.title)).rss2(),
     // Atom titles are written as type="html", so plain-text titles must be escaped for it.
-    atom: xmlFeed((article) => escapeHtml(article.title)).atom1(),
+    atom: restoreLessThan(xmlFeed('atom', (article) => escapeHtml(article.title)).atom1()),
     json: jsonFeed(items, site, scope, feedUrl(FEED_FILES.json)),
   };
 }
@@ -73,7 +73,29 @@ function cdataText(text: string): string {
   return rest.length === 0 ? text : `${first}]]>${rest.join(']]]]><![CDATA[>')}`;
 }
 
-function feedItem(article: Article, site: SiteConfig, title: string): Item {
+/**
+ * Category names on their way through `feed` and xml-js. RSS writes the name as element text, which xml-js
+ * escapes after turning every `&amp;` back into `&`: escaping `&` first keeps a literal "&amp;" intact.
+ * Atom writes it into attributes, where `feed` escapes only `&` and xml-js only `"`: a `<` would be left raw
+ * and make the whole feed ill-formed, so it travels as U+FFFF and is escaped afterwards (restoreLessThan).
+ * U+FFFF can stand in because it is not allowed in XML: tag names never hold it (singleLine drops it).
+ */
+function categoryName(name: string, format: 'rss' | 'atom'): string {
+  return format === 'rss' ? name.replace(/&/g, '&amp;') : name.replace(/</g, LESS_THAN_STAND_IN);
+}
+
+const LESS_THAN_STAND_IN = '\uFFFF';
+
+/** Escapes the `<` that categoryName carried through Atom's category attributes. */
+function restoreLessThan(atom: string): string {
+  if (!atom.includes(LESS_THAN_STAND_IN)) return atom;
+  // Attribute values hold no `"` (xml-js writes &quot;), so this finds each category element exactly.
+  return atom.replace(/<category(?:\s+[a-z]+="[^"]*")*\s*\/>/g, (element) =>
+    element.replaceAll(LESS_THAN_STAND_IN, '&lt;'),
+  );
+}
+
+function feedItem(article: Article, site: SiteConfig, format: 'rss' | 'atom', title: string): Item {
   return {
     title,
     // No explicit id: RSS guid and Atom id both derive from the permalink.
@@ -83,8 +105,8 @@ function feedItem(article: Article, site: SiteConfig, title: string): Item {
     description: escapeHtml(article.summary),
     content: article.html,
     category: article.tags.map((tag) => ({
-      name: tag.name,
-      term: tag.name,
+      name: categoryName(tag.name, format),
+      term: categoryName(tag.name, format),
       domain: `${site.baseUrl}/tags/${tag.slug}/`,
     })),
     author: [{ name: article.author }],

@@ -326,8 +326,11 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
 
   // Every page and article with the time it last changed, for search engines; robots.txt names it unless
   // the site ships its own.
-  const changed = (articles: readonly IndexedArticle[]) =>
-    articles.reduce((latest, a) => (lastChanged(a) > latest ? lastChanged(a) : latest), '');
+  const changed = (articles: readonly IndexedArticle[]): string => {
+    let latest: IndexedArticle | undefined;
+    for (const a of articles) if (!latest || changedMs(a) > changedMs(latest)) latest = a;
+    return latest ? lastChanged(latest) : '';
+  };
   const sitemapEntries: [string, string][] = [
     [`${site.baseUrl}/`, changed(live.slice(0, site.homeItems))],
     [`${site.baseUrl}/archive/`, changed(live)],
@@ -379,6 +382,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
 
 /** When an article last changed, as sitemaps write it (its update, else its date). */
 const lastChanged = (a: ArticleMeta): string => a.updated ?? a.date;
+const changedMs = (a: ArticleMeta): number => Math.max(a.dateMs, a.updatedMs ?? 0);
 
 /** A sitemap (sitemaps.org 0.9) of absolute URLs with their last change; dates are the articles' own. */
 function sitemapXml(entries: readonly (readonly [string, string])[]): string {

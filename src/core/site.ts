@@ -55,6 +55,8 @@ export const siteSchema = z
     feed_items: z.number().int().min(1).max(500).default(20),
     home_items: z.number().int().min(1).max(500).default(10),
     copyright: label.optional(),
+    /** A welcome email once a subscription is confirmed. */
+    welcome: z.boolean().default(true),
   })
   .strict()
   .transform((s) => ({
@@ -77,6 +79,7 @@ export const siteSchema = z
     feedItems: s.feed_items,
     homeItems: s.home_items,
     copyright: s.copyright,
+    welcome: s.welcome,
   }));
 
 export type SiteConfig = z.output<typeof siteSchema>;

@@ -14,6 +14,18 @@ export interface Subscriber extends DeliveryChoice {
   readonly confirmExpires?: number;
   /** Soft bounces since the last delivery; a hard bounce or complaint suppresses at once. */
   readonly softBounces?: number;
+  /** The last bounce or complaint, and the message it was about: what `stats` counts per digest. */
+  readonly lastFeedback?: MailFeedbackRecord;
+}
+
+/** A bounce or complaint as kept on the subscriber: which kind, when, and the message it answered. */
+export interface MailFeedbackRecord {
+  readonly kind: 'hard-bounce' | 'soft-bounce' | 'complaint';
+  readonly atMs: number;
+  /** The provider's id of the message (SES), as the send ledger records it. */
+  readonly messageId?: string;
+  /** The digest, read from our Message-ID when the notification carries the original headers. */
+  readonly digestId?: string;
 }
 
 /** RFC 5321 (4.5.3.1): a path holds at most 256 octets with its angle brackets, a local part at most 64. */
@@ -22,11 +34,19 @@ export const MAX_LOCAL_PART_LENGTH = 64;
 /** RFC 1035: a domain label holds at most 63 octets. */
 const MAX_LABEL_LENGTH = 63;
 
-/** The delivery fields as stored (JSON file, DynamoDB item), checked where they are read. */
+/** The optional fields both stores keep (JSON file, DynamoDB item), checked where they are read. */
 export const storedDeliveryFields = {
   delivery: z.enum(['instant', 'weekly']).optional(),
   previousDelivery: z.enum(['instant', 'weekly']).optional(),
   deliveryChangedMs: z.number().optional(),
+  lastFeedback: z
+    .object({
+      kind: z.enum(['hard-bounce', 'soft-bounce', 'complaint']),
+      atMs: z.number(),
+      messageId: z.string().optional(),
+      digestId: z.string().optional(),
+    })
+    .optional(),
 };
 
 const emailShape = z.email();

@@ -1,9 +1,10 @@
 // What `broadsheet subscribers` does to the store: add, remove, import and export, each change through
 // the store's versioned update, and never undoing an opt-out unless the operator forces it.
 import { parse } from 'csv-parse/sync';
-import { chooseDelivery, DELIVERIES, type Delivery } from '../core/delivery.js';
+import { chooseDelivery } from '../core/delivery.js';
 import type { SubscriberStore } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
+import { EXPORT_COLUMNS, type ImportedRow, recogniseImport } from '../core/subscriber-imports.js';
 import {
   normalizeAddress,
   optOutUndone,
@@ -13,8 +14,6 @@ import {
   type SubscriberUpdate,
 } from '../core/subscribers.js';
 import { weekStartAt } from '../core/weekly-schedule.js';
-
-const STATUSES: readonly SubscriberStatus[] = ['pending', 'confirmed', 'unsubscribed', 'suppressed'];
 
 export interface OperatorOptions {
   /** `--force`: an unsubscribed or suppressed address may be given a status that receives mail again. */
@@ -117,47 +116,22 @@ export async function setStatus(
 }
 
 export interface ImportReport {
+  /** Who wrote the file, as recognised by its header. */
+  readonly format: string;
   readonly imported: number;
   readonly forced: readonly (Forced & { readonly line: number })[];
-  /** Every row not imported, by line; any makes the command fail. */
+  /** Every row not imported, by line; any makes the command fail unless skips are allowed. */
   readonly skipped: readonly { readonly line: number; readonly reason: string }[];
-  /** Header columns that mean nothing to the import. */
+  /** Header columns that mean nothing to Broadsheet's own format. */
   readonly ignoredColumns: readonly string[];
 }
 
-const COLUMN_NAMES: Record<string, 'address' | 'status' | 'delivery' | 'updated'> = {
-  address: 'address',
-  email: 'address',
-  'e-mail': 'address',
-  status: 'status',
-  delivery: 'delivery',
-  updated: 'updated',
-};
-
-type Columns = Partial<Record<'address' | 'status' | 'delivery' | 'updated', number>>;
-
 /**
- * The columns of a file: by name when its first row is a header (what `export` writes:
- * address,status,updated,delivery, in any order), else by position: address[,status[,delivery]].
- */
-function columnsOf(first: readonly string[]): { columns: Columns; header: boolean; ignored: string[] } {
-  const names = first.map((cell) => cell.trim().toLowerCase());
-  if (!names.some((name) => COLUMN_NAMES[name] === 'address'))
-    return { columns: { address: 0, status: 1, delivery: 2 }, header: false, ignored: [] };
-  const columns: Columns = {};
-  const ignored: string[] = [];
-  names.forEach((name, i) => {
-    const column = COLUMN_NAMES[name];
-    if (column && columns[column] === undefined) columns[column] = i;
-    else ignored.push(first[i] ?? name);
-  });
-  return { columns, header: true, ignored };
-}
-
-/**
- * Imports subscribers from CSV (see columnsOf). Invalid rows are skipped and reported by line; an
- * unsubscribed or suppressed address is not made to receive mail again without `force`; what an existing
- * subscriber chose is kept unless the row says otherwise. A file written by `export` restores as it was.
+ * Imports subscribers from CSV: Broadsheet's export, or another service's, recognised by its header (see
+ * core/subscriber-imports.ts). Invalid rows are skipped and reported by line; opt-outs, bounces and cleaned
+ * addresses come in as unsubscribed or suppressed, never confirmed; an unsubscribed or suppressed address
+ * is not made to receive mail again without `force`; what an existing subscriber chose is kept unless the
+ * row says otherwise. A file written by `export` restores the records as they were.
  */
 export async function importSubscribers(
   store: SubscriberStore,
@@ -167,49 +141,26 @@ export async function importSubscribers(
   options: OperatorOptions = {},
 ): Promise<ImportReport> {
   const rows = parse(csv, {
+    bom: true,
     relax_column_count: true,
     skip_empty_lines: true,
     trim: true,
     info: true,
   }) as unknown as { record: string[]; info: { lines: number } }[];
-  const { columns, header, ignored } = columnsOf(rows[0]?.record ?? []);
-  const cell = (record: readonly string[], column: keyof Columns) => {
-    const i = columns[column];
-    return i === undefined ? '' : (record[i] ?? '');
-  };
+  const file = recogniseImport(rows[0]?.record ?? []);
   const skipped: { line: number; reason: string }[] = [];
   const accepted = new Map<string, { line: number; status: SubscriberStatus; change: SubscriberChange }>();
   const nowMs = now.getTime();
-  for (const { record, info } of header ? rows.slice(1) : rows) {
+  for (const { record, info } of file.header ? rows.slice(1) : rows) {
     const line = info.lines;
-    const rawAddress = cell(record, 'address');
-    const checked = normalizeAddress(rawAddress);
+    const row = file.read(record);
+    if ('skip' in row) {
+      skipped.push({ line, reason: row.skip });
+      continue;
+    }
+    const checked = normalizeAddress(row.address);
     if (!checked.ok) {
-      skipped.push({ line, reason: `${JSON.stringify(rawAddress)}: ${checked.reason}` });
-      continue;
-    }
-    const rawStatus = cell(record, 'status') || 'confirmed';
-    const status = STATUSES.find((s) => s === rawStatus.toLowerCase());
-    if (!status) {
-      skipped.push({
-        line,
-        reason: `unknown status ${JSON.stringify(rawStatus)} (use ${STATUSES.join(', ')})`,
-      });
-      continue;
-    }
-    const rawDelivery = cell(record, 'delivery');
-    const delivery: Delivery | undefined = DELIVERIES.find((d) => d === rawDelivery.toLowerCase());
-    if (rawDelivery !== '' && !delivery) {
-      skipped.push({
-        line,
-        reason: `unknown delivery ${JSON.stringify(rawDelivery)} (use ${DELIVERIES.join(' or ')})`,
-      });
-      continue;
-    }
-    const rawUpdated = cell(record, 'updated');
-    const updatedMs = rawUpdated === '' ? nowMs : Date.parse(rawUpdated);
-    if (Number.isNaN(updatedMs)) {
-      skipped.push({ line, reason: `updated ${JSON.stringify(rawUpdated)} is not a date and time` });
+      skipped.push({ line, reason: `${JSON.stringify(row.address)}: ${checked.reason}` });
       continue;
     }
     const { address } = checked;
@@ -218,21 +169,11 @@ export async function importSubscribers(
         line: accepted.get(address)?.line ?? line,
         reason: `${address} appears again on line ${line}`,
       });
-    const target = (before: Subscriber | undefined): Subscriber => {
-      const imported: Subscriber = {
-        ...before,
-        address,
-        status,
-        createdAtMs: before?.createdAtMs ?? updatedMs,
-        updatedAtMs: updatedMs,
-      };
-      // A change for someone already receiving mail waits for the next weekly send, as from the page.
-      const receiving = before?.status === 'confirmed';
-      return delivery && delivery !== (before?.delivery ?? (receiving ? 'instant' : undefined))
-        ? chooseDelivery(imported, delivery, weekStartAt(site, nowMs), nowMs, !receiving)
-        : imported;
-    };
-    accepted.set(address, { line, status, change: operatorChange(target, options) });
+    accepted.set(address, {
+      line,
+      status: row.status,
+      change: operatorChange((before) => importedRecord(before, address, row, site, nowMs), options),
+    });
   }
   const updates = await store.updateAll(
     new Map([...accepted].map(([address, { change }]) => [address, change])),
@@ -251,15 +192,71 @@ export async function importSubscribers(
     imported++;
   }
   skipped.sort((a, b) => a.line - b.line);
-  return { imported, forced, skipped, ignoredColumns: ignored };
+  return { format: file.description, imported, forced, skipped, ignoredColumns: file.ignoredColumns };
 }
 
-/** address,status,updated,delivery — one row per subscriber, sorted by address; `import` reads it back. */
+/** What one imported row makes of the stored record `before`. */
+function importedRecord(
+  before: Subscriber | undefined,
+  address: string,
+  row: ImportedRow,
+  site: SiteConfig,
+  nowMs: number,
+): Subscriber {
+  const updatedAtMs = row.updatedMs ?? nowMs;
+  const createdAtMs = row.createdMs ?? before?.createdAtMs ?? updatedAtMs;
+  if (row.restore) {
+    // A Broadsheet backup: every field as it was written; of what is stored only the last bounce or
+    // complaint, which the export does not carry (it is for stats, and decides nothing).
+    const { previousDelivery, deliveryChangedMs, softBounces, confirmExpires } = row.restore;
+    return {
+      ...(before?.lastFeedback ? { lastFeedback: before.lastFeedback } : {}),
+      address,
+      status: row.status,
+      createdAtMs,
+      updatedAtMs,
+      ...(row.delivery ? { delivery: row.delivery } : {}),
+      ...(previousDelivery ? { previousDelivery } : {}),
+      ...(deliveryChangedMs !== undefined ? { deliveryChangedMs } : {}),
+      ...(softBounces !== undefined ? { softBounces } : {}),
+      ...(confirmExpires !== undefined ? { confirmExpires } : {}),
+    };
+  }
+  const imported: Subscriber = { ...before, address, status: row.status, createdAtMs, updatedAtMs };
+  // A change for someone already receiving mail waits for the next weekly send, as from the page.
+  const receiving = before?.status === 'confirmed';
+  const { delivery } = row;
+  return delivery && delivery !== (before?.delivery ?? (receiving ? 'instant' : undefined))
+    ? chooseDelivery(imported, delivery, weekStartAt(site, nowMs), nowMs, !receiving)
+    : imported;
+}
+
+/** A CSV cell: quoted when it holds a comma, quote or line break (addresses never do; kept safe anyway). */
+const csvCell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+const isoOrEmpty = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString());
+
+/**
+ * One row per subscriber, sorted by address, every field that decides who is mailed and how
+ * (EXPORT_COLUMNS); `import` reads it back into the same records. A record without a delivery choice is
+ * written as instant, what it means. The last bounce or complaint, kept for `stats`, is not written.
+ */
 export function exportCsv(subscribers: readonly Subscriber[]): string {
   const rows = [...subscribers]
     .sort((a, b) => a.address.localeCompare(b.address))
-    .map(
-      (s) => `${s.address},${s.status},${new Date(s.updatedAtMs).toISOString()},${s.delivery ?? 'instant'}`,
+    .map((s) =>
+      [
+        s.address,
+        s.status,
+        isoOrEmpty(s.updatedAtMs),
+        s.delivery ?? 'instant',
+        isoOrEmpty(s.createdAtMs),
+        s.previousDelivery ?? '',
+        isoOrEmpty(s.deliveryChangedMs),
+        s.softBounces === undefined ? '' : String(s.softBounces),
+        isoOrEmpty(s.confirmExpires === undefined ? undefined : s.confirmExpires * 1000),
+      ]
+        .map(csvCell)
+        .join(','),
     );
-  return `address,status,updated,delivery\n${rows.join('\n')}${rows.length > 0 ? '\n' : ''}`;
+  return `${EXPORT_COLUMNS.join(',')}\n${rows.join('\n')}${rows.length > 0 ? '\n' : ''}`;
 }

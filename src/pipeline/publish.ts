@@ -2,7 +2,8 @@
 // whose key changed, then announce what went live. The local build is publishChanges(deps, 'all') in strict
 // mode; the cloud publishes the paths its S3 events name, leniently. Only the adapters differ.
 import { randomUUID } from 'node:crypto';
-import { type Article, contentHash, parseArticle } from '../core/article.js';
+import { aliasProblems } from '../core/aliases.js';
+import { type Article, contentHash, parseArticle, prepareToParse } from '../core/article.js';
 import { duplicateSlugProblems, hasErrors } from '../core/corpus.js';
 import { ContentError, NotFoundError, type Problem, PublishBusyError } from '../core/errors.js';
 import { feedUrlsAmong } from '../core/feeds.js';
@@ -115,7 +116,9 @@ async function readOrMissing<T>(read: () => Promise<T>): Promise<T | undefined> 
 }
 
 /** Parses one source; an exception from any step is this file's problem, never the batch's. */
-function parseSafely(path: string, bytes: Uint8Array, site: SiteConfig, hash: string) {
+async function parseSafely(path: string, bytes: Uint8Array, site: SiteConfig, hash: string) {
+  // Loads the HTML sanitizer first when the source may hold raw HTML (most articles never need it).
+  await prepareToParse([{ path, bytes }]);
   try {
     return parseArticle({ path, bytes }, site, hash);
   } catch (error) {
@@ -185,7 +188,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       unchanged.push(path);
       continue;
     }
-    const result = parseSafely(path, source.bytes, site, hash);
+    const result = await parseSafely(path, source.bytes, site, hash);
     if (!result.ok) {
       problems.push(...result.problems);
       continue; // the last good version, if any, stays
@@ -197,6 +200,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   }
 
   rejectDuplicateSlugs(deps.mode, sources, before.sources, changedPaths, problems);
+  rejectAliasClashes(deps.mode, sources, before.sources, changedPaths, problems);
 
   const assetBytes = new Map<string, Uint8Array>();
   for (const path of [...new Set(assetPaths)].sort()) {
@@ -346,11 +350,38 @@ function rejectDuplicateSlugs(
   }
 }
 
+/**
+ * The one alias rule (src/core/aliases.ts): an alias may not name another article's address or one another
+ * article declares. Strict: every clash is an error. Lenient: the files this publish changed that take part
+ * in a clash keep their earlier version (or stay off the site); what was already published stays.
+ */
+function rejectAliasClashes(
+  mode: PublishDeps['mode'],
+  sources: Record<string, IndexedSource>,
+  before: Readonly<Record<string, IndexedSource>>,
+  changed: Set<string>,
+  problems: Problem[],
+): void {
+  const clashes = aliasProblems(Object.values(sources).map((s) => s.article));
+  if (mode === 'strict') {
+    problems.push(...clashes);
+    return;
+  }
+  for (const clash of clashes) {
+    if (!changed.has(clash.file)) continue;
+    const prior = before[clash.file];
+    if (prior) sources[clash.file] = prior;
+    else delete sources[clash.file];
+    changed.delete(clash.file);
+    problems.push(clash);
+  }
+}
+
 /** The body of an article the index lists but this run did not parse: its source, parsed again. */
 async function bodyFromSource(deps: PublishDeps, article: IndexedArticle): Promise<string> {
   const source = await readOrMissing(() => deps.content.read(article.source));
   if (!source) throw new SkipFile(`${article.source} is gone`);
-  const result = parseSafely(article.source, source.bytes, deps.site, contentHash(source.bytes));
+  const result = await parseSafely(article.source, source.bytes, deps.site, contentHash(source.bytes));
   // Changed since it was indexed: its own event is on the way; until then the newer body is the better one.
   if (!result.ok) throw new SkipFile(`${article.source} no longer parses`);
   return result.article.html;

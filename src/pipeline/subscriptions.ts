@@ -1,5 +1,6 @@
 import { chooseDelivery, type Delivery, deliveryDuring } from '../core/delivery.js';
-import { confirmToken, renderConfirmationMessage } from '../core/email.js';
+import { confirmToken, renderConfirmationMessage, renderWelcomeMessage } from '../core/email.js';
+import { MailError } from '../core/errors.js';
 import type { AttemptLimiter, MailSender, SubscriberStore } from '../core/ports.js';
 import { clientKey, mailboxKey } from '../core/rate-keys.js';
 import type { SiteConfig } from '../core/site.js';
@@ -134,10 +135,27 @@ export async function confirm(
     const confirmed = { ...rest, status: 'confirmed' as const, updatedAtMs: nowMs, softBounces: 0 };
     return chooseDelivery(confirmed, delivery, weekStartAt(deps.site, nowMs), nowMs, true);
   });
-  if (after !== before) return { kind: 'confirmed', address: claims.address, delivery };
+  if (after !== before) {
+    // Only the update that made the subscriber confirmed gets here: it is a versioned write, so of two
+    // confirmations racing, one changes the record and the other finds it confirmed. One welcome, then.
+    if (deps.site.welcome) await sendWelcome(deps, claims.address, delivery, now);
+    return { kind: 'confirmed', address: claims.address, delivery };
+  }
   // Unchanged: what the update found was not pending for this link.
   const check = confirmationOf(before, claims);
   return check.kind === 'pending' ? { kind: 'refused', reason: 'superseded' } : check;
+}
+
+/**
+ * At most once: a welcome SES refuses is not retried, and the confirmation stands (the subscriber sees
+ * "You are subscribed"; a welcome twice would be worse than none). Anything but a mail error is a bug.
+ */
+async function sendWelcome(deps: SubscriptionDeps, address: string, delivery: Delivery, now: Date) {
+  try {
+    await deps.mail.send(await renderWelcomeMessage(deps.site, address, delivery, deps.secret, now));
+  } catch (error) {
+    if (!(error instanceof MailError)) throw error;
+  }
 }
 
 export type PreferencesOutcome =
@@ -238,10 +256,14 @@ export async function unsubscribe(
   return { kind: 'unsubscribed', address };
 }
 
-/** SES bounce and complaint notifications, reduced to what decides suppression. */
+/** SES bounce and complaint notifications, reduced to what decides suppression and what stats count. */
 export interface MailFeedback {
   readonly kind: 'hard-bounce' | 'soft-bounce' | 'complaint';
   readonly addresses: readonly string[];
+  /** SES's id of the message it is about (the send ledger records the same id). */
+  readonly messageId?: string;
+  /** The digest it is about, when the notification carries the message's own Message-ID. */
+  readonly digestId?: string;
 }
 
 export const SOFT_BOUNCE_LIMIT = 3;
@@ -260,6 +282,12 @@ export async function applyFeedback(
       ...current,
       softBounces,
       updatedAtMs: now.getTime(),
+      lastFeedback: {
+        kind: feedback.kind,
+        atMs: now.getTime(),
+        ...(feedback.messageId ? { messageId: feedback.messageId } : {}),
+        ...(feedback.digestId ? { digestId: feedback.digestId } : {}),
+      },
       ...(suppress ? { status: 'suppressed' as const } : {}),
     };
   };

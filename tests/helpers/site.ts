@@ -1,9 +1,15 @@
 import type { Article } from '../../src/core/article.js';
 import { contentHash, parseArticle } from '../../src/core/article.js';
 import { byNewest } from '../../src/core/order.js';
+import { prepareSanitizer } from '../../src/core/render.js';
 import { parseSiteConfig, type SiteConfig } from '../../src/core/site.js';
 import { planSite, type SiteFile } from '../../src/core/site-build.js';
 import { indexArticle } from '../../src/core/site-index.js';
+
+// Tests that parse articles directly (not through a pipeline, which prepares what it parses) may give
+// them raw HTML, which needs the sanitizer loaded. tests/unit/core/lazy-sanitizer.test.ts checks that the
+// pipelines load it themselves, without this.
+await prepareSanitizer();
 
 export const testSite: SiteConfig = parseSiteConfig({
   title: 'Test Gazette',

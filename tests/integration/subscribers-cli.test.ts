@@ -2,7 +2,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Emulators, startEmulators, TABLE } from '../../src/dev/emulators.js';
-import { broadsheet, scratchProject } from '../helpers/cli.js';
+import { broadsheet, repoRoot, scratchProject } from '../helpers/cli.js';
 
 let emu: Emulators | undefined;
 afterAll(async () => {
@@ -35,7 +35,7 @@ describe('broadsheet subscribers', () => {
       'eve@example.org\tconfirmed\tinstant',
     ]);
     expect((await broadsheet(dir, 'subscribers', 'export')).stdout).toMatch(
-      /^address,status,updated,delivery\nana@example.org,unsubscribed,.*,instant\nchen@example.org,confirmed,.*,weekly\n/,
+      /^address,status,updated,delivery,created,previous_delivery,delivery_changed,soft_bounces,confirm_expires\nana@example.org,unsubscribed,[^,]+,instant,.*\nchen@example.org,confirmed,[^,]+,weekly,/,
     );
 
     expect((await broadsheet(dir, 'build', '--now', '2026-11-25T12:00:00Z')).code).toBe(0);
@@ -145,6 +145,39 @@ describe('broadsheet subscribers', () => {
     );
   });
 
+  // Issue 17, item 4.
+  it('imports the Mailchimp sections in one command, each named with its format, and fails on skipped rows unless --allow-skips', async () => {
+    const dir = await scratchProject();
+    const files = ['subscribed', 'unsubscribed', 'cleaned'].map((section) =>
+      join(repoRoot, 'tests/fixtures/imports', `mailchimp-${section}.csv`),
+    );
+    const imported = await broadsheet(dir, 'subscribers', 'import', ...files);
+    expect(imported.code).toBe(1);
+    expect(imported.stdout).toContain(
+      'mailchimp-subscribed.csv: read as a Mailchimp export (subscribed members',
+    );
+    expect(imported.stdout).toContain('(cleaned addresses: imported as suppressed)');
+    expect(imported.stderr).toMatch(/mailchimp-subscribed\.csv:4: skipped: "not-an-address"/);
+    expect(imported.stderr).toContain('1 row was skipped (listed above): exit 1.');
+    expect((await broadsheet(dir, 'subscribers', 'list')).stdout.trim().split('\n')).toEqual([
+      'amara@example.org\tconfirmed\tinstant',
+      'bruno@example.org\tunsubscribed\tinstant',
+      'carmen@example.org\tunsubscribed\tinstant',
+      'dmitri@example.org\tsuppressed\tinstant',
+    ]);
+
+    const allowed = await broadsheet(
+      dir,
+      'subscribers',
+      'import',
+      join(repoRoot, 'tests/fixtures/imports/substack.csv'),
+      '--allow-skips',
+    );
+    expect(allowed.code).toBe(0);
+    expect(allowed.stderr).toMatch(/substack\.csv:4: skipped: .*deletion request/);
+    expect(allowed.stdout).toContain('Imported 2 subscribers; skipped 1.');
+  });
+
   it('manages the subscribers of a deployed stack in DynamoDB', async () => {
     emu = await startEmulators();
     const dir = await scratchProject();
@@ -153,5 +186,21 @@ describe('broadsheet subscribers', () => {
     expect((await broadsheet(dir, 'subscribers', 'list', ...dynamo)).stdout.trim()).toBe(
       'fay@example.org\tconfirmed\tinstant',
     );
+    // A listmonk export into the table: its blocklisted address comes in suppressed, never confirmed.
+    const listmonk = join(repoRoot, 'tests/fixtures/imports/listmonk.csv');
+    const imported = await broadsheet(dir, 'subscribers', 'import', listmonk, ...dynamo);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toContain('read as a listmonk export');
+    expect((await broadsheet(dir, 'subscribers', 'list', ...dynamo)).stdout.trim().split('\n')).toEqual([
+      'fay@example.org\tconfirmed\tinstant',
+      'paula@example.org\tconfirmed\tinstant',
+      'quinn@example.org\tunsubscribed\tinstant',
+      'rosa@example.org\tsuppressed\tinstant',
+    ]);
+    // Export from DynamoDB, import into a local file: the same export.
+    const backup = await broadsheet(dir, 'subscribers', 'export', ...dynamo);
+    await writeFile(join(dir, 'backup.csv'), backup.stdout);
+    expect((await broadsheet(dir, 'subscribers', 'import', 'backup.csv')).code).toBe(0);
+    expect((await broadsheet(dir, 'subscribers', 'export')).stdout).toBe(backup.stdout);
   });
 });

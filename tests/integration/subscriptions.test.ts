@@ -47,7 +47,7 @@ beforeAll(async () => {
   clock = new ManualClock(sendAt - 20 * 60_000);
   stack = await startStackUnderTest({ clock, ses: { account: { maxSendRate: 100 } } });
   // Links in mail lead to the local CloudFront, as they lead to the site's domain in AWS.
-  await stack.upload('site.yaml', stack.localSiteYaml(siteYaml));
+  await stack.deploySiteYaml(stack.localSiteYaml(siteYaml));
   people = new DynamoSubscribers(dynamoClient({ dynamodb: stack.aws.endpoints.dynamodb }), stack.table);
   await publishArticle('first', 'Before anyone subscribed', '2026-01-01');
 }, 120_000);
@@ -67,22 +67,29 @@ describe('subscriptions on the local AWS', () => {
     expect(confirmUrl.startsWith(`${site}/api/confirm?token=`)).toBe(true);
     // A link scanner's GET changes nothing; the reader's POST confirms.
     expect((await request('GET', confirmUrl)).body).toContain('Confirm your subscription');
-    const confirmed = await request('POST', confirmUrl, 'delivery=instant');
-    expect(confirmed.status).toBe(200);
-    expect(confirmed.body).toContain('You are subscribed');
+    // Confirmed twice at once (a double click): one confirmation, one welcome.
+    const [confirmed, again] = await Promise.all([
+      request('POST', confirmUrl, 'delivery=instant'),
+      request('POST', confirmUrl, 'delivery=instant'),
+    ]);
+    expect([confirmed.status, again.status]).toEqual([200, 200]);
+    expect([confirmed.body, again.body].filter((b) => b.includes('You are subscribed'))).toHaveLength(1);
+    expect([confirmed.body, again.body].filter((b) => b.includes('Already confirmed'))).toHaveLength(1);
 
     await publishArticle('second', 'For our first reader', '2026-02-01');
     const afterDigest = await mailTo('reader@example.org');
     expect(afterDigest.map((m) => m.subject)).toEqual([
       'Confirm your subscription to The Broadsheet Gazette',
+      'Welcome to The Broadsheet Gazette',
       'For our first reader · The Broadsheet Gazette',
     ]);
+    expect(afterDigest[1]?.body.text).toContain('Each time a new article is published');
 
-    const unsubscribeUrl = link(/Unsubscribe: (http:\/\/\S+)/, afterDigest[1]?.body.text);
+    const unsubscribeUrl = link(/Unsubscribe: (http:\/\/\S+)/, afterDigest[2]?.body.text);
     expect((await request('POST', unsubscribeUrl, 'List-Unsubscribe=One-Click')).status).toBe(200);
 
     await publishArticle('third', 'Nobody should get this', '2026-03-01');
-    expect(await mailTo('reader@example.org')).toHaveLength(2);
+    expect(await mailTo('reader@example.org')).toHaveLength(3);
   });
 
   it('gives a weekly subscriber one digest for the week, when the rule fires after the send time', async () => {
@@ -97,13 +104,13 @@ describe('subscriptions on the local AWS', () => {
     await publishArticle('w2', 'Weekly two', '2026-05-02');
     await publishArticle('w3', 'Weekly three', '2026-05-03');
     expect(await mailTo('instant.reader@example.org')).toHaveLength(3);
-    expect(await mailTo('weekly.reader@example.org')).toHaveLength(1); // the confirmation only
+    expect(await mailTo('weekly.reader@example.org')).toHaveLength(2); // the confirmation and the welcome
 
     // rate(15 minutes) from the clock's start: once 5 minutes before the send time, once 10 after.
     await clock.advance(16 * 60_000);
     await stack.aws.settle();
     expect(stack.logs.entries('Weekly', 'week ended with nothing new')).toHaveLength(1);
-    expect(await mailTo('weekly.reader@example.org')).toHaveLength(1);
+    expect(await mailTo('weekly.reader@example.org')).toHaveLength(2);
     await clock.advance(15 * 60_000);
     await stack.aws.settle();
     expect(stack.logs.entries('Weekly', 'weekly digest handed on')).toHaveLength(1);
@@ -113,9 +120,11 @@ describe('subscriptions on the local AWS', () => {
     // Every article announced this week, those from before this reader confirmed included.
     expect(mails.map((m) => m.subject)).toEqual([
       'Confirm your subscription to The Broadsheet Gazette',
+      'Welcome to The Broadsheet Gazette',
       'This week on The Broadsheet Gazette: 6 new articles',
     ]);
-    const text = mails[1]?.body.text ?? '';
+    expect(mails[1]?.body.text).toContain('Once a week, Mondays at 09:00');
+    const text = mails[2]?.body.text ?? '';
     for (const title of ['Weekly one', 'Weekly two', 'Weekly three']) expect(text).toContain(title);
     expect(await mailTo('instant.reader@example.org')).toHaveLength(3);
 
@@ -154,5 +163,23 @@ describe('subscriptions on the local AWS', () => {
     expect(await stack.aws.deadLettered()).toBe(0);
     expect(stack.aws.deliveries.lost).toEqual([]);
     expect(stack.aws.iam.denials).toEqual([]);
+  });
+
+  it('sends no welcome when site.yaml says welcome: false', async () => {
+    const site = stack.aws.endpoints.site ?? '';
+    const yaml = stack.localSiteYaml(await readFile(join(repoRoot, 'content/site.yaml'), 'utf8'));
+    // As a deploy does: site.json beside site.yaml (the subscribe function reads the JSON).
+    await stack.deploySiteYaml(`${yaml}welcome: false\n`);
+    try {
+      await request('POST', `${site}/api/subscribe`, 'email=quiet%40example.org');
+      const [confirmation] = await mailTo('quiet@example.org');
+      const confirmUrl = link(/(http:\/\/\S+\/api\/confirm\?token=[\w.-]+)/, confirmation?.body.text);
+      expect((await request('POST', confirmUrl, 'delivery=instant')).body).toContain('You are subscribed');
+      expect((await mailTo('quiet@example.org')).map((m) => m.subject)).toEqual([
+        'Confirm your subscription to The Broadsheet Gazette',
+      ]);
+    } finally {
+      await stack.deploySiteYaml(yaml);
+    }
   });
 });

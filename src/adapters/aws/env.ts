@@ -76,7 +76,9 @@ export const metrics = new Metrics({ namespace: 'Broadsheet', serviceName: 'broa
  * The secret that signs subscriber links: from Secrets Manager in AWS (read once per cold start, never
  * logged), or given directly to emulator runs.
  */
-export async function tokenSecret(env: FunctionEnv): Promise<SigningSecret> {
+export async function tokenSecret(
+  env: Pick<FunctionEnv, 'TOKEN_SECRET' | 'TOKEN_SECRET_ARN'>,
+): Promise<SigningSecret> {
   if (env.TOKEN_SECRET) return parseSigningSecret(env.TOKEN_SECRET, 'TOKEN_SECRET');
   const value = await secretString(required(env.TOKEN_SECRET_ARN, 'TOKEN_SECRET_ARN'), 'TOKEN_SECRET_ARN');
   return parseSigningSecret(value, 'TOKEN_SECRET_ARN');

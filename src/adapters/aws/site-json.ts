@@ -34,6 +34,8 @@ export const siteJsonSchema = z
     feedItems: z.number().int().min(1),
     homeItems: z.number().int().min(1),
     copyright: text.optional(),
+    // Absent from site.json files written before the welcome email existed: on, as in site.yaml.
+    welcome: z.boolean().default(true),
   })
   // JSON leaves out what is undefined; SiteConfig names those keys all the same.
   .transform(

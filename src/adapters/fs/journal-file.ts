@@ -122,7 +122,8 @@ function diff<M, V>(last: { maps: Record<string, Map<string, V>> }, doc: Journal
 function apply<M, V>(doc: { meta: M; maps: Record<string, Map<string, V>> }, delta: Delta<M, V>): void {
   doc.meta = delta.meta;
   for (const [name, entries] of Object.entries(delta.set)) {
-    const map = (doc.maps[name] ??= new Map());
+    const map = doc.maps[name] ?? new Map<string, V>();
+    doc.maps[name] = map;
     for (const [key, value] of entries) map.set(key, value);
   }
   for (const [name, keys] of Object.entries(delta.removed)) {

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Digest, previewLinks } from '../../core/digest.js';
 import type { RawMessage } from '../../core/email.js';
-import type { DigestMailer } from '../../core/ports.js';
+import type { DigestMailer, MailSender } from '../../core/ports.js';
 import type { SiteConfig } from '../../core/site.js';
+import type { LedgerEntry } from '../../core/stats.js';
 import { slugify } from '../../core/text.js';
-import { writeFileIn } from './files.js';
+import { writeFileAtomicSync, writeFileIn } from './files.js';
 
 /** Writes each digest to outbox/<digest id>/ as one .eml per recipient plus an HTML and text preview. */
 export class OutboxMailer implements DigestMailer {
@@ -48,4 +49,44 @@ export function emlName(n: number, address: string): string {
     slug = `${slug.slice(0, MAX_NAME_SLUG - hash.length - 1).replace(/-+$/, '')}-${hash}`;
   }
   return `${String(n).padStart(4, '0')}-${slug}.eml`;
+}
+
+/**
+ * A test send: outbox/<test id>/ holds the one message, in a folder whose name starts with `test-`, apart from
+ * the digests the build writes (which are keyed by digest id, so a test never stands in for the real one).
+ */
+export class OutboxTestMailer implements MailSender {
+  constructor(
+    private readonly root: string,
+    private readonly folder: string,
+  ) {}
+
+  /** Where the message went. */
+  get location(): string {
+    return join(this.root, this.folder);
+  }
+
+  async send(message: RawMessage): Promise<string> {
+    const path = join(this.location, emlName(1, message.to));
+    writeFileAtomicSync(path, message.data);
+    return path;
+  }
+}
+
+/**
+ * The outbox as a send ledger, for `stats`: each .eml in outbox/<digest id>/ is a message sent to the address
+ * in its To header. Empty when the digest was never written here.
+ */
+export async function outboxLedger(root: string, digestId: string): Promise<Map<string, LedgerEntry>> {
+  const folder = join(root, digestId);
+  const names = (await readdir(folder).catch(() => [] as string[])).filter((n) => n.endsWith('.eml'));
+  const sent = new Map<string, LedgerEntry>();
+  for (const name of names.sort()) {
+    const text = await readFile(join(folder, name), 'utf8');
+    // The header block, folded lines joined.
+    const headers = text.slice(0, text.search(/\r?\n\r?\n/)).replace(/\r?\n[ \t]+/g, ' ');
+    const to = /^To:\s*(.+)$/im.exec(headers)?.[1]?.trim();
+    if (to) sent.set(to.replace(/^.*<([^>]+)>$/, '$1').toLowerCase(), { state: 'sent' });
+  }
+  return sent;
 }

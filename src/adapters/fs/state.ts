@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
@@ -150,6 +149,11 @@ export class FileAnnouncementStore implements AnnouncementLedger, WeeklyLedger {
     return (await this.read())?.digests.find((d) => d.id === id);
   }
 
+  /** Digests created since `sinceMs` that the file still keeps (it drops those the weekly run is done with). */
+  async recentDigests(sinceMs: number): Promise<DigestRecord[]> {
+    return ((await this.read())?.digests ?? []).filter((d) => d.createdAtMs >= sinceMs);
+  }
+
   async createDigest(digest: DigestRecord): Promise<boolean> {
     let created = false;
     await this.update((state) => {
@@ -239,6 +243,16 @@ export class FileSubscriberStore implements SubscriberStore, VersionedSubscriber
 
   async list(): Promise<Subscriber[]> {
     return (await this.read()) ?? [];
+  }
+
+  /** Without the file nobody subscribed here yet, and the site owner alone receives the digest. */
+  async exists(): Promise<boolean> {
+    return (await this.read()) !== undefined;
+  }
+
+  /** Who receives the digest when the file does not exist. */
+  get fallbackRecipient(): string {
+    return this.owner;
   }
 
   async get(address: string): Promise<Subscriber | undefined> {

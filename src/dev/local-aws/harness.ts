@@ -5,6 +5,8 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { stringify, parse as yamlParse } from 'yaml';
+import { SITE_JSON_KEY, siteJsonOf } from '../../adapters/aws/site-json.js';
+import { parseSiteYaml } from '../../core/site-yaml.js';
 import type { LogLine } from './lambda-runtime.js';
 import { notificationRecord } from './s3-notifications.js';
 import { type CapturedEmail, sesMailbox } from './ses.js';
@@ -57,6 +59,8 @@ export interface StackUnderTest {
   notifyAgain(changes: readonly { key: string; removed?: boolean }[]): Promise<void>;
   /** site.yaml with base_url and api_url pointing at the local CloudFront. */
   localSiteYaml(source: string): string;
+  /** As a deploy does: site.yaml and, validated, site.json beside it (read by the functions that parse no YAML). */
+  deploySiteYaml(source: string): Promise<void>;
   /** A DynamoDB document client on the emulator (for seeding and reading state). */
   db: DynamoDBDocumentClient;
   stop(): Promise<void>;
@@ -140,6 +144,11 @@ export async function startStackUnderTest(
     localSiteYaml(source) {
       const site = aws.endpoints.site ?? aws.endpoints.s3;
       return stringify({ ...(yamlParse(source) as object), base_url: site, api_url: `${site}/api` });
+    },
+    async deploySiteYaml(source) {
+      const json = siteJsonOf(parseSiteYaml(source, 'site.yaml'));
+      await s3.send(new PutObjectCommand({ Bucket: contentBucket, Key: SITE_JSON_KEY, Body: json }));
+      await s3.send(new PutObjectCommand({ Bucket: contentBucket, Key: 'site.yaml', Body: source }));
     },
     stop: () => aws.stop(),
   };

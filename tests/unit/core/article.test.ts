@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_ARTICLE_BYTES, parseArticle } from '../../../src/core/article.js';
+import {
+  MAX_ARTICLE_BYTES,
+  MAX_FIELDS,
+  MAX_SLUG_LENGTH,
+  MAX_TAGS,
+  parseArticle,
+} from '../../../src/core/article.js';
 import { hasErrors, parseCorpus, publishedAt } from '../../../src/core/corpus.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
 import { article, bytes, markdown, testSite } from '../../helpers/site.js';
@@ -166,6 +172,173 @@ describe('parseArticle: bad input names the file, the field and the reason', () 
       field: 'front matter',
       line: 3,
     });
+  });
+});
+
+describe('parseArticle: limits that keep one article cheap (issue 14)', () => {
+  const fm = (lines: string) => `---\ntitle: A\ndate: 2026-01-01\n${lines}\n---\nBody.\n`;
+
+  it.each([
+    [
+      'front matter over 16 KiB',
+      fm(`summary: "${'x'.repeat(17_000)}"`),
+      'front matter',
+      /limit is 16384 bytes/,
+      2,
+    ],
+    [
+      'more fields than the limit',
+      fm(Array.from({ length: MAX_FIELDS }, (_, i) => `extra${i}: 1`).join('\n')),
+      'front matter',
+      new RegExp(`has ${MAX_FIELDS + 2} fields; the limit is ${MAX_FIELDS}`),
+      2,
+    ],
+    [
+      'a duplicated key, naming both lines',
+      fm('draft: false\ndraft: true'),
+      'front matter',
+      /"draft" appears twice \(first on line 4\)/,
+      5,
+    ],
+    ['a list used as a key', fm('? [a, b]\n: c'), 'front matter', /a key must be plain text/, 4],
+    [
+      'lists nested past the limit',
+      fm(`extra: ${'['.repeat(9)}${']'.repeat(9)}`),
+      'front matter',
+      /nested more than 8 deep/,
+      4,
+    ],
+    [
+      'more than 50 aliases',
+      fm(`a: &a x\nextra: [${Array.from({ length: 51 }, () => '*a').join(', ')}]`),
+      'front matter',
+      /more than 50 aliases/,
+      5,
+    ],
+    [
+      `more than ${MAX_TAGS} tags`,
+      fm(`tags: [${Array.from({ length: MAX_TAGS + 1 }, (_, i) => `t${i}`).join(', ')}]`),
+      'tags',
+      new RegExp(`has ${MAX_TAGS + 1} tags; the limit is ${MAX_TAGS}`),
+      4,
+    ],
+    [
+      'a tag over 100 characters',
+      fm(`tags: [${'t'.repeat(101)}]`),
+      'tags',
+      /is 101 characters long; the limit is 100/,
+      4,
+    ],
+    [
+      'a tag whose address is too long',
+      fm(`tags: ["${'ﬃ'.repeat(70)}"]`),
+      'tags',
+      /makes an address longer than 200/,
+      4,
+    ],
+    [
+      'a slug over 200 characters',
+      fm(`slug: ${'a'.repeat(MAX_SLUG_LENGTH + 1)}`),
+      'slug',
+      /at most 200 characters/,
+      4,
+    ],
+    [
+      'an alias under /tags/',
+      fm('aliases: [/tags/email/]'),
+      'aliases',
+      /\/tags\/email\/ is under \/tags\//,
+      4,
+    ],
+    ['an alias under /archive/', fm('aliases: [/archive/2026/]'), 'aliases', /under \/archive\//, 4],
+    ['an alias under /api/', fm('aliases: [/api/subscribe/]'), 'aliases', /under \/api\//, 4],
+    [
+      'an alias of its own address',
+      fm('slug: mine\naliases: [/posts/mine/]'),
+      'aliases',
+      /this article's own address/,
+      5,
+    ],
+    [
+      'more than 20 aliases',
+      fm(`aliases: [${Array.from({ length: 21 }, (_, i) => `/old/${i}/`).join(', ')}]`),
+      'aliases',
+      /at most 20/,
+      4,
+    ],
+    [
+      'a cover image with a tab in its scheme',
+      fm('image: "java\\tscript:alert(1)"'),
+      'image',
+      /http\(s\) URL or a path/,
+      4,
+    ],
+    [
+      'a cover image with a newline in its scheme',
+      fm('image: "java\\nscript:alert(1)"'),
+      'image',
+      /http\(s\) URL or a path/,
+      4,
+    ],
+    [
+      'a cover image led by a control character',
+      fm('image: "\\u0001javascript:alert(1)"'),
+      'image',
+      /http\(s\) URL or a path/,
+      4,
+    ],
+    [
+      'a protocol-relative cover image',
+      fm('image: //evil.example/x.png'),
+      'image',
+      /http\(s\) URL or a path/,
+      4,
+    ],
+    [
+      'a backslashed protocol-relative cover image',
+      fm('image: "\\\\evil.example/x.png"'),
+      'image',
+      /http\(s\) URL or a path/,
+      4,
+    ],
+  ])('rejects %s', (_name, text, field, reason, line) => {
+    const [problem, ...rest] = problemsOf(text);
+    expect(rest).toEqual([]);
+    expect(problem).toMatchObject({ file: 'posts/2026-01-05-sample.md', field, severity: 'error' });
+    expect(problem?.reason).toMatch(reason);
+    expect(problem?.line).toBe(line);
+  });
+
+  it('accepts exactly the limits', () => {
+    const a = article({
+      title: 'A',
+      date: '2026-01-01',
+      tags: `[${Array.from({ length: MAX_TAGS }, (_, i) => `t${i}`).join(', ')}]`,
+      slug: 'a'.repeat(MAX_SLUG_LENGTH),
+      aliases: '[/posts/old/, /tagged/x/, /2019/01/old-post/]',
+    });
+    expect(a.tags).toHaveLength(MAX_TAGS);
+    expect(a.aliases).toHaveLength(3);
+  });
+
+  it('resolves a cover image through the URL policy', () => {
+    expect(article({ title: 'A', date: '2026-01-01', image: 'images/a.png' }).image).toBe(
+      'https://news.example.com/images/a.png',
+    );
+    expect(article({ title: 'A', date: '2026-01-01', image: '"  https://cdn.example/a.png "' }).image).toBe(
+      'https://cdn.example/a.png',
+    );
+  });
+
+  it('reports a body that cannot be rendered at its line in the file', () => {
+    const text = `---\ntitle: A\ndate: 2026-01-01\n---\nIntro.\n\n${'>'.repeat(100)}\n`;
+    expect(problemsOf(text)).toEqual([
+      expect.objectContaining({
+        field: 'body',
+        line: 7,
+        reason: expect.stringMatching(/nested more than 32 deep/),
+      }),
+    ]);
   });
 });
 

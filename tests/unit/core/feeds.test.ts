@@ -55,6 +55,24 @@ describe('buildFeeds', () => {
     expect(rss).toContain('<category domain="https://news.example.com/tags/go/">Go</category>');
   });
 
+  it('escapes tag names in categories: `<` in Atom attributes, a literal "&amp;" in RSS text (issue 14, item 6)', () => {
+    const a = article({
+      title: 'T',
+      date: '2026-01-01',
+      slug: 't',
+      tags: `["List<T>", 'say "hi"', "a&amp;b"]`,
+    });
+    const { rss, atom } = buildFeeds([a], testSite, scope);
+    expect(atom).toContain('<category label="List&lt;T>" term="List&lt;T>"/>');
+    expect(atom).toContain('<category label="say &quot;hi&quot;" term="say &quot;hi&quot;"/>');
+    expect(atom).toContain('<category label="a&amp;amp;b" term="a&amp;amp;b"/>');
+    expect(atom).not.toContain('\uFFFF');
+    expect(rss).toContain(
+      '<category domain="https://news.example.com/tags/list-t/">List&lt;T&gt;</category>',
+    );
+    expect(rss).toContain('<category domain="https://news.example.com/tags/a-amp-b/">a&amp;amp;b</category>');
+  });
+
   it('escapes plain-text titles for Atom, whose titles are HTML', () => {
     const a = article({ title: '"a < b & <i>c</i>"', date: '2026-01-01', slug: 'lt' });
     const { atom } = buildFeeds([a], testSite, scope);

@@ -1,7 +1,17 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Parser } from 'htmlparser2';
-import { describe, expect, it } from 'vitest';
-import { absoluteUrl, renderMarkdown, sanitizeArticleHtml } from '../../../src/core/render.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  absoluteUrl,
+  coverImageUrl,
+  normalizedUrlInput,
+  prepareSanitizer,
+  renderMarkdown,
+  safeUrl,
+  sanitizeArticleHtml,
+} from '../../../src/core/render.js';
+
+beforeAll(() => prepareSanitizer());
 
 const base = { baseUrl: 'https://news.example.com', pageUrl: 'https://news.example.com/posts/p/' };
 const fixture = (name: string) => new URL(`../../fixtures/render/${name}`, import.meta.url);
@@ -69,6 +79,58 @@ describe('absoluteUrl', () => {
     expect(absoluteUrl('/images/a.png', { baseUrl: 'https://example.com/blog', pageUrl: '' })).toBe(
       'https://example.com/blog/images/a.png',
     );
+  });
+});
+
+describe('the URL policy reads a URL as the WHATWG parser does (issue 14, item 7)', () => {
+  it.each([
+    ['a tab inside the scheme', 'java\tscript:alert(1)'],
+    ['a newline inside the scheme', 'java\nscript:alert(1)'],
+    ['a carriage return inside the scheme', 'java\rscript:alert(1)'],
+    ['a leading control character', '\u0001javascript:alert(1)'],
+    ['a NUL', 'https://example.org/\u0000x'],
+    ['a tab inside an https URL', 'https://exa\tmple.org/'],
+    ['DEL', 'https://example.org/\u007F'],
+    ['a C1 control', 'https://example.org/\u0085'],
+  ])('refuses %s', (_name, target) => {
+    expect(normalizedUrlInput(target)).toBeUndefined();
+    expect(safeUrl(target, base, ['https:', 'http:', 'mailto:'])).toBeUndefined();
+    expect(coverImageUrl(target, base.baseUrl)).toBeUndefined();
+  });
+
+  it('trims leading and trailing whitespace only', () => {
+    expect(normalizedUrlInput(' \n\thttps://example.org/a \r\n')).toBe('https://example.org/a');
+    expect(safeUrl(' /images/a.png\n', base, ['https:'])).toBe('https://news.example.com/images/a.png');
+  });
+
+  it('refuses a tab-split javascript: URL in Markdown links, images and raw HTML', () => {
+    const html = renderMarkdown(
+      '[x](<java\tscript:alert(1)>) ![y](<java\nscript:alert(1)>) <a href="java&#9;script:alert(1)">z</a> <img src="&#1;javascript:alert(1)">',
+      base,
+    );
+    expect(html).not.toMatch(/<a |<img |javascript:/i);
+  });
+
+  it('keeps a cover image on the site or on an http(s) host, absolute', () => {
+    expect(coverImageUrl('/images/a.png', base.baseUrl)).toBe('https://news.example.com/images/a.png');
+    expect(coverImageUrl('images/a.png', base.baseUrl)).toBe('https://news.example.com/images/a.png');
+    expect(coverImageUrl('https://cdn.example/a.png', base.baseUrl)).toBe('https://cdn.example/a.png');
+    for (const bad of [
+      'javascript:alert(1)',
+      'data:image/png;base64,AAAA',
+      '//cdn.example/a.png',
+      'mailto:a@b.c',
+    ])
+      expect(coverImageUrl(bad, base.baseUrl), bad).toBeUndefined();
+  });
+});
+
+describe('renderMarkdown keeps feeds well-formed', () => {
+  it('drops the XML-invalid characters that character references decode to', () => {
+    const html = renderMarkdown('a &#1; b &#xFFFF; c &#11;\n\n<p>raw &#2; &#xFFFE;</p>', base);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: checking that none survive.
+    expect(html).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/);
+    expect(html).toContain('raw');
   });
 });
 

@@ -1,0 +1,66 @@
+// An alias (an article's old address) becomes a redirect page. It may only name a path that no generated
+// page uses: otherwise the redirect replaces that page, and removing the alias later deletes it.
+import type { ArticleMeta } from './article.js';
+import type { Problem } from './errors.js';
+
+/** Most old addresses an article may declare (each is a page written on every build). */
+export const MAX_ALIASES = 20;
+/** Longest alias path; every segment becomes a folder name in the built site. */
+export const MAX_ALIAS_LENGTH = 200;
+
+/**
+ * First path segments the site generates pages under (tag pages, the archive) or routes elsewhere (the
+ * subscription API). The home page `/` cannot be an alias: the alias pattern needs a segment.
+ */
+const RESERVED_PREFIXES = ['tags', 'archive', 'api', 'subscribe'] as const;
+
+/** Why `path` (a site path like /posts/old-slug/) cannot be an alias of the article at /posts/<slug>/. */
+export function reservedAliasReason(path: string, slug: string): string | undefined {
+  const first = path.split('/')[1] ?? '';
+  if ((RESERVED_PREFIXES as readonly string[]).includes(first)) {
+    return `${path} is under /${first}/, where the site generates its own pages`;
+  }
+  if (path === `/posts/${slug}/`) return `${path} is this article's own address`;
+  return undefined;
+}
+
+/**
+ * Aliases that collide across articles: one naming another article's address, or two articles naming the
+ * same old address. Also re-checks the reserved paths, for articles that were validated before this rule
+ * (a cache, an index). Aliases and URLs are absolute, under the site's base URL.
+ */
+export function aliasProblems(articles: readonly ArticleMeta[]): Problem[] {
+  const problems: Problem[] = [];
+  const byUrl = new Map(articles.map((a) => [a.url, a]));
+  const claimed = new Map<string, ArticleMeta[]>();
+  for (const article of articles) {
+    for (const alias of new Set(article.aliases ?? [])) {
+      const list = claimed.get(alias);
+      if (list) list.push(article);
+      else claimed.set(alias, [article]);
+    }
+  }
+  const report = (article: ArticleMeta, reason: string) =>
+    problems.push({ file: article.source, field: 'aliases', reason, severity: 'error' });
+  for (const [alias, claimants] of claimed) {
+    for (const article of claimants) {
+      const path = sitePathOf(alias, article);
+      const reserved = reservedAliasReason(path, article.slug);
+      if (reserved) {
+        report(article, reserved);
+        continue;
+      }
+      const owner = byUrl.get(alias);
+      if (owner && owner !== article) report(article, `${path} is the address of ${owner.source}`);
+      const others = claimants.filter((other) => other !== article).map((other) => other.source);
+      if (others.length > 0) report(article, `${path} is also an alias of ${others.join(', ')}`);
+    }
+  }
+  return problems;
+}
+
+/** The site path of an absolute URL under the site of `article` (whose URL ends in /posts/<slug>/). */
+function sitePathOf(url: string, article: ArticleMeta): string {
+  const base = article.url.slice(0, article.url.length - `/posts/${article.slug}/`.length);
+  return url.startsWith(`${base}/`) ? url.slice(base.length) : url;
+}

@@ -1,0 +1,75 @@
+// `broadsheet send-test`: the next digest (or one article), exactly as subscribers would get it, to one
+// address, marked as a test. It reads the announcement ledger and writes nothing to it or to the send ledger:
+// a test never counts as the real send, and the real send still happens.
+import type { ArticleMeta } from '../core/article.js';
+import { composeDigest, type DigestPlan, digestRecordOf, planDigest } from '../core/digest.js';
+import { digestRecipient, type RawMessage, renderDigestMessage } from '../core/email.js';
+import type { AnnouncementLedger, MailSender } from '../core/ports.js';
+import type { SiteConfig } from '../core/site.js';
+import { weekStartAt } from '../core/weekly-schedule.js';
+
+/**
+ * What the next announce would put in a digest, as announce() decides it: of the articles going live, those
+ * no digest announced under any of their addresses, newest first; on a first run only the newest. Reads
+ * the ledger, never writes it.
+ */
+export async function nextDigestPlan(
+  ledger: Pick<AnnouncementLedger, 'unannounced'>,
+  wentLive: readonly ArticleMeta[],
+  firstRun: boolean,
+): Promise<DigestPlan | undefined> {
+  if (wentLive.length === 0) return undefined;
+  const fresh = new Set(await ledger.unannounced(wentLive.flatMap((a) => [a.url, ...(a.aliases ?? [])])));
+  const candidates = wentLive
+    .filter((a) => [a.url, ...(a.aliases ?? [])].every((url) => fresh.has(url)))
+    .sort((a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug));
+  return planDigest(candidates, firstRun ? undefined : new Set());
+}
+
+export const TEST_SUBJECT_PREFIX = '[Test] ';
+
+/** Where a test send is kept apart from real digests: its own id, so no ledger or outbox entry is shared. */
+export function testDigestId(digestId: string, now: Date): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `test-${stamp}-${digestId}`;
+}
+
+/**
+ * The message a subscriber at `to` would get for these articles, as an instant digest, except that its
+ * subject says it is a test and its Message-ID is the test's own (a mail system that saw the test must not
+ * take the real digest for a duplicate of it). Its links are real and signed for `to`.
+ */
+export async function composeTestMessage(
+  site: SiteConfig,
+  plan: Pick<DigestPlan, 'id' | 'articles'>,
+  to: string,
+  secret: string,
+  now: Date,
+): Promise<RawMessage> {
+  const nowMs = now.getTime();
+  const record = digestRecordOf({ ...plan, silenced: [] }, nowMs, {
+    delivery: 'instant',
+    weekStartMs: weekStartAt(site, nowMs),
+  });
+  const digest = composeDigest(record, site, 'instant');
+  return renderDigestMessage(
+    { ...digest, id: testDigestId(digest.id, now), subject: `${TEST_SUBJECT_PREFIX}${digest.subject}` },
+    digestRecipient(site, to, secret, nowMs),
+    site,
+    now,
+  );
+}
+
+/** Composes the test message and hands it to the mailer (a test folder in outbox/, or SES). */
+export async function sendTest(
+  deps: { readonly site: SiteConfig; readonly mail: MailSender; readonly secret: string },
+  plan: Pick<DigestPlan, 'id' | 'articles'>,
+  to: string,
+  now: Date,
+): Promise<{ readonly message: RawMessage; readonly providerId: string }> {
+  const message = await composeTestMessage(deps.site, plan, to, deps.secret, now);
+  return { message, providerId: await deps.mail.send(message) };
+}
