@@ -1,26 +1,23 @@
-// Time for the local AWS. Schedules (EventBridge rules, one-shot schedules) run on this clock, and the
-// waits AWS measures in minutes (a message's visibility timeout after a failure, async retry backoff,
-// batching windows) pass `speed` times faster, so a scenario sees a message dead-lettered in seconds.
+// Time for the local AWS, in two parts.
+// - The schedule clock: EventBridge rules and one-shot schedules fire on it. The wall clock in `npm run
+//   dev`; a manual clock in tests, moved by `advance`.
+// - Waits: what AWS measures in minutes between two steps of a delivery (a failed message's visibility
+//   timeout, async retry backoff, a batching window). They take their real length while anything is
+//   running, and are skipped when the whole stack is idle and only waiting: a discrete-event shortcut
+//   that keeps the order of events AWS would produce (a throttled batch still comes back after the busy
+//   function finishes) without a test sitting through six minutes of visibility timeout.
 
 export interface StackClock {
-  /** Milliseconds since the epoch, as the stack sees it. */
+  /** Milliseconds since the epoch, as the stack's schedules see it. */
   now(): number;
-  /** How much faster than the wall clock the stack's waits pass. 1 is real time. */
-  readonly speed: number;
-  /** Real milliseconds to wait for `ms` of stack time. */
-  realMs(ms: number): number;
-  /** Called whenever stack time moves (each second, or on `advance`). */
+  /** Called whenever schedule time moves (each second, or on `advance`). */
   onTick(listener: (now: number) => void | Promise<void>): () => void;
   stop(): void;
 }
 
 abstract class BaseClock implements StackClock {
   protected readonly listeners = new Set<(now: number) => void | Promise<void>>();
-  constructor(readonly speed: number) {}
   abstract now(): number;
-  realMs(ms: number): number {
-    return Math.max(0, Math.round(ms / this.speed));
-  }
   onTick(listener: (now: number) => void | Promise<void>): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -35,8 +32,8 @@ abstract class BaseClock implements StackClock {
 /** The wall clock, ticking every second. */
 export class WallClock extends BaseClock {
   private readonly timer: NodeJS.Timeout;
-  constructor(speed = 1) {
-    super(speed);
+  constructor() {
+    super();
     this.timer = setInterval(() => void this.tick().catch(() => {}), 1000);
     this.timer.unref();
   }
@@ -51,8 +48,8 @@ export class WallClock extends BaseClock {
 /** A clock tests move by hand: schedules fire on `advance`, never on their own. */
 export class ManualClock extends BaseClock {
   private current: number;
-  constructor(start: Date | number, speed = 1) {
-    super(speed);
+  constructor(start: Date | number) {
+    super();
     this.current = typeof start === 'number' ? start : start.getTime();
   }
   now(): number {
@@ -70,4 +67,67 @@ export class ManualClock extends BaseClock {
     await this.advance(to.getTime() - this.current);
   }
   stop(): void {}
+}
+
+interface Wait {
+  readonly due: number;
+  readonly resolve: () => void;
+}
+
+/**
+ * The stack's waits. Each resolves when its time has passed, or earlier when `idle` says nothing is
+ * running and it is the next wait due: then no function can observe the difference.
+ */
+export class Waits {
+  private readonly waits: Wait[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private checking = false;
+  /** Milliseconds skipped so far. */
+  skippedMs = 0;
+
+  constructor(
+    private readonly idle: () => Promise<boolean>,
+    private readonly fastForward: boolean,
+  ) {
+    this.timer = setInterval(() => void this.check(), 20);
+    this.timer.unref();
+  }
+
+  wait(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waits.push({ due: Date.now() + ms, resolve });
+      this.waits.sort((a, b) => a.due - b.due);
+    });
+  }
+
+  get pending(): number {
+    return this.waits.length;
+  }
+
+  private async check(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      const now = Date.now();
+      while ((this.waits[0]?.due ?? Number.POSITIVE_INFINITY) <= now) this.waits.shift()?.resolve();
+      if (!this.fastForward || this.waits.length === 0) return;
+      // Idle twice in a row, so a message between two steps (sent, not yet received) is not mistaken for quiet.
+      if (!(await this.idle())) return;
+      await new Promise((r) => setTimeout(r, 10));
+      if (!(await this.idle())) return;
+      const next = this.waits.shift();
+      if (next) {
+        this.skippedMs += Math.max(0, next.due - Date.now());
+        next.resolve();
+      }
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    for (const w of this.waits.splice(0)) w.resolve();
+  }
 }

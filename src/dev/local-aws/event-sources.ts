@@ -13,7 +13,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { StackClock } from './clock.js';
+import type { Waits } from './clock.js';
 import type { InvocationOutcome, LambdaFunction } from './lambda-runtime.js';
 import { ACCOUNT, REGION } from './template.js';
 
@@ -24,7 +24,7 @@ export interface DeliveryLog {
   readonly deadLettered: { source: string; fn: string; target: string }[];
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
+const pause = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {
@@ -50,6 +50,7 @@ export const INITIAL_POLLERS = 5;
 export class SqsEventSourceMapping {
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
+  private readonly returns = new Set<Promise<void>>();
   private busy = 0;
   readonly stats = { batches: 0, messages: 0, returned: 0, deleted: 0 };
 
@@ -57,7 +58,7 @@ export class SqsEventSourceMapping {
     readonly config: SqsMappingConfig,
     private readonly fn: LambdaFunction,
     private readonly sqs: SQSClient,
-    private readonly clock: StackClock,
+    private readonly waits: Waits,
   ) {}
 
   start(): void {
@@ -95,19 +96,24 @@ export class SqsEventSourceMapping {
     }
   }
 
-  /** One batch: a long poll for the first message, then more until the batch is full or its window ends. */
+  /**
+   * One batch: a long poll for the first message, then, with a batching window, more until the batch is
+   * full or the window (one of the stack's waits) ends.
+   */
   private async collect(): Promise<Message[]> {
-    const batch = await this.receive(this.config.batchSize, 1);
+    const size = this.config.batchSize;
+    const batch = await this.receive(size, 1);
     if (batch.length === 0) return batch;
-    this.busy++;
-    const deadline = Date.now() + this.clock.realMs(this.config.batchingWindowSeconds * 1000);
-    while (batch.length < this.config.batchSize && !this.abort.signal.aborted) {
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      const more = await this.receive(this.config.batchSize - batch.length, left >= 1000 ? 1 : 0);
-      batch.push(...more);
-      if (more.length === 0 && left < 1000) await sleep(Math.min(left, 50), this.abort.signal);
+    const windowMs = this.config.batchingWindowSeconds * 1000;
+    if (windowMs > 0 && batch.length < size) {
+      let closed = false;
+      void this.waits.wait(windowMs).then(() => {
+        closed = true;
+      });
+      while (!closed && batch.length < size && !this.abort.signal.aborted)
+        batch.push(...(await this.receive(size - batch.length, 1)));
     }
+    this.busy++;
     return batch;
   }
 
@@ -128,7 +134,7 @@ export class SqsEventSourceMapping {
           stream: 'stderr',
           line: `local-aws: poller for ${this.config.logicalId} failed: ${String(error)}`,
         });
-        await sleep(500, this.abort.signal);
+        await pause(500, this.abort.signal);
       }
     }
   }
@@ -142,7 +148,7 @@ export class SqsEventSourceMapping {
     const done = batch.filter((m) => !failed.has(m.MessageId ?? ''));
     const back = batch.filter((m) => failed.has(m.MessageId ?? ''));
     await this.remove(done);
-    await this.returnLater(back, receivedAt);
+    this.returnLater(back, receivedAt);
   }
 
   private async remove(messages: Message[]): Promise<void> {
@@ -158,27 +164,35 @@ export class SqsEventSourceMapping {
   }
 
   /**
-   * A failed or throttled batch stays in the queue until its visibility timeout (counted from the
-   * receive) ends, on the stack's clock; then it is received again, one receive count higher.
+   * A failed or throttled batch stays in the queue until its visibility timeout, counted from the receive,
+   * ends (one of the stack's waits); then it is received again, one receive count higher.
    */
-  private async returnLater(messages: Message[], receivedAt: number): Promise<void> {
+  private returnLater(messages: Message[], receivedAt: number): void {
     if (messages.length === 0) return;
     this.stats.returned += messages.length;
-    const left = this.clock.realMs(this.config.visibilityTimeoutSeconds * 1000) - (Date.now() - receivedAt);
-    const seconds = Math.max(0, Math.ceil(left / 1000));
-    for (let i = 0; i < messages.length; i += 10) {
-      const entries = messages
-        .slice(i, i + 10)
-        .map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle ?? '', VisibilityTimeout: seconds }));
-      await this.sqs.send(
-        new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.config.queueUrl, Entries: entries }),
-      );
-    }
+    const left = this.config.visibilityTimeoutSeconds * 1000 - (Date.now() - receivedAt);
+    const back = this.waits
+      .wait(left)
+      .then(async () => {
+        if (this.abort.signal.aborted) return;
+        for (let i = 0; i < messages.length; i += 10) {
+          const entries = messages
+            .slice(i, i + 10)
+            .map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle ?? '', VisibilityTimeout: 0 }));
+          await this.sqs.send(
+            new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.config.queueUrl, Entries: entries }),
+          );
+        }
+      })
+      // The queue's own timeout may have made them visible first; then the handles are stale, which is fine.
+      .catch(() => {});
+    this.returns.add(back);
+    void back.finally(() => this.returns.delete(back));
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
-    await Promise.allSettled(this.loops);
+    await Promise.allSettled([...this.loops, ...this.returns]);
   }
 }
 
@@ -248,7 +262,7 @@ export class AsyncInvoker {
   constructor(
     private readonly fn: LambdaFunction,
     private readonly config: AsyncConfig,
-    private readonly clock: StackClock,
+    private readonly waits: Waits,
     private readonly sink: FailureSink,
     private readonly log: DeliveryLog,
   ) {}
@@ -271,27 +285,31 @@ export class AsyncInvoker {
   }
 
   private async run(event: unknown, source: string): Promise<void> {
-    const started = Date.now();
-    const maxAgeMs = this.clock.realMs(this.config.maximumEventAgeSeconds * 1000);
+    const maxAgeMs = this.config.maximumEventAgeSeconds * 1000;
+    let ageMs = 0;
     let attempts = 0;
     let last: InvocationOutcome | undefined;
     let throttleWait = 1000;
     while (!this.stopped) {
+      const started = Date.now();
       const outcome = await this.fn.invoke(event);
+      ageMs += Date.now() - started;
       last = outcome;
       if (outcome.ok) return;
       if (outcome.kind === 'throttled') {
         // Throttles do not use up retries; Lambda keeps trying until the event is too old.
-        if (Date.now() - started + throttleWait > maxAgeMs) break;
-        await sleep(this.clock.realMs(throttleWait));
+        if (ageMs + throttleWait > maxAgeMs) break;
+        await this.waits.wait(throttleWait);
+        ageMs += throttleWait;
         throttleWait = Math.min(throttleWait * 2, 300_000);
         continue;
       }
       attempts++;
       if (attempts > this.config.maximumRetryAttempts) break;
       // AWS waits about a minute before the first retry and two before the second.
-      await sleep(this.clock.realMs(attempts * 60_000));
-      if (Date.now() - started > maxAgeMs) break;
+      await this.waits.wait(attempts * 60_000);
+      ageMs += attempts * 60_000;
+      if (ageMs > maxAgeMs) break;
     }
     if (this.stopped || !last || last.ok) return;
     const condition = attempts > this.config.maximumRetryAttempts ? 'RetriesExhausted' : 'EventAgeExceeded';

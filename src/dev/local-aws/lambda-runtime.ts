@@ -239,6 +239,11 @@ export class LambdaFunction {
     this.timeoutSeconds = config.timeoutSeconds;
   }
 
+  /** An invocation is running (or waiting for an instance). */
+  get busy(): boolean {
+    return this.inFlight > 0;
+  }
+
   log(line: LogLine): void {
     this.hooks.onLog(line);
   }

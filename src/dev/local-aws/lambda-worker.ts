@@ -184,6 +184,12 @@ async function invoke(id: string, event: unknown, deadlineMs: number, requestId:
     send({ type: 'result', id, ok: true, value: value === undefined ? null : value });
   } catch (error) {
     const e = error as { name?: string; message?: string; stack?: string };
+    // What the Lambda runtime writes for a failed invocation.
+    runtimeError(requestId, 'Invoke Error', {
+      name: e?.name ?? 'Error',
+      message: e?.message ?? String(error),
+      ...(e?.stack ? { stack: e.stack } : {}),
+    });
     send({
       type: 'result',
       id,
@@ -215,5 +221,15 @@ process.on('unhandledRejection', (reason) => {
   process.exit(128);
 });
 
+function runtimeError(
+  requestId: string,
+  kind: string,
+  e: { name: string; message: string; stack?: string },
+): void {
+  const detail = { errorType: e.name, errorMessage: e.message, stack: (e.stack ?? '').split('\n') };
+  console.error(`${new Date().toISOString()}\t${requestId}\tERROR\t${kind} \t${JSON.stringify(detail)}`);
+}
+
 await init();
+if (initError) runtimeError('undefined', 'Uncaught Exception', initError);
 send({ type: 'ready', ...(initError ? { error: initError } : {}) });

@@ -84,6 +84,8 @@ export function testEvent(bucket: string) {
 export type Deliver = (target: NotificationTarget, body: string) => Promise<void>;
 
 export interface DeliveryFaults {
+  /** Deliver nothing (a change that reaches the bucket without an event, as the daily reconcile repairs). */
+  drop?: boolean;
   /** Deliver every event twice. */
   duplicate?: boolean;
   /** Hold events this many ms and deliver them shuffled. */
@@ -96,6 +98,7 @@ export class S3Notifier {
   private held: { target: NotificationTarget; body: string }[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
+  private sending = 0;
   readonly stats = { events: 0, delivered: 0, failed: 0 };
 
   constructor(
@@ -141,6 +144,7 @@ export class S3Notifier {
   }
 
   private enqueue(target: NotificationTarget, body: string): void {
+    if (this.faults.drop) return;
     const copies = this.faults.duplicate ? 2 : 1;
     for (let i = 0; i < copies; i++) this.held.push({ target, body });
     const window = this.faults.shuffleWindowMs ?? 0;
@@ -164,6 +168,7 @@ export class S3Notifier {
       }
     }
     // One chain, so events are handed over in the order they were taken (unless shuffled on purpose).
+    this.sending += batch.length;
     this.chain = this.chain.then(async () => {
       for (const { target, body } of batch) {
         try {
@@ -171,9 +176,16 @@ export class S3Notifier {
           this.stats.delivered++;
         } catch {
           this.stats.failed++;
+        } finally {
+          this.sending--;
         }
       }
     });
+  }
+
+  /** Events taken but not yet handed over. */
+  get pending(): boolean {
+    return this.held.length > 0 || this.flushTimer !== undefined || this.sending > 0;
   }
 
   /** Resolves once every event seen so far has been handed to its target. */

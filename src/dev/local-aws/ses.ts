@@ -59,6 +59,14 @@ export class LocalSes {
     // What the emulator answers to GetAccount (it reads this variable per request).
     process.env.AWS_SES_ACCOUNT = JSON.stringify({
       DedicatedIpAutoWarmupEnabled: false,
+      Details: {
+        AdditionalContactEmailAddresses: [],
+        ContactLanguage: 'EN',
+        MailType: 'MARKETING',
+        ReviewDetails: { CaseId: 'local', Status: 'GRANTED' },
+        UseCaseDescription: 'local AWS',
+        WebsiteURL: 'https://gazette.example.com',
+      },
       EnforcementStatus: 'HEALTHY',
       ProductionAccessEnabled: true,
       SendingEnabled: true,

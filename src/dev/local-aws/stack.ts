@@ -17,7 +17,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import dynalite from 'dynalite';
 import { buildApp as fauxqsApp } from 'fauxqs';
 import S3rver from 's3rver';
-import { type StackClock, WallClock } from './clock.js';
+import { type StackClock, Waits, WallClock } from './clock.js';
 import {
   type Behavior,
   type DistributionConfig,
@@ -74,6 +74,8 @@ export interface LocalAwsOptions {
   /** A ready assembly (tests that synthesize once); otherwise the app is synthesized (cached). */
   readonly assembly?: CloudAssembly;
   readonly clock?: StackClock;
+  /** Skip the stack's waits (visibility timeouts, retry backoff, batching windows) while nothing runs. Default true. */
+  readonly fastForward?: boolean;
   /** Per function, by construct name (Publish, Send, …): what a test lowers or adds. */
   readonly functions?: Readonly<Record<string, FunctionOverrides>>;
   readonly ses?: SesOptions;
@@ -146,6 +148,7 @@ export class LocalAws {
   private readonly pollQueues = new Set<string>();
   private readonly shimLoops: Promise<void>[] = [];
   private stopped = false;
+  readonly waits: Waits;
 
   private constructor(
     readonly template: Template,
@@ -167,7 +170,11 @@ export class LocalAws {
     },
     readonly clients: ReturnType<typeof serviceClients>,
     private readonly tempDir: string,
-  ) {}
+    fastForward: boolean,
+  ) {
+    this.waits = new Waits(() => this.idle(), fastForward);
+    this.stoppers.push(() => this.waits.stop());
+  }
 
   /** The function whose construct is called `name` (Publish, Send, …). */
   fn(name: string): LambdaFunction {
@@ -268,6 +275,7 @@ export class LocalAws {
         },
         clients,
         tempDir,
+        options.fastForward ?? true,
       );
       for (const [id, api] of apis) stack.apis.set(id, api);
       stack.stoppers.push(...[...started].reverse());
@@ -611,7 +619,7 @@ export class LocalAws {
         maximumEventAgeSeconds: num(invokeConfig?.MaximumEventAgeInSeconds, 21_600),
         onFailure,
       };
-      const invoker = new AsyncInvoker(fn, config, this.clock, this.failureSink(fn), this.deliveries);
+      const invoker = new AsyncInvoker(fn, config, this.waits, this.failureSink(fn), this.deliveries);
       this.asyncInvokers.set(fn.config.name, invoker);
       this.stoppers.unshift(() => invoker.stop());
     }
@@ -658,7 +666,7 @@ export class LocalAws {
         },
         fn,
         this.clients.sqs,
-        this.clock,
+        this.waits,
       );
       this.mappings.push(mapping);
       this.pollQueues.add(queue.url);
@@ -1117,6 +1125,24 @@ export class LocalAws {
       'b689b0a8-53d0-40ab-baf2-68738e2966ac',
     ].includes(String(id));
     return { headers: allViewer ? 'all' : 'none', queryStrings: true, cookies: allViewer };
+  }
+
+  /** Nothing running: no invocation, no batch on its way to a function, no S3 event in hand, nothing visible in a queue a function reads. */
+  private async idle(): Promise<boolean> {
+    if (this.stopped) return false;
+    if (
+      [...this.functions.values()].some((f) => f.busy) ||
+      this.mappings.some((m) => m.active) ||
+      this.notifier.pending
+    )
+      return false;
+    for (const url of this.pollQueues) {
+      const out = await this.clients.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }),
+      );
+      if (Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) > 0) return false;
+    }
+    return true;
   }
 
   /** Messages in a queue: visible, in flight and delayed. */
