@@ -215,6 +215,9 @@ process.on('message', (message: ParentMessage) => {
   }
 });
 
+// The runtime is gone (killed without stopping us): an instance never outlives it.
+process.on('disconnect', () => process.exit(0));
+
 // Lambda ends an instance whose handler leaves an unhandled rejection; so does this one.
 process.on('unhandledRejection', (reason) => {
   console.error('Runtime.UnhandledPromiseRejection', reason);

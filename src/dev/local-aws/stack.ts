@@ -151,6 +151,7 @@ export class LocalAws {
   readonly waits: Waits;
 
   private constructor(
+    readonly assembly: CloudAssembly,
     readonly template: Template,
     readonly resolver: Resolver,
     readonly iam: IamPolicies,
@@ -256,6 +257,7 @@ export class LocalAws {
       );
       const firstApi = [...apis.values()][0];
       stack = new LocalAws(
+        assembly,
         template,
         resolver,
         iam,
@@ -301,8 +303,7 @@ export class LocalAws {
     root: string,
     log: (line: string) => void,
   ): Promise<void> {
-    const { template, resolver, clients } = this;
-    const assembly = options.assembly;
+    const { template, resolver, clients, assembly } = this;
 
     for (const [id] of resourcesOfType(template, 'AWS::S3::Bucket')) {
       const name = resolver.ref(id);
@@ -443,7 +444,7 @@ export class LocalAws {
     const nodes = new Map<string, string>();
     for (const runtime of runtimes)
       if (runtime.startsWith('nodejs')) nodes.set(runtime, nodeForRuntime(root, runtime, log));
-    const assets = assembly?.assets ?? (await synthesize(root)).assets;
+    const assets = assembly.assets;
     const baseEnv = this.functionBaseEnv();
     for (const [id, resource] of resourcesOfType(template, 'AWS::Lambda::Function')) {
       const p = props(resource);

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import * as z from 'zod';
 import { type Template, TemplateError, templateSchema } from './template.js';
@@ -20,8 +20,19 @@ export interface CloudAssembly {
   readonly assets: ReadonlyMap<string, { readonly dir: string; readonly displayName: string }>;
 }
 
-// Inputs of the synthesized app; node_modules is represented by the lock file.
-const INPUTS = ['infra', 'functions', 'src', 'content', 'package-lock.json', 'cdk.json', 'tsconfig.json'];
+// Inputs of the synthesized app; node_modules is represented by the lock file. src/dev is the local AWS
+// itself, which no function bundles.
+// Of content/, only site.yaml shapes the stack (the rest is an asset the local AWS deploys from the folder).
+const INPUTS = [
+  'infra',
+  'functions',
+  'src',
+  'content/site.yaml',
+  'package-lock.json',
+  'cdk.json',
+  'tsconfig.json',
+];
+const NOT_INPUTS = ['src/dev/'];
 
 async function filesUnder(root: string, path: string): Promise<string[]> {
   const full = join(root, path);
@@ -33,7 +44,10 @@ async function filesUnder(root: string, path: string): Promise<string[]> {
 
 async function inputsHash(root: string): Promise<string> {
   const hash = createHash('sha256');
-  const files = (await Promise.all(INPUTS.map((p) => filesUnder(root, p)))).flat().sort();
+  const files = (await Promise.all(INPUTS.map((p) => filesUnder(root, p))))
+    .flat()
+    .filter((f) => !NOT_INPUTS.some((n) => f.split(sep).join('/').startsWith(n)))
+    .sort();
   for (const file of files) {
     hash.update(file).update('\0');
     hash.update(await readFile(join(root, file))).update('\0');
