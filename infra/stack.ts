@@ -272,11 +272,16 @@ export class BroadsheetStack extends Stack {
     const digest = new BroadsheetFunction(this, 'Digest', {
       name: 'digest',
       root,
-      environment: { ...common, SEND_QUEUE_URL: sends.queue.queueUrl },
+      // Its own queue too: a fan-out that outlives one invocation continues there.
+      environment: {
+        ...common,
+        SEND_QUEUE_URL: sends.queue.queueUrl,
+        DIGEST_QUEUE_URL: digests.queue.queueUrl,
+      },
     });
     allow(digest, ['dynamodb:Query'], [`${tableArn}/index/gsi1`]);
     allow(digest, ['dynamodb:GetItem'], [tableArn]);
-    allow(digest, ['sqs:SendMessage'], [sends.queue.queueArn]);
+    allow(digest, ['sqs:SendMessage'], [sends.queue.queueArn, digests.queue.queueArn]);
     digest.fn.addEventSource(
       new SqsEventSource(digests.queue, { batchSize: 1, reportBatchItemFailures: true }),
     );
