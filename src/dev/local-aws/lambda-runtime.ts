@@ -45,10 +45,11 @@ export interface LogLine {
   readonly line: string;
 }
 
-/** A fault a test arms on a function: kill the instance as it makes its n-th call of a command. */
-export interface KillOnCall {
+/** A fault a test arms on a function: at its n-th call of a command, kill the instance or stall the call. */
+export interface CallFault {
   readonly command: string;
   readonly nth: number;
+  readonly kind: 'kill' | 'stall';
 }
 
 const WORKER_SOURCE = fileURLToPath(new URL('./lambda-worker.ts', import.meta.url));
@@ -155,10 +156,13 @@ class Instance {
     } else if (message.type === 'authorize') {
       const count = (this.callCounts.get(message.call.command) ?? 0) + 1;
       this.callCounts.set(message.call.command, count);
-      if (this.fn.shouldKill(message.call, count)) {
+      const fault = this.fn.faultFor(message.call, count);
+      if (fault === 'kill') {
         this.kill();
         return;
       }
+      // A call that never returns (a stalled connection): the invocation runs into its timeout.
+      if (fault === 'stall') return;
       const decision = await this.fn.authorize(message.call);
       const reply: ParentMessage = {
         type: 'authorized',
@@ -200,6 +204,7 @@ class Instance {
         id,
         event,
         deadlineMs: Date.now() + timeoutMs,
+        clockOffsetMs: this.fn.clockOffsetMs(),
         requestId: id,
       };
       this.process.send(message);
@@ -220,6 +225,8 @@ export interface RuntimeHooks {
   readonly onLog: (line: LogLine) => void;
   /** Instances a function may run at once on this machine: more invocations wait for one (not throttled). */
   readonly localCapacity: number;
+  /** How far the stack's time is ahead of the wall clock (waits it skipped); functions see that time. */
+  readonly clockOffsetMs: () => number;
 }
 
 export class LambdaFunction {
@@ -227,7 +234,7 @@ export class LambdaFunction {
   private readonly all = new Set<Instance>();
   private readonly waiting: (() => void)[] = [];
   private inFlight = 0;
-  private killOnCall: KillOnCall | undefined;
+  private fault: CallFault | undefined;
   /** Invocations by outcome, for scenario reports. */
   readonly stats = { invocations: 0, throttles: 0, errors: 0, timeouts: 0, crashes: 0, coldStarts: 0 };
   timeoutSeconds: number;
@@ -239,6 +246,10 @@ export class LambdaFunction {
     this.timeoutSeconds = config.timeoutSeconds;
   }
 
+  clockOffsetMs(): number {
+    return this.hooks.clockOffsetMs();
+  }
+
   /** An invocation is running (or waiting for an instance). */
   get busy(): boolean {
     return this.inFlight > 0;
@@ -248,16 +259,17 @@ export class LambdaFunction {
     this.hooks.onLog(line);
   }
 
-  /** Arms a one-shot fault: the instance that makes the n-th call of `command` is killed before it reaches AWS. */
-  killOn(fault: KillOnCall): void {
-    this.killOnCall = fault;
+  /** Arms a one-shot fault: the instance that makes the n-th call of `command` is killed, or the call never returns. */
+  armFault(fault: CallFault): void {
+    this.fault = fault;
   }
 
-  shouldKill(call: SdkCall, count: number): boolean {
-    const fault = this.killOnCall;
-    if (!fault || call.command.replace(/Command$/, '') !== fault.command || count < fault.nth) return false;
-    this.killOnCall = undefined;
-    return true;
+  faultFor(call: SdkCall, count: number): CallFault['kind'] | undefined {
+    const fault = this.fault;
+    if (!fault || call.command.replace(/Command$/, '') !== fault.command || count < fault.nth)
+      return undefined;
+    this.fault = undefined;
+    return fault.kind;
   }
 
   authorize(call: SdkCall) {
@@ -289,6 +301,7 @@ export class LambdaFunction {
       LAMBDA_TASK_ROOT: c.codeDir,
       LOCAL_AWS_FUNCTION_ARN: c.arn,
       _HANDLER: c.handler,
+      LOCAL_AWS_CLOCK_OFFSET_MS: String(this.hooks.clockOffsetMs()),
       ...this.hooks.baseEnv,
       ...c.environment,
     };

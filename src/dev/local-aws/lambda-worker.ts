@@ -12,6 +12,20 @@ import { RESOURCE_FIELDS, rawFromAddress } from './iam-requests.js';
 import type { ParentMessage, WorkerMessage } from './worker-protocol.js';
 
 const taskRoot = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
+
+// The stack's time: the wall clock plus the waits the local AWS skipped while idle (a visibility timeout
+// that passed at once). Functions compare times they stored (claims, leases) against it, so they must see
+// the time those waits imply.
+const RealDate = Date;
+let clockOffsetMs = Number(process.env.LOCAL_AWS_CLOCK_OFFSET_MS ?? 0);
+const stackNow = () => RealDate.now() + clockOffsetMs;
+globalThis.Date = new Proxy(RealDate, {
+  construct: (target, args, newTarget) =>
+    Reflect.construct(target, args.length === 0 ? [stackNow()] : args, newTarget),
+  apply: () => new RealDate(stackNow()).toString(),
+  get: (target, property, receiver) =>
+    property === 'now' ? stackNow : Reflect.get(target, property, receiver),
+});
 const [moduleName = 'index', exportName = 'handler'] = (process.env._HANDLER ?? 'index.handler').split('.');
 
 function send(message: WorkerMessage): void {
@@ -177,7 +191,7 @@ async function invoke(id: string, event: unknown, deadlineMs: number, requestId:
     logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
     logStreamName: 'local',
     callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - RealDate.now()),
   };
   try {
     const value = await handler(event, context);
@@ -211,6 +225,7 @@ process.on('message', (message: ParentMessage) => {
     });
     pending.delete(message.id);
   } else if (message.type === 'invoke') {
+    clockOffsetMs = message.clockOffsetMs;
     void invoke(message.id, message.event, message.deadlineMs, message.requestId);
   }
 });

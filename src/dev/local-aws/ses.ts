@@ -82,6 +82,8 @@ export class LocalSes {
     const start = typeof loaded === 'function' ? loaded : loaded.default;
     const upstream = await start({ host: '127.0.0.1', port: 0 });
     const upstreamPort = (upstream.address() as AddressInfo).port;
+    // The emulator keeps its mailbox in module state, shared by every server in this process: start empty.
+    await fetch(`http://127.0.0.1:${upstreamPort}/clear-store`, { method: 'POST' });
     let ses: LocalSes | undefined;
     const proxy = createServer((req, res) => {
       if (!ses) return void res.writeHead(503).end();

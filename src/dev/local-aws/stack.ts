@@ -492,6 +492,7 @@ export class LocalAws {
         worker,
         baseEnv,
         localCapacity: options.localCapacity ?? 2,
+        clockOffsetMs: () => this.waits.skippedMs,
         onLog: (line) => {
           // The Lambda service writes the function's logs with its role.
           if (!logged && config.roleId) {

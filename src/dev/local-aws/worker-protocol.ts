@@ -8,7 +8,14 @@ export interface ErrorShape {
 }
 
 export type ParentMessage =
-  | { type: 'invoke'; id: string; event: unknown; deadlineMs: number; requestId: string }
+  | {
+      type: 'invoke';
+      id: string;
+      event: unknown;
+      deadlineMs: number;
+      requestId: string;
+      clockOffsetMs: number;
+    }
   | { type: 'authorized'; id: string; allowed: boolean; message?: string };
 
 export type WorkerMessage =
