@@ -114,10 +114,12 @@ class Instance {
       if (source)
         createInterface({ input: source }).on('line', (line) => fn.log({ fn: fn.config.name, stream, line }));
     }
+    const spawned = performance.now();
     this.ready = new Promise((resolve) => {
       const onMessage = (message: WorkerMessage) => {
         if (message.type === 'ready') {
           this.process.off('message', onMessage);
+          fn.stats.initMs.push(Math.round(performance.now() - spawned));
           resolve(message.error);
         }
       };
@@ -236,7 +238,15 @@ export class LambdaFunction {
   private inFlight = 0;
   private fault: CallFault | undefined;
   /** Invocations by outcome, for scenario reports. */
-  readonly stats = { invocations: 0, throttles: 0, errors: 0, timeouts: 0, crashes: 0, coldStarts: 0 };
+  readonly stats = {
+    invocations: 0,
+    throttles: 0,
+    errors: 0,
+    timeouts: 0,
+    crashes: 0,
+    coldStarts: 0,
+    initMs: [] as number[],
+  };
   timeoutSeconds: number;
 
   constructor(
@@ -324,6 +334,14 @@ export class LambdaFunction {
   private release(instance: Instance): void {
     if (instance.alive) this.idle.push(instance);
     this.waiting.shift()?.();
+  }
+
+  /** Starts one instance (a cold start) without invoking it: its init duration, or its init error. */
+  async prewarm(): Promise<{ initMs: number; error?: ErrorShape }> {
+    const instance = await this.instance();
+    const error = await instance.ready;
+    this.release(instance);
+    return { initMs: this.stats.initMs.at(-1) ?? 0, ...(error ? { error } : {}) };
   }
 
   /** A synchronous invocation (RequestResponse), as an event source mapping or API Gateway makes it. */
