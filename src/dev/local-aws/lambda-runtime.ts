@@ -94,6 +94,7 @@ class Instance {
   readonly ready: Promise<ErrorShape | undefined>;
   private current: { id: string; settle: (o: InvocationOutcome) => void } | undefined;
   private exited = false;
+  private killed = false;
   callCounts = new Map<string, number>();
 
   constructor(
@@ -129,6 +130,8 @@ class Instance {
       );
     });
     this.process.on('message', (message: WorkerMessage) => void this.onMessage(message));
+    // A write to an instance that just died (EPIPE): the exit handler fails what was running.
+    this.process.on('error', () => this.kill());
     this.process.once('exit', (code, signal) => {
       this.exited = true;
       fn.retire(this);
@@ -145,7 +148,7 @@ class Instance {
   }
 
   get alive(): boolean {
-    return !this.exited;
+    return !this.exited && !this.killed;
   }
 
   private async onMessage(message: WorkerMessage): Promise<void> {
@@ -172,7 +175,7 @@ class Instance {
         allowed: decision.allowed,
         ...(decision.message ? { message: decision.message } : {}),
       };
-      if (!this.exited) this.process.send(reply);
+      if (this.alive) this.process.send(reply, () => {});
     } else if (message.type === 'log') {
       this.fn.log({ fn: this.fn.config.name, stream: message.stream, line: message.line });
     }
@@ -180,6 +183,13 @@ class Instance {
 
   invoke(event: unknown, timeoutMs: number): Promise<InvocationOutcome> {
     const id = randomUUID();
+    if (!this.alive) {
+      return Promise.resolve({
+        ok: false,
+        kind: 'crash',
+        error: { name: 'Runtime.ExitError', message: `RequestId: ${id} Error: the instance had exited` },
+      });
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         if (this.current?.id !== id) return;
@@ -209,11 +219,14 @@ class Instance {
         clockOffsetMs: this.fn.clockOffsetMs(),
         requestId: id,
       };
-      this.process.send(message);
+      this.process.send(message, (error) => {
+        if (error) this.kill();
+      });
     });
   }
 
   kill(): void {
+    this.killed = true;
     if (!this.exited) this.process.kill('SIGKILL');
   }
 }
