@@ -187,7 +187,11 @@ export const SCENARIOS: readonly Scenario[] = [
         `the account's send rate (${account.maxSendRate}/s) was exceeded: ${stack.aws.ses.peakRate()}/s`,
       );
       const send = stack.aws.fn('Send').stats;
-      report.notes.push(`Send: ${send.invocations} invocations, ${send.throttles} throttled`);
+      const pollers =
+        stack.aws.mappings.find((m) => m.config.logicalId.startsWith('SendFunction'))?.pollers ?? 0;
+      report.notes.push(
+        `Send: ${send.invocations} invocations, ${send.throttles} throttled (reserved concurrency ${stack.aws.fn('Send').config.reservedConcurrency ?? 'none'}, ${pollers} pollers)`,
+      );
     },
   },
   {
