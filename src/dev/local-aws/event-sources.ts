@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   SendMessageCommand,
@@ -44,14 +45,21 @@ export interface SqsMappingConfig {
   readonly visibilityTimeoutSeconds: number;
 }
 
-/** Lambda starts this many pollers for a standard queue; maximum concurrency caps them instead. */
+/**
+ * Lambda starts five pollers for a standard queue and, while messages wait, adds more (AWS: up to 300
+ * concurrent invocations a minute) regardless of the function's reserved concurrency; a mapping's maximum
+ * concurrency caps them. Locally the ramp is five more a second, to a cap of 25 unless the mapping says.
+ */
 export const INITIAL_POLLERS = 5;
+const POLLERS_ADDED_PER_SECOND = 5;
+const LOCAL_POLLER_CAP = 25;
 
 export class SqsEventSourceMapping {
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
   private readonly returns = new Set<Promise<void>>();
   private busy = 0;
+  private scaler: NodeJS.Timeout | undefined;
   readonly stats = { batches: 0, messages: 0, returned: 0, deleted: 0 };
 
   constructor(
@@ -62,8 +70,36 @@ export class SqsEventSourceMapping {
   ) {}
 
   start(): void {
-    const pollers = this.config.maximumConcurrency ?? INITIAL_POLLERS;
-    for (let i = 0; i < pollers; i++) this.loops.push(this.poll());
+    const cap = this.config.maximumConcurrency ?? LOCAL_POLLER_CAP;
+    const add = (n: number) => {
+      for (let i = 0; i < n && this.loops.length < cap; i++) this.loops.push(this.poll());
+    };
+    add(INITIAL_POLLERS);
+    this.scaler = setInterval(() => {
+      void this.backlog().then((waiting) => {
+        if (waiting > 0 && !this.abort.signal.aborted) add(POLLERS_ADDED_PER_SECOND);
+      });
+    }, 1000);
+    this.scaler.unref();
+  }
+
+  /** Pollers running now. */
+  get pollers(): number {
+    return this.loops.length;
+  }
+
+  private async backlog(): Promise<number> {
+    try {
+      const out = await this.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: this.config.queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages'],
+        }),
+      );
+      return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0);
+    } catch {
+      return 0;
+    }
   }
 
   /** True while a batch is being collected or is in a function. */
@@ -191,6 +227,7 @@ export class SqsEventSourceMapping {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.scaler);
     this.abort.abort();
     await Promise.allSettled([...this.loops, ...this.returns]);
   }

@@ -187,7 +187,11 @@ export const SCENARIOS: readonly Scenario[] = [
         `the account's send rate (${account.maxSendRate}/s) was exceeded: ${stack.aws.ses.peakRate()}/s`,
       );
       const send = stack.aws.fn('Send').stats;
-      report.notes.push(`Send: ${send.invocations} invocations, ${send.throttles} throttled`);
+      const pollers =
+        stack.aws.mappings.find((m) => m.config.logicalId.startsWith('SendFunction'))?.pollers ?? 0;
+      report.notes.push(
+        `Send: ${send.invocations} invocations, ${send.throttles} throttled (reserved concurrency ${stack.aws.fn('Send').config.reservedConcurrency ?? 'none'}, ${pollers} pollers)`,
+      );
     },
   },
   {
@@ -260,25 +264,17 @@ export const SCENARIOS: readonly Scenario[] = [
       stack.aws.notifier.faults.duplicate = true;
       stack.aws.notifier.faults.shuffleWindowMs = 300;
       const slugs = Array.from({ length: count }, (_, i) => `unordered-${i}`);
-      await limited(slugs, 8, (slug, i) =>
-        stack.upload(
-          `posts/2026-07-${String(1 + i).padStart(2, '0')}-${slug}.md`,
-          article(`Unordered ${i}`, `2026-07-${String(1 + i).padStart(2, '0')}`),
-        ),
-      );
+      const dateOf = (i: number) =>
+        `2026-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
+      const file = (slug: string) => `posts/${dateOf(slugs.indexOf(slug))}-${slug}.md`;
+      await limited(slugs, 8, (slug, i) => stack.upload(file(slug), article(`Unordered ${i}`, dateOf(i))));
       // Then edits and deletions of some of them, their events as unordered as the rest.
       const edited = slugs.filter((_, i) => i % 3 === 0);
       const removed = slugs.filter((_, i) => i % 4 === 1);
-      await limited(edited, 4, (slug) => {
-        const i = slugs.indexOf(slug);
-        return stack.upload(
-          `posts/2026-07-${String(1 + i).padStart(2, '0')}-${slug}.md`,
-          article(`Edited ${i}`, `2026-07-${String(1 + i).padStart(2, '0')}`),
-        );
-      });
-      await limited(removed, 4, (slug) =>
-        stack.remove(`posts/2026-07-${String(1 + slugs.indexOf(slug)).padStart(2, '0')}-${slug}.md`),
+      await limited(edited, 4, (slug) =>
+        stack.upload(file(slug), article(`Edited ${slugs.indexOf(slug)}`, dateOf(slugs.indexOf(slug)))),
       );
+      await limited(removed, 4, (slug) => stack.remove(file(slug)));
       await stack.aws.settle(600_000);
       for (const [i, slug] of slugs.entries()) {
         const page = await stack.siteObject(`posts/${slug}/index.html`);
