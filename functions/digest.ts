@@ -5,7 +5,6 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { dynamoClient, sqsClient } from '../src/adapters/aws/clients.js';
 import { DynamoAnnouncementLedger } from '../src/adapters/aws/dynamo/announcement-ledger.js';
-import { DynamoSubscribers } from '../src/adapters/aws/dynamo/subscribers.js';
 import { endpointsOf, functionEnv, logger, metrics, required } from '../src/adapters/aws/env.js';
 import { DynamoRecipientPages } from '../src/adapters/aws/recipient-pages.js';
 import { SqsSendQueue } from '../src/adapters/aws/sqs.js';

@@ -11,8 +11,10 @@ import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { parse } from 'yaml';
 import { dynamoClient } from '../adapters/aws/clients.js';
 import { DynamoSubscribers } from '../adapters/aws/dynamo/subscribers.js';
+import { SITE_JSON_KEY, siteJsonOf } from '../adapters/aws/site-json.js';
 import { contentTypeForPath } from '../core/site-build.js';
-import { destinationOf, type FolderDeployment, folderDeployments } from './local-aws/deployments.js';
+import { parseSiteYaml } from '../core/site-yaml.js';
+import { contentDeployments, destinationOf, type FolderDeployment } from './local-aws/deployments.js';
 import type { LogLine } from './local-aws/lambda-runtime.js';
 import { LOCAL_CREDENTIALS, type LocalAws, REPO_ROOT, startLocalAws } from './local-aws/stack.js';
 
@@ -83,6 +85,17 @@ async function deploy(
       const yaml = body.toString('utf8');
       body = `${yaml.replace(/^(base_url|api_url):.*\n?/gm, '')}\n# npm run dev: links lead around the local site\nbase_url: ${site}\napi_url: ${site}/api\n`;
     }
+    if (body !== undefined && path === 'site.yaml') {
+      // The deploy writes site.json beside site.yaml from the same settings (here with the local URLs).
+      await aws.clients.s3.send(
+        new PutObjectCommand({
+          Bucket: target.bucket,
+          Key: target.key.replace(/site\.yaml$/, SITE_JSON_KEY),
+          Body: siteJsonOf(parseSiteYaml(body.toString(), join(contentDir, path))),
+          ContentType: 'application/json',
+        }),
+      );
+    }
     if (body !== undefined) {
       await aws.clients.s3.send(
         new PutObjectCommand({
@@ -124,7 +137,15 @@ process.on('unhandledRejection', (error) => {
 });
 
 aws = await startLocalAws({ onLog: reporter(), log: (line) => console.error(line) });
-const deployments = await folderDeployments(aws.assembly, aws.resolver, join(REPO_ROOT, 'content'));
+const { folders: deployments, data } = await contentDeployments(
+  aws.assembly,
+  aws.resolver,
+  join(REPO_ROOT, 'content'),
+);
+// What the deployment writes from its own assets (release.json); site.json follows the local site.yaml.
+for (const { bucket, key, file } of data)
+  if (!key.endsWith(SITE_JSON_KEY))
+    await aws.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file) }));
 const site = aws.endpoints.site ?? '';
 
 // The site owner as a confirmed subscriber, so a digest lands in the mailbox.

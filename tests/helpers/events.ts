@@ -53,7 +53,7 @@ export async function drainQueue(
     );
     if (Messages.length === 0) return handled;
     const event = sqsEvent(Messages.map((m) => m.Body ?? ''));
-    event.Records.forEach((r, i) => Object.assign(r, { messageId: Messages[i]?.MessageId ?? r.messageId }));
+    for (const [i, r] of event.Records.entries()) r.messageId = Messages[i]?.MessageId ?? r.messageId;
     const failed = new Set((await handler(event)).batchItemFailures.map((f) => f.itemIdentifier));
     for (const m of Messages) {
       if (!failed.has(m.MessageId ?? '')) {

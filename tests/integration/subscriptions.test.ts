@@ -9,7 +9,6 @@ import { parse } from 'yaml';
 import { dynamoClient } from '../../src/adapters/aws/clients.js';
 import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
 import { parseSiteConfig } from '../../src/core/site.js';
-import { parseSiteYaml } from '../../src/core/site-yaml.js';
 import { nextWeeklySend } from '../../src/core/weekly-schedule.js';
 import { ManualClock } from '../../src/dev/local-aws/clock.js';
 import { type StackUnderTest, startStackUnderTest } from '../../src/dev/local-aws/harness.js';

@@ -29,7 +29,8 @@ export interface Behavior {
   readonly allowedMethods: readonly string[];
   readonly viewerRequest: string | undefined;
   readonly originRequestPolicy: OriginRequestPolicy;
-  readonly securityHeaders: boolean;
+  /** The response headers policy's headers (lower-case names), added to every response. */
+  readonly responseHeaders: Readonly<Record<string, string>>;
 }
 
 export interface DistributionConfig {
@@ -227,7 +228,7 @@ export class LocalCloudFront {
   private withPolicy(headers: Record<string, string>, behavior: Behavior): Record<string, string> {
     return {
       ...headers,
-      ...(behavior.securityHeaders ? SECURITY_HEADERS : {}),
+      ...behavior.responseHeaders,
       via: '1.1 local.cloudfront.net (CloudFront)',
       'x-cache': 'Miss from cloudfront',
     };

@@ -36,13 +36,31 @@ export function excluded(patterns: readonly string[], path: string): boolean {
   );
 }
 
+/** A file a deployment writes from its own asset rather than from content/ (CDK's Source.data). */
+export interface DataFile {
+  readonly bucket: string;
+  readonly key: string;
+  /** The file in the synthesized asset. */
+  readonly file: string;
+}
+
 export async function folderDeployments(
   assembly: CloudAssembly,
   resolver: Resolver,
   repoContent: string,
 ): Promise<FolderDeployment[]> {
+  return (await contentDeployments(assembly, resolver, repoContent)).folders;
+}
+
+/** The template's BucketDeployments: folders of content/ and the data files written beside them. */
+export async function contentDeployments(
+  assembly: CloudAssembly,
+  resolver: Resolver,
+  repoContent: string,
+): Promise<{ folders: FolderDeployment[]; data: DataFile[] }> {
   const repoFiles = new Set(await filesIn(repoContent));
   const out: FolderDeployment[] = [];
+  const data: DataFile[] = [];
   for (const [id, resource] of resourcesOfType(assembly.template, 'Custom::CDKBucketDeployment')) {
     const p = props(resource);
     const keys = (resolver.resolve(p.SourceObjectKeys) as string[] | undefined) ?? [];
@@ -66,12 +84,18 @@ export async function folderDeployments(
       // (The asset may predate later edits, so the folder that holds most of them wins.)
       const found = (dir: string) => files.filter((f) => repoFiles.has(dir ? `${dir}/${f}` : f)).length;
       const subdir = candidates.reduce((best, dir) => (found(dir) > found(best) ? dir : best), '');
-      if (files.length > 0 && found(subdir) === 0) continue;
+      if (files.length > 0 && found(subdir) === 0) {
+        // Not a copy of content/: a file the deployment writes itself (Source.data: release.json, site.json).
+        for (const file of files)
+          if (!excluded(exclude, file))
+            data.push({ bucket, key: `${keyPrefix}${file}`, file: join(asset.dir, file) });
+        continue;
+      }
       out.push({ subdir, bucket, keyPrefix, exclude, prune: p.Prune !== false && p.Prune !== 'false' });
     }
   }
   // Deepest first: a file goes to the deployment of the most specific folder that includes it.
-  return out.sort((a, b) => b.subdir.length - a.subdir.length);
+  return { folders: out.sort((a, b) => b.subdir.length - a.subdir.length), data };
 }
 
 /** Where a content file goes: the bucket and key of the deployment that takes it, if any. */

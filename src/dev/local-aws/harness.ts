@@ -1,16 +1,20 @@
 // What tests, scenarios and `npm run dev` do with a running local AWS: find the stack's resources through
 // the functions' environment (never by hard-coded names), put and read objects, read the mailbox, send
 // an S3 notification by hand (as S3 redelivers), collect what the functions log.
+
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { stringify, parse as yamlParse } from 'yaml';
 import { SITE_JSON_KEY, siteJsonOf } from '../../adapters/aws/site-json.js';
 import { parseSiteYaml } from '../../core/site-yaml.js';
+import { contentDeployments } from './deployments.js';
 import type { LogLine } from './lambda-runtime.js';
 import { notificationRecord } from './s3-notifications.js';
 import { type CapturedEmail, sesMailbox } from './ses.js';
-import { LOCAL_CREDENTIALS, type LocalAws, type LocalAwsOptions, startLocalAws } from './stack.js';
+import { LOCAL_CREDENTIALS, type LocalAws, type LocalAwsOptions, REPO_ROOT, startLocalAws } from './stack.js';
 
 /** Lines the functions logged, JSON lines parsed. */
 export class FunctionLogs {
@@ -83,6 +87,11 @@ export async function startStackUnderTest(
   const db = DynamoDBDocumentClient.from(aws.clients.dynamodb, {
     marshallOptions: { removeUndefinedValues: true },
   });
+  // What the content deployment writes besides content/ itself (release.json, site.json), as a deploy does;
+  // the tests upload content/ files themselves.
+  const { data } = await contentDeployments(aws.assembly, aws.resolver, join(REPO_ROOT, 'content'));
+  for (const { bucket, key, file } of data)
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file) }));
   const notified = () => {
     const queues = [...aws.queues.values()];
     // The queue the content bucket's notifications go to: the publish function's event source.

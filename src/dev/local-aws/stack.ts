@@ -24,6 +24,7 @@ import {
   LocalCloudFront,
   type Origin,
   type OriginRequestPolicy,
+  SECURITY_HEADERS,
 } from './cloudfront.js';
 import { ControlPlane, generatePassword } from './control-plane.js';
 import {
@@ -1082,7 +1083,7 @@ export class LocalAws {
           ? functionCode(this.resolver.string(viewerRequest.FunctionARN, 'FunctionARN'))
           : undefined,
         originRequestPolicy: this.originRequestPolicy(b.OriginRequestPolicyId),
-        securityHeaders: b.ResponseHeadersPolicyId === '67f7725c-6f97-4210-82d7-5512b31e9d03',
+        responseHeaders: this.responseHeaders(b.ResponseHeadersPolicyId),
       };
     };
     const behaviors = [
@@ -1104,6 +1105,35 @@ export class LocalAws {
       ),
     };
     cf.configure(distributionConfig);
+  }
+
+  /** A response headers policy's security headers: the managed SecurityHeadersPolicy or one in the template. */
+  private responseHeaders(id: unknown): Record<string, string> {
+    if (id === undefined) return {};
+    if (id === '67f7725c-6f97-4210-82d7-5512b31e9d03') return { ...SECURITY_HEADERS };
+    const found = resourcesOfType(this.template, 'AWS::CloudFront::ResponseHeadersPolicy').find(
+      ([logicalId]) => this.resolver.resolve(id) === this.resolver.resolve({ Ref: logicalId }),
+    );
+    const config = (found ? props(found[1]).ResponseHeadersPolicyConfig : undefined) as
+      | { SecurityHeadersConfig?: Record<string, Record<string, unknown>> }
+      | undefined;
+    const h = config?.SecurityHeadersConfig ?? {};
+    const out: Record<string, string> = {};
+    if (h.ContentSecurityPolicy)
+      out['content-security-policy'] = String(h.ContentSecurityPolicy.ContentSecurityPolicy);
+    if (h.ContentTypeOptions) out['x-content-type-options'] = 'nosniff';
+    if (h.FrameOptions) out['x-frame-options'] = String(h.FrameOptions.FrameOption);
+    if (h.ReferrerPolicy) out['referrer-policy'] = String(h.ReferrerPolicy.ReferrerPolicy);
+    if (h.StrictTransportSecurity) {
+      const sts = h.StrictTransportSecurity;
+      out['strict-transport-security'] =
+        `max-age=${Number(sts.AccessControlMaxAgeSec)}${sts.IncludeSubdomains ? '; includeSubDomains' : ''}${sts.Preload ? '; preload' : ''}`;
+    }
+    if (h.XSSProtection)
+      out['x-xss-protection'] = h.XSSProtection.Protection
+        ? `1${h.XSSProtection.ModeBlock ? '; mode=block' : ''}`
+        : '0';
+    return out;
   }
 
   private originRequestPolicy(id: unknown): OriginRequestPolicy {
