@@ -142,7 +142,7 @@ describe('cloud edition on the local AWS', () => {
     await stack.upload('posts/2026-05-01-broken.md', '---\ntitle: [unclosed\ndate: 2026-05-01\n---\nBody\n');
     await stack.upload('posts/2026-05-02-bad-date.md', article('Bad date', '2026-02-30'));
     await stack.aws.settle();
-    const rejected = stack.logs.entries('Publish', 'article rejected; the last good version stays online');
+    const rejected = stack.logs.entries('Publish', 'rejected; the last good version stays online');
     expect(rejected.map((r) => r.file).sort()).toEqual([
       'posts/2026-05-01-broken.md',
       'posts/2026-05-02-bad-date.md',
