@@ -3,7 +3,9 @@
 //    middleware on the publisher's own client; the target is the same count for both),
 //  - each handler's bundle size (esbuild, minified, AWS SDK external as in Lambda) and its cold import time
 //    in a fresh node process,
-//  - a digest to 10,000 subscribers: emails sent, duplicates, emails/s.
+//  - a digest to 10,000 subscribers: emails sent, duplicates, emails/s,
+//  - each function as deployed (its bundle in the synthesized cdk.out): size, and its init duration on the
+//    runtime's Node (a fresh instance on the local AWS: process start, SDK and bundle import).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -197,3 +199,16 @@ console.log(
 );
 
 await emu.stop();
+
+console.log('\n## Functions as deployed (cdk.out bundles, init on the local AWS)\n');
+const { startLocalAws } = await import('../src/dev/local-aws/stack.js');
+const aws = await startLocalAws({ log: () => {} });
+console.log('| function | bundle KB | init ms (Node for its runtime) |\n| --- | ---: | ---: |');
+for (const fn of aws.functions.values()) {
+  const bundle = statSync(join(fn.config.codeDir, 'index.mjs')).size;
+  const { initMs, error } = await fn.prewarm();
+  console.log(
+    `| ${fn.config.name} | ${Math.round(bundle / 1024)} | ${error ? `init failed: ${error.message}` : initMs} |`,
+  );
+}
+await aws.stop();

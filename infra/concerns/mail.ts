@@ -51,11 +51,16 @@ export class Mail extends Concern {
     this.digest = new BroadsheetFunction(this, 'Digest', {
       name: 'digest',
       root,
-      environment: { ...common, SEND_QUEUE_URL: queues.sends.queue.queueUrl },
+      // Its own queue too: a fan-out that outlives one invocation continues there.
+      environment: {
+        ...common,
+        SEND_QUEUE_URL: queues.sends.queue.queueUrl,
+        DIGEST_QUEUE_URL: queues.digests.queue.queueUrl,
+      },
     });
     allow(this.digest, ['dynamodb:Query'], [`${tableArn}/index/gsi1`]);
     allow(this.digest, ['dynamodb:GetItem'], [tableArn]);
-    allow(this.digest, ['sqs:SendMessage'], [queues.sends.queue.queueArn]);
+    allow(this.digest, ['sqs:SendMessage'], [queues.sends.queue.queueArn, queues.digests.queue.queueArn]);
     this.digest.fn.addEventSource(
       // Fan-outs are few and idempotent; two at once is plenty (and the least AWS allows).
       new SqsEventSource(queues.digests.queue, {

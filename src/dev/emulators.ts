@@ -1,25 +1,26 @@
-// Local emulators for the cloud edition, on random loopback ports: s3rver (S3), aws-ses-v2-local (SES v2)
-// and dynalite (DynamoDB), used by `npm run dev`, the integration tests and the cloud benchmark. SQS has no
-// emulator among our npm packages, so a minimal queue speaking the SQS JSON protocol for
-// SendMessage(Batch) stands in; whoever runs the handlers delivers what it holds, as Lambda would.
-import { createHash, randomUUID } from 'node:crypto';
+// Bare emulators on random loopback ports, for tests and benchmarks that drive adapters and pipeline code
+// directly: s3rver (S3), aws-ses-v2-local (SES v2), dynalite (DynamoDB) and fauxqs (SQS). Nothing here
+// runs a function; for the stack as deployed (functions from their bundles, event sources, IAM) use
+// ./local-aws/stack.ts.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import sesModule from 'aws-ses-v2-local';
 import dynalite from 'dynalite';
+import { buildApp as fauxqsApp } from 'fauxqs';
 import S3rver from 's3rver';
+
+export { type CapturedEmail, sesMailbox } from './local-aws/ses.js';
 
 export interface Emulators {
   readonly s3: string;
   readonly ses: string;
   readonly dynamodb: string;
   readonly sqs: string;
-  readonly queues: FakeQueues;
   readonly env: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -31,103 +32,6 @@ const listen = (server: Server) =>
     ),
   );
 const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
-
-/** Messages by queue name; `take` empties a queue into an SQS event for a handler. */
-export class FakeQueues {
-  private readonly messages = new Map<string, string[]>();
-
-  push(queue: string, body: string): void {
-    this.messages.set(queue, [...(this.messages.get(queue) ?? []), body]);
-  }
-
-  peek(queue: string): readonly string[] {
-    return this.messages.get(queue) ?? [];
-  }
-
-  take(queue: string): SQSEvent {
-    const bodies = this.messages.get(queue) ?? [];
-    this.messages.set(queue, []);
-    return sqsEvent(bodies);
-  }
-
-  /**
-   * What Lambda's event source mappings do after a publish: the digest queue to the digest function, then
-   * the send queue to the sender. Returns how many digests ran and every batch item that failed.
-   */
-  async deliverMail(handlers: {
-    digest: SqsHandler;
-    send: SqsHandler;
-  }): Promise<{ digests: number; failed: string[] }> {
-    const failed: string[] = [];
-    const digests = this.take('digest');
-    if (digests.Records.length > 0) failed.push(...itemFailures(await handlers.digest(digests)));
-    const batches = this.take('send');
-    if (batches.Records.length > 0) failed.push(...itemFailures(await handlers.send(batches)));
-    return { digests: digests.Records.length, failed };
-  }
-}
-
-export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
-
-const itemFailures = (response: SQSBatchResponse) => response.batchItemFailures.map((f) => f.itemIdentifier);
-
-export function sqsEvent(bodies: readonly string[]): SQSEvent {
-  return {
-    Records: bodies.map((body) => ({
-      messageId: randomUUID(),
-      receiptHandle: randomUUID(),
-      body,
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: String(Date.now()),
-        SenderId: 'test',
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:test',
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
-
-// The SDK checks each message's MD5 as SQS reports it.
-const md5 = (text: string) => createHash('md5').update(text).digest('hex');
-
-function fakeSqs(queues: FakeQueues): Server {
-  return createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk) => {
-      raw += chunk;
-    });
-    req.on('end', () => {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const body = JSON.parse(raw || '{}') as {
-        QueueUrl: string;
-        MessageBody?: string;
-        Entries?: { Id: string; MessageBody: string }[];
-      };
-      const name = body.QueueUrl.split('/').pop() ?? '';
-      res.setHeader('content-type', 'application/x-amz-json-1.0');
-      if (target.endsWith('.SendMessage')) {
-        queues.push(name, body.MessageBody ?? '');
-        res.end(JSON.stringify({ MessageId: randomUUID(), MD5OfMessageBody: md5(body.MessageBody ?? '') }));
-      } else if (target.endsWith('.SendMessageBatch')) {
-        for (const e of body.Entries ?? []) queues.push(name, e.MessageBody);
-        const successful = (body.Entries ?? []).map((e) => ({
-          Id: e.Id,
-          MessageId: randomUUID(),
-          MD5OfMessageBody: md5(e.MessageBody),
-        }));
-        res.end(JSON.stringify({ Successful: successful, Failed: [] }));
-      } else {
-        res.statusCode = 400;
-        res.end(JSON.stringify({ __type: 'InvalidAction', message: `fake SQS does not do ${target}` }));
-      }
-    });
-  });
-}
 
 export const TABLE = 'broadsheet';
 
@@ -171,9 +75,12 @@ export async function startEmulators(): Promise<Emulators> {
   const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
   const dynamo = dynalite({ createTableMs: 0 });
   const dynamoUrl = await listen(dynamo);
-  const queues = new FakeQueues();
-  const sqs = fakeSqs(queues);
-  const sqsUrl = await listen(sqs);
+  const fauxqs = fauxqsApp({ logger: false });
+  await fauxqs.listen({ port: 0, host: '127.0.0.1' });
+  const sqsUrl = `http://127.0.0.1:${(fauxqs.server.address() as AddressInfo).port}`;
+  const sqs = new SQSClient({ endpoint: sqsUrl, region: 'us-east-1' });
+  const queueUrl = async (name: string) =>
+    (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl ?? '';
 
   await new DynamoDBClient({ endpoint: dynamoUrl, region: 'us-east-1' }).send(
     new CreateTableCommand({
@@ -208,13 +115,12 @@ export async function startEmulators(): Promise<Emulators> {
     ses: sesUrl,
     dynamodb: dynamoUrl,
     sqs: sqsUrl,
-    queues,
     env: {
       CONTENT_BUCKET: 'content',
       SITE_BUCKET: 'site',
       TABLE_NAME: TABLE,
-      DIGEST_QUEUE_URL: `${sqsUrl}/000000000000/digest`,
-      SEND_QUEUE_URL: `${sqsUrl}/000000000000/send`,
+      DIGEST_QUEUE_URL: await queueUrl('digest'),
+      SEND_QUEUE_URL: await queueUrl('send'),
       TOKEN_SECRET: 'integration-test-secret-of-at-least-32-bytes',
       S3_ENDPOINT: s3,
       DYNAMODB_ENDPOINT: dynamoUrl,
@@ -224,36 +130,8 @@ export async function startEmulators(): Promise<Emulators> {
       POWERTOOLS_LOG_LEVEL: 'SILENT',
     },
     async stop() {
-      await Promise.all([s3rver.close(), close(ses), close(dynamo), close(sqs)]);
+      await Promise.all([s3rver.close(), close(ses), close(dynamo), fauxqs.close()]);
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** An S3 event notification as S3 sends it: keys form-encoded (space → '+'). */
-export function s3Notification(bucket: string, changes: { key: string; removed?: boolean }[]): string {
-  return JSON.stringify({
-    Records: changes.map(({ key, removed }) => ({
-      eventVersion: '2.1',
-      eventSource: 'aws:s3',
-      eventName: removed ? 'ObjectRemoved:Delete' : 'ObjectCreated:Put',
-      s3: {
-        bucket: { name: bucket },
-        object: { key: encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/') },
-      },
-    })),
-  });
-}
-
-export interface CapturedEmail {
-  messageId: string;
-  from: string;
-  destination: { to: string[] };
-  subject: string;
-  body: { text?: string; html?: string };
-}
-
-export async function sesMailbox(ses: string): Promise<CapturedEmail[]> {
-  const res = await fetch(`${ses}/store`);
-  return ((await res.json()) as { emails: CapturedEmail[] }).emails;
 }

@@ -1,39 +1,66 @@
-// `npm run dev`: the cloud edition on this machine. Starts the emulators, uploads content/, runs the real
-// handlers (publish → digest → send) on every change under content/, checks for an ended week each minute
-// (weekly digests), and prints where to look.
+// `npm run dev [-- --content <dir>]`: the synthesized stack on the local AWS. Deploys the content folder
+// as the template's BucketDeployments would, lets the S3 notifications drive the functions (publish →
+// digest → send), serves the site through the CloudFront behaviours, fires the EventBridge rules on the
+// wall clock, and says what each publish did. site.yaml's base_url and api_url are pointed at the local
+// site, so links lead around it.
 import { watch } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { parse, stringify } from 'yaml';
-import { dynamoClient, s3Client, sesClient } from '../adapters/aws/clients.js';
-import { DynamoAttemptLimiter } from '../adapters/aws/dynamo/attempt-limiter.js';
+import { parse } from 'yaml';
+import { dynamoClient } from '../adapters/aws/clients.js';
 import { DynamoSubscribers } from '../adapters/aws/dynamo/subscribers.js';
-import { SesMailer } from '../adapters/aws/ses.js';
 import { SITE_JSON_KEY, siteJsonOf } from '../adapters/aws/site-json.js';
-import { loadSiteConfig } from '../adapters/fs/site-config.js';
+import { contentTypeForPath } from '../core/site-build.js';
 import { parseSiteYaml } from '../core/site-yaml.js';
-import { type SqsHandler, s3Notification, sqsEvent, startEmulators, TABLE } from './emulators.js';
-import { startSiteServer } from './site-server.js';
+import { contentDeployments, destinationOf, type FolderDeployment } from './local-aws/deployments.js';
+import type { LogLine } from './local-aws/lambda-runtime.js';
+import { LOCAL_CREDENTIALS, type LocalAws, REPO_ROOT, startLocalAws } from './local-aws/stack.js';
 
-const contentDir = join(process.cwd(), 'content');
-const emu = await startEmulators();
-Object.assign(process.env, emu.env, { POWERTOOLS_LOG_LEVEL: 'WARN' });
-const publish: SqsHandler = (await import('../../functions/publish.js')).handler;
-const digest: SqsHandler = (await import('../../functions/digest.js')).handler;
-const send: SqsHandler = (await import('../../functions/send.js')).handler;
-const weekly = (await import('../../functions/weekly.js')).handler;
-const s3 = s3Client({ s3: emu.s3 });
-const db = dynamoClient({ dynamodb: emu.dynamodb });
-const local = await loadSiteConfig(contentDir);
-// The subscription API on loopback; the site's forms post to it.
-const api = await startSiteServer(() => ({
-  site: { ...local, baseUrl: `${emu.s3}/site`, apiUrl: `${api.url}/api` },
-  subscribers: new DynamoSubscribers(db, TABLE),
-  limiter: new DynamoAttemptLimiter(db, TABLE),
-  mail: new SesMailer(sesClient({ ses: emu.ses })),
-  secret: emu.env.TOKEN_SECRET ?? 'dev',
-}));
+const { values } = parseArgs({ options: { content: { type: 'string' } } });
+const contentDir = resolve(values.content ?? join(REPO_ROOT, 'content'));
+
+/** What the functions say, turned into one line per event worth a developer's attention. */
+function reporter(): (line: LogLine) => void {
+  return ({ fn, line }) => {
+    let entry: Record<string, unknown> | undefined;
+    try {
+      entry = line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : undefined;
+    } catch {
+      entry = undefined;
+    }
+    if (!entry) {
+      if (/\tERROR\t/.test(line) || /error/i.test(line)) console.error(`${fn}: ${line}`);
+      return;
+    }
+    if (entry._aws) return; // metrics
+    const list = (v: unknown) => (Array.isArray(v) ? v.length : 0);
+    if (fn === 'Publish' && entry.message === 'published') {
+      console.log(
+        `publish: ${list(entry.published)} published, ${list(entry.removed)} removed, ${Number(entry.unchanged ?? 0)} unchanged, ${Number(entry.written ?? 0)} files written${entry.digestId ? `, digest ${String(entry.digestId)} handed on` : ''}`,
+      );
+    } else if (entry.message === 'article rejected; the last good version stays online') {
+      console.log(`publish: rejected ${String(entry.detail ?? entry.file)}`);
+    } else if (fn === 'Digest' && entry.message === 'digest fanned out') {
+      console.log(
+        `digest: ${String(entry.digestId)} to ${Number(entry.recipients)} recipient(s) in ${Number(entry.batches)} batch(es)`,
+      );
+    } else if (fn === 'Send' && entry.message === 'batch sent') {
+      console.log(
+        `send: ${Number(entry.sent)} sent, ${Number(entry.skipped)} already sent, ${Number(entry.failed)} failed`,
+      );
+    } else if (fn === 'Weekly' && entry.message === 'weekly digest handed on') {
+      console.log(
+        `weekly: digest ${String(entry.digestId)} with ${Number(entry.articles)} article(s) handed on`,
+      );
+    } else if (entry.level === 'ERROR' || entry.level === 'WARN') {
+      console.error(
+        `${fn}: ${String(entry.message)}${entry.error ? ` (${JSON.stringify(entry.error)})` : ''}`,
+      );
+    }
+  };
+}
 
 async function files(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -42,74 +69,114 @@ async function files(dir: string): Promise<string[]> {
     .map((e) => relative(dir, join(e.parentPath, e.name)).split(sep).join('/'));
 }
 
-/** Mirrors content/ into the content bucket: `static/` files also go straight to the site bucket. */
-async function upload(keys: readonly string[]): Promise<string[]> {
-  const posts: string[] = [];
-  for (const key of keys) {
-    let body: Buffer | string | undefined = await readFile(join(contentDir, key)).catch(() => undefined);
-    // Links should lead around the emulated site, not to the real domain.
-    if (key === 'site.yaml' && body) {
-      body = stringify({
-        ...(parse(body.toString('utf8')) as object),
-        base_url: `${emu.s3}/site`,
-        api_url: `${api.url}/api`,
-      });
+/** Puts (or deletes) each changed file where the template's deployments put it; site.yaml with local URLs. */
+async function deploy(
+  aws: LocalAws,
+  deployments: readonly FolderDeployment[],
+  paths: readonly string[],
+): Promise<number> {
+  let changed = 0;
+  for (const path of paths) {
+    const target = destinationOf(deployments, path);
+    if (!target) continue;
+    let body: Buffer | string | undefined = await readFile(join(contentDir, path)).catch(() => undefined);
+    if (body && path === 'site.yaml') {
+      const site = aws.endpoints.site ?? '';
+      const yaml = body.toString('utf8');
+      body = `${yaml.replace(/^(base_url|api_url):.*\n?/gm, '')}\n# npm run dev: links lead around the local site\nbase_url: ${site}\napi_url: ${site}/api\n`;
     }
-    const bucket = key.startsWith('static/') ? 'site' : 'content';
-    const target = key.startsWith('static/') ? key.slice('static/'.length) : key;
-    if (body) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: target, Body: body }));
-    else await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: target }));
-    // As a deploy does: site.json beside site.yaml, for the functions that read only the settings.
-    if (key === 'site.yaml' && body) {
-      const json = siteJsonOf(parseSiteYaml(body.toString(), 'content/site.yaml'));
-      await s3.send(new PutObjectCommand({ Bucket: 'content', Key: SITE_JSON_KEY, Body: json }));
+    if (body !== undefined && path === 'site.yaml') {
+      // The deploy writes site.json beside site.yaml from the same settings (here with the local URLs).
+      await aws.clients.s3.send(
+        new PutObjectCommand({
+          Bucket: target.bucket,
+          Key: target.key.replace(/site\.yaml$/, SITE_JSON_KEY),
+          Body: siteJsonOf(parseSiteYaml(body.toString(), join(contentDir, path))),
+          ContentType: 'application/json',
+        }),
+      );
     }
-    if (key.startsWith('posts/') && key.endsWith('.md')) posts.push(key);
+    if (body !== undefined) {
+      await aws.clients.s3.send(
+        new PutObjectCommand({
+          Bucket: target.bucket,
+          Key: target.key,
+          Body: body,
+          ContentType: contentTypeForPath(path),
+        }),
+      );
+    } else {
+      const prune = deployments.find((d) => d.bucket === target.bucket)?.prune ?? false;
+      // A deploy prunes deleted files only where the deployment says so (the site bucket keeps them).
+      if (!prune) continue;
+      await aws.clients.s3.send(new DeleteObjectCommand({ Bucket: target.bucket, Key: target.key }));
+    }
+    changed++;
   }
-  return posts;
+  return changed;
 }
 
-async function run(posts: readonly string[]): Promise<void> {
-  if (posts.length === 0) return;
-  const event = sqsEvent([
-    s3Notification(
-      'content',
-      posts.map((key) => ({ key })),
-    ),
-  ]);
-  await publish(event);
-  const { digests, failed } = await emu.queues.deliverMail({ digest, send });
-  console.log(`published ${posts.length} change(s)${digests > 0 ? ', digest sent' : ''}`);
-  if (failed.length > 0) console.error(`${failed.length} queue message(s) failed; see the log above`);
+let aws: LocalAws | undefined;
+let stopping = false;
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    await aws?.stop().catch(() => {});
+  }
+  process.exit(code);
 }
+process.once('SIGINT', () => void stop(0));
+process.once('SIGTERM', () => void stop(0));
+process.on('uncaughtException', (error) => {
+  console.error('dev: stopped by an error:', error);
+  void stop(1);
+});
+process.on('unhandledRejection', (error) => {
+  console.error('dev: stopped by an error:', error);
+  void stop(1);
+});
 
-await new DynamoSubscribers(db, TABLE).put(
-  local.author.email ?? local.sender.address,
-  'confirmed',
-  Date.now(),
+aws = await startLocalAws({ onLog: reporter(), log: (line) => console.error(line) });
+const { folders: deployments, data } = await contentDeployments(
+  aws.assembly,
+  aws.resolver,
+  join(REPO_ROOT, 'content'),
 );
-await run(await upload(await files(contentDir)));
+// What the deployment writes from its own assets (release.json); site.json follows the local site.yaml.
+for (const { bucket, key, file } of data)
+  if (!key.endsWith(SITE_JSON_KEY))
+    await aws.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file) }));
+const site = aws.endpoints.site ?? '';
 
-// What the EventBridge rule does in AWS: look for an ended week every 15 minutes (here every minute).
-async function weeklyTick(): Promise<void> {
-  const outcome = await weekly({ time: new Date().toISOString() });
-  if (outcome !== 'delivered') return;
-  const { failed } = await emu.queues.deliverMail({ digest, send });
-  console.log(`weekly digest sent${failed.length > 0 ? `; ${failed.length} queue message(s) failed` : ''}`);
+// The site owner as a confirmed subscriber, so a digest lands in the mailbox.
+const siteYaml = parse(await readFile(join(contentDir, 'site.yaml'), 'utf8').catch(() => '')) as {
+  author?: { email?: string };
+  sender?: { address?: string };
+} | null;
+const owner = siteYaml?.author?.email ?? siteYaml?.sender?.address;
+const table = aws.fn('Publish').config.environment.TABLE_NAME;
+if (owner && table) {
+  process.env.AWS_ACCESS_KEY_ID = LOCAL_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = LOCAL_CREDENTIALS.secretAccessKey;
+  await new DynamoSubscribers(dynamoClient({ dynamodb: aws.endpoints.dynamodb }), table).put(
+    owner,
+    'confirmed',
+    Date.now(),
+  );
 }
-await weeklyTick();
-setInterval(
-  () => weeklyTick().catch((error: unknown) => console.error('weekly check failed:', error)),
-  60_000,
-);
-console.log(`
-Broadsheet dev — the real handlers against local emulators (Ctrl-C to stop)
-  feed      ${emu.s3}/site/feed.xml
-  site      ${emu.s3}/site/index.html
-  mailbox   ${emu.ses}/   (every email sent: confirmations and digests)
-  api       ${api.url}/api/subscribe (the site's subscribe form posts here)
-  watching  ${relative(process.cwd(), contentDir)}/
+
+console.log(`Broadsheet dev: the synthesized stack on this machine (Ctrl-C to stop)
+site: ${site}/
+api: ${site}/api
+mail: ${aws.endpoints.ses}/
+s3: ${aws.endpoints.s3}
+sqs: ${aws.endpoints.sqs}
+dynamodb: ${aws.endpoints.dynamodb}
+content: ${relative(process.cwd(), contentDir) || '.'} (watched; deployed as the template's BucketDeployments: ${deployments.map((d) => `${d.subdir || '.'}/ → ${d.bucket}${d.prune ? '' : ' (never pruned)'}`).join(', ')})
 `);
+
+const all = await files(contentDir);
+console.log(`deploying ${await deploy(aws, deployments, all)} file(s)…`);
 
 let pending = new Set<string>();
 let timer: NodeJS.Timeout | undefined;
@@ -117,19 +184,11 @@ watch(contentDir, { recursive: true }, (_event, name) => {
   if (!name) return;
   pending.add(name.split(sep).join('/'));
   clearTimeout(timer);
-  timer = setTimeout(async () => {
-    const keys = [...pending];
+  timer = setTimeout(() => {
+    const paths = [...pending];
     pending = new Set();
-    try {
-      await run(await upload(keys));
-    } catch (error) {
-      console.error('publish failed:', error);
-    }
+    deploy(aws as LocalAws, deployments, paths)
+      .then((n) => n > 0 && console.log(`deployed ${n} changed file(s)`))
+      .catch((error: unknown) => console.error('deploy failed:', error));
   }, 300);
-});
-
-process.once('SIGINT', async () => {
-  await api.close();
-  await emu.stop();
-  process.exit(0);
 });

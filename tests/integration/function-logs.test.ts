@@ -16,15 +16,9 @@ import { dynamoClient, s3Client } from '../../src/adapters/aws/clients.js';
 import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
 import { SITE_JSON_KEY, siteJsonOf } from '../../src/adapters/aws/site-json.js';
 import { parseSiteYaml } from '../../src/core/site-yaml.js';
-import {
-  type Emulators,
-  s3Notification,
-  sesMailbox,
-  sqsEvent,
-  startEmulators,
-  TABLE,
-} from '../../src/dev/emulators.js';
+import { type Emulators, sesMailbox, startEmulators, TABLE } from '../../src/dev/emulators.js';
 import { repoRoot } from '../helpers/cli.js';
+import { drainQueue, s3Notification, sqsEvent } from '../helpers/events.js';
 
 let emu: Emulators;
 let api: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -96,7 +90,8 @@ async function publishArticle(name: string, date: string) {
     }),
   );
   await publish(sqsEvent([s3Notification('content', [{ key: `posts/${name}.md` }])]));
-  await emu.queues.deliverMail({ digest, send });
+  await drainQueue(emu.sqs, emu.env.DIGEST_QUEUE_URL as string, digest);
+  await drainQueue(emu.sqs, emu.env.SEND_QUEUE_URL as string, send);
 }
 
 beforeAll(async () => {

@@ -6,14 +6,15 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SNSEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { dynamoClient, s3Client } from '../../src/adapters/aws/clients.js';
 import { DynamoSendLedger } from '../../src/adapters/aws/dynamo/send-ledger.js';
 import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
-import { SITE_JSON_KEY, siteJsonOf } from '../../src/adapters/aws/site-json.js';
 import { digestMessageId } from '../../src/core/email.js';
-import { parseSiteYaml } from '../../src/core/site-yaml.js';
-import { type Emulators, s3Notification, sqsEvent, startEmulators, TABLE } from '../../src/dev/emulators.js';
+import { parseSiteConfig } from '../../src/core/site.js';
+import { type Emulators, startEmulators, TABLE } from '../../src/dev/emulators.js';
 import { broadsheet, repoRoot, scratchProject } from '../helpers/cli.js';
+import { drainQueue, s3Notification, sqsEvent } from '../helpers/events.js';
 
 const NOW = '2026-11-25T12:00:00Z';
 const LATER = '2026-11-27T12:00:00Z';
@@ -67,14 +68,9 @@ describe('broadsheet stats', () => {
     ) => Promise<SQSBatchResponse>;
     const bounces = (await import('../../functions/bounces.js')).handler as (e: SNSEvent) => Promise<void>;
     const s3 = s3Client({ s3: emu.s3 });
-    const siteYaml = await readFile(join(repoRoot, 'content/site.yaml'), 'utf8');
-    const site = parseSiteYaml(siteYaml, 'content/site.yaml');
-    // As a deploy does: site.json beside site.yaml, for the functions that read only the settings.
-    for (const [Key, Body] of [
-      ['site.yaml', siteYaml],
-      [SITE_JSON_KEY, siteJsonOf(site)],
-    ])
-      await s3.send(new PutObjectCommand({ Bucket: 'content', Key, Body }));
+    const siteYaml = await readFile(join(repoRoot, 'content/site.yaml'));
+    await s3.send(new PutObjectCommand({ Bucket: 'content', Key: 'site.yaml', Body: siteYaml }));
+    const site = parseSiteConfig(parse(siteYaml.toString()));
 
     const db = dynamoClient({ dynamodb: emu.dynamodb });
     const people = new DynamoSubscribers(db, TABLE);
@@ -89,7 +85,14 @@ describe('broadsheet stats', () => {
         }),
       );
       await publish(sqsEvent([s3Notification('content', [{ key: `posts/${name}.md` }])]));
-      expect((await emu?.queues.deliverMail({ digest, send }))?.failed).toEqual([]);
+      // The digest queue (continuations included), then the send queue, until both are empty.
+      const queues = emu?.env ?? {};
+      for (;;) {
+        const handed =
+          (await drainQueue(emu?.sqs ?? '', queues.DIGEST_QUEUE_URL ?? '', digest)) +
+          (await drainQueue(emu?.sqs ?? '', queues.SEND_QUEUE_URL ?? '', send));
+        if (handed === 0) break;
+      }
     };
     await post('first', '2026-01-01'); // the first run: only announced, its digest to everyone
     const scan = await db.send(new ScanCommand({ TableName: TABLE }));

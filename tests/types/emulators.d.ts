@@ -11,6 +11,8 @@ declare module 's3rver' {
     constructor(options: S3rverOptions);
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;
+    /** S3 event notifications (put, post, copy, delete), shaped like S3's but with keys not URL-encoded. */
+    on(event: 'event', listener: (event: never) => void): this;
   }
 }
 
