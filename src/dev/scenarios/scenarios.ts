@@ -167,7 +167,7 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'digest-10000-ses-throttling',
     options: (size) => ({ ses: { account: { maxSendRate: size === 'full' ? 100 : 50 } } }),
     async run(stack, size, report) {
-      const n = size === 'full' ? 10_000 : 300;
+      const n = size === 'full' ? 10_000 : 150;
       const people = readers(n, 'bulk');
       await siteYaml(stack);
       await seedSubscribers(stack, people);
@@ -216,7 +216,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'publish-past-its-timeout',
-    options: () => ({ functions: { Publish: { timeoutSeconds: 10 } } }),
+    options: () => ({ functions: { Publish: { timeoutSeconds: 6 } } }),
     async run(stack, size, report) {
       const people = readers(size === 'full' ? 50 : 5, 'slow');
       await siteYaml(stack);
