@@ -17,10 +17,11 @@ const BUDGET = 300 * 1024;
  */
 const OVER_BUDGET: Record<string, { ceiling: number; why: string }> = {
   publish: {
-    ceiling: 800 * 1024,
+    // 800 → 840: the metered Markdown lexer, the alias rule and the sitemap (issue 14, issue 15).
+    ceiling: 840 * 1024,
     why: 'sanitize-html with htmlparser2, dom-serializer, postcss and source-map-js (≈ 300 KB, bundled even when imported lazily: a Lambda asset is one file), yaml for front matter (112), zod (92), luxon (70), marked (50)',
   },
-  reconcile: { ceiling: 800 * 1024, why: 'the publisher, as above' },
+  reconcile: { ceiling: 840 * 1024, why: 'the publisher, as above' },
   subscribe: {
     ceiling: 370 * 1024,
     why: "nodemailer's MIME composer (135, of which 74 is its MIME type table) and luxon (69) for the next weekly send",
