@@ -216,3 +216,4 @@ for (const n of sizes) {
       .join('\n'),
   );
 }
+await import('./hostile.js');

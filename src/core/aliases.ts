@@ -9,17 +9,21 @@ export const MAX_ALIASES = 20;
 export const MAX_ALIAS_LENGTH = 200;
 
 /**
- * First path segments the site generates pages under (tag pages, the archive) or routes elsewhere (the
- * subscription API). The home page `/` cannot be an alias: the alias pattern needs a segment.
+ * First path segments the site generates pages under or routes elsewhere, and what it keeps there. The home
+ * page `/` cannot be an alias: the alias pattern needs a segment.
  */
-const RESERVED_PREFIXES = ['tags', 'archive', 'api', 'subscribe'] as const;
+const RESERVED_PREFIXES: Readonly<Record<string, string>> = {
+  tags: 'the tag pages',
+  archive: 'the archive',
+  api: 'the subscription API',
+  subscribe: 'the Subscribe page',
+};
 
 /** Why `path` (a site path like /posts/old-slug/) cannot be an alias of the article at /posts/<slug>/. */
 export function reservedAliasReason(path: string, slug: string): string | undefined {
   const first = path.split('/')[1] ?? '';
-  if ((RESERVED_PREFIXES as readonly string[]).includes(first)) {
-    return `${path} is under /${first}/, where the site generates its own pages`;
-  }
+  const owner = Object.hasOwn(RESERVED_PREFIXES, first) ? RESERVED_PREFIXES[first] : undefined;
+  if (owner) return `${path} is under /${first}/, where the site keeps ${owner}`;
   if (path === `/posts/${slug}/`) return `${path} is this article's own address`;
   return undefined;
 }

@@ -48,7 +48,7 @@ const REJECTED: Record<string, RegExp> = {
   'nesting-emphasis.md': /^body: emphasis, links and strikethrough are nested more than 32 deep/,
   'quadratic-underscore.md': /^body: is too costly to render: a paragraph holds too many/,
   'tags-many.md': /^tags: has 2000 tags; the limit is 20$/,
-  'alias-reserved.md': /^aliases: \/tags\/email\/ is under \/tags\/, where the site generates its own pages/,
+  'alias-reserved.md': /^aliases: \/tags\/email\/ is under \/tags\/, where the site keeps the tag pages/,
   'image-tab.md': /^image: must be an http\(s\) URL or a path on the site/,
 };
 
