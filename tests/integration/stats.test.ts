@@ -6,12 +6,12 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SNSEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { dynamoClient, s3Client } from '../../src/adapters/aws/clients.js';
 import { DynamoSendLedger } from '../../src/adapters/aws/dynamo/send-ledger.js';
 import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
+import { SITE_JSON_KEY, siteJsonOf } from '../../src/adapters/aws/site-json.js';
 import { digestMessageId } from '../../src/core/email.js';
-import { parseSiteConfig } from '../../src/core/site.js';
+import { parseSiteYaml } from '../../src/core/site-yaml.js';
 import { type Emulators, startEmulators, TABLE } from '../../src/dev/emulators.js';
 import { broadsheet, repoRoot, scratchProject } from '../helpers/cli.js';
 import { drainQueue, s3Notification, sqsEvent } from '../helpers/events.js';
@@ -68,9 +68,14 @@ describe('broadsheet stats', () => {
     ) => Promise<SQSBatchResponse>;
     const bounces = (await import('../../functions/bounces.js')).handler as (e: SNSEvent) => Promise<void>;
     const s3 = s3Client({ s3: emu.s3 });
-    const siteYaml = await readFile(join(repoRoot, 'content/site.yaml'));
-    await s3.send(new PutObjectCommand({ Bucket: 'content', Key: 'site.yaml', Body: siteYaml }));
-    const site = parseSiteConfig(parse(siteYaml.toString()));
+    const siteYaml = await readFile(join(repoRoot, 'content/site.yaml'), 'utf8');
+    const site = parseSiteYaml(siteYaml, 'content/site.yaml');
+    // As a deploy does: site.json beside site.yaml, for the functions that read only the settings.
+    for (const [Key, Body] of [
+      ['site.yaml', siteYaml],
+      [SITE_JSON_KEY, siteJsonOf(site)],
+    ])
+      await s3.send(new PutObjectCommand({ Bucket: 'content', Key, Body }));
 
     const db = dynamoClient({ dynamodb: emu.dynamodb });
     const people = new DynamoSubscribers(db, TABLE);
