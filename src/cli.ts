@@ -27,6 +27,7 @@ import type { SubscriberStore } from './core/ports.js';
 import { checkPublished } from './core/published-ids.js';
 import type { SiteConfig } from './core/site.js';
 import { CONTENT_TYPES, contentTypeForPath, staticAssetProblem } from './core/site-build.js';
+import { isFirstRun } from './core/site-index.js';
 import type { StatsSource } from './core/stats.js';
 import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
 import { normalizeAddress } from './core/subscribers.js';
@@ -190,7 +191,7 @@ async function nextAnnouncement(stateDir: string, published: readonly Article[])
     const prior = index?.sources[a.source];
     return !(prior?.live && prior.article.url === a.url);
   });
-  return nextDigestPlan(new FileAnnouncementStore(stateDir), wentLive, index === undefined);
+  return nextDigestPlan(new FileAnnouncementStore(stateDir), wentLive, isFirstRun(index));
 }
 
 async function preview(site: SiteConfig, paths: { content: string; state: string }): Promise<void> {

@@ -61,6 +61,11 @@ export interface SiteStore {
   saveFingerprints(fingerprints: Fingerprints): Promise<void>;
 }
 
+/** Confirmed subscribers a page at a time, in address order, after a given address (the digest fan-out). */
+export interface RecipientPages {
+  page(after: string | undefined, limit: number): Promise<{ recipients: DeliveryChoice[]; next?: string }>;
+}
+
 export interface RecipientStore {
   /** Confirmed, unsuppressed subscribers (normalized addresses) and how often each wants mail. */
   recipients(): Promise<DeliveryChoice[]>;

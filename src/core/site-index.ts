@@ -41,6 +41,14 @@ export interface SiteIndex {
   wakeAtMs?: number;
 }
 
+/**
+ * Nothing was ever published here: no index, or one a publish over an empty bucket wrote (S3's test event
+ * when notifications are configured runs one before the content is deployed). Then only the newest article
+ * is mailed, so installing Broadsheet on an existing blog never mails its archive.
+ */
+export const isFirstRun = (index: SiteIndex | undefined): boolean =>
+  index === undefined || Object.keys(index.sources).length === 0;
+
 export function emptyIndex(site: SiteConfig): SiteIndex {
   return { format: 2, parseKey: parseKeyOf(site), sources: {}, assets: {}, feedBodies: {} };
 }

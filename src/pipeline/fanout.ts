@@ -1,6 +1,6 @@
-import { audienceOf, audienceOfDigest, type DeliveryChoice } from '../core/delivery.js';
+import { audienceOf, audienceOfDigest } from '../core/delivery.js';
 import { BroadsheetError } from '../core/errors.js';
-import type { DigestSource, RecipientStore, SendBatch, SendQueue } from '../core/ports.js';
+import type { DigestSource, RecipientPages, RecipientStore, SendBatch, SendQueue } from '../core/ports.js';
 
 export const RECIPIENTS_PER_BATCH = 50;
 
@@ -24,11 +24,6 @@ export async function fanOutDigest(
   }
   await queue.enqueue(batches);
   return { recipients: addresses.length, batches: batches.length };
-}
-
-/** Confirmed subscribers a page at a time, in address order, after a given address. */
-export interface RecipientPages {
-  page(after: string | undefined, limit: number): Promise<{ recipients: DeliveryChoice[]; next?: string }>;
 }
 
 export interface FanOutProgress {

@@ -25,6 +25,7 @@ import {
   type IndexedArticle,
   type IndexedSource,
   indexArticle,
+  isFirstRun,
   isLive,
   liveArticles,
   nextScheduledMs,
@@ -136,7 +137,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   const { site } = deps;
   const nowMs = now.getTime();
   const stored = await deps.index.load();
-  const firstRun = stored === undefined;
+  const firstRun = isFirstRun(stored);
   const parseKey = parseKeyOf(site);
   // Links in bodies are absolute and dates read in the site's zone: a change there re-parses every source.
   const reparseAll = stored !== undefined && stored.parseKey !== parseKey;

@@ -78,14 +78,14 @@ describe('cloud edition on the local AWS', () => {
     expect(rss?.cacheControl).toMatch(/max-age=300/);
     expect((await stack.siteObject('archive/2026/index.html'))?.body).toContain('First light');
 
-    // One digest for the three. Not "only the newest", as a first run would announce: the notification
-    // configuration's s3:TestEvent already ran a publish over the empty bucket, as it can in a deploy whose
-    // content lands after the notification is configured.
+    // The first content a site publishes announces only its newest article, even though the notification
+    // configuration's s3:TestEvent already ran a publish over the empty bucket (a deploy whose content lands
+    // after the notification is configured): an index without sources is still a first run.
     expect(digestsHandedOn()).toHaveLength(1);
     const mail = await stack.inbox();
     expect([...mail.keys()].sort()).toEqual(subscribers);
     for (const subjects of mail.values())
-      expect(subjects).toEqual(['3 new articles on The Broadsheet Gazette']);
+      expect(subjects).toEqual(['Third “time” lucky · The Broadsheet Gazette']);
 
     const [first] = await stack.mailbox();
     expect(first?.from).toBe('"The Broadsheet Gazette" <digest@gazette.example.com>');
@@ -122,7 +122,7 @@ describe('cloud edition on the local AWS', () => {
     const mail = await stack.inbox();
     for (const address of subscribers) {
       expect(mail.get(address)).toEqual([
-        '3 new articles on The Broadsheet Gazette',
+        'Third “time” lucky · The Broadsheet Gazette',
         'Fourth estate · The Broadsheet Gazette',
       ]);
     }

@@ -1,8 +1,8 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import type { DeliveryChoice } from '../../core/delivery.js';
+import type { RecipientPages } from '../../core/ports.js';
 import { storedDeliveryFields } from '../../core/subscribers.js';
-import type { RecipientPages } from '../../pipeline/fanout.js';
 
 const recipientItem = z.object({ address: z.string(), ...storedDeliveryFields });
 

@@ -53,6 +53,16 @@ describe('publishChanges', () => {
     expect(ledger.queued).toHaveLength(2);
   });
 
+  it('still treats the first content as a first run after a publish over the empty bucket (S3 test event)', async () => {
+    const { deps, ledger, post } = setup();
+    await publishChanges(deps, [], new Date('2026-02-01'));
+    post('a', 'A', '2026-01-01T10:00:00Z');
+    post('b', 'B', '2026-01-02T10:00:00Z');
+    const first = await publishChanges(deps, ['posts/a.md', 'posts/b.md'], new Date('2026-02-01'));
+    expect(first.digest?.articles).toEqual(['https://news.example.com/posts/b/']);
+    expect(ledger.announced.size).toBe(2);
+  });
+
   it('publishes a scheduled article when its date has passed, and announces it then, once', async () => {
     const { deps, output, ledger, post } = setup();
     post('now', 'Now', '2026-01-01');
