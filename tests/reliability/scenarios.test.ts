@@ -42,11 +42,10 @@ describe('scenarios on the local AWS (reduced sizes)', () => {
     }, 300_000);
   }
 
-  // Known defect, found by this scenario: sendBatch claims all 50 recipients before sending, and a
-  // redelivered batch skips fresh claims as if they were sent, so the recipients after the crash are
-  // never mailed (src/pipeline/send.ts and the send ledger's claim). This flips to failing once fixed:
-  // then make it a plain `it`.
-  it.fails('send-killed-mid-batch: every email once after the sender dies mid-batch', async () => {
+  // Found a defect on the landed 6-minute visibility / 15-minute claim timing (44 of 50 never mailed); the
+  // timing derived in src/core/send-timing.ts lets a killed sender's claims expire before its message
+  // comes back, so the redelivery sends the rest.
+  it('send-killed-mid-batch: every email once after the sender dies mid-batch', async () => {
     const result = await run('send-killed-mid-batch');
     expect(result.missed).toBe(0);
     expect(passed(result)).toBe(true);
