@@ -138,6 +138,18 @@ const UPDATE_ATTEMPTS = 40;
  * what is there now. A change never overwrites a concurrent one it did not see, so an unsubscribe, a bounce
  * or a complaint is never lost to a preferences save or a subscribe that read the record before it.
  */
+/** One address through `updateSubscribers`: what every store's `update` is. */
+export async function updateSubscriber(
+  storage: VersionedSubscriberStorage,
+  address: string,
+  change: SubscriberChange,
+  options?: UpdateOptions,
+): Promise<SubscriberUpdate> {
+  const result = (await updateSubscribers(storage, new Map([[address, change]]), options)).get(address);
+  if (!result) throw new Error(`no result for ${address}`);
+  return result;
+}
+
 export async function updateSubscribers(
   storage: VersionedSubscriberStorage,
   changes: ReadonlyMap<string, SubscriberChange>,

@@ -337,10 +337,7 @@ function rejectDuplicateSlugs(
       paths.find((p) => !changed.has(p) || before[p]?.article.slug === slug) ?? [...paths].sort()[0];
     for (const path of paths) {
       if (path === holder) continue;
-      const prior = before[path];
-      if (prior && prior.article.slug !== slug) sources[path] = prior;
-      else delete sources[path];
-      changed.delete(path);
+      keepEarlierVersion(path, sources, before, changed, (prior) => prior.article.slug !== slug);
       problems.push({
         file: path,
         field: 'slug',
@@ -370,12 +367,23 @@ function rejectAliasClashes(
   }
   for (const clash of clashes) {
     if (!changed.has(clash.file)) continue;
-    const prior = before[clash.file];
-    if (prior) sources[clash.file] = prior;
-    else delete sources[clash.file];
-    changed.delete(clash.file);
+    keepEarlierVersion(clash.file, sources, before, changed, () => true);
     problems.push(clash);
   }
+}
+
+/** Undoes this publish's change to one source: its earlier version stays (if `usable`), else it stays off. */
+function keepEarlierVersion(
+  path: string,
+  sources: Record<string, IndexedSource>,
+  before: Readonly<Record<string, IndexedSource>>,
+  changed: Set<string>,
+  usable: (prior: IndexedSource) => boolean,
+): void {
+  const prior = before[path];
+  if (prior && usable(prior)) sources[path] = prior;
+  else delete sources[path];
+  changed.delete(path);
 }
 
 /** The body of an article the index lists but this run did not parse: its source, parsed again. */

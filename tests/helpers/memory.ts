@@ -28,6 +28,7 @@ import {
   type SubscriberChange,
   type SubscriberUpdate,
   type UpdateOptions,
+  updateSubscriber,
   updateSubscribers,
   type VersionedSubscriber,
   type VersionedSubscriberStorage,
@@ -197,14 +198,8 @@ export class MemorySubscribers implements SubscriberStore, VersionedSubscriberSt
     this.records.set(subscriber.address, subscriber);
     this.versions.set(subscriber.address, (this.versions.get(subscriber.address) ?? 0) + 1);
   }
-  async update(
-    address: string,
-    change: SubscriberChange,
-    options?: UpdateOptions,
-  ): Promise<SubscriberUpdate> {
-    const result = (await this.updateAll(new Map([[address, change]]), options)).get(address);
-    if (!result) throw new Error(`no result for ${address}`);
-    return result;
+  update(address: string, change: SubscriberChange, options?: UpdateOptions): Promise<SubscriberUpdate> {
+    return updateSubscriber(this, address, change, options);
   }
   updateAll(
     changes: ReadonlyMap<string, SubscriberChange>,

@@ -20,6 +20,7 @@ import {
   type SubscriberUpdate,
   storedDeliveryFields,
   type UpdateOptions,
+  updateSubscriber,
   updateSubscribers,
   type VersionedSubscriber,
   type VersionedSubscriberStorage,
@@ -259,14 +260,8 @@ export class FileSubscriberStore implements SubscriberStore, VersionedSubscriber
     return (await this.list()).find((s) => s.address === address);
   }
 
-  async update(
-    address: string,
-    change: SubscriberChange,
-    options?: UpdateOptions,
-  ): Promise<SubscriberUpdate> {
-    const result = (await this.updateAll(new Map([[address, change]]), options)).get(address);
-    if (!result) throw new Error(`no result for ${address}`);
-    return result;
+  update(address: string, change: SubscriberChange, options?: UpdateOptions): Promise<SubscriberUpdate> {
+    return updateSubscriber(this, address, change, options);
   }
 
   updateAll(

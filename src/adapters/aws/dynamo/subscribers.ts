@@ -7,6 +7,7 @@ import {
   type SubscriberUpdate,
   storedDeliveryFields,
   type UpdateOptions,
+  updateSubscriber,
   updateSubscribers,
   type VersionedSubscriber,
   type VersionedSubscriberStorage,
@@ -65,14 +66,8 @@ export class DynamoSubscribers implements SubscriberStore, VersionedSubscriberSt
     return (await this.readVersioned([address])).get(address)?.subscriber;
   }
 
-  async update(
-    address: string,
-    change: SubscriberChange,
-    options?: UpdateOptions,
-  ): Promise<SubscriberUpdate> {
-    const result = (await this.updateAll(new Map([[address, change]]), options)).get(address);
-    if (!result) throw new Error(`no result for ${address}`);
-    return result;
+  update(address: string, change: SubscriberChange, options?: UpdateOptions): Promise<SubscriberUpdate> {
+    return updateSubscriber(this, address, change, options);
   }
 
   updateAll(
