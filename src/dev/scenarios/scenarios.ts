@@ -95,6 +95,16 @@ async function siteYaml(stack: StackUnderTest): Promise<void> {
   await stack.aws.settle();
 }
 
+/**
+ * A site that has published before: its first content announces only the newest article (so installing
+ * Broadsheet on a blog never mails the archive), and the scenarios below measure what follows that.
+ */
+async function establishedSite(stack: StackUnderTest): Promise<void> {
+  await stack.upload('posts/2025-12-31-established.md', article('Already here', '2025-12-31'));
+  await stack.aws.settle();
+  await stack.clearMailbox();
+}
+
 /** Runs tasks with at most `n` at once. */
 async function limited<T>(
   items: readonly T[],
@@ -126,6 +136,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const count = size === 'full' ? 200 : 30;
       const people = readers(size === 'full' ? 20 : 5, 'push');
       await siteYaml(stack);
+      await establishedSite(stack);
       await seedSubscribers(stack, people);
       const slugs = Array.from({ length: count }, (_, i) => `pushed-${String(i).padStart(3, '0')}`);
       // One commit of many files, deployed at once.
@@ -260,6 +271,7 @@ export const SCENARIOS: readonly Scenario[] = [
       const count = size === 'full' ? 40 : 8;
       const people = readers(size === 'full' ? 10 : 3, 'unordered');
       await siteYaml(stack);
+      await establishedSite(stack);
       await seedSubscribers(stack, people);
       stack.aws.notifier.faults.duplicate = true;
       stack.aws.notifier.faults.shuffleWindowMs = 300;
