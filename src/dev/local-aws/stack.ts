@@ -4,6 +4,7 @@
 // environment, role, limits and event sources. `npm run dev`, the integration tests and
 // `npm run scenarios` all stand on this.
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -200,7 +201,15 @@ export class LocalAws {
     const template = assembly.template;
     const clock = options.clock ?? new WallClock();
     const tempDir = await mkdtemp(join(tmpdir(), 'local-aws-'));
-    const started: (() => Promise<void> | void)[] = [() => rm(tempDir, { recursive: true, force: true })];
+    // However the process ends (an uncaught error, process.exit), the folder goes with it.
+    const removeOnExit = () => rmSync(tempDir, { recursive: true, force: true });
+    process.once('exit', removeOnExit);
+    const started: (() => Promise<void> | void)[] = [
+      async () => {
+        process.off('exit', removeOnExit);
+        await rm(tempDir, { recursive: true, force: true });
+      },
+    ];
     try {
       // ---- Emulators on loopback, random ports ----
       const s3rver = new S3rver({

@@ -17,6 +17,10 @@ const { values } = parseArgs({
 const size: Size = values.size === 'reduced' ? 'reduced' : 'full';
 const chosen = SCENARIOS.filter((s) => !values.only || values.only.includes(s.name));
 
+// Ctrl-C or a kill: exit normally, so each running stack's folder is removed on the way out.
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
+
 const results: ScenarioResult[] = [];
 for (const scenario of chosen) {
   const result = await runScenario(scenario, size, (note) => console.log(note));

@@ -276,8 +276,9 @@ export const SCENARIOS: readonly Scenario[] = [
       stack.aws.notifier.faults.duplicate = true;
       stack.aws.notifier.faults.shuffleWindowMs = 300;
       const slugs = Array.from({ length: count }, (_, i) => `unordered-${i}`);
+      // Dates before December 2026, so no article is scheduled for later (it would rightly not be published).
       const dateOf = (i: number) =>
-        `2026-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
+        `2026-${String(1 + (i % 11)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
       const file = (slug: string) => `posts/${dateOf(slugs.indexOf(slug))}-${slug}.md`;
       await limited(slugs, 8, (slug, i) => stack.upload(file(slug), article(`Unordered ${i}`, dateOf(i))));
       // Then edits and deletions of some of them, their events as unordered as the rest.
