@@ -14,6 +14,8 @@ import dynalite from 'dynalite';
 import { buildApp as fauxqsApp } from 'fauxqs';
 import S3rver from 's3rver';
 
+import { sesAccount } from './local-aws/ses.js';
+
 export { type CapturedEmail, sesMailbox } from './local-aws/ses.js';
 
 export interface Emulators {
@@ -41,22 +43,7 @@ export async function startEmulators(): Promise<Emulators> {
   process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
   process.env.AWS_REGION ??= 'us-east-1';
   // What the SES emulator answers to GetAccount; the sender reads its send rate from it.
-  process.env.AWS_SES_ACCOUNT = JSON.stringify({
-    DedicatedIpAutoWarmupEnabled: false,
-    Details: {
-      AdditionalContactEmailAddresses: [],
-      ContactLanguage: 'EN',
-      MailType: 'MARKETING',
-      ReviewDetails: { CaseId: 'local', Status: 'GRANTED' },
-      UseCaseDescription: 'tests',
-      WebsiteURL: 'https://gazette.example.com',
-    },
-    EnforcementStatus: 'HEALTHY',
-    ProductionAccessEnabled: true,
-    SendingEnabled: true,
-    SendQuota: { Max24HourSend: 1_000_000, MaxSendRate: 500, SentLast24Hours: 0 },
-    SuppressionAttributes: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
-  });
+  process.env.AWS_SES_ACCOUNT = sesAccount({ maxSendRate: 500, max24HourSend: 1_000_000 });
 
   const dir = await mkdtemp(join(tmpdir(), 's3rver-'));
   const s3rver = new S3rver({

@@ -237,12 +237,13 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     assets: Object.entries(assets).map(([path, { hash }]) => ({ path, hash })),
   };
   const loaded = new Map<string, string>();
+  /** A body already at hand: parsed in this run, kept in the index for the feeds, or read again earlier. */
+  const knownBody = (renderKey: string) =>
+    parsed.get(renderKey)?.html ?? before.feedBodies[renderKey] ?? loaded.get(renderKey);
   const io: PlanInputs = {
     body: async (article) => {
-      const known =
-        parsed.get(article.renderKey)?.html ??
-        before.feedBodies[article.renderKey] ??
-        loaded.get(article.renderKey);
+      const known = knownBody(article.renderKey);
+      loaded.get(article.renderKey);
       if (known !== undefined) return known;
       const html = await bodyFromSource(deps, article);
       loaded.set(article.renderKey, html);
@@ -259,7 +260,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   const feedBodies: Record<string, string> = {};
   for (const window of feedWindows(input)) {
     for (const a of window) {
-      const html = parsed.get(a.renderKey)?.html ?? before.feedBodies[a.renderKey] ?? loaded.get(a.renderKey);
+      const html = knownBody(a.renderKey);
       if (html !== undefined) feedBodies[a.renderKey] = html;
     }
   }

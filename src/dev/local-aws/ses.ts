@@ -32,6 +32,27 @@ export interface SesFaults {
 const SIMULATOR_BOUNCE = 'bounce@simulator.amazonses.com';
 const SIMULATOR_COMPLAINT = 'complaint@simulator.amazonses.com';
 
+/** What the SES emulator answers to GetAccount (it reads AWS_SES_ACCOUNT per request): an account out of
+ * the sandbox with these quotas. The bare emulators and the local AWS both set it from here. */
+export function sesAccount(quota: { maxSendRate: number; max24HourSend: number }): string {
+  return JSON.stringify({
+    DedicatedIpAutoWarmupEnabled: false,
+    Details: {
+      AdditionalContactEmailAddresses: [],
+      ContactLanguage: 'EN',
+      MailType: 'MARKETING',
+      ReviewDetails: { CaseId: 'local', Status: 'GRANTED' },
+      UseCaseDescription: 'local AWS',
+      WebsiteURL: 'https://gazette.example.com',
+    },
+    EnforcementStatus: 'HEALTHY',
+    ProductionAccessEnabled: true,
+    SendingEnabled: true,
+    SendQuota: { Max24HourSend: quota.max24HourSend, MaxSendRate: quota.maxSendRate, SentLast24Hours: 0 },
+    SuppressionAttributes: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
+  });
+}
+
 export class LocalSes {
   readonly faults: SesFaults = {};
   /** Addresses that bounce (hard) besides the simulator's; tests add to it. */
@@ -57,26 +78,7 @@ export class LocalSes {
   static async start(options: SesOptions = {}): Promise<LocalSes> {
     const account = { maxSendRate: 14, max24HourSend: 50_000, ...options.account };
     // What the emulator answers to GetAccount (it reads this variable per request).
-    process.env.AWS_SES_ACCOUNT = JSON.stringify({
-      DedicatedIpAutoWarmupEnabled: false,
-      Details: {
-        AdditionalContactEmailAddresses: [],
-        ContactLanguage: 'EN',
-        MailType: 'MARKETING',
-        ReviewDetails: { CaseId: 'local', Status: 'GRANTED' },
-        UseCaseDescription: 'local AWS',
-        WebsiteURL: 'https://gazette.example.com',
-      },
-      EnforcementStatus: 'HEALTHY',
-      ProductionAccessEnabled: true,
-      SendingEnabled: true,
-      SendQuota: {
-        Max24HourSend: account.max24HourSend,
-        MaxSendRate: account.maxSendRate,
-        SentLast24Hours: 0,
-      },
-      SuppressionAttributes: { SuppressedReasons: ['BOUNCE', 'COMPLAINT'] },
-    });
+    process.env.AWS_SES_ACCOUNT = sesAccount(account);
     type Start = (config: { host: string; port: number }) => Promise<Server>;
     const loaded = sesModule as unknown as Start | { default: Start };
     const start = typeof loaded === 'function' ? loaded : loaded.default;
