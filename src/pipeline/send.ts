@@ -68,6 +68,16 @@ export interface SendReport {
   readonly retry: readonly string[];
 }
 
+/** Runs tasks one after another, in the order they were handed in. */
+class OneAtATime {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.catch(() => {});
+    return result;
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -92,6 +102,10 @@ export async function sendBatch(deps: SendDeps, batch: SendBatch): Promise<SendR
     retry.push(address);
   };
 
+  // Claims and composing run side by side; the SES calls go one at a time, each marked sent before the
+  // next starts. A sender that dies then leaves at most one message whose fate the ledger does not know
+  // (the one in flight), instead of every call in flight at the moment it died.
+  const ses = new OneAtATime();
   await Promise.all(
     batch.recipients.map(async (address) => {
       const nowMs = deps.now().getTime();
@@ -108,23 +122,30 @@ export async function sendBatch(deps: SendDeps, batch: SendBatch): Promise<SendR
         nowMs,
       );
       for (let attempt = 1; ; attempt++) {
-        if (!(await deps.limiter.take(stopAt))) return handBack(address);
-        try {
-          const id = await deps.mail.send(message);
-          await deps.ledger.markSent(record.id, address, id);
+        const outcome = await ses.run(async () => {
+          if (!(await deps.limiter.take(stopAt))) return 'out of time' as const;
+          try {
+            const id = await deps.mail.send(message);
+            await deps.ledger.markSent(record.id, address, id);
+            return 'sent' as const;
+          } catch (error) {
+            if (error instanceof MailError) return error;
+            throw error;
+          }
+        });
+        if (outcome === 'out of time') return handBack(address);
+        if (outcome === 'sent') {
           sent++;
           return;
-        } catch (error) {
-          if (!(error instanceof MailError)) throw error;
-          if (!error.retryable) {
-            await deps.ledger.markFailed(record.id, address, error.message);
-            failed++;
-            return;
-          }
-          const wait = Math.random() * Math.min(10_000, backoff * 2 ** attempt);
-          if (attempt >= attempts || deps.limiter.clock() + wait > stopAt) return handBack(address);
-          await sleep(wait);
         }
+        if (!outcome.retryable) {
+          await deps.ledger.markFailed(record.id, address, outcome.message);
+          failed++;
+          return;
+        }
+        const wait = Math.random() * Math.min(10_000, backoff * 2 ** attempt);
+        if (attempt >= attempts || deps.limiter.clock() + wait > stopAt) return handBack(address);
+        await sleep(wait);
       }
     }),
   );
