@@ -19,6 +19,29 @@ export interface SubscriptionDeps {
   readonly previousSecret?: string;
 }
 
+/**
+ * A confirmation or welcome that SES refused for a retryable reason (the account's send rate, most often,
+ * when sign-ups arrive together) is tried again a few times with jittered backoff, well inside the
+ * subscribe function's 10 s timeout. SES accepted nothing it refused, so a retry never sends twice.
+ */
+export const API_SEND_RETRY = { attempts: 4, backoffMs: 250 };
+
+async function sendRetrying(
+  mail: MailSender,
+  message: Parameters<MailSender['send']>[0],
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await mail.send(message);
+      return;
+    } catch (error) {
+      if (!(error instanceof MailError && error.retryable) || attempt >= API_SEND_RETRY.attempts) throw error;
+      await sleep(API_SEND_RETRY.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+    }
+  }
+}
+
 export const LIMITS = {
   perAddress: { limit: 3, windowMs: 60 * 60_000 },
   perClient: { limit: 20, windowMs: 60 * 60_000 },
@@ -69,7 +92,7 @@ export async function subscribe(
   // Already confirmed, or suppressed (perhaps a moment ago, by a bounce this update re-read): no email.
   if (after === before) return { kind: 'check-inbox' };
   const url = `${deps.site.apiUrl}/confirm?token=${token}`;
-  await deps.mail.send(await renderConfirmationMessage(deps.site, address, url, now));
+  await sendRetrying(deps.mail, await renderConfirmationMessage(deps.site, address, url, now));
   return { kind: 'check-inbox' };
 }
 
@@ -147,12 +170,13 @@ export async function confirm(
 }
 
 /**
- * At most once: a welcome SES refuses is not retried, and the confirmation stands (the subscriber sees
- * "You are subscribed"; a welcome twice would be worse than none). Anything but a mail error is a bug.
+ * At most once: a welcome SES still refuses after the retries above is dropped, and the confirmation
+ * stands (the subscriber sees "You are subscribed"; a welcome twice would be worse than none). Anything
+ * but a mail error is a bug.
  */
 async function sendWelcome(deps: SubscriptionDeps, address: string, delivery: Delivery, now: Date) {
   try {
-    await deps.mail.send(await renderWelcomeMessage(deps.site, address, delivery, deps.secret, now));
+    await sendRetrying(deps.mail, await renderWelcomeMessage(deps.site, address, delivery, deps.secret, now));
   } catch (error) {
     if (!(error instanceof MailError)) throw error;
   }
