@@ -1,7 +1,7 @@
-// Themes: Liquid templates, a stylesheet and locale files. The default theme is bundled into the code
-// (theme-default.generated.ts, written by `npm run theme` from themes/default/), so the Lambda needs no
-// folder; a site's own files (content/theme/, and a named theme under content/themes/<name>/) come in through
-// the content ports and replace the default's file of the same relative path. Pure: files in, a Theme out.
+// Themes: Liquid templates, a stylesheet and locale files. The themes under themes/ are bundled into the code
+// (theme-default.generated.ts, written by `npm run theme`), so the Lambda needs no folder; a site's own files
+// (content/theme/) come in through the content ports and replace the theme's file of the same relative path.
+// Pure: files in, a Theme out.
 import { Liquid, type Template } from 'liquidjs';
 import { displayDate } from './dates.js';
 import type { Problem } from './errors.js';
@@ -9,7 +9,7 @@ import { SafeHtml } from './html.js';
 import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
 import { escapeHtml } from './text.js';
-import { DEFAULT_THEME } from './theme-default.generated.js';
+import { BUNDLED_THEMES } from './theme-default.generated.js';
 
 /** A theme's files by relative path ('article.liquid', 'partials/pager.liquid', 'style.css', 'locales/de.json'). */
 export type ThemeFiles = Readonly<Record<string, string>>;
@@ -272,30 +272,45 @@ function namedArgs(args: readonly unknown[]): Record<string, unknown> {
 }
 
 /** The default theme as bundled. */
-export const DEFAULT_LAYER: ThemeLayer = { origin: 'themes/default/', files: DEFAULT_THEME };
+export const DEFAULT_THEME: ThemeFiles = BUNDLED_THEMES.default ?? {};
+
+/** Where a site's own theme files live, relative to the content folder (and the content bucket). */
+export const THEME_OVERRIDES = 'theme/';
 
 const themes = new Map<string, Theme>();
 
 /**
- * The theme a site renders with: the default, then a named theme, then the site's own files, each replacing
- * files of the same path. The same layers give the same (cached) theme, so a build parses templates once.
+ * The theme a site renders with: the default, then the bundled theme site.yaml names (`theme:`), then the
+ * site's own files from content/theme/ (`overrides`), each replacing files of the same path. The same
+ * inputs give the same (cached) theme, so a build parses its templates once. Throws ThemeLoadError.
  */
-export function themeFor(site: Pick<SiteConfig, 'language' | 'strings'>, layers: readonly ThemeLayer[] = []) {
-  const all = [DEFAULT_LAYER, ...layers];
-  const key = shortHash(
-    JSON.stringify([
-      site.language,
-      site.strings ?? {},
-      all.map((l) => [l.origin, l.files === DEFAULT_THEME ? 'default' : l.files]),
-    ]),
-  );
+export function themeFor(
+  site: Pick<SiteConfig, 'language' | 'strings' | 'theme'>,
+  overrides: ThemeFiles = {},
+): Theme {
+  const key = shortHash(JSON.stringify([site.language, site.strings ?? {}, site.theme ?? '', overrides]));
   let theme = themes.get(key);
-  if (!theme) {
-    theme = new Theme(all, site.language, site.strings ?? {});
-    // A handful of themes per process at most (a preview and a build); keep the newest few.
-    if (themes.size > 8) themes.delete(themes.keys().next().value as string);
-    themes.set(key, theme);
+  if (theme) return theme;
+  const layers: ThemeLayer[] = [{ origin: 'themes/default/', files: DEFAULT_THEME }];
+  if (site.theme && site.theme !== 'default') {
+    const named = BUNDLED_THEMES[site.theme];
+    if (!named) {
+      throw new ThemeLoadError([
+        {
+          file: 'site.yaml',
+          field: 'theme',
+          reason: `no theme "${site.theme}" in themes/ (there are: ${Object.keys(BUNDLED_THEMES).join(', ')}); after adding a folder there, run npm run theme`,
+          severity: 'error',
+        },
+      ]);
+    }
+    layers.push({ origin: `themes/${site.theme}/`, files: named });
   }
+  if (Object.keys(overrides).length > 0) layers.push({ origin: THEME_OVERRIDES, files: overrides });
+  theme = new Theme(layers, site.language, site.strings ?? {});
+  // A handful of themes per process at most (a preview beside a build, tests); keep the newest few.
+  if (themes.size >= 16) themes.delete(themes.keys().next().value as string);
+  themes.set(key, theme);
   return theme;
 }
 

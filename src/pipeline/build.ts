@@ -14,6 +14,7 @@ import type {
   SiteIndexStore,
   SiteStore,
   StaticAssetStore,
+  ThemeSourceStore,
   WeeklyLedger,
 } from '../core/ports.js';
 import { publishedIdsOf } from '../core/published-ids.js';
@@ -26,6 +27,8 @@ export interface BuildDeps {
   readonly site: SiteConfig;
   readonly content: ArticleSourceStore;
   readonly assets: StaticAssetStore;
+  /** The site's own theme files (content/theme/). */
+  readonly theme?: ThemeSourceStore;
   readonly output: SiteStore;
   readonly index: SiteIndexStore;
   /** Told about every feed the build changed (WebSub). */
@@ -83,6 +86,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
       site,
       content: deps.content,
       assets: deps.assets,
+      ...(deps.theme ? { theme: deps.theme } : {}),
       output: deps.output,
       index: deps.index,
       mode: 'strict',

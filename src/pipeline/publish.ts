@@ -17,6 +17,7 @@ import type {
   SiteIndexStore,
   SiteStore,
   StaticAssetStore,
+  ThemeSourceStore,
 } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import { feedWindows, type PlanInputs, planSite, staticAssetProblem } from '../core/site-build.js';
@@ -32,6 +33,7 @@ import {
   parseKeyOf,
   type SiteIndex,
 } from '../core/site-index.js';
+import { type Theme, ThemeLoadError, themeFor } from '../core/theme.js';
 import { type Announcement, announce } from './announce.js';
 import { type PublishReport, publishSite, SkipFile } from './publish-site.js';
 
@@ -39,6 +41,8 @@ export interface PublishDeps {
   readonly site: SiteConfig;
   readonly content: ArticleSourceStore;
   readonly assets: StaticAssetStore;
+  /** The site's own theme files (content/theme/); without it, the theme site.yaml names as bundled. */
+  readonly theme?: ThemeSourceStore;
   readonly output: SiteStore;
   readonly index: SiteIndexStore;
   /**
@@ -133,8 +137,23 @@ async function parseSafely(path: string, bytes: Uint8Array, site: SiteConfig, ha
   }
 }
 
+/**
+ * The theme this publish renders with, read whole every time (a handful of small files): a change to it
+ * arrives as an S3 event that names no article, and must still re-render what it affects. A broken template
+ * stops the publish in both editions, before anything is written: every page would show it.
+ */
+export async function loadTheme(site: SiteConfig, store: ThemeSourceStore | undefined): Promise<Theme> {
+  try {
+    return themeFor(site, store ? await store.files() : {});
+  } catch (error) {
+    if (error instanceof ThemeLoadError) throw new ContentError(error.problems);
+    throw error;
+  }
+}
+
 async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Date): Promise<PublishOutcome> {
   const { site } = deps;
+  const theme = await loadTheme(site, deps.theme);
   const nowMs = now.getTime();
   const stored = await deps.index.load();
   const firstRun = isFirstRun(stored);
@@ -235,6 +254,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     site,
     live,
     assets: Object.entries(assets).map(([path, { hash }]) => ({ path, hash })),
+    theme,
   };
   const loaded = new Map<string, string>();
   /** A body already at hand: parsed in this run, kept in the index for the feeds, or read again earlier. */

@@ -13,6 +13,7 @@ import {
   MemorySite,
   MemorySource,
   MemoryStatic,
+  MemoryTheme,
 } from '../helpers/memory.js';
 import { bytes, testSite } from '../helpers/site.js';
 
@@ -38,7 +39,19 @@ type Op =
   | { kind: 'future'; which: number; minutesAhead: number }
   | { kind: 'site'; title: string }
   | { kind: 'static'; name: string; content: string | null }
+  | { kind: 'theme'; file: ThemeFile; content: string | null }
   | { kind: 'wait'; minutes: number };
+
+/** Theme files a site overrides (content/theme/), each with templates that use what the default's do. */
+const THEME_FILES = {
+  'layouts/base.liquid': (word: string) =>
+    `<!doctype html><html lang="{{ site.language }}"><title>{{ page.title }}</title><p>${word}</p>{{ content | sanitized }}</html>`,
+  'article.liquid': (word: string) =>
+    `<h1>{{ article.title }}</h1><p>${word}</p>{{ article.body | sanitized }}{% include 'partials/pager.liquid' %}`,
+  'style.css': (word: string) => `body{color:red}/* ${word} */`,
+  'locales/en.json': (word: string) => JSON.stringify({ 'nav.archive': word }),
+} as const;
+type ThemeFile = keyof typeof THEME_FILES;
 
 const START = Date.parse('2026-06-01T00:00:00Z');
 const TAGS = ['go', 'rust', 'email', 'feeds'];
@@ -77,6 +90,14 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   },
   {
     weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('theme'),
+      file: fc.constantFrom(...(Object.keys(THEME_FILES) as ThemeFile[])),
+      content: fc.option(title, { nil: null }),
+    }),
+  },
+  {
+    weight: 1,
     arbitrary: fc.record({ kind: fc.constant('wait'), minutes: fc.integer({ min: 1, max: 240 }) }),
   },
 );
@@ -107,6 +128,7 @@ const digestsOf = (ledger: MemoryLedger) =>
 async function run(ops: readonly Op[], deliveries: readonly string[]) {
   const content = new MemorySource();
   const assets = new MemoryStatic();
+  const theme = new MemoryTheme();
   const posts = new Map<string, Post>();
   let site: SiteConfig = testSite;
   let now = START + 24 * 60 * 60_000;
@@ -118,6 +140,7 @@ async function run(ops: readonly Op[], deliveries: readonly string[]) {
     site,
     content,
     assets,
+    theme,
     output: e.output,
     index: e.index,
     mode,
@@ -220,6 +243,12 @@ async function run(ops: readonly Op[], deliveries: readonly string[]) {
         else assets.files.set(step.name, bytes(`<!-- ${step.content} -->`));
         changed.push(`static/${step.name}`);
         break;
+      case 'theme':
+        if (step.content === null) theme.byPath.delete(step.file);
+        else theme.byPath.set(step.file, THEME_FILES[step.file](step.content));
+        // Names no article: like site.yaml's, its notification runs a publish that re-reads the theme.
+        changed.push(`theme/${step.file}`);
+        break;
       case 'wait':
         now += step.minutes * 60_000;
         break;
@@ -283,6 +312,20 @@ describe('one pipeline', () => {
         { kind: 'site', title: 'Renamed' },
       ],
       ['once'],
+    );
+  });
+
+  it('re-renders what a theme change affects, and again when the override is removed', async () => {
+    await check(
+      [
+        { kind: 'create', title: 'Alpha', minute: 0, tags: ['go'] },
+        { kind: 'create', title: 'Beta', minute: 5, tags: [] },
+        { kind: 'theme', file: 'article.liquid', content: 'Mine' },
+        { kind: 'theme', file: 'layouts/base.liquid', content: 'Framed' },
+        { kind: 'theme', file: 'article.liquid', content: null },
+        { kind: 'theme', file: 'style.css', content: 'Red' },
+      ],
+      ['once', 'late'],
     );
   });
 

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { defaultThemeFiles } from '../../../scripts/bundle-theme.js';
+import { bundledThemeFiles } from '../../../scripts/bundle-theme.js';
 import { trusted } from '../../../src/core/html.js';
-import { colorsOf, PAGE_TEMPLATES, Theme, ThemeLoadError, themeFor } from '../../../src/core/theme.js';
-import { DEFAULT_THEME } from '../../../src/core/theme-default.generated.js';
+import {
+  colorsOf,
+  DEFAULT_THEME,
+  PAGE_TEMPLATES,
+  Theme,
+  ThemeLoadError,
+  themeFor,
+} from '../../../src/core/theme.js';
+import { BUNDLED_THEMES } from '../../../src/core/theme-default.generated.js';
 import { testSite } from '../../helpers/site.js';
 
 const layer = (files: Record<string, string>) => ({ origin: 'theme/', files });
@@ -17,8 +24,8 @@ const problemsOf = (build: () => unknown) => {
 };
 
 describe('the default theme', () => {
-  it('is bundled exactly as themes/default/ holds it (run `npm run theme` after editing it)', () => {
-    expect(DEFAULT_THEME).toEqual(defaultThemeFiles());
+  it('is bundled exactly as themes/ holds it (run `npm run theme` after editing it)', () => {
+    expect(BUNDLED_THEMES).toEqual(bundledThemeFiles());
   });
 
   it('has a template for every kind of page, a base layout and a stylesheet', () => {
@@ -67,13 +74,19 @@ describe('templates', () => {
 
   it('lets a site replace a file of the default by its relative path, and keys only what changed', () => {
     const base = themeFor(testSite);
-    const custom = themeFor(testSite, [layer({ 'article.liquid': '<p>mine</p>\n' })]);
+    const custom = themeFor(testSite, { 'article.liquid': '<p>mine</p>\n' });
     expect(custom.templateKey('article')).not.toBe(base.templateKey('article'));
     expect(custom.templateKey('home')).toBe(base.templateKey('home'));
     expect(custom.sharedKey).toBe(base.sharedKey);
-    const layout = themeFor(testSite, [layer({ 'layouts/base.liquid': '{{ content | sanitized }}!' })]);
+    const layout = themeFor(testSite, { 'layouts/base.liquid': '{{ content | sanitized }}!' });
     expect(layout.sharedKey).not.toBe(base.sharedKey);
     expect(layout.templateKey('article')).toBe(base.templateKey('article'));
+  });
+
+  it('refuses a theme site.yaml names that is not bundled, naming the ones there are', () => {
+    const [problem] = problemsOf(() => themeFor({ ...testSite, theme: 'nope' }));
+    expect(problem).toMatchObject({ file: 'site.yaml', field: 'theme' });
+    expect(problem?.reason).toContain('there are: default');
   });
 
   it('fills in strings by plural category and lets site.yaml replace single strings', () => {
