@@ -108,6 +108,7 @@ export class Theme {
   private readonly templateKeys = new Map<string, string>();
   private readonly parsed = new Map<string, Template[]>();
   private readonly liquid: Liquid;
+  private readonly textLiquid: Liquid;
   private readonly plural: Intl.PluralRules;
 
   constructor(
@@ -159,32 +160,37 @@ export class Theme {
       // A template's final line break is not output, so files can end with one like any text file.
       if (path.endsWith('.liquid')) templates[path] = text.endsWith('\n') ? text.slice(0, -1) : text;
     }
-    this.liquid = new Liquid({
-      templates,
-      outputEscape: 'escape',
-      strictFilters: true,
-      ownPropertyOnly: true,
-      cache: true,
-    });
-    this.liquid.registerFilter('t', (key: unknown, ...args: unknown[]) =>
-      this.t(String(key), namedArgs(args)),
-    );
-    this.liquid.registerFilter('display_date', (iso: unknown) =>
-      typeof iso === 'string' && iso ? displayDate(iso, language) : '',
-    );
-    // The one way to output markup unescaped: only what Broadsheet produced or sanitized (article bodies, a
-    // rendered page in the layout). Anything else is escaped, so a template cannot be tricked into raw output.
-    this.liquid.registerFilter('sanitized', {
-      handler: (value: unknown) =>
-        value instanceof SafeHtml ? value.value : escapeHtml(value == null ? '' : String(value)),
-      raw: true,
-    });
-    // Liquid's own `raw` would bypass escaping for any value; here it is an ordinary, escaped output.
-    this.liquid.registerFilter('raw', (value: unknown) => value);
+    const engine = (escaped: boolean) => {
+      const liquid = new Liquid({
+        templates,
+        ...(escaped ? { outputEscape: 'escape' as const } : {}),
+        strictFilters: true,
+        ownPropertyOnly: true,
+        cache: true,
+      });
+      liquid.registerFilter('t', (key: unknown, ...args: unknown[]) => this.t(String(key), namedArgs(args)));
+      liquid.registerFilter('display_date', (iso: unknown) =>
+        typeof iso === 'string' && iso ? displayDate(iso, language) : '',
+      );
+      // The one way to output markup unescaped: only what Broadsheet produced or sanitized (article bodies, a
+      // rendered page in the layout). Anything else is escaped, so a template cannot be tricked into raw output.
+      liquid.registerFilter('sanitized', {
+        handler: (value: unknown) =>
+          value instanceof SafeHtml ? value.value : escapeHtml(value == null ? '' : String(value)),
+        raw: true,
+      });
+      // Liquid's own `raw` would bypass escaping for any value; here it is an ordinary, escaped output.
+      liquid.registerFilter('raw', (value: unknown) => value);
+      return liquid;
+    };
+    this.liquid = engine(true);
+    // Plain-text emails (*.txt.liquid) are not HTML: nothing in them is escaped.
+    this.textLiquid = engine(false);
 
     for (const [path, text] of Object.entries(templates)) {
       try {
-        this.parsed.set(path, this.liquid.parse(text, path));
+        const liquid = path.endsWith('.txt.liquid') ? this.textLiquid : this.liquid;
+        this.parsed.set(path, liquid.parse(text, path));
       } catch (error) {
         problems.push(templateProblem(origins[path] ?? '', path, error));
         continue;
@@ -229,7 +235,8 @@ export class Theme {
     const template = this.parsed.get(path);
     if (!template) throw new ThemeLoadError([missing(path)]);
     try {
-      return this.liquid.renderSync(template, scope);
+      const liquid = path.endsWith('.txt.liquid') ? this.textLiquid : this.liquid;
+      return liquid.renderSync(template, scope);
     } catch (error) {
       throw new ThemeLoadError([templateProblem('', path, error)]);
     }
