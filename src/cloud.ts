@@ -34,6 +34,7 @@ export function s3PublishPorts(options: {
   return {
     content: new S3ArticleSource(s3, contentBucket),
     assets: new S3StaticAssets(s3, contentBucket),
+    pages: new S3ArticleSource(s3, contentBucket, 'pages/'),
     theme: new S3ThemeFiles(s3, contentBucket),
     output: new S3SiteStore(s3, options.siteBucket, { bucket: contentBucket }),
     index: new S3SiteIndexStore(s3, contentBucket),

@@ -31,6 +31,7 @@ export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date)
       site,
       content: new FsArticleSource(paths.content),
       assets: new FsStaticAssets(paths.content),
+      pages: new FsArticleSource(paths.content, 'pages'),
       theme: new FsThemeFiles(paths.content),
       output: new FsSiteStore(paths.out),
       index: new FsSiteIndexStore(paths.state),
@@ -60,6 +61,7 @@ export async function previewBuild(
       site,
       content: new FsArticleSource(content),
       assets: new FsStaticAssets(content),
+      pages: new FsArticleSource(content, 'pages'),
       theme: new FsThemeFiles(content),
       output: new FsSiteStore(out),
       index: {

@@ -7,7 +7,9 @@ import {
   archiveIndexPage,
   archiveYearPage,
   articlePage,
+  contentPage,
   homePage,
+  type NavPage,
   notFoundPage,
   redirectPage,
   subscribePage,
@@ -16,6 +18,7 @@ import {
 } from './pages.js';
 import type { SiteConfig } from './site.js';
 import { type IndexedArticle, metaOf } from './site-index.js';
+import { pagePath, type SitePage } from './site-page.js';
 import { escapeHtml as escapeXml } from './text.js';
 import { type PageTemplate, type Theme, themeFor } from './theme.js';
 
@@ -193,6 +196,9 @@ export interface SitePlanInput {
   readonly assets: readonly { readonly path: string; readonly hash: string }[];
   /** The theme to render with; the default theme when absent. */
   readonly theme?: Theme;
+  /** Pages of content/pages/ that are not drafts, and those in the navigation (in site.yaml's order). */
+  readonly pages?: readonly SitePage[];
+  readonly nav?: readonly NavPage[];
 }
 
 /** The feed windows of a plan: which articles each feed shows (the site feed, then one per tag). */
@@ -209,8 +215,10 @@ export function feedWindows(input: SitePlanInput): IndexedArticle[][] {
 export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
   const { site, live } = input;
   const theme = input.theme ?? themeFor(site);
-  const ctx = pageContext(site, theme);
-  const sharedKey = layoutKeyOf(site, theme);
+  const nav = input.nav ?? [];
+  const ctx = pageContext(site, theme, nav);
+  // The navigation names pages by their titles: every page shows it.
+  const sharedKey = shortHash(`${layoutKeyOf(site, theme)}:${JSON.stringify(nav)}`);
   /** Everything a kind of page shares with every other, plus its own template. */
   const keyOf = (template: PageTemplate) => shortHash(`${sharedKey}:${theme.templateKey(template)}`);
   const siteKey = siteKeyOf(site, theme);
@@ -277,8 +285,12 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
       }),
     );
   });
-  // An alias never shadows an article's page.
-  const taken = new Set(articlePages.map((p) => p.path));
+  const pageKey = keyOf('page');
+  const sitePages = (input.pages ?? []).map((p) =>
+    page(pagePath(p.name), shortHash(`${pageKey}:${p.renderKey}`), () => contentPage(ctx, p)),
+  );
+  // An alias never shadows an article's page or a page.
+  const taken = new Set([...articlePages, ...sitePages].map((p) => p.path));
   const redirects = live.flatMap((a) =>
     (a.aliases ?? [])
       .map((alias) => redirectPath(site, alias))
@@ -377,6 +389,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
       changed(articles),
     ]),
     ...live.map((a): [string, string] => [a.url, lastChanged(a)]),
+    ...(input.pages ?? []).map((p): [string, string] => [`${site.baseUrl}/${p.name}/`, '']),
   ];
   const discovery: SiteFile[] = [
     {
@@ -405,6 +418,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     ...statics,
     ...shared,
     ...articlePages,
+    ...sitePages,
     ...redirects,
     ...lists,
     ...discovery,

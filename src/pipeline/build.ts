@@ -27,7 +27,8 @@ export interface BuildDeps {
   readonly site: SiteConfig;
   readonly content: ArticleSourceStore;
   readonly assets: StaticAssetStore;
-  /** The site's own theme files (content/theme/). */
+  /** Pages (content/pages/) and the site's own theme files (content/theme/). */
+  readonly pages?: ArticleSourceStore;
   readonly theme?: ThemeSourceStore;
   readonly output: SiteStore;
   readonly index: SiteIndexStore;
@@ -86,6 +87,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
       site,
       content: deps.content,
       assets: deps.assets,
+      ...(deps.pages ? { pages: deps.pages } : {}),
       ...(deps.theme ? { theme: deps.theme } : {}),
       output: deps.output,
       index: deps.index,

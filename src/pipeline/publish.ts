@@ -33,6 +33,7 @@ import {
   parseKeyOf,
   type SiteIndex,
 } from '../core/site-index.js';
+import { isPagePath, navPages, parsePage } from '../core/site-page.js';
 import { type Theme, ThemeLoadError, themeFor } from '../core/theme.js';
 import { type Announcement, announce } from './announce.js';
 import { type PublishReport, publishSite, SkipFile } from './publish-site.js';
@@ -41,6 +42,8 @@ export interface PublishDeps {
   readonly site: SiteConfig;
   readonly content: ArticleSourceStore;
   readonly assets: StaticAssetStore;
+  /** Pages (content/pages/*.md); without it, a site has none. */
+  readonly pages?: ArticleSourceStore;
   /** The site's own theme files (content/theme/); without it, the theme site.yaml names as bundled. */
   readonly theme?: ThemeSourceStore;
   readonly output: SiteStore;
@@ -238,7 +241,17 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     assets[path] = { version: assetVersions.get(path) ?? file.version ?? '', hash: contentHash(file.bytes) };
   }
 
-  const warnings = Object.values(sources).flatMap((s) => s.warnings);
+  const pages = await applyPageChanges(deps, changes, reparseAll, before.pages ?? {}, problems);
+  const pageWarnings: Problem[] = [];
+  const nav = navPages(
+    site,
+    Object.values(pages).map((p) => p.page),
+  );
+  // A nav entry without its page: the build stops; the cloud leaves it out of the navigation.
+  if (deps.mode === 'strict') problems.push(...nav.problems);
+  else pageWarnings.push(...nav.problems.map((p) => ({ ...p, severity: 'warning' as const })));
+
+  const warnings = [...Object.values(sources).flatMap((s) => s.warnings), ...pageWarnings];
   if (deps.mode === 'strict' && hasErrors(problems)) throw new ContentError([...problems, ...warnings]);
 
   const index: SiteIndex = {
@@ -246,6 +259,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     parseKey,
     sources,
     assets,
+    pages,
     feedBodies: before.feedBodies,
     ...(before.wakeAtMs === undefined ? {} : { wakeAtMs: before.wakeAtMs }),
   };
@@ -255,6 +269,11 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     live,
     assets: Object.entries(assets).map(([path, { hash }]) => ({ path, hash })),
     theme,
+    pages: Object.values(pages)
+      .map((p) => p.page)
+      .filter((p) => !p.draft)
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    nav: nav.nav,
   };
   const loaded = new Map<string, string>();
   /** A body already at hand: parsed in this run, kept in the index for the feeds, or read again earlier. */
@@ -405,6 +424,47 @@ function keepEarlierVersion(
   if (prior && usable(prior)) sources[path] = prior;
   else delete sources[path];
   changed.delete(path);
+}
+
+/**
+ * Applies changes to pages (content/pages/*.md) the way articles are applied: the named ones, or every one
+ * whose listed version differs; a page that does not parse keeps its earlier version (or stays off).
+ */
+async function applyPageChanges(
+  deps: PublishDeps,
+  changes: SourceChanges,
+  reparseAll: boolean,
+  before: NonNullable<SiteIndex['pages']>,
+  problems: Problem[],
+): Promise<NonNullable<SiteIndex['pages']>> {
+  const pages = { ...before };
+  if (!deps.pages) return pages;
+  let versions = new Map<string, string>();
+  let paths: string[];
+  if (changes === 'all' || reparseAll) {
+    versions = new Map((await deps.pages.list()).map((e) => [e.path, e.version]));
+    paths = [...new Set([...versions.keys(), ...Object.keys(pages)])].filter(
+      (path) => reparseAll || pages[path]?.version !== versions.get(path),
+    );
+  } else {
+    paths = changes.filter(isPagePath);
+  }
+  for (const path of [...new Set(paths)].sort()) {
+    const source = await readOrMissing(() => (deps.pages as ArticleSourceStore).read(path));
+    if (!source) {
+      delete pages[path];
+      continue;
+    }
+    await prepareToParse([source]);
+    const result = parsePage(source, deps.site);
+    if (!result.ok) {
+      problems.push(...result.problems);
+      continue;
+    }
+    const version = versions.get(path) ?? source.version ?? contentHash(source.bytes);
+    pages[path] = { version, page: result.page };
+  }
+  return pages;
 }
 
 /** The body of an article the index lists but this run did not parse: its source, parsed again. */

@@ -40,6 +40,7 @@ type Op =
   | { kind: 'site'; title: string }
   | { kind: 'static'; name: string; content: string | null }
   | { kind: 'theme'; file: ThemeFile; content: string | null }
+  | { kind: 'page'; name: string; title: string | null; inNav: boolean }
   | { kind: 'wait'; minutes: number };
 
 /** Theme files a site overrides (content/theme/), each with templates that use what the default's do. */
@@ -91,6 +92,15 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.record({
+      kind: fc.constant('page'),
+      name: fc.constantFrom('about', 'colophon'),
+      title: fc.option(title, { nil: null }),
+      inNav: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
       kind: fc.constant('theme'),
       file: fc.constantFrom(...(Object.keys(THEME_FILES) as ThemeFile[])),
       content: fc.option(title, { nil: null }),
@@ -129,6 +139,8 @@ async function run(ops: readonly Op[], deliveries: readonly string[]) {
   const content = new MemorySource();
   const assets = new MemoryStatic();
   const theme = new MemoryTheme();
+  const pages = new MemorySource();
+  const inNav = new Set<string>();
   const posts = new Map<string, Post>();
   let site: SiteConfig = testSite;
   let now = START + 24 * 60 * 60_000;
@@ -141,6 +153,7 @@ async function run(ops: readonly Op[], deliveries: readonly string[]) {
     content,
     assets,
     theme,
+    pages,
     output: e.output,
     index: e.index,
     mode,
@@ -243,6 +256,22 @@ async function run(ops: readonly Op[], deliveries: readonly string[]) {
         else assets.files.set(step.name, bytes(`<!-- ${step.content} -->`));
         changed.push(`static/${step.name}`);
         break;
+      case 'page':
+        if (step.title === null) {
+          pages.files.delete(`pages/${step.name}.md`);
+          inNav.delete(step.name);
+        } else {
+          pages.files.set(
+            `pages/${step.name}.md`,
+            `---\ntitle: ${JSON.stringify(step.title)}\n---\nAbout ${step.title}.\n`,
+          );
+          if (step.inNav) inNav.add(step.name);
+          else inNav.delete(step.name);
+        }
+        // The navigation is site.yaml's: its own notification, beside the page's.
+        site = { ...site, nav: [...inNav].sort() };
+        changed.push(`pages/${step.name}.md`);
+        break;
       case 'theme':
         if (step.content === null) theme.byPath.delete(step.file);
         else theme.byPath.set(step.file, THEME_FILES[step.file](step.content));
@@ -326,6 +355,19 @@ describe('one pipeline', () => {
         { kind: 'theme', file: 'style.css', content: 'Red' },
       ],
       ['once', 'late'],
+    );
+  });
+
+  it('adds, retitles and removes a page in the navigation', async () => {
+    await check(
+      [
+        { kind: 'create', title: 'Alpha', minute: 0, tags: [] },
+        { kind: 'page', name: 'about', title: 'About', inNav: true },
+        { kind: 'page', name: 'colophon', title: 'Colophon', inNav: false },
+        { kind: 'page', name: 'about', title: 'Who', inNav: true },
+        { kind: 'page', name: 'about', title: null, inNav: false },
+      ],
+      ['once', 'late', 'twice'],
     );
   });
 

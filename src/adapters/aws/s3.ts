@@ -62,11 +62,13 @@ export class S3ArticleSource implements ArticleSourceStore {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
+    /** 'posts/' for articles, 'pages/' for pages. */
+    private readonly prefix: 'posts/' | 'pages/' = 'posts/',
   ) {}
 
   /** Only the daily reconcile lists; a publish reads just the files its events name. */
   async list(): Promise<SourceEntry[]> {
-    const objects = await listObjects(this.client, this.bucket, 'posts/');
+    const objects = await listObjects(this.client, this.bucket, this.prefix);
     return objects.filter((o) => o.key.endsWith('.md')).map((o) => ({ path: o.key, version: o.etag }));
   }
 

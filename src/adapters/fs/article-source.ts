@@ -11,12 +11,15 @@ import type {
 } from '../../core/ports.js';
 import { insideRoot } from './files.js';
 
-/** Articles under `<root>/posts/*.md`. */
+/** Articles under `<root>/posts/*.md` (or pages under `<root>/pages/*.md`, given 'pages'). */
 export class FsArticleSource implements ArticleSourceStore {
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly folder: 'posts' | 'pages' = 'posts',
+  ) {}
 
   async list(): Promise<SourceEntry[]> {
-    const dir = join(this.root, 'posts');
+    const dir = join(this.root, this.folder);
     const names = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return [];
       throw error;
@@ -26,7 +29,7 @@ export class FsArticleSource implements ArticleSourceStore {
       .map((e) => {
         // One stat instead of a read: size and mtime change whenever the content may have.
         const info = statSync(join(dir, e.name));
-        return { path: `posts/${e.name}`, version: `${info.size}:${info.mtimeMs}` };
+        return { path: `${this.folder}/${e.name}`, version: `${info.size}:${info.mtimeMs}` };
       });
   }
 

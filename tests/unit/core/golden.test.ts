@@ -5,8 +5,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { composeDigest, digestId, previewLinks } from '../../../src/core/digest.js';
+import { pageContext } from '../../../src/core/layout.js';
+import { contentPage } from '../../../src/core/pages.js';
+import { parsePage } from '../../../src/core/site-page.js';
+import { themeFor } from '../../../src/core/theme.js';
 import { repoRoot } from '../../helpers/cli.js';
-import { article, planOf, testSite } from '../../helpers/site.js';
+import { article, bytes, planOf, testSite } from '../../helpers/site.js';
 
 const GOLDEN = join(repoRoot, 'tests/fixtures/golden');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -67,6 +71,19 @@ describe('golden files (default theme)', () => {
     const file = plan.find((f) => f.path === path);
     if (!file) throw new Error(`the plan has no ${path}`);
     expectGolden(`site/${path}`, String(await file.render()));
+  });
+
+  it('a page of content/pages/, listed in the navigation', () => {
+    const parsed = parsePage(
+      {
+        path: 'pages/about.md',
+        bytes: bytes('---\ntitle: About “us”\nsummary: Who we are.\n---\nWe write **plain** text.\n'),
+      },
+      testSite,
+    );
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    const ctx = pageContext(testSite, themeFor(testSite), [{ name: 'about', title: parsed.page.title }]);
+    expectGolden('site/about/index.html', contentPage(ctx, parsed.page));
   });
 
   it.each(['instant', 'weekly'] as const)('the %s digest, HTML and text', (delivery) => {
