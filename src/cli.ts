@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js';
+import { FsArticleSource, FsStaticAssets, FsThemeFiles } from './adapters/fs/article-source.js';
 import { siteFileFor } from './adapters/fs/files.js';
 import { OutboxTestMailer, outboxLedger } from './adapters/fs/outbox.js';
 import { loadSiteConfig } from './adapters/fs/site-config.js';
@@ -31,6 +31,7 @@ import { isFirstRun } from './core/site-index.js';
 import type { StatsSource } from './core/stats.js';
 import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
 import { normalizeAddress } from './core/subscribers.js';
+import { ThemeLoadError, themeFor } from './core/theme.js';
 import { localBuild, previewBuild } from './local.js';
 import type { BuildReport } from './pipeline/build.js';
 import { diffCorpora, summaryMarkdown } from './pipeline/diff.js';
@@ -163,6 +164,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   const problems = [
     ...corpus.problems,
     ...staticProblems,
+    ...(await themeProblems(site, paths.content)),
     ...checkPublished(
       await new FilePublishedIds(paths.content).load(),
       corpus.articles,
@@ -182,6 +184,17 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
     console.log('The next build announces nothing.');
   }
   return 0;
+}
+
+/** Every template of the site's theme (content/theme/ over the one site.yaml names) that does not parse. */
+async function themeProblems(site: SiteConfig, content: string): Promise<Problem[]> {
+  try {
+    themeFor(site, await new FsThemeFiles(content).files());
+    return [];
+  } catch (error) {
+    if (error instanceof ThemeLoadError) return [...error.problems];
+    throw error;
+  }
 }
 
 /** What the next build would announce: what goes live with it and no digest announced, as publish decides. */

@@ -31,6 +31,12 @@ export interface StaticAssetStore {
   read(path: string): Promise<{ readonly bytes: Uint8Array; readonly version?: string }>;
 }
 
+/** The site's own theme files (content/theme/ locally, theme/ in the content bucket). */
+export interface ThemeSourceStore {
+  /** Every file by its path relative to the theme folder ('article.liquid'); empty when there is none. */
+  files(): Promise<Readonly<Record<string, string>>>;
+}
+
 /** Where the index of sources lives between publishes (a state file locally, an object in S3). */
 export interface SiteIndexStore {
   /** undefined before the first publish. */

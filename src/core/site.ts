@@ -57,6 +57,18 @@ export const siteSchema = z
     copyright: label.optional(),
     /** A welcome email once a subscription is confirmed. */
     welcome: z.boolean().default(true),
+    /** A theme folder under content/themes/ to render with (its files over the default theme's). */
+    theme: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9_-]*$/,
+        'must be a folder name under content/themes/ (letters, digits, - and _)',
+      )
+      .optional(),
+    /** Single strings of the locale replaced for this site ("nav.archive": "Posts"). */
+    strings: z.record(z.string(), z.union([z.string(), z.record(z.string(), z.string())])).optional(),
+    /** Pages (content/pages/<name>.md) in the navigation, in this order. */
+    nav: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a page name like about')).optional(),
   })
   .strict()
   .transform((s) => ({
@@ -80,6 +92,9 @@ export const siteSchema = z
     homeItems: s.home_items,
     copyright: s.copyright,
     welcome: s.welcome,
+    theme: s.theme,
+    strings: s.strings,
+    nav: s.nav ?? [],
   }));
 
 export type SiteConfig = z.output<typeof siteSchema>;

@@ -14,6 +14,7 @@ import type {
   SiteIndexStore,
   SiteStore,
   StaticAssetStore,
+  ThemeSourceStore,
   WeeklyLedger,
 } from '../core/ports.js';
 import { publishedIdsOf } from '../core/published-ids.js';
@@ -26,6 +27,9 @@ export interface BuildDeps {
   readonly site: SiteConfig;
   readonly content: ArticleSourceStore;
   readonly assets: StaticAssetStore;
+  /** Pages (content/pages/) and the site's own theme files (content/theme/). */
+  readonly pages?: ArticleSourceStore;
+  readonly theme?: ThemeSourceStore;
   readonly output: SiteStore;
   readonly index: SiteIndexStore;
   /** Told about every feed the build changed (WebSub). */
@@ -83,6 +87,8 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
       site,
       content: deps.content,
       assets: deps.assets,
+      ...(deps.pages ? { pages: deps.pages } : {}),
+      ...(deps.theme ? { theme: deps.theme } : {}),
       output: deps.output,
       index: deps.index,
       mode: 'strict',

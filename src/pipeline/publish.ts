@@ -17,6 +17,7 @@ import type {
   SiteIndexStore,
   SiteStore,
   StaticAssetStore,
+  ThemeSourceStore,
 } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import { feedWindows, type PlanInputs, planSite, staticAssetProblem } from '../core/site-build.js';
@@ -32,6 +33,8 @@ import {
   parseKeyOf,
   type SiteIndex,
 } from '../core/site-index.js';
+import { isPagePath, navPages, parsePage } from '../core/site-page.js';
+import { type Theme, ThemeLoadError, themeFor } from '../core/theme.js';
 import { type Announcement, announce } from './announce.js';
 import { type PublishReport, publishSite, SkipFile } from './publish-site.js';
 
@@ -39,6 +42,10 @@ export interface PublishDeps {
   readonly site: SiteConfig;
   readonly content: ArticleSourceStore;
   readonly assets: StaticAssetStore;
+  /** Pages (content/pages/*.md); without it, a site has none. */
+  readonly pages?: ArticleSourceStore;
+  /** The site's own theme files (content/theme/); without it, the theme site.yaml names as bundled. */
+  readonly theme?: ThemeSourceStore;
   readonly output: SiteStore;
   readonly index: SiteIndexStore;
   /**
@@ -133,8 +140,23 @@ async function parseSafely(path: string, bytes: Uint8Array, site: SiteConfig, ha
   }
 }
 
+/**
+ * The theme this publish renders with, read whole every time (a handful of small files): a change to it
+ * arrives as an S3 event that names no article, and must still re-render what it affects. A broken template
+ * stops the publish in both editions, before anything is written: every page would show it.
+ */
+export async function loadTheme(site: SiteConfig, store: ThemeSourceStore | undefined): Promise<Theme> {
+  try {
+    return themeFor(site, store ? await store.files() : {});
+  } catch (error) {
+    if (error instanceof ThemeLoadError) throw new ContentError(error.problems);
+    throw error;
+  }
+}
+
 async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Date): Promise<PublishOutcome> {
   const { site } = deps;
+  const theme = await loadTheme(site, deps.theme);
   const nowMs = now.getTime();
   const stored = await deps.index.load();
   const firstRun = isFirstRun(stored);
@@ -219,7 +241,17 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     assets[path] = { version: assetVersions.get(path) ?? file.version ?? '', hash: contentHash(file.bytes) };
   }
 
-  const warnings = Object.values(sources).flatMap((s) => s.warnings);
+  const pages = await applyPageChanges(deps, changes, reparseAll, before.pages ?? {}, problems);
+  const pageWarnings: Problem[] = [];
+  const nav = navPages(
+    site,
+    Object.values(pages).map((p) => p.page),
+  );
+  // A nav entry without its page: the build stops; the cloud leaves it out of the navigation.
+  if (deps.mode === 'strict') problems.push(...nav.problems);
+  else pageWarnings.push(...nav.problems.map((p) => ({ ...p, severity: 'warning' as const })));
+
+  const warnings = [...Object.values(sources).flatMap((s) => s.warnings), ...pageWarnings];
   if (deps.mode === 'strict' && hasErrors(problems)) throw new ContentError([...problems, ...warnings]);
 
   const index: SiteIndex = {
@@ -227,6 +259,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     parseKey,
     sources,
     assets,
+    pages,
     feedBodies: before.feedBodies,
     ...(before.wakeAtMs === undefined ? {} : { wakeAtMs: before.wakeAtMs }),
   };
@@ -235,6 +268,12 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     site,
     live,
     assets: Object.entries(assets).map(([path, { hash }]) => ({ path, hash })),
+    theme,
+    pages: Object.values(pages)
+      .map((p) => p.page)
+      .filter((p) => !p.draft)
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    nav: nav.nav,
   };
   const loaded = new Map<string, string>();
   /** A body already at hand: parsed in this run, kept in the index for the feeds, or read again earlier. */
@@ -385,6 +424,47 @@ function keepEarlierVersion(
   if (prior && usable(prior)) sources[path] = prior;
   else delete sources[path];
   changed.delete(path);
+}
+
+/**
+ * Applies changes to pages (content/pages/*.md) the way articles are applied: the named ones, or every one
+ * whose listed version differs; a page that does not parse keeps its earlier version (or stays off).
+ */
+async function applyPageChanges(
+  deps: PublishDeps,
+  changes: SourceChanges,
+  reparseAll: boolean,
+  before: NonNullable<SiteIndex['pages']>,
+  problems: Problem[],
+): Promise<NonNullable<SiteIndex['pages']>> {
+  const pages = { ...before };
+  if (!deps.pages) return pages;
+  let versions = new Map<string, string>();
+  let paths: string[];
+  if (changes === 'all' || reparseAll) {
+    versions = new Map((await deps.pages.list()).map((e) => [e.path, e.version]));
+    paths = [...new Set([...versions.keys(), ...Object.keys(pages)])].filter(
+      (path) => reparseAll || pages[path]?.version !== versions.get(path),
+    );
+  } else {
+    paths = changes.filter(isPagePath);
+  }
+  for (const path of [...new Set(paths)].sort()) {
+    const source = await readOrMissing(() => (deps.pages as ArticleSourceStore).read(path));
+    if (!source) {
+      delete pages[path];
+      continue;
+    }
+    await prepareToParse([source]);
+    const result = parsePage(source, deps.site);
+    if (!result.ok) {
+      problems.push(...result.problems);
+      continue;
+    }
+    const version = versions.get(path) ?? source.version ?? contentHash(source.bytes);
+    pages[path] = { version, page: result.page };
+  }
+  return pages;
 }
 
 /** The body of an article the index lists but this run did not parse: its source, parsed again. */

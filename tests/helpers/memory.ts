@@ -20,6 +20,7 @@ import type {
   StaticAssetStore,
   StoredFile,
   SubscriberStore,
+  ThemeSourceStore,
   WeeklyLedger,
 } from '../../src/core/ports.js';
 import type { SiteIndex } from '../../src/core/site-index.js';
@@ -93,6 +94,14 @@ export class MemoryStatic implements StaticAssetStore {
     const bytes = this.files.get(path);
     if (bytes === undefined) throw new NotFoundError(`static/${path}`);
     return { bytes };
+  }
+}
+
+/** The site's theme files (content/theme/), by path relative to it. */
+export class MemoryTheme implements ThemeSourceStore {
+  byPath = new Map<string, string>();
+  async files(): Promise<Record<string, string>> {
+    return Object.fromEntries(this.byPath);
   }
 }
 

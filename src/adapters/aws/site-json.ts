@@ -36,10 +36,21 @@ export const siteJsonSchema = z
     copyright: text.optional(),
     // Absent from site.json files written before the welcome email existed: on, as in site.yaml.
     welcome: z.boolean().default(true),
+    // Absent from site.json files written before themes and languages: the default theme, no overrides.
+    theme: text.optional(),
+    strings: z.record(text, z.union([text, z.record(text, text)])).optional(),
+    nav: z.array(text).default([]),
   })
   // JSON leaves out what is undefined; SiteConfig names those keys all the same.
   .transform(
-    (s): SiteConfig => ({ ...s, replyTo: s.replyTo, websubHub: s.websubHub, copyright: s.copyright }),
+    (s): SiteConfig => ({
+      ...s,
+      replyTo: s.replyTo,
+      websubHub: s.websubHub,
+      copyright: s.copyright,
+      theme: s.theme,
+      strings: s.strings,
+    }),
   );
 
 /** The body of site.json for a validated configuration. */
