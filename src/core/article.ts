@@ -16,9 +16,10 @@ import type { Problem } from './errors.js';
 import {
   coverImageUrl,
   firstParagraphText,
-  mayHoldRawHtml,
-  prepareSanitizer,
-  renderMarkdown,
+  MarkdownNotPreparedError,
+  markdownFullyPrepared,
+  prepareMarkdown,
+  renderArticleMarkdown,
   SanitizerNotLoadedError,
 } from './render.js';
 import { RenderLimitError } from './render-budget.js';
@@ -96,6 +97,7 @@ const KNOWN_FIELDS = [
   'image',
   'slug',
   'aliases',
+  'math',
 ];
 const ISO_DATE =
   /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
@@ -150,6 +152,8 @@ function buildFrontMatterSchema(zone: string) {
           }
         }),
       draft: z.boolean({ error: 'must be true or false' }).default(false),
+      /** `$…$` and `$$` blocks as MathML; default: `math` in site.yaml. */
+      math: z.boolean({ error: 'must be true or false' }).optional(),
       author: text.transform(singleLine).pipe(z.string().min(1, 'must not be empty')).optional(),
       image: z
         .string()
@@ -193,14 +197,13 @@ function frontMatterSchema(zone: string) {
 
 /**
  * Loads what parseArticle may need for these sources and cannot load synchronously (the HTML sanitizer,
- * only if some source has a `<`). Await it before parsing; it is cheap when already done.
+ * highlighting, math, emoji: each only if some source may use it). Await it before parsing; it is cheap
+ * when already done.
  */
 export async function prepareToParse(sources: Iterable<ArticleSource>): Promise<void> {
   for (const source of sources) {
-    if (mayHoldRawHtml(source.bytes)) {
-      await prepareSanitizer();
-      return;
-    }
+    if (markdownFullyPrepared()) return;
+    await prepareMarkdown(source.bytes);
   }
 }
 
@@ -302,7 +305,13 @@ export function parseArticle(
   const url = `${site.baseUrl}/posts/${slug}/`;
   let html: string;
   try {
-    html = renderMarkdown(stripXmlInvalid(split.body), { baseUrl: site.baseUrl, pageUrl: url });
+    const rendered = renderArticleMarkdown(
+      stripXmlInvalid(split.body),
+      { baseUrl: site.baseUrl, pageUrl: url },
+      { math: fm.math ?? site.math },
+    );
+    html = rendered.html;
+    for (const note of rendered.notes) report('body', note, undefined, 'warning');
   } catch (error) {
     // One article that cannot be rendered is that article's problem, never the whole build's.
     const { reason, line } = renderFailure(error);
@@ -480,7 +489,8 @@ function yamlShapeProblem(doc: Document.Parsed): { reason: string; offset?: numb
 
 /** What to tell the author about an exception from rendering. */
 function renderFailure(error: unknown): { reason: string; line?: number } {
-  if (error instanceof SanitizerNotLoadedError) throw error; // the caller's mistake, not the article's
+  // The caller's mistake, not the article's.
+  if (error instanceof SanitizerNotLoadedError || error instanceof MarkdownNotPreparedError) throw error;
   if (error instanceof RenderLimitError) return { reason: error.reason, line: error.line };
   if (error instanceof RangeError) {
     return { reason: 'cannot be rendered: it nests too deeply (maximum call stack size exceeded)' };

@@ -57,6 +57,8 @@ export const siteSchema = z
     copyright: label.optional(),
     /** A welcome email once a subscription is confirmed. */
     welcome: z.boolean().default(true),
+    /** `$…$` and `$$` blocks in articles render as MathML (an article's own `math` overrides it). */
+    math: z.boolean().default(false),
   })
   .strict()
   .transform((s) => ({
@@ -80,6 +82,7 @@ export const siteSchema = z
     homeItems: s.home_items,
     copyright: s.copyright,
     welcome: s.welcome,
+    math: s.math,
   }));
 
 export type SiteConfig = z.output<typeof siteSchema>;

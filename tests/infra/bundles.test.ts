@@ -18,10 +18,13 @@ const BUDGET = 300 * 1024;
 const OVER_BUDGET: Record<string, { ceiling: number; why: string }> = {
   publish: {
     // 800 → 840: the metered Markdown lexer, the alias rule and the sitemap (issue 14, issue 15).
-    ceiling: 840 * 1024,
-    why: 'sanitize-html with htmlparser2, dom-serializer, postcss and source-map-js (≈ 300 KB, bundled even when imported lazily: a Lambda asset is one file), yaml for front matter (112), zod (92), luxon (70), marked (50)',
+    // 840 → 1520: the Markdown people write (issue 16): temml for math (213), gemoji's shortcode table (201),
+    // highlight.js with 45 languages (190), the marked extensions (7). Each is imported lazily, on the first
+    // article that may use it, so a cold start evaluates only what its articles need.
+    ceiling: 1520 * 1024,
+    why: 'sanitize-html with htmlparser2, dom-serializer, postcss and source-map-js (≈ 300 KB, bundled even when imported lazily: a Lambda asset is one file), temml (213), gemoji (201), highlight.js (190), yaml for front matter (112), zod (92), luxon (70), marked (50)',
   },
-  reconcile: { ceiling: 840 * 1024, why: 'the publisher, as above' },
+  reconcile: { ceiling: 1520 * 1024, why: 'the publisher, as above' },
   subscribe: {
     ceiling: 370 * 1024,
     why: "nodemailer's MIME composer (135, of which 74 is its MIME type table) and luxon (69) for the next weekly send",

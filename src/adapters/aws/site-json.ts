@@ -36,6 +36,7 @@ export const siteJsonSchema = z
     copyright: text.optional(),
     // Absent from site.json files written before the welcome email existed: on, as in site.yaml.
     welcome: z.boolean().default(true),
+    math: z.boolean().default(false),
   })
   // JSON leaves out what is undefined; SiteConfig names those keys all the same.
   .transform(
