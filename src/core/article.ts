@@ -24,7 +24,15 @@ import {
 } from './render.js';
 import { RenderLimitError } from './render-budget.js';
 import type { SiteConfig } from './site.js';
-import { SLUG_PATTERN, singleLine, slugify, stripXmlInvalid, truncateWords } from './text.js';
+import {
+  isSlug,
+  sameTagName,
+  singleLine,
+  slugInUrl,
+  slugify,
+  stripXmlInvalid,
+  truncateWords,
+} from './text.js';
 
 /** A Markdown file as read from wherever articles live; `path` is relative to the content root. */
 export interface ArticleSource {
@@ -166,7 +174,10 @@ function buildFrontMatterSchema(zone: string) {
         .optional(),
       slug: z
         .string()
-        .regex(SLUG_PATTERN, 'must be lowercase letters, digits and single hyphens (e.g. my-first-post)')
+        .refine(
+          isSlug,
+          'must be lowercase letters, digits and single hyphens, each word in one script (e.g. my-first-post)',
+        )
         .max(MAX_SLUG_LENGTH, `must be at most ${MAX_SLUG_LENGTH} characters`)
         .optional(),
       aliases: z
@@ -270,6 +281,8 @@ export function parseArticle(
   const fileName = source.path.split('/').pop() ?? source.path;
   const slug = fm.slug ?? slugify(fileName.replace(/\.md$/i, '').replace(/^\d{4}-\d{2}-\d{2}-/, ''));
   if (slug === '') report('slug', `cannot be derived from the file name "${fileName}"; add a slug field`);
+  else if (!isSlug(slug))
+    report('slug', `"${slug}" from the file name mixes scripts in one word; add a slug field`);
   else if (slug.length > MAX_SLUG_LENGTH) {
     report(
       'slug',
@@ -291,18 +304,34 @@ export function parseArticle(
     const tagSlug = slugify(name);
     if (tagSlug === '')
       report('tags', `"${name}" has no letters or digits to make a URL from`, fieldLine('tags'));
+    else if (!isSlug(tagSlug))
+      report(
+        'tags',
+        `"${name}" mixes scripts in one word (a lookalike address); rename it`,
+        fieldLine('tags'),
+      );
     else if (tagSlug.length > MAX_SLUG_LENGTH)
       report(
         'tags',
         `"${name.slice(0, 40)}…" makes an address longer than ${MAX_SLUG_LENGTH} characters`,
         fieldLine('tags'),
       );
-    else if (!tags.has(tagSlug)) tags.set(tagSlug, name);
+    else {
+      const other = tags.get(tagSlug);
+      if (other === undefined) tags.set(tagSlug, name);
+      // Names that differ only in case are one tag; others that would share an address are a mistake.
+      else if (!sameTagName(other, name))
+        report(
+          'tags',
+          `"${other}" and "${name}" would share the address /tags/${tagSlug}/; rename one`,
+          fieldLine('tags'),
+        );
+    }
   }
 
   if (problems.some((p) => p.severity === 'error')) return fail();
 
-  const url = `${site.baseUrl}/posts/${slug}/`;
+  const url = `${site.baseUrl}/posts/${slugInUrl(slug)}/`;
   let html: string;
   try {
     const rendered = renderArticleMarkdown(

@@ -16,7 +16,7 @@ import {
 } from './pages.js';
 import type { SiteConfig } from './site.js';
 import { type IndexedArticle, metaOf } from './site-index.js';
-import { escapeHtml as escapeXml } from './text.js';
+import { escapeHtml as escapeXml, slugInUrl } from './text.js';
 
 export type FileKind = 'page' | 'feed' | 'asset';
 
@@ -314,7 +314,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
       ? {
           title: `${site.title}: ${tag.name}`,
           description: `Articles tagged ${tag.name}`,
-          homeUrl: `${site.baseUrl}/tags/${tag.slug}/`,
+          homeUrl: `${site.baseUrl}/tags/${slugInUrl(tag.slug)}/`,
           dir: `tags/${tag.slug}/`,
         }
       : siteFeedScope(site);
@@ -357,7 +357,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     ]),
     [`${site.baseUrl}/tags/`, changed(live)],
     ...tags.map(({ tag, articles }): [string, string] => [
-      `${site.baseUrl}/tags/${tag.slug}/`,
+      `${site.baseUrl}/tags/${slugInUrl(tag.slug)}/`,
       changed(articles),
     ]),
     ...live.map((a): [string, string] => [a.url, lastChanged(a)]),
