@@ -2,6 +2,7 @@
 // page uses: otherwise the redirect replaces that page, and removing the alias later deletes it.
 import type { ArticleMeta } from './article.js';
 import type { Problem } from './errors.js';
+import { slugInUrl } from './text.js';
 
 /** Most old addresses an article may declare (each is a page written on every build). */
 export const MAX_ALIASES = 20;
@@ -65,6 +66,6 @@ export function aliasProblems(articles: readonly ArticleMeta[]): Problem[] {
 
 /** The site path of an absolute URL under the site of `article` (whose URL ends in /posts/<slug>/). */
 function sitePathOf(url: string, article: ArticleMeta): string {
-  const base = article.url.slice(0, article.url.length - `/posts/${article.slug}/`.length);
+  const base = article.url.slice(0, article.url.length - `/posts/${slugInUrl(article.slug)}/`.length);
   return url.startsWith(`${base}/`) ? url.slice(base.length) : url;
 }

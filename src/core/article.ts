@@ -16,14 +16,23 @@ import type { Problem } from './errors.js';
 import {
   coverImageUrl,
   firstParagraphText,
-  mayHoldRawHtml,
-  prepareSanitizer,
-  renderMarkdown,
+  MarkdownNotPreparedError,
+  markdownFullyPrepared,
+  prepareMarkdown,
+  renderArticleMarkdown,
   SanitizerNotLoadedError,
 } from './render.js';
 import { RenderLimitError } from './render-budget.js';
 import type { SiteConfig } from './site.js';
-import { SLUG_PATTERN, singleLine, slugify, stripXmlInvalid, truncateWords } from './text.js';
+import {
+  isSlug,
+  sameTagName,
+  singleLine,
+  slugInUrl,
+  slugify,
+  stripXmlInvalid,
+  truncateWords,
+} from './text.js';
 
 /** A Markdown file as read from wherever articles live; `path` is relative to the content root. */
 export interface ArticleSource {
@@ -96,6 +105,7 @@ const KNOWN_FIELDS = [
   'image',
   'slug',
   'aliases',
+  'math',
 ];
 const ISO_DATE =
   /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
@@ -150,6 +160,8 @@ function buildFrontMatterSchema(zone: string) {
           }
         }),
       draft: z.boolean({ error: 'must be true or false' }).default(false),
+      /** `$…$` and `$$` blocks as MathML; default: `math` in site.yaml. */
+      math: z.boolean({ error: 'must be true or false' }).optional(),
       author: text.transform(singleLine).pipe(z.string().min(1, 'must not be empty')).optional(),
       image: z
         .string()
@@ -162,7 +174,10 @@ function buildFrontMatterSchema(zone: string) {
         .optional(),
       slug: z
         .string()
-        .regex(SLUG_PATTERN, 'must be lowercase letters, digits and single hyphens (e.g. my-first-post)')
+        .refine(
+          isSlug,
+          'must be lowercase letters, digits and single hyphens, each word in one script (e.g. my-first-post)',
+        )
         .max(MAX_SLUG_LENGTH, `must be at most ${MAX_SLUG_LENGTH} characters`)
         .optional(),
       aliases: z
@@ -193,14 +208,13 @@ function frontMatterSchema(zone: string) {
 
 /**
  * Loads what parseArticle may need for these sources and cannot load synchronously (the HTML sanitizer,
- * only if some source has a `<`). Await it before parsing; it is cheap when already done.
+ * highlighting, math, emoji: each only if some source may use it). Await it before parsing; it is cheap
+ * when already done.
  */
 export async function prepareToParse(sources: Iterable<ArticleSource>): Promise<void> {
   for (const source of sources) {
-    if (mayHoldRawHtml(source.bytes)) {
-      await prepareSanitizer();
-      return;
-    }
+    if (markdownFullyPrepared()) return;
+    await prepareMarkdown(source.bytes);
   }
 }
 
@@ -267,6 +281,8 @@ export function parseArticle(
   const fileName = source.path.split('/').pop() ?? source.path;
   const slug = fm.slug ?? slugify(fileName.replace(/\.md$/i, '').replace(/^\d{4}-\d{2}-\d{2}-/, ''));
   if (slug === '') report('slug', `cannot be derived from the file name "${fileName}"; add a slug field`);
+  else if (!isSlug(slug))
+    report('slug', `"${slug}" from the file name mixes scripts in one word; add a slug field`);
   else if (slug.length > MAX_SLUG_LENGTH) {
     report(
       'slug',
@@ -288,21 +304,43 @@ export function parseArticle(
     const tagSlug = slugify(name);
     if (tagSlug === '')
       report('tags', `"${name}" has no letters or digits to make a URL from`, fieldLine('tags'));
+    else if (!isSlug(tagSlug))
+      report(
+        'tags',
+        `"${name}" mixes scripts in one word (a lookalike address); rename it`,
+        fieldLine('tags'),
+      );
     else if (tagSlug.length > MAX_SLUG_LENGTH)
       report(
         'tags',
         `"${name.slice(0, 40)}…" makes an address longer than ${MAX_SLUG_LENGTH} characters`,
         fieldLine('tags'),
       );
-    else if (!tags.has(tagSlug)) tags.set(tagSlug, name);
+    else {
+      const other = tags.get(tagSlug);
+      if (other === undefined) tags.set(tagSlug, name);
+      // Names that differ only in case are one tag; others that would share an address are a mistake.
+      else if (!sameTagName(other, name))
+        report(
+          'tags',
+          `"${other}" and "${name}" would share the address /tags/${tagSlug}/; rename one`,
+          fieldLine('tags'),
+        );
+    }
   }
 
   if (problems.some((p) => p.severity === 'error')) return fail();
 
-  const url = `${site.baseUrl}/posts/${slug}/`;
+  const url = `${site.baseUrl}/posts/${slugInUrl(slug)}/`;
   let html: string;
   try {
-    html = renderMarkdown(stripXmlInvalid(split.body), { baseUrl: site.baseUrl, pageUrl: url });
+    const rendered = renderArticleMarkdown(
+      stripXmlInvalid(split.body),
+      { baseUrl: site.baseUrl, pageUrl: url },
+      { math: fm.math ?? site.math },
+    );
+    html = rendered.html;
+    for (const note of rendered.notes) report('body', note, undefined, 'warning');
   } catch (error) {
     // One article that cannot be rendered is that article's problem, never the whole build's.
     const { reason, line } = renderFailure(error);
@@ -480,7 +518,8 @@ function yamlShapeProblem(doc: Document.Parsed): { reason: string; offset?: numb
 
 /** What to tell the author about an exception from rendering. */
 function renderFailure(error: unknown): { reason: string; line?: number } {
-  if (error instanceof SanitizerNotLoadedError) throw error; // the caller's mistake, not the article's
+  // The caller's mistake, not the article's.
+  if (error instanceof SanitizerNotLoadedError || error instanceof MarkdownNotPreparedError) throw error;
   if (error instanceof RenderLimitError) return { reason: error.reason, line: error.line };
   if (error instanceof RangeError) {
     return { reason: 'cannot be rendered: it nests too deeply (maximum call stack size exceeded)' };

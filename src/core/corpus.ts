@@ -9,6 +9,7 @@ import {
 import type { Problem } from './errors.js';
 import { byNewest } from './order.js';
 import type { SiteConfig } from './site.js';
+import { sameTagName } from './text.js';
 
 export interface Corpus {
   /** Every valid article, drafts and scheduled ones included. */
@@ -34,7 +35,11 @@ export function collectCorpus(results: readonly ParseResult[]): Corpus {
       problems.push(...result.problems);
     }
   }
-  problems.push(...duplicateSlugProblems(articles), ...aliasProblems(articles));
+  problems.push(
+    ...duplicateSlugProblems(articles),
+    ...aliasProblems(articles),
+    ...tagClashProblems(articles),
+  );
   return { articles, problems };
 }
 
@@ -59,6 +64,31 @@ export function duplicateSlugProblems(articles: readonly ArticleMeta[]): Problem
         severity: 'error' as const,
       })),
     );
+}
+
+/**
+ * The one tag rule across articles: names that would share a tag's address (`C++`, `C#` and `c` all make
+ * /tags/c/) are an error naming both, never a silent merge. Names differing only in case are one tag. The
+ * first name met (in file order) keeps the address; each article using another is told which.
+ */
+export function tagClashProblems(articles: readonly ArticleMeta[]): Problem[] {
+  const first = new Map<string, { name: string; source: string }>();
+  const sorted = [...articles].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+  const problems: Problem[] = [];
+  for (const article of sorted) {
+    for (const tag of article.tags) {
+      const holder = first.get(tag.slug);
+      if (!holder) first.set(tag.slug, { name: tag.name, source: article.source });
+      else if (!sameTagName(holder.name, tag.name))
+        problems.push({
+          file: article.source,
+          field: 'tags',
+          reason: `"${tag.name}" would share the address /tags/${tag.slug}/ with "${holder.name}" (${holder.source}); rename one`,
+          severity: 'error',
+        });
+    }
+  }
+  return problems;
 }
 
 /** What readers see at `now`: not drafts, not scheduled for later. Newest first. */

@@ -3,7 +3,7 @@ import type { Article } from './article.js';
 import { lastChangedMs } from './corpus.js';
 import { FEED_FILES } from './layout.js';
 import { type SiteConfig, sitePath } from './site.js';
-import { escapeHtml } from './text.js';
+import { escapeHtml, slugInUrl } from './text.js';
 
 /** Which articles a set of feeds covers: the whole site, or one tag. */
 export interface FeedScope {
@@ -107,7 +107,7 @@ function feedItem(article: Article, site: SiteConfig, format: 'rss' | 'atom', ti
     category: article.tags.map((tag) => ({
       name: categoryName(tag.name, format),
       term: categoryName(tag.name, format),
-      domain: `${site.baseUrl}/tags/${tag.slug}/`,
+      domain: `${site.baseUrl}/tags/${slugInUrl(tag.slug)}/`,
     })),
     author: [{ name: article.author }],
   };

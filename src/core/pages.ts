@@ -4,6 +4,7 @@ import type { Article, ArticleMeta, Tag } from './article.js';
 import { html, type SafeHtml, trusted } from './html.js';
 import { COPY_SCRIPT_NAME, FEED_FILES } from './layout.js';
 import { type SiteConfig, sitePath } from './site.js';
+import { slugInUrl } from './text.js';
 import type { PageTemplate, Theme } from './theme.js';
 
 /** A page of content/pages/ in the navigation: its name (the folder it is served from) and title. */
@@ -85,7 +86,11 @@ function articleView(article: ArticleMeta, site: SiteConfig) {
     author: article.author,
     summary: article.summary,
     image: article.image ? new URL(article.image, `${site.baseUrl}/`).href : undefined,
-    tags: article.tags.map((tag) => ({ name: tag.name, slug: tag.slug, url: `${root}/tags/${tag.slug}/` })),
+    tags: article.tags.map((tag) => ({
+      name: tag.name,
+      slug: tag.slug,
+      url: `${root}/tags/${slugInUrl(tag.slug)}/`,
+    })),
   };
 }
 
@@ -238,7 +243,7 @@ export function archiveYearPage(ctx: PageContext, year: string, articles: readon
 
 export function tagPage(ctx: PageContext, tag: Tag, articles: readonly ArticleMeta[]): string {
   const { site, theme } = ctx;
-  const dir = `${site.baseUrl}/tags/${tag.slug}/`;
+  const dir = `${site.baseUrl}/tags/${slugInUrl(tag.slug)}/`;
   return render(
     ctx,
     'tag',
@@ -270,7 +275,7 @@ export function tagsIndexPage(ctx: PageContext, tags: readonly { tag: Tag; count
       tags: tags.map(({ tag, count }) => ({
         name: tag.name,
         slug: tag.slug,
-        url: `${root}/tags/${tag.slug}/`,
+        url: `${root}/tags/${slugInUrl(tag.slug)}/`,
         count,
       })),
     },

@@ -1,6 +1,25 @@
 import GithubSlugger from 'github-slugger';
-import { Marked } from 'marked';
+import { Marked, type Tokens } from 'marked';
+import markedAlert from 'marked-alert';
+import { markedEmoji } from 'marked-emoji';
+import markedFootnote from 'marked-footnote';
 import type sanitizeHtml from 'sanitize-html';
+import {
+  codeBlockHtml,
+  fenceLanguage,
+  highlighterReady,
+  isKnownLanguage,
+  prepareHighlighter,
+} from './highlight.js';
+import {
+  blockMath,
+  inlineMath,
+  looksLikeMath,
+  MATHML_ATTRIBUTES,
+  MATHML_TAGS,
+  mathReady,
+  prepareMath,
+} from './math.js';
 import { lexWithinBudget } from './render-budget.js';
 import { escapeHtml, htmlToText, stripXmlInvalid } from './text.js';
 
@@ -65,34 +84,117 @@ export function coverImageUrl(image: string, baseUrl: string): string | undefine
 let slugger = new GithubSlugger();
 let linkBase: LinkBase = { baseUrl: '', pageUrl: '' };
 let hasRawHtml = false;
+let mathOn = false;
+let notes: string[] = [];
+/** `:shortcode:` → emoji, GitHub's names (gemoji), loaded with the rest ahead of rendering. */
+let emojiTable: Record<string, string> | undefined;
+
+/** A GitHub alert (`> [!NOTE]`) as marked-alert types it. */
+interface AlertToken extends Tokens.Generic {
+  readonly meta: { readonly variant: string; readonly title: string };
+}
+
+const FOOTNOTE_REF = /\[\^([^\]\n]+)\](?!:)/g;
+/** Alerts without an icon: marked-alert's icons are SVG, which feeds and mail clients would show bare. */
+const ALERT_VARIANTS = ['note', 'tip', 'important', 'warning', 'caution'].map((type) => ({ type, icon: '' }));
 
 // Marked escapes all text and attribute values it writes; the overrides below apply the URL policy and
 // note whether the author wrote raw HTML, which only the sanitizer may let through.
-const markdown = new Marked({
-  gfm: true,
-  async: false,
-  renderer: {
-    heading({ tokens, depth }) {
-      const inner = this.parser.parseInline(tokens);
-      return `<h${depth} id="${escapeHtml(slugger.slug(htmlToText(inner)))}">${inner}</h${depth}>\n`;
+function createMarkdown(): Marked {
+  const instance = new Marked({
+    gfm: true,
+    async: false,
+    renderer: {
+      heading({ tokens, depth }) {
+        const inner = this.parser.parseInline(tokens);
+        const slug = slugger.slug(htmlToText(inner));
+        const id = escapeHtml(slug);
+        // A heading links to itself, so a reader can copy the address of a section; a heading that already
+        // holds a link keeps only its id (links do not nest).
+        const href = safeUrl(`#${slug}`, linkBase, LINK_SCHEMES);
+        const self =
+          href === undefined || /<a\s/.test(inner) ? inner : `<a href="${escapeHtml(href)}">${inner}</a>`;
+        return `<h${depth} id="${id}">${self}</h${depth}>\n`;
+      },
+      link({ href, title, tokens }) {
+        const inner = this.parser.parseInline(tokens);
+        const url = safeUrl(href, linkBase, LINK_SCHEMES);
+        if (url === undefined) return inner;
+        return `<a href="${escapeHtml(url)}"${title ? ` title="${escapeHtml(title)}"` : ''}>${inner}</a>`;
+      },
+      image({ href, title, text }) {
+        const url = safeUrl(href, linkBase, IMAGE_SCHEMES);
+        if (url === undefined) return escapeHtml(text);
+        return `<img src="${escapeHtml(url)}" alt="${escapeHtml(text)}"${title ? ` title="${escapeHtml(title)}"` : ''}>`;
+      },
+      code({ text, lang }) {
+        const language = fenceLanguage(lang);
+        if (language !== '' && !highlighterReady()) throw new MarkdownNotPreparedError('highlight.js');
+        if (language !== '' && !isKnownLanguage(language))
+          notes.push(`code block in unknown language "${language}" is shown without highlighting`);
+        return codeBlockHtml(text, lang);
+      },
+      html({ text }) {
+        hasRawHtml = true;
+        return text;
+      },
     },
-    link({ href, title, tokens }) {
-      const inner = this.parser.parseInline(tokens);
-      const url = safeUrl(href, linkBase, LINK_SCHEMES);
-      if (url === undefined) return inner;
-      return `<a href="${escapeHtml(url)}"${title ? ` title="${escapeHtml(title)}"` : ''}>${inner}</a>`;
+  });
+  instance.use(
+    markedFootnote({ description: 'Footnotes', sectionClass: '', headingClass: '' }),
+    markedAlert({ variants: ALERT_VARIANTS }),
+    {
+      // Alerts as quotes with a bold title: they read the same in a page, a feed and an email without CSS;
+      // `data-alert` is the hook for a theme that wants colours (markdown-css.ts).
+      extensions: [
+        {
+          name: 'alert',
+          renderer(token) {
+            const { meta, tokens = [] } = token as AlertToken;
+            return `<blockquote data-alert="${escapeHtml(meta.variant)}">\n<p><strong>${escapeHtml(meta.title)}</strong></p>\n${this.parser.parse(tokens)}</blockquote>\n`;
+          },
+        },
+        {
+          ...inlineMath,
+          tokenizer(src, tokens) {
+            return mathOn ? inlineMath.tokenizer.call(this, src, tokens) : undefined;
+          },
+        },
+        {
+          ...blockMath,
+          tokenizer(src, tokens) {
+            return mathOn ? blockMath.tokenizer.call(this, src, tokens) : undefined;
+          },
+        },
+      ],
+      walkTokens(token) {
+        // What renders as literal text: a footnote reference without a definition, math while math is off.
+        if (token.type !== 'text' || 'tokens' in token) return;
+        for (const [ref] of token.raw.matchAll(FOOTNOTE_REF))
+          notes.push(
+            `footnote reference ${ref} has no definition ([${ref.slice(1, -1)}]: …) and shows as text`,
+          );
+        if (!mathOn && looksLikeMath(token.raw))
+          notes.push(
+            'math ($…$) shows as text: math is off (set math: true in the front matter or site.yaml)',
+          );
+      },
     },
-    image({ href, title, text }) {
-      const url = safeUrl(href, linkBase, IMAGE_SCHEMES);
-      if (url === undefined) return escapeHtml(text);
-      return `<img src="${escapeHtml(url)}" alt="${escapeHtml(text)}"${title ? ` title="${escapeHtml(title)}"` : ''}>`;
-    },
-    html({ text }) {
-      hasRawHtml = true;
-      return text;
-    },
-  },
-});
+  );
+  if (emojiTable) instance.use(markedEmoji({ emojis: emojiTable, renderer: (token) => token.emoji }));
+  return instance;
+}
+
+let markdown = createMarkdown();
+let markdownHasEmoji = false;
+
+const COLOR = [/^#[0-9a-f]{3,8}$/i, /^[a-z]{3,20}$/i];
+/** The only CSS an article keeps: colours and italics (highlighted code, coloured math). */
+const SAFE_STYLES: Record<string, RegExp[]> = {
+  color: COLOR,
+  'background-color': COLOR,
+  'font-style': [/^(?:normal|italic)$/],
+};
 
 function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
   const applyUrlPolicy =
@@ -152,9 +254,29 @@ function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
       'details',
       'summary',
       'input',
+      // Highlighted code, footnotes, and math (temml's MathML).
+      'span',
+      'section',
+      ...MATHML_TAGS,
     ],
     allowedAttributes: {
-      a: ['href', 'title'],
+      a: [
+        'href',
+        'title',
+        // Footnote references and back-references (marked-footnote).
+        'id',
+        'aria-describedby',
+        'aria-label',
+        'data-footnote-ref',
+        'data-footnote-backref',
+      ],
+      section: ['data-footnotes'],
+      li: ['id'],
+      blockquote: ['data-alert'],
+      // Colours of highlighted code; allowedStyles below keeps only colours and italics.
+      pre: ['style'],
+      span: ['style'],
+      ...Object.fromEntries(MATHML_TAGS.map((tag) => [tag, [...MATHML_ATTRIBUTES]])),
       img: ['src', 'alt', 'title', 'width', 'height'],
       h1: ['id'],
       h2: ['id'],
@@ -162,7 +284,6 @@ function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
       h4: ['id'],
       h5: ['id'],
       h6: ['id'],
-      code: ['class'],
       ol: ['start'],
       th: ['align', 'colspan', 'rowspan'],
       td: ['align', 'colspan', 'rowspan'],
@@ -170,7 +291,8 @@ function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
       // GFM task lists render as disabled checkboxes; nothing else about inputs is allowed.
       input: ['type', 'checked', 'disabled'],
     },
-    allowedClasses: { code: ['language-*'] },
+    allowedClasses: Object.fromEntries(MATHML_TAGS.map((tag) => [tag, ['tml-*']])),
+    allowedStyles: { '*': SAFE_STYLES },
     allowedSchemes: ['https', 'http', 'mailto'],
     allowedSchemesByTag: { img: ['https', 'http'] },
     allowProtocolRelative: false,
@@ -209,19 +331,107 @@ function sanitize(html: string, base: LinkBase): string {
   return sanitizer(html, sanitizeOptions(base)).trim();
 }
 
+/** What one source may need loaded before it renders: bytes found anywhere in it (cheap, may overshoot). */
+function includesText(source: string | Uint8Array, text: string): boolean {
+  return typeof source === 'string'
+    ? source.includes(text)
+    : Buffer.from(source.buffer, source.byteOffset, source.byteLength).includes(text);
+}
+
 /**
- * Markdown (GFM) → HTML that is safe to put in a page, a feed or an email, with absolute links.
- * Marked's own output is safe by construction (escaped text, policed URLs), so only articles that contain
- * raw HTML pay for a pass through the sanitizer; that keeps most articles several times cheaper.
+ * Loads what rendering this Markdown may need and cannot load synchronously: the sanitizer (raw HTML),
+ * highlight.js (fenced code), temml (a `$`) and the emoji table (a `:`). Each loads once, on first need,
+ * so a cold start pays only for what its articles use. Idempotent.
+ */
+export async function prepareMarkdown(source: string | Uint8Array): Promise<void> {
+  const loads: Promise<void>[] = [];
+  if (mayHoldRawHtml(source)) loads.push(prepareSanitizer());
+  if (!highlighterReady() && (includesText(source, '```') || includesText(source, '~~~')))
+    loads.push(prepareHighlighter());
+  if (!mathReady() && includesText(source, '$')) loads.push(prepareMath());
+  if (!emojiTable && includesText(source, ':')) loads.push(prepareEmoji());
+  await Promise.all(loads);
+}
+
+/** Loads everything any Markdown may need (tests, and the preview, which renders what it cannot foresee). */
+export async function prepareAllMarkdown(): Promise<void> {
+  await Promise.all([prepareSanitizer(), prepareHighlighter(), prepareMath(), prepareEmoji()]);
+}
+
+/** Whether everything prepareMarkdown can load is loaded (then no source needs looking at). */
+export const markdownFullyPrepared = (): boolean =>
+  sanitizer !== undefined && highlighterReady() && mathReady() && emojiTable !== undefined;
+
+async function prepareEmoji(): Promise<void> {
+  const { gemoji } = await import('gemoji');
+  const table: Record<string, string> = {};
+  for (const { emoji, names } of gemoji) for (const name of names) table[name] = emoji;
+  emojiTable ??= table;
+}
+
+/** A caller rendered Markdown without awaiting prepareMarkdown (or prepareToParse) for it: a bug in the caller. */
+export class MarkdownNotPreparedError extends Error {
+  override name = 'MarkdownNotPreparedError';
+  constructor(what: string) {
+    super(`${what} needed before it was loaded: await prepareToParse(sources) before parseArticle`);
+  }
+}
+
+export interface RenderOptions {
+  /** Render `$…$` and `$$` blocks as MathML (site.yaml or front matter `math: true`). */
+  readonly math?: boolean;
+}
+
+export interface RenderedMarkdown {
+  readonly html: string;
+  /** Markup that renders as literal text or plainer than meant, for `check` and `build` to warn about. */
+  readonly notes: readonly string[];
+}
+
+/**
+ * Markdown (GFM plus footnotes, alerts, emoji, math and highlighted code) → HTML that is safe to put in a
+ * page, a feed or an email, with absolute links and inline-styled code. Marked's own output and the
+ * extensions' are safe by construction (escaped text, policed URLs), so only articles that contain raw HTML
+ * pay for a pass through the sanitizer; that keeps most articles several times cheaper.
  * Throws RenderLimitError when the Markdown is nested too deeply or too costly to render (render-budget.ts).
  */
-export function renderMarkdown(source: string, base: LinkBase): string {
+export function renderArticleMarkdown(
+  source: string,
+  base: LinkBase,
+  options: RenderOptions = {},
+): RenderedMarkdown {
+  if (mathOn !== (options.math === true) && options.math && !mathReady())
+    throw new MarkdownNotPreparedError('temml');
   slugger = new GithubSlugger();
   linkBase = base;
   hasRawHtml = false;
-  const rendered = markdown.parser(lexWithinBudget(source, markdown.defaults)).trim();
+  mathOn = options.math === true;
+  notes = [];
+  if (emojiTable && !markdownHasEmoji) {
+    markdown = createMarkdown();
+    markdownHasEmoji = true;
+  }
+  let rendered: string;
+  try {
+    const tokens = lexWithinBudget(source, markdown.defaults);
+    const { walkTokens } = markdown.defaults;
+    if (walkTokens) markdown.walkTokens(tokens, walkTokens);
+    rendered = markdown.parser(tokens).trim();
+  } catch (error) {
+    // marked-footnote keeps per-document state that only a finished render resets: start afresh.
+    markdown = createMarkdown();
+    throw error;
+  }
+  // Footnote links point into the page; like every other link, they are made absolute for feeds and email.
+  rendered = rendered.replaceAll('href="#footnote-', `href="${escapeHtml(base.pageUrl)}#footnote-`);
   // Character references decode to any code point (`&#1;`), and a feed must stay well-formed XML.
-  return stripXmlInvalid(hasRawHtml ? sanitize(rendered, base) : rendered);
+  const html = stripXmlInvalid(hasRawHtml ? sanitize(rendered, base) : rendered);
+  return { html, notes: [...new Set(notes)] };
+}
+
+/** renderArticleMarkdown's HTML alone. */
+export function renderMarkdown(source: string, base: LinkBase, options: RenderOptions = {}): string {
+  return renderArticleMarkdown(source, base, options).html;
 }
 
 /** The sanitizer alone, for tests that check marked's output never contains what it would remove. */

@@ -19,7 +19,7 @@ import {
 import type { SiteConfig } from './site.js';
 import { type IndexedArticle, metaOf } from './site-index.js';
 import { pagePath, type SitePage } from './site-page.js';
-import { escapeHtml as escapeXml } from './text.js';
+import { escapeHtml as escapeXml, slugInUrl } from './text.js';
 import { type PageTemplate, type Theme, themeFor } from './theme.js';
 
 export type FileKind = 'page' | 'feed' | 'asset';
@@ -342,7 +342,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
       ? {
           title: `${site.title}: ${tag.name}`,
           description: theme.t('tag.feed_description', { name: tag.name }),
-          homeUrl: `${site.baseUrl}/tags/${tag.slug}/`,
+          homeUrl: `${site.baseUrl}/tags/${slugInUrl(tag.slug)}/`,
           dir: `tags/${tag.slug}/`,
         }
       : siteFeedScope(site);
@@ -385,7 +385,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     ]),
     [`${site.baseUrl}/tags/`, changed(live)],
     ...tags.map(({ tag, articles }): [string, string] => [
-      `${site.baseUrl}/tags/${tag.slug}/`,
+      `${site.baseUrl}/tags/${slugInUrl(tag.slug)}/`,
       changed(articles),
     ]),
     ...live.map((a): [string, string] => [a.url, lastChanged(a)]),

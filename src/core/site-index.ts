@@ -9,7 +9,7 @@ import type { SiteConfig } from './site.js';
 import type { SitePage } from './site-page.js';
 
 /** Bump when parsing or Markdown rendering changes what an article's HTML or metadata would be. */
-export const RENDERER_VERSION = '4';
+export const RENDERER_VERSION = '5';
 
 /** An article as the index keeps it: its metadata, and hashes of what pages and feeds show of it. */
 export interface IndexedArticle extends ArticleMeta {
@@ -60,7 +60,7 @@ const hashOf = (text: string) => createHash('sha256').update(text).digest('hex')
 
 /** The site settings an article's parse reads (links are absolute, dates read in the zone). */
 export function parseKeyOf(site: SiteConfig): string {
-  return hashOf(JSON.stringify([RENDERER_VERSION, site.baseUrl, site.timezone, site.author.name]));
+  return hashOf(JSON.stringify([RENDERER_VERSION, site.baseUrl, site.timezone, site.author.name, site.math]));
 }
 
 export function indexArticle(article: Article): IndexedArticle {

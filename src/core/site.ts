@@ -69,6 +69,8 @@ export const siteSchema = z
     strings: z.record(z.string(), z.union([z.string(), z.record(z.string(), z.string())])).optional(),
     /** Pages (content/pages/<name>.md) in the navigation, in this order. */
     nav: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a page name like about')).optional(),
+    /** `$…$` and `$$` blocks in articles render as MathML (an article's own `math` overrides it). */
+    math: z.boolean().default(false),
   })
   .strict()
   .transform((s) => ({
@@ -95,6 +97,7 @@ export const siteSchema = z
     theme: s.theme,
     strings: s.strings,
     nav: s.nav ?? [],
+    math: s.math,
   }));
 
 export type SiteConfig = z.output<typeof siteSchema>;

@@ -1,4 +1,5 @@
 import { decodeHTML } from 'entities';
+import { slug as githubSlug } from 'github-slugger';
 
 // Characters XML 1.0 forbids even as references: C0 controls except tab/LF/CR, U+FFFE/U+FFFF,
 // and UTF-16 surrogates that are not part of a pair.
@@ -30,19 +31,59 @@ export function escapeHtml(text: string): string {
 }
 
 /**
- * A URL-safe slug: lowercase ASCII letters, digits and single hyphens. Accents are folded
- * (é → e); anything else becomes a separator. Returns '' when nothing usable is left.
+ * A slug for a URL and a folder name: lowercase letters, digits and single hyphens. Names in Latin script
+ * keep the ASCII rule Broadsheet always had (accents folded, é → e; anything else a separator), so no
+ * published address moves. A name with letters of another script (日本語, Москва) gets github-slugger's
+ * Unicode slug (the one GitHub gives headings: the script kept, lowercased, punctuation dropped), since a
+ * transliteration would mangle or drop it. Returns '' when nothing usable is left.
  */
 export function slugify(text: string): string {
+  const unicode = NON_LATIN_LETTER.test(text);
+  const slug = unicode ? githubSlug(text.normalize('NFC')).replace(/_/g, '-') : asciiSlug(text);
+  return slug.replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '');
+}
+
+const NON_LATIN_LETTER = /(?!\p{Script=Latin})\p{L}/u;
+
+function asciiSlug(text: string): string {
   return text
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
+    .replace(/[^a-z0-9]+/g, '-');
 }
 
-export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+/** Lowercase letters of any script (and their marks), digits and single hyphens. */
+export const SLUG_PATTERN = /^[\p{Ll}\p{Lm}\p{Lo}\p{M}\p{Nd}]+(?:-[\p{Ll}\p{Lm}\p{Lo}\p{M}\p{Nd}]+)*$/u;
+
+/** Two tag names that are one tag: they differ at most in case and spacing ("Email", "email"). */
+export const sameTagName = (a: string, b: string): boolean =>
+  a.normalize('NFC').toLowerCase().replace(/\s+/g, ' ') ===
+  b.normalize('NFC').toLowerCase().replace(/\s+/g, ' ');
+
+/** Scripts a word of a slug may not mix (Han, kana and Hangul count as one: Japanese and Korean mix them). */
+const SCRIPTS: readonly RegExp[] = [
+  /\p{Script=Latin}/u,
+  /\p{Script=Cyrillic}/u,
+  /\p{Script=Greek}/u,
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u,
+  /\p{Script=Arabic}/u,
+  /\p{Script=Hebrew}/u,
+  /\p{Script=Armenian}/u,
+  /\p{Script=Georgian}/u,
+];
+
+/**
+ * A slug: SLUG_PATTERN, and no word (between hyphens) mixing scripts, so `pаypal` with a Cyrillic а cannot
+ * pass for `paypal` in an address.
+ */
+export function isSlug(text: string): boolean {
+  if (!SLUG_PATTERN.test(text)) return false;
+  return text.split('-').every((word) => SCRIPTS.filter((script) => script.test(word)).length <= 1);
+}
+
+/** A slug as it goes in a URL: percent-encoded (an ASCII slug is unchanged). */
+export const slugInUrl = (slug: string): string => encodeURIComponent(slug);
 
 /** Plain text of a fragment of sanitized HTML, for summaries derived from the body. */
 export function htmlToText(html: string): string {

@@ -3,8 +3,14 @@
 // mode; the cloud publishes the paths its S3 events name, leniently. Only the adapters differ.
 import { randomUUID } from 'node:crypto';
 import { aliasProblems } from '../core/aliases.js';
-import { type Article, contentHash, parseArticle, prepareToParse } from '../core/article.js';
-import { duplicateSlugProblems, hasErrors } from '../core/corpus.js';
+import {
+  type Article,
+  type ArticleMeta,
+  contentHash,
+  parseArticle,
+  prepareToParse,
+} from '../core/article.js';
+import { duplicateSlugProblems, hasErrors, tagClashProblems } from '../core/corpus.js';
 import { ContentError, NotFoundError, type Problem, PublishBusyError } from '../core/errors.js';
 import { feedUrlsAmong } from '../core/feeds.js';
 import type {
@@ -224,6 +230,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
 
   rejectDuplicateSlugs(deps.mode, sources, before.sources, changedPaths, problems);
   rejectAliasClashes(deps.mode, sources, before.sources, changedPaths, problems);
+  rejectAliasClashes(deps.mode, sources, before.sources, changedPaths, problems, tagClashProblems);
 
   const assetBytes = new Map<string, Uint8Array>();
   for (const path of [...new Set(assetPaths)].sort()) {
@@ -390,7 +397,7 @@ function rejectDuplicateSlugs(
 
 /**
  * The one alias rule (src/core/aliases.ts): an alias may not name another article's address or one another
- * article declares. Strict: every clash is an error. Lenient: the files this publish changed that take part
+ * article declares; and the one tag rule (corpus.ts), passed as `rule`. Strict: every clash is an error. Lenient: the files this publish changed that take part
  * in a clash keep their earlier version (or stay off the site); what was already published stays.
  */
 function rejectAliasClashes(
@@ -399,8 +406,9 @@ function rejectAliasClashes(
   before: Readonly<Record<string, IndexedSource>>,
   changed: Set<string>,
   problems: Problem[],
+  rule: (articles: readonly ArticleMeta[]) => Problem[] = aliasProblems,
 ): void {
-  const clashes = aliasProblems(Object.values(sources).map((s) => s.article));
+  const clashes = rule(Object.values(sources).map((s) => s.article));
   if (mode === 'strict') {
     problems.push(...clashes);
     return;

@@ -40,6 +40,7 @@ export const siteJsonSchema = z
     theme: text.optional(),
     strings: z.record(text, z.union([text, z.record(text, text)])).optional(),
     nav: z.array(text).default([]),
+    math: z.boolean().default(false),
   })
   // JSON leaves out what is undefined; SiteConfig names those keys all the same.
   .transform(

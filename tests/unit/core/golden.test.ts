@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { composeDigest, digestId, previewLinks } from '../../../src/core/digest.js';
 import { pageContext } from '../../../src/core/layout.js';
 import { contentPage } from '../../../src/core/pages.js';
+import { prepareAllMarkdown } from '../../../src/core/render.js';
 import { parsePage } from '../../../src/core/site-page.js';
 import { themeFor } from '../../../src/core/theme.js';
 import { repoRoot } from '../../helpers/cli.js';
@@ -14,6 +15,9 @@ import { article, bytes, planOf, testSite } from '../../helpers/site.js';
 
 const GOLDEN = join(repoRoot, 'tests/fixtures/golden');
 const update = process.env.UPDATE_GOLDEN === '1';
+
+// Highlighting, math and emoji load lazily; the articles below are parsed synchronously.
+await prepareAllMarkdown();
 
 const articles = [
   article(

@@ -5,20 +5,21 @@ import {
   absoluteUrl,
   coverImageUrl,
   normalizedUrlInput,
-  prepareSanitizer,
+  prepareAllMarkdown,
+  renderArticleMarkdown,
   renderMarkdown,
   safeUrl,
   sanitizeArticleHtml,
 } from '../../../src/core/render.js';
 
-beforeAll(() => prepareSanitizer());
+beforeAll(() => prepareAllMarkdown());
 
 const base = { baseUrl: 'https://news.example.com', pageUrl: 'https://news.example.com/posts/p/' };
 const fixture = (name: string) => new URL(`../../fixtures/render/${name}`, import.meta.url);
 
 describe('renderMarkdown', () => {
   it('renders the feature fixture exactly as the golden file', async () => {
-    const html = renderMarkdown(await readFile(fixture('features.md'), 'utf8'), base);
+    const html = renderMarkdown(await readFile(fixture('features.md'), 'utf8'), base, { math: true });
     const golden = fixture('features.html');
     if (process.env.UPDATE_GOLDEN) await writeFile(golden, `${html}\n`);
     expect(`${html}\n`).toBe(await readFile(golden, 'utf8'));
@@ -26,13 +27,17 @@ describe('renderMarkdown', () => {
 
   it('gives headings unique ids', () => {
     expect(renderMarkdown('# Intro\n\n## Intro\n\n### Ça va?', base)).toBe(
-      '<h1 id="intro">Intro</h1>\n<h2 id="intro-1">Intro</h2>\n<h3 id="ça-va">Ça va?</h3>',
+      '<h1 id="intro"><a href="https://news.example.com/posts/p/#intro">Intro</a></h1>\n' +
+        '<h2 id="intro-1"><a href="https://news.example.com/posts/p/#intro-1">Intro</a></h2>\n' +
+        '<h3 id="ça-va"><a href="https://news.example.com/posts/p/#%C3%A7a-va">Ça va?</a></h3>',
     );
   });
 
   it('starts heading ids afresh for every article', () => {
     renderMarkdown('# Intro', base);
-    expect(renderMarkdown('# Intro', base)).toBe('<h1 id="intro">Intro</h1>');
+    expect(renderMarkdown('# Intro', base)).toBe(
+      '<h1 id="intro"><a href="https://news.example.com/posts/p/#intro">Intro</a></h1>',
+    );
   });
 
   it('keeps UTF-8 text as it is, escaping only markup characters once', () => {
@@ -164,7 +169,7 @@ describe('renderMarkdown without raw HTML skips the sanitizer', () => {
     ['the feature fixture', 'features.md'],
     ['hostile Markdown links and images', 'hostile-links.md'],
   ])('and still produces nothing the sanitizer would remove: %s', async (_name, file) => {
-    const html = renderMarkdown(await readFile(fixture(file), 'utf8'), base);
+    const html = renderMarkdown(await readFile(fixture(file), 'utf8'), base, { math: true });
     expect(structure(sanitizeArticleHtml(html, base))).toEqual(structure(html));
   });
 
@@ -174,5 +179,50 @@ describe('renderMarkdown without raw HTML skips the sanitizer', () => {
       expect(url).toMatch(/^https:\/\/news\.example\.com\//);
     expect(html).toContain('click me');
     expect(html).toContain('<a href="https://news.example.com/fine">fine</a>');
+  });
+});
+
+describe('renderArticleMarkdown notes what renders as literal text', () => {
+  const notesOf = (source: string, math = false) => renderArticleMarkdown(source, base, { math }).notes;
+
+  it('a footnote reference without a definition', () => {
+    expect(notesOf('Said[^1] and done[^2].\n\n[^1]: Here.')).toEqual([
+      'footnote reference [^2] has no definition ([^2]: …) and shows as text',
+    ]);
+  });
+
+  it('math while math is off, inline or as a block, and nothing when it is on', () => {
+    const note = 'math ($…$) shows as text: math is off (set math: true in the front matter or site.yaml)';
+    expect(notesOf('So $x^2$ it is.')).toEqual([note]);
+    expect(notesOf('$$\nx^2\n$$')).toEqual([note]);
+    expect(notesOf('So $x^2$ it is.', true)).toEqual([]);
+    expect(notesOf('Costs $5 or $6.')).toEqual([]);
+  });
+
+  it('a code language we cannot highlight, and not a known one or a block without a language', () => {
+    expect(notesOf('```klingon\nx\n```\n\n```TypeScript\nlet a = 1;\n```\n\n```\nplain\n```')).toEqual([
+      'code block in unknown language "klingon" is shown without highlighting',
+    ]);
+  });
+
+  it('nothing for an article that uses every extension correctly', () => {
+    expect(
+      notesOf('A[^a] :tada: $x$\n\n> [!TIP]\n> Yes.\n\n```go\nfunc f() {}\n```\n\n[^a]: Note.', true),
+    ).toEqual([]);
+  });
+});
+
+describe('highlighted code', () => {
+  it('carries inline colours and no class names, so it reads the same in feeds and email', () => {
+    const html = renderMarkdown('```python\ndef f(): return "x"  # why\n```', base);
+    expect(html).toMatch(
+      /^<pre style="background-color:#f6f8fa;color:#1f2328"><code><span style="color:#cf222e">def<\/span>/,
+    );
+    expect(html).not.toContain('class=');
+  });
+
+  it('starts a fresh footnote list after an article that failed to render', () => {
+    expect(() => renderMarkdown(`${'>'.repeat(40)} deep[^a]\n\n[^a]: x`, base)).toThrow();
+    expect(renderMarkdown('One[^b].\n\n[^b]: Two.', base)).toContain('<li id="footnote-b">');
   });
 });

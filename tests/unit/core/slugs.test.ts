@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { type ArticleMeta, parseArticle } from '../../../src/core/article.js';
+import { tagClashProblems } from '../../../src/core/corpus.js';
+import { parseSiteConfig } from '../../../src/core/site.js';
+import { SLUG_PATTERN, slugify } from '../../../src/core/text.js';
+
+const site = parseSiteConfig({
+  title: 'T',
+  base_url: 'https://news.example.com',
+  author: { name: 'A' },
+  sender: { name: 'A', address: 'a@example.com' },
+});
+const source = (path: string, tags: string) => ({
+  path,
+  bytes: new TextEncoder().encode(`---\ntitle: T\ndate: 2026-01-01T00:00:00Z\ntags: ${tags}\n---\nBody.\n`),
+});
+
+describe('slugify', () => {
+  it.each([
+    // Latin names keep the ASCII rule every published address was made with.
+    ['Email', 'email'],
+    ['Café Society', 'cafe-society'],
+    ['Node.js', 'node-js'],
+    ['C++', 'c'],
+    ['Q&A', 'q-a'],
+    // Other scripts keep their letters (github-slugger), percent-encoded only in URLs.
+    ['日本語', '日本語'],
+    ['Москва', 'москва'],
+    ['Go 言語', 'go-言語'],
+    ['हिन्दी', 'हिन्दी'],
+    ['!!!', ''],
+  ])('%s → %s', (name, slug) => {
+    expect(slugify(name)).toBe(slug);
+    if (slug) expect(slug).toMatch(SLUG_PATTERN);
+  });
+});
+
+describe('tags in any language', () => {
+  it('accepts Japanese and Russian tags, with percent-encoded addresses in feeds', () => {
+    const result = parseArticle(source('posts/a.md', '[日本語, Россия]'), site);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.article.tags).toEqual([
+      { name: '日本語', slug: '日本語' },
+      { name: 'Россия', slug: 'россия' },
+    ]);
+  });
+
+  it('refuses a tag mixing scripts in one word, a lookalike of a Latin one', () => {
+    const result = parseArticle(source('posts/a.md', '[pаypal]'), site);
+    expect(!result.ok && result.problems.map((p) => p.reason)).toEqual([
+      '"pаypal" mixes scripts in one word (a lookalike address); rename it',
+    ]);
+  });
+
+  it('derives a Unicode slug from a file name in another script', () => {
+    const result = parseArticle(source('posts/2026-01-01-привет-мир.md', '[]'), site);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.article.slug).toBe('привет-мир');
+    expect(result.article.url).toBe(
+      'https://news.example.com/posts/%D0%BF%D1%80%D0%B8%D0%B2%D0%B5%D1%82-%D0%BC%D0%B8%D1%80/',
+    );
+  });
+
+  it('refuses names in one article that would share an address, naming both; case variants are one tag', () => {
+    const clash = parseArticle(source('posts/a.md', '["C++", "C#"]'), site);
+    expect(clash.ok).toBe(false);
+    if (!clash.ok)
+      expect(clash.problems.map((p) => p.reason)).toEqual([
+        '"C++" and "C#" would share the address /tags/c/; rename one',
+      ]);
+    const same = parseArticle(source('posts/b.md', '[Email, email]'), site);
+    expect(same.ok && same.article.tags).toEqual([{ name: 'Email', slug: 'email' }]);
+  });
+
+  it('refuses names across articles that would share an address, naming both files', () => {
+    const meta = (path: string, tags: string): ArticleMeta => {
+      const result = parseArticle(source(path, tags), site);
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      return result.article;
+    };
+    const problems = tagClashProblems([
+      meta('posts/b.md', '[c]'),
+      meta('posts/a.md', '["C++"]'),
+      meta('posts/c.md', '[C]'),
+    ]);
+    expect(problems).toEqual([
+      {
+        file: 'posts/b.md',
+        field: 'tags',
+        reason: '"c" would share the address /tags/c/ with "C++" (posts/a.md); rename one',
+        severity: 'error',
+      },
+      {
+        file: 'posts/c.md',
+        field: 'tags',
+        reason: '"C" would share the address /tags/c/ with "C++" (posts/a.md); rename one',
+        severity: 'error',
+      },
+    ]);
+    expect(tagClashProblems([meta('posts/a.md', '[Email]'), meta('posts/b.md', '[email]')])).toEqual([]);
+  });
+});
