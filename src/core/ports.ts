@@ -196,3 +196,12 @@ export interface PublishScheduler {
   /** `undefined`: nothing is scheduled any more. */
   scheduleNext(at: Date | undefined): Promise<void>;
 }
+
+/**
+ * The operator's stop on the pending digest (`broadsheet hold` / `release`): while held, a digest whose
+ * grace window closed keeps waiting. A file locally, one item in DynamoDB.
+ */
+export interface DigestHoldStore {
+  isHeld(): Promise<boolean>;
+  setHeld(held: boolean, nowMs: number): Promise<void>;
+}

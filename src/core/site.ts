@@ -1,6 +1,7 @@
 import { IANAZone } from 'luxon';
 import * as z from 'zod';
 import { ConfigError } from './errors.js';
+import { parseDuration } from './grace.js';
 import { singleLine } from './text.js';
 import { weekdayNames } from './weekly-schedule.js';
 
@@ -57,6 +58,20 @@ export const siteSchema = z
     copyright: label.optional(),
     /** A welcome email once a subscription is confirmed. */
     welcome: z.boolean().default(true),
+    /** The digest: how long it waits after its articles go live (the grace window). */
+    digest: z
+      .strictObject({
+        delay: z
+          .union([z.string(), z.literal(0)])
+          .default('0')
+          .transform((value, ctx) => {
+            const parsed = parseDuration(String(value));
+            if (parsed.ok) return parsed.ms;
+            ctx.addIssue({ code: 'custom', message: parsed.reason });
+            return z.NEVER;
+          }),
+      })
+      .default({ delay: 0 }),
   })
   .strict()
   .transform((s) => ({
@@ -80,6 +95,7 @@ export const siteSchema = z
     homeItems: s.home_items,
     copyright: s.copyright,
     welcome: s.welcome,
+    digest: { delayMs: s.digest.delay },
   }));
 
 export type SiteConfig = z.output<typeof siteSchema>;

@@ -6,6 +6,7 @@ import type { Problem } from '../core/errors.js';
 import type {
   AnnouncementLedger,
   ArticleSourceStore,
+  DigestHoldStore,
   DigestMailer,
   DigestRecord,
   HubNotifier,
@@ -18,7 +19,7 @@ import type {
 } from '../core/ports.js';
 import { publishedIdsOf } from '../core/published-ids.js';
 import type { SiteConfig } from '../core/site.js';
-import { publishChanges } from './publish.js';
+import { type PendingDigest, publishChanges } from './publish.js';
 import type { PublishReport } from './publish-site.js';
 import { runWeekly } from './weekly.js';
 
@@ -39,6 +40,8 @@ export interface BuildDeps {
     readonly mailer: DigestMailer;
     /** Signs unsubscribe links. */
     readonly secret: string;
+    /** The operator's hold on a digest in its grace window (`broadsheet hold`). */
+    readonly hold?: DigestHoldStore;
   };
 }
 
@@ -62,6 +65,8 @@ export interface BuildReport {
   readonly digest?: MailedDigest & { readonly silenced: number };
   /** The weekly digest, when a weekly send time passed since the last one. */
   readonly weekly?: MailedDigest;
+  /** A digest in its grace window (nothing written to the outbox for it yet), or held. */
+  readonly pendingDigest?: PendingDigest;
 }
 
 /**
@@ -91,6 +96,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
         ? {
             announce: {
               ledger: announce.announcements,
+              ...(announce.hold ? { hold: announce.hold } : {}),
               digests: {
                 enqueue: async (id) => {
                   const record = await announce.announcements.digest(id);
@@ -134,6 +140,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
     ...(outcome.hub ? { hub: outcome.hub } : {}),
     ...(instant && outcome.digest ? { digest: { ...instant, silenced: outcome.digest.silenced } } : {}),
     ...(weekly ? { weekly } : {}),
+    ...(outcome.pendingDigest ? { pendingDigest: outcome.pendingDigest } : {}),
   };
 }
 

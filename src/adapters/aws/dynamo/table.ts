@@ -8,6 +8,7 @@
 //   digest#<id> / to#<address>           the send ledger: claimed → sent | failed
 //   subscriber#<address> / subscriber    a subscriber (gsi1pk = subscriber#<status>, gsi1sk = address)
 //   limit#<key>#<window> / limit         an attempt counter for one time window
+//   digest#hold / hold                   present while the operator holds the pending digest
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -36,6 +37,7 @@ export const keys = {
   delivery: (digestId: string, address: string): Key => ({ pk: `digest#${digestId}`, sk: `to#${address}` }),
   subscriber: (address: string): Key => ({ pk: `subscriber#${address}`, sk: 'subscriber' }),
   attempts: (key: string, window: number): Key => ({ pk: `limit#${key}#${window}`, sk: 'limit' }),
+  digestHold: (): Key => ({ pk: 'digest#hold', sk: 'hold' }),
 };
 
 export const GSI = 'gsi1';
