@@ -24,6 +24,7 @@ import { type Article, type ArticleMeta, prepareToParse } from './core/article.j
 import { hasErrors, parseCorpus, publishedAt } from './core/corpus.js';
 import { digestId, previewLinks } from './core/digest.js';
 import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem } from './core/errors.js';
+import { shortenedNote } from './core/full-text.js';
 import type { SubscriberStore } from './core/ports.js';
 import { checkPublished } from './core/published-ids.js';
 import type { SiteConfig } from './core/site.js';
@@ -143,6 +144,7 @@ function printBuild(report: BuildReport, out: string, seconds: number): void {
     console.log(
       `Digest "${d.subject}" for ${d.recipients} recipient${d.recipients === 1 ? '' : 's'} written to ${show(d.location)}/`,
     );
+    if (d.note) console.log(`  ${d.note}`);
     if (d.silenced > 0) {
       console.log(
         `  first run: announced only the newest article; ${d.silenced} older ones recorded as already announced`,
@@ -408,7 +410,7 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
     return 1;
   }
   const outbox = new OutboxTestMailer(paths.outbox, testDigestId(plan.id, now));
-  const { message, providerId } = await sendTest(
+  const { message, providerId, shortened } = await sendTest(
     cloud
       ? { site, mail: cloud.mail, secret: await cloud.secret() }
       : { site, mail: outbox, secret: await localSecret(paths.state) },
@@ -422,6 +424,8 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
       ? `Test ${what} sent to ${to} through SES (message id ${providerId}).`
       : `Test ${what} for ${to} written to ${show(providerId)}`,
   );
+  const note = shortenedNote(plan.articles, shortened);
+  if (note) console.log(note);
   console.log('Nothing was recorded as announced or sent: the real digest still goes out.');
   return 0;
 }

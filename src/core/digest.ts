@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ArticleMeta } from './article.js';
 import { displayDate } from './dates.js';
 import { type Audience, audienceOfDigest, type Delivery } from './delivery.js';
+import { bodyText, fullTextHtml } from './full-text.js';
 import { html } from './html.js';
 import type { DigestRecord } from './ports.js';
 import type { SiteConfig } from './site.js';
@@ -105,12 +106,16 @@ export interface Digest {
   readonly subject: string;
   html(links: MailLinks): string;
   text(links: MailLinks): string;
+  /** For the preview only, never mailed: e.g. which articles a full-text digest shortened. */
+  readonly notes?: readonly string[];
 }
 
 /** What composing needs: the ids and metadata, never the bodies (a digest links to articles). */
 export interface DigestContent {
   readonly id: string;
   readonly articles: readonly ArticleMeta[];
+  /** Full-text digests: mail-ready bodies of the articles that go in full, by URL (src/core/full-text.ts). */
+  readonly bodies?: Readonly<Record<string, string>>;
 }
 
 export function digestSubject(
@@ -141,7 +146,7 @@ export function composeDigest(plan: DigestContent, site: SiteConfig, delivery: D
     (article) => html`<tr><td style="padding:0 0 24px 0;${font}">
 <h2 style="margin:0 0 4px 0;font-size:20px;line-height:1.3;"><a href="${article.url}" style="color:#0b57d0;text-decoration:none;">${article.title}</a></h2>
 <p style="margin:0 0 8px 0;font-size:13px;color:#5b5b66;">${displayDate(article.date, site.language)}</p>
-${article.summary ? html`<p style="margin:0 0 8px 0;font-size:16px;line-height:1.5;color:#1d1d1f;">${article.summary}</p>` : ''}
+${plan.bodies?.[article.url] !== undefined ? fullTextHtml(plan.bodies[article.url] ?? '') : article.summary ? html`<p style="margin:0 0 8px 0;font-size:16px;line-height:1.5;color:#1d1d1f;">${article.summary}</p>` : ''}
 <p style="margin:0;font-size:15px;"><a href="${article.url}" style="color:#0b57d0;">Read “${truncateWords(article.title, READ_LINK_TITLE)}”</a></p>
 </td></tr>`,
   );
@@ -170,7 +175,11 @@ ${why} <a href="${links.preferences}" style="color:#5b5b66;">Change how often</a
         ...plan.articles.flatMap((article) => [
           article.title,
           displayDate(article.date, site.language),
-          ...(article.summary ? [article.summary] : []),
+          ...(plan.bodies?.[article.url] !== undefined
+            ? [bodyText(plan.bodies[article.url] ?? '')]
+            : article.summary
+              ? [article.summary]
+              : []),
           article.url,
           '',
         ]),

@@ -93,6 +93,10 @@ export interface DigestRecord {
   readonly articles: readonly ArticleMeta[];
   /** Absent on digests from before weekly delivery: every confirmed subscriber, as instant. */
   readonly audience?: Audience;
+  /** Full-text digests: article URL → mail-ready body, for the articles that go in full. */
+  readonly bodies?: Readonly<Record<string, string>>;
+  /** Full-text digests: URLs shortened to summary and link to stay under Gmail's clip. */
+  readonly shortened?: readonly string[];
 }
 
 /** Which articles were announced, and the digests that announced them (a state file locally, DynamoDB in AWS). */

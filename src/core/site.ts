@@ -70,8 +70,10 @@ export const siteSchema = z
             ctx.addIssue({ code: 'custom', message: parsed.reason });
             return z.NEVER;
           }),
+        /** `full`: the articles themselves in the email (within Gmail's clip); `summary`: summary and link. */
+        content: z.enum(['full', 'summary']).default('summary'),
       })
-      .default({ delay: 0 }),
+      .default({ delay: 0, content: 'summary' }),
   })
   .strict()
   .transform((s) => ({
@@ -95,7 +97,7 @@ export const siteSchema = z
     homeItems: s.home_items,
     copyright: s.copyright,
     welcome: s.welcome,
-    digest: { delayMs: s.digest.delay },
+    digest: { delayMs: s.digest.delay, content: s.digest.content },
   }));
 
 export type SiteConfig = z.output<typeof siteSchema>;

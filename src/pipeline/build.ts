@@ -3,6 +3,7 @@ import { audienceOf, audienceOfDigest, type DeliveryChoice } from '../core/deliv
 import { composeDigest } from '../core/digest.js';
 import { digestMessageFor, type RawMessage } from '../core/email.js';
 import type { Problem } from '../core/errors.js';
+import { shortenedNote } from '../core/full-text.js';
 import type {
   AnnouncementLedger,
   ArticleSourceStore,
@@ -46,6 +47,8 @@ export interface BuildDeps {
 }
 
 export interface MailedDigest {
+  /** Full text: what was shortened to stay under Gmail's clip (also in the outbox folder's notes.txt). */
+  readonly note?: string;
   readonly id: string;
   readonly subject: string;
   readonly articles: readonly string[];
@@ -154,7 +157,11 @@ async function mailDigest(
   addresses: readonly string[],
   now: Date,
 ): Promise<MailedDigest> {
-  const composed = composeDigest(record, site, audienceOfDigest(record).delivery);
+  const note = shortenedNote(record.articles, record.shortened);
+  const composed = {
+    ...composeDigest(record, site, audienceOfDigest(record).delivery),
+    ...(note ? { notes: [note] } : {}),
+  };
   const messages: RawMessage[] = [];
   for (const address of addresses) {
     messages.push(
@@ -168,5 +175,6 @@ async function mailDigest(
     articles: record.articles.map((a: ArticleMeta) => a.url),
     recipients: messages.length,
     location,
+    ...(note ? { note } : {}),
   };
 }

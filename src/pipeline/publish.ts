@@ -3,10 +3,17 @@
 // mode; the cloud publishes the paths its S3 events name, leniently. Only the adapters differ.
 import { randomUUID } from 'node:crypto';
 import { aliasProblems } from '../core/aliases.js';
-import { type Article, contentHash, parseArticle, prepareToParse } from '../core/article.js';
+import {
+  type Article,
+  type ArticleMeta,
+  contentHash,
+  parseArticle,
+  prepareToParse,
+} from '../core/article.js';
 import { duplicateSlugProblems, hasErrors } from '../core/corpus.js';
 import { ContentError, NotFoundError, type Problem, PublishBusyError } from '../core/errors.js';
 import { feedUrlsAmong } from '../core/feeds.js';
+import { planFullText } from '../core/full-text-plan.js';
 import { graceStep } from '../core/grace.js';
 import type {
   AnnouncementLedger,
@@ -306,8 +313,18 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     deps.announce && !firstRun && (site.digest.delayMs > 0 || index.pending !== undefined)
       ? await throughGraceWindow(deps.announce, index, live, wentLive, site.digest.delayMs, nowMs)
       : undefined;
+  const fullText =
+    site.digest.content === 'full'
+      ? async (id: string, articles: readonly ArticleMeta[]) =>
+          planFullText(id, articles, await bodiesOf(articles, live, io), site)
+      : undefined;
   const digest = deps.announce
-    ? await announce({ site, ...deps.announce }, grace ? grace.announce : wentLive, firstRun, nowMs)
+    ? await announce(
+        { site, ...deps.announce, ...(fullText ? { fullText } : {}) },
+        grace ? grace.announce : wentLive,
+        firstRun,
+        nowMs,
+      )
     : undefined;
   const pendingDigest = grace?.pending;
   await wakeForNext(
@@ -424,6 +441,26 @@ async function bodyFromSource(deps: PublishDeps, article: IndexedArticle): Promi
   // Changed since it was indexed: its own event is on the way; until then the newer body is the better one.
   if (!result.ok) throw new SkipFile(`${article.source} no longer parses`);
   return result.article.html;
+}
+
+/** Rendered bodies of a digest's articles by URL; one that cannot be read goes as summary and link. */
+async function bodiesOf(
+  articles: readonly ArticleMeta[],
+  live: readonly IndexedArticle[],
+  io: PlanInputs,
+): Promise<Map<string, string>> {
+  const byUrl = new Map(live.map((a) => [a.url, a]));
+  const bodies = new Map<string, string>();
+  for (const a of articles) {
+    const indexed = byUrl.get(a.url);
+    if (!indexed) continue;
+    try {
+      bodies.set(a.url, await io.body(indexed));
+    } catch (error) {
+      if (!(error instanceof SkipFile)) throw error;
+    }
+  }
+  return bodies;
 }
 
 const earliest = (a: number | undefined, b: number | undefined) =>

@@ -37,7 +37,12 @@ export const siteJsonSchema = z
     // Absent from site.json files written before the welcome email existed: on, as in site.yaml.
     welcome: z.boolean().default(true),
     // Absent from site.json files written before the grace window existed: no delay, as in site.yaml.
-    digest: z.object({ delayMs: z.number().int().min(0) }).default({ delayMs: 0 }),
+    digest: z
+      .object({
+        delayMs: z.number().int().min(0),
+        content: z.enum(['full', 'summary']).default('summary'),
+      })
+      .default({ delayMs: 0, content: 'summary' }),
   })
   // JSON leaves out what is undefined; SiteConfig names those keys all the same.
   .transform(

@@ -168,6 +168,8 @@ export const digestItem = z.object({
   createdAtMs: z.number(),
   articles: z.array(articleMeta),
   audience: z.object({ delivery: z.enum(['instant', 'weekly']), weekStartMs: z.number() }).optional(),
+  bodies: z.record(z.string(), z.string()).optional(),
+  shortened: z.array(z.string()).optional(),
 });
 
 /** Records a digest with one conditional write: false when a digest with this id already exists. */
