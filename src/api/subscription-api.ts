@@ -18,6 +18,7 @@ import {
   subscribe,
   unsubscribe,
 } from '../pipeline/subscriptions.js';
+import { describeTopics, topicChoice, topicsField } from './topic-choice.js';
 
 export interface ApiRequest {
   readonly method: string;
@@ -191,7 +192,13 @@ ${deliveryChoice(deps, 'instant')}
       if (route === 'POST /preferences') {
         const delivery = deliveryField(request);
         if (!delivery) return plain(400, 'The form needs "delivery" to be "instant" or "weekly".');
-        outcome = await savePreferences(deps, token, delivery, now);
+        outcome = await savePreferences(
+          deps,
+          token,
+          delivery,
+          now,
+          topicsField(formFields(request), deps.site),
+        );
       } else {
         outcome = await readPreferences(deps, token, now);
       }
@@ -220,9 +227,10 @@ ${deliveryChoice(deps, 'instant')}
         deps,
         200,
         saved ? 'Preferences saved' : 'How often',
-        html`<p role="status">${outcome.address} receives: ${describeDelivery(deps.site, outcome.delivery)}${when}.</p>
+        html`<p role="status">${outcome.address} receives: ${describeDelivery(deps.site, outcome.delivery)}${when}${deps.site.topics.length > 0 ? `; ${describeTopics(deps.site, outcome.topics)}` : ''}.</p>
 <form method="post" action="${deps.site.apiUrl}/preferences?token=${token}">
 ${deliveryChoice(deps, outcome.delivery)}
+${topicChoice(deps.site, outcome.topics)}
 <button class="action" type="submit">Save</button>
 </form>
 <p><a href="${unsubscribeUrl(deps.site, outcome.address, deps.secret, now.getTime())}">Unsubscribe instead</a></p>`,

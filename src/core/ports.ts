@@ -143,6 +143,8 @@ export interface SendLedger {
 export interface SendBatch {
   readonly digestId: string;
   readonly recipients: readonly string[];
+  /** Topics: the URLs of the digest's articles these recipients follow; absent: all of them. */
+  readonly articles?: readonly string[];
 }
 
 export interface SendQueue {

@@ -2,7 +2,8 @@ import { IANAZone } from 'luxon';
 import * as z from 'zod';
 import { ConfigError } from './errors.js';
 import { parseDuration } from './grace.js';
-import { singleLine } from './text.js';
+import { singleLine, slugify } from './text.js';
+import { topicsOf } from './topics.js';
 import { weekdayNames } from './weekly-schedule.js';
 
 const isLoopback = (url: URL) => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
@@ -58,6 +59,12 @@ export const siteSchema = z
     copyright: label.optional(),
     /** A welcome email once a subscription is confirmed. */
     welcome: z.boolean().default(true),
+    /** Tags a subscriber may follow on the preferences page instead of every article. */
+    topics: z
+      .array(label)
+      .max(50, 'lists at most 50 topics')
+      .refine((names) => names.every((name) => slugify(name) !== ''), 'each topic needs a letter or digit')
+      .default([]),
     /** The digest: how long it waits after its articles go live (the grace window). */
     digest: z
       .strictObject({
@@ -98,6 +105,7 @@ export const siteSchema = z
     copyright: s.copyright,
     welcome: s.welcome,
     digest: { delayMs: s.digest.delay, content: s.digest.content },
+    topics: topicsOf(s.topics),
   }));
 
 export type SiteConfig = z.output<typeof siteSchema>;

@@ -1,5 +1,5 @@
 import type { ArticleMeta } from '../core/article.js';
-import { audienceOf, audienceOfDigest, type DeliveryChoice } from '../core/delivery.js';
+import { audienceChoices, audienceOfDigest, type DeliveryChoice } from '../core/delivery.js';
 import { composeDigest } from '../core/digest.js';
 import { digestMessageFor, type RawMessage } from '../core/email.js';
 import type { Problem } from '../core/errors.js';
@@ -20,8 +20,10 @@ import type {
 } from '../core/ports.js';
 import { publishedIdsOf } from '../core/published-ids.js';
 import type { SiteConfig } from '../core/site.js';
+import { groupByFollowed } from '../core/topics.js';
 import { type PendingDigest, publishChanges } from './publish.js';
 import type { PublishReport } from './publish-site.js';
+import { followedPart } from './send.js';
 import { runWeekly } from './weekly.js';
 
 export interface BuildDeps {
@@ -84,7 +86,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
   let subscribers: Promise<DeliveryChoice[]> | undefined;
   const audience = async (record: DigestRecord) => {
     subscribers ??= announce?.recipients.recipients();
-    return audienceOf((await subscribers) ?? [], audienceOfDigest(record));
+    return audienceChoices((await subscribers) ?? [], audienceOfDigest(record));
   };
   const outcome = await publishChanges(
     {
@@ -154,19 +156,22 @@ async function mailDigest(
   announce: NonNullable<BuildDeps['announce']>,
   site: SiteConfig,
   record: DigestRecord,
-  addresses: readonly string[],
+  recipients: readonly DeliveryChoice[],
   now: Date,
 ): Promise<MailedDigest> {
   const note = shortenedNote(record.articles, record.shortened);
-  const composed = {
-    ...composeDigest(record, site, audienceOfDigest(record).delivery),
-    ...(note ? { notes: [note] } : {}),
-  };
+  const delivery = audienceOfDigest(record).delivery;
+  const composed = { ...composeDigest(record, site, delivery), ...(note ? { notes: [note] } : {}) };
   const messages: RawMessage[] = [];
-  for (const address of addresses) {
-    messages.push(
-      await digestMessageFor(composed, record.createdAtMs, site, address, announce.secret, now.getTime()),
-    );
+  // Topics: each group of recipients gets the articles it follows, as the sender does in the cloud.
+  for (const group of groupByFollowed(record.articles, recipients)) {
+    const part = group.articles
+      ? composeDigest(followedPart(record, group.articles), site, delivery)
+      : composed;
+    for (const address of group.addresses)
+      messages.push(
+        await digestMessageFor(part, record.createdAtMs, site, address, announce.secret, now.getTime()),
+      );
   }
   const { location } = await announce.mailer.deliver(composed, messages);
   return {

@@ -18,6 +18,7 @@ import { singleLine } from '../../src/core/text.js';
 import { cancelDigest, holdDigest, releaseDigest } from '../../src/pipeline/desk.js';
 import { publishChanges } from '../../src/pipeline/publish.js';
 import { RateLimiter } from '../../src/pipeline/send.js';
+import { runWeekly } from '../../src/pipeline/weekly.js';
 import { feedparserMany } from '../helpers/clients.js';
 import { fanOutAndSend } from '../helpers/deliver.js';
 import { lintMessage } from '../helpers/mail-lint.js';
@@ -287,4 +288,127 @@ describe('exactly once through the grace window', () => {
       { numRuns: 60, seed: 20261201 },
     );
   }, 120_000);
+});
+
+// Exactly once with topics: subscribers instant or weekly, following everything or some topics; articles
+// with any tags, published over weeks, weekly runs at any time and digests fanned out twice. Every
+// (article, subscriber) pair is mailed once when the subscriber follows the article, else never.
+describe('exactly once with topics', () => {
+  it('mails each article once to each subscriber who follows it, and never to the others', async () => {
+    const TOPICS = ['email', 'feeds', 'go'];
+    const site = parseSiteConfig({
+      title: testSite.title,
+      base_url: testSite.baseUrl,
+      timezone: testSite.timezone,
+      author: { name: testSite.author.name },
+      sender: testSite.sender,
+      topics: TOPICS,
+    });
+    const reader = fc.record({
+      weekly: fc.boolean(),
+      topics: fc.option(fc.subarray(TOPICS), { nil: undefined }),
+    });
+    const step = fc.oneof(
+      fc.record({
+        kind: fc.constant('publish' as const),
+        tags: fc.subarray(TOPICS),
+        hours: fc.integer({ min: 1, max: 60 }),
+      }),
+      fc.record({ kind: fc.constant('weekly' as const), hours: fc.integer({ min: 1, max: 100 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(reader, { minLength: 1, maxLength: 4 }),
+        fc.array(step, { minLength: 1, maxLength: 12 }),
+        fc.boolean(),
+        async (readers, steps, twice) => {
+          const content = new MemorySource();
+          const ledger = new MemoryLedger();
+          const sends = new MemorySendLedger();
+          const mailer = new MemoryMailer();
+          const subscribers = new MemorySubscribers();
+          const addresses = readers.map((_, i) => `r${i}@example.org`);
+          for (const [i, r] of readers.entries())
+            await subscribers.save({
+              address: addresses[i] ?? '',
+              status: 'confirmed',
+              createdAtMs: 0,
+              updatedAtMs: 0,
+              ...(r.weekly ? { delivery: 'weekly', previousDelivery: 'weekly', deliveryChangedMs: 0 } : {}),
+              ...(r.topics ? { topics: r.topics } : {}),
+            });
+          const deps = {
+            site,
+            content,
+            assets: new MemoryStatic(),
+            output: new MemorySite(),
+            index: new MemoryIndex(),
+            mode: 'lenient' as const,
+            announce: { ledger, digests: ledger },
+          };
+          let now = Date.parse('2026-06-01T12:00:00Z');
+          const drain = async () => {
+            for (let id = ledger.queued.shift(); id !== undefined; id = ledger.queued.shift())
+              for (let n = 0; n < (twice ? 2 : 1); n++)
+                await fanOutAndSend(id, {
+                  digests: ledger,
+                  recipients: subscribers,
+                  send: {
+                    site,
+                    digests: ledger,
+                    ledger: sends,
+                    mail: mailer,
+                    limiter: new RateLimiter(1e6),
+                    secret: 's'.repeat(32),
+                    now: () => new Date(now),
+                  },
+                });
+          };
+          const weekly = async () => {
+            await runWeekly({ site, ledger, deliver: (d) => ledger.enqueue(d.id) }, new Date(now));
+            await drain();
+          };
+          const tagsOf = new Map<string, string[]>();
+          const publish = async (i: number, tags: string[]) => {
+            const date = new Date(now).toISOString();
+            content.files.set(
+              `posts/p${i}.md`,
+              `---\ntitle: P${i}\ndate: ${date}\ntags: [${tags.join(', ')}]\n---\nBody.\n`,
+            );
+            tagsOf.set(`${testSite.baseUrl}/posts/p${i}/`, tags);
+            await publishChanges(deps, [`posts/p${i}.md`], new Date(now));
+            await drain();
+          };
+          await publish(0, []); // the first run
+          for (const [i, s] of steps.entries()) {
+            now += s.hours * 3_600_000;
+            if (s.kind === 'publish') await publish(i + 1, s.tags);
+            else await weekly();
+          }
+          for (let day = 0; day < 15; day++) {
+            now += 86_400_000;
+            await weekly();
+          }
+
+          const mailed = new Map<string, number>();
+          for (const message of mailer.sent) {
+            const text = (await simpleParser(Buffer.from(message.data))).text ?? '';
+            for (const [url] of text.matchAll(/https:\/\/news\.example\.com\/posts\/p\d+\//g)) {
+              const pair = `${url}|${message.to}`;
+              mailed.set(pair, (mailed.get(pair) ?? 0) + 1);
+            }
+          }
+          for (const [url, tags] of tagsOf)
+            for (const [i, r] of readers.entries()) {
+              const follows = r.topics === undefined || tags.some((t) => r.topics?.includes(t));
+              // The text part names each article's URL once.
+              expect(mailed.get(`${url}|${addresses[i]}`) ?? 0, `${url} to ${addresses[i]}`).toBe(
+                follows ? 1 : 0,
+              );
+            }
+        },
+      ),
+      { numRuns: 40, seed: 20261201 },
+    );
+  }, 180_000);
 });
