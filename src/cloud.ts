@@ -4,6 +4,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoClient, s3Client, sqsClient } from './adapters/aws/clients.js';
 import { DynamoAnnouncementLedger } from './adapters/aws/dynamo/announcement-ledger.js';
+import { DynamoDigestHold } from './adapters/aws/dynamo/digest-hold.js';
 import { DynamoPublishLease } from './adapters/aws/dynamo/publish-lease.js';
 import { endpointsOf, type FunctionEnv, required } from './adapters/aws/env.js';
 import {
@@ -42,7 +43,11 @@ export function s3PublishPorts(options: {
     lease: new DynamoPublishLease(db, table),
     leaseWaitMs: PUBLISH_TIMING.leaseWaitMs,
     leaseTtlMs: PUBLISH_TIMING.leaseTtlMs,
-    announce: { ledger: new DynamoAnnouncementLedger(db, table), digests: options.digests },
+    announce: {
+      ledger: new DynamoAnnouncementLedger(db, table),
+      digests: options.digests,
+      hold: new DynamoDigestHold(db, table),
+    },
   };
 }
 

@@ -18,6 +18,7 @@ import {
   subscribe,
   unsubscribe,
 } from '../pipeline/subscriptions.js';
+import { describeTopics, topicChoices, topicsField } from './topic-choice.js';
 
 export interface ApiRequest {
   readonly method: string;
@@ -181,7 +182,13 @@ export async function handleSubscriptionRequest(
       if (route === 'POST /preferences') {
         const delivery = deliveryField(request);
         if (!delivery) return plain(400, 'The form needs "delivery" to be "instant" or "weekly".');
-        outcome = await savePreferences(deps, token, delivery, now);
+        outcome = await savePreferences(
+          deps,
+          token,
+          delivery,
+          now,
+          topicsField(formFields(request), deps.site),
+        );
       } else {
         outcome = await readPreferences(deps, token, now);
       }
@@ -210,6 +217,8 @@ export async function handleSubscriptionRequest(
             : t('api.preferences.receives', { address: outcome.address, delivery }),
         action: `${site.apiUrl}/preferences?token=${token}`,
         choices: deliveryChoices(ctx, outcome.delivery),
+        topics: topicChoices(site, outcome.topics),
+        topics_note: site.topics.length > 0 ? describeTopics(site, theme, outcome.topics) : '',
         unsubscribe_url: unsubscribeUrl(site, outcome.address, deps.secret, now.getTime()),
       });
     }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ArticleMeta } from './article.js';
 import { type Audience, audienceOfDigest, type Delivery } from './delivery.js';
+import { bodyText, fullTextHtml } from './full-text.js';
 import type { DigestRecord } from './ports.js';
 import type { SiteConfig } from './site.js';
 import { truncateWords } from './text.js';
@@ -103,12 +104,16 @@ export interface Digest {
   readonly subject: string;
   html(links: MailLinks): string;
   text(links: MailLinks): string;
+  /** For the preview only, never mailed: e.g. which articles a full-text digest shortened. */
+  readonly notes?: readonly string[];
 }
 
 /** What composing needs: the ids and metadata, never the bodies (a digest links to articles). */
 export interface DigestContent {
   readonly id: string;
   readonly articles: readonly ArticleMeta[];
+  /** Full-text digests: mail-ready bodies of the articles that go in full, by URL (src/core/full-text.ts). */
+  readonly bodies?: Readonly<Record<string, string>>;
 }
 
 export function digestSubject(
@@ -167,6 +172,9 @@ export function composeDigest(
       updated: a.updated,
       summary: a.summary,
       author: a.author,
+      // digest.content: full — the sanitized body, styled for mail, in place of the summary.
+      body_html: plan.bodies?.[a.url] !== undefined ? fullTextHtml(plan.bodies[a.url] ?? '') : undefined,
+      body_text: plan.bodies?.[a.url] !== undefined ? bodyText(plan.bodies[a.url] ?? '') : undefined,
     })),
   };
   const withNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);

@@ -99,6 +99,10 @@ export interface DigestRecord {
   readonly articles: readonly ArticleMeta[];
   /** Absent on digests from before weekly delivery: every confirmed subscriber, as instant. */
   readonly audience?: Audience;
+  /** Full-text digests: article URL → mail-ready body, for the articles that go in full. */
+  readonly bodies?: Readonly<Record<string, string>>;
+  /** Full-text digests: URLs shortened to summary and link to stay under Gmail's clip. */
+  readonly shortened?: readonly string[];
 }
 
 /** Which articles were announced, and the digests that announced them (a state file locally, DynamoDB in AWS). */
@@ -145,6 +149,8 @@ export interface SendLedger {
 export interface SendBatch {
   readonly digestId: string;
   readonly recipients: readonly string[];
+  /** Topics: the URLs of the digest's articles these recipients follow; absent: all of them. */
+  readonly articles?: readonly string[];
 }
 
 export interface SendQueue {
@@ -201,4 +207,13 @@ export interface PublishedIdsStore {
 export interface PublishScheduler {
   /** `undefined`: nothing is scheduled any more. */
   scheduleNext(at: Date | undefined): Promise<void>;
+}
+
+/**
+ * The operator's stop on the pending digest (`broadsheet hold` / `release`): while held, a digest whose
+ * grace window closed keeps waiting. A file locally, one item in DynamoDB.
+ */
+export interface DigestHoldStore {
+  isHeld(): Promise<boolean>;
+  setHeld(held: boolean, nowMs: number): Promise<void>;
 }

@@ -42,6 +42,8 @@ export interface SiteIndex {
   feedBodies: Record<string, string>;
   /** When the scheduler was last asked to wake the publisher (epoch ms), so it is asked again only on change. */
   wakeAtMs?: number;
+  /** Articles waiting out the grace window (`digest.delay`): source path → when it went live. */
+  pending?: Record<string, number>;
 }
 
 /**

@@ -1,7 +1,9 @@
 import { IANAZone } from 'luxon';
 import * as z from 'zod';
 import { ConfigError } from './errors.js';
-import { singleLine } from './text.js';
+import { parseDuration } from './grace.js';
+import { singleLine, slugify } from './text.js';
+import { topicsOf } from './topics.js';
 import { weekdayNames } from './weekly-schedule.js';
 
 const isLoopback = (url: URL) => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
@@ -71,6 +73,28 @@ export const siteSchema = z
     nav: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a page name like about')).optional(),
     /** `$…$` and `$$` blocks in articles render as MathML (an article's own `math` overrides it). */
     math: z.boolean().default(false),
+    /** Tags a subscriber may follow on the preferences page instead of every article. */
+    topics: z
+      .array(label)
+      .max(50, 'lists at most 50 topics')
+      .refine((names) => names.every((name) => slugify(name) !== ''), 'each topic needs a letter or digit')
+      .default([]),
+    /** The digest: how long it waits after its articles go live (the grace window). */
+    digest: z
+      .strictObject({
+        delay: z
+          .union([z.string(), z.literal(0)])
+          .default('0')
+          .transform((value, ctx) => {
+            const parsed = parseDuration(String(value));
+            if (parsed.ok) return parsed.ms;
+            ctx.addIssue({ code: 'custom', message: parsed.reason });
+            return z.NEVER;
+          }),
+        /** `full`: the articles themselves in the email (within Gmail's clip); `summary`: summary and link. */
+        content: z.enum(['full', 'summary']).default('summary'),
+      })
+      .default({ delay: 0, content: 'summary' }),
   })
   .strict()
   .transform((s) => ({
@@ -98,6 +122,8 @@ export const siteSchema = z
     strings: s.strings,
     nav: s.nav ?? [],
     math: s.math,
+    digest: { delayMs: s.digest.delay, content: s.digest.content },
+    topics: topicsOf(s.topics),
   }));
 
 export type SiteConfig = z.output<typeof siteSchema>;

@@ -13,9 +13,12 @@ import {
 import { duplicateSlugProblems, hasErrors, tagClashProblems } from '../core/corpus.js';
 import { ContentError, NotFoundError, type Problem, PublishBusyError } from '../core/errors.js';
 import { feedUrlsAmong } from '../core/feeds.js';
+import { planFullText } from '../core/full-text-plan.js';
+import { graceStep } from '../core/grace.js';
 import type {
   AnnouncementLedger,
   ArticleSourceStore,
+  DigestHoldStore,
   DigestQueue,
   HubNotifier,
   PublishLease,
@@ -60,7 +63,12 @@ export interface PublishDeps {
    */
   readonly mode: 'strict' | 'lenient';
   /** Without it nothing is announced (a preview). */
-  readonly announce?: { readonly ledger: AnnouncementLedger; readonly digests: DigestQueue };
+  readonly announce?: {
+    readonly ledger: AnnouncementLedger;
+    readonly digests: DigestQueue;
+    /** The operator's hold on a digest in its grace window; without it nothing is ever held. */
+    readonly hold?: DigestHoldStore;
+  };
   /** Serializes publishes where events arrive concurrently (the cloud). */
   readonly lease?: PublishLease;
   /** How long to wait for another publish to finish before giving up (the batch is retried). */
@@ -95,6 +103,16 @@ export interface PublishOutcome {
   readonly drafts: number;
   readonly scheduled: number;
   readonly hub?: { readonly notified: number; readonly failed: number };
+  /** A digest waiting out its grace window (`digest.delay`), or held by the operator. */
+  readonly pendingDigest?: PendingDigest;
+}
+
+export interface PendingDigest {
+  /** Permalinks of the articles it will carry, as they are now. */
+  readonly articles: readonly string[];
+  /** When its window closes (it goes then, unless held). */
+  readonly dueAtMs: number;
+  readonly held: boolean;
 }
 
 export async function publishChanges(
@@ -269,6 +287,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     pages,
     feedBodies: before.feedBodies,
     ...(before.wakeAtMs === undefined ? {} : { wakeAtMs: before.wakeAtMs }),
+    ...(before.pending === undefined ? {} : { pending: before.pending }),
   };
   const live = liveArticles(index, nowMs);
   const input = {
@@ -329,10 +348,30 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     if (entry.live !== nowLive) sources[path] = { ...entry, live: nowLive };
   }
 
+  // The grace window: what went live waits `digest.delay` (a first run announces at once, as before).
+  const grace =
+    deps.announce && !firstRun && (site.digest.delayMs > 0 || index.pending !== undefined)
+      ? await throughGraceWindow(deps.announce, index, live, wentLive, site.digest.delayMs, nowMs)
+      : undefined;
+  const fullText =
+    site.digest.content === 'full'
+      ? async (id: string, articles: readonly ArticleMeta[]) =>
+          planFullText(id, articles, await bodiesOf(articles, live, io), site)
+      : undefined;
   const digest = deps.announce
-    ? await announce({ site, ...deps.announce }, wentLive, firstRun, nowMs)
+    ? await announce(
+        { site, ...deps.announce, ...(fullText ? { fullText } : {}) },
+        grace ? grace.announce : wentLive,
+        firstRun,
+        nowMs,
+      )
     : undefined;
-  await wakeForNext(deps.scheduler, index, nowMs);
+  const pendingDigest = grace?.pending;
+  await wakeForNext(
+    deps.scheduler,
+    index,
+    earliest(nextScheduledMs(index, nowMs), pendingDigest?.held ? undefined : pendingDigest?.dueAtMs),
+  );
   await deps.index.save(index);
 
   const changedFeeds = feedUrlsAmong(site, report.written);
@@ -346,6 +385,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     site: report,
     ...(digest ? { digest } : {}),
     ...(hub ? { hub } : {}),
+    ...(pendingDigest ? { pendingDigest } : {}),
     articles: all.length,
     live,
     idsChanged:
@@ -485,14 +525,89 @@ async function bodyFromSource(deps: PublishDeps, article: IndexedArticle): Promi
   return result.article.html;
 }
 
-/** Keeps one wake-up set for the earliest scheduled article, asking the scheduler only when it moves. */
+/** Rendered bodies of a digest's articles by URL; one that cannot be read goes as summary and link. */
+async function bodiesOf(
+  articles: readonly ArticleMeta[],
+  live: readonly IndexedArticle[],
+  io: PlanInputs,
+): Promise<Map<string, string>> {
+  const byUrl = new Map(live.map((a) => [a.url, a]));
+  const bodies = new Map<string, string>();
+  for (const a of articles) {
+    const indexed = byUrl.get(a.url);
+    if (!indexed) continue;
+    try {
+      bodies.set(a.url, await io.body(indexed));
+    } catch (error) {
+      if (!(error instanceof SkipFile)) throw error;
+    }
+  }
+  return bodies;
+}
+
+const earliest = (a: number | undefined, b: number | undefined) =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b);
+
+/**
+ * Moves the pending digest through its grace window (src/core/grace.ts): records what went live in the
+ * index, and returns what is due now. The digest is planned only when the window closes, from the index as
+ * it is then, so an edit pushed in the window is what goes out. Announced articles (a cancelled digest's)
+ * leave it; `index.pending` is saved with the index, so a crash before that replays the step, and the
+ * announce step's ledger makes the replay harmless.
+ */
+async function throughGraceWindow(
+  deps: NonNullable<PublishDeps['announce']>,
+  index: SiteIndex,
+  live: readonly IndexedArticle[],
+  wentLive: readonly IndexedArticle[],
+  delayMs: number,
+  nowMs: number,
+): Promise<{ announce: IndexedArticle[]; pending?: PendingDigest }> {
+  const bySource = new Map(live.map((a) => [a.source, a]));
+  const waiting = [...new Set([...Object.keys(index.pending ?? {}), ...wentLive.map((a) => a.source)])]
+    .map((source) => bySource.get(source))
+    .filter((a): a is IndexedArticle => a !== undefined);
+  const addresses = (a: IndexedArticle) => [a.url, ...(a.aliases ?? [])];
+  const fresh = new Set(waiting.length > 0 ? await deps.ledger.unannounced(waiting.flatMap(addresses)) : []);
+  const announced = waiting.filter((a) => !addresses(a).every((url) => fresh.has(url))).map((a) => a.source);
+  const held = waiting.length > announced.length && deps.hold ? await deps.hold.isHeld() : false;
+  const step = graceStep({
+    pending: index.pending ?? {},
+    wentLive: wentLive.map((a) => a.source),
+    live: new Set(bySource.keys()),
+    announced: new Set(announced),
+    held,
+    delayMs,
+    nowMs,
+  });
+  if (Object.keys(step.pending).length > 0) index.pending = { ...step.pending };
+  else delete index.pending;
+  const articlesOf = (sources: readonly string[]) =>
+    sources.map((s) => bySource.get(s)).filter((a): a is IndexedArticle => a !== undefined);
+  return {
+    announce: articlesOf(step.announce).sort((a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug)),
+    ...(step.dueAtMs === undefined
+      ? {}
+      : {
+          pending: {
+            articles: articlesOf(Object.keys(step.pending)).map((a) => a.url),
+            dueAtMs: step.dueAtMs,
+            held,
+          },
+        }),
+  };
+}
+
+/**
+ * Keeps one wake-up set for the earliest moment the site changes by itself (a scheduled article comes due,
+ * a grace window closes), asking the scheduler only when it moves.
+ */
 async function wakeForNext(
   scheduler: PublishScheduler | undefined,
   index: SiteIndex,
-  nowMs: number,
+  next: number | undefined,
 ): Promise<void> {
   if (!scheduler) return;
-  const next = nextScheduledMs(index, nowMs);
   if (next === index.wakeAtMs) return;
   await scheduler.scheduleNext(next === undefined ? undefined : new Date(next));
   if (next === undefined) delete index.wakeAtMs;

@@ -2,7 +2,7 @@ import { audienceOfDigest } from '../core/delivery.js';
 import { composeDigest } from '../core/digest.js';
 import { digestMessageFor } from '../core/email.js';
 import { BroadsheetError, MailError } from '../core/errors.js';
-import type { DigestSource, MailSender, SendBatch, SendLedger } from '../core/ports.js';
+import type { DigestRecord, DigestSource, MailSender, SendBatch, SendLedger } from '../core/ports.js';
 import { SEND_TIMING } from '../core/send-timing.js';
 import type { SiteConfig } from '../core/site.js';
 
@@ -80,6 +80,13 @@ class OneAtATime {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The part of a digest some recipients follow (topics): its articles named by URL, in its order. */
+export function followedPart(record: DigestRecord, urls: readonly string[] | undefined): DigestRecord {
+  if (urls === undefined) return record;
+  const wanted = new Set(urls);
+  return { ...record, articles: record.articles.filter((a) => wanted.has(a.url)) };
+}
+
 /**
  * Sends one batch of a digest. Each recipient is claimed in the ledger with a conditional write before the
  * message goes to SES and marked sent after, so a redelivered or concurrent batch never sends twice.
@@ -87,7 +94,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function sendBatch(deps: SendDeps, batch: SendBatch): Promise<SendReport> {
   const record = await deps.digests.digest(batch.digestId);
   if (!record) throw new BroadsheetError(`digest ${batch.digestId} does not exist`);
-  const digest = composeDigest(record, deps.site, audienceOfDigest(record).delivery);
+  // Topics: the batch names the articles its recipients follow, when not all of them.
+  const digest = composeDigest(
+    followedPart(record, batch.articles),
+    deps.site,
+    audienceOfDigest(record).delivery,
+  );
   const attempts = deps.attempts ?? 6;
   const backoff = deps.backoffMs ?? 200;
   const staleMs = deps.staleClaimMs ?? SEND_TIMING.claimExpiryMs;

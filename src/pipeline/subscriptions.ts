@@ -189,6 +189,8 @@ export type PreferencesOutcome =
       /** What the subscriber chose (possibly not in effect until `fromMs`). */
       readonly delivery: Delivery;
       readonly fromMs: number;
+      /** Topics followed; absent: every article. */
+      readonly topics?: readonly string[];
     }
   | { readonly kind: 'not-subscribed'; readonly address: string }
   | { readonly kind: 'refused'; readonly reason: 'expired' | 'invalid' };
@@ -197,7 +199,13 @@ function preferencesOf(site: SiteConfig, subscriber: Subscriber, nowMs: number):
   const chosen = subscriber.delivery ?? 'instant';
   const inEffect = deliveryDuring(subscriber, weekStartAt(site, nowMs));
   const fromMs = chosen === inEffect ? nowMs : nextWeeklySend(site, nowMs);
-  return { kind: 'subscribed', address: subscriber.address, delivery: chosen, fromMs };
+  return {
+    kind: 'subscribed',
+    address: subscriber.address,
+    delivery: chosen,
+    fromMs,
+    ...(subscriber.topics ? { topics: subscriber.topics } : {}),
+  };
 }
 
 function preferencesClaims(
@@ -242,20 +250,27 @@ export async function savePreferences(
   token: string,
   delivery: Delivery,
   now: Date,
+  /** Topics: `{}` follows every article, `{ topics }` only those; undefined leaves them as they are. */
+  follow?: { readonly topics?: readonly string[] },
 ): Promise<PreferencesOutcome> {
   const claims = preferencesClaims(deps, token, now);
   if ('kind' in claims) return claims;
   const nowMs = now.getTime();
   // Only a subscriber who is confirmed as this update finds them: an unsubscribe or a complaint that
   // landed since the page was shown stays.
-  const { after } = await deps.subscribers.update(claims.address, (current) =>
-    current?.status !== 'confirmed' || (current.delivery ?? 'instant') === delivery
-      ? undefined
-      : {
-          ...chooseDelivery(current, delivery, weekStartAt(deps.site, nowMs), nowMs, false),
-          updatedAtMs: nowMs,
-        },
-  );
+  const { after } = await deps.subscribers.update(claims.address, (current) => {
+    if (current?.status !== 'confirmed') return undefined;
+    const sameDelivery = (current.delivery ?? 'instant') === delivery;
+    const sameTopics =
+      follow === undefined || JSON.stringify(follow.topics) === JSON.stringify(current.topics);
+    if (sameDelivery && sameTopics) return undefined;
+    // A change of topics applies from the next digest planned: per article, a reader gets it or not, once.
+    const { topics: _old, ...rest } = sameDelivery
+      ? current
+      : chooseDelivery(current, delivery, weekStartAt(deps.site, nowMs), nowMs, false);
+    const topics = follow === undefined ? current.topics : follow.topics;
+    return { ...rest, ...(topics ? { topics: [...topics] } : {}), updatedAtMs: nowMs };
+  });
   return preferencesOfStored(deps.site, claims.address, after, nowMs);
 }
 

@@ -8,11 +8,13 @@ import type {
   AnnouncementLedger,
   ArticleSourceStore,
   AttemptLimiter,
+  DigestHoldStore,
   DigestQueue,
   DigestRecord,
   Fingerprints,
   MailSender,
   PublishLease,
+  PublishScheduler,
   SendLedger,
   SiteIndexStore,
   SiteStore,
@@ -249,5 +251,24 @@ export class MemoryMailer implements MailSender {
   async send(message: RawMessage): Promise<string> {
     this.sent.push(message);
     return `m${this.sent.length}`;
+  }
+}
+
+/** The operator's hold as a flag. */
+export class MemoryHold implements DigestHoldStore {
+  held = false;
+  async isHeld(): Promise<boolean> {
+    return this.held;
+  }
+  async setHeld(held: boolean): Promise<void> {
+    this.held = held;
+  }
+}
+
+/** Records each wake-up the publisher asks for (undefined: none). */
+export class MemoryScheduler implements PublishScheduler {
+  wakes: (number | undefined)[] = [];
+  async scheduleNext(at: Date | undefined): Promise<void> {
+    this.wakes.push(at?.getTime());
   }
 }

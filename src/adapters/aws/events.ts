@@ -63,6 +63,7 @@ const digestMessage = z.object({ digestId: z.string().regex(/^[0-9a-f]{8,64}$/) 
 const sendMessage = z.object({
   digestId: z.string().regex(/^[0-9a-f]{8,64}$/),
   recipients: z.array(z.email()).max(50),
+  articles: z.array(z.string().min(1)).optional(),
 });
 
 export function digestIdOf(body: string): string {

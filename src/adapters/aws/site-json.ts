@@ -41,6 +41,14 @@ export const siteJsonSchema = z
     strings: z.record(text, z.union([text, z.record(text, text)])).optional(),
     nav: z.array(text).default([]),
     math: z.boolean().default(false),
+    // Absent from site.json files written before the grace window existed: no delay, as in site.yaml.
+    digest: z
+      .object({
+        delayMs: z.number().int().min(0),
+        content: z.enum(['full', 'summary']).default('summary'),
+      })
+      .default({ delayMs: 0, content: 'summary' }),
+    topics: z.array(z.object({ name: text.min(1), slug: text.min(1) })).default([]),
   })
   // JSON leaves out what is undefined; SiteConfig names those keys all the same.
   .transform(
