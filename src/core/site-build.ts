@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Article, ArticleMeta, Tag } from './article.js';
-import { COPY_SCRIPT, FEED_XSL } from './assets.js';
+import { COPY_SCRIPT, feedXsl } from './assets.js';
 import { buildFeeds, type FeedScope, siteFeedScope } from './feeds.js';
 import { COPY_SCRIPT_NAME, FEED_FILES, pageContext, shortHash } from './layout.js';
 import {
@@ -191,9 +191,13 @@ export function siteKeyOf(site: SiteConfig, theme: Theme = themeFor(site)): stri
  * the shipped script): a change there re-renders every page. Each kind of page adds its own template's key.
  */
 export function layoutKeyOf(site: SiteConfig, theme: Theme = themeFor(site)): string {
-  return shortHash(
-    JSON.stringify([siteKeyOf(site, theme), theme.sharedKey, COPY_SCRIPT_NAME, shortHash(FEED_XSL)]),
-  );
+  return shortHash(JSON.stringify([siteKeyOf(site, theme), theme.sharedKey, COPY_SCRIPT_NAME]));
+}
+
+/** The feed preview stylesheet in the site's language. */
+function feedXslOf(site: SiteConfig, theme: Theme): string {
+  const suffix = theme.t('feed.title', { title: '' });
+  return feedXsl({ language: site.language, note: theme.t('feed.note'), titleSuffix: ` ${suffix.trim()}` });
 }
 
 export const articlePath = (slug: string): string => `posts/${slug}/index.html`;
@@ -258,6 +262,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
       render: () => io.asset(path),
     };
   });
+  const xsl = feedXslOf(site, theme);
   const shared: SiteFile[] = [
     {
       path: theme.stylesheetName,
@@ -272,8 +277,8 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
       contentType: CONTENT_TYPES.xsl,
       kind: 'asset',
       immutable: false,
-      key: shortHash(FEED_XSL),
-      render: async () => FEED_XSL,
+      key: shortHash(xsl),
+      render: async () => xsl,
     },
     {
       path: COPY_SCRIPT_NAME,
