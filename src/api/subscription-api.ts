@@ -3,8 +3,9 @@
 // as the CLI and the functions do, so it lives beside them and not among the adapters the pipeline drives.
 import { DELIVERIES, type Delivery } from '../core/delivery.js';
 import { unsubscribeUrl } from '../core/email.js';
-import { pageContext } from '../core/layout.js';
+import { pageContext, STABLE_STYLESHEET } from '../core/layout.js';
 import { type PageContext, subscriptionPage } from '../core/pages.js';
+import { sitePath } from '../core/site.js';
 import { deliveryText } from '../core/theme.js';
 import { describeMoment } from '../core/weekly-schedule.js';
 import {
@@ -105,7 +106,9 @@ export async function handleSubscriptionRequest(
   request: ApiRequest,
   now: Date,
 ): Promise<ApiResponse> {
-  const ctx = pageContext(deps.site);
+  // Linked by its fixed name: the site may ship its own stylesheet, whose fingerprint this function cannot know.
+  const base = pageContext(deps.site);
+  const ctx = { ...base, stylesheet: `${sitePath(deps.site)}/${STABLE_STYLESHEET}` };
   const { site, theme } = ctx;
   const t = (key: string, values?: Record<string, unknown>) => theme.t(key, values);
   const message = (status: number, titleKey: string, vars: Record<string, unknown>) =>

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Article, ArticleMeta, Tag } from './article.js';
 import { COPY_SCRIPT, feedXsl } from './assets.js';
 import { buildFeeds, type FeedScope, siteFeedScope } from './feeds.js';
-import { COPY_SCRIPT_NAME, FEED_FILES, pageContext, shortHash } from './layout.js';
+import { COPY_SCRIPT_NAME, FEED_FILES, pageContext, STABLE_STYLESHEET, shortHash } from './layout.js';
 import {
   archiveIndexPage,
   archiveYearPage,
@@ -135,7 +135,7 @@ function staticNameProblem(path: string): string | undefined {
   if (
     /^(posts|tags|archive|subscribe|api)\//.test(path) ||
     /^(index|404)\.html$|^feed\.|^atom\.xml$|^sitemap\.xml$/.test(path) ||
-    /^(style\.[0-9a-f]{12}\.css|copy\.[0-9a-f]{12}\.js)$/.test(path)
+    /^(style\.css|style\.[0-9a-f]{12}\.css|copy\.[0-9a-f]{12}\.js)$/.test(path)
   ) {
     return 'would replace a generated file';
   }
@@ -269,6 +269,16 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
       contentType: CONTENT_TYPES.css,
       kind: 'asset',
       immutable: true,
+      key: theme.stylesheetName,
+      render: async () => theme.stylesheet,
+    },
+    // The same under a fixed name, for the subscription API's pages: the functions that serve them render
+    // with the bundled theme and cannot know the site's own stylesheet's fingerprint.
+    {
+      path: STABLE_STYLESHEET,
+      contentType: CONTENT_TYPES.css,
+      kind: 'asset',
+      immutable: false,
       key: theme.stylesheetName,
       render: async () => theme.stylesheet,
     },
