@@ -18,15 +18,22 @@ const BUDGET = 300 * 1024;
 const OVER_BUDGET: Record<string, { ceiling: number; why: string }> = {
   publish: {
     // 800 → 840: the metered Markdown lexer, the alias rule and the sitemap (issue 14, issue 15).
-    // 840 → 940: liquidjs (≈ 99 KB minified, measured) renders the theme's templates (issue 15).
-    ceiling: 940 * 1024,
-    why: 'liquidjs for the theme (99), sanitize-html with htmlparser2, dom-serializer, postcss and source-map-js (≈ 300 KB, bundled even when imported lazily: a Lambda asset is one file), yaml for front matter (112), zod (92), luxon (70), marked (50)',
+    // 840 → 960: liquidjs (≈ 99 KB minified, measured) renders the theme's templates, and the bundled
+    // themes/ (≈ 40: templates, stylesheet, five locales) are its input (issue 15).
+    ceiling: 960 * 1024,
+    why: 'liquidjs (99) and the bundled theme (40), sanitize-html with htmlparser2, dom-serializer, postcss and source-map-js (≈ 300 KB, bundled even when imported lazily: a Lambda asset is one file), yaml for front matter (112), zod (92), luxon (70), marked (50)',
   },
-  reconcile: { ceiling: 940 * 1024, why: 'the publisher, as above' },
+  reconcile: { ceiling: 960 * 1024, why: 'the publisher, as above' },
+  send: {
+    // Under 300 before issue 15 (284): the digest is now rendered from the theme's templates.
+    ceiling: 430 * 1024,
+    why: "liquidjs (99) and the bundled theme (40) render the digest's templates; nodemailer's MIME composer (135)",
+  },
   subscribe: {
-    // 370 → 480: liquidjs (≈ 100 KB) renders the subscription pages and emails from the theme (issue 15).
-    ceiling: 480 * 1024,
-    why: "liquidjs for the theme's pages and emails (100), nodemailer's MIME composer (135, of which 74 is its MIME type table) and luxon (69) for the next weekly send",
+    // 370 → 510: liquidjs (≈ 100 KB) and the bundled theme (≈ 40) render the subscription pages and emails
+    // (issue 15).
+    ceiling: 510 * 1024,
+    why: "liquidjs and the bundled theme for the pages and emails (140), nodemailer's MIME composer (135, of which 74 is its MIME type table) and luxon (69) for the next weekly send",
   },
 };
 
