@@ -86,6 +86,25 @@ function formFields(request: ApiRequest): URLSearchParams | undefined {
   return undefined;
 }
 
+/**
+ * Why an address was refused, in the site's language: src/core/subscribers.ts words each reason in English
+ * for the CLI; the page says the same from the locale (keys address.*), with the limit it names.
+ */
+const ADDRESS_REASONS: readonly [RegExp, string][] = [
+  [/^Enter an email address/, 'address.empty'],
+  [/line breaks or control characters/, 'address.control'],
+  [/^That address is too long/, 'address.too_long'],
+  [/^The part before the @ is too long/, 'address.local_too_long'],
+  [/^A part of the domain is too long/, 'address.label_too_long'],
+  [/does not look like an email address/, 'address.invalid'],
+];
+
+function addressReason(ctx: PageContext, reason: string): string {
+  const known = ADDRESS_REASONS.find(([pattern]) => pattern.test(reason));
+  const max = /\d+/.exec(reason)?.[0];
+  return known ? ctx.theme.t(known[1], { max }) : ctx.theme.t('api.bad_address.text');
+}
+
 /** The two choices, as radio buttons (no script needed). */
 function deliveryChoices(ctx: PageContext, current: Delivery) {
   return DELIVERIES.map((delivery) => ({
@@ -144,7 +163,7 @@ export async function handleSubscriptionRequest(
       );
       if (outcome.kind === 'invalid') {
         return message(400, 'api.bad_address.title', {
-          message: t('api.bad_address.text', { reason: outcome.reason }),
+          message: addressReason(ctx, outcome.reason),
           alert: true,
           ask_again: true,
           home: true,

@@ -186,6 +186,15 @@ describe('locales', () => {
     expect(pages).toHaveLength(17);
     for (const [name, text] of pages) expect(leftovers(text), name).toEqual([]);
     expect(pages.find(([n]) => n === 'confirm')?.[1]).toContain('jeden Montag um 09:00');
+    expect(pages.find(([n]) => n === 'bad address')?.[1]).toContain(
+      'Das sieht nicht nach einer E-Mail-Adresse aus.',
+    );
+    const tooLong = await call({
+      method: 'POST',
+      path: '/subscribe',
+      body: `email=${'a'.repeat(70)}%40example.org`,
+    });
+    expect(tooLong.body).toContain('Der Teil vor dem @ ist zu lang (über 64 Zeichen).');
   });
 
   it('lets site.yaml replace single strings', () => {
