@@ -4,6 +4,14 @@ import { COPY_SCRIPT, FEED_XSL, STYLESHEET } from './assets.js';
 import { buildFeeds, type FeedScope, siteFeedScope } from './feeds.js';
 import { COPY_SCRIPT_NAME, FEED_FILES, pageContext, STYLESHEET_NAME, shortHash } from './layout.js';
 import {
+  type ArchivedIssue,
+  issuePage,
+  issuePath,
+  issuesFeed,
+  issuesIndexPage,
+  NEWSLETTER_DIR,
+} from './newsletter.js';
+import {
   archiveIndexPage,
   archiveYearPage,
   articlePage,
@@ -115,7 +123,7 @@ function staticNameProblem(path: string): string | undefined {
   if (!(ext in STATIC_TYPES))
     return `type .${ext} is not served (allowed: ${Object.keys(STATIC_TYPES).join(', ')})`;
   if (
-    /^(posts|tags|archive|subscribe)\//.test(path) ||
+    /^(posts|tags|archive|subscribe|newsletter)\//.test(path) ||
     /^(index|404)\.html$|^feed\.|^sitemap\.xml$/.test(path)
   ) {
     return 'would replace a generated file';
@@ -182,6 +190,8 @@ export interface SitePlanInput {
   readonly live: readonly IndexedArticle[];
   /** Static files by site path with their content hash. */
   readonly assets: readonly { readonly path: string; readonly hash: string }[];
+  /** Digests that went out, newest first: the public archive (/newsletter/), unless `archive: false`. */
+  readonly issues?: readonly ArchivedIssue[];
 }
 
 /** The feed windows of a plan: which articles each feed shows (the site feed, then one per tag). */
@@ -385,15 +395,41 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
         ]),
   ];
 
+  const issues = input.issues ?? [];
+  const newsletter: SiteFile[] = site.archive
+    ? [
+        ...issues.map((issue) =>
+          page(issuePath(issue.id), shortHash(`${layoutKey}:${JSON.stringify(issue)}`), () =>
+            issuePage(ctx, issue),
+          ),
+        ),
+        page(
+          `${NEWSLETTER_DIR}/index.html`,
+          shortHash(`${layoutKey}:${JSON.stringify(issues.map((i) => [i.id, i.subject, i.createdAtMs]))}`),
+          () => issuesIndexPage(ctx, issues),
+        ),
+        {
+          path: `${NEWSLETTER_DIR}/feed.xml`,
+          contentType: CONTENT_TYPES.rss,
+          kind: 'feed',
+          immutable: false,
+          key: shortHash(`${layoutKey}:${JSON.stringify(issues.slice(0, site.feedItems))}`),
+          render: async () => issuesFeed(site, issues),
+        },
+      ]
+    : [];
+
   return [
     ...statics,
     ...shared,
+    ...newsletter.filter((f) => f.kind !== 'feed'),
     ...articlePages,
     ...redirects,
     ...lists,
     ...discovery,
     ...tags.flatMap((g) => feeds(g.articles, g.tag)),
     ...feeds(live),
+    ...newsletter.filter((f) => f.kind === 'feed'),
   ];
 }
 

@@ -59,6 +59,8 @@ export const siteSchema = z
     copyright: label.optional(),
     /** A welcome email once a subscription is confirmed. */
     welcome: z.boolean().default(true),
+    /** The public archive of issues at /newsletter/. */
+    archive: z.boolean().default(true),
     /** Tags a subscriber may follow on the preferences page instead of every article. */
     topics: z
       .array(label)
@@ -106,6 +108,7 @@ export const siteSchema = z
     welcome: s.welcome,
     digest: { delayMs: s.digest.delay, content: s.digest.content },
     topics: topicsOf(s.topics),
+    archive: s.archive,
   }));
 
 export type SiteConfig = z.output<typeof siteSchema>;

@@ -15,6 +15,7 @@ import { ContentError, NotFoundError, type Problem, PublishBusyError } from '../
 import { feedUrlsAmong } from '../core/feeds.js';
 import { planFullText } from '../core/full-text-plan.js';
 import { graceStep } from '../core/grace.js';
+import { issueOf } from '../core/newsletter.js';
 import type {
   AnnouncementLedger,
   ArticleSourceStore,
@@ -254,12 +255,14 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     feedBodies: before.feedBodies,
     ...(before.wakeAtMs === undefined ? {} : { wakeAtMs: before.wakeAtMs }),
     ...(before.pending === undefined ? {} : { pending: before.pending }),
+    ...(before.issues === undefined ? {} : { issues: before.issues }),
   };
   const live = liveArticles(index, nowMs);
   const input = {
     site,
     live,
     assets: Object.entries(assets).map(([path, { hash }]) => ({ path, hash })),
+    issues: index.issues ?? [],
   };
   const loaded = new Map<string, string>();
   /** A body already at hand: parsed in this run, kept in the index for the feeds, or read again earlier. */
@@ -280,7 +283,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       return bytes;
     },
   };
-  const report = await publishSite(planSite(input, io), deps.output);
+  let report = await publishSite(planSite(input, io), deps.output);
 
   const feedBodies: Record<string, string> = {};
   for (const window of feedWindows(input)) {
@@ -327,6 +330,25 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       )
     : undefined;
   const pendingDigest = grace?.pending;
+  if (digest) {
+    // The public archive: the issue that just went out gets its page, and the index and feed list it.
+    const announced = new Set(digest.articles);
+    const record = {
+      id: digest.id,
+      createdAtMs: nowMs,
+      articles: live.filter((a) => announced.has(a.url)),
+    };
+    index.issues = [issueOf(record, site), ...(index.issues ?? []).filter((i) => i.id !== digest.id)];
+    if (site.archive) {
+      const more = await publishSite(planSite({ ...input, issues: index.issues }, io), deps.output);
+      report = {
+        written: [...new Set([...report.written, ...more.written])].sort(),
+        unchanged: more.unchanged,
+        removed: [...report.removed, ...more.removed].sort(),
+        skipped: [...new Set([...report.skipped, ...more.skipped])].sort(),
+      };
+    }
+  }
   await wakeForNext(
     deps.scheduler,
     index,
