@@ -70,11 +70,12 @@ export const siteSchema = z
     /** The digest: how long it waits after its articles go live (the grace window). */
     digest: z
       .strictObject({
-        delay: z
-          .union([z.string(), z.literal(0)])
+        // `delay: 0` is a number in YAML; every other value a string.
+        delay: z.coerce
+          .string()
           .default('0')
           .transform((value, ctx) => {
-            const parsed = parseDuration(String(value));
+            const parsed = parseDuration(value);
             if (parsed.ok) return parsed.ms;
             ctx.addIssue({ code: 'custom', message: parsed.reason });
             return z.NEVER;

@@ -23,7 +23,9 @@ const OVER_BUDGET: Record<string, { ceiling: number; why: string }> = {
   },
   reconcile: { ceiling: 840 * 1024, why: 'the publisher, as above' },
   subscribe: {
-    ceiling: 370 * 1024,
+    // 370 → 380: the digest, topics and archive keys of site.yaml in the schemas it reads site.json with,
+    // and the topics part of the preferences page (issue 17).
+    ceiling: 380 * 1024,
     why: "nodemailer's MIME composer (135, of which 74 is its MIME type table) and luxon (69) for the next weekly send",
   },
 };
