@@ -330,15 +330,16 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       )
     : undefined;
   const pendingDigest = grace?.pending;
-  if (digest) {
-    // The public archive: the issue that just went out gets its page, and the index and feed list it.
+  // The public archive: the issue that just went out gets its page, and the index and feed list it (a
+  // digest handed on again after a crash keeps the entry it has).
+  if (digest && !index.issues?.some((i) => i.id === digest.id)) {
     const announced = new Set(digest.articles);
     const record = {
       id: digest.id,
       createdAtMs: nowMs,
       articles: live.filter((a) => announced.has(a.url)),
     };
-    index.issues = [issueOf(record, site), ...(index.issues ?? []).filter((i) => i.id !== digest.id)];
+    index.issues = [issueOf(record, site), ...(index.issues ?? [])];
     if (site.archive) {
       const more = await publishSite(planSite({ ...input, issues: index.issues }, io), deps.output);
       report = {
