@@ -28,6 +28,11 @@ export function issueOf(record: DigestRecord, site: SiteConfig): ArchivedIssue {
 }
 
 export const NEWSLETTER_DIR = 'newsletter';
+/**
+ * The feed of issues. Not named like the article feeds (feed.xml): those declare the WebSub hub and each
+ * change is pushed to it; this one is polled like any plain RSS feed.
+ */
+export const ISSUES_FEED = `${NEWSLETTER_DIR}/issues.xml`;
 export const issuePath = (id: string) => `${NEWSLETTER_DIR}/${id}/index.html`;
 const issueUrl = (site: SiteConfig, id: string) => `${site.baseUrl}/${NEWSLETTER_DIR}/${id}/`;
 const sentOn = (site: SiteConfig, ms: number) => displayDate(new Date(ms).toISOString(), site.language);
@@ -56,7 +61,7 @@ export function issuesIndexPage(ctx: PageContext, issues: readonly ArchivedIssue
   return messagePage(
     ctx,
     'Newsletter',
-    html`<p>Every email sent to subscribers of ${site.title}, newest first. <a href="${site.baseUrl}/subscribe/">Subscribe</a> · <a href="${site.baseUrl}/${NEWSLETTER_DIR}/feed.xml">Feed of issues</a></p>
+    html`<p>Every email sent to subscribers of ${site.title}, newest first. <a href="${site.baseUrl}/subscribe/">Subscribe</a> · <a href="${site.baseUrl}/${ISSUES_FEED}">Feed of issues</a></p>
 ${
   issues.length === 0
     ? html`<p>No issue has gone out yet.</p>`

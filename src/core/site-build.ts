@@ -5,6 +5,7 @@ import { buildFeeds, type FeedScope, siteFeedScope } from './feeds.js';
 import { COPY_SCRIPT_NAME, FEED_FILES, pageContext, STYLESHEET_NAME, shortHash } from './layout.js';
 import {
   type ArchivedIssue,
+  ISSUES_FEED,
   issuePage,
   issuePath,
   issuesFeed,
@@ -409,7 +410,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
           () => issuesIndexPage(ctx, issues),
         ),
         {
-          path: `${NEWSLETTER_DIR}/feed.xml`,
+          path: ISSUES_FEED,
           contentType: CONTENT_TYPES.rss,
           kind: 'feed',
           immutable: false,

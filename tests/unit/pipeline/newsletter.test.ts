@@ -61,7 +61,7 @@ describe('the public archive of issues', () => {
     expect(index.indexOf(String(second))).toBeLessThan(index.indexOf(String(first)));
 
     const dir = await mkdtemp(join(tmpdir(), 'issues-'));
-    await writeFile(join(dir, 'feed.xml'), output.text('newsletter/feed.xml'));
+    await writeFile(join(dir, 'feed.xml'), output.text('newsletter/issues.xml'));
     const feed = await feedparser(join(dir, 'feed.xml'));
     expect(feed.bozo).toBe(false);
     expect(feed.entries.map((e) => e.title)).toEqual([
