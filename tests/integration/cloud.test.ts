@@ -282,6 +282,18 @@ describe('daily reconcile', () => {
     await stack.aws.settle();
     expect((await stack.inbox()).get('bo@example.org')).toEqual(['Both · The Broadsheet Gazette']);
     expect((await stack.mailbox()).length).toBe(3);
+
+    // The public archive: each issue has its page in the site bucket, listed newest first, no personal link.
+    const archive = (await stack.siteObject('newsletter/index.html'))?.body ?? '';
+    expect(archive.indexOf('Both · The Broadsheet Gazette')).toBeGreaterThan(-1);
+    expect(archive.indexOf('Both · The Broadsheet Gazette')).toBeLessThan(archive.indexOf('Topical · '));
+    const issue = /href="https:\/\/gazette\.example\.com\/(newsletter\/[0-9a-f]+\/)"/.exec(archive)?.[1];
+    const page = (await stack.siteObject(`${issue}index.html`))?.body ?? '';
+    expect(page).toContain('<a href="https://gazette.example.com/posts/both/">Both</a>');
+    expect(page).not.toMatch(/token=/);
+    expect((await stack.siteObject('newsletter/issues.xml'))?.contentType).toBe(
+      'application/rss+xml; charset=utf-8',
+    );
     await people.update('bo@example.org', (current) => {
       if (!current) return undefined;
       const { topics: _topics, ...rest } = current;
