@@ -46,6 +46,13 @@ export async function handler(event: Partial<SQSEvent>, context?: Context): Prom
     written: outcome.site.written.length,
     deleted: outcome.site.removed.length,
     digestId: outcome.digest?.id,
+    // A digest in its grace window (digest.delay): when it is due, and whether the operator holds it.
+    ...(outcome.pendingDigest
+      ? {
+          pendingDigestDueAt: new Date(outcome.pendingDigest.dueAtMs).toISOString(),
+          pendingDigestHeld: outcome.pendingDigest.held,
+        }
+      : {}),
   });
   metrics.addMetric('ArticlesPublished', 'Count', outcome.published.length);
   metrics.addMetric('ArticlesRemoved', 'Count', outcome.removed.length);

@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { StackOutputs } from './adapters/aws/stack-outputs.js';
 import { FsArticleSource, FsStaticAssets, FsThemeFiles } from './adapters/fs/article-source.js';
 import { FileDigestHold } from './adapters/fs/digest-hold.js';
 import { siteFileFor } from './adapters/fs/files.js';
@@ -82,7 +83,11 @@ Options:
   --port <n>        preview port                    (default: 4000)
   --table <name>    subscribers, send-test, stats: the DynamoDB table of a deployed stack (AWS credentials from the
                     environment; send-test also reads TOKEN_SECRET_ARN, and SES_CONFIGURATION_SET if set)
+  --stack <name>    send-test, stats, subscribers, pending/hold/release/cancel: a deployed stack, by the
+                    outputs \`npm run deploy\` writes to cdk-outputs.json (its table and content bucket)
+  --outputs <file>  where --stack reads them                (default: cdk-outputs.json)
   --endpoint <url>  a DynamoDB endpoint for --table (dynalite, DynamoDB Local)
+  --s3-endpoint <url>  an S3 endpoint for --stack (an emulator)
   --ses-endpoint <url>  send-test --table: an SES endpoint (an emulator)
   --force           subscribers add/import: confirm an address even if it unsubscribed or was suppressed
   --allow-skips     subscribers import: exit 0 even when rows were skipped (each is still listed)
@@ -99,6 +104,9 @@ const { positionals, values } = parseArgs({
     now: { type: 'string' },
     port: { type: 'string', default: '4000' },
     table: { type: 'string' },
+    stack: { type: 'string' },
+    outputs: { type: 'string', default: 'cdk-outputs.json' },
+    's3-endpoint': { type: 'string' },
     // The name this option had first; --out is the documented one.
     'diff-out': { type: 'string' },
     endpoint: { type: 'string' },
@@ -488,6 +496,24 @@ async function statsCommand(site: SiteConfig, paths: { state: string; outbox: st
   return 0;
 }
 
+/** A deployed stack's state for the desk commands: DynamoDB, the index in the content bucket. */
+async function stackDesk(site: SiteConfig, stack: StackOutputs): Promise<DeskDeps> {
+  const { dynamoClient, s3Client } = await import('./adapters/aws/clients.js');
+  const { DynamoAnnouncementLedger } = await import('./adapters/aws/dynamo/announcement-ledger.js');
+  const { DynamoDigestHold } = await import('./adapters/aws/dynamo/digest-hold.js');
+  const { S3SiteIndexStore } = await import('./adapters/aws/s3.js');
+  const { triggerPublish } = await import('./adapters/aws/publish-trigger.js');
+  const db = dynamoClient(values.endpoint ? { dynamodb: values.endpoint } : {});
+  const s3 = s3Client(values['s3-endpoint'] ? { s3: values['s3-endpoint'] } : {});
+  return {
+    site,
+    index: new S3SiteIndexStore(s3, stack.ContentBucketName),
+    ledger: new DynamoAnnouncementLedger(db, stack.TableName),
+    hold: new DynamoDigestHold(db, stack.TableName),
+    publish: (nowMs) => triggerPublish(s3, stack.ContentBucketName, nowMs),
+  };
+}
+
 /** The local state a desk command works on (a deployed stack's with --stack). */
 function localDesk(site: SiteConfig, state: string): DeskDeps {
   return {
@@ -591,6 +617,11 @@ async function main(): Promise<number> {
     state: resolve(values.state),
   };
   const site = await loadSiteConfig(paths.content);
+  // --stack names a deployed stack: its table stands in for --table wherever that is taken.
+  const stack = values.stack
+    ? await (await import('./adapters/aws/stack-outputs.js')).readStackOutputs(values.outputs, values.stack)
+    : undefined;
+  if (stack) values.table ??= stack.TableName;
   switch (command) {
     case 'build': {
       const start = performance.now();
@@ -613,7 +644,7 @@ async function main(): Promise<number> {
     case 'hold':
     case 'release':
     case 'cancel':
-      return deskCommand(command, localDesk(site, paths.state));
+      return deskCommand(command, stack ? await stackDesk(site, stack) : localDesk(site, paths.state));
     case 'subscribers':
       return subscribers(positionals.slice(1), await subscriberStore(site, paths.state), site);
     default:

@@ -18,6 +18,7 @@ const RESERVED_PREFIXES: Readonly<Record<string, string>> = {
   archive: 'the archive',
   api: 'the subscription API',
   subscribe: 'the Subscribe page',
+  newsletter: 'the archive of issues',
 };
 
 /** Why `path` (a site path like /posts/old-slug/) cannot be an alias of the article at /posts/<slug>/. */

@@ -1,7 +1,6 @@
 // Full-text digests (`digest.content: full`): the sanitized article bodies in the email, styled inline
 // (mail clients drop <style>), under the size at which Gmail clips a message. Kept apart from the digest's
 // own markup so a theme can take it over.
-import { decodeHTML } from 'entities';
 import type { ArticleMeta } from './article.js';
 import { html, type SafeHtml, trusted } from './html.js';
 
@@ -51,10 +50,27 @@ export function bodyText(html: string): string {
     .replace(/<\/(p|h[1-6]|pre|blockquote|ul|ol|table|tr|figure|div)>/gi, '\n\n')
     .replace(/<img\b[^>]*\balt="([^"]*)"[^>]*>/gi, '[$1]')
     .replace(/<[^>]*>/g, '');
-  return decodeHTML(text)
+  return decodeBasicEntities(text)
     .replace(/[ \t]+\n/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+}
+
+const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+
+/**
+ * The entities sanitized bodies hold: the sanitizer writes text with only these and numeric references.
+ * (Not the `entities` package: its tables would add 37 KB to the send function, which composes mail.)
+ */
+function decodeBasicEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
+    if (name[0] === '#') {
+      const code =
+        name[1] === 'x' || name[1] === 'X' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    }
+    return NAMED[name.toLowerCase()] ?? whole;
+  });
 }
 
 export interface FullTextChoice {

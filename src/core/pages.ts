@@ -292,6 +292,44 @@ export function notFoundPage(ctx: PageContext): string {
   );
 }
 
+/** One issue of the newsletter as subscribers got it (newsletter-issue.liquid), without personal links. */
+export function newsletterIssuePage(
+  ctx: PageContext,
+  issue: {
+    readonly id: string;
+    readonly subject: string;
+    readonly sent: string;
+    readonly articles: readonly { url: string; title: string; summary?: string | undefined; date: string }[];
+  },
+): string {
+  const { site } = ctx;
+  return render(
+    ctx,
+    'newsletter-issue',
+    { title: issue.subject, description: '', canonical: `${site.baseUrl}/newsletter/${issue.id}/` },
+    { issue },
+  );
+}
+
+/** Every issue, newest first (newsletter.liquid), with the feed of issues. */
+export function newsletterIndexPage(
+  ctx: PageContext,
+  issues: readonly { readonly url: string; readonly subject: string; readonly sent: string }[],
+  feedUrl: string,
+): string {
+  const { site, theme } = ctx;
+  return render(
+    ctx,
+    'newsletter',
+    {
+      title: theme.t('newsletter.title'),
+      description: theme.t('newsletter.description', { site: site.title }),
+      canonical: `${site.baseUrl}/newsletter/`,
+    },
+    { issues, feed_url: feedUrl },
+  );
+}
+
 /** What an old address of a moved article serves: an immediate redirect that works on any static host. */
 export function redirectPage(ctx: PageContext, target: string): string {
   const { site, theme } = ctx;

@@ -4,6 +4,15 @@ import { COPY_SCRIPT, feedXsl } from './assets.js';
 import { buildFeeds, type FeedScope, siteFeedScope } from './feeds.js';
 import { COPY_SCRIPT_NAME, FEED_FILES, pageContext, STABLE_STYLESHEET, shortHash } from './layout.js';
 import {
+  type ArchivedIssue,
+  ISSUES_FEED,
+  issuePage,
+  issuePath,
+  issuesFeed,
+  issuesIndexPage,
+  NEWSLETTER_DIR,
+} from './newsletter.js';
+import {
   archiveIndexPage,
   archiveYearPage,
   articlePage,
@@ -133,7 +142,7 @@ function staticNameProblem(path: string): string | undefined {
   if (!(ext in STATIC_TYPES))
     return `type .${ext} is not served (allowed: ${Object.keys(STATIC_TYPES).join(', ')})`;
   if (
-    /^(posts|tags|archive|subscribe|api)\//.test(path) ||
+    /^(posts|tags|archive|subscribe|api|newsletter)\//.test(path) ||
     /^(index|404)\.html$|^feed\.|^atom\.xml$|^sitemap\.xml$/.test(path) ||
     /^(style\.css|style\.[0-9a-f]{12}\.css|copy\.[0-9a-f]{12}\.js)$/.test(path)
   ) {
@@ -218,6 +227,8 @@ export interface SitePlanInput {
   /** Pages of content/pages/ that are not drafts, and those in the navigation (in site.yaml's order). */
   readonly pages?: readonly SitePage[];
   readonly nav?: readonly NavPage[];
+  /** Digests that went out, newest first: the public archive (/newsletter/), unless `archive: false`. */
+  readonly issues?: readonly ArchivedIssue[];
 }
 
 /** The feed windows of a plan: which articles each feed shows (the site feed, then one per tag). */
@@ -444,9 +455,42 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
         ]),
   ];
 
+  const issues = input.issues ?? [];
+  const newsletter: SiteFile[] = site.archive
+    ? [
+        ...issues.map((issue) =>
+          page(issuePath(issue.id), shortHash(`${keyOf('newsletter-issue')}:${JSON.stringify(issue)}`), () =>
+            issuePage(ctx, issue),
+          ),
+        ),
+        page(
+          `${NEWSLETTER_DIR}/index.html`,
+          shortHash(
+            `${keyOf('newsletter')}:${JSON.stringify(issues.map((i) => [i.id, i.subject, i.createdAtMs]))}`,
+          ),
+          () => issuesIndexPage(ctx, issues),
+        ),
+        {
+          path: ISSUES_FEED,
+          contentType: CONTENT_TYPES.rss,
+          kind: 'feed',
+          immutable: false,
+          key: shortHash(
+            `${site.baseUrl}:${site.title}:${site.language}:${JSON.stringify(issues.slice(0, site.feedItems))}`,
+          ),
+          render: async () =>
+            issuesFeed(site, issues, {
+              title: theme.t('newsletter.title'),
+              description: theme.t('newsletter.description', { site: site.title }),
+            }),
+        },
+      ]
+    : [];
+
   return [
     ...statics,
     ...shared,
+    ...newsletter.filter((f) => f.kind !== 'feed'),
     ...articlePages,
     ...sitePages,
     ...redirects,
@@ -454,6 +498,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     ...discovery,
     ...tags.flatMap((g) => feeds(g.articles, g.tag)),
     ...feeds(live),
+    ...newsletter.filter((f) => f.kind === 'feed'),
   ];
 }
 

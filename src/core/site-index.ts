@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Article, ArticleMeta } from './article.js';
 import type { Problem } from './errors.js';
+import type { ArchivedIssue } from './newsletter.js';
 import { byNewest } from './order.js';
 import type { SiteConfig } from './site.js';
 import type { SitePage } from './site-page.js';
@@ -44,6 +45,8 @@ export interface SiteIndex {
   wakeAtMs?: number;
   /** Articles waiting out the grace window (`digest.delay`): source path → when it went live. */
   pending?: Record<string, number>;
+  /** Digests that went out, newest first, for the public archive (/newsletter/). */
+  issues?: ArchivedIssue[];
 }
 
 /**

@@ -73,6 +73,8 @@ export const siteSchema = z
     nav: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a page name like about')).optional(),
     /** `$…$` and `$$` blocks in articles render as MathML (an article's own `math` overrides it). */
     math: z.boolean().default(false),
+    /** The public archive of issues at /newsletter/. */
+    archive: z.boolean().default(true),
     /** Tags a subscriber may follow on the preferences page instead of every article. */
     topics: z
       .array(label)
@@ -82,11 +84,12 @@ export const siteSchema = z
     /** The digest: how long it waits after its articles go live (the grace window). */
     digest: z
       .strictObject({
-        delay: z
-          .union([z.string(), z.literal(0)])
+        // `delay: 0` is a number in YAML; every other value a string.
+        delay: z.coerce
+          .string()
           .default('0')
           .transform((value, ctx) => {
-            const parsed = parseDuration(String(value));
+            const parsed = parseDuration(value);
             if (parsed.ok) return parsed.ms;
             ctx.addIssue({ code: 'custom', message: parsed.reason });
             return z.NEVER;
@@ -124,6 +127,7 @@ export const siteSchema = z
     math: s.math,
     digest: { delayMs: s.digest.delay, content: s.digest.content },
     topics: topicsOf(s.topics),
+    archive: s.archive,
   }));
 
 export type SiteConfig = z.output<typeof siteSchema>;

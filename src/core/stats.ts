@@ -26,6 +26,9 @@ export interface SubscriberCounts {
   readonly byStatus: Readonly<Record<SubscriberStatus, number>>;
   /** Confirmed subscribers by the delivery in effect now. */
   readonly byDelivery: Readonly<Record<Delivery, number>>;
+  /** Confirmed subscribers who follow every article, and how many follow each topic (tag slug). */
+  readonly everything: number;
+  readonly byTopic: Readonly<Record<string, number>>;
 }
 
 export function countSubscribers(subscribers: readonly Subscriber[], weekStartMs: number): SubscriberCounts {
@@ -36,11 +39,16 @@ export function countSubscribers(subscribers: readonly Subscriber[], weekStartMs
     suppressed: 0,
   };
   const byDelivery: Record<Delivery, number> = { instant: 0, weekly: 0 };
+  const byTopic: Record<string, number> = {};
+  let everything = 0;
   for (const s of subscribers) {
     byStatus[s.status]++;
-    if (s.status === 'confirmed') byDelivery[deliveryDuring(s, weekStartMs)]++;
+    if (s.status !== 'confirmed') continue;
+    byDelivery[deliveryDuring(s, weekStartMs)]++;
+    if (s.topics === undefined) everything++;
+    else for (const topic of s.topics) byTopic[topic] = (byTopic[topic] ?? 0) + 1;
   }
-  return { total: subscribers.length, byStatus, byDelivery };
+  return { total: subscribers.length, byStatus, byDelivery, everything, byTopic };
 }
 
 /** How long after a digest an unsubscribe is counted against it. */

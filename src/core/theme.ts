@@ -31,6 +31,8 @@ export const PAGE_TEMPLATES = [
   'page',
   '404',
   'subscribe',
+  'newsletter',
+  'newsletter-issue',
 ] as const;
 export type PageTemplate = (typeof PAGE_TEMPLATES)[number];
 

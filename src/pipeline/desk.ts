@@ -9,6 +9,11 @@ export interface DeskDeps {
   readonly index: SiteIndexStore;
   readonly ledger: AnnouncementLedger;
   readonly hold: DigestHoldStore;
+  /**
+   * Runs a publish now (a deployed stack): after a release, it sends what is overdue, or sets the wake-up
+   * for the window's end. Locally the next build does that.
+   */
+  readonly publish?: (nowMs: number) => Promise<void>;
 }
 
 export interface PendingArticle {
@@ -59,7 +64,9 @@ export async function holdDigest(deps: DeskDeps, nowMs: number): Promise<DeskSta
 /** Lets the pending digest go: at its window's end, or at the next publish if that has passed. */
 export async function releaseDigest(deps: DeskDeps, nowMs: number): Promise<DeskStatus> {
   await deps.hold.setHeld(false, nowMs);
-  return deskStatus(deps);
+  const status = await deskStatus(deps);
+  if (status.articles.length > 0) await deps.publish?.(nowMs);
+  return status;
 }
 
 /**

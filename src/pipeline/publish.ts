@@ -15,6 +15,7 @@ import { ContentError, NotFoundError, type Problem, PublishBusyError } from '../
 import { feedUrlsAmong } from '../core/feeds.js';
 import { planFullText } from '../core/full-text-plan.js';
 import { graceStep } from '../core/grace.js';
+import { issueOf } from '../core/newsletter.js';
 import type {
   AnnouncementLedger,
   ArticleSourceStore,
@@ -294,6 +295,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     feedBodies: before.feedBodies,
     ...(before.wakeAtMs === undefined ? {} : { wakeAtMs: before.wakeAtMs }),
     ...(before.pending === undefined ? {} : { pending: before.pending }),
+    ...(before.issues === undefined ? {} : { issues: before.issues }),
   };
   const live = liveArticles(index, nowMs);
   const input = {
@@ -306,6 +308,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       .filter((p) => !p.draft)
       .sort((a, b) => a.name.localeCompare(b.name)),
     nav: nav.nav,
+    issues: index.issues ?? [],
   };
   const loaded = new Map<string, string>();
   /** A body already at hand: parsed in this run, kept in the index for the feeds, or read again earlier. */
@@ -329,16 +332,18 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   // A static file at a generated page's address: the build stops; the cloud keeps the generated page.
   let plan = planSite(input, io);
   const clashes = staticClashes(plan);
+  const clashing = new Set(clashes.map((c) => c.path));
+  const withoutClashes = (files: typeof plan) =>
+    files.filter((f) => !(clashing.has(f.path) && f.key.startsWith('static:')));
   if (clashes.length > 0) {
     const clashProblems = clashes.map(
       (c): Problem => ({ file: `static/${c.path}`, field: 'file', reason: c.reason, severity: 'error' }),
     );
     if (deps.mode === 'strict') throw new ContentError([...problems, ...clashProblems, ...warnings]);
     problems.push(...clashProblems);
-    const clashing = new Set(clashes.map((c) => c.path));
-    plan = plan.filter((f) => !(clashing.has(f.path) && f.key.startsWith('static:')));
+    plan = withoutClashes(plan);
   }
-  const report = await publishSite(plan, deps.output);
+  let report = await publishSite(plan, deps.output);
 
   const feedBodies: Record<string, string> = {};
   for (const window of feedWindows(input)) {
@@ -385,6 +390,29 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       )
     : undefined;
   const pendingDigest = grace?.pending;
+  // The public archive: the issue that just went out gets its page, and the index and feed list it (a
+  // digest handed on again after a crash keeps the entry it has).
+  if (digest && !index.issues?.some((i) => i.id === digest.id)) {
+    const announced = new Set(digest.articles);
+    const record = {
+      id: digest.id,
+      createdAtMs: nowMs,
+      articles: live.filter((a) => announced.has(a.url)),
+    };
+    index.issues = [issueOf(record, site), ...(index.issues ?? [])];
+    if (site.archive) {
+      const more = await publishSite(
+        withoutClashes(planSite({ ...input, issues: index.issues }, io)),
+        deps.output,
+      );
+      report = {
+        written: [...new Set([...report.written, ...more.written])].sort(),
+        unchanged: more.unchanged,
+        removed: [...report.removed, ...more.removed].sort(),
+        skipped: [...new Set([...report.skipped, ...more.skipped])].sort(),
+      };
+    }
+  }
   await wakeForNext(
     deps.scheduler,
     index,

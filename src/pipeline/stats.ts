@@ -73,6 +73,11 @@ export function formatStats(report: StatsReport, site: SiteConfig): string {
   const lines = [
     `Subscribers: ${s.total} (confirmed ${s.byStatus.confirmed}, pending ${s.byStatus.pending}, unsubscribed ${s.byStatus.unsubscribed}, suppressed ${s.byStatus.suppressed})`,
     `  confirmed, by delivery now: instant ${s.byDelivery.instant}, weekly ${s.byDelivery.weekly}`,
+    ...(site.topics.length > 0
+      ? [
+          `  confirmed, by topic: every article ${s.everything}, ${site.topics.map((t) => `${t.name} ${s.byTopic[t.slug] ?? 0}`).join(', ')}`,
+        ]
+      : []),
     '',
   ];
   if (report.digests.length === 0) {

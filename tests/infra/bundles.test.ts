@@ -22,11 +22,12 @@ const OVER_BUDGET: Record<string, { ceiling: number; why: string }> = {
     // 940 → 1620: the Markdown people write (issue 16): temml for math (213), gemoji's shortcode table (201),
     // highlight.js with 45 languages (190), the marked extensions (7). Each is imported lazily, on the first
     // article that may use it, so a cold start evaluates only what its articles need.
-    // 1620 → 1660: full-text digests and the grace window (issue 17), measured at 1,624 KB.
-    ceiling: 1660 * 1024,
+    // 1620 → 1700: full-text digests, the grace window and the archive of issues (issue 17), the pages and
+    // locales of issue 15: measured at 1,665 KB.
+    ceiling: 1700 * 1024,
     why: 'liquidjs for the theme (99), sanitize-html with htmlparser2, dom-serializer, postcss and source-map-js (≈ 300 KB, bundled even when imported lazily: a Lambda asset is one file), temml (213), gemoji (201), highlight.js (190), yaml for front matter (112), zod (92), luxon (70), marked (50)',
   },
-  reconcile: { ceiling: 1660 * 1024, why: 'the publisher, as above' },
+  reconcile: { ceiling: 1700 * 1024, why: 'the publisher, as above' },
   send: {
     // Over since the digest is rendered from the theme's templates and the bundled themes (issue 15), and
     // full text and topics (issue 17): measured at 465 KB.

@@ -271,4 +271,55 @@ describe('daily reconcile', () => {
     expect(await reconcile.invoke({})).toEqual({ ok: true, value: { drift: invalid } });
     await nothingLost();
   });
+
+  it('sends full text, and to each subscriber only the articles on the topics they follow', async () => {
+    const siteYaml = await readFile(join(repoRoot, 'content/site.yaml'), 'utf8');
+    await stack.upload('site.yaml', `${siteYaml}topics: [email, cloud]\ndigest:\n  content: full\n`);
+    const people = new DynamoSubscribers(
+      dynamoClient({ dynamodb: stack.aws.endpoints.dynamodb }),
+      stack.table,
+    );
+    await people.update('bo@example.org', (current) => current && { ...current, topics: ['email'] });
+    await stack.aws.settle();
+    await stack.clearMailbox();
+    await stack.upload(
+      'posts/2026-08-01-topical.md',
+      '---\ntitle: Topical\ndate: 2026-08-01\ntags: [cloud]\nsummary: Short.\n---\nThe **whole** text.\n\n```\ncode block\n```\n',
+    );
+    await stack.aws.settle();
+    const mail = await stack.mailbox();
+    expect(mail.map((m) => m.destination.to[0]).sort()).toEqual(['ana@example.org', 'chen@example.org']);
+    expect(mail[0]?.body.html).toContain('The <strong>whole</strong> text.');
+    expect(mail[0]?.body.html).toMatch(/<pre style="[^"]*white-space:pre-wrap/);
+    expect(mail[0]?.body.text).toContain('code block');
+
+    await stack.clearMailbox();
+    await stack.upload(
+      'posts/2026-08-02-both.md',
+      '---\ntitle: Both\ndate: 2026-08-02\ntags: [cloud, email]\n---\nFor everyone.\n',
+    );
+    await stack.aws.settle();
+    expect((await stack.inbox()).get('bo@example.org')).toEqual(['Both · The Broadsheet Gazette']);
+    expect((await stack.mailbox()).length).toBe(3);
+
+    // The public archive: each issue has its page in the site bucket, listed newest first, no personal link.
+    const archive = (await stack.siteObject('newsletter/index.html'))?.body ?? '';
+    expect(archive.indexOf('Both · The Broadsheet Gazette')).toBeGreaterThan(-1);
+    expect(archive.indexOf('Both · The Broadsheet Gazette')).toBeLessThan(archive.indexOf('Topical · '));
+    const issue = /href="https:\/\/gazette\.example\.com\/(newsletter\/[0-9a-f]+\/)"/.exec(archive)?.[1];
+    const page = (await stack.siteObject(`${issue}index.html`))?.body ?? '';
+    expect(page).toContain('<a href="https://gazette.example.com/posts/both/">Both</a>');
+    expect(page).not.toMatch(/token=/);
+    expect((await stack.siteObject('newsletter/issues.xml'))?.contentType).toBe(
+      'application/rss+xml; charset=utf-8',
+    );
+    await people.update('bo@example.org', (current) => {
+      if (!current) return undefined;
+      const { topics: _topics, ...rest } = current;
+      return rest;
+    });
+    await stack.upload('site.yaml', siteYaml);
+    await stack.aws.settle();
+    await nothingLost();
+  });
 });

@@ -3,7 +3,7 @@
 // publish that wake-up runs sends the article as edited in the window. The operator's hold is a DynamoDB
 // item the publish reads.
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../src/adapters/aws/clients.js';
@@ -16,7 +16,7 @@ import { ManualClock } from '../../src/dev/local-aws/clock.js';
 import { type StackUnderTest, startStackUnderTest } from '../../src/dev/local-aws/harness.js';
 import { notificationRecord } from '../../src/dev/local-aws/s3-notifications.js';
 import { type DeskDeps, deskStatus, holdDigest, releaseDigest } from '../../src/pipeline/desk.js';
-import { repoRoot } from '../helpers/cli.js';
+import { broadsheet, repoRoot, scratchProject } from '../helpers/cli.js';
 
 const DELAY_S = 8;
 const subscribers = ['ana@example.org', 'bo@example.org'];
@@ -117,4 +117,65 @@ describe('the grace window on the local AWS', () => {
     expect(await stack.aws.deadLettered()).toBe(0);
     expect(stack.aws.iam.denials).toEqual([]);
   }, 120_000);
+
+  it('pending, hold, release, cancel and stats with --stack, on the stack the outputs file names', async () => {
+    await stack.clearMailbox();
+    const dir = await scratchProject();
+    await appendFile(join(dir, 'content/site.yaml'), `digest:\n  delay: ${DELAY_S}s\n`);
+    const outputs = join(dir, 'cdk-outputs.json');
+    await writeFile(
+      outputs,
+      JSON.stringify({ Broadsheet: { TableName: stack.table, ContentBucketName: stack.contentBucket } }),
+    );
+    const cli = (command: string) =>
+      broadsheet(
+        dir,
+        command,
+        '--stack',
+        'Broadsheet',
+        '--outputs',
+        outputs,
+        '--endpoint',
+        stack.aws.endpoints.dynamodb,
+        '--s3-endpoint',
+        stack.aws.endpoints.s3,
+      );
+
+    const key = 'posts/2026-07-03-stacked.md';
+    await stack.upload(key, article('Stacked news', '2026-07-03'));
+    await publishNow(key);
+    const pending = await cli('pending');
+    expect(pending.code).toBe(0);
+    expect(pending.stdout).toContain('Stacked news  https://gazette.example.com/posts/stacked/');
+    expect((await cli('hold')).stdout).toContain('Holding the digest of 1 article');
+    const { dueAtMs = 0 } = await deskStatus(desk);
+    while (functionNow() < dueAtMs + 1000) await sleep(250);
+    await fireDueSchedules();
+    expect(await stack.mailbox()).toEqual([]);
+
+    // Release runs a publish (site.yaml copied onto itself: its notification wakes the publish function).
+    stack.aws.notifier.faults.drop = false;
+    expect((await cli('release')).stdout).toContain('Released the digest of 1 article');
+    await stack.aws.settle();
+    for (const subjects of (await stack.inbox()).values())
+      expect(subjects).toEqual(['Stacked news · The Broadsheet Gazette']);
+    expect((await stack.mailbox()).length).toBe(subscribers.length);
+    stack.aws.notifier.faults.drop = true;
+
+    const dropped = 'posts/2026-07-04-dropped.md';
+    await stack.upload(dropped, article('Dropped news', '2026-07-04'));
+    await publishNow(dropped);
+    expect((await cli('cancel')).stdout).toContain(
+      'Cancelled: 1 article recorded as announced, never mailed',
+    );
+    await sleep(DELAY_S * 1000);
+    await fireDueSchedules();
+    await publishNow(dropped);
+    expect((await stack.mailbox()).length).toBe(subscribers.length);
+
+    const stats = await cli('stats');
+    expect(stats.code).toBe(0);
+    expect(stats.stdout).toMatch(/confirmed/);
+    expect(stack.aws.iam.denials).toEqual([]);
+  }, 180_000);
 });

@@ -272,8 +272,11 @@ describe('incremental builds', () => {
     await cp(join(dir, 'content'), join(clean, 'content'), { recursive: true });
     expect((await broadsheet(clean, 'build', '--now', NOW)).code).toBe(0);
 
-    const built = await snapshot(join(dir, 'dist'));
-    expect(built).toEqual(await snapshot(join(clean, 'dist')));
+    // The archive of issues (newsletter/) records the digests sent, which the clean copy never sent.
+    const content = (files: Record<string, string>) =>
+      Object.fromEntries(Object.entries(files).filter(([path]) => !path.startsWith('newsletter/')));
+    const built = content(await snapshot(join(dir, 'dist')));
+    expect(built).toEqual(content(await snapshot(join(clean, 'dist'))));
     expect(Object.keys(built).some((f) => f.includes('cafe-typography'))).toBe(false);
     expect(Object.keys(built)).not.toContain('tags/unicode/feed.xml');
     const feed = await feedparser(join(dir, 'dist/feed.xml'));

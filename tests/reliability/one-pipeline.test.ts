@@ -310,11 +310,16 @@ async function run(ops: readonly Op[], deliveries: readonly string[]) {
 
 async function check(ops: readonly Op[], deliveries: readonly string[]) {
   const { cloud, local, fresh } = await run(ops, deliveries);
-  const want = fresh.output.bytes();
-  const got = cloud.output.bytes();
+  // The archive of issues (newsletter/) records history, the digests sent, which a fresh build of the same
+  // content has not lived through: it is compared between the two editions that have.
+  const part = (files: Map<string, string>, archive: boolean) =>
+    new Map([...files].filter(([path]) => path.startsWith('newsletter/') === archive));
+  const want = part(fresh.output.bytes(), false);
+  const got = part(cloud.output.bytes(), false);
   expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
   for (const [path, body] of want) expect(got.get(path), path).toBe(body);
-  expect(local.output.bytes()).toEqual(want);
+  expect(part(local.output.bytes(), false)).toEqual(want);
+  expect(part(cloud.output.bytes(), true)).toEqual(part(local.output.bytes(), true));
   expect(digestsOf(cloud.ledger)).toEqual(digestsOf(local.ledger));
   expect(cloud.ledger.announced).toEqual(local.ledger.announced);
 }

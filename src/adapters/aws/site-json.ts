@@ -48,6 +48,7 @@ export const siteJsonSchema = z
         content: z.enum(['full', 'summary']).default('summary'),
       })
       .default({ delayMs: 0, content: 'summary' }),
+    archive: z.boolean().default(true),
     topics: z.array(z.object({ name: text.min(1), slug: text.min(1) })).default([]),
   })
   // JSON leaves out what is undefined; SiteConfig names those keys all the same.

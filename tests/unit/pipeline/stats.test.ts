@@ -92,6 +92,8 @@ describe('stats', () => {
       total: 9,
       byStatus: { confirmed: 3, pending: 1, unsubscribed: 3, suppressed: 2 },
       byDelivery: { instant: 2, weekly: 1 },
+      everything: 3,
+      byTopic: {},
     });
     // The 40-day-old digest is outside the default 30 days.
     expect(report.digests).toEqual([

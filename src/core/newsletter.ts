@@ -1,0 +1,76 @@
+// The public archive of issues (`archive:` in site.yaml, on by default): every digest that went out as a
+// page /newsletter/<id>/ with what it carried (no personal links), an index newest first, and a feed.
+// The markup is the theme's (newsletter.liquid, newsletter-issue.liquid); the feed is built here.
+import type { ArticleMeta } from './article.js';
+import { digestSubject } from './digest.js';
+import { newsletterIndexPage, newsletterIssuePage, type PageContext } from './pages.js';
+import type { DigestRecord } from './ports.js';
+import type { SiteConfig } from './site.js';
+import { escapeHtml as escapeXml } from './text.js';
+
+/** What the archive keeps of a digest that went out: enough to show it, never who received it. */
+export interface ArchivedIssue {
+  readonly id: string;
+  readonly createdAtMs: number;
+  readonly subject: string;
+  readonly articles: readonly Pick<ArticleMeta, 'url' | 'title' | 'summary' | 'date'>[];
+}
+
+export function issueOf(record: DigestRecord, site: SiteConfig): ArchivedIssue {
+  return {
+    id: record.id,
+    createdAtMs: record.createdAtMs,
+    subject: digestSubject(record, site, 'instant'),
+    articles: record.articles.map(({ url, title, summary, date }) => ({ url, title, summary, date })),
+  };
+}
+
+export const NEWSLETTER_DIR = 'newsletter';
+/**
+ * The feed of issues. Not named like the article feeds (feed.xml): those declare the WebSub hub and each
+ * change is pushed to it; this one is polled like any plain RSS feed.
+ */
+export const ISSUES_FEED = `${NEWSLETTER_DIR}/issues.xml`;
+export const issuePath = (id: string) => `${NEWSLETTER_DIR}/${id}/index.html`;
+const issueUrl = (site: SiteConfig, id: string) => `${site.baseUrl}/${NEWSLETTER_DIR}/${id}/`;
+
+/** One issue as subscribers got it: its articles with their summaries and links, and how to subscribe. */
+export function issuePage(ctx: PageContext, issue: ArchivedIssue): string {
+  return newsletterIssuePage(ctx, {
+    id: issue.id,
+    subject: issue.subject,
+    sent: new Date(issue.createdAtMs).toISOString(),
+    articles: issue.articles,
+  });
+}
+
+/** Every issue, newest first, with the archive's feed. */
+export function issuesIndexPage(ctx: PageContext, issues: readonly ArchivedIssue[]): string {
+  const { site } = ctx;
+  return newsletterIndexPage(
+    ctx,
+    issues.map((i) => ({
+      url: issueUrl(site, i.id),
+      subject: i.subject,
+      sent: new Date(i.createdAtMs).toISOString(),
+    })),
+    `${site.baseUrl}/${ISSUES_FEED}`,
+  );
+}
+
+/** RSS 2.0 of the issues, newest first (the newest `site.feedItems`). */
+export function issuesFeed(
+  site: SiteConfig,
+  issues: readonly ArchivedIssue[],
+  words: { readonly title: string; readonly description: string },
+): string {
+  const items = issues.slice(0, site.feedItems).map((i) => {
+    const list = i.articles.map((a) => `<li><a href="${escapeXml(a.url)}">${escapeXml(a.title)}</a></li>`);
+    return `<item><title>${escapeXml(i.subject)}</title><link>${escapeXml(issueUrl(site, i.id))}</link><guid isPermaLink="true">${escapeXml(issueUrl(site, i.id))}</guid><pubDate>${new Date(i.createdAtMs).toUTCString()}</pubDate><description>${escapeXml(`<ul>${list.join('')}</ul>`)}</description></item>`;
+  });
+  return `<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>${escapeXml(`${site.title}: ${words.title}`)}</title><link>${escapeXml(`${site.baseUrl}/${NEWSLETTER_DIR}/`)}</link><description>${escapeXml(words.description)}</description><language>${escapeXml(site.language)}</language>
+${items.join('\n')}
+</channel></rss>
+`;
+}
