@@ -19,6 +19,7 @@ import {
   FileSubscriberStore,
   localSecret,
 } from './adapters/fs/state.js';
+import { lateArticlesNote } from './core/announce-window.js';
 import { type Article, type ArticleMeta, prepareToParse } from './core/article.js';
 import { hasErrors, parseCorpus, publishedAt } from './core/corpus.js';
 import { digestId, previewLinks } from './core/digest.js';
@@ -35,7 +36,7 @@ import { localBuild, previewBuild } from './local.js';
 import type { BuildReport } from './pipeline/build.js';
 import { diffCorpora, summaryMarkdown } from './pipeline/diff.js';
 import { exportCsv, importSubscribers, setStatus } from './pipeline/operator.js';
-import { nextDigestPlan, sendTest, testDigestId } from './pipeline/send-test.js';
+import { nextDigestPlan, planNextAnnouncement, sendTest, testDigestId } from './pipeline/send-test.js';
 import { formatStats, gatherStats } from './pipeline/stats.js';
 
 const USAGE = `Usage: broadsheet <command> [options]
@@ -174,8 +175,9 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   // On errors the warnings are printed once, with the errors, where ContentError is reported.
   if (hasErrors(problems)) throw new ContentError(problems);
   printWarnings(problems);
-  const plan = await nextAnnouncement(paths.state, published);
+  const { plan, late } = await nextAnnouncement(paths.state, published, site, now);
   console.log(`${corpus.articles.length} articles are valid; ${published.length} published.`);
+  if (late.length > 0) console.log(lateArticlesNote(late, site.announceWindowDays));
   if (plan) {
     console.log(`The next build announces: ${plan.articles.map((a) => `"${a.title}"`).join(', ')}`);
   } else {
@@ -185,13 +187,21 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
 }
 
 /** What the next build would announce: what goes live with it and no digest announced, as publish decides. */
-async function nextAnnouncement(stateDir: string, published: readonly Article[]) {
+async function nextAnnouncement(
+  stateDir: string,
+  published: readonly Article[],
+  site: SiteConfig,
+  now: Date,
+) {
   const index = await new FsSiteIndexStore(stateDir).load();
   const wentLive = published.filter((a) => {
     const prior = index?.sources[a.source];
     return !(prior?.live && prior.article.url === a.url);
   });
-  return nextDigestPlan(new FileAnnouncementStore(stateDir), wentLive, isFirstRun(index));
+  return planNextAnnouncement(new FileAnnouncementStore(stateDir), wentLive, isFirstRun(index), {
+    nowMs: now.getTime(),
+    days: site.announceWindowDays,
+  });
 }
 
 async function preview(site: SiteConfig, paths: { content: string; state: string }): Promise<void> {
@@ -366,9 +376,10 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
     plan = { id: digestId([article]), articles: [article] };
   } else {
     const published = publishedAt(corpus.articles, now.getTime());
+    const window = { nowMs: now.getTime(), days: site.announceWindowDays };
     plan = cloud
-      ? await nextDigestPlan(cloud.ledger, published, false)
-      : await nextAnnouncement(paths.state, published);
+      ? await nextDigestPlan(cloud.ledger, published, false, window)
+      : (await nextAnnouncement(paths.state, published, site, now)).plan;
     if (!plan) {
       console.error(
         'The next build announces nothing, so there is no digest to test. Give --article <slug> to send one article as its digest would.',

@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon';
 import * as z from 'zod';
+import { DEFAULT_ANNOUNCE_WINDOW_DAYS } from './announce-window.js';
 import { ConfigError } from './errors.js';
 import { singleLine } from './text.js';
 import { weekdayNames } from './weekly-schedule.js';
@@ -59,6 +60,8 @@ export const siteSchema = z
     welcome: z.boolean().default(true),
     /** `$…$` and `$$` blocks in articles render as MathML (an article's own `math` overrides it). */
     math: z.boolean().default(false),
+    /** Days after its date within which an article going live is mailed; later ones are recorded silently. */
+    announce_window: z.number().min(0).max(36_500).default(DEFAULT_ANNOUNCE_WINDOW_DAYS),
   })
   .strict()
   .transform((s) => ({
@@ -83,6 +86,7 @@ export const siteSchema = z
     copyright: s.copyright,
     welcome: s.welcome,
     math: s.math,
+    announceWindowDays: s.announce_window,
   }));
 
 export type SiteConfig = z.output<typeof siteSchema>;

@@ -1,5 +1,6 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod';
+import { DEFAULT_ANNOUNCE_WINDOW_DAYS } from '../../core/announce-window.js';
 import { ConfigError } from '../../core/errors.js';
 import type { SiteConfig } from '../../core/site.js';
 
@@ -37,6 +38,7 @@ export const siteJsonSchema = z
     // Absent from site.json files written before the welcome email existed: on, as in site.yaml.
     welcome: z.boolean().default(true),
     math: z.boolean().default(false),
+    announceWindowDays: z.number().min(0).default(DEFAULT_ANNOUNCE_WINDOW_DAYS),
   })
   // JSON leaves out what is undefined; SiteConfig names those keys all the same.
   .transform(
