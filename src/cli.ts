@@ -1,15 +1,10 @@
 #!/usr/bin/env node
 import { execFileSync } from 'node:child_process';
-// The `broadsheet` command: parses arguments, wires the filesystem adapters, runs the pipeline, and maps
-// errors to exit codes in one place.
-import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js';
-import { siteFileFor } from './adapters/fs/files.js';
 import { OutboxTestMailer, outboxLedger } from './adapters/fs/outbox.js';
 import { loadSiteConfig } from './adapters/fs/site-config.js';
 import { FsSiteIndexStore } from './adapters/fs/site-index-store.js';
@@ -27,12 +22,12 @@ import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem
 import type { SubscriberStore } from './core/ports.js';
 import { checkPublished } from './core/published-ids.js';
 import type { SiteConfig } from './core/site.js';
-import { CONTENT_TYPES, contentTypeForPath, staticAssetProblem } from './core/site-build.js';
+import { staticAssetProblem } from './core/site-build.js';
 import { isFirstRun } from './core/site-index.js';
 import type { StatsSource } from './core/stats.js';
 import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
 import { normalizeAddress } from './core/subscribers.js';
-import { localBuild, previewBuild } from './local.js';
+import { localBuild } from './local.js';
 import type { BuildReport } from './pipeline/build.js';
 import { diffCorpora, summaryMarkdown } from './pipeline/diff.js';
 import { exportCsv, importSubscribers, setStatus } from './pipeline/operator.js';
@@ -44,7 +39,10 @@ const USAGE = `Usage: broadsheet <command> [options]
 Commands:
   build      Validate content/, write the site and feeds to dist/, and the digest of new articles to outbox/
   check      Validate every article and compare with content/published-ids.json; write nothing
-  preview    Build a copy of the site for http://127.0.0.1:<port> and serve it (no email)
+  preview [--watch] [--drafts]
+             Build a copy of the site for http://127.0.0.1:<port> and serve it, with a working subscribe form
+             (its mail goes to outbox/subscriptions/). --watch rebuilds on change and reloads open pages;
+             --drafts shows drafts and scheduled articles, marked as such. Announces nothing
   diff <git-ref>  What merging the working tree onto <git-ref> would do: feed items added, changed and
              removed, published ids that would change, and the digest it would send (into --out <dir>)
   send-test --to <address> [--article <slug>]
@@ -91,6 +89,8 @@ const { positionals, values } = parseArgs({
     to: { type: 'string' },
     article: { type: 'string' },
     force: { type: 'boolean', default: false },
+    watch: { type: 'boolean', default: false },
+    drafts: { type: 'boolean', default: false },
     'allow-skips': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
@@ -204,32 +204,33 @@ async function nextAnnouncement(
   });
 }
 
-async function preview(site: SiteConfig, paths: { content: string; state: string }): Promise<void> {
-  const port = Number(values.port);
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const root = resolve(paths.state, 'preview');
-  const report = await previewBuild(
-    { ...site, baseUrl, apiUrl: `${baseUrl}/api` },
-    paths.content,
-    root,
-    clock(),
-  );
-  printWarnings(report.warnings);
-  createServer(async (req, res) => {
-    try {
-      const file = await siteFileFor(root, new URL(req.url ?? '/', baseUrl).pathname);
-      if (!file) {
-        res.writeHead(404, { 'content-type': CONTENT_TYPES.html });
-        createReadStream(join(root, '404.html')).pipe(res);
+async function preview(paths: { content: string; state: string; outbox: string }): Promise<void> {
+  // Loaded only here: the watcher and the subscription API are the preview's alone.
+  const { startPreview } = await import('./dev/preview.js');
+  const watch = values.watch === true;
+  const server = await startPreview({
+    content: paths.content,
+    out: resolve(paths.state, 'preview'),
+    state: paths.state,
+    outbox: paths.outbox,
+    port: Number(values.port),
+    watch,
+    drafts: values.drafts === true,
+    now: clock,
+    onBuild: ({ report, error }) => {
+      if (error !== undefined) {
+        // A bad edit keeps the last good preview up; the problems say what to fix.
+        if (error instanceof ContentError) for (const p of error.problems) console.error(formatProblem(p));
+        else console.error(error instanceof Error ? error.message : String(error));
         return;
       }
-      res.writeHead(200, { 'content-type': contentTypeForPath(file) });
-      createReadStream(file).pipe(res);
-    } catch {
-      res.writeHead(400).end('bad request');
-    }
-  }).listen(port, '127.0.0.1', () =>
-    console.log(`Previewing ${report.published} articles at ${baseUrl}/ (Ctrl-C to stop)`),
+      if (report) printWarnings(report.warnings);
+    },
+  });
+  const { first } = server;
+  const extra = values.drafts ? ' (drafts and scheduled ones included, each marked)' : '';
+  console.log(
+    `Previewing ${first.published} articles${extra} at ${server.url}/ (subscribe: mail goes to ${show(join(paths.outbox, 'subscriptions'))}/${watch ? '; rebuilding on change' : ''}; Ctrl-C to stop)`,
   );
 }
 
@@ -496,7 +497,7 @@ async function main(): Promise<number> {
     case 'check':
       return check(site, paths);
     case 'preview':
-      await preview(site, paths);
+      await preview(paths);
       return 0;
     case 'diff':
       return diff(site, paths.content, positionals[1]);
