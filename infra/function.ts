@@ -46,10 +46,11 @@ export class BroadsheetFunction extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Broadsheet ${props.name} function`,
     });
+    // The log group's ARN ends in `:*`, which covers every log stream in it: no second, wider resource.
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.logGroup.logGroupArn, `${this.logGroup.logGroupArn}:log-stream:*`],
+        resources: [this.logGroup.logGroupArn],
       }),
     );
     this.fn = new NodejsFunction(this, 'Function', {

@@ -26,22 +26,6 @@ export function acknowledgeFindings(
       for (const id of ids) Validations.of(node).acknowledge({ id, reason });
   };
 
-  for (const fn of [
-    'Publish',
-    'Reconcile',
-    'Digest',
-    'Weekly',
-    'Send',
-    'Subscribe',
-    'Bounces',
-    'RotateSecret',
-  ]) {
-    acknowledge(
-      `/${fn}/Role`,
-      [IAM5(`Resource::<${logicalPrefix(stack, fn)}.Arn>:log-stream:*`)],
-      'Lambda names its log streams itself; the grant is limited to this function’s own log group.',
-    );
-  }
   for (const fn of ['Publish', 'Reconcile']) {
     acknowledge(
       `/${fn}/Role`,
@@ -135,11 +119,6 @@ export function acknowledgeFindings(
     ],
     'CDK’s BucketDeployment handler copies content/ from the asset bucket into the content bucket on deploy; CDK picks its runtime and grants.',
   );
-}
-
-/** The logical id CDK gives `<fn>/Logs` (its log group), as cdk-nag prints it. */
-function logicalPrefix(stack: Stack, fn: string): string {
-  return logicalIdOf(stack, `${fn}/Logs`);
 }
 
 function bucketId(stack: Stack, id: string): string {

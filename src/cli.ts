@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js';
+import { FsArticleSource, FsStaticAssets, FsThemeFiles } from './adapters/fs/article-source.js';
+import { FileDigestHold } from './adapters/fs/digest-hold.js';
 import { OutboxTestMailer, outboxLedger } from './adapters/fs/outbox.js';
 import { loadSiteConfig } from './adapters/fs/site-config.js';
 import { FsSiteIndexStore } from './adapters/fs/site-index-store.js';
@@ -19,6 +20,7 @@ import { type Article, type ArticleMeta, prepareToParse } from './core/article.j
 import { hasErrors, parseCorpus, publishedAt } from './core/corpus.js';
 import { digestId, previewLinks } from './core/digest.js';
 import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem } from './core/errors.js';
+import { shortenedNote } from './core/full-text.js';
 import type { SubscriberStore } from './core/ports.js';
 import { checkPublished } from './core/published-ids.js';
 import type { SiteConfig } from './core/site.js';
@@ -27,8 +29,17 @@ import { isFirstRun } from './core/site-index.js';
 import type { StatsSource } from './core/stats.js';
 import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
 import { normalizeAddress } from './core/subscribers.js';
+import { ThemeLoadError, themeFor } from './core/theme.js';
 import { localBuild } from './local.js';
 import type { BuildReport } from './pipeline/build.js';
+import {
+  cancelDigest,
+  type DeskDeps,
+  type DeskStatus,
+  deskStatus,
+  holdDigest,
+  releaseDigest,
+} from './pipeline/desk.js';
 import { diffCorpora, summaryMarkdown } from './pipeline/diff.js';
 import { exportCsv, importSubscribers, setStatus } from './pipeline/operator.js';
 import { nextDigestPlan, planNextAnnouncement, sendTest, testDigestId } from './pipeline/send-test.js';
@@ -50,6 +61,10 @@ Commands:
              [Test]: into outbox/test-.../, or with --table through SES. Records nothing as announced or sent
   stats      Subscribers by status and delivery; for each digest of the last 30 days: recipients, sent,
              failed, bounced, complained, unsubscribed within 7 days (with --table: the deployed stack's)
+  pending    The digest waiting out its grace window (digest.delay): its articles, when it is due
+  hold       Stop the pending digest (and any that joins it) until release, however long its window
+  release    Let it go: when its window closes, or at the next build if that has passed
+  cancel     Drop the pending digest: its articles are recorded as announced and never mailed
   subscribers list | add <address>... | remove <address>... | import <file.csv>... | export
              Manage subscribers in .broadsheet/subscribers.json, or in DynamoDB with --table.
              import reads export's file back, and the exports of Mailchimp (subscribed, unsubscribed,
@@ -131,11 +146,20 @@ function printBuild(report: BuildReport, out: string, seconds: number): void {
     console.log(
       `Digest "${d.subject}" for ${d.recipients} recipient${d.recipients === 1 ? '' : 's'} written to ${show(d.location)}/`,
     );
+    if (d.note) console.log(`  ${d.note}`);
     if (d.silenced > 0) {
       console.log(
         `  first run: announced only the newest article; ${d.silenced} older ones recorded as already announced`,
       );
     }
+  } else if (report.pendingDigest) {
+    const p = report.pendingDigest;
+    const what = `${p.articles.length} article${p.articles.length === 1 ? '' : 's'}`;
+    console.log(
+      p.held
+        ? `Digest of ${what} is held (broadsheet release lets it go; cancel drops it): nothing written to the outbox.`
+        : `Digest of ${what} waits out its grace window: due at ${new Date(p.dueAtMs).toISOString()}; the first build after that writes it (nothing written to the outbox now).`,
+    );
   } else {
     console.log('No new articles to announce: no email written.');
   }
@@ -164,6 +188,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   const problems = [
     ...corpus.problems,
     ...staticProblems,
+    ...(await themeProblems(site, paths.content)),
     ...checkPublished(
       await new FilePublishedIds(paths.content).load(),
       corpus.articles,
@@ -186,6 +211,17 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   return 0;
 }
 
+/** Every template of the site's theme (content/theme/ over the one site.yaml names) that does not parse. */
+async function themeProblems(site: SiteConfig, content: string): Promise<Problem[]> {
+  try {
+    themeFor(site, await new FsThemeFiles(content).files());
+    return [];
+  } catch (error) {
+    if (error instanceof ThemeLoadError) return [...error.problems];
+    throw error;
+  }
+}
+
 /** What the next build would announce: what goes live with it and no digest announced, as publish decides. */
 async function nextAnnouncement(
   stateDir: string,
@@ -196,6 +232,8 @@ async function nextAnnouncement(
   const index = await new FsSiteIndexStore(stateDir).load();
   const wentLive = published.filter((a) => {
     const prior = index?.sources[a.source];
+    // Waiting out the grace window: live already, and still the next digest's.
+    if (index?.pending?.[a.source] !== undefined) return true;
     return !(prior?.live && prior.article.url === a.url);
   });
   return planNextAnnouncement(new FileAnnouncementStore(stateDir), wentLive, isFirstRun(index), {
@@ -397,7 +435,7 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
     return 1;
   }
   const outbox = new OutboxTestMailer(paths.outbox, testDigestId(plan.id, now));
-  const { message, providerId } = await sendTest(
+  const { message, providerId, shortened } = await sendTest(
     cloud
       ? { site, mail: cloud.mail, secret: await cloud.secret() }
       : { site, mail: outbox, secret: await localSecret(paths.state) },
@@ -411,6 +449,8 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
       ? `Test ${what} sent to ${to} through SES (message id ${providerId}).`
       : `Test ${what} for ${to} written to ${show(providerId)}`,
   );
+  const note = shortenedNote(plan.articles, shortened);
+  if (note) console.log(note);
   console.log('Nothing was recorded as announced or sent: the real digest still goes out.');
   return 0;
 }
@@ -439,6 +479,63 @@ async function statsCommand(site: SiteConfig, paths: { state: string; outbox: st
   const owner = await ownerOnly(store);
   if (owner) console.log(owner);
   return 0;
+}
+
+/** The local state a desk command works on (a deployed stack's with --stack). */
+function localDesk(site: SiteConfig, state: string): DeskDeps {
+  return {
+    site,
+    index: new FsSiteIndexStore(state),
+    ledger: new FileAnnouncementStore(state),
+    hold: new FileDigestHold(state),
+  };
+}
+
+function printDesk(status: DeskStatus, verb: string): void {
+  if (status.articles.length === 0) {
+    console.log(
+      `No digest is waiting.${status.held ? ' The hold stays: the next digest waits until release.' : ''}`,
+    );
+    return;
+  }
+  const due = new Date(status.dueAtMs ?? 0).toISOString();
+  console.log(
+    `${verb} digest of ${status.articles.length} article${status.articles.length === 1 ? '' : 's'}:`,
+  );
+  for (const a of status.articles) console.log(`  ${a.title}  ${a.url}`);
+  console.log(
+    status.held
+      ? `Held (its window ${Date.parse(due) <= clock().getTime() ? 'closed' : 'closes'} at ${due}): nothing goes until broadsheet release.`
+      : `Due at ${due}.`,
+  );
+}
+
+/** `pending`, `hold`, `release`, `cancel`: the operator's controls over a digest in its grace window. */
+async function deskCommand(command: string, deps: DeskDeps): Promise<number> {
+  const nowMs = clock().getTime();
+  switch (command) {
+    case 'hold':
+      printDesk(await holdDigest(deps, nowMs), 'Holding the');
+      return 0;
+    case 'release':
+      printDesk(await releaseDigest(deps, nowMs), 'Released the');
+      return 0;
+    case 'cancel': {
+      const dropped = await cancelDigest(deps, nowMs);
+      if (dropped.articles.length === 0) {
+        console.log('No digest is waiting: nothing to cancel.');
+        return 1;
+      }
+      console.log(
+        `Cancelled: ${dropped.articles.length} article${dropped.articles.length === 1 ? '' : 's'} recorded as announced, never mailed:`,
+      );
+      for (const a of dropped.articles) console.log(`  ${a.title}  ${a.url}`);
+      return 0;
+    }
+    default:
+      printDesk(await deskStatus(deps), 'Pending:');
+      return 0;
+  }
 }
 
 /** Said wherever subscribers are listed or counted locally and subscribers.json does not exist yet. */
@@ -505,6 +602,11 @@ async function main(): Promise<number> {
       return sendTestCommand(site, paths);
     case 'stats':
       return statsCommand(site, paths);
+    case 'pending':
+    case 'hold':
+    case 'release':
+    case 'cancel':
+      return deskCommand(command, localDesk(site, paths.state));
     case 'subscribers':
       return subscribers(positionals.slice(1), await subscriberStore(site, paths.state), site);
     default:

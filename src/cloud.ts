@@ -4,9 +4,16 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoClient, s3Client, sqsClient } from './adapters/aws/clients.js';
 import { DynamoAnnouncementLedger } from './adapters/aws/dynamo/announcement-ledger.js';
+import { DynamoDigestHold } from './adapters/aws/dynamo/digest-hold.js';
 import { DynamoPublishLease } from './adapters/aws/dynamo/publish-lease.js';
 import { endpointsOf, type FunctionEnv, required } from './adapters/aws/env.js';
-import { S3ArticleSource, S3SiteIndexStore, S3SiteStore, S3StaticAssets } from './adapters/aws/s3.js';
+import {
+  S3ArticleSource,
+  S3SiteIndexStore,
+  S3SiteStore,
+  S3StaticAssets,
+  S3ThemeFiles,
+} from './adapters/aws/s3.js';
 import { EventBridgePublishScheduler } from './adapters/aws/scheduler.js';
 import { loadSiteFromBucket } from './adapters/aws/site-config.js';
 import { SqsDigestQueue } from './adapters/aws/sqs.js';
@@ -28,13 +35,19 @@ export function s3PublishPorts(options: {
   return {
     content: new S3ArticleSource(s3, contentBucket),
     assets: new S3StaticAssets(s3, contentBucket),
+    pages: new S3ArticleSource(s3, contentBucket, 'pages/'),
+    theme: new S3ThemeFiles(s3, contentBucket),
     output: new S3SiteStore(s3, options.siteBucket, { bucket: contentBucket }),
     index: new S3SiteIndexStore(s3, contentBucket),
     mode: 'lenient',
     lease: new DynamoPublishLease(db, table),
     leaseWaitMs: PUBLISH_TIMING.leaseWaitMs,
     leaseTtlMs: PUBLISH_TIMING.leaseTtlMs,
-    announce: { ledger: new DynamoAnnouncementLedger(db, table), digests: options.digests },
+    announce: {
+      ledger: new DynamoAnnouncementLedger(db, table),
+      digests: options.digests,
+      hold: new DynamoDigestHold(db, table),
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 // The embedded default: the pipeline wired to folders (content/, dist/, outbox/, .broadsheet/).
 // Shared by the CLI and the benchmarks so both measure and run the same thing.
-import { FsArticleSource, FsStaticAssets } from './adapters/fs/article-source.js';
+import { FsArticleSource, FsStaticAssets, FsThemeFiles } from './adapters/fs/article-source.js';
+import { FileDigestHold } from './adapters/fs/digest-hold.js';
 import { OutboxMailer } from './adapters/fs/outbox.js';
 import { FsSiteIndexStore } from './adapters/fs/site-index-store.js';
 import { FsSiteStore } from './adapters/fs/site-store.js';
@@ -31,6 +32,8 @@ export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date)
       site,
       content: new FsArticleSource(paths.content),
       assets: new FsStaticAssets(paths.content),
+      pages: new FsArticleSource(paths.content, 'pages'),
+      theme: new FsThemeFiles(paths.content),
       output: new FsSiteStore(paths.out),
       index: new FsSiteIndexStore(paths.state),
       ...(site.websubHub ? { hub: new WebSubNotifier(site.websubHub) } : {}),
@@ -40,6 +43,7 @@ export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date)
         recipients: new FileSubscriberStore(paths.state, site.author.email ?? site.sender.address),
         mailer: new OutboxMailer(paths.outbox, site),
         secret: await localSecret(paths.state),
+        hold: new FileDigestHold(paths.state),
       },
     },
     now,
@@ -59,6 +63,8 @@ export async function previewBuild(
       site,
       content: new FsArticleSource(content),
       assets: new FsStaticAssets(content),
+      pages: new FsArticleSource(content, 'pages'),
+      theme: new FsThemeFiles(content),
       output: new FsSiteStore(out),
       index: {
         load: async () => index,

@@ -115,12 +115,16 @@ export class Publishing extends Concern {
     const publisherPolicy = (fn: BroadsheetFunction) => {
       // ListBucket makes a missing object a 404 (a deleted article) instead of a 403.
       allow(fn, ['s3:ListBucket'], [content.bucketArn]);
+      // release.json only starts a publish (its event); nothing reads it.
       allow(
         fn,
         ['s3:GetObject'],
-        CONTENT_SOURCES.map((source) => content.arnForObjects(source.endsWith('/') ? `${source}*` : source)),
+        CONTENT_SOURCES.filter((source) => source !== RELEASE_KEY).map((source) =>
+          content.arnForObjects(source.endsWith('/') ? `${source}*` : source),
+        ),
       );
-      allow(fn, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [content.arnForObjects('state/*')]);
+      // The index and the outputs manifest are overwritten in place, never deleted.
+      allow(fn, ['s3:GetObject', 's3:PutObject'], [content.arnForObjects('state/*')]);
       allow(fn, ['s3:PutObject', 's3:DeleteObject'], [site.arnForObjects('*')]);
       allow(
         fn,

@@ -3,10 +3,10 @@
 // as the CLI and the functions do, so it lives beside them and not among the adapters the pipeline drives.
 import { DELIVERIES, type Delivery } from '../core/delivery.js';
 import { unsubscribeUrl } from '../core/email.js';
-import { html } from '../core/html.js';
 import { pageContext } from '../core/layout.js';
-import { messagePage } from '../core/pages.js';
-import { describeDelivery, describeMoment } from '../core/weekly-schedule.js';
+import { type PageContext, subscriptionPage } from '../core/pages.js';
+import { deliveryText } from '../core/theme.js';
+import { describeMoment } from '../core/weekly-schedule.js';
 import {
   type ConfirmOutcome,
   confirm,
@@ -18,6 +18,7 @@ import {
   subscribe,
   unsubscribe,
 } from '../pipeline/subscriptions.js';
+import { describeTopics, topicChoices, topicsField } from './topic-choice.js';
 
 export interface ApiRequest {
   readonly method: string;
@@ -45,13 +46,19 @@ const HTML_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
+/** A page of the subscription API: one of the theme's subscription/ templates in the site's layout. */
 function page(
-  deps: SubscriptionDeps,
+  ctx: PageContext,
   status: number,
-  title: string,
-  main: ReturnType<typeof html>,
+  template: 'message' | 'confirm' | 'preferences' | 'unsubscribe',
+  titleKey: string,
+  vars: Record<string, unknown>,
 ): ApiResponse {
-  return { status, headers: HTML_HEADERS, body: messagePage(pageContext(deps.site), title, main) };
+  return {
+    status,
+    headers: HTML_HEADERS,
+    body: subscriptionPage(ctx, template, ctx.theme.t(titleKey), vars),
+  };
 }
 
 function plain(status: number, text: string, extra: Record<string, string> = {}): ApiResponse {
@@ -80,14 +87,12 @@ function formFields(request: ApiRequest): URLSearchParams | undefined {
 }
 
 /** The two choices, as radio buttons (no script needed). */
-function deliveryChoice(deps: SubscriptionDeps, current: Delivery) {
-  const options = DELIVERIES.map(
-    (delivery) =>
-      html`<label><input type="radio" name="delivery" value="${delivery}"${delivery === current ? html` checked` : ''}> ${describeDelivery(deps.site, delivery)}</label><br>`,
-  );
-  return html`<fieldset><legend>How often would you like email?</legend>
-${options}
-</fieldset>`;
+function deliveryChoices(ctx: PageContext, current: Delivery) {
+  return DELIVERIES.map((delivery) => ({
+    value: delivery,
+    label: deliveryText(ctx.site, ctx.theme, delivery),
+    checked: delivery === current,
+  }));
 }
 
 /** The `delivery` form field; `fallback` when it is absent (an old form), undefined when it is bad. */
@@ -101,29 +106,24 @@ export async function handleSubscriptionRequest(
   request: ApiRequest,
   now: Date,
 ): Promise<ApiResponse> {
-  const home = html`<p><a href="${deps.site.baseUrl}/">Back to ${deps.site.title}</a></p>`;
-  const askAgain = html`<p>Enter your address in the form below to get a new link.</p>${home}`;
+  const ctx = pageContext(deps.site);
+  const { site, theme } = ctx;
+  const t = (key: string, values?: Record<string, unknown>) => theme.t(key, values);
+  const message = (status: number, titleKey: string, vars: Record<string, unknown>) =>
+    page(ctx, status, 'message', titleKey, vars);
   const confirmProblem = (outcome: Exclude<ConfirmOutcome, { kind: 'confirmed' }>) => {
     if (outcome.kind === 'already-confirmed') {
-      return page(
-        deps,
-        200,
-        'Already confirmed',
-        html`<p>This subscription was confirmed before; nothing changed. To change how often you get email, use the link at the bottom of any email from us.</p>${home}`,
-      );
+      return message(200, 'api.already_confirmed.title', {
+        message: t('api.already_confirmed.text'),
+        home: true,
+      });
     }
-    const why =
-      outcome.reason === 'expired'
-        ? 'This confirmation link has expired.'
-        : outcome.reason === 'superseded'
-          ? 'This confirmation link was replaced by a newer one, or already used.'
-          : 'This confirmation link is not valid.';
-    return page(
-      deps,
-      400,
-      'Link not valid',
-      html`<p class="error" role="alert">${why} Nothing was changed.</p>${askAgain}`,
-    );
+    return message(400, 'api.link_invalid.title', {
+      message: `${t(`api.confirm_link.${outcome.reason}`)} ${t('api.nothing_changed')}`,
+      alert: true,
+      ask_again: true,
+      home: true,
+    });
   };
   if (Buffer.byteLength(request.body) > MAX_BODY_BYTES) return plain(413, 'Request body too large.');
   const route = `${request.method.toUpperCase()} ${request.path.replace(/\/+$/, '') || '/'}`;
@@ -141,34 +141,24 @@ export async function handleSubscriptionRequest(
         now,
       );
       if (outcome.kind === 'invalid') {
-        return page(
-          deps,
-          400,
-          'That address did not work',
-          html`<p class="error" role="alert">${outcome.reason}</p>${askAgain}`,
-        );
+        return message(400, 'api.bad_address.title', {
+          message: t('api.bad_address.text', { reason: outcome.reason }),
+          alert: true,
+          ask_again: true,
+          home: true,
+        });
       }
-      return page(
-        deps,
-        200,
-        'Check your inbox',
-        html`<p role="status">If that address can receive email, a message with a confirmation link is on its way. Click the link to start receiving new articles.</p>${home}`,
-      );
+      return message(200, 'api.check_inbox.title', { message: t('api.check_inbox.text'), home: true });
     }
     case 'GET /confirm': {
       // A page with the choice of delivery, not an action: link scanners fetch URLs from emails.
       const check = await previewConfirmation(deps, token, now);
       if (check.kind === 'pending') {
-        return page(
-          deps,
-          200,
-          'Confirm your subscription',
-          html`<form method="post" action="${deps.site.apiUrl}/confirm?token=${token}">
-<p>New articles from ${deps.site.title} will go to ${check.address}.</p>
-${deliveryChoice(deps, 'instant')}
-<button class="action" type="submit">Confirm subscription</button>
-</form>`,
-        );
+        return page(ctx, 200, 'confirm', 'api.confirm.title', {
+          action: `${site.apiUrl}/confirm?token=${token}`,
+          address: check.address,
+          choices: deliveryChoices(ctx, 'instant'),
+        });
       }
       return confirmProblem(check);
     }
@@ -177,13 +167,14 @@ ${deliveryChoice(deps, 'instant')}
       if (!delivery) return plain(400, 'The form needs "delivery" to be "instant" or "weekly".');
       const outcome = await confirm(deps, token, delivery, now);
       if (outcome.kind !== 'confirmed') return confirmProblem(outcome);
-      return page(
-        deps,
-        200,
-        'You are subscribed',
-        html`<p role="status">${outcome.address} is subscribed and will get: ${describeDelivery(deps.site, outcome.delivery)}.</p>
-<p>Every email has a link to change how often, and one to unsubscribe.</p>${home}`,
-      );
+      return message(200, 'api.subscribed.title', {
+        message: t('api.subscribed.text', {
+          address: outcome.address,
+          delivery: deliveryText(site, theme, outcome.delivery),
+        }),
+        note: t('api.subscribed.note'),
+        home: true,
+      });
     }
     case 'GET /preferences':
     case 'POST /preferences': {
@@ -191,51 +182,51 @@ ${deliveryChoice(deps, 'instant')}
       if (route === 'POST /preferences') {
         const delivery = deliveryField(request);
         if (!delivery) return plain(400, 'The form needs "delivery" to be "instant" or "weekly".');
-        outcome = await savePreferences(deps, token, delivery, now);
+        outcome = await savePreferences(
+          deps,
+          token,
+          delivery,
+          now,
+          topicsField(formFields(request), deps.site),
+        );
       } else {
         outcome = await readPreferences(deps, token, now);
       }
       if (outcome.kind === 'refused') {
-        return page(
-          deps,
-          400,
-          'Link not valid',
-          html`<p class="error" role="alert">This link is not valid${outcome.reason === 'expired' ? ' any more' : ''}. Nothing was changed; the link in a newer email will work.</p>${home}`,
-        );
+        return message(400, 'api.link_invalid.title', {
+          message: t(outcome.reason === 'expired' ? 'api.preferences.expired' : 'api.preferences.invalid'),
+          alert: true,
+          home: true,
+        });
       }
       if (outcome.kind === 'not-subscribed') {
-        return page(
-          deps,
-          404,
-          'Not subscribed',
-          html`<p role="status">${outcome.address} is not subscribed to ${deps.site.title}. Subscribe again with the form below.</p>`,
-        );
+        return message(404, 'api.not_subscribed.title', {
+          message: t('api.not_subscribed.text', { address: outcome.address, site: site.title }),
+        });
       }
       const saved = route === 'POST /preferences';
-      const when =
-        outcome.fromMs > now.getTime()
-          ? html` from ${describeMoment(deps.site, outcome.fromMs)} on; until then this week's articles come as before`
-          : '';
-      return page(
-        deps,
-        200,
-        saved ? 'Preferences saved' : 'How often',
-        html`<p role="status">${outcome.address} receives: ${describeDelivery(deps.site, outcome.delivery)}${when}.</p>
-<form method="post" action="${deps.site.apiUrl}/preferences?token=${token}">
-${deliveryChoice(deps, outcome.delivery)}
-<button class="action" type="submit">Save</button>
-</form>
-<p><a href="${unsubscribeUrl(deps.site, outcome.address, deps.secret, now.getTime())}">Unsubscribe instead</a></p>`,
-      );
+      const delivery = deliveryText(site, theme, outcome.delivery);
+      return page(ctx, 200, 'preferences', saved ? 'api.preferences.saved_title' : 'api.preferences.title', {
+        message:
+          outcome.fromMs > now.getTime()
+            ? t('api.preferences.receives_from', {
+                address: outcome.address,
+                delivery,
+                moment: describeMoment(site, outcome.fromMs),
+              })
+            : t('api.preferences.receives', { address: outcome.address, delivery }),
+        action: `${site.apiUrl}/preferences?token=${token}`,
+        choices: deliveryChoices(ctx, outcome.delivery),
+        topics: topicChoices(site, outcome.topics),
+        topics_note: site.topics.length > 0 ? describeTopics(site, theme, outcome.topics) : '',
+        unsubscribe_url: unsubscribeUrl(site, outcome.address, deps.secret, now.getTime()),
+      });
     }
     case 'GET /unsubscribe': {
       // A page, not an action: link scanners fetch URLs, and must not unsubscribe anyone.
-      return page(
-        deps,
-        200,
-        'Unsubscribe',
-        html`<form method="post" action="${deps.site.apiUrl}/unsubscribe?token=${token}"><p>Stop receiving new articles from ${deps.site.title}?</p><button class="action" type="submit">Unsubscribe</button></form>`,
-      );
+      return page(ctx, 200, 'unsubscribe', 'api.unsubscribe.title', {
+        action: `${site.apiUrl}/unsubscribe?token=${token}`,
+      });
     }
     case 'POST /unsubscribe': {
       const outcome = await unsubscribe(deps, token, now);
@@ -244,21 +235,18 @@ ${deliveryChoice(deps, outcome.delivery)}
       if (outcome.kind === 'refused') {
         return oneClick
           ? plain(400, 'Invalid unsubscribe link.')
-          : page(
-              deps,
-              400,
-              'Link not valid',
-              html`<p class="error" role="alert">This unsubscribe link is not valid. Nothing was changed.</p>${home}`,
-            );
+          : message(400, 'api.link_invalid.title', {
+              message: t('api.unsubscribe.invalid'),
+              alert: true,
+              home: true,
+            });
       }
       return oneClick
         ? plain(200, 'Unsubscribed.')
-        : page(
-            deps,
-            200,
-            'Unsubscribed',
-            html`<p role="status">${outcome.address} will receive no more email from ${deps.site.title}.</p>${home}`,
-          );
+        : message(200, 'api.unsubscribed.title', {
+            message: t('api.unsubscribed.text', { address: outcome.address, site: site.title }),
+            home: true,
+          });
     }
     default:
       if (['/subscribe', '/confirm', '/preferences', '/unsubscribe'].includes(request.path))

@@ -11,6 +11,8 @@ export interface DeliveryChoice {
   /** What was in effect when `delivery` was last changed; it stays in effect until the next weekly send. */
   readonly previousDelivery?: Delivery;
   readonly deliveryChangedMs?: number;
+  /** Tag slugs of the topics followed (site.yaml `topics:`); absent: every article. */
+  readonly topics?: readonly string[];
 }
 
 /**
@@ -54,6 +56,15 @@ export function audienceOfDigest(digest: {
   readonly audience?: Audience;
 }): Audience {
   return digest.audience ?? { delivery: 'instant', weekStartMs: digest.createdAtMs };
+}
+
+/** The recipients (with their choices) a digest with this audience goes to, one per address. */
+export function audienceChoices<R extends DeliveryChoice>(recipients: readonly R[], audience: Audience): R[] {
+  const byAddress = new Map<string, R>();
+  for (const r of recipients)
+    if (deliveryDuring(r, audience.weekStartMs) === audience.delivery && !byAddress.has(r.address))
+      byAddress.set(r.address, r);
+  return [...byAddress.values()];
 }
 
 export function audienceOf(recipients: readonly DeliveryChoice[], audience: Audience): string[] {

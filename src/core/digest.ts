@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { ArticleMeta } from './article.js';
-import { displayDate } from './dates.js';
 import { type Audience, audienceOfDigest, type Delivery } from './delivery.js';
-import { html } from './html.js';
+import { bodyText, fullTextHtml } from './full-text.js';
 import type { DigestRecord } from './ports.js';
 import type { SiteConfig } from './site.js';
 import { truncateWords } from './text.js';
-import { describeWeekly } from './weekly-schedule.js';
+import { type Theme, themeFor, weeklyWhen } from './theme.js';
 
 /** The title in a "Read …" link is cut to this: the heading above it already says it whole. */
 const READ_LINK_TITLE = 48;
@@ -105,80 +104,84 @@ export interface Digest {
   readonly subject: string;
   html(links: MailLinks): string;
   text(links: MailLinks): string;
+  /** For the preview only, never mailed: e.g. which articles a full-text digest shortened. */
+  readonly notes?: readonly string[];
 }
 
 /** What composing needs: the ids and metadata, never the bodies (a digest links to articles). */
 export interface DigestContent {
   readonly id: string;
   readonly articles: readonly ArticleMeta[];
+  /** Full-text digests: mail-ready bodies of the articles that go in full, by URL (src/core/full-text.ts). */
+  readonly bodies?: Readonly<Record<string, string>>;
 }
 
 export function digestSubject(
   plan: Pick<DigestContent, 'articles'>,
   site: SiteConfig,
   delivery: Delivery,
+  theme: Theme = themeFor(site),
 ): string {
   const [first] = plan.articles;
   const count = plan.articles.length;
+  const one = count === 1 && first;
+  const values = { site: site.title, count, title: first?.title ?? '' };
   if (delivery === 'weekly') {
-    return `This week on ${site.title}: ${count === 1 && first ? first.title : `${count} new articles`}`;
+    return theme.t(one ? 'digest.subject.weekly_one' : 'digest.subject.weekly_many', values);
   }
-  if (count === 1 && first) return `${first.title} · ${site.title}`;
-  return `${count} new articles on ${site.title}`;
+  return theme.t(one ? 'digest.subject.one' : 'digest.subject.many', values);
 }
 
-/** `delivery`: an instant digest (what was just published) or the weekly one (the week's articles). */
-export function composeDigest(plan: DigestContent, site: SiteConfig, delivery: Delivery = 'instant'): Digest {
-  const subject = digestSubject(plan, site, delivery);
-  const heading = delivery === 'weekly' ? 'This week on' : 'New on';
-  const why =
-    delivery === 'weekly'
-      ? `You receive a weekly digest from ${site.title}, ${describeWeekly(site)}.`
-      : `You receive each new article from ${site.title} as it is published.`;
-  // Inline styles only: many mail clients drop <style>. No images, so it reads the same with images off.
-  const font = 'font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;';
-  const items = plan.articles.map(
-    (article) => html`<tr><td style="padding:0 0 24px 0;${font}">
-<h2 style="margin:0 0 4px 0;font-size:20px;line-height:1.3;"><a href="${article.url}" style="color:#0b57d0;text-decoration:none;">${article.title}</a></h2>
-<p style="margin:0 0 8px 0;font-size:13px;color:#5b5b66;">${displayDate(article.date, site.language)}</p>
-${article.summary ? html`<p style="margin:0 0 8px 0;font-size:16px;line-height:1.5;color:#1d1d1f;">${article.summary}</p>` : ''}
-<p style="margin:0;font-size:15px;"><a href="${article.url}" style="color:#0b57d0;">Read “${truncateWords(article.title, READ_LINK_TITLE)}”</a></p>
-</td></tr>`,
-  );
+/** Inline styles carry the light colours (many mail clients drop <style>); the <style> block adds dark ones. */
+export const EMAIL_FONT = 'font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;';
+
+/** What every email template gets: `site`, `colors` (the stylesheet's, light and dark) and `font`. */
+export function emailScope(site: SiteConfig, theme: Theme) {
+  return {
+    site: { title: site.title, base_url: site.baseUrl, language: site.language },
+    colors: theme.colors,
+    font: EMAIL_FONT,
+  };
+}
+
+/**
+ * `delivery`: an instant digest (what was just published) or the weekly one (the week's articles). The theme's
+ * email/digest.html.liquid and email/digest.txt.liquid render it; the default theme unless given.
+ */
+export function composeDigest(
+  plan: DigestContent,
+  site: SiteConfig,
+  delivery: Delivery = 'instant',
+  theme: Theme = themeFor(site),
+): Digest {
+  const subject = digestSubject(plan, site, delivery, theme);
+  const scope = {
+    ...emailScope(site, theme),
+    subject,
+    delivery,
+    heading: theme.t(`digest.heading.${delivery}`),
+    why:
+      delivery === 'weekly'
+        ? theme.t('digest.why.weekly', { site: site.title, when: weeklyWhen(site, theme) })
+        : theme.t('digest.why.instant', { site: site.title }),
+    articles: plan.articles.map((a) => ({
+      title: a.title,
+      short_title: truncateWords(a.title, READ_LINK_TITLE),
+      url: a.url,
+      date: a.date,
+      updated: a.updated,
+      summary: a.summary,
+      author: a.author,
+      // digest.content: full — the sanitized body, styled for mail, in place of the summary.
+      body_html: plan.bodies?.[a.url] !== undefined ? fullTextHtml(plan.bodies[a.url] ?? '') : undefined,
+      body_text: plan.bodies?.[a.url] !== undefined ? bodyText(plan.bodies[a.url] ?? '') : undefined,
+    })),
+  };
+  const withNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
   return {
     id: plan.id,
     subject,
-    html: (links) =>
-      html`<!doctype html>
-<html lang="${site.language}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${subject}</title></head>
-<body style="margin:0;padding:0;background:#ffffff;">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:600px;margin:0 auto;padding:24px 16px;">
-<tr><td style="padding:0 0 24px 0;${font}"><p style="margin:0;font-size:14px;color:#5b5b66;">${heading} <a href="${site.baseUrl}/" style="color:#5b5b66;">${site.title}</a></p></td></tr>
-${items}
-<tr><td style="padding:16px 0 0 0;border-top:1px solid #d9d9de;font-size:13px;line-height:1.5;color:#5b5b66;${font}">
-${why} <a href="${links.preferences}" style="color:#5b5b66;">Change how often</a> or <a href="${links.unsubscribe}" style="color:#5b5b66;">unsubscribe</a> with one click.
-</td></tr>
-</table>
-</body>
-</html>
-`.value,
-    text: (links) =>
-      [
-        `${heading} ${site.title}`,
-        '',
-        ...plan.articles.flatMap((article) => [
-          article.title,
-          displayDate(article.date, site.language),
-          ...(article.summary ? [article.summary] : []),
-          article.url,
-          '',
-        ]),
-        '--',
-        why,
-        `Change how often: ${links.preferences}`,
-        `Unsubscribe: ${links.unsubscribe}`,
-        '',
-      ].join('\n'),
+    html: (links) => withNewline(theme.render('email/digest.html.liquid', { ...scope, links })),
+    text: (links) => withNewline(theme.render('email/digest.txt.liquid', { ...scope, links })),
   };
 }

@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Delivery } from './delivery.js';
-import type { Digest, MailLinks } from './digest.js';
-import { html } from './html.js';
+import { type Digest, emailScope, type MailLinks } from './digest.js';
 import type { SiteConfig } from './site.js';
-import { escapeHtml } from './text.js';
+import { type Theme, themeFor, weeklyWhen } from './theme.js';
 import { signToken } from './tokens.js';
-import { describeWeekly } from './weekly-schedule.js';
 
 /** An RFC 5322 message ready for SES SendEmail (Raw) or an .eml file. */
 export interface RawMessage {
@@ -92,25 +90,27 @@ export async function renderConfirmationMessage(
   address: string,
   confirmUrl: string,
   date: Date,
+  theme: Theme = themeFor(site),
 ): Promise<RawMessage> {
-  const subject = `Confirm your subscription to ${site.title}`;
-  const text = [
-    `Someone (we hope you) asked to receive new articles from ${site.title} at this address.`,
-    '',
-    `Confirm: ${confirmUrl}`,
-    '',
-    `The link works for ${CONFIRM_LINK_DAYS} days. If it was not you, ignore this message: nothing will be sent.`,
-    '',
-  ].join('\n');
-  const html = `<!doctype html><html lang="${escapeHtml(site.language)}"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>
-<body style="margin:0;padding:24px 16px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1d1d1f;">
-<p style="font-size:16px;line-height:1.5;">Someone (we hope you) asked to receive new articles from ${escapeHtml(site.title)} at this address.</p>
-<p style="font-size:16px;"><a href="${escapeHtml(confirmUrl)}" style="color:#0b57d0;">Confirm my subscription</a></p>
-<p style="font-size:13px;color:#5b5b66;">The link works for ${CONFIRM_LINK_DAYS} days. If it was not you, ignore this message: nothing will be sent.</p>
-</body></html>
-`;
+  const subject = theme.t('confirm.subject', { site: site.title });
+  const scope = { ...emailScope(site, theme), subject, confirm_url: confirmUrl, days: CONFIRM_LINK_DAYS };
   const messageId = `<confirm.${createHash('sha256').update(`${address}${date.getTime()}`).digest('hex').slice(0, 24)}@${senderDomain(site)}>`;
-  return compose(site, { to: address, subject, text, html, messageId, date });
+  return compose(site, {
+    to: address,
+    subject,
+    text: withNewline(theme.render('email/confirm.txt.liquid', scope)),
+    html: withNewline(theme.render('email/confirm.html.liquid', scope)),
+    messageId,
+    date,
+  });
+}
+
+const withNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+
+/** `List-Id`: the list's name in the site's language, then its identifier (RFC 2919). */
+function listId(site: SiteConfig, theme: Theme): { prepared: boolean; value: string } {
+  const name = theme.t('email.list_name', { site: site.title }).replace(/["\\\r\n]/g, '');
+  return { prepared: false, value: `"${name}" <digest.${senderDomain(site)}>` };
 }
 
 /**
@@ -123,46 +123,27 @@ export async function renderWelcomeMessage(
   delivery: Delivery,
   secret: string,
   date: Date,
+  theme: Theme = themeFor(site),
 ): Promise<RawMessage> {
   const links = digestRecipient(site, address, secret, date.getTime()).links;
-  const subject = `Welcome to ${site.title}`;
+  const subject = theme.t('welcome.subject', { site: site.title });
   const how =
     delivery === 'weekly'
-      ? `Once a week, ${describeWeekly(site)}, you will get one email with the articles published that week. A week without new articles sends nothing.`
-      : 'Each time a new article is published, you will get one email with its title, a short summary and a link.';
-  const text = [
-    `You are subscribed to ${site.title}. Thank you.`,
-    '',
-    how,
-    '',
-    `Read what is there already: ${site.baseUrl}/`,
-    '',
-    '--',
-    `Change how often: ${links.preferences}`,
-    `Unsubscribe: ${links.unsubscribe}`,
-    '',
-  ].join('\n');
-  const font = 'font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;';
-  const body =
-    html`<!doctype html><html lang="${site.language}"><head><meta charset="utf-8"><title>${subject}</title></head>
-<body style="margin:0;padding:24px 16px;${font}color:#1d1d1f;">
-<p style="font-size:16px;line-height:1.5;">You are subscribed to <a href="${site.baseUrl}/" style="color:#0b57d0;">${site.title}</a>. Thank you.</p>
-<p style="font-size:16px;line-height:1.5;">${how}</p>
-<p style="font-size:13px;line-height:1.5;color:#5b5b66;border-top:1px solid #d9d9de;padding-top:16px;"><a href="${links.preferences}" style="color:#5b5b66;">Change how often</a> or <a href="${links.unsubscribe}" style="color:#5b5b66;">unsubscribe</a> with one click.</p>
-</body></html>
-`.value;
+      ? theme.t('welcome.how.weekly', { when: weeklyWhen(site, theme) })
+      : theme.t('welcome.how.instant');
+  const scope = { ...emailScope(site, theme), subject, how, links, delivery };
   const messageId = `<welcome.${createHash('sha256').update(`${address}\n${date.getTime()}`).digest('hex').slice(0, 24)}@${senderDomain(site)}>`;
   return compose(site, {
     to: address,
     subject,
-    text,
-    html: body,
+    text: withNewline(theme.render('email/welcome.txt.liquid', scope)),
+    html: withNewline(theme.render('email/welcome.html.liquid', scope)),
     messageId,
     date,
     headers: {
       'List-Unsubscribe': { prepared: true, value: `<${links.unsubscribe}>` },
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-      'List-Id': { prepared: true, value: `<digest.${senderDomain(site)}>` },
+      'List-Id': listId(site, theme),
     },
   });
 }
@@ -228,6 +209,7 @@ export async function renderDigestMessage(
   recipient: DigestRecipient,
   site: SiteConfig,
   date: Date,
+  theme: Theme = themeFor(site),
 ): Promise<RawMessage> {
   return compose(site, {
     to: recipient.address,
@@ -241,7 +223,7 @@ export async function renderDigestMessage(
       'List-Unsubscribe': { prepared: true, value: `<${recipient.links.unsubscribe}>` },
       // RFC 8058 one-click: mailbox providers POST to the List-Unsubscribe URL with this body.
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-      'List-Id': { prepared: true, value: `<digest.${senderDomain(site)}>` },
+      'List-Id': listId(site, theme),
     },
   });
 }

@@ -1,145 +1,140 @@
+// The site's pages: each builds the variables its template documents (README, "Themes") and renders it in
+// the theme's base layout. The markup lives in the theme (themes/default/), the words in its locale files.
 import type { Article, ArticleMeta, Tag } from './article.js';
-import { displayDate } from './dates.js';
 import { html, type SafeHtml, trusted } from './html.js';
 import { COPY_SCRIPT_NAME, FEED_FILES } from './layout.js';
 import { type SiteConfig, sitePath } from './site.js';
+import { slugInUrl } from './text.js';
+import type { PageTemplate, Theme } from './theme.js';
+
+/** A page of content/pages/ in the navigation: its name (the folder it is served from) and title. */
+export interface NavPage {
+  readonly name: string;
+  readonly title: string;
+}
 
 /** What every page needs besides its own content. */
 export interface PageContext {
   readonly site: SiteConfig;
+  readonly theme: Theme;
   /** Root-relative URL of the fingerprinted stylesheet. */
   readonly stylesheet: string;
+  /** Pages listed in the navigation, in the order site.yaml's `nav:` gives. */
+  readonly nav?: readonly NavPage[];
 }
 
-interface PageOptions {
+/** What the base layout shows about a page besides its content (variables `page.*`). */
+interface PageMeta {
   readonly title: string;
   readonly description: string;
   readonly canonical: string;
-  readonly main: SafeHtml;
-  /** Extra feeds to advertise (a tag's own feeds on its page). */
-  readonly tagFeeds?: { readonly tag: Tag };
-  /** Open Graph and Twitter card details for an article page; other pages are a website. */
+  /** An article page: Open Graph article type, dates and cover image. */
   readonly article?: ArticleMeta;
+  /** A tag page advertises its own feeds too. */
+  readonly tagFeeds?: { readonly tag: Tag };
   /** A script the page needs (root-relative URL), loaded at the end of the body. */
   readonly script?: string;
 }
 
-/** What link previews (Open Graph, Twitter cards) show: title, summary, cover image and dates. */
-function shareMeta(site: SiteConfig, page: PageOptions): SafeHtml {
-  const a = page.article;
-  const image = a?.image ? new URL(a.image, `${site.baseUrl}/`).href : undefined;
-  return html`<meta property="og:site_name" content="${site.title}">
-<meta property="og:type" content="${a ? 'article' : 'website'}">
-<meta property="og:title" content="${page.title}">
-<meta property="og:url" content="${page.canonical}">
-${page.description ? html`<meta property="og:description" content="${page.description}">` : ''}
-${image ? html`<meta property="og:image" content="${image}">` : ''}
-${a ? html`<meta property="article:published_time" content="${a.date}">` : ''}
-${a?.updated ? html`<meta property="article:modified_time" content="${a.updated}">` : ''}
-<meta name="twitter:card" content="${image ? 'summary_large_image' : 'summary'}">`;
+const feedsOf = (site: SiteConfig, dir: string, label: string) => ({
+  label,
+  rss: `${site.baseUrl}/${dir}${FEED_FILES.rss}`,
+  atom: `${site.baseUrl}/${dir}${FEED_FILES.atom}`,
+  json: `${site.baseUrl}/${dir}${FEED_FILES.json}`,
+});
+
+const commonScopes = new WeakMap<PageContext, Record<string, unknown>>();
+
+/** The variables every template gets: `site`, `stylesheet`, `nav`, `site_feeds`. */
+function common(ctx: PageContext): Record<string, unknown> {
+  const known = commonScopes.get(ctx);
+  if (known) return known;
+  const { site, theme } = ctx;
+  const root = sitePath(site);
+  const scope = {
+    site: {
+      title: site.title,
+      description: site.description,
+      base_url: site.baseUrl,
+      root,
+      language: site.language,
+      api_url: site.apiUrl,
+      author: { name: site.author.name, email: site.author.email, url: site.author.url },
+      copyright: site.copyright ?? theme.t('footer.copyright', { author: site.author.name }),
+    },
+    stylesheet: ctx.stylesheet,
+    nav: [
+      { title: theme.t('nav.archive'), url: `${root}/archive/` },
+      { title: theme.t('nav.tags'), url: `${root}/tags/` },
+      ...(ctx.nav ?? []).map((p) => ({ title: p.title, url: `${root}/${p.name}/` })),
+      { title: theme.t('nav.subscribe'), url: `${root}/subscribe/` },
+    ],
+    site_feeds: feedsOf(site, '', site.title),
+  };
+  commonScopes.set(ctx, scope);
+  return scope;
 }
 
-function feedLinks(ctx: PageContext, dir: string, label: string): SafeHtml {
-  const base = `${ctx.site.baseUrl}/${dir}`;
-  return html`<link rel="alternate" type="application/rss+xml" title="${label} (RSS)" href="${base}${FEED_FILES.rss}">
-<link rel="alternate" type="application/atom+xml" title="${label} (Atom)" href="${base}${FEED_FILES.atom}">
-<link rel="alternate" type="application/feed+json" title="${label} (JSON Feed)" href="${base}${FEED_FILES.json}">`;
+/** An article's metadata as templates see it (`title`, `url`, `date`, `updated`, `author`, `summary`, `image`, `tags`). */
+function articleView(article: ArticleMeta, site: SiteConfig) {
+  const root = sitePath(site);
+  return {
+    title: article.title,
+    url: article.url,
+    date: article.date,
+    updated: article.updated,
+    author: article.author,
+    summary: article.summary,
+    image: article.image ? new URL(article.image, `${site.baseUrl}/`).href : undefined,
+    tags: article.tags.map((tag) => ({
+      name: tag.name,
+      slug: tag.slug,
+      url: `${root}/tags/${slugInUrl(tag.slug)}/`,
+    })),
+  };
+}
+
+function render(ctx: PageContext, template: PageTemplate, meta: PageMeta, vars: Record<string, unknown>) {
+  const { site } = ctx;
+  const a = meta.article;
+  const page = {
+    title: meta.title,
+    description: meta.description,
+    canonical: meta.canonical,
+    article: a ? articleView(a, site) : undefined,
+    image: a?.image ? new URL(a.image, `${site.baseUrl}/`).href : undefined,
+    tag_feeds: meta.tagFeeds
+      ? feedsOf(site, `tags/${meta.tagFeeds.tag.slug}/`, `${site.title}: ${meta.tagFeeds.tag.name}`)
+      : undefined,
+    script: meta.script,
+  };
+  return ctx.theme.renderPage(template, { ...common(ctx), page, ...vars });
 }
 
 /**
  * The subscribe form on every page: a plain POST, so it works without JavaScript. The `website` field is a
  * honeypot: hidden from people and from assistive technology, filled in only by bots.
  */
-export function subscribeForm(site: SiteConfig, id = 'subscribe'): SafeHtml {
-  return html`<form class="subscribe" method="post" action="${site.apiUrl}/subscribe">
-<label for="${id}-email">Get new articles by email</label>
-<div class="subscribe-row">
-<input id="${id}-email" name="email" type="email" autocomplete="email" required maxlength="254" aria-describedby="${id}-note">
-<button type="submit">Subscribe</button>
-</div>
-<p id="${id}-note" class="note">We send a link to confirm; nothing else until you click it. Unsubscribe with one click.</p>
-<div class="hp" aria-hidden="true"><label for="${id}-website">Leave empty</label><input id="${id}-website" name="website" type="text" tabindex="-1" autocomplete="off"></div>
-</form>`;
+export function subscribeForm(ctx: PageContext, id = 'subscribe'): SafeHtml {
+  return trusted(ctx.theme.render('partials/subscribe-form.liquid', { ...common(ctx), id }));
 }
 
-/** A page with a heading and a short message (subscription results, errors). */
-export function messagePage(ctx: PageContext, title: string, main: SafeHtml): string {
-  return layout(ctx, {
-    title,
-    description: '',
-    canonical: `${ctx.site.baseUrl}/`,
-    main: html`<h1>${title}</h1>
-${main}`,
-  });
-}
-
-function layout(ctx: PageContext, page: PageOptions): string {
-  const { site } = ctx;
-  const root = `${sitePath(site)}/`;
-  const fullTitle = page.title === site.title ? site.title : `${page.title} · ${site.title}`;
-  return html`<!doctype html>
-<html lang="${site.language}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${fullTitle}</title>
-${page.description ? html`<meta name="description" content="${page.description}">` : ''}
-<link rel="canonical" href="${page.canonical}">
-${shareMeta(site, page)}
-<link rel="stylesheet" href="${ctx.stylesheet}">
-${feedLinks(ctx, '', site.title)}
-${page.tagFeeds ? feedLinks(ctx, `tags/${page.tagFeeds.tag.slug}/`, `${site.title}: ${page.tagFeeds.tag.name}`) : ''}
-</head>
-<body>
-<header class="site-header">
-<a class="site-title" href="${root}">${site.title}</a>
-<nav aria-label="Site">
-<a href="${root}archive/">Archive</a>
-<a href="${root}tags/">Tags</a>
-<a href="${root}subscribe/">Subscribe</a>
-</nav>
-</header>
-<main id="main">
-${page.main}
-</main>
-<footer class="site-footer">
-${subscribeForm(site)}
-<p>${site.copyright ?? `© ${site.author.name}`} · <a href="${root}subscribe/">Follow by email or feed reader</a></p>
-</footer>
-${page.script ? html`<script src="${page.script}"></script>` : ''}
-</body>
-</html>
-`.value;
-}
-
-function tagLinks(tags: readonly Tag[], site: SiteConfig): SafeHtml {
-  if (tags.length === 0) return html``;
-  const root = sitePath(site);
-  return html`<ul class="tags" aria-label="Tags">${tags.map(
-    (tag) => html`<li><a href="${root}/tags/${tag.slug}/">${tag.name}</a></li>`,
-  )}</ul>`;
-}
-
-function articleMeta(article: ArticleMeta, site: SiteConfig): SafeHtml {
-  return html`<p class="meta"><time datetime="${article.date}">${displayDate(article.date, site.language)}</time>${
-    article.author === site.author.name ? '' : html` · ${article.author}`
-  }${
-    article.updated
-      ? html` · updated <time datetime="${article.updated}">${displayDate(article.updated, site.language)}</time>`
-      : ''
-  }</p>`;
-}
-
-function articleList(articles: readonly ArticleMeta[], site: SiteConfig, withSummary: boolean): SafeHtml {
-  return html`<ol class="articles" reversed>${articles.map(
-    (article) => html`
-<li><article>
-<h2><a href="${article.url}">${article.title}</a></h2>
-${articleMeta(article, site)}
-${withSummary && article.summary ? html`<p class="summary">${article.summary}</p>` : ''}
-</article></li>`,
-  )}
-</ol>`;
+/** A page of the subscription API (subscription/<name>.liquid) in the site's layout. */
+export function subscriptionPage(
+  ctx: PageContext,
+  template: string,
+  title: string,
+  vars: Record<string, unknown>,
+): string {
+  const { site, theme } = ctx;
+  const scope = {
+    ...common(ctx),
+    page: { title, description: '', canonical: `${site.baseUrl}/` },
+    ...vars,
+  };
+  const content = trusted(theme.render(`subscription/${template}.liquid`, scope));
+  const out = theme.render('layouts/base.liquid', { ...scope, content });
+  return out.endsWith('\n') ? out : `${out}\n`;
 }
 
 /** The articles either side of one, by date: the older one ("previous") and the newer one ("next"). */
@@ -148,83 +143,68 @@ export interface Neighbours {
   readonly newer?: ArticleMeta;
 }
 
-function pager({ older, newer }: Neighbours): SafeHtml {
-  if (!older && !newer) return html``;
-  return html`<nav class="pager" aria-label="More articles">
-${older ? html`<a rel="prev" href="${older.url}">← ${older.title}</a>` : ''}
-${newer ? html`<a rel="next" href="${newer.url}">${newer.title} →</a>` : ''}
-</nav>`;
-}
-
 /**
  * Where the site's feed links lead: browsers show a feed as raw text, so people land here instead, with
  * the email form and each feed's address to paste into a feed reader (autodiscovery links stay as they are).
  */
 export function subscribePage(ctx: PageContext): string {
-  const { site } = ctx;
+  const { site, theme } = ctx;
   const feeds = [
     ['RSS', FEED_FILES.rss],
     ['Atom', FEED_FILES.atom],
     ['JSON Feed', FEED_FILES.json],
   ].map(([label, file]) => ({ label: label as string, url: `${site.baseUrl}/${file}` }));
-  return layout(ctx, {
-    title: 'Subscribe',
-    description: `Follow ${site.title} by email or in a feed reader.`,
-    canonical: `${site.baseUrl}/subscribe/`,
-    script: `${sitePath(site)}/${COPY_SCRIPT_NAME}`,
-    main: html`<h1>Subscribe</h1>
-<h2>By email</h2>
-<p>New articles arrive in your inbox; the form below is also at the foot of every page.</p>
-${subscribeForm(site, 'subscribe-page')}
-<h2>In a feed reader</h2>
-<p>A feed reader (NetNewsWire, Feedly, Thunderbird, newsboat and many more) checks the sites you follow and
-shows what is new, without an account here and without email. Paste one of these addresses into yours; they
-carry the same articles in three formats, and most readers take any of them.</p>
-<ul class="feed-list">${feeds.map(
-      ({ label, url }, i) => html`
-<li><label for="feed-${i}">${label}</label><br>
-<input id="feed-${i}" type="text" readonly value="${url}">
-<button type="button" data-copy="${url}" hidden>Copy</button></li>`,
-    )}
-</ul>`,
-  });
+  return render(
+    ctx,
+    'subscribe',
+    {
+      title: theme.t('subscribe.title'),
+      description: theme.t('subscribe.description', { site: site.title }),
+      canonical: `${site.baseUrl}/subscribe/`,
+      script: `${sitePath(site)}/${COPY_SCRIPT_NAME}`,
+    },
+    { feeds },
+  );
 }
 
 export function articlePage(ctx: PageContext, article: Article, neighbours: Neighbours = {}): string {
   const { site } = ctx;
-  return layout(ctx, {
-    title: article.title,
-    description: article.summary,
-    canonical: article.url,
-    article,
-    main: html`<article class="post">
-<header>
-<h1>${article.title}</h1>
-${articleMeta(article, site)}
-</header>
-${article.image ? html`<img class="cover" src="${article.image}" alt="">` : ''}
-<div class="body">
-${trusted(article.html)}
-</div>
-<footer>${tagLinks(article.tags, site)}</footer>
-</article>
-${pager(neighbours)}`,
-  });
+  return render(
+    ctx,
+    'article',
+    { title: article.title, description: article.summary, canonical: article.url, article },
+    {
+      article: { ...articleView(article, site), body: trusted(article.html) },
+      older: neighbours.older ? articleView(neighbours.older, site) : undefined,
+      newer: neighbours.newer ? articleView(neighbours.newer, site) : undefined,
+    },
+  );
+}
+
+/** A page of content/pages/: its own address, in the navigation, never in feeds or digests. */
+export function contentPage(
+  ctx: PageContext,
+  doc: { readonly name: string; readonly title: string; readonly summary: string; readonly html: string },
+): string {
+  const { site } = ctx;
+  return render(
+    ctx,
+    'page',
+    { title: doc.title, description: doc.summary, canonical: `${site.baseUrl}/${doc.name}/` },
+    { doc: { name: doc.name, title: doc.title, summary: doc.summary, body: trusted(doc.html) } },
+  );
 }
 
 /** The newest articles (newest first); `total` is how many are published in all. */
 export function homePage(ctx: PageContext, newest: readonly ArticleMeta[], total: number): string {
   const { site } = ctx;
   const shown = newest.slice(0, site.homeItems);
-  return layout(ctx, {
-    title: site.title,
-    description: site.description,
-    canonical: `${site.baseUrl}/`,
-    main: html`<h1 class="visually-hidden">${site.title}</h1>
-${site.description ? html`<p class="lede">${site.description}</p>` : ''}
-${shown.length === 0 ? html`<p>Nothing published yet.</p>` : articleList(shown, site, true)}
-${total > shown.length ? html`<p><a href="${sitePath(site)}/archive/">All ${total} articles in the archive</a></p>` : ''}`,
-  });
+  return render(
+    ctx,
+    'home',
+    { title: site.title, description: site.description, canonical: `${site.baseUrl}/` },
+    { articles: shown.map((a) => articleView(a, site)), total },
+  );
 }
 
 /** One line per year, newest first, with how many articles it has. */
@@ -232,86 +212,99 @@ export function archiveIndexPage(
   ctx: PageContext,
   years: readonly { year: string; count: number }[],
 ): string {
-  const { site } = ctx;
-  return layout(ctx, {
-    title: 'Archive',
-    description: `Every article on ${site.title}, by year.`,
-    canonical: `${site.baseUrl}/archive/`,
-    main: html`<h1>Archive</h1>
-<ul class="archive">${years.map(
-      ({ year, count }) =>
-        html`<li><a href="${sitePath(site)}/archive/${year}/">${year}</a> <span class="count">(${count} article${count === 1 ? '' : 's'})</span></li>`,
-    )}</ul>`,
-  });
+  const { site, theme } = ctx;
+  const root = sitePath(site);
+  return render(
+    ctx,
+    'archive',
+    {
+      title: theme.t('archive.title'),
+      description: theme.t('archive.description', { site: site.title }),
+      canonical: `${site.baseUrl}/archive/`,
+    },
+    { years: years.map(({ year, count }) => ({ year, count, url: `${root}/archive/${year}/` })) },
+  );
 }
 
 /** Every article of one year, newest first. */
 export function archiveYearPage(ctx: PageContext, year: string, articles: readonly ArticleMeta[]): string {
-  const { site } = ctx;
-  return layout(ctx, {
-    title: `Archive ${year}`,
-    description: `Articles on ${site.title} from ${year}.`,
-    canonical: `${site.baseUrl}/archive/${year}/`,
-    main: html`<h1>${year}</h1>
-<p><a href="${sitePath(site)}/archive/">All years</a></p>
-<ul class="archive">${articles.map(
-      (article) =>
-        html`<li><time datetime="${article.date}">${displayDate(article.date, site.language)}</time> <a href="${article.url}">${article.title}</a></li>`,
-    )}</ul>`,
-  });
+  const { site, theme } = ctx;
+  return render(
+    ctx,
+    'archive-year',
+    {
+      title: theme.t('archive.year_title', { year }),
+      description: theme.t('archive.year_description', { site: site.title, year }),
+      canonical: `${site.baseUrl}/archive/${year}/`,
+    },
+    { year, articles: articles.map((a) => articleView(a, site)) },
+  );
 }
 
 export function tagPage(ctx: PageContext, tag: Tag, articles: readonly ArticleMeta[]): string {
-  const { site } = ctx;
-  const dir = `${site.baseUrl}/tags/${tag.slug}/`;
-  return layout(ctx, {
-    title: `Tagged “${tag.name}”`,
-    description: `Articles tagged ${tag.name} on ${site.title}.`,
-    canonical: dir,
-    tagFeeds: { tag },
-    main: html`<h1>Tagged “${tag.name}”</h1>
-<p class="feeds">Follow this tag: <a href="${dir}${FEED_FILES.rss}">RSS</a> · <a href="${dir}${FEED_FILES.atom}">Atom</a> · <a href="${dir}${FEED_FILES.json}">JSON Feed</a></p>
-${articleList(articles, site, true)}`,
-  });
+  const { site, theme } = ctx;
+  const dir = `${site.baseUrl}/tags/${slugInUrl(tag.slug)}/`;
+  return render(
+    ctx,
+    'tag',
+    {
+      title: theme.t('tag.title', { name: tag.name }),
+      description: theme.t('tag.description', { name: tag.name, site: site.title }),
+      canonical: dir,
+      tagFeeds: { tag },
+    },
+    {
+      tag: { name: tag.name, slug: tag.slug, url: dir, feeds: feedsOf(site, `tags/${tag.slug}/`, tag.name) },
+      articles: articles.map((a) => articleView(a, site)),
+    },
+  );
 }
 
 export function tagsIndexPage(ctx: PageContext, tags: readonly { tag: Tag; count: number }[]): string {
-  const { site } = ctx;
-  return layout(ctx, {
-    title: 'Tags',
-    description: `Topics on ${site.title}.`,
-    canonical: `${site.baseUrl}/tags/`,
-    main: html`<h1>Tags</h1>
-<ul class="tag-index">${tags.map(
-      ({ tag, count }) =>
-        html`<li><a href="${sitePath(site)}/tags/${tag.slug}/">${tag.name}</a> <span class="count">(${count})</span></li>`,
-    )}</ul>`,
-  });
+  const { site, theme } = ctx;
+  const root = sitePath(site);
+  return render(
+    ctx,
+    'tags',
+    {
+      title: theme.t('tags.title'),
+      description: theme.t('tags.description', { site: site.title }),
+      canonical: `${site.baseUrl}/tags/`,
+    },
+    {
+      tags: tags.map(({ tag, count }) => ({
+        name: tag.name,
+        slug: tag.slug,
+        url: `${root}/tags/${slugInUrl(tag.slug)}/`,
+        count,
+      })),
+    },
+  );
 }
 
 export function notFoundPage(ctx: PageContext): string {
-  const { site } = ctx;
-  return layout(ctx, {
-    title: 'Not found',
-    description: '',
-    canonical: `${site.baseUrl}/404.html`,
-    main: html`<h1>Not found</h1>
-<p>There is no page at this address. Try the <a href="${sitePath(site)}/archive/">archive</a>.</p>`,
-  });
+  const { site, theme } = ctx;
+  return render(
+    ctx,
+    '404',
+    { title: theme.t('not_found.title'), description: '', canonical: `${site.baseUrl}/404.html` },
+    {},
+  );
 }
 
 /** What an old address of a moved article serves: an immediate redirect that works on any static host. */
-export function redirectPage(site: SiteConfig, target: string): string {
+export function redirectPage(ctx: PageContext, target: string): string {
+  const { site, theme } = ctx;
   return html`<!doctype html>
 <html lang="${site.language}">
 <head>
 <meta charset="utf-8">
-<title>Moved</title>
+<title>${theme.t('redirect.title')}</title>
 <meta http-equiv="refresh" content="0; url=${target}">
 <link rel="canonical" href="${target}">
 <meta name="robots" content="noindex">
 </head>
-<body><p>This article has moved to <a href="${target}">${target}</a>.</p></body>
+<body><p>${theme.t('redirect.text')} <a href="${target}">${target}</a>.</p></body>
 </html>
 `.value;
 }

@@ -31,6 +31,12 @@ export interface StaticAssetStore {
   read(path: string): Promise<{ readonly bytes: Uint8Array; readonly version?: string }>;
 }
 
+/** The site's own theme files (content/theme/ locally, theme/ in the content bucket). */
+export interface ThemeSourceStore {
+  /** Every file by its path relative to the theme folder ('article.liquid'); empty when there is none. */
+  files(): Promise<Readonly<Record<string, string>>>;
+}
+
 /** Where the index of sources lives between publishes (a state file locally, an object in S3). */
 export interface SiteIndexStore {
   /** undefined before the first publish. */
@@ -93,6 +99,10 @@ export interface DigestRecord {
   readonly articles: readonly ArticleMeta[];
   /** Absent on digests from before weekly delivery: every confirmed subscriber, as instant. */
   readonly audience?: Audience;
+  /** Full-text digests: article URL → mail-ready body, for the articles that go in full. */
+  readonly bodies?: Readonly<Record<string, string>>;
+  /** Full-text digests: URLs shortened to summary and link to stay under Gmail's clip. */
+  readonly shortened?: readonly string[];
 }
 
 /** Which articles were announced, and the digests that announced them (a state file locally, DynamoDB in AWS). */
@@ -139,6 +149,8 @@ export interface SendLedger {
 export interface SendBatch {
   readonly digestId: string;
   readonly recipients: readonly string[];
+  /** Topics: the URLs of the digest's articles these recipients follow; absent: all of them. */
+  readonly articles?: readonly string[];
 }
 
 export interface SendQueue {
@@ -195,4 +207,13 @@ export interface PublishedIdsStore {
 export interface PublishScheduler {
   /** `undefined`: nothing is scheduled any more. */
   scheduleNext(at: Date | undefined): Promise<void>;
+}
+
+/**
+ * The operator's stop on the pending digest (`broadsheet hold` / `release`): while held, a digest whose
+ * grace window closed keeps waiting. A file locally, one item in DynamoDB.
+ */
+export interface DigestHoldStore {
+  isHeld(): Promise<boolean>;
+  setHeld(held: boolean, nowMs: number): Promise<void>;
 }

@@ -18,6 +18,10 @@
  * 4. a batch fits in one invocation at the slowest rate an account has (SES's sandbox, 1 message a
  *    second, shared by every sender), so only a fault, not the batch size, sends a message round again:
  *    `batchSize × recipientsPerMessage ≤ (timeout − stopMargin) × minRate / concurrency`.
+ *
+ * A sender makes one SES call at a time and marks it sent before the next (see sendBatch), so one sender
+ * reaches at most 1 / (SES answer + ledger write), some 15–30 messages a second in a region: an account
+ * allowed more than that times `concurrency` needs a higher `concurrency`.
  */
 export interface SendTiming {
   readonly functionTimeoutSeconds: number;

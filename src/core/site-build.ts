@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Article, ArticleMeta, Tag } from './article.js';
-import { COPY_SCRIPT, FEED_XSL, STYLESHEET } from './assets.js';
+import { COPY_SCRIPT, FEED_XSL } from './assets.js';
 import { buildFeeds, type FeedScope, siteFeedScope } from './feeds.js';
-import { COPY_SCRIPT_NAME, FEED_FILES, pageContext, STYLESHEET_NAME, shortHash } from './layout.js';
+import { COPY_SCRIPT_NAME, FEED_FILES, pageContext, shortHash } from './layout.js';
 import {
   archiveIndexPage,
   archiveYearPage,
   articlePage,
+  contentPage,
   homePage,
+  type NavPage,
   notFoundPage,
   redirectPage,
   subscribePage,
@@ -16,7 +18,9 @@ import {
 } from './pages.js';
 import type { SiteConfig } from './site.js';
 import { type IndexedArticle, metaOf } from './site-index.js';
+import { pagePath, type SitePage } from './site-page.js';
 import { escapeHtml as escapeXml, slugInUrl } from './text.js';
+import { type PageTemplate, type Theme, themeFor } from './theme.js';
 
 export type FileKind = 'page' | 'feed' | 'asset';
 
@@ -162,10 +166,18 @@ export function groupByYear<T extends ArticleMeta>(
   return [...years].sort(([a], [b]) => b.localeCompare(a)).map(([year, list]) => ({ year, articles: list }));
 }
 
-/** Names everything about the layout (templates, site settings, stylesheet): a change re-renders every page. */
-export function layoutKeyOf(site: SiteConfig): string {
+/** Names the site settings and the theme's strings: what feeds show besides their articles. */
+export function siteKeyOf(site: SiteConfig, theme: Theme = themeFor(site)): string {
+  return shortHash(JSON.stringify([LAYOUT_VERSION, site, theme.stringsKey]));
+}
+
+/**
+ * Names everything every page shares (site settings, the theme's layout, partials, stylesheet and strings,
+ * the shipped script): a change there re-renders every page. Each kind of page adds its own template's key.
+ */
+export function layoutKeyOf(site: SiteConfig, theme: Theme = themeFor(site)): string {
   return shortHash(
-    JSON.stringify([LAYOUT_VERSION, site, STYLESHEET_NAME, COPY_SCRIPT_NAME, shortHash(FEED_XSL)]),
+    JSON.stringify([siteKeyOf(site, theme), theme.sharedKey, COPY_SCRIPT_NAME, shortHash(FEED_XSL)]),
   );
 }
 
@@ -182,6 +194,11 @@ export interface SitePlanInput {
   readonly live: readonly IndexedArticle[];
   /** Static files by site path with their content hash. */
   readonly assets: readonly { readonly path: string; readonly hash: string }[];
+  /** The theme to render with; the default theme when absent. */
+  readonly theme?: Theme;
+  /** Pages of content/pages/ that are not drafts, and those in the navigation (in site.yaml's order). */
+  readonly pages?: readonly SitePage[];
+  readonly nav?: readonly NavPage[];
 }
 
 /** The feed windows of a plan: which articles each feed shows (the site feed, then one per tag). */
@@ -197,8 +214,14 @@ export function feedWindows(input: SitePlanInput): IndexedArticle[][] {
  */
 export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
   const { site, live } = input;
-  const ctx = pageContext(site);
-  const layoutKey = layoutKeyOf(site);
+  const theme = input.theme ?? themeFor(site);
+  const nav = input.nav ?? [];
+  const ctx = pageContext(site, theme, nav);
+  // The navigation names pages by their titles: every page shows it.
+  const sharedKey = shortHash(`${layoutKeyOf(site, theme)}:${JSON.stringify(nav)}`);
+  /** Everything a kind of page shares with every other, plus its own template. */
+  const keyOf = (template: PageTemplate) => shortHash(`${sharedKey}:${theme.templateKey(template)}`);
+  const siteKey = siteKeyOf(site, theme);
   const page = (path: string, key: string, render: () => string | Promise<string>): SiteFile => ({
     path,
     contentType: HTML,
@@ -222,12 +245,12 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
   });
   const shared: SiteFile[] = [
     {
-      path: STYLESHEET_NAME,
+      path: theme.stylesheetName,
       contentType: CONTENT_TYPES.css,
       kind: 'asset',
       immutable: true,
-      key: STYLESHEET_NAME,
-      render: async () => STYLESHEET,
+      key: theme.stylesheetName,
+      render: async () => theme.stylesheet,
     },
     {
       path: 'feed.xsl',
@@ -245,15 +268,16 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
       key: COPY_SCRIPT_NAME,
       render: async () => COPY_SCRIPT,
     },
-    page('404.html', layoutKey, () => notFoundPage(ctx)),
-    page('subscribe/index.html', layoutKey, () => subscribePage(ctx)),
+    page('404.html', keyOf('404'), () => notFoundPage(ctx)),
+    page('subscribe/index.html', keyOf('subscribe'), () => subscribePage(ctx)),
   ];
 
   // Each page links the articles either side of it, so its key names them too.
+  const articleKey = keyOf('article');
   const articlePages = live.map((a, i) => {
     const newer = live[i - 1];
     const older = live[i + 1];
-    const key = shortHash([a.renderKey, layoutKey, newer?.listKey ?? '', older?.listKey ?? ''].join(':'));
+    const key = shortHash([a.renderKey, articleKey, newer?.listKey ?? '', older?.listKey ?? ''].join(':'));
     return page(articlePath(a.slug), key, async () =>
       articlePage(ctx, await withBody(a), {
         ...(newer ? { newer: metaOf(newer) } : {}),
@@ -261,25 +285,29 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
       }),
     );
   });
-  // An alias never shadows an article's page.
-  const taken = new Set(articlePages.map((p) => p.path));
+  const pageKey = keyOf('page');
+  const sitePages = (input.pages ?? []).map((p) =>
+    page(pagePath(p.name), shortHash(`${pageKey}:${p.renderKey}`), () => contentPage(ctx, p)),
+  );
+  // An alias never shadows an article's page or a page.
+  const taken = new Set([...articlePages, ...sitePages].map((p) => p.path));
   const redirects = live.flatMap((a) =>
     (a.aliases ?? [])
       .map((alias) => redirectPath(site, alias))
       .filter((path) => !taken.has(path))
-      .map((path) => page(path, `redirect:${a.url}:${layoutKey}`, () => redirectPage(site, a.url))),
+      .map((path) => page(path, `redirect:${a.url}:${siteKey}`, () => redirectPage(ctx, a.url))),
   );
 
   const tags = groupByTag(live);
   const years = groupByYear(live);
   const shown = live.slice(0, site.homeItems);
   const lists: SiteFile[] = [
-    page('index.html', `${listingKey(layoutKey, shown)}:${live.length}`, () =>
+    page('index.html', `${listingKey(keyOf('home'), shown)}:${live.length}`, () =>
       homePage(ctx, shown.map(metaOf), live.length),
     ),
     page(
       'archive/index.html',
-      shortHash([layoutKey, ...years.map((y) => `${y.year}:${y.articles.length}`)].join('\n')),
+      shortHash([keyOf('archive'), ...years.map((y) => `${y.year}:${y.articles.length}`)].join('\n')),
       () =>
         archiveIndexPage(
           ctx,
@@ -287,14 +315,14 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
         ),
     ),
     ...years.map(({ year, articles }) =>
-      page(`archive/${year}/index.html`, listingKey(`${layoutKey}:${year}`, articles), () =>
+      page(`archive/${year}/index.html`, listingKey(`${keyOf('archive-year')}:${year}`, articles), () =>
         archiveYearPage(ctx, year, articles.map(metaOf)),
       ),
     ),
     page(
       'tags/index.html',
       shortHash(
-        [layoutKey, ...tags.map((g) => `${g.tag.slug}=${g.tag.name}:${g.articles.length}`)].join('\n'),
+        [keyOf('tags'), ...tags.map((g) => `${g.tag.slug}=${g.tag.name}:${g.articles.length}`)].join('\n'),
       ),
       () =>
         tagsIndexPage(
@@ -303,7 +331,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
         ),
     ),
     ...tags.map(({ tag, articles }) =>
-      page(`tags/${tag.slug}/index.html`, listingKey(`${layoutKey}:${tag.name}`, articles), () =>
+      page(`tags/${tag.slug}/index.html`, listingKey(`${keyOf('tag')}:${tag.name}`, articles), () =>
         tagPage(ctx, tag, articles.map(metaOf)),
       ),
     ),
@@ -313,14 +341,14 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     const scope: FeedScope = tag
       ? {
           title: `${site.title}: ${tag.name}`,
-          description: `Articles tagged ${tag.name}`,
+          description: theme.t('tag.feed_description', { name: tag.name }),
           homeUrl: `${site.baseUrl}/tags/${slugInUrl(tag.slug)}/`,
           dir: `tags/${tag.slug}/`,
         }
       : siteFeedScope(site);
     const items = articles.slice(0, site.feedItems);
     // What each item shows (metadata and body) determines the feed; a byte-only edit changes nothing.
-    const key = shortHash([layoutKey, JSON.stringify(scope), ...items.map((a) => a.renderKey)].join('\n'));
+    const key = shortHash([siteKey, JSON.stringify(scope), ...items.map((a) => a.renderKey)].join('\n'));
     let built: Promise<ReturnType<typeof buildFeeds>> | undefined;
     const build = () => {
       built ??= Promise.all(items.map(withBody)).then((full) => buildFeeds(full, site, scope));
@@ -361,6 +389,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
       changed(articles),
     ]),
     ...live.map((a): [string, string] => [a.url, lastChanged(a)]),
+    ...(input.pages ?? []).map((p): [string, string] => [`${site.baseUrl}/${p.name}/`, '']),
   ];
   const discovery: SiteFile[] = [
     {
@@ -389,6 +418,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     ...statics,
     ...shared,
     ...articlePages,
+    ...sitePages,
     ...redirects,
     ...lists,
     ...discovery,

@@ -6,6 +6,7 @@ import type { Article, ArticleMeta } from './article.js';
 import type { Problem } from './errors.js';
 import { byNewest } from './order.js';
 import type { SiteConfig } from './site.js';
+import type { SitePage } from './site-page.js';
 
 /** Bump when parsing or Markdown rendering changes what an article's HTML or metadata would be. */
 export const RENDERER_VERSION = '5';
@@ -35,10 +36,14 @@ export interface SiteIndex {
   sources: Record<string, IndexedSource>;
   /** Static files by site path ('images/a.svg'): version and content hash. */
   assets: Record<string, { readonly version: string; readonly hash: string }>;
+  /** Pages (content/pages/) by source path: version and the parsed page, body included. Absent before pages. */
+  pages?: Record<string, { readonly version: string; readonly page: SitePage }>;
   /** Rendered bodies of the articles feeds show, by render key, so writing a feed reads no other file. */
   feedBodies: Record<string, string>;
   /** When the scheduler was last asked to wake the publisher (epoch ms), so it is asked again only on change. */
   wakeAtMs?: number;
+  /** Articles waiting out the grace window (`digest.delay`): source path → when it went live. */
+  pending?: Record<string, number>;
 }
 
 /**

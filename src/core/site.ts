@@ -2,7 +2,9 @@ import { IANAZone } from 'luxon';
 import * as z from 'zod';
 import { DEFAULT_ANNOUNCE_WINDOW_DAYS } from './announce-window.js';
 import { ConfigError } from './errors.js';
-import { singleLine } from './text.js';
+import { parseDuration } from './grace.js';
+import { singleLine, slugify } from './text.js';
+import { topicsOf } from './topics.js';
 import { weekdayNames } from './weekly-schedule.js';
 
 const isLoopback = (url: URL) => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
@@ -58,10 +60,44 @@ export const siteSchema = z
     copyright: label.optional(),
     /** A welcome email once a subscription is confirmed. */
     welcome: z.boolean().default(true),
+    /** A theme folder under content/themes/ to render with (its files over the default theme's). */
+    theme: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9_-]*$/,
+        'must be a folder name under content/themes/ (letters, digits, - and _)',
+      )
+      .optional(),
+    /** Single strings of the locale replaced for this site ("nav.archive": "Posts"). */
+    strings: z.record(z.string(), z.union([z.string(), z.record(z.string(), z.string())])).optional(),
+    /** Pages (content/pages/<name>.md) in the navigation, in this order. */
+    nav: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a page name like about')).optional(),
     /** `$…$` and `$$` blocks in articles render as MathML (an article's own `math` overrides it). */
     math: z.boolean().default(false),
     /** Days after its date within which an article going live is mailed; later ones are recorded silently. */
     announce_window: z.number().min(0).max(36_500).default(DEFAULT_ANNOUNCE_WINDOW_DAYS),
+    /** Tags a subscriber may follow on the preferences page instead of every article. */
+    topics: z
+      .array(label)
+      .max(50, 'lists at most 50 topics')
+      .refine((names) => names.every((name) => slugify(name) !== ''), 'each topic needs a letter or digit')
+      .default([]),
+    /** The digest: how long it waits after its articles go live (the grace window). */
+    digest: z
+      .strictObject({
+        delay: z
+          .union([z.string(), z.literal(0)])
+          .default('0')
+          .transform((value, ctx) => {
+            const parsed = parseDuration(String(value));
+            if (parsed.ok) return parsed.ms;
+            ctx.addIssue({ code: 'custom', message: parsed.reason });
+            return z.NEVER;
+          }),
+        /** `full`: the articles themselves in the email (within Gmail's clip); `summary`: summary and link. */
+        content: z.enum(['full', 'summary']).default('summary'),
+      })
+      .default({ delay: 0, content: 'summary' }),
   })
   .strict()
   .transform((s) => ({
@@ -85,8 +121,13 @@ export const siteSchema = z
     homeItems: s.home_items,
     copyright: s.copyright,
     welcome: s.welcome,
+    theme: s.theme,
+    strings: s.strings,
+    nav: s.nav ?? [],
     math: s.math,
     announceWindowDays: s.announce_window,
+    digest: { delayMs: s.digest.delay, content: s.digest.content },
+    topics: topicsOf(s.topics),
   }));
 
 export type SiteConfig = z.output<typeof siteSchema>;

@@ -39,6 +39,7 @@ export const storedDeliveryFields = {
   delivery: z.enum(['instant', 'weekly']).optional(),
   previousDelivery: z.enum(['instant', 'weekly']).optional(),
   deliveryChangedMs: z.number().optional(),
+  topics: z.array(z.string()).optional(),
   lastFeedback: z
     .object({
       kind: z.enum(['hard-bounce', 'soft-bounce', 'complaint']),

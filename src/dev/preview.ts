@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { FsArticleSource, FsStaticAssets } from '../adapters/fs/article-source.js';
+import { FsArticleSource, FsStaticAssets, FsThemeFiles } from '../adapters/fs/article-source.js';
 import { writeFileAtomicSync } from '../adapters/fs/files.js';
 import { emlName } from '../adapters/fs/outbox.js';
 import { loadSiteConfig } from '../adapters/fs/site-config.js';
@@ -162,6 +162,8 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
         site,
         content,
         assets: new FsStaticAssets(options.content),
+        pages: new FsArticleSource(options.content, 'pages'),
+        theme: new FsThemeFiles(options.content),
         output: new FsSiteStore(options.out),
         index: {
           load: async () => index,

@@ -1,7 +1,7 @@
 import { PAST_WINDOW_DIGEST_ID, splitByAnnounceWindow } from '../core/announce-window.js';
 import type { ArticleMeta } from '../core/article.js';
 import { digestRecordOf, planDigest } from '../core/digest.js';
-import type { AnnouncementLedger, DigestQueue } from '../core/ports.js';
+import type { AnnouncementLedger, DigestQueue, DigestRecord } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import { weekStartAt } from '../core/weekly-schedule.js';
 
@@ -9,6 +9,11 @@ export interface AnnounceDeps {
   readonly site: SiteConfig;
   readonly ledger: AnnouncementLedger;
   readonly digests: DigestQueue;
+  /** Full-text digests (`digest.content: full`): the bodies the record carries, read when it is planned. */
+  readonly fullText?: (
+    id: string,
+    articles: readonly ArticleMeta[],
+  ) => Promise<Pick<DigestRecord, 'bodies' | 'shortened'>>;
 }
 
 export interface Announcement {
@@ -54,7 +59,8 @@ export async function announce(
     delivery: 'instant',
     weekStartMs: weekStartAt(deps.site, nowMs),
   });
-  const created = await deps.ledger.createDigest(record);
+  const full = deps.fullText ? await deps.fullText(plan.id, plan.articles) : undefined;
+  const created = await deps.ledger.createDigest(full ? { ...record, ...full } : record);
   await deps.digests.enqueue(plan.id);
   await deps.ledger.markAnnounced(
     [...plan.articles, ...plan.silenced].map((a) => a.url),

@@ -1,11 +1,13 @@
 import type { ArticleMeta } from '../core/article.js';
-import { audienceOf, audienceOfDigest, type DeliveryChoice } from '../core/delivery.js';
+import { audienceChoices, audienceOfDigest, type DeliveryChoice } from '../core/delivery.js';
 import { composeDigest } from '../core/digest.js';
 import { digestMessageFor, type RawMessage } from '../core/email.js';
 import type { Problem } from '../core/errors.js';
+import { shortenedNote } from '../core/full-text.js';
 import type {
   AnnouncementLedger,
   ArticleSourceStore,
+  DigestHoldStore,
   DigestMailer,
   DigestRecord,
   HubNotifier,
@@ -14,18 +16,24 @@ import type {
   SiteIndexStore,
   SiteStore,
   StaticAssetStore,
+  ThemeSourceStore,
   WeeklyLedger,
 } from '../core/ports.js';
 import { publishedIdsOf } from '../core/published-ids.js';
 import type { SiteConfig } from '../core/site.js';
-import { publishChanges } from './publish.js';
+import { groupByFollowed } from '../core/topics.js';
+import { type PendingDigest, publishChanges } from './publish.js';
 import type { PublishReport } from './publish-site.js';
+import { followedPart } from './send.js';
 import { runWeekly } from './weekly.js';
 
 export interface BuildDeps {
   readonly site: SiteConfig;
   readonly content: ArticleSourceStore;
   readonly assets: StaticAssetStore;
+  /** Pages (content/pages/) and the site's own theme files (content/theme/). */
+  readonly pages?: ArticleSourceStore;
+  readonly theme?: ThemeSourceStore;
   readonly output: SiteStore;
   readonly index: SiteIndexStore;
   /** Told about every feed the build changed (WebSub). */
@@ -39,10 +47,14 @@ export interface BuildDeps {
     readonly mailer: DigestMailer;
     /** Signs unsubscribe links. */
     readonly secret: string;
+    /** The operator's hold on a digest in its grace window (`broadsheet hold`). */
+    readonly hold?: DigestHoldStore;
   };
 }
 
 export interface MailedDigest {
+  /** Full text: what was shortened to stay under Gmail's clip (also in the outbox folder's notes.txt). */
+  readonly note?: string;
   readonly id: string;
   readonly subject: string;
   readonly articles: readonly string[];
@@ -62,6 +74,8 @@ export interface BuildReport {
   readonly digest?: MailedDigest & { readonly silenced: number };
   /** The weekly digest, when a weekly send time passed since the last one. */
   readonly weekly?: MailedDigest;
+  /** A digest in its grace window (nothing written to the outbox for it yet), or held. */
+  readonly pendingDigest?: PendingDigest;
 }
 
 /**
@@ -76,13 +90,15 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
   let subscribers: Promise<DeliveryChoice[]> | undefined;
   const audience = async (record: DigestRecord) => {
     subscribers ??= announce?.recipients.recipients();
-    return audienceOf((await subscribers) ?? [], audienceOfDigest(record));
+    return audienceChoices((await subscribers) ?? [], audienceOfDigest(record));
   };
   const outcome = await publishChanges(
     {
       site,
       content: deps.content,
       assets: deps.assets,
+      ...(deps.pages ? { pages: deps.pages } : {}),
+      ...(deps.theme ? { theme: deps.theme } : {}),
       output: deps.output,
       index: deps.index,
       mode: 'strict',
@@ -91,6 +107,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
         ? {
             announce: {
               ledger: announce.announcements,
+              ...(announce.hold ? { hold: announce.hold } : {}),
               digests: {
                 enqueue: async (id) => {
                   const record = await announce.announcements.digest(id);
@@ -134,6 +151,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
     ...(outcome.hub ? { hub: outcome.hub } : {}),
     ...(instant && outcome.digest ? { digest: { ...instant, silenced: outcome.digest.silenced } } : {}),
     ...(weekly ? { weekly } : {}),
+    ...(outcome.pendingDigest ? { pendingDigest: outcome.pendingDigest } : {}),
   };
 }
 
@@ -144,15 +162,22 @@ async function mailDigest(
   announce: NonNullable<BuildDeps['announce']>,
   site: SiteConfig,
   record: DigestRecord,
-  addresses: readonly string[],
+  recipients: readonly DeliveryChoice[],
   now: Date,
 ): Promise<MailedDigest> {
-  const composed = composeDigest(record, site, audienceOfDigest(record).delivery);
+  const note = shortenedNote(record.articles, record.shortened);
+  const delivery = audienceOfDigest(record).delivery;
+  const composed = { ...composeDigest(record, site, delivery), ...(note ? { notes: [note] } : {}) };
   const messages: RawMessage[] = [];
-  for (const address of addresses) {
-    messages.push(
-      await digestMessageFor(composed, record.createdAtMs, site, address, announce.secret, now.getTime()),
-    );
+  // Topics: each group of recipients gets the articles it follows, as the sender does in the cloud.
+  for (const group of groupByFollowed(record.articles, recipients)) {
+    const part = group.articles
+      ? composeDigest(followedPart(record, group.articles), site, delivery)
+      : composed;
+    for (const address of group.addresses)
+      messages.push(
+        await digestMessageFor(part, record.createdAtMs, site, address, announce.secret, now.getTime()),
+      );
   }
   const { location } = await announce.mailer.deliver(composed, messages);
   return {
@@ -161,5 +186,6 @@ async function mailDigest(
     articles: record.articles.map((a: ArticleMeta) => a.url),
     recipients: messages.length,
     location,
+    ...(note ? { note } : {}),
   };
 }

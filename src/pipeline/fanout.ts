@@ -1,8 +1,40 @@
-import { audienceOf, audienceOfDigest } from '../core/delivery.js';
+import { audienceChoices, audienceOfDigest, type DeliveryChoice } from '../core/delivery.js';
 import { BroadsheetError } from '../core/errors.js';
-import type { DigestSource, RecipientPages, RecipientStore, SendBatch, SendQueue } from '../core/ports.js';
+import type {
+  DigestRecord,
+  DigestSource,
+  RecipientPages,
+  RecipientStore,
+  SendBatch,
+  SendQueue,
+} from '../core/ports.js';
+import { groupByFollowed } from '../core/topics.js';
 
 export const RECIPIENTS_PER_BATCH = 50;
+
+/**
+ * The send batches for some of a digest's recipients: its audience (instant or weekly, that week), grouped
+ * by the articles each follows (topics), up to 50 to a batch; who follows none of them gets nothing.
+ */
+export function batchesFor(
+  digest: DigestRecord,
+  recipients: readonly DeliveryChoice[],
+): { batches: SendBatch[]; recipients: number } {
+  const chosen = audienceChoices(recipients, audienceOfDigest(digest));
+  const batches: SendBatch[] = [];
+  let count = 0;
+  for (const group of groupByFollowed(digest.articles, chosen)) {
+    count += group.addresses.length;
+    for (let i = 0; i < group.addresses.length; i += RECIPIENTS_PER_BATCH) {
+      batches.push({
+        digestId: digest.id,
+        recipients: group.addresses.slice(i, i + RECIPIENTS_PER_BATCH),
+        ...(group.articles ? { articles: group.articles } : {}),
+      });
+    }
+  }
+  return { batches, recipients: count };
+}
 
 /**
  * Splits a digest's audience (confirmed subscribers who chose its kind of delivery for that week) into
@@ -15,15 +47,9 @@ export async function fanOutDigest(
   const digest = await deps.digests.digest(digestId);
   // Thrown, so the queue redelivers: the record is written before its id is ever enqueued.
   if (!digest) throw new BroadsheetError(`digest ${digestId} does not exist`);
-  const { recipients, queue } = deps;
-  const audience = audienceOfDigest(digest);
-  const addresses = audienceOf(await recipients.recipients(), audience);
-  const batches: SendBatch[] = [];
-  for (let i = 0; i < addresses.length; i += RECIPIENTS_PER_BATCH) {
-    batches.push({ digestId: digest.id, recipients: addresses.slice(i, i + RECIPIENTS_PER_BATCH) });
-  }
-  await queue.enqueue(batches);
-  return { recipients: addresses.length, batches: batches.length };
+  const { batches, recipients } = batchesFor(digest, await deps.recipients.recipients());
+  await deps.queue.enqueue(batches);
+  return { recipients, batches: batches.length };
 }
 
 export interface FanOutProgress {
@@ -46,7 +72,6 @@ export async function fanOutDigestFrom(
 ): Promise<FanOutProgress> {
   const digest = await deps.digests.digest(digestId);
   if (!digest) throw new BroadsheetError(`digest ${digestId} does not exist`);
-  const audience = audienceOfDigest(digest);
   let after = options.after;
   let recipients = 0;
   let batches = 0;
@@ -54,13 +79,9 @@ export async function fanOutDigestFrom(
     if (options.timeLeftMs() < options.reserveMs)
       return { recipients, batches, ...(after ? { resumeAfter: after } : {}) };
     const { recipients: page, next } = await deps.pages.page(after, options.pageSize ?? 1000);
-    const addresses = audienceOf(page, audience);
-    const pageBatches: SendBatch[] = [];
-    for (let i = 0; i < addresses.length; i += RECIPIENTS_PER_BATCH) {
-      pageBatches.push({ digestId: digest.id, recipients: addresses.slice(i, i + RECIPIENTS_PER_BATCH) });
-    }
+    const { batches: pageBatches, recipients: count } = batchesFor(digest, page);
     await deps.queue.enqueue(pageBatches);
-    recipients += addresses.length;
+    recipients += count;
     batches += pageBatches.length;
     if (next === undefined) return { recipients, batches };
     after = next;

@@ -13,9 +13,12 @@ import {
 import { duplicateSlugProblems, hasErrors, tagClashProblems } from '../core/corpus.js';
 import { ContentError, NotFoundError, type Problem, PublishBusyError } from '../core/errors.js';
 import { feedUrlsAmong } from '../core/feeds.js';
+import { planFullText } from '../core/full-text-plan.js';
+import { graceStep } from '../core/grace.js';
 import type {
   AnnouncementLedger,
   ArticleSourceStore,
+  DigestHoldStore,
   DigestQueue,
   HubNotifier,
   PublishLease,
@@ -23,6 +26,7 @@ import type {
   SiteIndexStore,
   SiteStore,
   StaticAssetStore,
+  ThemeSourceStore,
 } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import { feedWindows, type PlanInputs, planSite, staticAssetProblem } from '../core/site-build.js';
@@ -38,6 +42,8 @@ import {
   parseKeyOf,
   type SiteIndex,
 } from '../core/site-index.js';
+import { isPagePath, navPages, parsePage } from '../core/site-page.js';
+import { type Theme, ThemeLoadError, themeFor } from '../core/theme.js';
 import { type Announcement, announce } from './announce.js';
 import { type PublishReport, publishSite, SkipFile } from './publish-site.js';
 
@@ -45,6 +51,10 @@ export interface PublishDeps {
   readonly site: SiteConfig;
   readonly content: ArticleSourceStore;
   readonly assets: StaticAssetStore;
+  /** Pages (content/pages/*.md); without it, a site has none. */
+  readonly pages?: ArticleSourceStore;
+  /** The site's own theme files (content/theme/); without it, the theme site.yaml names as bundled. */
+  readonly theme?: ThemeSourceStore;
   readonly output: SiteStore;
   readonly index: SiteIndexStore;
   /**
@@ -53,7 +63,12 @@ export interface PublishDeps {
    */
   readonly mode: 'strict' | 'lenient';
   /** Without it nothing is announced (a preview). */
-  readonly announce?: { readonly ledger: AnnouncementLedger; readonly digests: DigestQueue };
+  readonly announce?: {
+    readonly ledger: AnnouncementLedger;
+    readonly digests: DigestQueue;
+    /** The operator's hold on a digest in its grace window; without it nothing is ever held. */
+    readonly hold?: DigestHoldStore;
+  };
   /** Serializes publishes where events arrive concurrently (the cloud). */
   readonly lease?: PublishLease;
   /** How long to wait for another publish to finish before giving up (the batch is retried). */
@@ -88,6 +103,16 @@ export interface PublishOutcome {
   readonly drafts: number;
   readonly scheduled: number;
   readonly hub?: { readonly notified: number; readonly failed: number };
+  /** A digest waiting out its grace window (`digest.delay`), or held by the operator. */
+  readonly pendingDigest?: PendingDigest;
+}
+
+export interface PendingDigest {
+  /** Permalinks of the articles it will carry, as they are now. */
+  readonly articles: readonly string[];
+  /** When its window closes (it goes then, unless held). */
+  readonly dueAtMs: number;
+  readonly held: boolean;
 }
 
 export async function publishChanges(
@@ -139,8 +164,23 @@ async function parseSafely(path: string, bytes: Uint8Array, site: SiteConfig, ha
   }
 }
 
+/**
+ * The theme this publish renders with, read whole every time (a handful of small files): a change to it
+ * arrives as an S3 event that names no article, and must still re-render what it affects. A broken template
+ * stops the publish in both editions, before anything is written: every page would show it.
+ */
+export async function loadTheme(site: SiteConfig, store: ThemeSourceStore | undefined): Promise<Theme> {
+  try {
+    return themeFor(site, store ? await store.files() : {});
+  } catch (error) {
+    if (error instanceof ThemeLoadError) throw new ContentError(error.problems);
+    throw error;
+  }
+}
+
 async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Date): Promise<PublishOutcome> {
   const { site } = deps;
+  const theme = await loadTheme(site, deps.theme);
   const nowMs = now.getTime();
   const stored = await deps.index.load();
   const firstRun = isFirstRun(stored);
@@ -226,7 +266,17 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     assets[path] = { version: assetVersions.get(path) ?? file.version ?? '', hash: contentHash(file.bytes) };
   }
 
-  const warnings = Object.values(sources).flatMap((s) => s.warnings);
+  const pages = await applyPageChanges(deps, changes, reparseAll, before.pages ?? {}, problems);
+  const pageWarnings: Problem[] = [];
+  const nav = navPages(
+    site,
+    Object.values(pages).map((p) => p.page),
+  );
+  // A nav entry without its page: the build stops; the cloud leaves it out of the navigation.
+  if (deps.mode === 'strict') problems.push(...nav.problems);
+  else pageWarnings.push(...nav.problems.map((p) => ({ ...p, severity: 'warning' as const })));
+
+  const warnings = [...Object.values(sources).flatMap((s) => s.warnings), ...pageWarnings];
   if (deps.mode === 'strict' && hasErrors(problems)) throw new ContentError([...problems, ...warnings]);
 
   const index: SiteIndex = {
@@ -234,14 +284,22 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     parseKey,
     sources,
     assets,
+    pages,
     feedBodies: before.feedBodies,
     ...(before.wakeAtMs === undefined ? {} : { wakeAtMs: before.wakeAtMs }),
+    ...(before.pending === undefined ? {} : { pending: before.pending }),
   };
   const live = liveArticles(index, nowMs);
   const input = {
     site,
     live,
     assets: Object.entries(assets).map(([path, { hash }]) => ({ path, hash })),
+    theme,
+    pages: Object.values(pages)
+      .map((p) => p.page)
+      .filter((p) => !p.draft)
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    nav: nav.nav,
   };
   const loaded = new Map<string, string>();
   /** A body already at hand: parsed in this run, kept in the index for the feeds, or read again earlier. */
@@ -290,10 +348,30 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     if (entry.live !== nowLive) sources[path] = { ...entry, live: nowLive };
   }
 
+  // The grace window: what went live waits `digest.delay` (a first run announces at once, as before).
+  const grace =
+    deps.announce && !firstRun && (site.digest.delayMs > 0 || index.pending !== undefined)
+      ? await throughGraceWindow(deps.announce, index, live, wentLive, site.digest.delayMs, nowMs)
+      : undefined;
+  const fullText =
+    site.digest.content === 'full'
+      ? async (id: string, articles: readonly ArticleMeta[]) =>
+          planFullText(id, articles, await bodiesOf(articles, live, io), site)
+      : undefined;
   const digest = deps.announce
-    ? await announce({ site, ...deps.announce }, wentLive, firstRun, nowMs)
+    ? await announce(
+        { site, ...deps.announce, ...(fullText ? { fullText } : {}) },
+        grace ? grace.announce : wentLive,
+        firstRun,
+        nowMs,
+      )
     : undefined;
-  await wakeForNext(deps.scheduler, index, nowMs);
+  const pendingDigest = grace?.pending;
+  await wakeForNext(
+    deps.scheduler,
+    index,
+    earliest(nextScheduledMs(index, nowMs), pendingDigest?.held ? undefined : pendingDigest?.dueAtMs),
+  );
   await deps.index.save(index);
 
   const changedFeeds = feedUrlsAmong(site, report.written);
@@ -307,6 +385,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     site: report,
     ...(digest ? { digest } : {}),
     ...(hub ? { hub } : {}),
+    ...(pendingDigest ? { pendingDigest } : {}),
     articles: all.length,
     live,
     idsChanged:
@@ -395,6 +474,47 @@ function keepEarlierVersion(
   changed.delete(path);
 }
 
+/**
+ * Applies changes to pages (content/pages/*.md) the way articles are applied: the named ones, or every one
+ * whose listed version differs; a page that does not parse keeps its earlier version (or stays off).
+ */
+async function applyPageChanges(
+  deps: PublishDeps,
+  changes: SourceChanges,
+  reparseAll: boolean,
+  before: NonNullable<SiteIndex['pages']>,
+  problems: Problem[],
+): Promise<NonNullable<SiteIndex['pages']>> {
+  const pages = { ...before };
+  if (!deps.pages) return pages;
+  let versions = new Map<string, string>();
+  let paths: string[];
+  if (changes === 'all' || reparseAll) {
+    versions = new Map((await deps.pages.list()).map((e) => [e.path, e.version]));
+    paths = [...new Set([...versions.keys(), ...Object.keys(pages)])].filter(
+      (path) => reparseAll || pages[path]?.version !== versions.get(path),
+    );
+  } else {
+    paths = changes.filter(isPagePath);
+  }
+  for (const path of [...new Set(paths)].sort()) {
+    const source = await readOrMissing(() => (deps.pages as ArticleSourceStore).read(path));
+    if (!source) {
+      delete pages[path];
+      continue;
+    }
+    await prepareToParse([source]);
+    const result = parsePage(source, deps.site);
+    if (!result.ok) {
+      problems.push(...result.problems);
+      continue;
+    }
+    const version = versions.get(path) ?? source.version ?? contentHash(source.bytes);
+    pages[path] = { version, page: result.page };
+  }
+  return pages;
+}
+
 /** The body of an article the index lists but this run did not parse: its source, parsed again. */
 async function bodyFromSource(deps: PublishDeps, article: IndexedArticle): Promise<string> {
   const source = await readOrMissing(() => deps.content.read(article.source));
@@ -405,14 +525,89 @@ async function bodyFromSource(deps: PublishDeps, article: IndexedArticle): Promi
   return result.article.html;
 }
 
-/** Keeps one wake-up set for the earliest scheduled article, asking the scheduler only when it moves. */
+/** Rendered bodies of a digest's articles by URL; one that cannot be read goes as summary and link. */
+async function bodiesOf(
+  articles: readonly ArticleMeta[],
+  live: readonly IndexedArticle[],
+  io: PlanInputs,
+): Promise<Map<string, string>> {
+  const byUrl = new Map(live.map((a) => [a.url, a]));
+  const bodies = new Map<string, string>();
+  for (const a of articles) {
+    const indexed = byUrl.get(a.url);
+    if (!indexed) continue;
+    try {
+      bodies.set(a.url, await io.body(indexed));
+    } catch (error) {
+      if (!(error instanceof SkipFile)) throw error;
+    }
+  }
+  return bodies;
+}
+
+const earliest = (a: number | undefined, b: number | undefined) =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b);
+
+/**
+ * Moves the pending digest through its grace window (src/core/grace.ts): records what went live in the
+ * index, and returns what is due now. The digest is planned only when the window closes, from the index as
+ * it is then, so an edit pushed in the window is what goes out. Announced articles (a cancelled digest's)
+ * leave it; `index.pending` is saved with the index, so a crash before that replays the step, and the
+ * announce step's ledger makes the replay harmless.
+ */
+async function throughGraceWindow(
+  deps: NonNullable<PublishDeps['announce']>,
+  index: SiteIndex,
+  live: readonly IndexedArticle[],
+  wentLive: readonly IndexedArticle[],
+  delayMs: number,
+  nowMs: number,
+): Promise<{ announce: IndexedArticle[]; pending?: PendingDigest }> {
+  const bySource = new Map(live.map((a) => [a.source, a]));
+  const waiting = [...new Set([...Object.keys(index.pending ?? {}), ...wentLive.map((a) => a.source)])]
+    .map((source) => bySource.get(source))
+    .filter((a): a is IndexedArticle => a !== undefined);
+  const addresses = (a: IndexedArticle) => [a.url, ...(a.aliases ?? [])];
+  const fresh = new Set(waiting.length > 0 ? await deps.ledger.unannounced(waiting.flatMap(addresses)) : []);
+  const announced = waiting.filter((a) => !addresses(a).every((url) => fresh.has(url))).map((a) => a.source);
+  const held = waiting.length > announced.length && deps.hold ? await deps.hold.isHeld() : false;
+  const step = graceStep({
+    pending: index.pending ?? {},
+    wentLive: wentLive.map((a) => a.source),
+    live: new Set(bySource.keys()),
+    announced: new Set(announced),
+    held,
+    delayMs,
+    nowMs,
+  });
+  if (Object.keys(step.pending).length > 0) index.pending = { ...step.pending };
+  else delete index.pending;
+  const articlesOf = (sources: readonly string[]) =>
+    sources.map((s) => bySource.get(s)).filter((a): a is IndexedArticle => a !== undefined);
+  return {
+    announce: articlesOf(step.announce).sort((a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug)),
+    ...(step.dueAtMs === undefined
+      ? {}
+      : {
+          pending: {
+            articles: articlesOf(Object.keys(step.pending)).map((a) => a.url),
+            dueAtMs: step.dueAtMs,
+            held,
+          },
+        }),
+  };
+}
+
+/**
+ * Keeps one wake-up set for the earliest moment the site changes by itself (a scheduled article comes due,
+ * a grace window closes), asking the scheduler only when it moves.
+ */
 async function wakeForNext(
   scheduler: PublishScheduler | undefined,
   index: SiteIndex,
-  nowMs: number,
+  next: number | undefined,
 ): Promise<void> {
   if (!scheduler) return;
-  const next = nextScheduledMs(index, nowMs);
   if (next === index.wakeAtMs) return;
   await scheduler.scheduleNext(next === undefined ? undefined : new Date(next));
   if (next === undefined) delete index.wakeAtMs;

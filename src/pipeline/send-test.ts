@@ -5,7 +5,8 @@ import { splitByAnnounceWindow } from '../core/announce-window.js';
 import type { ArticleMeta } from '../core/article.js';
 import { composeDigest, type DigestPlan, digestRecordOf, planDigest } from '../core/digest.js';
 import { digestRecipient, type RawMessage, renderDigestMessage } from '../core/email.js';
-import type { AnnouncementLedger, MailSender } from '../core/ports.js';
+import { planFullText } from '../core/full-text-plan.js';
+import type { AnnouncementLedger, DigestRecord, MailSender } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import { weekStartAt } from '../core/weekly-schedule.js';
 
@@ -64,19 +65,43 @@ export async function composeTestMessage(
   to: string,
   secret: string,
   now: Date,
-): Promise<RawMessage> {
+): Promise<RawMessage & { readonly shortened: readonly string[] }> {
   const nowMs = now.getTime();
-  const record = digestRecordOf({ ...plan, silenced: [] }, nowMs, {
-    delivery: 'instant',
-    weekStartMs: weekStartAt(site, nowMs),
-  });
+  const record = withFullText(
+    site,
+    digestRecordOf({ ...plan, silenced: [] }, nowMs, {
+      delivery: 'instant',
+      weekStartMs: weekStartAt(site, nowMs),
+    }),
+    plan.articles,
+  );
   const digest = composeDigest(record, site, 'instant');
-  return renderDigestMessage(
+  const message = await renderDigestMessage(
     { ...digest, id: testDigestId(digest.id, now), subject: `${TEST_SUBJECT_PREFIX}${digest.subject}` },
     digestRecipient(site, to, secret, nowMs),
     site,
     now,
   );
+  return { ...message, shortened: record.shortened ?? [] };
+}
+
+/**
+ * A full-text digest's bodies (`digest.content: full`), from articles that carry their rendered HTML (the
+ * parsed corpus send-test reads); as the publish plans them, oldest shortened first past Gmail's clip.
+ */
+export function withFullText<R extends DigestRecord>(
+  site: SiteConfig,
+  record: R,
+  articles: readonly ArticleMeta[],
+): R {
+  if (site.digest.content !== 'full') return record;
+  const bodyOf = new Map(
+    articles.flatMap((a) => {
+      const body = (a as ArticleMeta & { html?: unknown }).html;
+      return typeof body === 'string' ? [[a.url, body] as const] : [];
+    }),
+  );
+  return { ...record, ...planFullText(record.id, record.articles, bodyOf, site) };
 }
 
 /** Composes the test message and hands it to the mailer (a test folder in outbox/, or SES). */
@@ -85,7 +110,12 @@ export async function sendTest(
   plan: Pick<DigestPlan, 'id' | 'articles'>,
   to: string,
   now: Date,
-): Promise<{ readonly message: RawMessage; readonly providerId: string }> {
-  const message = await composeTestMessage(deps.site, plan, to, deps.secret, now);
-  return { message, providerId: await deps.mail.send(message) };
+): Promise<{
+  readonly message: RawMessage;
+  readonly providerId: string;
+  /** Full text: URLs shortened to summary and link to stay under Gmail's clip. */
+  readonly shortened: readonly string[];
+}> {
+  const { shortened, ...message } = await composeTestMessage(deps.site, plan, to, deps.secret, now);
+  return { message, providerId: await deps.mail.send(message), shortened };
 }

@@ -2,7 +2,7 @@ import { audienceOfDigest } from '../core/delivery.js';
 import { composeDigest } from '../core/digest.js';
 import { digestMessageFor } from '../core/email.js';
 import { BroadsheetError, MailError } from '../core/errors.js';
-import type { DigestSource, MailSender, SendBatch, SendLedger } from '../core/ports.js';
+import type { DigestRecord, DigestSource, MailSender, SendBatch, SendLedger } from '../core/ports.js';
 import { SEND_TIMING } from '../core/send-timing.js';
 import type { SiteConfig } from '../core/site.js';
 
@@ -68,7 +68,24 @@ export interface SendReport {
   readonly retry: readonly string[];
 }
 
+/** Runs tasks one after another, in the order they were handed in. */
+class OneAtATime {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.catch(() => {});
+    return result;
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The part of a digest some recipients follow (topics): its articles named by URL, in its order. */
+export function followedPart(record: DigestRecord, urls: readonly string[] | undefined): DigestRecord {
+  if (urls === undefined) return record;
+  const wanted = new Set(urls);
+  return { ...record, articles: record.articles.filter((a) => wanted.has(a.url)) };
+}
 
 /**
  * Sends one batch of a digest. Each recipient is claimed in the ledger with a conditional write before the
@@ -77,7 +94,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function sendBatch(deps: SendDeps, batch: SendBatch): Promise<SendReport> {
   const record = await deps.digests.digest(batch.digestId);
   if (!record) throw new BroadsheetError(`digest ${batch.digestId} does not exist`);
-  const digest = composeDigest(record, deps.site, audienceOfDigest(record).delivery);
+  // Topics: the batch names the articles its recipients follow, when not all of them.
+  const digest = composeDigest(
+    followedPart(record, batch.articles),
+    deps.site,
+    audienceOfDigest(record).delivery,
+  );
   const attempts = deps.attempts ?? 6;
   const backoff = deps.backoffMs ?? 200;
   const staleMs = deps.staleClaimMs ?? SEND_TIMING.claimExpiryMs;
@@ -92,6 +114,10 @@ export async function sendBatch(deps: SendDeps, batch: SendBatch): Promise<SendR
     retry.push(address);
   };
 
+  // Claims and composing run side by side; the SES calls go one at a time, each marked sent before the
+  // next starts. A sender that dies then leaves at most one message whose fate the ledger does not know
+  // (the one in flight), instead of every call in flight at the moment it died.
+  const ses = new OneAtATime();
   await Promise.all(
     batch.recipients.map(async (address) => {
       const nowMs = deps.now().getTime();
@@ -108,23 +134,30 @@ export async function sendBatch(deps: SendDeps, batch: SendBatch): Promise<SendR
         nowMs,
       );
       for (let attempt = 1; ; attempt++) {
-        if (!(await deps.limiter.take(stopAt))) return handBack(address);
-        try {
-          const id = await deps.mail.send(message);
-          await deps.ledger.markSent(record.id, address, id);
+        const outcome = await ses.run(async () => {
+          if (!(await deps.limiter.take(stopAt))) return 'out of time' as const;
+          try {
+            const id = await deps.mail.send(message);
+            await deps.ledger.markSent(record.id, address, id);
+            return 'sent' as const;
+          } catch (error) {
+            if (error instanceof MailError) return error;
+            throw error;
+          }
+        });
+        if (outcome === 'out of time') return handBack(address);
+        if (outcome === 'sent') {
           sent++;
           return;
-        } catch (error) {
-          if (!(error instanceof MailError)) throw error;
-          if (!error.retryable) {
-            await deps.ledger.markFailed(record.id, address, error.message);
-            failed++;
-            return;
-          }
-          const wait = Math.random() * Math.min(10_000, backoff * 2 ** attempt);
-          if (attempt >= attempts || deps.limiter.clock() + wait > stopAt) return handBack(address);
-          await sleep(wait);
         }
+        if (!outcome.retryable) {
+          await deps.ledger.markFailed(record.id, address, outcome.message);
+          failed++;
+          return;
+        }
+        const wait = Math.random() * Math.min(10_000, backoff * 2 ** attempt);
+        if (attempt >= attempts || deps.limiter.clock() + wait > stopAt) return handBack(address);
+        await sleep(wait);
       }
     }),
   );

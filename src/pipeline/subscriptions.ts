@@ -19,6 +19,29 @@ export interface SubscriptionDeps {
   readonly previousSecret?: string;
 }
 
+/**
+ * A confirmation or welcome that SES refused for a retryable reason (the account's send rate, most often,
+ * when sign-ups arrive together) is tried again a few times with jittered backoff, well inside the
+ * subscribe function's 10 s timeout. SES accepted nothing it refused, so a retry never sends twice.
+ */
+export const API_SEND_RETRY = { attempts: 4, backoffMs: 250 };
+
+async function sendRetrying(
+  mail: MailSender,
+  message: Parameters<MailSender['send']>[0],
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await mail.send(message);
+      return;
+    } catch (error) {
+      if (!(error instanceof MailError && error.retryable) || attempt >= API_SEND_RETRY.attempts) throw error;
+      await sleep(API_SEND_RETRY.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+    }
+  }
+}
+
 export const LIMITS = {
   perAddress: { limit: 3, windowMs: 60 * 60_000 },
   perClient: { limit: 20, windowMs: 60 * 60_000 },
@@ -69,7 +92,7 @@ export async function subscribe(
   // Already confirmed, or suppressed (perhaps a moment ago, by a bounce this update re-read): no email.
   if (after === before) return { kind: 'check-inbox' };
   const url = `${deps.site.apiUrl}/confirm?token=${token}`;
-  await deps.mail.send(await renderConfirmationMessage(deps.site, address, url, now));
+  await sendRetrying(deps.mail, await renderConfirmationMessage(deps.site, address, url, now));
   return { kind: 'check-inbox' };
 }
 
@@ -147,12 +170,13 @@ export async function confirm(
 }
 
 /**
- * At most once: a welcome SES refuses is not retried, and the confirmation stands (the subscriber sees
- * "You are subscribed"; a welcome twice would be worse than none). Anything but a mail error is a bug.
+ * At most once: a welcome SES still refuses after the retries above is dropped, and the confirmation
+ * stands (the subscriber sees "You are subscribed"; a welcome twice would be worse than none). Anything
+ * but a mail error is a bug.
  */
 async function sendWelcome(deps: SubscriptionDeps, address: string, delivery: Delivery, now: Date) {
   try {
-    await deps.mail.send(await renderWelcomeMessage(deps.site, address, delivery, deps.secret, now));
+    await sendRetrying(deps.mail, await renderWelcomeMessage(deps.site, address, delivery, deps.secret, now));
   } catch (error) {
     if (!(error instanceof MailError)) throw error;
   }
@@ -165,6 +189,8 @@ export type PreferencesOutcome =
       /** What the subscriber chose (possibly not in effect until `fromMs`). */
       readonly delivery: Delivery;
       readonly fromMs: number;
+      /** Topics followed; absent: every article. */
+      readonly topics?: readonly string[];
     }
   | { readonly kind: 'not-subscribed'; readonly address: string }
   | { readonly kind: 'refused'; readonly reason: 'expired' | 'invalid' };
@@ -173,7 +199,13 @@ function preferencesOf(site: SiteConfig, subscriber: Subscriber, nowMs: number):
   const chosen = subscriber.delivery ?? 'instant';
   const inEffect = deliveryDuring(subscriber, weekStartAt(site, nowMs));
   const fromMs = chosen === inEffect ? nowMs : nextWeeklySend(site, nowMs);
-  return { kind: 'subscribed', address: subscriber.address, delivery: chosen, fromMs };
+  return {
+    kind: 'subscribed',
+    address: subscriber.address,
+    delivery: chosen,
+    fromMs,
+    ...(subscriber.topics ? { topics: subscriber.topics } : {}),
+  };
 }
 
 function preferencesClaims(
@@ -218,20 +250,27 @@ export async function savePreferences(
   token: string,
   delivery: Delivery,
   now: Date,
+  /** Topics: `{}` follows every article, `{ topics }` only those; undefined leaves them as they are. */
+  follow?: { readonly topics?: readonly string[] },
 ): Promise<PreferencesOutcome> {
   const claims = preferencesClaims(deps, token, now);
   if ('kind' in claims) return claims;
   const nowMs = now.getTime();
   // Only a subscriber who is confirmed as this update finds them: an unsubscribe or a complaint that
   // landed since the page was shown stays.
-  const { after } = await deps.subscribers.update(claims.address, (current) =>
-    current?.status !== 'confirmed' || (current.delivery ?? 'instant') === delivery
-      ? undefined
-      : {
-          ...chooseDelivery(current, delivery, weekStartAt(deps.site, nowMs), nowMs, false),
-          updatedAtMs: nowMs,
-        },
-  );
+  const { after } = await deps.subscribers.update(claims.address, (current) => {
+    if (current?.status !== 'confirmed') return undefined;
+    const sameDelivery = (current.delivery ?? 'instant') === delivery;
+    const sameTopics =
+      follow === undefined || JSON.stringify(follow.topics) === JSON.stringify(current.topics);
+    if (sameDelivery && sameTopics) return undefined;
+    // A change of topics applies from the next digest planned: per article, a reader gets it or not, once.
+    const { topics: _old, ...rest } = sameDelivery
+      ? current
+      : chooseDelivery(current, delivery, weekStartAt(deps.site, nowMs), nowMs, false);
+    const topics = follow === undefined ? current.topics : follow.topics;
+    return { ...rest, ...(topics ? { topics: [...topics] } : {}), updatedAtMs: nowMs };
+  });
   return preferencesOfStored(deps.site, claims.address, after, nowMs);
 }
 

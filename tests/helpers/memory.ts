@@ -8,11 +8,13 @@ import type {
   AnnouncementLedger,
   ArticleSourceStore,
   AttemptLimiter,
+  DigestHoldStore,
   DigestQueue,
   DigestRecord,
   Fingerprints,
   MailSender,
   PublishLease,
+  PublishScheduler,
   SendLedger,
   SiteIndexStore,
   SiteStore,
@@ -20,6 +22,7 @@ import type {
   StaticAssetStore,
   StoredFile,
   SubscriberStore,
+  ThemeSourceStore,
   WeeklyLedger,
 } from '../../src/core/ports.js';
 import type { SiteIndex } from '../../src/core/site-index.js';
@@ -93,6 +96,14 @@ export class MemoryStatic implements StaticAssetStore {
     const bytes = this.files.get(path);
     if (bytes === undefined) throw new NotFoundError(`static/${path}`);
     return { bytes };
+  }
+}
+
+/** The site's theme files (content/theme/), by path relative to it. */
+export class MemoryTheme implements ThemeSourceStore {
+  byPath = new Map<string, string>();
+  async files(): Promise<Record<string, string>> {
+    return Object.fromEntries(this.byPath);
   }
 }
 
@@ -240,5 +251,24 @@ export class MemoryMailer implements MailSender {
   async send(message: RawMessage): Promise<string> {
     this.sent.push(message);
     return `m${this.sent.length}`;
+  }
+}
+
+/** The operator's hold as a flag. */
+export class MemoryHold implements DigestHoldStore {
+  held = false;
+  async isHeld(): Promise<boolean> {
+    return this.held;
+  }
+  async setHeld(held: boolean): Promise<void> {
+    this.held = held;
+  }
+}
+
+/** Records each wake-up the publisher asks for (undefined: none). */
+export class MemoryScheduler implements PublishScheduler {
+  wakes: (number | undefined)[] = [];
+  async scheduleNext(at: Date | undefined): Promise<void> {
+    this.wakes.push(at?.getTime());
   }
 }

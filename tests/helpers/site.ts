@@ -5,6 +5,7 @@ import { prepareSanitizer } from '../../src/core/render.js';
 import { parseSiteConfig, type SiteConfig } from '../../src/core/site.js';
 import { planSite, type SiteFile } from '../../src/core/site-build.js';
 import { indexArticle } from '../../src/core/site-index.js';
+import type { Theme } from '../../src/core/theme.js';
 
 // Tests that parse articles directly (not through a pipeline, which prepares what it parses) may give
 // them raw HTML, which needs the sanitizer loaded. tests/unit/core/lazy-sanitizer.test.ts checks that the
@@ -46,6 +47,7 @@ export function planOf(
   articles: readonly Article[],
   site: SiteConfig = testSite,
   assets: readonly { path: string; bytes: Uint8Array }[] = [],
+  theme?: Theme,
 ): SiteFile[] {
   const bodies = new Map<string, string>();
   const live = articles.map((a) => {
@@ -58,6 +60,7 @@ export function planOf(
       site,
       live: live.sort(byNewest),
       assets: assets.map((a) => ({ path: a.path, hash: contentHash(a.bytes) })),
+      ...(theme ? { theme } : {}),
     },
     {
       body: async (a) => bodies.get(a.renderKey) ?? '',

@@ -120,3 +120,31 @@ describe('broadsheet check and published ids', () => {
     expect(run.stdout).toContain('The next build announces: "Literal"');
   });
 });
+
+describe('theme templates under check and build (issue 15)', () => {
+  it('reports a broken template with its file, line and reason, and the build writes nothing', async () => {
+    const dir = await scratchProject();
+    await mkdir(join(dir, 'content/theme'), { recursive: true });
+    await writeFile(join(dir, 'content/theme/article.liquid'), '<h1>{{ article.title }}</h1>\n{% iff x %}\n');
+    const checked = await broadsheet(dir, 'check', '--now', NOW);
+    expect(checked.code).toBe(1);
+    expect(checked.stderr).toContain('theme/article.liquid:2: error in template: tag "iff" not found');
+    const built = await broadsheet(dir, 'build', '--now', NOW);
+    expect(built.code).toBe(1);
+    expect(built.stderr).toContain('theme/article.liquid:2');
+    await expect(readFile(join(dir, 'dist/index.html'))).rejects.toThrow();
+  });
+
+  it('builds with a site’s own template in place of the default’s', async () => {
+    const dir = await scratchProject();
+    await mkdir(join(dir, 'content/theme'), { recursive: true });
+    await writeFile(
+      join(dir, 'content/theme/article.liquid'),
+      '<article class="mine"><h1>{{ article.title }}</h1>{{ article.body | sanitized }}</article>\n',
+    );
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    const page = await readFile(join(dir, 'dist/posts/why-plain-text/index.html'), 'utf8');
+    expect(page).toContain('<article class="mine"><h1>');
+    expect(await readFile(join(dir, 'dist/index.html'), 'utf8')).not.toContain('class="mine"');
+  });
+});

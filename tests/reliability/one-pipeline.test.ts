@@ -13,6 +13,7 @@ import {
   MemorySite,
   MemorySource,
   MemoryStatic,
+  MemoryTheme,
 } from '../helpers/memory.js';
 import { bytes, testSite } from '../helpers/site.js';
 
@@ -38,7 +39,20 @@ type Op =
   | { kind: 'future'; which: number; minutesAhead: number }
   | { kind: 'site'; title: string }
   | { kind: 'static'; name: string; content: string | null }
+  | { kind: 'theme'; file: ThemeFile; content: string | null }
+  | { kind: 'page'; name: string; title: string | null; inNav: boolean }
   | { kind: 'wait'; minutes: number };
+
+/** Theme files a site overrides (content/theme/), each with templates that use what the default's do. */
+const THEME_FILES = {
+  'layouts/base.liquid': (word: string) =>
+    `<!doctype html><html lang="{{ site.language }}"><title>{{ page.title }}</title><p>${word}</p>{{ content | sanitized }}</html>`,
+  'article.liquid': (word: string) =>
+    `<h1>{{ article.title }}</h1><p>${word}</p>{{ article.body | sanitized }}{% include 'partials/pager.liquid' %}`,
+  'style.css': (word: string) => `body{color:red}/* ${word} */`,
+  'locales/en.json': (word: string) => JSON.stringify({ 'nav.archive': word }),
+} as const;
+type ThemeFile = keyof typeof THEME_FILES;
 
 const START = Date.parse('2026-06-01T00:00:00Z');
 const TAGS = ['go', 'rust', 'email', 'feeds'];
@@ -77,6 +91,23 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   },
   {
     weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('page'),
+      name: fc.constantFrom('about', 'colophon'),
+      title: fc.option(title, { nil: null }),
+      inNav: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('theme'),
+      file: fc.constantFrom(...(Object.keys(THEME_FILES) as ThemeFile[])),
+      content: fc.option(title, { nil: null }),
+    }),
+  },
+  {
+    weight: 1,
     arbitrary: fc.record({ kind: fc.constant('wait'), minutes: fc.integer({ min: 1, max: 240 }) }),
   },
 );
@@ -107,6 +138,9 @@ const digestsOf = (ledger: MemoryLedger) =>
 async function run(ops: readonly Op[], deliveries: readonly string[]) {
   const content = new MemorySource();
   const assets = new MemoryStatic();
+  const theme = new MemoryTheme();
+  const pages = new MemorySource();
+  const inNav = new Set<string>();
   const posts = new Map<string, Post>();
   let site: SiteConfig = testSite;
   let now = START + 24 * 60 * 60_000;
@@ -118,6 +152,8 @@ async function run(ops: readonly Op[], deliveries: readonly string[]) {
     site,
     content,
     assets,
+    theme,
+    pages,
     output: e.output,
     index: e.index,
     mode,
@@ -220,6 +256,28 @@ async function run(ops: readonly Op[], deliveries: readonly string[]) {
         else assets.files.set(step.name, bytes(`<!-- ${step.content} -->`));
         changed.push(`static/${step.name}`);
         break;
+      case 'page':
+        if (step.title === null) {
+          pages.files.delete(`pages/${step.name}.md`);
+          inNav.delete(step.name);
+        } else {
+          pages.files.set(
+            `pages/${step.name}.md`,
+            `---\ntitle: ${JSON.stringify(step.title)}\n---\nAbout ${step.title}.\n`,
+          );
+          if (step.inNav) inNav.add(step.name);
+          else inNav.delete(step.name);
+        }
+        // The navigation is site.yaml's: its own notification, beside the page's.
+        site = { ...site, nav: [...inNav].sort() };
+        changed.push(`pages/${step.name}.md`);
+        break;
+      case 'theme':
+        if (step.content === null) theme.byPath.delete(step.file);
+        else theme.byPath.set(step.file, THEME_FILES[step.file](step.content));
+        // Names no article: like site.yaml's, its notification runs a publish that re-reads the theme.
+        changed.push(`theme/${step.file}`);
+        break;
       case 'wait':
         now += step.minutes * 60_000;
         break;
@@ -283,6 +341,33 @@ describe('one pipeline', () => {
         { kind: 'site', title: 'Renamed' },
       ],
       ['once'],
+    );
+  });
+
+  it('re-renders what a theme change affects, and again when the override is removed', async () => {
+    await check(
+      [
+        { kind: 'create', title: 'Alpha', minute: 0, tags: ['go'] },
+        { kind: 'create', title: 'Beta', minute: 5, tags: [] },
+        { kind: 'theme', file: 'article.liquid', content: 'Mine' },
+        { kind: 'theme', file: 'layouts/base.liquid', content: 'Framed' },
+        { kind: 'theme', file: 'article.liquid', content: null },
+        { kind: 'theme', file: 'style.css', content: 'Red' },
+      ],
+      ['once', 'late'],
+    );
+  });
+
+  it('adds, retitles and removes a page in the navigation', async () => {
+    await check(
+      [
+        { kind: 'create', title: 'Alpha', minute: 0, tags: [] },
+        { kind: 'page', name: 'about', title: 'About', inNav: true },
+        { kind: 'page', name: 'colophon', title: 'Colophon', inNav: false },
+        { kind: 'page', name: 'about', title: 'Who', inNav: true },
+        { kind: 'page', name: 'about', title: null, inNav: false },
+      ],
+      ['once', 'late', 'twice'],
     );
   });
 

@@ -34,6 +34,7 @@ describe('scenarios on the local AWS (reduced sizes)', () => {
     'digest-fanout-outlives-timeout',
     's3-events-twice-out-of-order',
     'subscribe-confirm-unsubscribe-bounce',
+    'scheduled-reconcile-weekly',
   ]) {
     it(`${name}: every email once, nothing dead-lettered or denied`, async () => {
       const result = await run(name);

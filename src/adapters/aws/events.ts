@@ -20,10 +20,14 @@ export function decodeS3Key(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, '%20'));
 }
 
-/** Content-bucket keys a publish acts on: articles and static files (others, like site.yaml, only wake it). */
+/**
+ * Content-bucket keys a publish acts on: articles, pages and static files (others, like site.yaml and the
+ * theme, which every publish reads whole, only wake it).
+ */
 const publishable = (key: string) =>
   !key.split('/').includes('..') &&
-  ((key.startsWith('posts/') && key.endsWith('.md')) || (key.startsWith('static/') && !key.endsWith('/')));
+  (((key.startsWith('posts/') || key.startsWith('pages/')) && key.endsWith('.md')) ||
+    (key.startsWith('static/') && !key.endsWith('/')));
 
 /**
  * The content paths named by S3 notifications delivered through SQS. Created and removed alike: the
@@ -59,6 +63,7 @@ const digestMessage = z.object({ digestId: z.string().regex(/^[0-9a-f]{8,64}$/) 
 const sendMessage = z.object({
   digestId: z.string().regex(/^[0-9a-f]{8,64}$/),
   recipients: z.array(z.email()).max(50),
+  articles: z.array(z.string().min(1)).optional(),
 });
 
 export function digestIdOf(body: string): string {

@@ -18,6 +18,7 @@ import type {
   SourceEntry,
   StaticAssetStore,
   StoredFile,
+  ThemeSourceStore,
 } from '../../core/ports.js';
 import type { SiteIndex } from '../../core/site-index.js';
 
@@ -61,11 +62,13 @@ export class S3ArticleSource implements ArticleSourceStore {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
+    /** 'posts/' for articles, 'pages/' for pages. */
+    private readonly prefix: 'posts/' | 'pages/' = 'posts/',
   ) {}
 
   /** Only the daily reconcile lists; a publish reads just the files its events name. */
   async list(): Promise<SourceEntry[]> {
-    const objects = await listObjects(this.client, this.bucket, 'posts/');
+    const objects = await listObjects(this.client, this.bucket, this.prefix);
     return objects.filter((o) => o.key.endsWith('.md')).map((o) => ({ path: o.key, version: o.etag }));
   }
 
@@ -98,6 +101,33 @@ export class S3StaticAssets implements StaticAssetStore {
 }
 
 const STATIC_PREFIX = 'static/';
+
+/** The site's theme files in the content bucket under `theme/` (content/theme/ in git). */
+export class S3ThemeFiles implements ThemeSourceStore {
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  async files(): Promise<Record<string, string>> {
+    const objects = (await listObjects(this.client, this.bucket, THEME_PREFIX)).filter(
+      (o) => !o.key.endsWith('/'),
+    );
+    const texts = await Promise.all(
+      objects.map(async (o) => {
+        const object = await getObject(this.client, this.bucket, o.key);
+        return [
+          o.key.slice(THEME_PREFIX.length),
+          object ? new TextDecoder().decode(object.bytes) : undefined,
+        ];
+      }),
+    );
+    // An object deleted between the listing and the read is simply not part of the theme any more.
+    return Object.fromEntries(texts.filter((entry): entry is [string, string] => entry[1] !== undefined));
+  }
+}
+
+const THEME_PREFIX = 'theme/';
 const SHORT_CACHE = 'public, max-age=300, must-revalidate';
 const PAGE_CACHE = 'public, max-age=600';
 const IMMUTABLE = 'public, max-age=31536000, immutable';

@@ -37,12 +37,31 @@ export const siteJsonSchema = z
     copyright: text.optional(),
     // Absent from site.json files written before the welcome email existed: on, as in site.yaml.
     welcome: z.boolean().default(true),
+    // Absent from site.json files written before themes and languages: the default theme, no overrides.
+    theme: text.optional(),
+    strings: z.record(text, z.union([text, z.record(text, text)])).optional(),
+    nav: z.array(text).default([]),
     math: z.boolean().default(false),
     announceWindowDays: z.number().min(0).default(DEFAULT_ANNOUNCE_WINDOW_DAYS),
+    // Absent from site.json files written before the grace window existed: no delay, as in site.yaml.
+    digest: z
+      .object({
+        delayMs: z.number().int().min(0),
+        content: z.enum(['full', 'summary']).default('summary'),
+      })
+      .default({ delayMs: 0, content: 'summary' }),
+    topics: z.array(z.object({ name: text.min(1), slug: text.min(1) })).default([]),
   })
   // JSON leaves out what is undefined; SiteConfig names those keys all the same.
   .transform(
-    (s): SiteConfig => ({ ...s, replyTo: s.replyTo, websubHub: s.websubHub, copyright: s.copyright }),
+    (s): SiteConfig => ({
+      ...s,
+      replyTo: s.replyTo,
+      websubHub: s.websubHub,
+      copyright: s.copyright,
+      theme: s.theme,
+      strings: s.strings,
+    }),
   );
 
 /** The body of site.json for a validated configuration. */

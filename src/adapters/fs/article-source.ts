@@ -3,15 +3,23 @@ import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { ArticleSource } from '../../core/article.js';
 import { NotFoundError } from '../../core/errors.js';
-import type { ArticleSourceStore, SourceEntry, StaticAssetStore } from '../../core/ports.js';
+import type {
+  ArticleSourceStore,
+  SourceEntry,
+  StaticAssetStore,
+  ThemeSourceStore,
+} from '../../core/ports.js';
 import { insideRoot } from './files.js';
 
-/** Articles under `<root>/posts/*.md`. */
+/** Articles under `<root>/posts/*.md` (or pages under `<root>/pages/*.md`, given 'pages'). */
 export class FsArticleSource implements ArticleSourceStore {
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly folder: 'posts' | 'pages' = 'posts',
+  ) {}
 
   async list(): Promise<SourceEntry[]> {
-    const dir = join(this.root, 'posts');
+    const dir = join(this.root, this.folder);
     const names = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return [];
       throw error;
@@ -21,7 +29,7 @@ export class FsArticleSource implements ArticleSourceStore {
       .map((e) => {
         // One stat instead of a read: size and mtime change whenever the content may have.
         const info = statSync(join(dir, e.name));
-        return { path: `posts/${e.name}`, version: `${info.size}:${info.mtimeMs}` };
+        return { path: `${this.folder}/${e.name}`, version: `${info.size}:${info.mtimeMs}` };
       });
   }
 
@@ -70,5 +78,29 @@ export class FsStaticAssets implements StaticAssetStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`static/${path}`);
       throw error;
     }
+  }
+}
+
+/** The site's theme files under `<root>/theme/`, each replacing the theme's file of the same relative path. */
+export class FsThemeFiles implements ThemeSourceStore {
+  private readonly dir: string;
+  constructor(root: string) {
+    this.dir = join(root, 'theme');
+  }
+
+  async files(): Promise<Record<string, string>> {
+    const entries = await readdir(this.dir, { recursive: true, withFileTypes: true }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return [];
+        throw error;
+      },
+    );
+    const files: Record<string, string> = {};
+    for (const e of entries) {
+      if (!e.isFile()) continue;
+      const file = join(e.parentPath, e.name);
+      files[relative(this.dir, file).split(sep).join('/')] = readFileSync(file, 'utf8');
+    }
+    return files;
   }
 }

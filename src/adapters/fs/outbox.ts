@@ -27,6 +27,7 @@ export class OutboxMailer implements DigestMailer {
       const links = previewLinks(this.site);
       writeFileIn(join(temp, 'preview.html'), digest.html(links));
       writeFileIn(join(temp, 'preview.txt'), digest.text(links));
+      if (digest.notes?.length) writeFileIn(join(temp, 'notes.txt'), `${digest.notes.join('\n')}\n`);
       let n = 0;
       for (const message of messages) writeFileIn(join(temp, emlName(++n, message.to)), message.data);
       await rename(temp, target);

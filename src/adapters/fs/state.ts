@@ -45,6 +45,8 @@ const storedDigest = z.object({
     ),
   ),
   audience: z.object({ delivery: z.enum(['instant', 'weekly']), weekStartMs: z.number() }).optional(),
+  bodies: z.record(z.string(), z.string()).optional(),
+  shortened: z.array(z.string()).optional(),
 });
 
 const announcedV2 = z.object({
@@ -162,7 +164,13 @@ export class FileAnnouncementStore implements AnnouncementLedger, WeeklyLedger {
       // Only digests the weekly digest can no longer need: older than what it looks back over.
       const cutoff = (state.weeklyCursor ?? Number.NEGATIVE_INFINITY) - KEEP_DIGESTS_MS;
       state.digests = state.digests.filter((d) => d.createdAtMs >= cutoff);
-      state.digests.push({ ...digest, articles: [...digest.articles] });
+      const { shortened, bodies, ...rest } = digest;
+      state.digests.push({
+        ...rest,
+        articles: [...digest.articles],
+        ...(bodies ? { bodies: { ...bodies } } : {}),
+        ...(shortened ? { shortened: [...shortened] } : {}),
+      });
       created = true;
     });
     return created;

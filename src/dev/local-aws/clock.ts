@@ -10,6 +10,8 @@
 export interface StackClock {
   /** Milliseconds since the epoch, as the stack's schedules see it. */
   now(): number;
+  /** How far the stack's time is ahead of the wall clock; functions see the wall clock plus this. */
+  offsetMs(): number;
   /** Called whenever schedule time moves (each second, or on `advance`). */
   onTick(listener: (now: number) => void | Promise<void>): () => void;
   stop(): void;
@@ -18,6 +20,7 @@ export interface StackClock {
 abstract class BaseClock implements StackClock {
   protected readonly listeners = new Set<(now: number) => void | Promise<void>>();
   abstract now(): number;
+  abstract offsetMs(): number;
   onTick(listener: (now: number) => void | Promise<void>): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -40,31 +43,43 @@ export class WallClock extends BaseClock {
   now(): number {
     return Date.now();
   }
+  offsetMs(): number {
+    return 0;
+  }
   stop(): void {
     clearInterval(this.timer);
   }
 }
 
-/** A clock tests move by hand: schedules fire on `advance`, never on their own. */
+/**
+ * A clock tests move by hand: it runs with the wall clock from where it starts, and schedules fire only on
+ * `advance` (everything due since the last tick, in order), never on their own. Functions see its time, so
+ * a scheduled article or a weekly send is due for them exactly when its schedule fires.
+ */
 export class ManualClock extends BaseClock {
-  private current: number;
+  private offset: number;
   constructor(start: Date | number) {
     super();
-    this.current = typeof start === 'number' ? start : start.getTime();
+    this.offset = (typeof start === 'number' ? start : start.getTime()) - Date.now();
   }
   now(): number {
-    return this.current;
+    return Date.now() + this.offset;
+  }
+  offsetMs(): number {
+    return this.offset;
   }
   /** Moves time forward one minute at a time (so every schedule due in between fires, in order). */
   async advance(ms: number): Promise<void> {
-    const end = this.current + ms;
-    while (this.current < end) {
-      this.current = Math.min(end, this.current + 60_000);
+    let left = ms;
+    while (left > 0) {
+      const step = Math.min(left, 60_000);
+      this.offset += step;
+      left -= step;
       await this.tick();
     }
   }
   async set(to: Date): Promise<void> {
-    await this.advance(to.getTime() - this.current);
+    await this.advance(to.getTime() - this.now());
   }
   stop(): void {}
 }

@@ -259,6 +259,8 @@ export class LambdaFunction {
     crashes: 0,
     coldStarts: 0,
     initMs: [] as number[],
+    /** The first few distinct failures ("timeout: Error: …"), so a report can say why, not only how many. */
+    failures: [] as string[],
   };
   timeoutSeconds: number;
 
@@ -377,6 +379,7 @@ export class LambdaFunction {
         if (initError) {
           instance.kill();
           this.stats.errors++;
+          this.noteFailure('init', initError);
           return { ok: false, kind: 'error', error: initError };
         }
         const outcome = await instance.invoke(event, this.timeoutSeconds * 1000);
@@ -384,6 +387,7 @@ export class LambdaFunction {
           if (outcome.kind === 'timeout') this.stats.timeouts++;
           else if (outcome.kind === 'crash') this.stats.crashes++;
           else this.stats.errors++;
+          this.noteFailure(outcome.kind, outcome.error);
         }
         return outcome;
       } finally {
@@ -392,6 +396,11 @@ export class LambdaFunction {
     } finally {
       this.inFlight--;
     }
+  }
+
+  private noteFailure(kind: string, error: ErrorShape): void {
+    const line = `${kind}: ${error.name}: ${error.message}`.slice(0, 300);
+    if (this.stats.failures.length < 5 && !this.stats.failures.includes(line)) this.stats.failures.push(line);
   }
 
   async stop(): Promise<void> {

@@ -153,10 +153,12 @@ export class LocalSes {
         return throttled(res, 'Maximum sending rate exceeded.');
       }
     }
+    // SES counts a send against the rate when it admits the call, not when its answer reaches the caller.
+    const admittedAt = Date.now();
     const upstream = await forward(req, body, upstreamPort);
     res.writeHead(upstream.status, upstream.headers).end(upstream.body);
     if (isSend && upstream.status === 200) {
-      this.accepted.push(Date.now());
+      this.accepted.push(admittedAt);
       await this.afterSend(body, upstream.body).catch(() => {});
     }
   }

@@ -505,7 +505,7 @@ export class LocalAws {
         worker,
         baseEnv,
         localCapacity: options.localCapacity ?? 2,
-        clockOffsetMs: () => this.waits.skippedMs,
+        clockOffsetMs: () => this.clock.offsetMs() + this.waits.skippedMs,
         onLog: (line) => {
           // The Lambda service writes the function's logs with its role.
           if (!logged && config.roleId) {

@@ -1,12 +1,17 @@
 // Scenarios on the local AWS: what production must survive, each on a fresh stack, each counted the same
 // way: emails sent, duplicates, misses, dead letters and IAM denials, which must all be 0 but the first.
 
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { dynamoClient } from '../../adapters/aws/clients.js';
 import { DynamoSubscribers } from '../../adapters/aws/dynamo/subscribers.js';
+import { parseSiteConfig } from '../../core/site.js';
 import type { Subscriber } from '../../core/subscribers.js';
+import { nextWeeklySend } from '../../core/weekly-schedule.js';
+import { ManualClock } from '../local-aws/clock.js';
 import { type StackUnderTest, startStackUnderTest } from '../local-aws/harness.js';
 import type { CapturedEmail } from '../local-aws/ses.js';
 import { type LocalAwsOptions, REPO_ROOT } from '../local-aws/stack.js';
@@ -75,14 +80,19 @@ class Report {
 const article = (title: string, date: string, tags = '[scenario]') =>
   `---\ntitle: ${title}\ndate: ${date}\ntags: ${tags}\n---\nText of ${title}.\n`;
 
-async function seedSubscribers(stack: StackUnderTest, addresses: readonly string[]): Promise<void> {
+async function seedSubscribers(
+  stack: StackUnderTest,
+  addresses: readonly string[],
+  delivery: 'instant' | 'weekly' = 'instant',
+): Promise<void> {
   const people = new DynamoSubscribers(dynamoClient({ dynamodb: stack.aws.endpoints.dynamodb }), stack.table);
-  const now = Date.now();
+  const now = stack.aws.clock.now();
   const subscribers: Subscriber[] = addresses.map((address) => ({
     address,
     status: 'confirmed',
     createdAtMs: now,
     updatedAtMs: now,
+    ...(delivery === 'weekly' ? { delivery } : {}),
   }));
   await people.saveAll(subscribers);
 }
@@ -100,6 +110,7 @@ async function siteYaml(stack: StackUnderTest): Promise<void> {
  * Broadsheet on a blog never mails the archive), and the scenarios below measure what follows that.
  */
 async function establishedSite(stack: StackUnderTest): Promise<void> {
+  await stack.upload('static/colophon.txt', 'Set in the default theme.\n');
   await stack.upload('posts/2025-12-31-established.md', article('Already here', '2025-12-31'));
   await stack.aws.settle();
   await stack.clearMailbox();
@@ -120,6 +131,18 @@ async function limited<T>(
       }
     }),
   );
+}
+
+const HOUR = 3_600_000;
+
+/** The site's configuration as the sample site.yaml gives it (the weekly send time and its time zone). */
+const siteConfig = () => parseSiteConfig(parse(readFileSync(join(REPO_ROOT, 'content/site.yaml'), 'utf8')));
+
+/** The first hh:mm UTC after `fromMs`. */
+function nextUtcTime(fromMs: number, hour: number, minute: number): number {
+  const at = new Date(fromMs);
+  at.setUTCHours(hour, minute, 0, 0);
+  return at.getTime() > fromMs ? at.getTime() : at.getTime() + 24 * HOUR;
 }
 
 const readers = (n: number, tag: string) =>
@@ -328,7 +351,7 @@ export const SCENARIOS: readonly Scenario[] = [
       // Each reader from their own address (CloudFront tells the API who is asking).
       await limited(people, 4, async (address, i) => {
         const r = await post(`${site}/api/subscribe`, `email=${encodeURIComponent(address)}`, i);
-        report.check(r.status === 200, `subscribe ${address}: ${r.status}`);
+        report.check(r.status === 200, `subscribe ${address}: ${r.status} ${r.body.slice(0, 200)}`);
       });
       await stack.aws.settle();
       const confirmations = await stack.mailbox();
@@ -368,6 +391,73 @@ export const SCENARIOS: readonly Scenario[] = [
         .entries('Bounces', 'mail feedback')
         .reduce((sum, e) => sum + Number(e.suppressed ?? 0), 0);
       report.check(suppressed === bouncing.length, `${bouncing.length} bounced, ${suppressed} suppressed`);
+    },
+  },
+  {
+    // The paths that run on schedules: the daily reconcile (an upload whose notification was lost), the
+    // one-shot wake-up for a scheduled article, and the weekly digest, each fired by its rule or schedule as
+    // the stack's clock passes it.
+    name: 'scheduled-reconcile-weekly',
+    options: () => ({ clock: new ManualClock(nextWeeklySend(siteConfig(), Date.now()) - 6 * HOUR) }),
+    async run(stack, size, report) {
+      const clock = stack.aws.clock;
+      if (!(clock instanceof ManualClock)) throw new Error('this scenario needs the manual clock');
+      const sendAt = clock.now() + 6 * HOUR;
+      const reconcileAt = nextUtcTime(clock.now(), 3, 17); // the DailyReconcile rule's cron(17 3 * * ? *)
+      const scheduledAt = reconcileAt + HOUR;
+      const n = size === 'full' ? 100 : 3;
+      const instant = readers(n, 'instant');
+      const weekly = readers(n, 'weekly');
+      await siteYaml(stack);
+      await establishedSite(stack);
+      await seedSubscribers(stack, instant);
+      await seedSubscribers(stack, weekly, 'weekly');
+
+      const quiet = 'arrived-quietly';
+      stack.aws.notifier.faults.drop = true;
+      await stack.upload(`posts/2026-01-02-${quiet}.md`, article('Arrived without an event', '2026-01-02'));
+      stack.aws.notifier.faults.drop = false;
+      const scheduled = 'due-later';
+      const due = new Date(scheduledAt).toISOString();
+      await stack.upload(`posts/2026-01-03-${scheduled}.md`, article('Due later', due));
+      await stack.aws.settle();
+      report.check(
+        (await stack.siteObject(`posts/${scheduled}/index.html`)) === undefined,
+        'the scheduled article went online before its time',
+      );
+      report.check((await stack.mailbox()).length === 0, 'mail went out before anything was due');
+
+      await clock.set(new Date(reconcileAt + 2 * 60_000));
+      await stack.aws.settle();
+      report.check(
+        (await stack.siteObject(`posts/${quiet}/index.html`)) !== undefined,
+        'the daily reconcile did not publish the upload whose event was lost',
+      );
+      await clock.set(new Date(scheduledAt + 2 * 60_000));
+      await stack.aws.settle();
+      report.check(
+        (await stack.siteObject(`posts/${scheduled}/index.html`)) !== undefined,
+        'the scheduled article is not online after its time',
+      );
+      await clock.set(new Date(sendAt + 20 * 60_000));
+      await stack.aws.settle();
+
+      // Every reader, instant or weekly, is told once about each of the two articles; nobody else is mailed.
+      const mails = await stack.mailbox();
+      report.sent += mails.length;
+      const people = new Set([...instant, ...weekly]);
+      for (const m of mails) if (!m.destination.to.some((to) => people.has(to))) report.duplicates++;
+      for (const reader of people) {
+        const digests = mails.filter((m) => m.destination.to.includes(reader));
+        for (const slug of [quiet, scheduled]) {
+          const told = digests.filter((m) => linkedSlugs(m).includes(slug)).length;
+          if (told === 0) report.missed++;
+          if (told > 1) report.duplicates += told - 1;
+        }
+      }
+      report.notes.push(
+        `Weekly ran ${stack.aws.fn('Weekly').stats.invocations} times, Reconcile ${stack.aws.fn('Reconcile').stats.invocations}, Publish ${stack.aws.fn('Publish').stats.invocations}`,
+      );
     },
   },
 ];
@@ -412,6 +502,10 @@ export async function runScenario(
     report.problems.push(String(error));
   }
   const deadLettered = await stack.aws.deadLettered().catch(() => -1);
+  // Why functions failed, when a scenario fails: the first failures of each (injected faults included).
+  if (report.missed > 0 || report.problems.length > 0)
+    for (const [name, fn] of stack.aws.functions)
+      for (const failure of fn.stats.failures) report.notes.push(`${name} failed: ${failure}`);
   for (const lost of stack.aws.deliveries.lost)
     report.problems.push(`lost: ${lost.source} → ${lost.fn}: ${lost.reason}`);
   report.missed += stack.aws.deliveries.lost.length;

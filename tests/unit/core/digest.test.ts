@@ -61,7 +61,15 @@ describe('composeDigest', () => {
       expect(part).toContain('https://news.example.com/api/preferences?token=p');
       expect(part).toContain('as it is published');
     }
-    expect(html).not.toMatch(/<img|<style|<script/);
+    expect(html).not.toMatch(/<img|<script/);
+    // Inline styles carry the light look (clients that drop <style> show it); the one <style> block only adds
+    // dark colours where the client supports prefers-color-scheme.
+    expect(html.match(/<style>[^<]*<\/style>/g)).toEqual([
+      expect.stringMatching(
+        /^<style>:root\{color-scheme:light dark;[^@]*\}@media \(prefers-color-scheme:dark\)\{/,
+      ),
+    ]);
+    expect(html).toContain('<meta name="color-scheme" content="light dark">');
   });
 });
 

@@ -58,6 +58,8 @@ class Instance {
 interface Run {
   /** How many messages each address received. */
   readonly mailed: Map<string, number>;
+  /** The most SES calls one sender had waiting for an answer at once. */
+  readonly mostInFlight: number;
   /** Messages SES accepted in each delivery. */
   readonly sentPerDelivery: number[];
   readonly deliveries: number;
@@ -79,18 +81,22 @@ async function deliver(options: {
   killAfterMs?: (delivery: number) => number | undefined;
   /** Every n-th SES call is throttled. */
   throttleEvery?: number;
+  /** SES accepts a message when the call arrives and answers this much later. */
+  sesLatencyMs?: number;
 }): Promise<Run> {
   const { timing } = options;
   const ledger = new MemorySendLedger();
   const mailed = new Map<string, number>();
   const sentPerDelivery: number[] = [];
   let sesCalls = 0;
+  let inFlight = 0;
+  let mostInFlight = 0;
   let visibleAt = Date.now();
   let deliveries = 0;
   let killed = 0;
   for (;;) {
     if (deliveries >= timing.maxReceiveCount)
-      return { mailed, sentPerDelivery, deliveries, killed, deadLettered: true, ledger };
+      return { mailed, mostInFlight, sentPerDelivery, deliveries, killed, deadLettered: true, ledger };
     await vi.advanceTimersByTimeAsync(Math.max(0, visibleAt - Date.now()));
     deliveries++;
     sentPerDelivery.push(0);
@@ -115,6 +121,10 @@ async function deliver(options: {
             throw new MailError('TooManyRequestsException: slow down', true);
           mailed.set(message.to, (mailed.get(message.to) ?? 0) + 1);
           sentPerDelivery[deliveries - 1] = (sentPerDelivery[deliveries - 1] ?? 0) + 1;
+          inFlight++;
+          mostInFlight = Math.max(mostInFlight, inFlight);
+          if (options.sesLatencyMs) await new Promise((r) => setTimeout(r, options.sesLatencyMs));
+          inFlight--;
           return `ses-${sesCalls}`;
         }),
     };
@@ -151,7 +161,7 @@ async function deliver(options: {
       continue;
     }
     if (report.retry.length === 0)
-      return { mailed, sentPerDelivery, deliveries, killed, deadLettered: false, ledger };
+      return { mailed, mostInFlight, sentPerDelivery, deliveries, killed, deadLettered: false, ledger };
   }
 }
 
@@ -197,6 +207,23 @@ describe('a sender killed mid-batch', () => {
     });
     expectEveryoneMailedOnce(run);
     expect(run).toMatchObject({ deliveries: 4, killed: 3 });
+  });
+
+  it('killed while SES is slow to answer, leaves at most the one message in flight to be sent again', async () => {
+    // SES has accepted a message the moment the call arrives; a sender that dies before the answer never
+    // marks it sent, so the next delivery sends it again. At 50 a second and 300 ms an answer, a sender
+    // that overlapped its calls would have about 8 such messages at any moment.
+    const run = await deliver({
+      timing: SEND_TIMING,
+      accountRate: 50,
+      sesLatencyMs: 300,
+      killAfterMs: (delivery) => (delivery === 1 ? 2_150 : undefined),
+    });
+    expect(run.mostInFlight).toBe(1);
+    expect(run).toMatchObject({ deliveries: 2, killed: 1, deadLettered: false });
+    expect([...run.mailed.keys()].sort()).toEqual([...recipients].sort());
+    const extra = [...run.mailed.values()].reduce((sum, n) => sum + n - 1, 0);
+    expect(extra).toBeLessThanOrEqual(1);
   });
 
   it('slower than any account it was sized for, stops before its timeout and hands the rest back', async () => {

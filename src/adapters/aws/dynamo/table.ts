@@ -8,6 +8,7 @@
 //   digest#<id> / to#<address>           the send ledger: claimed → sent | failed
 //   subscriber#<address> / subscriber    a subscriber (gsi1pk = subscriber#<status>, gsi1sk = address)
 //   limit#<key>#<window> / limit         an attempt counter for one time window
+//   digest#hold / hold                   present while the operator holds the pending digest
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -36,6 +37,7 @@ export const keys = {
   delivery: (digestId: string, address: string): Key => ({ pk: `digest#${digestId}`, sk: `to#${address}` }),
   subscriber: (address: string): Key => ({ pk: `subscriber#${address}`, sk: 'subscriber' }),
   attempts: (key: string, window: number): Key => ({ pk: `limit#${key}#${window}`, sk: 'limit' }),
+  digestHold: (): Key => ({ pk: 'digest#hold', sk: 'hold' }),
 };
 
 export const GSI = 'gsi1';
@@ -166,6 +168,8 @@ export const digestItem = z.object({
   createdAtMs: z.number(),
   articles: z.array(articleMeta),
   audience: z.object({ delivery: z.enum(['instant', 'weekly']), weekStartMs: z.number() }).optional(),
+  bodies: z.record(z.string(), z.string()).optional(),
+  shortened: z.array(z.string()).optional(),
 });
 
 /** Records a digest with one conditional write: false when a digest with this id already exists. */

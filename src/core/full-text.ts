@@ -1,0 +1,107 @@
+// Full-text digests (`digest.content: full`): the sanitized article bodies in the email, styled inline
+// (mail clients drop <style>), under the size at which Gmail clips a message. Kept apart from the digest's
+// own markup so a theme can take it over.
+import { decodeHTML } from 'entities';
+import type { ArticleMeta } from './article.js';
+import { html, type SafeHtml, trusted } from './html.js';
+
+/** Gmail shows "[Message clipped]" and hides the rest (the unsubscribe link included) past this much HTML. */
+export const GMAIL_CLIP_BYTES = 102 * 1024;
+/**
+ * The budget for the HTML as composed with preview links: the signed per-recipient links are longer
+ * than the stand-ins, and the headers and plain-text part do not count towards the clip.
+ */
+export const FULL_TEXT_BUDGET_BYTES = GMAIL_CLIP_BYTES - 2 * 1024;
+
+const MONO = 'font-family:Menlo,Consolas,Liberation Mono,monospace;';
+/** Inline styles per element: code wraps instead of widening the message, images fit the column. */
+const STYLES: Record<string, string> = {
+  pre: `${MONO}font-size:13px;line-height:1.45;background:#f6f8fa;color:#1d1d1f;padding:12px;border-radius:4px;white-space:pre-wrap;word-wrap:break-word;overflow-wrap:anywhere;`,
+  code: `${MONO}font-size:90%;background:#f6f8fa;color:#1d1d1f;`,
+  img: 'max-width:100%;height:auto;border:0;',
+  blockquote: 'margin:0 0 8px 0;padding:0 0 0 12px;border-left:3px solid #d9d9de;color:#5b5b66;',
+  table: 'border-collapse:collapse;',
+  th: 'border:1px solid #d9d9de;padding:4px 8px;text-align:left;',
+  td: 'border:1px solid #d9d9de;padding:4px 8px;',
+};
+
+/**
+ * An article's rendered body (sanitized, links and images already absolute) made fit for mail: each element
+ * that needs one gets an inline style. Highlighted code already carries its colours in a style attribute;
+ * ours goes in front of them there, so the highlighter's colours win.
+ */
+export function emailBody(html: string): string {
+  return html.replace(
+    /<(pre|code|img|blockquote|table|th|td)(?=[\s/>])([^>]*)>/gi,
+    (_m, tag: string, rest: string) => {
+      const style = STYLES[tag.toLowerCase()];
+      if (!style) return `<${tag}${rest}>`;
+      const own = /\sstyle="([^"]*)"/.exec(rest);
+      if (!own) return `<${tag} style="${style}"${rest}>`;
+      return `<${tag}${rest.replace(own[0], ` style="${style}${own[1]}"`)}>`;
+    },
+  );
+}
+
+/** Readable plain text of a body for the text part: blocks on their own lines, code kept as written. */
+export function bodyText(html: string): string {
+  const text = html
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<li\b[^>]*>/gi, '\n- ')
+    .replace(/<\/(p|h[1-6]|pre|blockquote|ul|ol|table|tr|figure|div)>/gi, '\n\n')
+    .replace(/<img\b[^>]*\balt="([^"]*)"[^>]*>/gi, '[$1]')
+    .replace(/<[^>]*>/g, '');
+  return decodeHTML(text)
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+export interface FullTextChoice {
+  /** Article URL → mail-ready body, for the articles that go in full. */
+  readonly bodies: Record<string, string>;
+  /** URLs switched to summary and link to stay under the clip, oldest first. */
+  readonly shortened: string[];
+}
+
+/**
+ * Which articles go in full: all of them, unless the composed message (`measure`, in bytes) would pass
+ * the budget; then, article by article from the oldest, a body gives way to its summary and link until it
+ * fits (or only summaries are left).
+ */
+export function fitFullText(
+  articles: readonly ArticleMeta[],
+  bodyOf: ReadonlyMap<string, string>,
+  measure: (bodies: Readonly<Record<string, string>>) => number,
+  budget = FULL_TEXT_BUDGET_BYTES,
+): FullTextChoice {
+  const bodies: Record<string, string> = {};
+  for (const a of articles) {
+    const html = bodyOf.get(a.url);
+    if (html !== undefined) bodies[a.url] = emailBody(html);
+  }
+  const oldestFirst = [...articles].sort((a, b) => a.dateMs - b.dateMs || a.url.localeCompare(b.url));
+  const shortened: string[] = [];
+  for (const a of oldestFirst) {
+    if (measure(bodies) <= budget) break;
+    if (bodies[a.url] === undefined) continue;
+    delete bodies[a.url];
+    shortened.push(a.url);
+  }
+  return { bodies, shortened };
+}
+
+/** The preview's note on what was shortened, or nothing. */
+export function shortenedNote(
+  articles: readonly ArticleMeta[],
+  shortened: readonly string[] | undefined,
+): string | undefined {
+  if (!shortened || shortened.length === 0) return undefined;
+  const titles = shortened.map((url) => `"${articles.find((a) => a.url === url)?.title ?? url}"`);
+  return `Full text would pass Gmail's 102 KB clip: ${shortened.length} article${shortened.length === 1 ? '' : 's'} shortened to summary and link, oldest first: ${titles.join(', ')}`;
+}
+
+/** The article's body in the HTML part, in place of its summary (the digest's markup wraps it). */
+export function fullTextHtml(body: string): SafeHtml {
+  return html`<div style="margin:0 0 8px 0;font-size:16px;line-height:1.5;color:#1d1d1f;">${trusted(body)}</div>`;
+}

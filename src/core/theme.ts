@@ -1,0 +1,344 @@
+// Themes: Liquid templates, a stylesheet and locale files. The themes under themes/ are bundled into the code
+// (theme-default.generated.ts, written by `npm run theme`), so the Lambda needs no folder; a site's own files
+// (content/theme/) come in through the content ports and replace the theme's file of the same relative path.
+// Pure: files in, a Theme out.
+import { Liquid, type Template } from 'liquidjs';
+import { displayDate } from './dates.js';
+import type { Problem } from './errors.js';
+import { SafeHtml } from './html.js';
+import { shortHash } from './short-hash.js';
+import type { SiteConfig } from './site.js';
+import { escapeHtml } from './text.js';
+import { BUNDLED_THEMES } from './theme-default.generated.js';
+
+/** A theme's files by relative path ('article.liquid', 'partials/pager.liquid', 'style.css', 'locales/de.json'). */
+export type ThemeFiles = Readonly<Record<string, string>>;
+
+/** One layer of a theme and where its files come from, for error messages ('theme/', 'themes/dark/'). */
+export interface ThemeLayer {
+  readonly origin: string;
+  readonly files: ThemeFiles;
+}
+
+/** The templates that render one kind of site page each; everything else a page uses is shared. */
+export const PAGE_TEMPLATES = [
+  'home',
+  'article',
+  'tag',
+  'tags',
+  'archive',
+  'archive-year',
+  'page',
+  '404',
+  'subscribe',
+] as const;
+export type PageTemplate = (typeof PAGE_TEMPLATES)[number];
+
+const LAYOUT = 'layouts/base.liquid';
+const STYLESHEET = 'style.css';
+
+/** Files that are not part of any site page: emails and the subscription API's pages have no key in the plan. */
+const notOnSitePages = (path: string) => path.startsWith('email/') || path.startsWith('subscription/');
+const pageTemplateOf = (path: string): string | undefined => {
+  const name = path.replace(/\.liquid$/, '');
+  return (PAGE_TEMPLATES as readonly string[]).includes(name) ? name : undefined;
+};
+
+/** A string of a locale file: plain, or by plural category ({ "one": "…", "other": "…" }). */
+export type LocaleString = string | Readonly<Record<string, string>>;
+export type LocaleStrings = Readonly<Record<string, LocaleString>>;
+
+/** Colours a theme declares as CSS custom properties on :root, light and (in prefers-color-scheme: dark) dark. */
+export interface ThemeColors {
+  readonly light: Readonly<Record<string, string>>;
+  readonly dark: Readonly<Record<string, string>>;
+}
+
+function customProperties(block: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of (block ?? '').matchAll(/--([a-z0-9-]+)\s*:\s*([^;}]+)/gi)) {
+    out[(m[1] as string).replace(/-/g, '_')] = (m[2] as string).trim();
+  }
+  return out;
+}
+
+/** The first `:root{…}` outside any @media block is light; the one inside prefers-color-scheme: dark is dark. */
+export function colorsOf(css: string): ThemeColors {
+  const dark = /@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)\s*\{\s*:root\s*\{([^}]*)\}/i.exec(css);
+  const withoutDark = dark ? css.replace(dark[0], '') : css;
+  const light = /:root\s*\{([^}]*)\}/i.exec(withoutDark);
+  const lightColors = customProperties(light?.[1]);
+  return { light: lightColors, dark: { ...lightColors, ...customProperties(dark?.[1]) } };
+}
+
+/** Template problems as Broadsheet reports them: the file (as the author sees it), the line, the reason. */
+function templateProblem(origin: string, path: string, error: unknown): Problem {
+  const e = error as { message?: string; token?: { getPosition?: () => [number, number] } };
+  const position = e.token?.getPosition?.();
+  const reason = String(e.message ?? error).replace(/, file:[^,]*, line:\d+, col:\d+$/, '');
+  return {
+    file: `${origin}${path}`,
+    field: 'template',
+    reason,
+    ...(position ? { line: position[0] } : {}),
+    severity: 'error',
+  };
+}
+
+/** Names a template includes, renders or lays itself out with, when written as a quoted literal. */
+const REFERENCE = /\{%-?\s*(?:include|render|layout)\s+['"]([^'"]+)['"]/g;
+
+export class ThemeLoadError extends Error {
+  constructor(readonly problems: readonly Problem[]) {
+    super(problems.map((p) => `${p.file}${p.line ? `:${p.line}` : ''}: ${p.reason}`).join('\n'));
+  }
+}
+
+/** A theme ready to render: every template parsed once, the locale chosen, the keys of what each page uses. */
+export class Theme {
+  readonly files: ThemeFiles;
+  readonly stylesheet: string;
+  readonly stylesheetName: string;
+  readonly colors: ThemeColors;
+  readonly strings: LocaleStrings;
+  /** Everything every site page uses: layout, partials, stylesheet, strings. */
+  readonly sharedKey: string;
+  /** What feeds and emails show of the theme: its strings only. */
+  readonly stringsKey: string;
+  private readonly templateKeys = new Map<string, string>();
+  private readonly parsed = new Map<string, Template[]>();
+  private readonly liquid: Liquid;
+  private readonly textLiquid: Liquid;
+  private readonly plural: Intl.PluralRules;
+
+  constructor(
+    layers: readonly ThemeLayer[],
+    readonly language: string,
+    overrides: Readonly<Record<string, LocaleString>> = {},
+  ) {
+    const files: Record<string, string> = {};
+    const origins: Record<string, string> = {};
+    for (const layer of layers) {
+      for (const [path, text] of Object.entries(layer.files)) {
+        files[path] = text;
+        origins[path] = layer.origin;
+      }
+    }
+    this.files = files;
+    this.stylesheet = files[STYLESHEET] ?? '';
+    this.stylesheetName = `style.${shortHash(this.stylesheet)}.css`;
+    this.colors = colorsOf(this.stylesheet);
+
+    const problems: Problem[] = [];
+    const locale = (tag: string): LocaleStrings => {
+      const path = `locales/${tag}.json`;
+      const text = files[path];
+      if (text === undefined) return {};
+      try {
+        return JSON.parse(text) as LocaleStrings;
+      } catch (error) {
+        problems.push({
+          file: `${origins[path]}${path}`,
+          field: 'locale',
+          reason: `invalid JSON: ${(error as Error).message}`,
+          severity: 'error',
+        });
+        return {};
+      }
+    };
+    const base = language.split('-')[0] ?? language;
+    this.strings = {
+      ...locale('en'),
+      ...(base === 'en' ? {} : locale(base)),
+      ...(language === base ? {} : locale(language)),
+      ...overrides,
+    };
+    this.plural = new Intl.PluralRules(language);
+
+    const templates: Record<string, string> = {};
+    for (const [path, text] of Object.entries(files)) {
+      // A template's final line break is not output, so files can end with one like any text file.
+      if (path.endsWith('.liquid')) templates[path] = text.endsWith('\n') ? text.slice(0, -1) : text;
+    }
+    const engine = (escaped: boolean) => {
+      const liquid = new Liquid({
+        templates,
+        ...(escaped ? { outputEscape: 'escape' as const } : {}),
+        strictFilters: true,
+        ownPropertyOnly: true,
+        cache: true,
+      });
+      liquid.registerFilter('t', (key: unknown, ...args: unknown[]) => this.t(String(key), namedArgs(args)));
+      liquid.registerFilter('display_date', (iso: unknown) =>
+        typeof iso === 'string' && iso ? displayDate(iso, language) : '',
+      );
+      // The one way to output markup unescaped: only what Broadsheet produced or sanitized (article bodies, a
+      // rendered page in the layout). Anything else is escaped, so a template cannot be tricked into raw output.
+      liquid.registerFilter('sanitized', {
+        handler: (value: unknown) =>
+          value instanceof SafeHtml ? value.value : escapeHtml(value == null ? '' : String(value)),
+        raw: true,
+      });
+      // Liquid's own `raw` would bypass escaping for any value; here it is an ordinary, escaped output.
+      liquid.registerFilter('raw', (value: unknown) => value);
+      return liquid;
+    };
+    this.liquid = engine(true);
+    // Plain-text emails (*.txt.liquid) are not HTML: nothing in them is escaped.
+    this.textLiquid = engine(false);
+
+    for (const [path, text] of Object.entries(templates)) {
+      try {
+        const liquid = path.endsWith('.txt.liquid') ? this.textLiquid : this.liquid;
+        this.parsed.set(path, liquid.parse(text, path));
+      } catch (error) {
+        problems.push(templateProblem(origins[path] ?? '', path, error));
+        continue;
+      }
+      for (const m of text.matchAll(REFERENCE)) {
+        const name = m[1] as string;
+        if (templates[name] === undefined) {
+          problems.push({
+            file: `${origins[path]}${path}`,
+            field: 'template',
+            reason: `includes "${name}", which the theme does not have`,
+            line: text.slice(0, m.index).split('\n').length,
+            severity: 'error',
+          });
+        }
+      }
+    }
+    if (problems.length > 0) throw new ThemeLoadError(problems);
+
+    this.stringsKey = shortHash(JSON.stringify(this.strings));
+    const shared = Object.keys(files)
+      .filter((path) => !notOnSitePages(path) && !pageTemplateOf(path) && !path.startsWith('locales/'))
+      .sort()
+      .map((path) => `${path}\u0000${files[path]}`);
+    this.sharedKey = shortHash([this.stringsKey, ...shared].join('\u0001'));
+    for (const name of PAGE_TEMPLATES) {
+      this.templateKeys.set(name, shortHash(files[`${name}.liquid`] ?? ''));
+    }
+  }
+
+  /** What one kind of site page depends on in the theme besides the shared files. */
+  templateKey(name: PageTemplate): string {
+    return this.templateKeys.get(name) ?? '';
+  }
+
+  has(path: string): boolean {
+    return this.parsed.has(path);
+  }
+
+  /** Renders one parsed template; output is escaped unless a value goes through `sanitized`. */
+  render(path: string, scope: Record<string, unknown>): string {
+    const template = this.parsed.get(path);
+    if (!template) throw new ThemeLoadError([missing(path)]);
+    try {
+      const liquid = path.endsWith('.txt.liquid') ? this.textLiquid : this.liquid;
+      return liquid.renderSync(template, scope);
+    } catch (error) {
+      throw new ThemeLoadError([templateProblem('', path, error)]);
+    }
+  }
+
+  /** A site page: its own template, then the base layout around it (`content`). */
+  renderPage(name: PageTemplate, scope: Record<string, unknown>): string {
+    const content = new SafeHtml(this.render(`${name}.liquid`, scope));
+    const out = this.render(LAYOUT, { ...scope, content });
+    return out.endsWith('\n') ? out : `${out}\n`;
+  }
+
+  /** One string of the locale, with `{name}` placeholders filled in; by plural category when `count` is given. */
+  t(key: string, values: Readonly<Record<string, unknown>> = {}): string {
+    const entry = this.strings[key];
+    let text: string;
+    if (entry === undefined) text = key;
+    else if (typeof entry === 'string') text = entry;
+    else {
+      const count = Number(values.count ?? 0);
+      text = entry[this.plural.select(count)] ?? entry.other ?? key;
+    }
+    return text.replace(/\{([a-z_]+)\}/g, (whole, name: string) =>
+      name in values ? String(values[name]) : whole,
+    );
+  }
+}
+
+function missing(path: string): Problem {
+  return { file: path, field: 'template', reason: 'the theme has no such template', severity: 'error' };
+}
+
+/** Liquid passes keyword arguments (`t: count: 3`) as [name, value] pairs. */
+function namedArgs(args: readonly unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const arg of args) {
+    if (Array.isArray(arg) && arg.length === 2 && typeof arg[0] === 'string') out[arg[0]] = arg[1];
+  }
+  return out;
+}
+
+/** The default theme as bundled. */
+export const DEFAULT_THEME: ThemeFiles = BUNDLED_THEMES.default ?? {};
+
+/** Where a site's own theme files live, relative to the content folder (and the content bucket). */
+export const THEME_OVERRIDES = 'theme/';
+
+const themes = new Map<string, Theme>();
+
+/**
+ * The theme a site renders with: the default, then the bundled theme site.yaml names (`theme:`), then the
+ * site's own files from content/theme/ (`overrides`), each replacing files of the same path. The same
+ * inputs give the same (cached) theme, so a build parses its templates once. Throws ThemeLoadError.
+ */
+export function themeFor(
+  site: Pick<SiteConfig, 'language' | 'strings' | 'theme'>,
+  overrides: ThemeFiles = {},
+): Theme {
+  const key = shortHash(JSON.stringify([site.language, site.strings ?? {}, site.theme ?? '', overrides]));
+  let theme = themes.get(key);
+  if (theme) return theme;
+  const layers: ThemeLayer[] = [{ origin: 'themes/default/', files: DEFAULT_THEME }];
+  if (site.theme && site.theme !== 'default') {
+    const named = BUNDLED_THEMES[site.theme];
+    if (!named) {
+      throw new ThemeLoadError([
+        {
+          file: 'site.yaml',
+          field: 'theme',
+          reason: `no theme "${site.theme}" in themes/ (there are: ${Object.keys(BUNDLED_THEMES).join(', ')}); after adding a folder there, run npm run theme`,
+          severity: 'error',
+        },
+      ]);
+    }
+    layers.push({ origin: `themes/${site.theme}/`, files: named });
+  }
+  if (Object.keys(overrides).length > 0) layers.push({ origin: THEME_OVERRIDES, files: overrides });
+  theme = new Theme(layers, site.language, site.strings ?? {});
+  // A handful of themes per process at most (a preview beside a build, tests); keep the newest few.
+  if (themes.size >= 16) themes.delete(themes.keys().next().value as string);
+  themes.set(key, theme);
+  return theme;
+}
+
+/** "Mondays at 09:00 (Europe/Lisbon)" in the theme's language: when weekly subscribers get their digest. */
+export function weeklyWhen(site: Pick<SiteConfig, 'weekly' | 'timezone'>, theme: Theme): string {
+  const { weekday, hour, minute } = site.weekly;
+  // 2024-01-01 was a Monday; weekday 1 is Monday.
+  const name = new Intl.DateTimeFormat(theme.language, { weekday: 'long', timeZone: 'UTC' }).format(
+    Date.UTC(2024, 0, weekday),
+  );
+  const time = `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
+  return theme.t('weekly.when', { weekday: name, time, zone: site.timezone });
+}
+
+/** One line on what a delivery choice means (confirm and preferences pages, emails). */
+export function deliveryText(
+  site: Pick<SiteConfig, 'weekly' | 'timezone'>,
+  theme: Theme,
+  delivery: 'instant' | 'weekly',
+): string {
+  return delivery === 'weekly'
+    ? theme.t('delivery.weekly', { when: weeklyWhen(site, theme) })
+    : theme.t('delivery.instant');
+}

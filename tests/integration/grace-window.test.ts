@@ -1,0 +1,92 @@
+// Issue 17, item 6 locally: with `digest.delay`, a build inside the window writes nothing to outbox/ and
+// says when the digest is due; the first build after writes it, with the article as edited meanwhile.
+// `broadsheet hold`, `release` and `cancel` on the state files.
+import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { describe, expect, it } from 'vitest';
+import { broadsheet, scratchProject } from '../helpers/cli.js';
+
+const FIRST = '2026-11-25T12:00:00Z';
+const article = (title: string) =>
+  `---\ntitle: ${title}\ndate: 2026-11-25T12:30:00+00:00\nsummary: Just in.\n---\nHello.\n`;
+
+async function withWindow(): Promise<{ dir: string; outbox: () => Promise<string[]> }> {
+  const dir = await scratchProject();
+  await appendFile(join(dir, 'content/site.yaml'), 'digest:\n  delay: 10m\n');
+  expect((await broadsheet(dir, 'build', '--now', FIRST)).code).toBe(0);
+  const outbox = async () => (await readdir(join(dir, 'outbox')).catch(() => [])).sort();
+  return { dir, outbox };
+}
+
+describe('the grace window, locally', () => {
+  it('writes nothing inside the window, says when it is due, then writes the edited article', async () => {
+    const { dir, outbox } = await withWindow();
+    const before = await outbox();
+    const post = join(dir, 'content/posts/2026-11-25-fresh.md');
+    await writeFile(post, article('A fersh note'));
+
+    const inside = await broadsheet(dir, 'build', '--now', '2026-11-25T13:00:00Z');
+    expect(inside.code).toBe(0);
+    expect(inside.stdout).toContain(
+      'Digest of 1 article waits out its grace window: due at 2026-11-25T13:10:00.000Z; the first build after that writes it',
+    );
+    expect(await outbox()).toEqual(before);
+    expect((await broadsheet(dir, 'pending', '--now', '2026-11-25T13:01:00Z')).stdout).toContain(
+      'Due at 2026-11-25T13:10:00.000Z.',
+    );
+
+    await writeFile(post, article('A fresh note'));
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-25T13:05:00Z')).stdout).toContain(
+      'due at 2026-11-25T13:10:00.000Z',
+    );
+    expect(await outbox()).toEqual(before);
+
+    const after = await broadsheet(dir, 'build', '--now', '2026-11-25T13:10:00Z');
+    expect(after.stdout).toMatch(/Digest "A fresh note · The Broadsheet Gazette" for 1 recipient/);
+    const [added = ''] = (await outbox()).filter((f) => !before.includes(f));
+    const [eml = ''] = (await readdir(join(dir, 'outbox', added))).filter((f) => f.endsWith('.eml'));
+    const mail = await simpleParser(await readFile(join(dir, 'outbox', added, eml)));
+    expect(mail.subject).toBe('A fresh note · The Broadsheet Gazette');
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-25T14:00:00Z')).stdout).toContain(
+      'No new articles to announce',
+    );
+    expect((await outbox()).length).toBe(before.length + 1);
+  }, 60_000);
+
+  it('hold keeps it past the window, release lets the next build send it; cancel drops one for good', async () => {
+    const { dir, outbox } = await withWindow();
+    const before = await outbox();
+    await writeFile(join(dir, 'content/posts/2026-11-25-fresh.md'), article('A fresh note'));
+    await broadsheet(dir, 'build', '--now', '2026-11-25T13:00:00Z');
+    const held = await broadsheet(dir, 'hold', '--now', '2026-11-25T13:01:00Z');
+    expect(held.stdout).toContain('Holding the digest of 1 article:');
+    expect(held.stdout).toContain('A fresh note  https://gazette.example.com/posts/fresh/');
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-25T15:00:00Z')).stdout).toContain(
+      'Digest of 1 article is held',
+    );
+    expect(await outbox()).toEqual(before);
+    expect((await broadsheet(dir, 'release', '--now', '2026-11-25T15:01:00Z')).stdout).toContain(
+      'Released the digest of 1 article',
+    );
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-25T15:02:00Z')).stdout).toMatch(
+      /Digest "A fresh note · The Broadsheet Gazette"/,
+    );
+    expect((await outbox()).length).toBe(before.length + 1);
+
+    await writeFile(
+      join(dir, 'content/posts/2026-11-25-regret.md'),
+      article('Regret').replace('12:30', '15:10'),
+    );
+    await broadsheet(dir, 'build', '--now', '2026-11-25T15:30:00Z');
+    const cancelled = await broadsheet(dir, 'cancel', '--now', '2026-11-25T15:31:00Z');
+    expect(cancelled.stdout).toContain('Cancelled: 1 article recorded as announced, never mailed:');
+    const announced = JSON.parse(await readFile(join(dir, '.broadsheet/announced.json'), 'utf8'));
+    expect(announced.announced['https://gazette.example.com/posts/regret/']).toBe('cancelled');
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-25T16:00:00Z')).stdout).toContain(
+      'No new articles to announce',
+    );
+    expect((await outbox()).length).toBe(before.length + 1);
+    expect((await broadsheet(dir, 'cancel')).code).toBe(1);
+  }, 90_000);
+});

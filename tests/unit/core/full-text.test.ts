@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { composeDigest, previewLinks } from '../../../src/core/digest.js';
+import { bodyText, emailBody, GMAIL_CLIP_BYTES, shortenedNote } from '../../../src/core/full-text.js';
+import { planFullText } from '../../../src/core/full-text-plan.js';
+import { prepareAllMarkdown } from '../../../src/core/render.js';
+import { parseSiteConfig } from '../../../src/core/site.js';
+import { article, testSite } from '../../helpers/site.js';
+
+const site = parseSiteConfig({
+  title: testSite.title,
+  base_url: testSite.baseUrl,
+  author: { name: testSite.author.name },
+  sender: testSite.sender,
+  digest: { content: 'full' },
+});
+
+// Highlighting loads lazily; the helper parses articles synchronously.
+await prepareAllMarkdown();
+
+describe('full-text digests', () => {
+  it('puts the sanitized body in the email, images absolute and fitted, code wrapped and monospaced', () => {
+    const a = article(
+      { title: 'Code', date: '2026-05-01', slug: 'code' },
+      'Look: ![chart](/images/chart.png) and `x = 1`.\n\n```js\nconst veryLongLine = 1;\n```\n\n<script>alert(1)</script>',
+      'posts/code.md',
+      site,
+    );
+    const { bodies, shortened } = planFullText('d1', [a], new Map([[a.url, a.html]]), site);
+    expect(shortened).toEqual([]);
+    const digest = composeDigest({ id: 'd1', articles: [a], bodies }, site);
+    const mail = digest.html(previewLinks(site));
+    expect(mail).toContain('src="https://news.example.com/images/chart.png"');
+    expect(mail).toMatch(/<img style="max-width:100%;height:auto;border:0;" alt="chart" src=/);
+    expect(mail).toMatch(/<pre style="[^"]*white-space:pre-wrap;[^"]*"><code style="font-family:Menlo/);
+    expect(mail).not.toContain('<script');
+    const text = digest.text(previewLinks(site));
+    expect(text).toContain('const veryLongLine = 1;');
+    expect(text).toContain('[chart]');
+  });
+
+  it('styles only the elements that need it, and reads back as text', () => {
+    expect(emailBody('<p>a <code>b</code></p><table><tr><td>c</td></tr></table>')).toBe(
+      '<p>a <code style="font-family:Menlo,Consolas,Liberation Mono,monospace;font-size:90%;background:#f6f8fa;color:#1d1d1f;">b</code></p><table style="border-collapse:collapse;"><tr><td style="border:1px solid #d9d9de;padding:4px 8px;">c</td></tr></table>',
+    );
+    expect(bodyText('<p>One &amp; two</p><ul><li>x</li><li>y</li></ul>')).toBe('One & two\n\n- x\n- y');
+  });
+
+  it('past Gmail’s clip, shortens articles to summary and link from the oldest until it fits', () => {
+    const big = (slug: string, date: string) =>
+      article(
+        { title: slug, date, slug, summary: `Summary of ${slug}.` },
+        `${'Lorem ipsum dolor sit amet. '.repeat(2000)}`,
+        `posts/${slug}.md`,
+        site,
+      );
+    const articles = [big('newest', '2026-05-03'), big('middle', '2026-05-02'), big('oldest', '2026-05-01')];
+    const { bodies, shortened } = planFullText(
+      'd2',
+      articles,
+      new Map(articles.map((a) => [a.url, a.html])),
+      site,
+    );
+    expect(shortened).toEqual([articles[2]?.url, articles[1]?.url]);
+    expect(Object.keys(bodies)).toEqual([articles[0]?.url]);
+    const mail = composeDigest({ id: 'd2', articles, bodies }, site).html(previewLinks(site));
+    expect(Buffer.byteLength(mail)).toBeLessThan(GMAIL_CLIP_BYTES);
+    expect(mail).toContain('Summary of oldest.');
+    expect(mail).not.toContain('Summary of newest.');
+    expect(shortenedNote(articles, shortened)).toBe(
+      'Full text would pass Gmail\'s 102 KB clip: 2 articles shortened to summary and link, oldest first: "oldest", "middle"',
+    );
+  });
+});

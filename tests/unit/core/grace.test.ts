@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { graceStep, parseDuration, pendingDueAtMs } from '../../../src/core/grace.js';
+import { parseSiteConfig } from '../../../src/core/site.js';
+import { testSite } from '../../helpers/site.js';
+
+describe('digest.delay durations', () => {
+  it.each([
+    ['0', 0],
+    ['90s', 90_000],
+    ['10m', 600_000],
+    ['1h30m', 5_400_000],
+    ['24h', 86_400_000],
+  ])('reads %s', (text, ms) => expect(parseDuration(text)).toEqual({ ok: true, ms }));
+
+  it.each(['10', '10 m', 'm', '-5m', '1d', '25h', ''])('refuses %j', (text) =>
+    expect(parseDuration(text).ok).toBe(false),
+  );
+
+  it('names the field in site.yaml when the value is bad', () => {
+    const { baseUrl: base_url, author, sender } = testSite;
+    const yaml = { title: 'T', base_url, author: { name: author.name }, sender };
+    expect(parseSiteConfig({ ...yaml, digest: { delay: '10m' } }).digest.delayMs).toBe(600_000);
+    expect(parseSiteConfig(yaml).digest.delayMs).toBe(0);
+    expect(() => parseSiteConfig({ ...yaml, digest: { delay: 'soon' } })).toThrow(
+      /digest\.delay: "soon" is not a duration like 10m/,
+    );
+  });
+});
+
+describe('the grace window', () => {
+  const step = (over: Partial<Parameters<typeof graceStep>[0]>) =>
+    graceStep({
+      pending: {},
+      wentLive: [],
+      live: new Set(['a', 'b']),
+      announced: new Set(),
+      held: false,
+      delayMs: 600_000,
+      nowMs: 1_000_000,
+      ...over,
+    });
+
+  it('holds what went live for the delay, then announces it', () => {
+    expect(step({ wentLive: ['a'] })).toEqual({
+      announce: [],
+      pending: { a: 1_000_000 },
+      dueAtMs: 1_600_000,
+    });
+    expect(step({ pending: { a: 1_000_000 }, nowMs: 1_599_999 }).announce).toEqual([]);
+    expect(step({ pending: { a: 1_000_000 }, nowMs: 1_600_000 })).toEqual({ announce: ['a'], pending: {} });
+  });
+
+  it('gives each article the whole window: a second push moves the due time', () => {
+    const second = step({ pending: { a: 1_000_000 }, wentLive: ['b'], nowMs: 1_300_000 });
+    expect(second.dueAtMs).toBe(1_900_000);
+    expect(pendingDueAtMs(second.pending, 600_000)).toBe(1_900_000);
+  });
+
+  it('drops what left the site or was announced (cancelled), and waits while held', () => {
+    expect(step({ pending: { a: 1, b: 2 }, live: new Set(['b']), nowMs: 2_000_000 }).announce).toEqual(['b']);
+    expect(step({ pending: { a: 1, b: 2 }, announced: new Set(['a', 'b']) })).toEqual({
+      announce: [],
+      pending: {},
+    });
+    expect(step({ pending: { a: 1 }, held: true, nowMs: 9e9 })).toEqual({
+      announce: [],
+      pending: { a: 1 },
+      dueAtMs: 600_001,
+    });
+  });
+
+  it('with no delay announces at once what went live', () => {
+    expect(step({ wentLive: ['a'], delayMs: 0 })).toEqual({ announce: ['a'], pending: {} });
+  });
+});

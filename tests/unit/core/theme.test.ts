@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { bundledThemeFiles } from '../../../scripts/bundle-theme.js';
+import { trusted } from '../../../src/core/html.js';
+import {
+  colorsOf,
+  DEFAULT_THEME,
+  PAGE_TEMPLATES,
+  Theme,
+  ThemeLoadError,
+  themeFor,
+} from '../../../src/core/theme.js';
+import { BUNDLED_THEMES } from '../../../src/core/theme-default.generated.js';
+import { testSite } from '../../helpers/site.js';
+
+const layer = (files: Record<string, string>) => ({ origin: 'theme/', files });
+const problemsOf = (build: () => unknown) => {
+  try {
+    build();
+  } catch (error) {
+    if (error instanceof ThemeLoadError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the theme to be refused');
+};
+
+describe('the default theme', () => {
+  it('is bundled exactly as themes/ holds it (run `npm run theme` after editing it)', () => {
+    expect(BUNDLED_THEMES).toEqual(bundledThemeFiles());
+  });
+
+  it('has a template for every kind of page, a base layout and a stylesheet', () => {
+    for (const name of PAGE_TEMPLATES) expect(DEFAULT_THEME[`${name}.liquid`], name).toBeDefined();
+    expect(DEFAULT_THEME['layouts/base.liquid']).toContain('{{ content | sanitized }}');
+    expect(DEFAULT_THEME['style.css']).toContain('--accent');
+  });
+
+  it('takes its email colours from the stylesheet, light and dark', () => {
+    const colors = colorsOf(DEFAULT_THEME['style.css'] ?? '');
+    expect(colors.light.fg).toBe('#1d1d1f');
+    expect(colors.dark.fg).toBe('#e8e8ea');
+    expect(colors.dark.accent).toBe('#8ab4f8');
+  });
+});
+
+describe('templates', () => {
+  const theme = (files: Record<string, string>) => new Theme([layer(files)], 'en');
+
+  it('escapes every output unless it goes through `sanitized`, which passes only sanitized markup', () => {
+    const t = theme({ 'x.liquid': '{{ s }}|{{ s | sanitized }}|{{ body | sanitized }}|{{ s | raw }}' });
+    expect(t.render('x.liquid', { s: '<b>&', body: trusted('<p>ok</p>') })).toBe(
+      '&lt;b&gt;&amp;|&lt;b&gt;&amp;|<p>ok</p>|&lt;b&gt;&amp;',
+    );
+  });
+
+  it('reports a syntax error with the file, line and reason', () => {
+    const [problem] = problemsOf(() => theme({ 'article.liquid': 'fine\n{% iff x %}\n' }));
+    expect(problem).toMatchObject({ file: 'theme/article.liquid', line: 2, field: 'template' });
+    expect(problem?.reason).toBe('tag "iff" not found');
+  });
+
+  it('reports an unknown filter and an include of a file the theme lacks', () => {
+    const problems = problemsOf(() =>
+      theme({ 'a.liquid': '{{ x | shout }}', 'b.liquid': 'x\n\n{% include "partials/nope.liquid" %}' }),
+    );
+    expect(problems).toEqual([
+      expect.objectContaining({ file: 'theme/a.liquid', line: 1, reason: 'undefined filter: shout' }),
+      expect.objectContaining({
+        file: 'theme/b.liquid',
+        line: 3,
+        reason: 'includes "partials/nope.liquid", which the theme does not have',
+      }),
+    ]);
+  });
+
+  it('lets a site replace a file of the default by its relative path, and keys only what changed', () => {
+    const base = themeFor(testSite);
+    const custom = themeFor(testSite, { 'article.liquid': '<p>mine</p>\n' });
+    expect(custom.templateKey('article')).not.toBe(base.templateKey('article'));
+    expect(custom.templateKey('home')).toBe(base.templateKey('home'));
+    expect(custom.sharedKey).toBe(base.sharedKey);
+    const layout = themeFor(testSite, { 'layouts/base.liquid': '{{ content | sanitized }}!' });
+    expect(layout.sharedKey).not.toBe(base.sharedKey);
+    expect(layout.templateKey('article')).toBe(base.templateKey('article'));
+  });
+
+  it('refuses a theme site.yaml names that is not bundled, naming the ones there are', () => {
+    const [problem] = problemsOf(() => themeFor({ ...testSite, theme: 'nope' }));
+    expect(problem).toMatchObject({ file: 'site.yaml', field: 'theme' });
+    expect(problem?.reason).toContain('there are: default');
+  });
+
+  it('fills in strings by plural category and lets site.yaml replace single strings', () => {
+    const t = themeFor({ ...testSite, strings: { 'nav.archive': 'Posts' } });
+    expect(t.t('nav.archive')).toBe('Posts');
+    expect(t.t('archive.count', { count: 1 })).toBe('1 article');
+    expect(t.t('archive.count', { count: 2 })).toBe('2 articles');
+  });
+});

@@ -1,0 +1,171 @@
+// The grace window (digest.delay) through the real publisher, fan-out and sender over in-memory ports,
+// with the wake-up scheduler the cloud edition uses and the operator's hold, release and cancel.
+import { simpleParser } from 'mailparser';
+import { describe, expect, it } from 'vitest';
+import { parseSiteConfig } from '../../../src/core/site.js';
+import { cancelDigest, deskStatus, holdDigest, releaseDigest } from '../../../src/pipeline/desk.js';
+import { publishChanges } from '../../../src/pipeline/publish.js';
+import { RateLimiter } from '../../../src/pipeline/send.js';
+import { fanOutAndSend } from '../../helpers/deliver.js';
+import {
+  MemoryHold,
+  MemoryIndex,
+  MemoryLedger,
+  MemoryLock,
+  MemoryMailer,
+  MemoryScheduler,
+  MemorySendLedger,
+  MemorySite,
+  MemorySource,
+  MemoryStatic,
+  MemorySubscribers,
+} from '../../helpers/memory.js';
+import { testSite } from '../../helpers/site.js';
+
+const MIN = 60_000;
+const T0 = Date.parse('2026-05-05T10:00:00Z');
+const at = (minutes: number) => new Date(T0 + minutes * MIN);
+const site = parseSiteConfig({
+  title: testSite.title,
+  base_url: testSite.baseUrl,
+  author: { name: testSite.author.name },
+  sender: testSite.sender,
+  digest: { delay: '10m' },
+});
+
+async function world() {
+  const content = new MemorySource();
+  const ledger = new MemoryLedger();
+  const subscribers = new MemorySubscribers();
+  const mailer = new MemoryMailer();
+  const sends = new MemorySendLedger();
+  const hold = new MemoryHold();
+  const scheduler = new MemoryScheduler();
+  const index = new MemoryIndex();
+  const deps = {
+    site,
+    content,
+    output: new MemorySite(),
+    assets: new MemoryStatic(),
+    index,
+    mode: 'lenient' as const,
+    lease: new MemoryLock(),
+    scheduler,
+    announce: { ledger, digests: ledger, hold },
+  };
+  const desk = { site, index, ledger, hold };
+  await subscribers.save({ address: 'r@example.org', status: 'confirmed', createdAtMs: 0, updatedAtMs: 0 });
+
+  async function publish(now: Date, paths: string[] = []) {
+    const outcome = await publishChanges(deps, paths, now);
+    for (let id = ledger.queued.shift(); id !== undefined; id = ledger.queued.shift()) {
+      await fanOutAndSend(id, {
+        digests: ledger,
+        recipients: subscribers,
+        send: {
+          site,
+          digests: ledger,
+          ledger: sends,
+          mail: mailer,
+          limiter: new RateLimiter(1e6),
+          secret: 's'.repeat(32),
+          now: () => now,
+        },
+      });
+    }
+    return outcome;
+  }
+  async function write(slug: string, title: string, now: Date, extra = '') {
+    content.files.set(
+      `posts/${slug}.md`,
+      `---\ntitle: ${title}\ndate: 2026-05-01T00:00:00Z\n${extra}---\nAbout ${slug}.\n`,
+    );
+    return publish(now, [`posts/${slug}.md`]);
+  }
+  async function subjects() {
+    return Promise.all(mailer.sent.map(async (m) => (await simpleParser(Buffer.from(m.data))).subject));
+  }
+  // The first run announces at once (only the newest article), as without a window.
+  await write('first', 'First', at(-60));
+  expect(await subjects()).toEqual(['First · Test Gazette']);
+  mailer.sent = [];
+  return { write, publish, subjects, scheduler, hold, desk, ledger };
+}
+
+describe('the grace window', () => {
+  it('waits, sends the article as edited in the window, and wakes the publisher when it closes', async () => {
+    const w = await world();
+    const pushed = await w.write('typo', 'Tpyo in the title', at(0));
+    expect(pushed.digest).toBeUndefined();
+    expect(pushed.pendingDigest).toEqual({
+      articles: ['https://news.example.com/posts/typo/'],
+      dueAtMs: at(10).getTime(),
+      held: false,
+    });
+    expect(w.scheduler.wakes.at(-1)).toBe(at(10).getTime());
+
+    // The fix, five minutes later: still nothing sent, and the window is not moved by an edit.
+    expect((await w.write('typo', 'No typo in the title', at(5))).pendingDigest?.dueAtMs).toBe(
+      at(10).getTime(),
+    );
+    expect((await w.publish(at(9))).digest).toBeUndefined();
+    expect(await w.subjects()).toEqual([]);
+
+    // The wake-up (an empty publish, as the schedule sends) at the window's end sends the fixed title.
+    expect((await w.publish(at(10))).digest?.articles).toEqual(['https://news.example.com/posts/typo/']);
+    expect(await w.subjects()).toEqual(['No typo in the title · Test Gazette']);
+    await w.publish(at(11));
+    await w.publish(at(60));
+    expect(await w.subjects()).toHaveLength(1);
+    expect(w.scheduler.wakes.at(-1)).toBeUndefined();
+  });
+
+  it('puts a burst of pushes into one digest, due a window after the last', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    expect((await w.write('b', 'B', at(4))).pendingDigest?.dueAtMs).toBe(at(14).getTime());
+    await w.publish(at(10));
+    expect(await w.subjects()).toEqual([]);
+    await w.publish(at(14));
+    expect(await w.subjects()).toEqual(['2 new articles on Test Gazette']);
+  });
+
+  it('never mails an article taken off the site in its window', async () => {
+    const w = await world();
+    await w.write('oops', 'Oops', at(0));
+    await w.write('oops', 'Oops', at(2), 'draft: true\n');
+    expect((await w.publish(at(10))).pendingDigest).toBeUndefined();
+    await w.publish(at(30));
+    expect(await w.subjects()).toEqual([]);
+  });
+
+  it('keeps a held digest past its window until released, then sends it once', async () => {
+    const w = await world();
+    await w.write('held', 'Held', at(0));
+    expect((await holdDigest(w.desk, at(1).getTime())).held).toBe(true);
+    const late = await w.publish(at(10));
+    expect(late.pendingDigest).toMatchObject({ held: true, dueAtMs: at(10).getTime() });
+    // Held: no wake-up is asked for; releasing does not wait for another window.
+    expect(w.scheduler.wakes.at(-1)).toBeUndefined();
+    await w.publish(at(45));
+    expect(await w.subjects()).toEqual([]);
+    expect((await releaseDigest(w.desk, at(50).getTime())).held).toBe(false);
+    await w.publish(at(51));
+    await w.publish(at(52));
+    expect(await w.subjects()).toEqual(['Held · Test Gazette']);
+  });
+
+  it('cancel drops the pending digest for good, and the next article goes on its own', async () => {
+    const w = await world();
+    await w.write('dropped', 'Dropped', at(0));
+    await holdDigest(w.desk, at(1).getTime());
+    const cancelled = await cancelDigest(w.desk, at(2).getTime());
+    expect(cancelled.articles.map((a) => a.title)).toEqual(['Dropped']);
+    expect(await deskStatus(w.desk)).toEqual({ articles: [], held: false });
+    expect(w.ledger.announced.get('https://news.example.com/posts/dropped/')).toBe('cancelled');
+    await w.publish(at(10));
+    await w.write('next', 'Next', at(20));
+    await w.publish(at(30));
+    expect(await w.subjects()).toEqual(['Next · Test Gazette']);
+  });
+});
