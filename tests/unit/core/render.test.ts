@@ -230,6 +230,16 @@ describe('highlighted code', () => {
     );
   });
 
+  it('keeps only colours and italics of a raw span style, and no style elsewhere', () => {
+    const html = renderMarkdown(
+      '<span style="color:#f00;position:fixed;background-image:url(https://evil.example/x)">a</span> <span style="color:expression(alert(1))">b</span> <p style="color:red">c</p>',
+      base,
+    );
+    expect(html).toContain('<span style="color:#f00">a</span> <span>b</span>');
+    expect(html).toContain('<p>c</p>');
+    expect(html).not.toMatch(/position|url\(|expression|evil/);
+  });
+
   it('starts a fresh footnote list after an article that failed to render', () => {
     expect(() => renderMarkdown(`${'>'.repeat(40)} deep[^a]\n\n[^a]: x`, base)).toThrow();
     expect(renderMarkdown('One[^b].\n\n[^b]: Two.', base)).toContain('<li id="footnote-b">');
