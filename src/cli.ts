@@ -246,6 +246,7 @@ async function preview(paths: { content: string; state: string; outbox: string }
   // Loaded only here: the watcher and the subscription API are the preview's alone.
   const { startPreview } = await import('./dev/preview.js');
   const watch = values.watch === true;
+  let shown = new Set<string>();
   const server = await startPreview({
     content: paths.content,
     out: resolve(paths.state, 'preview'),
@@ -262,7 +263,11 @@ async function preview(paths: { content: string; state: string; outbox: string }
         else console.error(error instanceof Error ? error.message : String(error));
         return;
       }
-      if (report) printWarnings(report.warnings);
+      if (!report) return;
+      // Each rebuild reports every source's warnings; say only what this change brought.
+      const current = new Set(report.warnings.map(formatProblem));
+      printWarnings(report.warnings.filter((p) => !shown.has(formatProblem(p))));
+      shown = current;
     },
   });
   const { first } = server;
