@@ -22,13 +22,20 @@ const OVER_BUDGET: Record<string, { ceiling: number; why: string }> = {
     // 940 → 1620: the Markdown people write (issue 16): temml for math (213), gemoji's shortcode table (201),
     // highlight.js with 45 languages (190), the marked extensions (7). Each is imported lazily, on the first
     // article that may use it, so a cold start evaluates only what its articles need.
-    ceiling: 1620 * 1024,
+    // 1620 → 1660: full-text digests and the grace window (issue 17), measured at 1,624 KB.
+    ceiling: 1660 * 1024,
     why: 'liquidjs for the theme (99), sanitize-html with htmlparser2, dom-serializer, postcss and source-map-js (≈ 300 KB, bundled even when imported lazily: a Lambda asset is one file), temml (213), gemoji (201), highlight.js (190), yaml for front matter (112), zod (92), luxon (70), marked (50)',
   },
-  reconcile: { ceiling: 1620 * 1024, why: 'the publisher, as above' },
+  reconcile: { ceiling: 1660 * 1024, why: 'the publisher, as above' },
+  send: {
+    // Over since the digest is rendered from the theme's templates (issue 15), measured at 431 KB.
+    ceiling: 450 * 1024,
+    why: "liquidjs for the digest's templates (99), nodemailer's MIME composer (135) and luxon (69)",
+  },
   subscribe: {
     // 370 → 480: liquidjs (≈ 100 KB) renders the subscription pages and emails from the theme (issue 15).
-    ceiling: 480 * 1024,
+    // 480 → 500: topics on the preferences page (issue 17), measured at 487 KB.
+    ceiling: 500 * 1024,
     why: "liquidjs for the theme's pages and emails (100), nodemailer's MIME composer (135, of which 74 is its MIME type table) and luxon (69) for the next weekly send",
   },
 };

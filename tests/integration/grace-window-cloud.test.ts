@@ -26,8 +26,8 @@ let desk: DeskDeps;
 
 const article = (title: string, date: string) =>
   `---\ntitle: ${title}\ndate: ${date}\nsummary: About ${title}.\n---\nText of ${title}.\n`;
-/** The functions' time: the wall clock plus the waits the local AWS skipped. */
-const functionNow = () => Date.now() + stack.aws.waits.skippedMs;
+/** The functions' time: the schedule clock's, plus the waits the local AWS skipped. */
+const functionNow = () => stack.aws.functionNow();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Publishes one key at once, as its S3 event would (without the queue's batching window). */

@@ -189,7 +189,7 @@ describe('weekly digests in the local build', () => {
     }
     expect(received.get('now@example.org')).toHaveLength(3);
     expect(received.get('week@example.org')).toEqual(['This week on The Broadsheet Gazette: 3 new articles']);
-  });
+  }, 120_000); // eight builds, each its own process
 });
 
 describe('broadsheet build with invalid articles', () => {

@@ -84,6 +84,9 @@ export class ManualClock extends BaseClock {
   stop(): void {}
 }
 
+/** How long after a test's last request the stack may count as idle. */
+const QUIET_MS = 250;
+
 interface Wait {
   readonly due: number;
   readonly resolve: () => void;
@@ -99,6 +102,8 @@ export class Waits {
   private checking = false;
   /** Milliseconds skipped so far. */
   skippedMs = 0;
+  /** When a test last acted on the stack (an upload, a removal): the stack is not idle right after it. */
+  private touchedAt = 0;
 
   constructor(
     private readonly idle: () => Promise<boolean>,
@@ -116,6 +121,15 @@ export class Waits {
     });
   }
 
+  /**
+   * A request from outside the stack (a test uploading files one after another) is activity the stack
+   * cannot see: no wait is skipped until QUIET_MS after the last one, so a batching window gathers
+   * what arrives in quick succession, as it does in AWS.
+   */
+  touch(): void {
+    this.touchedAt = Date.now();
+  }
+
   get pending(): number {
     return this.waits.length;
   }
@@ -127,6 +141,7 @@ export class Waits {
       const now = Date.now();
       while ((this.waits[0]?.due ?? Number.POSITIVE_INFINITY) <= now) this.waits.shift()?.resolve();
       if (!this.fastForward || this.waits.length === 0) return;
+      if (Date.now() - this.touchedAt < QUIET_MS) return;
       // Idle twice in a row, so a message between two steps (sent, not yet received) is not mistaken for quiet.
       if (!(await this.idle())) return;
       await new Promise((r) => setTimeout(r, 10));

@@ -106,10 +106,14 @@ export async function startStackUnderTest(
     table,
     db,
     async upload(key, body) {
+      aws.waits.touch();
       await s3.send(new PutObjectCommand({ Bucket: contentBucket, Key: key, Body: body }));
+      aws.waits.touch();
     },
     async remove(key) {
+      aws.waits.touch();
       await s3.send(new DeleteObjectCommand({ Bucket: contentBucket, Key: key }));
+      aws.waits.touch();
     },
     async siteObject(key) {
       try {
@@ -139,6 +143,7 @@ export async function startStackUnderTest(
       const queue = notified();
       if (!queue) throw new Error('the publish function reads no queue');
       for (const { key, removed } of changes) {
+        aws.waits.touch();
         const record = notificationRecord(
           contentBucket,
           removed ? 'ObjectRemoved:Delete' : 'ObjectCreated:Put',

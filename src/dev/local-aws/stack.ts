@@ -179,6 +179,11 @@ export class LocalAws {
     this.stoppers.push(() => this.waits.stop());
   }
 
+  /** The time functions see: the schedule clock's, plus the waits skipped while the stack was idle. */
+  functionNow(): number {
+    return Date.now() + this.clock.offsetMs() + this.waits.skippedMs;
+  }
+
   /** The function whose construct is called `name` (Publish, Send, …). */
   fn(name: string): LambdaFunction {
     const found = this.functions.get(name);
@@ -505,7 +510,7 @@ export class LocalAws {
         worker,
         baseEnv,
         localCapacity: options.localCapacity ?? 2,
-        clockOffsetMs: () => this.clock.offsetMs() + this.waits.skippedMs,
+        clockOffsetMs: () => this.functionNow() - Date.now(),
         onLog: (line) => {
           // The Lambda service writes the function's logs with its role.
           if (!logged && config.roleId) {
