@@ -26,6 +26,7 @@ import { checkPublished } from './core/published-ids.js';
 import type { SiteConfig } from './core/site.js';
 import { staticAssetProblem } from './core/site-build.js';
 import { isFirstRun } from './core/site-index.js';
+import { navPages, parsePage } from './core/site-page.js';
 import type { StatsSource } from './core/stats.js';
 import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
 import { normalizeAddress } from './core/subscribers.js';
@@ -189,6 +190,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
     ...corpus.problems,
     ...staticProblems,
     ...(await themeProblems(site, paths.content)),
+    ...(await pageProblems(site, paths.content)),
     ...checkPublished(
       await new FilePublishedIds(paths.content).load(),
       corpus.articles,
@@ -209,6 +211,23 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
     console.log('The next build announces nothing.');
   }
   return 0;
+}
+
+/** Pages of content/pages/ that do not parse, and names in site.yaml's nav: without a page. */
+async function pageProblems(site: SiteConfig, content: string): Promise<Problem[]> {
+  const store = new FsArticleSource(content, 'pages');
+  const problems: Problem[] = [];
+  const pages = [];
+  for (const entry of await store.list()) {
+    const source = await store.read(entry.path);
+    await prepareToParse([source]);
+    const result = parsePage(source, site);
+    if (result.ok) {
+      pages.push(result.page);
+      problems.push(...result.warnings);
+    } else problems.push(...result.problems);
+  }
+  return [...problems, ...navPages(site, pages).problems];
 }
 
 /** Every template of the site's theme (content/theme/ over the one site.yaml names) that does not parse. */

@@ -3,8 +3,9 @@
 // as the CLI and the functions do, so it lives beside them and not among the adapters the pipeline drives.
 import { DELIVERIES, type Delivery } from '../core/delivery.js';
 import { unsubscribeUrl } from '../core/email.js';
-import { pageContext } from '../core/layout.js';
+import { pageContext, STABLE_STYLESHEET } from '../core/layout.js';
 import { type PageContext, subscriptionPage } from '../core/pages.js';
+import { sitePath } from '../core/site.js';
 import { deliveryText } from '../core/theme.js';
 import { describeMoment } from '../core/weekly-schedule.js';
 import {
@@ -86,6 +87,25 @@ function formFields(request: ApiRequest): URLSearchParams | undefined {
   return undefined;
 }
 
+/**
+ * Why an address was refused, in the site's language: src/core/subscribers.ts words each reason in English
+ * for the CLI; the page says the same from the locale (keys address.*), with the limit it names.
+ */
+const ADDRESS_REASONS: readonly [RegExp, string][] = [
+  [/^Enter an email address/, 'address.empty'],
+  [/line breaks or control characters/, 'address.control'],
+  [/^That address is too long/, 'address.too_long'],
+  [/^The part before the @ is too long/, 'address.local_too_long'],
+  [/^A part of the domain is too long/, 'address.label_too_long'],
+  [/does not look like an email address/, 'address.invalid'],
+];
+
+function addressReason(ctx: PageContext, reason: string): string {
+  const known = ADDRESS_REASONS.find(([pattern]) => pattern.test(reason));
+  const max = /\d+/.exec(reason)?.[0];
+  return known ? ctx.theme.t(known[1], { max }) : ctx.theme.t('api.bad_address.text');
+}
+
 /** The two choices, as radio buttons (no script needed). */
 function deliveryChoices(ctx: PageContext, current: Delivery) {
   return DELIVERIES.map((delivery) => ({
@@ -106,7 +126,9 @@ export async function handleSubscriptionRequest(
   request: ApiRequest,
   now: Date,
 ): Promise<ApiResponse> {
-  const ctx = pageContext(deps.site);
+  // Linked by its fixed name: the site may ship its own stylesheet, whose fingerprint this function cannot know.
+  const base = pageContext(deps.site);
+  const ctx = { ...base, stylesheet: `${sitePath(deps.site)}/${STABLE_STYLESHEET}` };
   const { site, theme } = ctx;
   const t = (key: string, values?: Record<string, unknown>) => theme.t(key, values);
   const message = (status: number, titleKey: string, vars: Record<string, unknown>) =>
@@ -142,7 +164,7 @@ export async function handleSubscriptionRequest(
       );
       if (outcome.kind === 'invalid') {
         return message(400, 'api.bad_address.title', {
-          message: t('api.bad_address.text', { reason: outcome.reason }),
+          message: addressReason(ctx, outcome.reason),
           alert: true,
           ask_again: true,
           home: true,

@@ -1,6 +1,18 @@
 // Static files every site gets besides the theme's. Kept as strings so the core needs no file access to build a site.
 
-/** Renders feed.xml and atom.xml as a readable page when opened in a browser. */
+/** Renders feed.xml and atom.xml as a readable page when opened in a browser, in the site's language. */
+export function feedXsl(strings: { language: string; note: string; titleSuffix: string }): string {
+  const xml = (text: string) =>
+    text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return FEED_XSL.replace('<html lang="en">', `<html lang="${xml(strings.language)}">`)
+    .replace(' (feed)</title>', `${xml(strings.titleSuffix)}</title>`)
+    .replace(
+      "This is a web feed. Copy this page's address into your feed reader to follow new articles.",
+      xml(strings.note),
+    );
+}
+
+/** The feed preview in English: feedXsl's template. */
 export const FEED_XSL = `<?xml version="1.0" encoding="utf-8"?>
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:atom="http://www.w3.org/2005/Atom">
 <xsl:output method="html" encoding="utf-8" doctype-system="about:legacy-compat"/>

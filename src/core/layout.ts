@@ -13,6 +13,9 @@ export const FEED_FILES = { rss: 'feed.xml', atom: 'atom.xml', json: 'feed.json'
 /** The Subscribe page's copy-button script; the CSP names it (infra/csp.ts). */
 export const COPY_SCRIPT_NAME = `copy.${shortHash(COPY_SCRIPT)}.js`;
 
+/** The site's stylesheet under a name that does not change (the subscription API's pages link it). */
+export const STABLE_STYLESHEET = 'style.css';
+
 /** What pages render with: the site, its theme (the default unless given) and its fingerprinted stylesheet. */
 export function pageContext(
   site: SiteConfig,

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Article, ArticleMeta, Tag } from './article.js';
-import { COPY_SCRIPT, FEED_XSL } from './assets.js';
+import { COPY_SCRIPT, feedXsl } from './assets.js';
 import { buildFeeds, type FeedScope, siteFeedScope } from './feeds.js';
-import { COPY_SCRIPT_NAME, FEED_FILES, pageContext, shortHash } from './layout.js';
+import { COPY_SCRIPT_NAME, FEED_FILES, pageContext, STABLE_STYLESHEET, shortHash } from './layout.js';
 import {
   archiveIndexPage,
   archiveYearPage,
@@ -74,6 +74,8 @@ const STATIC_TYPES: Record<string, string> = {
   ico: 'image/x-icon',
   pdf: 'application/pdf',
   txt: 'text/plain; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  html: 'text/html; charset=utf-8',
 };
 
 /** The content type a built file is served with, from its name. */
@@ -93,22 +95,34 @@ export function contentTypeForPath(path: string): string {
   return known[ext] ?? STATIC_TYPES[ext] ?? 'application/octet-stream';
 }
 
-// What lets an SVG run script or pull in something else when opened on its own (it is served from the
+// What lets an SVG or an HTML page run script or pull in something else when opened (both are served from the
 // site's origin): script elements, event handlers, javascript: URLs, embedded HTML, entity declarations.
-const ACTIVE_SVG =
+// CSS is copied as it is: no browser runs script from a stylesheet any more.
+const ACTIVE_CONTENT =
   /<script\b|\son[a-z]+\s*=|javascript\s*:|<foreignObject\b|<!ENTITY|<iframe\b|<embed\b|<object\b/i;
 
 /**
  * The one rule for static files, in every edition and in `check`: plain names only, so none can escape the
- * site or shadow a generated file; served types only; and, given the bytes, no SVG that can run script.
+ * site or shadow a generated file; served types only (CSS and HTML included); and, given the bytes, no SVG
+ * or HTML page that can run script. A file that would replace a page the build generates (an article, a
+ * page of content/pages/) is refused when the plan is made (staticClashes).
  */
 export function staticAssetProblem(path: string, bytes?: Uint8Array): string | undefined {
   const named = staticNameProblem(path);
-  if (named || bytes === undefined || !path.toLowerCase().endsWith('.svg')) return named;
+  const kind = /\.svg$/i.test(path) ? 'an SVG' : /\.html$/i.test(path) ? 'an HTML page' : undefined;
+  if (named || bytes === undefined || !kind) return named;
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-  const active = ACTIVE_SVG.exec(text);
-  if (active) return `an SVG may not hold script or embedded content (found "${active[0].trim()}")`;
+  const active = ACTIVE_CONTENT.exec(text);
+  if (active) return `${kind} may not hold script or embedded content (found "${active[0].trim()}")`;
   return undefined;
+}
+
+/** Static files the plan also generates (an article's or a page's address): each an error naming both. */
+export function staticClashes(plan: readonly SiteFile[]): { path: string; reason: string }[] {
+  const generated = new Set(plan.filter((f) => !f.key.startsWith('static:')).map((f) => f.path));
+  return plan
+    .filter((f) => f.key.startsWith('static:') && generated.has(f.path))
+    .map((f) => ({ path: f.path, reason: `would overwrite the generated page /${f.path}` }));
 }
 
 function staticNameProblem(path: string): string | undefined {
@@ -119,8 +133,9 @@ function staticNameProblem(path: string): string | undefined {
   if (!(ext in STATIC_TYPES))
     return `type .${ext} is not served (allowed: ${Object.keys(STATIC_TYPES).join(', ')})`;
   if (
-    /^(posts|tags|archive|subscribe)\//.test(path) ||
-    /^(index|404)\.html$|^feed\.|^sitemap\.xml$/.test(path)
+    /^(posts|tags|archive|subscribe|api)\//.test(path) ||
+    /^(index|404)\.html$|^feed\.|^atom\.xml$|^sitemap\.xml$/.test(path) ||
+    /^(style\.css|style\.[0-9a-f]{12}\.css|copy\.[0-9a-f]{12}\.js)$/.test(path)
   ) {
     return 'would replace a generated file';
   }
@@ -176,9 +191,13 @@ export function siteKeyOf(site: SiteConfig, theme: Theme = themeFor(site)): stri
  * the shipped script): a change there re-renders every page. Each kind of page adds its own template's key.
  */
 export function layoutKeyOf(site: SiteConfig, theme: Theme = themeFor(site)): string {
-  return shortHash(
-    JSON.stringify([siteKeyOf(site, theme), theme.sharedKey, COPY_SCRIPT_NAME, shortHash(FEED_XSL)]),
-  );
+  return shortHash(JSON.stringify([siteKeyOf(site, theme), theme.sharedKey, COPY_SCRIPT_NAME]));
+}
+
+/** The feed preview stylesheet in the site's language. */
+function feedXslOf(site: SiteConfig, theme: Theme): string {
+  const suffix = theme.t('feed.title', { title: '' });
+  return feedXsl({ language: site.language, note: theme.t('feed.note'), titleSuffix: ` ${suffix.trim()}` });
 }
 
 export const articlePath = (slug: string): string => `posts/${slug}/index.html`;
@@ -243,6 +262,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
       render: () => io.asset(path),
     };
   });
+  const xsl = feedXslOf(site, theme);
   const shared: SiteFile[] = [
     {
       path: theme.stylesheetName,
@@ -252,13 +272,23 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
       key: theme.stylesheetName,
       render: async () => theme.stylesheet,
     },
+    // The same under a fixed name, for the subscription API's pages: the functions that serve them render
+    // with the bundled theme and cannot know the site's own stylesheet's fingerprint.
+    {
+      path: STABLE_STYLESHEET,
+      contentType: CONTENT_TYPES.css,
+      kind: 'asset',
+      immutable: false,
+      key: theme.stylesheetName,
+      render: async () => theme.stylesheet,
+    },
     {
       path: 'feed.xsl',
       contentType: CONTENT_TYPES.xsl,
       kind: 'asset',
       immutable: false,
-      key: shortHash(FEED_XSL),
-      render: async () => FEED_XSL,
+      key: shortHash(xsl),
+      render: async () => xsl,
     },
     {
       path: COPY_SCRIPT_NAME,

@@ -2,7 +2,7 @@
 // (theme-default.generated.ts, written by `npm run theme`), so the Lambda needs no folder; a site's own files
 // (content/theme/) come in through the content ports and replace the theme's file of the same relative path.
 // Pure: files in, a Theme out.
-import { Liquid, type Template } from 'liquidjs';
+import { type Context, type Emitter, IncludeTag, Liquid, type Template } from 'liquidjs';
 import { displayDate } from './dates.js';
 import type { Problem } from './errors.js';
 import { SafeHtml } from './html.js';
@@ -86,7 +86,48 @@ function templateProblem(origin: string, path: string, error: unknown): Problem 
 }
 
 /** Names a template includes, renders or lays itself out with, when written as a quoted literal. */
-const REFERENCE = /\{%-?\s*(?:include|render|layout)\s+['"]([^'"]+)['"]/g;
+const REFERENCE = /\{%-?\s*(?:include|include_cached|render|layout)\s+['"]([^'"]+)['"]/g;
+
+/** What include_cached keeps for one build: keyed by the build's `site` variable, so builds never share. */
+const includeCache = new WeakMap<object, Map<string, string>>();
+
+/**
+ * `{% include_cached 'partials/x.liquid', a: a %}`: Jekyll's include_cached. Like include, but renders once per
+ * build for the same file and arguments, for partials whose output depends on nothing else (and `site`): the
+ * header and footer every page shares, an article's line in every list it is in. A build of thousands of
+ * pages renders each of those once instead of on every page.
+ */
+const includeCachedTag = () =>
+  class IncludeCachedTag extends IncludeTag {
+    override *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
+      // The arguments as include evaluates them (liquidjs keeps them in `hash`).
+      const { hash, file } = this as unknown as { hash: { render(ctx: Context): unknown }; file: unknown };
+      const site = (ctx.environments as Record<string, unknown>).site;
+      if (typeof file !== 'string' || site === null || typeof site !== 'object') {
+        yield* super.render(ctx, emitter);
+        return;
+      }
+      const key = `${file}\u0000${JSON.stringify(yield hash.render(ctx))}`;
+      let cache = includeCache.get(site);
+      if (!cache) {
+        cache = new Map();
+        includeCache.set(site, cache);
+      }
+      let html = cache.get(key);
+      if (html === undefined) {
+        const out = {
+          buffer: '',
+          write(part: unknown) {
+            this.buffer += String(part);
+          },
+        };
+        yield* super.render(ctx, out as unknown as Emitter);
+        html = out.buffer;
+        cache.set(key, html);
+      }
+      emitter.write(html);
+    }
+  };
 
 export class ThemeLoadError extends Error {
   constructor(readonly problems: readonly Problem[]) {
@@ -168,6 +209,7 @@ export class Theme {
         ownPropertyOnly: true,
         cache: true,
       });
+      liquid.registerTag('include_cached', includeCachedTag());
       liquid.registerFilter('t', (key: unknown, ...args: unknown[]) => this.t(String(key), namedArgs(args)));
       liquid.registerFilter('display_date', (iso: unknown) =>
         typeof iso === 'string' && iso ? displayDate(iso, language) : '',
@@ -279,7 +321,8 @@ function namedArgs(args: readonly unknown[]): Record<string, unknown> {
 }
 
 /** The default theme as bundled. */
-export const DEFAULT_THEME: ThemeFiles = BUNDLED_THEMES.default ?? {};
+// Pure, so a bundle that imports this module without rendering (the bounce handler) leaves the themes out.
+export const DEFAULT_THEME: ThemeFiles = /* @__PURE__ */ (() => BUNDLED_THEMES.default ?? {})();
 
 /** Where a site's own theme files live, relative to the content folder (and the content bucket). */
 export const THEME_OVERRIDES = 'theme/';

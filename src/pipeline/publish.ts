@@ -29,7 +29,13 @@ import type {
   ThemeSourceStore,
 } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
-import { feedWindows, type PlanInputs, planSite, staticAssetProblem } from '../core/site-build.js';
+import {
+  feedWindows,
+  type PlanInputs,
+  planSite,
+  staticAssetProblem,
+  staticClashes,
+} from '../core/site-build.js';
 import {
   emptyIndex,
   type IndexedArticle,
@@ -320,7 +326,19 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       return bytes;
     },
   };
-  const report = await publishSite(planSite(input, io), deps.output);
+  // A static file at a generated page's address: the build stops; the cloud keeps the generated page.
+  let plan = planSite(input, io);
+  const clashes = staticClashes(plan);
+  if (clashes.length > 0) {
+    const clashProblems = clashes.map(
+      (c): Problem => ({ file: `static/${c.path}`, field: 'file', reason: c.reason, severity: 'error' }),
+    );
+    if (deps.mode === 'strict') throw new ContentError([...problems, ...clashProblems, ...warnings]);
+    problems.push(...clashProblems);
+    const clashing = new Set(clashes.map((c) => c.path));
+    plan = plan.filter((f) => !(clashing.has(f.path) && f.key.startsWith('static:')));
+  }
+  const report = await publishSite(plan, deps.output);
 
   const feedBodies: Record<string, string> = {};
   for (const window of feedWindows(input)) {

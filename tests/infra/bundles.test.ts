@@ -28,15 +28,17 @@ const OVER_BUDGET: Record<string, { ceiling: number; why: string }> = {
   },
   reconcile: { ceiling: 1660 * 1024, why: 'the publisher, as above' },
   send: {
-    // Over since the digest is rendered from the theme's templates (issue 15), measured at 431 KB.
-    ceiling: 450 * 1024,
-    why: "liquidjs for the digest's templates (99), nodemailer's MIME composer (135) and luxon (69)",
+    // Over since the digest is rendered from the theme's templates and the bundled themes (issue 15), and
+    // full text and topics (issue 17): measured at 465 KB.
+    ceiling: 480 * 1024,
+    why: "liquidjs (99) and the bundled theme (40) for the digest's templates, nodemailer's MIME composer (135) and luxon (69)",
   },
   subscribe: {
     // 370 → 480: liquidjs (≈ 100 KB) renders the subscription pages and emails from the theme (issue 15).
-    // 480 → 500: topics on the preferences page (issue 17), measured at 487 KB.
-    ceiling: 500 * 1024,
-    why: "liquidjs for the theme's pages and emails (100), nodemailer's MIME composer (135, of which 74 is its MIME type table) and luxon (69) for the next weekly send",
+    // 480 → 550: the bundled themes (40, five locales) and topics on the preferences page (issue 17),
+    // measured at 522 KB.
+    ceiling: 550 * 1024,
+    why: "liquidjs and the bundled theme for the pages and emails (140), nodemailer's MIME composer (135, of which 74 is its MIME type table) and luxon (69) for the next weekly send",
   },
 };
 

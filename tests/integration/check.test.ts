@@ -148,3 +148,30 @@ describe('theme templates under check and build (issue 15)', () => {
     expect(await readFile(join(dir, 'dist/index.html'), 'utf8')).not.toContain('class="mine"');
   });
 });
+
+describe('static CSS and HTML, pages (issue 15)', () => {
+  it('copies CSS and HTML as they are, and refuses a static file at a page’s address', async () => {
+    const dir = await scratchProject();
+    await mkdir(join(dir, 'content/static/css'), { recursive: true });
+    await mkdir(join(dir, 'content/pages'), { recursive: true });
+    await writeFile(join(dir, 'content/static/css/extra.css'), 'body{letter-spacing:.01em}\n');
+    await writeFile(
+      join(dir, 'content/static/legacy.html'),
+      '<!doctype html><title>Old</title><p>Old page</p>\n',
+    );
+    await writeFile(join(dir, 'content/pages/about.md'), '---\ntitle: About\n---\nWho we are.\n');
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    expect(await readFile(join(dir, 'dist/css/extra.css'), 'utf8')).toBe('body{letter-spacing:.01em}\n');
+    expect(await readFile(join(dir, 'dist/legacy.html'), 'utf8')).toContain('<p>Old page</p>');
+    expect(await readFile(join(dir, 'dist/about/index.html'), 'utf8')).toContain('<p>Who we are.</p>');
+
+    await mkdir(join(dir, 'content/static/about'), { recursive: true });
+    await writeFile(join(dir, 'content/static/about/index.html'), '<p>Mine</p>\n');
+    const built = await broadsheet(dir, 'build', '--now', NOW);
+    expect(built.code).toBe(1);
+    expect(built.stderr).toContain(
+      'static/about/index.html: error in file: would overwrite the generated page',
+    );
+    expect(await readFile(join(dir, 'dist/about/index.html'), 'utf8')).toContain('<p>Who we are.</p>');
+  });
+});

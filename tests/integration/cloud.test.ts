@@ -221,6 +221,25 @@ describe('conditional GET through CloudFront', () => {
     const missing = await fetch(`${stack.aws.endpoints.site}/posts/no-such-thing/`);
     expect(missing.status).toBe(404);
   });
+
+  it('applies a page and a theme file pushed to the content bucket, each through its own S3 event', async () => {
+    await stack.upload('pages/about.md', '---\ntitle: About the Gazette\n---\nWho we are.\n');
+    await stack.upload(
+      'theme/article.liquid',
+      '<article class="pushed"><h1>{{ article.title }}</h1>{{ article.body | sanitized }}</article>\n',
+    );
+    await stack.aws.settle();
+    const text = async (key: string) => String((await stack.siteObject(key))?.body ?? '');
+    expect(await text('about/index.html')).toContain('<p>Who we are.</p>');
+    expect(await text('posts/seventh/index.html')).toContain(
+      '<article class="pushed"><h1>Seventh heaven</h1>',
+    );
+    const home = await text('index.html');
+    expect(home).toContain('>About the Gazette</a>');
+    expect(home).not.toContain('class="pushed"');
+    expect(await text('feed.xml')).not.toContain('About the Gazette');
+    await nothingLost();
+  });
 });
 
 describe('daily reconcile', () => {

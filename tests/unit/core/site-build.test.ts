@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { displayDate } from '../../../src/core/dates.js';
-import { staticAssetProblem } from '../../../src/core/site-build.js';
-import { article, bytes, planOf } from '../../helpers/site.js';
+import { staticAssetProblem, staticClashes } from '../../../src/core/site-build.js';
+import { article, bytes, planOf, testSite } from '../../helpers/site.js';
 
 const hostile = article({
   title: '"<script>alert(1)</script> & co"',
@@ -139,17 +139,40 @@ describe('staticAssetProblem', () => {
     expect(staticAssetProblem('images/dot.svg', bytes(svg))).toBeUndefined();
   });
 
-  it.each(['images/a.svg', 'a-b_c.png', 'docs/x.pdf'])('accepts %s', (path) => {
-    expect(staticAssetProblem(path)).toBeUndefined();
+  it('copies CSS as it is, and HTML without script, but refuses an HTML page that can run script', () => {
+    expect(staticAssetProblem('css/extra.css', bytes('body{background:url(a.png)}'))).toBeUndefined();
+    expect(staticAssetProblem('old/page.html', bytes('<!doctype html><p>Hello</p>'))).toBeUndefined();
+    expect(staticAssetProblem('old/page.html', bytes('<p onclick="x()">Hi</p>'))).toMatch(
+      /an HTML page may not hold script/,
+    );
+    expect(staticAssetProblem('old/page.html', bytes('<script>alert(1)</script>'))).toMatch(/<script/);
   });
+
+  it('refuses a static file at the address of a generated page, naming it', () => {
+    const plan = planOf([article({ title: 'A', date: '2026-01-01T00:00:00Z', slug: 'a' })], testSite, [
+      { path: 'tags/index.html', bytes: bytes('<p>mine</p>') },
+      { path: 'ok.html', bytes: bytes('<p>ok</p>') },
+    ]);
+    expect(staticClashes(plan)).toEqual([
+      { path: 'tags/index.html', reason: 'would overwrite the generated page /tags/index.html' },
+    ]);
+  });
+
+  it.each(['images/a.svg', 'a-b_c.png', 'docs/x.pdf', 'css/site.css', 'old/page.html'])(
+    'accepts %s',
+    (path) => {
+      expect(staticAssetProblem(path)).toBeUndefined();
+    },
+  );
   it.each([
     ['../escape.png', /letters/],
     ['a\\b.png', /letters/],
     ['.hidden.png', /letters/],
     ['images/a.exe', /not served/],
     ['script.js', /not served/],
-    ['index.html', /not served/],
+    ['index.html', /generated/],
     ['posts/x.png', /generated/],
+    ['style.0123456789ab.css', /generated/],
   ])('rejects %s', (path, reason) => {
     expect(staticAssetProblem(path)).toMatch(reason);
   });

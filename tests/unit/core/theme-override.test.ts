@@ -1,6 +1,7 @@
 // A site's theme files replace the default's by relative path, and a change re-renders exactly the pages
 // that use the file: the layout every page, the article template only article pages.
 import { describe, expect, it } from 'vitest';
+import { composeDigest, previewLinks } from '../../../src/core/digest.js';
 import type { SiteFile } from '../../../src/core/site-build.js';
 import { DEFAULT_THEME, themeFor } from '../../../src/core/theme.js';
 import { article, planOf, testSite } from '../../helpers/site.js';
@@ -56,5 +57,22 @@ describe('theme overrides', () => {
     const css = plan.find((f) => f.path.startsWith('style.') && f.path.endsWith('.css'));
     expect(String(await css?.render())).toBe('body{color:#123456}\n');
     for (const [path, html] of await rendered(plan)) expect(html, path).toContain(`href="/${css?.path}"`);
+    // The subscription API's pages link it by a fixed name: the function serving them cannot know the hash.
+    const stable = plan.find((f) => f.path === 'style.css');
+    expect(String(await stable?.render())).toBe('body{color:#123456}\n');
+  });
+
+  it('gives the email the colours of the site’s stylesheet, light inline and dark in its one style block', () => {
+    const css =
+      ':root{--fg:#101010;--muted:#202020;--bg:#fafafa;--accent:#123456;--rule:#cccccc}\n@media (prefers-color-scheme: dark){:root{--fg:#efefef;--bg:#000000;--accent:#abcdef}}\n';
+    const theme = themeFor(testSite, { 'style.css': css });
+    const html = composeDigest({ id: 'd1', articles }, testSite, 'instant', theme).html(
+      previewLinks(testSite),
+    );
+    expect(html).toContain('style="color:#123456;text-decoration:none;"');
+    expect(html).toContain('background:#fafafa;');
+    expect(html).toMatch(
+      /@media \(prefers-color-scheme:dark\)\{body,\.bs-bg\{background:#000000!important\}\.bs-fg\{color:#efefef!important\}\.bs-muted\{color:#202020!important\}\.bs-accent\{color:#abcdef!important\}/,
+    );
   });
 });

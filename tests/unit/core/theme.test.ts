@@ -52,6 +52,16 @@ describe('templates', () => {
     );
   });
 
+  it('renders an include_cached partial once per build (per `site`) and argument values', () => {
+    const t = theme({ 'x.liquid': "{% include_cached 'p.liquid', a: a %}", 'p.liquid': '{{ a }}/{{ b }}' });
+    const build = { title: 'one build' };
+    expect(t.render('x.liquid', { site: build, a: 1, b: 'first' })).toBe('1/first');
+    // b is not an argument: the same build and arguments give the first rendering again.
+    expect(t.render('x.liquid', { site: build, a: 1, b: 'second' })).toBe('1/first');
+    expect(t.render('x.liquid', { site: build, a: 2, b: 'second' })).toBe('2/second');
+    expect(t.render('x.liquid', { site: { title: 'next build' }, a: 1, b: 'third' })).toBe('1/third');
+  });
+
   it('reports a syntax error with the file, line and reason', () => {
     const [problem] = problemsOf(() => theme({ 'article.liquid': 'fine\n{% iff x %}\n' }));
     expect(problem).toMatchObject({ file: 'theme/article.liquid', line: 2, field: 'template' });
