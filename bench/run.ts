@@ -1,7 +1,7 @@
 // `npm run bench`: Broadsheet against a floor measured in the same run, and against Eleventy 3 (+ RSS
 // plugin) and Hugo (when installed) building the same synthetic corpora. Prints a Markdown table.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { articleFileName, syntheticArticle, writeCorpus } from './corpus.js';
@@ -152,6 +152,33 @@ for (const n of sizes) {
     peakMb: full.peakMb,
   });
 
+  // The same corpus with its code fences naming no language: the build without highlighting (issue 16 asks
+  // that highlighting cost at most 1.5× of it).
+  const plainCorpus = join(work, `corpus-plain-${n}`);
+  cpSync(corpus, plainCorpus, { recursive: true });
+  for (let i = 0; i < n; i++) {
+    const file = join(plainCorpus, 'content/posts', articleFileName(i));
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^```ts$/m, '```'));
+  }
+  const plainOut = runDir('broadsheet-plain');
+  const plainArgs = [
+    cli,
+    'build',
+    '--content',
+    join(plainCorpus, 'content'),
+    '--out',
+    join(plainOut, 'dist'),
+  ];
+  plainArgs.push('--outbox', join(plainOut, 'outbox'), '--state', join(plainOut, 'state'));
+  const plain = measure(process.execPath, [...plainArgs, '--now', '2030-01-01T00:00:00Z']);
+  rows.push({
+    articles: n,
+    name: 'Broadsheet: full build, no highlighting',
+    wall: plain.wall,
+    inProcess: buildSeconds(plain),
+    peakMb: plain.peakMb,
+  });
+
   // Change one article and build again with the cache and manifest of the full build.
   appendFileSync(join(content, 'posts', articleFileName(n >> 1)), '\nOne more paragraph, edited.\n');
   const again = measure(process.execPath, args);
@@ -177,7 +204,7 @@ for (const n of sizes) {
     const hugo = runDir('hugo');
     hugoProject(hugo, corpus);
     const h = measure('hugo', ['--quiet', '--destination', 'public'], hugo);
-    rows.push({ articles: n, name: 'Hugo (Debian)', wall: h.wall, peakMb: h.peakMb });
+    rows.push({ articles: n, name: 'Hugo (Debian), Chroma highlighting', wall: h.wall, peakMb: h.peakMb });
   }
 }
 
@@ -199,6 +226,7 @@ for (const n of sizes) {
   const rebuild = rows.find((r) => r.articles === n && r.name.startsWith('Broadsheet: rebuild'));
   const eleventy = rows.find((r) => r.articles === n && r.name.startsWith('Eleventy'));
   const hugo = rows.find((r) => r.articles === n && r.name.startsWith('Hugo'));
+  const plainBuild = rows.find((r) => r.articles === n && r.name.endsWith('no highlighting'));
   const floor = floorOf(n);
   if (!full || !rebuild || !floor) continue;
   console.log(
@@ -207,6 +235,9 @@ for (const n of sizes) {
       `  full build / floor: ${(full.wall / floor.wall).toFixed(2)}× wall, ${((full.inProcess ?? 0) / (floor.inProcess ?? 1)).toFixed(2)}× in-process (target ≤ 1.5×)`,
       `  rebuild / full build: 1/${(full.wall / rebuild.wall).toFixed(1)} wall, 1/${((full.inProcess ?? 0) / (rebuild.inProcess ?? 1)).toFixed(1)} in-process (target ≤ 1/20)`,
       eleventy ? `  Eleventy / Broadsheet: ${(eleventy.wall / full.wall).toFixed(2)}× (target ≥ 2×)` : '',
+      plainBuild
+        ? `  highlighting / none: ${(full.wall / plainBuild.wall).toFixed(2)}× wall, ${((full.inProcess ?? 0) / (plainBuild.inProcess ?? 1)).toFixed(2)}× in-process (target ≤ 1.5×)`
+        : '',
       hugo
         ? `  Hugo / Broadsheet: ${(hugo.wall / full.wall).toFixed(2)}× (target > 1×)`
         : '  Hugo: not installed',

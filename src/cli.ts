@@ -1,17 +1,12 @@
 #!/usr/bin/env node
 import { execFileSync } from 'node:child_process';
-// The `broadsheet` command: parses arguments, wires the filesystem adapters, runs the pipeline, and maps
-// errors to exit codes in one place.
-import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StackOutputs } from './adapters/aws/stack-outputs.js';
 import { FsArticleSource, FsStaticAssets, FsThemeFiles } from './adapters/fs/article-source.js';
 import { FileDigestHold } from './adapters/fs/digest-hold.js';
-import { siteFileFor } from './adapters/fs/files.js';
 import { OutboxTestMailer, outboxLedger } from './adapters/fs/outbox.js';
 import { loadSiteConfig } from './adapters/fs/site-config.js';
 import { FsSiteIndexStore } from './adapters/fs/site-index-store.js';
@@ -21,6 +16,7 @@ import {
   FileSubscriberStore,
   localSecret,
 } from './adapters/fs/state.js';
+import { lateArticlesNote } from './core/announce-window.js';
 import { type Article, type ArticleMeta, prepareToParse } from './core/article.js';
 import { hasErrors, parseCorpus, publishedAt } from './core/corpus.js';
 import { digestId, previewLinks } from './core/digest.js';
@@ -29,14 +25,14 @@ import { shortenedNote } from './core/full-text.js';
 import type { SubscriberStore } from './core/ports.js';
 import { checkPublished } from './core/published-ids.js';
 import type { SiteConfig } from './core/site.js';
-import { CONTENT_TYPES, contentTypeForPath, staticAssetProblem } from './core/site-build.js';
+import { staticAssetProblem } from './core/site-build.js';
 import { isFirstRun } from './core/site-index.js';
 import { navPages, parsePage } from './core/site-page.js';
 import type { StatsSource } from './core/stats.js';
 import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
 import { normalizeAddress } from './core/subscribers.js';
 import { ThemeLoadError, themeFor } from './core/theme.js';
-import { localBuild, previewBuild } from './local.js';
+import { localBuild } from './local.js';
 import type { BuildReport } from './pipeline/build.js';
 import {
   cancelDigest,
@@ -48,7 +44,7 @@ import {
 } from './pipeline/desk.js';
 import { diffCorpora, summaryMarkdown } from './pipeline/diff.js';
 import { exportCsv, importSubscribers, setStatus } from './pipeline/operator.js';
-import { nextDigestPlan, sendTest, testDigestId } from './pipeline/send-test.js';
+import { nextDigestPlan, planNextAnnouncement, sendTest, testDigestId } from './pipeline/send-test.js';
 import { formatStats, gatherStats } from './pipeline/stats.js';
 
 const USAGE = `Usage: broadsheet <command> [options]
@@ -56,7 +52,10 @@ const USAGE = `Usage: broadsheet <command> [options]
 Commands:
   build      Validate content/, write the site and feeds to dist/, and the digest of new articles to outbox/
   check      Validate every article and compare with content/published-ids.json; write nothing
-  preview    Build a copy of the site for http://127.0.0.1:<port> and serve it (no email)
+  preview [--watch] [--drafts]
+             Build a copy of the site for http://127.0.0.1:<port> and serve it, with a working subscribe form
+             (its mail goes to outbox/subscriptions/). --watch rebuilds on change and reloads open pages;
+             --drafts shows drafts and scheduled articles, marked as such. Announces nothing
   diff <git-ref>  What merging the working tree onto <git-ref> would do: feed items added, changed and
              removed, published ids that would change, and the digest it would send (into --out <dir>)
   send-test --to <address> [--article <slug>]
@@ -114,6 +113,8 @@ const { positionals, values } = parseArgs({
     to: { type: 'string' },
     article: { type: 'string' },
     force: { type: 'boolean', default: false },
+    watch: { type: 'boolean', default: false },
+    drafts: { type: 'boolean', default: false },
     'allow-skips': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
@@ -209,8 +210,9 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   // On errors the warnings are printed once, with the errors, where ContentError is reported.
   if (hasErrors(problems)) throw new ContentError(problems);
   printWarnings(problems);
-  const plan = await nextAnnouncement(paths.state, published);
+  const { plan, late } = await nextAnnouncement(paths.state, published, site, now);
   console.log(`${corpus.articles.length} articles are valid; ${published.length} published.`);
+  if (late.length > 0) console.log(lateArticlesNote(late, site.announceWindowDays));
   if (plan) {
     console.log(`The next build announces: ${plan.articles.map((a) => `"${a.title}"`).join(', ')}`);
   } else {
@@ -248,7 +250,12 @@ async function themeProblems(site: SiteConfig, content: string): Promise<Problem
 }
 
 /** What the next build would announce: what goes live with it and no digest announced, as publish decides. */
-async function nextAnnouncement(stateDir: string, published: readonly Article[]) {
+async function nextAnnouncement(
+  stateDir: string,
+  published: readonly Article[],
+  site: SiteConfig,
+  now: Date,
+) {
   const index = await new FsSiteIndexStore(stateDir).load();
   const wentLive = published.filter((a) => {
     const prior = index?.sources[a.source];
@@ -256,35 +263,44 @@ async function nextAnnouncement(stateDir: string, published: readonly Article[])
     if (index?.pending?.[a.source] !== undefined) return true;
     return !(prior?.live && prior.article.url === a.url);
   });
-  return nextDigestPlan(new FileAnnouncementStore(stateDir), wentLive, isFirstRun(index));
+  return planNextAnnouncement(new FileAnnouncementStore(stateDir), wentLive, isFirstRun(index), {
+    nowMs: now.getTime(),
+    days: site.announceWindowDays,
+  });
 }
 
-async function preview(site: SiteConfig, paths: { content: string; state: string }): Promise<void> {
-  const port = Number(values.port);
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const root = resolve(paths.state, 'preview');
-  const report = await previewBuild(
-    { ...site, baseUrl, apiUrl: `${baseUrl}/api` },
-    paths.content,
-    root,
-    clock(),
-  );
-  printWarnings(report.warnings);
-  createServer(async (req, res) => {
-    try {
-      const file = await siteFileFor(root, new URL(req.url ?? '/', baseUrl).pathname);
-      if (!file) {
-        res.writeHead(404, { 'content-type': CONTENT_TYPES.html });
-        createReadStream(join(root, '404.html')).pipe(res);
+async function preview(paths: { content: string; state: string; outbox: string }): Promise<void> {
+  // Loaded only here: the watcher and the subscription API are the preview's alone.
+  const { startPreview } = await import('./dev/preview.js');
+  const watch = values.watch === true;
+  let shown = new Set<string>();
+  const server = await startPreview({
+    content: paths.content,
+    out: resolve(paths.state, 'preview'),
+    state: paths.state,
+    outbox: paths.outbox,
+    port: Number(values.port),
+    watch,
+    drafts: values.drafts === true,
+    now: clock,
+    onBuild: ({ report, error }) => {
+      if (error !== undefined) {
+        // A bad edit keeps the last good preview up; the problems say what to fix.
+        if (error instanceof ContentError) for (const p of error.problems) console.error(formatProblem(p));
+        else console.error(error instanceof Error ? error.message : String(error));
         return;
       }
-      res.writeHead(200, { 'content-type': contentTypeForPath(file) });
-      createReadStream(file).pipe(res);
-    } catch {
-      res.writeHead(400).end('bad request');
-    }
-  }).listen(port, '127.0.0.1', () =>
-    console.log(`Previewing ${report.published} articles at ${baseUrl}/ (Ctrl-C to stop)`),
+      if (!report) return;
+      // Each rebuild reports every source's warnings; say only what this change brought.
+      const current = new Set(report.warnings.map(formatProblem));
+      printWarnings(report.warnings.filter((p) => !shown.has(formatProblem(p))));
+      shown = current;
+    },
+  });
+  const { first } = server;
+  const extra = values.drafts ? ' (drafts and scheduled ones included, each marked)' : '';
+  console.log(
+    `Previewing ${first.published} articles${extra} at ${server.url}/ (subscribe: mail goes to ${show(join(paths.outbox, 'subscriptions'))}/${watch ? '; rebuilding on change' : ''}; Ctrl-C to stop)`,
   );
 }
 
@@ -431,9 +447,10 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
     plan = { id: digestId([article]), articles: [article] };
   } else {
     const published = publishedAt(corpus.articles, now.getTime());
+    const window = { nowMs: now.getTime(), days: site.announceWindowDays };
     plan = cloud
-      ? await nextDigestPlan(cloud.ledger, published, false)
-      : await nextAnnouncement(paths.state, published);
+      ? await nextDigestPlan(cloud.ledger, published, false, window)
+      : (await nextAnnouncement(paths.state, published, site, now)).plan;
     if (!plan) {
       console.error(
         'The next build announces nothing, so there is no digest to test. Give --article <slug> to send one article as its digest would.',
@@ -632,7 +649,7 @@ async function main(): Promise<number> {
     case 'check':
       return check(site, paths);
     case 'preview':
-      await preview(site, paths);
+      await preview(paths);
       return 0;
     case 'diff':
       return diff(site, paths.content, positionals[1]);

@@ -20,7 +20,7 @@ import {
   mathReady,
   prepareMath,
 } from './math.js';
-import { lexWithinBudget } from './render-budget.js';
+import { lexWithinBudget, RenderLimitError } from './render-budget.js';
 import { escapeHtml, htmlToText, stripXmlInvalid } from './text.js';
 
 /** Where links in an article resolve: root-relative and relative paths against the site, `#x` against the page. */
@@ -145,7 +145,7 @@ function createMarkdown(): Marked {
     markedAlert({ variants: ALERT_VARIANTS }),
     {
       // Alerts as quotes with a bold title: they read the same in a page, a feed and an email without CSS;
-      // `data-alert` is the hook for a theme that wants colours (markdown-css.ts).
+      // `data-alert` is the hook for a theme that wants colours (the theme's style.css).
       extensions: [
         {
           name: 'alert',
@@ -377,6 +377,26 @@ export class MarkdownNotPreparedError extends Error {
   }
 }
 
+/**
+ * Most footnote definitions one article may have. marked-footnote looks each reference up by scanning every
+ * definition, so references × definitions is the cost: 500 keeps the worst accepted article near a second.
+ */
+export const MAX_FOOTNOTES = 500;
+const FOOTNOTE_DEFINITION = /^\[\^[^\]\n]+\]:/gm;
+
+function checkFootnoteCount(source: string): void {
+  let count = 0;
+  for (const match of source.matchAll(FOOTNOTE_DEFINITION)) {
+    if (++count > MAX_FOOTNOTES) {
+      const line = source.slice(0, match.index).split('\n').length;
+      throw new RenderLimitError(
+        `has more than ${MAX_FOOTNOTES} footnote definitions (split the article)`,
+        line,
+      );
+    }
+  }
+}
+
 export interface RenderOptions {
   /** Render `$…$` and `$$` blocks as MathML (site.yaml or front matter `math: true`). */
   readonly math?: boolean;
@@ -411,6 +431,7 @@ export function renderArticleMarkdown(
     markdown = createMarkdown();
     markdownHasEmoji = true;
   }
+  checkFootnoteCount(source);
   let rendered: string;
   try {
     const tokens = lexWithinBudget(source, markdown.defaults);

@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon';
 import * as z from 'zod';
+import { DEFAULT_ANNOUNCE_WINDOW_DAYS } from './announce-window.js';
 import { ConfigError } from './errors.js';
 import { parseDuration } from './grace.js';
 import { singleLine, slugify } from './text.js';
@@ -75,6 +76,8 @@ export const siteSchema = z
     math: z.boolean().default(false),
     /** The public archive of issues at /newsletter/. */
     archive: z.boolean().default(true),
+    /** Days after its date within which an article going live is mailed; later ones are recorded silently. */
+    announce_window: z.number().min(0).max(36_500).default(DEFAULT_ANNOUNCE_WINDOW_DAYS),
     /** Tags a subscriber may follow on the preferences page instead of every article. */
     topics: z
       .array(label)
@@ -125,6 +128,7 @@ export const siteSchema = z
     strings: s.strings,
     nav: s.nav ?? [],
     math: s.math,
+    announceWindowDays: s.announce_window,
     digest: { delayMs: s.digest.delay, content: s.digest.content },
     topics: topicsOf(s.topics),
     archive: s.archive,

@@ -1,8 +1,10 @@
 // A loopback HTTP server for local use: the subscription API under /api, and optionally a built site
 // folder for everything else. `npm run dev` and the browser test run the subscribe form against it.
 import { createReadStream } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { siteFileFor } from '../adapters/fs/files.js';
 import { handleSubscriptionRequest, MAX_BODY_BYTES } from '../api/subscription-api.js';
 import { contentTypeForPath } from '../core/site-build.js';
@@ -10,17 +12,37 @@ import type { SubscriptionDeps } from '../pipeline/subscriptions.js';
 
 export interface SiteServer {
   readonly url: string;
+  /** With `liveReload`: tells every open page to reload (after a rebuild). */
+  reload(): void;
   close(): Promise<void>;
 }
 
+/** Where an open page listens for reloads (Server-Sent Events), and the script that listens. */
+const RELOAD_EVENTS = '/__preview/events';
+const RELOAD_SCRIPT = '/__preview/reload.js';
+// A script file, not an inline one, so a Content-Security-Policy that allows only 'self' still runs it.
+const RELOAD_SCRIPT_BODY = `new EventSource(${JSON.stringify(RELOAD_EVENTS)}).addEventListener('reload', () => location.reload());\n`;
+
 export async function startSiteServer(
   deps: (origin: string) => SubscriptionDeps,
-  options: { port?: number; siteRoot?: string } = {},
+  options: { port?: number; siteRoot?: string; liveReload?: boolean } = {},
 ): Promise<SiteServer> {
   let origin = '';
+  const listeners = new Set<ServerResponse>();
   const server: Server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', origin);
+      if (options.liveReload && url.pathname === RELOAD_EVENTS) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+        res.write(': open\n\n');
+        listeners.add(res);
+        req.on('close', () => listeners.delete(res));
+        return;
+      }
+      if (options.liveReload && url.pathname === RELOAD_SCRIPT) {
+        res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(RELOAD_SCRIPT_BODY);
+        return;
+      }
       if (url.pathname.startsWith('/api/')) {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -50,10 +72,22 @@ export async function startSiteServer(
       }
       const file = await siteFileFor(options.siteRoot, url.pathname);
       if (!file) {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        const page = await readFile(join(options.siteRoot, '404.html')).catch(() => undefined);
+        if (page) res.writeHead(404, { 'content-type': contentTypeForPath('404.html') }).end(page);
+        else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
       }
-      res.writeHead(200, { 'content-type': contentTypeForPath(file) });
+      const type = contentTypeForPath(file);
+      if (options.liveReload && type.startsWith('text/html')) {
+        // Every page listens for the rebuild that makes it stale.
+        const html = await readFile(file, 'utf8');
+        const tag = `<script src="${RELOAD_SCRIPT}" defer></script>`;
+        const at = html.lastIndexOf('</body>');
+        res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+        res.end(at === -1 ? html + tag : `${html.slice(0, at)}${tag}${html.slice(at)}`);
+        return;
+      }
+      res.writeHead(200, { 'content-type': type });
       createReadStream(file).pipe(res);
     } catch {
       res.writeHead(400).end('bad request');
@@ -61,5 +95,16 @@ export async function startSiteServer(
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url: origin, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: origin,
+    reload: () => {
+      for (const listener of listeners) listener.write('event: reload\ndata: {}\n\n');
+    },
+    close: () =>
+      new Promise((resolve) => {
+        for (const listener of listeners) listener.end();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -1,3 +1,4 @@
+import { PAST_WINDOW_DIGEST_ID, splitByAnnounceWindow } from '../core/announce-window.js';
 import type { ArticleMeta } from '../core/article.js';
 import { digestRecordOf, planDigest } from '../core/digest.js';
 import type { AnnouncementLedger, DigestQueue, DigestRecord } from '../core/ports.js';
@@ -29,7 +30,8 @@ export interface Announcement {
  * handed on before its articles are marked, so a crash in between hands the same digest on again (the
  * sender's ledger makes that harmless) instead of marking articles no digest will carry.
  * `firstRun`: nothing was ever published here, so only the newest article is mailed and the rest are
- * recorded as announced; installing Broadsheet on an existing blog never mails its archive.
+ * recorded as announced; installing Broadsheet on an existing blog never mails its archive. Articles past
+ * `announce_window` (announce-window.ts) are recorded as announced without mail.
  */
 export async function announce(
   deps: AnnounceDeps,
@@ -45,7 +47,13 @@ export async function announce(
   const candidates = wentLive
     .filter((a) => [a.url, ...(a.aliases ?? [])].every((url) => fresh.has(url)))
     .sort((a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug));
-  const plan = planDigest(candidates, firstRun ? undefined : new Set());
+  const { timely, late } = splitByAnnounceWindow(candidates, nowMs, deps.site.announceWindowDays, firstRun);
+  if (late.length > 0)
+    await deps.ledger.markAnnounced(
+      late.map((a) => a.url),
+      PAST_WINDOW_DIGEST_ID,
+    );
+  const plan = planDigest(timely, firstRun ? undefined : new Set());
   if (!plan) return undefined;
   const record = digestRecordOf(plan, nowMs, {
     delivery: 'instant',

@@ -1,3 +1,4 @@
+import { lateArticlesNote, splitByAnnounceWindow } from '../core/announce-window.js';
 import type { Article } from '../core/article.js';
 import { publishedAt } from '../core/corpus.js';
 import { composeDigest, type Digest, planDigest } from '../core/digest.js';
@@ -13,6 +14,9 @@ export interface ChangeSummary {
   readonly idProblems: readonly Problem[];
   /** The digest merging this change would send, if any. */
   readonly digest?: Digest;
+  /** New articles past `announce_window`: recorded as announced without mail. */
+  readonly late: readonly Article[];
+  readonly lateWindowDays: number;
 }
 
 /** What merging `head` onto `base` would do to the feeds and the inbox, at `now`. */
@@ -28,7 +32,12 @@ export function diffCorpora(
   const beforeByUrl = new Map(before.map((a) => [a.url, a]));
   const afterUrls = new Set(after.map((a) => a.url));
   const movedFrom = new Set(after.flatMap((a) => a.aliases ?? []));
-  const plan = planDigest(after, new Set(before.map((a) => a.url)));
+  const announced = new Set(before.flatMap((a) => [a.url, ...(a.aliases ?? [])]));
+  const unannounced = after.filter(
+    (a) => !announced.has(a.url) && !a.aliases?.some((url) => announced.has(url)),
+  );
+  const { timely, late } = splitByAnnounceWindow(unannounced, now.getTime(), site.announceWindowDays);
+  const plan = planDigest(timely, new Set());
   const digest = plan && composeDigest(plan, site);
   return {
     added: after.filter((a) => !beforeByUrl.has(a.url)),
@@ -38,6 +47,8 @@ export function diffCorpora(
       (p) => p.severity === 'error',
     ),
     ...(digest ? { digest } : {}),
+    late,
+    lateWindowDays: site.announceWindowDays,
   };
 }
 
@@ -67,5 +78,6 @@ export function summaryMarkdown(change: ChangeSummary, ref: string): string {
       ? `**Digest**: “${change.digest.subject}” (see digest.html and digest.txt)`
       : '**Digest**: none would be sent.',
     '',
+    ...(change.late.length > 0 ? [lateArticlesNote(change.late, change.lateWindowDays), ''] : []),
   ].join('\n');
 }

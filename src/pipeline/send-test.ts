@@ -1,6 +1,7 @@
 // `broadsheet send-test`: the next digest (or one article), exactly as subscribers would get it, to one
 // address, marked as a test. It reads the announcement ledger and writes nothing to it or to the send ledger:
 // a test never counts as the real send, and the real send still happens.
+import { splitByAnnounceWindow } from '../core/announce-window.js';
 import type { ArticleMeta } from '../core/article.js';
 import { composeDigest, type DigestPlan, digestRecordOf, planDigest } from '../core/digest.js';
 import { digestRecipient, type RawMessage, renderDigestMessage } from '../core/email.js';
@@ -11,20 +12,35 @@ import { weekStartAt } from '../core/weekly-schedule.js';
 
 /**
  * What the next announce would put in a digest, as announce() decides it: of the articles going live, those
- * no digest announced under any of their addresses, newest first; on a first run only the newest. Reads
- * the ledger, never writes it.
+ * no digest announced under any of their addresses, newest first; on a first run only the newest; those
+ * past `announce_window` apart, as `late`. Reads the ledger, never writes it.
  */
-export async function nextDigestPlan(
+export async function planNextAnnouncement(
   ledger: Pick<AnnouncementLedger, 'unannounced'>,
   wentLive: readonly ArticleMeta[],
   firstRun: boolean,
-): Promise<DigestPlan | undefined> {
-  if (wentLive.length === 0) return undefined;
+  window: { readonly nowMs: number; readonly days: number },
+): Promise<{ readonly plan?: DigestPlan; readonly late: readonly ArticleMeta[] }> {
+  if (wentLive.length === 0) return { late: [] };
   const fresh = new Set(await ledger.unannounced(wentLive.flatMap((a) => [a.url, ...(a.aliases ?? [])])));
   const candidates = wentLive
     .filter((a) => [a.url, ...(a.aliases ?? [])].every((url) => fresh.has(url)))
     .sort((a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug));
-  return planDigest(candidates, firstRun ? undefined : new Set());
+  const { timely, late } = splitByAnnounceWindow(candidates, window.nowMs, window.days, firstRun);
+  const plan = planDigest(timely, firstRun ? undefined : new Set());
+  return { ...(plan ? { plan } : {}), late };
+}
+
+const NO_WINDOW = { nowMs: 0, days: Number.POSITIVE_INFINITY };
+
+/** planNextAnnouncement's digest alone (without a window: everything unannounced counts). */
+export async function nextDigestPlan(
+  ledger: Pick<AnnouncementLedger, 'unannounced'>,
+  wentLive: readonly ArticleMeta[],
+  firstRun: boolean,
+  window: { readonly nowMs: number; readonly days: number } = NO_WINDOW,
+): Promise<DigestPlan | undefined> {
+  return (await planNextAnnouncement(ledger, wentLive, firstRun, window)).plan;
 }
 
 export const TEST_SUBJECT_PREFIX = '[Test] ';

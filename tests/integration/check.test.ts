@@ -91,6 +91,34 @@ describe('broadsheet check and published ids', () => {
     expect(run.stderr).toMatch(/cafe-typography\.md: warning in file: the published article .* is gone/);
     expect(run.stdout).toContain('The next build announces: "Links"');
   });
+
+  it('warns about Markdown that renders as literal text, and names articles past announce_window', async () => {
+    const dir = await scratchProject();
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    await writeFile(
+      join(dir, 'content/posts/2026-11-24-literal.md'),
+      '---\ntitle: Literal\ndate: 2026-11-24T10:00:00Z\n---\nA claim[^1] and $E = mc^2$.\n\n```klingon\nqapla\n```\n',
+    );
+    await writeFile(
+      join(dir, 'content/posts/2026-10-01-backdated.md'),
+      '---\ntitle: Backdated\ndate: 2026-10-01T10:00:00Z\n---\nFrom the archive.\n',
+    );
+    const run = await broadsheet(dir, 'check', '--now', NOW);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /2026-11-24-literal\.md: warning in body: footnote reference \[\^1\] has no definition/,
+    );
+    expect(run.stderr).toMatch(
+      /2026-11-24-literal\.md: warning in body: math \(\$…\$\) shows as text: math is off/,
+    );
+    expect(run.stderr).toMatch(
+      /2026-11-24-literal\.md: warning in body: code block in unknown language "klingon"/,
+    );
+    expect(run.stdout).toContain(
+      'Past the announce window (dated more than 7 days ago), recorded as announced without mail: "Backdated"',
+    );
+    expect(run.stdout).toContain('The next build announces: "Literal"');
+  });
 });
 
 describe('theme templates under check and build (issue 15)', () => {

@@ -22,6 +22,10 @@ describe('broadsheet diff', () => {
       join(posts, '2026-11-24-new.md'),
       '---\ntitle: Brand new\ndate: 2026-11-24\nsummary: Fresh.\n---\nNew text.\n',
     );
+    await writeFile(
+      join(posts, '2026-10-01-backdated.md'),
+      '---\ntitle: Backdated\ndate: 2026-10-01\nsummary: Old.\n---\nFrom the archive.\n',
+    );
     const edited = join(posts, '2026-10-02-one-email-per-batch.md');
     await writeFile(edited, `${await readFile(edited, 'utf8')}\nOne more paragraph.\n`);
     await rm(join(posts, '2026-11-03-cafe-typography.md'));
@@ -50,7 +54,7 @@ describe('broadsheet diff', () => {
     const run = await broadsheet(dir, 'diff', 'HEAD~1', '--now', NOW, '--diff-out', 'out');
     expect(run.code).toBe(0);
     const summary = await readFile(join(dir, 'out/summary.md'), 'utf8');
-    expect(summary).toContain('**Feed items added** (2)');
+    expect(summary).toContain('**Feed items added** (3)');
     expect(summary).toContain('[Brand new](https://gazette.example.com/posts/new/)');
     expect(summary).toContain('**Feed items changed** (1)');
     expect(summary).toContain(
@@ -59,6 +63,9 @@ describe('broadsheet diff', () => {
     expect(summary).toContain('**Feed items removed** (1)');
     expect(summary).toContain('**Published ids**: unchanged.');
     expect(summary).toContain('**Digest**: “Brand new · The Broadsheet Gazette”');
+    expect(summary).toContain(
+      'Past the announce window (dated more than 7 days ago), recorded as announced without mail: "Backdated"',
+    );
     expect(await readFile(join(dir, 'out/digest.txt'), 'utf8')).toContain(
       'https://gazette.example.com/posts/new/',
     );

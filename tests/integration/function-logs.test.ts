@@ -102,7 +102,8 @@ beforeAll(async () => {
   publish = (await import('../../functions/publish.js')).handler;
   digest = (await import('../../functions/digest.js')).handler;
   send = (await import('../../functions/send.js')).handler;
-  const siteYaml = await readFile(join(repoRoot, 'content/site.yaml'), 'utf8');
+  // On the wall clock, articles dated early in 2026 are long past announce_window: widen it.
+  const siteYaml = `${await readFile(join(repoRoot, 'content/site.yaml'), 'utf8')}announce_window: 36500\n`;
   // As a deploy does: the settings, validated, beside site.yaml for the functions that read no YAML.
   for (const [Key, Body] of [
     ['site.yaml', siteYaml],

@@ -117,6 +117,7 @@ describe('papercuts', () => {
       'image',
       'slug',
       'aliases',
+      'math',
     ]);
   });
 

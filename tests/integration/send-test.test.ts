@@ -130,8 +130,9 @@ describe('broadsheet send-test', () => {
       emu.dynamodb,
       '--ses-endpoint',
       emu.ses,
+      // Two days after the café article: within announce_window, so it is what the next digest carries.
       '--now',
-      NOW,
+      '2026-11-05T12:00:00Z',
     );
     delete process.env.TOKEN_SECRET;
     expect(sent.stderr).not.toMatch(/error/i);

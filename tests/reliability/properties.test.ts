@@ -208,7 +208,7 @@ describe('exactly once through the grace window', () => {
           const write = (i: number, title: string, draft: boolean) => {
             content.files.set(
               `posts/p${i}.md`,
-              `---\ntitle: ${title}\ndate: 2026-05-01T00:00:00Z\n${draft ? 'draft: true\n' : ''}---\nBody ${i}.\n`,
+              `---\ntitle: ${title}\ndate: 2026-06-01T00:00:00Z\n${draft ? 'draft: true\n' : ''}---\nBody ${i}.\n`,
             );
             titles.set(`${testSite.baseUrl}/posts/p${i}/`, draft ? '' : title);
           };

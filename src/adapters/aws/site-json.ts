@@ -1,5 +1,6 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import * as z from 'zod';
+import { DEFAULT_ANNOUNCE_WINDOW_DAYS } from '../../core/announce-window.js';
 import { ConfigError } from '../../core/errors.js';
 import type { SiteConfig } from '../../core/site.js';
 
@@ -41,6 +42,7 @@ export const siteJsonSchema = z
     strings: z.record(text, z.union([text, z.record(text, text)])).optional(),
     nav: z.array(text).default([]),
     math: z.boolean().default(false),
+    announceWindowDays: z.number().min(0).default(DEFAULT_ANNOUNCE_WINDOW_DAYS),
     // Absent from site.json files written before the grace window existed: no delay, as in site.yaml.
     digest: z
       .object({

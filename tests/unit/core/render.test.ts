@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   absoluteUrl,
   coverImageUrl,
+  MAX_FOOTNOTES,
   normalizedUrlInput,
   prepareAllMarkdown,
   renderArticleMarkdown,
@@ -219,6 +220,24 @@ describe('highlighted code', () => {
       /^<pre style="background-color:#f6f8fa;color:#1f2328"><code><span style="color:#cf222e">def<\/span>/,
     );
     expect(html).not.toContain('class=');
+  });
+
+  it('refuses more footnote definitions than MAX_FOOTNOTES, naming the line of the first one too many', () => {
+    const notes = (n: number) => Array.from({ length: n }, (_, i) => `x[^${i}]\n\n[^${i}]: y`).join('\n\n');
+    expect(() => renderMarkdown(notes(MAX_FOOTNOTES), base)).not.toThrow();
+    expect(() => renderMarkdown(notes(MAX_FOOTNOTES + 1), base)).toThrow(
+      expect.objectContaining({ name: 'RenderLimitError', line: 4 * MAX_FOOTNOTES + 3 }),
+    );
+  });
+
+  it('keeps only colours and italics of a raw span style, and no style elsewhere', () => {
+    const html = renderMarkdown(
+      '<span style="color:#f00;position:fixed;background-image:url(https://evil.example/x)">a</span> <span style="color:expression(alert(1))">b</span> <p style="color:red">c</p>',
+      base,
+    );
+    expect(html).toContain('<span style="color:#f00">a</span> <span>b</span>');
+    expect(html).toContain('<p>c</p>');
+    expect(html).not.toMatch(/position|url\(|expression|evil/);
   });
 
   it('starts a fresh footnote list after an article that failed to render', () => {

@@ -42,7 +42,8 @@ async function publishAndSend(files: Record<string, string>) {
     mode: 'lenient' as const,
     announce: { ledger, digests: ledger },
   };
-  const now = new Date('2026-05-10T00:00:00Z');
+  // Within announce_window (7 days) of the articles each test publishes.
+  const now = new Date('2026-05-05T00:00:00Z');
   content.files.set('posts/old.md', '---\ntitle: Old\ndate: 2026-04-01\n---\nOld.\n');
   await publishChanges(deps, 'all', now); // the first run
   ledger.queued = [];

@@ -43,13 +43,35 @@ describe('publishChanges', () => {
     const first = await publishChanges(deps, ['posts/a.md', 'posts/b.md'], new Date('2026-02-01'));
     expect(first.digest?.articles).toEqual(['https://news.example.com/posts/b/']);
     expect(ledger.announced.size).toBe(2);
-    post('c', 'C', '2026-01-03');
-    post('d', 'D', '2026-01-04');
+    post('c', 'C', '2026-01-30');
+    post('d', 'D', '2026-01-31');
     const second = await publishChanges(deps, ['posts/c.md', 'posts/d.md'], new Date('2026-02-01'));
     expect(second.digest?.articles).toEqual([
       'https://news.example.com/posts/d/',
       'https://news.example.com/posts/c/',
     ]);
+    expect(ledger.queued).toHaveLength(2);
+  });
+
+  it('records articles first seen past announce_window as announced, without mail', async () => {
+    const { deps, ledger, post } = setup();
+    post('a', 'A', '2026-01-01');
+    await publishChanges(deps, ['posts/a.md'], new Date('2026-01-02'));
+    // 35 backdated articles arrive a month later, beside one written that week.
+    const paths = Array.from({ length: 35 }, (_, i) => {
+      post(`old-${i}`, `Old ${i}`, `2025-06-${String((i % 28) + 1).padStart(2, '0')}`);
+      return `posts/old-${i}.md`;
+    });
+    post('fresh', 'Fresh', '2026-01-28');
+    const later = await publishChanges(deps, [...paths, 'posts/fresh.md'], new Date('2026-02-01'));
+    expect(later.digest?.articles).toEqual(['https://news.example.com/posts/fresh/']);
+    expect(ledger.announced.size).toBe(37);
+    expect(ledger.queued).toHaveLength(2);
+    // Only backdated ones: recorded, and no digest at all.
+    post('older', 'Older', '2025-12-01');
+    const none = await publishChanges(deps, ['posts/older.md'], new Date('2026-02-01'));
+    expect(none.digest).toBeUndefined();
+    expect(ledger.announced.size).toBe(38);
     expect(ledger.queued).toHaveLength(2);
   });
 

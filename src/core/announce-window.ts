@@ -1,0 +1,45 @@
+// Backdated articles are not news. An article first seen going live more than `announce_window` days after
+// its date (35 old posts imported at once, a draft from last year published now) is recorded as announced
+// without mail; `check` and `diff` say which. The same rule for both editions, applied where announce()
+// plans the digest.
+
+/** site.yaml `announce_window`, in days, when unset. */
+export const DEFAULT_ANNOUNCE_WINDOW_DAYS = 7;
+
+/** The digest id a late article is recorded under: no digest carries it, so none is sent. */
+export const PAST_WINDOW_DIGEST_ID = 'past-announce-window';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Whether an article going live at `nowMs` is past the window: its date more than that before now. */
+export function isPastAnnounceWindow(
+  article: { readonly dateMs: number },
+  nowMs: number,
+  windowDays: number,
+): boolean {
+  return nowMs - article.dateMs > windowDays * DAY_MS;
+}
+
+/**
+ * Articles going live, split into those to mail and those past the window (each in the given order). On a
+ * first run nothing is late: that run mails only the newest article anyway, whatever its age, so that
+ * installing Broadsheet shows what a digest looks like and never mails the archive.
+ */
+export function splitByAnnounceWindow<T extends { readonly dateMs: number }>(
+  articles: readonly T[],
+  nowMs: number,
+  windowDays: number,
+  firstRun = false,
+): { readonly timely: T[]; readonly late: T[] } {
+  const timely: T[] = [];
+  const late: T[] = [];
+  for (const article of articles)
+    (!firstRun && isPastAnnounceWindow(article, nowMs, windowDays) ? late : timely).push(article);
+  return { timely, late };
+}
+
+/** How `check`, `diff` and `build` name what the window held back. */
+export function lateArticlesNote(late: readonly { readonly title: string }[], windowDays: number): string {
+  const titles = late.map((a) => `"${a.title}"`).join(', ');
+  return `Past the announce window (dated more than ${windowDays} days ago), recorded as announced without mail: ${titles}`;
+}
