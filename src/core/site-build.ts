@@ -475,9 +475,8 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
           contentType: CONTENT_TYPES.rss,
           kind: 'feed',
           immutable: false,
-          key: shortHash(
-            `${site.baseUrl}:${site.title}:${site.language}:${JSON.stringify(issues.slice(0, site.feedItems))}`,
-          ),
+          // Its words are the theme's strings, so it shares the index page's template key.
+          key: shortHash(`${keyOf('newsletter')}:feed:${JSON.stringify(issues.slice(0, site.feedItems))}`),
           render: async () =>
             issuesFeed(site, issues, {
               title: theme.t('newsletter.title'),

@@ -277,7 +277,10 @@ describe('daily reconcile', () => {
 
   it('sends full text, and to each subscriber only the articles on the topics they follow', async () => {
     const siteYaml = await readFile(join(repoRoot, 'content/site.yaml'), 'utf8');
-    await stack.upload('site.yaml', `${siteYaml}topics: [email, cloud]\ndigest:\n  content: full\n`);
+    await stack.upload(
+      'site.yaml',
+      `${siteYaml}announce_window: 36500\ntopics: [email, cloud]\ndigest:\n  content: full\n`,
+    );
     const people = new DynamoSubscribers(
       dynamoClient({ dynamodb: stack.aws.endpoints.dynamodb }),
       stack.table,
