@@ -475,8 +475,10 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
           contentType: CONTENT_TYPES.rss,
           kind: 'feed',
           immutable: false,
-          // Its words are the theme's strings, so it shares the index page's template key.
-          key: shortHash(`${keyOf('newsletter')}:feed:${JSON.stringify(issues.slice(0, site.feedItems))}`),
+          // A feed has no layout: its words are the theme's strings, and the site's name, address and language.
+          key: shortHash(
+            `${theme.stringsKey}:${site.baseUrl}:${site.title}:${site.language}:${JSON.stringify(issues.slice(0, site.feedItems))}`,
+          ),
           render: async () =>
             issuesFeed(site, issues, {
               title: theme.t('newsletter.title'),
