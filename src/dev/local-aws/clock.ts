@@ -19,8 +19,10 @@ export interface StackClock {
 
 abstract class BaseClock implements StackClock {
   protected readonly listeners = new Set<(now: number) => void | Promise<void>>();
-  abstract now(): number;
   abstract offsetMs(): number;
+  now(): number {
+    return Date.now() + this.offsetMs();
+  }
   onTick(listener: (now: number) => void | Promise<void>): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -40,9 +42,6 @@ export class WallClock extends BaseClock {
     this.timer = setInterval(() => void this.tick().catch(() => {}), 1000);
     this.timer.unref();
   }
-  now(): number {
-    return Date.now();
-  }
   offsetMs(): number {
     return 0;
   }
@@ -61,9 +60,6 @@ export class ManualClock extends BaseClock {
   constructor(start: Date | number) {
     super();
     this.offset = (typeof start === 'number' ? start : start.getTime()) - Date.now();
-  }
-  now(): number {
-    return Date.now() + this.offset;
   }
   offsetMs(): number {
     return this.offset;
