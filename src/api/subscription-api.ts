@@ -17,6 +17,7 @@ import {
   type SubscriptionDeps,
   savePreferences,
   subscribe,
+  subscriptionTheme,
   unsubscribe,
 } from '../pipeline/subscriptions.js';
 import { describeTopics, topicChoices, topicsField } from './topic-choice.js';
@@ -127,7 +128,7 @@ export async function handleSubscriptionRequest(
   now: Date,
 ): Promise<ApiResponse> {
   // Linked by its fixed name: the site may ship its own stylesheet, whose fingerprint this function cannot know.
-  const base = pageContext(deps.site);
+  const base = pageContext(deps.site, subscriptionTheme(deps));
   const ctx = { ...base, stylesheet: `${sitePath(deps.site)}/${STABLE_STYLESHEET}` };
   const { site, theme } = ctx;
   const t = (key: string, values?: Record<string, unknown>) => theme.t(key, values);

@@ -22,6 +22,7 @@ import type {
   DigestHoldStore,
   DigestQueue,
   HubNotifier,
+  PublishedThemeStore,
   PublishLease,
   PublishScheduler,
   SiteIndexStore,
@@ -50,7 +51,13 @@ import {
   type SiteIndex,
 } from '../core/site-index.js';
 import { isPagePath, navPages, parsePage } from '../core/site-page.js';
-import { type Theme, ThemeLoadError, themeFor } from '../core/theme.js';
+import {
+  type PublishedTheme,
+  publishedThemeOf,
+  type Theme,
+  ThemeLoadError,
+  themeFor,
+} from '../core/theme.js';
 import { type Announcement, announce } from './announce.js';
 import { type PublishReport, publishSite, SkipFile } from './publish-site.js';
 
@@ -62,6 +69,11 @@ export interface PublishDeps {
   readonly pages?: ArticleSourceStore;
   /** The site's own theme files (content/theme/); without it, the theme site.yaml names as bundled. */
   readonly theme?: ThemeSourceStore;
+  /**
+   * Where the theme goes for the functions that render mail and the subscription pages (the cloud); the
+   * local edition renders those with the theme it loads itself.
+   */
+  readonly publishedTheme?: PublishedThemeStore;
   readonly output: SiteStore;
   readonly index: SiteIndexStore;
   /**
@@ -177,8 +189,16 @@ async function parseSafely(path: string, bytes: Uint8Array, site: SiteConfig, ha
  * stops the publish in both editions, before anything is written: every page would show it.
  */
 export async function loadTheme(site: SiteConfig, store: ThemeSourceStore | undefined): Promise<Theme> {
+  return (await loadThemeAndOverrides(site, store)).theme;
+}
+
+async function loadThemeAndOverrides(
+  site: SiteConfig,
+  store: ThemeSourceStore | undefined,
+): Promise<{ theme: Theme; published: PublishedTheme }> {
+  const overrides = store ? await store.files() : {};
   try {
-    return themeFor(site, store ? await store.files() : {});
+    return { theme: themeFor(site, overrides), published: publishedThemeOf(overrides) };
   } catch (error) {
     if (error instanceof ThemeLoadError) throw new ContentError(error.problems);
     throw error;
@@ -187,7 +207,7 @@ export async function loadTheme(site: SiteConfig, store: ThemeSourceStore | unde
 
 async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Date): Promise<PublishOutcome> {
   const { site } = deps;
-  const theme = await loadTheme(site, deps.theme);
+  const { theme, published: publishedTheme } = await loadThemeAndOverrides(site, deps.theme);
   const nowMs = now.getTime();
   const stored = await deps.index.load();
   const firstRun = isFirstRun(stored);
@@ -296,6 +316,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     ...(before.wakeAtMs === undefined ? {} : { wakeAtMs: before.wakeAtMs }),
     ...(before.pending === undefined ? {} : { pending: before.pending }),
     ...(before.issues === undefined ? {} : { issues: before.issues }),
+    ...(before.themeKey === undefined ? {} : { themeKey: before.themeKey }),
   };
   const live = liveArticles(index, nowMs);
   const input = {
@@ -369,6 +390,12 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   for (const [path, entry] of Object.entries(sources)) {
     const nowLive = isLive(entry.article, nowMs);
     if (entry.live !== nowLive) sources[path] = { ...entry, live: nowLive };
+  }
+
+  // Before anything is announced, so a digest sent after this publish renders with the theme it published.
+  if (deps.publishedTheme && index.themeKey !== publishedTheme.key) {
+    await deps.publishedTheme.save(publishedTheme);
+    index.themeKey = publishedTheme.key;
   }
 
   // The grace window: what went live waits `digest.delay` (a first run announces at once, as before).
