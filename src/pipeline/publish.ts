@@ -406,7 +406,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   const fullText =
     site.digest.content === 'full'
       ? async (id: string, articles: readonly ArticleMeta[]) =>
-          planFullText(id, articles, await bodiesOf(articles, live, io), site)
+          planFullText(id, articles, await bodiesOf(articles, live, io), site, theme)
       : undefined;
   const digest = deps.announce
     ? await announce(

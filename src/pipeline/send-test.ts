@@ -77,6 +77,7 @@ export async function composeTestMessage(
       weekStartMs: weekStartAt(site, nowMs),
     }),
     plan.articles,
+    theme,
   );
   const digest = composeDigest(record, site, 'instant', theme);
   const message = await renderDigestMessage(
@@ -97,6 +98,7 @@ export function withFullText<R extends DigestRecord>(
   site: SiteConfig,
   record: R,
   articles: readonly ArticleMeta[],
+  theme?: Theme,
 ): R {
   if (site.digest.content !== 'full') return record;
   const bodyOf = new Map(
@@ -105,7 +107,7 @@ export function withFullText<R extends DigestRecord>(
       return typeof body === 'string' ? [[a.url, body] as const] : [];
     }),
   );
-  return { ...record, ...planFullText(record.id, record.articles, bodyOf, site) };
+  return { ...record, ...planFullText(record.id, record.articles, bodyOf, site, theme) };
 }
 
 /** Composes the test message and hands it to the mailer (a test folder in outbox/, or SES). */
