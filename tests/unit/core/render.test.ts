@@ -263,3 +263,14 @@ describe('highlighted code', () => {
     expect(renderMarkdown('One[^b].\n\n[^b]: Two.', base)).toContain('<li id="footnote-b">');
   });
 });
+
+describe('emoji shortcodes', () => {
+  it('become emoji wherever a name from the table sits between colons, and nothing else changes', () => {
+    expect(renderMarkdown(':tada: :+1: :-1: :T-Rex:', base)).toBe('<p>🎉 👍 👎 🦖</p>');
+    // A non-name before a name must not hide it, nor a colon just before it.
+    expect(renderMarkdown('a:foo:smile: and ::smile:', base)).toBe('<p>a:foo😄 and :😄</p>');
+    expect(renderMarkdown('Time 10:30:45, see https://example.org/a:b:c', base)).toBe(
+      '<p>Time 10:30:45, see <a href="https://example.org/a:b:c">https://example.org/a:b:c</a></p>',
+    );
+  });
+});
