@@ -92,17 +92,44 @@ export async function renderConfirmationMessage(
   date: Date,
   theme: Theme = themeFor(site),
 ): Promise<RawMessage> {
-  const subject = theme.t('confirm.subject', { site: site.title });
-  const scope = { ...emailScope(site, theme), subject, confirm_url: confirmUrl, days: CONFIRM_LINK_DAYS };
-  const messageId = `<confirm.${createHash('sha256').update(`${address}${date.getTime()}`).digest('hex').slice(0, 24)}@${senderDomain(site)}>`;
-  return compose(site, {
+  return themedMessage(site, theme, 'confirm', {
     to: address,
-    subject,
-    text: withNewline(theme.render('email/confirm.txt.liquid', scope)),
-    html: withNewline(theme.render('email/confirm.html.liquid', scope)),
-    messageId,
     date,
+    idSeed: `${address}${date.getTime()}`,
+    vars: { confirm_url: confirmUrl, days: CONFIRM_LINK_DAYS },
   });
+}
+
+/** A message to one address from the theme's `email/<kind>` templates, its subject from `<kind>.subject`. */
+function themedMessage(
+  site: SiteConfig,
+  theme: Theme,
+  kind: 'confirm' | 'welcome',
+  m: { to: string; date: Date; idSeed: string; vars: Record<string, unknown>; headers?: MimeHeaders },
+): Promise<RawMessage> {
+  const subject = theme.t(`${kind}.subject`, { site: site.title });
+  const scope = { ...emailScope(site, theme), subject, ...m.vars };
+  const hash = createHash('sha256').update(m.idSeed).digest('hex').slice(0, 24);
+  return compose(site, {
+    to: m.to,
+    subject,
+    text: withNewline(theme.render(`email/${kind}.txt.liquid`, scope)),
+    html: withNewline(theme.render(`email/${kind}.html.liquid`, scope)),
+    messageId: `<${kind}.${hash}@${senderDomain(site)}>`,
+    date: m.date,
+    ...(m.headers ? { headers: m.headers } : {}),
+  });
+}
+
+/** The list headers of every message a subscriber gets as one: one-click unsubscribe and the list's id. */
+function listHeaders(site: SiteConfig, theme: Theme, unsubscribeUrl: string): MimeHeaders {
+  return {
+    // Prepared: a URL in angle brackets has no place to fold, and must not be encoded.
+    'List-Unsubscribe': { prepared: true, value: `<${unsubscribeUrl}>` },
+    // RFC 8058 one-click: mailbox providers POST to the List-Unsubscribe URL with this body.
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    'List-Id': listId(site, theme),
+  };
 }
 
 const withNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
@@ -126,25 +153,16 @@ export async function renderWelcomeMessage(
   theme: Theme = themeFor(site),
 ): Promise<RawMessage> {
   const links = digestRecipient(site, address, secret, date.getTime()).links;
-  const subject = theme.t('welcome.subject', { site: site.title });
   const how =
     delivery === 'weekly'
       ? theme.t('welcome.how.weekly', { when: weeklyWhen(site, theme) })
       : theme.t('welcome.how.instant');
-  const scope = { ...emailScope(site, theme), subject, how, links, delivery };
-  const messageId = `<welcome.${createHash('sha256').update(`${address}\n${date.getTime()}`).digest('hex').slice(0, 24)}@${senderDomain(site)}>`;
-  return compose(site, {
+  return themedMessage(site, theme, 'welcome', {
     to: address,
-    subject,
-    text: withNewline(theme.render('email/welcome.txt.liquid', scope)),
-    html: withNewline(theme.render('email/welcome.html.liquid', scope)),
-    messageId,
     date,
-    headers: {
-      'List-Unsubscribe': { prepared: true, value: `<${links.unsubscribe}>` },
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-      'List-Id': listId(site, theme),
-    },
+    idSeed: `${address}\n${date.getTime()}`,
+    vars: { how, links, delivery },
+    headers: listHeaders(site, theme, links.unsubscribe),
   });
 }
 
@@ -220,12 +238,6 @@ export async function renderDigestMessage(
     html: digest.html(recipient.links),
     messageId: digestMessageId(digest.id, recipient.address, site),
     date,
-    headers: {
-      // Prepared: a URL in angle brackets has no place to fold, and must not be encoded.
-      'List-Unsubscribe': { prepared: true, value: `<${recipient.links.unsubscribe}>` },
-      // RFC 8058 one-click: mailbox providers POST to the List-Unsubscribe URL with this body.
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-      'List-Id': listId(site, theme),
-    },
+    headers: listHeaders(site, theme, recipient.links.unsubscribe),
   });
 }
