@@ -132,6 +132,12 @@ export interface WeeklyLedger {
   advanceWeeklyCursor(endMs: number): Promise<void>;
 }
 
+/**
+ * What the public archive reads of the digests that went out: a digest by id, and how far the weekly
+ * digests have gone (the end of the last week whose digest was handed on). A WeeklyLedger is one.
+ */
+export type IssueSource = Pick<WeeklyLedger, 'digest' | 'weeklyCursor'>;
+
 /** Planned digests by id (the fan-out and the sender read them). */
 export interface DigestSource {
   digest(id: string): Promise<DigestRecord | undefined>;

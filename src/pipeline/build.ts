@@ -80,7 +80,7 @@ export interface BuildReport {
 
 /**
  * The local job: the one pipeline over every file under content/, strictly (any invalid file stops the run
- * before a write), with the outbox standing in for the digest queue; then the weekly digest if one is due.
+ * before a write), with the outbox standing in for the digest queue, after the weekly digest if one is due.
  */
 export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<BuildReport> {
   const { site } = deps;
@@ -92,6 +92,23 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
     subscribers ??= announce?.recipients.recipients();
     return audienceChoices((await subscribers) ?? [], audienceOfDigest(record));
   };
+  let weekly: MailedDigest | undefined;
+  if (announce) {
+    // Before the publish, so the publish archives it (/newsletter/). An instant digest this build creates
+    // is dated now, at or after the week's end, so it is carried next week either way.
+    await runWeekly(
+      {
+        site,
+        ledger: announce.announcements,
+        deliver: async (record) => {
+          // Nobody chose weekly (the usual local case): no empty digest folder in the outbox every week.
+          const to = await audience(record);
+          if (to.length > 0) weekly = await mailDigest(announce, site, record, to, now);
+        },
+      },
+      now,
+    );
+  }
   const outcome = await publishChanges(
     {
       site,
@@ -107,6 +124,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
         ? {
             announce: {
               ledger: announce.announcements,
+              issues: announce.announcements,
               ...(announce.hold ? { hold: announce.hold } : {}),
               digests: {
                 enqueue: async (id) => {
@@ -124,22 +142,6 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
   );
   if (deps.publishedIds && outcome.idsChanged) await deps.publishedIds.save(publishedIdsOf(outcome.live));
 
-  let weekly: MailedDigest | undefined;
-  if (announce) {
-    // After the instant digest, so an article published just after the weekly send time waits for next week.
-    await runWeekly(
-      {
-        site,
-        ledger: announce.announcements,
-        deliver: async (record) => {
-          // Nobody chose weekly (the usual local case): no empty digest folder in the outbox every week.
-          const to = await audience(record);
-          if (to.length > 0) weekly = await mailDigest(announce, site, record, to, now);
-        },
-      },
-      now,
-    );
-  }
   const instant = outcome.digest && mailed.get(outcome.digest.id);
   return {
     articles: outcome.articles,

@@ -15,13 +15,15 @@ import { ContentError, NotFoundError, type Problem, PublishBusyError } from '../
 import { feedUrlsAmong } from '../core/feeds.js';
 import { planFullText } from '../core/full-text-plan.js';
 import { graceStep } from '../core/grace.js';
-import { issueOf } from '../core/newsletter.js';
+import { weeksToArchive, withIssues } from '../core/newsletter.js';
 import type {
   AnnouncementLedger,
   ArticleSourceStore,
   DigestHoldStore,
   DigestQueue,
+  DigestRecord,
   HubNotifier,
+  IssueSource,
   PublishLease,
   PublishScheduler,
   SiteIndexStore,
@@ -53,6 +55,7 @@ import { isPagePath, navPages, parsePage } from '../core/site-page.js';
 import { type Theme, ThemeLoadError, themeFor } from '../core/theme.js';
 import { type Announcement, announce } from './announce.js';
 import { type PublishReport, publishSite, SkipFile } from './publish-site.js';
+import { weeklyDigestId } from './weekly.js';
 
 export interface PublishDeps {
   readonly site: SiteConfig;
@@ -75,6 +78,11 @@ export interface PublishDeps {
     readonly digests: DigestQueue;
     /** The operator's hold on a digest in its grace window; without it nothing is ever held. */
     readonly hold?: DigestHoldStore;
+    /**
+     * Where the weekly digests that went out are read for the public archive; without it the archive
+     * lists the instant digests only.
+     */
+    readonly issues?: IssueSource;
   };
   /** Serializes publishes where events arrive concurrently (the cloud). */
   readonly lease?: PublishLease;
@@ -296,6 +304,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     ...(before.wakeAtMs === undefined ? {} : { wakeAtMs: before.wakeAtMs }),
     ...(before.pending === undefined ? {} : { pending: before.pending }),
     ...(before.issues === undefined ? {} : { issues: before.issues }),
+    ...(before.weeklyArchivedMs === undefined ? {} : { weeklyArchivedMs: before.weeklyArchivedMs }),
   };
   const live = liveArticles(index, nowMs);
   const input = {
@@ -390,21 +399,18 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       )
     : undefined;
   const pendingDigest = grace?.pending;
-  // The public archive: the issue that just went out gets its page, and the index and feed list it (a
-  // digest handed on again after a crash keeps the entry it has).
-  if (digest && !index.issues?.some((i) => i.id === digest.id)) {
-    const announced = new Set(digest.articles);
-    const record = {
-      id: digest.id,
-      createdAtMs: nowMs,
-      articles: live.filter((a) => announced.has(a.url)),
-    };
-    index.issues = [issueOf(record, site), ...(index.issues ?? [])];
+  // The public archive: every digest that went out gets its page, and the index and feed list it: the
+  // instant one this publish handed on, and the weekly ones handed on since the last publish looked.
+  const wentOut = [
+    ...(digest ? [digest.record] : []),
+    ...(deps.announce?.issues ? await weeklyWentOut(deps.announce.issues, index, site) : []),
+  ];
+  const archived = index.issues ?? [];
+  const issues = withIssues(archived, wentOut, site);
+  if (issues !== archived) {
+    index.issues = [...issues];
     if (site.archive) {
-      const more = await publishSite(
-        withoutClashes(planSite({ ...input, issues: index.issues }, io)),
-        deps.output,
-      );
+      const more = await publishSite(withoutClashes(planSite({ ...input, issues }, io)), deps.output);
       report = {
         written: [...new Set([...report.written, ...more.written])].sort(),
         unchanged: more.unchanged,
@@ -589,6 +595,28 @@ async function bodiesOf(
     }
   }
   return bodies;
+}
+
+/**
+ * The weekly digests handed on since the archive last looked (the weekly run moves its cursor once a
+ * week's digest is handed on); records in the index how far it looked. Locally the build runs the weekly
+ * step first; in AWS the next publish or the daily repair (reconcile) archives it.
+ */
+async function weeklyWentOut(
+  source: IssueSource,
+  index: SiteIndex,
+  site: SiteConfig,
+): Promise<DigestRecord[]> {
+  const cursor = await source.weeklyCursor();
+  if (cursor === undefined || (index.weeklyArchivedMs !== undefined && cursor <= index.weeklyArchivedMs))
+    return [];
+  const found: DigestRecord[] = [];
+  for (const weekEndMs of weeksToArchive(site, index.weeklyArchivedMs, cursor)) {
+    const record = await source.digest(weeklyDigestId(weekEndMs));
+    if (record && record.articles.length > 0) found.push(record);
+  }
+  index.weeklyArchivedMs = cursor;
+  return found;
 }
 
 const earliest = (a: number | undefined, b: number | undefined) =>
