@@ -3,7 +3,8 @@
 // The markup is the theme's (newsletter.liquid, newsletter-issue.liquid); the feed is built here.
 import type { ArticleMeta } from './article.js';
 import { audienceOfDigest } from './delivery.js';
-import { digestSubject } from './digest.js';
+import { digestArticles, digestSubject } from './digest.js';
+import { trusted } from './html.js';
 import { newsletterIndexPage, newsletterIssuePage, type PageContext } from './pages.js';
 import type { DigestRecord } from './ports.js';
 import type { SiteConfig } from './site.js';
@@ -70,13 +71,27 @@ export const ISSUES_FEED = `${NEWSLETTER_DIR}/issues.xml`;
 export const issuePath = (id: string) => `${NEWSLETTER_DIR}/${id}/index.html`;
 const issueUrl = (site: SiteConfig, id: string) => `${site.baseUrl}/${NEWSLETTER_DIR}/${id}/`;
 
-/** One issue as subscribers got it: its articles with their summaries and links, and how to subscribe. */
-export function issuePage(ctx: PageContext, issue: ArchivedIssue): string {
+/**
+ * One issue as subscribers got it, without personal links: its articles with their summaries and links,
+ * and how to subscribe. With the digest's record (`sent`), a full-text digest's articles show the bodies it
+ * carried, as planned when it went out (those shortened for Gmail's clip show their summary, as in the
+ * email); without it (a record gone), summaries.
+ */
+export function issuePage(ctx: PageContext, issue: ArchivedIssue, sent?: DigestRecord): string {
+  const carried = sent?.id === issue.id ? sent : undefined;
   return newsletterIssuePage(ctx, {
     id: issue.id,
     subject: issue.subject,
     sent: new Date(issue.createdAtMs).toISOString(),
-    articles: issue.articles,
+    articles: carried
+      ? digestArticles(carried).map(({ url, title, summary, date, body }) => ({
+          url,
+          title,
+          summary,
+          date,
+          ...(body === undefined ? {} : { body_html: trusted(body) }),
+        }))
+      : issue.articles,
   });
 }
 

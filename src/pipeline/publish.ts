@@ -320,6 +320,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     issues: index.issues ?? [],
   };
   const loaded = new Map<string, string>();
+  const issueSource = deps.announce?.issues;
   /** A body already at hand: parsed in this run, kept in the index for the feeds, or read again earlier. */
   const knownBody = (renderKey: string) =>
     parsed.get(renderKey)?.html ?? before.feedBodies[renderKey] ?? loaded.get(renderKey);
@@ -337,6 +338,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       if (!bytes) throw new SkipFile(`static/${path} is gone`);
       return bytes;
     },
+    ...(issueSource ? { digest: (id: string) => issueSource.digest(id) } : {}),
   };
   // A static file at a generated page's address: the build stops; the cloud keeps the generated page.
   let plan = planSite(input, io);

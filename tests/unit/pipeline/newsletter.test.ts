@@ -127,3 +127,71 @@ describe('the public archive of issues', () => {
     expect([...output.files.keys()].filter((p) => p.startsWith('newsletter/'))).toEqual([]);
   });
 });
+
+describe('an issue page of a full-text digest', () => {
+  const full = siteWith({ digest: { content: 'full' } });
+  async function world() {
+    const content = new MemorySource();
+    const ledger = new MemoryLedger();
+    const output = new MemorySite();
+    const deps = {
+      site: full,
+      content,
+      output,
+      assets: new MemoryStatic(),
+      index: new MemoryIndex(),
+      mode: 'lenient' as const,
+      announce: { ledger, digests: ledger, issues: ledger },
+    };
+    const write = (slug: string, date: string, body: string) =>
+      content.files.set(
+        `posts/${slug}.md`,
+        `---\ntitle: ${slug}\ndate: ${date}\nsummary: About ${slug}.\n---\n${body}\n`,
+      );
+    write('seed', '2026-04-01', 'Seed.');
+    await publishChanges(deps, ['posts/seed.md'], new Date('2026-04-01T12:00:00Z'));
+    return { deps, ledger, output, write };
+  }
+
+  it('shows the bodies the digest carried, as mailed, without personal links', async () => {
+    const { deps, ledger, output, write } = await world();
+    write('code', '2026-05-01', 'Run `npm ci` first.\n\n```js\nconst answer = 42;\n```');
+    const { digest } = await publishChanges(deps, ['posts/code.md'], new Date('2026-05-01T12:00:00Z'));
+    const id = String(digest?.id);
+    const record = ledger.digests.get(id);
+    const mailed = record?.bodies?.['https://news.example.com/posts/code/'] ?? '';
+    expect(mailed).toContain('answer');
+    const page = output.text(`newsletter/${id}/index.html`);
+    expect(page).toContain(mailed);
+    expect(page).not.toContain('About code.'); // the body in place of the summary, as in the email
+    // An edit after it went out changes the article's page, never what the issue shows it carried.
+    write('code', '2026-05-01', 'Rewritten since.');
+    await publishChanges(deps, ['posts/code.md'], new Date('2026-05-02T12:00:00Z'));
+    expect(output.text('posts/code/index.html')).toContain('Rewritten since.');
+    expect(output.text(`newsletter/${id}/index.html`)).toContain(mailed);
+    expect(output.text(`newsletter/${id}/index.html`)).not.toContain('Rewritten since.');
+    expect(output.text(`newsletter/${id}/index.html`)).not.toMatch(
+      /token=|unsubscribe|preferences|@example\./,
+    );
+  });
+
+  it('shortens the articles the email shortened for Gmail’s clip, the oldest first, to their summary', async () => {
+    const { deps, ledger, output, write } = await world();
+    const long = (word: string) =>
+      Array.from({ length: 1400 }, (_, i) => `${word} ${i} ${'x'.repeat(30)}.`).join('\n\n');
+    write('older', '2026-05-01T08:00:00Z', long('older'));
+    write('newer', '2026-05-01T09:00:00Z', long('newer'));
+    const { digest } = await publishChanges(
+      deps,
+      ['posts/older.md', 'posts/newer.md'],
+      new Date('2026-05-01T12:00:00Z'),
+    );
+    const id = String(digest?.id);
+    expect(ledger.digests.get(id)?.shortened).toEqual(['https://news.example.com/posts/older/']);
+    const page = output.text(`newsletter/${id}/index.html`);
+    expect(page).toContain('About older.');
+    expect(page).not.toContain('older 1399');
+    expect(page).toContain('newer 1399');
+    expect(page).not.toContain('About newer.');
+  });
+});
