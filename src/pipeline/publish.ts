@@ -14,7 +14,7 @@ import { duplicateSlugProblems, hasErrors, tagClashProblems } from '../core/corp
 import { ContentError, NotFoundError, type Problem, PublishBusyError } from '../core/errors.js';
 import { feedUrlsAmong } from '../core/feeds.js';
 import { planFullText } from '../core/full-text-plan.js';
-import { graceStep } from '../core/grace.js';
+import { graceStep, pendingDigests } from '../core/grace.js';
 import { weeksToArchive, withIssues } from '../core/newsletter.js';
 import type {
   AnnouncementLedger,
@@ -118,11 +118,15 @@ export interface PublishOutcome {
   readonly drafts: number;
   readonly scheduled: number;
   readonly hub?: { readonly notified: number; readonly failed: number };
-  /** A digest waiting out its grace window (`digest.delay`), or held by the operator. */
+  /** A digest waiting out its grace window (`digest.delay`), else one held by the operator. */
   readonly pendingDigest?: PendingDigest;
+  /** Every digest waiting: those the operator holds, then the one waiting out its window. */
+  readonly pendingDigests?: readonly PendingDigest[];
 }
 
 export interface PendingDigest {
+  /** What `broadsheet hold`, `release` and `cancel` name it by. */
+  readonly id: string;
   /** Permalinks of the articles it will carry, as they are now. */
   readonly articles: readonly string[];
   /** When its window closes (it goes then, unless held). */
@@ -400,7 +404,8 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
         nowMs,
       )
     : undefined;
-  const pendingDigest = grace?.pending;
+  const waiting = grace?.waiting ?? [];
+  const pendingDigest = waiting.find((d) => !d.held) ?? waiting[0];
   // The public archive: every digest that went out gets its page, and the index and feed list it: the
   // instant one this publish handed on, and the weekly ones handed on since the last publish looked.
   const wentOut = [
@@ -424,7 +429,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   await wakeForNext(
     deps.scheduler,
     index,
-    earliest(nextScheduledMs(index, nowMs), pendingDigest?.held ? undefined : pendingDigest?.dueAtMs),
+    earliest(nextScheduledMs(index, nowMs), waiting.find((d) => !d.held)?.dueAtMs),
   );
   await deps.index.save(index);
 
@@ -439,7 +444,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     site: report,
     ...(digest ? { digest } : {}),
     ...(hub ? { hub } : {}),
-    ...(pendingDigest ? { pendingDigest } : {}),
+    ...(pendingDigest ? { pendingDigest, pendingDigests: waiting } : {}),
     articles: all.length,
     live,
     idsChanged:
@@ -638,7 +643,7 @@ async function throughGraceWindow(
   wentLive: readonly IndexedArticle[],
   delayMs: number,
   nowMs: number,
-): Promise<{ announce: IndexedArticle[]; pending?: PendingDigest }> {
+): Promise<{ announce: IndexedArticle[]; waiting: PendingDigest[] }> {
   const bySource = new Map(live.map((a) => [a.source, a]));
   const waiting = [...new Set([...Object.keys(index.pending ?? {}), ...wentLive.map((a) => a.source)])]
     .map((source) => bySource.get(source))
@@ -646,13 +651,13 @@ async function throughGraceWindow(
   const addresses = (a: IndexedArticle) => [a.url, ...(a.aliases ?? [])];
   const fresh = new Set(waiting.length > 0 ? await deps.ledger.unannounced(waiting.flatMap(addresses)) : []);
   const announced = waiting.filter((a) => !addresses(a).every((url) => fresh.has(url))).map((a) => a.source);
-  const held = waiting.length > announced.length && deps.hold ? await deps.hold.isHeld() : false;
+  const holds = waiting.length > announced.length && deps.hold ? (await deps.hold.holds()).holds : [];
   const step = graceStep({
     pending: index.pending ?? {},
     wentLive: wentLive.map((a) => a.source),
     live: new Set(bySource.keys()),
     announced: new Set(announced),
-    held,
+    held: new Set(holds.flatMap((h) => h.sources)),
     delayMs,
     nowMs,
   });
@@ -660,17 +665,17 @@ async function throughGraceWindow(
   else delete index.pending;
   const articlesOf = (sources: readonly string[]) =>
     sources.map((s) => bySource.get(s)).filter((a): a is IndexedArticle => a !== undefined);
+  const waitingDigests = pendingDigests(step.pending, holds, delayMs).map(
+    (d): PendingDigest => ({
+      id: d.id,
+      articles: articlesOf(d.sources).map((a) => a.url),
+      dueAtMs: d.dueAtMs,
+      held: d.held,
+    }),
+  );
   return {
     announce: articlesOf(step.announce).sort((a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug)),
-    ...(step.dueAtMs === undefined
-      ? {}
-      : {
-          pending: {
-            articles: articlesOf(Object.keys(step.pending)).map((a) => a.url),
-            dueAtMs: step.dueAtMs,
-            held,
-          },
-        }),
+    waiting: waitingDigests,
   };
 }
 

@@ -15,7 +15,7 @@ import { buildFeeds, siteFeedScope } from '../../src/core/feeds.js';
 import { parseSiteConfig } from '../../src/core/site.js';
 import type { SiteIndex } from '../../src/core/site-index.js';
 import { singleLine } from '../../src/core/text.js';
-import { cancelDigest, holdDigest, releaseDigest } from '../../src/pipeline/desk.js';
+import { cancelDigest, holdDigest, releaseDigest, waitingDigests } from '../../src/pipeline/desk.js';
 import { publishChanges } from '../../src/pipeline/publish.js';
 import { RateLimiter } from '../../src/pipeline/send.js';
 import { runWeekly } from '../../src/pipeline/weekly.js';
@@ -261,7 +261,8 @@ describe('exactly once through the grace window', () => {
             else crashNext = true;
           }
           crashNext = false;
-          await releaseDigest(desk, now);
+          for (const held of (await waitingDigests(desk)).filter((d) => d.held))
+            await releaseDigest(desk, now, held.id);
           now += 60 * 60_000;
           await publish([]);
 
