@@ -174,6 +174,11 @@ function printBuild(report: BuildReport, out: string, seconds: number): void {
         ? `Digest of ${what} is held (broadsheet release lets it go; cancel drops it): nothing written to the outbox.`
         : `Digest of ${what} waits out its grace window: due at ${new Date(p.dueAtMs).toISOString()}; the first build after that writes it (nothing written to the outbox now).`,
     );
+    const others = (report.pendingDigests ?? []).length - 1;
+    if (others > 0)
+      console.log(
+        `  ${others} more digest${others === 1 ? '' : 's'} waiting: broadsheet pending lists them.`,
+      );
   } else {
     console.log('No new articles to announce: no email written.');
   }

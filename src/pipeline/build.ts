@@ -76,6 +76,8 @@ export interface BuildReport {
   readonly weekly?: MailedDigest;
   /** A digest in its grace window (nothing written to the outbox for it yet), or held. */
   readonly pendingDigest?: PendingDigest;
+  /** Every digest waiting, held ones first (`broadsheet pending` lists them). */
+  readonly pendingDigests?: readonly PendingDigest[];
 }
 
 /**
@@ -154,6 +156,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
     ...(instant && outcome.digest ? { digest: { ...instant, silenced: outcome.digest.silenced } } : {}),
     ...(weekly ? { weekly } : {}),
     ...(outcome.pendingDigest ? { pendingDigest: outcome.pendingDigest } : {}),
+    ...(outcome.pendingDigests ? { pendingDigests: outcome.pendingDigests } : {}),
   };
 }
 

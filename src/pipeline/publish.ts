@@ -408,8 +408,11 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   const pendingDigest = waiting.find((d) => !d.held) ?? waiting[0];
   // The public archive: every digest that went out gets its page, and the index and feed list it: the
   // instant one this publish handed on, and the weekly ones handed on since the last publish looked.
+  // A digest an earlier (crashed) run created is archived as stored: that record is what the sender mails.
+  const handedOn =
+    digest && !digest.created ? ((await issueSource?.digest(digest.id)) ?? digest.record) : digest?.record;
   const wentOut = [
-    ...(digest ? [digest.record] : []),
+    ...(handedOn ? [handedOn] : []),
     ...(deps.announce?.issues ? await weeklyWentOut(deps.announce.issues, index, site) : []),
   ];
   const archived = index.issues ?? [];
