@@ -36,11 +36,12 @@ import { localBuild } from './local.js';
 import type { BuildReport } from './pipeline/build.js';
 import {
   cancelDigest,
+  type DeskAnswer,
   type DeskDeps,
-  type DeskStatus,
-  deskStatus,
   holdDigest,
   releaseDigest,
+  type WaitingDigest,
+  waitingDigests,
 } from './pipeline/desk.js';
 import { diffCorpora, summaryMarkdown } from './pipeline/diff.js';
 import { exportCsv, importSubscribers, setStatus } from './pipeline/operator.js';
@@ -64,10 +65,14 @@ Commands:
              [Test]: into outbox/test-.../, or with --table through SES. Records nothing as announced or sent
   stats      Subscribers by status and delivery; for each digest of the last 30 days: recipients, sent,
              failed, bounced, complained, unsubscribed within 7 days (with --table: the deployed stack's)
-  pending    The digest waiting out its grace window (digest.delay): its articles, when it is due
-  hold       Stop the pending digest (and any that joins it) until release, however long its window
-  release    Let it go: when its window closes, or at the next build if that has passed
-  cancel     Drop the pending digest: its articles are recorded as announced and never mailed
+  pending    The digests waiting in their grace window (digest.delay) or held: id, articles, when due
+  hold [id]  Stop the digest waiting out its window until release, however long; what goes live later
+             waits on its own beside it
+  release [id]
+             Let a held digest go: when its window closes, or at the next build if that has passed
+  cancel [id]
+             Drop a waiting digest: its articles are recorded as announced and never mailed
+             (without an id: the one digest there is, or a list of them to choose from)
   subscribers list | add <address>... | remove <address>... | import <file.csv>... | export
              Manage subscribers in .broadsheet/subscribers.json, or in DynamoDB with --table.
              import reads export's file back, and the exports of Mailchimp (subscribed, unsubscribed,
@@ -170,6 +175,11 @@ function printBuild(report: BuildReport, out: string, seconds: number): void {
         ? `Digest of ${what} is held (broadsheet release lets it go; cancel drops it): nothing written to the outbox.`
         : `Digest of ${what} waits out its grace window: due at ${new Date(p.dueAtMs).toISOString()}; the first build after that writes it (nothing written to the outbox now).`,
     );
+    const others = (report.pendingDigests ?? []).length - 1;
+    if (others > 0)
+      console.log(
+        `  ${others} more digest${others === 1 ? '' : 's'} waiting: broadsheet pending lists them.`,
+      );
   } else {
     console.log('No new articles to announce: no email written.');
   }
@@ -544,50 +554,65 @@ function localDesk(site: SiteConfig, state: string): DeskDeps {
   };
 }
 
-function printDesk(status: DeskStatus, verb: string): void {
-  if (status.articles.length === 0) {
-    console.log(
-      `No digest is waiting.${status.held ? ' The hold stays: the next digest waits until release.' : ''}`,
-    );
-    return;
-  }
-  const due = new Date(status.dueAtMs ?? 0).toISOString();
+const articlesWord = (n: number) => `${n} article${n === 1 ? '' : 's'}`;
+
+function printDigest(digest: WaitingDigest, verb: string): void {
+  const due = new Date(digest.dueAtMs).toISOString();
+  console.log(`${verb} digest of ${articlesWord(digest.articles.length)}:`);
+  for (const a of digest.articles) console.log(`  ${a.title}  ${a.url}`);
   console.log(
-    `${verb} digest of ${status.articles.length} article${status.articles.length === 1 ? '' : 's'}:`,
-  );
-  for (const a of status.articles) console.log(`  ${a.title}  ${a.url}`);
-  console.log(
-    status.held
-      ? `Held (its window ${Date.parse(due) <= clock().getTime() ? 'closed' : 'closes'} at ${due}): nothing goes until broadsheet release.`
-      : `Due at ${due}.`,
+    digest.held
+      ? `Digest ${digest.id}: held (its window ${digest.dueAtMs <= clock().getTime() ? 'closed' : 'closes'} at ${due}); nothing goes until broadsheet release ${digest.id}.`
+      : `Digest ${digest.id}: due at ${due}.`,
   );
 }
 
-/** `pending`, `hold`, `release`, `cancel`: the operator's controls over a digest in its grace window. */
-async function deskCommand(command: string, deps: DeskDeps): Promise<number> {
+/** Prints what a desk command did; non-zero when it did nothing. */
+function printAnswer(answer: DeskAnswer, verb: string, what: string, id: string | undefined): number {
+  switch (answer.kind) {
+    case 'done':
+      printDigest(answer.digest, verb);
+      return 0;
+    case 'none':
+      console.log(`No digest ${what === 'release' ? 'is held' : 'is waiting'}: nothing to ${what}.`);
+      return 1;
+    case 'ambiguous':
+    case 'unknown':
+      console.log(
+        answer.kind === 'unknown'
+          ? `No digest ${id} to ${what}; these are waiting:`
+          : `${answer.digests.length} digests could be meant; name one: broadsheet ${what} <id>`,
+      );
+      for (const d of answer.digests) printDigest(d, 'Pending:');
+      return 1;
+  }
+}
+
+/**
+ * `pending`, `hold [id]`, `release [id]`, `cancel [id]`: the operator's controls over the digests in their
+ * grace window. Without an id each acts on the one digest it can mean, or lists them.
+ */
+async function deskCommand(command: string, id: string | undefined, deps: DeskDeps): Promise<number> {
   const nowMs = clock().getTime();
   switch (command) {
     case 'hold':
-      printDesk(await holdDigest(deps, nowMs), 'Holding the');
-      return 0;
+      return printAnswer(await holdDigest(deps, nowMs, id), 'Holding the', 'hold', id);
     case 'release':
-      printDesk(await releaseDigest(deps, nowMs), 'Released the');
-      return 0;
+      return printAnswer(await releaseDigest(deps, nowMs, id), 'Released the', 'release', id);
     case 'cancel': {
-      const dropped = await cancelDigest(deps, nowMs);
-      if (dropped.articles.length === 0) {
-        console.log('No digest is waiting: nothing to cancel.');
-        return 1;
-      }
-      console.log(
-        `Cancelled: ${dropped.articles.length} article${dropped.articles.length === 1 ? '' : 's'} recorded as announced, never mailed:`,
-      );
-      for (const a of dropped.articles) console.log(`  ${a.title}  ${a.url}`);
+      const answer = await cancelDigest(deps, nowMs, id);
+      if (answer.kind !== 'done') return printAnswer(answer, '', 'cancel', id);
+      const dropped = answer.digest.articles;
+      console.log(`Cancelled: ${articlesWord(dropped.length)} recorded as announced, never mailed:`);
+      for (const a of dropped) console.log(`  ${a.title}  ${a.url}`);
       return 0;
     }
-    default:
-      printDesk(await deskStatus(deps), 'Pending:');
+    default: {
+      const digests = await waitingDigests(deps);
+      if (digests.length === 0) console.log('No digest is waiting.');
+      for (const d of digests) printDigest(d, 'Pending:');
       return 0;
+    }
   }
 }
 
@@ -664,7 +689,11 @@ async function main(): Promise<number> {
     case 'hold':
     case 'release':
     case 'cancel':
-      return deskCommand(command, stack ? await stackDesk(site, stack) : localDesk(site, paths.state));
+      return deskCommand(
+        command,
+        positionals[1],
+        stack ? await stackDesk(site, stack) : localDesk(site, paths.state),
+      );
     case 'subscribers':
       return subscribers(positionals.slice(1), await subscriberStore(site, paths.state), site);
     default:

@@ -6,6 +6,7 @@ import { dynamoClient, s3Client, sqsClient } from './adapters/aws/clients.js';
 import { DynamoAnnouncementLedger } from './adapters/aws/dynamo/announcement-ledger.js';
 import { DynamoDigestHold } from './adapters/aws/dynamo/digest-hold.js';
 import { DynamoPublishLease } from './adapters/aws/dynamo/publish-lease.js';
+import { DynamoWeeklyLedger } from './adapters/aws/dynamo/weekly-ledger.js';
 import { endpointsOf, type FunctionEnv, required } from './adapters/aws/env.js';
 import { S3PublishedTheme } from './adapters/aws/published-theme.js';
 import {
@@ -49,6 +50,7 @@ export function s3PublishPorts(options: {
       ledger: new DynamoAnnouncementLedger(db, table),
       digests: options.digests,
       hold: new DynamoDigestHold(db, table),
+      issues: new DynamoWeeklyLedger(db, table),
     },
   };
 }

@@ -126,9 +126,16 @@ export class Publishing extends Concern {
       // The index and the outputs manifest are overwritten in place, never deleted.
       allow(fn, ['s3:GetObject', 's3:PutObject'], [content.arnForObjects('state/*')]);
       allow(fn, ['s3:PutObject', 's3:DeleteObject'], [site.arnForObjects('*')]);
+      // GetItem: the public archive reads the weekly cursor and the weekly digests that went out.
       allow(
         fn,
-        ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+        [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:BatchWriteItem',
+        ],
         [table.tableArn],
       );
       allow(fn, ['sqs:SendMessage'], [queues.digests.queue.queueArn]);

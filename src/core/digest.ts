@@ -145,6 +145,24 @@ export function emailScope(site: SiteConfig, theme: Theme) {
 }
 
 /**
+ * The articles of a digest as its templates see them, newest first: each with its summary and, when the
+ * digest carried it in full (`digest.content: full`, not shortened for Gmail's clip), its mail-ready body.
+ * The email (composeDigest) and its page in the public archive (newsletter.ts) both show these.
+ */
+export function digestArticles(plan: DigestContent) {
+  return plan.articles.map((a) => ({
+    title: a.title,
+    short_title: truncateWords(a.title, READ_LINK_TITLE),
+    url: a.url,
+    date: a.date,
+    updated: a.updated,
+    summary: a.summary,
+    author: a.author,
+    body: plan.bodies?.[a.url],
+  }));
+}
+
+/**
  * `delivery`: an instant digest (what was just published) or the weekly one (the week's articles). The theme's
  * email/digest.html.liquid and email/digest.txt.liquid render it; the default theme unless given.
  */
@@ -164,17 +182,11 @@ export function composeDigest(
       delivery === 'weekly'
         ? theme.t('digest.why.weekly', { site: site.title, when: weeklyWhen(site, theme) })
         : theme.t('digest.why.instant', { site: site.title }),
-    articles: plan.articles.map((a) => ({
-      title: a.title,
-      short_title: truncateWords(a.title, READ_LINK_TITLE),
-      url: a.url,
-      date: a.date,
-      updated: a.updated,
-      summary: a.summary,
-      author: a.author,
+    articles: digestArticles(plan).map(({ body, ...a }) => ({
+      ...a,
       // digest.content: full — the sanitized body, styled for mail, in place of the summary.
-      body_html: plan.bodies?.[a.url] !== undefined ? fullTextHtml(plan.bodies[a.url] ?? '') : undefined,
-      body_text: plan.bodies?.[a.url] !== undefined ? bodyText(plan.bodies[a.url] ?? '') : undefined,
+      body_html: body === undefined ? undefined : fullTextHtml(body),
+      body_text: body === undefined ? undefined : bodyText(body),
     })),
   };
   const withNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);

@@ -1,6 +1,7 @@
 // The grace window (`digest.delay` in site.yaml): a digest waits that long after its articles went live,
 // so an author who spots a typo can push a fix, or stop the email, before it goes. The digest is composed
 // when the window closes, from the articles as they are then, so the fix is what subscribers read.
+import { createHash } from 'node:crypto';
 
 /** Longest `digest.delay`: a window is for second thoughts, not for scheduling (use a future `date`). */
 export const MAX_DELAY_MS = 24 * 3_600_000;
@@ -43,12 +44,32 @@ export function pendingDueAtMs(pending: PendingArticles, delayMs: number): numbe
   return times.length === 0 ? undefined : Math.max(...times) + delayMs;
 }
 
+/**
+ * A digest the operator stopped (`broadsheet hold`): the pending articles it had then. Later articles do
+ * not join it; they wait out their own window beside it, so one digest can be held while others go.
+ */
+export interface DigestHold {
+  /** pendingDigestId of its sources when it was held; what `release <id>` and `cancel <id>` name. */
+  readonly id: string;
+  /** Source paths ('posts/a.md'). */
+  readonly sources: readonly string[];
+  readonly sinceMs: number;
+}
+
+/** The id a pending digest is shown and held by: short, and the same for the same articles. */
+export function pendingDigestId(sources: readonly string[]): string {
+  return createHash('sha256')
+    .update([...sources].sort().join('\n'))
+    .digest('hex')
+    .slice(0, 8);
+}
+
 export interface GraceStep {
-  /** Sources whose articles are announced now (the window closed and nothing holds it). */
+  /** Sources whose articles are announced now (the window closed and nothing holds them). */
   readonly announce: readonly string[];
-  /** What still waits after this publish (empty once announced). */
+  /** What still waits after this publish, held or not (empty once announced). */
   readonly pending: PendingArticles;
-  /** When what still waits is due; undefined when nothing waits. */
+  /** When what waits unheld is due; undefined when nothing waits but what is held. */
   readonly dueAtMs?: number;
 }
 
@@ -56,14 +77,15 @@ export interface GraceStep {
  * One publish's step through the window. `wentLive`: sources that went live in this publish; `live`:
  * sources live now (one taken off the site in the window leaves the digest, so it is never mailed);
  * `announced`: sources already announced (a cancelled digest's, or one another publish sent). `held`:
- * the operator stopped the digest (`broadsheet hold`); it keeps waiting, however late, until released.
+ * sources of digests the operator stopped (`broadsheet hold`): they keep waiting, however late, until
+ * released, and the rest goes when its own window closes.
  */
 export function graceStep(input: {
   readonly pending: PendingArticles;
   readonly wentLive: readonly string[];
   readonly live: ReadonlySet<string>;
   readonly announced: ReadonlySet<string>;
-  readonly held: boolean;
+  readonly held: ReadonlySet<string>;
   readonly delayMs: number;
   readonly nowMs: number;
 }): GraceStep {
@@ -73,8 +95,35 @@ export function graceStep(input: {
   for (const source of Object.keys(pending)) {
     if (!input.live.has(source) || input.announced.has(source)) delete pending[source];
   }
-  const dueAtMs = pendingDueAtMs(pending, input.delayMs);
-  if (dueAtMs === undefined) return { announce: [], pending: {} };
-  if (!input.held && dueAtMs <= input.nowMs) return { announce: Object.keys(pending).sort(), pending: {} };
-  return { announce: [], pending, dueAtMs };
+  const open = Object.fromEntries(Object.entries(pending).filter(([source]) => !input.held.has(source)));
+  const dueAtMs = pendingDueAtMs(open, input.delayMs);
+  if (dueAtMs !== undefined && dueAtMs <= input.nowMs) {
+    for (const source of Object.keys(open)) delete pending[source];
+    return { announce: Object.keys(open).sort(), pending };
+  }
+  return { announce: [], pending, ...(dueAtMs === undefined ? {} : { dueAtMs }) };
+}
+
+/**
+ * The digests waiting now: each hold with its sources still pending, then the open one (what waits
+ * unheld), each with when its window closes. A hold none of whose sources still waits is left out.
+ */
+export function pendingDigests(
+  pending: PendingArticles,
+  holds: readonly DigestHold[],
+  delayMs: number,
+): { id: string; sources: string[]; dueAtMs: number; held: boolean }[] {
+  const digests: { id: string; sources: string[]; dueAtMs: number; held: boolean }[] = [];
+  const held = new Set<string>();
+  for (const hold of holds) {
+    const sources = hold.sources.filter((s) => pending[s] !== undefined && !held.has(s));
+    for (const s of sources) held.add(s);
+    const dueAtMs = pendingDueAtMs(Object.fromEntries(sources.map((s) => [s, pending[s] ?? 0])), delayMs);
+    if (dueAtMs !== undefined) digests.push({ id: hold.id, sources, dueAtMs, held: true });
+  }
+  const open = Object.keys(pending).filter((s) => !held.has(s));
+  const dueAtMs = pendingDueAtMs(Object.fromEntries(open.map((s) => [s, pending[s] ?? 0])), delayMs);
+  if (dueAtMs !== undefined)
+    digests.push({ id: pendingDigestId(open), sources: open.sort(), dueAtMs, held: false });
+  return digests;
 }

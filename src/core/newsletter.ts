@@ -2,11 +2,14 @@
 // page /newsletter/<id>/ with what it carried (no personal links), an index newest first, and a feed.
 // The markup is the theme's (newsletter.liquid, newsletter-issue.liquid); the feed is built here.
 import type { ArticleMeta } from './article.js';
-import { digestSubject } from './digest.js';
+import { audienceOfDigest } from './delivery.js';
+import { digestArticles, digestSubject } from './digest.js';
+import { trusted } from './html.js';
 import { newsletterIndexPage, newsletterIssuePage, type PageContext } from './pages.js';
 import type { DigestRecord } from './ports.js';
 import type { SiteConfig } from './site.js';
 import { escapeHtml as escapeXml } from './text.js';
+import { weekStartAt } from './weekly-schedule.js';
 
 /** What the archive keeps of a digest that went out: enough to show it, never who received it. */
 export interface ArchivedIssue {
@@ -16,13 +19,47 @@ export interface ArchivedIssue {
   readonly articles: readonly Pick<ArticleMeta, 'url' | 'title' | 'summary' | 'date'>[];
 }
 
+/** The archive's entry for a digest that went out, instant or weekly: its subject is the one it was sent with. */
 export function issueOf(record: DigestRecord, site: SiteConfig): ArchivedIssue {
   return {
     id: record.id,
     createdAtMs: record.createdAtMs,
-    subject: digestSubject(record, site, 'instant'),
+    subject: digestSubject(record, site, audienceOfDigest(record).delivery),
     articles: record.articles.map(({ url, title, summary, date }) => ({ url, title, summary, date })),
   };
+}
+
+/**
+ * Adds the digests that went out to the archive's list (newest first), each once: a digest handed on again
+ * after a crash keeps the entry it has. Returns the list unchanged when none is new.
+ */
+export function withIssues(
+  issues: readonly ArchivedIssue[],
+  wentOut: readonly DigestRecord[],
+  site: SiteConfig,
+): readonly ArchivedIssue[] {
+  const known = new Set(issues.map((i) => i.id));
+  const added = wentOut.filter((d) => !known.has(d.id) && known.add(d.id)).map((d) => issueOf(d, site));
+  if (added.length === 0) return issues;
+  return [...added, ...issues].sort((a, b) => b.createdAtMs - a.createdAtMs);
+}
+
+/** Weeks the archive looks at before giving up on older ones (a site idle for a year and more). */
+const MAX_WEEKS_BACK = 60;
+
+/**
+ * The weekly send times whose digest the archive has not looked for yet, newest first: those after
+ * `afterMs` (the last one looked at) up to `cursorMs` (the end of the last week whose weekly digest was
+ * handed on). Without `afterMs` (a site archiving for the first time) only the latest.
+ */
+export function weeksToArchive(site: SiteConfig, afterMs: number | undefined, cursorMs: number): number[] {
+  const weeks: number[] = [];
+  for (let week = cursorMs; weeks.length < MAX_WEEKS_BACK; week = weekStartAt(site, week - 1)) {
+    if (afterMs !== undefined && week <= afterMs) break;
+    weeks.push(week);
+    if (afterMs === undefined) break;
+  }
+  return weeks;
 }
 
 export const NEWSLETTER_DIR = 'newsletter';
@@ -34,13 +71,27 @@ export const ISSUES_FEED = `${NEWSLETTER_DIR}/issues.xml`;
 export const issuePath = (id: string) => `${NEWSLETTER_DIR}/${id}/index.html`;
 const issueUrl = (site: SiteConfig, id: string) => `${site.baseUrl}/${NEWSLETTER_DIR}/${id}/`;
 
-/** One issue as subscribers got it: its articles with their summaries and links, and how to subscribe. */
-export function issuePage(ctx: PageContext, issue: ArchivedIssue): string {
+/**
+ * One issue as subscribers got it, without personal links: its articles with their summaries and links,
+ * and how to subscribe. With the digest's record (`sent`), a full-text digest's articles show the bodies it
+ * carried, as planned when it went out (those shortened for Gmail's clip show their summary, as in the
+ * email); without it (a record gone), summaries.
+ */
+export function issuePage(ctx: PageContext, issue: ArchivedIssue, sent?: DigestRecord): string {
+  const carried = sent?.id === issue.id ? sent : undefined;
   return newsletterIssuePage(ctx, {
     id: issue.id,
     subject: issue.subject,
     sent: new Date(issue.createdAtMs).toISOString(),
-    articles: issue.articles,
+    articles: carried
+      ? digestArticles(carried).map(({ url, title, summary, date, body }) => ({
+          url,
+          title,
+          summary,
+          date,
+          ...(body === undefined ? {} : { body_html: trusted(body) }),
+        }))
+      : issue.articles,
   });
 }
 

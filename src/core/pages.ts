@@ -299,7 +299,14 @@ export function newsletterIssuePage(
     readonly id: string;
     readonly subject: string;
     readonly sent: string;
-    readonly articles: readonly { url: string; title: string; summary?: string | undefined; date: string }[];
+    readonly articles: readonly {
+      url: string;
+      title: string;
+      summary?: string | undefined;
+      date: string;
+      /** The article's body as the digest mailed it (full text only). */
+      body_html?: SafeHtml;
+    }[];
   },
 ): string {
   const { site } = ctx;

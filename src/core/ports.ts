@@ -1,9 +1,11 @@
 // The edges the pipeline talks to. Adapters (filesystem, S3, SES, DynamoDB) implement these and turn
 // their own errors into ours; the core never learns which one it was given.
+
 import type { ArticleMeta, ArticleSource } from './article.js';
 import type { Audience, DeliveryChoice } from './delivery.js';
 import type { Digest } from './digest.js';
 import type { RawMessage } from './email.js';
+import type { DigestHold } from './grace.js';
 import type { PublishedIds } from './published-ids.js';
 import type { FileKind } from './site-build.js';
 import type { SiteIndex } from './site-index.js';
@@ -143,6 +145,12 @@ export interface WeeklyLedger {
   advanceWeeklyCursor(endMs: number): Promise<void>;
 }
 
+/**
+ * What the public archive reads of the digests that went out: a digest by id, and how far the weekly
+ * digests have gone (the end of the last week whose digest was handed on). A WeeklyLedger is one.
+ */
+export type IssueSource = Pick<WeeklyLedger, 'digest' | 'weeklyCursor'>;
+
 /** Planned digests by id (the fan-out and the sender read them). */
 export interface DigestSource {
   digest(id: string): Promise<DigestRecord | undefined>;
@@ -221,10 +229,16 @@ export interface PublishScheduler {
 }
 
 /**
- * The operator's stop on the pending digest (`broadsheet hold` / `release`): while held, a digest whose
- * grace window closed keeps waiting. A file locally, one item in DynamoDB.
+ * The operator's stops on pending digests (`broadsheet hold` / `release`): while held, a digest whose
+ * grace window closed keeps waiting. One record of every hold, written conditionally on its version: a
+ * file locally, one item in DynamoDB.
  */
 export interface DigestHoldStore {
-  isHeld(): Promise<boolean>;
-  setHeld(held: boolean, nowMs: number): Promise<void>;
+  /** The digests the operator holds, and the version of that record (0 before the first hold). */
+  holds(): Promise<{ readonly holds: readonly DigestHold[]; readonly version: number }>;
+  /**
+   * Replaces the holds with one conditional write, as version `version + 1`: false (nothing written) when
+   * the record is no longer at `version` (another desk command wrote it first; read again and retry).
+   */
+  saveHolds(holds: readonly DigestHold[], version: number): Promise<boolean>;
 }

@@ -25,6 +25,7 @@ import {
   tagPage,
   tagsIndexPage,
 } from './pages.js';
+import type { DigestRecord } from './ports.js';
 import type { SiteConfig } from './site.js';
 import { type IndexedArticle, metaOf } from './site-index.js';
 import { pagePath, type SitePage } from './site-page.js';
@@ -58,6 +59,11 @@ export interface PlanInputs {
   /** The rendered body of a live article (from memory, the index's feed bodies, or by parsing its source). */
   body(article: IndexedArticle): Promise<string>;
   asset(path: string): Promise<Uint8Array>;
+  /**
+   * A digest that went out, as recorded when it was planned: its archive page shows what it carried (full
+   * text included). Without it (a preview) the archive shows the summaries its index keeps.
+   */
+  digest?(id: string): Promise<DigestRecord | undefined>;
 }
 
 const HTML = 'text/html; charset=utf-8';
@@ -459,8 +465,13 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
   const newsletter: SiteFile[] = site.archive
     ? [
         ...issues.map((issue) =>
-          page(issuePath(issue.id), shortHash(`${keyOf('newsletter-issue')}:${JSON.stringify(issue)}`), () =>
-            issuePage(ctx, issue),
+          // A digest's record never changes once written: whether it is read is all the key needs of it.
+          page(
+            issuePath(issue.id),
+            shortHash(
+              `${keyOf('newsletter-issue')}:${io.digest ? 'sent' : 'index'}:${JSON.stringify(issue)}`,
+            ),
+            async () => issuePage(ctx, issue, await io.digest?.(issue.id)),
           ),
         ),
         page(

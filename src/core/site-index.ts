@@ -47,6 +47,8 @@ export interface SiteIndex {
   pending?: Record<string, number>;
   /** Digests that went out, newest first, for the public archive (/newsletter/). */
   issues?: ArchivedIssue[];
+  /** The last weekly send time whose digest the archive looked for (the weekly cursor then). */
+  weeklyArchivedMs?: number;
   /** The key of the theme last handed to the functions that render mail (PublishedTheme), so it is written on change. */
   themeKey?: string;
 }

@@ -22,6 +22,8 @@ export interface Announcement {
   readonly silenced: number;
   /** False when an earlier (crashed or concurrent) run had created the same digest. */
   readonly created: boolean;
+  /** The digest as planned (full text included): what the public archive shows. */
+  readonly record: DigestRecord;
 }
 
 /**
@@ -60,7 +62,8 @@ export async function announce(
     weekStartMs: weekStartAt(deps.site, nowMs),
   });
   const full = deps.fullText ? await deps.fullText(plan.id, plan.articles) : undefined;
-  const created = await deps.ledger.createDigest(full ? { ...record, ...full } : record);
+  const planned: DigestRecord = full ? { ...record, ...full } : record;
+  const created = await deps.ledger.createDigest(planned);
   await deps.digests.enqueue(plan.id);
   await deps.ledger.markAnnounced(
     [...plan.articles, ...plan.silenced].map((a) => a.url),
@@ -71,5 +74,6 @@ export async function announce(
     articles: plan.articles.map((a) => a.url),
     silenced: plan.silenced.length,
     created,
+    record: planned,
   };
 }

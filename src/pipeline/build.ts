@@ -77,11 +77,13 @@ export interface BuildReport {
   readonly weekly?: MailedDigest;
   /** A digest in its grace window (nothing written to the outbox for it yet), or held. */
   readonly pendingDigest?: PendingDigest;
+  /** Every digest waiting, held ones first (`broadsheet pending` lists them). */
+  readonly pendingDigests?: readonly PendingDigest[];
 }
 
 /**
  * The local job: the one pipeline over every file under content/, strictly (any invalid file stops the run
- * before a write), with the outbox standing in for the digest queue; then the weekly digest if one is due.
+ * before a write), with the outbox standing in for the digest queue, after the weekly digest if one is due.
  */
 export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<BuildReport> {
   const { site } = deps;
@@ -99,6 +101,23 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
     theme ??= loadTheme(site, deps.theme);
     return theme;
   };
+  let weekly: MailedDigest | undefined;
+  if (announce) {
+    // Before the publish, so the publish archives it (/newsletter/). An instant digest this build creates
+    // is dated now, at or after the week's end, so it is carried next week either way.
+    await runWeekly(
+      {
+        site,
+        ledger: announce.announcements,
+        deliver: async (record) => {
+          // Nobody chose weekly (the usual local case): no empty digest folder in the outbox every week.
+          const to = await audience(record);
+          if (to.length > 0) weekly = await mailDigest(announce, site, await digestTheme(), record, to, now);
+        },
+      },
+      now,
+    );
+  }
   const outcome = await publishChanges(
     {
       site,
@@ -114,6 +133,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
         ? {
             announce: {
               ledger: announce.announcements,
+              issues: announce.announcements,
               ...(announce.hold ? { hold: announce.hold } : {}),
               digests: {
                 enqueue: async (id) => {
@@ -141,22 +161,6 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
   );
   if (deps.publishedIds && outcome.idsChanged) await deps.publishedIds.save(publishedIdsOf(outcome.live));
 
-  let weekly: MailedDigest | undefined;
-  if (announce) {
-    // After the instant digest, so an article published just after the weekly send time waits for next week.
-    await runWeekly(
-      {
-        site,
-        ledger: announce.announcements,
-        deliver: async (record) => {
-          // Nobody chose weekly (the usual local case): no empty digest folder in the outbox every week.
-          const to = await audience(record);
-          if (to.length > 0) weekly = await mailDigest(announce, site, await digestTheme(), record, to, now);
-        },
-      },
-      now,
-    );
-  }
   const instant = outcome.digest && mailed.get(outcome.digest.id);
   return {
     articles: outcome.articles,
@@ -169,6 +173,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
     ...(instant && outcome.digest ? { digest: { ...instant, silenced: outcome.digest.silenced } } : {}),
     ...(weekly ? { weekly } : {}),
     ...(outcome.pendingDigest ? { pendingDigest: outcome.pendingDigest } : {}),
+    ...(outcome.pendingDigests ? { pendingDigests: outcome.pendingDigests } : {}),
   };
 }
 

@@ -1,6 +1,8 @@
-// The operator's controls over a digest in its grace window: see it, hold it, release it, or cancel it.
-// The same for a local site (state files) and a deployed stack (DynamoDB and the index in S3).
-import { pendingDueAtMs } from '../core/grace.js';
+// The operator's controls over the digests in their grace window: see them, hold one, release one, or
+// cancel one. The same for a local site (state files) and a deployed stack (DynamoDB and the index in S3).
+// Several digests can wait at once: each hold keeps the articles pending when it was made, and what goes
+// live after it waits out its own window beside it.
+import { type DigestHold, pendingDigests } from '../core/grace.js';
 import type { AnnouncementLedger, DigestHoldStore, SiteIndexStore } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 
@@ -22,65 +24,185 @@ export interface PendingArticle {
   readonly wentLiveMs: number;
 }
 
-export interface DeskStatus {
-  /** What the pending digest will carry, as the last publish saw it; empty when nothing waits. */
+/** One digest waiting: held by the operator, or waiting out its window. */
+export interface WaitingDigest {
+  /** What `hold`, `release` and `cancel` name it by. */
+  readonly id: string;
   readonly articles: readonly PendingArticle[];
-  /** When its window closes; undefined when nothing waits. */
+  /** When its window closes (a held one waits past it). */
+  readonly dueAtMs: number;
+  readonly held: boolean;
+}
+
+export interface DeskStatus {
+  /** Every pending article, held or not, as the last publish saw it; empty when nothing waits. */
+  readonly articles: readonly PendingArticle[];
+  /** When the first window closes; undefined when nothing waits. */
   readonly dueAtMs?: number;
+  /** Whether any digest is held. */
   readonly held: boolean;
 }
 
 /** Id recorded beside articles whose digest the operator cancelled (no digest record has it). */
 export const CANCELLED = 'cancelled';
 
-/** The digest waiting out its window: pending articles still live and not announced (a cancel drops them). */
-export async function deskStatus(deps: DeskDeps): Promise<DeskStatus> {
+interface Desk {
+  readonly digests: WaitingDigest[];
+  readonly holds: readonly DigestHold[];
+  readonly version: number;
+  readonly sourceOf: ReadonlyMap<string, string>;
+}
+
+/** The digests waiting: pending articles still live and not announced (a cancel drops them), by hold. */
+async function readDesk(deps: DeskDeps): Promise<Desk> {
   const index = await deps.index.load();
-  const held = await deps.hold.isHeld();
-  const pending = index?.pending ?? {};
-  const waiting = Object.entries(pending).flatMap(([source, wentLiveMs]) => {
+  const { holds, version } = await deps.hold.holds();
+  const entries = Object.entries(index?.pending ?? {}).flatMap(([source, wentLiveMs]) => {
     const entry = index?.sources[source];
-    return entry?.live ? [{ url: entry.article.url, title: entry.article.title, wentLiveMs, source }] : [];
+    return entry?.live ? [{ source, url: entry.article.url, title: entry.article.title, wentLiveMs }] : [];
   });
-  const fresh = new Set(waiting.length > 0 ? await deps.ledger.unannounced(waiting.map((a) => a.url)) : []);
-  const still = waiting.filter((a) => fresh.has(a.url));
-  const dueAtMs = pendingDueAtMs(
+  const fresh = new Set(entries.length > 0 ? await deps.ledger.unannounced(entries.map((a) => a.url)) : []);
+  const still = entries.filter((a) => fresh.has(a.url));
+  const bySource = new Map(still.map((a) => [a.source, a]));
+  const digests = pendingDigests(
     Object.fromEntries(still.map((a) => [a.source, a.wentLiveMs])),
+    holds,
     deps.site.digest.delayMs,
-  );
+  ).map((d) => ({
+    id: d.id,
+    articles: d.sources.flatMap((s) => {
+      const a = bySource.get(s);
+      return a ? [{ url: a.url, title: a.title, wentLiveMs: a.wentLiveMs }] : [];
+    }),
+    dueAtMs: d.dueAtMs,
+    held: d.held,
+  }));
+  // Holds whose articles all left (sent, cancelled, off the site) are dropped with the next write.
+  const waiting = new Set(digests.filter((d) => d.held).map((d) => d.id));
   return {
-    articles: still.map(({ url, title, wentLiveMs }) => ({ url, title, wentLiveMs })),
-    ...(dueAtMs === undefined ? {} : { dueAtMs }),
-    held,
+    digests,
+    holds: holds.filter((h) => waiting.has(h.id)),
+    version,
+    sourceOf: new Map(still.map((a) => [a.url, a.source])),
   };
 }
 
-/** Stops the pending digest (and any that joins it) until `release`, however long its window. */
-export async function holdDigest(deps: DeskDeps, nowMs: number): Promise<DeskStatus> {
-  await deps.hold.setHeld(true, nowMs);
-  return deskStatus(deps);
+/** Every digest waiting, held ones first. */
+export async function waitingDigests(deps: DeskDeps): Promise<WaitingDigest[]> {
+  return (await readDesk(deps)).digests;
 }
 
-/** Lets the pending digest go: at its window's end, or at the next publish if that has passed. */
-export async function releaseDigest(deps: DeskDeps, nowMs: number): Promise<DeskStatus> {
-  await deps.hold.setHeld(false, nowMs);
-  const status = await deskStatus(deps);
-  if (status.articles.length > 0) await deps.publish?.(nowMs);
-  return status;
+/** Everything waiting, as one summary. */
+export async function deskStatus(deps: DeskDeps): Promise<DeskStatus> {
+  const { digests } = await readDesk(deps);
+  const dueAtMs = digests.length === 0 ? undefined : Math.min(...digests.map((d) => d.dueAtMs));
+  return {
+    articles: digests.flatMap((d) => d.articles),
+    ...(dueAtMs === undefined ? {} : { dueAtMs }),
+    held: digests.some((d) => d.held),
+  };
 }
 
 /**
- * Drops the pending digest: its articles are recorded as announced (by no digest), so no publish mails
- * them, and the hold (if any) is lifted for the digests after it. What a publish already handed on before
- * the cancel goes out: the answer lists what was dropped.
+ * What a desk command did: `done` with the digest it acted on; `none` when no digest it could act on
+ * waits; `ambiguous` when several do and no id chose one; `unknown` when the id names none of them.
  */
-export async function cancelDigest(deps: DeskDeps, nowMs: number): Promise<DeskStatus> {
-  const before = await deskStatus(deps);
-  if (before.articles.length > 0)
-    await deps.ledger.markAnnounced(
-      before.articles.map((a) => a.url),
-      CANCELLED,
+export type DeskAnswer =
+  | { readonly kind: 'done'; readonly digest: WaitingDigest }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'ambiguous' | 'unknown'; readonly digests: readonly WaitingDigest[] };
+
+function choose(candidates: readonly WaitingDigest[], id: string | undefined): DeskAnswer {
+  if (id !== undefined) {
+    const chosen = candidates.find((d) => d.id === id);
+    return chosen ? { kind: 'done', digest: chosen } : { kind: 'unknown', digests: candidates };
+  }
+  const [only, ...others] = candidates;
+  if (!only) return { kind: 'none' };
+  return others.length === 0 ? { kind: 'done', digest: only } : { kind: 'ambiguous', digests: candidates };
+}
+
+/** How often a desk command reads and writes again when another wrote the holds in between. */
+const WRITE_ATTEMPTS = 5;
+
+/**
+ * Changes the holds with one conditional write, read–modify–write: `change` sees the desk as it is and
+ * returns the answer and the holds to write (none: nothing to write). Another command's write in between
+ * makes it read again, so two operators never lose each other's hold.
+ */
+async function changeHolds(
+  deps: DeskDeps,
+  change: (desk: Desk) => { answer: DeskAnswer; holds?: readonly DigestHold[] },
+): Promise<DeskAnswer> {
+  for (let attempt = 1; ; attempt++) {
+    const desk = await readDesk(deps);
+    const { answer, holds } = change(desk);
+    if (!holds) return answer;
+    if (await deps.hold.saveHolds(holds, desk.version)) return answer;
+    if (attempt >= WRITE_ATTEMPTS) throw new Error('the digest holds keep changing; try again');
+  }
+}
+
+/**
+ * Stops the digest waiting out its window (`id`, if given, must name it): its articles keep waiting,
+ * however long past the window, until `release`. What goes live afterwards is not part of it.
+ */
+export function holdDigest(deps: DeskDeps, nowMs: number, id?: string): Promise<DeskAnswer> {
+  return changeHolds(deps, (desk) => {
+    const answer = choose(
+      desk.digests.filter((d) => !d.held),
+      id,
     );
-  await deps.hold.setHeld(false, nowMs);
-  return before;
+    if (answer.kind === 'unknown' && desk.digests.some((d) => d.held && d.id === id))
+      return { answer: { kind: 'done', digest: desk.digests.find((d) => d.id === id) as WaitingDigest } };
+    if (answer.kind !== 'done') return { answer };
+    const sources = answer.digest.articles.flatMap((a) => desk.sourceOf.get(a.url) ?? []);
+    const digest = { ...answer.digest, held: true };
+    return {
+      answer: { kind: 'done', digest },
+      holds: [...desk.holds, { id: answer.digest.id, sources, sinceMs: nowMs }],
+    };
+  });
+}
+
+/**
+ * Lets a held digest go: at its window's end, or at the next publish if that has passed. Without `id`
+ * there must be one held digest.
+ */
+export async function releaseDigest(deps: DeskDeps, nowMs: number, id?: string): Promise<DeskAnswer> {
+  const answer = await changeHolds(deps, (desk) => {
+    const answer = choose(
+      desk.digests.filter((d) => d.held),
+      id,
+    );
+    if (answer.kind !== 'done') return { answer };
+    return {
+      answer: { kind: 'done', digest: { ...answer.digest, held: false } },
+      holds: desk.holds.filter((h) => h.id !== answer.digest.id),
+    };
+  });
+  if (answer.kind === 'done') await deps.publish?.(nowMs);
+  return answer;
+}
+
+/**
+ * Drops a waiting digest, held or not (without `id` there must be one): its articles are recorded as
+ * announced (by no digest), so no publish mails them, and its hold is lifted. What a publish already
+ * handed on before the cancel goes out.
+ */
+export async function cancelDigest(deps: DeskDeps, _nowMs: number, id?: string): Promise<DeskAnswer> {
+  const desk = await readDesk(deps);
+  const answer = choose(desk.digests, id);
+  if (answer.kind !== 'done') return answer;
+  // Recorded first: once its articles are announced, no publish mails them, held or not.
+  await deps.ledger.markAnnounced(
+    answer.digest.articles.map((a) => a.url),
+    CANCELLED,
+  );
+  if (answer.digest.held)
+    await changeHolds(deps, (now) => ({
+      answer,
+      holds: now.holds.filter((h) => h.id !== answer.digest.id),
+    }));
+  return answer;
 }

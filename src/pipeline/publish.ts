@@ -14,14 +14,16 @@ import { duplicateSlugProblems, hasErrors, tagClashProblems } from '../core/corp
 import { ContentError, NotFoundError, type Problem, PublishBusyError } from '../core/errors.js';
 import { feedUrlsAmong } from '../core/feeds.js';
 import { planFullText } from '../core/full-text-plan.js';
-import { graceStep } from '../core/grace.js';
-import { issueOf } from '../core/newsletter.js';
+import { graceStep, pendingDigests } from '../core/grace.js';
+import { weeksToArchive, withIssues } from '../core/newsletter.js';
 import type {
   AnnouncementLedger,
   ArticleSourceStore,
   DigestHoldStore,
   DigestQueue,
+  DigestRecord,
   HubNotifier,
+  IssueSource,
   PublishedThemeStore,
   PublishLease,
   PublishScheduler,
@@ -60,6 +62,7 @@ import {
 } from '../core/theme.js';
 import { type Announcement, announce } from './announce.js';
 import { type PublishReport, publishSite, SkipFile } from './publish-site.js';
+import { weeklyDigestId } from './weekly.js';
 
 export interface PublishDeps {
   readonly site: SiteConfig;
@@ -87,6 +90,11 @@ export interface PublishDeps {
     readonly digests: DigestQueue;
     /** The operator's hold on a digest in its grace window; without it nothing is ever held. */
     readonly hold?: DigestHoldStore;
+    /**
+     * Where the weekly digests that went out are read for the public archive; without it the archive
+     * lists the instant digests only.
+     */
+    readonly issues?: IssueSource;
   };
   /** Serializes publishes where events arrive concurrently (the cloud). */
   readonly lease?: PublishLease;
@@ -122,11 +130,15 @@ export interface PublishOutcome {
   readonly drafts: number;
   readonly scheduled: number;
   readonly hub?: { readonly notified: number; readonly failed: number };
-  /** A digest waiting out its grace window (`digest.delay`), or held by the operator. */
+  /** A digest waiting out its grace window (`digest.delay`), else one held by the operator. */
   readonly pendingDigest?: PendingDigest;
+  /** Every digest waiting: those the operator holds, then the one waiting out its window. */
+  readonly pendingDigests?: readonly PendingDigest[];
 }
 
 export interface PendingDigest {
+  /** What `broadsheet hold`, `release` and `cancel` name it by. */
+  readonly id: string;
   /** Permalinks of the articles it will carry, as they are now. */
   readonly articles: readonly string[];
   /** When its window closes (it goes then, unless held). */
@@ -317,6 +329,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     ...(before.pending === undefined ? {} : { pending: before.pending }),
     ...(before.issues === undefined ? {} : { issues: before.issues }),
     ...(before.themeKey === undefined ? {} : { themeKey: before.themeKey }),
+    ...(before.weeklyArchivedMs === undefined ? {} : { weeklyArchivedMs: before.weeklyArchivedMs }),
   };
   const live = liveArticles(index, nowMs);
   const input = {
@@ -332,6 +345,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     issues: index.issues ?? [],
   };
   const loaded = new Map<string, string>();
+  const issueSource = deps.announce?.issues;
   /** A body already at hand: parsed in this run, kept in the index for the feeds, or read again earlier. */
   const knownBody = (renderKey: string) =>
     parsed.get(renderKey)?.html ?? before.feedBodies[renderKey] ?? loaded.get(renderKey);
@@ -349,6 +363,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       if (!bytes) throw new SkipFile(`static/${path} is gone`);
       return bytes;
     },
+    ...(issueSource ? { digest: (id: string) => issueSource.digest(id) } : {}),
   };
   // A static file at a generated page's address: the build stops; the cloud keeps the generated page.
   let plan = planSite(input, io);
@@ -416,22 +431,23 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
         nowMs,
       )
     : undefined;
-  const pendingDigest = grace?.pending;
-  // The public archive: the issue that just went out gets its page, and the index and feed list it (a
-  // digest handed on again after a crash keeps the entry it has).
-  if (digest && !index.issues?.some((i) => i.id === digest.id)) {
-    const announced = new Set(digest.articles);
-    const record = {
-      id: digest.id,
-      createdAtMs: nowMs,
-      articles: live.filter((a) => announced.has(a.url)),
-    };
-    index.issues = [issueOf(record, site), ...(index.issues ?? [])];
+  const waiting = grace?.waiting ?? [];
+  const pendingDigest = waiting.find((d) => !d.held) ?? waiting[0];
+  // The public archive: every digest that went out gets its page, and the index and feed list it: the
+  // instant one this publish handed on, and the weekly ones handed on since the last publish looked.
+  // A digest an earlier (crashed) run created is archived as stored: that record is what the sender mails.
+  const handedOn =
+    digest && !digest.created ? ((await issueSource?.digest(digest.id)) ?? digest.record) : digest?.record;
+  const wentOut = [
+    ...(handedOn ? [handedOn] : []),
+    ...(deps.announce?.issues ? await weeklyWentOut(deps.announce.issues, index, site) : []),
+  ];
+  const archived = index.issues ?? [];
+  const issues = withIssues(archived, wentOut, site);
+  if (issues !== archived) {
+    index.issues = [...issues];
     if (site.archive) {
-      const more = await publishSite(
-        withoutClashes(planSite({ ...input, issues: index.issues }, io)),
-        deps.output,
-      );
+      const more = await publishSite(withoutClashes(planSite({ ...input, issues }, io)), deps.output);
       report = {
         written: [...new Set([...report.written, ...more.written])].sort(),
         unchanged: more.unchanged,
@@ -443,7 +459,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   await wakeForNext(
     deps.scheduler,
     index,
-    earliest(nextScheduledMs(index, nowMs), pendingDigest?.held ? undefined : pendingDigest?.dueAtMs),
+    earliest(nextScheduledMs(index, nowMs), waiting.find((d) => !d.held)?.dueAtMs),
   );
   await deps.index.save(index);
 
@@ -458,7 +474,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     site: report,
     ...(digest ? { digest } : {}),
     ...(hub ? { hub } : {}),
-    ...(pendingDigest ? { pendingDigest } : {}),
+    ...(pendingDigest ? { pendingDigest, pendingDigests: waiting } : {}),
     articles: all.length,
     live,
     idsChanged:
@@ -618,6 +634,28 @@ async function bodiesOf(
   return bodies;
 }
 
+/**
+ * The weekly digests handed on since the archive last looked (the weekly run moves its cursor once a
+ * week's digest is handed on); records in the index how far it looked. Locally the build runs the weekly
+ * step first; in AWS the next publish or the daily repair (reconcile) archives it.
+ */
+async function weeklyWentOut(
+  source: IssueSource,
+  index: SiteIndex,
+  site: SiteConfig,
+): Promise<DigestRecord[]> {
+  const cursor = await source.weeklyCursor();
+  if (cursor === undefined || (index.weeklyArchivedMs !== undefined && cursor <= index.weeklyArchivedMs))
+    return [];
+  const found: DigestRecord[] = [];
+  for (const weekEndMs of weeksToArchive(site, index.weeklyArchivedMs, cursor)) {
+    const record = await source.digest(weeklyDigestId(weekEndMs));
+    if (record && record.articles.length > 0) found.push(record);
+  }
+  index.weeklyArchivedMs = cursor;
+  return found;
+}
+
 const earliest = (a: number | undefined, b: number | undefined) =>
   a === undefined ? b : b === undefined ? a : Math.min(a, b);
 
@@ -635,7 +673,7 @@ async function throughGraceWindow(
   wentLive: readonly IndexedArticle[],
   delayMs: number,
   nowMs: number,
-): Promise<{ announce: IndexedArticle[]; pending?: PendingDigest }> {
+): Promise<{ announce: IndexedArticle[]; waiting: PendingDigest[] }> {
   const bySource = new Map(live.map((a) => [a.source, a]));
   const waiting = [...new Set([...Object.keys(index.pending ?? {}), ...wentLive.map((a) => a.source)])]
     .map((source) => bySource.get(source))
@@ -643,13 +681,13 @@ async function throughGraceWindow(
   const addresses = (a: IndexedArticle) => [a.url, ...(a.aliases ?? [])];
   const fresh = new Set(waiting.length > 0 ? await deps.ledger.unannounced(waiting.flatMap(addresses)) : []);
   const announced = waiting.filter((a) => !addresses(a).every((url) => fresh.has(url))).map((a) => a.source);
-  const held = waiting.length > announced.length && deps.hold ? await deps.hold.isHeld() : false;
+  const holds = waiting.length > announced.length && deps.hold ? (await deps.hold.holds()).holds : [];
   const step = graceStep({
     pending: index.pending ?? {},
     wentLive: wentLive.map((a) => a.source),
     live: new Set(bySource.keys()),
     announced: new Set(announced),
-    held,
+    held: new Set(holds.flatMap((h) => h.sources)),
     delayMs,
     nowMs,
   });
@@ -657,17 +695,17 @@ async function throughGraceWindow(
   else delete index.pending;
   const articlesOf = (sources: readonly string[]) =>
     sources.map((s) => bySource.get(s)).filter((a): a is IndexedArticle => a !== undefined);
+  const waitingDigests = pendingDigests(step.pending, holds, delayMs).map(
+    (d): PendingDigest => ({
+      id: d.id,
+      articles: articlesOf(d.sources).map((a) => a.url),
+      dueAtMs: d.dueAtMs,
+      held: d.held,
+    }),
+  );
   return {
     announce: articlesOf(step.announce).sort((a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug)),
-    ...(step.dueAtMs === undefined
-      ? {}
-      : {
-          pending: {
-            articles: articlesOf(Object.keys(step.pending)).map((a) => a.url),
-            dueAtMs: step.dueAtMs,
-            held,
-          },
-        }),
+    waiting: waitingDigests,
   };
 }
 

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-// In-memory implementations of the ports, for pipeline tests that need no emulator.
 import type { ArticleMeta, ArticleSource } from '../../src/core/article.js';
 import { articlesAwaitingWeekly } from '../../src/core/digest.js';
 import type { RawMessage } from '../../src/core/email.js';
 import { NotFoundError } from '../../src/core/errors.js';
+// In-memory implementations of the ports, for pipeline tests that need no emulator.
+import type { DigestHold } from '../../src/core/grace.js';
 import type {
   AnnouncementLedger,
   ArticleSourceStore,
@@ -269,14 +270,16 @@ export class MemoryMailer implements MailSender {
   }
 }
 
-/** The operator's hold as a flag. */
+/** The operator's holds, versioned like the stores. */
 export class MemoryHold implements DigestHoldStore {
-  held = false;
-  async isHeld(): Promise<boolean> {
-    return this.held;
+  record: { holds: readonly DigestHold[]; version: number } = { holds: [], version: 0 };
+  async holds(): Promise<{ holds: readonly DigestHold[]; version: number }> {
+    return this.record;
   }
-  async setHeld(held: boolean): Promise<void> {
-    this.held = held;
+  async saveHolds(holds: readonly DigestHold[], version: number): Promise<boolean> {
+    if (this.record.version !== version) return false;
+    this.record = { holds, version: version + 1 };
+    return true;
   }
 }
 

@@ -316,6 +316,13 @@ describe('daily reconcile', () => {
     const page = (await stack.siteObject(`${issue}index.html`))?.body ?? '';
     expect(page).toContain('<a href="https://gazette.example.com/posts/both/">Both</a>');
     expect(page).not.toMatch(/token=/);
+    // The full-text issue shows the body it mailed, read from the digest's record by the publish function.
+    const [, topical] = [
+      ...archive.matchAll(/href="https:\/\/gazette\.example\.com\/(newsletter\/[0-9a-f]+\/)"/g),
+    ];
+    const topicalPage = (await stack.siteObject(`${topical?.[1]}index.html`))?.body ?? '';
+    expect(topicalPage).toContain('The <strong>whole</strong> text.');
+    expect(topicalPage).not.toMatch(/token=|unsubscribe\?/);
     expect((await stack.siteObject('newsletter/issues.xml'))?.contentType).toBe(
       'application/rss+xml; charset=utf-8',
     );

@@ -33,7 +33,7 @@ describe('the grace window, locally', () => {
     );
     expect(await outbox()).toEqual(before);
     expect((await broadsheet(dir, 'pending', '--now', '2026-11-25T13:01:00Z')).stdout).toContain(
-      'Due at 2026-11-25T13:10:00.000Z.',
+      ': due at 2026-11-25T13:10:00.000Z.',
     );
 
     await writeFile(post, article('A fresh note'));

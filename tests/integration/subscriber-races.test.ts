@@ -4,10 +4,12 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../src/adapters/aws/clients.js';
+import { DynamoDigestHold } from '../../src/adapters/aws/dynamo/digest-hold.js';
 import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
+import { keys } from '../../src/adapters/aws/dynamo/table.js';
 import { FileSubscriberStore } from '../../src/adapters/fs/state.js';
 import { preferencesUrl, unsubscribeUrl } from '../../src/core/email.js';
 import type { SubscriberStore } from '../../src/core/ports.js';
@@ -168,5 +170,25 @@ describe('lost updates on subscribers, in the local JSON store', () => {
       ),
     );
     expect(await people.get(address)).toMatchObject({ softBounces: 25 });
+  });
+});
+
+// The operator's digest holds (src/pipeline/desk.ts) are one item written on its version: two desk
+// commands that read the same version cannot both write, so neither hold is lost.
+describe('digest holds in DynamoDB', () => {
+  it('writes the holds only on the version read, and refuses an item from the one-hold format', async () => {
+    const holds = new DynamoDigestHold(db, TABLE);
+    const first = await holds.holds();
+    const mine = { id: 'aaaa1111', sources: ['posts/a.md'], sinceMs: 1 };
+    const theirs = { id: 'bbbb2222', sources: ['posts/b.md'], sinceMs: 2 };
+    expect(await holds.saveHolds([mine], first.version)).toBe(true);
+    expect(await holds.saveHolds([theirs], first.version)).toBe(false);
+    expect(await holds.holds()).toEqual({ holds: [mine], version: first.version + 1 });
+    expect(await holds.saveHolds([mine, theirs], first.version + 1)).toBe(true);
+    expect((await holds.holds()).holds).toEqual([mine, theirs]);
+
+    await db.send(new PutCommand({ TableName: TABLE, Item: { ...keys.digestHold(), sinceMs: 5 } }));
+    await expect(holds.holds()).rejects.toThrow(/earlier Broadsheet/);
+    await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.digestHold() }));
   });
 });

@@ -15,7 +15,7 @@ import { buildFeeds, siteFeedScope } from '../../src/core/feeds.js';
 import { parseSiteConfig } from '../../src/core/site.js';
 import type { SiteIndex } from '../../src/core/site-index.js';
 import { singleLine } from '../../src/core/text.js';
-import { cancelDigest, holdDigest, releaseDigest } from '../../src/pipeline/desk.js';
+import { cancelDigest, holdDigest, releaseDigest, waitingDigests } from '../../src/pipeline/desk.js';
 import { publishChanges } from '../../src/pipeline/publish.js';
 import { RateLimiter } from '../../src/pipeline/send.js';
 import { runWeekly } from '../../src/pipeline/weekly.js';
@@ -135,10 +135,11 @@ describe('properties', () => {
 // was cancelled or the article is off the site; and what is mailed is the article as it was when the
 // window closed.
 type DeskOp =
-  | { kind: 'push'; which: number; title: string }
+  | { kind: 'push'; which: number; title: string; hold: boolean }
   | { kind: 'draft'; which: number }
   | { kind: 'wait'; minutes: number }
-  | { kind: 'hold' | 'release' | 'cancel' | 'crash' };
+  | { kind: 'hold' | 'release' | 'cancel'; which: number }
+  | { kind: 'crash' };
 
 const deskOp: fc.Arbitrary<DeskOp> = fc.oneof(
   {
@@ -147,6 +148,8 @@ const deskOp: fc.Arbitrary<DeskOp> = fc.oneof(
       kind: fc.constant('push'),
       which: fc.nat(4),
       title: fc.constantFrom('One', 'Two', 'Fixed'),
+      // Held at once, as an author who pushed and thought again: several digests then wait held.
+      hold: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('draft'), which: fc.nat(4) }) },
@@ -154,7 +157,15 @@ const deskOp: fc.Arbitrary<DeskOp> = fc.oneof(
     weight: 3,
     arbitrary: fc.record({ kind: fc.constant('wait'), minutes: fc.integer({ min: 1, max: 25 }) }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('hold', 'release', 'cancel', 'crash') }) },
+  {
+    weight: 2,
+    // Which waiting digest the command names (by its id), or none (the one it can mean, if only one).
+    arbitrary: fc.record({
+      kind: fc.constantFrom('hold', 'release', 'cancel'),
+      which: fc.integer({ min: -1, max: 2 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash') }) },
 );
 
 describe('exactly once through the grace window', () => {
@@ -249,19 +260,24 @@ describe('exactly once through the grace window', () => {
             if (step.kind === 'push') {
               write(step.which, step.title, false);
               await publish([`posts/p${step.which}.md`]);
+              if (step.hold) await holdDigest(desk, now);
             } else if (step.kind === 'draft') {
               write(step.which, 'Draft', true);
               await publish([`posts/p${step.which}.md`]);
             } else if (step.kind === 'wait') {
               now += step.minutes * 60_000;
               await publish([]); // the wake-up
-            } else if (step.kind === 'hold') await holdDigest(desk, now);
-            else if (step.kind === 'release') await releaseDigest(desk, now);
-            else if (step.kind === 'cancel') await cancelDigest(desk, now);
-            else crashNext = true;
+            } else if (step.kind === 'crash') crashNext = true;
+            else {
+              const waiting = await waitingDigests(desk);
+              const id = step.which < 0 ? undefined : waiting[step.which % Math.max(1, waiting.length)]?.id;
+              const command = { hold: holdDigest, release: releaseDigest, cancel: cancelDigest }[step.kind];
+              await command(desk, now, id);
+            }
           }
           crashNext = false;
-          await releaseDigest(desk, now);
+          for (const held of (await waitingDigests(desk)).filter((d) => d.held))
+            await releaseDigest(desk, now, held.id);
           now += 60 * 60_000;
           await publish([]);
 

@@ -1,31 +1,46 @@
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { StateFileError } from '../../core/errors.js';
+import type { DigestHold } from '../../core/grace.js';
 import type { DigestHoldStore } from '../../core/ports.js';
 import { readJsonFile, writeJsonFile } from './files.js';
 
-const holdFile = z.object({ held: z.literal(true), sinceMs: z.number() });
+const holdFile = z.strictObject({
+  version: z.number().int().positive(),
+  holds: z.array(
+    z.strictObject({ id: z.string().min(1), sources: z.array(z.string()), sinceMs: z.number() }),
+  ),
+});
 
 const FIX =
-  'It records that `broadsheet hold` stopped the pending digest. Delete it to release the digest (the next build sends it if its window has closed), or run `broadsheet hold` again.';
+  'It records the digests `broadsheet hold` stopped. Run `broadsheet pending` after fixing it, or delete it to release every held digest (the next build sends those whose window has closed).';
 
-/** `.broadsheet/digest-hold.json`: present while the operator holds the pending digest. */
+/** `.broadsheet/digest-hold.json`: the digests the operator holds, with the version of the record. */
 export class FileDigestHold implements DigestHoldStore {
   readonly path: string;
   constructor(stateDir: string) {
     this.path = join(stateDir, 'digest-hold.json');
   }
 
-  async isHeld(): Promise<boolean> {
+  async holds(): Promise<{ holds: DigestHold[]; version: number }> {
     const raw = await readJsonFile(this.path, FIX);
-    if (raw === undefined) return false;
-    if (!holdFile.safeParse(raw).success) throw new StateFileError(this.path, 'is invalid', FIX);
-    return true;
+    if (raw === undefined) return { holds: [], version: 0 };
+    const parsed = holdFile.safeParse(raw);
+    if (!parsed.success) {
+      const earlier = z.object({ held: z.literal(true) }).safeParse(raw).success;
+      throw new StateFileError(
+        this.path,
+        earlier ? 'is from an earlier Broadsheet (one hold for every digest)' : 'is invalid',
+        FIX,
+      );
+    }
+    return parsed.data;
   }
 
-  async setHeld(held: boolean, nowMs: number): Promise<void> {
-    if (held) await writeJsonFile(this.path, { held: true, sinceMs: nowMs });
-    else await rm(this.path, { force: true });
+  /** One process writes state at a time locally: the version is compared, then the file replaced whole. */
+  async saveHolds(holds: readonly DigestHold[], version: number): Promise<boolean> {
+    if ((await this.holds()).version !== version) return false;
+    await writeJsonFile(this.path, { version: version + 1, holds });
+    return true;
   }
 }

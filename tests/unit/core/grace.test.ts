@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { graceStep, parseDuration, pendingDueAtMs } from '../../../src/core/grace.js';
+import {
+  graceStep,
+  parseDuration,
+  pendingDigestId,
+  pendingDigests,
+  pendingDueAtMs,
+} from '../../../src/core/grace.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
 import { testSite } from '../../helpers/site.js';
 
@@ -34,7 +40,7 @@ describe('the grace window', () => {
       wentLive: [],
       live: new Set(['a', 'b']),
       announced: new Set(),
-      held: false,
+      held: new Set(),
       delayMs: 600_000,
       nowMs: 1_000_000,
       ...over,
@@ -62,11 +68,33 @@ describe('the grace window', () => {
       announce: [],
       pending: {},
     });
-    expect(step({ pending: { a: 1 }, held: true, nowMs: 9e9 })).toEqual({
+    expect(step({ pending: { a: 1 }, held: new Set(['a']), nowMs: 9e9 })).toEqual({
       announce: [],
       pending: { a: 1 },
-      dueAtMs: 600_001,
     });
+  });
+
+  it('lets what is not held go when its own window closes, and keeps the held waiting beside it', () => {
+    const held = new Set(['a']);
+    const later = step({ pending: { a: 1 }, wentLive: ['b'], held, nowMs: 1_000_000 });
+    expect(later).toEqual({ announce: [], pending: { a: 1, b: 1_000_000 }, dueAtMs: 1_600_000 });
+    expect(step({ pending: later.pending, held, nowMs: 1_600_000 })).toEqual({
+      announce: ['b'],
+      pending: { a: 1 },
+    });
+  });
+
+  it('lists the held digests, each with its own window, then the open one, under stable ids', () => {
+    const holds = [
+      { id: 'h1', sources: ['a', 'gone'], sinceMs: 5 },
+      { id: 'h2', sources: ['gone'], sinceMs: 6 },
+    ];
+    expect(pendingDigests({ a: 1, b: 100, c: 50 }, holds, 10)).toEqual([
+      { id: 'h1', sources: ['a'], dueAtMs: 11, held: true },
+      { id: pendingDigestId(['c', 'b']), sources: ['b', 'c'], dueAtMs: 110, held: false },
+    ]);
+    expect(pendingDigestId(['b', 'c'])).toMatch(/^[0-9a-f]{8}$/);
+    expect(pendingDigests({}, holds, 10)).toEqual([]);
   });
 
   it('with no delay announces at once what went live', () => {

@@ -2,8 +2,15 @@
 // with the wake-up scheduler the cloud edition uses and the operator's hold, release and cancel.
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { pendingDigestId } from '../../../src/core/grace.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
-import { cancelDigest, deskStatus, holdDigest, releaseDigest } from '../../../src/pipeline/desk.js';
+import {
+  cancelDigest,
+  deskStatus,
+  holdDigest,
+  releaseDigest,
+  waitingDigests,
+} from '../../../src/pipeline/desk.js';
 import { publishChanges } from '../../../src/pipeline/publish.js';
 import { RateLimiter } from '../../../src/pipeline/send.js';
 import { fanOutAndSend } from '../../helpers/deliver.js';
@@ -98,6 +105,7 @@ describe('the grace window', () => {
     const pushed = await w.write('typo', 'Tpyo in the title', at(0));
     expect(pushed.digest).toBeUndefined();
     expect(pushed.pendingDigest).toEqual({
+      id: pendingDigestId(['posts/typo.md']),
       articles: ['https://news.example.com/posts/typo/'],
       dueAtMs: at(10).getTime(),
       held: false,
@@ -142,14 +150,17 @@ describe('the grace window', () => {
   it('keeps a held digest past its window until released, then sends it once', async () => {
     const w = await world();
     await w.write('held', 'Held', at(0));
-    expect((await holdDigest(w.desk, at(1).getTime())).held).toBe(true);
+    expect(await holdDigest(w.desk, at(1).getTime())).toMatchObject({ kind: 'done', digest: { held: true } });
     const late = await w.publish(at(10));
     expect(late.pendingDigest).toMatchObject({ held: true, dueAtMs: at(10).getTime() });
     // Held: no wake-up is asked for; releasing does not wait for another window.
     expect(w.scheduler.wakes.at(-1)).toBeUndefined();
     await w.publish(at(45));
     expect(await w.subjects()).toEqual([]);
-    expect((await releaseDigest(w.desk, at(50).getTime())).held).toBe(false);
+    expect(await releaseDigest(w.desk, at(50).getTime())).toMatchObject({
+      kind: 'done',
+      digest: { held: false },
+    });
     await w.publish(at(51));
     await w.publish(at(52));
     expect(await w.subjects()).toEqual(['Held · Test Gazette']);
@@ -160,12 +171,72 @@ describe('the grace window', () => {
     await w.write('dropped', 'Dropped', at(0));
     await holdDigest(w.desk, at(1).getTime());
     const cancelled = await cancelDigest(w.desk, at(2).getTime());
-    expect(cancelled.articles.map((a) => a.title)).toEqual(['Dropped']);
+    expect(cancelled.kind === 'done' && cancelled.digest.articles.map((a) => a.title)).toEqual(['Dropped']);
     expect(await deskStatus(w.desk)).toEqual({ articles: [], held: false });
     expect(w.ledger.announced.get('https://news.example.com/posts/dropped/')).toBe('cancelled');
     await w.publish(at(10));
     await w.write('next', 'Next', at(20));
     await w.publish(at(30));
     expect(await w.subjects()).toEqual(['Next · Test Gazette']);
+  });
+
+  it('holds one digest while the next goes on its own window; release and cancel name one by id', async () => {
+    const w = await world();
+    await w.write('first-held', 'First held', at(0));
+    const held = await holdDigest(w.desk, at(1).getTime());
+    if (held.kind !== 'done') throw new Error(`hold: ${held.kind}`);
+    // Nothing else waits unheld: a second hold has nothing to stop.
+    expect((await holdDigest(w.desk, at(2).getTime())).kind).toBe('none');
+    await w.write('news', 'News', at(5));
+    await w.publish(at(15)); // its window closed; the held one still waits
+    expect(await w.subjects()).toEqual(['News · Test Gazette']);
+
+    await w.write('second-held', 'Second held', at(20));
+    const second = await holdDigest(w.desk, at(21).getTime());
+    if (second.kind !== 'done') throw new Error(`hold: ${second.kind}`);
+    expect(second.digest.id).not.toBe(held.digest.id);
+    const waiting = await waitingDigests(w.desk);
+    expect(waiting.map((d) => [d.id, d.held, d.articles.map((a) => a.title)])).toEqual([
+      [held.digest.id, true, ['First held']],
+      [second.digest.id, true, ['Second held']],
+    ]);
+    // Two held: without an id nothing is released and both are listed; an unknown id names neither.
+    expect(await releaseDigest(w.desk, at(40).getTime())).toMatchObject({
+      kind: 'ambiguous',
+      digests: waiting,
+    });
+    expect((await releaseDigest(w.desk, at(40).getTime(), 'deadbeef')).kind).toBe('unknown');
+    expect((await cancelDigest(w.desk, at(40).getTime())).kind).toBe('ambiguous');
+
+    expect((await cancelDigest(w.desk, at(41).getTime(), second.digest.id)).kind).toBe('done');
+    expect(await releaseDigest(w.desk, at(42).getTime(), held.digest.id)).toMatchObject({ kind: 'done' });
+    await w.publish(at(43));
+    await w.publish(at(90));
+    expect(await w.subjects()).toEqual(['News · Test Gazette', 'First held · Test Gazette']);
+    expect(w.ledger.announced.get('https://news.example.com/posts/second-held/')).toBe('cancelled');
+    expect(await waitingDigests(w.desk)).toEqual([]);
+    expect(w.hold.record.holds).toEqual([]);
+  });
+
+  it('never loses a hold to a concurrent write: a stale version is refused and the command reads again', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    const { version } = await w.hold.holds();
+    // Another operator's hold lands between this command's read and write.
+    const save = w.hold.saveHolds.bind(w.hold);
+    let raced = false;
+    w.hold.saveHolds = async (holds, v) => {
+      if (!raced) {
+        raced = true;
+        await save([{ id: 'other', sources: ['posts/a.md'], sinceMs: 0 }], version);
+      }
+      return save(holds, v);
+    };
+    // The write on the stale version is refused; read again, the digest is already held: nothing to do.
+    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('none');
+    expect(w.hold.record).toEqual({
+      version: version + 1,
+      holds: [{ id: 'other', sources: ['posts/a.md'], sinceMs: 0 }],
+    });
   });
 });

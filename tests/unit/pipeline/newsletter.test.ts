@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../../src/core/site.js';
 import { publishChanges } from '../../../src/pipeline/publish.js';
+import { runWeekly, weeklyDigestId } from '../../../src/pipeline/weekly.js';
 import { feedparser } from '../../helpers/clients.js';
 import { MemoryIndex, MemoryLedger, MemorySite, MemorySource, MemoryStatic } from '../../helpers/memory.js';
 import { testSite } from '../../helpers/site.js';
@@ -31,7 +32,7 @@ async function twoIssues(site = siteWith({})) {
     assets: new MemoryStatic(),
     index: new MemoryIndex(),
     mode: 'lenient' as const,
-    announce: { ledger, digests: ledger },
+    announce: { ledger, digests: ledger, issues: ledger },
   };
   const post = (slug: string, title: string, date: string) =>
     content.files.set(
@@ -43,8 +44,10 @@ async function twoIssues(site = siteWith({})) {
   post('two', 'Second', '2026-05-02');
   post('three', 'Third', '2026-05-02T10:00:00Z');
   await publishChanges(deps, ['posts/two.md', 'posts/three.md'], new Date('2026-05-03T12:00:00Z'));
-  return { output, ledger };
+  return { output, ledger, deps };
 }
+
+const files = (output: MemorySite) => [...output.files.keys()].filter((p) => p.startsWith('newsletter/'));
 
 describe('the public archive of issues', () => {
   it('gives each digest sent a page, listed newest first, with a feed, and no personal link', async () => {
@@ -71,8 +74,124 @@ describe('the public archive of issues', () => {
     expect(feed.entries[0]?.link).toBe(`https://news.example.com/newsletter/${second}/`);
   });
 
+  it('gives each weekly digest that went out its page too, once, after the instant ones of its week', async () => {
+    const { output, ledger, deps } = await twoIssues();
+    const weekly = (now: string) =>
+      runWeekly({ site: deps.site, ledger, deliver: async () => {} }, new Date(now));
+    // Monday 4 May, 09:00 UTC: the week of both instant digests ends.
+    expect((await weekly('2026-05-04T09:05:00Z')).kind).toBe('delivered');
+    const id = weeklyDigestId(Date.parse('2026-05-04T09:00:00Z'));
+    const next = await publishChanges(deps, [], new Date('2026-05-04T09:10:00Z'));
+    expect(next.site.written).toEqual(
+      expect.arrayContaining([
+        `newsletter/${id}/index.html`,
+        'newsletter/index.html',
+        'newsletter/issues.xml',
+      ]),
+    );
+    const page = output.text(`newsletter/${id}/index.html`);
+    expect(page).toContain('<h1>This week on Test Gazette: 3 new articles</h1>');
+    expect(page).toContain('<a href="https://news.example.com/posts/one/">First &amp; foremost</a>');
+    const index = output.text('newsletter/index.html');
+    expect(index.indexOf(id)).toBeGreaterThan(0);
+    expect(index.indexOf(id)).toBeLessThan(index.indexOf(String([...ledger.digests.keys()][1])));
+    expect(output.text('newsletter/issues.xml')).toContain(`https://news.example.com/newsletter/${id}/`);
+    // Looked for once: a later publish finds nothing new to archive and rewrites nothing under newsletter/.
+    const again = await publishChanges(deps, [], new Date('2026-05-04T10:00:00Z'));
+    expect(again.site.written.filter((p) => p.startsWith('newsletter/'))).toEqual([]);
+    expect(files(output)).toHaveLength(3 + 2);
+  });
+
+  it('archives a weekly digest at the next publish however many weeks later, and no empty week', async () => {
+    const { output, ledger, deps } = await twoIssues();
+    const weekly = (now: string) =>
+      runWeekly({ site: deps.site, ledger, deliver: async () => {} }, new Date(now));
+    await weekly('2026-05-04T09:05:00Z');
+    await publishChanges(deps, [], new Date('2026-05-04T09:10:00Z'));
+    deps.content.files.set('posts/four.md', '---\ntitle: Four\ndate: 2026-05-05T10:00:00Z\n---\nBody.\n');
+    await publishChanges(deps, ['posts/four.md'], new Date('2026-05-05T10:00:00Z'));
+    // Three weekly runs with no publish in between: one digest, then two weeks with nothing new.
+    for (const day of ['11', '18', '25']) await weekly(`2026-05-${day}T09:05:00Z`);
+    const before = files(output).length;
+    await publishChanges(deps, [], new Date('2026-05-26T10:00:00Z'));
+    const week = (day: string) =>
+      `newsletter/${weeklyDigestId(Date.parse(`2026-05-${day}T09:00:00Z`))}/index.html`;
+    expect(output.text(week('11'))).toContain('<h1>This week on Test Gazette: Four</h1>');
+    expect(files(output)).not.toContain(week('18'));
+    expect(files(output)).not.toContain(week('25'));
+    expect(files(output).length).toBe(before + 1);
+  });
+
   it('writes nothing under newsletter/ with archive: false', async () => {
     const { output } = await twoIssues(siteWith({ archive: false }));
     expect([...output.files.keys()].filter((p) => p.startsWith('newsletter/'))).toEqual([]);
+  });
+});
+
+describe('an issue page of a full-text digest', () => {
+  const full = siteWith({ digest: { content: 'full' } });
+  async function world() {
+    const content = new MemorySource();
+    const ledger = new MemoryLedger();
+    const output = new MemorySite();
+    const deps = {
+      site: full,
+      content,
+      output,
+      assets: new MemoryStatic(),
+      index: new MemoryIndex(),
+      mode: 'lenient' as const,
+      announce: { ledger, digests: ledger, issues: ledger },
+    };
+    const write = (slug: string, date: string, body: string) =>
+      content.files.set(
+        `posts/${slug}.md`,
+        `---\ntitle: ${slug}\ndate: ${date}\nsummary: About ${slug}.\n---\n${body}\n`,
+      );
+    write('seed', '2026-04-01', 'Seed.');
+    await publishChanges(deps, ['posts/seed.md'], new Date('2026-04-01T12:00:00Z'));
+    return { deps, ledger, output, write };
+  }
+
+  it('shows the bodies the digest carried, as mailed, without personal links', async () => {
+    const { deps, ledger, output, write } = await world();
+    write('code', '2026-05-01', 'Run `npm ci` first.\n\n```js\nconst answer = 42;\n```');
+    const { digest } = await publishChanges(deps, ['posts/code.md'], new Date('2026-05-01T12:00:00Z'));
+    const id = String(digest?.id);
+    const record = ledger.digests.get(id);
+    const mailed = record?.bodies?.['https://news.example.com/posts/code/'] ?? '';
+    expect(mailed).toContain('answer');
+    const page = output.text(`newsletter/${id}/index.html`);
+    expect(page).toContain(mailed);
+    expect(page).not.toContain('About code.'); // the body in place of the summary, as in the email
+    // An edit after it went out changes the article's page, never what the issue shows it carried.
+    write('code', '2026-05-01', 'Rewritten since.');
+    await publishChanges(deps, ['posts/code.md'], new Date('2026-05-02T12:00:00Z'));
+    expect(output.text('posts/code/index.html')).toContain('Rewritten since.');
+    expect(output.text(`newsletter/${id}/index.html`)).toContain(mailed);
+    expect(output.text(`newsletter/${id}/index.html`)).not.toContain('Rewritten since.');
+    expect(output.text(`newsletter/${id}/index.html`)).not.toMatch(
+      /token=|unsubscribe|preferences|@example\./,
+    );
+  });
+
+  it('shortens the articles the email shortened for Gmail’s clip, the oldest first, to their summary', async () => {
+    const { deps, ledger, output, write } = await world();
+    const long = (word: string) =>
+      Array.from({ length: 1400 }, (_, i) => `${word} ${i} ${'x'.repeat(30)}.`).join('\n\n');
+    write('older', '2026-05-01T08:00:00Z', long('older'));
+    write('newer', '2026-05-01T09:00:00Z', long('newer'));
+    const { digest } = await publishChanges(
+      deps,
+      ['posts/older.md', 'posts/newer.md'],
+      new Date('2026-05-01T12:00:00Z'),
+    );
+    const id = String(digest?.id);
+    expect(ledger.digests.get(id)?.shortened).toEqual(['https://news.example.com/posts/older/']);
+    const page = output.text(`newsletter/${id}/index.html`);
+    expect(page).toContain('About older.');
+    expect(page).not.toContain('older 1399');
+    expect(page).toContain('newer 1399');
+    expect(page).not.toContain('About newer.');
   });
 });
