@@ -448,9 +448,11 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     index.issues = [...issues];
     if (site.archive) {
       const more = await publishSite(withoutClashes(planSite({ ...input, issues }, io)), deps.output);
+      const rewritten = new Set(more.written);
       report = {
         written: [...new Set([...report.written, ...more.written])].sort(),
-        unchanged: more.unchanged,
+        // What the first pass wrote, the second finds unchanged: it was written all the same.
+        unchanged: more.unchanged - report.written.filter((path) => !rewritten.has(path)).length,
         removed: [...report.removed, ...more.removed].sort(),
         skipped: [...new Set([...report.skipped, ...more.skipped])].sort(),
       };

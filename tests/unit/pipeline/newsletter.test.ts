@@ -74,6 +74,25 @@ describe('the public archive of issues', () => {
     expect(feed.entries[0]?.link).toBe(`https://news.example.com/newsletter/${second}/`);
   });
 
+  it('reports a file written once however many passes the publish made (the archive is a second one)', async () => {
+    const content = new MemorySource();
+    const ledger = new MemoryLedger();
+    const deps = {
+      site: siteWith({}),
+      content,
+      output: new MemorySite(),
+      assets: new MemoryStatic(),
+      index: new MemoryIndex(),
+      mode: 'lenient' as const,
+      announce: { ledger, digests: ledger, issues: ledger },
+    };
+    content.files.set('posts/one.md', '---\ntitle: One\ndate: 2026-05-01\n---\nBody.\n');
+    const first = await publishChanges(deps, ['posts/one.md'], new Date('2026-05-01T12:00:00Z'));
+    expect(first.site.written).toContain('newsletter/index.html');
+    expect(first.site.unchanged).toBe(0);
+    expect(first.site.written.length).toBe(deps.output.files.size);
+  });
+
   it('gives each weekly digest that went out its page too, once, after the instant ones of its week', async () => {
     const { output, ledger, deps } = await twoIssues();
     const weekly = (now: string) =>
