@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     globalSetup: ['tests/helpers/synth-once.ts'],
+    // Vitest's default is one worker per core minus one, which is one on a 2-core machine. Most of the slow
+    // files wait on emulators, child processes and browsers rather than compute, so two run side by side.
+    maxWorkers: 2,
   },
 });

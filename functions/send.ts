@@ -5,12 +5,16 @@ import { DynamoSendLedger } from '../src/adapters/aws/dynamo/send-ledger.js';
 import { functionEnv, logger, metrics } from '../src/adapters/aws/env.js';
 import { sendBatchOf } from '../src/adapters/aws/events.js';
 import { awsMailer } from '../src/adapters/aws/mailer-wiring.js';
+import { S3PublishedTheme } from '../src/adapters/aws/published-theme.js';
 import { loadSiteJsonFromBucket } from '../src/adapters/aws/site-json.js';
 import { SEND_TIMING } from '../src/core/send-timing.js';
+import { publishedThemeFor } from '../src/core/theme.js';
 import { perSenderRate, RateLimiter, sendBatch } from '../src/pipeline/send.js';
 
 const env = functionEnv();
 const { db, s3, mail, secret } = await awsMailer(env);
+// Kept per container and asked again by ETag: a theme the last publish handed on applies to the next batch.
+const publishedTheme = new S3PublishedTheme(s3, env.CONTENT_BUCKET);
 let limiter: RateLimiter | undefined;
 
 async function rateLimiter(): Promise<RateLimiter> {
@@ -29,9 +33,13 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
   const remainingMs = context?.getRemainingTimeInMillis();
   const stopAtMs =
     remainingMs === undefined ? undefined : Date.now() + remainingMs - SEND_TIMING.stopMarginMs;
-  const site = await loadSiteJsonFromBucket(s3, env.CONTENT_BUCKET);
+  const [site, published] = await Promise.all([
+    loadSiteJsonFromBucket(s3, env.CONTENT_BUCKET),
+    publishedTheme.load(),
+  ]);
   const deps = {
     site,
+    theme: publishedThemeFor(site, published),
     digests: new DynamoAnnouncementLedger(db, env.TABLE_NAME),
     ledger: new DynamoSendLedger(db, env.TABLE_NAME),
     mail,

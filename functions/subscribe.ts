@@ -4,13 +4,17 @@ import { DynamoAttemptLimiter } from '../src/adapters/aws/dynamo/attempt-limiter
 import { DynamoSubscribers } from '../src/adapters/aws/dynamo/subscribers.js';
 import { functionEnv, logger, originSecret } from '../src/adapters/aws/env.js';
 import { awsMailer } from '../src/adapters/aws/mailer-wiring.js';
+import { S3PublishedTheme } from '../src/adapters/aws/published-theme.js';
 import { loadSiteJsonFromBucket } from '../src/adapters/aws/site-json.js';
 import { clientAddress } from '../src/adapters/http/client-address.js';
 import { handleSubscriptionRequest } from '../src/api/subscription-api.js';
+import { publishedThemeFor } from '../src/core/theme.js';
 
 const env = functionEnv();
 const { db, s3, mail, secret, previousSecret } = await awsMailer(env);
 const fromCloudFront = await originSecret(env);
+// Kept per container and asked again by ETag: a theme the last publish handed on applies to the next call.
+const publishedTheme = new S3PublishedTheme(s3, env.CONTENT_BUCKET);
 const fixed = {
   subscribers: new DynamoSubscribers(db, env.TABLE_NAME),
   limiter: new DynamoAttemptLimiter(db, env.TABLE_NAME),
@@ -25,8 +29,12 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       ? Buffer.from(event.body, 'base64').toString('utf8')
       : event.body
     : '';
+  const [site, published] = await Promise.all([
+    loadSiteJsonFromBucket(s3, env.CONTENT_BUCKET),
+    publishedTheme.load(),
+  ]);
   const response = await handleSubscriptionRequest(
-    { ...fixed, site: await loadSiteJsonFromBucket(s3, env.CONTENT_BUCKET) },
+    { ...fixed, site, theme: publishedThemeFor(site, published) },
     {
       method: event.requestContext.http.method,
       path: event.rawPath.replace(/^\/api(?=\/)/, ''),

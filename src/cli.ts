@@ -45,6 +45,7 @@ import {
 } from './pipeline/desk.js';
 import { diffCorpora, summaryMarkdown } from './pipeline/diff.js';
 import { exportCsv, importSubscribers, setStatus } from './pipeline/operator.js';
+import { loadTheme } from './pipeline/publish.js';
 import { nextDigestPlan, planNextAnnouncement, sendTest, testDigestId } from './pipeline/send-test.js';
 import { formatStats, gatherStats } from './pipeline/stats.js';
 
@@ -477,10 +478,12 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
     return 1;
   }
   const outbox = new OutboxTestMailer(paths.outbox, testDigestId(plan.id, now));
+  // The site's own templates (content/theme/), as subscribers get them.
+  const theme = await loadTheme(site, new FsThemeFiles(paths.content));
   const { message, providerId, shortened } = await sendTest(
     cloud
-      ? { site, mail: cloud.mail, secret: await cloud.secret() }
-      : { site, mail: outbox, secret: await localSecret(paths.state) },
+      ? { site, mail: cloud.mail, secret: await cloud.secret(), theme }
+      : { site, mail: outbox, secret: await localSecret(paths.state), theme },
     plan,
     to,
     now,

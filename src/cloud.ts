@@ -8,6 +8,7 @@ import { DynamoDigestHold } from './adapters/aws/dynamo/digest-hold.js';
 import { DynamoPublishLease } from './adapters/aws/dynamo/publish-lease.js';
 import { DynamoWeeklyLedger } from './adapters/aws/dynamo/weekly-ledger.js';
 import { endpointsOf, type FunctionEnv, required } from './adapters/aws/env.js';
+import { S3PublishedTheme } from './adapters/aws/published-theme.js';
 import {
   S3ArticleSource,
   S3SiteIndexStore,
@@ -38,6 +39,7 @@ export function s3PublishPorts(options: {
     assets: new S3StaticAssets(s3, contentBucket),
     pages: new S3ArticleSource(s3, contentBucket, 'pages/'),
     theme: new S3ThemeFiles(s3, contentBucket),
+    publishedTheme: new S3PublishedTheme(s3, contentBucket),
     output: new S3SiteStore(s3, options.siteBucket, { bucket: contentBucket }),
     index: new S3SiteIndexStore(s3, contentBucket),
     mode: 'lenient',

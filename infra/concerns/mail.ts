@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { PUBLISHED_THEME_KEY } from '../../src/adapters/aws/published-theme.js';
 import { SITE_JSON_KEY } from '../../src/adapters/aws/site-json.js';
 import { SEND_TIMING } from '../../src/core/send-timing.js';
 import { BroadsheetFunction } from '../function.js';
@@ -133,7 +134,12 @@ export class Mail extends Concern {
       // (src/core/send-timing.ts), so an interrupted batch is always finished by a later delivery.
       timeout: Duration.seconds(SEND_TIMING.functionTimeoutSeconds),
     });
-    allow(this.send, ['s3:GetObject'], [content.arnForObjects(SITE_JSON_KEY)]);
+    // The settings, and the theme the last publish handed on (mail renders with the site's own templates).
+    allow(
+      this.send,
+      ['s3:GetObject'],
+      [content.arnForObjects(SITE_JSON_KEY), content.arnForObjects(PUBLISHED_THEME_KEY)],
+    );
     allow(this.send, ['secretsmanager:GetSecretValue'], [this.tokenSecret.secretArn]);
     allow(
       this.send,

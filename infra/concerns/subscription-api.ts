@@ -5,6 +5,7 @@ import * as apigwIntegrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { PUBLISHED_THEME_KEY } from '../../src/adapters/aws/published-theme.js';
 import { SITE_JSON_KEY } from '../../src/adapters/aws/site-json.js';
 import { BroadsheetFunction } from '../function.js';
 import { Concern } from '../logical-ids.js';
@@ -70,7 +71,12 @@ export class SubscriptionApi extends Concern {
       timeout: Duration.seconds(10),
       memorySize: 256,
     });
-    allow(this.subscribe, ['s3:GetObject'], [content.arnForObjects(SITE_JSON_KEY)]);
+    // The settings, and the theme the last publish handed on (its pages and emails use the site's templates).
+    allow(
+      this.subscribe,
+      ['s3:GetObject'],
+      [content.arnForObjects(SITE_JSON_KEY), content.arnForObjects(PUBLISHED_THEME_KEY)],
+    );
     allow(
       this.subscribe,
       ['secretsmanager:GetSecretValue'],

@@ -17,6 +17,7 @@ import {
   type SubscriptionDeps,
   savePreferences,
   subscribe,
+  subscriptionTheme,
   unsubscribe,
 } from '../pipeline/subscriptions.js';
 import { describeTopics, topicChoices, topicsField } from './topic-choice.js';
@@ -127,7 +128,7 @@ export async function handleSubscriptionRequest(
   now: Date,
 ): Promise<ApiResponse> {
   // Linked by its fixed name: the site may ship its own stylesheet, whose fingerprint this function cannot know.
-  const base = pageContext(deps.site);
+  const base = pageContext(deps.site, subscriptionTheme(deps));
   const ctx = { ...base, stylesheet: `${sitePath(deps.site)}/${STABLE_STYLESHEET}` };
   const { site, theme } = ctx;
   const t = (key: string, values?: Record<string, unknown>) => theme.t(key, values);
@@ -147,16 +148,25 @@ export async function handleSubscriptionRequest(
       home: true,
     });
   };
-  if (Buffer.byteLength(request.body) > MAX_BODY_BYTES) return plain(413, 'Request body too large.');
+  // Plain-text answers are for programs more than people, but a person may see them: in the site's language,
+  // with the field names and values a program must send as they are.
+  const deliveryValues = () =>
+    t('api.error.field_values', { field: '"delivery"', values: DELIVERIES.map((d) => `"${d}"`).join(', ') });
+  if (Buffer.byteLength(request.body) > MAX_BODY_BYTES) return plain(413, t('api.error.too_large'));
   const route = `${request.method.toUpperCase()} ${request.path.replace(/\/+$/, '') || '/'}`;
   const token = request.query.get('token') ?? '';
 
   switch (route) {
     case 'POST /subscribe': {
       const fields = formFields(request);
-      if (!fields) return plain(415, 'Send the form as application/x-www-form-urlencoded or JSON.');
+      if (!fields) {
+        return plain(
+          415,
+          t('api.error.form_type', { types: 'application/x-www-form-urlencoded, application/json' }),
+        );
+      }
       const email = fields.get('email');
-      if (email === null) return plain(400, 'The form needs an "email" field.');
+      if (email === null) return plain(400, t('api.error.missing_field', { field: '"email"' }));
       const outcome = await subscribe(
         deps,
         { email, honeypot: fields.get('website') ?? '', client: request.client },
@@ -186,7 +196,7 @@ export async function handleSubscriptionRequest(
     }
     case 'POST /confirm': {
       const delivery = deliveryField(request, 'instant');
-      if (!delivery) return plain(400, 'The form needs "delivery" to be "instant" or "weekly".');
+      if (!delivery) return plain(400, deliveryValues());
       const outcome = await confirm(deps, token, delivery, now);
       if (outcome.kind !== 'confirmed') return confirmProblem(outcome);
       return message(200, 'api.subscribed.title', {
@@ -203,7 +213,7 @@ export async function handleSubscriptionRequest(
       let outcome: PreferencesOutcome;
       if (route === 'POST /preferences') {
         const delivery = deliveryField(request);
-        if (!delivery) return plain(400, 'The form needs "delivery" to be "instant" or "weekly".');
+        if (!delivery) return plain(400, deliveryValues());
         outcome = await savePreferences(
           deps,
           token,
@@ -256,7 +266,7 @@ export async function handleSubscriptionRequest(
       const oneClick = request.body.trim() === 'List-Unsubscribe=One-Click';
       if (outcome.kind === 'refused') {
         return oneClick
-          ? plain(400, 'Invalid unsubscribe link.')
+          ? plain(400, t('api.unsubscribe.invalid'))
           : message(400, 'api.link_invalid.title', {
               message: t('api.unsubscribe.invalid'),
               alert: true,
@@ -264,7 +274,7 @@ export async function handleSubscriptionRequest(
             });
       }
       return oneClick
-        ? plain(200, 'Unsubscribed.')
+        ? plain(200, t('api.unsubscribed.title'))
         : message(200, 'api.unsubscribed.title', {
             message: t('api.unsubscribed.text', { address: outcome.address, site: site.title }),
             home: true,
@@ -272,7 +282,7 @@ export async function handleSubscriptionRequest(
     }
     default:
       if (['/subscribe', '/confirm', '/preferences', '/unsubscribe'].includes(request.path))
-        return plain(405, 'Method not allowed.');
-      return plain(404, 'Not found.');
+        return plain(405, t('api.error.method'));
+      return plain(404, t('api.error.not_found'));
   }
 }

@@ -194,12 +194,14 @@ export function digestMessageFor(
   address: string,
   secret: string,
   nowMs: number,
+  theme: Theme = themeFor(site),
 ): Promise<RawMessage> {
   return renderDigestMessage(
     digest,
     digestRecipient(site, address, secret, nowMs),
     site,
     new Date(createdAtMs),
+    theme,
   );
 }
 

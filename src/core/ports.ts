@@ -10,6 +10,7 @@ import type { PublishedIds } from './published-ids.js';
 import type { FileKind } from './site-build.js';
 import type { SiteIndex } from './site-index.js';
 import type { Subscriber, SubscriberChange, SubscriberUpdate, UpdateOptions } from './subscribers.js';
+import type { PublishedTheme } from './theme.js';
 
 /** A source file as listed: where it is and a cheap token that changes whenever its content may have. */
 export interface SourceEntry {
@@ -37,6 +38,16 @@ export interface StaticAssetStore {
 export interface ThemeSourceStore {
   /** Every file by its path relative to the theme folder ('article.liquid'); empty when there is none. */
   files(): Promise<Readonly<Record<string, string>>>;
+}
+
+/**
+ * The site's theme files as the last publish loaded them (state/theme.json in the content bucket), for the
+ * functions that render mail and the subscription pages without reading content/theme/.
+ */
+export interface PublishedThemeStore {
+  /** undefined before a publish has written one. */
+  load(): Promise<PublishedTheme | undefined>;
+  save(theme: PublishedTheme): Promise<void>;
 }
 
 /** Where the index of sources lives between publishes (a state file locally, an object in S3). */

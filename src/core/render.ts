@@ -1,5 +1,5 @@
 import GithubSlugger from 'github-slugger';
-import { Marked, type Tokens } from 'marked';
+import { Marked, type MarkedExtension, type Token, type Tokens } from 'marked';
 import markedAlert from 'marked-alert';
 import { markedEmoji } from 'marked-emoji';
 import markedFootnote from 'marked-footnote';
@@ -95,6 +95,35 @@ interface AlertToken extends Tokens.Generic {
 }
 
 const FOOTNOTE_REF = /\[\^([^\]\n]+)\](?!:)/g;
+/**
+ * A GFM task list's checkbox, named by the text of its item: a form control needs an accessible name (axe's
+ * "label" rule), and a label element cannot hold what an item may (paragraphs, nested lists).
+ */
+interface TaskCheckbox extends Tokens.Checkbox {
+  label?: string;
+}
+
+/** What a reader sees of inline tokens, as plain text (markup, raw HTML and the checkbox left out). */
+function plainTextOf(tokens: readonly Token[]): string {
+  return tokens
+    .map((token) => {
+      if (token.type === 'checkbox' || token.type === 'html') return '';
+      if ('tokens' in token && Array.isArray(token.tokens)) return plainTextOf(token.tokens);
+      if (token.type === 'br') return ' ';
+      return 'text' in token && typeof token.text === 'string' ? token.text : '';
+    })
+    .join('');
+}
+
+/** Names a task item's checkbox by the item's first paragraph (marked puts the box before it, or in it). */
+function labelTaskCheckbox(item: Tokens.ListItem): void {
+  const lead = item.tokens.find((t) => t.type === 'paragraph' || t.type === 'text');
+  const leadTokens = lead && 'tokens' in lead && Array.isArray(lead.tokens) ? lead.tokens : [];
+  const box = [item.tokens[0], leadTokens[0]].find((t) => t?.type === 'checkbox') as TaskCheckbox | undefined;
+  const label = plainTextOf(leadTokens).replace(/\s+/g, ' ').trim();
+  if (box && label) box.label = label;
+}
+
 /** Alerts without an icon: marked-alert's icons are SVG, which feeds and mail clients would show bare. */
 const ALERT_VARIANTS = ['note', 'tip', 'important', 'warning', 'caution'].map((type) => ({ type, icon: '' }));
 
@@ -138,6 +167,11 @@ function createMarkdown(): Marked {
         hasRawHtml = true;
         return text;
       },
+      checkbox(token) {
+        const { checked, label } = token as TaskCheckbox;
+        // Disabled: the page shows the author's ticks; a reader cannot change them.
+        return `<input${checked ? ' checked=""' : ''} disabled="" type="checkbox"${label ? ` aria-label="${escapeHtml(label)}"` : ''}> `;
+      },
     },
   });
   instance.use(
@@ -168,6 +202,8 @@ function createMarkdown(): Marked {
         },
       ],
       walkTokens(token) {
+        if (token.type === 'list_item' && (token as Tokens.ListItem).task)
+          labelTaskCheckbox(token as Tokens.ListItem);
         // What renders as literal text: a footnote reference without a definition, math while math is off.
         if (token.type !== 'text' || 'tokens' in token) return;
         for (const [ref] of token.raw.matchAll(FOOTNOTE_REF))
@@ -181,8 +217,31 @@ function createMarkdown(): Marked {
       },
     },
   );
-  if (emojiTable) instance.use(markedEmoji({ emojis: emojiTable, renderer: (token) => token.emoji }));
+  if (emojiTable) instance.use(emojiExtension(emojiTable));
   return instance;
+}
+
+/** A `:` followed by what could be a shortcode and its closing `:`; the lookahead lets matches overlap. */
+const SHORTCODE_CANDIDATE = /:(?=([+\w-]+):)/g;
+
+/**
+ * marked-emoji, finding where a shortcode may start with one cheap pattern and a table lookup instead of its
+ * case-insensitive alternation of every name (~1,900), which marked runs over the rest of the paragraph at
+ * every inline token: 3–4× cheaper a call, the same answers.
+ */
+function emojiExtension(table: Readonly<Record<string, string>>): MarkedExtension {
+  const extension = markedEmoji({ emojis: table, renderer: (token) => token.emoji });
+  for (const inline of extension.extensions ?? []) {
+    if ('start' in inline) {
+      inline.start = (src: string) => {
+        for (const m of src.matchAll(SHORTCODE_CANDIDATE)) {
+          if (table[(m[1] as string).toLowerCase()] !== undefined) return m.index;
+        }
+        return undefined;
+      };
+    }
+  }
+  return extension;
 }
 
 let markdown = createMarkdown();
@@ -289,7 +348,7 @@ function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
       td: ['align', 'colspan', 'rowspan'],
       abbr: ['title'],
       // GFM task lists render as disabled checkboxes; nothing else about inputs is allowed.
-      input: ['type', 'checked', 'disabled'],
+      input: ['type', 'checked', 'disabled', 'aria-label'],
     },
     allowedClasses: Object.fromEntries(MATHML_TAGS.map((tag) => [tag, ['tml-*']])),
     allowedStyles: { '*': SAFE_STYLES },

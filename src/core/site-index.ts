@@ -10,7 +10,7 @@ import type { SiteConfig } from './site.js';
 import type { SitePage } from './site-page.js';
 
 /** Bump when parsing or Markdown rendering changes what an article's HTML or metadata would be. */
-export const RENDERER_VERSION = '5';
+export const RENDERER_VERSION = '6';
 
 /** An article as the index keeps it: its metadata, and hashes of what pages and feeds show of it. */
 export interface IndexedArticle extends ArticleMeta {
@@ -49,6 +49,8 @@ export interface SiteIndex {
   issues?: ArchivedIssue[];
   /** The last weekly send time whose digest the archive looked for (the weekly cursor then). */
   weeklyArchivedMs?: number;
+  /** The key of the theme last handed to the functions that render mail (PublishedTheme), so it is written on change. */
+  themeKey?: string;
 }
 
 /**

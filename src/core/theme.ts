@@ -366,6 +366,39 @@ export function themeFor(
   return theme;
 }
 
+/**
+ * What a publish hands to the functions that render mail and the subscription pages (send, subscribe),
+ * which never read content/theme/ themselves: the site's own theme files as the publish loaded them, all
+ * but the site-page templates (no email or subscription page uses one). They resolve it with themeFor over
+ * the themes bundled with them, as the publish does, so there is one rule for what overrides what; and a
+ * publish hands it on only after the theme loaded, so a broken template never reaches them.
+ */
+export interface PublishedTheme {
+  readonly format: 1;
+  /** A hash of `files`: a publish writes it again only when this changes. */
+  readonly key: string;
+  readonly files: ThemeFiles;
+}
+
+export function publishedThemeOf(overrides: ThemeFiles): PublishedTheme {
+  const files: Record<string, string> = {};
+  for (const path of Object.keys(overrides).sort()) {
+    if (!pageTemplateOf(path)) files[path] = overrides[path] as string;
+  }
+  return { format: 1, key: shortHash(JSON.stringify(files)), files };
+}
+
+/**
+ * The theme mail and the subscription pages render with: the site's settings (site.json) over what the last
+ * publish handed on, or the bundled theme as site.yaml names it before any publish has.
+ */
+export function publishedThemeFor(
+  site: Pick<SiteConfig, 'language' | 'strings' | 'theme'>,
+  published: PublishedTheme | undefined,
+): Theme {
+  return themeFor(site, published?.files ?? {});
+}
+
 /** "Mondays at 09:00 (Europe/Lisbon)" in the theme's language: when weekly subscribers get their digest. */
 export function weeklyWhen(site: Pick<SiteConfig, 'weekly' | 'timezone'>, theme: Theme): string {
   const { weekday, hour, minute } = site.weekly;

@@ -16,7 +16,9 @@ import type { RawMessage } from '../core/email.js';
 import type { ArticleSourceStore, AttemptLimiter, MailSender, SourceEntry } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import type { SiteIndex } from '../core/site-index.js';
+import type { Theme } from '../core/theme.js';
 import { type BuildReport, buildAndAnnounce } from '../pipeline/build.js';
+import { loadTheme } from '../pipeline/publish.js';
 import { type SiteServer, startSiteServer } from './site-server.js';
 
 export interface PreviewOptions {
@@ -132,6 +134,8 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
     configured.author.email ?? configured.sender.address,
   );
   const secret = await localSecret(options.state);
+  // The theme of the last build: the subscription pages and emails use the site's own templates too.
+  let theme: Theme | undefined;
   const server: SiteServer = await startSiteServer(
     () => ({
       site,
@@ -139,6 +143,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       limiter: new MemoryAttemptLimiter(),
       mail: new OutboxSubscriptionMailer(join(options.outbox, 'subscriptions')),
       secret,
+      ...(theme ? { theme } : {}),
     }),
     { port: options.port, siteRoot: options.out, liveReload: options.watch },
   );
@@ -157,7 +162,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
     const now = options.drafts
       ? new Date(Math.max(options.now().getTime(), await latestDateMs(plain, site)))
       : options.now();
-    return buildAndAnnounce(
+    const report = await buildAndAnnounce(
       {
         site,
         content,
@@ -174,6 +179,8 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       },
       now,
     );
+    theme = await loadTheme(site, new FsThemeFiles(options.content));
+    return report;
   };
 
   // One build at a time; changes during a build make one more build after it.

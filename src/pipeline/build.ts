@@ -21,8 +21,9 @@ import type {
 } from '../core/ports.js';
 import { publishedIdsOf } from '../core/published-ids.js';
 import type { SiteConfig } from '../core/site.js';
+import type { Theme } from '../core/theme.js';
 import { groupByFollowed } from '../core/topics.js';
-import { type PendingDigest, publishChanges } from './publish.js';
+import { loadTheme, type PendingDigest, publishChanges } from './publish.js';
 import type { PublishReport } from './publish-site.js';
 import { followedPart } from './send.js';
 import { runWeekly } from './weekly.js';
@@ -94,6 +95,12 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
     subscribers ??= announce?.recipients.recipients();
     return audienceChoices((await subscribers) ?? [], audienceOfDigest(record));
   };
+  // Digests render with the site's own templates (content/theme/), as the pages do; loaded when one is due.
+  let theme: Promise<Theme> | undefined;
+  const digestTheme = () => {
+    theme ??= loadTheme(site, deps.theme);
+    return theme;
+  };
   let weekly: MailedDigest | undefined;
   if (announce) {
     // Before the publish, so the publish archives it (/newsletter/). An instant digest this build creates
@@ -105,7 +112,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
         deliver: async (record) => {
           // Nobody chose weekly (the usual local case): no empty digest folder in the outbox every week.
           const to = await audience(record);
-          if (to.length > 0) weekly = await mailDigest(announce, site, record, to, now);
+          if (to.length > 0) weekly = await mailDigest(announce, site, await digestTheme(), record, to, now);
         },
       },
       now,
@@ -132,7 +139,17 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
                 enqueue: async (id) => {
                   const record = await announce.announcements.digest(id);
                   if (!record) throw new Error(`digest ${id} was not recorded`);
-                  mailed.set(id, await mailDigest(announce, site, record, await audience(record), now));
+                  mailed.set(
+                    id,
+                    await mailDigest(
+                      announce,
+                      site,
+                      await digestTheme(),
+                      record,
+                      await audience(record),
+                      now,
+                    ),
+                  );
                 },
               },
             },
@@ -166,22 +183,31 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
 async function mailDigest(
   announce: NonNullable<BuildDeps['announce']>,
   site: SiteConfig,
+  theme: Theme,
   record: DigestRecord,
   recipients: readonly DeliveryChoice[],
   now: Date,
 ): Promise<MailedDigest> {
   const note = shortenedNote(record.articles, record.shortened);
   const delivery = audienceOfDigest(record).delivery;
-  const composed = { ...composeDigest(record, site, delivery), ...(note ? { notes: [note] } : {}) };
+  const composed = { ...composeDigest(record, site, delivery, theme), ...(note ? { notes: [note] } : {}) };
   const messages: RawMessage[] = [];
   // Topics: each group of recipients gets the articles it follows, as the sender does in the cloud.
   for (const group of groupByFollowed(record.articles, recipients)) {
     const part = group.articles
-      ? composeDigest(followedPart(record, group.articles), site, delivery)
+      ? composeDigest(followedPart(record, group.articles), site, delivery, theme)
       : composed;
     for (const address of group.addresses)
       messages.push(
-        await digestMessageFor(part, record.createdAtMs, site, address, announce.secret, now.getTime()),
+        await digestMessageFor(
+          part,
+          record.createdAtMs,
+          site,
+          address,
+          announce.secret,
+          now.getTime(),
+          theme,
+        ),
       );
   }
   const { location } = await announce.mailer.deliver(composed, messages);

@@ -24,6 +24,7 @@ import type {
   DigestRecord,
   HubNotifier,
   IssueSource,
+  PublishedThemeStore,
   PublishLease,
   PublishScheduler,
   SiteIndexStore,
@@ -52,7 +53,13 @@ import {
   type SiteIndex,
 } from '../core/site-index.js';
 import { isPagePath, navPages, parsePage } from '../core/site-page.js';
-import { type Theme, ThemeLoadError, themeFor } from '../core/theme.js';
+import {
+  type PublishedTheme,
+  publishedThemeOf,
+  type Theme,
+  ThemeLoadError,
+  themeFor,
+} from '../core/theme.js';
 import { type Announcement, announce } from './announce.js';
 import { type PublishReport, publishSite, SkipFile } from './publish-site.js';
 import { weeklyDigestId } from './weekly.js';
@@ -65,6 +72,11 @@ export interface PublishDeps {
   readonly pages?: ArticleSourceStore;
   /** The site's own theme files (content/theme/); without it, the theme site.yaml names as bundled. */
   readonly theme?: ThemeSourceStore;
+  /**
+   * Where the theme goes for the functions that render mail and the subscription pages (the cloud); the
+   * local edition renders those with the theme it loads itself.
+   */
+  readonly publishedTheme?: PublishedThemeStore;
   readonly output: SiteStore;
   readonly index: SiteIndexStore;
   /**
@@ -189,8 +201,16 @@ async function parseSafely(path: string, bytes: Uint8Array, site: SiteConfig, ha
  * stops the publish in both editions, before anything is written: every page would show it.
  */
 export async function loadTheme(site: SiteConfig, store: ThemeSourceStore | undefined): Promise<Theme> {
+  return (await loadThemeAndOverrides(site, store)).theme;
+}
+
+async function loadThemeAndOverrides(
+  site: SiteConfig,
+  store: ThemeSourceStore | undefined,
+): Promise<{ theme: Theme; published: PublishedTheme }> {
+  const overrides = store ? await store.files() : {};
   try {
-    return themeFor(site, store ? await store.files() : {});
+    return { theme: themeFor(site, overrides), published: publishedThemeOf(overrides) };
   } catch (error) {
     if (error instanceof ThemeLoadError) throw new ContentError(error.problems);
     throw error;
@@ -199,7 +219,7 @@ export async function loadTheme(site: SiteConfig, store: ThemeSourceStore | unde
 
 async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Date): Promise<PublishOutcome> {
   const { site } = deps;
-  const theme = await loadTheme(site, deps.theme);
+  const { theme, published: publishedTheme } = await loadThemeAndOverrides(site, deps.theme);
   const nowMs = now.getTime();
   const stored = await deps.index.load();
   const firstRun = isFirstRun(stored);
@@ -309,6 +329,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     ...(before.pending === undefined ? {} : { pending: before.pending }),
     ...(before.issues === undefined ? {} : { issues: before.issues }),
     ...(before.weeklyArchivedMs === undefined ? {} : { weeklyArchivedMs: before.weeklyArchivedMs }),
+    ...(before.themeKey === undefined ? {} : { themeKey: before.themeKey }),
   };
   const live = liveArticles(index, nowMs);
   const input = {
@@ -386,6 +407,12 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     if (entry.live !== nowLive) sources[path] = { ...entry, live: nowLive };
   }
 
+  // Before anything is announced, so a digest sent after this publish renders with the theme it published.
+  if (deps.publishedTheme && index.themeKey !== publishedTheme.key) {
+    await deps.publishedTheme.save(publishedTheme);
+    index.themeKey = publishedTheme.key;
+  }
+
   // The grace window: what went live waits `digest.delay` (a first run announces at once, as before).
   const grace =
     deps.announce && !firstRun && (site.digest.delayMs > 0 || index.pending !== undefined)
@@ -394,7 +421,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   const fullText =
     site.digest.content === 'full'
       ? async (id: string, articles: readonly ArticleMeta[]) =>
-          planFullText(id, articles, await bodiesOf(articles, live, io), site)
+          planFullText(id, articles, await bodiesOf(articles, live, io), site, theme)
       : undefined;
   const digest = deps.announce
     ? await announce(

@@ -8,6 +8,7 @@ import { digestRecipient, type RawMessage, renderDigestMessage } from '../core/e
 import { planFullText } from '../core/full-text-plan.js';
 import type { AnnouncementLedger, DigestRecord, MailSender } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
+import type { Theme } from '../core/theme.js';
 import { weekStartAt } from '../core/weekly-schedule.js';
 
 /**
@@ -65,6 +66,8 @@ export async function composeTestMessage(
   to: string,
   secret: string,
   now: Date,
+  /** The site's theme (its own templates over the bundled ones); the bundled one site.yaml names if absent. */
+  theme?: Theme,
 ): Promise<RawMessage & { readonly shortened: readonly string[] }> {
   const nowMs = now.getTime();
   const record = withFullText(
@@ -74,13 +77,15 @@ export async function composeTestMessage(
       weekStartMs: weekStartAt(site, nowMs),
     }),
     plan.articles,
+    theme,
   );
-  const digest = composeDigest(record, site, 'instant');
+  const digest = composeDigest(record, site, 'instant', theme);
   const message = await renderDigestMessage(
     { ...digest, id: testDigestId(digest.id, now), subject: `${TEST_SUBJECT_PREFIX}${digest.subject}` },
     digestRecipient(site, to, secret, nowMs),
     site,
     now,
+    theme,
   );
   return { ...message, shortened: record.shortened ?? [] };
 }
@@ -93,6 +98,7 @@ export function withFullText<R extends DigestRecord>(
   site: SiteConfig,
   record: R,
   articles: readonly ArticleMeta[],
+  theme?: Theme,
 ): R {
   if (site.digest.content !== 'full') return record;
   const bodyOf = new Map(
@@ -101,12 +107,17 @@ export function withFullText<R extends DigestRecord>(
       return typeof body === 'string' ? [[a.url, body] as const] : [];
     }),
   );
-  return { ...record, ...planFullText(record.id, record.articles, bodyOf, site) };
+  return { ...record, ...planFullText(record.id, record.articles, bodyOf, site, theme) };
 }
 
 /** Composes the test message and hands it to the mailer (a test folder in outbox/, or SES). */
 export async function sendTest(
-  deps: { readonly site: SiteConfig; readonly mail: MailSender; readonly secret: string },
+  deps: {
+    readonly site: SiteConfig;
+    readonly mail: MailSender;
+    readonly secret: string;
+    readonly theme?: Theme;
+  },
   plan: Pick<DigestPlan, 'id' | 'articles'>,
   to: string,
   now: Date,
@@ -116,6 +127,13 @@ export async function sendTest(
   /** Full text: URLs shortened to summary and link to stay under Gmail's clip. */
   readonly shortened: readonly string[];
 }> {
-  const { shortened, ...message } = await composeTestMessage(deps.site, plan, to, deps.secret, now);
+  const { shortened, ...message } = await composeTestMessage(
+    deps.site,
+    plan,
+    to,
+    deps.secret,
+    now,
+    deps.theme,
+  );
   return { message, providerId: await deps.mail.send(message), shortened };
 }

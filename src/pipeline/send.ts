@@ -5,6 +5,7 @@ import { BroadsheetError, MailError } from '../core/errors.js';
 import type { DigestRecord, DigestSource, MailSender, SendBatch, SendLedger } from '../core/ports.js';
 import { SEND_TIMING } from '../core/send-timing.js';
 import type { SiteConfig } from '../core/site.js';
+import type { Theme } from '../core/theme.js';
 
 /**
  * One sender's share of the account's send rate when up to `concurrentSenders` run at once: each paces
@@ -47,6 +48,8 @@ export interface SendDeps {
   readonly mail: MailSender;
   readonly limiter: RateLimiter;
   readonly secret: string;
+  /** What the digest renders with (the published theme); the bundled one site.yaml names if absent. */
+  readonly theme?: Theme;
   readonly now: () => Date;
   /** Attempts per message for retryable errors, with exponential backoff and full jitter. */
   readonly attempts?: number;
@@ -99,6 +102,7 @@ export async function sendBatch(deps: SendDeps, batch: SendBatch): Promise<SendR
     followedPart(record, batch.articles),
     deps.site,
     audienceOfDigest(record).delivery,
+    deps.theme,
   );
   const attempts = deps.attempts ?? 6;
   const backoff = deps.backoffMs ?? 200;
@@ -132,6 +136,7 @@ export async function sendBatch(deps: SendDeps, batch: SendBatch): Promise<SendR
         address,
         deps.secret,
         nowMs,
+        deps.theme,
       );
       for (let attempt = 1; ; attempt++) {
         const outcome = await ses.run(async () => {

@@ -5,6 +5,7 @@ import type { AttemptLimiter, MailSender, SubscriberStore } from '../core/ports.
 import { clientKey, mailboxKey } from '../core/rate-keys.js';
 import type { SiteConfig } from '../core/site.js';
 import { normalizeAddress, type Subscriber } from '../core/subscribers.js';
+import { type Theme, themeFor } from '../core/theme.js';
 import { type TokenClaims, verifyToken } from '../core/tokens.js';
 import { nextWeeklySend, weekStartAt } from '../core/weekly-schedule.js';
 
@@ -17,7 +18,13 @@ export interface SubscriptionDeps {
   readonly secret: string;
   /** The secret before the last rotation: links signed with it are still honoured. */
   readonly previousSecret?: string;
+  /** What the pages and emails render with (the published theme); the bundled one site.yaml names if absent. */
+  readonly theme?: Theme;
 }
+
+/** The theme a subscription request renders its page and email with. */
+export const subscriptionTheme = (deps: Pick<SubscriptionDeps, 'site' | 'theme'>): Theme =>
+  deps.theme ?? themeFor(deps.site);
 
 /**
  * A confirmation or welcome that SES refused for a retryable reason (the account's send rate, most often,
@@ -92,7 +99,10 @@ export async function subscribe(
   // Already confirmed, or suppressed (perhaps a moment ago, by a bounce this update re-read): no email.
   if (after === before) return { kind: 'check-inbox' };
   const url = `${deps.site.apiUrl}/confirm?token=${token}`;
-  await sendRetrying(deps.mail, await renderConfirmationMessage(deps.site, address, url, now));
+  await sendRetrying(
+    deps.mail,
+    await renderConfirmationMessage(deps.site, address, url, now, subscriptionTheme(deps)),
+  );
   return { kind: 'check-inbox' };
 }
 
@@ -176,7 +186,10 @@ export async function confirm(
  */
 async function sendWelcome(deps: SubscriptionDeps, address: string, delivery: Delivery, now: Date) {
   try {
-    await sendRetrying(deps.mail, await renderWelcomeMessage(deps.site, address, delivery, deps.secret, now));
+    await sendRetrying(
+      deps.mail,
+      await renderWelcomeMessage(deps.site, address, delivery, deps.secret, now, subscriptionTheme(deps)),
+    );
   } catch (error) {
     if (!(error instanceof MailError)) throw error;
   }

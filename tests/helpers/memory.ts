@@ -14,6 +14,7 @@ import type {
   DigestRecord,
   Fingerprints,
   MailSender,
+  PublishedThemeStore,
   PublishLease,
   PublishScheduler,
   SendLedger,
@@ -37,6 +38,7 @@ import {
   type VersionedSubscriber,
   type VersionedSubscriberStorage,
 } from '../../src/core/subscribers.js';
+import type { PublishedTheme } from '../../src/core/theme.js';
 
 export class MemorySource implements ArticleSourceStore {
   files = new Map<string, string>();
@@ -105,6 +107,19 @@ export class MemoryTheme implements ThemeSourceStore {
   byPath = new Map<string, string>();
   async files(): Promise<Record<string, string>> {
     return Object.fromEntries(this.byPath);
+  }
+}
+
+/** The theme a publish hands on, as a stored document (a JSON round trip), counting the writes. */
+export class MemoryPublishedTheme implements PublishedThemeStore {
+  doc: string | undefined;
+  saves = 0;
+  async load(): Promise<PublishedTheme | undefined> {
+    return this.doc === undefined ? undefined : (JSON.parse(this.doc) as PublishedTheme);
+  }
+  async save(theme: PublishedTheme): Promise<void> {
+    this.doc = JSON.stringify(theme);
+    this.saves++;
   }
 }
 

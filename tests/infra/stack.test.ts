@@ -416,15 +416,20 @@ describe('the Broadsheet stack', () => {
       template.hasOutput(output, {});
   });
 
-  it('lets the functions that only read the settings read site.json, and nothing else of the content', () => {
-    for (const fn of ['Send', 'Weekly', 'Subscribe']) {
-      const reads = functionStatements(template)
+  it('lets the functions that only read the settings read site.json (and those that render mail, the published theme), nothing else of the content', () => {
+    const reads = (fn: string) =>
+      functionStatements(template)
         .filter(({ role, statement }) => role.startsWith(`${fn}Role`) && statement.Action === 's3:GetObject')
-        .flatMap(({ statement }) => [statement.Resource].flat());
-      expect(JSON.stringify(reads), fn).toMatch(
-        /^\[\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["Content[0-9A-F]{8}","Arn"\]\},"\/site\.json"\]\]\}\]$/,
-      );
-    }
+        .flatMap(({ statement }) => [statement.Resource].flat())
+        .map((r) => {
+          const match = JSON.stringify(r).match(
+            /^\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["Content[0-9A-F]{8}","Arn"\]\},"\/([^"*]+)"\]\]\}$/,
+          );
+          return match?.[1] ?? JSON.stringify(r);
+        })
+        .sort();
+    expect(reads('Weekly')).toEqual(['site.json']);
+    for (const fn of ['Send', 'Subscribe']) expect(reads(fn), fn).toEqual(['site.json', 'state/theme.json']);
   });
 
   it('lets the publishers read every content source they render, and only those', () => {

@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { dynamoClient } from '../../src/adapters/aws/clients.js';
 import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
 import { parseSiteConfig } from '../../src/core/site.js';
+import { DEFAULT_THEME } from '../../src/core/theme.js';
 import { nextWeeklySend } from '../../src/core/weekly-schedule.js';
 import { ManualClock } from '../../src/dev/local-aws/clock.js';
 import { type StackUnderTest, startStackUnderTest } from '../../src/dev/local-aws/harness.js';
@@ -184,5 +185,28 @@ describe('subscriptions on the local AWS', () => {
     } finally {
       await stack.deploySiteYaml(yaml);
     }
+  });
+
+  it('mails the confirmation and the digest from the email templates pushed under theme/', async () => {
+    const site = stack.aws.endpoints.site ?? '';
+    await stack.upload(
+      'theme/email/confirm.txt.liquid',
+      `Pushed confirmation.\n${DEFAULT_THEME['email/confirm.txt.liquid']}`,
+    );
+    await stack.upload(
+      'theme/email/digest.txt.liquid',
+      `Pushed digest.\n${DEFAULT_THEME['email/digest.txt.liquid']}`,
+    );
+    await stack.aws.settle();
+    await request('POST', `${site}/api/subscribe`, 'email=themed%40example.org');
+    const [confirmation] = await mailTo('themed@example.org');
+    expect(confirmation?.body.text).toContain('Pushed confirmation.');
+    const confirmUrl = link(/(http:\/\/\S+\/api\/confirm\?token=[\w.-]+)/, confirmation?.body.text);
+    expect((await request('POST', confirmUrl, 'delivery=instant')).status).toBe(200);
+    await publishArticle('themed', 'In our own words', '2026-06-01');
+    const digest = (await mailTo('themed@example.org')).find((m) => m.subject.startsWith('In our own words'));
+    expect(digest?.body.text).toContain('Pushed digest.');
+    // The published theme is read under the functions' own roles: nothing was denied.
+    expect(stack.aws.iam.denials).toEqual([]);
   });
 });

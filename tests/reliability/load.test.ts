@@ -1,4 +1,4 @@
-// A digest to 2,000 subscribers against the emulators: every batch delivered, then every batch delivered
+// A digest to 600 subscribers against the emulators: every batch delivered, then every batch delivered
 // again (as SQS may), and the ledger must hold exactly one "sent" record per recipient. The 10,000 of the
 // issue run through the deployed functions in `npm run scenarios` (digest-10000-ses-throttling).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { fanOutDigest } from '../../src/pipeline/fanout.js';
 import { RateLimiter, sendBatch } from '../../src/pipeline/send.js';
 import { article, testSite } from '../helpers/site.js';
 
-const SUBSCRIBERS = 2_000;
+const SUBSCRIBERS = 600;
 let emu: Emulators;
 
 beforeAll(async () => {

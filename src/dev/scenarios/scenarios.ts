@@ -279,7 +279,7 @@ export const SCENARIOS: readonly Scenario[] = [
     // One second is Lambda's shortest timeout: the fan-out must hand on, page by page.
     options: () => ({ functions: { Digest: { timeoutSeconds: 1 } }, ses: { account: { maxSendRate: 200 } } }),
     async run(stack, size, report) {
-      const people = readers(size === 'full' ? 20_000 : 3_000, 'fan');
+      const people = readers(size === 'full' ? 20_000 : 1_200, 'fan');
       await siteYaml(stack);
       await seedSubscribers(stack, people);
       await stack.upload('posts/2026-06-04-fanout.md', article('To a long list', '2026-06-04'));

@@ -133,7 +133,7 @@ describe('the subscription API', () => {
     expect(subscribers.records.get('ana@example.org')?.status).toBe('confirmed');
 
     const oneClick = await withToken('POST', '/unsubscribe', unsubscribeToken, 'List-Unsubscribe=One-Click');
-    expect(oneClick).toMatchObject({ status: 200, body: 'Unsubscribed.\n' });
+    expect(oneClick).toMatchObject({ status: 200, body: 'Unsubscribed\n' });
     expect(subscribers.records.get('ana@example.org')?.status).toBe('unsubscribed');
     expect(
       (await withToken('POST', '/unsubscribe', unsubscribeToken, 'List-Unsubscribe=One-Click')).status,

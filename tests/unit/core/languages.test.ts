@@ -176,6 +176,33 @@ describe('locales', () => {
       path: '/unsubscribe',
       query: new URLSearchParams({ token: 'x' }),
     });
+    // The plain-text answers to requests a form would never send (a person may still see one).
+    // Each differs from the English site's answer: a literal in the code would be the same in both.
+    const plain = async (name: string, r: Parameters<typeof call>[0]) => {
+      const response = await call(r);
+      const request = { query: new URLSearchParams(), contentType: '', body: '', client: '203.0.113.9' };
+      const english = await handleSubscriptionRequest(
+        { ...deps, site: testSite },
+        { ...request, contentType: 'application/x-www-form-urlencoded', ...r },
+        now,
+      );
+      expect(response.headers['content-type'], name).toMatch(/^text\/plain/);
+      expect([response.status, response.body], name).not.toEqual([english.status, english.body]);
+      expect(response.status, name).toBe(english.status);
+      pages.push([`plain: ${name}`, response.body]);
+    };
+    await plain('too large', { method: 'POST', path: '/subscribe', body: 'x'.repeat(5000) });
+    await plain('form type', { method: 'POST', path: '/subscribe', contentType: 'text/plain' });
+    await plain('no email field', { method: 'POST', path: '/subscribe', body: 'name=Ana' });
+    await plain('bad delivery', { method: 'POST', path: '/confirm', query, body: 'delivery=hourly' });
+    await plain('one-click, bad link', {
+      method: 'POST',
+      path: '/unsubscribe',
+      query: new URLSearchParams({ token: 'x' }),
+      body: 'List-Unsubscribe=One-Click',
+    });
+    await plain('method', { method: 'PUT', path: '/subscribe' });
+    await plain('not found', { method: 'GET', path: '/nowhere' });
     for (const message of [confirmation, welcome]) {
       pages.push([
         `email ${message.subject}`,
@@ -183,7 +210,7 @@ describe('locales', () => {
       ]);
       pages.push([`List-Id of ${message.subject}`, String(message.headers.get('list-id') ?? '')]);
     }
-    expect(pages).toHaveLength(17);
+    expect(pages).toHaveLength(24);
     for (const [name, text] of pages) expect(leftovers(text), name).toEqual([]);
     expect(pages.find(([n]) => n === 'confirm')?.[1]).toContain('jeden Montag um 09:00');
     expect(pages.find(([n]) => n === 'bad address')?.[1]).toContain(
@@ -195,6 +222,9 @@ describe('locales', () => {
       body: `email=${'a'.repeat(70)}%40example.org`,
     });
     expect(tooLong.body).toContain('Der Teil vor dem @ ist zu lang (über 64 Zeichen).');
+    expect(pages.find(([n]) => n === 'plain: bad delivery')?.[1]).toBe(
+      'Das Formularfeld "delivery" muss einen dieser Werte haben: "instant", "weekly".\n',
+    );
   });
 
   it('lets site.yaml replace single strings', () => {

@@ -47,6 +47,24 @@ describe('renderMarkdown', () => {
     );
   });
 
+  it('names a task list checkbox by its item’s text, keeps it disabled, and ticks what the author ticked', () => {
+    expect(renderMarkdown('- [ ] Buy *milk* & `eggs`\n- [x] Done\n  - [ ] Nested', base)).toBe(
+      '<ul>\n' +
+        '<li><input disabled="" type="checkbox" aria-label="Buy milk &amp; eggs"> Buy <em>milk</em> &amp; <code>eggs</code></li>\n' +
+        '<li><input checked="" disabled="" type="checkbox" aria-label="Done"> Done<ul>\n' +
+        '<li><input disabled="" type="checkbox" aria-label="Nested"> Nested</li>\n' +
+        '</ul>\n</li>\n</ul>',
+    );
+    // A loose item: the box sits in its first paragraph, named by that paragraph only.
+    expect(renderMarkdown('1. [x] First\n\n   More about it.\n2. [ ] Second', base)).toContain(
+      '<li><p><input checked="" disabled="" type="checkbox" aria-label="First"> First</p>\n<p>More about it.</p>',
+    );
+    // Through the sanitizer (the article holds raw HTML), the name stays and quotes stay escaped.
+    expect(renderMarkdown('- [ ] A "quoted" <em>word</em>', base)).toBe(
+      '<ul>\n<li><input disabled type="checkbox" aria-label="A &quot;quoted&quot; word" /> A "quoted" <em>word</em></li>\n</ul>',
+    );
+  });
+
   it.each([
     ['a script tag', '<script>alert(1)</script>hello', /<script|alert/],
     ['an event handler', '<img src="/x.png" onerror="alert(1)">', /onerror|alert/],
@@ -243,5 +261,16 @@ describe('highlighted code', () => {
   it('starts a fresh footnote list after an article that failed to render', () => {
     expect(() => renderMarkdown(`${'>'.repeat(40)} deep[^a]\n\n[^a]: x`, base)).toThrow();
     expect(renderMarkdown('One[^b].\n\n[^b]: Two.', base)).toContain('<li id="footnote-b">');
+  });
+});
+
+describe('emoji shortcodes', () => {
+  it('become emoji wherever a name from the table sits between colons, and nothing else changes', () => {
+    expect(renderMarkdown(':tada: :+1: :-1: :T-Rex:', base)).toBe('<p>🎉 👍 👎 🦖</p>');
+    // A non-name before a name must not hide it, nor a colon just before it.
+    expect(renderMarkdown('a:foo:smile: and ::smile:', base)).toBe('<p>a:foo😄 and :😄</p>');
+    expect(renderMarkdown('Time 10:30:45, see https://example.org/a:b:c', base)).toBe(
+      '<p>Time 10:30:45, see <a href="https://example.org/a:b:c">https://example.org/a:b:c</a></p>',
+    );
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { composeDigest } from '../../../src/core/digest.js';
 import { digestMessageFor, digestMessageId } from '../../../src/core/email.js';
 import { indexArticle } from '../../../src/core/site-index.js';
+import { DEFAULT_THEME, themeFor } from '../../../src/core/theme.js';
 import { announce } from '../../../src/pipeline/announce.js';
 import { nextDigestPlan, sendTest, TEST_SUBJECT_PREFIX } from '../../../src/pipeline/send-test.js';
 import { MemoryLedger, MemoryMailer, MemorySendLedger } from '../../helpers/memory.js';
@@ -16,6 +17,21 @@ const live = [
 ].map(indexArticle);
 
 describe('send-test', () => {
+  it('renders the test with the site’s own digest template, as subscribers get it', async () => {
+    const plan = await nextDigestPlan(new MemoryLedger(), live, false);
+    if (!plan) throw new Error('expected a plan');
+    const theme = themeFor(testSite, {
+      'email/digest.txt.liquid': `Our own digest.\n${DEFAULT_THEME['email/digest.txt.liquid']}`,
+    });
+    const { message } = await sendTest(
+      { site: testSite, mail: new MemoryMailer(), secret, theme },
+      plan,
+      'me@example.org',
+      now,
+    );
+    expect((await simpleParser(Buffer.from(message.data))).text).toMatch(/^Our own digest\.\n/);
+  });
+
   it('sends what the next digest would send, to one address, and records nothing', async () => {
     const ledger = new MemoryLedger();
     const sends = new MemorySendLedger();

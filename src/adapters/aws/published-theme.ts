@@ -1,0 +1,90 @@
+import { GetObjectCommand, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import * as z from 'zod';
+import { ConfigError } from '../../core/errors.js';
+import type { PublishedThemeStore } from '../../core/ports.js';
+import type { PublishedTheme } from '../../core/theme.js';
+
+/** Beside the publisher's other state in the content bucket; only the publisher writes it. */
+export const PUBLISHED_THEME_KEY = 'state/theme.json';
+
+const publishedThemeSchema = z.object({
+  format: z.literal(1),
+  key: z.string().min(1),
+  files: z.record(z.string(), z.string()),
+});
+
+const statusOf = (error: unknown) =>
+  error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+
+/**
+ * The theme the publisher hands to the functions that render mail and the subscription pages. A container
+ * keeps what it read and asks again with its ETag on every call, so an unchanged theme costs a 304, and a
+ * theme published a moment ago is used by the next call.
+ */
+export class S3PublishedTheme implements PublishedThemeStore {
+  private cached: { readonly etag: string; readonly theme: PublishedTheme } | undefined;
+
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  async load(): Promise<PublishedTheme | undefined> {
+    const cached = this.cached;
+    let body: string;
+    let etag: string | undefined;
+    try {
+      const out = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: PUBLISHED_THEME_KEY,
+          ...(cached ? { IfNoneMatch: cached.etag } : {}),
+        }),
+      );
+      body = (await out.Body?.transformToString('utf8')) ?? '';
+      etag = out.ETag;
+    } catch (error) {
+      const status = statusOf(error);
+      if (cached && status === 304) return cached.theme;
+      // Not written yet (no publish since this release). These functions may not list the bucket, so S3
+      // answers a missing object with 403, not 404: either way the bundled theme it is, until a publish.
+      if (status === 404 || status === 403 || (error as Error).name === 'NoSuchKey') {
+        this.cached = undefined;
+        return undefined;
+      }
+      throw error;
+    }
+    const theme = parsePublishedTheme(body, `s3://${this.bucket}/${PUBLISHED_THEME_KEY}`);
+    this.cached = etag ? { etag, theme } : undefined;
+    return theme;
+  }
+
+  async save(theme: PublishedTheme): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: PUBLISHED_THEME_KEY,
+        Body: JSON.stringify(theme),
+        ContentType: 'application/json',
+      }),
+    );
+  }
+}
+
+/** The stored document, checked: a malformed one is a ConfigError naming it, never a theme half read. */
+export function parsePublishedTheme(body: string, source: string): PublishedTheme {
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch (error) {
+    throw new ConfigError(source, [`is not JSON: ${(error as Error).message}`]);
+  }
+  const parsed = publishedThemeSchema.safeParse(data);
+  if (!parsed.success) {
+    throw new ConfigError(
+      source,
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(all)'}: ${i.message}`),
+    );
+  }
+  return parsed.data;
+}

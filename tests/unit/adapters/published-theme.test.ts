@@ -1,0 +1,66 @@
+// The theme the publisher hands to send and subscribe, in S3 (s3rver): read whole once, then by ETag (a 304
+// keeps what the container holds), a new version as soon as it is written, the bundled theme while absent.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3Client } from '../../../src/adapters/aws/clients.js';
+import { PUBLISHED_THEME_KEY, S3PublishedTheme } from '../../../src/adapters/aws/published-theme.js';
+import { ConfigError } from '../../../src/core/errors.js';
+import { publishedThemeOf } from '../../../src/core/theme.js';
+
+let server: S3rver;
+let dir: string;
+let s3: S3Client;
+const BUCKET = 'content';
+
+beforeAll(async () => {
+  process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
+  process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
+  dir = await mkdtemp(join(tmpdir(), 's3rver-theme-'));
+  server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    directory: dir,
+    silent: true,
+    configureBuckets: [{ name: BUCKET }],
+  });
+  const { port } = await server.run();
+  s3 = s3Client({ s3: `http://127.0.0.1:${port}` });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('S3PublishedTheme', () => {
+  it('is absent before a publish, then read, kept while unchanged, and read again once rewritten', async () => {
+    const reader = new S3PublishedTheme(s3, BUCKET);
+    expect(await reader.load()).toBeUndefined();
+
+    const first = publishedThemeOf({ 'email/digest.txt.liquid': 'One.\n' });
+    await new S3PublishedTheme(s3, BUCKET).save(first);
+    const read = await reader.load();
+    expect(read).toEqual(first);
+    // Unchanged: S3 answers the ETag with 304, and the reader hands back what it holds.
+    expect(await reader.load()).toBe(read);
+
+    const second = publishedThemeOf({ 'email/digest.txt.liquid': 'Two.\n' });
+    await new S3PublishedTheme(s3, BUCKET).save(second);
+    expect(await reader.load()).toEqual(second);
+
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: PUBLISHED_THEME_KEY }));
+    expect(await reader.load()).toBeUndefined();
+  });
+
+  it('refuses a malformed object, naming it', async () => {
+    await s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: PUBLISHED_THEME_KEY, Body: '{"format":2,"files":{}}' }),
+    );
+    await expect(new S3PublishedTheme(s3, BUCKET).load()).rejects.toThrow(ConfigError);
+    await expect(new S3PublishedTheme(s3, BUCKET).load()).rejects.toThrow(/state\/theme\.json/);
+  });
+});
