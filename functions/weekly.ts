@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { dynamoClient, s3Client, sqsClient } from '../src/adapters/aws/clients.js';
 import { DynamoWeeklyLedger } from '../src/adapters/aws/dynamo/weekly-ledger.js';
 import { endpointsOf, functionEnv, logger, metrics, required } from '../src/adapters/aws/env.js';
+import { signalWeeklySent } from '../src/adapters/aws/publish-trigger.js';
 import { loadSiteJsonFromBucket } from '../src/adapters/aws/site-json.js';
 import { SqsDigestQueue } from '../src/adapters/aws/sqs.js';
 import { runWeekly, type WeeklyOutcome } from '../src/pipeline/weekly.js';
@@ -22,6 +23,13 @@ export async function handler(event: unknown): Promise<WeeklyOutcome['kind']> {
   const site = await loadSiteJsonFromBucket(s3, env.CONTENT_BUCKET);
   const outcome = await runWeekly({ site, ledger, deliver: (digest) => queue.enqueue(digest.id) }, now);
   if (outcome.kind === 'delivered') {
+    // Every time, a retry too: the publish that archives the issue is idempotent.
+    await signalWeeklySent(
+      s3,
+      required(env.CONTENT_BUCKET, 'CONTENT_BUCKET'),
+      outcome.digest.id,
+      now.getTime(),
+    );
     logger.info('weekly digest handed on', {
       digestId: outcome.digest.id,
       articles: outcome.digest.articles.length,

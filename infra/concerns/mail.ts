@@ -7,6 +7,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { WEEKLY_SENT_KEY } from '../../src/adapters/aws/publish-trigger.js';
 import { PUBLISHED_THEME_KEY } from '../../src/adapters/aws/published-theme.js';
 import { SITE_JSON_KEY } from '../../src/adapters/aws/site-json.js';
 import { SEND_TIMING } from '../../src/core/send-timing.js';
@@ -81,6 +82,8 @@ export class Mail extends Concern {
       asyncFailures: { queue: this.weeklyFailures, maxEventAge: Duration.minutes(15) },
     });
     allow(this.weekly, ['s3:GetObject'], [content.arnForObjects(SITE_JSON_KEY)]);
+    // Its notification wakes the publisher, which puts the week's issue in the public archive.
+    allow(this.weekly, ['s3:PutObject'], [content.arnForObjects(WEEKLY_SENT_KEY)]);
     allow(this.weekly, ['dynamodb:Query'], [`${tableArn}/index/gsi1`]);
     allow(
       this.weekly,

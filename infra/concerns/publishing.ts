@@ -12,6 +12,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { WEEKLY_SENT_KEY } from '../../src/adapters/aws/publish-trigger.js';
 import { SITE_JSON_KEY, siteJsonOf } from '../../src/adapters/aws/site-json.js';
 import { PUBLISH_TIMING } from '../../src/core/publish-timing.js';
 import type { SiteConfig } from '../../src/core/site.js';
@@ -29,6 +30,7 @@ export const CONTENT_SOURCES = [
   'theme/',
   'site.yaml',
   'release.json',
+  WEEKLY_SENT_KEY,
 ] as const;
 const RELEASE_KEY = 'release.json';
 
@@ -115,12 +117,12 @@ export class Publishing extends Concern {
     const publisherPolicy = (fn: BroadsheetFunction) => {
       // ListBucket makes a missing object a 404 (a deleted article) instead of a 403.
       allow(fn, ['s3:ListBucket'], [content.bucketArn]);
-      // release.json only starts a publish (its event); nothing reads it.
+      // release.json and weekly-sent.json only start a publish (their events); nothing reads them.
       allow(
         fn,
         ['s3:GetObject'],
-        CONTENT_SOURCES.filter((source) => source !== RELEASE_KEY).map((source) =>
-          content.arnForObjects(source.endsWith('/') ? `${source}*` : source),
+        CONTENT_SOURCES.filter((source) => source !== RELEASE_KEY && source !== WEEKLY_SENT_KEY).map(
+          (source) => content.arnForObjects(source.endsWith('/') ? `${source}*` : source),
         ),
       );
       // The index and the outputs manifest are overwritten in place, never deleted.
@@ -204,7 +206,7 @@ export class Publishing extends Concern {
       destinationBucket: content,
       // Deleting a file in git deletes the article; the publisher's own state is never touched.
       prune: true,
-      exclude: ['state/*'],
+      exclude: ['state/*', WEEKLY_SENT_KEY],
       memoryLimit: 512,
     });
     // The new publisher is in place before the content that asks for it lands.

@@ -87,7 +87,16 @@ describe('the Broadsheet stack', () => {
       expect(c.Filter.Key.FilterRules).toHaveLength(1);
       return `${c.Events.join()} ${c.Filter.Key.FilterRules[0]?.Name}=${c.Filter.Key.FilterRules[0]?.Value}`;
     });
-    const sources = ['posts/', 'static/', 'pages/', 'theme/', 'site.yaml', 'release.json'];
+    // weekly-sent.json: the weekly function's signal that an issue went out (for its archive page).
+    const sources = [
+      'posts/',
+      'static/',
+      'pages/',
+      'theme/',
+      'site.yaml',
+      'release.json',
+      'weekly-sent.json',
+    ];
     expect(configured.sort()).toEqual(
       ['s3:ObjectCreated:*', 's3:ObjectRemoved:*']
         .flatMap((e) => sources.map((p) => `${e} prefix=${p}`))
@@ -208,12 +217,20 @@ describe('the Broadsheet stack', () => {
       .flatMap((s) => [s.statement.Action].flat());
     expect(digest).not.toContain('ses:SendEmail');
     // The weekly check reads site.yaml and the table, and hands digests to the digest queue; it never mails.
-    const weekly = functionStatements(template)
-      .filter((s) => s.role.startsWith('WeeklyRole'))
-      .flatMap((s) => [s.statement.Action].flat());
-    expect(weekly).toEqual(expect.arrayContaining(['s3:GetObject', 'dynamodb:Query', 'sqs:SendMessage']));
-    for (const forbidden of ['ses:SendEmail', 's3:PutObject', 'secretsmanager:GetSecretValue'])
+    // It writes one object, weekly-sent.json, whose event has the publisher archive the issue.
+    const weeklyStatements = functionStatements(template).filter((s) => s.role.startsWith('WeeklyRole'));
+    const weekly = weeklyStatements.flatMap((s) => [s.statement.Action].flat());
+    expect(weekly).toEqual(
+      expect.arrayContaining(['s3:GetObject', 's3:PutObject', 'dynamodb:Query', 'sqs:SendMessage']),
+    );
+    for (const forbidden of ['ses:SendEmail', 's3:DeleteObject', 'secretsmanager:GetSecretValue'])
       expect(weekly).not.toContain(forbidden);
+    const weeklyWrites = weeklyStatements
+      .filter((s) => [s.statement.Action].flat().includes('s3:PutObject'))
+      .flatMap((s) => [s.statement.Resource].flat());
+    expect(JSON.stringify(weeklyWrites)).toMatch(
+      /^\[\{"Fn::Join":\["",\[\{"Fn::GetAtt":\["Content[0-9A-F]{8}","Arn"\]\},"\/weekly-sent\.json"\]\]\}\]$/,
+    );
   });
 
   it('gives every asynchronous path a dead-letter queue or on-failure destination, each with an alarm', () => {
@@ -405,7 +422,8 @@ describe('the Broadsheet stack', () => {
     // content/ as it is in git (static/ included), release.json and site.json.
     expect(deployment?.Properties.SourceObjectKeys).toHaveLength(3);
     expect(deployment?.Properties.Prune).toBe(true);
-    expect(deployment?.Properties.Exclude).toEqual(['state/*']);
+    // The publisher's state and the weekly function's signal are written in the bucket, never pruned.
+    expect(deployment?.Properties.Exclude).toEqual(['state/*', 'weekly-sent.json']);
     // release.json names the publisher's bundle, so a release that renders differently is a content change.
     const { stack } = buildApp(new App({ context: { broadsheet: example, 'aws:cdk:bundling-stacks': [] } }));
     const publish = stack.publishing.publish.fn.node.defaultChild as CfnFunction;

@@ -11,6 +11,7 @@ import { DynamoSubscribers } from '../../adapters/aws/dynamo/subscribers.js';
 import { parseSiteConfig } from '../../core/site.js';
 import type { Subscriber } from '../../core/subscribers.js';
 import { nextWeeklySend } from '../../core/weekly-schedule.js';
+import { weeklyDigestId } from '../../pipeline/weekly.js';
 import { ManualClock } from '../local-aws/clock.js';
 import { type StackUnderTest, startStackUnderTest } from '../local-aws/harness.js';
 import type { CapturedEmail } from '../local-aws/ses.js';
@@ -407,6 +408,8 @@ export const SCENARIOS: readonly Scenario[] = [
       const clock = stack.aws.clock;
       if (!(clock instanceof ManualClock)) throw new Error('this scenario needs the manual clock');
       const sendAt = clock.now() + 6 * HOUR;
+      // The send time itself (the clock has moved on a little since the scenario set it): the week's id.
+      const weekEndMs = nextWeeklySend(siteConfig(), clock.now());
       const reconcileAt = nextUtcTime(clock.now(), 3, 17); // the DailyReconcile rule's cron(17 3 * * ? *)
       const scheduledAt = reconcileAt + HOUR;
       const n = size === 'full' ? 100 : 3;
@@ -459,6 +462,11 @@ export const SCENARIOS: readonly Scenario[] = [
           if (told > 1) report.duplicates += told - 1;
         }
       }
+      // The week's issue is in the public archive as soon as it went out, not at the next push.
+      report.check(
+        (await stack.siteObject(`newsletter/${weeklyDigestId(weekEndMs)}/index.html`)) !== undefined,
+        'the weekly digest that went out has no archive page',
+      );
       report.notes.push(
         `Weekly ran ${stack.aws.fn('Weekly').stats.invocations} times, Reconcile ${stack.aws.fn('Reconcile').stats.invocations}, Publish ${stack.aws.fn('Publish').stats.invocations}`,
       );
