@@ -21,7 +21,8 @@ const siteWith = (extra: object) =>
     ...extra,
   });
 
-async function twoIssues(site = siteWith({})) {
+/** A publisher over memory adapters whose announcements are archived (the ledger is also the issue source). */
+function archiving(site: ReturnType<typeof siteWith>) {
   const content = new MemorySource();
   const ledger = new MemoryLedger();
   const output = new MemorySite();
@@ -34,6 +35,11 @@ async function twoIssues(site = siteWith({})) {
     mode: 'lenient' as const,
     announce: { ledger, digests: ledger, issues: ledger },
   };
+  return { content, ledger, output, deps };
+}
+
+async function twoIssues(site = siteWith({})) {
+  const { content, ledger, output, deps } = archiving(site);
   const post = (slug: string, title: string, date: string) =>
     content.files.set(
       `posts/${slug}.md`,
@@ -75,17 +81,7 @@ describe('the public archive of issues', () => {
   });
 
   it('reports a file written once however many passes the publish made (the archive is a second one)', async () => {
-    const content = new MemorySource();
-    const ledger = new MemoryLedger();
-    const deps = {
-      site: siteWith({}),
-      content,
-      output: new MemorySite(),
-      assets: new MemoryStatic(),
-      index: new MemoryIndex(),
-      mode: 'lenient' as const,
-      announce: { ledger, digests: ledger, issues: ledger },
-    };
+    const { content, deps } = archiving(siteWith({}));
     content.files.set('posts/one.md', '---\ntitle: One\ndate: 2026-05-01\n---\nBody.\n');
     const first = await publishChanges(deps, ['posts/one.md'], new Date('2026-05-01T12:00:00Z'));
     expect(first.site.written).toContain('newsletter/index.html');
@@ -150,18 +146,7 @@ describe('the public archive of issues', () => {
 describe('an issue page of a full-text digest', () => {
   const full = siteWith({ digest: { content: 'full' } });
   async function world() {
-    const content = new MemorySource();
-    const ledger = new MemoryLedger();
-    const output = new MemorySite();
-    const deps = {
-      site: full,
-      content,
-      output,
-      assets: new MemoryStatic(),
-      index: new MemoryIndex(),
-      mode: 'lenient' as const,
-      announce: { ledger, digests: ledger, issues: ledger },
-    };
+    const { content, ledger, output, deps } = archiving(full);
     const write = (slug: string, date: string, body: string) =>
       content.files.set(
         `posts/${slug}.md`,
