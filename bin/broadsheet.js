@@ -47,17 +47,17 @@ if (!existsSync(bundle)) {
   });
   try {
     renameSync(staging, outdir);
-  } catch {
+  } catch (error) {
     // Another CLI got there first with the same sources: use its folder.
+    if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
     rmSync(staging, { recursive: true, force: true });
   }
-  // Bundles of older sources, once nothing started in the last hour can still be using them.
+  // Bundles of older sources: the newest few stay, so a preview still running on one can load its chunks.
   mkdirSync(cache, { recursive: true });
-  for (const entry of readdirSync(cache)) {
-    const path = join(cache, entry);
-    if (path !== outdir && Date.now() - statSync(path).mtimeMs > 3_600_000) {
-      rmSync(path, { recursive: true, force: true });
-    }
-  }
+  const older = readdirSync(cache)
+    .filter((entry) => /^v\d+$/.test(entry))
+    .sort((a, b) => Number(b.slice(1)) - Number(a.slice(1)))
+    .slice(4);
+  for (const entry of older) rmSync(join(cache, entry), { recursive: true, force: true });
 }
 await import(pathToFileURL(bundle).href);

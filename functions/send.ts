@@ -5,10 +5,9 @@ import { DynamoSendLedger } from '../src/adapters/aws/dynamo/send-ledger.js';
 import { functionEnv, logger, metrics } from '../src/adapters/aws/env.js';
 import { sendBatchOf } from '../src/adapters/aws/events.js';
 import { awsMailer } from '../src/adapters/aws/mailer-wiring.js';
-import { S3PublishedTheme } from '../src/adapters/aws/published-theme.js';
+import { S3PublishedTheme, themeOrBundled } from '../src/adapters/aws/published-theme.js';
 import { loadSiteJsonFromBucket } from '../src/adapters/aws/site-json.js';
 import { SEND_TIMING } from '../src/core/send-timing.js';
-import { publishedThemeFor } from '../src/core/theme.js';
 import { perSenderRate, RateLimiter, sendBatch } from '../src/pipeline/send.js';
 
 const env = functionEnv();
@@ -33,13 +32,13 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
   const remainingMs = context?.getRemainingTimeInMillis();
   const stopAtMs =
     remainingMs === undefined ? undefined : Date.now() + remainingMs - SEND_TIMING.stopMarginMs;
-  const [site, published] = await Promise.all([
-    loadSiteJsonFromBucket(s3, env.CONTENT_BUCKET),
-    publishedTheme.load(),
-  ]);
+  const published = publishedTheme.load();
+  published.catch(() => undefined); // handled by themeOrBundled, after the site settings
+  const site = await loadSiteJsonFromBucket(s3, env.CONTENT_BUCKET);
+  const theme = await themeOrBundled(site, published, (message, error) => logger.error(message, { error }));
   const deps = {
     site,
-    theme: publishedThemeFor(site, published),
+    theme,
     digests: new DynamoAnnouncementLedger(db, env.TABLE_NAME),
     ledger: new DynamoSendLedger(db, env.TABLE_NAME),
     mail,

@@ -4,11 +4,10 @@ import { DynamoAttemptLimiter } from '../src/adapters/aws/dynamo/attempt-limiter
 import { DynamoSubscribers } from '../src/adapters/aws/dynamo/subscribers.js';
 import { functionEnv, logger, originSecret } from '../src/adapters/aws/env.js';
 import { awsMailer } from '../src/adapters/aws/mailer-wiring.js';
-import { S3PublishedTheme } from '../src/adapters/aws/published-theme.js';
+import { S3PublishedTheme, themeOrBundled } from '../src/adapters/aws/published-theme.js';
 import { loadSiteJsonFromBucket } from '../src/adapters/aws/site-json.js';
 import { clientAddress } from '../src/adapters/http/client-address.js';
 import { handleSubscriptionRequest } from '../src/api/subscription-api.js';
-import { publishedThemeFor } from '../src/core/theme.js';
 
 const env = functionEnv();
 const { db, s3, mail, secret, previousSecret } = await awsMailer(env);
@@ -29,12 +28,12 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       ? Buffer.from(event.body, 'base64').toString('utf8')
       : event.body
     : '';
-  const [site, published] = await Promise.all([
-    loadSiteJsonFromBucket(s3, env.CONTENT_BUCKET),
-    publishedTheme.load(),
-  ]);
+  const published = publishedTheme.load();
+  published.catch(() => undefined); // handled by themeOrBundled, after the site settings
+  const site = await loadSiteJsonFromBucket(s3, env.CONTENT_BUCKET);
+  const theme = await themeOrBundled(site, published, (message, error) => logger.error(message, { error }));
   const response = await handleSubscriptionRequest(
-    { ...fixed, site, theme: publishedThemeFor(site, published) },
+    { ...fixed, site, theme },
     {
       method: event.requestContext.http.method,
       path: event.rawPath.replace(/^\/api(?=\/)/, ''),

@@ -2,7 +2,8 @@ import { GetObjectCommand, PutObjectCommand, type S3Client, S3ServiceException }
 import * as z from 'zod';
 import { ConfigError } from '../../core/errors.js';
 import type { PublishedThemeStore } from '../../core/ports.js';
-import type { PublishedTheme } from '../../core/theme.js';
+import type { SiteConfig } from '../../core/site.js';
+import { type PublishedTheme, publishedThemeFor, type Theme, themeFor } from '../../core/theme.js';
 
 /** Beside the publisher's other state in the content bucket; only the publisher writes it. */
 export const PUBLISHED_THEME_KEY = 'state/theme.json';
@@ -87,4 +88,22 @@ export function parsePublishedTheme(body: string, source: string): PublishedThem
     );
   }
   return parsed.data;
+}
+
+/**
+ * The theme mail and the subscription pages render with: the published one, or the bundled one when the
+ * published one cannot be read or does not load. A broken theme object must never stop mail or an
+ * unsubscribe (RFC 8058 one-click); it is logged, and the next publish that writes a good one mends it.
+ */
+export async function themeOrBundled(
+  site: Pick<SiteConfig, 'language' | 'strings' | 'theme'>,
+  published: Promise<PublishedTheme | undefined>,
+  warn: (message: string, error: unknown) => void,
+): Promise<Theme> {
+  try {
+    return publishedThemeFor(site, await published);
+  } catch (error) {
+    warn('the published theme cannot be used; rendering with the bundled theme', error);
+    return themeFor(site);
+  }
 }

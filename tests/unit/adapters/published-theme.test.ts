@@ -7,7 +7,11 @@ import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/c
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Client } from '../../../src/adapters/aws/clients.js';
-import { PUBLISHED_THEME_KEY, S3PublishedTheme } from '../../../src/adapters/aws/published-theme.js';
+import {
+  PUBLISHED_THEME_KEY,
+  S3PublishedTheme,
+  themeOrBundled,
+} from '../../../src/adapters/aws/published-theme.js';
 import { ConfigError } from '../../../src/core/errors.js';
 import { publishedThemeOf } from '../../../src/core/theme.js';
 
@@ -62,5 +66,26 @@ describe('S3PublishedTheme', () => {
     );
     await expect(new S3PublishedTheme(s3, BUCKET).load()).rejects.toThrow(ConfigError);
     await expect(new S3PublishedTheme(s3, BUCKET).load()).rejects.toThrow(/state\/theme\.json/);
+  });
+});
+
+describe('a published theme that cannot be used', () => {
+  const site = { language: 'en', strings: {}, theme: 'default' } as const;
+  const bundledConfirm = (theme: { render(path: string, scope: Record<string, unknown>): string }) =>
+    theme.render('email/confirm.txt.liquid', { site: { title: 'T' }, confirm_url: 'https://x/c', days: 7 });
+
+  it('never stops mail or the subscription pages: the bundled theme renders, and the reason is logged', async () => {
+    const warned: unknown[] = [];
+    const unreadable = Promise.reject(new ConfigError('s3://content/state/theme.json', ['is not JSON']));
+    const broken = Promise.resolve({
+      format: 1 as const,
+      key: 'k',
+      files: { 'email/confirm.txt.liquid': '{% if %}' },
+    });
+    for (const published of [unreadable, broken]) {
+      const theme = await themeOrBundled(site, published, (_message, error) => warned.push(error));
+      expect(bundledConfirm(theme)).toContain('https://x/c');
+    }
+    expect(warned).toHaveLength(2);
   });
 });
