@@ -5,8 +5,7 @@ import { DynamoSendLedger } from '../src/adapters/aws/dynamo/send-ledger.js';
 import { functionEnv, logger, metrics } from '../src/adapters/aws/env.js';
 import { sendBatchOf } from '../src/adapters/aws/events.js';
 import { awsMailer } from '../src/adapters/aws/mailer-wiring.js';
-import { S3PublishedTheme, themeOrBundled } from '../src/adapters/aws/published-theme.js';
-import { loadSiteJsonFromBucket } from '../src/adapters/aws/site-json.js';
+import { S3PublishedTheme, siteAndTheme } from '../src/adapters/aws/published-theme.js';
 import { SEND_TIMING } from '../src/core/send-timing.js';
 import { perSenderRate, RateLimiter, sendBatch } from '../src/pipeline/send.js';
 
@@ -32,10 +31,9 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
   const remainingMs = context?.getRemainingTimeInMillis();
   const stopAtMs =
     remainingMs === undefined ? undefined : Date.now() + remainingMs - SEND_TIMING.stopMarginMs;
-  const published = publishedTheme.load();
-  published.catch(() => undefined); // handled by themeOrBundled, after the site settings
-  const site = await loadSiteJsonFromBucket(s3, env.CONTENT_BUCKET);
-  const theme = await themeOrBundled(site, published, (message, error) => logger.error(message, { error }));
+  const { site, theme } = await siteAndTheme(s3, env.CONTENT_BUCKET, publishedTheme, (message, error) =>
+    logger.error(message, { error }),
+  );
   const deps = {
     site,
     theme,

@@ -4,8 +4,7 @@ import { DynamoAttemptLimiter } from '../src/adapters/aws/dynamo/attempt-limiter
 import { DynamoSubscribers } from '../src/adapters/aws/dynamo/subscribers.js';
 import { functionEnv, logger, originSecret } from '../src/adapters/aws/env.js';
 import { awsMailer } from '../src/adapters/aws/mailer-wiring.js';
-import { S3PublishedTheme, themeOrBundled } from '../src/adapters/aws/published-theme.js';
-import { loadSiteJsonFromBucket } from '../src/adapters/aws/site-json.js';
+import { S3PublishedTheme, siteAndTheme } from '../src/adapters/aws/published-theme.js';
 import { clientAddress } from '../src/adapters/http/client-address.js';
 import { handleSubscriptionRequest } from '../src/api/subscription-api.js';
 
@@ -28,10 +27,9 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       ? Buffer.from(event.body, 'base64').toString('utf8')
       : event.body
     : '';
-  const published = publishedTheme.load();
-  published.catch(() => undefined); // handled by themeOrBundled, after the site settings
-  const site = await loadSiteJsonFromBucket(s3, env.CONTENT_BUCKET);
-  const theme = await themeOrBundled(site, published, (message, error) => logger.error(message, { error }));
+  const { site, theme } = await siteAndTheme(s3, env.CONTENT_BUCKET, publishedTheme, (message, error) =>
+    logger.error(message, { error }),
+  );
   const response = await handleSubscriptionRequest(
     { ...fixed, site, theme },
     {

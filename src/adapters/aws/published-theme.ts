@@ -4,6 +4,7 @@ import { ConfigError } from '../../core/errors.js';
 import type { PublishedThemeStore } from '../../core/ports.js';
 import type { SiteConfig } from '../../core/site.js';
 import { type PublishedTheme, publishedThemeFor, type Theme, themeFor } from '../../core/theme.js';
+import { loadSiteJsonFromBucket } from './site-json.js';
 
 /** Beside the publisher's other state in the content bucket; only the publisher writes it. */
 export const PUBLISHED_THEME_KEY = 'state/theme.json';
@@ -106,4 +107,23 @@ export async function themeOrBundled(
     warn('the published theme cannot be used; rendering with the bundled theme', error);
     return themeFor(site);
   }
+}
+
+/**
+ * What send and subscribe read on every call: the site settings and, in parallel, the published theme
+ * (by ETag), resolved as themeOrBundled does.
+ */
+export async function siteAndTheme(
+  client: S3Client,
+  bucket: string,
+  store: PublishedThemeStore,
+  warn: (message: string, error: unknown) => void,
+): Promise<{ site: SiteConfig; theme: Theme }> {
+  const published = store.load();
+  // Waits for both; a failed theme read is themeOrBundled's to report, after the settings it falls back on.
+  const [site] = await Promise.all([
+    loadSiteJsonFromBucket(client, bucket),
+    published.catch(() => undefined),
+  ]);
+  return { site, theme: await themeOrBundled(site, published, warn) };
 }
