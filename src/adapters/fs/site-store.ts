@@ -1,7 +1,8 @@
 import { readdir, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Fingerprints, SiteStore, StoredFile } from '../../core/ports.js';
-import { forgetDir, insideRoot, writeFileAtomicSync, writeFileIn } from './files.js';
+import { FileWriter } from './file-writer.js';
+import { forgetDir, insideRoot, writeFileAtomicSync } from './files.js';
 import { JournalFile } from './journal-file.js';
 
 /**
@@ -11,6 +12,7 @@ import { JournalFile } from './journal-file.js';
 export class FsSiteStore implements SiteStore {
   readonly root: string;
   private readonly manifest: JournalFile<null, string>;
+  private readonly writer = new FileWriter();
   constructor(root: string) {
     this.root = resolve(root);
     this.manifest = new JournalFile(join(this.root, '.broadsheet-manifest.v8'));
@@ -29,10 +31,10 @@ export class FsSiteStore implements SiteStore {
   async put(file: StoredFile): Promise<void> {
     const target = insideRoot(this.root, file.path);
     // Feeds are replaced atomically: a reader polling them never gets half a feed. Pages are written in
-    // place, which is much cheaper for thousands of files; a crash mid-write leaves the manifest stale,
-    // so the next build rewrites the page.
+    // place, on the writer's thread, which is much cheaper for thousands of files; a crash mid-write leaves
+    // the manifest stale, so the next build rewrites the page.
     if (file.kind === 'feed') writeFileAtomicSync(target, file.body);
-    else writeFileIn(target, file.body);
+    else await this.writer.write(target, file.body);
   }
 
   async delete(path: string): Promise<void> {

@@ -1,0 +1,38 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FileWriter } from '../../../src/adapters/fs/file-writer.js';
+
+const writer = new FileWriter();
+afterEach(() => writer.close());
+
+describe('FileWriter (pages written on a second thread)', () => {
+  it('writes files in new folders, text and bytes, and resolves once they are on disk', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'file-writer-'));
+    await Promise.all([
+      writer.write(join(dir, 'posts/a/index.html'), '<p>ä</p>'),
+      writer.write(join(dir, 'posts/b/index.html'), new Uint8Array([1, 2, 3])),
+    ]);
+    expect(await readFile(join(dir, 'posts/a/index.html'), 'utf8')).toBe('<p>ä</p>');
+    expect([...(await readFile(join(dir, 'posts/b/index.html')))]).toEqual([1, 2, 3]);
+  });
+
+  it('makes a folder again when it was removed after the first write into it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'file-writer-'));
+    await writer.write(join(dir, 'posts/a/index.html'), 'one');
+    await rm(join(dir, 'posts'), { recursive: true });
+    await writer.write(join(dir, 'posts/a/index.html'), 'two');
+    expect(await readFile(join(dir, 'posts/a/index.html'), 'utf8')).toBe('two');
+  });
+
+  it('rejects with the system error, and the writes after it still succeed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'file-writer-'));
+    await writeFile(join(dir, 'file'), 'not a folder');
+    await expect(writer.write(join(dir, 'file/index.html'), 'x')).rejects.toMatchObject({
+      code: expect.stringMatching(/^E(NOTDIR|EXIST)$/),
+    });
+    await writer.write(join(dir, 'ok.html'), 'fine');
+    expect(await readFile(join(dir, 'ok.html'), 'utf8')).toBe('fine');
+  });
+});
