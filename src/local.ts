@@ -12,6 +12,7 @@ import {
   localSecret,
 } from './adapters/fs/state.js';
 import { WebSubNotifier } from './adapters/http/websub.js';
+import { ThreadedArticleParser } from './adapters/threads/article-parser.js';
 import type { SiteConfig } from './core/site.js';
 import type { SiteIndex } from './core/site-index.js';
 import { type BuildReport, buildAndAnnounce } from './pipeline/build.js';
@@ -36,6 +37,7 @@ export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date)
       theme: new FsThemeFiles(paths.content),
       output: new FsSiteStore(paths.out),
       index: new FsSiteIndexStore(paths.state),
+      parser: new ThreadedArticleParser(),
       ...(site.websubHub ? { hub: new WebSubNotifier(site.websubHub) } : {}),
       publishedIds: new FilePublishedIds(paths.content),
       announce: {
@@ -66,6 +68,7 @@ export async function previewBuild(
       pages: new FsArticleSource(content, 'pages'),
       theme: new FsThemeFiles(content),
       output: new FsSiteStore(out),
+      parser: new ThreadedArticleParser(),
       index: {
         load: async () => index,
         save: async (next) => {

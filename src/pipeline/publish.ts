@@ -7,7 +7,9 @@ import {
   type Article,
   type ArticleMeta,
   contentHash,
-  parseArticle,
+  type ParseResult,
+  parseArticleSafely,
+  parseArticlesSafely,
   prepareToParse,
 } from '../core/article.js';
 import { duplicateSlugProblems, hasErrors, tagClashProblems } from '../core/corpus.js';
@@ -18,10 +20,12 @@ import { graceStep, pendingDigests } from '../core/grace.js';
 import { weeksToArchive, withIssues } from '../core/newsletter.js';
 import type {
   AnnouncementLedger,
+  ArticleParser,
   ArticleSourceStore,
   DigestHoldStore,
   DigestQueue,
   DigestRecord,
+  HashedSource,
   HubNotifier,
   IssueSource,
   PublishedThemeStore,
@@ -106,6 +110,8 @@ export interface PublishDeps {
   readonly scheduler?: PublishScheduler;
   /** Told about every feed a publish changed (WebSub); never blocks publishing. */
   readonly hub?: HubNotifier;
+  /** Parses the articles a publish reads; without it, one after another on this thread. */
+  readonly parser?: ArticleParser;
 }
 
 /** Content-relative paths that changed ('posts/a.md', 'static/images/a.svg'), or 'all' to compare everything. */
@@ -178,22 +184,8 @@ async function readOrMissing<T>(read: () => Promise<T>): Promise<T | undefined> 
   }
 }
 
-/** Parses one source; an exception from any step is this file's problem, never the batch's. */
-async function parseSafely(path: string, bytes: Uint8Array, site: SiteConfig, hash: string) {
-  // Loads the HTML sanitizer first when the source may hold raw HTML (most articles never need it).
-  await prepareToParse([{ path, bytes }]);
-  try {
-    return parseArticle({ path, bytes }, site, hash);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return {
-      ok: false as const,
-      problems: [
-        { file: path, field: 'body', reason: `cannot be rendered: ${reason}`, severity: 'error' as const },
-      ],
-    };
-  }
-}
+/** Parses one article after another, here. */
+const inThisThread: ArticleParser = { parseAll: parseArticlesSafely };
 
 /**
  * The theme this publish renders with, read whole every time (a handful of small files): a change to it
@@ -256,6 +248,8 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     assetPaths = changes.filter((p) => p.startsWith(STATIC)).map((p) => p.slice(STATIC.length));
   }
 
+  // Read first, then parse what changed in one batch, which the parser may spread over threads.
+  const toParse: { source: HashedSource; version: string }[] = [];
   for (const path of [...new Set(articlePaths)].sort()) {
     const source = await readOrMissing(() => deps.content.read(path));
     const old = sources[path];
@@ -274,16 +268,23 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       unchanged.push(path);
       continue;
     }
-    const result = await parseSafely(path, source.bytes, site, hash);
+    toParse.push({ source: { path, bytes: source.bytes, hash }, version });
+  }
+  const results = await (deps.parser ?? inThisThread).parseAll(
+    toParse.map((p) => p.source),
+    site,
+  );
+  toParse.forEach(({ source: { path }, version }, i) => {
+    const result = results[i] as ParseResult;
     if (!result.ok) {
       problems.push(...result.problems);
-      continue; // the last good version, if any, stays
+      return; // the last good version, if any, stays
     }
     const article = indexArticle(result.article);
     parsed.set(article.renderKey, result.article);
-    sources[path] = { version, article, warnings: result.warnings, live: old?.live ?? false };
+    sources[path] = { version, article, warnings: result.warnings, live: sources[path]?.live ?? false };
     changedPaths.add(path);
-  }
+  });
 
   rejectDuplicateSlugs(deps.mode, sources, before.sources, changedPaths, problems);
   rejectAliasClashes(deps.mode, sources, before.sources, changedPaths, problems);
@@ -610,7 +611,7 @@ async function applyPageChanges(
 async function bodyFromSource(deps: PublishDeps, article: IndexedArticle): Promise<string> {
   const source = await readOrMissing(() => deps.content.read(article.source));
   if (!source) throw new SkipFile(`${article.source} is gone`);
-  const result = await parseSafely(article.source, source.bytes, deps.site, contentHash(source.bytes));
+  const result = await parseArticleSafely(source, deps.site);
   // Changed since it was indexed: its own event is on the way; until then the newer body is the better one.
   if (!result.ok) throw new SkipFile(`${article.source} no longer parses`);
   return result.article.html;
