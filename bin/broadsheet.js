@@ -29,10 +29,10 @@ if (!existsSync(bundle)) {
   const { build } = await import('esbuild');
   const staging = `${outdir}.${process.pid}`;
   await build({
-    // The parser's worker threads load their own entry, sharing the CLI's chunks.
+    // The build's worker threads (parsing, article pages) load their own entry, sharing the CLI's chunks.
     entryPoints: {
       cli: join(root, 'src/cli.ts'),
-      'parse-worker': join(root, 'src/adapters/threads/parse-worker.ts'),
+      'build-worker': join(root, 'src/adapters/threads/build-worker.ts'),
     },
     bundle: true,
     // What a command imports on demand (the AWS SDK for --stack, the preview server, highlight.js, temml,

@@ -6,6 +6,7 @@ import type { Problem } from '../core/errors.js';
 import { shortenedNote } from '../core/full-text.js';
 import type {
   AnnouncementLedger,
+  ArticlePageRenderer,
   ArticleParser,
   ArticleSourceStore,
   DigestHoldStore,
@@ -42,6 +43,8 @@ export interface BuildDeps {
   readonly hub?: HubNotifier;
   /** Parses the articles; without it, one after another on this thread. */
   readonly parser?: ArticleParser;
+  /** Renders article pages on other threads; without it, here. */
+  readonly pageRenderer?: ArticlePageRenderer;
   /** Where the record of published ids goes (content/published-ids.json). */
   readonly publishedIds?: PublishedIdsStore;
   /** Without it the run only publishes the site (a preview): nothing is announced or mailed. */
@@ -133,6 +136,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
       mode: 'strict',
       ...(deps.hub ? { hub: deps.hub } : {}),
       ...(deps.parser ? { parser: deps.parser } : {}),
+      ...(deps.pageRenderer ? { pageRenderer: deps.pageRenderer } : {}),
       ...(announce
         ? {
             announce: {

@@ -20,6 +20,7 @@ import { graceStep, pendingDigests } from '../core/grace.js';
 import { weeksToArchive, withIssues } from '../core/newsletter.js';
 import type {
   AnnouncementLedger,
+  ArticlePageRenderer,
   ArticleParser,
   ArticleSourceStore,
   DigestHoldStore,
@@ -61,6 +62,7 @@ import {
   type PublishedTheme,
   publishedThemeOf,
   type Theme,
+  type ThemeFiles,
   ThemeLoadError,
   themeFor,
 } from '../core/theme.js';
@@ -112,6 +114,8 @@ export interface PublishDeps {
   readonly hub?: HubNotifier;
   /** Parses the articles a publish reads; without it, one after another on this thread. */
   readonly parser?: ArticleParser;
+  /** Renders article pages on other threads; without it, here. */
+  readonly pageRenderer?: ArticlePageRenderer;
 }
 
 /** Content-relative paths that changed ('posts/a.md', 'static/images/a.svg'), or 'all' to compare everything. */
@@ -199,10 +203,10 @@ export async function loadTheme(site: SiteConfig, store: ThemeSourceStore | unde
 async function loadThemeAndOverrides(
   site: SiteConfig,
   store: ThemeSourceStore | undefined,
-): Promise<{ theme: Theme; published: PublishedTheme }> {
+): Promise<{ theme: Theme; overrides: ThemeFiles; published: PublishedTheme }> {
   const overrides = store ? await store.files() : {};
   try {
-    return { theme: themeFor(site, overrides), published: publishedThemeOf(overrides) };
+    return { theme: themeFor(site, overrides), overrides, published: publishedThemeOf(overrides) };
   } catch (error) {
     if (error instanceof ThemeLoadError) throw new ContentError(error.problems);
     throw error;
@@ -211,7 +215,7 @@ async function loadThemeAndOverrides(
 
 async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Date): Promise<PublishOutcome> {
   const { site } = deps;
-  const { theme, published: publishedTheme } = await loadThemeAndOverrides(site, deps.theme);
+  const { theme, overrides, published: publishedTheme } = await loadThemeAndOverrides(site, deps.theme);
   const nowMs = now.getTime();
   const stored = await deps.index.load();
   const firstRun = isFirstRun(stored);
@@ -350,10 +354,10 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   /** A body already at hand: parsed in this run, kept in the index for the feeds, or read again earlier. */
   const knownBody = (renderKey: string) =>
     parsed.get(renderKey)?.html ?? before.feedBodies[renderKey] ?? loaded.get(renderKey);
+  const elsewhere = deps.pageRenderer?.forPages({ site, overrides, nav: input.nav ?? [] }, input.live.length);
   const io: PlanInputs = {
     body: async (article) => {
       const known = knownBody(article.renderKey);
-      loaded.get(article.renderKey);
       if (known !== undefined) return known;
       const html = await bodyFromSource(deps, article);
       loaded.set(article.renderKey, html);
@@ -365,6 +369,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       return bytes;
     },
     ...(issueSource ? { digest: (id: string) => issueSource.digest(id) } : {}),
+    ...(elsewhere ? { articlePage: elsewhere } : {}),
   };
   // A static file at a generated page's address: the build stops; the cloud keeps the generated page.
   let plan = planSite(input, io);
