@@ -29,11 +29,7 @@ if (!existsSync(bundle)) {
   const { build } = await import('esbuild');
   const staging = `${outdir}.${process.pid}`;
   await build({
-    // The build's worker threads (parsing, article pages) load their own entry, sharing the CLI's chunks.
-    entryPoints: {
-      cli: join(root, 'src/cli.ts'),
-      'build-worker': join(root, 'src/adapters/threads/build-worker.ts'),
-    },
+    entryPoints: [join(root, 'src/cli.ts')],
     bundle: true,
     // What a command imports on demand (the AWS SDK for --stack, the preview server, highlight.js, temml,
     // the emoji table) becomes its own chunk, so `build` does not parse code it never runs.

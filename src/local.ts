@@ -12,7 +12,6 @@ import {
   localSecret,
 } from './adapters/fs/state.js';
 import { WebSubNotifier } from './adapters/http/websub.js';
-import { BuildThreads } from './adapters/threads/build-threads.js';
 import type { SiteConfig } from './core/site.js';
 import type { SiteIndex } from './core/site-index.js';
 import { type BuildReport, buildAndAnnounce } from './pipeline/build.js';
@@ -28,34 +27,27 @@ export interface LocalPaths {
 
 /** Builds content/ into dist/ and writes the digest of new articles into outbox/. */
 export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date): Promise<BuildReport> {
-  const threads = new BuildThreads();
-  try {
-    return await buildAndAnnounce(
-      {
-        site,
-        content: new FsArticleSource(paths.content),
-        assets: new FsStaticAssets(paths.content),
-        pages: new FsArticleSource(paths.content, 'pages'),
-        theme: new FsThemeFiles(paths.content),
-        output: new FsSiteStore(paths.out),
-        index: new FsSiteIndexStore(paths.state),
-        parser: threads,
-        pageRenderer: threads,
-        ...(site.websubHub ? { hub: new WebSubNotifier(site.websubHub) } : {}),
-        publishedIds: new FilePublishedIds(paths.content),
-        announce: {
-          announcements: new FileAnnouncementStore(paths.state),
-          recipients: new FileSubscriberStore(paths.state, site.author.email ?? site.sender.address),
-          mailer: new OutboxMailer(paths.outbox, site),
-          secret: await localSecret(paths.state),
-          hold: new FileDigestHold(paths.state),
-        },
+  return buildAndAnnounce(
+    {
+      site,
+      content: new FsArticleSource(paths.content),
+      assets: new FsStaticAssets(paths.content),
+      pages: new FsArticleSource(paths.content, 'pages'),
+      theme: new FsThemeFiles(paths.content),
+      output: new FsSiteStore(paths.out),
+      index: new FsSiteIndexStore(paths.state),
+      ...(site.websubHub ? { hub: new WebSubNotifier(site.websubHub) } : {}),
+      publishedIds: new FilePublishedIds(paths.content),
+      announce: {
+        announcements: new FileAnnouncementStore(paths.state),
+        recipients: new FileSubscriberStore(paths.state, site.author.email ?? site.sender.address),
+        mailer: new OutboxMailer(paths.outbox, site),
+        secret: await localSecret(paths.state),
+        hold: new FileDigestHold(paths.state),
       },
-      now,
-    );
-  } finally {
-    await threads.close();
-  }
+    },
+    now,
+  );
 }
 
 /** Builds a copy of the site for local viewing: no announcements, no email, an index of its own. */
@@ -66,28 +58,21 @@ export async function previewBuild(
   now: Date,
 ): Promise<BuildReport> {
   let index: SiteIndex | undefined;
-  const threads = new BuildThreads();
-  try {
-    return await buildAndAnnounce(
-      {
-        site,
-        content: new FsArticleSource(content),
-        assets: new FsStaticAssets(content),
-        pages: new FsArticleSource(content, 'pages'),
-        theme: new FsThemeFiles(content),
-        output: new FsSiteStore(out),
-        parser: threads,
-        pageRenderer: threads,
-        index: {
-          load: async () => index,
-          save: async (next) => {
-            index = next;
-          },
+  return buildAndAnnounce(
+    {
+      site,
+      content: new FsArticleSource(content),
+      assets: new FsStaticAssets(content),
+      pages: new FsArticleSource(content, 'pages'),
+      theme: new FsThemeFiles(content),
+      output: new FsSiteStore(out),
+      index: {
+        load: async () => index,
+        save: async (next) => {
+          index = next;
         },
       },
-      now,
-    );
-  } finally {
-    await threads.close();
-  }
+    },
+    now,
+  );
 }

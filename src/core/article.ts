@@ -222,39 +222,6 @@ export type ParseResult =
   | { readonly ok: true; readonly article: Article; readonly warnings: readonly Problem[] }
   | { readonly ok: false; readonly problems: readonly Problem[] };
 
-/**
- * parseArticle after loading what it needs, with an exception from any step reported as this file's
- * problem: one article that breaks the renderer never stops the others.
- */
-export async function parseArticleSafely(
-  source: ArticleSource,
-  site: SiteConfig,
-  hash = contentHash(source.bytes),
-): Promise<ParseResult> {
-  await prepareToParse([source]);
-  try {
-    return parseArticle(source, site, hash);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return {
-      ok: false,
-      problems: [
-        { file: source.path, field: 'body', reason: `cannot be rendered: ${reason}`, severity: 'error' },
-      ],
-    };
-  }
-}
-
-/** parseArticleSafely over many sources, one after another, in their order. */
-export async function parseArticlesSafely(
-  sources: readonly (ArticleSource & { readonly hash?: string })[],
-  site: SiteConfig,
-): Promise<ParseResult[]> {
-  const results: ParseResult[] = [];
-  for (const source of sources) results.push(await parseArticleSafely(source, site, source.hash));
-  return results;
-}
-
 /** Parses, validates and renders one article. Never throws on bad input: it reports every problem found. */
 /** `hash` may be passed when the caller already computed it (to look up a cache). */
 export function parseArticle(

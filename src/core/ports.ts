@@ -1,18 +1,16 @@
 // The edges the pipeline talks to. Adapters (filesystem, S3, SES, DynamoDB) implement these and turn
 // their own errors into ours; the core never learns which one it was given.
 
-import type { Article, ArticleMeta, ArticleSource, ParseResult } from './article.js';
+import type { ArticleMeta, ArticleSource } from './article.js';
 import type { Audience, DeliveryChoice } from './delivery.js';
 import type { Digest } from './digest.js';
 import type { RawMessage } from './email.js';
 import type { DigestHold } from './grace.js';
-import type { NavPage, Neighbours } from './pages.js';
 import type { PublishedIds } from './published-ids.js';
-import type { SiteConfig } from './site.js';
 import type { FileKind } from './site-build.js';
 import type { SiteIndex } from './site-index.js';
 import type { Subscriber, SubscriberChange, SubscriberUpdate, UpdateOptions } from './subscribers.js';
-import type { PublishedTheme, ThemeFiles } from './theme.js';
+import type { PublishedTheme } from './theme.js';
 
 /** A source file as listed: where it is and a cheap token that changes whenever its content may have. */
 export interface SourceEntry {
@@ -20,35 +18,6 @@ export interface SourceEntry {
   readonly path: string;
   /** Size and modification time locally, the ETag in S3: equal versions mean equal bytes. */
   readonly version: string;
-}
-
-/** An article's source with the hash of its bytes (computed once, by whoever read it). */
-export interface HashedSource extends ArticleSource {
-  readonly hash: string;
-}
-
-/**
- * Parses many articles; an implementation may spread them over threads. Results come in the order of the
- * sources, each exactly what parseArticleSafely (article.ts) returns for it.
- */
-export interface ArticleParser {
-  parseAll(sources: readonly HashedSource[], site: SiteConfig): Promise<ParseResult[]>;
-}
-
-/** What an article page is rendered with besides the article: the theme is themeFor(site, overrides). */
-export interface PageSetup {
-  readonly site: SiteConfig;
-  readonly overrides: ThemeFiles;
-  readonly nav: readonly NavPage[];
-}
-
-/** Renders article pages elsewhere (other threads), each exactly as articlePage (pages.ts) renders it here. */
-export interface ArticlePageRenderer {
-  /** A renderer for `count` pages of one site and theme; undefined when rendering here is cheaper. */
-  forPages(
-    setup: PageSetup,
-    count: number,
-  ): ((article: Article, neighbours: Neighbours) => Promise<string>) | undefined;
 }
 
 /** Where articles are read from (content/ locally, the content bucket in AWS). */

@@ -19,7 +19,6 @@ import {
   contentPage,
   homePage,
   type NavPage,
-  type Neighbours,
   notFoundPage,
   redirectPage,
   subscribePage,
@@ -65,8 +64,6 @@ export interface PlanInputs {
    * text included). Without it (a preview) the archive shows the summaries its index keeps.
    */
   digest?(id: string): Promise<DigestRecord | undefined>;
-  /** Renders an article's page elsewhere (another thread) as articlePage does; without it, here. */
-  articlePage?(article: Article, neighbours: Neighbours): Promise<string>;
 }
 
 const HTML = 'text/html; charset=utf-8';
@@ -328,14 +325,12 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     const newer = live[i - 1];
     const older = live[i + 1];
     const key = shortHash([a.renderKey, articleKey, newer?.listKey ?? '', older?.listKey ?? ''].join(':'));
-    return page(articlePath(a.slug), key, async () => {
-      const neighbours = {
+    return page(articlePath(a.slug), key, async () =>
+      articlePage(ctx, await withBody(a), {
         ...(newer ? { newer: metaOf(newer) } : {}),
         ...(older ? { older: metaOf(older) } : {}),
-      };
-      const article = await withBody(a);
-      return io.articlePage ? io.articlePage(article, neighbours) : articlePage(ctx, article, neighbours);
-    });
+      }),
+    );
   });
   const pageKey = keyOf('page');
   const sitePages = (input.pages ?? []).map((p) =>

@@ -6,8 +6,6 @@ import type { Problem } from '../core/errors.js';
 import { shortenedNote } from '../core/full-text.js';
 import type {
   AnnouncementLedger,
-  ArticlePageRenderer,
-  ArticleParser,
   ArticleSourceStore,
   DigestHoldStore,
   DigestMailer,
@@ -41,10 +39,6 @@ export interface BuildDeps {
   readonly index: SiteIndexStore;
   /** Told about every feed the build changed (WebSub). */
   readonly hub?: HubNotifier;
-  /** Parses the articles; without it, one after another on this thread. */
-  readonly parser?: ArticleParser;
-  /** Renders article pages on other threads; without it, here. */
-  readonly pageRenderer?: ArticlePageRenderer;
   /** Where the record of published ids goes (content/published-ids.json). */
   readonly publishedIds?: PublishedIdsStore;
   /** Without it the run only publishes the site (a preview): nothing is announced or mailed. */
@@ -135,8 +129,6 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
       index: deps.index,
       mode: 'strict',
       ...(deps.hub ? { hub: deps.hub } : {}),
-      ...(deps.parser ? { parser: deps.parser } : {}),
-      ...(deps.pageRenderer ? { pageRenderer: deps.pageRenderer } : {}),
       ...(announce
         ? {
             announce: {

@@ -7,9 +7,7 @@ import {
   type Article,
   type ArticleMeta,
   contentHash,
-  type ParseResult,
-  parseArticleSafely,
-  parseArticlesSafely,
+  parseArticle,
   prepareToParse,
 } from '../core/article.js';
 import { duplicateSlugProblems, hasErrors, tagClashProblems } from '../core/corpus.js';
@@ -20,13 +18,10 @@ import { graceStep, pendingDigests } from '../core/grace.js';
 import { weeksToArchive, withIssues } from '../core/newsletter.js';
 import type {
   AnnouncementLedger,
-  ArticlePageRenderer,
-  ArticleParser,
   ArticleSourceStore,
   DigestHoldStore,
   DigestQueue,
   DigestRecord,
-  HashedSource,
   HubNotifier,
   IssueSource,
   PublishedThemeStore,
@@ -62,7 +57,6 @@ import {
   type PublishedTheme,
   publishedThemeOf,
   type Theme,
-  type ThemeFiles,
   ThemeLoadError,
   themeFor,
 } from '../core/theme.js';
@@ -112,10 +106,6 @@ export interface PublishDeps {
   readonly scheduler?: PublishScheduler;
   /** Told about every feed a publish changed (WebSub); never blocks publishing. */
   readonly hub?: HubNotifier;
-  /** Parses the articles a publish reads; without it, one after another on this thread. */
-  readonly parser?: ArticleParser;
-  /** Renders article pages on other threads; without it, here. */
-  readonly pageRenderer?: ArticlePageRenderer;
 }
 
 /** Content-relative paths that changed ('posts/a.md', 'static/images/a.svg'), or 'all' to compare everything. */
@@ -188,8 +178,22 @@ async function readOrMissing<T>(read: () => Promise<T>): Promise<T | undefined> 
   }
 }
 
-/** Parses one article after another, here. */
-const inThisThread: ArticleParser = { parseAll: parseArticlesSafely };
+/** Parses one source; an exception from any step is this file's problem, never the batch's. */
+async function parseSafely(path: string, bytes: Uint8Array, site: SiteConfig, hash: string) {
+  // Loads the HTML sanitizer first when the source may hold raw HTML (most articles never need it).
+  await prepareToParse([{ path, bytes }]);
+  try {
+    return parseArticle({ path, bytes }, site, hash);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false as const,
+      problems: [
+        { file: path, field: 'body', reason: `cannot be rendered: ${reason}`, severity: 'error' as const },
+      ],
+    };
+  }
+}
 
 /**
  * The theme this publish renders with, read whole every time (a handful of small files): a change to it
@@ -203,10 +207,10 @@ export async function loadTheme(site: SiteConfig, store: ThemeSourceStore | unde
 async function loadThemeAndOverrides(
   site: SiteConfig,
   store: ThemeSourceStore | undefined,
-): Promise<{ theme: Theme; overrides: ThemeFiles; published: PublishedTheme }> {
+): Promise<{ theme: Theme; published: PublishedTheme }> {
   const overrides = store ? await store.files() : {};
   try {
-    return { theme: themeFor(site, overrides), overrides, published: publishedThemeOf(overrides) };
+    return { theme: themeFor(site, overrides), published: publishedThemeOf(overrides) };
   } catch (error) {
     if (error instanceof ThemeLoadError) throw new ContentError(error.problems);
     throw error;
@@ -215,7 +219,7 @@ async function loadThemeAndOverrides(
 
 async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Date): Promise<PublishOutcome> {
   const { site } = deps;
-  const { theme, overrides, published: publishedTheme } = await loadThemeAndOverrides(site, deps.theme);
+  const { theme, published: publishedTheme } = await loadThemeAndOverrides(site, deps.theme);
   const nowMs = now.getTime();
   const stored = await deps.index.load();
   const firstRun = isFirstRun(stored);
@@ -252,8 +256,6 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     assetPaths = changes.filter((p) => p.startsWith(STATIC)).map((p) => p.slice(STATIC.length));
   }
 
-  // Read first, then parse what changed in one batch, which the parser may spread over threads.
-  const toParse: { source: HashedSource; version: string }[] = [];
   for (const path of [...new Set(articlePaths)].sort()) {
     const source = await readOrMissing(() => deps.content.read(path));
     const old = sources[path];
@@ -272,23 +274,16 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       unchanged.push(path);
       continue;
     }
-    toParse.push({ source: { path, bytes: source.bytes, hash }, version });
-  }
-  const results = await (deps.parser ?? inThisThread).parseAll(
-    toParse.map((p) => p.source),
-    site,
-  );
-  toParse.forEach(({ source: { path }, version }, i) => {
-    const result = results[i] as ParseResult;
+    const result = await parseSafely(path, source.bytes, site, hash);
     if (!result.ok) {
       problems.push(...result.problems);
-      return; // the last good version, if any, stays
+      continue; // the last good version, if any, stays
     }
     const article = indexArticle(result.article);
     parsed.set(article.renderKey, result.article);
-    sources[path] = { version, article, warnings: result.warnings, live: sources[path]?.live ?? false };
+    sources[path] = { version, article, warnings: result.warnings, live: old?.live ?? false };
     changedPaths.add(path);
-  });
+  }
 
   rejectDuplicateSlugs(deps.mode, sources, before.sources, changedPaths, problems);
   rejectAliasClashes(deps.mode, sources, before.sources, changedPaths, problems);
@@ -354,10 +349,10 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   /** A body already at hand: parsed in this run, kept in the index for the feeds, or read again earlier. */
   const knownBody = (renderKey: string) =>
     parsed.get(renderKey)?.html ?? before.feedBodies[renderKey] ?? loaded.get(renderKey);
-  const elsewhere = deps.pageRenderer?.forPages({ site, overrides, nav: input.nav ?? [] }, input.live.length);
   const io: PlanInputs = {
     body: async (article) => {
       const known = knownBody(article.renderKey);
+      loaded.get(article.renderKey);
       if (known !== undefined) return known;
       const html = await bodyFromSource(deps, article);
       loaded.set(article.renderKey, html);
@@ -369,7 +364,6 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       return bytes;
     },
     ...(issueSource ? { digest: (id: string) => issueSource.digest(id) } : {}),
-    ...(elsewhere ? { articlePage: elsewhere } : {}),
   };
   // A static file at a generated page's address: the build stops; the cloud keeps the generated page.
   let plan = planSite(input, io);
@@ -616,7 +610,7 @@ async function applyPageChanges(
 async function bodyFromSource(deps: PublishDeps, article: IndexedArticle): Promise<string> {
   const source = await readOrMissing(() => deps.content.read(article.source));
   if (!source) throw new SkipFile(`${article.source} is gone`);
-  const result = await parseArticleSafely(source, deps.site);
+  const result = await parseSafely(article.source, source.bytes, deps.site, contentHash(source.bytes));
   // Changed since it was indexed: its own event is on the way; until then the newer body is the better one.
   if (!result.ok) throw new SkipFile(`${article.source} no longer parses`);
   return result.article.html;
