@@ -263,6 +263,56 @@ describe('an issue page of a full-text digest', () => {
     );
   });
 
+  it('drops a withdrawn article’s body, summary and link from the issue on the publish that withdraws it', async () => {
+    const { deps, output, write } = await world();
+    write('kept', '2026-05-01T08:00:00Z', 'Kept paragraph.');
+    write('pulled', '2026-05-01T09:00:00Z', 'Confidential paragraph.');
+    write('drafted', '2026-05-01T10:00:00Z', 'Unfinished paragraph.');
+    const paths = ['posts/kept.md', 'posts/pulled.md', 'posts/drafted.md'];
+    const { digest } = await publishChanges(deps, paths, new Date('2026-05-01T12:00:00Z'));
+    const issue = `newsletter/${String(digest?.id)}/index.html`;
+    expect(output.text(issue)).toContain('Confidential paragraph.');
+    expect(output.text(issue)).toContain('Unfinished paragraph.');
+
+    // One deleted, one made a draft again: both leave the site, and the issue re-renders in that publish.
+    deps.content.files.delete('posts/pulled.md');
+    deps.content.files.set(
+      'posts/drafted.md',
+      '---\ntitle: drafted\ndate: 2026-05-01T10:00:00Z\nsummary: About drafted.\ndraft: true\n---\nUnfinished paragraph.\n',
+    );
+    const retracting = await publishChanges(
+      deps,
+      ['posts/pulled.md', 'posts/drafted.md'],
+      new Date('2026-05-02T12:00:00Z'),
+    );
+    expect(retracting.removed).toEqual(['posts/drafted.md', 'posts/pulled.md']);
+    expect(retracting.site.written).toContain(issue);
+    const page = output.text(issue);
+    for (const gone of [
+      'Confidential paragraph.',
+      'About pulled.',
+      'Unfinished paragraph.',
+      'About drafted.',
+    ])
+      expect(page).not.toContain(gone);
+    expect(page).not.toContain('href="https://news.example.com/posts/pulled/"');
+    expect(page).not.toContain('href="https://news.example.com/posts/drafted/"');
+    // The reader still sees that the issue carried them: the title, marked withdrawn.
+    expect(page.match(/This article has been withdrawn\./g)).toHaveLength(2);
+    expect(page).toMatch(/<h2>pulled<\/h2>/);
+    expect(page).toContain('Kept paragraph.');
+    expect(page).toContain('<a href="https://news.example.com/posts/kept/">kept</a>');
+    // Nor does the feed of issues link to them.
+    expect(output.text('newsletter/issues.xml')).not.toContain('posts/pulled/');
+
+    // Published again: the issue shows what it carried again.
+    write('drafted', '2026-05-01T10:00:00Z', 'Unfinished paragraph.');
+    const back = await publishChanges(deps, ['posts/drafted.md'], new Date('2026-05-03T12:00:00Z'));
+    expect(back.site.written).toContain(issue);
+    expect(output.text(issue)).toContain('Unfinished paragraph.');
+    expect(output.text(issue)).not.toContain('Confidential paragraph.');
+  });
+
   it('shortens the articles the email shortened for Gmail’s clip, the oldest first, to their summary', async () => {
     const { deps, ledger, output, write } = await world();
     const long = (word: string) =>
