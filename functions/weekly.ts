@@ -4,6 +4,7 @@ import { dynamoClient, s3Client, sqsClient } from '../src/adapters/aws/clients.j
 import { DynamoWeeklyLedger } from '../src/adapters/aws/dynamo/weekly-ledger.js';
 import { endpointsOf, functionEnv, logger, metrics, required } from '../src/adapters/aws/env.js';
 import { signalWeeklySent } from '../src/adapters/aws/publish-trigger.js';
+import { DynamoRecipientPages } from '../src/adapters/aws/recipient-pages.js';
 import { loadSiteJsonFromBucket } from '../src/adapters/aws/site-json.js';
 import { SqsDigestQueue } from '../src/adapters/aws/sqs.js';
 import { runWeekly, type WeeklyOutcome } from '../src/pipeline/weekly.js';
@@ -11,7 +12,10 @@ import { runWeekly, type WeeklyOutcome } from '../src/pipeline/weekly.js';
 const env = functionEnv();
 const endpoints = endpointsOf(env);
 const s3 = s3Client(endpoints);
-const ledger = new DynamoWeeklyLedger(dynamoClient(endpoints), env.TABLE_NAME);
+const db = dynamoClient(endpoints);
+const ledger = new DynamoWeeklyLedger(db, env.TABLE_NAME);
+// Read only when a week's digest is about to be created, and only until the first weekly reader.
+const recipients = new DynamoRecipientPages(db, env.TABLE_NAME);
 const queue = new SqsDigestQueue(sqsClient(endpoints), required(env.DIGEST_QUEUE_URL, 'DIGEST_QUEUE_URL'));
 
 // The rule's scheduled time, not the clock: a retried invocation then decides about the same week.
@@ -21,7 +25,10 @@ export async function handler(event: unknown): Promise<WeeklyOutcome['kind']> {
   const parsed = scheduled.safeParse(event);
   const now = parsed.success ? new Date(parsed.data.time) : new Date();
   const site = await loadSiteJsonFromBucket(s3, env.CONTENT_BUCKET);
-  const outcome = await runWeekly({ site, ledger, deliver: (digest) => queue.enqueue(digest.id) }, now);
+  const outcome = await runWeekly(
+    { site, ledger, recipients, deliver: (digest) => queue.enqueue(digest.id) },
+    now,
+  );
   if (outcome.kind === 'delivered') {
     // Every time, a retry too: the publish that archives the issue is idempotent.
     await signalWeeklySent(
@@ -37,6 +44,12 @@ export async function handler(event: unknown): Promise<WeeklyOutcome['kind']> {
     });
     metrics.addMetric('WeeklyArticles', 'Count', outcome.digest.articles.length);
     metrics.publishStoredMetrics();
+  } else if (outcome.kind === 'no-audience') {
+    // No digest, so no weekly-sent.json: there is no issue to archive.
+    logger.info('week ended with nobody to send to', {
+      weekEnd: new Date(outcome.weekEndMs).toISOString(),
+      articles: outcome.articles,
+    });
   } else if (outcome.kind === 'nothing-new') {
     logger.info('week ended with nothing new', { weekEnd: new Date(outcome.weekEndMs).toISOString() });
   }

@@ -14,7 +14,7 @@ import { SEND_TIMING } from '../../src/core/send-timing.js';
 import { BroadsheetFunction } from '../function.js';
 import { Concern } from '../logical-ids.js';
 import type { Email } from './email.js';
-import { allow } from './grants.js';
+import { allow, allowFindingMissing } from './grants.js';
 import { type DeadLetters, deadLetterQueue, type Queues } from './queues.js';
 import type { Storage } from './storage.js';
 
@@ -143,6 +143,8 @@ export class Mail extends Concern {
       ['s3:GetObject'],
       [content.arnForObjects(SITE_JSON_KEY), content.arnForObjects(PUBLISHED_THEME_KEY)],
     );
+    // So that a theme not published yet is a 404, and a 403 a real refusal (src/adapters/aws/published-theme.ts).
+    allowFindingMissing(this.send, content, [PUBLISHED_THEME_KEY]);
     allow(this.send, ['secretsmanager:GetSecretValue'], [this.tokenSecret.secretArn]);
     allow(
       this.send,

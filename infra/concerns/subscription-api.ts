@@ -10,7 +10,7 @@ import { SITE_JSON_KEY } from '../../src/adapters/aws/site-json.js';
 import { BroadsheetFunction } from '../function.js';
 import { Concern } from '../logical-ids.js';
 import type { Email } from './email.js';
-import { allow } from './grants.js';
+import { allow, allowFindingMissing } from './grants.js';
 import type { Storage } from './storage.js';
 
 /**
@@ -77,6 +77,8 @@ export class SubscriptionApi extends Concern {
       ['s3:GetObject'],
       [content.arnForObjects(SITE_JSON_KEY), content.arnForObjects(PUBLISHED_THEME_KEY)],
     );
+    // So that a theme not published yet is a 404, and a 403 a real refusal (src/adapters/aws/published-theme.ts).
+    allowFindingMissing(this.subscribe, content, [PUBLISHED_THEME_KEY]);
     allow(
       this.subscribe,
       ['secretsmanager:GetSecretValue'],

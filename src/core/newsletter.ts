@@ -72,26 +72,45 @@ export const issuePath = (id: string) => `${NEWSLETTER_DIR}/${id}/index.html`;
 const issueUrl = (site: SiteConfig, id: string) => `${site.baseUrl}/${NEWSLETTER_DIR}/${id}/`;
 
 /**
+ * The URLs of an issue's articles that have left the site since it went out (deleted, made a draft again,
+ * or dated in the future): withdrawn. `onSite` holds every live article's address and old addresses, so a
+ * moved article is not withdrawn.
+ */
+export function withdrawnFrom(issue: ArchivedIssue, onSite: ReadonlySet<string>): string[] {
+  return issue.articles.map((a) => a.url).filter((url) => !onSite.has(url));
+}
+
+/**
  * One issue as subscribers got it, without personal links: its articles with their summaries and links,
  * and how to subscribe. With the digest's record (`sent`), a full-text digest's articles show the bodies it
  * carried, as planned when it went out (those shortened for Gmail's clip show their summary, as in the
- * email); without it (a record gone), summaries.
+ * email); without it (a record gone), summaries. An article `withdrawn` since keeps its title and date,
+ * marked withdrawn, and nothing of its content: no body, no summary (a template that does not know the
+ * mark has nothing to show), and no link in the default theme.
  */
-export function issuePage(ctx: PageContext, issue: ArchivedIssue, sent?: DigestRecord): string {
+export function issuePage(
+  ctx: PageContext,
+  issue: ArchivedIssue,
+  sent: DigestRecord | undefined,
+  withdrawn: ReadonlySet<string>,
+): string {
   const carried = sent?.id === issue.id ? sent : undefined;
+  const articles = carried
+    ? digestArticles(carried).map(({ url, title, summary, date, body }) => ({
+        url,
+        title,
+        summary,
+        date,
+        ...(body === undefined ? {} : { body_html: trusted(body) }),
+      }))
+    : issue.articles;
   return newsletterIssuePage(ctx, {
     id: issue.id,
     subject: issue.subject,
     sent: new Date(issue.createdAtMs).toISOString(),
-    articles: carried
-      ? digestArticles(carried).map(({ url, title, summary, date, body }) => ({
-          url,
-          title,
-          summary,
-          date,
-          ...(body === undefined ? {} : { body_html: trusted(body) }),
-        }))
-      : issue.articles,
+    articles: articles.map((a) =>
+      withdrawn.has(a.url) ? { url: a.url, title: a.title, date: a.date, withdrawn: true } : a,
+    ),
   });
 }
 
@@ -109,14 +128,22 @@ export function issuesIndexPage(ctx: PageContext, issues: readonly ArchivedIssue
   );
 }
 
-/** RSS 2.0 of the issues, newest first (the newest `site.feedItems`). */
+/**
+ * RSS 2.0 of the issues, newest first (the newest `site.feedItems`); an article withdrawn since (`onSite`
+ * lacks it) is listed by its title with `words.withdrawn`, without its link.
+ */
 export function issuesFeed(
   site: SiteConfig,
   issues: readonly ArchivedIssue[],
-  words: { readonly title: string; readonly description: string },
+  onSite: ReadonlySet<string>,
+  words: { readonly title: string; readonly description: string; readonly withdrawn: string },
 ): string {
   const items = issues.slice(0, site.feedItems).map((i) => {
-    const list = i.articles.map((a) => `<li><a href="${escapeXml(a.url)}">${escapeXml(a.title)}</a></li>`);
+    const list = i.articles.map((a) =>
+      onSite.has(a.url)
+        ? `<li><a href="${escapeXml(a.url)}">${escapeXml(a.title)}</a></li>`
+        : `<li>${escapeXml(a.title)} (${escapeXml(words.withdrawn)})</li>`,
+    );
     return `<item><title>${escapeXml(i.subject)}</title><link>${escapeXml(issueUrl(site, i.id))}</link><guid isPermaLink="true">${escapeXml(issueUrl(site, i.id))}</guid><pubDate>${new Date(i.createdAtMs).toUTCString()}</pubDate><description>${escapeXml(`<ul>${list.join('')}</ul>`)}</description></item>`;
   });
   return `<?xml version="1.0" encoding="utf-8"?>

@@ -306,6 +306,8 @@ export function newsletterIssuePage(
       date: string;
       /** The article's body as the digest mailed it (full text only). */
       body_html?: SafeHtml;
+      /** It has left the site since the issue went out: shown by its title alone, marked withdrawn. */
+      withdrawn?: boolean;
     }[];
   },
 ): string {

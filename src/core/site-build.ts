@@ -11,6 +11,7 @@ import {
   issuesFeed,
   issuesIndexPage,
   NEWSLETTER_DIR,
+  withdrawnFrom,
 } from './newsletter.js';
 import {
   archiveIndexPage,
@@ -462,18 +463,22 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
   ];
 
   const issues = input.issues ?? [];
+  // An issue's article that is no longer on the site (deleted, a draft again) is withdrawn from its page.
+  const onSite = new Set(live.flatMap((a) => [a.url, ...(a.aliases ?? [])]));
   const newsletter: SiteFile[] = site.archive
     ? [
-        ...issues.map((issue) =>
-          // A digest's record never changes once written: whether it is read is all the key needs of it.
-          page(
+        ...issues.map((issue) => {
+          const withdrawn = withdrawnFrom(issue, onSite);
+          // A digest's record never changes once written: whether it is read is all the key needs of it,
+          // beside which of its articles were withdrawn since (the publish that withdraws one re-renders it).
+          return page(
             issuePath(issue.id),
             shortHash(
-              `${keyOf('newsletter-issue')}:${io.digest ? 'sent' : 'index'}:${JSON.stringify(issue)}`,
+              `${keyOf('newsletter-issue')}:${io.digest ? 'sent' : 'index'}:${JSON.stringify(issue)}:${JSON.stringify(withdrawn)}`,
             ),
-            async () => issuePage(ctx, issue, await io.digest?.(issue.id)),
-          ),
-        ),
+            async () => issuePage(ctx, issue, await io.digest?.(issue.id), new Set(withdrawn)),
+          );
+        }),
         page(
           `${NEWSLETTER_DIR}/index.html`,
           shortHash(
@@ -488,12 +493,15 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
           immutable: false,
           // A feed has no layout: its words are the theme's strings, and the site's name, address and language.
           key: shortHash(
-            `${theme.stringsKey}:${site.baseUrl}:${site.title}:${site.language}:${JSON.stringify(issues.slice(0, site.feedItems))}`,
+            `${theme.stringsKey}:${site.baseUrl}:${site.title}:${site.language}:${JSON.stringify(
+              issues.slice(0, site.feedItems).map((i) => [i, withdrawnFrom(i, onSite)]),
+            )}`,
           ),
           render: async () =>
-            issuesFeed(site, issues, {
+            issuesFeed(site, issues, onSite, {
               title: theme.t('newsletter.title'),
               description: theme.t('newsletter.description', { site: site.title }),
+              withdrawn: theme.t('newsletter.withdrawn'),
             }),
         },
       ]

@@ -105,12 +105,18 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
   if (announce) {
     // Before the publish, so the publish archives it (/newsletter/). An instant digest this build creates
     // is dated now, at or after the week's end, so it is carried next week either way.
+    // Nobody chose weekly (the usual local case): no digest, so no empty outbox folder and no issue page.
     await runWeekly(
       {
         site,
         ledger: announce.announcements,
+        recipients: {
+          page: async () => {
+            subscribers ??= announce.recipients.recipients();
+            return { recipients: await subscribers };
+          },
+        },
         deliver: async (record) => {
-          // Nobody chose weekly (the usual local case): no empty digest folder in the outbox every week.
           const to = await audience(record);
           if (to.length > 0) weekly = await mailDigest(announce, site, await digestTheme(), record, to, now);
         },

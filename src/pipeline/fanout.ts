@@ -37,6 +37,28 @@ export function batchesFor(
 }
 
 /**
+ * Whether a digest goes to anyone: someone in its audience (as the fan-out picks it) who follows at least
+ * one of its articles. Reads the list a page at a time and stops at the first such recipient.
+ */
+export async function reachesAnyone(
+  digest: DigestRecord,
+  pages: RecipientPages,
+  pageSize = 1000,
+): Promise<boolean> {
+  for (let after: string | undefined; ; ) {
+    const { recipients, next } = await pages.page(after, pageSize);
+    if (batchesFor(digest, recipients).recipients > 0) return true;
+    if (next === undefined) return false;
+    after = next;
+  }
+}
+
+/** A whole list read at once (the local state file, the memory store) as one page. */
+export const onePage = (store: RecipientStore): RecipientPages => ({
+  page: async () => ({ recipients: await store.recipients() }),
+});
+
+/**
  * Splits a digest's audience (confirmed subscribers who chose its kind of delivery for that week) into
  * batches for the sender. Safe to repeat: the send ledger turns a second fan-out into no mail.
  */

@@ -1,13 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { ArticleMeta } from '../core/article.js';
 import { byNewest } from '../core/order.js';
-import type { DigestRecord, WeeklyLedger } from '../core/ports.js';
+import type { DigestRecord, RecipientPages, WeeklyLedger } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import { nextWeeklySend, weekStartAt } from '../core/weekly-schedule.js';
+import { reachesAnyone } from './fanout.js';
 
 export interface WeeklyDeps {
   readonly site: SiteConfig;
   readonly ledger: WeeklyLedger;
+  /**
+   * Confirmed subscribers, a page at a time: a week's digest is created only if someone in its audience
+   * follows one of its articles, so no issue nobody received is archived.
+   */
+  readonly recipients: RecipientPages;
   /** Sends the digest on: the digest queue in AWS, the outbox locally. Must be safe to repeat. */
   readonly deliver: (digest: DigestRecord) => Promise<void>;
 }
@@ -15,6 +21,8 @@ export interface WeeklyDeps {
 export type WeeklyOutcome =
   | { readonly kind: 'not-due'; readonly nextMs: number }
   | { readonly kind: 'nothing-new'; readonly weekEndMs: number }
+  /** The week had articles but nobody chose weekly that week (or no weekly reader follows them): no digest. */
+  | { readonly kind: 'no-audience'; readonly weekEndMs: number; readonly articles: number }
   | {
       readonly kind: 'delivered';
       readonly weekEndMs: number;
@@ -37,7 +45,8 @@ export const weeklyDigestId = (weekEndMs: number) =>
  * the last weekly digest that none has carried yet. Safe to run as often as one likes (the cloud runs it
  * every 15 minutes): it does nothing until a week has ended, and a week's digest is created with one
  * conditional write, its articles marked before it is delivered, and the cursor moved last, so a crash at
- * any step is finished by the next run without sending anything twice.
+ * any step is finished by the next run without sending anything twice. A week whose digest would reach
+ * nobody (its audience is read first, as the fan-out reads it) gets no digest at all.
  */
 export async function runWeekly(deps: WeeklyDeps, now: Date): Promise<WeeklyOutcome> {
   const { site, ledger } = deps;
@@ -66,6 +75,16 @@ export async function runWeekly(deps: WeeklyDeps, now: Date): Promise<WeeklyOutc
       articles,
       audience: { delivery: 'weekly', weekStartMs },
     };
+    if (!(await reachesAnyone(planned, deps.recipients))) {
+      // No record, so nothing to fan out and no issue for the archive. The articles are marked all the
+      // same: that week's readers had them as they were published, and a later week must not carry them.
+      await ledger.markWeekly(
+        articles.map((a) => a.url),
+        id,
+      );
+      await ledger.advanceWeeklyCursor(weekEndMs);
+      return { kind: 'no-audience', weekEndMs, articles: articles.length };
+    }
     created = await ledger.createDigest(planned);
     // Lost a race: the stored record is the one every run delivers.
     digest = created ? planned : ((await ledger.digest(id)) ?? planned);

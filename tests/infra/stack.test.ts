@@ -29,7 +29,12 @@ const fullConfiguration = {
   githubRepository: 'gazette/site',
 };
 
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+type Statement = {
+  Action: string | string[];
+  Resource: unknown;
+  Effect: string;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 
 /** Every statement of every policy attached to one of our four function roles. */
 function functionStatements(t: Template): { role: string; statement: Statement }[] {
@@ -450,6 +455,35 @@ describe('the Broadsheet stack', () => {
     const reads = (fn: string) => contentKeys(template, fn, 's3:GetObject');
     expect(reads('Weekly')).toEqual(['site.json']);
     for (const fn of ['Send', 'Subscribe']) expect(reads(fn), fn).toEqual(['site.json', 'state/theme.json']);
+  });
+
+  it('lets send and subscribe list the content bucket for the published theme’s key alone, so a theme not published yet is a 404 and a 403 a refusal', () => {
+    const listings = functionStatements(template).filter(({ statement }) =>
+      [statement.Action].flat().includes('s3:ListBucket'),
+    );
+    const fnOf = (role: string) => role.replace(/Role.*$/, '');
+    for (const fn of ['Send', 'Subscribe']) {
+      const own = listings.filter(({ role }) => fnOf(role) === fn).map(({ statement }) => statement);
+      expect(own, fn).toHaveLength(1);
+      expect(own[0]?.Action).toBe('s3:ListBucket');
+      expect(JSON.stringify(own[0]?.Resource)).toMatch(/^\{"Fn::GetAtt":\["Content[0-9A-F]{8}","Arn"\]\}$/);
+      // Exactly that key: a listing of anything else (or of the whole bucket, no prefix) stays refused.
+      expect(Object.keys(own[0]?.Condition ?? {})).toEqual(['StringEquals']);
+      expect(Object.keys(own[0]?.Condition?.StringEquals ?? {})).toEqual(['s3:prefix']);
+      expect([own[0]?.Condition?.StringEquals?.['s3:prefix']].flat()).toEqual(['state/theme.json']);
+    }
+    // Only the publishers may list the bucket otherwise (a deleted article's source is a 404 to them).
+    expect(
+      [
+        ...new Set(listings.filter(({ statement }) => !statement.Condition).map(({ role }) => fnOf(role))),
+      ].sort(),
+    ).toEqual(['Publish', 'Reconcile']);
+    expect([...new Set(listings.map(({ role }) => fnOf(role)))].sort()).toEqual([
+      'Publish',
+      'Reconcile',
+      'Send',
+      'Subscribe',
+    ]);
   });
 
   it('lets the publishers read every content source they render, and only those', () => {

@@ -4,6 +4,7 @@
 // bounces function. Every function runs from its bundle, with its role.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { dynamoClient } from '../../src/adapters/aws/clients.js';
@@ -184,6 +185,36 @@ describe('subscriptions on the local AWS', () => {
       ]);
     } finally {
       await stack.deploySiteYaml(yaml);
+    }
+  });
+
+  it('mails with the bundled theme while none is published, told so by a 404 under the functions’ own roles, not a refusal', async () => {
+    const site = stack.aws.endpoints.site ?? '';
+    const key = { Bucket: stack.contentBucket, Key: 'state/theme.json' };
+    const saved = await (
+      await stack.aws.clients.s3.send(new GetObjectCommand(key))
+    ).Body?.transformToString();
+    // As after the first deploy of this release, before any publish wrote it.
+    await stack.remove('state/theme.json');
+    try {
+      stack.logs.clear();
+      await request('POST', `${site}/api/subscribe`, 'email=plain%40example.org');
+      const [confirmation] = await mailTo('plain@example.org');
+      const confirmUrl = link(/(http:\/\/\S+\/api\/confirm\?token=[\w.-]+)/, confirmation?.body.text);
+      expect((await request('POST', confirmUrl, 'delivery=instant')).status).toBe(200);
+      await publishArticle('plain', 'Bundled words', '2026-05-01');
+      expect((await mailTo('plain@example.org')).map((m) => m.subject)).toContain(
+        'Bundled words · The Broadsheet Gazette',
+      );
+      // Absent, not refused: no denial (S3 would have answered 403), nothing logged as a broken theme.
+      expect(stack.aws.iam.denials).toEqual([]);
+      for (const fn of ['Subscribe', 'Send'])
+        expect(
+          stack.logs.entries(fn, 'the published theme cannot be used; rendering with the bundled theme'),
+          fn,
+        ).toEqual([]);
+    } finally {
+      if (saved !== undefined) await stack.upload('state/theme.json', saved);
     }
   });
 

@@ -7,6 +7,7 @@ import { DynamoAnnouncementLedger } from '../../src/adapters/aws/dynamo/announce
 import { DynamoSendLedger } from '../../src/adapters/aws/dynamo/send-ledger.js';
 import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
 import { DynamoWeeklyLedger } from '../../src/adapters/aws/dynamo/weekly-ledger.js';
+import { DynamoRecipientPages } from '../../src/adapters/aws/recipient-pages.js';
 import type { S3SiteStore } from '../../src/adapters/aws/s3.js';
 import { SesMailer } from '../../src/adapters/aws/ses.js';
 import { s3PublishPorts } from '../../src/cloud.js';
@@ -229,7 +230,15 @@ describe('the weekly digest under concurrency', () => {
     const now = new Date('2027-03-08T09:05:00Z');
     const outcomes = await Promise.all(
       Array.from({ length: 10 }, () =>
-        runWeekly({ site: testSite, ledger, deliver: async (d) => void queued.push(d.id) }, now),
+        runWeekly(
+          {
+            site: testSite,
+            ledger,
+            recipients: new DynamoRecipientPages(db, TABLE),
+            deliver: async (d) => void queued.push(d.id),
+          },
+          now,
+        ),
       ),
     );
     const created = outcomes.filter((o) => o.kind === 'delivered' && o.created);

@@ -16,6 +16,7 @@ import { parseSiteConfig } from '../../src/core/site.js';
 import type { SiteIndex } from '../../src/core/site-index.js';
 import { singleLine } from '../../src/core/text.js';
 import { cancelDigest, holdDigest, releaseDigest, waitingDigests } from '../../src/pipeline/desk.js';
+import { onePage } from '../../src/pipeline/fanout.js';
 import { publishChanges } from '../../src/pipeline/publish.js';
 import { RateLimiter } from '../../src/pipeline/send.js';
 import { runWeekly } from '../../src/pipeline/weekly.js';
@@ -381,7 +382,10 @@ describe('exactly once with topics', () => {
                 });
           };
           const weekly = async () => {
-            await runWeekly({ site, ledger, deliver: (d) => ledger.enqueue(d.id) }, new Date(now));
+            await runWeekly(
+              { site, ledger, recipients: onePage(subscribers), deliver: (d) => ledger.enqueue(d.id) },
+              new Date(now),
+            );
             await drain();
           };
           const tagsOf = new Map<string, string[]>();

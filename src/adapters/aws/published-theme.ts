@@ -48,9 +48,11 @@ export class S3PublishedTheme implements PublishedThemeStore {
     } catch (error) {
       const status = statusOf(error);
       if (cached && status === 304) return cached.theme;
-      // Not written yet (no publish since this release). These functions may not list the bucket, so S3
-      // answers a missing object with 403, not 404: either way the bundled theme it is, until a publish.
-      if (status === 404 || status === 403 || (error as Error).name === 'NoSuchKey') {
+      // Not written yet (no publish since this release): the bundled theme it is, until a publish. The
+      // readers may list this one key (s3:ListBucket with s3:prefix, infra/concerns/grants.ts), so S3
+      // answers a missing object with 404; a 403 is a refusal (a grant gone, a key policy) and is thrown,
+      // for themeOrBundled to log, never taken for a theme not published yet.
+      if (status === 404 || (error as Error).name === 'NoSuchKey') {
         this.cached = undefined;
         return undefined;
       }

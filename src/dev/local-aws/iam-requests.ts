@@ -13,12 +13,15 @@ export interface SdkCall {
 export interface IamRequest {
   readonly action: string;
   readonly resource: string;
+  /** The request's condition keys a policy may test (`s3:prefix` of a listing). */
+  readonly context?: Readonly<Record<string, string>>;
 }
 
 /** The input fields the worker copies out of a command's input (bodies and payloads stay behind). */
 export const RESOURCE_FIELDS = [
   'Bucket',
   'Key',
+  'Prefix',
   'CopySource',
   'Delete',
   'TableName',
@@ -88,6 +91,8 @@ function s3Requests(command: string, input: Readonly<Record<string, unknown>>): 
     }
     case 'ListObjects':
     case 'ListObjectsV2':
+      // A listing without a prefix is the empty one: a condition on one key's prefix refuses it.
+      return [{ action: 's3:ListBucket', resource: bucket, context: { 's3:prefix': str(input.Prefix) } }];
     case 'HeadBucket':
       return [{ action: 's3:ListBucket', resource: bucket }];
     default:
@@ -156,6 +161,19 @@ function sesRequests(command: string, input: Readonly<Record<string, unknown>>):
   if (configurationSet)
     requests.push({ action, resource: arn('ses', `configuration-set/${configurationSet}`) });
   return requests;
+}
+
+/**
+ * What S3 asks before it answers a read of an object that is not there: may the caller list the bucket at
+ * that key? AWS evaluates s3:ListBucket with the key as `s3:prefix`, so a grant conditioned on exactly that
+ * prefix is enough for a 404 NoSuchKey; without it the answer is 403 AccessDenied.
+ */
+export function missingObjectCheck(input: Readonly<Record<string, unknown>>): SdkCall {
+  return {
+    client: 'S3Client',
+    command: 'ListObjectsV2',
+    input: { Bucket: input.Bucket, Prefix: str(input.Key) },
+  };
 }
 
 export function iamRequestsOf(call: SdkCall): IamRequest[] {

@@ -117,7 +117,7 @@ export class IamPolicies {
   }
 
   private evaluate(roleId: string, request: IamRequest): Promise<{ allowed: boolean; grants: string[] }> {
-    const key = `${roleId}\0${request.action}\0${request.resource}`;
+    const key = `${roleId}\0${request.action}\0${request.resource}\0${JSON.stringify(request.context ?? {})}`;
     let pending = this.cache.get(key);
     if (!pending) {
       pending = this.simulate(roleId, request);
@@ -140,7 +140,7 @@ export class IamPolicies {
           principal: `arn:aws:iam::${ACCOUNT}:role/${this.roleName(roleId)}`,
           action: request.action,
           resource: { resource: request.resource, accountId: ACCOUNT },
-          contextVariables: {},
+          contextVariables: { ...request.context },
         },
       },
       {},

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { RESOURCE_FIELDS, rawFromAddress } from './iam-requests.js';
+import { missingObjectCheck, RESOURCE_FIELDS, rawFromAddress } from './iam-requests.js';
 import type { ParentMessage, WorkerMessage } from './worker-protocol.js';
 
 const taskRoot = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
@@ -94,11 +94,7 @@ function checkMiddleware(next: (args: unknown) => Promise<unknown>, context: Con
       // S3 answers a missing object with 403, not 404, unless the caller may list the bucket.
       const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
       if (client === 'S3Client' && (e.name === 'NoSuchKey' || e.name === 'NotFound')) {
-        const list = await authorize({
-          client,
-          command: 'ListObjectsV2',
-          input: { Bucket: args.input.Bucket },
-        });
+        const list = await authorize(missingObjectCheck(args.input));
         if (!list.allowed) throw accessDenied(client, list.message ?? 'Access Denied');
       }
       throw error;

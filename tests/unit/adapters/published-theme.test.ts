@@ -1,6 +1,10 @@
 // The theme the publisher hands to send and subscribe, in S3 (s3rver): read whole once, then by ETag (a 304
 // keeps what the container holds), a new version as soon as it is written, the bundled theme while absent.
+// Absent is S3's 404 (NoSuchKey) alone: a 403 is a refusal, reported, never taken for "no theme yet".
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -66,6 +70,46 @@ describe('S3PublishedTheme', () => {
     );
     await expect(new S3PublishedTheme(s3, BUCKET).load()).rejects.toThrow(ConfigError);
     await expect(new S3PublishedTheme(s3, BUCKET).load()).rejects.toThrow(/state\/theme\.json/);
+  });
+});
+
+describe('S3PublishedTheme refused', () => {
+  it('reports a 403 (AccessDenied) as an error, not as a theme not published yet', async () => {
+    // S3's own answer to a GetObject it refuses, as it comes over the wire: the SDK parses it as it would.
+    const refusing = createServer((_request, response) => {
+      response.writeHead(403, { 'content-type': 'application/xml' });
+      response.end(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>R</RequestId></Error>',
+      );
+    });
+    refusing.listen(0, '127.0.0.1');
+    await once(refusing, 'listening');
+    try {
+      const { port } = refusing.address() as AddressInfo;
+      const reader = new S3PublishedTheme(s3Client({ s3: `http://127.0.0.1:${port}` }), BUCKET);
+      const refused = reader.load();
+      await expect(refused).rejects.toMatchObject({
+        name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 },
+      });
+      // What send and subscribe then do: log it and render with the bundled theme.
+      const warned: unknown[] = [];
+      const theme = await themeOrBundled(
+        { language: 'en', strings: {}, theme: 'default' },
+        refused,
+        (_message, error) => warned.push(error),
+      );
+      expect(
+        theme.render('email/confirm.txt.liquid', {
+          site: { title: 'T' },
+          confirm_url: 'https://x/c',
+          days: 7,
+        }),
+      ).toContain('https://x/c');
+      expect(warned).toHaveLength(1);
+    } finally {
+      refusing.close();
+    }
   });
 });
 

@@ -5,11 +5,21 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Delivery } from '../../../src/core/delivery.js';
+import type { RecipientPages } from '../../../src/core/ports.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
+import { onePage } from '../../../src/pipeline/fanout.js';
 import { publishChanges } from '../../../src/pipeline/publish.js';
 import { runWeekly, weeklyDigestId } from '../../../src/pipeline/weekly.js';
 import { feedparser } from '../../helpers/clients.js';
-import { MemoryIndex, MemoryLedger, MemorySite, MemorySource, MemoryStatic } from '../../helpers/memory.js';
+import {
+  MemoryIndex,
+  MemoryLedger,
+  MemorySite,
+  MemorySource,
+  MemoryStatic,
+  MemorySubscribers,
+} from '../../helpers/memory.js';
 import { testSite } from '../../helpers/site.js';
 
 const siteWith = (extra: object) =>
@@ -53,6 +63,11 @@ async function twoIssues(site = siteWith({})) {
   return { output, ledger, deps };
 }
 
+/** One confirmed subscriber who chose weekly, following everything: every week with articles reaches someone. */
+const weeklyReader: RecipientPages = {
+  page: async () => ({ recipients: [{ address: 'week@example.org', delivery: 'weekly' }] }),
+};
+
 const files = (output: MemorySite) => [...output.files.keys()].filter((p) => p.startsWith('newsletter/'));
 
 describe('the public archive of issues', () => {
@@ -92,7 +107,10 @@ describe('the public archive of issues', () => {
   it('gives each weekly digest that went out its page too, once, after the instant ones of its week', async () => {
     const { output, ledger, deps } = await twoIssues();
     const weekly = (now: string) =>
-      runWeekly({ site: deps.site, ledger, deliver: async () => {} }, new Date(now));
+      runWeekly(
+        { site: deps.site, ledger, recipients: weeklyReader, deliver: async () => {} },
+        new Date(now),
+      );
     // Monday 4 May, 09:00 UTC: the week of both instant digests ends.
     expect((await weekly('2026-05-04T09:05:00Z')).kind).toBe('delivered');
     const id = weeklyDigestId(Date.parse('2026-05-04T09:00:00Z'));
@@ -120,7 +138,10 @@ describe('the public archive of issues', () => {
   it('archives a weekly digest at the next publish however many weeks later, and no empty week', async () => {
     const { output, ledger, deps } = await twoIssues();
     const weekly = (now: string) =>
-      runWeekly({ site: deps.site, ledger, deliver: async () => {} }, new Date(now));
+      runWeekly(
+        { site: deps.site, ledger, recipients: weeklyReader, deliver: async () => {} },
+        new Date(now),
+      );
     await weekly('2026-05-04T09:05:00Z');
     await publishChanges(deps, [], new Date('2026-05-04T09:10:00Z'));
     deps.content.files.set('posts/four.md', '---\ntitle: Four\ndate: 2026-05-05T10:00:00Z\n---\nBody.\n');
@@ -135,6 +156,69 @@ describe('the public archive of issues', () => {
     expect(files(output)).not.toContain(week('18'));
     expect(files(output)).not.toContain(week('25'));
     expect(files(output).length).toBe(before + 1);
+  });
+
+  it('archives no weekly issue nobody received: none chose weekly, or no weekly reader follows its articles', async () => {
+    const topics = siteWith({ topics: ['Rust'] });
+    const { output, ledger, deps } = await twoIssues(topics);
+    const subscribers = new MemorySubscribers();
+    const reader = async (
+      address: string,
+      delivery: Delivery,
+      followed?: string[],
+      status: 'confirmed' | 'unsubscribed' = 'confirmed',
+    ) =>
+      subscribers.save({
+        address,
+        status,
+        createdAtMs: 0,
+        updatedAtMs: 0,
+        delivery,
+        previousDelivery: delivery,
+        deliveryChangedMs: 0,
+        ...(followed ? { topics: followed } : {}),
+      });
+    await reader('now@example.org', 'instant');
+    await reader('gone@example.org', 'weekly', undefined, 'unsubscribed');
+    await reader('rust@example.org', 'weekly', ['rust']);
+    const handedOn: string[] = [];
+    const weekly = (now: string) =>
+      runWeekly(
+        {
+          site: deps.site,
+          ledger,
+          recipients: onePage(subscribers),
+          deliver: async (d) => void handedOn.push(d.id),
+        },
+        new Date(now),
+      );
+    // The week of both instant digests ends: its only weekly reader follows none of its three articles.
+    const outcome = await weekly('2026-05-04T09:05:00Z');
+    expect(outcome.kind).toBe('no-audience');
+    const id = weeklyDigestId(Date.parse('2026-05-04T09:00:00Z'));
+    expect(ledger.digests.has(id)).toBe(false);
+    expect(handedOn).toEqual([]);
+    const before = files(output);
+    const next = await publishChanges(deps, [], new Date('2026-05-04T09:10:00Z'));
+    expect(next.site.written.filter((p) => p.startsWith('newsletter/'))).toEqual([]);
+    expect(files(output)).toEqual(before);
+    expect(output.text('newsletter/index.html')).not.toContain(id);
+    // Those articles are not carried into a later week, whose readers got them as they were published.
+    await reader('late@example.org', 'weekly');
+    expect((await weekly('2026-05-11T09:05:00Z')).kind).toBe('nothing-new');
+
+    // A week whose one weekly reader follows an article gets its issue and its page.
+    deps.content.files.set(
+      'posts/crab.md',
+      '---\ntitle: Crab\ndate: 2026-05-12T10:00:00Z\ntags: [rust]\n---\nBody.\n',
+    );
+    await reader('late@example.org', 'weekly', undefined, 'unsubscribed');
+    await publishChanges(deps, ['posts/crab.md'], new Date('2026-05-12T10:00:00Z'));
+    expect((await weekly('2026-05-18T09:05:00Z')).kind).toBe('delivered');
+    const week = weeklyDigestId(Date.parse('2026-05-18T09:00:00Z'));
+    expect(handedOn).toEqual([week]);
+    await publishChanges(deps, [], new Date('2026-05-18T09:10:00Z'));
+    expect(output.text(`newsletter/${week}/index.html`)).toContain('Crab');
   });
 
   it('writes nothing under newsletter/ with archive: false', async () => {
@@ -177,6 +261,56 @@ describe('an issue page of a full-text digest', () => {
     expect(output.text(`newsletter/${id}/index.html`)).not.toMatch(
       /token=|unsubscribe|preferences|@example\./,
     );
+  });
+
+  it('drops a withdrawn article’s body, summary and link from the issue on the publish that withdraws it', async () => {
+    const { deps, output, write } = await world();
+    write('kept', '2026-05-01T08:00:00Z', 'Kept paragraph.');
+    write('pulled', '2026-05-01T09:00:00Z', 'Confidential paragraph.');
+    write('drafted', '2026-05-01T10:00:00Z', 'Unfinished paragraph.');
+    const paths = ['posts/kept.md', 'posts/pulled.md', 'posts/drafted.md'];
+    const { digest } = await publishChanges(deps, paths, new Date('2026-05-01T12:00:00Z'));
+    const issue = `newsletter/${String(digest?.id)}/index.html`;
+    expect(output.text(issue)).toContain('Confidential paragraph.');
+    expect(output.text(issue)).toContain('Unfinished paragraph.');
+
+    // One deleted, one made a draft again: both leave the site, and the issue re-renders in that publish.
+    deps.content.files.delete('posts/pulled.md');
+    deps.content.files.set(
+      'posts/drafted.md',
+      '---\ntitle: drafted\ndate: 2026-05-01T10:00:00Z\nsummary: About drafted.\ndraft: true\n---\nUnfinished paragraph.\n',
+    );
+    const retracting = await publishChanges(
+      deps,
+      ['posts/pulled.md', 'posts/drafted.md'],
+      new Date('2026-05-02T12:00:00Z'),
+    );
+    expect(retracting.removed).toEqual(['posts/drafted.md', 'posts/pulled.md']);
+    expect(retracting.site.written).toContain(issue);
+    const page = output.text(issue);
+    for (const gone of [
+      'Confidential paragraph.',
+      'About pulled.',
+      'Unfinished paragraph.',
+      'About drafted.',
+    ])
+      expect(page).not.toContain(gone);
+    expect(page).not.toContain('href="https://news.example.com/posts/pulled/"');
+    expect(page).not.toContain('href="https://news.example.com/posts/drafted/"');
+    // The reader still sees that the issue carried them: the title, marked withdrawn.
+    expect(page.match(/This article has been withdrawn\./g)).toHaveLength(2);
+    expect(page).toMatch(/<h2>pulled<\/h2>/);
+    expect(page).toContain('Kept paragraph.');
+    expect(page).toContain('<a href="https://news.example.com/posts/kept/">kept</a>');
+    // Nor does the feed of issues link to them.
+    expect(output.text('newsletter/issues.xml')).not.toContain('posts/pulled/');
+
+    // Published again: the issue shows what it carried again.
+    write('drafted', '2026-05-01T10:00:00Z', 'Unfinished paragraph.');
+    const back = await publishChanges(deps, ['posts/drafted.md'], new Date('2026-05-03T12:00:00Z'));
+    expect(back.site.written).toContain(issue);
+    expect(output.text(issue)).toContain('Unfinished paragraph.');
+    expect(output.text(issue)).not.toContain('Confidential paragraph.');
   });
 
   it('shortens the articles the email shortened for Gmail’s clip, the oldest first, to their summary', async () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseDelivery, type Delivery } from '../../../src/core/delivery.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
 import { weekStartAt } from '../../../src/core/weekly-schedule.js';
+import { onePage } from '../../../src/pipeline/fanout.js';
 import { publishChanges } from '../../../src/pipeline/publish.js';
 import { RateLimiter } from '../../../src/pipeline/send.js';
 import { unsubscribe } from '../../../src/pipeline/subscriptions.js';
@@ -69,7 +70,10 @@ function world(site = testSite) {
   }
 
   async function weekly(at: string) {
-    const outcome = await runWeekly({ site, ledger, deliver: (d) => ledger.enqueue(d.id) }, new Date(at));
+    const outcome = await runWeekly(
+      { site, ledger, recipients: onePage(subscribers), deliver: (d) => ledger.enqueue(d.id) },
+      new Date(at),
+    );
     await drain(new Date(at));
     return outcome;
   }
@@ -105,7 +109,8 @@ function world(site = testSite) {
 async function started() {
   const w = world();
   await w.publish('before', '2026-04-20T10:00:00Z');
-  await w.weekly('2026-04-27T08:30:00Z'); // the week of 'before' ends; nobody is weekly yet
+  // The week of 'before' ends with nobody on weekly: no digest (and so no issue in the archive).
+  expect((await w.weekly('2026-04-27T08:30:00Z')).kind).toBe('no-audience');
   expect((await w.weekly('2026-05-04T08:30:00Z')).kind).toBe('nothing-new');
   w.mailer.sent = [];
   return w;
@@ -206,6 +211,7 @@ describe('instant or weekly delivery', () => {
       {
         site: testSite,
         ledger: w.ledger,
+        recipients: onePage(w.subscribers),
         deliver: async () => {
           throw new Error('killed before the digest reached the queue');
         },
@@ -245,6 +251,30 @@ describe('instant or weekly delivery', () => {
     await w.weekly('2026-05-18T08:05:00Z');
     await w.weekly('2026-05-25T08:05:00Z');
     expect((await w.inbox('week@example.org')).map((m) => m.articles)).toEqual([['early'], ['late']]);
+  });
+
+  it('reads the subscriber list a page at a time, only until the first weekly reader', async () => {
+    const w = await started();
+    await w.publish('paged', '2026-05-05T10:00:00Z');
+    const pages = [
+      [{ address: 'a@example.org' }, { address: 'b@example.org', delivery: 'instant' as const }],
+      [{ address: 'c@example.org', delivery: 'weekly' as const }],
+      [{ address: 'd@example.org', delivery: 'weekly' as const }],
+    ];
+    const asked: (string | undefined)[] = [];
+    const recipients = {
+      page: async (after: string | undefined) => {
+        asked.push(after);
+        const i = asked.length - 1;
+        return { recipients: pages[i] ?? [], ...(i < pages.length - 1 ? { next: `after-${i}` } : {}) };
+      },
+    };
+    const outcome = await runWeekly(
+      { site: testSite, ledger: w.ledger, recipients, deliver: async () => {} },
+      new Date('2026-05-11T08:05:00Z'),
+    );
+    expect(outcome.kind).toBe('delivered');
+    expect(asked).toEqual([undefined, 'after-0']);
   });
 
   it('sends nothing when a week had no new articles, and keeps the day configurable', async () => {
