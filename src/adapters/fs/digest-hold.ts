@@ -4,6 +4,7 @@ import { StateFileError } from '../../core/errors.js';
 import type { DigestHold } from '../../core/grace.js';
 import type { DigestHoldStore } from '../../core/ports.js';
 import { readJsonFile, writeJsonFile } from './files.js';
+import { withLockFile } from './lock-file.js';
 
 const holdFile = z.strictObject({
   version: z.number().int().positive(),
@@ -37,10 +38,15 @@ export class FileDigestHold implements DigestHoldStore {
     return parsed.data;
   }
 
-  /** One process writes state at a time locally: the version is compared, then the file replaced whole. */
-  async saveHolds(holds: readonly DigestHold[], version: number): Promise<boolean> {
-    if ((await this.holds()).version !== version) return false;
-    await writeJsonFile(this.path, { version: version + 1, holds });
-    return true;
+  /**
+   * The version is compared, then the file replaced whole, under a lock file (`digest-hold.json.lock`):
+   * two commands at once, in this process or two, cannot both write on the same version.
+   */
+  saveHolds(holds: readonly DigestHold[], version: number): Promise<boolean> {
+    return withLockFile(`${this.path}.lock`, async () => {
+      if ((await this.holds()).version !== version) return false;
+      await writeJsonFile(this.path, { version: version + 1, holds });
+      return true;
+    });
   }
 }
