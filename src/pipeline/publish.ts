@@ -1,7 +1,6 @@
 // The one pipeline of both editions: apply source changes to the index, then render and write the outputs
 // whose key changed, then announce what went live. The local build is publishChanges(deps, 'all') in strict
 // mode; the cloud publishes the paths its S3 events name, leniently. Only the adapters differ.
-import { randomUUID } from 'node:crypto';
 import { aliasProblems } from '../core/aliases.js';
 import {
   type Article,
@@ -13,7 +12,7 @@ import {
   prepareToParse,
 } from '../core/article.js';
 import { duplicateSlugProblems, hasErrors, tagClashProblems } from '../core/corpus.js';
-import { ContentError, NotFoundError, type Problem, PublishBusyError } from '../core/errors.js';
+import { ContentError, NotFoundError, type Problem } from '../core/errors.js';
 import { feedUrlsAmong } from '../core/feeds.js';
 import { planFullText } from '../core/full-text-plan.js';
 import { graceStep, pendingDigests } from '../core/grace.js';
@@ -67,6 +66,7 @@ import {
   themeFor,
 } from '../core/theme.js';
 import { type Announcement, announce } from './announce.js';
+import { underLease } from './lease.js';
 import { type PublishReport, publishSite, SkipFile } from './publish-site.js';
 import { weeklyDigestId } from './weekly.js';
 
@@ -102,7 +102,10 @@ export interface PublishDeps {
      */
     readonly issues?: IssueSource;
   };
-  /** Serializes publishes where events arrive concurrently (the cloud). */
+  /**
+   * Serializes publishes where events arrive concurrently (the cloud), and a publish with the operator's
+   * desk commands (both editions): a hold written while a publish runs would come too late for it.
+   */
   readonly lease?: PublishLease;
   /** How long to wait for another publish to finish before giving up (the batch is retried). */
   readonly leaseWaitMs?: number;
@@ -161,19 +164,10 @@ export async function publishChanges(
   changes: SourceChanges,
   now: Date,
 ): Promise<PublishOutcome> {
-  const lease = deps.lease;
-  if (!lease) return publishLocked(deps, changes, now);
-  const owner = randomUUID();
-  const deadline = Date.now() + (deps.leaseWaitMs ?? 30_000);
-  while (!(await lease.acquire(owner, Date.now(), deps.leaseTtlMs ?? 5 * 60_000))) {
-    if (Date.now() > deadline) throw new PublishBusyError('another publish is running; try again later');
-    await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
-  }
-  try {
-    return await publishLocked(deps, changes, now);
-  } finally {
-    await lease.release(owner);
-  }
+  // The desk commands (hold, release, cancel) take the same lease: see src/pipeline/desk.ts.
+  return underLease(deps.lease, deps, 'another publish is running; try again later', () =>
+    publishLocked(deps, changes, now),
+  );
 }
 
 const isArticlePath = (path: string) => /^posts\/[^/]+\.md$/.test(path);

@@ -8,7 +8,16 @@
 // Breaking a stale lock is itself done under a second lock file (`<lock>.break`), re-checked there, so
 // two processes that both find the same stale lock cannot remove a fresh one the other just made.
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import * as z from 'zod';
@@ -69,8 +78,15 @@ function createExclusive(path: string, holder: Holder): boolean {
   try {
     fd = openSync(path, 'wx');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code === 'EEXIST') return false;
+    if (code !== 'ENOENT' || existsSync(dirname(path)))
+      throw new StateFileError(
+        path,
+        `cannot be created (${message})`,
+        'Broadsheet takes this lock file while it changes the state folder: make the folder writable.',
+        { cause: error },
+      );
     mkdirSync(dirname(path), { recursive: true });
     return createExclusive(path, holder);
   }

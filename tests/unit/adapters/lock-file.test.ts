@@ -92,4 +92,13 @@ describe('LockFile', () => {
       new RegExp(`state\\.lock is held by process ${process.pid}`),
     );
   });
+
+  it('makes the folder it goes in, and names itself when it cannot be created', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lock-'));
+    expect(new LockFile(join(dir, 'state', 'a.lock')).tryAcquire('a', NOW, 60_000)).toBe(true);
+    await writeFile(join(dir, 'file'), '');
+    expect(() => new LockFile(join(dir, 'file', 'a.lock')).tryAcquire('a', NOW, 60_000)).toThrow(
+      /a\.lock cannot be created \(.*\)\.\nBroadsheet takes this lock file/,
+    );
+  });
 });

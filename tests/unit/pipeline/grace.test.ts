@@ -6,6 +6,7 @@ import { pendingDigestId } from '../../../src/core/grace.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
 import {
   cancelDigest,
+  type DeskAnswer,
   deskStatus,
   holdDigest,
   releaseDigest,
@@ -49,6 +50,7 @@ async function world() {
   const hold = new MemoryHold();
   const scheduler = new MemoryScheduler();
   const index = new MemoryIndex();
+  const lease = new MemoryLock();
   const deps = {
     site,
     content,
@@ -56,11 +58,11 @@ async function world() {
     assets: new MemoryStatic(),
     index,
     mode: 'lenient' as const,
-    lease: new MemoryLock(),
+    lease,
     scheduler,
     announce: { ledger, digests: ledger, hold },
   };
-  const desk = { site, index, ledger, hold };
+  const desk = { site, index, ledger, hold, lease };
   await subscribers.save({ address: 'r@example.org', status: 'confirmed', createdAtMs: 0, updatedAtMs: 0 });
 
   async function publish(now: Date, paths: string[] = []) {
@@ -216,6 +218,30 @@ describe('the grace window', () => {
     expect(w.ledger.announced.get('https://news.example.com/posts/second-held/')).toBe('cancelled');
     expect(await waitingDigests(w.desk)).toEqual([]);
     expect(w.hold.record.holds).toEqual([]);
+  });
+
+  it.each([
+    ['hold', holdDigest],
+    ['cancel', cancelDigest],
+  ])('a %s made while a publish is mailing waits for it, then says the digest went', async (_, command) => {
+    const w = await world();
+    await w.write('racing', 'Racing', at(0));
+    // The wake-up at the window's end has read the holds and the ledger, and is creating the digest, when
+    // the operator's command comes.
+    let answer: Promise<DeskAnswer> | undefined;
+    const create = w.ledger.createDigest.bind(w.ledger);
+    w.ledger.createDigest = async (digest) => {
+      answer ??= command(w.desk, at(10).getTime());
+      // The publish goes on once the command is done, or after half a second if it waits for the publish.
+      await Promise.race([answer, new Promise((resolve) => setTimeout(resolve, 500))]);
+      return create(digest);
+    };
+    await w.publish(at(10));
+    expect(await w.subjects()).toEqual(['Racing · Test Gazette']);
+    // Told 'done', the operator would believe the mail stopped.
+    expect((await answer)?.kind).toBe('none');
+    expect(w.hold.record.holds).toEqual([]);
+    expect(w.ledger.announced.get('https://news.example.com/posts/racing/')).not.toBe('cancelled');
   });
 
   it('never loses a hold to a concurrent write: a stale version is refused and the command reads again', async () => {
