@@ -64,6 +64,20 @@ export function pendingDigestId(sources: readonly string[]): string {
     .slice(0, 8);
 }
 
+/**
+ * The holds as they apply to `waiting` (sources pending and not announced): each keeps only its sources
+ * that still wait, and one with none left is dropped. A source leaves its hold for good once it stops
+ * waiting (mailed, cancelled, taken off the site), so an article put back on the site later waits out a
+ * window of its own, instead of being held, silently, by a hold made for its earlier life.
+ */
+export function holdsOver(holds: readonly DigestHold[], waiting: ReadonlySet<string>): DigestHold[] {
+  return holds.flatMap((hold) => {
+    const sources = hold.sources.filter((s) => waiting.has(s));
+    if (sources.length === 0) return [];
+    return [sources.length === hold.sources.length ? hold : { ...hold, sources }];
+  });
+}
+
 export interface GraceStep {
   /** Sources whose articles are announced now (the window closed and nothing holds them). */
   readonly announce: readonly string[];

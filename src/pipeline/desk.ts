@@ -8,7 +8,7 @@
 // to finish (what it mailed is then no longer waiting, and the command says so), and a publish that starts
 // after the command returns reads what it wrote. Nothing in the announce step changes, so each article is
 // still mailed once to each subscriber, or, when held or cancelled in time, not at all.
-import { type DigestHold, pendingDigests } from '../core/grace.js';
+import { type DigestHold, holdsOver, pendingDigests } from '../core/grace.js';
 import type { AnnouncementLedger, DigestHoldStore, PublishLease, SiteIndexStore } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import { type LeaseTiming, underLease } from './lease.js';
@@ -73,9 +73,11 @@ async function readDesk(deps: DeskDeps): Promise<Desk> {
   const fresh = new Set(entries.length > 0 ? await deps.ledger.unannounced(entries.map((a) => a.url)) : []);
   const still = entries.filter((a) => fresh.has(a.url));
   const bySource = new Map(still.map((a) => [a.source, a]));
+  // Articles that left (sent, cancelled, off the site) leave their holds, with the next write.
+  const current = holdsOver(holds, new Set(bySource.keys()));
   const digests = pendingDigests(
     Object.fromEntries(still.map((a) => [a.source, a.wentLiveMs])),
-    holds,
+    current,
     deps.site.digest.delayMs,
   ).map((d) => ({
     id: d.id,
@@ -86,11 +88,9 @@ async function readDesk(deps: DeskDeps): Promise<Desk> {
     dueAtMs: d.dueAtMs,
     held: d.held,
   }));
-  // Holds whose articles all left (sent, cancelled, off the site) are dropped with the next write.
-  const waiting = new Set(digests.filter((d) => d.held).map((d) => d.id));
   return {
     digests,
-    holds: holds.filter((h) => waiting.has(h.id)),
+    holds: current,
     version,
     sourceOf: new Map(still.map((a) => [a.url, a.source])),
   };

@@ -15,7 +15,7 @@ import { duplicateSlugProblems, hasErrors, tagClashProblems } from '../core/corp
 import { ContentError, NotFoundError, type Problem } from '../core/errors.js';
 import { feedUrlsAmong } from '../core/feeds.js';
 import { planFullText } from '../core/full-text-plan.js';
-import { graceStep, pendingDigests } from '../core/grace.js';
+import { type DigestHold, graceStep, holdsOver, pendingDigests } from '../core/grace.js';
 import { weeksToArchive, withIssues } from '../core/newsletter.js';
 import type {
   AnnouncementLedger,
@@ -683,7 +683,12 @@ async function throughGraceWindow(
   const addresses = (a: IndexedArticle) => [a.url, ...(a.aliases ?? [])];
   const fresh = new Set(waiting.length > 0 ? await deps.ledger.unannounced(waiting.flatMap(addresses)) : []);
   const announced = waiting.filter((a) => !addresses(a).every((url) => fresh.has(url))).map((a) => a.source);
-  const holds = waiting.length > announced.length && deps.hold ? (await deps.hold.holds()).holds : [];
+  // A hold holds only what was already waiting before this publish: an article that goes live now (again,
+  // after it was taken off the site) waits out a window of its own, whatever an old hold listed.
+  const before = new Set(Object.keys(index.pending ?? {}));
+  const stored =
+    deps.hold && (before.size > 0 || waiting.length > announced.length) ? await deps.hold.holds() : undefined;
+  const holds = holdsOver(stored?.holds ?? [], before);
   const step = graceStep({
     pending: index.pending ?? {},
     wentLive: wentLive.map((a) => a.source),
@@ -695,9 +700,15 @@ async function throughGraceWindow(
   });
   if (Object.keys(step.pending).length > 0) index.pending = { ...step.pending };
   else delete index.pending;
+  // What no longer waits (mailed, cancelled, taken off the site) leaves the holds record, so neither a
+  // later publish nor `broadsheet pending` finds an article held by a hold made before it left. Conditional
+  // on the version read; a refused write changes nothing here (the holds above already left it out), and the
+  // next publish prunes again.
+  const kept = holdsOver(holds, new Set(Object.keys(step.pending)));
+  if (deps.hold && stored && !sameHolds(kept, stored.holds)) await deps.hold.saveHolds(kept, stored.version);
   const articlesOf = (sources: readonly string[]) =>
     sources.map((s) => bySource.get(s)).filter((a): a is IndexedArticle => a !== undefined);
-  const waitingDigests = pendingDigests(step.pending, holds, delayMs).map(
+  const waitingDigests = pendingDigests(step.pending, kept, delayMs).map(
     (d): PendingDigest => ({
       id: d.id,
       articles: articlesOf(d.sources).map((a) => a.url),
@@ -710,6 +721,9 @@ async function throughGraceWindow(
     waiting: waitingDigests,
   };
 }
+
+const sameHolds = (a: readonly DigestHold[], b: readonly DigestHold[]) =>
+  JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * Keeps one wake-up set for the earliest moment the site changes by itself (a scheduled article comes due,

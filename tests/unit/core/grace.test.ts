@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   graceStep,
+  holdsOver,
   parseDuration,
   pendingDigestId,
   pendingDigests,
@@ -95,6 +96,17 @@ describe('the grace window', () => {
     ]);
     expect(pendingDigestId(['b', 'c'])).toMatch(/^[0-9a-f]{8}$/);
     expect(pendingDigests({}, holds, 10)).toEqual([]);
+  });
+
+  it('narrows the holds to what still waits, dropping a hold with nothing left', () => {
+    const h1 = { id: 'h1', sources: ['a', 'gone'], sinceMs: 5 };
+    const h2 = { id: 'h2', sources: ['gone'], sinceMs: 6 };
+    const h3 = { id: 'h3', sources: ['b'], sinceMs: 7 };
+    expect(holdsOver([h1, h2, h3], new Set(['a', 'b', 'c']))).toEqual([
+      { id: 'h1', sources: ['a'], sinceMs: 5 },
+      h3,
+    ]);
+    expect(holdsOver([h1, h2], new Set())).toEqual([]);
   });
 
   it('with no delay announces at once what went live', () => {

@@ -244,6 +244,41 @@ describe('the grace window', () => {
     expect(w.ledger.announced.get('https://news.example.com/posts/racing/')).not.toBe('cancelled');
   });
 
+  it('forgets a hold on an article taken off the site: put back, it waits out a window of its own', async () => {
+    const w = await world();
+    await w.write('wobbly', 'Wobbly', at(0));
+    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
+    await w.write('wobbly', 'Wobbly', at(2), 'draft: true\n');
+    // The publish that took it off the site drops it from the holds.
+    expect(w.hold.record.holds).toEqual([]);
+    const back = await w.write('wobbly', 'Wobbly again', at(30));
+    expect(back.pendingDigest).toMatchObject({ held: false, dueAtMs: at(40).getTime() });
+    expect(await waitingDigests(w.desk)).toMatchObject([{ held: false }]);
+    await w.publish(at(40));
+    expect(await w.subjects()).toEqual(['Wobbly again · Test Gazette']);
+  });
+
+  it('a hold recorded on an article that no longer waited does not hold it when it comes back', async () => {
+    const w = await world();
+    // As a publish before pruning left it: the article was taken off the site, its hold stayed.
+    w.hold.record = { holds: [{ id: 'stale000', sources: ['posts/back.md'], sinceMs: 0 }], version: 3 };
+    const back = await w.write('back', 'Back', at(0));
+    expect(back.pendingDigests).toMatchObject([{ held: false, dueAtMs: at(10).getTime() }]);
+    expect(w.hold.record).toEqual({ holds: [], version: 4 });
+    await w.publish(at(10));
+    expect(await w.subjects()).toEqual(['Back · Test Gazette']);
+  });
+
+  it('a held article edited in the window (a new address) stays held', async () => {
+    const w = await world();
+    await w.write('renamed', 'Renamed', at(0));
+    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
+    await w.write('renamed', 'Renamed', at(2), 'slug: renamed-better\n');
+    await w.publish(at(30));
+    expect(await w.subjects()).toEqual([]);
+    expect(w.hold.record.holds).toMatchObject([{ sources: ['posts/renamed.md'] }]);
+  });
+
   it('never loses a hold to a concurrent write: a stale version is refused and the command reads again', async () => {
     const w = await world();
     await w.write('a', 'A', at(0));
