@@ -684,10 +684,15 @@ async function throughGraceWindow(
   const fresh = new Set(waiting.length > 0 ? await deps.ledger.unannounced(waiting.flatMap(addresses)) : []);
   const announced = waiting.filter((a) => !addresses(a).every((url) => fresh.has(url))).map((a) => a.source);
   // A hold holds only what was already waiting before this publish: an article that goes live now (again,
-  // after it was taken off the site) waits out a window of its own, whatever an old hold listed.
-  const before = new Set(Object.keys(index.pending ?? {}));
+  // after it was taken off the site) waits out a window of its own, whatever an old hold listed. A hold in
+  // the previous release's format holds all of that.
+  const wasPending = Object.keys(index.pending ?? {});
+  const gone = new Set(announced);
+  const before = new Set(wasPending.filter((s) => bySource.has(s) && !gone.has(s)));
   const stored =
-    deps.hold && (before.size > 0 || waiting.length > announced.length) ? await deps.hold.holds() : undefined;
+    deps.hold && (wasPending.length > 0 || waiting.length > announced.length)
+      ? await deps.hold.holds()
+      : undefined;
   const holds = holdsOver(stored?.holds ?? [], before);
   const step = graceStep({
     pending: index.pending ?? {},

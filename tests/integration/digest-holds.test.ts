@@ -1,22 +1,31 @@
 // The operator's holds against the stores they live in: the state folder (lock files) and DynamoDB
-// (dynalite), each with the publish lease of its edition. The publisher runs over memory ports otherwise.
-import { mkdtemp } from 'node:fs/promises';
+// (dynalite), each with the publish lease of its edition, and the one-hold format of the previous release
+// as each store still holds it. The publisher runs over memory ports otherwise.
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../src/adapters/aws/clients.js';
 import { DynamoDigestHold } from '../../src/adapters/aws/dynamo/digest-hold.js';
 import { DynamoPublishLease } from '../../src/adapters/aws/dynamo/publish-lease.js';
+import { keys } from '../../src/adapters/aws/dynamo/table.js';
 import { FileDigestHold } from '../../src/adapters/fs/digest-hold.js';
 import { FilePublishLease } from '../../src/adapters/fs/publish-lease.js';
+import { pendingDigestId } from '../../src/core/grace.js';
 import type { DigestHoldStore, PublishLease } from '../../src/core/ports.js';
 import { parseSiteConfig } from '../../src/core/site.js';
-import { cancelDigest, type DeskAnswer, holdDigest } from '../../src/pipeline/desk.js';
+import {
+  cancelDigest,
+  type DeskAnswer,
+  holdDigest,
+  releaseDigest,
+  waitingDigests,
+} from '../../src/pipeline/desk.js';
 import { publishChanges } from '../../src/pipeline/publish.js';
 import { MemoryIndex, MemoryLedger, MemorySite, MemorySource, MemoryStatic } from '../helpers/memory.js';
 import { testSite } from '../helpers/site.js';
@@ -71,6 +80,8 @@ async function freshTable(): Promise<string> {
 interface Stores {
   readonly hold: DigestHoldStore;
   readonly lease: PublishLease;
+  /** Writes the hold the previous release wrote with `broadsheet hold`: every pending digest, since then. */
+  readonly holdAsBefore: (sinceMs: number) => Promise<void>;
 }
 
 const editions: [string, () => Promise<Stores>][] = [
@@ -78,20 +89,31 @@ const editions: [string, () => Promise<Stores>][] = [
     'the state folder',
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'holds-'));
-      return { hold: new FileDigestHold(dir), lease: new FilePublishLease(dir) };
+      return {
+        hold: new FileDigestHold(dir),
+        lease: new FilePublishLease(dir),
+        holdAsBefore: (sinceMs) =>
+          writeFile(join(dir, 'digest-hold.json'), JSON.stringify({ held: true, sinceMs })),
+      };
     },
   ],
   [
     'DynamoDB',
     async () => {
       const table = await freshTable();
-      return { hold: new DynamoDigestHold(db, table), lease: new DynamoPublishLease(db, table) };
+      return {
+        hold: new DynamoDigestHold(db, table),
+        lease: new DynamoPublishLease(db, table),
+        holdAsBefore: async (sinceMs) => {
+          await db.send(new PutCommand({ TableName: table, Item: { ...keys.digestHold(), sinceMs } }));
+        },
+      };
     },
   ],
 ];
 
 /** A site with one article published (the first run) over memory ports, and `stores` for the holds. */
-async function world({ hold, lease }: Stores) {
+async function world({ hold, lease }: Pick<Stores, 'hold' | 'lease'>) {
   const content = new MemorySource();
   const ledger = new MemoryLedger();
   const index = new MemoryIndex();
@@ -152,5 +174,55 @@ describe.each(editions)('holds in %s', (_, stores) => {
     await w.publish(at(10));
     await w.publish(at(60));
     expect(w.mailed()).not.toContain('https://news.example.com/posts/stopped/');
+  });
+
+  it("reads the previous release's hold as holding what waits, publishes past it, and writes it as a list", async () => {
+    const stores_ = await stores();
+    const w = await world(stores_);
+    await w.write('held-before', at(0));
+    await w.write('held-too', at(2));
+    await stores_.holdAsBefore(at(3).getTime());
+    expect(await stores_.hold.holds()).toEqual({
+      holds: [{ id: 'earlier', sources: [], sinceMs: at(3).getTime(), everyPending: true }],
+      version: 0,
+    });
+
+    // The publish goes on (it used to throw, every time), and keeps both held past their window.
+    const sources = ['posts/held-before.md', 'posts/held-too.md'];
+    const late = await w.publish(at(30));
+    expect(late.pendingDigests).toEqual([
+      {
+        id: pendingDigestId(sources),
+        articles: ['https://news.example.com/posts/held-before/', 'https://news.example.com/posts/held-too/'],
+        dueAtMs: at(12).getTime(),
+        held: true,
+      },
+    ]);
+    expect(w.mailed()).toEqual(['https://news.example.com/posts/first/']);
+    expect(await stores_.hold.holds()).toEqual({
+      holds: [{ id: pendingDigestId(sources), sources, sinceMs: at(3).getTime() }],
+      version: 1,
+    });
+
+    expect(await releaseDigest(w.desk, at(40).getTime(), pendingDigestId(sources))).toMatchObject({
+      kind: 'done',
+    });
+    await w.publish(at(41));
+    expect(w.mailed()).toEqual([
+      'https://news.example.com/posts/first/',
+      'https://news.example.com/posts/held-before/',
+      'https://news.example.com/posts/held-too/',
+    ]);
+  });
+
+  it("lets a desk command replace the previous release's hold", async () => {
+    const stores_ = await stores();
+    const w = await world(stores_);
+    await w.write('waiting', at(0));
+    await stores_.holdAsBefore(at(1).getTime());
+    const id = pendingDigestId(['posts/waiting.md']);
+    expect(await waitingDigests(w.desk)).toMatchObject([{ id, held: true }]);
+    expect(await releaseDigest(w.desk, at(2).getTime())).toMatchObject({ kind: 'done', digest: { id } });
+    expect(await stores_.hold.holds()).toEqual({ holds: [], version: 1 });
   });
 });

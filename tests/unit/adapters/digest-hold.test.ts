@@ -1,12 +1,13 @@
 // The local record of the operator's digest holds: replaced whole, only on the version read, even by two
-// writers at once (in one process or two), and an earlier Broadsheet's one-hold file is refused with the
-// file named (never read as "nothing held").
+// writers at once (in one process or two); the previous release's one-hold file is read as the hold it
+// was (never as "nothing held"), and anything else is refused with the file named.
 import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileDigestHold } from '../../../src/adapters/fs/digest-hold.js';
+import { earlierHold } from '../../../src/core/grace.js';
 import { repoRoot } from '../../helpers/cli.js';
 
 /** The id of a process that has exited. */
@@ -67,11 +68,20 @@ describe('FileDigestHold', () => {
     expect(version).toBe(200);
   }, 60_000);
 
-  it('refuses the one-hold file of an earlier version, naming it', async () => {
+  it("reads the previous release's one-hold file as that hold, at version 0, and replaces it on write", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'holds-'));
     await writeFile(join(dir, 'digest-hold.json'), JSON.stringify({ held: true, sinceMs: 5 }));
-    await expect(new FileDigestHold(dir).holds()).rejects.toThrow(
-      /digest-hold\.json is from an earlier Broadsheet/,
-    );
+    const store = new FileDigestHold(dir);
+    expect(await store.holds()).toEqual({ holds: [earlierHold(5)], version: 0 });
+    const hold = { id: 'aaaa1111', sources: ['posts/a.md'], sinceMs: 5 };
+    expect(await store.saveHolds([hold], 1)).toBe(false);
+    expect(await store.saveHolds([hold], 0)).toBe(true);
+    expect(await store.holds()).toEqual({ holds: [hold], version: 1 });
+  });
+
+  it('refuses a file that is neither, naming it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'holds-'));
+    await writeFile(join(dir, 'digest-hold.json'), JSON.stringify({ held: 'yes' }));
+    await expect(new FileDigestHold(dir).holds()).rejects.toThrow(/digest-hold\.json is invalid/);
   });
 });

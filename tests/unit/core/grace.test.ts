@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  earlierHold,
   graceStep,
   holdsOver,
   parseDuration,
@@ -107,6 +108,15 @@ describe('the grace window', () => {
       h3,
     ]);
     expect(holdsOver([h1, h2], new Set())).toEqual([]);
+  });
+
+  it("turns the previous release's hold into one listing what waits and no other hold lists", () => {
+    const h1 = { id: 'h1', sources: ['a'], sinceMs: 5 };
+    expect(holdsOver([earlierHold(3), h1], new Set(['c', 'a', 'b']))).toEqual([
+      { id: pendingDigestId(['b', 'c']), sources: ['b', 'c'], sinceMs: 3 },
+      h1,
+    ]);
+    expect(holdsOver([earlierHold(3), h1], new Set(['a']))).toEqual([h1]);
   });
 
   it('with no delay announces at once what went live', () => {
