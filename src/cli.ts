@@ -32,7 +32,7 @@ import type { StatsSource } from './core/stats.js';
 import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
 import { normalizeAddress } from './core/subscribers.js';
 import { ThemeLoadError, themeFor } from './core/theme.js';
-import { localBuild } from './local.js';
+import { localBuild, localLease } from './local.js';
 import type { BuildReport } from './pipeline/build.js';
 import {
   cancelDigest,
@@ -531,6 +531,8 @@ async function stackDesk(site: SiteConfig, stack: StackOutputs): Promise<DeskDep
   const { dynamoClient, s3Client } = await import('./adapters/aws/clients.js');
   const { DynamoAnnouncementLedger } = await import('./adapters/aws/dynamo/announcement-ledger.js');
   const { DynamoDigestHold } = await import('./adapters/aws/dynamo/digest-hold.js');
+  const { DynamoPublishLease } = await import('./adapters/aws/dynamo/publish-lease.js');
+  const { PUBLISH_TIMING } = await import('./core/publish-timing.js');
   const { S3SiteIndexStore } = await import('./adapters/aws/s3.js');
   const { triggerPublish } = await import('./adapters/aws/publish-trigger.js');
   const db = dynamoClient(values.endpoint ? { dynamodb: values.endpoint } : {});
@@ -540,6 +542,11 @@ async function stackDesk(site: SiteConfig, stack: StackOutputs): Promise<DeskDep
     index: new S3SiteIndexStore(s3, stack.ContentBucketName),
     ledger: new DynamoAnnouncementLedger(db, stack.TableName),
     hold: new DynamoDigestHold(db, stack.TableName),
+    // The publish function's lease item, with its timing: a command waits for a publish as long as one
+    // publish waits for another.
+    lease: new DynamoPublishLease(db, stack.TableName),
+    leaseWaitMs: PUBLISH_TIMING.leaseWaitMs,
+    leaseTtlMs: PUBLISH_TIMING.leaseTtlMs,
     publish: (nowMs) => triggerPublish(s3, stack.ContentBucketName, nowMs),
   };
 }
@@ -551,6 +558,8 @@ function localDesk(site: SiteConfig, state: string): DeskDeps {
     index: new FsSiteIndexStore(state),
     ledger: new FileAnnouncementStore(state),
     hold: new FileDigestHold(state),
+    // The lock file a build holds: a command waits for a running build.
+    ...localLease(state),
   };
 }
 

@@ -3,6 +3,7 @@
 import { FsArticleSource, FsStaticAssets, FsThemeFiles } from './adapters/fs/article-source.js';
 import { FileDigestHold } from './adapters/fs/digest-hold.js';
 import { OutboxMailer } from './adapters/fs/outbox.js';
+import { FilePublishLease } from './adapters/fs/publish-lease.js';
 import { FsSiteIndexStore } from './adapters/fs/site-index-store.js';
 import { FsSiteStore } from './adapters/fs/site-store.js';
 import {
@@ -17,6 +18,14 @@ import type { SiteIndex } from './core/site-index.js';
 import { type BuildReport, buildAndAnnounce } from './pipeline/build.js';
 
 export const VERSION = '0.2.0';
+
+/**
+ * The local publish lease (`.broadsheet/publish.lock`), which a build and the desk commands take: one
+ * waits for the other up to ten minutes (a large build takes a while), then stops with a message.
+ */
+export function localLease(stateDir: string): { lease: FilePublishLease; leaseWaitMs: number } {
+  return { lease: new FilePublishLease(stateDir), leaseWaitMs: 10 * 60_000 };
+}
 
 export interface LocalPaths {
   readonly content: string;
@@ -36,6 +45,7 @@ export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date)
       theme: new FsThemeFiles(paths.content),
       output: new FsSiteStore(paths.out),
       index: new FsSiteIndexStore(paths.state),
+      ...localLease(paths.state),
       ...(site.websubHub ? { hub: new WebSubNotifier(site.websubHub) } : {}),
       publishedIds: new FilePublishedIds(paths.content),
       announce: {

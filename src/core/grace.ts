@@ -54,6 +54,20 @@ export interface DigestHold {
   /** Source paths ('posts/a.md'). */
   readonly sources: readonly string[];
   readonly sinceMs: number;
+  /**
+   * A hold the previous release wrote (one flag, no list: it held the one pending digest, and whatever
+   * joined it). `sources` is empty: it holds every article waiting when it is next read, which holdsOver
+   * turns into an ordinary hold listing them, written back with the next change to the holds.
+   */
+  readonly everyPending?: true;
+}
+
+/** Id of a hold in the previous release's format until it is read against what waits. */
+export const EARLIER_HOLD_ID = 'earlier';
+
+/** The previous release's one hold (`{ held: true, sinceMs }` locally, `{ sinceMs }` in DynamoDB), read now. */
+export function earlierHold(sinceMs: number): DigestHold {
+  return { id: EARLIER_HOLD_ID, sources: [], sinceMs, everyPending: true };
 }
 
 /** The id a pending digest is shown and held by: short, and the same for the same articles. */
@@ -62,6 +76,28 @@ export function pendingDigestId(sources: readonly string[]): string {
     .update([...sources].sort().join('\n'))
     .digest('hex')
     .slice(0, 8);
+}
+
+/**
+ * The holds as they apply to `waiting` (sources pending and not announced): each keeps only its sources
+ * that still wait, and one with none left is dropped. A source leaves its hold for good once it stops
+ * waiting (mailed, cancelled, taken off the site), so an article put back on the site later waits out a
+ * window of its own, instead of being held, silently, by a hold made for its earlier life. A hold from the
+ * previous release (`everyPending`) becomes one listing every waiting source no other hold lists, under
+ * the id that digest is shown by.
+ */
+export function holdsOver(holds: readonly DigestHold[], waiting: ReadonlySet<string>): DigestHold[] {
+  const listed = new Set(holds.flatMap((h) => (h.everyPending ? [] : h.sources)));
+  return holds.flatMap((hold) => {
+    if (hold.everyPending) {
+      const sources = [...waiting].filter((s) => !listed.has(s)).sort();
+      for (const s of sources) listed.add(s);
+      return sources.length === 0 ? [] : [{ id: pendingDigestId(sources), sources, sinceMs: hold.sinceMs }];
+    }
+    const sources = hold.sources.filter((s) => waiting.has(s));
+    if (sources.length === 0) return [];
+    return [sources.length === hold.sources.length ? hold : { ...hold, sources }];
+  });
 }
 
 export interface GraceStep {

@@ -12,6 +12,7 @@ import type {
   DigestRecord,
   HubNotifier,
   PublishedIdsStore,
+  PublishLease,
   RecipientStore,
   SiteIndexStore,
   SiteStore,
@@ -39,6 +40,10 @@ export interface BuildDeps {
   readonly index: SiteIndexStore;
   /** Told about every feed the build changed (WebSub). */
   readonly hub?: HubNotifier;
+  /** The publish lease (a lock file in the state folder), which the desk commands take too. */
+  readonly lease?: PublishLease;
+  /** How long to wait for it. */
+  readonly leaseWaitMs?: number;
   /** Where the record of published ids goes (content/published-ids.json). */
   readonly publishedIds?: PublishedIdsStore;
   /** Without it the run only publishes the site (a preview): nothing is announced or mailed. */
@@ -134,6 +139,8 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
       output: deps.output,
       index: deps.index,
       mode: 'strict',
+      ...(deps.lease ? { lease: deps.lease } : {}),
+      ...(deps.leaseWaitMs === undefined ? {} : { leaseWaitMs: deps.leaseWaitMs }),
       ...(deps.hub ? { hub: deps.hub } : {}),
       ...(announce
         ? {

@@ -2,15 +2,24 @@
 // cancel one. The same for a local site (state files) and a deployed stack (DynamoDB and the index in S3).
 // Several digests can wait at once: each hold keeps the articles pending when it was made, and what goes
 // live after it waits out its own window beside it.
-import { type DigestHold, pendingDigests } from '../core/grace.js';
-import type { AnnouncementLedger, DigestHoldStore, SiteIndexStore } from '../core/ports.js';
+// Hold, release and cancel run holding the publish lease, the one every publish takes: a publish reads the
+// holds and the announced articles, then mails, and a hold written in between would come too late for it
+// while telling the operator the digest was stopped. Under the lease, a command waits for a running publish
+// to finish (what it mailed is then no longer waiting, and the command says so), and a publish that starts
+// after the command returns reads what it wrote. Nothing in the announce step changes, so each article is
+// still mailed once to each subscriber, or, when held or cancelled in time, not at all.
+import { type DigestHold, holdsOver, pendingDigests } from '../core/grace.js';
+import type { AnnouncementLedger, DigestHoldStore, PublishLease, SiteIndexStore } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
+import { type LeaseTiming, underLease } from './lease.js';
 
-export interface DeskDeps {
+export interface DeskDeps extends LeaseTiming {
   readonly site: SiteConfig;
   readonly index: SiteIndexStore;
   readonly ledger: AnnouncementLedger;
   readonly hold: DigestHoldStore;
+  /** The lease publishes take (the same item or file): hold, release and cancel run holding it. */
+  readonly lease: PublishLease;
   /**
    * Runs a publish now (a deployed stack): after a release, it sends what is overdue, or sets the wake-up
    * for the window's end. Locally the next build does that.
@@ -64,9 +73,11 @@ async function readDesk(deps: DeskDeps): Promise<Desk> {
   const fresh = new Set(entries.length > 0 ? await deps.ledger.unannounced(entries.map((a) => a.url)) : []);
   const still = entries.filter((a) => fresh.has(a.url));
   const bySource = new Map(still.map((a) => [a.source, a]));
+  // Articles that left (sent, cancelled, off the site) leave their holds, with the next write.
+  const current = holdsOver(holds, new Set(bySource.keys()));
   const digests = pendingDigests(
     Object.fromEntries(still.map((a) => [a.source, a.wentLiveMs])),
-    holds,
+    current,
     deps.site.digest.delayMs,
   ).map((d) => ({
     id: d.id,
@@ -77,11 +88,9 @@ async function readDesk(deps: DeskDeps): Promise<Desk> {
     dueAtMs: d.dueAtMs,
     held: d.held,
   }));
-  // Holds whose articles all left (sent, cancelled, off the site) are dropped with the next write.
-  const waiting = new Set(digests.filter((d) => d.held).map((d) => d.id));
   return {
     digests,
-    holds: holds.filter((h) => waiting.has(h.id)),
+    holds: current,
     version,
     sourceOf: new Map(still.map((a) => [a.url, a.source])),
   };
@@ -122,6 +131,13 @@ function choose(candidates: readonly WaitingDigest[], id: string | undefined): D
   return others.length === 0 ? { kind: 'done', digest: only } : { kind: 'ambiguous', digests: candidates };
 }
 
+const BUSY = 'a publish is running and did not finish in time; run the command again';
+
+/** Runs a desk command's reads and writes holding the publish lease (see the top of this file). */
+function underPublishLease<T>(deps: DeskDeps, work: () => Promise<T>): Promise<T> {
+  return underLease(deps.lease, deps, BUSY, work);
+}
+
 /** How often a desk command reads and writes again when another wrote the holds in between. */
 const WRITE_ATTEMPTS = 5;
 
@@ -148,6 +164,10 @@ async function changeHolds(
  * however long past the window, until `release`. What goes live afterwards is not part of it.
  */
 export function holdDigest(deps: DeskDeps, nowMs: number, id?: string): Promise<DeskAnswer> {
+  return underPublishLease(deps, () => holdLeased(deps, nowMs, id));
+}
+
+function holdLeased(deps: DeskDeps, nowMs: number, id: string | undefined): Promise<DeskAnswer> {
   return changeHolds(deps, (desk) => {
     const answer = choose(
       desk.digests.filter((d) => !d.held),
@@ -170,17 +190,20 @@ export function holdDigest(deps: DeskDeps, nowMs: number, id?: string): Promise<
  * there must be one held digest.
  */
 export async function releaseDigest(deps: DeskDeps, nowMs: number, id?: string): Promise<DeskAnswer> {
-  const answer = await changeHolds(deps, (desk) => {
-    const answer = choose(
-      desk.digests.filter((d) => d.held),
-      id,
-    );
-    if (answer.kind !== 'done') return { answer };
-    return {
-      answer: { kind: 'done', digest: { ...answer.digest, held: false } },
-      holds: desk.holds.filter((h) => h.id !== answer.digest.id),
-    };
-  });
+  const answer = await underPublishLease(deps, () =>
+    changeHolds(deps, (desk) => {
+      const answer = choose(
+        desk.digests.filter((d) => d.held),
+        id,
+      );
+      if (answer.kind !== 'done') return { answer };
+      return {
+        answer: { kind: 'done', digest: { ...answer.digest, held: false } },
+        holds: desk.holds.filter((h) => h.id !== answer.digest.id),
+      };
+    }),
+  );
+  // Once the lease is free again: the publish it starts takes it.
   if (answer.kind === 'done') await deps.publish?.(nowMs);
   return answer;
 }
@@ -190,7 +213,11 @@ export async function releaseDigest(deps: DeskDeps, nowMs: number, id?: string):
  * announced (by no digest), so no publish mails them, and its hold is lifted. What a publish already
  * handed on before the cancel goes out.
  */
-export async function cancelDigest(deps: DeskDeps, _nowMs: number, id?: string): Promise<DeskAnswer> {
+export function cancelDigest(deps: DeskDeps, _nowMs: number, id?: string): Promise<DeskAnswer> {
+  return underPublishLease(deps, () => cancelLeased(deps, id));
+}
+
+async function cancelLeased(deps: DeskDeps, id: string | undefined): Promise<DeskAnswer> {
   const desk = await readDesk(deps);
   const answer = choose(desk.digests, id);
   if (answer.kind !== 'done') return answer;

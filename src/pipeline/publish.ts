@@ -1,7 +1,6 @@
 // The one pipeline of both editions: apply source changes to the index, then render and write the outputs
 // whose key changed, then announce what went live. The local build is publishChanges(deps, 'all') in strict
 // mode; the cloud publishes the paths its S3 events name, leniently. Only the adapters differ.
-import { randomUUID } from 'node:crypto';
 import { aliasProblems } from '../core/aliases.js';
 import {
   type Article,
@@ -11,10 +10,10 @@ import {
   prepareToParse,
 } from '../core/article.js';
 import { duplicateSlugProblems, hasErrors, tagClashProblems } from '../core/corpus.js';
-import { ContentError, NotFoundError, type Problem, PublishBusyError } from '../core/errors.js';
+import { ContentError, NotFoundError, type Problem } from '../core/errors.js';
 import { feedUrlsAmong } from '../core/feeds.js';
 import { planFullText } from '../core/full-text-plan.js';
-import { graceStep, pendingDigests } from '../core/grace.js';
+import { type DigestHold, graceStep, holdsOver, pendingDigests } from '../core/grace.js';
 import { weeksToArchive, withIssues } from '../core/newsletter.js';
 import type {
   AnnouncementLedger,
@@ -61,6 +60,7 @@ import {
   themeFor,
 } from '../core/theme.js';
 import { type Announcement, announce } from './announce.js';
+import { underLease } from './lease.js';
 import { type PublishReport, publishSite, SkipFile } from './publish-site.js';
 import { weeklyDigestId } from './weekly.js';
 
@@ -96,7 +96,10 @@ export interface PublishDeps {
      */
     readonly issues?: IssueSource;
   };
-  /** Serializes publishes where events arrive concurrently (the cloud). */
+  /**
+   * Serializes publishes where events arrive concurrently (the cloud), and a publish with the operator's
+   * desk commands (both editions): a hold written while a publish runs would come too late for it.
+   */
   readonly lease?: PublishLease;
   /** How long to wait for another publish to finish before giving up (the batch is retried). */
   readonly leaseWaitMs?: number;
@@ -151,19 +154,10 @@ export async function publishChanges(
   changes: SourceChanges,
   now: Date,
 ): Promise<PublishOutcome> {
-  const lease = deps.lease;
-  if (!lease) return publishLocked(deps, changes, now);
-  const owner = randomUUID();
-  const deadline = Date.now() + (deps.leaseWaitMs ?? 30_000);
-  while (!(await lease.acquire(owner, Date.now(), deps.leaseTtlMs ?? 5 * 60_000))) {
-    if (Date.now() > deadline) throw new PublishBusyError('another publish is running; try again later');
-    await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
-  }
-  try {
-    return await publishLocked(deps, changes, now);
-  } finally {
-    await lease.release(owner);
-  }
+  // The desk commands (hold, release, cancel) take the same lease: see src/pipeline/desk.ts.
+  return underLease(deps.lease, deps, 'another publish is running; try again later', () =>
+    publishLocked(deps, changes, now),
+  );
 }
 
 const isArticlePath = (path: string) => /^posts\/[^/]+\.md$/.test(path);
@@ -683,7 +677,17 @@ async function throughGraceWindow(
   const addresses = (a: IndexedArticle) => [a.url, ...(a.aliases ?? [])];
   const fresh = new Set(waiting.length > 0 ? await deps.ledger.unannounced(waiting.flatMap(addresses)) : []);
   const announced = waiting.filter((a) => !addresses(a).every((url) => fresh.has(url))).map((a) => a.source);
-  const holds = waiting.length > announced.length && deps.hold ? (await deps.hold.holds()).holds : [];
+  // A hold holds only what was already waiting before this publish: an article that goes live now (again,
+  // after it was taken off the site) waits out a window of its own, whatever an old hold listed. A hold in
+  // the previous release's format holds all of that.
+  const wasPending = Object.keys(index.pending ?? {});
+  const gone = new Set(announced);
+  const before = new Set(wasPending.filter((s) => bySource.has(s) && !gone.has(s)));
+  const stored =
+    deps.hold && (wasPending.length > 0 || waiting.length > announced.length)
+      ? await deps.hold.holds()
+      : undefined;
+  const holds = holdsOver(stored?.holds ?? [], before);
   const step = graceStep({
     pending: index.pending ?? {},
     wentLive: wentLive.map((a) => a.source),
@@ -695,9 +699,15 @@ async function throughGraceWindow(
   });
   if (Object.keys(step.pending).length > 0) index.pending = { ...step.pending };
   else delete index.pending;
+  // What no longer waits (mailed, cancelled, taken off the site) leaves the holds record, so neither a
+  // later publish nor `broadsheet pending` finds an article held by a hold made before it left. Conditional
+  // on the version read; a refused write changes nothing here (the holds above already left it out), and the
+  // next publish prunes again.
+  const kept = holdsOver(holds, new Set(Object.keys(step.pending)));
+  if (deps.hold && stored && !sameHolds(kept, stored.holds)) await deps.hold.saveHolds(kept, stored.version);
   const articlesOf = (sources: readonly string[]) =>
     sources.map((s) => bySource.get(s)).filter((a): a is IndexedArticle => a !== undefined);
-  const waitingDigests = pendingDigests(step.pending, holds, delayMs).map(
+  const waitingDigests = pendingDigests(step.pending, kept, delayMs).map(
     (d): PendingDigest => ({
       id: d.id,
       articles: articlesOf(d.sources).map((a) => a.url),
@@ -710,6 +720,9 @@ async function throughGraceWindow(
     waiting: waitingDigests,
   };
 }
+
+const sameHolds = (a: readonly DigestHold[], b: readonly DigestHold[]) =>
+  JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * Keeps one wake-up set for the earliest moment the site changes by itself (a scheduled article comes due,

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../src/adapters/aws/clients.js';
 import { DynamoAnnouncementLedger } from '../../src/adapters/aws/dynamo/announcement-ledger.js';
 import { DynamoDigestHold } from '../../src/adapters/aws/dynamo/digest-hold.js';
+import { DynamoPublishLease } from '../../src/adapters/aws/dynamo/publish-lease.js';
 import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
 import { S3SiteIndexStore } from '../../src/adapters/aws/s3.js';
 import { parseSiteYaml } from '../../src/core/site-yaml.js';
@@ -65,6 +66,7 @@ beforeAll(async () => {
     index: new S3SiteIndexStore(stack.aws.clients.s3, stack.contentBucket),
     ledger: new DynamoAnnouncementLedger(db, stack.table),
     hold: new DynamoDigestHold(db, stack.table),
+    lease: new DynamoPublishLease(db, stack.table),
   };
 }, 180_000);
 

@@ -1,7 +1,8 @@
 // Issue 17, item 6 locally: with `digest.delay`, a build inside the window writes nothing to outbox/ and
 // says when the digest is due; the first build after writes it, with the article as edited meanwhile.
 // `broadsheet hold`, `release` and `cancel` on the state files.
-import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { access, appendFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
@@ -89,4 +90,36 @@ describe('the grace window, locally', () => {
     expect((await outbox()).length).toBe(before.length + 1);
     expect((await broadsheet(dir, 'cancel')).code).toBe(1);
   }, 90_000);
+
+  it('hold and build wait while another command holds the publish lock, then run', async () => {
+    const { dir } = await withWindow();
+    await writeFile(join(dir, 'content/posts/2026-11-25-fresh.md'), article('A fresh note'));
+    await broadsheet(dir, 'build', '--now', '2026-11-25T13:00:00Z');
+    // As a running build leaves it: held by a live process (this one).
+    const lock = join(dir, '.broadsheet/publish.lock');
+    await writeFile(
+      lock,
+      JSON.stringify({ owner: 'running build', pid: process.pid, host: hostname(), untilMs: 0 }),
+    );
+    const settled: string[] = [];
+    const hold = broadsheet(dir, 'hold', '--now', '2026-11-25T13:01:00Z').then((r) => {
+      settled.push('hold');
+      return r;
+    });
+    const build = broadsheet(dir, 'build', '--now', '2026-11-25T13:02:00Z').then((r) => {
+      settled.push('build');
+      return r;
+    });
+    // `pending` takes no lock: once it has answered, the other two have had time to reach the lock.
+    expect((await broadsheet(dir, 'pending', '--now', '2026-11-25T13:01:00Z')).code).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(settled).toEqual([]);
+    await expect(access(join(dir, '.broadsheet/digest-hold.json'))).rejects.toThrow();
+
+    await rm(lock);
+    expect((await hold).stdout).toContain('Holding the digest of 1 article:');
+    // Whichever took the lock first, the build ran whole: held, or still in its window (due 13:10).
+    expect((await build).stdout).toMatch(/Digest of 1 article (is held|waits out its grace window)/);
+    await expect(access(lock)).rejects.toThrow();
+  }, 60_000);
 });

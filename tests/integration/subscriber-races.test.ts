@@ -12,6 +12,7 @@ import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js'
 import { keys } from '../../src/adapters/aws/dynamo/table.js';
 import { FileSubscriberStore } from '../../src/adapters/fs/state.js';
 import { preferencesUrl, unsubscribeUrl } from '../../src/core/email.js';
+import { earlierHold } from '../../src/core/grace.js';
 import type { SubscriberStore } from '../../src/core/ports.js';
 import type { Subscriber } from '../../src/core/subscribers.js';
 import { type Emulators, startEmulators, TABLE } from '../../src/dev/emulators.js';
@@ -176,7 +177,7 @@ describe('lost updates on subscribers, in the local JSON store', () => {
 // The operator's digest holds (src/pipeline/desk.ts) are one item written on its version: two desk
 // commands that read the same version cannot both write, so neither hold is lost.
 describe('digest holds in DynamoDB', () => {
-  it('writes the holds only on the version read, and refuses an item from the one-hold format', async () => {
+  it("writes the holds only on the version read, and reads the previous release's item as its hold", async () => {
     const holds = new DynamoDigestHold(db, TABLE);
     const first = await holds.holds();
     const mine = { id: 'aaaa1111', sources: ['posts/a.md'], sinceMs: 1 };
@@ -188,7 +189,13 @@ describe('digest holds in DynamoDB', () => {
     expect((await holds.holds()).holds).toEqual([mine, theirs]);
 
     await db.send(new PutCommand({ TableName: TABLE, Item: { ...keys.digestHold(), sinceMs: 5 } }));
-    await expect(holds.holds()).rejects.toThrow(/earlier Broadsheet/);
+    expect(await holds.holds()).toEqual({ holds: [earlierHold(5)], version: 0 });
+    expect(await holds.saveHolds([mine], 1)).toBe(false);
+    expect(await holds.saveHolds([mine], 0)).toBe(true);
+    expect(await holds.saveHolds([theirs], 0)).toBe(false);
+    expect(await holds.holds()).toEqual({ holds: [mine], version: 1 });
+    await db.send(new PutCommand({ TableName: TABLE, Item: { ...keys.digestHold(), held: 'yes' } }));
+    await expect(holds.holds()).rejects.toThrow(/digest#hold is not a list of holds/);
     await db.send(new DeleteCommand({ TableName: TABLE, Key: keys.digestHold() }));
   });
 });

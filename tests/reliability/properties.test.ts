@@ -27,6 +27,7 @@ import {
   MemoryHold,
   MemoryIndex,
   MemoryLedger,
+  MemoryLock,
   MemoryMailer,
   MemoryScheduler,
   MemorySendLedger,
@@ -199,6 +200,7 @@ describe('exactly once through the grace window', () => {
             assets: new MemoryStatic(),
             output: new MemorySite(),
             mode: 'lenient' as const,
+            lease: new MemoryLock(),
             scheduler: new MemoryScheduler(),
             announce: { ledger, digests: ledger, hold },
             index: {
@@ -212,7 +214,7 @@ describe('exactly once through the grace window', () => {
               },
             },
           };
-          const desk = { site, index, ledger, hold };
+          const desk = { site, index, ledger, hold, lease: deps.lease };
           const titles = new Map<string, string>();
           /** url → the title each digest carried it with, checked against the title when it was planned. */
           const planned = new Map<string, string>();

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  earlierHold,
   graceStep,
+  holdsOver,
   parseDuration,
   pendingDigestId,
   pendingDigests,
@@ -95,6 +97,26 @@ describe('the grace window', () => {
     ]);
     expect(pendingDigestId(['b', 'c'])).toMatch(/^[0-9a-f]{8}$/);
     expect(pendingDigests({}, holds, 10)).toEqual([]);
+  });
+
+  it('narrows the holds to what still waits, dropping a hold with nothing left', () => {
+    const h1 = { id: 'h1', sources: ['a', 'gone'], sinceMs: 5 };
+    const h2 = { id: 'h2', sources: ['gone'], sinceMs: 6 };
+    const h3 = { id: 'h3', sources: ['b'], sinceMs: 7 };
+    expect(holdsOver([h1, h2, h3], new Set(['a', 'b', 'c']))).toEqual([
+      { id: 'h1', sources: ['a'], sinceMs: 5 },
+      h3,
+    ]);
+    expect(holdsOver([h1, h2], new Set())).toEqual([]);
+  });
+
+  it("turns the previous release's hold into one listing what waits and no other hold lists", () => {
+    const h1 = { id: 'h1', sources: ['a'], sinceMs: 5 };
+    expect(holdsOver([earlierHold(3), h1], new Set(['c', 'a', 'b']))).toEqual([
+      { id: pendingDigestId(['b', 'c']), sources: ['b', 'c'], sinceMs: 3 },
+      h1,
+    ]);
+    expect(holdsOver([earlierHold(3), h1], new Set(['a']))).toEqual([h1]);
   });
 
   it('with no delay announces at once what went live', () => {

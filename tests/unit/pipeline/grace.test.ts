@@ -6,6 +6,7 @@ import { pendingDigestId } from '../../../src/core/grace.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
 import {
   cancelDigest,
+  type DeskAnswer,
   deskStatus,
   holdDigest,
   releaseDigest,
@@ -49,6 +50,7 @@ async function world() {
   const hold = new MemoryHold();
   const scheduler = new MemoryScheduler();
   const index = new MemoryIndex();
+  const lease = new MemoryLock();
   const deps = {
     site,
     content,
@@ -56,11 +58,11 @@ async function world() {
     assets: new MemoryStatic(),
     index,
     mode: 'lenient' as const,
-    lease: new MemoryLock(),
+    lease,
     scheduler,
     announce: { ledger, digests: ledger, hold },
   };
-  const desk = { site, index, ledger, hold };
+  const desk = { site, index, ledger, hold, lease };
   await subscribers.save({ address: 'r@example.org', status: 'confirmed', createdAtMs: 0, updatedAtMs: 0 });
 
   async function publish(now: Date, paths: string[] = []) {
@@ -216,6 +218,65 @@ describe('the grace window', () => {
     expect(w.ledger.announced.get('https://news.example.com/posts/second-held/')).toBe('cancelled');
     expect(await waitingDigests(w.desk)).toEqual([]);
     expect(w.hold.record.holds).toEqual([]);
+  });
+
+  it.each([
+    ['hold', holdDigest],
+    ['cancel', cancelDigest],
+  ])('a %s made while a publish is mailing waits for it, then says the digest went', async (_, command) => {
+    const w = await world();
+    await w.write('racing', 'Racing', at(0));
+    // The wake-up at the window's end has read the holds and the ledger, and is creating the digest, when
+    // the operator's command comes.
+    let answer: Promise<DeskAnswer> | undefined;
+    const create = w.ledger.createDigest.bind(w.ledger);
+    w.ledger.createDigest = async (digest) => {
+      answer ??= command(w.desk, at(10).getTime());
+      // The publish goes on once the command is done, or after half a second if it waits for the publish.
+      await Promise.race([answer, new Promise((resolve) => setTimeout(resolve, 500))]);
+      return create(digest);
+    };
+    await w.publish(at(10));
+    expect(await w.subjects()).toEqual(['Racing · Test Gazette']);
+    // Told 'done', the operator would believe the mail stopped.
+    expect((await answer)?.kind).toBe('none');
+    expect(w.hold.record.holds).toEqual([]);
+    expect(w.ledger.announced.get('https://news.example.com/posts/racing/')).not.toBe('cancelled');
+  });
+
+  it('forgets a hold on an article taken off the site: put back, it waits out a window of its own', async () => {
+    const w = await world();
+    await w.write('wobbly', 'Wobbly', at(0));
+    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
+    await w.write('wobbly', 'Wobbly', at(2), 'draft: true\n');
+    // The publish that took it off the site drops it from the holds.
+    expect(w.hold.record.holds).toEqual([]);
+    const back = await w.write('wobbly', 'Wobbly again', at(30));
+    expect(back.pendingDigest).toMatchObject({ held: false, dueAtMs: at(40).getTime() });
+    expect(await waitingDigests(w.desk)).toMatchObject([{ held: false }]);
+    await w.publish(at(40));
+    expect(await w.subjects()).toEqual(['Wobbly again · Test Gazette']);
+  });
+
+  it('a hold recorded on an article that no longer waited does not hold it when it comes back', async () => {
+    const w = await world();
+    // As a publish before pruning left it: the article was taken off the site, its hold stayed.
+    w.hold.record = { holds: [{ id: 'stale000', sources: ['posts/back.md'], sinceMs: 0 }], version: 3 };
+    const back = await w.write('back', 'Back', at(0));
+    expect(back.pendingDigests).toMatchObject([{ held: false, dueAtMs: at(10).getTime() }]);
+    expect(w.hold.record).toEqual({ holds: [], version: 4 });
+    await w.publish(at(10));
+    expect(await w.subjects()).toEqual(['Back · Test Gazette']);
+  });
+
+  it('a held article edited in the window (a new address) stays held', async () => {
+    const w = await world();
+    await w.write('renamed', 'Renamed', at(0));
+    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
+    await w.write('renamed', 'Renamed', at(2), 'slug: renamed-better\n');
+    await w.publish(at(30));
+    expect(await w.subjects()).toEqual([]);
+    expect(w.hold.record.holds).toMatchObject([{ sources: ['posts/renamed.md'] }]);
   });
 
   it('never loses a hold to a concurrent write: a stale version is refused and the command reads again', async () => {

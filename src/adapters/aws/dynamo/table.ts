@@ -8,7 +8,7 @@
 //   digest#<id> / to#<address>           the send ledger: claimed → sent | failed
 //   subscriber#<address> / subscriber    a subscriber (gsi1pk = subscriber#<status>, gsi1sk = address)
 //   limit#<key>#<window> / limit         an attempt counter for one time window
-//   digest#hold / hold                   present while the operator holds the pending digest
+//   digest#hold / hold                   the digests the operator holds: one list, versioned
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
