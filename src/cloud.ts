@@ -9,6 +9,7 @@ import { DynamoPublishLease } from './adapters/aws/dynamo/publish-lease.js';
 import { DynamoWeeklyLedger } from './adapters/aws/dynamo/weekly-ledger.js';
 import { endpointsOf, type FunctionEnv, required } from './adapters/aws/env.js';
 import { S3PublishedTheme } from './adapters/aws/published-theme.js';
+import { DynamoRecipientPages } from './adapters/aws/recipient-pages.js';
 import {
   S3ArticleSource,
   S3SiteIndexStore,
@@ -51,6 +52,8 @@ export function s3PublishPorts(options: {
       digests: options.digests,
       hold: new DynamoDigestHold(db, table),
       issues: new DynamoWeeklyLedger(db, table),
+      // Read when a digest is planned, only until the first subscriber it reaches (for the archive).
+      recipients: new DynamoRecipientPages(db, table),
     },
   };
 }

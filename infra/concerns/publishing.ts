@@ -140,6 +140,9 @@ export class Publishing extends Concern {
         ],
         [table.tableArn],
       );
+      // The confirmed subscribers (gsi1), read when an instant digest is planned until the first it reaches:
+      // one that reaches nobody gets no page in the public archive.
+      allow(fn, ['dynamodb:Query'], [`${table.tableArn}/index/gsi1`]);
       allow(fn, ['sqs:SendMessage'], [queues.digests.queue.queueArn]);
       allow(
         fn,

@@ -31,7 +31,8 @@ export function issueOf(record: DigestRecord, site: SiteConfig): ArchivedIssue {
 
 /**
  * Adds the digests that went out to the archive's list (newest first), each once: a digest handed on again
- * after a crash keeps the entry it has. Returns the list unchanged when none is new.
+ * after a crash keeps the entry it has. One recorded as reaching nobody (`unreached`) is no issue: nobody
+ * received it. Returns the list unchanged when none is new.
  */
 export function withIssues(
   issues: readonly ArchivedIssue[],
@@ -39,7 +40,9 @@ export function withIssues(
   site: SiteConfig,
 ): readonly ArchivedIssue[] {
   const known = new Set(issues.map((i) => i.id));
-  const added = wentOut.filter((d) => !known.has(d.id) && known.add(d.id)).map((d) => issueOf(d, site));
+  const added = wentOut
+    .filter((d) => d.unreached !== true && !known.has(d.id) && known.add(d.id))
+    .map((d) => issueOf(d, site));
   if (added.length === 0) return issues;
   return [...added, ...issues].sort((a, b) => b.createdAtMs - a.createdAtMs);
 }

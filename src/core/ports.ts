@@ -116,6 +116,13 @@ export interface DigestRecord {
   readonly bodies?: Readonly<Record<string, string>>;
   /** Full-text digests: URLs shortened to summary and link to stay under Gmail's clip. */
   readonly shortened?: readonly string[];
+  /**
+   * Set when, as it was planned, nobody in its audience followed any of its articles (everyone chose
+   * weekly, no topic matched, no confirmed subscriber): the public archive gives it no page. Decided once,
+   * in the record's conditional write, so a replayed publish archives as the first one decided. Weekly
+   * digests never carry it: one that would reach nobody is not created at all.
+   */
+  readonly unreached?: true;
 }
 
 /** Which articles were announced, and the digests that announced them (a state file locally, DynamoDB in AWS). */

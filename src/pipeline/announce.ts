@@ -1,14 +1,20 @@
 import { PAST_WINDOW_DIGEST_ID, splitByAnnounceWindow } from '../core/announce-window.js';
 import type { ArticleMeta } from '../core/article.js';
 import { digestRecordOf, planDigest } from '../core/digest.js';
-import type { AnnouncementLedger, DigestQueue, DigestRecord } from '../core/ports.js';
+import type { AnnouncementLedger, DigestQueue, DigestRecord, RecipientPages } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import { weekStartAt } from '../core/weekly-schedule.js';
+import { reachesAnyone } from './fanout.js';
 
 export interface AnnounceDeps {
   readonly site: SiteConfig;
   readonly ledger: AnnouncementLedger;
   readonly digests: DigestQueue;
+  /**
+   * Confirmed subscribers, a page at a time (read until the first one the digest reaches): a digest that
+   * reaches nobody is still recorded and handed on, but marked `unreached`, so it gets no archive page.
+   */
+  readonly recipients: RecipientPages;
   /** Full-text digests (`digest.content: full`): the bodies the record carries, read when it is planned. */
   readonly fullText?: (
     id: string,
@@ -33,7 +39,8 @@ export interface Announcement {
  * sender's ledger makes that harmless) instead of marking articles no digest will carry.
  * `firstRun`: nothing was ever published here, so only the newest article is mailed and the rest are
  * recorded as announced; installing Broadsheet on an existing blog never mails its archive. Articles past
- * `announce_window` (announce-window.ts) are recorded as announced without mail.
+ * `announce_window` (announce-window.ts) are recorded as announced without mail. A digest nobody in its
+ * audience would receive (as the subscriber list is when it is planned) is recorded `unreached`.
  */
 export async function announce(
   deps: AnnounceDeps,
@@ -62,7 +69,12 @@ export async function announce(
     weekStartMs: weekStartAt(deps.site, nowMs),
   });
   const full = deps.fullText ? await deps.fullText(plan.id, plan.articles) : undefined;
-  const planned: DigestRecord = full ? { ...record, ...full } : record;
+  const carried: DigestRecord = full ? { ...record, ...full } : record;
+  // Read as the fan-out reads it. Only the run whose conditional write creates the record decides; a
+  // replay's answer (the list may have changed since) is dropped with its copy of the record.
+  const planned: DigestRecord = (await reachesAnyone(carried, deps.recipients))
+    ? carried
+    : { ...carried, unreached: true };
   const created = await deps.ledger.createDigest(planned);
   await deps.digests.enqueue(plan.id);
   await deps.ledger.markAnnounced(

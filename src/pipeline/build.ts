@@ -13,6 +13,7 @@ import type {
   HubNotifier,
   PublishedIdsStore,
   PublishLease,
+  RecipientPages,
   RecipientStore,
   SiteIndexStore,
   SiteStore,
@@ -106,6 +107,13 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
     theme ??= loadTheme(site, deps.theme);
     return theme;
   };
+  // The whole list as one page, for the weekly and the announce step to know whether a digest reaches anyone.
+  const recipientPages: RecipientPages = {
+    page: async () => {
+      subscribers ??= announce?.recipients.recipients();
+      return { recipients: (await subscribers) ?? [] };
+    },
+  };
   let weekly: MailedDigest | undefined;
   if (announce) {
     // Before the publish, so the publish archives it (/newsletter/). An instant digest this build creates
@@ -115,12 +123,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
       {
         site,
         ledger: announce.announcements,
-        recipients: {
-          page: async () => {
-            subscribers ??= announce.recipients.recipients();
-            return { recipients: await subscribers };
-          },
-        },
+        recipients: recipientPages,
         deliver: async (record) => {
           const to = await audience(record);
           if (to.length > 0) weekly = await mailDigest(announce, site, await digestTheme(), record, to, now);
@@ -147,6 +150,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
             announce: {
               ledger: announce.announcements,
               issues: announce.announcements,
+              recipients: recipientPages,
               ...(announce.hold ? { hold: announce.hold } : {}),
               digests: {
                 enqueue: async (id) => {

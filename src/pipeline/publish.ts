@@ -26,6 +26,7 @@ import type {
   PublishedThemeStore,
   PublishLease,
   PublishScheduler,
+  RecipientPages,
   SiteIndexStore,
   SiteStore,
   StaticAssetStore,
@@ -90,6 +91,11 @@ export interface PublishDeps {
     readonly digests: DigestQueue;
     /** The operator's hold on a digest in its grace window; without it nothing is ever held. */
     readonly hold?: DigestHoldStore;
+    /**
+     * Confirmed subscribers, a page at a time: an instant digest nobody receives (everyone chose weekly,
+     * no topic matches, nobody confirmed) is recorded as such and gets no archive page.
+     */
+    readonly recipients: RecipientPages;
     /**
      * Where the weekly digests that went out are read for the public archive; without it the archive
      * lists the instant digests only.
@@ -429,7 +435,8 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   const pendingDigest = waiting.find((d) => !d.held) ?? waiting[0];
   // The public archive: every digest that went out gets its page, and the index and feed list it: the
   // instant one this publish handed on, and the weekly ones handed on since the last publish looked.
-  // A digest an earlier (crashed) run created is archived as stored: that record is what the sender mails.
+  // A digest an earlier (crashed) run created is archived as stored: that record is what the sender mails,
+  // and it says whether anyone was to receive it (a digest that reaches nobody gets no page).
   const handedOn =
     digest && !digest.created ? ((await issueSource?.digest(digest.id)) ?? digest.record) : digest?.record;
   const wentOut = [

@@ -17,6 +17,7 @@ import type {
   PublishedThemeStore,
   PublishLease,
   PublishScheduler,
+  RecipientPages,
   SendLedger,
   SiteIndexStore,
   SiteStore,
@@ -290,3 +291,8 @@ export class MemoryScheduler implements PublishScheduler {
     this.wakes.push(at?.getTime());
   }
 }
+
+/** One confirmed subscriber, instant, following everything: every instant digest reaches someone. */
+export const anInstantReader: RecipientPages = {
+  page: async () => ({ recipients: [{ address: 'reader@example.org' }] }),
+};

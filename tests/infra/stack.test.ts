@@ -495,6 +495,20 @@ describe('the Broadsheet stack', () => {
     expect(reads.sort()).toEqual(['pages/*', 'posts/*', 'site.yaml', 'static/*', 'theme/*'].sort());
   });
 
+  it('lets the publishers query the table only through its index (the confirmed subscribers, for the archive)', () => {
+    for (const fn of ['Publish', 'Reconcile']) {
+      const queries = functionStatements(template).filter(
+        ({ role, statement }) =>
+          role.startsWith(`${fn}Role`) && [statement.Action].flat().includes('dynamodb:Query'),
+      );
+      expect(queries, fn).toHaveLength(1);
+      expect([queries[0]?.statement.Action].flat(), fn).toEqual(['dynamodb:Query']);
+      const resources = [queries[0]?.statement.Resource].flat();
+      expect(resources, fn).toHaveLength(1);
+      expect(JSON.stringify(resources[0]), fn).toMatch(/"\/index\/gsi1"\]\]\}$/);
+    }
+  });
+
   it('sends a Content-Security-Policy that lets no script run but the site’s own two, with the other security headers', () => {
     const policies = template.findResources('AWS::CloudFront::ResponseHeadersPolicy');
     const configOf = (prefix: string) =>

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../src/adapters/aws/clients.js';
+import { DynamoAnnouncementLedger } from '../../src/adapters/aws/dynamo/announcement-ledger.js';
 import { DynamoSendLedger } from '../../src/adapters/aws/dynamo/send-ledger.js';
 import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
 import { WallClock } from '../../src/dev/local-aws/clock.js';
@@ -326,11 +327,34 @@ describe('daily reconcile', () => {
     expect((await stack.siteObject('newsletter/issues.xml'))?.contentType).toBe(
       'application/rss+xml; charset=utf-8',
     );
-    await people.update('bo@example.org', (current) => {
-      if (!current) return undefined;
-      const { topics: _topics, ...rest } = current;
-      return rest;
+
+    // Nobody follows cloud now: the digest is recorded and handed on, mails no one, and gets no issue page.
+    for (const address of subscribers)
+      await people.update(address, (current) => current && { ...current, topics: ['email'] });
+    await stack.aws.settle();
+    await stack.clearMailbox();
+    stack.logs.clear();
+    await stack.upload(
+      'posts/2026-08-03-unread.md',
+      '---\ntitle: Unread\ndate: 2026-08-03\ntags: [cloud]\n---\nFor nobody.\n',
+    );
+    await stack.aws.settle();
+    const [unread] = digestsHandedOn();
+    const db = dynamoClient({ dynamodb: stack.aws.endpoints.dynamodb });
+    expect(await new DynamoAnnouncementLedger(db, stack.table).digest(String(unread))).toMatchObject({
+      id: unread,
+      unreached: true,
     });
+    expect(await stack.mailbox()).toEqual([]);
+    expect(await stack.siteObject(`newsletter/${unread}/index.html`)).toBeUndefined();
+    expect((await stack.siteObject('newsletter/index.html'))?.body).not.toContain('Unread');
+
+    for (const address of subscribers)
+      await people.update(address, (current) => {
+        if (!current) return undefined;
+        const { topics: _topics, ...rest } = current;
+        return rest;
+      });
     await stack.upload('site.yaml', siteYaml);
     await stack.aws.settle();
     await nothingLost();

@@ -27,7 +27,14 @@ import {
   waitingDigests,
 } from '../../src/pipeline/desk.js';
 import { publishChanges } from '../../src/pipeline/publish.js';
-import { MemoryIndex, MemoryLedger, MemorySite, MemorySource, MemoryStatic } from '../helpers/memory.js';
+import {
+  anInstantReader,
+  MemoryIndex,
+  MemoryLedger,
+  MemorySite,
+  MemorySource,
+  MemoryStatic,
+} from '../helpers/memory.js';
 import { testSite } from '../helpers/site.js';
 
 const MIN = 60_000;
@@ -125,7 +132,7 @@ async function world({ hold, lease }: Pick<Stores, 'hold' | 'lease'>) {
     index,
     mode: 'lenient' as const,
     lease,
-    announce: { ledger, digests: ledger, hold },
+    announce: { ledger, digests: ledger, hold, recipients: anInstantReader },
   };
   const desk = { site, index, ledger, hold, lease };
   const write = (slug: string, now: Date) => {

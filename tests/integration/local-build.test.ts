@@ -190,6 +190,51 @@ describe('weekly digests in the local build', () => {
     expect(received.get('now@example.org')).toHaveLength(3);
     expect(received.get('week@example.org')).toEqual(['This week on The Broadsheet Gazette: 3 new articles']);
   }, 120_000); // eight builds, each its own process
+
+  it('gives an instant digest nobody receives no issue page, and the weekly one its readers got a page', async () => {
+    const dir = await scratchProject();
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    const issues = async () =>
+      (await readdir(join(dir, 'dist/newsletter'), { withFileTypes: true }))
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+        .sort();
+    // The first build mailed the site owner (no subscribers file yet): that issue is archived. Its week
+    // ends with nobody on weekly: no weekly digest, no page.
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-30T10:00:00Z')).code).toBe(0);
+    const first = await issues();
+    expect(first).toHaveLength(1);
+    await writeFile(
+      join(dir, '.broadsheet/subscribers.json'),
+      JSON.stringify({
+        subscribers: [
+          {
+            address: 'week@example.org',
+            status: 'confirmed',
+            delivery: 'weekly',
+            previousDelivery: 'weekly',
+            deliveryChangedMs: 0,
+          },
+        ],
+      }),
+    );
+    await writeFile(
+      join(dir, 'content/posts/2026-12-01-december.md'),
+      '---\ntitle: December\ndate: 2026-12-01T00:00:00Z\n---\nText.\n',
+    );
+    const instant = await broadsheet(dir, 'build', '--now', '2026-12-01T12:00:00Z');
+    expect(instant.stdout).toContain('Digest "December · The Broadsheet Gazette" for 0 recipients');
+    expect(await issues()).toEqual(first);
+    expect(await readFile(join(dir, 'dist/newsletter/index.html'), 'utf8')).not.toContain('December');
+
+    const weekly = await broadsheet(dir, 'build', '--now', '2026-12-07T09:01:00Z');
+    expect(weekly.stdout).toContain(
+      'Weekly digest "This week on The Broadsheet Gazette: December" for 1 recipient',
+    );
+    const added = (await issues()).filter((id) => !first.includes(id));
+    expect(added).toHaveLength(1);
+    expect(await readFile(join(dir, `dist/newsletter/${added[0]}/index.html`), 'utf8')).toContain('December');
+  }, 60_000); // four builds, each its own process
 });
 
 describe('broadsheet build with invalid articles', () => {

@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import type { SiteStore, StoredFile } from '../../src/core/ports.js';
 import type { SiteConfig } from '../../src/core/site.js';
 import { publishChanges } from '../../src/pipeline/publish.js';
-import { MemoryIndex, MemoryLedger, MemorySite, MemorySource, MemoryStatic } from '../helpers/memory.js';
+import {
+  anInstantReader,
+  MemoryIndex,
+  MemoryLedger,
+  MemorySite,
+  MemorySource,
+  MemoryStatic,
+} from '../helpers/memory.js';
 import { testSite } from '../helpers/site.js';
 
 class KilledAfter extends Error {}
@@ -27,7 +34,7 @@ function setup() {
     output: store,
     index,
     mode: 'strict' as const,
-    announce: { ledger, digests: ledger },
+    announce: { ledger, digests: ledger, recipients: anInstantReader },
   });
   /** The same store, killed (like kill -9) after `n` more files were written. */
   const dying = (n: number) => {

@@ -12,6 +12,7 @@ import { COPY_SCRIPT_NAME } from '../../src/core/layout.js';
 import { publishChanges } from '../../src/pipeline/publish.js';
 import { feedparser, newsboat } from '../helpers/clients.js';
 import {
+  anInstantReader,
   MemoryIndex,
   MemoryLedger,
   MemoryLock,
@@ -202,7 +203,7 @@ describe('hostile input stops neither publishing nor the build', () => {
       index: new MemoryIndex(),
       mode: 'lenient' as const,
       lease: new MemoryLock(),
-      announce: { ledger, digests: ledger },
+      announce: { ledger, digests: ledger, recipients: anInstantReader },
     };
     content.files.set('posts/deep.md', `---\ntitle: Deep\ndate: 2026-01-01\n---\n${'>'.repeat(3000)}\n`);
     content.files.set('posts/fine.md', '---\ntitle: Fine\ndate: 2026-01-02\n---\nFine.\n');

@@ -1,9 +1,11 @@
 // The one-pipeline property: whatever sequence of changes authors make, the cloud path (S3 events, delivered
 // twice and late, applied one batch at a time) leaves exactly the files and bytes a full local build of the
 // final content writes, and announces the same articles in the same digests as a local build after each
-// change. Shrunk counterexamples are kept below as regression cases.
+// change, each marked alike as reaching its subscribers or nobody (the archive shows only the former).
+// Shrunk counterexamples are kept below as regression cases.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { DeliveryChoice } from '../../src/core/delivery.js';
 import type { SiteConfig } from '../../src/core/site.js';
 import { type PublishDeps, publishChanges } from '../../src/pipeline/publish.js';
 import {
@@ -41,7 +43,15 @@ type Op =
   | { kind: 'static'; name: string; content: string | null }
   | { kind: 'theme'; file: ThemeFile; content: string | null }
   | { kind: 'page'; name: string; title: string | null; inNav: boolean }
-  | { kind: 'wait'; minutes: number };
+  | { kind: 'wait'; minutes: number }
+  /** The confirmed subscribers from now on (both editions read the same list). */
+  | { kind: 'readers'; readers: Reader[] };
+
+interface Reader {
+  delivery: 'instant' | 'weekly';
+  /** Tag slugs followed; absent: every article. */
+  topics?: string[];
+}
 
 /** Theme files a site overrides (content/theme/), each with templates that use what the default's do. */
 const THEME_FILES = {
@@ -110,6 +120,19 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ kind: fc.constant('wait'), minutes: fc.integer({ min: 1, max: 240 }) }),
   },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('readers'),
+      readers: fc.array(
+        fc.record(
+          { delivery: fc.constantFrom('instant' as const, 'weekly' as const), topics: tags },
+          { requiredKeys: ['delivery'] },
+        ),
+        { maxLength: 3 },
+      ),
+    }),
+  },
 );
 
 /** How S3 delivers one change's notification: once, twice, or once more after later changes (late). */
@@ -131,9 +154,12 @@ function markdown(post: Post): string {
   return lines.join('\n');
 }
 
-/** Digests as lists of article URLs, in creation order. */
+/** Digests as lists of article URLs, in creation order, and whether each was to reach anyone. */
 const digestsOf = (ledger: MemoryLedger) =>
-  [...ledger.digests.values()].map((d) => d.articles.map((a) => a.url).sort());
+  [...ledger.digests.values()].map((d) => ({
+    articles: d.articles.map((a) => a.url).sort(),
+    unreached: d.unreached === true,
+  }));
 
 async function run(ops: readonly Op[], deliveries: readonly string[]) {
   const content = new MemorySource();
@@ -145,6 +171,9 @@ async function run(ops: readonly Op[], deliveries: readonly string[]) {
   let site: SiteConfig = testSite;
   let now = START + 24 * 60 * 60_000;
   let serial = 0;
+  // One instant subscriber following everything, until a step says otherwise.
+  let readers: DeliveryChoice[] = [{ address: 'all@example.org' }];
+  const recipients = { page: async () => ({ recipients: readers }) };
 
   const cloud = { ledger: new MemoryLedger(), output: new MemorySite(), index: new MemoryIndex() };
   const local = { ledger: new MemoryLedger(), output: new MemorySite(), index: new MemoryIndex() };
@@ -158,7 +187,7 @@ async function run(ops: readonly Op[], deliveries: readonly string[]) {
     index: e.index,
     mode,
     lease: new MemoryLock(),
-    announce: { ledger: e.ledger, digests: e.ledger },
+    announce: { ledger: e.ledger, digests: e.ledger, recipients },
   });
   let wakeAt: number | undefined;
   const cloudDeps = () => ({
@@ -281,6 +310,9 @@ async function run(ops: readonly Op[], deliveries: readonly string[]) {
       case 'wait':
         now += step.minutes * 60_000;
         break;
+      case 'readers':
+        readers = step.readers.map((r, n) => ({ address: `r${n}@example.org`, ...r }));
+        break;
     }
     now += 60_000;
     const at = new Date(now);
@@ -321,7 +353,13 @@ async function check(ops: readonly Op[], deliveries: readonly string[]) {
   expect(part(local.output.bytes(), false)).toEqual(want);
   expect(part(cloud.output.bytes(), true)).toEqual(part(local.output.bytes(), true));
   expect(digestsOf(cloud.ledger)).toEqual(digestsOf(local.ledger));
+  // Every digest that was to reach someone has its issue page, and no other digest has one.
+  const reached = [...cloud.ledger.digests.values()].filter((d) => d.unreached !== true);
+  expect(
+    [...cloud.output.files.keys()].filter((path) => /^newsletter\/[^/]+\/index\.html$/.test(path)).sort(),
+  ).toEqual(reached.map((d) => `newsletter/${d.id}/index.html`).sort());
   expect(cloud.ledger.announced).toEqual(local.ledger.announced);
+  return { cloud };
 }
 
 describe('one pipeline', () => {
@@ -374,6 +412,23 @@ describe('one pipeline', () => {
       ],
       ['once', 'late', 'twice'],
     );
+  });
+
+  it('archives only the issues someone was to receive, alike in both editions', async () => {
+    const { cloud } = await check(
+      [
+        { kind: 'create', title: 'Alpha', minute: 0, tags: [] },
+        { kind: 'readers', readers: [{ delivery: 'weekly' }, { delivery: 'instant', topics: ['rust'] }] },
+        { kind: 'create', title: 'Beta', minute: 5, tags: ['go'] },
+        { kind: 'create', title: 'Gamma', minute: 6, tags: ['rust'] },
+        { kind: 'readers', readers: [] },
+        { kind: 'create', title: 'Delta', minute: 7, tags: ['rust'] },
+      ],
+      ['once', 'twice', 'late'],
+    );
+    // Alpha (the first run) reached its reader; Beta nobody (no instant reader follows go); Gamma the Rust
+    // reader; Delta nobody at all.
+    expect(digestsOf(cloud.ledger).map((d) => d.unreached)).toEqual([false, true, false, true]);
   });
 
   it('publishes a future-dated article when the clock passes it, and announces it once', async () => {

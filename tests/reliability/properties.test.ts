@@ -202,7 +202,7 @@ describe('exactly once through the grace window', () => {
             mode: 'lenient' as const,
             lease: new MemoryLock(),
             scheduler: new MemoryScheduler(),
-            announce: { ledger, digests: ledger, hold },
+            announce: { ledger, digests: ledger, hold, recipients: onePage(subscribers) },
             index: {
               load: () => index.load(),
               save: async (next: SiteIndex) => {
@@ -363,7 +363,7 @@ describe('exactly once with topics', () => {
             output: new MemorySite(),
             index: new MemoryIndex(),
             mode: 'lenient' as const,
-            announce: { ledger, digests: ledger },
+            announce: { ledger, digests: ledger, recipients: onePage(subscribers) },
           };
           let now = Date.parse('2026-06-01T12:00:00Z');
           const drain = async () => {
@@ -428,6 +428,11 @@ describe('exactly once with topics', () => {
                 follows ? 1 : 0,
               );
             }
+          // The list never changes here, so a digest is recorded as reaching nobody exactly when the fan-out
+          // mailed it to nobody (and the archive shows exactly the digests someone received).
+          const sentFor = new Set([...sends.records.keys()].map((key) => key.split('|')[0]));
+          for (const digest of ledger.digests.values())
+            expect(digest.unreached === true, digest.id).toBe(!sentFor.has(digest.id));
         },
       ),
       { numRuns: 40, seed: 20261201 },

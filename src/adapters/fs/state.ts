@@ -47,6 +47,7 @@ const storedDigest = z.object({
   audience: z.object({ delivery: z.enum(['instant', 'weekly']), weekStartMs: z.number() }).optional(),
   bodies: z.record(z.string(), z.string()).optional(),
   shortened: z.array(z.string()).optional(),
+  unreached: z.literal(true).optional(),
 });
 
 const announcedV2 = z.object({

@@ -37,6 +37,16 @@ describe('the local announcement store', () => {
     expect(await store.weeklyCursor()).toBe(at('2026-03-02T09:00:00Z'));
   });
 
+  it('keeps a digest’s record that it reached nobody, for a later build to read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'announced-'));
+    const plan = planDigest([article({ title: 'lone', date: '2026-05-05', slug: 'lone' })], new Set());
+    if (!plan) throw new Error('no plan');
+    const record = digestRecordOf(plan, at('2026-05-05T12:00:00Z'), { delivery: 'instant', weekStartMs: 0 });
+    await new FileAnnouncementStore(dir).createDigest({ ...record, unreached: true });
+    // A new process reads the file: the mark is still there, so the archive decides as the first build did.
+    expect((await new FileAnnouncementStore(dir).digest(plan.id))?.unreached).toBe(true);
+  });
+
   it('reads the state files of earlier versions', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'announced-'));
     await writeFile(

@@ -6,6 +6,7 @@ import { parseArticle } from '../../../src/core/article.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
 import { type PublishDeps, publishChanges } from '../../../src/pipeline/publish.js';
 import {
+  anInstantReader,
   MemoryIndex,
   MemoryLedger,
   MemoryLock,
@@ -53,7 +54,7 @@ describe('the HTML sanitizer loads lazily', () => {
       index: new MemoryIndex(),
       mode,
       lease: new MemoryLock(),
-      announce: { ledger, digests: ledger },
+      announce: { ledger, digests: ledger, recipients: anInstantReader },
     };
     const outcome = await publishChanges(deps, changes, new Date('2026-02-01'));
     expect(outcome.published).toEqual(['posts/raw.md']);

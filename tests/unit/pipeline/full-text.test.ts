@@ -8,6 +8,7 @@ import { publishChanges } from '../../../src/pipeline/publish.js';
 import { RateLimiter } from '../../../src/pipeline/send.js';
 import { fanOutAndSend } from '../../helpers/deliver.js';
 import {
+  anInstantReader,
   MemoryIndex,
   MemoryLedger,
   MemoryMailer,
@@ -40,7 +41,7 @@ async function publishAndSend(files: Record<string, string>) {
     assets: new MemoryStatic(),
     index: new MemoryIndex(),
     mode: 'lenient' as const,
-    announce: { ledger, digests: ledger },
+    announce: { ledger, digests: ledger, recipients: anInstantReader },
   };
   // Within announce_window (7 days) of the articles each test publishes.
   const now = new Date('2026-05-05T00:00:00Z');

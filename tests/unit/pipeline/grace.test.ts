@@ -16,6 +16,7 @@ import { publishChanges } from '../../../src/pipeline/publish.js';
 import { RateLimiter } from '../../../src/pipeline/send.js';
 import { fanOutAndSend } from '../../helpers/deliver.js';
 import {
+  anInstantReader,
   MemoryHold,
   MemoryIndex,
   MemoryLedger,
@@ -60,7 +61,7 @@ async function world() {
     mode: 'lenient' as const,
     lease,
     scheduler,
-    announce: { ledger, digests: ledger, hold },
+    announce: { ledger, digests: ledger, hold, recipients: anInstantReader },
   };
   const desk = { site, index, ledger, hold, lease };
   await subscribers.save({ address: 'r@example.org', status: 'confirmed', createdAtMs: 0, updatedAtMs: 0 });

@@ -1,6 +1,6 @@
-// The public archive of issues, planned by the one pipeline: each digest that went out gets a page with
-// what it carried (no personal links), the index lists them newest first, with a feed; `archive: false`
-// writes none of it.
+// The public archive of issues, planned by the one pipeline: each digest that went out to someone gets a
+// page with what it carried (no personal links), the index lists them newest first, with a feed; a digest
+// nobody received gets none; `archive: false` writes none of it.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { publishChanges } from '../../../src/pipeline/publish.js';
 import { runWeekly, weeklyDigestId } from '../../../src/pipeline/weekly.js';
 import { feedparser } from '../../helpers/clients.js';
 import {
+  anInstantReader,
   MemoryIndex,
   MemoryLedger,
   MemorySite,
@@ -31,8 +32,11 @@ const siteWith = (extra: object) =>
     ...extra,
   });
 
-/** A publisher over memory adapters whose announcements are archived (the ledger is also the issue source). */
-function archiving(site: ReturnType<typeof siteWith>) {
+/**
+ * A publisher over memory adapters whose announcements are archived (the ledger is also the issue source);
+ * `recipients`: the confirmed subscribers it reads to know whether an instant digest reaches anyone.
+ */
+function archiving(site: ReturnType<typeof siteWith>, recipients: RecipientPages = anInstantReader) {
   const content = new MemorySource();
   const ledger = new MemoryLedger();
   const output = new MemorySite();
@@ -43,13 +47,33 @@ function archiving(site: ReturnType<typeof siteWith>) {
     assets: new MemoryStatic(),
     index: new MemoryIndex(),
     mode: 'lenient' as const,
-    announce: { ledger, digests: ledger, issues: ledger },
+    announce: { ledger, digests: ledger, issues: ledger, recipients },
   };
   return { content, ledger, output, deps };
 }
 
-async function twoIssues(site = siteWith({})) {
-  const { content, ledger, output, deps } = archiving(site);
+/** Puts a subscriber in the store as a test's starting point. */
+const readerIn =
+  (subscribers: MemorySubscribers) =>
+  (
+    address: string,
+    delivery: Delivery,
+    followed?: string[],
+    status: 'confirmed' | 'unsubscribed' = 'confirmed',
+  ) =>
+    subscribers.save({
+      address,
+      status,
+      createdAtMs: 0,
+      updatedAtMs: 0,
+      delivery,
+      previousDelivery: delivery,
+      deliveryChangedMs: 0,
+      ...(followed ? { topics: followed } : {}),
+    });
+
+async function twoIssues(site = siteWith({}), recipients?: RecipientPages) {
+  const { content, ledger, output, deps } = archiving(site, recipients);
   const post = (slug: string, title: string, date: string) =>
     content.files.set(
       `posts/${slug}.md`,
@@ -69,6 +93,9 @@ const weeklyReader: RecipientPages = {
 };
 
 const files = (output: MemorySite) => [...output.files.keys()].filter((p) => p.startsWith('newsletter/'));
+/** The issue pages alone (newsletter/<id>/index.html), without the index and the feed. */
+const issuePages = (output: MemorySite) =>
+  files(output).filter((p) => /^newsletter\/[^/]+\/index\.html$/.test(p));
 
 describe('the public archive of issues', () => {
   it('gives each digest sent a page, listed newest first, with a feed, and no personal link', async () => {
@@ -162,22 +189,7 @@ describe('the public archive of issues', () => {
     const topics = siteWith({ topics: ['Rust'] });
     const { output, ledger, deps } = await twoIssues(topics);
     const subscribers = new MemorySubscribers();
-    const reader = async (
-      address: string,
-      delivery: Delivery,
-      followed?: string[],
-      status: 'confirmed' | 'unsubscribed' = 'confirmed',
-    ) =>
-      subscribers.save({
-        address,
-        status,
-        createdAtMs: 0,
-        updatedAtMs: 0,
-        delivery,
-        previousDelivery: delivery,
-        deliveryChangedMs: 0,
-        ...(followed ? { topics: followed } : {}),
-      });
+    const reader = readerIn(subscribers);
     await reader('now@example.org', 'instant');
     await reader('gone@example.org', 'weekly', undefined, 'unsubscribed');
     await reader('rust@example.org', 'weekly', ['rust']);
@@ -219,6 +231,121 @@ describe('the public archive of issues', () => {
     expect(handedOn).toEqual([week]);
     await publishChanges(deps, [], new Date('2026-05-18T09:10:00Z'));
     expect(output.text(`newsletter/${week}/index.html`)).toContain('Crab');
+  });
+
+  it('archives no instant issue nobody received, while the weekly one its readers got gets its page', async () => {
+    // Every confirmed subscriber chose weekly: the instant digests go to nobody.
+    const subscribers = new MemorySubscribers();
+    const reader = readerIn(subscribers);
+    await reader('week@example.org', 'weekly');
+    await reader('left@example.org', 'instant', undefined, 'unsubscribed');
+    const { output, ledger, deps } = await twoIssues(siteWith({}), onePage(subscribers));
+    // Their records are there all the same: the weekly digest collects its articles from them, and the
+    // fan-out that reads them sends nothing.
+    const instant = [...ledger.digests.keys()];
+    expect(instant).toHaveLength(2);
+    expect(ledger.queued).toEqual(instant);
+    expect(issuePages(output)).toEqual([]);
+    for (const id of instant) expect(output.text('newsletter/index.html')).not.toContain(id);
+
+    const outcome = await runWeekly(
+      { site: deps.site, ledger, recipients: onePage(subscribers), deliver: async () => {} },
+      new Date('2026-05-04T09:05:00Z'),
+    );
+    expect(outcome.kind).toBe('delivered');
+    await publishChanges(deps, [], new Date('2026-05-04T09:10:00Z'));
+    const week = weeklyDigestId(Date.parse('2026-05-04T09:00:00Z'));
+    expect(issuePages(output)).toEqual([`newsletter/${week}/index.html`]);
+    expect(output.text(`newsletter/${week}/index.html`)).toContain('First &amp; foremost');
+    expect(output.text('newsletter/issues.xml')).toContain(week);
+    for (const id of instant) expect(output.text('newsletter/issues.xml')).not.toContain(id);
+  });
+
+  it('archives no instant issue on a site without confirmed subscribers', async () => {
+    const subscribers = new MemorySubscribers();
+    await readerIn(subscribers)('pending@example.org', 'instant', undefined, 'unsubscribed');
+    const { output, ledger } = await twoIssues(siteWith({}), onePage(subscribers));
+    expect(ledger.digests.size).toBe(2);
+    expect(issuePages(output)).toEqual([]);
+  });
+
+  it('archives an instant issue only when an instant reader follows one of its articles', async () => {
+    const subscribers = new MemorySubscribers();
+    const reader = readerIn(subscribers);
+    await reader('rust@example.org', 'instant', ['rust']);
+    await reader('week@example.org', 'weekly'); // follows everything, but not instantly
+    const { content, ledger, output, deps } = archiving(
+      siteWith({ topics: ['Rust', 'Go'] }),
+      onePage(subscribers),
+    );
+    const post = (slug: string, tags: string) =>
+      content.files.set(
+        `posts/${slug}.md`,
+        `---\ntitle: ${slug}\ndate: 2026-05-01\ntags: [${tags}]\n---\nBody.\n`,
+      );
+    post('seed', '');
+    await publishChanges(deps, ['posts/seed.md'], new Date('2026-05-01T12:00:00Z'));
+    post('gopher', 'go');
+    const untagged = await publishChanges(deps, ['posts/gopher.md'], new Date('2026-05-02T12:00:00Z'));
+    expect(ledger.digests.has(String(untagged.digest?.id))).toBe(true);
+    post('crab', 'rust');
+    post('both', 'go, rust');
+    const matched = await publishChanges(
+      deps,
+      ['posts/crab.md', 'posts/both.md'],
+      new Date('2026-05-03T12:00:00Z'),
+    );
+    // The one with a Rust article reaches its reader (with that article), so it is archived, whole.
+    const id = String(matched.digest?.id);
+    expect(issuePages(output)).toEqual([`newsletter/${id}/index.html`]);
+    expect(output.text(`newsletter/${id}/index.html`)).toContain('crab');
+    expect(output.text(`newsletter/${id}/index.html`)).toContain('both');
+  });
+
+  it('decides once per digest: a publish replayed after a crash archives as the first one decided', async () => {
+    const subscribers = new MemorySubscribers();
+    const reader = readerIn(subscribers);
+    const { content, ledger, output, deps } = archiving(siteWith({}), onePage(subscribers));
+    content.files.set('posts/seed.md', '---\ntitle: Seed\ndate: 2026-05-01\n---\nBody.\n');
+    await publishChanges(deps, ['posts/seed.md'], new Date('2026-05-01T12:00:00Z'));
+    // The digest is recorded, then the publish dies before handing it on (the queue refused).
+    const crashing = (times: number) => {
+      let left = times;
+      return {
+        ...deps,
+        announce: {
+          ...deps.announce,
+          digests: {
+            enqueue: async (id: string) => {
+              if (left-- > 0) throw new Error('queue unavailable');
+              await ledger.enqueue(id);
+            },
+          },
+        },
+      };
+    };
+    content.files.set('posts/lone.md', '---\ntitle: Lone\ndate: 2026-05-02\n---\nBody.\n');
+    await expect(
+      publishChanges(crashing(1), ['posts/lone.md'], new Date('2026-05-02T12:00:00Z')),
+    ).rejects.toThrow('queue unavailable');
+    const [, planned] = [...ledger.digests.values()];
+    expect(planned?.articles.map((a) => a.slug)).toEqual(['lone']);
+    // Someone confirms before the retry: the retry hands the same record on, and still archives nothing.
+    await reader('late@example.org', 'instant');
+    const retry = await publishChanges(deps, ['posts/lone.md'], new Date('2026-05-02T12:01:00Z'));
+    expect(retry.digest).toMatchObject({ id: planned?.id, created: false });
+    expect(ledger.queued).toContain(planned?.id);
+    expect(issuePages(output)).toEqual([]);
+
+    // And the other way: planned with a reader, who leaves before the retry; the issue is archived.
+    content.files.set('posts/pair.md', '---\ntitle: Pair\ndate: 2026-05-03\n---\nBody.\n');
+    await expect(
+      publishChanges(crashing(1), ['posts/pair.md'], new Date('2026-05-03T12:00:00Z')),
+    ).rejects.toThrow('queue unavailable');
+    await reader('late@example.org', 'instant', undefined, 'unsubscribed');
+    const again = await publishChanges(deps, ['posts/pair.md'], new Date('2026-05-03T12:01:00Z'));
+    expect(again.digest?.created).toBe(false);
+    expect(issuePages(output)).toEqual([`newsletter/${again.digest?.id}/index.html`]);
   });
 
   it('writes nothing under newsletter/ with archive: false', async () => {

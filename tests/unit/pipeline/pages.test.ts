@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePage } from '../../../src/core/site-page.js';
 import { publishChanges } from '../../../src/pipeline/publish.js';
 import {
+  anInstantReader,
   MemoryIndex,
   MemoryLedger,
   MemoryLock,
@@ -30,7 +31,7 @@ function setup(nav: string[]) {
     index,
     mode,
     lease: new MemoryLock(),
-    announce: { ledger, digests: ledger },
+    announce: { ledger, digests: ledger, recipients: anInstantReader },
   });
   content.files.set('posts/a.md', '---\ntitle: An article\ndate: 2026-01-01T10:00:00Z\n---\nBody.\n');
   pages.files.set('pages/about.md', '---\ntitle: About us\n---\nWho **we** are.\n');

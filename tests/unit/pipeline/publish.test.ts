@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { publishChanges } from '../../../src/pipeline/publish.js';
 import { reconcile } from '../../../src/pipeline/reconcile.js';
 import {
+  anInstantReader,
   MemoryIndex,
   MemoryLedger,
   MemoryLock,
@@ -23,7 +24,7 @@ function setup() {
     index: new MemoryIndex(),
     mode: 'lenient' as const,
     lease: new MemoryLock(),
-    announce: { ledger, digests: ledger },
+    announce: { ledger, digests: ledger, recipients: anInstantReader },
   };
   const post = (name: string, title: string, date: string, extra = '') =>
     content.files.set(

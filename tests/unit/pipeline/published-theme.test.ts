@@ -10,6 +10,7 @@ import { publishChanges } from '../../../src/pipeline/publish.js';
 import { RateLimiter } from '../../../src/pipeline/send.js';
 import { fanOutAndSend } from '../../helpers/deliver.js';
 import {
+  anInstantReader,
   MemoryAttempts,
   MemoryIndex,
   MemoryLedger,
@@ -50,7 +51,7 @@ function cloud() {
     assets: new MemoryStatic(),
     index: new MemoryIndex(),
     mode: 'lenient' as const,
-    announce: { ledger, digests: ledger },
+    announce: { ledger, digests: ledger, recipients: anInstantReader },
   };
   const publish = (paths: string[]) => publishChanges(deps, paths, now);
   return { content, theme, published, ledger, publish };

@@ -6,7 +6,7 @@ import { indexArticle } from '../../../src/core/site-index.js';
 import { DEFAULT_THEME, themeFor } from '../../../src/core/theme.js';
 import { announce } from '../../../src/pipeline/announce.js';
 import { nextDigestPlan, sendTest, TEST_SUBJECT_PREFIX } from '../../../src/pipeline/send-test.js';
-import { MemoryLedger, MemoryMailer, MemorySendLedger } from '../../helpers/memory.js';
+import { anInstantReader, MemoryLedger, MemoryMailer, MemorySendLedger } from '../../helpers/memory.js';
 import { article, testSite } from '../../helpers/site.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
@@ -51,7 +51,12 @@ describe('send-test', () => {
     expect(sends.records.size).toBe(0);
 
     // The real announce afterwards plans the very same digest.
-    const real = await announce({ site: testSite, ledger, digests: ledger }, live, false, now.getTime());
+    const real = await announce(
+      { site: testSite, ledger, digests: ledger, recipients: anInstantReader },
+      live,
+      false,
+      now.getTime(),
+    );
     expect(real?.id).toBe(plan.id);
     expect(real?.articles).toEqual(plan.articles.map((a) => a.url));
 

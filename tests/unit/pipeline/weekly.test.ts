@@ -44,7 +44,7 @@ function world(site = testSite) {
     index: new MemoryIndex(),
     mode: 'lenient' as const,
     lease: new MemoryLock(),
-    announce: { ledger, digests: ledger },
+    announce: { ledger, digests: ledger, recipients: onePage(subscribers) },
   };
 
   /** What the digest and send functions do with the queued digests. */

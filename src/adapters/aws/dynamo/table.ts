@@ -170,6 +170,8 @@ export const digestItem = z.object({
   audience: z.object({ delivery: z.enum(['instant', 'weekly']), weekStartMs: z.number() }).optional(),
   bodies: z.record(z.string(), z.string()).optional(),
   shortened: z.array(z.string()).optional(),
+  // Kept through the read: a replayed publish archives the digest as its first run decided.
+  unreached: z.literal(true).optional(),
 });
 
 /** Records a digest with one conditional write: false when a digest with this id already exists. */
