@@ -679,15 +679,17 @@ async function throughGraceWindow(
   const announced = waiting.filter((a) => !addresses(a).every((url) => fresh.has(url))).map((a) => a.source);
   // A hold holds only what was already waiting before this publish: an article that goes live now (again,
   // after it was taken off the site) waits out a window of its own, whatever an old hold listed. A hold in
-  // the previous release's format holds all of that.
+  // the previous release's format holds that and what goes live now, the first publish that reads it (it
+  // held the pending digest and whatever joined it), and is written back as a hold listing those.
   const wasPending = Object.keys(index.pending ?? {});
   const gone = new Set(announced);
   const before = new Set(wasPending.filter((s) => bySource.has(s) && !gone.has(s)));
+  const joining = new Set(waiting.map((a) => a.source).filter((s) => !gone.has(s) && !before.has(s)));
   const stored =
     deps.hold && (wasPending.length > 0 || waiting.length > announced.length)
       ? await deps.hold.holds()
       : undefined;
-  const holds = holdsOver(stored?.holds ?? [], before);
+  const holds = holdsOver(stored?.holds ?? [], before, joining);
   const step = graceStep({
     pending: index.pending ?? {},
     wentLive: wentLive.map((a) => a.source),
