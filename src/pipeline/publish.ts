@@ -149,15 +149,17 @@ export interface PendingDigest {
   readonly held: boolean;
 }
 
+/** Why a publish gave up waiting for the lease. */
+export const PUBLISH_BUSY =
+  'another publish or a desk command (hold, release, cancel) held the publish lease for too long; try again later';
+
 export async function publishChanges(
   deps: PublishDeps,
   changes: SourceChanges,
   now: Date,
 ): Promise<PublishOutcome> {
   // The desk commands (hold, release, cancel) take the same lease: see src/pipeline/desk.ts.
-  return underLease(deps.lease, deps, 'another publish is running; try again later', () =>
-    publishLocked(deps, changes, now),
-  );
+  return underLease(deps.lease, deps, PUBLISH_BUSY, () => publishLocked(deps, changes, now));
 }
 
 const isArticlePath = (path: string) => /^posts\/[^/]+\.md$/.test(path);
