@@ -56,8 +56,9 @@ export interface DigestHold {
   readonly sinceMs: number;
   /**
    * A hold the previous release wrote (one flag, no list: it held the one pending digest, and whatever
-   * joined it). `sources` is empty: it holds every article waiting when it is next read, which holdsOver
-   * turns into an ordinary hold listing them, written back with the next change to the holds.
+   * joined it). `sources` is empty: it holds every article waiting when a publish first reads it, and every
+   * one going live in that publish, which holdsOver turns into an ordinary hold listing them, written back
+   * with the next change to the holds.
    */
   readonly everyPending?: true;
 }
@@ -82,17 +83,25 @@ export function pendingDigestId(sources: readonly string[]): string {
  * The holds as they apply to `waiting` (sources pending and not announced): each keeps only its sources
  * that still wait, and one with none left is dropped. A source leaves its hold for good once it stops
  * waiting (mailed, cancelled, taken off the site), so an article put back on the site later waits out a
- * window of its own, instead of being held, silently, by a hold made for its earlier life. A hold from the
- * previous release (`everyPending`) becomes one listing every waiting source no other hold lists, under
- * the id that digest is shown by.
+ * window of its own, instead of being held, silently, by a hold made for its earlier life.
+ * A hold from the previous release (`everyPending`) held the pending digest and whatever joined it: it
+ * becomes one listing every source in `waiting` or `joining` (what goes live in the publish reading it)
+ * that no other hold lists, under the id that digest is shown by. While it would list none it stays as
+ * it is, to hold what goes live next.
  */
-export function holdsOver(holds: readonly DigestHold[], waiting: ReadonlySet<string>): DigestHold[] {
+export function holdsOver(
+  holds: readonly DigestHold[],
+  waiting: ReadonlySet<string>,
+  joining: ReadonlySet<string> = new Set(),
+): DigestHold[] {
   const listed = new Set(holds.flatMap((h) => (h.everyPending ? [] : h.sources)));
   return holds.flatMap((hold) => {
     if (hold.everyPending) {
-      const sources = [...waiting].filter((s) => !listed.has(s)).sort();
+      const sources = [...new Set([...waiting, ...joining])].filter((s) => !listed.has(s)).sort();
       for (const s of sources) listed.add(s);
-      return sources.length === 0 ? [] : [{ id: pendingDigestId(sources), sources, sinceMs: hold.sinceMs }];
+      return sources.length === 0
+        ? [hold]
+        : [{ id: pendingDigestId(sources), sources, sinceMs: hold.sinceMs }];
     }
     const sources = hold.sources.filter((s) => waiting.has(s));
     if (sources.length === 0) return [];

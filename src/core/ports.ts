@@ -103,6 +103,8 @@ export interface DigestMailer {
 export interface PublishLease {
   acquire(owner: string, nowMs: number, ttlMs: number): Promise<boolean>;
   release(owner: string): Promise<void>;
+  /** Who holds it and how to clear it if that holder is gone, for the message when it stays taken. */
+  describe?(): Promise<string>;
 }
 
 /** A digest as planned: created once, then fanned out to recipients. */

@@ -25,7 +25,14 @@ import { publishedIdsOf } from '../core/published-ids.js';
 import type { SiteConfig } from '../core/site.js';
 import type { Theme } from '../core/theme.js';
 import { groupByFollowed } from '../core/topics.js';
-import { loadTheme, type PendingDigest, publishChanges } from './publish.js';
+import { underLease } from './lease.js';
+import {
+  loadTheme,
+  type PendingDigest,
+  PUBLISH_BUSY,
+  type PublishOutcome,
+  publishChanges,
+} from './publish.js';
 import type { PublishReport } from './publish-site.js';
 import { followedPart } from './send.js';
 import { runWeekly } from './weekly.js';
@@ -97,23 +104,58 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
   const mailed = new Map<string, MailedDigest>();
   // Read only when a digest is due: most builds announce nothing.
   let subscribers: Promise<DeliveryChoice[]> | undefined;
-  const audience = async (record: DigestRecord) => {
+  const recipients = async () => {
     subscribers ??= announce?.recipients.recipients();
-    return audienceChoices((await subscribers) ?? [], audienceOfDigest(record));
+    return (await subscribers) ?? [];
   };
+  const audience = async (record: DigestRecord) =>
+    audienceChoices(await recipients(), audienceOfDigest(record));
+  // The whole list as one page, for the weekly and the announce step to know whether a digest reaches anyone.
+  const recipientPages: RecipientPages = { page: async () => ({ recipients: await recipients() }) };
   // Digests render with the site's own templates (content/theme/), as the pages do; loaded when one is due.
   let theme: Promise<Theme> | undefined;
   const digestTheme = () => {
     theme ??= loadTheme(site, deps.theme);
     return theme;
   };
-  // The whole list as one page, for the weekly and the announce step to know whether a digest reaches anyone.
-  const recipientPages: RecipientPages = {
-    page: async () => {
-      subscribers ??= announce?.recipients.recipients();
-      return { recipients: (await subscribers) ?? [] };
-    },
+  // The weekly step and the publish run under one taking of the publish lease: two builds at once would
+  // both find the week's digest due, and a desk command must not come between the two steps. The publish
+  // is given no lease of its own: it runs inside this one, which it would otherwise wait for forever.
+  const outcome = await underLease(deps.lease, deps, PUBLISH_BUSY, () =>
+    weeklyThenPublish(deps, now, { mailed, recipientPages, audience, digestTheme }),
+  );
+  if (deps.publishedIds && outcome.idsChanged) await deps.publishedIds.save(publishedIdsOf(outcome.live));
+
+  const instant = outcome.digest && mailed.get(outcome.digest.id);
+  return {
+    articles: outcome.articles,
+    published: outcome.live.length,
+    drafts: outcome.drafts,
+    scheduled: outcome.scheduled,
+    warnings: outcome.problems,
+    site: outcome.site,
+    ...(outcome.hub ? { hub: outcome.hub } : {}),
+    ...(instant && outcome.digest ? { digest: { ...instant, silenced: outcome.digest.silenced } } : {}),
+    ...(outcome.weekly ? { weekly: outcome.weekly } : {}),
+    ...(outcome.pendingDigest ? { pendingDigest: outcome.pendingDigest } : {}),
+    ...(outcome.pendingDigests ? { pendingDigests: outcome.pendingDigests } : {}),
   };
+}
+
+/** The weekly digest if one is due, then the publish; the caller holds the publish lease. */
+async function weeklyThenPublish(
+  deps: BuildDeps,
+  now: Date,
+  io: {
+    /** Where the instant digests the publish mails are reported. */
+    readonly mailed: Map<string, MailedDigest>;
+    readonly recipientPages: RecipientPages;
+    readonly audience: (record: DigestRecord) => Promise<DeliveryChoice[]>;
+    readonly digestTheme: () => Promise<Theme>;
+  },
+): Promise<PublishOutcome & { weekly?: MailedDigest }> {
+  const { site, announce } = deps;
+  const { mailed, recipientPages, audience, digestTheme } = io;
   let weekly: MailedDigest | undefined;
   if (announce) {
     // Before the publish, so the publish archives it (/newsletter/). An instant digest this build creates
@@ -142,8 +184,6 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
       output: deps.output,
       index: deps.index,
       mode: 'strict',
-      ...(deps.lease ? { lease: deps.lease } : {}),
-      ...(deps.leaseWaitMs === undefined ? {} : { leaseWaitMs: deps.leaseWaitMs }),
       ...(deps.hub ? { hub: deps.hub } : {}),
       ...(announce
         ? {
@@ -176,22 +216,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
     'all',
     now,
   );
-  if (deps.publishedIds && outcome.idsChanged) await deps.publishedIds.save(publishedIdsOf(outcome.live));
-
-  const instant = outcome.digest && mailed.get(outcome.digest.id);
-  return {
-    articles: outcome.articles,
-    published: outcome.live.length,
-    drafts: outcome.drafts,
-    scheduled: outcome.scheduled,
-    warnings: outcome.problems,
-    site: outcome.site,
-    ...(outcome.hub ? { hub: outcome.hub } : {}),
-    ...(instant && outcome.digest ? { digest: { ...instant, silenced: outcome.digest.silenced } } : {}),
-    ...(weekly ? { weekly } : {}),
-    ...(outcome.pendingDigest ? { pendingDigest: outcome.pendingDigest } : {}),
-    ...(outcome.pendingDigests ? { pendingDigests: outcome.pendingDigests } : {}),
-  };
+  return weekly ? { ...outcome, weekly } : outcome;
 }
 
 /**

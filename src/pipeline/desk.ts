@@ -131,7 +131,7 @@ function choose(candidates: readonly WaitingDigest[], id: string | undefined): D
   return others.length === 0 ? { kind: 'done', digest: only } : { kind: 'ambiguous', digests: candidates };
 }
 
-const BUSY = 'a publish is running and did not finish in time; run the command again';
+const BUSY = 'a publish or another desk command held the publish lease for too long; run the command again';
 
 /** Runs a desk command's reads and writes holding the publish lease (see the top of this file). */
 function underPublishLease<T>(deps: DeskDeps, work: () => Promise<T>): Promise<T> {

@@ -11,7 +11,8 @@ export interface LeaseTiming {
 
 /**
  * Runs `work` holding the publish lease, waiting for the holder (a publish, or a desk command) up to
- * `leaseWaitMs`; then PublishBusyError with `busy` as its message. Without a lease, runs it at once.
+ * `leaseWaitMs`; then PublishBusyError with `busy` as its message, followed by who holds the lease when
+ * the lease can say. Without a lease, runs it at once.
  */
 export async function underLease<T>(
   lease: PublishLease | undefined,
@@ -23,7 +24,10 @@ export async function underLease<T>(
   const owner = randomUUID();
   const deadline = Date.now() + (timing.leaseWaitMs ?? 30_000);
   while (!(await lease.acquire(owner, Date.now(), timing.leaseTtlMs ?? 5 * 60_000))) {
-    if (Date.now() > deadline) throw new PublishBusyError(busy);
+    if (Date.now() > deadline) {
+      const holder = await lease.describe?.().catch(() => undefined);
+      throw new PublishBusyError(holder ? `${busy}: ${holder}` : busy);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
   }
   try {

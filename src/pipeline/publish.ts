@@ -155,15 +155,17 @@ export interface PendingDigest {
   readonly held: boolean;
 }
 
+/** Why a publish gave up waiting for the lease. */
+export const PUBLISH_BUSY =
+  'another publish or a desk command (hold, release, cancel) held the publish lease for too long; try again later';
+
 export async function publishChanges(
   deps: PublishDeps,
   changes: SourceChanges,
   now: Date,
 ): Promise<PublishOutcome> {
   // The desk commands (hold, release, cancel) take the same lease: see src/pipeline/desk.ts.
-  return underLease(deps.lease, deps, 'another publish is running; try again later', () =>
-    publishLocked(deps, changes, now),
-  );
+  return underLease(deps.lease, deps, PUBLISH_BUSY, () => publishLocked(deps, changes, now));
 }
 
 const isArticlePath = (path: string) => /^posts\/[^/]+\.md$/.test(path);
@@ -686,15 +688,17 @@ async function throughGraceWindow(
   const announced = waiting.filter((a) => !addresses(a).every((url) => fresh.has(url))).map((a) => a.source);
   // A hold holds only what was already waiting before this publish: an article that goes live now (again,
   // after it was taken off the site) waits out a window of its own, whatever an old hold listed. A hold in
-  // the previous release's format holds all of that.
+  // the previous release's format holds that and what goes live now, the first publish that reads it (it
+  // held the pending digest and whatever joined it), and is written back as a hold listing those.
   const wasPending = Object.keys(index.pending ?? {});
   const gone = new Set(announced);
   const before = new Set(wasPending.filter((s) => bySource.has(s) && !gone.has(s)));
+  const joining = new Set(waiting.map((a) => a.source).filter((s) => !gone.has(s) && !before.has(s)));
   const stored =
     deps.hold && (wasPending.length > 0 || waiting.length > announced.length)
       ? await deps.hold.holds()
       : undefined;
-  const holds = holdsOver(stored?.holds ?? [], before);
+  const holds = holdsOver(stored?.holds ?? [], before, joining);
   const step = graceStep({
     pending: index.pending ?? {},
     wentLive: wentLive.map((a) => a.source),

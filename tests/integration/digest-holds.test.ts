@@ -222,6 +222,45 @@ describe.each(editions)('holds in %s', (_, stores) => {
     ]);
   });
 
+  it("keeps the previous release's hold made while nothing waited, and holds with it what goes live next", async () => {
+    const stores_ = await stores();
+    const w = await world(stores_);
+    await stores_.holdAsBefore(at(-5).getTime());
+    await w.write('late', at(0));
+    const sources = ['posts/late.md'];
+    expect(await stores_.hold.holds()).toEqual({
+      holds: [{ id: pendingDigestId(sources), sources, sinceMs: at(-5).getTime() }],
+      version: 1,
+    });
+    expect((await w.publish(at(30))).pendingDigests).toMatchObject([
+      { id: pendingDigestId(sources), held: true },
+    ]);
+    expect(w.mailed()).toEqual(['https://news.example.com/posts/first/']);
+  });
+
+  it("holds with the previous release's hold what goes live in the publish that first reads it", async () => {
+    const stores_ = await stores();
+    const w = await world(stores_);
+    await w.write('waiting', at(0));
+    await stores_.holdAsBefore(at(1).getTime());
+    await w.write('joining', at(2));
+    const sources = ['posts/joining.md', 'posts/waiting.md'];
+    expect(await stores_.hold.holds()).toEqual({
+      holds: [{ id: pendingDigestId(sources), sources, sinceMs: at(1).getTime() }],
+      version: 1,
+    });
+    await w.publish(at(30));
+    expect(w.mailed()).toEqual(['https://news.example.com/posts/first/']);
+    // Released, both go, in one digest.
+    expect(await releaseDigest(w.desk, at(31).getTime())).toMatchObject({ kind: 'done' });
+    await w.publish(at(32));
+    expect(w.mailed()).toEqual([
+      'https://news.example.com/posts/first/',
+      'https://news.example.com/posts/joining/',
+      'https://news.example.com/posts/waiting/',
+    ]);
+  });
+
   it("lets a desk command replace the previous release's hold", async () => {
     const stores_ = await stores();
     const w = await world(stores_);

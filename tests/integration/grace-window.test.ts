@@ -6,6 +6,14 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { FileDigestHold } from '../../src/adapters/fs/digest-hold.js';
+import { FilePublishLease } from '../../src/adapters/fs/publish-lease.js';
+import { loadSiteConfig } from '../../src/adapters/fs/site-config.js';
+import { FsSiteIndexStore } from '../../src/adapters/fs/site-index-store.js';
+import { FileAnnouncementStore } from '../../src/adapters/fs/state.js';
+import { localBuild } from '../../src/local.js';
+import type { BuildReport } from '../../src/pipeline/build.js';
+import { cancelDigest } from '../../src/pipeline/desk.js';
 import { broadsheet, scratchProject } from '../helpers/cli.js';
 
 const FIRST = '2026-11-25T12:00:00Z';
@@ -121,5 +129,45 @@ describe('the grace window, locally', () => {
     // Whichever took the lock first, the build ran whole: held, or still in its window (due 13:10).
     expect((await build).stdout).toMatch(/Digest of 1 article (is held|waits out its grace window)/);
     await expect(access(lock)).rejects.toThrow();
+  }, 60_000);
+
+  it('a build that starts while cancel holds the lock mails nothing of the cancelled digest, and keeps the record', async () => {
+    const { dir, outbox } = await withWindow();
+    const state = join(dir, '.broadsheet');
+    const paths = {
+      content: join(dir, 'content'),
+      out: join(dir, 'dist'),
+      outbox: join(dir, 'outbox'),
+      state,
+    };
+    const site = await loadSiteConfig(paths.content);
+    await writeFile(join(dir, 'content/posts/2026-11-25-regret.md'), article('Regret'));
+    await localBuild(site, paths, new Date('2026-11-25T13:00:00Z'));
+    const before = await outbox();
+
+    // The real cancel, with the real lock: once it holds the lock and has read the desk, a build starts
+    // (past the window) and waits for the lock; then the cancel records the articles and returns.
+    let build: Promise<BuildReport> | undefined;
+    const ledger = new FileAnnouncementStore(state);
+    const markAnnounced = ledger.markAnnounced.bind(ledger);
+    ledger.markAnnounced = async (urls, id) => {
+      build = localBuild(site, paths, new Date('2026-11-25T13:20:00Z'));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return markAnnounced(urls, id);
+    };
+    const desk = {
+      site,
+      index: new FsSiteIndexStore(state),
+      ledger,
+      hold: new FileDigestHold(state),
+      lease: new FilePublishLease(state),
+    };
+    expect((await cancelDigest(desk, Date.parse('2026-11-25T13:20:00Z'))).kind).toBe('done');
+    const report = await build;
+
+    expect(report?.digest).toBeUndefined();
+    expect(await outbox()).toEqual(before);
+    const announced = JSON.parse(await readFile(join(state, 'announced.json'), 'utf8'));
+    expect(announced.announced['https://gazette.example.com/posts/regret/']).toBe('cancelled');
   }, 60_000);
 });

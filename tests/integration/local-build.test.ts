@@ -2,6 +2,8 @@ import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadSiteConfig } from '../../src/adapters/fs/site-config.js';
+import { localBuild } from '../../src/local.js';
 import { broadsheet, scratchProject, snapshot } from '../helpers/cli.js';
 import { feedparser, newsboat } from '../helpers/clients.js';
 
@@ -235,6 +237,38 @@ describe('weekly digests in the local build', () => {
     expect(added).toHaveLength(1);
     expect(await readFile(join(dir, `dist/newsletter/${added[0]}/index.html`), 'utf8')).toContain('December');
   }, 60_000); // four builds, each its own process
+
+  it('two builds at once at the weekly send time write the weekly digest once, and both succeed', async () => {
+    const dir = await scratchProject();
+    const state = join(dir, '.broadsheet');
+    const paths = {
+      content: join(dir, 'content'),
+      out: join(dir, 'dist'),
+      outbox: join(dir, 'outbox'),
+      state,
+    };
+    const site = await loadSiteConfig(paths.content);
+    await localBuild(site, paths, new Date(NOW));
+    await localBuild(site, paths, new Date('2026-11-30T10:00:00Z'));
+    const subscriber = { address: 'week@example.org', status: 'confirmed', delivery: 'weekly' };
+    await writeFile(join(state, 'subscribers.json'), JSON.stringify({ subscribers: [subscriber] }));
+    await writeFile(
+      join(dir, 'content/posts/2026-12-01-d.md'),
+      '---\ntitle: December\ndate: 2026-12-01T00:00:00Z\n---\nText.\n',
+    );
+    await localBuild(site, paths, new Date('2026-12-01T12:00:00Z'));
+    const before = await digests(dir);
+
+    // Monday 7 December 09:01: the week's digest is due, for both.
+    const reports = await Promise.all([
+      localBuild(site, paths, new Date('2026-12-07T09:01:00Z')),
+      localBuild(site, paths, new Date('2026-12-07T09:01:00Z')),
+    ]);
+    const weekly = reports.flatMap((r) => (r.weekly ? [r.weekly] : []));
+    expect(weekly).toHaveLength(1);
+    expect((await digests(dir)).filter((d) => !before.includes(d))).toEqual([weekly[0]?.id]);
+    expect(await readdir(join(dir, 'outbox', weekly[0]?.id ?? ''))).toContain('0001-week-example-org.eml');
+  }, 60_000);
 });
 
 describe('broadsheet build with invalid articles', () => {

@@ -2,7 +2,11 @@
 // O_EXCL), which only one process can create, recording who holds it. Removed by its holder when done.
 // A holder that died leaves it behind, so a lock is stale, and may be broken, when:
 //   - its holder ran on this host and that process is gone (a live holder is never broken, however long
-//     it runs: a long build keeps its lock);
+//     it runs: a long build keeps its lock). A process id says little after a restart: a container that
+//     restarts gives its new process the dead one's id, often the same as ours. So a lock recording our
+//     own id that this process does not hold (it keeps the locks it holds in memory) is stale, and so is
+//     one recorded under another boot of the machine, or by a process that started at another moment than
+//     the one running under that id now (both read from /proc where there is one);
 //   - its holder ran on another host (a state folder on a shared disk) and its time (`untilMs`) ran out;
 //   - it records no holder (a crash between creating and writing it) and is older than a few seconds.
 // Breaking a stale lock is itself done under a second lock file (`<lock>.break`), re-checked there, so
@@ -28,8 +32,44 @@ const holderRecord = z.object({
   pid: z.number().int(),
   host: z.string(),
   untilMs: z.number(),
+  /** When it was taken; for messages. Absent in locks from before. */
+  sinceMs: z.number().optional(),
+  /** The holder's command line, shortened; for messages. */
+  command: z.string().optional(),
+  /** /proc/sys/kernel/random/boot_id when taken: the same id in another boot is another process. */
+  bootId: z.string().optional(),
+  /** When the holding process started, in clock ticks since boot (/proc/<pid>/stat). */
+  startTicks: z.number().optional(),
 });
 type Holder = z.infer<typeof holderRecord>;
+
+/** Owners of the locks this process holds, by lock file path. */
+const heldHere = new Map<string, Set<string>>();
+
+function readProc(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined; // no /proc here (macOS, Windows), or no such process
+  }
+}
+
+const bootId = readProc('/proc/sys/kernel/random/boot_id')?.trim() || undefined;
+
+/** When process `pid` started (field 22 of /proc/<pid>/stat, after the parenthesised name). */
+function startTicksOf(pid: number | 'self'): number | undefined {
+  const stat = readProc(`/proc/${pid}/stat`);
+  const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields?.[19]);
+  return Number.isFinite(ticks) ? ticks : undefined;
+}
+
+const myStartTicks = startTicksOf('self');
+const myCommand = process.argv
+  .slice(1)
+  .map((a) => a.split('/').pop() ?? a)
+  .join(' ')
+  .slice(0, 200);
 
 /** How old a lock file that records no holder must be before it counts as left by a crash. */
 const UNWRITTEN_STALE_MS = 10_000;
@@ -69,7 +109,12 @@ function isStale(path: string, holder: Holder | 'unwritten', nowMs: number): boo
       return true; // gone meanwhile
     }
   }
-  return holder.host === hostname() ? !isRunning(holder.pid) : holder.untilMs < nowMs;
+  if (holder.host !== hostname()) return holder.untilMs < nowMs;
+  if (holder.pid === process.pid) return !heldHere.get(path)?.has(holder.owner);
+  if (holder.bootId !== undefined && bootId !== undefined && holder.bootId !== bootId) return true;
+  if (!isRunning(holder.pid)) return true;
+  const ticks = holder.startTicks === undefined ? undefined : startTicksOf(holder.pid);
+  return ticks !== undefined && ticks !== holder.startTicks;
 }
 
 /** Creates `path` only if it does not exist; true when this call created it. */
@@ -121,14 +166,15 @@ export class LockFile {
    * stale one first. `ttlMs` only matters to processes on other hosts (see the top of this file).
    */
   tryAcquire(owner: string, nowMs: number, ttlMs: number): boolean {
-    const me: Holder = { owner, pid: process.pid, host: hostname(), untilMs: nowMs + ttlMs };
-    if (createExclusive(this.path, me)) return true;
+    if (this.take(owner, nowMs, ttlMs)) return true;
     const holder = readHolder(this.path);
-    if (holder === undefined) return createExclusive(this.path, me); // released meanwhile
+    if (holder === undefined) return this.take(owner, nowMs, ttlMs); // released meanwhile
     if (!isStale(this.path, holder, nowMs)) return false;
     const breaker = `${this.path}.break`;
-    const breakerHolder = { ...me, owner: randomUUID() };
+    const breakerHolder = holderNow(randomUUID(), nowMs, ttlMs);
+    heldHere.set(breaker, new Set([...(heldHere.get(breaker) ?? []), breakerHolder.owner]));
     if (!createExclusive(breaker, breakerHolder)) {
+      forget(breaker, breakerHolder.owner);
       // Another process is breaking it; a breaker left by a crash (it is held for a few system calls) is
       // removed for the next attempt.
       const other = readHolder(breaker);
@@ -144,22 +190,54 @@ export class LockFile {
       if (again !== undefined && isStale(this.path, again, nowMs)) unlinkQuietly(this.path);
     } finally {
       removeOwn(breaker, breakerHolder.owner);
+      forget(breaker, breakerHolder.owner);
     }
-    return createExclusive(this.path, me);
+    return this.take(owner, nowMs, ttlMs);
+  }
+
+  /** Creates the lock for `owner`, remembering in this process that it holds it. */
+  private take(owner: string, nowMs: number, ttlMs: number): boolean {
+    // Remembered first: from its creation on, a lock naming this process and owner is live.
+    heldHere.set(this.path, new Set([...(heldHere.get(this.path) ?? []), owner]));
+    if (createExclusive(this.path, holderNow(owner, nowMs, ttlMs))) return true;
+    forget(this.path, owner);
+    return false;
   }
 
   /** Removes the lock if `owner` still holds it (a broken one is the new holder's to remove). */
   release(owner: string): void {
     removeOwn(this.path, owner);
+    forget(this.path, owner);
   }
 
-  /** Who holds it, for messages. */
+  /** Who holds it, for messages: process, host and command, and since when, as far as recorded. */
   describeHolder(): string {
     const holder = readHolder(this.path);
     if (holder === undefined) return 'nobody';
     if (holder === 'unwritten') return 'a process that recorded no id';
-    return `process ${holder.pid} on ${holder.host}`;
+    const command = holder.command ? ` (${holder.command})` : '';
+    const since = holder.sinceMs === undefined ? '' : ` since ${new Date(holder.sinceMs).toISOString()}`;
+    return `process ${holder.pid} on ${holder.host}${command}${since}`;
   }
+}
+
+function holderNow(owner: string, nowMs: number, ttlMs: number): Holder {
+  return {
+    owner,
+    pid: process.pid,
+    host: hostname(),
+    untilMs: nowMs + ttlMs,
+    sinceMs: nowMs,
+    command: myCommand,
+    ...(bootId === undefined ? {} : { bootId }),
+    ...(myStartTicks === undefined ? {} : { startTicks: myStartTicks }),
+  };
+}
+
+function forget(path: string, owner: string): void {
+  const owners = heldHere.get(path);
+  owners?.delete(owner);
+  if (owners?.size === 0) heldHere.delete(path);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Digest, previewLinks } from '../../core/digest.js';
@@ -19,8 +19,9 @@ export class OutboxMailer implements DigestMailer {
   async deliver(digest: Digest, messages: readonly RawMessage[]): Promise<{ location: string }> {
     const target = join(this.root, digest.id);
     if (await stat(target).catch(() => undefined)) return { location: target }; // already delivered
-    // Build in a temporary folder and rename it into place, so the outbox never holds half a digest.
-    const temp = `${target}.${process.pid}.tmp`;
+    // Build in a temporary folder of this call's own and rename it into place, so the outbox never holds
+    // half a digest.
+    const temp = `${target}.${randomUUID()}.tmp`;
     await rm(temp, { recursive: true, force: true });
     try {
       await mkdir(temp, { recursive: true });
@@ -30,7 +31,15 @@ export class OutboxMailer implements DigestMailer {
       if (digest.notes?.length) writeFileIn(join(temp, 'notes.txt'), `${digest.notes.join('\n')}\n`);
       let n = 0;
       for (const message of messages) writeFileIn(join(temp, emlName(++n, message.to)), message.data);
-      await rename(temp, target);
+      await rename(temp, target).catch(async (error: NodeJS.ErrnoException) => {
+        // Written meanwhile by another build of the same digest (the id names its content): delivered.
+        if (
+          !['ENOTEMPTY', 'EEXIST'].includes(error.code ?? '') ||
+          !(await stat(target).catch(() => undefined))
+        )
+          throw error;
+        await rm(temp, { recursive: true, force: true });
+      });
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
       throw error;

@@ -20,4 +20,8 @@ export class FilePublishLease implements PublishLease {
   async release(owner: string): Promise<void> {
     this.lock.release(owner);
   }
+
+  async describe(): Promise<string> {
+    return `${this.lock.path} is held by ${this.lock.describeHolder()}. If that process is no longer running (a build or desk command that was killed), delete ${this.lock.path} and run again.`;
+  }
 }

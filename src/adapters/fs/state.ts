@@ -26,7 +26,7 @@ import {
   type VersionedSubscriberStorage,
 } from '../../core/subscribers.js';
 import { checkSigningSecret } from '../../core/tokens.js';
-import { jsonText, readJsonFile, readJsonFileSync, writeFileAtomicSync, writeJsonFile } from './files.js';
+import { jsonText, readJsonFile, readJsonFileSync, writeFileAtomicSync } from './files.js';
 
 const announcedV1 = z.object({
   version: z.literal(1),
@@ -60,6 +60,12 @@ const announcedV2 = z.object({
   weeklyCursor: z.number().optional(),
 });
 type AnnouncedState = z.output<typeof announcedV2>;
+const announcedSchema = z.discriminatedUnion('version', [announcedV2, announcedV1]);
+
+function upgradeAnnounced(state: z.output<typeof announcedSchema> | undefined): AnnouncedState | undefined {
+  if (state === undefined) return undefined;
+  return state.version === 2 ? state : { version: 2, announced: state.announced, digests: [], weekly: {} };
+}
 
 // Digests this far behind the weekly cursor are dropped from the file: the weekly run looks back one week
 // before the cursor at most.
@@ -106,36 +112,32 @@ function readStateFileSync<S extends z.ZodType>(
   return raw === undefined ? undefined : parseState(path, raw, schema, fix);
 }
 
-/** Local state folder (.broadsheet/): which articles were announced, by which digests, and the weekly cursor. */
+/**
+ * Local state folder (.broadsheet/): which articles were announced, by which digests, and the weekly cursor.
+ * Every call reads the file as it is now, never a copy from earlier in the run: a build that waited for the
+ * publish lease must see what the command that held it wrote (a cancel's articles, recorded as announced).
+ * A change reads, changes and replaces the file with nothing awaited in between, so it keeps what another
+ * process wrote before it (whoever writes it holds the publish lease, so no one writes meanwhile).
+ */
 export class FileAnnouncementStore implements AnnouncementLedger, WeeklyLedger {
   private readonly path: string;
   constructor(stateDir: string) {
     this.path = join(stateDir, 'announced.json');
   }
 
-  // Read once per build: this process is the file's only writer while it runs.
-  private state: Promise<AnnouncedState | undefined> | undefined;
-
-  private read(): Promise<AnnouncedState | undefined> {
-    this.state ??= this.readFile();
-    return this.state;
-  }
-
-  private async readFile(): Promise<AnnouncedState | undefined> {
-    const state = await readStateFile(
-      this.path,
-      z.discriminatedUnion('version', [announcedV2, announcedV1]),
-      FIX.announced,
-    );
-    if (state === undefined) return undefined;
-    return state.version === 2 ? state : { version: 2, announced: state.announced, digests: [], weekly: {} };
+  private async read(): Promise<AnnouncedState | undefined> {
+    return upgradeAnnounced(await readStateFile(this.path, announcedSchema, FIX.announced));
   }
 
   private async update(change: (state: AnnouncedState) => void): Promise<void> {
-    const state = (await this.read()) ?? { version: 2 as const, announced: {}, digests: [], weekly: {} };
+    const state = upgradeAnnounced(readStateFileSync(this.path, announcedSchema, FIX.announced)) ?? {
+      version: 2 as const,
+      announced: {},
+      digests: [],
+      weekly: {},
+    };
     change(state);
-    await writeJsonFile(this.path, state);
-    this.state = Promise.resolve(state);
+    writeFileAtomicSync(this.path, jsonText(state));
   }
 
   async unannounced(urls: readonly string[]): Promise<string[]> {

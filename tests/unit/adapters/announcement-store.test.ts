@@ -47,6 +47,19 @@ describe('the local announcement store', () => {
     expect((await new FileAnnouncementStore(dir).digest(plan.id))?.unreached).toBe(true);
   });
 
+  it('reads what another process wrote since, and never writes over it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'announced-'));
+    const build = new FileAnnouncementStore(dir);
+    const cancel = new FileAnnouncementStore(dir);
+    const [regret, other] = ['https://example.com/regret/', 'https://example.com/other/'];
+    expect(await build.unannounced([regret, other])).toEqual([regret, other]);
+    await cancel.markAnnounced([regret], 'cancelled');
+    expect(await build.unannounced([regret, other])).toEqual([other]);
+    await build.markAnnounced([regret, other], 'd1');
+    const file = JSON.parse(await readFile(join(dir, 'announced.json'), 'utf8'));
+    expect(file.announced).toEqual({ [regret]: 'cancelled', [other]: 'd1' });
+  });
+
   it('reads the state files of earlier versions', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'announced-'));
     await writeFile(

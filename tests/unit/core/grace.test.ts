@@ -116,7 +116,13 @@ describe('the grace window', () => {
       { id: pendingDigestId(['b', 'c']), sources: ['b', 'c'], sinceMs: 3 },
       h1,
     ]);
-    expect(holdsOver([earlierHold(3), h1], new Set(['a']))).toEqual([h1]);
+    // What goes live in the publish reading it joins it, as it joined the digest it held.
+    expect(holdsOver([earlierHold(3), h1], new Set(['a', 'b']), new Set(['d']))).toEqual([
+      { id: pendingDigestId(['b', 'd']), sources: ['b', 'd'], sinceMs: 3 },
+      h1,
+    ]);
+    // With nothing to list yet, it stays as it was, for what goes live next.
+    expect(holdsOver([earlierHold(3), h1], new Set(['a']))).toEqual([earlierHold(3), h1]);
   });
 
   it('with no delay announces at once what went live', () => {
