@@ -202,5 +202,5 @@ describe('broadsheet subscribers', () => {
     await writeFile(join(dir, 'backup.csv'), backup.stdout);
     expect((await broadsheet(dir, 'subscribers', 'import', 'backup.csv')).code).toBe(0);
     expect((await broadsheet(dir, 'subscribers', 'export')).stdout).toBe(backup.stdout);
-  });
+  }, 90_000); // emulators and seven CLI processes, each loading the AWS SDK: past 30 s on a loaded machine
 });
