@@ -566,6 +566,12 @@ function localDesk(site: SiteConfig, state: string): DeskDeps {
 const articlesWord = (n: number) => `${n} article${n === 1 ? '' : 's'}`;
 
 function printDigest(digest: WaitingDigest, verb: string): void {
+  if (digest.articles.length === 0) {
+    console.log(
+      `Digest ${digest.id}: a hold made by the previous release at ${new Date(digest.dueAtMs).toISOString()}, with no article yet; it holds the next article to go live until broadsheet release ${digest.id}.`,
+    );
+    return;
+  }
   const due = new Date(digest.dueAtMs).toISOString();
   console.log(`${verb} digest of ${articlesWord(digest.articles.length)}:`);
   for (const a of digest.articles) console.log(`  ${a.title}  ${a.url}`);

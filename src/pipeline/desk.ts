@@ -88,6 +88,10 @@ async function readDesk(deps: DeskDeps): Promise<Desk> {
     dueAtMs: d.dueAtMs,
     held: d.held,
   }));
+  // The previous release's hold while nothing waits: it holds the next article to go live, so the desk
+  // shows it, and release or cancel can lift it.
+  for (const hold of current)
+    if (hold.everyPending) digests.unshift({ id: hold.id, articles: [], dueAtMs: hold.sinceMs, held: true });
   return {
     digests,
     holds: current,
@@ -104,7 +108,9 @@ export async function waitingDigests(deps: DeskDeps): Promise<WaitingDigest[]> {
 /** Everything waiting, as one summary. */
 export async function deskStatus(deps: DeskDeps): Promise<DeskStatus> {
   const { digests } = await readDesk(deps);
-  const dueAtMs = digests.length === 0 ? undefined : Math.min(...digests.map((d) => d.dueAtMs));
+  // A hold with no article yet (the previous release's) has no window.
+  const windows = digests.filter((d) => d.articles.length > 0).map((d) => d.dueAtMs);
+  const dueAtMs = windows.length === 0 ? undefined : Math.min(...windows);
   return {
     articles: digests.flatMap((d) => d.articles),
     ...(dueAtMs === undefined ? {} : { dueAtMs }),
@@ -222,10 +228,11 @@ async function cancelLeased(deps: DeskDeps, id: string | undefined): Promise<Des
   const answer = choose(desk.digests, id);
   if (answer.kind !== 'done') return answer;
   // Recorded first: once its articles are announced, no publish mails them, held or not.
-  await deps.ledger.markAnnounced(
-    answer.digest.articles.map((a) => a.url),
-    CANCELLED,
-  );
+  if (answer.digest.articles.length > 0)
+    await deps.ledger.markAnnounced(
+      answer.digest.articles.map((a) => a.url),
+      CANCELLED,
+    );
   if (answer.digest.held)
     await changeHolds(deps, (now) => ({
       answer,

@@ -238,6 +238,26 @@ describe.each(editions)('holds in %s', (_, stores) => {
     expect(w.mailed()).toEqual(['https://news.example.com/posts/first/']);
   });
 
+  it("shows the previous release's hold while nothing waits, and release or cancel lifts it", async () => {
+    for (const lift of [releaseDigest, cancelDigest]) {
+      const stores_ = await stores();
+      const w = await world(stores_);
+      await stores_.holdAsBefore(at(-5).getTime());
+      expect(await waitingDigests(w.desk)).toEqual([
+        { id: 'earlier', articles: [], dueAtMs: at(-5).getTime(), held: true },
+      ]);
+      expect(await lift(w.desk, at(-4).getTime())).toMatchObject({ kind: 'done', digest: { id: 'earlier' } });
+      expect(await stores_.hold.holds()).toEqual({ holds: [], version: 1 });
+      // Nothing holds the next article: it goes when its window closes.
+      await w.write('late', at(0));
+      await w.publish(at(30));
+      expect(w.mailed()).toEqual([
+        'https://news.example.com/posts/first/',
+        'https://news.example.com/posts/late/',
+      ]);
+    }
+  });
+
   it("holds with the previous release's hold what goes live in the publish that first reads it", async () => {
     const stores_ = await stores();
     const w = await world(stores_);
