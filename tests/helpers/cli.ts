@@ -37,6 +37,16 @@ export async function scratchProject(): Promise<string> {
   return dir;
 }
 
+/** The folders `npm start` uses inside a project, as localBuild takes them. */
+export function projectPaths(dir: string) {
+  return {
+    content: join(dir, 'content'),
+    out: join(dir, 'dist'),
+    outbox: join(dir, 'outbox'),
+    state: join(dir, '.broadsheet'),
+  };
+}
+
 /** relative path → sha256 of every file under `dir` (empty when it does not exist). */
 export async function snapshot(dir: string): Promise<Record<string, string>> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);

@@ -22,6 +22,18 @@ export const testSite: SiteConfig = parseSiteConfig({
   feed_items: 20,
 });
 
+/** The test site with a ten-minute grace window, and minutes from a fixed start, for the grace tests. */
+export const graceSite: SiteConfig = parseSiteConfig({
+  title: testSite.title,
+  base_url: testSite.baseUrl,
+  author: { name: testSite.author.name },
+  sender: testSite.sender,
+  digest: { delay: '10m' },
+});
+const MIN = 60_000;
+const GRACE_T0 = Date.parse('2026-05-05T10:00:00Z');
+export const at = (minutes: number) => new Date(GRACE_T0 + minutes * MIN);
+
 export const bytes = (text: string) => new TextEncoder().encode(text);
 
 /** A Markdown file with the given front matter lines and body. */

@@ -18,7 +18,6 @@ import { FileDigestHold } from '../../src/adapters/fs/digest-hold.js';
 import { FilePublishLease } from '../../src/adapters/fs/publish-lease.js';
 import { pendingDigestId } from '../../src/core/grace.js';
 import type { DigestHoldStore, PublishLease } from '../../src/core/ports.js';
-import { parseSiteConfig } from '../../src/core/site.js';
 import {
   cancelDigest,
   type DeskAnswer,
@@ -35,18 +34,9 @@ import {
   MemorySource,
   MemoryStatic,
 } from '../helpers/memory.js';
-import { testSite } from '../helpers/site.js';
+import { at, graceSite } from '../helpers/site.js';
 
-const MIN = 60_000;
-const T0 = Date.parse('2026-05-05T10:00:00Z');
-const at = (minutes: number) => new Date(T0 + minutes * MIN);
-const site = parseSiteConfig({
-  title: testSite.title,
-  base_url: testSite.baseUrl,
-  author: { name: testSite.author.name },
-  sender: testSite.sender,
-  digest: { delay: '10m' },
-});
+const site = graceSite;
 
 let server: Server;
 let db: DynamoDBDocumentClient;

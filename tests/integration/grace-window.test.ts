@@ -14,7 +14,7 @@ import { FileAnnouncementStore } from '../../src/adapters/fs/state.js';
 import { localBuild } from '../../src/local.js';
 import type { BuildReport } from '../../src/pipeline/build.js';
 import { cancelDigest } from '../../src/pipeline/desk.js';
-import { broadsheet, scratchProject } from '../helpers/cli.js';
+import { broadsheet, projectPaths, scratchProject } from '../helpers/cli.js';
 
 const FIRST = '2026-11-25T12:00:00Z';
 const article = (title: string) =>
@@ -133,13 +133,8 @@ describe('the grace window, locally', () => {
 
   it('a build that starts while cancel holds the lock mails nothing of the cancelled digest, and keeps the record', async () => {
     const { dir, outbox } = await withWindow();
-    const state = join(dir, '.broadsheet');
-    const paths = {
-      content: join(dir, 'content'),
-      out: join(dir, 'dist'),
-      outbox: join(dir, 'outbox'),
-      state,
-    };
+    const paths = projectPaths(dir);
+    const { state } = paths;
     const site = await loadSiteConfig(paths.content);
     await writeFile(join(dir, 'content/posts/2026-11-25-regret.md'), article('Regret'));
     await localBuild(site, paths, new Date('2026-11-25T13:00:00Z'));

@@ -4,7 +4,7 @@ import { simpleParser } from 'mailparser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSiteConfig } from '../../src/adapters/fs/site-config.js';
 import { localBuild } from '../../src/local.js';
-import { broadsheet, scratchProject, snapshot } from '../helpers/cli.js';
+import { broadsheet, projectPaths, scratchProject, snapshot } from '../helpers/cli.js';
 import { feedparser, newsboat } from '../helpers/clients.js';
 
 const NOW = '2026-11-25T12:00:00Z';
@@ -240,13 +240,8 @@ describe('weekly digests in the local build', () => {
 
   it('two builds at once at the weekly send time write the weekly digest once, and both succeed', async () => {
     const dir = await scratchProject();
-    const state = join(dir, '.broadsheet');
-    const paths = {
-      content: join(dir, 'content'),
-      out: join(dir, 'dist'),
-      outbox: join(dir, 'outbox'),
-      state,
-    };
+    const paths = projectPaths(dir);
+    const { state } = paths;
     const site = await loadSiteConfig(paths.content);
     await localBuild(site, paths, new Date(NOW));
     await localBuild(site, paths, new Date('2026-11-30T10:00:00Z'));

@@ -3,7 +3,6 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { pendingDigestId } from '../../../src/core/grace.js';
-import { parseSiteConfig } from '../../../src/core/site.js';
 import {
   cancelDigest,
   type DeskAnswer,
@@ -29,18 +28,9 @@ import {
   MemoryStatic,
   MemorySubscribers,
 } from '../../helpers/memory.js';
-import { testSite } from '../../helpers/site.js';
+import { at, graceSite } from '../../helpers/site.js';
 
-const MIN = 60_000;
-const T0 = Date.parse('2026-05-05T10:00:00Z');
-const at = (minutes: number) => new Date(T0 + minutes * MIN);
-const site = parseSiteConfig({
-  title: testSite.title,
-  base_url: testSite.baseUrl,
-  author: { name: testSite.author.name },
-  sender: testSite.sender,
-  digest: { delay: '10m' },
-});
+const site = graceSite;
 
 async function world() {
   const content = new MemorySource();
