@@ -7,8 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     globalSetup: ['tests/helpers/synth-once.ts'],
     // Vitest's default is one worker per core minus one, which is one on a 2-core machine. Most of the slow
-    // files wait on emulators, child processes, browsers and real visibility timeouts rather than compute:
-    // with two workers the two cores were busy 74 % of a run, so three run side by side.
-    maxWorkers: 3,
+    // files wait on emulators, child processes and browsers rather than compute, so two run side by side.
+    maxWorkers: 2,
   },
 });
