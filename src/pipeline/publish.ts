@@ -354,7 +354,6 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   const io: PlanInputs = {
     body: async (article) => {
       const known = knownBody(article.renderKey);
-      loaded.get(article.renderKey);
       if (known !== undefined) return known;
       const html = await bodyFromSource(deps, article);
       loaded.set(article.renderKey, html);
