@@ -6,6 +6,7 @@ import { type Context, type Emitter, IncludeTag, Liquid, type Template } from 'l
 import { displayDate } from './dates.js';
 import type { Problem } from './errors.js';
 import { SafeHtml } from './html.js';
+import { registerSyncTag, renderSync, rendersLikeLiquid } from './liquid-sync.js';
 import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
 import { escapeHtml } from './text.js';
@@ -99,37 +100,56 @@ const includeCache = new WeakMap<object, Map<string, string>>();
  * header and footer every page shares, an article's line in every list it is in. A build of thousands of
  * pages renders each of those once instead of on every page.
  */
-const includeCachedTag = () =>
-  class IncludeCachedTag extends IncludeTag {
-    override *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
-      // The arguments as include evaluates them (liquidjs keeps them in `hash`).
-      const { hash, file } = this as unknown as { hash: { render(ctx: Context): unknown }; file: unknown };
-      const site = (ctx.environments as Record<string, unknown>).site;
-      if (typeof file !== 'string' || site === null || typeof site !== 'object') {
-        yield* super.render(ctx, emitter);
-        return;
-      }
-      const key = `${file}\u0000${JSON.stringify(yield hash.render(ctx))}`;
-      let cache = includeCache.get(site);
-      if (!cache) {
-        cache = new Map();
-        includeCache.set(site, cache);
-      }
-      let html = cache.get(key);
-      if (html === undefined) {
-        const out = {
-          buffer: '',
-          write(part: unknown) {
-            this.buffer += String(part);
-          },
-        };
-        yield* super.render(ctx, out as unknown as Emitter);
-        html = out.buffer;
-        cache.set(key, html);
-      }
-      emitter.write(html);
+class IncludeCachedTag extends IncludeTag {
+  override *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
+    const { hash, file } = this as unknown as { hash: { render(ctx: Context): unknown }; file: unknown };
+    const cache = cacheFor(file, ctx);
+    if (!cache) {
+      yield* super.render(ctx, emitter);
+      return;
     }
-  };
+    const key = `${file}\u0000${JSON.stringify(yield hash.render(ctx))}`;
+    let html = cache.get(key);
+    if (html === undefined) {
+      const out = {
+        buffer: '',
+        write(part: unknown) {
+          this.buffer += String(part);
+        },
+      };
+      yield* super.render(ctx, out as unknown as Emitter);
+      html = out.buffer;
+      cache.set(key, html);
+    }
+    emitter.write(html);
+  }
+}
+
+/** The build's cache of include_cached output, or undefined when there is none (no `site`, a computed file). */
+function cacheFor(file: unknown, ctx: Context): Map<string, string> | undefined {
+  const site = (ctx.environments as Record<string, unknown>).site;
+  if (typeof file !== 'string' || site === null || typeof site !== 'object') return undefined;
+  let cache = includeCache.get(site);
+  if (!cache) {
+    cache = new Map();
+    includeCache.set(site, cache);
+  }
+  return cache;
+}
+
+// The same tag on the generator-free path (liquid-sync.ts), sharing the cache.
+registerSyncTag(IncludeCachedTag, (node, ctx, { hashOf, renderAsParent }) => {
+  const { hash, file } = node as unknown as { hash: unknown; file: unknown };
+  const cache = cacheFor(file, ctx);
+  if (!cache) return renderAsParent();
+  const key = `${file}\u0000${JSON.stringify(hashOf(hash))}`;
+  let html = cache.get(key);
+  if (html === undefined) {
+    html = renderAsParent();
+    cache.set(key, html);
+  }
+  return html;
+});
 
 export class ThemeLoadError extends Error {
   constructor(readonly problems: readonly Problem[]) {
@@ -148,6 +168,8 @@ export class Theme {
   readonly sharedKey: string;
   /** What feeds and emails show of the theme: its strings only. */
   readonly stringsKey: string;
+  /** Renders that fell back to liquidjs's own renderer (tests check the default theme never does). */
+  slowRenders = 0;
   private readonly templateKeys = new Map<string, string>();
   private readonly parsed = new Map<string, Template[]>();
   private readonly liquid: Liquid;
@@ -211,7 +233,7 @@ export class Theme {
         ownPropertyOnly: true,
         cache: true,
       });
-      liquid.registerTag('include_cached', includeCachedTag());
+      liquid.registerTag('include_cached', IncludeCachedTag);
       liquid.registerFilter('t', (key: unknown, ...args: unknown[]) => this.t(String(key), namedArgs(args)));
       liquid.registerFilter('display_date', (iso: unknown) =>
         typeof iso === 'string' && iso ? displayDate(iso, language) : '',
@@ -278,8 +300,16 @@ export class Theme {
   render(path: string, scope: Record<string, unknown>): string {
     const template = this.parsed.get(path);
     if (!template) throw new ThemeLoadError([missing(path)]);
+    const liquid = path.endsWith('.txt.liquid') ? this.textLiquid : this.liquid;
+    if (rendersLikeLiquid(liquid)) {
+      try {
+        return renderSync(liquid, template, scope);
+      } catch {
+        // liquidjs renders it again: its output, or its error with the template's file and line.
+        this.slowRenders++;
+      }
+    }
     try {
-      const liquid = path.endsWith('.txt.liquid') ? this.textLiquid : this.liquid;
       return liquid.renderSync(template, scope);
     } catch (error) {
       throw new ThemeLoadError([templateProblem('', path, error)]);

@@ -97,4 +97,9 @@ describe('golden files (default theme)', () => {
     expectGolden(`digest/${delivery}.txt`, digest.text(links));
     expectGolden(`digest/${delivery}.subject.txt`, `${digest.subject}\n`);
   });
+
+  // After every test above: pages and digests rendered on liquid-sync.ts's path, none on liquidjs's slower one.
+  it('rendered every golden without falling back to liquidjs', () => {
+    expect(themeFor(testSite).slowRenders).toBe(0);
+  });
 });
