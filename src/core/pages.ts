@@ -75,8 +75,27 @@ function common(ctx: PageContext): Record<string, unknown> {
   return scope;
 }
 
-/** An article's metadata as templates see it (`title`, `url`, `date`, `updated`, `author`, `summary`, `image`, `tags`). */
+const articleViews = new WeakMap<SiteConfig, WeakMap<ArticleMeta, ReturnType<typeof newArticleView>>>();
+
+/**
+ * An article's metadata as templates see it (`title`, `url`, `date`, `updated`, `author`, `summary`, `image`,
+ * `tags`): one object per article and site, whichever lists it is in, so include_cached finds it by identity.
+ */
 function articleView(article: ArticleMeta, site: SiteConfig) {
+  let views = articleViews.get(site);
+  if (!views) {
+    views = new WeakMap();
+    articleViews.set(site, views);
+  }
+  let view = views.get(article);
+  if (!view) {
+    view = newArticleView(article, site);
+    views.set(article, view);
+  }
+  return view;
+}
+
+function newArticleView(article: ArticleMeta, site: SiteConfig) {
   const root = sitePath(site);
   return {
     title: article.title,

@@ -137,12 +137,14 @@ function cacheFor(file: unknown, ctx: Context): Map<string, string> | undefined 
   return cache;
 }
 
-// The same tag on the generator-free path (liquid-sync.ts), sharing the cache.
+// The same tag on the generator-free path (liquid-sync.ts), sharing the cache. Object arguments are keyed by
+// identity, not serialized: a list passes the same article object on every page it is on, and serializing it
+// for the key cost more than rendering the item.
 registerSyncTag(IncludeCachedTag, (node, ctx, { hashOf, renderAsParent }) => {
   const { hash, file } = node as unknown as { hash: unknown; file: unknown };
   const cache = cacheFor(file, ctx);
   if (!cache) return renderAsParent();
-  const key = `${file}\u0000${JSON.stringify(hashOf(hash))}`;
+  const key = identityKey(file as string, hashOf(hash));
   let html = cache.get(key);
   if (html === undefined) {
     html = renderAsParent();
@@ -150,6 +152,26 @@ registerSyncTag(IncludeCachedTag, (node, ctx, { hashOf, renderAsParent }) => {
   }
   return html;
 });
+
+const objectIds = new WeakMap<object, number>();
+let lastObjectId = 0;
+
+/** A key naming each object argument by identity (templates cannot change an object) and the rest by value. */
+function identityKey(file: string, args: Readonly<Record<string, unknown>>): string {
+  let key = `${file}\u0001`;
+  for (const name of Object.keys(args)) {
+    const value = args[name];
+    if (value !== null && typeof value === 'object') {
+      let id = objectIds.get(value);
+      if (id === undefined) {
+        id = ++lastObjectId;
+        objectIds.set(value, id);
+      }
+      key += `${name}\u0002#${id}\u0003`;
+    } else key += `${name}\u0002${typeof value}:${String(value)}\u0003`;
+  }
+  return key;
+}
 
 export class ThemeLoadError extends Error {
   constructor(readonly problems: readonly Problem[]) {
