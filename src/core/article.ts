@@ -13,6 +13,7 @@ import {
 import * as z from 'zod';
 import { MAX_ALIAS_LENGTH, MAX_ALIASES, reservedAliasReason } from './aliases.js';
 import type { Problem } from './errors.js';
+import { scanFrontMatter } from './front-matter-scan.js';
 import {
   coverImageUrl,
   firstParagraphText,
@@ -407,7 +408,7 @@ function splitFrontMatter(text: string): { yaml: string; body: string; bodyLine:
   return { yaml, body: text.slice(match[0].length), bodyLine };
 }
 
-interface FrontMatter {
+export interface FrontMatter {
   readonly fields: Record<string, unknown>;
   /** The file line of a top-level field's key. */
   fieldLine(field: string): number | undefined;
@@ -418,15 +419,28 @@ interface FrontMatter {
  * size is limited before parsing, and everything after is linear (yaml's own duplicate-key check is
  * quadratic, so keys are checked here; collection keys are refused before yaml would stringify them).
  */
-function readFrontMatter(
+export function readFrontMatter(
   yaml: string,
   report: (field: string, reason: string, line?: number) => void,
 ): FrontMatter | undefined {
-  const size = new TextEncoder().encode(yaml).byteLength;
+  // A UTF-16 code unit is at most three bytes of UTF-8: short front matter needs no encoding to measure.
+  const size = yaml.length * 3 <= MAX_FRONT_MATTER_BYTES ? 0 : new TextEncoder().encode(yaml).byteLength;
   if (size > MAX_FRONT_MATTER_BYTES) {
     report('front matter', `is ${size} bytes; the limit is ${MAX_FRONT_MATTER_BYTES} bytes`, 2);
     return undefined;
   }
+  // The common flat front matter is read without building a YAML document; anything else, and every
+  // error, is yaml's.
+  const scanned = scanFrontMatter(yaml);
+  if (scanned) return { fields: scanned.fields, fieldLine: (field) => scanned.lines.get(field) };
+  return readFrontMatterWithYaml(yaml, report);
+}
+
+/** readFrontMatter by the `yaml` package: the authority for every document and every error. */
+export function readFrontMatterWithYaml(
+  yaml: string,
+  report: (field: string, reason: string, line?: number) => void,
+): FrontMatter | undefined {
   const lineCounter = new LineCounter();
   const doc = parseDocument(yaml, { lineCounter, prettyErrors: false, uniqueKeys: false });
   // The YAML starts on line 2 of the file, after the opening '---'.
