@@ -192,10 +192,17 @@ function buildFrontMatterSchema(zone: string) {
         .max(MAX_ALIASES, `must list at most ${MAX_ALIASES} old addresses`)
         .optional(),
     })
-    .refine((fm) => !fm.updated || fm.updated.toMillis() >= fm.date.toMillis(), {
-      path: ['updated'],
-      message: 'is before date',
-    });
+    .refine(
+      // zod runs this even when date or updated failed, with the raw text in it: they have their own problem.
+      (fm) =>
+        !DateTime.isDateTime(fm.updated) ||
+        !DateTime.isDateTime(fm.date) ||
+        fm.updated.toMillis() >= fm.date.toMillis(),
+      {
+        path: ['updated'],
+        message: 'is before date',
+      },
+    );
 }
 
 function frontMatterSchema(zone: string) {
