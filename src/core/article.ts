@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { DateTime } from 'luxon';
 import {
   type Document,
   isAlias,
@@ -34,6 +33,7 @@ import {
   stripXmlInvalid,
   truncateWords,
 } from './text.js';
+import { readZonedDate, ZonedDate } from './zoned-date.js';
 
 /** A Markdown file as read from wherever articles live; `path` is relative to the content root. */
 export interface ArticleSource {
@@ -120,12 +120,9 @@ const isoDate = z
 /** ISO 8601 date or date-time; without an offset it is read in the site's time zone. */
 const zonedDate = (zone: string) =>
   isoDate.transform((value, ctx) => {
-    const parsed = DateTime.fromISO(value.replace(' ', 'T'), { zone, setZone: true });
-    if (parsed.isValid) return parsed;
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${value}" is not a real date and time (${parsed.invalidReason ?? 'invalid'})`,
-    });
+    const read = readZonedDate(value, zone);
+    if (read.ok) return read.date;
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a real date and time (${read.reason})` });
     return z.NEVER;
   });
 
@@ -195,9 +192,7 @@ function buildFrontMatterSchema(zone: string) {
     .refine(
       // zod runs this even when date or updated failed, with the raw text in it: they have their own problem.
       (fm) =>
-        !DateTime.isDateTime(fm.updated) ||
-        !DateTime.isDateTime(fm.date) ||
-        fm.updated.toMillis() >= fm.date.toMillis(),
+        !(fm.updated instanceof ZonedDate) || !(fm.date instanceof ZonedDate) || fm.updated.ms >= fm.date.ms,
       {
         path: ['updated'],
         message: 'is before date',
@@ -363,9 +358,9 @@ export function parseArticle(
     url,
     title: fm.title,
     summary: fm.summary || truncateWords(firstParagraphText(html), SUMMARY_LENGTH),
-    date: isoString(fm.date),
-    dateMs: fm.date.toMillis(),
-    ...(fm.updated ? { updated: isoString(fm.updated), updatedMs: fm.updated.toMillis() } : {}),
+    date: fm.date.iso,
+    dateMs: fm.date.ms,
+    ...(fm.updated ? { updated: fm.updated.iso, updatedMs: fm.updated.ms } : {}),
     tags: [...tags].map(([tagSlug, name]) => ({ name, slug: tagSlug })),
     draft: fm.draft,
     author: fm.author ?? site.author.name,
@@ -547,8 +542,4 @@ function renderFailure(error: unknown): { reason: string; line?: number } {
   }
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
   return { reason: `cannot be rendered: ${message}` };
-}
-
-function isoString(date: DateTime): string {
-  return date.toISO({ suppressMilliseconds: true }) ?? date.toUTC().toISO() ?? '';
 }
