@@ -136,7 +136,8 @@ function buildFrontMatterSchema(zone: string) {
       updated: zonedDate(zone).optional(),
       summary: text.transform(singleLine).optional(),
       tags: z
-        .union([text.transform((t) => [t]), z.array(text)], { error: 'must be a list of tags' })
+        // The list first: it is the common case, and the options never both succeed.
+        .union([z.array(text), text.transform((t) => [t])], { error: 'must be a list of tags' })
         .default([])
         .transform((tags) => tags.map(singleLine))
         .check((ctx) => {
