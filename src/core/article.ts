@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { DateTime } from 'luxon';
 import {
   type Document,
   isAlias,
@@ -13,6 +12,7 @@ import {
 import * as z from 'zod';
 import { MAX_ALIAS_LENGTH, MAX_ALIASES, reservedAliasReason } from './aliases.js';
 import type { Problem } from './errors.js';
+import { scanFrontMatter } from './front-matter-scan.js';
 import {
   coverImageUrl,
   firstParagraphText,
@@ -33,6 +33,7 @@ import {
   stripXmlInvalid,
   truncateWords,
 } from './text.js';
+import { readZonedDate, ZonedDate } from './zoned-date.js';
 
 /** A Markdown file as read from wherever articles live; `path` is relative to the content root. */
 export interface ArticleSource {
@@ -119,12 +120,9 @@ const isoDate = z
 /** ISO 8601 date or date-time; without an offset it is read in the site's time zone. */
 const zonedDate = (zone: string) =>
   isoDate.transform((value, ctx) => {
-    const parsed = DateTime.fromISO(value.replace(' ', 'T'), { zone, setZone: true });
-    if (parsed.isValid) return parsed;
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${value}" is not a real date and time (${parsed.invalidReason ?? 'invalid'})`,
-    });
+    const read = readZonedDate(value, zone);
+    if (read.ok) return read.date;
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a real date and time (${read.reason})` });
     return z.NEVER;
   });
 
@@ -138,7 +136,8 @@ function buildFrontMatterSchema(zone: string) {
       updated: zonedDate(zone).optional(),
       summary: text.transform(singleLine).optional(),
       tags: z
-        .union([text.transform((t) => [t]), z.array(text)], { error: 'must be a list of tags' })
+        // The list first: it is the common case, and the options never both succeed.
+        .union([z.array(text), text.transform((t) => [t])], { error: 'must be a list of tags' })
         .default([])
         .transform((tags) => tags.map(singleLine))
         .check((ctx) => {
@@ -191,10 +190,15 @@ function buildFrontMatterSchema(zone: string) {
         .max(MAX_ALIASES, `must list at most ${MAX_ALIASES} old addresses`)
         .optional(),
     })
-    .refine((fm) => !fm.updated || fm.updated.toMillis() >= fm.date.toMillis(), {
-      path: ['updated'],
-      message: 'is before date',
-    });
+    .refine(
+      // zod runs this even when date or updated failed, with the raw text in it: they have their own problem.
+      (fm) =>
+        !(fm.updated instanceof ZonedDate) || !(fm.date instanceof ZonedDate) || fm.updated.ms >= fm.date.ms,
+      {
+        path: ['updated'],
+        message: 'is before date',
+      },
+    );
 }
 
 function frontMatterSchema(zone: string) {
@@ -355,9 +359,9 @@ export function parseArticle(
     url,
     title: fm.title,
     summary: fm.summary || truncateWords(firstParagraphText(html), SUMMARY_LENGTH),
-    date: isoString(fm.date),
-    dateMs: fm.date.toMillis(),
-    ...(fm.updated ? { updated: isoString(fm.updated), updatedMs: fm.updated.toMillis() } : {}),
+    date: fm.date.iso,
+    dateMs: fm.date.ms,
+    ...(fm.updated ? { updated: fm.updated.iso, updatedMs: fm.updated.ms } : {}),
     tags: [...tags].map(([tagSlug, name]) => ({ name, slug: tagSlug })),
     draft: fm.draft,
     author: fm.author ?? site.author.name,
@@ -407,7 +411,7 @@ function splitFrontMatter(text: string): { yaml: string; body: string; bodyLine:
   return { yaml, body: text.slice(match[0].length), bodyLine };
 }
 
-interface FrontMatter {
+export interface FrontMatter {
   readonly fields: Record<string, unknown>;
   /** The file line of a top-level field's key. */
   fieldLine(field: string): number | undefined;
@@ -418,15 +422,28 @@ interface FrontMatter {
  * size is limited before parsing, and everything after is linear (yaml's own duplicate-key check is
  * quadratic, so keys are checked here; collection keys are refused before yaml would stringify them).
  */
-function readFrontMatter(
+export function readFrontMatter(
   yaml: string,
   report: (field: string, reason: string, line?: number) => void,
 ): FrontMatter | undefined {
-  const size = new TextEncoder().encode(yaml).byteLength;
+  // A UTF-16 code unit is at most three bytes of UTF-8: short front matter needs no encoding to measure.
+  const size = yaml.length * 3 <= MAX_FRONT_MATTER_BYTES ? 0 : new TextEncoder().encode(yaml).byteLength;
   if (size > MAX_FRONT_MATTER_BYTES) {
     report('front matter', `is ${size} bytes; the limit is ${MAX_FRONT_MATTER_BYTES} bytes`, 2);
     return undefined;
   }
+  // The common flat front matter is read without building a YAML document; anything else, and every
+  // error, is yaml's.
+  const scanned = scanFrontMatter(yaml);
+  if (scanned) return { fields: scanned.fields, fieldLine: (field) => scanned.lines.get(field) };
+  return readFrontMatterWithYaml(yaml, report);
+}
+
+/** readFrontMatter by the `yaml` package: the authority for every document and every error. */
+export function readFrontMatterWithYaml(
+  yaml: string,
+  report: (field: string, reason: string, line?: number) => void,
+): FrontMatter | undefined {
   const lineCounter = new LineCounter();
   const doc = parseDocument(yaml, { lineCounter, prettyErrors: false, uniqueKeys: false });
   // The YAML starts on line 2 of the file, after the opening '---'.
@@ -526,8 +543,4 @@ function renderFailure(error: unknown): { reason: string; line?: number } {
   }
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
   return { reason: `cannot be rendered: ${message}` };
-}
-
-function isoString(date: DateTime): string {
-  return date.toISO({ suppressMilliseconds: true }) ?? date.toUTC().toISO() ?? '';
 }

@@ -108,6 +108,27 @@ describe('parseArticle: bad input names the file, the field and the reason', () 
       /before date/,
       4,
     ],
+    [
+      'a date that is not ISO, beside a good updated',
+      markdown({ title: 'A', date: 'tomorrow', updated: '2026-03-01' }),
+      'date',
+      /ISO 8601/,
+      3,
+    ],
+    [
+      'an updated that is not ISO, beside a good date',
+      markdown({ title: 'A', date: '2026-03-01', updated: 'soon' }),
+      'updated',
+      /ISO 8601/,
+      4,
+    ],
+    [
+      'an updated that is not a real date, beside a good date',
+      markdown({ title: 'A', date: '2026-03-01', updated: '2026-02-30' }),
+      'updated',
+      /not a real date/,
+      4,
+    ],
     ['a bad slug', markdown({ title: 'A', date: '2026-01-01', slug: '../etc' }), 'slug', /lowercase/, 4],
     [
       'draft that is not a boolean',
