@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Article, ArticleMeta, Tag } from './article.js';
 import { COPY_SCRIPT, feedXsl } from './assets.js';
 import { buildFeeds, type FeedScope, siteFeedScope } from './feeds.js';
