@@ -136,8 +136,10 @@ function clock(): Date {
 const show = (path: string) => relative(process.cwd(), path) || '.';
 
 function printWarnings(problems: readonly Problem[]): void {
-  for (const p of problems.filter((p) => p.severity === 'warning'))
-    console.warn(`warning: ${formatProblem(p)}`);
+  // One write for all of them: a corpus can have a warning per article, and ten thousand console calls
+  // cost a tenth of a second.
+  const lines = problems.filter((p) => p.severity === 'warning').map((p) => `warning: ${formatProblem(p)}`);
+  if (lines.length > 0) console.warn(lines.join('\n'));
 }
 
 function printBuild(report: BuildReport, out: string, seconds: number): void {

@@ -25,6 +25,8 @@ export interface ArticleSourceStore {
   list(): Promise<SourceEntry[]>;
   /** Throws NotFoundError when the file does not exist (any more). */
   read(path: string): Promise<ArticleSource>;
+  /** A hint: these are read next, in this order (a store may start reading them early). */
+  prefetch?(paths: readonly string[]): void;
 }
 
 /** Files copied as they are into the site (content/static/ locally, static/ in the content bucket). */

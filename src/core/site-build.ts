@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Article, ArticleMeta, Tag } from './article.js';
 import { COPY_SCRIPT, feedXsl } from './assets.js';
 import { buildFeeds, type FeedScope, siteFeedScope } from './feeds.js';
@@ -164,10 +164,7 @@ const LAYOUT_VERSION = '3';
 /** The key of a page that lists these articles. */
 function listingKey(layoutKey: string, articles: readonly IndexedArticle[]): string {
   // One update of the joined keys: thousands of small updates cost more than the hashing itself.
-  return createHash('sha256')
-    .update(`${layoutKey}\u0000${articles.map((a) => a.listKey).join('')}`)
-    .digest('hex')
-    .slice(0, 32);
+  return hash('sha256', `${layoutKey}\u0000${articles.map((a) => a.listKey).join('')}`).slice(0, 32);
 }
 
 /** Articles grouped by tag, tags sorted by slug; each group keeps the input (newest-first) order. */
@@ -421,17 +418,25 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
   // the site ships its own.
   const changed = (articles: readonly IndexedArticle[]): string => {
     let latest: IndexedArticle | undefined;
-    for (const a of articles) if (!latest || changedMs(a) > changedMs(latest)) latest = a;
+    let latestMs = 0;
+    for (const a of articles) {
+      const ms = changedMs(a);
+      if (!latest || ms > latestMs) {
+        latest = a;
+        latestMs = ms;
+      }
+    }
     return latest ? lastChanged(latest) : '';
   };
+  const changedAny = changed(live);
   const sitemapEntries: [string, string][] = [
     [`${site.baseUrl}/`, changed(live.slice(0, site.homeItems))],
-    [`${site.baseUrl}/archive/`, changed(live)],
+    [`${site.baseUrl}/archive/`, changedAny],
     ...years.map(({ year, articles }): [string, string] => [
       `${site.baseUrl}/archive/${year}/`,
       changed(articles),
     ]),
-    [`${site.baseUrl}/tags/`, changed(live)],
+    [`${site.baseUrl}/tags/`, changedAny],
     ...tags.map(({ tag, articles }): [string, string] => [
       `${site.baseUrl}/tags/${slugInUrl(tag.slug)}/`,
       changed(articles),

@@ -258,7 +258,9 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     assetPaths = changes.filter((p) => p.startsWith(STATIC)).map((p) => p.slice(STATIC.length));
   }
 
-  for (const path of [...new Set(articlePaths)].sort()) {
+  const toRead = [...new Set(articlePaths)].sort();
+  deps.content.prefetch?.(toRead);
+  for (const path of toRead) {
     const source = await readOrMissing(() => deps.content.read(path));
     const old = sources[path];
     if (!source) {

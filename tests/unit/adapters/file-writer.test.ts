@@ -35,4 +35,17 @@ describe('FileWriter (pages written on a second thread)', () => {
     await writer.write(join(dir, 'ok.html'), 'fine');
     expect(await readFile(join(dir, 'ok.html'), 'utf8')).toBe('fine');
   });
+
+  it('settles each of many writes posted together on its own: one failure rejects that write only', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'file-writer-'));
+    await writeFile(join(dir, 'file'), 'not a folder');
+    const paths = Array.from({ length: 20 }, (_, i) =>
+      i === 11 ? join(dir, 'file/index.html') : join(dir, `posts/p${i}/index.html`),
+    );
+    const results = await Promise.allSettled(paths.map((path, i) => writer.write(path, `page ${i}`)));
+    expect(results.map((r) => r.status)).toEqual(paths.map((_, i) => (i === 11 ? 'rejected' : 'fulfilled')));
+    for (const [i, path] of paths.entries()) {
+      if (i !== 11) expect(await readFile(path, 'utf8')).toBe(`page ${i}`);
+    }
+  });
 });

@@ -1,0 +1,137 @@
+import { Worker } from 'node:worker_threads';
+
+/** Files asked of the thread in one message, and how many such requests may be ahead of the reader. */
+const CHUNK = 32;
+const CHUNKS_AHEAD = 4;
+
+interface Deferred {
+  readonly promise: Promise<Buffer | undefined>;
+  resolve(bytes: Buffer | undefined): void;
+}
+
+function deferred(): Deferred {
+  let resolve: (bytes: Buffer | undefined) => void = () => undefined;
+  const promise = new Promise<Buffer | undefined>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/**
+ * Reads files ahead of their use on a second thread. A full build opens and reads ten thousand sources, one
+ * after the other, between parses: about 0.8 s of its main thread in system calls (measured on ext4). Read
+ * here a few dozen files ahead of the parser, they overlap with parsing on the machine's other core.
+ *
+ * Only a hint: `take` gives the bytes read ahead, or undefined when the file was not asked for or could not
+ * be read (missing, unreadable, the thread gone), and the caller then reads it itself, with its own errors.
+ * At most CHUNK × CHUNKS_AHEAD files are held that nobody has taken yet.
+ */
+export class FileReader {
+  private worker: Worker | undefined;
+  /** Files asked for but not yet requested of the thread, in order. */
+  private queue: string[] = [];
+  /** Requests posted and not answered yet, in order (the thread answers in order). */
+  private readonly inFlight: Deferred[][] = [];
+  /** Files requested (answered or not) and not taken yet. */
+  private readonly ahead = new Map<string, Deferred>();
+
+  /** Starts reading these files, in this order. */
+  prefetch(files: readonly string[]): void {
+    this.queue.push(...files);
+    this.requestMore();
+  }
+
+  /** The bytes read ahead for this file, once read; undefined when it was not asked for. */
+  take(file: string): Promise<Buffer | undefined> | undefined {
+    const waiting = this.ahead.get(file);
+    if (!waiting) return undefined;
+    this.ahead.delete(file);
+    this.requestMore();
+    return waiting.promise;
+  }
+
+  /** Stops the thread; what it has not read yet is read by the callers themselves. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    this.giveUp();
+    await worker?.terminate();
+  }
+
+  private requestMore(): void {
+    while (this.queue.length > 0 && this.ahead.size < CHUNK * CHUNKS_AHEAD) {
+      const chunk = this.queue.splice(0, CHUNK).filter((file) => !this.ahead.has(file));
+      if (chunk.length === 0) continue;
+      const answers = chunk.map((file) => {
+        const answer = deferred();
+        this.ahead.set(file, answer);
+        return answer;
+      });
+      if (this.inFlight.length === 0) this.started().ref();
+      this.inFlight.push(answers);
+      this.started().postMessage(chunk);
+    }
+    // Everything asked for is read (what is not taken yet stays here): the thread is not needed any more.
+    if (this.queue.length === 0 && this.inFlight.length === 0 && this.worker) {
+      const worker = this.worker;
+      this.worker = undefined;
+      void worker.terminate();
+    }
+  }
+
+  /** Every file not read yet is left to the caller. */
+  private giveUp(): void {
+    for (const answers of this.inFlight) for (const answer of answers) answer.resolve(undefined);
+    this.ahead.clear();
+    this.inFlight.length = 0;
+    this.queue = [];
+  }
+
+  private started(): Worker {
+    if (this.worker) return this.worker;
+    // Inline, like the file writer's: it runs the same from the bundled CLI, from tsx and under vitest.
+    const worker = new Worker(READER_SOURCE, { eval: true });
+    worker.unref();
+    worker.on('message', (results: (Uint8Array | null)[]) => {
+      const answers = this.inFlight.shift() ?? [];
+      if (this.inFlight.length === 0) worker.unref();
+      for (const [i, answer] of answers.entries()) {
+        const bytes = results[i];
+        answer.resolve(bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined);
+      }
+      this.requestMore();
+    });
+    const stop = () => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.giveUp();
+    };
+    worker.on('error', stop);
+    worker.on('exit', stop);
+    this.worker = worker;
+    return worker;
+  }
+}
+
+// Answers each request with the files' bytes in order, null for one it could not read. Each buffer is the
+// file's own (readFileSync of a file of known size), so it is moved to the main thread, not copied.
+const READER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { readFileSync } = require('node:fs');
+parentPort.on('message', (files) => {
+  const results = [];
+  const transfer = [];
+  for (const file of files) {
+    let bytes = null;
+    try {
+      bytes = readFileSync(file);
+      if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) bytes = new Uint8Array(bytes);
+      transfer.push(bytes.buffer);
+    } catch {
+      bytes = null;
+    }
+    results.push(bytes);
+  }
+  parentPort.postMessage(results, transfer);
+});
+`;

@@ -1,0 +1,59 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FsArticleSource } from '../../../src/adapters/fs/article-source.js';
+import { FileReader } from '../../../src/adapters/fs/file-reader.js';
+import { NotFoundError } from '../../../src/core/errors.js';
+
+async function folderOf(count: number): Promise<{ dir: string; files: string[] }> {
+  const dir = await mkdtemp(join(tmpdir(), 'file-reader-'));
+  const files = Array.from({ length: count }, (_, i) => join(dir, `f${i}.md`));
+  await Promise.all(files.map((file, i) => writeFile(file, `file ${i} ä`)));
+  return { dir, files };
+}
+
+describe('FileReader (sources read ahead on a second thread)', () => {
+  it('gives each file asked for its bytes, in any number, and nothing for a file not asked for', async () => {
+    const { dir, files } = await folderOf(300);
+    const reader = new FileReader();
+    reader.prefetch(files);
+    for (const [i, file] of files.entries()) {
+      const bytes = await reader.take(file);
+      expect(bytes?.toString('utf8')).toBe(`file ${i} ä`);
+    }
+    expect(reader.take(files[0] as string)).toBeUndefined();
+    expect(reader.take(join(dir, 'other.md'))).toBeUndefined();
+    await reader.close();
+  });
+
+  it('leaves a file it cannot read to the caller (undefined), and reads the rest', async () => {
+    const { files } = await folderOf(40);
+    await rm(files[5] as string);
+    const reader = new FileReader();
+    reader.prefetch(files);
+    const read = await Promise.all(files.map((file) => reader.take(file)));
+    expect(read.map((bytes) => bytes === undefined)).toEqual(files.map((_, i) => i === 5));
+    await reader.close();
+  });
+});
+
+describe('FsArticleSource read ahead', () => {
+  it('reads the same bytes with a prefetch as without, and a missing file is still NotFoundError', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'article-source-'));
+    const paths = Array.from({ length: 250 }, (_, i) => `posts/a${i}.md`);
+    await mkdir(join(dir, 'posts'));
+    await Promise.all(
+      paths.slice(0, 249).map((path, i) => writeFile(join(dir, path), `---\ntitle: A${i}\n---\n`)),
+    );
+    const plain = new FsArticleSource(dir);
+    const ahead = new FsArticleSource(dir);
+    ahead.prefetch(paths);
+    for (const path of paths.slice(0, 249)) {
+      const [a, b] = [await ahead.read(path), await plain.read(path)];
+      expect(a.path).toBe(path);
+      expect(Buffer.compare(Buffer.from(a.bytes), Buffer.from(b.bytes))).toBe(0);
+    }
+    await expect(ahead.read(paths[249] as string)).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
