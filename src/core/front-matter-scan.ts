@@ -31,6 +31,8 @@ const INT = /^[0-9]+$/;
 /** Plain scalars that could be a number in the core schema in a form the scanner does not resolve. */
 const OTHER_NUMBER = /^(?:0o|0x)|^[0-9]*\.?[0-9]*(?:[eE][-+]?[0-9]+)?$|^\.(?:nan|NaN|NAN|inf|Inf|INF)$/;
 const MAX_SCANNED_FIELDS = 50;
+/** yaml refuses an implicit key whose ':' is more than 1024 characters in; long keys go to yaml to say so. */
+const MAX_SCANNED_KEY = 256;
 
 const BAIL = Symbol('bail');
 type Value = unknown | typeof BAIL;
@@ -53,7 +55,7 @@ export function scanFrontMatter(yaml: string): ScannedFrontMatter | undefined {
       return undefined;
     }
     const colon = line.indexOf(':');
-    if (colon <= 0) return undefined;
+    if (colon <= 0 || colon > MAX_SCANNED_KEY) return undefined;
     const key = line.slice(0, colon);
     if (!KEY.test(key) || NOT_STRING_KEY.test(key) || key === '__proto__' || lines.has(key)) return undefined;
     const after = line.charCodeAt(colon + 1);

@@ -279,3 +279,13 @@ describe('scanFrontMatter', () => {
     expect(read).toBeGreaterThan(runs / 10);
   });
 });
+
+describe('front matter the scanner must leave to yaml', () => {
+  it('a key longer than yaml allows an implicit key to be (1024 characters) gets yaml error, not a field', () => {
+    const yaml = `${'k'.repeat(1030)}: x\n`;
+    const { result, reports } = viaYaml(yaml);
+    expect(result).toBeUndefined();
+    expect(reports[0]?.reason).toMatch(/at most 1024 chars/);
+    expect(viaReadFrontMatter(yaml)).toEqual({ result: undefined, reports });
+  });
+});
