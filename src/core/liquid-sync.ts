@@ -105,8 +105,19 @@ function evalPropertyAccess(token: PropertyAccess, ctx: Context): unknown {
   let scope: unknown = token.variable
     ? evalToken(token.variable, ctx)
     : (ctx as unknown as ContextInternals).findScope(props[0]);
-  for (const prop of props) scope = ctx.readProperty(scope as never, prop as never);
+  for (const prop of props) {
+    scope = ctx.readProperty(scope as never, prop as never);
+    // liquidjs yields every value it reads, so it runs a generator found in the data: that is its to do.
+    if (isGenerator(scope)) throw new Error('a generator in the data');
+  }
   return scope;
+}
+
+/** What liquidjs's toValueSync takes for a generator and runs (its isIterator). */
+function isGenerator(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.next === 'function' && typeof v.throw === 'function' && typeof v.return === 'function';
 }
 
 function evalExpression(expression: ExpressionShape, ctx: Context): unknown {

@@ -185,3 +185,26 @@ describe('rendering without generators (liquid-sync)', () => {
     expect(rendersLikeLiquid(new Liquid({}))).toBe(true);
   });
 });
+
+describe('data liquidjs treats specially (liquid-sync)', () => {
+  it('a generator in the data is run by liquidjs (it yields every value it reads); the same comes out here', () => {
+    const liquid = new Liquid({ outputEscape: 'escape', ownPropertyOnly: true });
+    const parsed = liquid.parse('{{ g }}|{{ o.items }}');
+    const scope = () => ({
+      g: (function* () {
+        yield 1;
+        return 'done';
+      })(),
+      o: {
+        *items() {
+          yield 'ignored';
+          return 'listed';
+        },
+      },
+    });
+    expect(liquid.renderSync(parsed, scope())).toBe('done|listed');
+    const ours = outcome(() => renderSync(liquid, parsed, scope()));
+    // Either the same text or a throw (the caller then renders with liquidjs), never '[object Generator]'.
+    if (ours.ok) expect(ours.html).toBe('done|listed');
+  });
+});
