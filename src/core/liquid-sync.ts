@@ -79,7 +79,7 @@ interface ValueShape {
 const BINARY = new Set(['==', '!=', '>', '<', '>=', '<=', 'contains', 'and', 'or']);
 
 /** liquidjs's stringify: what an emitter writes for a value. */
-function stringify(value: unknown): string {
+export function stringify(value: unknown): string {
   const v = toValue(value);
   if (typeof v === 'string') return v;
   if (v == null) return '';

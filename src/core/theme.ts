@@ -2,11 +2,11 @@
 // (theme-default.generated.ts, written by `npm run theme`), so the Lambda needs no folder; a site's own files
 // (content/theme/) come in through the content ports and replace the theme's file of the same relative path.
 // Pure: files in, a Theme out.
-import { type Context, type Emitter, IncludeTag, Liquid, type Template } from 'liquidjs';
+import { type Context, Drop, type Emitter, IncludeTag, Liquid, type Template } from 'liquidjs';
 import { displayDate } from './dates.js';
 import type { Problem } from './errors.js';
 import { SafeHtml } from './html.js';
-import { registerSyncTag, renderSync, rendersLikeLiquid } from './liquid-sync.js';
+import { registerSyncTag, renderSync, rendersLikeLiquid, stringify } from './liquid-sync.js';
 import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
 import { escapeHtml } from './text.js';
@@ -108,13 +108,19 @@ class IncludeCachedTag extends IncludeTag {
       yield* super.render(ctx, emitter);
       return;
     }
-    const key = `${file}\u0000${JSON.stringify(yield hash.render(ctx))}`;
+    // The same key as on the generator-free path below, so the two render and find the same entries.
+    const key = cacheKey(file as string, (yield hash.render(ctx)) as Record<string, unknown>);
+    if (key === undefined) {
+      yield* super.render(ctx, emitter);
+      return;
+    }
     let html = cache.get(key);
     if (html === undefined) {
+      // Written as liquidjs's own emitter writes (nil as nothing, a list's items joined), as include would.
       const out = {
         buffer: '',
         write(part: unknown) {
-          this.buffer += String(part);
+          this.buffer += stringify(part);
         },
       };
       yield* super.render(ctx, out as unknown as Emitter);
@@ -144,7 +150,8 @@ registerSyncTag(IncludeCachedTag, (node, ctx, { hashOf, renderAsParent }) => {
   const { hash, file } = node as unknown as { hash: unknown; file: unknown };
   const cache = cacheFor(file, ctx);
   if (!cache) return renderAsParent();
-  const key = identityKey(file as string, hashOf(hash));
+  const key = cacheKey(file as string, hashOf(hash));
+  if (key === undefined) return renderAsParent();
   let html = cache.get(key);
   if (html === undefined) {
     html = renderAsParent();
@@ -156,11 +163,16 @@ registerSyncTag(IncludeCachedTag, (node, ctx, { hashOf, renderAsParent }) => {
 const objectIds = new WeakMap<object, number>();
 let lastObjectId = 0;
 
-/** A key naming each object argument by identity (templates cannot change an object) and the rest by value. */
-function identityKey(file: string, args: Readonly<Record<string, unknown>>): string {
+/**
+ * A key naming each object argument by identity (templates cannot change an object) and the rest by value;
+ * undefined, so nothing is cached, when an argument is a drop: liquidjs's own change as a template runs
+ * (`forloop` is one object, on in each round of a loop).
+ */
+function cacheKey(file: string, args: Readonly<Record<string, unknown>>): string | undefined {
   let key = `${file}\u0001`;
   for (const name of Object.keys(args)) {
     const value = args[name];
+    if (value instanceof Drop) return undefined;
     if (value !== null && typeof value === 'object') {
       let id = objectIds.get(value);
       if (id === undefined) {

@@ -62,6 +62,50 @@ describe('templates', () => {
     expect(t.render('x.liquid', { site: { title: 'next build' }, a: 1, b: 'third' })).toBe('1/third');
   });
 
+  // A generator in the data sends a render to liquidjs's own renderer (liquid-sync leaves it to liquidjs).
+  const slow = () =>
+    (function* () {
+      yield 0;
+      return '';
+    })();
+
+  it('renders include_cached with a forloop argument as include does, on both paths', () => {
+    const files = {
+      'c.liquid': "{{ g }}{% for i in list %}{% include_cached 'q.liquid', f: forloop %}{% endfor %}",
+      'i.liquid': "{{ g }}{% for i in list %}{% include 'q.liquid', f: forloop %}{% endfor %}",
+      'q.liquid': '{{ f.index }}',
+    };
+    const t = theme(files);
+    const site = {};
+    expect(t.render('i.liquid', { site, list: [1, 2, 3] })).toBe('123');
+    // The forloop drop is one object that changes each time round: its first rendering is no answer for later ones.
+    expect(t.render('c.liquid', { site, list: [1, 2, 3] })).toBe('123');
+    expect(t.render('c.liquid', { site: {}, list: [1, 2, 3], g: slow() })).toBe('123');
+    expect(t.slowRenders).toBe(1);
+  });
+
+  it("writes an include_cached partial as include does on liquidjs's path too (nil is empty, lists joined)", () => {
+    const t = theme({
+      'x.txt.liquid': "{{ g }}{% include_cached 'p.liquid', a: 1 %}",
+      'p.liquid': '[{{ missing }}|{{ list }}]',
+    });
+    expect(t.render('x.txt.liquid', { site: {}, list: [1, 2] })).toBe('[|12]');
+    expect(t.render('x.txt.liquid', { site: {}, list: [1, 2], g: slow() })).toBe('[|12]');
+    expect(t.slowRenders).toBe(1);
+  });
+
+  it("keys include_cached by the arguments themselves on liquidjs's path too, not by their JSON", () => {
+    const t = theme({
+      'x.liquid': "{{ g }}{% include_cached 'p.liquid', a: a %}",
+      'p.liquid': '{{ a.title }}',
+    });
+    const site = {};
+    // Two different objects with the same JSON ({}): a property that is a function is called by liquidjs.
+    expect(t.render('x.liquid', { site, a: { title: () => 'A' }, g: slow() })).toBe('A');
+    expect(t.render('x.liquid', { site, a: { title: () => 'B' }, g: slow() })).toBe('B');
+    expect(t.slowRenders).toBe(2);
+  });
+
   it('reports a syntax error with the file, line and reason', () => {
     const [problem] = problemsOf(() => theme({ 'article.liquid': 'fine\n{% iff x %}\n' }));
     expect(problem).toMatchObject({ file: 'theme/article.liquid', line: 2, field: 'template' });
