@@ -336,11 +336,15 @@ export class Theme {
     if (!template) throw new ThemeLoadError([missing(path)]);
     const liquid = path.endsWith('.txt.liquid') ? this.textLiquid : this.liquid;
     if (rendersLikeLiquid(liquid)) {
+      // `increment` and `decrement` write into the scope: liquidjs must start from it as it was given.
+      const given = { ...scope };
       try {
         return renderSync(liquid, template, scope);
       } catch {
         // liquidjs renders it again: its output, or its error with the template's file and line.
         this.slowRenders++;
+        for (const key of Object.keys(scope)) if (!Object.hasOwn(given, key)) delete scope[key];
+        Object.assign(scope, given);
       }
     }
     try {

@@ -106,6 +106,13 @@ describe('templates', () => {
     expect(t.slowRenders).toBe(2);
   });
 
+  it("renders on liquidjs's path from the scope as given when the fast path gave up part way", () => {
+    // `increment` writes into the scope; the fast path gives up only at the generator, after it counted.
+    const t = theme({ 'x.liquid': '{% increment k %}{{ g }}{% increment k %}' });
+    expect(t.render('x.liquid', { g: slow() })).toBe('01');
+    expect(t.slowRenders).toBe(1);
+  });
+
   it('reports a syntax error with the file, line and reason', () => {
     const [problem] = problemsOf(() => theme({ 'article.liquid': 'fine\n{% iff x %}\n' }));
     expect(problem).toMatchObject({ file: 'theme/article.liquid', line: 2, field: 'template' });
