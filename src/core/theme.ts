@@ -173,14 +173,17 @@ function cacheKey(file: string, args: Readonly<Record<string, unknown>>): string
   for (const name of Object.keys(args)) {
     const value = args[name];
     if (value instanceof Drop) return undefined;
-    if (value !== null && typeof value === 'object') {
+    if ((value !== null && typeof value === 'object') || typeof value === 'function') {
       let id = objectIds.get(value);
       if (id === undefined) {
         id = ++lastObjectId;
         objectIds.set(value, id);
       }
-      key += `${name}\u0002#${id}\u0003`;
-    } else key += `${name}\u0002${typeof value}:${String(value)}\u0003`;
+      key += `${JSON.stringify(name)}#${id};`;
+    } else {
+      // JSON escapes every control character, so no name or string can run into the next argument.
+      key += `${JSON.stringify(name)}=${typeof value}:${typeof value === 'string' ? JSON.stringify(value) : String(value)};`;
+    }
   }
   return key;
 }

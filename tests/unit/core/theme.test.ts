@@ -62,6 +62,19 @@ describe('templates', () => {
     expect(t.render('x.liquid', { site: { title: 'next build' }, a: 1, b: 'third' })).toBe('1/third');
   });
 
+  it('keeps include_cached arguments apart whatever characters their strings hold', () => {
+    const t = theme({
+      'x.liquid': "{% include_cached 'p.liquid', a: a, b: b %}",
+      'p.liquid': '[{{ a }}|{{ b }}]',
+    });
+    const build = { title: 'one build' };
+    // Spelled with the characters that once separated arguments in the key: both renders had one key.
+    const a = 'x\u0003b\u0002string:p';
+    const b = 'p\u0003b\u0002string:q';
+    expect(t.render('x.liquid', { site: build, a, b: 'q' })).toBe(`[${a}|q]`);
+    expect(t.render('x.liquid', { site: build, a: 'x', b })).toBe(`[x|${b}]`);
+  });
+
   // A generator in the data sends a render to liquidjs's own renderer (liquid-sync leaves it to liquidjs).
   const slow = () =>
     (function* () {
