@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   type Document,
   isAlias,
@@ -23,6 +22,7 @@ import {
   SanitizerNotLoadedError,
 } from './render.js';
 import { RenderLimitError } from './render-budget.js';
+import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
 import {
   isSlug,
@@ -384,7 +384,7 @@ export function parseArticle(
 }
 
 export function contentHash(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+  return shortHash(bytes, 32);
 }
 
 type Decoded = { ok: true; text: string } | { ok: false; line: number };

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { ArticleMeta } from './article.js';
 import { type Audience, audienceOfDigest, type Delivery } from './delivery.js';
 import { bodyText, fullTextHtml } from './full-text.js';
 import type { DigestRecord } from './ports.js';
+import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
 import { truncateWords } from './text.js';
 import { type Theme, themeFor, weeklyWhen } from './theme.js';
@@ -81,7 +81,7 @@ export function articlesAwaitingWeekly(
 
 export function digestId(articles: readonly ArticleMeta[]): string {
   const ids = articles.map((a) => a.url).sort();
-  return createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 24);
+  return shortHash(ids.join('\n'), 24);
 }
 
 /** The links that differ per recipient, each signed for that address alone. */

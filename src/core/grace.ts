@@ -1,7 +1,7 @@
 // The grace window (`digest.delay` in site.yaml): a digest waits that long after its articles went live,
 // so an author who spots a typo can push a fix, or stop the email, before it goes. The digest is composed
 // when the window closes, from the articles as they are then, so the fix is what subscribers read.
-import { createHash } from 'node:crypto';
+import { shortHash } from './short-hash.js';
 
 /** Longest `digest.delay`: a window is for second thoughts, not for scheduling (use a future `date`). */
 export const MAX_DELAY_MS = 24 * 3_600_000;
@@ -73,10 +73,7 @@ export function earlierHold(sinceMs: number): DigestHold {
 
 /** The id a pending digest is shown and held by: short, and the same for the same articles. */
 export function pendingDigestId(sources: readonly string[]): string {
-  return createHash('sha256')
-    .update([...sources].sort().join('\n'))
-    .digest('hex')
-    .slice(0, 8);
+  return shortHash([...sources].sort().join('\n'), 8);
 }
 
 /**

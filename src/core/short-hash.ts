@@ -1,7 +1,9 @@
 import { hash } from 'node:crypto';
 
-/** 12 hex digits of SHA-256: names fingerprinted files and keys outputs. */
-export function shortHash(text: string): string {
-  // The one-shot hash: no Hash object per call (tens of thousands of keys in a large build).
-  return hash('sha256', text).slice(0, 12);
+/**
+ * The first `digits` hex digits of SHA-256 (12 unless said): names fingerprinted files, keys outputs, ids
+ * digests. The one-shot hash, with no Hash object per call: a large build computes tens of thousands.
+ */
+export function shortHash(data: string | Uint8Array, digits = 12): string {
+  return hash('sha256', data).slice(0, digits);
 }

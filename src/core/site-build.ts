@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import type { Article, ArticleMeta, Tag } from './article.js';
 import { COPY_SCRIPT, feedXsl } from './assets.js';
 import { buildFeeds, type FeedScope, siteFeedScope } from './feeds.js';
@@ -164,7 +163,7 @@ const LAYOUT_VERSION = '3';
 /** The key of a page that lists these articles. */
 function listingKey(layoutKey: string, articles: readonly IndexedArticle[]): string {
   // One update of the joined keys: thousands of small updates cost more than the hashing itself.
-  return hash('sha256', `${layoutKey}\u0000${articles.map((a) => a.listKey).join('')}`).slice(0, 32);
+  return shortHash(`${layoutKey}\u0000${articles.map((a) => a.listKey).join('')}`, 32);
 }
 
 /** Articles grouped by tag, tags sorted by slug; each group keeps the input (newest-first) order. */

@@ -1,11 +1,11 @@
 // The one index both editions keep between publishes: every source file as last read (article metadata,
 // never the corpus' bodies) and every static file, plus the keys of what all outputs depend on. A publish
 // applies source changes to it and then writes the outputs whose key changed (src/pipeline/publish.ts).
-import { hash } from 'node:crypto';
 import type { Article, ArticleMeta } from './article.js';
 import type { Problem } from './errors.js';
 import type { ArchivedIssue } from './newsletter.js';
 import { byNewest } from './order.js';
+import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
 import type { SitePage } from './site-page.js';
 
@@ -65,7 +65,7 @@ export function emptyIndex(site: SiteConfig): SiteIndex {
   return { format: 2, parseKey: parseKeyOf(site), sources: {}, assets: {}, feedBodies: {} };
 }
 
-const hashOf = (text: string) => hash('sha256', text).slice(0, 24);
+const hashOf = (text: string) => shortHash(text, 24);
 
 /** The site settings an article's parse reads (links are absolute, dates read in the zone). */
 export function parseKeyOf(site: SiteConfig): string {

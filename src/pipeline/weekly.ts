@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { ArticleMeta } from '../core/article.js';
 import { byNewest } from '../core/order.js';
 import type { DigestRecord, RecipientPages, WeeklyLedger } from '../core/ports.js';
+import { shortHash } from '../core/short-hash.js';
 import type { SiteConfig } from '../core/site.js';
 import { nextWeeklySend, weekStartAt } from '../core/weekly-schedule.js';
 import { reachesAnyone } from './fanout.js';
@@ -37,8 +37,7 @@ const WEEK_MS = 7 * 86_400_000;
  * One id per weekly send time, so reruns and concurrent runs for the same week meet on one record; hex
  * like every digest id (they end up in keys and Message-IDs).
  */
-export const weeklyDigestId = (weekEndMs: number) =>
-  createHash('sha256').update(`weekly\n${weekEndMs}`).digest('hex').slice(0, 24);
+export const weeklyDigestId = (weekEndMs: number) => shortHash(`weekly\n${weekEndMs}`, 24);
 
 /**
  * The weekly digest for the week that ended at the latest send time ≤ now: every article announced since
