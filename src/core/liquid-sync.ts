@@ -23,26 +23,20 @@ import {
   UnlessTag,
 } from 'liquidjs';
 
-/** A template's node kinds by constructor, so a subclass (a tag a theme registers) takes liquidjs's path. */
 type NodeRenderer = (node: never, ctx: Context, out: Out) => void;
 
-/** The output of one render: liquidjs's SimpleEmitter, without the class. */
+/** The output of one render: liquidjs's SimpleEmitter (it writes values as liquidjs does), without the class. */
 interface Out {
   buffer: string;
   write(part: unknown): void;
 }
 
-const newOut = (): Out => ({
+export const newOut = (): Out => ({
   buffer: '',
   write(part: unknown) {
     this.buffer += stringify(part);
   },
 });
-
-const KIND_OPERATOR = TokenKind.Operator;
-const KIND_PROPERTY_ACCESS = TokenKind.PropertyAccess;
-const KIND_RANGE = TokenKind.Range;
-const KIND_FILTERED_VALUE = TokenKind.FilteredValue;
 
 interface Token {
   readonly kind: number;
@@ -79,7 +73,7 @@ interface ValueShape {
 const BINARY = new Set(['==', '!=', '>', '<', '>=', '<=', 'contains', 'and', 'or']);
 
 /** liquidjs's stringify: what an emitter writes for a value. */
-export function stringify(value: unknown): string {
+function stringify(value: unknown): string {
   const v = toValue(value);
   if (typeof v === 'string') return v;
   if (v == null) return '';
@@ -91,9 +85,9 @@ export function stringify(value: unknown): string {
 function evalToken(token: Token | undefined, ctx: Context): unknown {
   if (!token) return undefined;
   if ('content' in token) return token.content;
-  if (token.kind === KIND_PROPERTY_ACCESS) return evalPropertyAccess(token as PropertyAccess, ctx);
+  if (token.kind === TokenKind.PropertyAccess) return evalPropertyAccess(token as PropertyAccess, ctx);
   // Ranges and grouped expressions are rare in themes: liquidjs evaluates them.
-  if (token.kind === KIND_RANGE || token.kind === KIND_FILTERED_VALUE) {
+  if (token.kind === TokenKind.Range || token.kind === TokenKind.FilteredValue) {
     return toValueSync(liquidEvalToken(token as never, ctx));
   }
   return undefined;
@@ -123,7 +117,7 @@ function isGenerator(value: unknown): boolean {
 function evalExpression(expression: ExpressionShape, ctx: Context): unknown {
   const operands: unknown[] = [];
   for (const token of expression.postfix) {
-    if (token.kind === KIND_OPERATOR) {
+    if (token.kind === TokenKind.Operator) {
       const operator = (token as OperatorTokenShape).operator;
       const impl = (ctx.opts.operators as Record<string, (...args: unknown[]) => unknown>)[operator];
       if (!impl) throw new Error(`unknown operator ${operator}`);
@@ -345,6 +339,7 @@ function renderHtml(node: object, _ctx: Context, out: Out): void {
   out.buffer += (node as unknown as { str: string }).str;
 }
 
+/** How to render each node kind, by constructor: a subclass (a tag a theme registers) takes liquidjs's path. */
 const renderers = new Map<unknown, NodeRenderer>([
   [Output, renderOutput as NodeRenderer],
   [IfTag, renderIf as NodeRenderer],

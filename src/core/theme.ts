@@ -6,7 +6,7 @@ import { type Context, Drop, type Emitter, IncludeTag, Liquid, type Template } f
 import { displayDate } from './dates.js';
 import type { Problem } from './errors.js';
 import { SafeHtml } from './html.js';
-import { registerSyncTag, renderSync, rendersLikeLiquid, stringify } from './liquid-sync.js';
+import { newOut, registerSyncTag, renderSync, rendersLikeLiquid } from './liquid-sync.js';
 import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
 import { escapeHtml } from './text.js';
@@ -117,12 +117,7 @@ class IncludeCachedTag extends IncludeTag {
     let html = cache.get(key);
     if (html === undefined) {
       // Written as liquidjs's own emitter writes (nil as nothing, a list's items joined), as include would.
-      const out = {
-        buffer: '',
-        write(part: unknown) {
-          this.buffer += stringify(part);
-        },
-      };
+      const out = newOut();
       yield* super.render(ctx, out as unknown as Emitter);
       html = out.buffer;
       cache.set(key, html);
@@ -207,6 +202,8 @@ export class Theme {
   readonly stringsKey: string;
   /** Renders that fell back to liquidjs's own renderer (tests check the default theme never does). */
   slowRenders = 0;
+  /** Whether the engines' options are ones liquid-sync.ts renders as liquidjs does (decided once). */
+  private readonly withoutGenerators: boolean;
   private readonly templateKeys = new Map<string, string>();
   private readonly parsed = new Map<string, Template[]>();
   private readonly liquid: Liquid;
@@ -289,6 +286,7 @@ export class Theme {
     this.liquid = engine(true);
     // Plain-text emails (*.txt.liquid) are not HTML: nothing in them is escaped.
     this.textLiquid = engine(false);
+    this.withoutGenerators = rendersLikeLiquid(this.liquid) && rendersLikeLiquid(this.textLiquid);
 
     for (const [path, text] of Object.entries(templates)) {
       try {
@@ -338,7 +336,7 @@ export class Theme {
     const template = this.parsed.get(path);
     if (!template) throw new ThemeLoadError([missing(path)]);
     const liquid = path.endsWith('.txt.liquid') ? this.textLiquid : this.liquid;
-    if (rendersLikeLiquid(liquid)) {
+    if (this.withoutGenerators) {
       // `increment` and `decrement` write into the scope: liquidjs must start from it as it was given.
       const given = { ...scope };
       try {
