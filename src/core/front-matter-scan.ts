@@ -12,9 +12,8 @@ export interface ScannedFrontMatter {
   readonly lines: ReadonlyMap<string, number>;
 }
 
-/** A top-level key the scanner reads: plain ASCII, not a word the core schema would turn into null or a bool. */
+/** A top-level key the scanner reads: plain ASCII (and not null or a bool, see scanFrontMatter). */
 const KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-const NOT_STRING_KEY = /^(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
 /**
  * Characters the scanner leaves to `yaml`: tabs and carriage returns (other separators and line breaks),
  * control characters, DEL and C1 controls, the BOM, U+2028/2029 and the non-characters U+FFFE/FFFF.
@@ -57,7 +56,9 @@ export function scanFrontMatter(yaml: string): ScannedFrontMatter | undefined {
     const colon = line.indexOf(':');
     if (colon <= 0 || colon > MAX_SCANNED_KEY) return undefined;
     const key = line.slice(0, colon);
-    if (!KEY.test(key) || NOT_STRING_KEY.test(key) || key === '__proto__' || lines.has(key)) return undefined;
+    // A key the core schema reads as null or a bool is not a string key: yaml's to handle.
+    if (!KEY.test(key) || resolvePlain(key) !== key || key === '__proto__' || lines.has(key))
+      return undefined;
     const after = line.charCodeAt(colon + 1);
     if (colon + 1 < line.length && after !== 0x20) return undefined;
     const value = scanValue(line, colon + 1);
