@@ -29,7 +29,11 @@ if (!existsSync(bundle)) {
   const { build } = await import('esbuild');
   const staging = `${outdir}.${process.pid}`;
   await build({
-    entryPoints: [join(root, 'src/cli.ts')],
+    // The parse worker is an entry of its own, beside cli.mjs, sharing its chunks (src/adapters/threads/).
+    entryPoints: {
+      cli: join(root, 'src/cli.ts'),
+      'parse-worker': join(root, 'src/adapters/threads/parse-worker.ts'),
+    },
     bundle: true,
     // What a command imports on demand (the AWS SDK for --stack, the preview server, highlight.js, temml,
     // the emoji table) becomes its own chunk, so `build` does not parse code it never runs.

@@ -383,6 +383,29 @@ export function parseArticle(
   return { ok: true, article, warnings: problems };
 }
 
+/**
+ * Parses one source after loading what its body needs; an exception from any step (a renderer's bug, a
+ * resource limit) is this file's problem, never the batch's.
+ */
+export async function parseArticleSafely(
+  source: ArticleSource,
+  site: SiteConfig,
+  hash = contentHash(source.bytes),
+): Promise<ParseResult> {
+  await prepareToParse([source]);
+  try {
+    return parseArticle(source, site, hash);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      problems: [
+        { file: source.path, field: 'body', reason: `cannot be rendered: ${reason}`, severity: 'error' },
+      ],
+    };
+  }
+}
+
 export function contentHash(bytes: Uint8Array): string {
   return shortHash(bytes, 32);
 }

@@ -1,12 +1,13 @@
 // The edges the pipeline talks to. Adapters (filesystem, S3, SES, DynamoDB) implement these and turn
 // their own errors into ours; the core never learns which one it was given.
 
-import type { ArticleMeta, ArticleSource } from './article.js';
+import type { ArticleMeta, ArticleSource, ParseResult } from './article.js';
 import type { Audience, DeliveryChoice } from './delivery.js';
 import type { Digest } from './digest.js';
 import type { RawMessage } from './email.js';
 import type { DigestHold } from './grace.js';
 import type { PublishedIds } from './published-ids.js';
+import type { SiteConfig } from './site.js';
 import type { FileKind } from './site-build.js';
 import type { SiteIndex } from './site-index.js';
 import type { Subscriber, SubscriberChange, SubscriberUpdate, UpdateOptions } from './subscribers.js';
@@ -27,6 +28,15 @@ export interface ArticleSourceStore {
   read(path: string): Promise<ArticleSource>;
   /** A hint: these are read next, in this order (a store may start reading them early). */
   prefetch?(paths: readonly string[]): void;
+}
+
+/**
+ * Where a publish parses the sources it read: in its own thread, or spread over the machine's cores (a
+ * large local build). The result of a source is the same either way.
+ */
+export interface ArticleParser {
+  /** `hash` is the source's content hash, already computed by the caller. */
+  parse(source: ArticleSource, site: SiteConfig, hash: string): Promise<ParseResult>;
 }
 
 /** Files copied as they are into the site (content/static/ locally, static/ in the content bucket). */

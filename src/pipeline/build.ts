@@ -6,6 +6,7 @@ import type { Problem } from '../core/errors.js';
 import { shortenedNote } from '../core/full-text.js';
 import type {
   AnnouncementLedger,
+  ArticleParser,
   ArticleSourceStore,
   DigestHoldStore,
   DigestMailer,
@@ -40,6 +41,8 @@ import { runWeekly } from './weekly.js';
 export interface BuildDeps {
   readonly site: SiteConfig;
   readonly content: ArticleSourceStore;
+  /** Where sources are parsed; without it, in this thread. */
+  readonly parser?: ArticleParser;
   readonly assets: StaticAssetStore;
   /** Pages (content/pages/) and the site's own theme files (content/theme/). */
   readonly pages?: ArticleSourceStore;
@@ -178,6 +181,7 @@ async function weeklyThenPublish(
     {
       site,
       content: deps.content,
+      ...(deps.parser ? { parser: deps.parser } : {}),
       assets: deps.assets,
       ...(deps.pages ? { pages: deps.pages } : {}),
       ...(deps.theme ? { theme: deps.theme } : {}),

@@ -6,7 +6,8 @@ import {
   type Article,
   type ArticleMeta,
   contentHash,
-  parseArticle,
+  type ParseResult,
+  parseArticleSafely,
   prepareToParse,
 } from '../core/article.js';
 import { duplicateSlugProblems, hasErrors, tagClashProblems } from '../core/corpus.js';
@@ -17,6 +18,7 @@ import { type DigestHold, graceStep, holdsOver, pendingDigests } from '../core/g
 import { weeksToArchive, withIssues } from '../core/newsletter.js';
 import type {
   AnnouncementLedger,
+  ArticleParser,
   ArticleSourceStore,
   DigestHoldStore,
   DigestQueue,
@@ -85,6 +87,8 @@ export interface PublishDeps {
    * 'lenient' (the cloud): a rejected file keeps its last good version online and the rest is published.
    */
   readonly mode: 'strict' | 'lenient';
+  /** Where sources are parsed; without it, in this thread. */
+  readonly parser?: ArticleParser;
   /** Without it nothing is announced (a preview). */
   readonly announce?: {
     readonly ledger: AnnouncementLedger;
@@ -180,22 +184,11 @@ async function readOrMissing<T>(read: () => Promise<T>): Promise<T | undefined> 
   }
 }
 
-/** Parses one source; an exception from any step is this file's problem, never the batch's. */
-async function parseSafely(path: string, bytes: Uint8Array, site: SiteConfig, hash: string) {
-  // Loads the HTML sanitizer first when the source may hold raw HTML (most articles never need it).
-  await prepareToParse([{ path, bytes }]);
-  try {
-    return parseArticle({ path, bytes }, site, hash);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return {
-      ok: false as const,
-      problems: [
-        { file: path, field: 'body', reason: `cannot be rendered: ${reason}`, severity: 'error' as const },
-      ],
-    };
-  }
-}
+/** How many sources may be read and not parsed yet: enough to keep other threads busy. */
+const PARSES_AHEAD = 256;
+
+/** Parsing in the publishing thread: the cloud's, and a small local build's. */
+const inThisThread: ArticleParser = { parse: parseArticleSafely };
 
 /**
  * The theme this publish renders with, read whole every time (a handful of small files): a change to it
@@ -260,6 +253,10 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
 
   const toRead = [...new Set(articlePaths)].sort();
   deps.content.prefetch?.(toRead);
+  const parser = deps.parser ?? inThisThread;
+  // Parses run while later sources are read (on other threads, where the parser has them); their results
+  // are applied afterwards in path order, as if parsed one by one.
+  const parsing: { path: string; version: string; old?: IndexedSource; result: Promise<ParseResult> }[] = [];
   for (const path of toRead) {
     const source = await readOrMissing(() => deps.content.read(path));
     const old = sources[path];
@@ -278,7 +275,15 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       unchanged.push(path);
       continue;
     }
-    const result = await parseSafely(path, source.bytes, site, hash);
+    const result = parser.parse(source, site, hash);
+    // Awaited below, in order; until then a failure must not count as unhandled.
+    result.catch(() => undefined);
+    parsing.push({ path, version, ...(old ? { old } : {}), result });
+    // Reading stays at most PARSES_AHEAD sources ahead of parsing: each waiting source holds its bytes.
+    await parsing[parsing.length - PARSES_AHEAD]?.result;
+  }
+  for (const { path, version, old, result: pending } of parsing) {
+    const result = await pending;
     if (!result.ok) {
       problems.push(...result.problems);
       continue; // the last good version, if any, stays
@@ -614,7 +619,7 @@ async function applyPageChanges(
 async function bodyFromSource(deps: PublishDeps, article: IndexedArticle): Promise<string> {
   const source = await readOrMissing(() => deps.content.read(article.source));
   if (!source) throw new SkipFile(`${article.source} is gone`);
-  const result = await parseSafely(article.source, source.bytes, deps.site, contentHash(source.bytes));
+  const result = await parseArticleSafely(source, deps.site);
   // Changed since it was indexed: its own event is on the way; until then the newer body is the better one.
   if (!result.ok) throw new SkipFile(`${article.source} no longer parses`);
   return result.article.html;

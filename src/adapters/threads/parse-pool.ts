@@ -1,0 +1,217 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type ArticleSource, type ParseResult, parseArticleSafely } from '../../core/article.js';
+import type { ArticleParser } from '../../core/ports.js';
+import type { SiteConfig } from '../../core/site.js';
+
+/** Sources handed to the worker in one message, and how many messages it may hold unanswered. */
+const CHUNK = 16;
+const CHUNKS_AHEAD = 2;
+/** Sources waiting to be parsed before a worker is worth its start-up (~0.15 s of the other core). */
+const START_AT = 64;
+/** How long an idle worker is kept for more sources. */
+const IDLE_MS = 20;
+
+export interface ParseRequest {
+  readonly id: number;
+  readonly sources: readonly { readonly path: string; readonly bytes: Uint8Array; readonly hash: string }[];
+}
+export type ParseReply =
+  | 'ready'
+  | { readonly id: number; readonly results: readonly ParseResult[] }
+  | { readonly id: number; readonly failed: string };
+
+interface Job {
+  readonly source: ArticleSource;
+  readonly hash: string;
+  resolve(result: ParseResult): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * 'auto': this thread parses, and a worker thread takes sources too once enough wait (a large build);
+ * 'only': the worker parses every source (tests prove it parses as this thread does).
+ */
+export type ParseThreads = 'auto' | 'only';
+
+/**
+ * Parses on this thread and a worker thread at once. Both take sources from one queue, as each is free, so
+ * neither waits on the other; what the worker returns is plain data (an article is), copied back whole.
+ * If the worker cannot start or dies, this thread parses what it held: a result never depends on where it
+ * was made.
+ */
+export class ThreadedParser implements ArticleParser {
+  private readonly queue: Job[] = [];
+  private head = 0;
+  private site: SiteConfig | undefined;
+  private worker: Worker | undefined;
+  private ready = false;
+  private failed = false;
+  private readonly inFlight = new Map<number, Job[]>();
+  private nextId = 0;
+  private stepping = false;
+  private idle: NodeJS.Timeout | undefined;
+  /** Sources parsed by the worker and by this thread so far (for tests and profiles). */
+  readonly counts = { worker: 0, here: 0 };
+
+  constructor(
+    private readonly workerFile: URL,
+    private readonly mode: ParseThreads = 'auto',
+  ) {}
+
+  parse(source: ArticleSource, site: SiteConfig, hash: string): Promise<ParseResult> {
+    this.site ??= site;
+    // The worker was given the first site; another (never in one build) is parsed here.
+    if (site !== this.site) return parseArticleSafely(source, site, hash);
+    clearTimeout(this.idle);
+    return new Promise<ParseResult>((resolve, reject) => {
+      this.queue.push({ source, hash, resolve, reject });
+      if (!this.worker && !this.failed && (this.mode === 'only' || this.waiting() >= START_AT))
+        this.start(site);
+      this.feed();
+      if (this.mode === 'auto' || this.failed) this.stepLater();
+    });
+  }
+
+  /** Stops the worker; sources it held are parsed here, and a new one starts if many more arrive. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    clearTimeout(this.idle);
+    this.stopped();
+    this.failed = false;
+    await worker?.terminate();
+  }
+
+  private waiting(): number {
+    return this.queue.length - this.head;
+  }
+
+  private take(count: number): Job[] {
+    const jobs = this.queue.slice(this.head, this.head + count);
+    this.head += jobs.length;
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    }
+    return jobs;
+  }
+
+  /** One source at a time, between other work (reading, the worker's replies). */
+  private stepLater(): void {
+    if (this.stepping) return;
+    this.stepping = true;
+    setImmediate(() => void this.step());
+  }
+
+  private async step(): Promise<void> {
+    const [job] = this.take(1);
+    if (job && this.site) {
+      this.counts.here++;
+      try {
+        job.resolve(await parseArticleSafely(job.source, this.site, job.hash));
+      } catch (error) {
+        job.reject(error);
+      }
+    }
+    this.stepping = false;
+    if (this.waiting() > 0 && (this.mode === 'auto' || this.failed)) this.stepLater();
+  }
+
+  private start(site: SiteConfig): void {
+    let worker: Worker;
+    try {
+      worker = new Worker(fileURLToPath(this.workerFile), { workerData: { site } });
+    } catch {
+      this.giveUp();
+      return;
+    }
+    this.worker = worker;
+    worker.on('message', (reply: ParseReply) => {
+      if (this.worker !== worker) return;
+      if (reply === 'ready') this.ready = true;
+      else {
+        const jobs = this.inFlight.get(reply.id) ?? [];
+        this.inFlight.delete(reply.id);
+        if ('failed' in reply) {
+          // A source it could not parse (loading a renderer failed): this thread parses, with its own errors.
+          this.requeue(jobs);
+          this.giveUp();
+          void worker.terminate();
+          return;
+        }
+        this.counts.worker += jobs.length;
+        for (const [i, job] of jobs.entries()) job.resolve(reply.results[i] as ParseResult);
+      }
+      this.feed();
+    });
+    const stop = () => {
+      if (this.worker === worker) this.giveUp();
+    };
+    worker.on('error', stop);
+    worker.on('exit', stop);
+  }
+
+  private feed(): void {
+    const worker = this.worker;
+    if (!worker || !this.ready) return;
+    while (this.inFlight.size < CHUNKS_AHEAD && this.waiting() > 0) {
+      const jobs = this.take(CHUNK);
+      const id = this.nextId++;
+      this.inFlight.set(id, jobs);
+      const sources = jobs.map((job) => ({
+        path: job.source.path,
+        // A copy of its own: a read buffer may be a view into a larger one, which would be copied whole.
+        bytes: new Uint8Array(job.source.bytes),
+        hash: job.hash,
+      }));
+      worker.postMessage(
+        { id, sources } satisfies ParseRequest,
+        sources.map((s) => s.bytes.buffer),
+      );
+    }
+    // Busy, it keeps the process alive, or nothing would wait for its replies. Idle, it goes: a build parses
+    // its sources together, and the worker's heap is better given back before the pages are rendered.
+    if (this.inFlight.size > 0) worker.ref();
+    else if (this.waiting() === 0) this.idle = setTimeout(() => void this.close(), IDLE_MS).unref();
+  }
+
+  /** Sources the worker held go back to the front of the queue, for this thread. */
+  private requeue(jobs: Job[]): void {
+    this.queue.splice(this.head, 0, ...jobs);
+    this.stepLater();
+  }
+
+  /** The worker failed to start or died: this thread parses from now on. */
+  private giveUp(): void {
+    this.stopped();
+    this.failed = true;
+  }
+
+  private stopped(): void {
+    this.worker = undefined;
+    this.ready = false;
+    const held = [...this.inFlight.values()].flat();
+    this.inFlight.clear();
+    this.requeue(held);
+  }
+}
+
+/**
+ * The parser for a local build: threaded when the machine has a second core and the worker's bundle is
+ * beside this code (the bundled CLI); otherwise none, and the publish parses in its own thread.
+ * BROADSHEET_PARSE_THREADS: 'off' parses in this thread only; 'only' on the worker only (for tests).
+ */
+export function localParser(env: NodeJS.ProcessEnv = process.env): ThreadedParser | undefined {
+  const choice = env.BROADSHEET_PARSE_THREADS;
+  if (choice === 'off') return undefined;
+  if (choice !== 'only' && availableParallelism() < 2) return undefined;
+  const file = new URL('./parse-worker.mjs', import.meta.url);
+  if (!existsSync(file)) {
+    // Asked for by name (a test of the worker), it must not pass by parsing here instead.
+    if (choice === 'only') throw new Error(`BROADSHEET_PARSE_THREADS=only, but ${file.pathname} is missing`);
+    return undefined;
+  }
+  return new ThreadedParser(file, choice === 'only' ? 'only' : 'auto');
+}
