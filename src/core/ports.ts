@@ -35,6 +35,8 @@ export interface ArticleSourceStore {
  * large local build). The result of a source is the same either way.
  */
 export interface ArticleParser {
+  /** A hint: about this many sources follow (a parser may start helpers only for many). */
+  expect?(count: number): void;
   /** `hash` is the source's content hash, already computed by the caller. */
   parse(source: ArticleSource, site: SiteConfig, hash: string): Promise<ParseResult>;
 }

@@ -254,6 +254,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   const toRead = [...new Set(articlePaths)].sort();
   deps.content.prefetch?.(toRead);
   const parser = deps.parser ?? inThisThread;
+  parser.expect?.(toRead.length);
   // Parses run while later sources are read (on other threads, where the parser has them); their results
   // are applied afterwards in path order, as if parsed one by one.
   const parsing: { path: string; version: string; old?: IndexedSource; result: Promise<ParseResult> }[] = [];

@@ -9,8 +9,12 @@ import type { SiteConfig } from '../../core/site.js';
 /** Sources handed to the worker in one message, and how many messages it may hold unanswered. */
 const CHUNK = 16;
 const CHUNKS_AHEAD = 2;
-/** Sources waiting to be parsed before a worker is worth its start-up (~0.15 s of the other core). */
-const START_AT = 64;
+/**
+ * Sources a build must parse for a worker to pay off. It starts cold: its first few hundred sources parse
+ * at a third of the warm speed, and on two cores it slows this thread while it runs. Measured on the
+ * benchmark corpus (docs/performance.md): 1,000 sources built slower with it, 10,000 faster.
+ */
+const START_AT = 4000;
 /** How long an idle worker is kept for more sources. */
 const IDLE_MS = 20;
 
@@ -52,6 +56,7 @@ export class ThreadedParser implements ArticleParser {
   private readonly inFlight = new Map<number, Job[]>();
   private nextId = 0;
   private stepping = false;
+  private expected = 0;
   private idle: NodeJS.Timeout | undefined;
   /** Sources parsed by the worker and by this thread so far (for tests and profiles). */
   readonly counts = { worker: 0, here: 0 };
@@ -61,6 +66,10 @@ export class ThreadedParser implements ArticleParser {
     private readonly mode: ParseThreads = 'auto',
   ) {}
 
+  expect(count: number): void {
+    this.expected = count;
+  }
+
   parse(source: ArticleSource, site: SiteConfig, hash: string): Promise<ParseResult> {
     this.site ??= site;
     // The worker was given the first site; another (never in one build) is parsed here.
@@ -68,7 +77,7 @@ export class ThreadedParser implements ArticleParser {
     clearTimeout(this.idle);
     return new Promise<ParseResult>((resolve, reject) => {
       this.queue.push({ source, hash, resolve, reject });
-      if (!this.worker && !this.failed && (this.mode === 'only' || this.waiting() >= START_AT))
+      if (!this.worker && !this.failed && (this.mode === 'only' || this.expected >= START_AT))
         this.start(site);
       this.feed();
       if (this.mode === 'auto' || this.failed) this.stepLater();

@@ -50,6 +50,8 @@ describe('ThreadedParser (sources parsed on a worker thread as well)', () => {
 
   it('parses generated articles alike on both threads, with both taking sources (auto)', async () => {
     const parser = parserOf(worker, 'auto');
+    // Told a large build follows: the worker starts.
+    parser.expect(10_000);
     const block = fc.constantFrom(
       '## A heading',
       '```ts\nconst a: number = 1;\n```',
@@ -82,6 +84,14 @@ describe('ThreadedParser (sources parsed on a worker thread as well)', () => {
     expect(parser.counts.worker).toBeGreaterThan(0);
     expect(parser.counts.here).toBeGreaterThan(0);
   }, 120_000);
+
+  it('starts no worker for a small build', async () => {
+    const parser = parserOf(worker, 'auto');
+    const sources = await fixtureSources();
+    parser.expect(sources.length);
+    expect(await parseAll(parser, sources)).toStrictEqual(await parseHere(sources));
+    expect(parser.counts).toEqual({ worker: 0, here: sources.length });
+  });
 
   it('parses in this thread when the worker cannot start, dies, or gives up on a source', async () => {
     const sources = (await fixtureSources()).slice(0, 20);
