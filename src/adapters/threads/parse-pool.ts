@@ -29,6 +29,7 @@ export type ParseReply =
 
 interface Job {
   readonly source: ArticleSource;
+  readonly site: SiteConfig;
   readonly hash: string;
   resolve(result: ParseResult): void;
   reject(error: unknown): void;
@@ -49,7 +50,8 @@ export type ParseThreads = 'auto' | 'only';
 export class ThreadedParser implements ArticleParser {
   private readonly queue: Job[] = [];
   private head = 0;
-  private site: SiteConfig | undefined;
+  /** The site the worker was started with: it parses for that one only. */
+  private workerSite: SiteConfig | undefined;
   private worker: Worker | undefined;
   private ready = false;
   private failed = false;
@@ -71,12 +73,11 @@ export class ThreadedParser implements ArticleParser {
   }
 
   parse(source: ArticleSource, site: SiteConfig, hash: string): Promise<ParseResult> {
-    this.site ??= site;
-    // The worker was given the first site; another (never in one build) is parsed here.
-    if (site !== this.site) return parseArticleSafely(source, site, hash);
+    // A source of another site than the running worker's (another build in this process) is parsed here.
+    if (this.worker && site !== this.workerSite) return parseArticleSafely(source, site, hash);
     clearTimeout(this.idle);
     return new Promise<ParseResult>((resolve, reject) => {
-      this.queue.push({ source, hash, resolve, reject });
+      this.queue.push({ source, site, hash, resolve, reject });
       if (!this.worker && !this.failed && (this.mode === 'only' || this.expected >= START_AT))
         this.start(site);
       this.feed();
@@ -116,10 +117,10 @@ export class ThreadedParser implements ArticleParser {
 
   private async step(): Promise<void> {
     const [job] = this.take(1);
-    if (job && this.site) {
+    if (job) {
       this.counts.here++;
       try {
-        job.resolve(await parseArticleSafely(job.source, this.site, job.hash));
+        job.resolve(await parseArticleSafely(job.source, job.site, job.hash));
       } catch (error) {
         job.reject(error);
       }
@@ -137,6 +138,7 @@ export class ThreadedParser implements ArticleParser {
       return;
     }
     this.worker = worker;
+    this.workerSite = site;
     worker.on('message', (reply: ParseReply) => {
       if (this.worker !== worker) return;
       if (reply === 'ready') this.ready = true;
@@ -200,6 +202,7 @@ export class ThreadedParser implements ArticleParser {
 
   private stopped(): void {
     this.worker = undefined;
+    this.workerSite = undefined;
     this.ready = false;
     const held = [...this.inFlight.values()].flat();
     this.inFlight.clear();
