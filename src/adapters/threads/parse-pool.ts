@@ -15,6 +15,8 @@ const CHUNKS_AHEAD = 2;
  * benchmark corpus (docs/performance.md): 1,000 sources built slower with it, 10,000 faster.
  */
 const START_AT = 4000;
+/** Sources of a large build that must need parsing before its worker starts. */
+const START_AFTER = 256;
 /** How long an idle worker is kept for more sources. */
 const IDLE_MS = 20;
 
@@ -58,7 +60,9 @@ export class ThreadedParser implements ArticleParser {
   private readonly inFlight = new Map<number, Job[]>();
   private nextId = 0;
   private stepping = false;
+  /** Sources announced by `expect`, and how many of them were handed to `parse` since. */
   private expected = 0;
+  private submitted = 0;
   private idle: NodeJS.Timeout | undefined;
   /** Sources parsed by the worker and by this thread so far (for tests and profiles). */
   readonly counts = { worker: 0, here: 0 };
@@ -66,32 +70,44 @@ export class ThreadedParser implements ArticleParser {
   constructor(
     private readonly workerFile: URL,
     private readonly mode: ParseThreads = 'auto',
+    private readonly warn: (message: string) => void = (message) => console.warn(message),
   ) {}
 
   expect(count: number): void {
     this.expected = count;
+    this.submitted = 0;
   }
 
   parse(source: ArticleSource, site: SiteConfig, hash: string): Promise<ParseResult> {
-    // A source of another site than the running worker's (another build in this process) is parsed here.
-    if (this.worker && site !== this.workerSite) return parseArticleSafely(source, site, hash);
     clearTimeout(this.idle);
+    this.submitted++;
     return new Promise<ParseResult>((resolve, reject) => {
       this.queue.push({ source, site, hash, resolve, reject });
-      if (!this.worker && !this.failed && (this.mode === 'only' || this.expected >= START_AT))
-        this.start(site);
+      if (!this.worker && !this.failed && this.worthAWorker()) this.start(site);
       this.feed();
-      if (this.mode === 'auto' || this.failed) this.stepLater();
+      if (this.parsesHere()) this.stepLater();
     });
   }
 
-  /** Stops the worker; sources it held are parsed here, and a new one starts if many more arrive. */
+  /** Stops the worker; this thread parses what it held and what waits, until a new one starts. */
   async close(): Promise<void> {
     const worker = this.worker;
     clearTimeout(this.idle);
     this.stopped();
-    this.failed = false;
     await worker?.terminate();
+  }
+
+  /**
+   * 'only' always; 'auto' for a large build, once a few hundred of its sources did need parsing (a fresh
+   * checkout lists every source as changed, and most are found unchanged by their hash).
+   */
+  private worthAWorker(): boolean {
+    return this.mode === 'only' || (this.expected >= START_AT && this.submitted >= START_AFTER);
+  }
+
+  /** Whether this thread takes sources from the queue: always in 'auto', and whenever no worker runs. */
+  private parsesHere(): boolean {
+    return this.mode === 'auto' || this.failed || !this.worker;
   }
 
   private waiting(): number {
@@ -117,24 +133,26 @@ export class ThreadedParser implements ArticleParser {
 
   private async step(): Promise<void> {
     const [job] = this.take(1);
-    if (job) {
-      this.counts.here++;
-      try {
-        job.resolve(await parseArticleSafely(job.source, job.site, job.hash));
-      } catch (error) {
-        job.reject(error);
-      }
-    }
+    if (job) await this.parseHere(job);
     this.stepping = false;
-    if (this.waiting() > 0 && (this.mode === 'auto' || this.failed)) this.stepLater();
+    if (this.waiting() > 0 && this.parsesHere()) this.stepLater();
+  }
+
+  private async parseHere(job: Job): Promise<void> {
+    this.counts.here++;
+    try {
+      job.resolve(await parseArticleSafely(job.source, job.site, job.hash));
+    } catch (error) {
+      job.reject(error);
+    }
   }
 
   private start(site: SiteConfig): void {
     let worker: Worker;
     try {
       worker = new Worker(fileURLToPath(this.workerFile), { workerData: { site } });
-    } catch {
-      this.giveUp();
+    } catch (error) {
+      this.giveUp(error instanceof Error ? error.message : String(error));
       return;
     }
     this.worker = worker;
@@ -148,7 +166,7 @@ export class ThreadedParser implements ArticleParser {
         if ('failed' in reply) {
           // A source it could not parse (loading a renderer failed): this thread parses, with its own errors.
           this.requeue(jobs);
-          this.giveUp();
+          this.giveUp(reply.failed);
           void worker.terminate();
           return;
         }
@@ -157,49 +175,62 @@ export class ThreadedParser implements ArticleParser {
       }
       this.feed();
     });
-    const stop = () => {
-      if (this.worker === worker) this.giveUp();
-    };
-    worker.on('error', stop);
-    worker.on('exit', stop);
+    worker.on('error', (error) => {
+      if (this.worker === worker) this.giveUp(error.message);
+    });
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.giveUp(`it exited (code ${code})`);
+    });
   }
 
   private feed(): void {
     const worker = this.worker;
     if (!worker || !this.ready) return;
     while (this.inFlight.size < CHUNKS_AHEAD && this.waiting() > 0) {
-      const jobs = this.take(CHUNK);
+      const taken = this.take(CHUNK);
+      // A source of another site than the worker's (a build queued before this one's worker started).
+      for (const job of taken.filter((j) => j.site !== this.workerSite)) void this.parseHere(job);
+      const jobs = taken.filter((j) => j.site === this.workerSite);
+      if (jobs.length === 0) continue;
       const id = this.nextId++;
-      this.inFlight.set(id, jobs);
       const sources = jobs.map((job) => ({
         path: job.source.path,
         // A copy of its own: a read buffer may be a view into a larger one, which would be copied whole.
         bytes: new Uint8Array(job.source.bytes),
         hash: job.hash,
       }));
-      worker.postMessage(
-        { id, sources } satisfies ParseRequest,
-        sources.map((s) => s.bytes.buffer),
-      );
+      try {
+        worker.postMessage(
+          { id, sources } satisfies ParseRequest,
+          sources.map((s) => s.bytes.buffer),
+        );
+      } catch (error) {
+        this.requeue(jobs);
+        this.giveUp(error instanceof Error ? error.message : String(error));
+        void worker.terminate();
+        return;
+      }
+      this.inFlight.set(id, jobs);
     }
-    // Busy, it keeps the process alive, or nothing would wait for its replies. Idle, it goes: a build parses
-    // its sources together, and the worker's heap is better given back before the pages are rendered.
-    if (this.inFlight.size > 0) worker.ref();
-    else if (this.waiting() === 0) this.idle = setTimeout(() => void this.close(), IDLE_MS).unref();
+    // Idle, it goes: a build parses its sources together, and the worker's heap is better given back
+    // before the pages are rendered. (A worker keeps the process alive until then.)
+    if (this.inFlight.size === 0 && this.waiting() === 0)
+      this.idle = setTimeout(() => void this.close(), IDLE_MS).unref();
   }
 
-  /** Sources the worker held go back to the front of the queue, for this thread. */
+  /** Sources the worker held go back to the front of the queue. */
   private requeue(jobs: Job[]): void {
     this.queue.splice(this.head, 0, ...jobs);
-    this.stepLater();
   }
 
-  /** The worker failed to start or died: this thread parses from now on. */
-  private giveUp(): void {
-    this.stopped();
+  /** The worker failed to start or died: this thread parses from now on, and says so once. */
+  private giveUp(reason: string): void {
+    this.warn(`The parse worker stopped (${reason}); parsing goes on in one thread.`);
     this.failed = true;
+    this.stopped();
   }
 
+  /** No worker any more: what it held and what waits is parsed here. */
   private stopped(): void {
     this.worker = undefined;
     this.workerSite = undefined;
@@ -207,6 +238,7 @@ export class ThreadedParser implements ArticleParser {
     const held = [...this.inFlight.values()].flat();
     this.inFlight.clear();
     this.requeue(held);
+    if (this.waiting() > 0) this.stepLater();
   }
 }
 

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ThreadedParser } from '../../../src/adapters/threads/parse-pool.js';
 import { type ArticleSource, contentHash, parseArticleSafely } from '../../../src/core/article.js';
+import { parseSiteConfig } from '../../../src/core/site.js';
 import { repoRoot } from '../../helpers/cli.js';
 import { bundledParseWorker } from '../../helpers/parse-worker.js';
 import { bytes, testSite } from '../../helpers/site.js';
@@ -27,8 +28,9 @@ const parseHere = (sources: readonly ArticleSource[]) =>
 
 let worker: URL;
 const parsers: ThreadedParser[] = [];
+const warnings: string[] = [];
 const parserOf = (file: URL, mode: 'auto' | 'only') => {
-  const parser = new ThreadedParser(file, mode);
+  const parser = new ThreadedParser(file, mode, (message) => warnings.push(message));
   parsers.push(parser);
   return parser;
 };
@@ -106,14 +108,19 @@ describe('ThreadedParser (sources parsed on a worker thread as well)', () => {
       refuses,
       "import { parentPort } from 'node:worker_threads';\nparentPort.postMessage('ready');\nparentPort.on('message', (m) => parentPort.postMessage({ id: m.id, failed: 'no' }));\n",
     );
-    for (const file of [
+    const reasons = [/Cannot find module|ERR_MODULE_NOT_FOUND/, /exited \(code 3\)/, /\(no\)/];
+    for (const [i, file] of [
       new URL('file:///nonexistent/parse-worker.mjs'),
       pathToFileURL(dies),
       pathToFileURL(refuses),
-    ]) {
+    ].entries()) {
+      warnings.length = 0;
       const parser = parserOf(file, 'only');
       expect(await parseAll(parser, sources)).toStrictEqual(expected);
       expect(parser.counts).toEqual({ worker: 0, here: sources.length });
+      // Said once, with why.
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(reasons[i] as RegExp);
     }
   });
 
@@ -124,5 +131,47 @@ describe('ThreadedParser (sources parsed on a worker thread as well)', () => {
     expect(await parseAll(parser, sources)).toStrictEqual(expected);
     await parser.close();
     expect(await parseAll(parser, sources)).toStrictEqual(expected);
+    expect(parser.counts).toEqual({ worker: 2 * sources.length, here: 0 });
   });
+
+  it('parses here what a closed worker held or had not been sent, even when told to use the worker only', async () => {
+    const silent = join(tmpdir(), `silent-worker-${process.pid}.mjs`);
+    await writeFile(
+      silent,
+      "import { parentPort } from 'node:worker_threads';\nparentPort.postMessage('ready');\nparentPort.on('message', () => {});\n",
+    );
+    const parser = parserOf(pathToFileURL(silent), 'only');
+    const sources = (await fixtureSources()).slice(0, 40);
+    const results = parseAll(parser, sources);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await parser.close();
+    expect(await results).toStrictEqual(await parseHere(sources));
+    expect(parser.counts).toEqual({ worker: 0, here: sources.length });
+  });
+
+  it('never parses a source with another site than its own', async () => {
+    const other = parseSiteConfig({
+      title: 'Other',
+      base_url: 'https://other.example.org',
+      timezone: 'Asia/Tokyo',
+      author: { name: 'Someone' },
+      sender: { name: 'Other', address: 'news@other.example.org' },
+    });
+    const parser = parserOf(worker, 'auto');
+    const fixtures = await fixtureSources();
+    const many = Array.from({ length: 300 }, (_, i) => fixtures[i % fixtures.length] as ArticleSource);
+    // A large build of the test site starts the worker, which is still there, idle, when the next build
+    // (of another site) begins.
+    parser.expect(10_000);
+    expect(await parseAll(parser, many)).toStrictEqual(await parseHere(many));
+    const workerBefore = parser.counts.worker;
+    expect(workerBefore).toBeGreaterThan(0);
+    const others = fixtures.slice(0, 20);
+    parser.expect(others.length);
+    const results = await Promise.all(others.map((s) => parser.parse(s, other, contentHash(s.bytes))));
+    expect(results).toStrictEqual(
+      await Promise.all(others.map((s) => parseArticleSafely(s, other, contentHash(s.bytes)))),
+    );
+    expect(parser.counts.worker).toBe(workerBefore);
+  }, 30_000);
 });

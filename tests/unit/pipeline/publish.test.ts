@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { type ArticleSource, type ParseResult, parseArticleSafely } from '../../../src/core/article.js';
+import type { ArticleParser } from '../../../src/core/ports.js';
+import type { SiteConfig } from '../../../src/core/site.js';
 import { publishChanges } from '../../../src/pipeline/publish.js';
 import { reconcile } from '../../../src/pipeline/reconcile.js';
 import {
@@ -294,5 +297,66 @@ describe('exact-time publishing', () => {
     await publishChanges(withScheduler, [], new Date('2026-04-01T09:00:00Z'));
     expect(wakes.at(-1)).toBeUndefined();
     expect(wakes).toHaveLength(3);
+  });
+});
+
+describe('publishChanges with a parser elsewhere (ArticleParser)', () => {
+  /** Answers in reverse order of asking, each once every source is asked for or 300 are waiting. */
+  function reversingParser(failOn?: string): ArticleParser & { asked: number; mostWaiting: number } {
+    const waiting: (() => void)[] = [];
+    const parser = {
+      asked: 0,
+      mostWaiting: 0,
+      parse(source: ArticleSource, site: SiteConfig, hash: string) {
+        parser.asked++;
+        return new Promise<ParseResult>((resolve, reject) => {
+          waiting.push(() => {
+            if (source.path === failOn) reject(new Error(`no parse for ${source.path}`));
+            else parseArticleSafely(source, site, hash).then(resolve, reject);
+          });
+          parser.mostWaiting = Math.max(parser.mostWaiting, waiting.length);
+          // Released newest first, a turn later: the publish must not depend on the order of answers.
+          setImmediate(() => {
+            for (const release of waiting.splice(0).reverse()) release();
+          });
+        });
+      },
+    };
+    return parser;
+  }
+
+  const corpus = (post: (name: string, title: string, date: string, extra?: string) => void) => {
+    for (let i = 0; i < 400; i++)
+      post(`p${String(i).padStart(3, '0')}`, `Post ${i}`, `2026-01-${String((i % 28) + 1).padStart(2, '0')}`);
+    post('bad', 'Bad', 'not a date');
+    post('dup', 'Dup', '2026-01-05', 'slug: p001\n');
+  };
+
+  it('publishes and reports exactly as parsing in order does, reading a bounded way ahead', async () => {
+    const here = setup();
+    const there = setup();
+    corpus(here.post);
+    corpus(there.post);
+    const parser = reversingParser();
+    const now = new Date('2026-02-01');
+    const a = await publishChanges(here.deps, 'all', now);
+    const b = await publishChanges({ ...there.deps, parser }, 'all', now);
+    expect(parser.asked).toBe(402);
+    expect(parser.mostWaiting).toBeLessThanOrEqual(256);
+    expect(b).toEqual(a);
+    expect(a.problems.filter((p) => p.severity === 'error').map((p) => p.file)).toEqual([
+      'posts/bad.md',
+      'posts/p001.md',
+    ]);
+    expect(there.output.bytes()).toEqual(here.output.bytes());
+  });
+
+  it('fails the publish when a parse fails, and writes nothing', async () => {
+    const { deps, output, post } = setup();
+    corpus(post);
+    await expect(
+      publishChanges({ ...deps, parser: reversingParser('posts/p123.md') }, 'all', new Date('2026-02-01')),
+    ).rejects.toThrow('no parse for posts/p123.md');
+    expect(output.files.size).toBe(0);
   });
 });
