@@ -21,11 +21,16 @@ async function build(dir: string, threads: 'off' | 'only') {
       [cli, 'build', '--content', join(dir, 'content'), '--out', join(out, 'dist')]
         .concat(['--outbox', join(out, 'outbox'), '--state', join(out, 'state')])
         .concat(['--now', '2030-01-01T00:00:00Z']),
-      { env: { ...process.env, NO_COLOR: '1', BROADSHEET_PARSE_THREADS: threads } },
+      { cwd: dir, env: { ...process.env, NO_COLOR: '1', BROADSHEET_PARSE_THREADS: threads } },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         // Paths and the build's own timing differ between the two runs; nothing else may.
-        const plain = (text: string) => text.replaceAll(out, '<out>').replace(/ in [\d.]+ s$/m, '');
+        // (printed relative to the working folder, the project's).
+        const plain = (text: string) =>
+          text
+            .replaceAll(out, '<out>')
+            .replaceAll(`${threads}/`, '<out>/')
+            .replace(/ in [\d.]+ s$/m, '');
         resolve({ code, stdout: plain(stdout), stderr: plain(stderr), out });
       },
     );
