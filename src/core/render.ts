@@ -174,7 +174,7 @@ function createMarkdown(): Marked {
       },
     },
   });
-  instance.use(
+  const extensions: MarkedExtension[] = [
     markedFootnote({ description: 'Footnotes', sectionClass: '', headingClass: '' }),
     markedAlert({ variants: ALERT_VARIANTS }),
     {
@@ -216,9 +216,50 @@ function createMarkdown(): Marked {
           );
       },
     },
-  );
-  if (emojiTable) instance.use(emojiExtension(emojiTable));
+  ];
+  if (emojiTable) extensions.push(emojiExtension(emojiTable));
+  instance.use(...extensions);
+  tokenCallbacks.set(instance, tokenCallbacksOf(extensions));
   return instance;
+}
+
+/** The extensions' token callbacks in the order marked calls them: the newest extension's first. */
+export function tokenCallbacksOf(extensions: readonly MarkedExtension[]): TokenCallback[] {
+  return extensions.flatMap((e) => (e.walkTokens ? [e.walkTokens] : [])).reverse();
+}
+
+export type TokenCallback = NonNullable<MarkedExtension['walkTokens']>;
+const tokenCallbacks = new WeakMap<Marked, readonly TokenCallback[]>();
+
+/**
+ * The extensions' token callbacks over the tree, in marked's order (each token, then its children, by the
+ * same rules as marked's walkTokens). marked wraps every extension's callback in another closure and
+ * gathers their return values into arrays at every token, for async extensions; none of ours is, and that
+ * bookkeeping cost about as much as the callbacks themselves.
+ */
+export function walkTokens(
+  instance: Marked,
+  tokens: readonly Token[],
+  callbacks: readonly TokenCallback[],
+): void {
+  const childTokens = instance.defaults.extensions?.childTokens;
+  for (const token of tokens) {
+    for (const callback of callbacks) callback.call(instance, token);
+    if (token.type === 'table') {
+      const table = token as Tokens.Table;
+      for (const cell of table.header) walkTokens(instance, cell.tokens, callbacks);
+      for (const row of table.rows) for (const cell of row) walkTokens(instance, cell.tokens, callbacks);
+    } else if (token.type === 'list') {
+      walkTokens(instance, (token as Tokens.List).items, callbacks);
+    } else {
+      const keys = childTokens?.[token.type];
+      const generic = token as Tokens.Generic;
+      if (keys)
+        for (const key of keys)
+          walkTokens(instance, (generic[key] as Token[]).flat(Infinity) as Token[], callbacks);
+      else if (generic.tokens) walkTokens(instance, generic.tokens, callbacks);
+    }
+  }
 }
 
 /** A `:` followed by what could be a shortcode and its closing `:`; the lookahead lets matches overlap. */
@@ -421,11 +462,15 @@ export async function prepareAllMarkdown(): Promise<void> {
 export const markdownFullyPrepared = (): boolean =>
   sanitizer !== undefined && highlighterReady() && mathReady() && emojiTable !== undefined;
 
-async function prepareEmoji(): Promise<void> {
-  const { gemoji } = await import('gemoji');
-  const table: Record<string, string> = {};
-  for (const { emoji, names } of gemoji) for (const name of names) table[name] = emoji;
-  emojiTable ??= table;
+let emojiLoading: Promise<void> | undefined;
+/** Once per process: a parse of every source may start before the first load ends, and each would build it. */
+function prepareEmoji(): Promise<void> {
+  emojiLoading ??= import('gemoji').then(({ gemoji }) => {
+    const table: Record<string, string> = {};
+    for (const { emoji, names } of gemoji) for (const name of names) table[name] = emoji;
+    emojiTable = table;
+  });
+  return emojiLoading;
 }
 
 /** A caller rendered Markdown without awaiting prepareMarkdown (or prepareToParse) for it: a bug in the caller. */
@@ -494,8 +539,7 @@ export function renderArticleMarkdown(
   let rendered: string;
   try {
     const tokens = lexWithinBudget(source, markdown.defaults);
-    const { walkTokens } = markdown.defaults;
-    if (walkTokens) markdown.walkTokens(tokens, walkTokens);
+    walkTokens(markdown, tokens, tokenCallbacks.get(markdown) ?? []);
     rendered = markdown.parser(tokens).trim();
   } catch (error) {
     // marked-footnote keeps per-document state that only a finished render resets: start afresh.
