@@ -201,7 +201,73 @@ function buildFrontMatterSchema(zone: string) {
     );
 }
 
-function frontMatterSchema(zone: string) {
+type FrontMatterFields = z.output<ReturnType<typeof buildFrontMatterSchema>>;
+
+/** Front matter fields the common reading handles; any other field present sends the fields to zod. */
+const COMMON_FIELDS = new Set(['title', 'date', 'updated', 'summary', 'tags', 'draft', 'author', 'math']);
+
+/**
+ * What the schema makes of the fields most articles have (title, dates, summary, tags, draft, author,
+ * math), read directly; undefined for anything else or anything wrong, which zod then reads, with its
+ * messages. zod cost ~0.1 ms an article, a tenth of a cold parse; a property test holds the two equal.
+ */
+export function readCommonFrontMatter(
+  fields: Record<string, unknown>,
+  zone: string,
+): FrontMatterFields | undefined {
+  for (const key in fields) if (!COMMON_FIELDS.has(key) || fields[key] === undefined) return undefined;
+  const line = (value: unknown) =>
+    typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))
+      ? singleLine(String(value))
+      : undefined;
+  const date = (value: unknown) => {
+    if (typeof value !== 'string') return undefined;
+    const trimmed = value.trim();
+    if (!ISO_DATE.test(trimmed)) return undefined;
+    const read = readZonedDate(trimmed, zone);
+    return read.ok ? read.date : undefined;
+  };
+  const title = line(fields.title);
+  const published = date(fields.date);
+  if (!title || !published) return undefined;
+  const fm: Record<string, unknown> = { title, date: published };
+  if ('updated' in fields) {
+    const updated = date(fields.updated);
+    if (!updated || updated.ms < published.ms) return undefined;
+    fm.updated = updated;
+  }
+  if ('summary' in fields) {
+    const summary = line(fields.summary);
+    if (summary === undefined) return undefined;
+    fm.summary = summary;
+  }
+  // Absent, the schema's defaults; null is a value, and a wrong one.
+  const raw = 'tags' in fields ? fields.tags : [];
+  const listed = Array.isArray(raw) ? raw : [raw];
+  const tags: string[] = [];
+  for (const tag of listed) {
+    const name = line(tag);
+    if (name === undefined || name.length > MAX_TAG_LENGTH) return undefined;
+    tags.push(name);
+  }
+  if (tags.length > MAX_TAGS) return undefined;
+  fm.tags = tags;
+  const draft = 'draft' in fields ? fields.draft : false;
+  if (typeof draft !== 'boolean') return undefined;
+  fm.draft = draft;
+  if ('math' in fields) {
+    if (typeof fields.math !== 'boolean') return undefined;
+    fm.math = fields.math;
+  }
+  if ('author' in fields) {
+    const author = line(fields.author);
+    if (!author) return undefined;
+    fm.author = author;
+  }
+  return fm as FrontMatterFields;
+}
+
+export function frontMatterSchema(zone: string) {
   let schema = schemas.get(zone);
   if (!schema) {
     schema = buildFrontMatterSchema(zone);
@@ -271,7 +337,10 @@ export function parseArticle(
       );
     }
   }
-  const parsed = frontMatterSchema(site.timezone).safeParse(fields);
+  const common = readCommonFrontMatter(fields, site.timezone);
+  const parsed = common
+    ? ({ success: true, data: common } as const)
+    : frontMatterSchema(site.timezone).safeParse(fields);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const field = String(issue.path[0] ?? 'front matter');
