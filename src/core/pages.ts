@@ -186,14 +186,23 @@ export function subscribePage(ctx: PageContext): string {
   );
 }
 
-export function articlePage(ctx: PageContext, article: Article, neighbours: Neighbours = {}): string {
+/**
+ * An article's page. Its metadata comes apart from its body, so that the same object (the index's) stands for
+ * the article in every page and list, and its view and cached partials are made once.
+ */
+export function articlePage(
+  ctx: PageContext,
+  article: ArticleMeta,
+  html: string,
+  neighbours: Neighbours = {},
+): string {
   const { site } = ctx;
   return render(
     ctx,
     'article',
     { title: article.title, description: article.summary, canonical: article.url, article },
     {
-      article: { ...articleView(article, site), body: trusted(article.html) },
+      article: { ...articleView(article, site), body: trusted(html) },
       older: neighbours.older ? articleView(neighbours.older, site) : undefined,
       newer: neighbours.newer ? articleView(neighbours.newer, site) : undefined,
     },

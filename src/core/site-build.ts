@@ -323,9 +323,9 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     const older = live[i + 1];
     const key = shortHash([a.renderKey, articleKey, newer?.listKey ?? '', older?.listKey ?? ''].join(':'));
     return page(articlePath(a.slug), key, async () =>
-      articlePage(ctx, await withBody(a), {
-        ...(newer ? { newer: metaOf(newer) } : {}),
-        ...(older ? { older: metaOf(older) } : {}),
+      articlePage(ctx, a, await io.body(a), {
+        ...(newer ? { newer } : {}),
+        ...(older ? { older } : {}),
       }),
     );
   });
@@ -347,7 +347,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
   const shown = live.slice(0, site.homeItems);
   const lists: SiteFile[] = [
     page('index.html', `${listingKey(keyOf('home'), shown)}:${live.length}`, () =>
-      homePage(ctx, shown.map(metaOf), live.length),
+      homePage(ctx, shown, live.length),
     ),
     page(
       'archive/index.html',
@@ -360,7 +360,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     ),
     ...years.map(({ year, articles }) =>
       page(`archive/${year}/index.html`, listingKey(`${keyOf('archive-year')}:${year}`, articles), () =>
-        archiveYearPage(ctx, year, articles.map(metaOf)),
+        archiveYearPage(ctx, year, articles),
       ),
     ),
     page(
@@ -376,7 +376,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     ),
     ...tags.map(({ tag, articles }) =>
       page(`tags/${tag.slug}/index.html`, listingKey(`${keyOf('tag')}:${tag.name}`, articles), () =>
-        tagPage(ctx, tag, articles.map(metaOf)),
+        tagPage(ctx, tag, articles),
       ),
     ),
   ];
