@@ -1,6 +1,6 @@
 // The site's pages: each builds the variables its template documents (README, "Themes") and renders it in
 // the theme's base layout. The markup lives in the theme (themes/default/), the words in its locale files.
-import type { Article, ArticleMeta, Tag } from './article.js';
+import type { ArticleMeta, Tag } from './article.js';
 import { html, type SafeHtml, trusted } from './html.js';
 import { COPY_SCRIPT_NAME, FEED_FILES } from './layout.js';
 import { type SiteConfig, sitePath } from './site.js';

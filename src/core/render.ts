@@ -470,6 +470,10 @@ function prepareEmoji(): Promise<void> {
     for (const { emoji, names } of gemoji) for (const name of names) table[name] = emoji;
     emojiTable = table;
   });
+  // A failed load is not kept: the next source that needs the table tries again.
+  emojiLoading.catch(() => {
+    emojiLoading = undefined;
+  });
   return emojiLoading;
 }
 
