@@ -175,6 +175,25 @@ function createMarkdown(): Marked {
     },
   });
   const extensions: MarkedExtension[] = [
+    // Math before the footnotes: marked tries the newest extension's tokenizers first, and marked-footnote
+    // must read a document's first block before any other extension does (with math first, a document
+    // opening with a $$ block and holding a footnote reference could not be rendered).
+    {
+      extensions: [
+        {
+          ...inlineMath,
+          tokenizer(src, tokens) {
+            return mathOn ? inlineMath.tokenizer.call(this, src, tokens) : undefined;
+          },
+        },
+        {
+          ...blockMath,
+          tokenizer(src, tokens) {
+            return mathOn ? blockMath.tokenizer.call(this, src, tokens) : undefined;
+          },
+        },
+      ],
+    },
     markedFootnote({ description: 'Footnotes', sectionClass: '', headingClass: '' }),
     markedAlert({ variants: ALERT_VARIANTS }),
     {
@@ -186,18 +205,6 @@ function createMarkdown(): Marked {
           renderer(token) {
             const { meta, tokens = [] } = token as AlertToken;
             return `<blockquote data-alert="${escapeHtml(meta.variant)}">\n<p><strong>${escapeHtml(meta.title)}</strong></p>\n${this.parser.parse(tokens)}</blockquote>\n`;
-          },
-        },
-        {
-          ...inlineMath,
-          tokenizer(src, tokens) {
-            return mathOn ? inlineMath.tokenizer.call(this, src, tokens) : undefined;
-          },
-        },
-        {
-          ...blockMath,
-          tokenizer(src, tokens) {
-            return mathOn ? blockMath.tokenizer.call(this, src, tokens) : undefined;
           },
         },
       ],

@@ -274,3 +274,15 @@ describe('emoji shortcodes', () => {
     );
   });
 });
+
+describe('math and footnotes together', () => {
+  it('renders a document that opens with a $$ block and holds footnotes, math in a note included', () => {
+    const html = renderMarkdown('$$\nx^2\n$$\n\nText[^n] and $y$.\n\n[^n]: A note with $z$.', base, {
+      math: true,
+    });
+    expect(html).toContain('<math display="block"');
+    expect(html).toContain('href="https://news.example.com/posts/p/#footnote-n"');
+    expect(html.match(/<math/g)).toHaveLength(3);
+    expect(html).toMatch(/<li id="footnote-n">[\s\S]*<math[\s\S]*<\/li>/);
+  });
+});
