@@ -14,7 +14,6 @@ import {
 } from './adapters/fs/state.js';
 import { WebSubNotifier } from './adapters/http/websub.js';
 import { localParser } from './adapters/threads/parse-pool.js';
-import type { ArticleParser } from './core/ports.js';
 import type { SiteConfig } from './core/site.js';
 import type { SiteIndex } from './core/site-index.js';
 import { type BuildReport, buildAndAnnounce } from './pipeline/build.js';
@@ -36,15 +35,14 @@ export interface LocalPaths {
   readonly state: string;
 }
 
-const withParser = (parser: ArticleParser | undefined) => (parser ? { parser } : {});
-
 /** Builds content/ into dist/ and writes the digest of new articles into outbox/. */
 export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date): Promise<BuildReport> {
+  const parser = localParser();
   return buildAndAnnounce(
     {
       site,
       content: new FsArticleSource(paths.content),
-      ...withParser(localParser()),
+      ...(parser ? { parser } : {}),
       assets: new FsStaticAssets(paths.content),
       pages: new FsArticleSource(paths.content, 'pages'),
       theme: new FsThemeFiles(paths.content),
