@@ -86,6 +86,8 @@ export interface StoredFile {
 
 /** Where the built site goes (dist/ locally, the site bucket in AWS). */
 export interface SiteStore {
+  /** How many files to render and put at once to keep the store busy (16 when not said). */
+  readonly writesInFlight?: number;
   fingerprints(): Promise<Fingerprints>;
   /** Replaces one file whole: readers see the old or the new version, never a mix. */
   put(file: StoredFile): Promise<void>;

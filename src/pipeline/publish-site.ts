@@ -38,7 +38,7 @@ const PENDING = '';
 export async function publishSite(
   files: readonly SiteFile[],
   store: SiteStore,
-  concurrency = 16,
+  concurrency = store.writesInFlight ?? 16,
 ): Promise<PublishReport> {
   const before = await store.fingerprints();
   const planned = new Set(files.map((f) => f.path));

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -47,5 +47,30 @@ describe('FileWriter (pages written on a second thread)', () => {
     for (const [i, path] of paths.entries()) {
       if (i !== 11) expect(await readFile(path, 'utf8')).toBe(`page ${i}`);
     }
+  });
+
+  it('keeps the order of writes to one path, within a message and across messages', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'file-writer-'));
+    const path = join(dir, 'page.html');
+    // Twenty writes in one turn go in three messages of at most eight; the path is written in each.
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        writer.write(i % 7 === 0 || i === 19 ? path : join(dir, `other-${i}.html`), `version ${i}`),
+      ),
+    );
+    expect(await readFile(path, 'utf8')).toBe('version 19');
+    expect((await readdir(dir)).length).toBe(20 - 4 + 1);
+  });
+
+  it('rejects the writes not yet done when it is closed, and writes none of them later', async () => {
+    const own = new FileWriter();
+    const dir = await mkdtemp(join(tmpdir(), 'file-writer-'));
+    await own.write(join(dir, 'first.html'), 'started the thread');
+    const late = [1, 2, 3].map((i) => own.write(join(dir, `late-${i}.html`), 'x'));
+    await own.close();
+    const results = await Promise.allSettled(late);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await readdir(dir)).toEqual(['first.html']);
   });
 });
