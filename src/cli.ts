@@ -135,10 +135,32 @@ function clock(): Date {
 
 const show = (path: string) => relative(process.cwd(), path) || '.';
 
-function printWarnings(problems: readonly Problem[]): void {
-  // One write for all of them: a corpus can have a warning per article, and ten thousand console calls
-  // cost a tenth of a second.
-  const lines = problems.filter((p) => p.severity === 'warning').map((p) => `warning: ${formatProblem(p)}`);
+/** Warnings of one kind are said in full this many times; `check` says every one. */
+const WARNINGS_OF_A_KIND = 3;
+
+/** Warnings that differ only in their file and the details in brackets at the end are of one kind. */
+const warningKind = (p: Problem) => `${p.field}\u0000${p.reason.replace(/\s*\([^()]*\)$/, '')}`;
+
+function printWarnings(problems: readonly Problem[], { all = false } = {}): void {
+  // A corpus imported from elsewhere can have the same warning on every article (dates with no time zone):
+  // ten thousand lines would hide the one that is new.
+  const kinds = new Map<string, { count: number; example: Problem }>();
+  const lines: string[] = [];
+  for (const p of problems) {
+    if (p.severity !== 'warning') continue;
+    const kind = warningKind(p);
+    const seen = kinds.get(kind) ?? { count: 0, example: p };
+    kinds.set(kind, { ...seen, count: seen.count + 1 });
+    if (all || seen.count < WARNINGS_OF_A_KIND) lines.push(`warning: ${formatProblem(p)}`);
+  }
+  for (const { count, example } of kinds.values()) {
+    if (all || count <= WARNINGS_OF_A_KIND) continue;
+    const reason = example.reason.replace(/\s*\([^()]*\)$/, '');
+    lines.push(
+      `warning: ${count - WARNINGS_OF_A_KIND} more with the same warning in ${example.field} (${reason}); broadsheet check lists every one`,
+    );
+  }
+  // One write for all of them: ten thousand console calls cost a tenth of a second.
   if (lines.length > 0) console.warn(lines.join('\n'));
 }
 
@@ -222,7 +244,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   ];
   // On errors the warnings are printed once, with the errors, where ContentError is reported.
   if (hasErrors(problems)) throw new ContentError(problems);
-  printWarnings(problems);
+  printWarnings(problems, { all: true });
   const { plan, late } = await nextAnnouncement(paths.state, published, site, now);
   console.log(`${corpus.articles.length} articles are valid; ${published.length} published.`);
   if (late.length > 0) console.log(lateArticlesNote(late, site.announceWindowDays));
@@ -725,7 +747,7 @@ main().then(
   },
   (error: unknown) => {
     if (error instanceof ContentError) {
-      printWarnings(error.problems);
+      printWarnings(error.problems, { all: positionals[0] === 'check' });
       console.error(`${error.message}\nNothing was written: fix the articles above and run again.`);
       process.exitCode = 1;
     } else if (error instanceof BroadsheetError) {

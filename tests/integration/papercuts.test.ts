@@ -40,6 +40,32 @@ describe('papercuts', () => {
     expect(ignored).toContain('diff/');
   });
 
+  it('build says a warning shared by many articles three times and counts the rest; check says each', async () => {
+    const dir = await scratchProject();
+    const posts = join(dir, 'content/posts');
+    for (let i = 1; i <= 7; i++)
+      await writeFile(join(posts, `old-${i}.md`), `---\ntitle: Old ${i}\ndate: 2020-01-0${i}\n---\nText.\n`);
+    await writeFile(
+      join(posts, 'odd.md'),
+      '---\ntitle: Odd\ndate: 2020-02-01T00:00:00Z\nmood: sunny\n---\nText.\n',
+    );
+    const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('warning:'));
+
+    const build = await broadsheet(dir, 'build', '--now', NOW);
+    expect(build.code).toBe(0);
+    const built = warnings(build.stderr);
+    expect(built.filter((l) => l.includes('warning in date: has no time zone'))).toHaveLength(3);
+    expect(built).toContain(
+      'warning: 4 more with the same warning in date (has no time zone; read as Europe/Lisbon); broadsheet check lists every one',
+    );
+    expect(built.filter((l) => l.includes('mood'))).toHaveLength(1);
+
+    const checked = await broadsheet(dir, 'check', '--now', NOW);
+    expect(checked.code).toBe(0);
+    expect(warnings(checked.stderr).filter((l) => l.includes('has no time zone'))).toHaveLength(7);
+    expect(checked.stderr).not.toContain('more with the same warning');
+  });
+
   it('check prints each warning once when it fails, and build prints the warnings check prints', async () => {
     const dir = await scratchProject();
     const posts = join(dir, 'content/posts');
