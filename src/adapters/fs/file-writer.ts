@@ -18,6 +18,14 @@ interface WriteReply {
   readonly error?: { readonly message: string; readonly code?: string };
 }
 
+/** The writer's thread, the writes it has not answered and those not posted to it yet. */
+interface WriterThread {
+  readonly worker: Worker;
+  readonly pending: Map<number, { resolve: () => void; reject: (error: Error) => void }>;
+  /** Writes not posted yet: they go at the end of the turn, or once there are eight. */
+  batch: WriteRequest[];
+}
+
 /**
  * Writes files on a second thread. A build of ten thousand articles spends about three seconds of its main
  * thread in open/mkdir/write system calls (measured on ext4); handed to a worker, they overlap with parsing
@@ -25,71 +33,81 @@ interface WriteReply {
  * record what was written (the site manifest) record only what is there.
  */
 export class FileWriter {
-  private worker: Worker | undefined;
+  private thread: WriterThread | undefined;
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-  /** Writes asked for in this turn of the event loop, posted together at its end. */
-  private batch: WriteRequest[] = [];
 
   write(path: string, data: string | Uint8Array): Promise<void> {
-    const worker = this.started();
+    const thread = this.started();
     const id = ++this.nextId;
     // Held only while writes are in flight, so an idle writer never keeps the process alive.
-    if (this.pending.size === 0) worker.ref();
-    const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    if (thread.pending.size === 0) thread.worker.ref();
+    const done = new Promise<void>((resolve, reject) => thread.pending.set(id, { resolve, reject }));
     // A string is posted as it is and encoded on the writer's thread: cloning a page's string cost this
     // thread about half of encoding it here and moving the bytes (0.2–0.3 s less at 10,000 pages).
-    if (this.batch.length === 0) setImmediate(() => this.flush());
-    this.batch.push({ id, path, data });
-    if (this.batch.length >= BATCH) this.flush();
+    if (thread.batch.length === 0) setImmediate(() => this.flush(thread));
+    thread.batch.push({ id, path, data });
+    if (thread.batch.length >= BATCH) this.flush(thread);
     return done;
   }
 
-  /** Stops the thread (a later write starts another); writes not done by then are rejected. */
+  /** Stops the thread (a later write starts another); writes it has not answered are rejected. */
   async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    this.batch = [];
-    await worker?.terminate();
+    const thread = this.thread;
+    this.thread = undefined;
+    if (!thread) return;
+    thread.batch = [];
+    await thread.worker.terminate();
   }
 
-  private flush(): void {
-    const batch = this.batch;
-    this.batch = [];
-    if (batch.length > 0) this.started().postMessage(batch);
+  private flush(thread: WriterThread): void {
+    const batch = thread.batch;
+    thread.batch = [];
+    if (batch.length === 0 || thread !== this.thread) return;
+    try {
+      thread.worker.postMessage(batch);
+    } catch (error) {
+      // Data that cannot be cloned (a detached buffer): these writes fail, the thread goes on.
+      const reason = error instanceof Error ? error : new Error(String(error));
+      for (const { id } of batch) settle(thread, id, reason);
+    }
   }
 
-  private started(): Worker {
-    if (this.worker) return this.worker;
+  private started(): WriterThread {
+    if (this.thread) return this.thread;
     // The worker's code is inline, not a module file: it then runs the same from the bundled CLI, from tsx
     // and under vitest, with nothing to resolve. It needs only node:fs.
     const worker = new Worker(WRITER_SOURCE, { eval: true });
+    const thread: WriterThread = { worker, pending: new Map(), batch: [] };
     worker.unref();
     worker.on('message', (replies: WriteReply[]) => {
       for (const reply of replies) {
-        const waiting = this.pending.get(reply.id);
-        if (!waiting) continue;
-        this.pending.delete(reply.id);
-        if (reply.error)
-          waiting.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
-        else waiting.resolve();
+        const failure = reply.error
+          ? Object.assign(new Error(reply.error.message), { code: reply.error.code })
+          : undefined;
+        settle(thread, reply.id, failure);
       }
-      if (this.pending.size === 0) worker.unref();
     });
+    // Only this thread's writes fail with it: a thread started after it keeps its own.
     const failAll = (error: Error) => {
-      if (this.worker === worker) this.worker = undefined;
-      this.batch = [];
-      for (const waiting of this.pending.values()) waiting.reject(error);
-      this.pending.clear();
+      if (this.thread === thread) this.thread = undefined;
+      thread.batch = [];
+      for (const id of [...thread.pending.keys()]) settle(thread, id, error);
     };
     worker.on('error', failAll);
-    worker.on('exit', (code) => {
-      if (this.pending.size > 0) failAll(new Error(`the file writer thread exited (code ${code})`));
-      else if (this.worker === worker) this.worker = undefined;
-    });
-    this.worker = worker;
-    return worker;
+    worker.on('exit', (code) => failAll(new Error(`the file writer thread exited (code ${code})`)));
+    this.thread = thread;
+    return thread;
   }
+}
+
+/** Resolves or rejects one write; the thread stops holding the process open once none is left. */
+function settle(thread: WriterThread, id: number, error?: Error): void {
+  const waiting = thread.pending.get(id);
+  if (!waiting) return;
+  thread.pending.delete(id);
+  if (error) waiting.reject(error);
+  else waiting.resolve();
+  if (thread.pending.size === 0) thread.worker.unref();
 }
 
 // Creates each folder once; if one was removed since (a pruned posts/<slug>/), creates it again and retries.
