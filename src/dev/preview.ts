@@ -156,6 +156,8 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
 
   // Kept between builds, so a rebuild renders only what changed; dropped when site.yaml changes.
   let index: SiteIndex | undefined;
+  // One store for every rebuild: each holds a writer thread, which a store per rebuild would leave behind.
+  const output = new FsSiteStore(options.out);
   const build = async (): Promise<BuildReport> => {
     const plain = new FsArticleSource(options.content);
     const content = options.drafts ? new UnpublishedRevealed(plain, site, options.now) : plain;
@@ -169,7 +171,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
         assets: new FsStaticAssets(options.content),
         pages: new FsArticleSource(options.content, 'pages'),
         theme: new FsThemeFiles(options.content),
-        output: new FsSiteStore(options.out),
+        output,
         index: {
           load: async () => index,
           save: async (next) => {
