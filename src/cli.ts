@@ -138,26 +138,27 @@ const show = (path: string) => relative(process.cwd(), path) || '.';
 /** Warnings of one kind are said in full this many times; `check` says every one. */
 const WARNINGS_OF_A_KIND = 3;
 
-/** Warnings that differ only in their file and the details in brackets at the end are of one kind. */
-const warningKind = (p: Problem) => `${p.field}\u0000${p.reason.replace(/\s*\([^()]*\)$/, '')}`;
+/** A warning's reason without the details in brackets at its end: warnings alike in it are of one kind. */
+const generalReason = (reason: string) => reason.replace(/\s*\([^()]*\)$/, '');
 
 function printWarnings(problems: readonly Problem[], { all = false } = {}): void {
   // A corpus imported from elsewhere can have the same warning on every article (dates with no time zone):
   // ten thousand lines would hide the one that is new.
-  const kinds = new Map<string, { count: number; example: Problem }>();
+  const kinds = new Map<string, { field: string; reason: string; count: number }>();
   const lines: string[] = [];
   for (const p of problems) {
     if (p.severity !== 'warning') continue;
-    const kind = warningKind(p);
-    const seen = kinds.get(kind) ?? { count: 0, example: p };
-    kinds.set(kind, { ...seen, count: seen.count + 1 });
-    if (all || seen.count < WARNINGS_OF_A_KIND) lines.push(`warning: ${formatProblem(p)}`);
+    const reason = generalReason(p.reason);
+    const key = `${p.field}\u0000${reason}`;
+    const kind = kinds.get(key) ?? { field: p.field, reason, count: 0 };
+    kinds.set(key, kind);
+    if (all || kind.count < WARNINGS_OF_A_KIND) lines.push(`warning: ${formatProblem(p)}`);
+    kind.count++;
   }
-  for (const { count, example } of kinds.values()) {
+  for (const { field, reason, count } of kinds.values()) {
     if (all || count <= WARNINGS_OF_A_KIND) continue;
-    const reason = example.reason.replace(/\s*\([^()]*\)$/, '');
     lines.push(
-      `warning: ${count - WARNINGS_OF_A_KIND} more with the same warning in ${example.field} (${reason}); broadsheet check lists every one`,
+      `warning: ${count - WARNINGS_OF_A_KIND} more with the same warning in ${field} (${reason}); broadsheet check lists every one`,
     );
   }
   // One write for all of them: ten thousand console calls cost a tenth of a second.

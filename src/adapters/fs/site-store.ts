@@ -12,7 +12,7 @@ import { JournalFile } from './journal-file.js';
 export class FsSiteStore implements SiteStore {
   readonly root: string;
   // The writer's thread answers eight writes at a time; with 64 in flight, pages are rendered here while
-  // it writes (16 left this thread waiting on it for ~10 % of the pages' time).
+  // it writes earlier ones (measured in docs/performance.md, "Fewer messages to the writer").
   readonly writesInFlight = 64;
   private readonly manifest: JournalFile<null, string>;
   private readonly writer = new FileWriter();
