@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import packageJson from '../package.json' with { type: 'json' };
 import type { StackOutputs } from './adapters/aws/stack-outputs.js';
 import { FsArticleSource, FsStaticAssets, FsThemeFiles } from './adapters/fs/article-source.js';
 import { FileDigestHold } from './adapters/fs/digest-hold.js';
@@ -98,33 +99,43 @@ Options:
   --allow-skips     subscribers import: exit 0 even when rows were skipped (each is still listed)
 `;
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    content: { type: 'string', default: 'content' },
-    // No default: for `diff` it names the folder of the report (default diff/), for the rest the site (dist/).
-    out: { type: 'string' },
-    outbox: { type: 'string', default: 'outbox' },
-    state: { type: 'string', default: '.broadsheet' },
-    now: { type: 'string' },
-    port: { type: 'string', default: '4000' },
-    table: { type: 'string' },
-    stack: { type: 'string' },
-    outputs: { type: 'string', default: 'cdk-outputs.json' },
-    's3-endpoint': { type: 'string' },
-    // The name this option had first; --out is the documented one.
-    'diff-out': { type: 'string' },
-    endpoint: { type: 'string' },
-    'ses-endpoint': { type: 'string' },
-    to: { type: 'string' },
-    article: { type: 'string' },
-    force: { type: 'boolean', default: false },
-    watch: { type: 'boolean', default: false },
-    drafts: { type: 'boolean', default: false },
-    'allow-skips': { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
+function parseCommandLine() {
+  try {
+    return parseArgs({ allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    // parseArgs says what was wrong (an unknown option, a value missing); its stack says nothing more.
+    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    process.exit(64);
+  }
+}
+
+const OPTIONS = {
+  content: { type: 'string', default: 'content' },
+  // No default: for `diff` it names the folder of the report (default diff/), for the rest the site (dist/).
+  out: { type: 'string' },
+  outbox: { type: 'string', default: 'outbox' },
+  state: { type: 'string', default: '.broadsheet' },
+  now: { type: 'string' },
+  port: { type: 'string', default: '4000' },
+  table: { type: 'string' },
+  stack: { type: 'string' },
+  outputs: { type: 'string', default: 'cdk-outputs.json' },
+  's3-endpoint': { type: 'string' },
+  // The name this option had first; --out is the documented one.
+  'diff-out': { type: 'string' },
+  endpoint: { type: 'string' },
+  'ses-endpoint': { type: 'string' },
+  to: { type: 'string' },
+  article: { type: 'string' },
+  force: { type: 'boolean', default: false },
+  watch: { type: 'boolean', default: false },
+  drafts: { type: 'boolean', default: false },
+  'allow-skips': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} satisfies ParseArgsConfig['options'];
+
+const { positionals, values } = parseCommandLine();
 
 function clock(): Date {
   if (values.now === undefined) return new Date();
@@ -691,6 +702,10 @@ async function diff(site: SiteConfig, content: string, ref: string | undefined):
 
 async function main(): Promise<number> {
   const [command] = positionals;
+  if (values.version) {
+    console.log(packageJson.version);
+    return 0;
+  }
   if (values.help || command === undefined || command === 'help') {
     console.log(USAGE);
     return command === undefined && !values.help ? 64 : 0;

@@ -6,8 +6,9 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = join(repoRoot, 'node_modules/.bin/tsx');
-const cli = join(repoRoot, 'src/cli.ts');
+// The command users run: bin/broadsheet.js and the bundle it builds from src/ (tests/helpers/synth-once.ts
+// builds it before any test starts).
+const bin = join(repoRoot, 'bin/broadsheet.js');
 
 export interface CliResult {
   code: number;
@@ -19,8 +20,8 @@ export interface CliResult {
 export function broadsheet(cwd: string, ...args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
-      tsx,
-      [cli, ...args],
+      process.execPath,
+      [bin, ...args],
       { cwd, env: { ...process.env, NO_COLOR: '1' } },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;

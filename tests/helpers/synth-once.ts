@@ -1,8 +1,15 @@
-// Vitest global setup: synthesize the CDK app once (or find it cached) before test files that stand up the
-// local AWS start in parallel, so they share one cloud assembly instead of each synthesizing it.
+// Vitest global setup, before test files start in parallel: synthesize the CDK app once (or find it cached),
+// so the files that stand up the local AWS share one cloud assembly, and bundle the CLI once, so the files
+// that run `broadsheet` do not each bundle it.
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { synthesize } from '../../src/dev/local-aws/synth.js';
 
 export default async function setup(): Promise<void> {
-  await synthesize(fileURLToPath(new URL('../..', import.meta.url)));
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  await Promise.all([
+    synthesize(root),
+    promisify(execFile)(process.execPath, ['bin/broadsheet.js', '--version'], { cwd: root }),
+  ]);
 }

@@ -178,4 +178,18 @@ describe('papercuts', () => {
     expect(read.length).toBeLessThanOrEqual(48);
     expect(read).toBe('Eine ausführliche Betrachtung der…');
   });
+
+  it('answers --version, and an unknown option with one line and the usage, not a stack trace', async () => {
+    const dir = await scratchProject();
+    const version = await broadsheet(dir, '--version');
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+
+    const unknown = await broadsheet(dir, 'build', '--bogus');
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toMatch(/^Unknown option '--bogus'/);
+    expect(unknown.stderr).toContain('Usage: broadsheet <command>');
+    expect(unknown.stderr).not.toMatch(/\n\s+at /);
+    expect(await readdir(dir)).toEqual(['content']);
+  });
 });
