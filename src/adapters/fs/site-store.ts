@@ -19,6 +19,8 @@ export class FsSiteStore implements SiteStore {
   constructor(root: string) {
     this.root = resolve(root);
     this.manifest = new JournalFile(join(this.root, '.broadsheet-manifest.v8'));
+    // A store is made to be written to: the thread starts while the sources are parsed, not at the first page.
+    this.writer.start();
   }
 
   async fingerprints(): Promise<Fingerprints> {

@@ -19,7 +19,8 @@ describe('FileReader (sources read ahead on a second thread)', () => {
     const reader = new FileReader();
     reader.prefetch(files);
     for (const [i, file] of files.entries()) {
-      const bytes = await reader.take(file);
+      await reader.whenRead();
+      const bytes = reader.take(file);
       expect(bytes?.toString('utf8')).toBe(`file ${i} ä`);
     }
     expect(reader.take(files[0] as string)).toBeUndefined();
@@ -32,8 +33,25 @@ describe('FileReader (sources read ahead on a second thread)', () => {
     await rm(files[5] as string);
     const reader = new FileReader();
     reader.prefetch(files);
-    const read = await Promise.all(files.map((file) => reader.take(file)));
+    await reader.whenRead();
+    const read = files.map((file) => reader.take(file));
     expect(read.map((bytes) => bytes === undefined)).toEqual(files.map((_, i) => i === 5));
+    await reader.close();
+  });
+
+  it("does not make the caller wait: a file not read yet is the caller's, and the thread reads on", async () => {
+    const { files } = await folderOf(200);
+    const reader = new FileReader();
+    reader.prefetch(files);
+    // The thread cannot have answered before this turn ends: the first files are left to the caller.
+    expect(reader.take(files[0] as string)).toBeUndefined();
+    expect(reader.take(files[1] as string)).toBeUndefined();
+    for (const [i, file] of files.entries()) {
+      if (i < 2) continue;
+      await reader.whenRead();
+      expect(reader.take(file)?.toString('utf8')).toBe(`file ${i} ä`);
+    }
+    expect(reader.take(files[0] as string)).toBeUndefined();
     await reader.close();
   });
 });

@@ -1,9 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Parser } from 'htmlparser2';
+import { Marked } from 'marked';
+import { markedEmoji } from 'marked-emoji';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   absoluteUrl,
   coverImageUrl,
+  emojiExtension,
   MAX_FOOTNOTES,
   normalizedUrlInput,
   prepareAllMarkdown,
@@ -272,6 +275,25 @@ describe('emoji shortcodes', () => {
     expect(renderMarkdown('Time 10:30:45, see https://example.org/a:b:c', base)).toBe(
       '<p>Time 10:30:45, see <a href="https://example.org/a:b:c">https://example.org/a:b:c</a></p>',
     );
+  });
+
+  it("finds the same shortcodes as marked-emoji's own pattern, over generated text", async () => {
+    const { gemoji } = await import('gemoji');
+    const table: Record<string, string> = {};
+    for (const { emoji, names } of gemoji) for (const name of names) table[name] = emoji;
+    const renderer = (token: { emoji: string }) => token.emoji;
+    const theirs = new Marked(markedEmoji({ emojis: table, renderer }));
+    const ours = new Marked(emojiExtension(table));
+    const pieces = [':', '::', 'smile', 'SMILE', '+1', '-1', 't-rex', 'foo', ' ', '10', '_', 'a', '\\:', '`'];
+    let seed = 7;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 8;
+    };
+    for (let i = 0; i < 3000; i++) {
+      const text = Array.from({ length: 1 + (next() % 12) }, () => pieces[next() % pieces.length]).join('');
+      expect(ours.parse(text), text).toBe(theirs.parse(text));
+    }
   });
 });
 
