@@ -4,6 +4,7 @@
 // theme uses most (text, output, if, unless, for, include, assign), mirroring liquidjs's code for each, and
 // hands every other node to liquidjs's own renderer on the same context. It throws where liquidjs would; the
 // caller then renders again with liquidjs, so errors and anything this gets wrong stay liquidjs's.
+import * as liquidjs from 'liquidjs';
 import {
   AssignTag,
   Context,
@@ -12,16 +13,15 @@ import {
   IfTag,
   IncludeTag,
   type isFalsy,
-  isTruthy,
   type Liquid,
-  evalToken as liquidEvalToken,
   Output,
   type Template,
-  TokenKind,
-  toValue,
-  toValueSync,
   UnlessTag,
 } from 'liquidjs';
+
+// What runs for every token, read from the module once: bundled, liquidjs is CommonJS, and the bundle reads
+// each use of an import through a getter (~0.14 s of a 10,000-page build).
+const { isTruthy, evalToken: liquidEvalToken, TokenKind, toValue, toValueSync } = liquidjs;
 
 type NodeRenderer = (node: never, ctx: Context, out: Out) => void;
 
