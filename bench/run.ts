@@ -51,6 +51,10 @@ interface Row {
   inProcess?: number;
   peakMb: number;
   note?: string;
+  /** The round a sample was measured in; rows of medians have none. */
+  round?: number;
+  /** The fastest and slowest of a row's rounds. */
+  wallRange?: readonly [number, number];
 }
 
 function eleventyProject(dir: string, corpus: string): void {
@@ -123,7 +127,9 @@ rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 
 for (let round = 0; round < rounds; round++) {
+  const first = samples.length;
   for (const n of sizes) await measureSize(n, round, samples);
+  for (const sample of samples.slice(first)) sample.round = round;
   // Outputs of a finished round are not needed again; the disk holds one round at a time.
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
@@ -248,21 +254,31 @@ for (const sample of samples) {
     articles: sample.articles,
     name: sample.name,
     wall: median(same.map((r) => r.wall)),
+    wallRange: [Math.min(...same.map((r) => r.wall)), Math.max(...same.map((r) => r.wall))],
     ...(inProcess.length > 0 ? { inProcess: median(inProcess) } : {}),
     peakMb: median(same.map((r) => r.peakMb)),
   });
 }
 if (rounds > 1) console.log(`Medians of ${rounds} rounds.\n`);
 
+/** a's wall time over b's in each round, both measured minutes apart on the same disk. */
+const perRound = (n: number, a: string, b: string) =>
+  Array.from({ length: rounds }, (_, round) => {
+    const wall = (name: string) =>
+      samples.find((r) => r.articles === n && r.name === name && r.round === round)?.wall;
+    const [x, y] = [wall(a), wall(b)];
+    return x && y ? `${(x / y).toFixed(2)}×` : '–';
+  }).join(', ');
 const floorOf = (n: number) => rows.find((r) => r.articles === n && r.name.startsWith('floor'));
 const fullOf = (n: number) => rows.find((r) => r.articles === n && r.name === 'Broadsheet: full build');
 const lines = [
-  '| articles | build | wall s | in-process s | articles/s | peak RSS MB | × floor (wall) | × floor (in-process) |',
-  '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| articles | build | wall s | wall range s | in-process s | articles/s | peak RSS MB | × floor (wall) | × floor (in-process) |',
+  '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map((r) => {
     const floor = floorOf(r.articles);
     const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}×` : '');
-    return `| ${r.articles} | ${r.name} | ${r.wall.toFixed(2)} | ${r.inProcess?.toFixed(2) ?? ''} | ${Math.round(r.articles / r.wall)} | ${Math.round(r.peakMb)} | ${ratio(r.wall, floor?.wall)} | ${ratio(r.inProcess, floor?.inProcess)} |`;
+    const range = r.wallRange ? `${r.wallRange[0].toFixed(2)}–${r.wallRange[1].toFixed(2)}` : '';
+    return `| ${r.articles} | ${r.name} | ${r.wall.toFixed(2)} | ${range} | ${r.inProcess?.toFixed(2) ?? ''} | ${Math.round(r.articles / r.wall)} | ${Math.round(r.peakMb)} | ${ratio(r.wall, floor?.wall)} | ${ratio(r.inProcess, floor?.inProcess)} |`;
   }),
 ];
 console.log(lines.join('\n'));
@@ -288,7 +304,7 @@ for (const n of sizes) {
         ? `  highlighting / none: ${(full.wall / plainBuild.wall).toFixed(2)}× wall, ${((full.inProcess ?? 0) / (plainBuild.inProcess ?? 1)).toFixed(2)}× in-process (target ≤ 1.5×)`
         : '',
       hugo
-        ? `  Hugo / Broadsheet: ${(hugo.wall / full.wall).toFixed(2)}× (target > 1×)`
+        ? `  Hugo / Broadsheet: ${(hugo.wall / full.wall).toFixed(2)}× (target > 1×); in each round: ${perRound(n, 'Hugo (Debian), Chroma highlighting', 'Broadsheet: full build')}`
         : '  Hugo: not installed',
       `  peak RSS: ${Math.round(full.peakMb)} MB (target < 512 MB)`,
     ]

@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-// The command users run: bin/broadsheet.js and the bundle it builds from src/ (tests/helpers/synth-once.ts
+// The command users run: bin/broadsheet.js and the bundle it builds from src/ (tests/helpers/global-setup.ts
 // builds it before any test starts).
 const bin = join(repoRoot, 'bin/broadsheet.js');
 
