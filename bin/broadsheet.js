@@ -19,6 +19,8 @@ function newestSource(dir) {
 const inputs = Math.max(
   newestSource(join(root, 'src')),
   statSync(join(root, 'package-lock.json')).mtimeMs,
+  // The CLI bundles package.json's version (--version).
+  statSync(join(root, 'package.json')).mtimeMs,
   statSync(fileURLToPath(import.meta.url)).mtimeMs,
 );
 // One folder per state of the sources, moved into place whole: CLIs started side by side (tests, a preview

@@ -38,29 +38,34 @@ export interface LocalPaths {
 /** Builds content/ into dist/ and writes the digest of new articles into outbox/. */
 export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date): Promise<BuildReport> {
   const parser = localParser();
-  return buildAndAnnounce(
-    {
-      site,
-      content: new FsArticleSource(paths.content),
-      ...(parser ? { parser } : {}),
-      assets: new FsStaticAssets(paths.content),
-      pages: new FsArticleSource(paths.content, 'pages'),
-      theme: new FsThemeFiles(paths.content),
-      output: new FsSiteStore(paths.out),
-      index: new FsSiteIndexStore(paths.state),
-      ...localLease(paths.state),
-      ...(site.websubHub ? { hub: new WebSubNotifier(site.websubHub) } : {}),
-      publishedIds: new FilePublishedIds(paths.content),
-      announce: {
-        announcements: new FileAnnouncementStore(paths.state),
-        recipients: new FileSubscriberStore(paths.state, site.author.email ?? site.sender.address),
-        mailer: new OutboxMailer(paths.outbox, site),
-        secret: await localSecret(paths.state),
-        hold: new FileDigestHold(paths.state),
+  const output = new FsSiteStore(paths.out);
+  try {
+    return await buildAndAnnounce(
+      {
+        site,
+        content: new FsArticleSource(paths.content),
+        ...(parser ? { parser } : {}),
+        assets: new FsStaticAssets(paths.content),
+        pages: new FsArticleSource(paths.content, 'pages'),
+        theme: new FsThemeFiles(paths.content),
+        output,
+        index: new FsSiteIndexStore(paths.state),
+        ...localLease(paths.state),
+        ...(site.websubHub ? { hub: new WebSubNotifier(site.websubHub) } : {}),
+        publishedIds: new FilePublishedIds(paths.content),
+        announce: {
+          announcements: new FileAnnouncementStore(paths.state),
+          recipients: new FileSubscriberStore(paths.state, site.author.email ?? site.sender.address),
+          mailer: new OutboxMailer(paths.outbox, site),
+          secret: await localSecret(paths.state),
+          hold: new FileDigestHold(paths.state),
+        },
       },
-    },
-    now,
-  );
+      now,
+    );
+  } finally {
+    await output.close();
+  }
 }
 
 /** Builds a copy of the site for local viewing: no announcements, no email, an index of its own. */
@@ -71,21 +76,26 @@ export async function previewBuild(
   now: Date,
 ): Promise<BuildReport> {
   let index: SiteIndex | undefined;
-  return buildAndAnnounce(
-    {
-      site,
-      content: new FsArticleSource(content),
-      assets: new FsStaticAssets(content),
-      pages: new FsArticleSource(content, 'pages'),
-      theme: new FsThemeFiles(content),
-      output: new FsSiteStore(out),
-      index: {
-        load: async () => index,
-        save: async (next) => {
-          index = next;
+  const output = new FsSiteStore(out);
+  try {
+    return await buildAndAnnounce(
+      {
+        site,
+        content: new FsArticleSource(content),
+        assets: new FsStaticAssets(content),
+        pages: new FsArticleSource(content, 'pages'),
+        theme: new FsThemeFiles(content),
+        output,
+        index: {
+          load: async () => index,
+          save: async (next) => {
+            index = next;
+          },
         },
       },
-    },
-    now,
-  );
+      now,
+    );
+  } finally {
+    await output.close();
+  }
 }

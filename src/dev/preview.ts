@@ -242,6 +242,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
     close: async () => {
       await watcher?.close();
       await server.close();
+      await output.close();
     },
   };
 }

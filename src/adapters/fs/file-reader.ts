@@ -17,12 +17,16 @@ interface Answer {
  * Only a hint: `take` gives the bytes read ahead, or undefined when the file was not asked for, is not read
  * yet, or could not be read (missing, unreadable, the thread gone); the caller then reads it itself, with its
  * own errors. Not waiting matters at the start: the thread takes ~0.1 s to start, which at 1,000 articles
- * was 5 % of the build spent idle. At most CHUNK × CHUNKS_AHEAD files are held that nobody has taken yet.
+ * was 5 % of the build spent idle. Files the caller has gone past are not read any more. At most
+ * CHUNK × CHUNKS_AHEAD files are asked of the thread and not answered, and as many answered and not taken.
  */
 export class FileReader {
   private worker: Worker | undefined;
-  /** Files asked for but not yet requested of the thread, in order. */
+  /** Files asked for, in order; those before `next` are requested of the thread or skipped. */
   private queue: string[] = [];
+  private next = 0;
+  /** Where each file not requested yet stands in `queue`. */
+  private readonly queued = new Map<string, number>();
   /** Requests posted and not answered yet, in order (the thread answers in order). */
   private readonly inFlight: Answer[][] = [];
   /** Files requested (answered or not) and not taken yet. */
@@ -32,20 +36,28 @@ export class FileReader {
 
   /** Starts reading these files, in this order. */
   prefetch(files: readonly string[]): void {
-    this.queue.push(...files);
+    for (const file of files) {
+      this.queued.set(file, this.queue.length);
+      this.queue.push(file);
+    }
     this.requestMore();
   }
 
   /** The bytes read ahead for this file; undefined when it was not asked for or is not read (yet). */
   take(file: string): Buffer | undefined {
     const answer = this.ahead.get(file);
-    if (!answer) return undefined;
-    this.ahead.delete(file);
+    if (answer) this.ahead.delete(file);
+    else {
+      // Ahead of the thread: it need not read this file, nor those asked for before it.
+      const at = this.queued.get(file);
+      if (at === undefined) return undefined;
+      for (; this.next <= at; this.next++) this.queued.delete(this.queue[this.next] as string);
+    }
     this.requestMore();
-    return answer.bytes ?? undefined;
+    return answer?.bytes ?? undefined;
   }
 
-  /** Resolves once every file asked for so far has been read, or given up. */
+  /** Resolves once every file requested of the thread so far has been answered, or given up. */
   whenRead(): Promise<void> {
     if (this.inFlight.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idle.push(resolve));
@@ -60,8 +72,14 @@ export class FileReader {
   }
 
   private requestMore(): void {
-    while (this.queue.length > 0 && this.ahead.size < CHUNK * CHUNKS_AHEAD) {
-      const chunk = this.queue.splice(0, CHUNK).filter((file) => !this.ahead.has(file));
+    while (
+      this.next < this.queue.length &&
+      this.ahead.size < CHUNK * CHUNKS_AHEAD &&
+      this.inFlight.length < CHUNKS_AHEAD
+    ) {
+      const chunk = this.queue.slice(this.next, this.next + CHUNK).filter((file) => !this.ahead.has(file));
+      for (const file of this.queue.slice(this.next, this.next + CHUNK)) this.queued.delete(file);
+      this.next = Math.min(this.next + CHUNK, this.queue.length);
       if (chunk.length === 0) continue;
       const answers = chunk.map((file) => {
         const answer: Answer = { bytes: undefined };
@@ -71,6 +89,10 @@ export class FileReader {
       if (this.inFlight.length === 0) this.started().ref();
       this.inFlight.push(answers);
       this.started().postMessage(chunk);
+    }
+    if (this.next === this.queue.length) {
+      this.queue = [];
+      this.next = 0;
     }
     // Everything asked for is read (what is not taken yet stays here): the thread is not needed any more.
     if (this.queue.length === 0 && this.inFlight.length === 0 && this.worker) {
@@ -85,6 +107,8 @@ export class FileReader {
     this.ahead.clear();
     this.inFlight.length = 0;
     this.queue = [];
+    this.next = 0;
+    this.queued.clear();
     this.wake();
   }
 

@@ -24,6 +24,8 @@ interface WriterThread {
   readonly pending: Map<number, { resolve: () => void; reject: (error: Error) => void }>;
   /** Writes not posted yet: they go at the end of the turn, or once there are eight. */
   batch: WriteRequest[];
+  /** Called once no write is pending. */
+  drained: (() => void)[];
 }
 
 /**
@@ -55,6 +57,15 @@ export class FileWriter {
     this.started();
   }
 
+  /** Stops the thread once every write asked for is on disk or has failed (a later write starts another). */
+  async finish(): Promise<void> {
+    const thread = this.thread;
+    if (!thread) return;
+    this.flush(thread);
+    if (thread.pending.size > 0) await new Promise<void>((resolve) => thread.drained.push(resolve));
+    if (this.thread === thread) await this.close();
+  }
+
   /** Stops the thread (a later write starts another); writes it has not answered are rejected. */
   async close(): Promise<void> {
     const thread = this.thread;
@@ -82,7 +93,7 @@ export class FileWriter {
     // The worker's code is inline, not a module file: it then runs the same from the bundled CLI, from tsx
     // and under vitest, with nothing to resolve. It needs only node:fs.
     const worker = new Worker(WRITER_SOURCE, { eval: true });
-    const thread: WriterThread = { worker, pending: new Map(), batch: [] };
+    const thread: WriterThread = { worker, pending: new Map(), batch: [], drained: [] };
     worker.on('message', (replies: WriteReply[]) => {
       for (const reply of replies) {
         const failure = reply.error
@@ -113,7 +124,11 @@ function settle(thread: WriterThread, id: number, error?: Error): void {
   thread.pending.delete(id);
   if (error) waiting.reject(error);
   else waiting.resolve();
-  if (thread.pending.size === 0) thread.worker.unref();
+  if (thread.pending.size > 0) return;
+  thread.worker.unref();
+  const drained = thread.drained;
+  thread.drained = [];
+  for (const resolve of drained) resolve();
 }
 
 // Creates each folder once; if one was removed since (a pruned posts/<slug>/), creates it again and retries.

@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it, vi } from 'vitest';
 import { FsArticleSource } from '../../../src/adapters/fs/article-source.js';
 import { FileReader } from '../../../src/adapters/fs/file-reader.js';
 import { NotFoundError } from '../../../src/core/errors.js';
@@ -54,6 +55,24 @@ describe('FileReader (sources read ahead on a second thread)', () => {
     expect(reader.take(files[0] as string)).toBeUndefined();
     await reader.close();
   });
+
+  it('asks the thread for a bounded number of files, and none the caller has gone past', async () => {
+    const { files } = await folderOf(1000);
+    const posted = vi.spyOn(Worker.prototype, 'postMessage');
+    try {
+      const reader = new FileReader();
+      reader.prefetch(files);
+      // A caller that never yields (parsing on this thread alone) reads every file itself.
+      for (const file of files) expect(reader.take(file)).toBeUndefined();
+      await reader.whenRead();
+      const asked = posted.mock.calls.flatMap(([chunk]) => chunk as string[]);
+      expect(asked.length).toBeLessThanOrEqual(128);
+      expect(asked).toEqual(files.slice(0, asked.length));
+      await reader.close();
+    } finally {
+      posted.mockRestore();
+    }
+  });
 });
 
 describe('FsArticleSource read ahead', () => {
@@ -66,12 +85,20 @@ describe('FsArticleSource read ahead', () => {
     );
     const plain = new FsArticleSource(dir);
     const ahead = new FsArticleSource(dir);
+    const prefetch = vi.spyOn(FileReader.prototype, 'prefetch');
+    const take = vi.spyOn(FileReader.prototype, 'take');
     ahead.prefetch(paths);
+    const reader = prefetch.mock.instances[0] as FileReader;
+    prefetch.mockRestore();
     for (const path of paths.slice(0, 249)) {
+      await reader.whenRead();
       const [a, b] = [await ahead.read(path), await plain.read(path)];
       expect(a.path).toBe(path);
       expect(Buffer.compare(Buffer.from(a.bytes), Buffer.from(b.bytes))).toBe(0);
     }
+    const fromThread = take.mock.results.filter((r) => r.value !== undefined).length;
+    take.mockRestore();
+    expect(fromThread).toBe(249);
     await expect(ahead.read(paths[249] as string)).rejects.toBeInstanceOf(NotFoundError);
   });
 });

@@ -79,6 +79,18 @@ describe('FileWriter (pages written on a second thread)', () => {
     await own.close();
   });
 
+  it('finishes the writes asked for before it stops its thread, so none is rejected', async () => {
+    const own = new FileWriter();
+    const dir = await mkdtemp(join(tmpdir(), 'file-writer-'));
+    const writes = Array.from({ length: 20 }, (_, i) => own.write(join(dir, `f${i}/index.html`), `${i}`));
+    await own.finish();
+    const results = await Promise.allSettled(writes);
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    expect((await readdir(dir)).length).toBe(20);
+    expect(await readFile(join(dir, 'f19/index.html'), 'utf8')).toBe('19');
+    await own.finish(); // no thread: nothing to do
+  });
+
   it('fails only its own writes when a closed thread exits after a new one started', async () => {
     const own = new FileWriter();
     const dir = await mkdtemp(join(tmpdir(), 'file-writer-'));

@@ -272,6 +272,10 @@ describe('emoji shortcodes', () => {
     expect(renderMarkdown(':tada: :+1: :-1: :T-Rex:', base)).toBe('<p>🎉 👍 👎 🦖</p>');
     // A non-name before a name must not hide it, nor a colon just before it.
     expect(renderMarkdown('a:foo:smile: and ::smile:', base)).toBe('<p>a:foo😄 and :😄</p>');
+    // Names an object has of its own (its prototype's) are not shortcodes.
+    expect(renderMarkdown(':constructor: :toString: :hasOwnProperty:', base)).toBe(
+      '<p>:constructor: :toString: :hasOwnProperty:</p>',
+    );
     expect(renderMarkdown('Time 10:30:45, see https://example.org/a:b:c', base)).toBe(
       '<p>Time 10:30:45, see <a href="https://example.org/a:b:c">https://example.org/a:b:c</a></p>',
     );
@@ -284,7 +288,25 @@ describe('emoji shortcodes', () => {
     const renderer = (token: { emoji: string }) => token.emoji;
     const theirs = new Marked(markedEmoji({ emojis: table, renderer }));
     const ours = new Marked(emojiExtension(table));
-    const pieces = [':', '::', 'smile', 'SMILE', '+1', '-1', 't-rex', 'foo', ' ', '10', '_', 'a', '\\:', '`'];
+    const pieces = [
+      ':',
+      '::',
+      'smile',
+      'SMILE',
+      '+1',
+      '-1',
+      't-rex',
+      'foo',
+      ' ',
+      '10',
+      '_',
+      'a',
+      '\\:',
+      '`',
+      'constructor',
+      '__proto__',
+      'toString',
+    ];
     let seed = 7;
     const next = () => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
