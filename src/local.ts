@@ -14,6 +14,7 @@ import {
 } from './adapters/fs/state.js';
 import { WebSubNotifier } from './adapters/http/websub.js';
 import { localParser } from './adapters/threads/parse-pool.js';
+import type { ArticleSourceStore, SiteIndexStore, SiteStore } from './core/ports.js';
 import type { SiteConfig } from './core/site.js';
 import type { SiteIndex } from './core/site-index.js';
 import { type BuildReport, buildAndAnnounce } from './pipeline/build.js';
@@ -68,33 +69,61 @@ export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date)
   }
 }
 
-/** Builds a copy of the site for local viewing: no announcements, no email, an index of its own. */
+/** A site index held in memory: a preview's, kept between its rebuilds; `forget` makes the next one full. */
+export class MemorySiteIndex implements SiteIndexStore {
+  private index: SiteIndex | undefined;
+  async load(): Promise<SiteIndex | undefined> {
+    return this.index;
+  }
+  async save(index: SiteIndex): Promise<void> {
+    this.index = index;
+  }
+  forget(): void {
+    this.index = undefined;
+  }
+  get empty(): boolean {
+    return this.index === undefined;
+  }
+}
+
+/** Builds a copy of the site for local viewing into `output`: no announcements, no email. */
+export function buildPreview(
+  site: SiteConfig,
+  contentDir: string,
+  output: SiteStore,
+  now: Date,
+  { content = new FsArticleSource(contentDir), index = new MemorySiteIndex() }: PreviewSources = {},
+): Promise<BuildReport> {
+  return buildAndAnnounce(
+    {
+      site,
+      content,
+      assets: new FsStaticAssets(contentDir),
+      pages: new FsArticleSource(contentDir, 'pages'),
+      theme: new FsThemeFiles(contentDir),
+      output,
+      index,
+    },
+    now,
+  );
+}
+
+export interface PreviewSources {
+  /** The articles (default: contentDir/posts; preview --drafts shows the unpublished too). */
+  readonly content?: ArticleSourceStore;
+  readonly index?: SiteIndexStore;
+}
+
+/** Builds a copy of the site for local viewing into `out`, once. */
 export async function previewBuild(
   site: SiteConfig,
-  content: string,
+  contentDir: string,
   out: string,
   now: Date,
 ): Promise<BuildReport> {
-  let index: SiteIndex | undefined;
   const output = new FsSiteStore(out);
   try {
-    return await buildAndAnnounce(
-      {
-        site,
-        content: new FsArticleSource(content),
-        assets: new FsStaticAssets(content),
-        pages: new FsArticleSource(content, 'pages'),
-        theme: new FsThemeFiles(content),
-        output,
-        index: {
-          load: async () => index,
-          save: async (next) => {
-            index = next;
-          },
-        },
-      },
-      now,
-    );
+    return await buildPreview(site, contentDir, output, now);
   } finally {
     await output.close();
   }

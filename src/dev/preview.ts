@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { FsArticleSource, FsStaticAssets, FsThemeFiles } from '../adapters/fs/article-source.js';
+import { FsArticleSource, FsThemeFiles } from '../adapters/fs/article-source.js';
 import { writeFileAtomicSync } from '../adapters/fs/files.js';
 import { emlName } from '../adapters/fs/outbox.js';
 import { loadSiteConfig } from '../adapters/fs/site-config.js';
@@ -15,9 +15,9 @@ import { type ArticleSource, parseArticle, prepareToParse } from '../core/articl
 import type { RawMessage } from '../core/email.js';
 import type { ArticleSourceStore, AttemptLimiter, MailSender, SourceEntry } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
-import type { SiteIndex } from '../core/site-index.js';
 import type { Theme } from '../core/theme.js';
-import { type BuildReport, buildAndAnnounce } from '../pipeline/build.js';
+import { buildPreview, MemorySiteIndex } from '../local.js';
+import type { BuildReport } from '../pipeline/build.js';
 import { loadTheme } from '../pipeline/publish.js';
 import { type SiteServer, startSiteServer } from './site-server.js';
 
@@ -155,7 +155,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
   site = forLoopback(configured);
 
   // Kept between builds, so a rebuild renders only what changed; dropped when site.yaml changes.
-  let index: SiteIndex | undefined;
+  const index = new MemorySiteIndex();
   // One store for every rebuild: each holds a writer thread, which a store per rebuild would leave behind.
   const output = new FsSiteStore(options.out);
   const build = async (): Promise<BuildReport> => {
@@ -164,23 +164,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
     const now = options.drafts
       ? new Date(Math.max(options.now().getTime(), await latestDateMs(plain, site)))
       : options.now();
-    const report = await buildAndAnnounce(
-      {
-        site,
-        content,
-        assets: new FsStaticAssets(options.content),
-        pages: new FsArticleSource(options.content, 'pages'),
-        theme: new FsThemeFiles(options.content),
-        output,
-        index: {
-          load: async () => index,
-          save: async (next) => {
-            index = next;
-          },
-        },
-      },
-      now,
-    );
+    const report = await buildPreview(site, options.content, output, now, { content, index });
     theme = await loadTheme(site, new FsThemeFiles(options.content));
     return report;
   };
@@ -217,12 +201,12 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
     const fsWatcher = watch(options.content, { ignoreInitial: true });
     let timer: NodeJS.Timeout | undefined;
     fsWatcher.on('all', (_event, path) => {
-      if (path.endsWith('site.yaml')) index = undefined;
+      if (path.endsWith('site.yaml')) index.forget();
       clearTimeout(timer);
       // Editors write a file in several steps: build once they are done.
       timer = setTimeout(async () => {
         try {
-          if (index === undefined) site = forLoopback(await loadSiteConfig(options.content));
+          if (index.empty) site = forLoopback(await loadSiteConfig(options.content));
           const report = await rebuild();
           server.reload();
           options.onBuild?.({ report });
