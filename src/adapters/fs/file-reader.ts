@@ -77,9 +77,10 @@ export class FileReader {
       this.ahead.size < CHUNK * CHUNKS_AHEAD &&
       this.inFlight.length < CHUNKS_AHEAD
     ) {
-      const chunk = this.queue.slice(this.next, this.next + CHUNK).filter((file) => !this.ahead.has(file));
-      for (const file of this.queue.slice(this.next, this.next + CHUNK)) this.queued.delete(file);
-      this.next = Math.min(this.next + CHUNK, this.queue.length);
+      const span = this.queue.slice(this.next, this.next + CHUNK);
+      this.next += span.length;
+      for (const file of span) this.queued.delete(file);
+      const chunk = span.filter((file) => !this.ahead.has(file));
       if (chunk.length === 0) continue;
       const answers = chunk.map((file) => {
         const answer: Answer = { bytes: undefined };
