@@ -298,6 +298,8 @@ export function parseArticle(
   source: ArticleSource,
   site: SiteConfig,
   hash = contentHash(source.bytes),
+  /** Where the text is published, when not at an article's address (a page of content/pages/). */
+  publishedAt?: string,
 ): ParseResult {
   const problems: Problem[] = [];
   const report = (field: string, reason: string, line?: number, severity: Problem['severity'] = 'error') =>
@@ -404,7 +406,7 @@ export function parseArticle(
 
   if (problems.some((p) => p.severity === 'error')) return fail();
 
-  const url = `${site.baseUrl}/posts/${slugInUrl(slug)}/`;
+  const url = publishedAt ?? `${site.baseUrl}/posts/${slugInUrl(slug)}/`;
   let html: string;
   try {
     const rendered = renderArticleMarkdown(

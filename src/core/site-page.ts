@@ -58,7 +58,8 @@ export function parsePage(source: ArticleSource, site: SiteConfig): PageParseRes
     : new TextEncoder().encode(text.replace(/^---(\r?\n)/, '---$1date: 1970-01-01T00:00:00Z$1'));
   const shift = (p: Problem): Problem =>
     !hasDate && p.line !== undefined && p.line > 1 ? { ...p, line: p.line - 1 } : p;
-  const result = parseArticle({ path: source.path, bytes }, site);
+  // Links within the page (heading anchors, footnotes) point at the page's own address.
+  const result = parseArticle({ path: source.path, bytes }, site, undefined, `${site.baseUrl}/${name}/`);
   if (!result.ok) return { ok: false, problems: result.problems.map(shift) };
   const { article } = result;
   const warnings = result.warnings.map(shift).filter((p) => p.field !== 'date' || hasDate);

@@ -89,6 +89,15 @@ describe('parsePage', () => {
     ]);
   });
 
+  it("points the page's own links (heading anchors, footnotes, #fragments) at the page, not at /posts/", () => {
+    const text = '---\ntitle: About\n---\nA note[^1]\n\n[^1]: The note.\n\n## A heading\n\n[up](#a-heading)\n';
+    const result = page('pages/about.md', text);
+    const html = result.ok ? result.page.html : '';
+    const links = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]);
+    expect(links.length).toBeGreaterThanOrEqual(4);
+    for (const link of links) expect(link).toMatch(/^https:\/\/news\.example\.com\/about\/#/);
+  });
+
   it.each([
     ['pages/posts.md', /address the site generates/],
     ['pages/About Us.md', /lowercase letters, digits and hyphens/],
