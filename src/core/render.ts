@@ -591,8 +591,14 @@ export function sanitizeArticleHtml(html: string, base: LinkBase): string {
   return sanitize(html, base);
 }
 
+// Not words of the text: an alert's title (its kind: "Important") and footnote reference numbers.
+const ALERT_TITLE = /(<blockquote data-alert="[^"]*">\n)<p><strong>[^<]*<\/strong><\/p>\n/g;
+const FOOTNOTE_REF_HTML = /<sup><a [^>]*\bdata-footnote-ref\b[^>]*>[^<]*<\/a><\/sup>/g;
+
 /** The text of the first paragraph, for articles that give no summary. */
 export function firstParagraphText(html: string): string {
-  const match = /<p>([\s\S]*?)<\/p>/.exec(html);
-  return match?.[1] === undefined ? '' : htmlToText(match[1]);
+  const match = /<p>([\s\S]*?)<\/p>/.exec(
+    html.includes('data-alert') ? html.replace(ALERT_TITLE, '$1') : html,
+  );
+  return match?.[1] === undefined ? '' : htmlToText(match[1].replace(FOOTNOTE_REF_HTML, ''));
 }

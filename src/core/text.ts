@@ -96,10 +96,27 @@ export function htmlToText(html: string): string {
     .trim();
 }
 
-/** Shortens text at a word boundary to at most `max` characters, marking the cut with an ellipsis. */
+let graphemes: Intl.Segmenter | undefined;
+
+/** The longest start of `text` that is at most `max` UTF-16 units and never splits a character (🎉, é, 👩‍💻). */
+function wholeCharacters(text: string, max: number): string {
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  let end = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    if (end + segment.length > max) break;
+    end += segment.length;
+  }
+  return text.slice(0, end);
+}
+
+/**
+ * Shortens text at a word boundary to at most `max` UTF-16 units, marking the cut with an ellipsis. A cut
+ * inside a word (text without spaces, like Japanese) falls between characters, never inside one: half an
+ * emoji is an invalid character in a feed.
+ */
 export function truncateWords(text: string, max: number): string {
   if (text.length <= max) return text;
-  const cut = text.slice(0, max - 1);
+  const cut = wholeCharacters(text, max - 1);
   const space = cut.lastIndexOf(' ');
   return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }

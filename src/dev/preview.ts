@@ -107,6 +107,8 @@ export class UnpublishedRevealed implements ArticleSourceStore {
     const frontMatter = parseDocument(match[1]);
     frontMatter.set('draft', false);
     frontMatter.set('title', `${article.draft ? 'Draft' : 'Scheduled'}: ${article.title}`);
+    // The summary it will have when published, not the words of the note put above its text.
+    if (!frontMatter.has('summary')) frontMatter.set('summary', article.summary);
     const note = article.draft ? DRAFT_NOTE : scheduledNote(article.date);
     const body = text.slice(match[0].length);
     const revealed = `---\n${String(frontMatter)}---\n> [!WARNING]\n> ${note}\n\n${body}`;

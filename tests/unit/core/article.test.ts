@@ -65,6 +65,19 @@ describe('parseArticle: valid articles', () => {
     expect(a.summary).toBe('First paragraph here.');
   });
 
+  it("leaves an alert's title and footnote numbers out of the summary", () => {
+    const alert = article(
+      { title: 'A', date: '2026-03-01' },
+      '> [!IMPORTANT]\n> The service moves on Friday.\n\nMore.',
+    );
+    expect(alert.summary).toBe('The service moves on Friday.');
+    const notes = article(
+      { title: 'A', date: '2026-03-01' },
+      'A claim[^1] and another[^note].\n\n[^1]: One.\n[^note]: Two.',
+    );
+    expect(notes.summary).toBe('A claim and another.');
+  });
+
   it('accepts a UTF-8 byte order mark and CRLF line endings', () => {
     const text = `\uFEFF---\r\ntitle: With BOM\r\ndate: 2026-01-01\r\n---\r\nBody\r\n`;
     const result = parseArticle({ path: 'posts/bom.md', bytes: bytes(text) }, testSite);
