@@ -154,7 +154,7 @@ function buildFrontMatterSchema(zone: string) {
             ctx.issues.push({
               code: 'custom',
               input: tags,
-              message: `"${long.slice(0, 40)}…" is ${long.length} characters long; the limit is ${MAX_TAG_LENGTH}`,
+              message: `"${truncateWords(long, 41)}" is ${long.length} characters long; the limit is ${MAX_TAG_LENGTH}`,
             });
           }
         }),
@@ -388,7 +388,7 @@ export function parseArticle(
     else if (tagSlug.length > MAX_SLUG_LENGTH)
       report(
         'tags',
-        `"${name.slice(0, 40)}…" makes an address longer than ${MAX_SLUG_LENGTH} characters`,
+        `"${truncateWords(name, 41)}" makes an address longer than ${MAX_SLUG_LENGTH} characters`,
         fieldLine('tags'),
       );
     else {
