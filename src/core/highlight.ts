@@ -75,7 +75,9 @@ export function fenceLanguage(info: string | undefined): string {
   return (info ?? '').trim().split(/\s+/)[0] ?? '';
 }
 
-const CLASS_SPAN = /<span class="hljs-([\w-]+)(?: ([\w-]+))?[^"]*">/g;
+// A token's scope (`hljs-title function_`), or the language of code embedded in another (`language-css`, the
+// style element of an HTML block), which no inline style stands for.
+const CLASS_SPAN = /<span class="(?:hljs-([\w-]+)(?: ([\w-]+))?[^"]*|language-[\w-]+)">/g;
 
 /**
  * Code as HTML with inline colours, or undefined when the language is unknown (the caller prints it plain).
@@ -86,7 +88,8 @@ export function highlightCode(code: string, language: string): string | undefine
   const name = language.toLowerCase();
   if (name === '' || !hljs.getLanguage(name)) return undefined;
   const html = hljs.highlight(code, { language: name, ignoreIllegals: true }).value;
-  return html.replace(CLASS_SPAN, (_span, scope: string, sub: string | undefined) => {
+  return html.replace(CLASS_SPAN, (_span, scope: string | undefined, sub: string | undefined) => {
+    if (scope === undefined) return '<span>';
     const style = (sub && SCOPE_STYLES[`${scope}.${sub}`]) || SCOPE_STYLES[scope];
     return style ? `<span style="${style}">` : '<span>';
   });

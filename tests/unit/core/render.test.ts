@@ -243,6 +243,16 @@ describe('highlighted code', () => {
     expect(html).not.toContain('class=');
   });
 
+  it('leaves no class name on code embedded in other code (the CSS and script of an HTML block)', () => {
+    const html = renderMarkdown(
+      '```html\n<style>p { color: red; }</style>\n<script>const x = 1;</script>\n```',
+      base,
+    );
+    expect(html).not.toContain('class=');
+    // The embedded code is still highlighted: `const` in the script is a keyword.
+    expect(html).toContain('<span style="color:#cf222e">const</span>');
+  });
+
   it('refuses more footnote definitions than MAX_FOOTNOTES, naming the line of the first one too many', () => {
     const notes = (n: number) => Array.from({ length: n }, (_, i) => `x[^${i}]\n\n[^${i}]: y`).join('\n\n');
     expect(() => renderMarkdown(notes(MAX_FOOTNOTES), base)).not.toThrow();
