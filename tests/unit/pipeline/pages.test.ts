@@ -90,7 +90,8 @@ describe('parsePage', () => {
   });
 
   it("points the page's own links (heading anchors, footnotes, #fragments) at the page, not at /posts/", () => {
-    const text = '---\ntitle: About\n---\nA note[^1]\n\n[^1]: The note.\n\n## A heading\n\n[up](#a-heading)\n';
+    const text =
+      '---\ntitle: About\n---\nA note[^1]\n\n[^1]: The note.\n\n## A heading\n\n[up](#a-heading)\n';
     const result = page('pages/about.md', text);
     const html = result.ok ? result.page.html : '';
     const links = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]);
