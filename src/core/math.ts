@@ -4,6 +4,7 @@
 // right after the closing one, so "$5 and $6" stays text) and `$$` on lines of their own for a block.
 import type { RendererExtension, TokenizerExtension, Tokens } from 'marked';
 import type temmlModule from 'temml';
+import { escapeHtml, truncateWords } from './text.js';
 
 type Temml = typeof temmlModule;
 let temml: Temml | undefined;
@@ -26,40 +27,67 @@ interface MathToken extends Tokens.Generic {
   readonly tex: string;
 }
 
-function render(tex: string, displayMode: boolean): string {
+/**
+ * TeX → MathML. A formula temml cannot read (`\frac{1}{`, an unknown command) is told to `problem` and shown
+ * as the author wrote it, between its dollars: temml's own error output is the message in red, which would
+ * reach feeds and email as text.
+ */
+function render(tex: string, displayMode: boolean, problem: (message: string) => void): string {
   if (!temml) throw new Error('math met before temml was loaded: await prepareToParse(sources) first');
-  // trust: false (the default) refuses \href and \url; errors render as the source in red, not a throw.
-  // Styles are written as the sanitizer writes them (no trailing `;`), so both paths give the same bytes.
-  return temml
-    .renderToString(tex, { displayMode, throwOnError: false, trust: false })
-    .replace(/(style="[^"]*);"/g, '$1"');
+  try {
+    // trust: false (the default) refuses \href and \url. Styles are written as the sanitizer writes them
+    // (no trailing `;`), so both paths give the same bytes.
+    return temml
+      .renderToString(tex, { displayMode, throwOnError: true, trust: false })
+      .replace(/(style="[^"]*);"/g, '$1"');
+  } catch (error) {
+    // temml's ParseError is a plain Error named so.
+    if (!(error instanceof Error) || error.name !== 'ParseError') throw error;
+    const reason = error.message.replace(/ at (?:position \d+|end of input):[\s\S]*$/, '').trim();
+    const shown = displayMode ? `$$${tex}$$` : `$${tex}$`;
+    problem(
+      `math ${truncateWords(shown.replace(/\s+/g, ' '), 60)} cannot be read (${reason}) and shows as text`,
+    );
+    return escapeHtml(shown);
+  }
 }
 
-export const inlineMath: TokenizerExtension & RendererExtension = {
-  name: 'inlineMath',
-  level: 'inline',
-  start: (src) => src.indexOf('$'),
-  tokenizer(src) {
-    const match = INLINE_MATH.exec(src);
-    if (!match?.[1]) return undefined;
-    return { type: 'inlineMath', raw: match[0], tex: match[1] } satisfies MathToken;
-  },
-  renderer: (token) => render((token as MathToken).tex, false),
-};
-
-export const blockMath: TokenizerExtension & RendererExtension = {
-  name: 'blockMath',
-  level: 'block',
-  start: (src) => src.indexOf('$$'),
-  tokenizer(src) {
-    const match = BLOCK_MATH.exec(src);
-    if (!match?.[1]) return undefined;
-    return { type: 'blockMath', raw: match[0], tex: match[1] } satisfies MathToken;
-  },
-  // display="block" says it already; the style would need `display` among the sanitizer's properties.
-  renderer: (token) =>
-    `${render((token as MathToken).tex, true).replace(' style="display:block math"', '')}\n`,
-};
+/** The `$…$` and `$$` extensions; what cannot be rendered is told to `problem` (check's warnings). */
+export function mathExtensions(problem: (message: string) => void): {
+  readonly inline: TokenizerExtension & RendererExtension;
+  readonly block: TokenizerExtension & RendererExtension;
+} {
+  return {
+    inline: {
+      name: 'inlineMath',
+      level: 'inline',
+      start: (src) => src.indexOf('$'),
+      tokenizer(src) {
+        const match = INLINE_MATH.exec(src);
+        if (!match?.[1]) return undefined;
+        return { type: 'inlineMath', raw: match[0], tex: match[1] } satisfies MathToken;
+      },
+      renderer: (token) => render((token as MathToken).tex, false, problem),
+    },
+    block: {
+      name: 'blockMath',
+      level: 'block',
+      start: (src) => src.indexOf('$$'),
+      tokenizer(src) {
+        const match = BLOCK_MATH.exec(src);
+        if (!match?.[1]) return undefined;
+        return { type: 'blockMath', raw: match[0], tex: match[1] } satisfies MathToken;
+      },
+      // display="block" says it already; the style would need `display` among the sanitizer's properties.
+      renderer: (token) => {
+        const html = render((token as MathToken).tex, true, problem);
+        return html.startsWith('<math')
+          ? `${html.replace(' style="display:block math"', '')}\n`
+          : `<p>${html}</p>\n`;
+      },
+    },
+  };
+}
 
 /** Every MathML element temml writes, and their attributes: the sanitizer's allowlist for math. */
 export const MATHML_TAGS = [

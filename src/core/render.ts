@@ -12,11 +12,10 @@ import {
   prepareHighlighter,
 } from './highlight.js';
 import {
-  blockMath,
-  inlineMath,
   looksLikeMath,
   MATHML_ATTRIBUTES,
   MATHML_TAGS,
+  mathExtensions,
   mathReady,
   prepareMath,
 } from './math.js';
@@ -174,6 +173,7 @@ function createMarkdown(): Marked {
       },
     },
   });
+  const math = mathExtensions((message) => notes.push(message));
   const extensions: MarkedExtension[] = [
     // Math before the footnotes: marked tries the newest extension's tokenizers first, and marked-footnote
     // must read a document's first block before any other extension does (with math first, a document
@@ -181,15 +181,15 @@ function createMarkdown(): Marked {
     {
       extensions: [
         {
-          ...inlineMath,
+          ...math.inline,
           tokenizer(src, tokens) {
-            return mathOn ? inlineMath.tokenizer.call(this, src, tokens) : undefined;
+            return mathOn ? math.inline.tokenizer.call(this, src, tokens) : undefined;
           },
         },
         {
-          ...blockMath,
+          ...math.block,
           tokenizer(src, tokens) {
-            return mathOn ? blockMath.tokenizer.call(this, src, tokens) : undefined;
+            return mathOn ? math.block.tokenizer.call(this, src, tokens) : undefined;
           },
         },
       ],

@@ -221,6 +221,22 @@ describe('renderArticleMarkdown notes what renders as literal text', () => {
     expect(notesOf('Costs $5 or $6.')).toEqual([]);
   });
 
+  it('math that cannot be read, shown as the author wrote it instead of an error message in red', () => {
+    const { html, notes } = renderArticleMarkdown(
+      'I $\\frac{1}{$ and $\\macro$, then $x$.\n\n$$\n\\sqrt{\n$$',
+      base,
+      { math: true },
+    );
+    expect(notes).toEqual([
+      "math $\\frac{1}{$ cannot be read (Unexpected end of input in a macro argument, expected '}') and shows as text",
+      'math $\\macro$ cannot be read (Unsupported function name: \\macro) and shows as text',
+      "math $$\\sqrt{$$ cannot be read (Expected '}', got 'EOF') and shows as text",
+    ]);
+    expect(html).toBe(
+      '<p>I $\\frac{1}{$ and $\\macro$, then <math><mi>x</mi></math>.</p>\n<p>$$\\sqrt{$$</p>',
+    );
+  });
+
   it('a code language we cannot highlight, and not a known one or a block without a language', () => {
     expect(notesOf('```klingon\nx\n```\n\n```TypeScript\nlet a = 1;\n```\n\n```\nplain\n```')).toEqual([
       'code block in unknown language "klingon" is shown without highlighting',
