@@ -1,3 +1,4 @@
+import transliterate from '@sindresorhus/transliterate';
 import { decodeHTML } from 'entities';
 import { slug as githubSlug } from 'github-slugger';
 
@@ -32,10 +33,12 @@ export function escapeHtml(text: string): string {
 
 /**
  * A slug for a URL and a folder name: lowercase letters, digits and single hyphens. Names in Latin script
- * keep the ASCII rule Broadsheet always had (accents folded, é → e; anything else a separator), so no
- * published address moves. A name with letters of another script (日本語, Москва) gets github-slugger's
- * Unicode slug (the one GitHub gives headings: the script kept, lowercased, punctuation dropped), since a
- * transliteration would mangle or drop it. Returns '' when nothing usable is left.
+ * keep the ASCII rule Broadsheet always had (accents folded, é → e, ö → o; anything else a separator), so no
+ * published address moves; a Latin letter that is no letter plus accent is spelled out (ß → ss, æ → ae,
+ * ø → o, ł → l, þ → th, ı → i), and digits of any script are kept (١٢٣). A name with letters of another
+ * script (日本語, Москва) gets github-slugger's Unicode slug (the one GitHub gives headings: the script kept,
+ * lowercased, punctuation dropped), since a transliteration would mangle or drop it. Returns '' when nothing
+ * usable is left.
  */
 export function slugify(text: string): string {
   const unicode = NON_LATIN_LETTER.test(text);
@@ -46,11 +49,16 @@ export function slugify(text: string): string {
 const NON_LATIN_LETTER = /(?!\p{Script=Latin})\p{L}/u;
 
 function asciiSlug(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-');
+  return (
+    text
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      // Only letters the fold above left (ß, ø, ł…): transliterating the whole name would move addresses
+      // already published (its German rule makes ü → ue where the fold made ü → u).
+      .replace(/(?![a-z])\p{Script=Latin}/gu, (letter) => transliterate(letter).toLowerCase())
+      .replace(/[^a-z\p{Nd}]+/gu, '-')
+  );
 }
 
 /** Lowercase letters of any script (and their marks), digits and single hyphens. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type ArticleMeta, parseArticle } from '../../../src/core/article.js';
 import { tagClashProblems } from '../../../src/core/corpus.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
-import { SLUG_PATTERN, slugify } from '../../../src/core/text.js';
+import { isSlug, SLUG_PATTERN, slugify } from '../../../src/core/text.js';
 
 const site = parseSiteConfig({
   title: 'T',
@@ -32,6 +32,46 @@ describe('slugify', () => {
   ])('%s → %s', (name, slug) => {
     expect(slugify(name)).toBe(slug);
     if (slug) expect(slug).toMatch(SLUG_PATTERN);
+  });
+
+  it.each([
+    // Latin letters that are no base letter plus accent are spelled out, not dropped; an accent is still
+    // only dropped (ö → o, as ü → u always was), so Größe → grosse, not groesse.
+    ['Straße', 'strasse'],
+    ['Größe', 'grosse'],
+    ['Øresund', 'oresund'],
+    ['Ærø', 'aero'],
+    ['Łódź', 'lodz'],
+    ['Þór', 'thor'],
+    ['Đak', 'dak'],
+    ['Œuvre', 'oeuvre'],
+    ['ı', 'i'],
+    ['Ħ', 'h'],
+    ['İstanbul', 'istanbul'],
+    // Digits of any script are kept.
+    ['١٢٣', '١٢٣'],
+    ['Route ٦٦', 'route-٦٦'],
+    ['Москва 2026', 'москва-2026'],
+    // Names that slugged well keep the slug they were published under.
+    ['Email', 'email'],
+    ['Café Society', 'cafe-society'],
+    ['Ünïcode', 'unicode'],
+    ['naïve Zürich', 'naive-zurich'],
+    ['Crème brûlée', 'creme-brulee'],
+    ['Node.js 2026', 'node-js-2026'],
+    ['x²', 'x2'],
+  ])('%s → %s, a slug tags accept', (name, slug) => {
+    expect(slugify(name)).toBe(slug);
+    expect(isSlug(slug)).toBe(true);
+    const result = parseArticle(source('posts/a.md', JSON.stringify([name])), site);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.article.tags).toEqual([{ name, slug }]);
+  });
+
+  it('derives the slug of a file name the same way', () => {
+    const result = parseArticle(source('posts/2026-01-01-Straße-in-Łódź.md', '[]'), site);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.article.slug).toBe('strasse-in-lodz');
   });
 });
 
