@@ -64,10 +64,31 @@ function asciiSlug(text: string): string {
 /** Lowercase letters of any script (and their marks), digits and single hyphens. */
 export const SLUG_PATTERN = /^[\p{Ll}\p{Lm}\p{Lo}\p{M}\p{Nd}]+(?:-[\p{Ll}\p{Lm}\p{Lo}\p{M}\p{Nd}]+)*$/u;
 
-/** Two tag names that are one tag: they differ at most in case and spacing ("Email", "email"). */
-export const sameTagName = (a: string, b: string): boolean =>
-  a.normalize('NFC').toLowerCase().replace(/\s+/g, ' ') ===
-  b.normalize('NFC').toLowerCase().replace(/\s+/g, ' ');
+/**
+ * Two tag names that are one tag: they differ at most in case and spacing ("Email", "email"; "İstanbul",
+ * "istanbul"; "Straße", "STRASSE"), never in accents ("Café" and "Cafe" are two names).
+ */
+export function sameTagName(a: string, b: string): boolean {
+  const [x, y] = [caseFoldable(a), caseFoldable(b)];
+  return caseBlind().some((collator) => collator.compare(x, y) === 0);
+}
+
+// ß is ss in any case (Unicode case folding: 'Straße'.toUpperCase() is 'STRASSE'), where collation tells
+// them apart as it does accents. The dot of İ is the one i has in lowercase, no accent: İstanbul is Istanbul.
+const caseFoldable = (name: string) =>
+  name
+    .normalize('NFD')
+    .replace(/([Ii])\u0307/g, '$1')
+    .normalize('NFC')
+    .replace(/\s+/g, ' ')
+    .replace(/[ßẞ]/g, 'ss');
+
+// Compared at the accent level: case and width do not count, accents do. Turkish collation also pairs I with
+// ı (Işık, ışık), a letter of its own in English collation. Each is asked in an explicit locale (the default
+// is the user's, and under Turkish "EMAIL" would not be "email"). Made on first use: building them takes ~10 ms.
+let collators: readonly Intl.Collator[] | undefined;
+const caseBlind = () =>
+  (collators ??= ['en', 'tr'].map((locale) => new Intl.Collator(locale, { sensitivity: 'accent' })));
 
 /** Scripts a word of a slug may not mix (Han, kana and Hangul count as one: Japanese and Korean mix them). */
 const SCRIPTS: readonly RegExp[] = [

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type ArticleMeta, parseArticle } from '../../../src/core/article.js';
 import { tagClashProblems } from '../../../src/core/corpus.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
-import { isSlug, SLUG_PATTERN, slugify } from '../../../src/core/text.js';
+import { isSlug, SLUG_PATTERN, sameTagName, slugify } from '../../../src/core/text.js';
 
 const site = parseSiteConfig({
   title: 'T',
@@ -110,6 +110,43 @@ describe('tags in any language', () => {
       ]);
     const same = parseArticle(source('posts/b.md', '[Email, email]'), site);
     expect(same.ok && same.article.tags).toEqual([{ name: 'Email', slug: 'email' }]);
+  });
+
+  it.each([
+    ['Email', 'email', true],
+    ['İstanbul', 'istanbul', true],
+    ['İSTANBUL', 'istanbul', true],
+    ['Istanbul', 'ISTANBUL', true],
+    ['İstanbul', 'ISTANBUL', true],
+    ['Işık', 'ışık', true],
+    ['Straße', 'STRASSE', true],
+    ['Ærø', 'ÆRØ', true],
+    ['Email  list', 'email list', true],
+    ['Café', 'Cafe', false],
+    ['café', 'CAFE', false],
+    ['Øresund', 'Oresund', false],
+    ['sık', 'sik', false],
+    ['C++', 'C#', false],
+  ])('"%s" and "%s" are one tag: %s', (a, b, same) => {
+    expect(sameTagName(a, b)).toBe(same);
+    expect(sameTagName(b, a)).toBe(same);
+  });
+
+  it('takes names differing only in case for one tag, in one article and across articles', () => {
+    const one = parseArticle(source('posts/a.md', '[İstanbul, istanbul, ISTANBUL]'), site);
+    expect(one.ok && one.article.tags).toEqual([{ name: 'İstanbul', slug: 'istanbul' }]);
+    const meta = (path: string, tags: string): ArticleMeta => {
+      const result = parseArticle(source(path, tags), site);
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      return result.article;
+    };
+    expect(tagClashProblems([meta('posts/a.md', '[İstanbul]'), meta('posts/b.md', '[istanbul]')])).toEqual(
+      [],
+    );
+    // An accent still makes another name.
+    expect(
+      tagClashProblems([meta('posts/a.md', '[Café]'), meta('posts/b.md', '[cafe]')]).map((p) => p.reason),
+    ).toEqual(['"cafe" would share the address /tags/cafe/ with "Café" (posts/a.md); rename one']);
   });
 
   it('refuses names across articles that would share an address, naming both files', () => {
