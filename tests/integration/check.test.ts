@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { broadsheet, scratchProject } from '../helpers/cli.js';
@@ -173,5 +173,43 @@ describe('static CSS and HTML, pages (issue 15)', () => {
       'static/about/index.html: error in file: would overwrite the generated page',
     );
     expect(await readFile(join(dir, 'dist/about/index.html'), 'utf8')).toContain('<p>Who we are.</p>');
+  });
+});
+
+describe('the header of a refused check or build', () => {
+  it('counts problems and the files they are in, and names site.yaml when the problem is there', async () => {
+    const dir = await scratchProject();
+    const post = join(dir, 'content/posts/2026-11-24-two-problems.md');
+    await writeFile(post, '---\ndate: 2026-02-30\n---\nTwo problems.\n');
+    for (const command of ['check', 'build']) {
+      const run = await broadsheet(dir, command, '--now', NOW);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('2 problems in posts/2026-11-24-two-problems.md:\n');
+      expect(run.stderr).toMatch(/two-problems\.md: error in title: is required/);
+      expect(run.stderr).toMatch(/two-problems\.md:2: error in date: "2026-02-30" is not a real date/);
+      expect(run.stderr).toContain('Nothing was written: fix the problems above and run again.');
+      expect(run.stderr).not.toMatch(/invalid article/);
+    }
+
+    await writeFile(join(dir, 'content/posts/2026-11-24-one-problem.md'), '---\ntitle: One\n---\n');
+    for (const command of ['check', 'build']) {
+      const run = await broadsheet(dir, command, '--now', NOW);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('3 problems in 2 files:\n');
+    }
+
+    await rm(join(dir, 'content/posts/2026-11-24-two-problems.md'));
+    await rm(join(dir, 'content/posts/2026-11-24-one-problem.md'));
+    const site = join(dir, 'content/site.yaml');
+    await writeFile(site, (await readFile(site, 'utf8')).replace('nav: [about]', 'nav: [about, missing]'));
+    for (const command of ['check', 'build']) {
+      const run = await broadsheet(dir, command, '--now', NOW);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        '1 problem in site.yaml:\n  site.yaml: error in nav: names "missing", but there is no content/pages/missing.md',
+      );
+      expect(run.stderr).not.toMatch(/invalid article/);
+    }
+    await expect(readFile(join(dir, 'dist/index.html'))).rejects.toThrow();
   });
 });
