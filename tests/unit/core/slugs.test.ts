@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ArticleMeta, parseArticle } from '../../../src/core/article.js';
-import { tagClashProblems } from '../../../src/core/corpus.js';
+import { parseCorpus, tagClashProblems } from '../../../src/core/corpus.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
 import { isSlug, SLUG_PATTERN, sameTagName, slugify } from '../../../src/core/text.js';
 
@@ -175,5 +175,21 @@ describe('tags in any language', () => {
       },
     ]);
     expect(tagClashProblems([meta('posts/a.md', '[Email]'), meta('posts/b.md', '[email]')])).toEqual([]);
+  });
+
+  it('reports clashes across articles with one that has a clash of its own, in the same run', () => {
+    const corpus = parseCorpus(
+      [
+        source('posts/a.md', '[cafe, c, "C#"]'),
+        source('posts/b.md', '[Café]'),
+        source('posts/c.md', '["C++"]'),
+      ],
+      site,
+    );
+    expect(corpus.problems.map((p) => `${p.file}: ${p.reason}`)).toEqual([
+      'posts/a.md: "c" and "C#" would share the address /tags/c/; rename one',
+      'posts/b.md: "Café" would share the address /tags/cafe/ with "cafe" (posts/a.md); rename one',
+      'posts/c.md: "C++" would share the address /tags/c/ with "c" (posts/a.md); rename one',
+    ]);
   });
 });
