@@ -764,7 +764,7 @@ main().then(
   (error: unknown) => {
     if (error instanceof ContentError) {
       printWarnings(error.problems, { all: positionals[0] === 'check' });
-      console.error(`${error.message}\nNothing was written: fix the articles above and run again.`);
+      console.error(`${error.message}\nNothing was written: fix the problems above and run again.`);
       process.exitCode = 1;
     } else if (error instanceof BroadsheetError) {
       console.error(error.message);

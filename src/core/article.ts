@@ -288,9 +288,17 @@ export async function prepareToParse(sources: Iterable<ArticleSource>): Promise<
   }
 }
 
+/** A source's tags: what the tag rule across articles (corpus.ts) reads. */
+export type SourceTags = Pick<ArticleMeta, 'source' | 'tags'>;
+
 export type ParseResult =
   | { readonly ok: true; readonly article: Article; readonly warnings: readonly Problem[] }
-  | { readonly ok: false; readonly problems: readonly Problem[] };
+  | {
+      readonly ok: false;
+      readonly problems: readonly Problem[];
+      /** Its valid tags, when it failed after reading them: they clash with other articles' all the same. */
+      readonly tagged?: SourceTags;
+    };
 
 /** Parses, validates and renders one article. Never throws on bad input: it reports every problem found. */
 /** `hash` may be passed when the caller already computed it (to look up a cache). */
@@ -304,7 +312,12 @@ export function parseArticle(
   const problems: Problem[] = [];
   const report = (field: string, reason: string, line?: number, severity: Problem['severity'] = 'error') =>
     problems.push({ file: source.path, field, reason, severity, ...(line === undefined ? {} : { line }) });
-  const fail = (): ParseResult => ({ ok: false, problems });
+  const tagged: Tag[] = [];
+  const fail = (): ParseResult => ({
+    ok: false,
+    problems,
+    ...(tagged.length === 0 ? {} : { tagged: { source: source.path, tags: tagged } }),
+  });
 
   if (source.bytes.byteLength > MAX_ARTICLE_BYTES) {
     report('file', `is ${source.bytes.byteLength} bytes; the limit is ${MAX_ARTICLE_BYTES} bytes (1 MiB)`);
@@ -403,6 +416,7 @@ export function parseArticle(
         );
     }
   }
+  tagged.push(...[...tags].map(([tagSlug, name]) => ({ name, slug: tagSlug })));
 
   if (problems.some((p) => p.severity === 'error')) return fail();
 
@@ -433,7 +447,7 @@ export function parseArticle(
     date: fm.date.iso,
     dateMs: fm.date.ms,
     ...(fm.updated ? { updated: fm.updated.iso, updatedMs: fm.updated.ms } : {}),
-    tags: [...tags].map(([tagSlug, name]) => ({ name, slug: tagSlug })),
+    tags: tagged,
     draft: fm.draft,
     author: fm.author ?? site.author.name,
     ...(image === undefined ? {} : { image }),

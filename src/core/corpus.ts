@@ -5,6 +5,7 @@ import {
   type ArticleSource,
   type ParseResult,
   parseArticle,
+  type SourceTags,
 } from './article.js';
 import type { Problem } from './errors.js';
 import { byNewest } from './order.js';
@@ -27,18 +28,21 @@ export function parseCorpus(sources: readonly ArticleSource[], site: SiteConfig)
 export function collectCorpus(results: readonly ParseResult[]): Corpus {
   const articles: Article[] = [];
   const problems: Problem[] = [];
+  // Tags of files that failed after reading them still clash with others': every problem in one run.
+  const failedTags: SourceTags[] = [];
   for (const result of results) {
     if (result.ok) {
       articles.push(result.article);
       problems.push(...result.warnings);
     } else {
       problems.push(...result.problems);
+      if (result.tagged) failedTags.push(result.tagged);
     }
   }
   problems.push(
     ...duplicateSlugProblems(articles),
     ...aliasProblems(articles),
-    ...tagClashProblems(articles),
+    ...tagClashProblems([...articles, ...failedTags]),
   );
   return { articles, problems };
 }
@@ -71,7 +75,7 @@ export function duplicateSlugProblems(articles: readonly ArticleMeta[]): Problem
  * /tags/c/) are an error naming both, never a silent merge. Names differing only in case are one tag. The
  * first name met (in file order) keeps the address; each article using another is told which.
  */
-export function tagClashProblems(articles: readonly ArticleMeta[]): Problem[] {
+export function tagClashProblems(articles: readonly SourceTags[]): Problem[] {
   const first = new Map<string, { name: string; source: string }>();
   const sorted = [...articles].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
   const problems: Problem[] = [];

@@ -28,13 +28,18 @@ export class ConfigError extends BroadsheetError {
   }
 }
 
-/** One or more articles are invalid; the build stops before writing anything. */
+/**
+ * Content is invalid (articles, pages, static files, the theme, site.yaml's nav); the build stops before
+ * writing anything. The header counts problems and the files they are in, naming the file when there is one.
+ */
 export class ContentError extends BroadsheetError {
   override name = 'ContentError';
   constructor(readonly problems: readonly Problem[]) {
     const errors = problems.filter((p) => p.severity === 'error');
+    const files = new Set(errors.map((p) => p.file));
+    const where = files.size === 1 ? [...files][0] : `${files.size} files`;
     super(
-      `${errors.length} invalid article${errors.length === 1 ? '' : 's'}:\n${errors.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
+      `${errors.length} problem${errors.length === 1 ? '' : 's'} in ${where}:\n${errors.map((p) => `  ${formatProblem(p)}`).join('\n')}`,
     );
   }
 }

@@ -1,3 +1,4 @@
+import transliterate from '@sindresorhus/transliterate';
 import { decodeHTML } from 'entities';
 import { slug as githubSlug } from 'github-slugger';
 
@@ -32,10 +33,12 @@ export function escapeHtml(text: string): string {
 
 /**
  * A slug for a URL and a folder name: lowercase letters, digits and single hyphens. Names in Latin script
- * keep the ASCII rule Broadsheet always had (accents folded, é → e; anything else a separator), so no
- * published address moves. A name with letters of another script (日本語, Москва) gets github-slugger's
- * Unicode slug (the one GitHub gives headings: the script kept, lowercased, punctuation dropped), since a
- * transliteration would mangle or drop it. Returns '' when nothing usable is left.
+ * keep the ASCII rule Broadsheet always had (accents folded, é → e, ö → o; anything else a separator), so no
+ * published address moves; a Latin letter that is no letter plus accent is spelled out (ß → ss, æ → ae,
+ * ø → o, ł → l, þ → th, ı → i), and digits of any script are kept (١٢٣). A name with letters of another
+ * script (日本語, Москва) gets github-slugger's Unicode slug (the one GitHub gives headings: the script kept,
+ * lowercased, punctuation dropped), since a transliteration would mangle or drop it. Returns '' when nothing
+ * usable is left.
  */
 export function slugify(text: string): string {
   const unicode = NON_LATIN_LETTER.test(text);
@@ -46,20 +49,46 @@ export function slugify(text: string): string {
 const NON_LATIN_LETTER = /(?!\p{Script=Latin})\p{L}/u;
 
 function asciiSlug(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-');
+  return (
+    text
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      // Only letters the fold above left (ß, ø, ł…): transliterating the whole name would move addresses
+      // already published (its German rule makes ü → ue where the fold made ü → u).
+      .replace(/(?![a-z])\p{Script=Latin}/gu, (letter) => transliterate(letter).toLowerCase())
+      .replace(/[^a-z\p{Nd}]+/gu, '-')
+  );
 }
 
 /** Lowercase letters of any script (and their marks), digits and single hyphens. */
 export const SLUG_PATTERN = /^[\p{Ll}\p{Lm}\p{Lo}\p{M}\p{Nd}]+(?:-[\p{Ll}\p{Lm}\p{Lo}\p{M}\p{Nd}]+)*$/u;
 
-/** Two tag names that are one tag: they differ at most in case and spacing ("Email", "email"). */
-export const sameTagName = (a: string, b: string): boolean =>
-  a.normalize('NFC').toLowerCase().replace(/\s+/g, ' ') ===
-  b.normalize('NFC').toLowerCase().replace(/\s+/g, ' ');
+/**
+ * Two tag names that are one tag: they differ at most in case and spacing ("Email", "email"; "İstanbul",
+ * "istanbul"; "Straße", "STRASSE"), never in accents ("Café" and "Cafe" are two names).
+ */
+export function sameTagName(a: string, b: string): boolean {
+  const [x, y] = [caseFoldable(a), caseFoldable(b)];
+  return caseBlind().some((collator) => collator.compare(x, y) === 0);
+}
+
+// ß is ss in any case (Unicode case folding: 'Straße'.toUpperCase() is 'STRASSE'), where collation tells
+// them apart as it does accents. The dot of İ is the one i has in lowercase, no accent: İstanbul is Istanbul.
+const caseFoldable = (name: string) =>
+  name
+    .normalize('NFD')
+    .replace(/([Ii])\u0307/g, '$1')
+    .normalize('NFC')
+    .replace(/\s+/g, ' ')
+    .replace(/[ßẞ]/g, 'ss');
+
+// Compared at the accent level: case and width do not count, accents do. Turkish collation also pairs I with
+// ı (Işık, ışık), a letter of its own in English collation. Each is asked in an explicit locale (the default
+// is the user's, and under Turkish "EMAIL" would not be "email"). Made on first use: building them takes ~10 ms.
+let collators: readonly Intl.Collator[] | undefined;
+const caseBlind = () =>
+  (collators ??= ['en', 'tr'].map((locale) => new Intl.Collator(locale, { sensitivity: 'accent' })));
 
 /** Scripts a word of a slug may not mix (Han, kana and Hangul count as one: Japanese and Korean mix them). */
 const SCRIPTS: readonly RegExp[] = [

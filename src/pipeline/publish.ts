@@ -9,6 +9,7 @@ import {
   type ParseResult,
   parseArticleSafely,
   prepareToParse,
+  type SourceTags,
 } from '../core/article.js';
 import { duplicateSlugProblems, hasErrors, tagClashProblems } from '../core/corpus.js';
 import { ContentError, NotFoundError, type Problem } from '../core/errors.js';
@@ -283,10 +284,12 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     // Reading stays at most PARSES_AHEAD sources ahead of parsing: each waiting source holds its bytes.
     await parsing[parsing.length - PARSES_AHEAD]?.result;
   }
+  const failedTags = new Map<string, SourceTags>();
   for (const { path, version, old, result: pending } of parsing) {
     const result = await pending;
     if (!result.ok) {
       problems.push(...result.problems);
+      if (result.tagged) failedTags.set(path, result.tagged);
       continue; // the last good version, if any, stays
     }
     const article = indexArticle(result.article);
@@ -297,7 +300,12 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
 
   rejectDuplicateSlugs(deps.mode, sources, before.sources, changedPaths, problems);
   rejectAliasClashes(deps.mode, sources, before.sources, changedPaths, problems);
-  rejectAliasClashes(deps.mode, sources, before.sources, changedPaths, problems, tagClashProblems);
+  // Strict: a file that failed after reading its tags is checked with them as they are now, so its clashes
+  // with other articles show in this run, not after its own problem is fixed.
+  const tagsNow = (articles: readonly ArticleMeta[]) =>
+    tagClashProblems([...articles.filter((a) => !failedTags.has(a.source)), ...failedTags.values()]);
+  const tagRule = deps.mode === 'strict' ? tagsNow : tagClashProblems;
+  rejectAliasClashes(deps.mode, sources, before.sources, changedPaths, problems, tagRule);
 
   const assetBytes = new Map<string, Uint8Array>();
   for (const path of [...new Set(assetPaths)].sort()) {

@@ -1,7 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { broadsheet, scratchProject } from '../helpers/cli.js';
+import { broadsheet, scratchProject, snapshot } from '../helpers/cli.js';
 
 const NOW = '2026-11-25T12:00:00Z';
 
@@ -173,5 +173,75 @@ describe('static CSS and HTML, pages (issue 15)', () => {
       'static/about/index.html: error in file: would overwrite the generated page',
     );
     expect(await readFile(join(dir, 'dist/about/index.html'), 'utf8')).toContain('<p>Who we are.</p>');
+  });
+});
+
+describe('the header of a refused check or build', () => {
+  it('counts problems and the files they are in, and names site.yaml when the problem is there', async () => {
+    const dir = await scratchProject();
+    const post = join(dir, 'content/posts/2026-11-24-two-problems.md');
+    await writeFile(post, '---\ndate: 2026-02-30\n---\nTwo problems.\n');
+    for (const command of ['check', 'build']) {
+      const run = await broadsheet(dir, command, '--now', NOW);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('2 problems in posts/2026-11-24-two-problems.md:\n');
+      expect(run.stderr).toMatch(/two-problems\.md: error in title: is required/);
+      expect(run.stderr).toMatch(/two-problems\.md:2: error in date: "2026-02-30" is not a real date/);
+      expect(run.stderr).toContain('Nothing was written: fix the problems above and run again.');
+      expect(run.stderr).not.toMatch(/invalid article/);
+    }
+
+    await writeFile(join(dir, 'content/posts/2026-11-24-one-problem.md'), '---\ntitle: One\n---\n');
+    for (const command of ['check', 'build']) {
+      const run = await broadsheet(dir, command, '--now', NOW);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('3 problems in 2 files:\n');
+    }
+
+    await rm(join(dir, 'content/posts/2026-11-24-two-problems.md'));
+    await rm(join(dir, 'content/posts/2026-11-24-one-problem.md'));
+    const site = join(dir, 'content/site.yaml');
+    await writeFile(site, (await readFile(site, 'utf8')).replace('nav: [about]', 'nav: [about, missing]'));
+    for (const command of ['check', 'build']) {
+      const run = await broadsheet(dir, command, '--now', NOW);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        '1 problem in site.yaml:\n  site.yaml: error in nav: names "missing", but there is no content/pages/missing.md',
+      );
+      expect(run.stderr).not.toMatch(/invalid article/);
+    }
+    await expect(readFile(join(dir, 'dist/index.html'))).rejects.toThrow();
+  });
+});
+
+describe('tag clashes under check and build', () => {
+  it('reports a clash within one article and its clashes with other articles in the same run', async () => {
+    const dir = await scratchProject();
+    const post = (name: string, tags: string) =>
+      writeFile(
+        join(dir, `content/posts/${name}.md`),
+        `---\ntitle: ${name}\ndate: 2026-11-24T10:00:00Z\ntags: ${tags}\n---\nBody.\n`,
+      );
+    await post('2026-11-24-a', '[cafe]');
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    const dist = await snapshot(join(dir, 'dist'));
+
+    // The build's index holds a.md's earlier tags; the clashes are those of its tags as they are now.
+    await post('2026-11-24-a', '[cafe, c, "C#"]');
+    await post('2026-11-24-b', '[Café]');
+    await post('2026-11-24-c', '["C++"]');
+    for (const command of ['check', 'build']) {
+      const run = await broadsheet(dir, command, '--now', NOW);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        [
+          '3 problems in 3 files:',
+          '  posts/2026-11-24-a.md:4: error in tags: "c" and "C#" would share the address /tags/c/; rename one',
+          '  posts/2026-11-24-b.md: error in tags: "Café" would share the address /tags/cafe/ with "cafe" (posts/2026-11-24-a.md); rename one',
+          '  posts/2026-11-24-c.md: error in tags: "C++" would share the address /tags/c/ with "c" (posts/2026-11-24-a.md); rename one',
+        ].join('\n'),
+      );
+    }
+    expect(await snapshot(join(dir, 'dist'))).toEqual(dist);
   });
 });

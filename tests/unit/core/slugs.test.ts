@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type ArticleMeta, parseArticle } from '../../../src/core/article.js';
-import { tagClashProblems } from '../../../src/core/corpus.js';
+import { parseCorpus, tagClashProblems } from '../../../src/core/corpus.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
-import { SLUG_PATTERN, slugify } from '../../../src/core/text.js';
+import { isSlug, SLUG_PATTERN, sameTagName, slugify } from '../../../src/core/text.js';
 
 const site = parseSiteConfig({
   title: 'T',
@@ -32,6 +32,46 @@ describe('slugify', () => {
   ])('%s → %s', (name, slug) => {
     expect(slugify(name)).toBe(slug);
     if (slug) expect(slug).toMatch(SLUG_PATTERN);
+  });
+
+  it.each([
+    // Latin letters that are no base letter plus accent are spelled out, not dropped; an accent is still
+    // only dropped (ö → o, as ü → u always was), so Größe → grosse, not groesse.
+    ['Straße', 'strasse'],
+    ['Größe', 'grosse'],
+    ['Øresund', 'oresund'],
+    ['Ærø', 'aero'],
+    ['Łódź', 'lodz'],
+    ['Þór', 'thor'],
+    ['Đak', 'dak'],
+    ['Œuvre', 'oeuvre'],
+    ['ı', 'i'],
+    ['Ħ', 'h'],
+    ['İstanbul', 'istanbul'],
+    // Digits of any script are kept.
+    ['١٢٣', '١٢٣'],
+    ['Route ٦٦', 'route-٦٦'],
+    ['Москва 2026', 'москва-2026'],
+    // Names that slugged well keep the slug they were published under.
+    ['Email', 'email'],
+    ['Café Society', 'cafe-society'],
+    ['Ünïcode', 'unicode'],
+    ['naïve Zürich', 'naive-zurich'],
+    ['Crème brûlée', 'creme-brulee'],
+    ['Node.js 2026', 'node-js-2026'],
+    ['x²', 'x2'],
+  ])('%s → %s, a slug tags accept', (name, slug) => {
+    expect(slugify(name)).toBe(slug);
+    expect(isSlug(slug)).toBe(true);
+    const result = parseArticle(source('posts/a.md', JSON.stringify([name])), site);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.article.tags).toEqual([{ name, slug }]);
+  });
+
+  it('derives the slug of a file name the same way', () => {
+    const result = parseArticle(source('posts/2026-01-01-Straße-in-Łódź.md', '[]'), site);
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    expect(result.article.slug).toBe('strasse-in-lodz');
   });
 });
 
@@ -72,6 +112,43 @@ describe('tags in any language', () => {
     expect(same.ok && same.article.tags).toEqual([{ name: 'Email', slug: 'email' }]);
   });
 
+  it.each([
+    ['Email', 'email', true],
+    ['İstanbul', 'istanbul', true],
+    ['İSTANBUL', 'istanbul', true],
+    ['Istanbul', 'ISTANBUL', true],
+    ['İstanbul', 'ISTANBUL', true],
+    ['Işık', 'ışık', true],
+    ['Straße', 'STRASSE', true],
+    ['Ærø', 'ÆRØ', true],
+    ['Email  list', 'email list', true],
+    ['Café', 'Cafe', false],
+    ['café', 'CAFE', false],
+    ['Øresund', 'Oresund', false],
+    ['sık', 'sik', false],
+    ['C++', 'C#', false],
+  ])('"%s" and "%s" are one tag: %s', (a, b, same) => {
+    expect(sameTagName(a, b)).toBe(same);
+    expect(sameTagName(b, a)).toBe(same);
+  });
+
+  it('takes names differing only in case for one tag, in one article and across articles', () => {
+    const one = parseArticle(source('posts/a.md', '[İstanbul, istanbul, ISTANBUL]'), site);
+    expect(one.ok && one.article.tags).toEqual([{ name: 'İstanbul', slug: 'istanbul' }]);
+    const meta = (path: string, tags: string): ArticleMeta => {
+      const result = parseArticle(source(path, tags), site);
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      return result.article;
+    };
+    expect(tagClashProblems([meta('posts/a.md', '[İstanbul]'), meta('posts/b.md', '[istanbul]')])).toEqual(
+      [],
+    );
+    // An accent still makes another name.
+    expect(
+      tagClashProblems([meta('posts/a.md', '[Café]'), meta('posts/b.md', '[cafe]')]).map((p) => p.reason),
+    ).toEqual(['"cafe" would share the address /tags/cafe/ with "Café" (posts/a.md); rename one']);
+  });
+
   it('refuses names across articles that would share an address, naming both files', () => {
     const meta = (path: string, tags: string): ArticleMeta => {
       const result = parseArticle(source(path, tags), site);
@@ -98,5 +175,21 @@ describe('tags in any language', () => {
       },
     ]);
     expect(tagClashProblems([meta('posts/a.md', '[Email]'), meta('posts/b.md', '[email]')])).toEqual([]);
+  });
+
+  it('reports clashes across articles with one that has a clash of its own, in the same run', () => {
+    const corpus = parseCorpus(
+      [
+        source('posts/a.md', '[cafe, c, "C#"]'),
+        source('posts/b.md', '[Café]'),
+        source('posts/c.md', '["C++"]'),
+      ],
+      site,
+    );
+    expect(corpus.problems.map((p) => `${p.file}: ${p.reason}`)).toEqual([
+      'posts/a.md: "c" and "C#" would share the address /tags/c/; rename one',
+      'posts/b.md: "Café" would share the address /tags/cafe/ with "cafe" (posts/a.md); rename one',
+      'posts/c.md: "C++" would share the address /tags/c/ with "c" (posts/a.md); rename one',
+    ]);
   });
 });
