@@ -2,9 +2,10 @@
 // folder for everything else. `npm run dev` and the browser test run the subscribe form against it.
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { WebSocketServer } from 'ws';
 import { siteFileFor } from '../adapters/fs/files.js';
 import { handleSubscriptionRequest, MAX_BODY_BYTES } from '../api/subscription-api.js';
 import { contentTypeForPath } from '../core/site-build.js';
@@ -17,28 +18,32 @@ export interface SiteServer {
   close(): Promise<void>;
 }
 
-/** Where an open page listens for reloads (Server-Sent Events), and the script that listens. */
-const RELOAD_EVENTS = '/__preview/events';
+/** Where an open page listens for reloads (a WebSocket), and the script that listens. */
+const RELOAD_SOCKET = '/__preview/socket';
 const RELOAD_SCRIPT = '/__preview/reload.js';
+// A WebSocket, not Server-Sent Events: each EventSource holds one of the browser's 6 HTTP/1.1 connections
+// to the host, so a 6th open tab left none for reloads or pages; WebSockets are not counted against them.
+// It reconnects after a close, so a restarted preview reloads the pages that were open on the last one.
 // A script file, not an inline one, so a Content-Security-Policy that allows only 'self' still runs it.
-const RELOAD_SCRIPT_BODY = `new EventSource(${JSON.stringify(RELOAD_EVENTS)}).addEventListener('reload', () => location.reload());\n`;
+const RELOAD_SCRIPT_BODY = `(() => {
+  const connect = () => {
+    const socket = new WebSocket(new URL(${JSON.stringify(RELOAD_SOCKET)}, location.href.replace(/^http/, 'ws')));
+    socket.addEventListener('message', (event) => event.data === 'reload' && location.reload());
+    socket.addEventListener('close', () => setTimeout(connect, 1000));
+  };
+  connect();
+})();
+`;
 
 export async function startSiteServer(
   deps: (origin: string) => SubscriptionDeps,
   options: { port?: number; siteRoot?: string; liveReload?: boolean } = {},
 ): Promise<SiteServer> {
   let origin = '';
-  const listeners = new Set<ServerResponse>();
+  const sockets = options.liveReload ? new WebSocketServer({ noServer: true }) : undefined;
   const server: Server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', origin);
-      if (options.liveReload && url.pathname === RELOAD_EVENTS) {
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
-        res.write(': open\n\n');
-        listeners.add(res);
-        req.on('close', () => listeners.delete(res));
-        return;
-      }
       if (options.liveReload && url.pathname === RELOAD_SCRIPT) {
         res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(RELOAD_SCRIPT_BODY);
         return;
@@ -93,16 +98,35 @@ export async function startSiteServer(
       res.writeHead(400).end('bad request');
     }
   });
+  if (sockets) {
+    server.on('upgrade', (req, socket, head) => {
+      // Only this site's own pages: any other page open in the browser could otherwise connect too.
+      const sameSite = (from: string | undefined) => {
+        try {
+          return from === undefined || new URL(from).host === req.headers.host;
+        } catch {
+          return false;
+        }
+      };
+      if (req.url?.split('?')[0] !== RELOAD_SOCKET || !sameSite(req.headers.origin)) {
+        socket.destroy();
+        return;
+      }
+      sockets.handleUpgrade(req, socket, head, () => {}); // kept in sockets.clients until it closes
+    });
+  }
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: origin,
     reload: () => {
-      for (const listener of listeners) listener.write('event: reload\ndata: {}\n\n');
+      for (const client of sockets?.clients ?? []) client.send('reload');
     },
     close: () =>
       new Promise((resolve) => {
-        for (const listener of listeners) listener.end();
+        // Upgraded sockets are no longer the HTTP server's to close.
+        for (const client of sockets?.clients ?? []) client.terminate();
+        sockets?.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

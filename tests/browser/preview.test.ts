@@ -52,6 +52,25 @@ describe('preview --watch --drafts', () => {
     await expect.poll(() => heading.textContent(), { timeout: 10_000 }).toBe('Edited while open');
   });
 
+  it('reloads every open tab, past the 6 connections a browser keeps to one host', async () => {
+    // One context, as tabs of one browser window: they share its connection limit per host.
+    const context = await browser.newContext();
+    const tabs = await Promise.all(Array.from({ length: 8 }, () => context.newPage()));
+    for (const tab of tabs) await tab.goto(`${preview.url}/posts/why-plain-text/`);
+    const headings = tabs.map((tab) => tab.getByRole('heading', { level: 1 }));
+
+    const file = join(dir, 'content/posts/2026-09-14-why-plain-text.md');
+    const source = await readFile(file, 'utf8');
+    await writeFile(
+      file,
+      source.replace('title: Why we publish from plain text', 'title: Seen in every tab'),
+    );
+    for (const heading of headings) {
+      await expect.poll(() => heading.textContent(), { timeout: 10_000 }).toBe('Seen in every tab');
+    }
+    await context.close();
+  });
+
   it('shows drafts and scheduled articles, each marked as such', async () => {
     const page = await browser.newPage();
     await page.goto(`${preview.url}/posts/notes-on-feeds/`);
