@@ -35,6 +35,13 @@ const RELOAD_SCRIPT_BODY = `(() => {
 })();
 `;
 
+/** The page, listening for reloads. */
+function withReloadScript(html: string): string {
+  const tag = `<script src="${RELOAD_SCRIPT}" defer></script>`;
+  const at = html.lastIndexOf('</body>');
+  return at === -1 ? html + tag : `${html.slice(0, at)}${tag}${html.slice(at)}`;
+}
+
 export async function startSiteServer(
   deps: (origin: string) => SubscriptionDeps,
   options: { port?: number; siteRoot?: string; liveReload?: boolean } = {},
@@ -77,19 +84,20 @@ export async function startSiteServer(
       }
       const file = await siteFileFor(options.siteRoot, url.pathname);
       if (!file) {
-        const page = await readFile(join(options.siteRoot, '404.html')).catch(() => undefined);
-        if (page) res.writeHead(404, { 'content-type': contentTypeForPath('404.html') }).end(page);
+        const page = await readFile(join(options.siteRoot, '404.html'), 'utf8').catch(() => undefined);
+        if (options.liveReload) {
+          // Listening too: the page that went missing (deleted, renamed, made a draft) may come back.
+          res.writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+          res.end(withReloadScript(page ?? '<!doctype html><title>Not found</title><p>Not found.</p>'));
+        } else if (page) res.writeHead(404, { 'content-type': contentTypeForPath('404.html') }).end(page);
         else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
       }
       const type = contentTypeForPath(file);
       if (options.liveReload && type.startsWith('text/html')) {
         // Every page listens for the rebuild that makes it stale.
-        const html = await readFile(file, 'utf8');
-        const tag = `<script src="${RELOAD_SCRIPT}" defer></script>`;
-        const at = html.lastIndexOf('</body>');
         res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
-        res.end(at === -1 ? html + tag : `${html.slice(0, at)}${tag}${html.slice(at)}`);
+        res.end(withReloadScript(await readFile(file, 'utf8')));
         return;
       }
       res.writeHead(200, { 'content-type': type });
