@@ -321,12 +321,13 @@ async function preview(paths: { content: string; state: string; outbox: string }
   const { startPreview } = await import('./dev/preview.js');
   const watch = values.watch === true;
   let shown = new Set<string>();
+  const port = Number(values.port);
   const server = await startPreview({
     content: paths.content,
     out: resolve(paths.state, 'preview'),
     state: paths.state,
     outbox: paths.outbox,
-    port: Number(values.port),
+    port,
     watch,
     drafts: values.drafts === true,
     now: clock,
@@ -343,6 +344,10 @@ async function preview(paths: { content: string; state: string; outbox: string }
       printWarnings(report.warnings.filter((p) => !shown.has(formatProblem(p))));
       shown = current;
     },
+  }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new BroadsheetError(`port ${port} is in use; pass --port to use another`);
+    throw error;
   });
   const { first } = server;
   const extra = values.drafts ? ' (drafts and scheduled ones included, each marked)' : '';

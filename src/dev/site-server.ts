@@ -123,7 +123,14 @@ export async function startSiteServer(
       sockets.handleUpgrade(req, socket, head, () => {}); // kept in sockets.clients until it closes
     });
   }
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  // A port in use (EADDRINUSE) rejects, for the caller to say so, instead of an unhandled 'error' event.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: origin,
