@@ -38,8 +38,8 @@ export interface PreviewOptions {
 
 export interface Preview {
   readonly url: string;
-  /** What the first build did. */
-  readonly first: BuildReport;
+  /** What the first build did; undefined when it failed (with `watch`, which then waits for a fix). */
+  readonly first: BuildReport | undefined;
   /** Builds again now (the watcher calls it on every change). */
   rebuild(): Promise<BuildReport>;
   close(): Promise<void>;
@@ -136,6 +136,8 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
   const secret = await localSecret(options.state);
   // The theme of the last build: the subscription pages and emails use the site's own templates too.
   let theme: Theme | undefined;
+  // Why the site could not be built, until the first build that succeeds: every page says so till then.
+  let failure: string | undefined;
   const server: SiteServer = await startSiteServer(
     () => ({
       site,
@@ -145,7 +147,12 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       secret,
       ...(theme ? { theme } : {}),
     }),
-    { port: options.port, siteRoot: options.out, liveReload: options.watch },
+    {
+      port: options.port,
+      siteRoot: options.out,
+      liveReload: options.watch,
+      buildFailure: () => failure,
+    },
   );
   const forLoopback = (config: SiteConfig): SiteConfig => ({
     ...config,
@@ -192,8 +199,20 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
     return running;
   };
 
-  const first = await rebuild();
-  options.onBuild?.({ report: first });
+  let first: BuildReport | undefined;
+  try {
+    first = await rebuild();
+    options.onBuild?.({ report: first });
+  } catch (error) {
+    if (!options.watch) {
+      // Nothing to show and nothing to wait for: free the port and the writer so the command can end.
+      await server.close();
+      await output.close();
+      throw error;
+    }
+    failure = error instanceof Error ? error.message : String(error);
+    options.onBuild?.({ error });
+  }
 
   let watcher: { close(): Promise<void> } | undefined;
   if (options.watch) {
@@ -208,9 +227,15 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
         try {
           if (index.empty) site = forLoopback(await loadSiteConfig(options.content));
           const report = await rebuild();
+          failure = undefined;
           server.reload();
           options.onBuild?.({ report });
         } catch (error) {
+          // Still nothing built: the pages say the newest reason. Otherwise the last good build stays up.
+          if (failure !== undefined) {
+            failure = error instanceof Error ? error.message : String(error);
+            server.reload();
+          }
           options.onBuild?.({ error });
         }
       }, 50);

@@ -9,6 +9,7 @@ import { WebSocketServer } from 'ws';
 import { siteFileFor } from '../adapters/fs/files.js';
 import { handleSubscriptionRequest, MAX_BODY_BYTES } from '../api/subscription-api.js';
 import { contentTypeForPath } from '../core/site-build.js';
+import { escapeHtml } from '../core/text.js';
 import type { SubscriptionDeps } from '../pipeline/subscriptions.js';
 
 export interface SiteServer {
@@ -35,6 +36,13 @@ const RELOAD_SCRIPT_BODY = `(() => {
 })();
 `;
 
+function failurePage(why: string): string {
+  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>Build failed</title>
+<body><h1>The site could not be built</h1>
+<p>Fix what is below and save: the preview builds again, and this page reloads when it has.</p>
+<pre>${escapeHtml(why)}</pre></body></html>`;
+}
+
 /** The page, listening for reloads. */
 function withReloadScript(html: string): string {
   const tag = `<script src="${RELOAD_SCRIPT}" defer></script>`;
@@ -44,7 +52,13 @@ function withReloadScript(html: string): string {
 
 export async function startSiteServer(
   deps: (origin: string) => SubscriptionDeps,
-  options: { port?: number; siteRoot?: string; liveReload?: boolean } = {},
+  options: {
+    port?: number;
+    siteRoot?: string;
+    liveReload?: boolean;
+    /** While it says why the site could not be built, every page is that message instead of the site. */
+    buildFailure?: () => string | undefined;
+  } = {},
 ): Promise<SiteServer> {
   let origin = '';
   const sockets = options.liveReload ? new WebSocketServer({ noServer: true }) : undefined;
@@ -76,6 +90,12 @@ export async function startSiteServer(
           new Date(),
         );
         res.writeHead(response.status, response.headers).end(response.body);
+        return;
+      }
+      const failure = options.buildFailure?.();
+      if (failure !== undefined) {
+        res.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(options.liveReload ? withReloadScript(failurePage(failure)) : failurePage(failure));
         return;
       }
       if (!options.siteRoot) {
