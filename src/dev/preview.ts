@@ -23,7 +23,10 @@ import { type SiteServer, startSiteServer } from './site-server.js';
 
 export interface PreviewOptions {
   readonly content: string;
-  /** Where the preview site is written. */
+  /**
+   * Where preview sites are written, each in a folder named by its port: two previews of one project (with
+   * and without --drafts, say) each serve their own pages, linking to their own port.
+   */
   readonly out: string;
   readonly state: string;
   readonly outbox: string;
@@ -126,6 +129,11 @@ async function latestDateMs(source: ArticleSourceStore, site: SiteConfig): Promi
   return latest;
 }
 
+/** The folder of the preview served at `url`, in `out`. */
+function siteFolder(out: string, url: string): string {
+  return join(out, new URL(url).port);
+}
+
 export async function startPreview(options: PreviewOptions): Promise<Preview> {
   const configured = await loadSiteConfig(options.content);
   let site = configured;
@@ -149,7 +157,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
     }),
     {
       port: options.port,
-      siteRoot: options.out,
+      siteRoot: (url) => siteFolder(options.out, url),
       liveReload: options.watch,
       buildFailure: () => failure,
     },
@@ -164,7 +172,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
   // Kept between builds, so a rebuild renders only what changed; dropped when site.yaml changes.
   const index = new MemorySiteIndex();
   // One store for every rebuild: each holds a writer thread, which a store per rebuild would leave behind.
-  const output = new FsSiteStore(options.out);
+  const output = new FsSiteStore(siteFolder(options.out, server.url));
   const build = async (): Promise<BuildReport> => {
     const plain = new FsArticleSource(options.content);
     const content = options.drafts ? new UnpublishedRevealed(plain, site, options.now) : plain;

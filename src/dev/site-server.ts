@@ -54,13 +54,15 @@ export async function startSiteServer(
   deps: (origin: string) => SubscriptionDeps,
   options: {
     port?: number;
-    siteRoot?: string;
+    /** The built site's folder, or how to find it from the server's URL (known once it listens). */
+    siteRoot?: string | ((url: string) => string);
     liveReload?: boolean;
     /** While it says why the site could not be built, every page is that message instead of the site. */
     buildFailure?: () => string | undefined;
   } = {},
 ): Promise<SiteServer> {
   let origin = '';
+  let siteRoot: string | undefined;
   const sockets = options.liveReload ? new WebSocketServer({ noServer: true }) : undefined;
   const server: Server = createServer(async (req, res) => {
     try {
@@ -98,13 +100,13 @@ export async function startSiteServer(
         res.end(options.liveReload ? withReloadScript(failurePage(failure)) : failurePage(failure));
         return;
       }
-      if (!options.siteRoot) {
+      if (!siteRoot) {
         res.writeHead(404).end();
         return;
       }
-      const file = await siteFileFor(options.siteRoot, url.pathname);
+      const file = await siteFileFor(siteRoot, url.pathname);
       if (!file) {
-        const page = await readFile(join(options.siteRoot, '404.html'), 'utf8').catch(() => undefined);
+        const page = await readFile(join(siteRoot, '404.html'), 'utf8').catch(() => undefined);
         if (options.liveReload) {
           // Listening too: the page that went missing (deleted, renamed, made a draft) may come back.
           res.writeHead(404, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
@@ -152,6 +154,7 @@ export async function startSiteServer(
     });
   });
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  siteRoot = typeof options.siteRoot === 'function' ? options.siteRoot(origin) : options.siteRoot;
   return {
     url: origin,
     reload: () => {

@@ -79,3 +79,20 @@ describe('preview of content that does not build', () => {
     await new Promise((resolve) => after.close(resolve));
   });
 });
+
+describe('two previews of one project', () => {
+  it('each serves its own build, linking to its own port, drafts only where asked for', async () => {
+    const dir = await scratchProject();
+    const drafts = await preview(dir, { drafts: true });
+    const plain = await preview(dir); // started second: it must not write over the first one's pages
+    const draftUrl = '/posts/notes-on-feeds/';
+    expect((await fetch(`${drafts.url}${draftUrl}`)).status).toBe(200);
+    expect((await fetch(`${plain.url}${draftUrl}`)).status).toBe(404);
+    for (const each of [drafts, plain]) {
+      const other = each === drafts ? plain : drafts;
+      const home = await (await fetch(`${each.url}/`)).text();
+      expect(home).toContain(`${each.url}/`);
+      expect(home).not.toContain(other.url);
+    }
+  });
+});
