@@ -2,7 +2,7 @@
 // beside it (subscribers in the local state, confirmation email into outbox/), never announcing anything.
 // --watch rebuilds on every change under content/ and reloads the open pages; --drafts shows drafts and
 // scheduled articles too, each marked as such on its page.
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { FsArticleSource, FsThemeFiles } from '../adapters/fs/article-source.js';
@@ -67,13 +67,20 @@ export class OutboxSubscriptionMailer implements MailSender {
 
   async send(message: RawMessage): Promise<string> {
     mkdirSync(this.folder, { recursive: true });
-    const stamp = new Date()
-      .toISOString()
-      .replace(/[-:]/g, '')
-      .replace(/\.\d+Z$/, 'Z');
-    const path = join(this.folder, `${stamp}-${emlName(++this.sent, message.to)}`);
-    writeFileAtomicSync(path, message.data);
-    return path;
+    const stamp = new Date().toISOString().replace(/[-:]/g, '');
+    for (;;) {
+      const path = join(this.folder, `${stamp}-${emlName(++this.sent, message.to)}`);
+      // The name is claimed first, so no message replaces another: not one of this mailer's (its count goes
+      // on), nor one of another preview's writing to the same outbox in the same millisecond.
+      try {
+        closeSync(openSync(path, 'wx'));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw error;
+      }
+      writeFileAtomicSync(path, message.data);
+      return path;
+    }
   }
 }
 
@@ -146,12 +153,16 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
   let theme: Theme | undefined;
   // Why the site could not be built, until the first build that succeeds: every page says so till then.
   let failure: string | undefined;
+  // One of each for the preview's life: a limiter per request never limits, and a mailer per request
+  // counts its messages from 1 again.
+  const limiter = new MemoryAttemptLimiter();
+  const mail = new OutboxSubscriptionMailer(join(options.outbox, 'subscriptions'));
   const server: SiteServer = await startSiteServer(
     () => ({
       site,
       subscribers,
-      limiter: new MemoryAttemptLimiter(),
-      mail: new OutboxSubscriptionMailer(join(options.outbox, 'subscriptions')),
+      limiter,
+      mail,
       secret,
       ...(theme ? { theme } : {}),
     }),

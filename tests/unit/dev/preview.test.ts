@@ -1,10 +1,16 @@
 // startPreview against a real loopback server and real files: what it serves when the content does not
 // build, and what two previews of one project, and the subscribe API, do to each other's files.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Preview, type PreviewOptions, startPreview } from '../../../src/dev/preview.js';
+import type { RawMessage } from '../../../src/core/email.js';
+import {
+  OutboxSubscriptionMailer,
+  type Preview,
+  type PreviewOptions,
+  startPreview,
+} from '../../../src/dev/preview.js';
 import { scratchProject } from '../../helpers/cli.js';
 
 const previews: Preview[] = [];
@@ -94,5 +100,37 @@ describe('two previews of one project', () => {
       expect(home).toContain(`${each.url}/`);
       expect(home).not.toContain(other.url);
     }
+  });
+});
+
+describe("the preview's subscribe API", () => {
+  it('limits an address to 3 requests an hour, keeping the email of each it lets through', async () => {
+    const dir = await scratchProject();
+    const started = await preview(dir);
+    for (let i = 0; i < 4; i++) {
+      const response = await fetch(`${started.url}/api/subscribe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'email=reader%40example.org',
+      });
+      expect(response.status).toBe(200);
+    }
+    // Within a second: 3 confirmation emails, each in its own file, and none for the 4th request.
+    expect(await readdir(join(dir, 'outbox/subscriptions'))).toHaveLength(3);
+  });
+
+  it('never gives two emails one file name, from one mailer or two sharing the outbox', async () => {
+    const dir = await scratchProject();
+    const folder = join(dir, 'outbox/subscriptions');
+    const message: RawMessage = {
+      messageId: '<1@example.org>',
+      to: 'reader@example.org',
+      subject: 'Hello',
+      data: new TextEncoder().encode('To: reader@example.org\r\n\r\nHello'),
+    };
+    const [a, b] = [new OutboxSubscriptionMailer(folder), new OutboxSubscriptionMailer(folder)];
+    const paths = await Promise.all([a, b, a, b].map((mailer) => mailer.send(message)));
+    expect(new Set(paths).size).toBe(4);
+    expect(await readdir(folder)).toHaveLength(4);
   });
 });
