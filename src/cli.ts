@@ -321,12 +321,15 @@ async function preview(paths: { content: string; state: string; outbox: string }
   const { startPreview } = await import('./dev/preview.js');
   const watch = values.watch === true;
   let shown = new Set<string>();
+  // Whether the last build failed, so the author hears that the fix worked.
+  let failed = false;
+  const port = Number(values.port);
   const server = await startPreview({
     content: paths.content,
     out: resolve(paths.state, 'preview'),
     state: paths.state,
     outbox: paths.outbox,
-    port: Number(values.port),
+    port,
     watch,
     drafts: values.drafts === true,
     now: clock,
@@ -335,16 +338,30 @@ async function preview(paths: { content: string; state: string; outbox: string }
         // A bad edit keeps the last good preview up; the problems say what to fix.
         if (error instanceof ContentError) for (const p of error.problems) console.error(formatProblem(p));
         else console.error(error instanceof Error ? error.message : String(error));
+        failed = true;
         return;
       }
       if (!report) return;
+      if (failed) console.log(`Built again: previewing ${report.published} articles.`);
+      failed = false;
       // Each rebuild reports every source's warnings; say only what this change brought.
       const current = new Set(report.warnings.map(formatProblem));
       printWarnings(report.warnings.filter((p) => !shown.has(formatProblem(p))));
       shown = current;
     },
+  }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new BroadsheetError(`port ${port} is in use; pass --port to use another`);
+    throw error;
   });
   const { first } = server;
+  if (first === undefined) {
+    // Only with --watch: without it a failed first build ends the command.
+    console.error(
+      `The site could not be built: fix the problems above and save; ${server.url}/ says so until it builds (rebuilding on change; Ctrl-C to stop)`,
+    );
+    return;
+  }
   const extra = values.drafts ? ' (drafts and scheduled ones included, each marked)' : '';
   console.log(
     `Previewing ${first.published} articles${extra} at ${server.url}/ (subscribe: mail goes to ${show(join(paths.outbox, 'subscriptions'))}/${watch ? '; rebuilding on change' : ''}; Ctrl-C to stop)`,

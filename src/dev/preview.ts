@@ -2,7 +2,7 @@
 // beside it (subscribers in the local state, confirmation email into outbox/), never announcing anything.
 // --watch rebuilds on every change under content/ and reloads the open pages; --drafts shows drafts and
 // scheduled articles too, each marked as such on its page.
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { FsArticleSource, FsThemeFiles } from '../adapters/fs/article-source.js';
@@ -23,7 +23,10 @@ import { type SiteServer, startSiteServer } from './site-server.js';
 
 export interface PreviewOptions {
   readonly content: string;
-  /** Where the preview site is written. */
+  /**
+   * Where preview sites are written, each in a folder named by its port: two previews of one project (with
+   * and without --drafts, say) each serve their own pages, linking to their own port.
+   */
   readonly out: string;
   readonly state: string;
   readonly outbox: string;
@@ -38,8 +41,8 @@ export interface PreviewOptions {
 
 export interface Preview {
   readonly url: string;
-  /** What the first build did. */
-  readonly first: BuildReport;
+  /** What the first build did; undefined when it failed (with `watch`, which then waits for a fix). */
+  readonly first: BuildReport | undefined;
   /** Builds again now (the watcher calls it on every change). */
   rebuild(): Promise<BuildReport>;
   close(): Promise<void>;
@@ -64,13 +67,20 @@ export class OutboxSubscriptionMailer implements MailSender {
 
   async send(message: RawMessage): Promise<string> {
     mkdirSync(this.folder, { recursive: true });
-    const stamp = new Date()
-      .toISOString()
-      .replace(/[-:]/g, '')
-      .replace(/\.\d+Z$/, 'Z');
-    const path = join(this.folder, `${stamp}-${emlName(++this.sent, message.to)}`);
-    writeFileAtomicSync(path, message.data);
-    return path;
+    const stamp = new Date().toISOString().replace(/[-:]/g, '');
+    for (;;) {
+      const path = join(this.folder, `${stamp}-${emlName(++this.sent, message.to)}`);
+      // The name is claimed first, so no message replaces another: not one of this mailer's (its count goes
+      // on), nor one of another preview's writing to the same outbox in the same millisecond.
+      try {
+        closeSync(openSync(path, 'wx'));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw error;
+      }
+      writeFileAtomicSync(path, message.data);
+      return path;
+    }
   }
 }
 
@@ -128,6 +138,11 @@ async function latestDateMs(source: ArticleSourceStore, site: SiteConfig): Promi
   return latest;
 }
 
+/** The folder of the preview served at `url`, in `out`. */
+function siteFolder(out: string, url: string): string {
+  return join(out, new URL(url).port);
+}
+
 export async function startPreview(options: PreviewOptions): Promise<Preview> {
   const configured = await loadSiteConfig(options.content);
   let site = configured;
@@ -138,16 +153,27 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
   const secret = await localSecret(options.state);
   // The theme of the last build: the subscription pages and emails use the site's own templates too.
   let theme: Theme | undefined;
+  // Why the site could not be built, until the first build that succeeds: every page says so till then.
+  let failure: string | undefined;
+  // One of each for the preview's life: a limiter per request never limits, and a mailer per request
+  // counts its messages from 1 again.
+  const limiter = new MemoryAttemptLimiter();
+  const mail = new OutboxSubscriptionMailer(join(options.outbox, 'subscriptions'));
   const server: SiteServer = await startSiteServer(
     () => ({
       site,
       subscribers,
-      limiter: new MemoryAttemptLimiter(),
-      mail: new OutboxSubscriptionMailer(join(options.outbox, 'subscriptions')),
+      limiter,
+      mail,
       secret,
       ...(theme ? { theme } : {}),
     }),
-    { port: options.port, siteRoot: options.out, liveReload: options.watch },
+    {
+      port: options.port,
+      siteRoot: (url) => siteFolder(options.out, url),
+      liveReload: options.watch,
+      buildFailure: () => failure,
+    },
   );
   const forLoopback = (config: SiteConfig): SiteConfig => ({
     ...config,
@@ -159,7 +185,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
   // Kept between builds, so a rebuild renders only what changed; dropped when site.yaml changes.
   const index = new MemorySiteIndex();
   // One store for every rebuild: each holds a writer thread, which a store per rebuild would leave behind.
-  const output = new FsSiteStore(options.out);
+  const output = new FsSiteStore(siteFolder(options.out, server.url));
   const build = async (): Promise<BuildReport> => {
     const plain = new FsArticleSource(options.content);
     const content = options.drafts ? new UnpublishedRevealed(plain, site, options.now) : plain;
@@ -194,8 +220,20 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
     return running;
   };
 
-  const first = await rebuild();
-  options.onBuild?.({ report: first });
+  let first: BuildReport | undefined;
+  try {
+    first = await rebuild();
+    options.onBuild?.({ report: first });
+  } catch (error) {
+    if (!options.watch) {
+      // Nothing to show and nothing to wait for: free the port and the writer so the command can end.
+      await server.close();
+      await output.close();
+      throw error;
+    }
+    failure = error instanceof Error ? error.message : String(error);
+    options.onBuild?.({ error });
+  }
 
   let watcher: { close(): Promise<void> } | undefined;
   if (options.watch) {
@@ -210,9 +248,15 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
         try {
           if (index.empty) site = forLoopback(await loadSiteConfig(options.content));
           const report = await rebuild();
+          failure = undefined;
           server.reload();
           options.onBuild?.({ report });
         } catch (error) {
+          // Still nothing built: the pages say the newest reason. Otherwise the last good build stays up.
+          if (failure !== undefined) {
+            failure = error instanceof Error ? error.message : String(error);
+            server.reload();
+          }
           options.onBuild?.({ error });
         }
       }, 50);
