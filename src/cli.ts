@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
@@ -692,13 +692,40 @@ async function ownerOnly(store: SubscriberStore): Promise<string | undefined> {
 
 async function diff(site: SiteConfig, content: string, ref: string | undefined): Promise<number> {
   if (!ref) throw new ConfigError('diff', ['give the git ref to compare with: broadsheet diff origin/main']);
-  const git = (args: string[], input?: Buffer) =>
-    execFileSync('git', args, { cwd: content, input, maxBuffer: 512 * 1024 * 1024 });
-  const top = git(['rev-parse', '--show-toplevel']).toString().trim();
+  const git = (args: string[], cwd = content) =>
+    execFileSync('git', args, { cwd, maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The repository's top, and the content folder's path inside it as git spells it (no symlink surprises).
+  let top: string;
+  let path: string;
+  try {
+    [top = '', path = ''] = git(['rev-parse', '--show-toplevel', '--show-prefix']).toString().split('\n');
+    path = path.replace(/\/$/, '') || '.';
+  } catch {
+    throw new ConfigError('diff', [
+      `${show(content)} is not inside a git repository, so there is nothing to compare with`,
+    ]);
+  }
+  try {
+    git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+  } catch {
+    throw new ConfigError('diff', [
+      `"${ref}" is not a commit git knows here (try a branch, a tag or HEAD~1)`,
+    ]);
+  }
   const base = await mkdtemp(join(tmpdir(), 'broadsheet-diff-'));
-  const tar = git(['-C', top, 'archive', '--format=tar', ref, relative(top, content) || '.']);
-  execFileSync('tar', ['-x', '-C', base], { input: tar });
-  const before = await readCorpus(join(base, relative(top, content)), site);
+  let before: Awaited<ReturnType<typeof readCorpus>>;
+  try {
+    // Content that did not exist yet at <ref> compares as an empty folder: every article is new.
+    const existed = path === '.' || git(['ls-tree', '-d', ref, '--', path], top).length > 0;
+    if (existed)
+      execFileSync('tar', ['-x', '-C', base], {
+        input: git(['archive', '--format=tar', ref, '--', path], top),
+      });
+    await mkdir(join(base, path), { recursive: true });
+    before = await readCorpus(join(base, path), site);
+  } finally {
+    await rm(base, { recursive: true, force: true });
+  }
   const after = await readCorpus(content, site);
   if (hasErrors(after.problems)) throw new ContentError(after.problems);
   printWarnings(after.problems);

@@ -71,4 +71,34 @@ describe('broadsheet diff', () => {
     );
     expect(await readFile(join(dir, 'out/digest.html'), 'utf8')).toContain('Brand new');
   });
+
+  it('names an unknown ref instead of failing with a stack trace, and treats content added since the ref as new', async () => {
+    const dir = await scratchProject();
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', ...args], {
+        cwd: dir,
+      });
+    const outside = await broadsheet(dir, 'diff', 'HEAD', '--now', NOW);
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toContain('is not inside a git repository');
+
+    git('init', '-q', '-b', 'main');
+    await writeFile(join(dir, 'README.txt'), 'Before the content was added.\n');
+    git('add', 'README.txt');
+    git('commit', '-q', '-m', 'empty');
+    git('add', '.');
+    git('commit', '-q', '-m', 'content');
+
+    const unknown = await broadsheet(dir, 'diff', 'no-such-branch', '--now', NOW);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('"no-such-branch" is not a commit git knows here');
+    expect(unknown.stderr).not.toMatch(/\n\s+at /);
+
+    const first = await broadsheet(dir, 'diff', 'HEAD~1', '--now', NOW, '--out', 'out');
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const summary = await readFile(join(dir, 'out/summary.md'), 'utf8');
+    expect(summary).toMatch(/\*\*Feed items added\*\* \([1-9]/);
+    expect(summary).not.toMatch(/\*\*Feed items removed\*\* \([1-9]/);
+  });
 });
