@@ -24,10 +24,12 @@ const OVER_BUDGET: Record<string, { ceiling: number; why: string }> = {
     // article that may use it, so a cold start evaluates only what its articles need.
     // 1620 → 1700: full-text digests, the grace window and the archive of issues (issue 17), the pages and
     // locales of issue 15: measured at 1,665 KB.
-    ceiling: 1700 * 1024,
-    why: 'liquidjs for the theme (99), sanitize-html with htmlparser2, dom-serializer, postcss and source-map-js (≈ 300 KB, bundled even when imported lazily: a Lambda asset is one file), temml (213), gemoji (201), highlight.js (190), yaml for front matter (112), zod (92), luxon (70), marked (50)',
+    // 1700 → 1760: @sindresorhus/transliterate's letter table (34) for slugs of any Latin script (issue 16):
+    // measured at 1,725 KB.
+    ceiling: 1760 * 1024,
+    why: 'liquidjs for the theme (99), sanitize-html with htmlparser2, dom-serializer, postcss and source-map-js (≈ 300 KB, bundled even when imported lazily: a Lambda asset is one file), gemoji (301, of which the shortcode table needs a tenth), temml (209), highlight.js (179), transliterate (34), yaml for front matter (112), zod (92), luxon (70), marked (50)',
   },
-  reconcile: { ceiling: 1700 * 1024, why: 'the publisher, as above' },
+  reconcile: { ceiling: 1760 * 1024, why: 'the publisher, as above' },
   send: {
     // Over since the digest is rendered from the theme's templates and the bundled themes (issue 15), and
     // full text and topics (issue 17): measured at 465 KB.
@@ -38,8 +40,10 @@ const OVER_BUDGET: Record<string, { ceiling: number; why: string }> = {
     // 370 → 480: liquidjs (≈ 100 KB) renders the subscription pages and emails from the theme (issue 15).
     // 480 → 550: the bundled themes (40, five locales) and topics on the preferences page (issue 17),
     // measured at 522 KB.
-    ceiling: 550 * 1024,
-    why: "liquidjs and the bundled theme for the pages and emails (140), nodemailer's MIME composer (135, of which 74 is its MIME type table) and luxon (69) for the next weekly send",
+    // 550 → 590: transliterate's letter table (34) and github-slugger (8), since topics are named by tag slugs
+    // (issue 16): measured at 569 KB.
+    ceiling: 590 * 1024,
+    why: "liquidjs and the bundled theme for the pages and emails (140), nodemailer's MIME composer (135, of which 74 is its MIME type table), luxon (69) for the next weekly send and the tag slugger (42)",
   },
 };
 
