@@ -176,7 +176,7 @@ function printWarnings(problems: readonly Problem[], { all = false } = {}): void
   if (lines.length > 0) console.warn(lines.join('\n'));
 }
 
-function printBuild(report: BuildReport, out: string, seconds: number): void {
+function printBuild(report: BuildReport, config: SiteConfig, out: string, seconds: number): void {
   printWarnings(report.warnings);
   const { site } = report;
   console.log(
@@ -219,6 +219,7 @@ function printBuild(report: BuildReport, out: string, seconds: number): void {
   } else {
     console.log('No new articles to announce: no email written.');
   }
+  if (report.late) console.log(lateArticlesNote(report.late, config.announceWindowDays));
   if (report.weekly) {
     const w = report.weekly;
     console.log(
@@ -770,7 +771,7 @@ async function main(): Promise<number> {
     case 'build': {
       const start = performance.now();
       const report = await localBuild(site, paths, clock());
-      printBuild(report, paths.out, (performance.now() - start) / 1000);
+      printBuild(report, site, paths.out, (performance.now() - start) / 1000);
       return 0;
     }
     case 'check':

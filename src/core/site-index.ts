@@ -37,8 +37,11 @@ export interface SiteIndex {
   sources: Record<string, IndexedSource>;
   /** Static files by site path ('images/a.svg'): version and content hash. */
   assets: Record<string, { readonly version: string; readonly hash: string }>;
-  /** Pages (content/pages/) by source path: version and the parsed page, body included. Absent before pages. */
-  pages?: Record<string, { readonly version: string; readonly page: SitePage }>;
+  /** Pages (content/pages/) by source path: version, the parsed page (body included) and its warnings. */
+  pages?: Record<
+    string,
+    { readonly version: string; readonly page: SitePage; readonly warnings?: readonly Problem[] }
+  >;
   /** Rendered bodies of the articles feeds show, by render key, so writing a feed reads no other file. */
   feedBodies: Record<string, string>;
   /** When the scheduler was last asked to wake the publisher (epoch ms), so it is asked again only on change. */

@@ -32,6 +32,12 @@ export interface Announcement {
   readonly record: DigestRecord;
 }
 
+export interface AnnounceResult {
+  readonly digest?: Announcement;
+  /** Articles first seen past `announce_window`: recorded as announced, mailed to no one. */
+  readonly late: readonly ArticleMeta[];
+}
+
 /**
  * The one announce step of both editions: of the articles that just went live, those no digest has
  * announced become one digest (its id derived from their ids, created with one conditional write). It is
@@ -47,8 +53,8 @@ export async function announce(
   wentLive: readonly ArticleMeta[],
   firstRun: boolean,
   nowMs: number,
-): Promise<Announcement | undefined> {
-  if (wentLive.length === 0) return undefined;
+): Promise<AnnounceResult> {
+  if (wentLive.length === 0) return { late: [] };
   const fresh = new Set(
     await deps.ledger.unannounced(wentLive.flatMap((a) => [a.url, ...(a.aliases ?? [])])),
   );
@@ -63,7 +69,7 @@ export async function announce(
       PAST_WINDOW_DIGEST_ID,
     );
   const plan = planDigest(timely, firstRun ? undefined : new Set());
-  if (!plan) return undefined;
+  if (!plan) return { late };
   const record = digestRecordOf(plan, nowMs, {
     delivery: 'instant',
     weekStartMs: weekStartAt(deps.site, nowMs),
@@ -82,10 +88,13 @@ export async function announce(
     plan.id,
   );
   return {
-    id: plan.id,
-    articles: plan.articles.map((a) => a.url),
-    silenced: plan.silenced.length,
-    created,
-    record: planned,
+    digest: {
+      id: plan.id,
+      articles: plan.articles.map((a) => a.url),
+      silenced: plan.silenced.length,
+      created,
+      record: planned,
+    },
+    late,
   };
 }

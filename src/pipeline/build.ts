@@ -91,6 +91,8 @@ export interface BuildReport {
   readonly digest?: MailedDigest & { readonly silenced: number };
   /** The weekly digest, when a weekly send time passed since the last one. */
   readonly weekly?: MailedDigest;
+  /** Went live past `announce_window`: recorded as announced, mailed to no one. */
+  readonly late?: readonly ArticleMeta[];
   /** A digest in its grace window (nothing written to the outbox for it yet), or held. */
   readonly pendingDigest?: PendingDigest;
   /** Every digest waiting, held ones first (`broadsheet pending` lists them). */
@@ -140,6 +142,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
     ...(outcome.hub ? { hub: outcome.hub } : {}),
     ...(instant && outcome.digest ? { digest: { ...instant, silenced: outcome.digest.silenced } } : {}),
     ...(outcome.weekly ? { weekly: outcome.weekly } : {}),
+    ...(outcome.late ? { late: outcome.late } : {}),
     ...(outcome.pendingDigest ? { pendingDigest: outcome.pendingDigest } : {}),
     ...(outcome.pendingDigests ? { pendingDigests: outcome.pendingDigests } : {}),
   };

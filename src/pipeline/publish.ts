@@ -136,6 +136,8 @@ export interface PublishOutcome {
   readonly problems: readonly Problem[];
   readonly site: PublishReport;
   readonly digest?: Announcement;
+  /** Went live past `announce_window`: recorded as announced without mail. */
+  readonly late?: readonly ArticleMeta[];
   readonly articles: number;
   /** What readers see now, newest first. */
   readonly live: readonly IndexedArticle[];
@@ -324,7 +326,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   }
 
   const pages = await applyPageChanges(deps, changes, reparseAll, before.pages ?? {}, problems);
-  const pageWarnings: Problem[] = [];
+  const pageWarnings: Problem[] = Object.values(pages).flatMap((p) => p.warnings ?? []);
   const nav = navPages(
     site,
     Object.values(pages).map((p) => p.page),
@@ -440,7 +442,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       ? async (id: string, articles: readonly ArticleMeta[]) =>
           planFullText(id, articles, await bodiesOf(articles, live, io), site, theme)
       : undefined;
-  const digest = deps.announce
+  const announced = deps.announce
     ? await announce(
         { site, ...deps.announce, ...(fullText ? { fullText } : {}) },
         grace ? grace.announce : wentLive,
@@ -448,6 +450,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
         nowMs,
       )
     : undefined;
+  const digest = announced?.digest;
   const waiting = grace?.waiting ?? [];
   const pendingDigest = waiting.find((d) => !d.held) ?? waiting[0];
   // The public archive: every digest that went out gets its page, and the index and feed list it: the
@@ -493,6 +496,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     problems: [...problems, ...warnings],
     site: report,
     ...(digest ? { digest } : {}),
+    ...(announced && announced.late.length > 0 ? { late: announced.late } : {}),
     ...(hub ? { hub } : {}),
     ...(pendingDigest ? { pendingDigest, pendingDigests: waiting } : {}),
     articles: all.length,
@@ -619,7 +623,11 @@ async function applyPageChanges(
       continue;
     }
     const version = versions.get(path) ?? source.version ?? contentHash(source.bytes);
-    pages[path] = { version, page: result.page };
+    pages[path] = {
+      version,
+      page: result.page,
+      ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
+    };
   }
   return pages;
 }

@@ -118,6 +118,29 @@ describe('broadsheet check and published ids', () => {
       'Past the announce window (dated more than 7 days ago), recorded as announced without mail: "Backdated"',
     );
     expect(run.stdout).toContain('The next build announces: "Literal"');
+
+    // The build that follows says the same, and mails only the timely one.
+    const built = await broadsheet(dir, 'build', '--now', NOW);
+    expect(built.code).toBe(0);
+    expect(built.stdout).toContain(
+      'Past the announce window (dated more than 7 days ago), recorded as announced without mail: "Backdated"',
+    );
+    expect(built.stdout).toMatch(/Digest "[^"]*Literal[^"]*" for/);
+  });
+});
+
+describe('warnings about pages (content/pages/)', () => {
+  it('are printed by build as by check, on the build that parses the page and on those after', async () => {
+    const dir = await scratchProject();
+    await mkdir(join(dir, 'content/pages'), { recursive: true });
+    await writeFile(join(dir, 'content/pages/about.md'), '---\ntitle: About\n---\nA claim[^1] here.\n');
+    const warning = /pages\/about\.md: warning in body: footnote reference \[\^1\] has no definition/;
+    expect((await broadsheet(dir, 'check', '--now', NOW)).stderr).toMatch(warning);
+    const first = await broadsheet(dir, 'build', '--now', NOW);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(warning);
+    // Nothing changed: the page is not parsed again, and its warning still stands.
+    expect((await broadsheet(dir, 'build', '--now', NOW)).stderr).toMatch(warning);
   });
 });
 

@@ -57,8 +57,8 @@ describe('send-test', () => {
       false,
       now.getTime(),
     );
-    expect(real?.id).toBe(plan.id);
-    expect(real?.articles).toEqual(plan.articles.map((a) => a.url));
+    expect(real.digest?.id).toBe(plan.id);
+    expect(real.digest?.articles).toEqual(plan.articles.map((a) => a.url));
 
     // And the test carries exactly what that digest sends to this address, but for its subject and id.
     const record = ledger.digests.get(plan.id);
