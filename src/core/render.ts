@@ -1,4 +1,4 @@
-import GithubSlugger from 'github-slugger';
+import GithubSlugger, { slug as slugOf } from 'github-slugger';
 import { Marked, type MarkedExtension, type Token, type Tokens } from 'marked';
 import markedAlert from 'marked-alert';
 import { markedEmoji } from 'marked-emoji';
@@ -135,7 +135,9 @@ function createMarkdown(): Marked {
     renderer: {
       heading({ tokens, depth }) {
         const inner = this.parser.parseInline(tokens);
-        const slug = slugger.slug(htmlToText(inner));
+        // A heading of emoji or punctuation alone has no slug: it is a section all the same.
+        const text = htmlToText(inner);
+        const slug = slugger.slug(slugOf(text) === '' ? 'section' : text);
         const id = escapeHtml(slug);
         // A heading links to itself, so a reader can copy the address of a section; a heading that already
         // holds a link keeps only its id (links do not nest).
@@ -568,6 +570,7 @@ export function renderArticleMarkdown(
   try {
     const tokens = lexWithinBudget(source, markdown.defaults);
     walkTokens(markdown, tokens, tokenCallbacks.get(markdown) ?? []);
+    reserveFootnoteIds(tokens);
     rendered = markdown.parser(tokens).trim();
   } catch (error) {
     // marked-footnote keeps per-document state that only a finished render resets: start afresh.
@@ -579,6 +582,23 @@ export function renderArticleMarkdown(
   // Character references decode to any code point (`&#1;`), and a feed must stay well-formed XML.
   const html = stripXmlInvalid(hasRawHtml ? sanitize(rendered, base) : rendered);
   return { html, notes: [...new Set(notes)] };
+}
+
+/**
+ * Takes the ids marked-footnote writes (`footnote-label`, `footnote-<label>`, `footnote-ref-<label>[-n]`)
+ * out of the heading slugger's hands, so `## Footnote 1` does not get the id of footnote 1.
+ */
+function reserveFootnoteIds(tokens: readonly Token[]): void {
+  // marked-footnote's walkTokens has moved its token to the end by now.
+  const footnotes = tokens.findLast((t) => t.type === 'footnotes');
+  if (!footnotes) return;
+  slugger.slug('footnote-label');
+  const items = (footnotes as { items?: { label: string; refs: unknown[] }[] }).items ?? [];
+  for (const { label, refs } of items) {
+    const id = encodeURIComponent(label);
+    slugger.slug(`footnote-${id}`);
+    for (let i = 0; i < refs.length; i++) slugger.slug(`footnote-ref-${id}${i > 0 ? `-${i + 1}` : ''}`);
+  }
 }
 
 /** renderArticleMarkdown's HTML alone. */

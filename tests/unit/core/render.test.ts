@@ -37,6 +37,19 @@ describe('renderMarkdown', () => {
     );
   });
 
+  it('gives no heading the id of a footnote, and a heading of emoji alone an id all the same', () => {
+    const html = renderMarkdown(
+      'A claim[^1].\n\n## Footnote 1\n\n## Footnote label\n\n## 🎉\n\n## 🎉\n\n[^1]: The source.',
+      base,
+    );
+    const ids = [...html.matchAll(/\bid="([^"]*)"/g)].map((m) => m[1]);
+    expect(ids).toEqual(
+      expect.arrayContaining(['footnote-1', 'footnote-ref-1', 'footnote-label', 'section', 'section-1']),
+    );
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).not.toContain('');
+  });
+
   it('starts heading ids afresh for every article', () => {
     renderMarkdown('# Intro', base);
     expect(renderMarkdown('# Intro', base)).toBe(
