@@ -124,6 +124,41 @@ export const MATHML_TAGS = [
   'merror',
 ] as const;
 
+const LENGTH = String.raw`-?(?:\d+(?:\.\d+)?|\.\d+)(?:pt|em|ex|px|mu|%)?`;
+const lengths = (max: number) => new RegExp(`^${LENGTH}(?: ${LENGTH}){0,${max - 1}}$`);
+const BORDER = new RegExp(`^${LENGTH} (?:solid|dashed|double)(?: (?:#[0-9a-f]{3,8}|[a-z]{3,20}))?$`, 'i');
+
+/**
+ * The layout temml writes as inline CSS (\boxed's border, a matrix's cell padding, \cancel's strike), in
+ * the shapes temml writes it: an article with raw HTML passes through the sanitizer, which keeps these on
+ * MathML elements and nothing else of CSS beyond colours.
+ */
+export const MATHML_STYLES: Record<string, RegExp[]> = {
+  ...Object.fromEntries(
+    ['padding', 'padding-top', 'padding-right', 'padding-bottom', 'padding-left'].map((p) => [
+      p,
+      [lengths(4)],
+    ]),
+  ),
+  ...Object.fromEntries(
+    ['border', 'border-top', 'border-right', 'border-bottom', 'border-left'].map((p) => [p, [BORDER]]),
+  ),
+  ...Object.fromEntries(['margin-left', 'width', 'height'].map((p) => [p, [lengths(1)]])),
+  // Nudges of a fraction of an em, and never out of the flow: raw HTML cannot lay math over the page.
+  ...Object.fromEntries(['left', 'right', 'bottom'].map((p) => [p, [/^(?:0|0?\.\d+em)$/]])),
+  position: [/^relative$/],
+  display: [/^(?:block math|block|flex)$/],
+  'justify-content': [/^center$/],
+  'text-align': [/^(?:left|center|right)$/],
+  transform: [/^scaleX\(-1\)$/],
+  'white-space': [/^pre-line$/],
+  'font-weight': [/^(?:normal|bold)$/],
+  'math-depth': [/^\d$/],
+};
+
+/** Class names temml gives MathML beyond its `tml-` ones (script letters, strikes), for a theme's CSS. */
+export const MATHML_CLASSES = ['tml-*', 'mathcal', 'mathscr', 'upstrike', 'downstrike', 'sout'];
+
 export const MATHML_ATTRIBUTES = [
   'display',
   'displaystyle',

@@ -14,6 +14,8 @@ import {
 import {
   looksLikeMath,
   MATHML_ATTRIBUTES,
+  MATHML_CLASSES,
+  MATHML_STYLES,
   MATHML_TAGS,
   mathExtensions,
   mathReady,
@@ -417,8 +419,11 @@ function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
       // GFM task lists render as disabled checkboxes; nothing else about inputs is allowed.
       input: ['type', 'checked', 'disabled', 'aria-label'],
     },
-    allowedClasses: Object.fromEntries(MATHML_TAGS.map((tag) => [tag, ['tml-*']])),
-    allowedStyles: { '*': SAFE_STYLES },
+    allowedClasses: Object.fromEntries(MATHML_TAGS.map((tag) => [tag, MATHML_CLASSES])),
+    allowedStyles: {
+      '*': SAFE_STYLES,
+      ...Object.fromEntries(MATHML_TAGS.map((tag) => [tag, MATHML_STYLES])),
+    },
     allowedSchemes: ['https', 'http', 'mailto'],
     allowedSchemesByTag: { img: ['https', 'http'] },
     allowProtocolRelative: false,

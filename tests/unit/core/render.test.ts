@@ -358,6 +358,33 @@ describe('emoji shortcodes', () => {
   });
 });
 
+describe('math in an article with raw HTML', () => {
+  const formulas = [
+    String.raw`\boxed{z}`,
+    String.raw`\cancel{q} + \mathcal{L}`,
+    String.raw`\begin{matrix}a&b\\c&d\end{matrix}`,
+    String.raw`\begin{array}{c|c}a&b\\\hline c&d\end{array}`,
+    String.raw`\not= \color{red}{x}`,
+  ];
+
+  it('keeps the layout temml writes (borders, cell padding, classes), as without raw HTML', () => {
+    for (const tex of formulas) {
+      const plain = renderMarkdown(`$$\n${tex}\n$$\n`, base, { math: true });
+      const withHtml = renderMarkdown(`$$\n${tex}\n$$\n\n<span>raw</span>\n`, base, { math: true });
+      expect(withHtml, tex).toBe(`${plain}\n<p><span>raw</span></p>`);
+    }
+  });
+
+  it('keeps no CSS on raw MathML that would take it out of the flow or off the page', () => {
+    const html = renderMarkdown(
+      '<math><mi style="position:fixed;top:0;left:-999px;border:1px solid red;background:url(https://evil.example/x)">x</mi></math>\n',
+      base,
+    );
+    expect(html).toContain('border:1px solid red');
+    expect(html).not.toMatch(/position|top|left|url\(/);
+  });
+});
+
 describe('math and footnotes together', () => {
   it('renders a document that opens with a $$ block and holds footnotes, math in a note included', () => {
     const html = renderMarkdown('$$\nx^2\n$$\n\nText[^n] and $y$.\n\n[^n]: A note with $z$.', base, {
