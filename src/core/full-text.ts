@@ -42,9 +42,15 @@ export function emailBody(html: string): string {
   );
 }
 
-/** Readable plain text of a body for the text part: blocks on their own lines, code kept as written. */
+/**
+ * Readable plain text of a body for the text part: blocks on their own lines, code kept as written, math as
+ * the TeX its author wrote, footnotes as [1] with their notes numbered at the end.
+ */
 export function bodyText(html: string): string {
-  const text = html
+  const text = footnotesAsText(html)
+    .replace(/<math\b[^>]*?\balttext="([^"]*)"[^>]*>[\s\S]*?<\/math>/gi, (whole, tex: string) =>
+      /^<math\b[^>]*\bdisplay="block"/i.test(whole) ? `\n\n$$${tex}$$\n\n` : `$${tex}$`,
+    )
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/<li\b[^>]*>/gi, '\n- ')
     .replace(/<\/(p|h[1-6]|pre|blockquote|ul|ol|table|tr|figure|div)>/gi, '\n\n')
@@ -54,6 +60,17 @@ export function bodyText(html: string): string {
     .replace(/[ \t]+\n/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+}
+
+/** marked-footnote's references as [1], its back-links dropped, its notes numbered as the page shows them. */
+function footnotesAsText(html: string): string {
+  return html
+    .replace(/<sup><a\b[^>]*\bdata-footnote-ref\b[^>]*>([^<]*)<\/a><\/sup>/g, '[$1]')
+    .replace(/\s*<a\b[^>]*\bdata-footnote-backref\b[^>]*>[\s\S]*?<\/a>/g, '')
+    .replace(/<section data-footnotes>[\s\S]*?<\/section>/g, (section) => {
+      let n = 0;
+      return section.replace(/<li\b[^>]*>\s*(?:<p>)?/g, () => `\n[${++n}] `);
+    });
 }
 
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };

@@ -37,9 +37,12 @@ function render(tex: string, displayMode: boolean, problem: (message: string) =>
   try {
     // trust: false (the default) refuses \href and \url. Styles are written as the sanitizer writes them
     // (no trailing `;`), so both paths give the same bytes.
+    // alttext: the TeX as written, for what cannot show MathML (the digest's plain-text part, a screen
+    // reader without MathML).
     return temml
       .renderToString(tex, { displayMode, throwOnError: true, trust: false })
-      .replace(/(style="[^"]*);"/g, '$1"');
+      .replace(/(style="[^"]*);"/g, '$1"')
+      .replace(/^<math\b/, `<math alttext="${attributeText(tex.trim())}"`);
   } catch (error) {
     // temml's ParseError is a plain Error named so.
     if (!(error instanceof Error) || error.name !== 'ParseError') throw error;
@@ -51,6 +54,10 @@ function render(tex: string, displayMode: boolean, problem: (message: string) =>
     return escapeHtml(shown);
   }
 }
+
+/** Escaped for a double-quoted attribute as the sanitizer escapes it, so both paths give the same bytes. */
+const attributeText = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The `$…$` and `$$` extensions; what cannot be rendered is told to `problem` (check's warnings). */
 export function mathExtensions(problem: (message: string) => void): {
@@ -197,6 +204,7 @@ export const MATHML_ATTRIBUTES = [
   'equalcolumns',
   'notation',
   'encoding',
+  'alttext',
   'style',
   'class',
 ] as const;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { composeDigest, previewLinks } from '../../../src/core/digest.js';
 import { bodyText, emailBody, GMAIL_CLIP_BYTES, shortenedNote } from '../../../src/core/full-text.js';
 import { planFullText } from '../../../src/core/full-text-plan.js';
-import { prepareAllMarkdown } from '../../../src/core/render.js';
+import { prepareAllMarkdown, renderMarkdown } from '../../../src/core/render.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
 import { article, testSite } from '../../helpers/site.js';
 
@@ -43,6 +43,18 @@ describe('full-text digests', () => {
       '<p>a <code style="font-family:Menlo,Consolas,Liberation Mono,monospace;font-size:90%;background:#f6f8fa;color:#1d1d1f;">b</code></p><table style="border-collapse:collapse;"><tr><td style="border:1px solid #d9d9de;padding:4px 8px;">c</td></tr></table>',
     );
     expect(bodyText('<p>One &amp; two</p><ul><li>x</li><li>y</li></ul>')).toBe('One & two\n\n- x\n- y');
+  });
+
+  it('reads math as the TeX its author wrote and footnotes as numbered notes', async () => {
+    await prepareAllMarkdown();
+    const html = renderMarkdown(
+      'Einstein wrote $E = mc^2$ in 1905[^1].\n\n$$\n\\int_0^1 x\\,dx\n$$\n\n[^1]: The paper.\n',
+      { baseUrl: 'https://x.example', pageUrl: 'https://x.example/p/' },
+      { math: true },
+    );
+    expect(bodyText(html)).toBe(
+      'Einstein wrote $E = mc^2$ in 1905[1].\n\n$$\\int_0^1 x\\,dx$$\n\nFootnotes\n\n[1] The paper.',
+    );
   });
 
   it('past Gmail’s clip, shortens articles to summary and link from the oldest until it fits', () => {

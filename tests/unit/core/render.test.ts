@@ -246,7 +246,7 @@ describe('renderArticleMarkdown notes what renders as literal text', () => {
       "math $$\\sqrt{$$ cannot be read (Expected '}', got 'EOF') and shows as text",
     ]);
     expect(html).toBe(
-      '<p>I $\\frac{1}{$ and $\\macro$, then <math><mi>x</mi></math>.</p>\n<p>$$\\sqrt{$$</p>',
+      '<p>I $\\frac{1}{$ and $\\macro$, then <math alttext="x"><mi>x</mi></math>.</p>\n<p>$$\\sqrt{$$</p>',
     );
   });
 
@@ -390,7 +390,7 @@ describe('math and footnotes together', () => {
     const html = renderMarkdown('$$\nx^2\n$$\n\nText[^n] and $y$.\n\n[^n]: A note with $z$.', base, {
       math: true,
     });
-    expect(html).toContain('<math display="block"');
+    expect(html).toContain('<math alttext="x^2" display="block"');
     expect(html).toContain('href="https://news.example.com/posts/p/#footnote-n"');
     expect(html.match(/<math/g)).toHaveLength(3);
     expect(html).toMatch(/<li id="footnote-n">[\s\S]*<math[\s\S]*<\/li>/);
