@@ -52,25 +52,27 @@ export function bodyText(html: string): string {
       /^<math\b[^>]*\bdisplay="block"/i.test(whole) ? `\n\n$$${tex}$$\n\n` : `$${tex}$`,
     )
     .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<li\b[^>]*>/gi, '\n- ')
+    .replace(/(?<!\s)\s*<li\b[^>]*>/gi, '\n- ')
     .replace(/<\/(p|h[1-6]|pre|blockquote|ul|ol|table|tr|figure|div)>/gi, '\n\n')
     .replace(/<img\b[^>]*\balt="([^"]*)"[^>]*>/gi, '[$1]')
     .replace(/<[^>]*>/g, '');
   return decodeBasicEntities(text)
-    .replace(/[ \t]+\n/g, '\n')
+    .replace(/(?<![ \t])[ \t]+\n/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }
 
 /** marked-footnote's references as [1], its back-links dropped, its notes numbered as the page shows them. */
 function footnotesAsText(html: string): string {
-  return html
-    .replace(/<sup><a\b[^>]*\bdata-footnote-ref\b[^>]*>([^<]*)<\/a><\/sup>/g, '[$1]')
-    .replace(/\s*<a\b[^>]*\bdata-footnote-backref\b[^>]*>[\s\S]*?<\/a>/g, '')
-    .replace(/<section data-footnotes>[\s\S]*?<\/section>/g, (section) => {
-      let n = 0;
-      return section.replace(/<li\b[^>]*>\s*(?:<p>)?/g, () => `\n[${++n}] `);
-    });
+  let n = 0;
+  return (
+    html
+      .replace(/<sup><a\b[^>]*\bdata-footnote-ref\b[^>]*>([^<]*)<\/a><\/sup>/g, '[$1]')
+      // (?<!\s): a run of spaces is tried once, not from each of its spaces (quadratic on a long run).
+      .replace(/(?<!\s)\s*<a\b[^>]*\bdata-footnote-backref\b[^>]*>[\s\S]*?<\/a>/g, '')
+      // Only the notes themselves: a list inside a note keeps its bullets.
+      .replace(/(?<!\s)\s*<li id="footnote-[^"]*">\s*(?:<p>)?/g, () => `\n\n[${++n}] `)
+  );
 }
 
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };

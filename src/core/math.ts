@@ -39,9 +39,14 @@ function render(tex: string, displayMode: boolean, problem: (message: string) =>
     // (no trailing `;`), so both paths give the same bytes.
     // alttext: the TeX as written, for what cannot show MathML (the digest's plain-text part, a screen
     // reader without MathML).
+    // Ids dropped: `\label{intro}` would give a second id="intro" beside a heading's (the sanitizer drops
+    // them too).
     return temml
       .renderToString(tex, { displayMode, throwOnError: true, trust: false })
-      .replace(/(style="[^"]*);"/g, '$1"')
+      .replace(/\sid="[^"]*"/g, '')
+      // Quotes in text as the sanitizer writes them: bare.
+      .replace(/>[^<]*</g, (text) => text.replaceAll('&quot;', '"').replaceAll('&#x27;', "'"))
+      .replace(/\sstyle="([^"]*)"/g, (_m, css: string) => ` style="${sanitizerCss(css)}"`)
       .replace(/^<math\b/, `<math alttext="${attributeText(tex.trim())}"`);
   } catch (error) {
     // temml's ParseError is a plain Error named so.
@@ -53,6 +58,16 @@ function render(tex: string, displayMode: boolean, problem: (message: string) =>
     );
     return escapeHtml(shown);
   }
+}
+
+/** CSS as the sanitizer writes it back: `prop:value` joined by `;`, no spaces around either, none empty. */
+function sanitizerCss(css: string): string {
+  return css
+    .split(';')
+    .map((rule) => rule.split(':').map((part) => part.trim()))
+    .filter(([name, value]) => name && value)
+    .map(([name, value]) => `${name}:${value}`)
+    .join(';');
 }
 
 /** Escaped for a double-quoted attribute as the sanitizer escapes it, so both paths give the same bytes. */
@@ -131,29 +146,33 @@ export const MATHML_TAGS = [
   'merror',
 ] as const;
 
-const LENGTH = String.raw`-?(?:\d+(?:\.\d+)?|\.\d+)(?:pt|em|ex|px|mu|%)?`;
-const lengths = (max: number) => new RegExp(`^${LENGTH}(?: ${LENGTH}){0,${max - 1}}$`);
-const BORDER = new RegExp(`^${LENGTH} (?:solid|dashed|double)(?: (?:#[0-9a-f]{3,8}|[a-z]{3,20}))?$`, 'i');
+// Lengths as temml writes them, and no larger than ~10em: what raw HTML can do with them stays near its
+// own line (a box of 999em with a white border would cover the rest of the page).
+// (mpadded's pseudo-units too: `-1width` is its own width).
+const SMALL = String.raw`(?:\d(?:\.\d+)?|\.\d+)(?:em|ex|mu|pt|width|height|depth)?|(?:100|\d{1,2}(?:\.\d+)?)%|(?:[01]|0?\.\d+)px`;
+const small = new RegExp(`^(?:${SMALL})$`);
+const signedSmall = new RegExp(`^[-+]?(?:${SMALL})$`);
+const paddings = new RegExp(`^(?:${SMALL})(?: (?:${SMALL})){0,3}$`);
+const BORDER = /^(?:0?\.\d+em|1px) (?:solid|dashed|double)(?: (?:#[0-9a-f]{3,8}|[a-z]{3,20}))?$/i;
 
 /**
- * The layout temml writes as inline CSS (\boxed's border, a matrix's cell padding, \cancel's strike), in
- * the shapes temml writes it: an article with raw HTML passes through the sanitizer, which keeps these on
- * MathML elements and nothing else of CSS beyond colours.
+ * The layout temml writes as inline CSS (\boxed's border, a matrix's cell padding, \cancel's strike, \llap),
+ * in the shapes and sizes temml writes it: an article with raw HTML passes through the sanitizer, which
+ * keeps these on MathML elements and nothing else of CSS beyond colours.
  */
 export const MATHML_STYLES: Record<string, RegExp[]> = {
   ...Object.fromEntries(
-    ['padding', 'padding-top', 'padding-right', 'padding-bottom', 'padding-left'].map((p) => [
-      p,
-      [lengths(4)],
-    ]),
+    ['padding', 'padding-top', 'padding-right', 'padding-bottom', 'padding-left'].map((p) => [p, [paddings]]),
   ),
   ...Object.fromEntries(
     ['border', 'border-top', 'border-right', 'border-bottom', 'border-left'].map((p) => [p, [BORDER]]),
   ),
-  ...Object.fromEntries(['margin-left', 'width', 'height'].map((p) => [p, [lengths(1)]])),
-  // Nudges of a fraction of an em, and never out of the flow: raw HTML cannot lay math over the page.
+  'margin-left': [signedSmall],
+  width: [small],
+  height: [small],
+  // Nudges of a fraction of an em.
   ...Object.fromEntries(['left', 'right', 'bottom'].map((p) => [p, [/^(?:0|0?\.\d+em)$/]])),
-  position: [/^relative$/],
+  position: [/^(?:relative|absolute)$/],
   display: [/^(?:block math|block|flex)$/],
   'justify-content': [/^center$/],
   'text-align': [/^(?:left|center|right)$/],
@@ -163,8 +182,42 @@ export const MATHML_STYLES: Record<string, RegExp[]> = {
   'math-depth': [/^\d$/],
 };
 
-/** Class names temml gives MathML beyond its `tml-` ones (script letters, strikes), for a theme's CSS. */
-export const MATHML_CLASSES = ['tml-*', 'mathcal', 'mathscr', 'upstrike', 'downstrike', 'sout'];
+/** MathML attributes that are lengths: kept by the sanitizer only when `signedSmall` (see above). */
+export const MATHML_LENGTH_ATTRIBUTES = new Set([
+  'width',
+  'height',
+  'depth',
+  'voffset',
+  'lspace',
+  'rspace',
+  'minsize',
+  'maxsize',
+  'mathsize',
+  'linethickness',
+]);
+
+/** Whether a MathML length attribute's value is one the sanitizer keeps. */
+export const isSmallMathLength = (value: string): boolean => signedSmall.test(value.trim());
+
+/** Class names temml gives MathML, for a theme's CSS. */
+export const MATHML_CLASSES = [
+  'tml-*',
+  'chr-*',
+  'wbk-*',
+  'ff-*',
+  'longdiv-*',
+  'phasor-*',
+  'mathcal',
+  'mathscr',
+  'upstrike',
+  'downstrike',
+  'sout',
+  'actuarial',
+  'circle-pad',
+  'special-fraction',
+  'textcircle',
+  'mord',
+];
 
 export const MATHML_ATTRIBUTES = [
   'display',

@@ -12,9 +12,11 @@ import {
   prepareHighlighter,
 } from './highlight.js';
 import {
+  isSmallMathLength,
   looksLikeMath,
   MATHML_ATTRIBUTES,
   MATHML_CLASSES,
+  MATHML_LENGTH_ATTRIBUTES,
   MATHML_STYLES,
   MATHML_TAGS,
   mathExtensions,
@@ -324,6 +326,16 @@ const SAFE_STYLES: Record<string, RegExp[]> = {
   'font-style': [/^(?:normal|italic)$/],
 };
 
+/** MathML lengths (mspace, mpadded's voffset) of the sizes temml writes: none to lay a box over the page. */
+const smallMathLengths: sanitizeHtml.Transformer = (tagName, attribs) => ({
+  tagName,
+  attribs: Object.fromEntries(
+    Object.entries(attribs).filter(
+      ([name, value]) => !MATHML_LENGTH_ATTRIBUTES.has(name) || isSmallMathLength(value),
+    ),
+  ),
+});
+
 function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
   const applyUrlPolicy =
     (attribute: string, schemes: readonly string[]): sanitizeHtml.Transformer =>
@@ -419,7 +431,11 @@ function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
       // GFM task lists render as disabled checkboxes; nothing else about inputs is allowed.
       input: ['type', 'checked', 'disabled', 'aria-label'],
     },
-    allowedClasses: Object.fromEntries(MATHML_TAGS.map((tag) => [tag, MATHML_CLASSES])),
+    allowedClasses: {
+      ...Object.fromEntries(MATHML_TAGS.map((tag) => [tag, MATHML_CLASSES])),
+      // temml's numbered equations.
+      span: ['tml-*'],
+    },
     allowedStyles: {
       '*': SAFE_STYLES,
       ...Object.fromEntries(MATHML_TAGS.map((tag) => [tag, MATHML_STYLES])),
@@ -427,7 +443,11 @@ function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
     allowedSchemes: ['https', 'http', 'mailto'],
     allowedSchemesByTag: { img: ['https', 'http'] },
     allowProtocolRelative: false,
-    transformTags: { a: applyUrlPolicy('href', LINK_SCHEMES), img: applyUrlPolicy('src', IMAGE_SCHEMES) },
+    transformTags: {
+      a: applyUrlPolicy('href', LINK_SCHEMES),
+      img: applyUrlPolicy('src', IMAGE_SCHEMES),
+      ...Object.fromEntries(MATHML_TAGS.map((tag) => [tag, smallMathLengths])),
+    },
     exclusiveFilter: (frame) =>
       (frame.tag === 'img' && !frame.attribs.src) ||
       (frame.tag === 'input' && frame.attribs.type !== 'checkbox'),

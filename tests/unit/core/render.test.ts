@@ -359,29 +359,168 @@ describe('emoji shortcodes', () => {
 });
 
 describe('math in an article with raw HTML', () => {
+  const R = String.raw;
+  // Broad on purpose: every construct temml gives CSS, classes, lengths or ids to, and some it refuses.
   const formulas = [
-    String.raw`\boxed{z}`,
-    String.raw`\cancel{q} + \mathcal{L}`,
-    String.raw`\begin{matrix}a&b\\c&d\end{matrix}`,
-    String.raw`\begin{array}{c|c}a&b\\\hline c&d\end{array}`,
-    String.raw`\not= \color{red}{x}`,
+    R`\boxed{z}`,
+    R`\cancel{x}`,
+    R`\bcancel{x}`,
+    R`\xcancel{x}`,
+    R`\sout{abc}`,
+    R`\colorbox{red}{x}`,
+    R`\fcolorbox{red}{blue}{x}`,
+    R`\rule{1em}{2em}`,
+    R`\rule[-1em]{1em}{2em}`,
+    R`\kern-1em x`,
+    R`\hspace{2em}x`,
+    R`\raisebox{0.5em}{x}`,
+    R`\raisebox{-0.5em}{x}`,
+    R`\smash{x}`,
+    R`\mathllap{x}`,
+    R`\mathrlap{x}`,
+    R`\mathclap{x}`,
+    R`\llap{x}`,
+    R`\rlap{x}`,
+    R`\phantom{x}`,
+    R`\hphantom{x}`,
+    R`\vphantom{x}`,
+    R`\underbrace{x}_a`,
+    R`\overbrace{x}^a`,
+    R`\xrightarrow[a]{b}`,
+    R`\substack{a\\b}`,
+    R`\begin{cases}a&b\\c&d\end{cases}`,
+    R`\begin{align}a&=b\tag{1}\end{align}`,
+    R`\begin{CD}A @>a>> B\end{CD}`,
+    R`\textcolor{#ff0000}{x}`,
+    R`\Huge x`,
+    R`\tiny x`,
+    R`\mathbb{R}\mathfrak{g}\mathscr{L}\mathcal{L}`,
+    R`\operatorname{sin}x`,
+    R`\not\in`,
+    R`\angl{n}`,
+    R`\longdiv{123}`,
+    R`\phase{x}`,
+    R`\vcenter{x}`,
+    R`\mathstrut`,
+    R`\begin{array}{|c:c|}\hline a&b\\\hdashline c&d\end{array}`,
+    R`\begin{equation}x\label{e}\end{equation}`,
+    R`\begin{gather}a\\b\end{gather}`,
+    R`\textsf{x}\textbf{y}\textit{z}\texttt{w}`,
+    R`\hskip 1em x`,
+    R`\mskip 3mu x`,
+    R`\hbox{x}`,
+    R`\overset{a}{b}`,
+    R`\stackrel{a}{b}`,
+    R`\xleftrightarrow{abc}`,
+    R`\bigl( x \bigr)`,
+    R`\left(\frac{a}{b}\right)`,
+    R`\sqrt[3]{x}`,
+    R`\cfrac{1}{1+\cfrac{1}{x}}`,
+    R`\genfrac{[}{]}{2pt}{0}{a}{b}`,
+    R`\pmb{x}\boldsymbol{y}`,
+    R`\fbox{x}`,
+    R`\underline{x}\overline{y}`,
+    R`\widehat{xy}\overrightarrow{AB}\utilde{x}`,
+    R`\begin{smallmatrix}a&b\end{smallmatrix}`,
+    R`\begin{Bmatrix}a\end{Bmatrix}`,
+    R`\begin{darray}{cc}a&b\end{darray}`,
+    R`\begin{rcases}a\end{rcases}`,
+    R`\begin{alignat}{2}a&=b&c&=d\end{alignat}`,
+    R`\begin{multline}a\\b\\c\end{multline}`,
+    R`\begin{split}a&=b\\&=c\end{split}`,
+    R`\begin{subarray}{l}a\\b\end{subarray}`,
+    R`\color{#abc}x`,
+    R`\mathrel{\mathop{=}\limits^{\text{def}}}`,
+    R`\frac{a}{b}\dfrac{a}{b}\tfrac{a}{b}`,
+    R`\binom{n}{k}`,
+    R`\tag*{A}x`,
+    R`\begin{matrix}a\\b\end{matrix}\quad\qquad\,\;\!`,
+    R`\enclose{circle}{x}`,
+    R`\ce{H2O}`,
+    R`\pu{1 m}`,
+    R`\href{https://a}{x}`,
+    R`\url{https://a}`,
+    R`\mathbin{x}\mathpunct{,}`,
+    R`\lim\limits_{x}\sum_{i=0}^n\int_a^b`,
+    R`\emph{x}\textup{x}\textnormal{x}`,
+    R`\underset{a}{b}\underleftarrow{x}`,
+    R`\mathsf{x}\mathtt{y}\mathit{z}\mathbf{w}\mathrm{v}`,
+    R`\Bbb{R}\bold{x}\bm{x}`,
+    R`\char"41`,
+    R`\verb|x|`,
+    R`\textasciitilde`,
+    R`\ldots\cdots\ddots`,
+    R`\hdots`,
+    R`\begin{aligned}a\\[2em]b\end{aligned}`,
+    R`\begin{array}{r@{}l}a&b\end{array}`,
+    R`\begin{array}{p{2em}}a\end{array}`,
+    R`\arraystretch`,
+    R`\def\a{x}\a`,
+    R`\newcommand\b{y}\b`,
+    R`\middle|`,
+    R`\vert\Vert\|`,
+    R`\oint\iint\iiint`,
+    R`\sideset{_a}{^b}\sum`,
+    R`\prescript{a}{b}{c}`,
+    R`\tilde{x}\dot{x}\ddot{x}`,
+    R`\circledS\checkmark`,
+    R`\textcolor{red}{\boxed{x}}`,
+    R`\boxed{\cancel{x}}`,
+    R`\begin{bmatrix}1&2\\3&4\end{bmatrix}`,
+    R`\begin{vmatrix}1\end{vmatrix}`,
+    R`\ \text{a}\ \mathrm{b}`,
+    R`\mathop{\rm x}`,
+    R`\rm x \it y \bf z \sf w \tt v`,
+    R`\displaystyle\int`,
+    R`\scriptstyle x`,
+    R`\textstyle x`,
+    R`\nonumber`,
+    R`\notag`,
+    R`\mathchoice{a}{b}{c}{d}`,
+    R`\TeX\LaTeX`,
+    R`\yen\euro`,
+    R`\degree`,
+    R`\Set{x}`,
+    R`\set{x}`,
+    R`\bra{x}\ket{y}\braket{x|y}`,
+    R`\mod{3}\pmod{3}\bmod`,
+    R`\xtofrom{x}`,
+    R`\lparen\rparen`,
+    R`\mathring{A}`,
   ];
 
-  it('keeps the layout temml writes (borders, cell padding, classes), as without raw HTML', () => {
-    for (const tex of formulas) {
-      const plain = renderMarkdown(`$$\n${tex}\n$$\n`, base, { math: true });
-      const withHtml = renderMarkdown(`$$\n${tex}\n$$\n\n<span>raw</span>\n`, base, { math: true });
-      expect(withHtml, tex).toBe(`${plain}\n<p><span>raw</span></p>`);
-    }
+  it('comes out byte for byte as without raw HTML (layout, classes, lengths, text)', () => {
+    for (const tex of formulas)
+      for (const [open, close] of [
+        ['$', '$'],
+        ['$$\n', '\n$$\n'],
+      ]) {
+        const plain = renderMarkdown(`${open}${tex}${close}`, base, { math: true });
+        const withHtml = renderMarkdown(`${open}${tex}${close}\n\n<span>raw</span>\n`, base, { math: true });
+        expect(withHtml, `${open}${tex}`).toBe(`${plain}\n<p><span>raw</span></p>`);
+      }
   });
 
-  it('keeps no CSS on raw MathML that would take it out of the flow or off the page', () => {
+  it('keeps no CSS or length on raw MathML that would lay it over the page or load a URL', () => {
     const html = renderMarkdown(
-      '<math><mi style="position:fixed;top:0;left:-999px;border:1px solid red;background:url(https://evil.example/x)">x</mi></math>\n',
+      [
+        '<math><mi style="position:fixed;top:0;left:-999px;border:1px solid red;background:url(https://evil.example/x)">x</mi></math>',
+        '<math><mrow style="display:block;position:relative;width:100%;height:0;border:300px solid white;margin-left:-99999px"></mrow></math>',
+        '<math><mpadded height="0" depth="0" width="0" voffset="80px"><mspace width="600px" height="200px" mathbackground="white"></mspace></mpadded></math>',
+      ].join('\n\n'),
       base,
     );
     expect(html).toContain('border:1px solid red');
-    expect(html).not.toMatch(/position|top|left|url\(/);
+    expect(html).not.toMatch(/position:fixed|top|left:|url\(|300px|99999|80px|600px|200px/);
+  });
+
+  it("gives math no id of its own, so \\label cannot repeat a heading's", () => {
+    const html = renderMarkdown(
+      '## Intro\n\n$$\n\\begin{equation}x\\label{intro}\\end{equation}\n$$\n',
+      base,
+      { math: true },
+    );
+    expect(html.match(/\bid="intro"/g)).toHaveLength(1);
   });
 });
 
