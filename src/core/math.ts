@@ -41,13 +41,15 @@ function render(tex: string, displayMode: boolean, problem: (message: string) =>
     // reader without MathML).
     // Ids dropped: `\label{intro}` would give a second id="intro" beside a heading's (the sanitizer drops
     // them too).
-    return temml
-      .renderToString(tex, { displayMode, throwOnError: true, trust: false })
-      .replace(/\sid="[^"]*"/g, '')
-      // Quotes in text as the sanitizer writes them: bare.
-      .replace(/>[^<]*</g, (text) => text.replaceAll('&quot;', '"').replaceAll('&#x27;', "'"))
-      .replace(/\sstyle="([^"]*)"/g, (_m, css: string) => ` style="${sanitizerCss(css)}"`)
-      .replace(/^<math\b/, `<math alttext="${attributeText(tex.trim())}"`);
+    return (
+      temml
+        .renderToString(tex, { displayMode, throwOnError: true, trust: false })
+        .replace(/\sid="[^"]*"/g, '')
+        // Quotes in text as the sanitizer writes them: bare.
+        .replace(/>[^<]*</g, (text) => text.replaceAll('&quot;', '"').replaceAll('&#x27;', "'"))
+        .replace(/\sstyle="([^"]*)"/g, (_m, css: string) => ` style="${sanitizerCss(css)}"`)
+        .replace(/^<math\b/, `<math alttext="${attributeText(tex.trim())}"`)
+    );
   } catch (error) {
     // temml's ParseError is a plain Error named so.
     if (!(error instanceof Error) || error.name !== 'ParseError') throw error;

@@ -439,6 +439,8 @@ function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
     allowedStyles: {
       '*': SAFE_STYLES,
       ...Object.fromEntries(MATHML_TAGS.map((tag) => [tag, MATHML_STYLES])),
+      // temml writes no CSS on <math> itself; positioned, it would escape the theme's `contain: paint`.
+      math: {},
     },
     allowedSchemes: ['https', 'http', 'mailto'],
     allowedSchemesByTag: { img: ['https', 'http'] },
