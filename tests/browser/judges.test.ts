@@ -7,12 +7,13 @@ import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSiteConfig } from '../../src/adapters/fs/site-config.js';
 import type { SiteConfig } from '../../src/core/site.js';
 import { type SiteServer, startSiteServer } from '../../src/dev/site-server.js';
 import { previewBuild } from '../../src/local.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { repoRoot } from '../helpers/cli.js';
 import { MemoryAttempts, MemoryMailer, MemorySubscribers } from '../helpers/memory.js';
 
@@ -58,10 +59,7 @@ beforeAll(async () => {
           .replace(/index\.html$/, '')}`,
     )
     .sort();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {

@@ -4,9 +4,10 @@
 // Debian's Chromium with the theme's stylesheet, by what a reader's click would land on.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareAllMarkdown, renderMarkdown } from '../../src/core/render.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { repoRoot } from '../helpers/cli.js';
 
 const STYLE = readFileSync(join(repoRoot, 'themes/default/style.css'), 'utf8');
@@ -40,10 +41,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   await prepareAllMarkdown();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

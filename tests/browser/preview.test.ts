@@ -3,9 +3,10 @@
 // marked, and the subscribe form works against the local API with its email in outbox/.
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Preview, startPreview } from '../../src/dev/preview.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { scratchProject } from '../helpers/cli.js';
 
 let dir: string;
@@ -24,10 +25,7 @@ beforeAll(async () => {
     drafts: true,
     now: () => new Date('2026-11-25T12:00:00Z'),
   });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {

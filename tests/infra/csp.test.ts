@@ -1,12 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentSecurityPolicy } from '../../infra/csp.js';
 import { FEED_XSL } from '../../src/core/assets.js';
 import { buildFeeds, siteFeedScope } from '../../src/core/feeds.js';
 import { COPY_SCRIPT_NAME } from '../../src/core/layout.js';
 import { parseSiteConfig } from '../../src/core/site.js';
+import { launchChromium } from '../helpers/chromium.js';
 
 describe('the site’s Content-Security-Policy', () => {
   it('allows forms to post to the API’s own origin when it is not the site’s', () => {
@@ -84,10 +85,7 @@ describe('the policy in a browser (Debian’s Chromium)', () => {
       '/feed.xml': ['application/xml', buildFeeds([], site, siteFeedScope(site)).rss],
       '/feed.xsl': ['application/xml', FEED_XSL],
     });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
