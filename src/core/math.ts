@@ -35,21 +35,16 @@ interface MathToken extends Tokens.Generic {
 function render(tex: string, displayMode: boolean, problem: (message: string) => void): string {
   if (!temml) throw new Error('math met before temml was loaded: await prepareToParse(sources) first');
   try {
-    // trust: false (the default) refuses \href and \url. Styles are written as the sanitizer writes them
-    // (no trailing `;`), so both paths give the same bytes.
-    // alttext: the TeX as written, for what cannot show MathML (the digest's plain-text part, a screen
-    // reader without MathML).
-    // Ids dropped: `\label{intro}` would give a second id="intro" beside a heading's (the sanitizer drops
-    // them too).
-    return (
-      temml
-        .renderToString(tex, { displayMode, throwOnError: true, trust: false })
-        .replace(/\sid="[^"]*"/g, '')
-        // Quotes in text as the sanitizer writes them: bare.
-        .replace(/>[^<]*</g, (text) => text.replaceAll('&quot;', '"').replaceAll('&#x27;', "'"))
-        .replace(/\sstyle="([^"]*)"/g, (_m, css: string) => ` style="${sanitizerCss(css)}"`)
-        .replace(/^<math\b/, `<math alttext="${attributeText(tex.trim())}"`)
-    );
+    // trust: false (the default) refuses \href and \url. The output is written as the sanitizer would
+    // write it (no ids, bare quotes in text, compact CSS), so an article with raw HTML gives the same bytes.
+    // Ids: `\label{intro}` would repeat a heading's id="intro". alttext: the TeX as written, for what cannot
+    // show MathML (the digest's plain-text part, a screen reader without MathML).
+    return temml
+      .renderToString(tex, { displayMode, throwOnError: true, trust: false })
+      .replace(/\sid="[^"]*"/g, '')
+      .replace(/>[^<]*</g, (text) => text.replaceAll('&quot;', '"').replaceAll('&#x27;', "'"))
+      .replace(/\sstyle="([^"]*)"/g, (_m, css: string) => ` style="${sanitizerCss(css)}"`)
+      .replace(/^<math\b/, `<math alttext="${attributeText(tex.trim())}"`);
   } catch (error) {
     // temml's ParseError is a plain Error named so.
     if (!(error instanceof Error) || error.name !== 'ParseError') throw error;
@@ -184,8 +179,8 @@ export const MATHML_STYLES: Record<string, RegExp[]> = {
   'math-depth': [/^\d$/],
 };
 
-/** MathML attributes that are lengths: kept by the sanitizer only when `signedSmall` (see above). */
-export const MATHML_LENGTH_ATTRIBUTES = new Set([
+/** MathML attributes that are lengths (mspace's size, mpadded's voffset). */
+const LENGTH_ATTRIBUTES = new Set([
   'width',
   'height',
   'depth',
@@ -198,8 +193,14 @@ export const MATHML_LENGTH_ATTRIBUTES = new Set([
   'linethickness',
 ]);
 
-/** Whether a MathML length attribute's value is one the sanitizer keeps. */
-export const isSmallMathLength = (value: string): boolean => signedSmall.test(value.trim());
+/** A MathML element's attributes without the lengths larger than temml writes (see SMALL). */
+export function withSmallLengths(attribs: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(attribs).filter(
+      ([name, value]) => !LENGTH_ATTRIBUTES.has(name) || signedSmall.test(value.trim()),
+    ),
+  );
+}
 
 /** Class names temml gives MathML, for a theme's CSS. */
 export const MATHML_CLASSES = [

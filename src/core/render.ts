@@ -12,16 +12,15 @@ import {
   prepareHighlighter,
 } from './highlight.js';
 import {
-  isSmallMathLength,
   looksLikeMath,
   MATHML_ATTRIBUTES,
   MATHML_CLASSES,
-  MATHML_LENGTH_ATTRIBUTES,
   MATHML_STYLES,
   MATHML_TAGS,
   mathExtensions,
   mathReady,
   prepareMath,
+  withSmallLengths,
 } from './math.js';
 import { lexWithinBudget, RenderLimitError } from './render-budget.js';
 import { escapeHtml, htmlToText, stripXmlInvalid } from './text.js';
@@ -326,16 +325,6 @@ const SAFE_STYLES: Record<string, RegExp[]> = {
   'font-style': [/^(?:normal|italic)$/],
 };
 
-/** MathML lengths (mspace, mpadded's voffset) of the sizes temml writes: none to lay a box over the page. */
-const smallMathLengths: sanitizeHtml.Transformer = (tagName, attribs) => ({
-  tagName,
-  attribs: Object.fromEntries(
-    Object.entries(attribs).filter(
-      ([name, value]) => !MATHML_LENGTH_ATTRIBUTES.has(name) || isSmallMathLength(value),
-    ),
-  ),
-});
-
 function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
   const applyUrlPolicy =
     (attribute: string, schemes: readonly string[]): sanitizeHtml.Transformer =>
@@ -448,7 +437,13 @@ function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
     transformTags: {
       a: applyUrlPolicy('href', LINK_SCHEMES),
       img: applyUrlPolicy('src', IMAGE_SCHEMES),
-      ...Object.fromEntries(MATHML_TAGS.map((tag) => [tag, smallMathLengths])),
+      // MathML lengths of the sizes temml writes: none to lay a box over the page.
+      ...Object.fromEntries(
+        MATHML_TAGS.map((tag): [string, sanitizeHtml.Transformer] => [
+          tag,
+          (tagName, attribs) => ({ tagName, attribs: withSmallLengths(attribs) }),
+        ]),
+      ),
     },
     exclusiveFilter: (frame) =>
       (frame.tag === 'img' && !frame.attribs.src) ||
