@@ -88,7 +88,7 @@ let linkBase: LinkBase = { baseUrl: '', pageUrl: '' };
 let hasRawHtml = false;
 let mathOn = false;
 let notes: string[] = [];
-/** `:shortcode:` → emoji, GitHub's names (gemoji), loaded with the rest ahead of rendering. */
+/** `:shortcode:` → emoji, GitHub's names (gemoji's, generated), loaded with the rest ahead of rendering. */
 let emojiTable: Record<string, string> | undefined;
 
 /** A GitHub alert (`> [!NOTE]`) as marked-alert types it. */
@@ -511,12 +511,20 @@ export const markdownFullyPrepared = (): boolean =>
   sanitizer !== undefined && highlighterReady() && mathReady() && emojiTable !== undefined;
 
 let emojiLoading: Promise<void> | undefined;
+/** The generated "name emoji" lines (scripts/emoji-table.ts) as a lookup table. */
+export function emojiTableOf(lines: string): Record<string, string> {
+  const table: Record<string, string> = {};
+  for (const line of lines.split('\n')) {
+    const space = line.indexOf(' ');
+    table[line.slice(0, space)] = line.slice(space + 1);
+  }
+  return table;
+}
+
 /** Once per process: a parse of every source may start before the first load ends, and each would build it. */
 function prepareEmoji(): Promise<void> {
-  emojiLoading ??= import('gemoji').then(({ gemoji }) => {
-    const table: Record<string, string> = {};
-    for (const { emoji, names } of gemoji) for (const name of names) table[name] = emoji;
-    emojiTable = table;
+  emojiLoading ??= import('./emoji-shortcodes.generated.js').then(({ EMOJI_SHORTCODES }) => {
+    emojiTable = emojiTableOf(EMOJI_SHORTCODES);
   });
   // A failed load is not kept: the next source that needs the table tries again.
   emojiLoading.catch(() => {

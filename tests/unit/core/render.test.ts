@@ -1,12 +1,16 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { gemoji } from 'gemoji';
 import { Parser } from 'htmlparser2';
 import { Marked } from 'marked';
 import { markedEmoji } from 'marked-emoji';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { shortcodeLines } from '../../../scripts/emoji-table.js';
+import { EMOJI_SHORTCODES } from '../../../src/core/emoji-shortcodes.generated.js';
 import {
   absoluteUrl,
   coverImageUrl,
   emojiExtension,
+  emojiTableOf,
   MAX_FOOTNOTES,
   normalizedUrlInput,
   prepareAllMarkdown,
@@ -320,10 +324,16 @@ describe('emoji shortcodes', () => {
     );
   });
 
-  it("finds the same shortcodes as marked-emoji's own pattern, over generated text", async () => {
-    const { gemoji } = await import('gemoji');
-    const table: Record<string, string> = {};
-    for (const { emoji, names } of gemoji) for (const name of names) table[name] = emoji;
+  it("has gemoji's every name and emoji in its generated table (run `npm run emoji` when this fails)", () => {
+    expect(EMOJI_SHORTCODES).toBe(shortcodeLines());
+    const table = emojiTableOf(EMOJI_SHORTCODES);
+    const names = gemoji.flatMap(({ emoji, names }) => names.map((name) => [name, emoji] as const));
+    expect(Object.keys(table)).toHaveLength(names.length);
+    for (const [name, emoji] of names) expect(table[name], name).toBe(emoji);
+  });
+
+  it("finds the same shortcodes as marked-emoji's own pattern, over generated text", () => {
+    const table = emojiTableOf(EMOJI_SHORTCODES);
     const renderer = (token: { emoji: string }) => token.emoji;
     const theirs = new Marked(markedEmoji({ emojis: table, renderer }));
     const ours = new Marked(emojiExtension(table));
