@@ -38,6 +38,11 @@ export async function handler(event: Partial<SQSEvent>, context?: Context): Prom
       detail: formatProblem(problem),
     });
   }
+  // Went live more than announce_window after its date: recorded as announced, and never mailed.
+  if (outcome.late && outcome.late.length > 0)
+    logger.warn('past the announce window; recorded as announced without mail', {
+      late: outcome.late.map((article) => article.url),
+    });
   logger.info('published', {
     published: outcome.published,
     removed: outcome.removed,

@@ -181,4 +181,17 @@ describe('function logs', () => {
     const leaks = lines.filter((line) => secrets.some((s) => line.includes(s)) || line.includes('token='));
     expect(leaks).toEqual([]);
   });
+
+  it('name the articles the announce window held back, which are recorded without a digest', async () => {
+    // announce_window is 36,500 days here: an article dated 1901 went live long past it.
+    const lines = await captured(() => publishArticle('ancient', '1901-01-01'));
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const held = entries.find(
+      (e) => e.message === 'past the announce window; recorded as announced without mail',
+    );
+    expect(held?.late).toEqual([expect.stringMatching(/\/posts\/ancient\/$/)]);
+    const published = entries.find((e) => e.message === 'published');
+    expect(published).toMatchObject({ published: ['posts/ancient.md'] });
+    expect(published?.digestId).toBeUndefined();
+  });
 });
