@@ -3,6 +3,7 @@
 // own markup so a theme can take it over.
 import type { ArticleMeta } from './article.js';
 import { html, type SafeHtml, trusted } from './html.js';
+import { mathAsTex } from './math.js';
 
 /** Gmail shows "[Message clipped]" and hides the rest (the unsubscribe link included) past this much HTML. */
 export const GMAIL_CLIP_BYTES = 102 * 1024;
@@ -47,10 +48,7 @@ export function emailBody(html: string): string {
  * the TeX its author wrote, footnotes as [1] with their notes numbered at the end.
  */
 export function bodyText(html: string): string {
-  const text = footnotesAsText(html)
-    .replace(/<math\b[^>]*?\balttext="([^"]*)"[^>]*>[\s\S]*?<\/math>/gi, (whole, tex: string) =>
-      /^<math\b[^>]*\bdisplay="block"/i.test(whole) ? `\n\n$$${tex}$$\n\n` : `$${tex}$`,
-    )
+  const text = mathAsTex(footnotesAsText(html), (tex) => `\n\n$$${tex}$$\n\n`)
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/(?<!\s)\s*<li\b[^>]*>/gi, '\n- ')
     .replace(/<\/(p|h[1-6]|pre|blockquote|ul|ol|table|tr|figure|div)>/gi, '\n\n')

@@ -1,7 +1,8 @@
 // Math as MathML through temml: no fonts, no script, and it reads in browsers, feed readers and the mail
 // clients that know MathML. On when `math: true` in site.yaml or an article's front matter. The delimiters
 // are the ones GitHub and most Markdown tools use: `$…$` inline (no space inside either dollar, no digit
-// right after the closing one, so "$5 and $6" stays text) and `$$` on lines of their own for a block.
+// right after the closing one, so "$5 and $6" stays text), and `$$…$$` for display math: on lines of their
+// own, on one line of its own, or within a paragraph's line.
 import type { RendererExtension, TokenizerExtension, Tokens } from 'marked';
 import type temmlModule from 'temml';
 import { escapeHtml, truncateWords } from './text.js';
@@ -17,7 +18,10 @@ export async function prepareMath(): Promise<void> {
 export const mathReady = (): boolean => temml !== undefined;
 
 const INLINE_MATH = /^\$(?![\s$])((?:\\[\s\S]|[^\\\n$])+?)(?<![\s\\])\$(?!\d)/;
-const BLOCK_MATH = /^\$\$[ \t]*\n([\s\S]+?)\n[ \t]*\$\$[ \t]*(?:\n|$)/;
+/** `$$…$$` within a line: display math, as GitHub and KaTeX read it. */
+const INLINE_DISPLAY_MATH = /^\$\$((?:\\[\s\S]|[^\\\n$])+?)\$\$/;
+/** `$$` and `$$` on lines of their own around the formula, or `$$…$$` alone on one line. */
+const BLOCK_MATH = /^\$\$(?:[ \t]*\n([\s\S]+?)\n[ \t]*|((?:\\[\s\S]|[^\\\n$])+?))\$\$[ \t]*(?:\n|$)/;
 /** Anywhere in a text: what the inline rule would take for math. `check` uses it when math is off. */
 export const MATH_IN_TEXT = /(?:^|[^\\$])\$(?![\s$])(?:\\[\s\S]|[^\\\n$])+?(?<![\s\\])\$(?!\d)/;
 export const MATH_BLOCK_START = /^\$\$[ \t]*\n/;
@@ -25,6 +29,12 @@ export const MATH_BLOCK_START = /^\$\$[ \t]*\n/;
 interface MathToken extends Tokens.Generic {
   readonly type: 'inlineMath' | 'blockMath';
   readonly tex: string;
+  readonly display: boolean;
+}
+
+/** Display math; display="block" says so already, and the style would need `display` in the sanitizer. */
+function displayMath(tex: string, problem: (message: string) => void): string {
+  return render(tex, true, problem).replace(' style="display:block math"', '');
 }
 
 /**
@@ -82,27 +92,37 @@ export function mathExtensions(problem: (message: string) => void): {
       level: 'inline',
       start: (src) => src.indexOf('$'),
       tokenizer(src) {
+        const display = INLINE_DISPLAY_MATH.exec(src);
+        if (display?.[1]?.trim())
+          return { type: 'inlineMath', raw: display[0], tex: display[1], display: true } satisfies MathToken;
         const match = INLINE_MATH.exec(src);
         if (!match?.[1]) return undefined;
-        return { type: 'inlineMath', raw: match[0], tex: match[1] } satisfies MathToken;
+        return { type: 'inlineMath', raw: match[0], tex: match[1], display: false } satisfies MathToken;
       },
-      renderer: (token) => render((token as MathToken).tex, false, problem),
+      renderer: (token) => {
+        const { tex, display } = token as MathToken;
+        return display ? displayMath(tex, problem) : render(tex, false, problem);
+      },
     },
     block: {
       name: 'blockMath',
       level: 'block',
-      start: (src) => src.indexOf('$$'),
+      // Only where a block can open, after a line break: marked cuts a paragraph at the index given (in the
+      // text after its first character) and, when no block follows, joins the rest back on a new line
+      // (`$\$$` became `$\`, a line break, `$$`).
+      start: (src) => {
+        const at = src.indexOf('\n$$');
+        return at === -1 ? undefined : at + 1;
+      },
       tokenizer(src) {
         const match = BLOCK_MATH.exec(src);
-        if (!match?.[1]) return undefined;
-        return { type: 'blockMath', raw: match[0], tex: match[1] } satisfies MathToken;
+        const tex = match?.[1] ?? match?.[2];
+        if (!match || !tex?.trim()) return undefined;
+        return { type: 'blockMath', raw: match[0], tex, display: true } satisfies MathToken;
       },
-      // display="block" says it already; the style would need `display` among the sanitizer's properties.
       renderer: (token) => {
-        const html = render((token as MathToken).tex, true, problem);
-        return html.startsWith('<math')
-          ? `${html.replace(' style="display:block math"', '')}\n`
-          : `<p>${html}</p>\n`;
+        const html = displayMath((token as MathToken).tex, problem);
+        return html.startsWith('<math') ? `${html}\n` : `<p>${html}</p>\n`;
       },
     },
   };
@@ -264,6 +284,20 @@ export const MATHML_ATTRIBUTES = [
   'style',
   'class',
 ] as const;
+
+const MATH_ELEMENT = /<math\b[^>]*?\balttext="([^"]*)"[^>]*>[\s\S]*?<\/math>/gi;
+
+/**
+ * Math in rendered HTML as the TeX its author wrote (the alttext every formula carries): `$…$` inline, and
+ * display math as `display` writes it (`$$…$$` by default). For text made of HTML: summaries, the digest's
+ * plain-text part. The TeX stays escaped as it was in the attribute.
+ */
+export function mathAsTex(html: string, display = (tex: string) => `$$${tex}$$`): string {
+  if (!html.includes('<math')) return html;
+  return html.replace(MATH_ELEMENT, (whole, tex: string) =>
+    /^<math\b[^>]*\bdisplay="block"/i.test(whole) ? display(tex) : `$${tex}$`,
+  );
+}
 
 /** Whether text holds what would be math if math were on: `$…$`, or a line starting `$$`. */
 export function looksLikeMath(text: string): boolean {

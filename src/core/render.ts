@@ -17,6 +17,7 @@ import {
   MATHML_CLASSES,
   MATHML_STYLES,
   MATHML_TAGS,
+  mathAsTex,
   mathExtensions,
   mathReady,
   prepareMath,
@@ -650,5 +651,5 @@ export function firstParagraphText(html: string): string {
   const match = /<p>([\s\S]*?)<\/p>/.exec(
     html.includes('data-alert') ? html.replace(ALERT_TITLE, '$1') : html,
   );
-  return match?.[1] === undefined ? '' : htmlToText(match[1].replace(FOOTNOTE_REF_HTML, ''));
+  return match?.[1] === undefined ? '' : htmlToText(mathAsTex(match[1].replace(FOOTNOTE_REF_HTML, '')));
 }

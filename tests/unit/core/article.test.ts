@@ -7,6 +7,7 @@ import {
   parseArticle,
 } from '../../../src/core/article.js';
 import { hasErrors, parseCorpus, publishedAt } from '../../../src/core/corpus.js';
+import { prepareMath } from '../../../src/core/math.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
 import { article, bytes, markdown, testSite } from '../../helpers/site.js';
 
@@ -76,6 +77,15 @@ describe('parseArticle: valid articles', () => {
       'A claim[^1] and another[^note].\n\n[^1]: One.\n[^note]: Two.',
     );
     expect(notes.summary).toBe('A claim and another.');
+  });
+
+  it('reads math in the summary as the TeX its author wrote, not as the letters of its MathML', async () => {
+    await prepareMath();
+    const a = article(
+      { title: 'A', date: '2026-03-01', math: 'true' },
+      'Energy is $E = mc^2$, and $$\\sum_{i=1}^n i < n^2$$ for n > 1.',
+    );
+    expect(a.summary).toBe('Energy is $E = mc^2$, and $$\\sum_{i=1}^n i < n^2$$ for n > 1.');
   });
 
   it('accepts a UTF-8 byte order mark and CRLF line endings', () => {

@@ -504,11 +504,37 @@ describe('math in an article with raw HTML', () => {
       for (const [open, close] of [
         ['$', '$'],
         ['$$\n', '\n$$\n'],
+        ['Inline $$', '$$ display.'],
       ]) {
         const plain = renderMarkdown(`${open}${tex}${close}`, base, { math: true });
         const withHtml = renderMarkdown(`${open}${tex}${close}\n\n<span>raw</span>\n`, base, { math: true });
         expect(withHtml, `${open}${tex}`).toBe(`${plain}\n<p><span>raw</span></p>`);
       }
+  });
+
+  it('$$…$$ on one line, alone or within a paragraph, is display math; text with dollars stays as written', () => {
+    const three = renderMarkdown('$$\nE = mc^2\n$$', base, { math: true });
+    expect(three).toMatch(/^<math alttext="E = mc\^2" display="block"/);
+    expect(renderMarkdown('$$E = mc^2$$', base, { math: true })).toBe(three);
+    expect(renderMarkdown('Before\n\n$$ E = mc^2 $$\n\nAfter', base, { math: true })).toBe(
+      `<p>Before</p>\n${three}\n<p>After</p>`,
+    );
+    expect(renderMarkdown('So $$x$$ holds.', base, { math: true })).toBe(
+      '<p>So <math alttext="x" display="block" class="tml-display"><mi>x</mi></math> holds.</p>',
+    );
+    // An escaped dollar inside math, at its end: it was cut into `$`, a line break and `$$`.
+    expect(renderMarkdown('$\\$$', base, { math: true })).toBe(
+      '<p><math alttext="\\$"><mi>$</mi></math></p>',
+    );
+    for (const text of [
+      '$$$$',
+      '$$ $$',
+      'a$$b',
+      'x $$ $$ y',
+      'Costs $5 and $$6.',
+      'text\n$$ not closed\nmore',
+    ])
+      expect(renderMarkdown(text, base, { math: true }), text).toBe(`<p>${text}</p>`);
   });
 
   it('keeps no CSS or length on raw MathML that would lay it over the page or load a URL', () => {
