@@ -18,13 +18,23 @@ export async function prepareMath(): Promise<void> {
 export const mathReady = (): boolean => temml !== undefined;
 
 const INLINE_MATH = /^\$(?![\s$])((?:\\[\s\S]|[^\\\n$])+?)(?<![\s\\])\$(?!\d)/;
-/** `$$…$$` within a line: display math, as GitHub and KaTeX read it. */
-const INLINE_DISPLAY_MATH = /^\$\$((?:\\[\s\S]|[^\\\n$])+?)\$\$/;
-/** `$$` and `$$` on lines of their own around the formula, or `$$…$$` alone on one line. */
-const BLOCK_MATH = /^\$\$(?:[ \t]*\n([\s\S]+?)\n[ \t]*|((?:\\[\s\S]|[^\\\n$])+?))\$\$[ \t]*(?:\n|$)/;
-/** Anywhere in a text: what the inline rule would take for math. `check` uses it when math is off. */
-export const MATH_IN_TEXT = /(?:^|[^\\$])\$(?![\s$])(?:\\[\s\S]|[^\\\n$])+?(?<![\s\\])\$(?!\d)/;
-export const MATH_BLOCK_START = /^\$\$[ \t]*\n/;
+/**
+ * `$$…$$` within a line: display math, as GitHub and KaTeX read it, with the guards of `$…$` (no space just
+ * inside either `$$`, no digit after the closing one), so "$$5 and $$10" and a shell's `$$` stay text.
+ */
+const INLINE_DISPLAY_MATH = /^\$\$(?![\s$])((?:\\[\s\S]|[^\\\n$])+?)(?<![\s\\])\$\$(?!\d)/;
+/**
+ * A block: `$$` and `$$` on lines of their own around the formula, or `$$…$$` alone on one line; indented
+ * at most three spaces, as any Markdown block.
+ */
+const BLOCK_MATH = /^ {0,3}\$\$(?:[ \t]*\n([\s\S]+?)\n[ \t]*|((?:\\[\s\S]|[^\\\n$])+?))\$\$[ \t]*(?:\n|$)/;
+/** A line opening a block of the first kind, which may interrupt a paragraph (as a code fence may). */
+const BLOCK_OPENING_LINE = /\n {0,3}\$\$[ \t]*(?:\n|$)/;
+/** A blank line: where the paragraph the block rule's `start` is asked about ends at the latest. */
+const BLANK_LINE = /\n[ \t]*(?:\n|$)/;
+/** Anywhere in a text: what the inline rules would take for math. `check` uses it when math is off. */
+const MATH_IN_TEXT =
+  /(?:^|[^\\$])(?:\$(?![\s$])(?:\\[\s\S]|[^\\\n$])+?(?<![\s\\])\$|\$\$(?![\s$])(?:\\[\s\S]|[^\\\n$])+?(?<![\s\\])\$\$)(?!\d)/;
 
 interface MathToken extends Tokens.Generic {
   readonly type: 'inlineMath' | 'blockMath';
@@ -107,12 +117,18 @@ export function mathExtensions(problem: (message: string) => void): {
     block: {
       name: 'blockMath',
       level: 'block',
-      // Only where a block can open, after a line break: marked cuts a paragraph at the index given (in the
-      // text after its first character) and, when no block follows, joins the rest back on a new line
-      // (`$\$$` became `$\`, a line break, `$$`).
+      // Where a paragraph's line opens a block (`$$` alone), so the block interrupts it. Only there:
+      // marked cuts the paragraph at the index given and, when no block follows, joins the rest back on a
+      // new line (`$\$$` became `$\`, a line break, `$$`). A one-line `$$…$$` within a paragraph is its
+      // inline display math instead, so a wrapped line cannot split a code span or a link around it.
+      // Searched only up to the paragraph's first blank line, as far as the render budget charges a block
+      // step: marked asks at every paragraph, and a search of the whole rest each time was quadratic.
       start: (src) => {
-        const at = src.indexOf('\n$$');
-        return at === -1 ? undefined : at + 1;
+        const blank = BLANK_LINE.exec(src);
+        const paragraph = blank ? src.slice(0, blank.index + 1) : src;
+        if (!paragraph.includes('$$')) return undefined;
+        const opening = BLOCK_OPENING_LINE.exec(paragraph);
+        return opening ? opening.index + 1 : undefined;
       },
       tokenizer(src) {
         const match = BLOCK_MATH.exec(src);
@@ -288,18 +304,20 @@ export const MATHML_ATTRIBUTES = [
 const MATH_ELEMENT = /<math\b[^>]*?\balttext="([^"]*)"[^>]*>[\s\S]*?<\/math>/gi;
 
 /**
- * Math in rendered HTML as the TeX its author wrote (the alttext every formula carries): `$…$` inline, and
- * display math as `display` writes it (`$$…$$` by default). For text made of HTML: summaries, the digest's
+ * Math in rendered HTML as the TeX its author wrote (the alttext every formula carries): `$…$` inline,
+ * `$$…$$` for display math, and a block of display math as `block` writes it (`$$…$$` by default). For text made of HTML: summaries, the digest's
  * plain-text part. The TeX stays escaped as it was in the attribute.
  */
-export function mathAsTex(html: string, display = (tex: string) => `$$${tex}$$`): string {
+export function mathAsTex(html: string, block = (tex: string) => `$$${tex}$$`): string {
   if (!html.includes('<math')) return html;
-  return html.replace(MATH_ELEMENT, (whole, tex: string) =>
-    /^<math\b[^>]*\bdisplay="block"/i.test(whole) ? display(tex) : `$${tex}$`,
-  );
+  return html.replace(MATH_ELEMENT, (whole, tex: string, at: number) => {
+    if (!/^<math\b[^>]*\bdisplay="block"/i.test(whole)) return `$${tex}$`;
+    // A block stands on its own line; display math within a paragraph's line stays in the line.
+    return at === 0 || html[at - 1] === '\n' ? block(tex) : `$$${tex}$$`;
+  });
 }
 
-/** Whether text holds what would be math if math were on: `$…$`, or a line starting `$$`. */
+/** Whether text holds what would be math if math were on: `$…$`, `$$…$$`, or a line starting `$$`. */
 export function looksLikeMath(text: string): boolean {
   return MATH_IN_TEXT.test(text) || /(?:^|\n)[ \t]*\$\$/.test(text);
 }

@@ -57,6 +57,16 @@ describe('full-text digests', () => {
     );
   });
 
+  it('keeps display math within a line in its line, and a block of it on lines of its own', async () => {
+    await prepareAllMarkdown();
+    const html = renderMarkdown(
+      'So $$x$$ holds.\n\n- item $$y$$\n- next\n\n# Head $$z$$\n\n$$w$$\n',
+      { baseUrl: 'https://x.example', pageUrl: 'https://x.example/p/' },
+      { math: true },
+    );
+    expect(bodyText(html)).toBe('So $$x$$ holds.\n\n- item $$y$$\n- next\n\nHead $$z$$\n\n$$w$$');
+  });
+
   it('numbers only the notes, not the lists inside them', async () => {
     await prepareAllMarkdown();
     const html = renderMarkdown('A[^1] B[^2]\n\n[^1]: First:\n\n    - a\n    - b\n\n[^2]: Second.\n', {

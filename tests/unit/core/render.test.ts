@@ -234,8 +234,10 @@ describe('renderArticleMarkdown notes what renders as literal text', () => {
     const note = 'math ($…$) shows as text: math is off (set math: true in the front matter or site.yaml)';
     expect(notesOf('So $x^2$ it is.')).toEqual([note]);
     expect(notesOf('$$\nx^2\n$$')).toEqual([note]);
+    expect(notesOf('So $$x^2$$ it is.')).toEqual([note]);
     expect(notesOf('So $x^2$ it is.', true)).toEqual([]);
     expect(notesOf('Costs $5 or $6.')).toEqual([]);
+    expect(notesOf('Costs $$5 or $$6, and echo $$ prints a PID.')).toEqual([]);
   });
 
   it('math that cannot be read, shown as the author wrote it instead of an error message in red', () => {
@@ -533,8 +535,28 @@ describe('math in an article with raw HTML', () => {
       'x $$ $$ y',
       'Costs $5 and $$6.',
       'text\n$$ not closed\nmore',
+      // Dollars that are not math keep the guards of `$…$`: no space just inside, no digit after.
+      'Price $$5 and $$10 today.',
+      'echo $$ and echo $$ again',
+      'PID is $$, parent $$.',
+      '$$$ money $$$',
     ])
       expect(renderMarkdown(text, base, { math: true }), text).toBe(`<p>${text}</p>`);
+    // A wrapped line of `$$…$$` does not interrupt its paragraph (it may sit inside a code span or a link),
+    // while `$$` alone on a line does, as a code fence would.
+    expect(renderMarkdown('a `code\n$$x$$\nb` c', base, { math: true })).toBe(
+      '<p>a <code>code $$x$$ b</code> c</p>',
+    );
+    expect(renderMarkdown('Text\n$$\nx\n$$\nMore', base, { math: true })).toMatch(
+      /^<p>Text<\/p>\n<math alttext="x" display="block"[^>]*><mi>x<\/mi><\/math>\n<p>More<\/p>$/,
+    );
+    // Indented up to three spaces, as any block, also in a quote.
+    expect(renderMarkdown('Intro\n\n $$\n x\n $$', base, { math: true })).toMatch(
+      /^<p>Intro<\/p>\n<math alttext="x" display="block"/,
+    );
+    expect(renderMarkdown('>  $$\n>  x\n>  $$', base, { math: true })).toMatch(
+      /^<blockquote>\n<math alttext="x" display="block"/,
+    );
   });
 
   it('keeps no CSS or length on raw MathML that would lay it over the page or load a URL', () => {
