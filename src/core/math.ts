@@ -103,7 +103,7 @@ export function mathExtensions(problem: (message: string) => void): {
       start: (src) => src.indexOf('$'),
       tokenizer(src) {
         const display = INLINE_DISPLAY_MATH.exec(src);
-        if (display?.[1]?.trim())
+        if (display?.[1])
           return { type: 'inlineMath', raw: display[0], tex: display[1], display: true } satisfies MathToken;
         const match = INLINE_MATH.exec(src);
         if (!match?.[1]) return undefined;
@@ -305,8 +305,8 @@ const MATH_ELEMENT = /<math\b[^>]*?\balttext="([^"]*)"[^>]*>[\s\S]*?<\/math>/gi;
 
 /**
  * Math in rendered HTML as the TeX its author wrote (the alttext every formula carries): `$…$` inline,
- * `$$…$$` for display math, and a block of display math as `block` writes it (`$$…$$` by default). For text made of HTML: summaries, the digest's
- * plain-text part. The TeX stays escaped as it was in the attribute.
+ * `$$…$$` for display math, and a block of display math as `block` writes it (`$$…$$` by default). For
+ * text made of HTML: summaries, the digest's plain-text part. The TeX stays escaped as in the attribute.
  */
 export function mathAsTex(html: string, block = (tex: string) => `$$${tex}$$`): string {
   if (!html.includes('<math')) return html;
