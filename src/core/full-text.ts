@@ -34,8 +34,14 @@ export function emailBody(html: string): string {
   return html.replace(
     /<(pre|code|img|blockquote|table|th|td)(?=[\s/>])([^>]*)>/gi,
     (_m, tag: string, rest: string) => {
-      const style = STYLES[tag.toLowerCase()];
+      const name = tag.toLowerCase();
+      let style = STYLES[name];
       if (!style) return `<${tag}${rest}>`;
+      // A table column's alignment (`|--:|`) is an align attribute, which the style's own text-align beats.
+      const align = /\salign="(left|right|center)"/i.exec(rest)?.[1];
+      if (align) style += `text-align:${align.toLowerCase()};`;
+      // A quote's grey must turn light where the digest goes dark (the template's .bs-muted).
+      if (name === 'blockquote' && !/\sclass="/i.test(rest)) rest = ` class="bs-muted"${rest}`;
       const own = /\sstyle="([^"]*)"/.exec(rest);
       if (!own) return `<${tag} style="${style}"${rest}>`;
       return `<${tag}${rest.replace(own[0], ` style="${style}${own[1]}"`)}>`;
@@ -45,19 +51,46 @@ export function emailBody(html: string): string {
 
 /**
  * Readable plain text of a body for the text part: blocks on their own lines, code kept as written, math as
- * the TeX its author wrote, footnotes as [1] with their notes numbered at the end.
+ * the TeX its author wrote, footnotes as [1] with their notes numbered at the end, a table's rows one a line
+ * with their cells between bars, and a link's address after its text.
  */
 export function bodyText(html: string): string {
-  const text = mathAsTex(footnotesAsText(html), (tex) => `\n\n$$${tex}$$\n\n`)
+  const text = linksAsText(mathAsTex(footnotesAsText(html), (tex) => `\n\n$$${tex}$$\n\n`))
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/(?<!\s)\s*<li\b[^>]*>/gi, '\n- ')
-    .replace(/<\/(p|h[1-6]|pre|blockquote|ul|ol|table|tr|figure|div)>/gi, '\n\n')
+    .replace(/<tr\b[^>]*>([\s\S]*?)<\/tr>\s*/gi, (_row, cells: string) => `${rowText(cells)}\n`)
+    .replace(/<\/?(?:thead|tbody)\b[^>]*>\s*/gi, '')
+    .replace(/<\/(p|h[1-6]|pre|blockquote|ul|ol|table|figure|div)>/gi, '\n\n')
     .replace(/<img\b[^>]*\balt="([^"]*)"[^>]*>/gi, '[$1]')
     .replace(/<[^>]*>/g, '');
   return decodeBasicEntities(text)
     .replace(/(?<![ \t])[ \t]+\n/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+}
+
+/** A table row's cells, `a | b | c`. */
+function rowText(cells: string): string {
+  return [...cells.matchAll(/<t([hd])\b[^>]*>([\s\S]*?)<\/t\1>/gi)]
+    .map((cell) => (cell[2] ?? '').replace(/\s+/g, ' ').trim())
+    .join(' | ');
+}
+
+/**
+ * A link as its text and its address, `text (https://…)`, unless the text is the address. A heading's link
+ * to itself is only its text.
+ */
+function linksAsText(html: string): string {
+  return html
+    .replace(/(<h[1-6]\b[^>]*>)<a\b[^>]*>([\s\S]*?)<\/a>/gi, '$1$2')
+    .replace(
+      /<a\b[^>]*?\shref="(https?:[^"]*)"[^>]*>([\s\S]*?)<\/a>/gi,
+      (_link, href: string, inner: string) => {
+        const shown = inner.replace(/<[^>]*>/g, '').trim();
+        const bare = shown === href || `${shown}/` === href || (shown === '' && !/<img\b/i.test(inner));
+        return bare ? inner : `${inner} (${href})`;
+      },
+    );
 }
 
 /** marked-footnote's references as [1], its back-links dropped, its notes numbered as the page shows them. */
@@ -136,5 +169,6 @@ export function shortenedNote(
 
 /** The article's body in the HTML part, in place of its summary (the digest's markup wraps it). */
 export function fullTextHtml(body: string): SafeHtml {
-  return html`<div style="margin:0 0 8px 0;font-size:16px;line-height:1.5;color:#1d1d1f;">${trusted(body)}</div>`;
+  // bs-fg: the digest's template turns it light in dark mode, as it does the summaries.
+  return html`<div class="bs-fg" style="margin:0 0 8px 0;font-size:16px;line-height:1.5;color:#1d1d1f;">${trusted(body)}</div>`;
 }

@@ -33,6 +33,8 @@ describe('full-text digests', () => {
     expect(mail).toMatch(/<img style="max-width:100%;height:auto;border:0;" alt="chart" src=/);
     expect(mail).toMatch(/<pre style="[^"]*white-space:pre-wrap;[^"]*"><code style="font-family:Menlo/);
     expect(mail).not.toContain('<script');
+    // The body turns light where the digest goes dark, as the summaries do.
+    expect(mail).toMatch(/<div class="bs-fg" style="[^"]*color:#1d1d1f;">/);
     const text = digest.text(previewLinks(site));
     expect(text).toContain('const veryLongLine = 1;');
     expect(text).toContain('[chart]');
@@ -43,6 +45,28 @@ describe('full-text digests', () => {
       '<p>a <code style="font-family:Menlo,Consolas,Liberation Mono,monospace;font-size:90%;background:#f6f8fa;color:#1d1d1f;">b</code></p><table style="border-collapse:collapse;"><tr><td style="border:1px solid #d9d9de;padding:4px 8px;">c</td></tr></table>',
     );
     expect(bodyText('<p>One &amp; two</p><ul><li>x</li><li>y</li></ul>')).toBe('One & two\n\n- x\n- y');
+  });
+
+  it('reads a table a row a line, and a link with its address (not a heading linking to itself)', async () => {
+    await prepareAllMarkdown();
+    const html = renderMarkdown(
+      '## Lines\n\n| Line | Delay |\n|:--|--:|\n| 28 | **3 min** |\n| 15 | 1 min |\n\n' +
+        'See [the other one](/posts/other/), <https://x.example/a?b=1&c=2> and [![a map](/map.png)](https://maps.example/28).',
+      { baseUrl: 'https://x.example', pageUrl: 'https://x.example/p/' },
+    );
+    expect(bodyText(html)).toBe(
+      'Lines\n\nLine | Delay\n28 | 3 min\n15 | 1 min\n\n' +
+        'See the other one (https://x.example/posts/other/), https://x.example/a?b=1&c=2 and [a map] (https://maps.example/28).',
+    );
+  });
+
+  it("keeps a column's alignment and lets a quote's grey turn light in dark mode", () => {
+    expect(emailBody('<th align="right">n</th><td align="center">1</td>')).toBe(
+      '<th style="border:1px solid #d9d9de;padding:4px 8px;text-align:left;text-align:right;" align="right">n</th><td style="border:1px solid #d9d9de;padding:4px 8px;text-align:center;" align="center">1</td>',
+    );
+    expect(emailBody('<blockquote>\n<p>q</p></blockquote>')).toMatch(
+      /^<blockquote style="[^"]*" class="bs-muted">/,
+    );
   });
 
   it('reads math as the TeX its author wrote and footnotes as numbered notes', async () => {

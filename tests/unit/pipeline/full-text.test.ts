@@ -79,7 +79,7 @@ describe('full-text digests through the pipeline', () => {
       'The <strong>whole</strong> article, with <a href="https://news.example.com/posts/old/">a link</a>.',
     );
     expect(mail.html).not.toContain('The summary.');
-    expect(mail.text).toContain('The whole article, with a link.');
+    expect(mail.text).toContain('The whole article, with a link (https://news.example.com/posts/old/).');
   });
 
   it('shortens the oldest to summary and link when the whole would pass Gmail’s clip, and records which', async () => {
