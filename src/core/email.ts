@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { encodeWord } from 'nodemailer/lib/mime-funcs';
 import type { Delivery } from './delivery.js';
 import { type Digest, emailScope, type MailLinks } from './digest.js';
 import type { SiteConfig } from './site.js';
@@ -134,10 +135,19 @@ function listHeaders(site: SiteConfig, theme: Theme, unsubscribeUrl: string): Mi
 
 const withNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
 
-/** `List-Id`: the list's name in the site's language, then its identifier (RFC 2919). */
+/**
+ * `List-Id`: the list's name in the site's language, then its identifier (RFC 2919). Prepared here: left to
+ * nodemailer, the whole value became one encoded word, the identifier in angle brackets included, where a
+ * client looks for it as plain text. A name beyond ASCII is encoded alone (RFC 2047 words, never quoted).
+ */
 function listId(site: SiteConfig, theme: Theme): { prepared: boolean; value: string } {
-  const name = theme.t('email.list_name', { site: site.title }).replace(/["\\\r\n]/g, '');
-  return { prepared: false, value: `"${name}" <digest.${senderDomain(site)}>` };
+  // Site titles are single-line already; quotes and backslashes would end or escape the quoted name.
+  const name = theme
+    .t('email.list_name', { site: site.title })
+    .replace(/["\\\r\n]/g, '')
+    .trim();
+  const phrase = /^[\x20-\x7e]*$/.test(name) ? `"${name}"` : encodeWord(name, 'Q', 52);
+  return { prepared: true, value: `${phrase} <digest.${senderDomain(site)}>` };
 }
 
 /**

@@ -103,9 +103,31 @@ describe('renderDigestMessage', () => {
     expect(parsed.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe(
       'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
     );
+    // The id in angle brackets stays plain text (RFC 2919), only a name beyond ASCII is encoded.
+    expect(parsed.headerLines.find((h) => h.key === 'list-id')?.line).toBe(
+      'List-ID: "Test Gazette digest" <digest.example.com>',
+    );
     expect(parsed.text).toContain('Zoë’s “café” notes 🎉');
     expect(parsed.html).toContain('Zoë’s “café” notes 🎉');
     expect(lintMessage(Buffer.from(raw.data).toString('latin1'), { bulk: true })).toEqual([]);
+  });
+
+  it('encodes a List-Id name beyond ASCII as RFC 2047 words, and not its id', async () => {
+    const site = { ...testSite, title: 'Straßenbahn-Zeitung für Lissabon und Umgebung' };
+    const digest = composeDigest(planDigest([a3, a2], new Set()) ?? fail(), site);
+    const raw = await renderDigestMessage(
+      digest,
+      digestRecipient(site, address, secret, now.getTime()),
+      site,
+      now,
+    );
+    const line = /^List-Id: (.*)$/im.exec(Buffer.from(raw.data).toString('latin1'))?.[1] ?? '';
+    expect(line).toMatch(/^(=\?UTF-8\?Q\?[^?\s]+\?= )+<digest\.example\.com>$/);
+    const parsed = await simpleParser(Buffer.from(raw.data));
+    expect(
+      String(parsed.headers.get('list-id') ?? JSON.stringify(parsed.headers.get('list-id'))),
+    ).toBeTruthy();
+    expect(parsed.headerLines.find((h) => h.key === 'list-id')?.line).toContain('<digest.example.com>');
   });
 
   it('writes a confirmation email that passes the same lint', async () => {
