@@ -111,7 +111,11 @@ const KNOWN_FIELDS = [
 const ISO_DATE =
   /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
-const text = z.union([z.string(), z.number()]).transform((v) => String(v));
+const text = z
+  .union([z.string(), z.number()], { error: 'must be text, not a list or a mapping' })
+  .transform((v) => String(v));
+/** `tags` written as one text, `email, feeds`: the tags between its commas. */
+const tagsOfText = (value: string): string[] => value.split(',').filter((tag) => tag.trim() !== '');
 const isoDate = z
   .string({ error: 'must be an ISO 8601 date like 2026-03-01 or 2026-03-01T09:30:00+01:00' })
   .trim()
@@ -137,7 +141,8 @@ function buildFrontMatterSchema(zone: string) {
       summary: text.transform(singleLine).optional(),
       tags: z
         // The list first: it is the common case, and the options never both succeed.
-        .union([z.array(text), text.transform((t) => [t])], { error: 'must be a list of tags' })
+        // `tags: email, feeds` is two tags, as its author meant (a tag holding a comma is written in a list).
+        .union([z.array(text), text.transform(tagsOfText)], { error: 'must be a list of tags' })
         .default([])
         .transform((tags) => tags.map(singleLine))
         .check((ctx) => {
@@ -243,7 +248,7 @@ export function readCommonFrontMatter(
   }
   // Absent, the schema's defaults; null is a value, and a wrong one.
   const raw = 'tags' in fields ? fields.tags : [];
-  const listed = Array.isArray(raw) ? raw : [raw];
+  const listed = Array.isArray(raw) ? raw : typeof raw === 'string' ? tagsOfText(raw) : [raw];
   const tags: string[] = [];
   for (const tag of listed) {
     const name = line(tag);
@@ -547,6 +552,14 @@ export function readFrontMatter(
   return readFrontMatterWithYaml(yaml, report);
 }
 
+/** What an author usually meant, for the yaml package's errors that name YAML's grammar rather than the fix. */
+function yamlHint(code: string): string {
+  // `title: Broken: YAML: here`: a second ": " reads as a mapping inside the value.
+  if (code === 'BLOCK_AS_IMPLICIT_KEY')
+    return ' (a value holding ": " must be quoted: title: "Part one: the start")';
+  return '';
+}
+
 /** readFrontMatter by the `yaml` package: the authority for every document and every error. */
 export function readFrontMatterWithYaml(
   yaml: string,
@@ -558,8 +571,14 @@ export function readFrontMatterWithYaml(
   const fileLine = (offset: number | undefined) =>
     offset === undefined ? undefined : lineCounter.linePos(offset).line + 1;
   if (doc.errors.length > 0) {
+    // The yaml package may find the same error twice at one place (a compact mapping's key and value).
+    const reported = new Set<string>();
     for (const error of doc.errors) {
-      report('front matter', `invalid YAML: ${error.message.split('\n')[0]}`, fileLine(error.pos[0]));
+      const line = fileLine(error.pos[0]);
+      const reason = `invalid YAML: ${error.message.split('\n')[0]}${yamlHint(error.code)}`;
+      if (reported.has(`${line}:${reason}`)) continue;
+      reported.add(`${line}:${reason}`);
+      report('front matter', reason, line);
     }
     return undefined;
   }

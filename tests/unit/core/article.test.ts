@@ -61,6 +61,16 @@ describe('parseArticle: valid articles', () => {
     });
   });
 
+  it('reads tags written as one text, `tags: email, feeds`, as the tags between its commas', () => {
+    const a = article({ title: 'A', date: '2026-03-01', tags: 'email, feeds,' });
+    expect(a.tags.map((t) => t.name)).toEqual(['email', 'feeds']);
+    // A field beyond the common ones takes the schema's path, which must read them alike.
+    const viaSchema = article({ title: 'A', date: '2026-03-01', tags: 'email, feeds,', image: '/a.png' });
+    expect(viaSchema.tags.map((t) => t.name)).toEqual(['email', 'feeds']);
+    const listed = article({ title: 'A', date: '2026-03-01', tags: '["C, the language"]' });
+    expect(listed.tags.map((t) => t.name)).toEqual(['C, the language']);
+  });
+
   it('derives a summary from the first paragraph when none is given', () => {
     const a = article({ title: 'A', date: '2026-03-01' }, '# Heading\n\nFirst *paragraph* here.\n\nSecond.');
     expect(a.summary).toBe('First paragraph here.');
@@ -158,6 +168,20 @@ describe('parseArticle: bad input names the file, the field and the reason', () 
       markdown({ title: 'A', date: '2026-01-01', draft: 'maybe' }),
       'draft',
       /true or false/,
+      4,
+    ],
+    [
+      'a title holding ": " unquoted, once and with the fix',
+      '---\ntitle: Broken: YAML: here\ndate: 2026-01-01\n---\n',
+      'front matter',
+      /compact mappings \(a value holding ": " must be quoted: title: "Part one: the start"\)$/,
+      2,
+    ],
+    [
+      'an author given as a list',
+      markdown({ title: 'A', date: '2026-01-01', author: '[a, b]' }),
+      'author',
+      /^must be text, not a list or a mapping$/,
       4,
     ],
     ['no front matter', 'Just text', 'front matter', /missing/, 1],
