@@ -163,13 +163,14 @@ function printWarnings(problems: readonly Problem[], { all = false } = {}): void
     const key = `${p.field}\u0000${reason}`;
     const kind = kinds.get(key) ?? { field: p.field, reason, count: 0 };
     kinds.set(key, kind);
-    if (all || kind.count < WARNINGS_OF_A_KIND) lines.push(`warning: ${formatProblem(p)}`);
+    // formatProblem says "warning in <field>" already.
+    if (all || kind.count < WARNINGS_OF_A_KIND) lines.push(formatProblem(p));
     kind.count++;
   }
   for (const { field, reason, count } of kinds.values()) {
     if (all || count <= WARNINGS_OF_A_KIND) continue;
     lines.push(
-      `warning: ${count - WARNINGS_OF_A_KIND} more with the same warning in ${field} (${reason}); broadsheet check lists every one`,
+      `${count - WARNINGS_OF_A_KIND} more with the same warning in ${field} (${reason}); broadsheet check lists every one`,
     );
   }
   // One write for all of them: ten thousand console calls cost a tenth of a second.
@@ -242,17 +243,19 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
     const reason = staticAssetProblem(path, (await statics.read(path)).bytes);
     if (reason) staticProblems.push({ file: `static/${path}`, field: 'file', reason, severity: 'error' });
   }
+  const sitePages = await readPages(site, paths.content);
   const problems = [
     ...corpus.problems,
     ...staticProblems,
     ...(await themeProblems(site, paths.content)),
-    ...(await pageProblems(site, paths.content)),
+    ...sitePages.problems,
     ...checkPublished(
       await new FilePublishedIds(paths.content).load(),
       corpus.articles,
       published,
       site,
       assets,
+      sitePages.names,
     ),
   ];
   // On errors the warnings are printed once, with the errors, where ContentError is reported.
@@ -269,8 +272,14 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   return 0;
 }
 
-/** Pages of content/pages/ that do not parse, and names in site.yaml's nav: without a page. */
-async function pageProblems(site: SiteConfig, content: string): Promise<Problem[]> {
+/**
+ * The pages of content/pages/ by name, with those that do not parse and names in site.yaml's nav: without a
+ * page as problems.
+ */
+async function readPages(
+  site: SiteConfig,
+  content: string,
+): Promise<{ names: string[]; problems: Problem[] }> {
   const store = new FsArticleSource(content, 'pages');
   const problems: Problem[] = [];
   const pages = [];
@@ -283,7 +292,10 @@ async function pageProblems(site: SiteConfig, content: string): Promise<Problem[
       problems.push(...result.warnings);
     } else problems.push(...result.problems);
   }
-  return [...problems, ...navPages(site, pages).problems];
+  return {
+    names: pages.map((page) => page.name),
+    problems: [...problems, ...navPages(site, pages).problems],
+  };
 }
 
 /** Every template of the site's theme (content/theme/ over the one site.yaml names) that does not parse. */
@@ -809,7 +821,9 @@ main().then(
   (error: unknown) => {
     if (error instanceof ContentError) {
       printWarnings(error.problems, { all: positionals[0] === 'check' });
-      console.error(`${error.message}\nNothing was written: fix the problems above and run again.`);
+      // check writes nothing in any case; for the others it is the promise that the last good site stands.
+      const outcome = positionals[0] === 'check' ? '' : 'Nothing was written: ';
+      console.error(`${error.message}\n${outcome}fix the problems above and run again.`);
       process.exitCode = 1;
     } else if (error instanceof BroadsheetError) {
       console.error(error.message);

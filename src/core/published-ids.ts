@@ -33,6 +33,8 @@ export function checkPublished(
   published: readonly Article[],
   site: SiteConfig,
   staticPaths: readonly string[],
+  /** Names of the pages of content/pages/ (`about` is /about/). */
+  pageNames: readonly string[] = [],
 ): Problem[] {
   const problems: Problem[] = [];
   const pathOf = (url: string) =>
@@ -73,25 +75,62 @@ export function checkPublished(
     }
   }
 
-  const pages = new Set([...published.map((a) => pathOf(a.url)), ...[...aliased.keys()].map(pathOf)]);
+  const pages = new Set(
+    [
+      ...published.map((a) => pathOf(a.url)),
+      ...[...aliased.keys()].map(pathOf),
+      ...pageNames.map((name) => `/${name}/`),
+      ...published.flatMap((a) => a.tags.map((tag) => `/tags/${tag.slug}/`)),
+    ].map(decodedPath),
+  );
   const files = new Set(staticPaths.map((p) => `/${p}`));
+  const leadsSomewhere = (path: string) =>
+    files.has(path) ||
+    pages.has(path) ||
+    pages.has(`${path}/`) ||
+    (path.endsWith('/index.html') && pages.has(path.slice(0, -'index.html'.length))) ||
+    generatedPath(path, pages);
   for (const article of articles) {
-    for (const [, attribute, target] of article.html.matchAll(/\s(href|src)="([^"]+)"/g)) {
-      if (!target?.startsWith(`${site.baseUrl}/`)) continue;
-      const path = pathOf(target.split('#')[0] ?? target);
-      const exists =
-        attribute === 'src'
-          ? files.has(path)
-          : pages.has(path) || files.has(path) || !path.startsWith('/posts/') || path === '/posts/';
-      if (!exists) {
-        problems.push({
-          file: article.source,
-          field: attribute === 'src' ? 'image' : 'link',
-          reason: `${target} leads nowhere on this site`,
-          severity: 'warning',
-        });
-      }
+    const targets = [...article.html.matchAll(/\s(href|src)="([^"]+)"/g)].map(([, attribute, target]) => ({
+      field: attribute === 'src' ? 'image' : 'link',
+      target: target ?? '',
+      file: attribute === 'src',
+    }));
+    if (article.image) targets.push({ field: 'image', target: article.image, file: true });
+    for (const { field, target, file } of targets) {
+      if (!target.startsWith(`${site.baseUrl}/`)) continue;
+      const path = decodedPath(pathOf(target.split(/[?#]/)[0] ?? target));
+      if (file ? files.has(path) : leadsSomewhere(path)) continue;
+      problems.push({
+        file: article.source,
+        field,
+        reason: `${target} leads nowhere on this site`,
+        severity: 'warning',
+      });
     }
   }
   return problems;
+}
+
+/** A path as the file it names: `%C3%A9` is é on disk (a tag's page, a static file), and stays if malformed. */
+function decodedPath(path: string): string {
+  try {
+    return decodeURI(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * The addresses every build writes besides articles, pages and static files (src/core/site-build.ts), and
+ * those only the cloud answers (the subscription API). A tag's page counts with its feeds.
+ */
+function generatedPath(path: string, pages: ReadonlySet<string>): boolean {
+  if (/^\/(?:index\.html|feed\.(?:xml|json|xsl)|atom\.xml|sitemap\.xml|robots\.txt|404\.html)?$/.test(path))
+    return true;
+  if (/^\/(?:style|copy)\.(?:[0-9a-f]+\.)?(?:css|js)$/.test(path)) return true;
+  if (/^\/(?:subscribe|archive|tags|newsletter)\/?(?:index\.html)?$/.test(path)) return true;
+  if (/^\/archive\/\d{4}\/?(?:index\.html)?$/.test(path) || /^\/(?:api|newsletter)\//.test(path)) return true;
+  const tagFile = /^(\/tags\/[^/]+\/)(?:index\.html|feed\.xml|atom\.xml|feed\.json)$/.exec(path);
+  return tagFile?.[1] !== undefined && pages.has(tagFile[1]);
 }

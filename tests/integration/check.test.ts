@@ -210,7 +210,13 @@ describe('the header of a refused check or build', () => {
       expect(run.stderr).toContain('2 problems in posts/2026-11-24-two-problems.md:\n');
       expect(run.stderr).toMatch(/two-problems\.md: error in title: is required/);
       expect(run.stderr).toMatch(/two-problems\.md:2: error in date: "2026-02-30" is not a real date/);
-      expect(run.stderr).toContain('Nothing was written: fix the problems above and run again.');
+      // check never writes; build promises that the last good site stands.
+      expect(run.stderr).toContain(
+        command === 'check'
+          ? '\nfix the problems above and run again.'
+          : 'Nothing was written: fix the problems above and run again.',
+      );
+      if (command === 'check') expect(run.stderr).not.toContain('Nothing was written');
       expect(run.stderr).not.toMatch(/invalid article/);
     }
 

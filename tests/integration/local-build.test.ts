@@ -303,7 +303,7 @@ describe('broadsheet build with invalid articles', () => {
       /posts\/dupe\.md: error in slug: "why-plain-text" is also used by posts\/2026-09-14-why-plain-text\.md/,
       /posts\/latin1\.md:2: error in file: is not valid UTF-8/,
       /posts\/huge\.md: error in file: is \d+ bytes; the limit is 1048576 bytes/,
-      /warning: posts\/new-but-valid\.md:4: warning in mood: unknown field/,
+      /posts\/new-but-valid\.md:4: warning in mood: unknown field/,
       /Nothing was written/,
     ]) {
       expect(run.stderr).toMatch(expected);

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { Article } from '../../../src/core/article.js';
+import { checkPublished } from '../../../src/core/published-ids.js';
+import { article, bytes, planOf, testSite } from '../../helpers/site.js';
+
+const base = testSite.baseUrl;
+const one = article(
+  {
+    title: 'One',
+    date: '2026-03-01T10:00:00Z',
+    slug: 'one',
+    tags: '[email, 日本語, C++]',
+    aliases: '[/old-one/]',
+  },
+  'Text.',
+);
+const statics = [{ path: 'images/a.png', bytes: bytes('png') }];
+
+/** The "leads nowhere" warnings of an article whose body links `targets` (and whose cover is `image`). */
+function nowhere(targets: readonly string[], image?: string, pageNames: readonly string[] = []): string[] {
+  const body = targets.map((t, i) => `[link ${i}](${t})`).join(' ');
+  const linking = article(
+    { title: 'Links', date: '2026-03-02T10:00:00Z', slug: 'links', ...(image ? { image } : {}) },
+    body,
+  );
+  const corpus: Article[] = [one, linking];
+  return checkPublished(
+    undefined,
+    corpus,
+    corpus,
+    testSite,
+    statics.map((s) => s.path),
+    pageNames,
+  )
+    .filter((p) => p.reason.endsWith('leads nowhere on this site'))
+    .map((p) => `${p.field} ${p.reason.replace(` leads nowhere on this site`, '').replace(base, '')}`);
+}
+
+describe('checkPublished: links and images that lead nowhere', () => {
+  it('finds nothing wrong with a link to any file the build writes', () => {
+    const paths = planOf([one], testSite, statics).map((f) => `/${f.path}`);
+    // The plan holds articles, their aliases, tags with their feeds, the archive, the home page and feeds.
+    expect(paths).toEqual(expect.arrayContaining(['/posts/one/index.html', '/tags/email/feed.xml']));
+    const asWritten = paths.flatMap((p) => [p, p.replace(/index\.html$/, '')]);
+    expect(nowhere(asWritten)).toEqual([]);
+  });
+
+  it('warns about a page, tag, article, image or cover that does not exist, wherever it points', () => {
+    expect(
+      nowhere(
+        [
+          '/posts/one/',
+          '/posts/none/',
+          // Relative links resolve against base_url: from /posts/links/, "../one/" is /one/.
+          '../one/',
+          '/about/',
+          '/tags/email/',
+          '/tags/%E6%97%A5%E6%9C%AC%E8%AA%9E/',
+          '/tags/nope/',
+          '/tags/nope/feed.xml',
+          '/archive/2026/',
+          '/subscribe/',
+          '/api/subscribe',
+          '/posts/',
+          '/one/?x=1#top',
+          '/images/a.png',
+          'https://elsewhere.example/anything/',
+        ],
+        '/images/missing.png',
+      ),
+    ).toEqual([
+      'link /posts/none/',
+      'link /one/',
+      'link /about/',
+      'link /tags/nope/',
+      'link /tags/nope/feed.xml',
+      'link /posts/',
+      'link /one/?x=1#top',
+      'image /images/missing.png',
+    ]);
+  });
+
+  it('knows the pages of content/pages/ by name, with or without the closing slash', () => {
+    expect(nowhere(['/about/', '/about', '/about/index.html'], undefined, ['about'])).toEqual([]);
+  });
+});
