@@ -87,3 +87,49 @@ describe('math in a page', () => {
     expect(reached.length).toBeGreaterThan(Object.keys(OVERLAYS).length / 2);
   });
 });
+
+describe("temml's enclosures in Chromium", () => {
+  /** What the theme draws for each enclosure: the strike's background, or the enclosure's borders. */
+  async function drawn(css: string): Promise<Record<string, string>> {
+    const html = renderMarkdown(
+      '$\\cancel{x}$ $\\bcancel{y}$ $\\xcancel{z}$ $\\sout{w}$ $\\overline{a}$ $\\underline{b}$ $\\fbox{c}$',
+      base,
+      { math: true },
+    );
+    const page = await browser.newPage({ viewport: { width: 800, height: 400 } });
+    try {
+      await page.setContent(
+        `<!doctype html><html lang="en"><head><title>t</title><style>${css}</style></head><body>${html}</body></html>`,
+      );
+      return (await page.evaluate(`
+        Object.fromEntries([...document.querySelectorAll('menclose')].map((enclosure) => {
+          const strike = enclosure.querySelector('.tml-cancel');
+          const style = getComputedStyle(strike ?? enclosure);
+          const box = (strike ?? enclosure).getBoundingClientRect();
+          const what = strike
+            ? style.backgroundImage.split('linear-gradient').length - 1 + ' gradient(s)'
+            : ['Top', 'Bottom', 'Left', 'Right'].filter((side) => parseFloat(style['border' + side + 'Width']) > 0).join(' ');
+          return [enclosure.getAttribute('notation'), what + (box.width > 0 && box.height > 0 ? '' : ', no size')];
+        }))
+      `)) as Record<string, string>;
+    } finally {
+      await page.close();
+    }
+  }
+
+  it('draws the strikes of \\cancel, \\bcancel, \\xcancel and \\sout, and the lines of \\overline, \\underline and \\fbox', async () => {
+    expect(await drawn(STYLE)).toEqual({
+      updiagonalstrike: '1 gradient(s)',
+      downdiagonalstrike: '1 gradient(s)',
+      'updiagonalstrike downdiagonalstrike': '2 gradient(s)',
+      horizontalstrike: '1 gradient(s)',
+      top: 'Top',
+      bottom: 'Bottom',
+      box: 'Top Bottom Left Right',
+    });
+    // Without the theme, Chromium draws none of them: MathML Core has no <menclose>.
+    expect(
+      Object.values(await drawn('')).every((what) => what === '' || what.startsWith('0 gradient(s)')),
+    ).toBe(true);
+  });
+});
