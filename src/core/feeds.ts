@@ -56,11 +56,17 @@ export function buildFeeds(articles: readonly Article[], site: SiteConfig, scope
     return feed;
   };
   return {
-    rss: xmlFeed('rss', (article) => cdataText(article.title)).rss2(),
+    rss: withDublinCore(xmlFeed('rss', (article) => cdataText(article.title)).rss2()),
     // Atom titles are written as type="html", so plain-text titles must be escaped for it.
     atom: restoreLessThan(xmlFeed('atom', (article) => escapeHtml(article.title)).atom1()),
     json: jsonFeed(items, site, scope, feedUrl(FEED_FILES.json)),
   };
+}
+
+/** `feed` declares the dc: namespace only when an item has content; every item names its creator in it. */
+function withDublinCore(rss: string): string {
+  if (!rss.includes('<dc:creator>') || /<rss\b[^>]*\bxmlns:dc=/.test(rss)) return rss;
+  return rss.replace(/<rss\b/, '<rss xmlns:dc="http://purl.org/dc/elements/1.1/"');
 }
 
 /**
@@ -109,7 +115,11 @@ function feedItem(article: Article, site: SiteConfig, format: 'rss' | 'atom', ti
       term: categoryName(tag.name, format),
       domain: `${site.baseUrl}/tags/${slugInUrl(tag.slug)}/`,
     })),
-    author: [{ name: article.author }],
+    // RSS 2.0's <author> is an email address, which an article's author is not: RSS names it in Dublin
+    // Core's <dc:creator> (the namespace is declared below), Atom in <author><name>.
+    ...(format === 'rss'
+      ? { extensions: [{ name: 'dc:creator', objects: { _text: article.author } }] }
+      : { author: [{ name: article.author }] }),
   };
 }
 

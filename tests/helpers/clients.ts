@@ -24,6 +24,7 @@ export interface ParsedFeed {
     summary: string | null;
     content: string[];
     tags: string[];
+    author: string | null;
   }[];
 }
 

@@ -24,6 +24,7 @@ def summary(path):
                 "summary": e.get("summary"),
                 "content": [c.get("value") for c in e.get("content", [])],
                 "tags": [t.get("term") for t in e.get("tags", [])],
+                "author": e.get("author"),
             }
             for e in parsed.entries
         ],

@@ -34,4 +34,33 @@ describe('feeds with awkward text, read by feedparser', () => {
     // Atom titles are HTML: feedparser hands back the markup that displays as the original text.
     expect(atom.entries[0]?.title).toBe(escapeHtml(title).replace(/&#39;/g, "'"));
   });
+
+  it("names each article's author in RSS by Dublin Core (RSS's own <author> is an email address) and in Atom", async () => {
+    const written = article({
+      title: 'By Zoë',
+      date: '2026-01-02',
+      slug: 'zoe',
+      author: 'Zoë <Almeida> & Co',
+    });
+    // No body: the feed library declares the dc: namespace only for items with content.
+    const empty = article({ title: 'Empty', date: '2026-01-01', slug: 'empty' }, '');
+    const feeds = buildFeeds([written, empty], testSite, siteFeedScope(testSite));
+    expect(feeds.rss).not.toMatch(/<author>/);
+    const dir = await mkdtemp(join(tmpdir(), 'feeds-'));
+    await writeFile(join(dir, 'feed.xml'), feeds.rss);
+    await writeFile(join(dir, 'atom.xml'), feeds.atom);
+    for (const file of ['feed.xml', 'atom.xml']) {
+      const parsed = await feedparser(join(dir, file));
+      expect(parsed.bozo, file).toBe(false);
+      expect(
+        parsed.entries.map((e) => e.author),
+        file,
+      ).toEqual(['Zoë <Almeida> & Co', 'Test Author']);
+    }
+    const onlyEmpty = buildFeeds([empty], testSite, siteFeedScope(testSite)).rss;
+    await writeFile(join(dir, 'feed.xml'), onlyEmpty);
+    const parsed = await feedparser(join(dir, 'feed.xml'));
+    expect(parsed.bozo).toBe(false);
+    expect(parsed.entries[0]?.author).toBe('Test Author');
+  });
 });
