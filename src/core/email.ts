@@ -147,7 +147,29 @@ function listId(site: SiteConfig, theme: Theme): { prepared: boolean; value: str
     .replace(/["\\\r\n]/g, '')
     .trim();
   const phrase = /^[\x20-\x7e]*$/.test(name) ? `"${name}"` : encodeWord(name, 'Q', 52);
-  return { prepared: true, value: `${phrase} <digest.${senderDomain(site)}>` };
+  return {
+    prepared: true,
+    value: folded('List-ID: ', [...phrase.split(' '), `<digest.${senderDomain(site)}>`]),
+  };
+}
+
+/** Words of a header value on lines of at most 78 characters, the header's name on the first (RFC 5322). */
+function folded(name: string, words: readonly string[]): string {
+  let value = '';
+  let line = name.length;
+  for (const word of words) {
+    if (value === '') {
+      value = word;
+      line += word.length;
+    } else if (line + 1 + word.length > 78) {
+      value += `\r\n ${word}`;
+      line = 1 + word.length;
+    } else {
+      value += ` ${word}`;
+      line += 1 + word.length;
+    }
+  }
+  return value;
 }
 
 /**

@@ -121,7 +121,11 @@ describe('renderDigestMessage', () => {
       site,
       now,
     );
-    const line = /^List-Id: (.*)$/im.exec(Buffer.from(raw.data).toString('latin1'))?.[1] ?? '';
+    // Folded onto lines of at most 78 characters: unfolded, one value.
+    const folded =
+      /^List-Id: (.*(?:\r\n[ \t].*)*)/im.exec(Buffer.from(raw.data).toString('latin1'))?.[1] ?? '';
+    expect(folded).toContain('\r\n ');
+    const line = folded.replace(/\r\n(?=[ \t])/g, '');
     expect(line).toMatch(/^(=\?UTF-8\?Q\?[^?\s]+\?= )+<digest\.example\.com>$/);
     const parsed = await simpleParser(Buffer.from(raw.data));
     expect(
