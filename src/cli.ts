@@ -754,6 +754,8 @@ async function diff(site: SiteConfig, content: string, ref: string | undefined):
     await writeFile(join(out, 'digest.txt'), change.digest.text(links));
   }
   console.log(summary);
+  // On stderr: stdout is the summary alone, ready for a pull request's comment.
+  console.error(`Written to ${show(out)}/: summary.md${change.digest ? ', digest.html and digest.txt' : ''}`);
   return change.idProblems.length > 0 ? 1 : 0;
 }
 

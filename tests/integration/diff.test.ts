@@ -70,6 +70,9 @@ describe('broadsheet diff', () => {
       'https://gazette.example.com/posts/new/',
     );
     expect(await readFile(join(dir, 'out/digest.html'), 'utf8')).toContain('Brand new');
+    // Where the files went, on stderr: stdout is the summary alone, for a pull request's comment.
+    expect(run.stderr).toMatch(/Written to (?:\S+\/)?out\/: summary\.md, digest\.html and digest\.txt/);
+    expect(run.stdout.trim()).toBe(summary.trim());
   });
 
   it('names an unknown ref instead of failing with a stack trace, and treats content added since the ref as new', async () => {
@@ -95,7 +98,8 @@ describe('broadsheet diff', () => {
     expect(unknown.stderr).not.toMatch(/\n\s+at /);
 
     const first = await broadsheet(dir, 'diff', 'HEAD~1', '--now', NOW, '--out', 'out');
-    expect(first.stderr).toBe('');
+    // Nothing but where the files went: no warning, no trace.
+    expect(first.stderr).toMatch(/^Written to out\/: summary\.md[^\n]*\n$/);
     expect(first.code).toBe(0);
     const summary = await readFile(join(dir, 'out/summary.md'), 'utf8');
     expect(summary).toMatch(/\*\*Feed items added\*\* \([1-9]/);
