@@ -146,7 +146,9 @@ function listId(site: SiteConfig, theme: Theme): { prepared: boolean; value: str
     .t('email.list_name', { site: site.title })
     .replace(/["\\\r\n]/g, '')
     .trim();
-  const phrase = /^[\x20-\x7e]*$/.test(name) ? `"${name}"` : encodeWord(name, 'Q', 52);
+  // A word too long for a line of its own is encoded too: encoded words split anywhere, and fold between.
+  const plain = /^[\x20-\x7e]*$/.test(name) && name.split(' ').every((word) => word.length <= 60);
+  const phrase = plain ? `"${name}"` : encodeWord(name, 'Q', 52);
   return {
     prepared: true,
     value: folded('List-ID: ', [...phrase.split(' '), `<digest.${senderDomain(site)}>`]),
