@@ -77,18 +77,23 @@ function rowText(cells: string): string {
 }
 
 /**
- * A link as its text and its address, `text (https://…)`, unless the text is the address. A heading's link
- * to itself is only its text.
+ * A link as its text and its address, `text (https://…)`, unless the text is the address; a mail link by
+ * its address alone. A heading's link to itself (to an anchor; its id may be percent-encoded there) is only
+ * its text.
  */
 function linksAsText(html: string): string {
   return html
-    .replace(/(<h[1-6]\b[^>]*>)<a\b[^>]*>([\s\S]*?)<\/a>/gi, '$1$2')
     .replace(
-      /<a\b[^>]*?\shref="(https?:[^"]*)"[^>]*>([\s\S]*?)<\/a>/gi,
+      /(<h[1-6]\b[^>]*\bid="[^"]*"[^>]*>)<a\b[^>]*\bhref="[^"#]*#[^"]*"[^>]*>([\s\S]*?)<\/a>/gi,
+      '$1$2',
+    )
+    .replace(
+      /<a\b[^>]*?\shref="((?:https?|mailto):[^"]*)"[^>]*>([\s\S]*?)<\/a>/gi,
       (_link, href: string, inner: string) => {
+        const address = href.replace(/^mailto:/i, '');
         const shown = inner.replace(/<[^>]*>/g, '').trim();
-        const bare = shown === href || `${shown}/` === href || (shown === '' && !/<img\b/i.test(inner));
-        return bare ? inner : `${inner} (${href})`;
+        const bare = shown === address || `${shown}/` === address || (shown === '' && !/<img\b/i.test(inner));
+        return bare ? inner : `${inner} (${address})`;
       },
     );
 }

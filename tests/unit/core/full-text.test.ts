@@ -47,15 +47,15 @@ describe('full-text digests', () => {
     expect(bodyText('<p>One &amp; two</p><ul><li>x</li><li>y</li></ul>')).toBe('One & two\n\n- x\n- y');
   });
 
-  it('reads a table a row a line, and a link with its address (not a heading linking to itself)', async () => {
+  it("reads a table a row a line, and a link with its address (not a heading's link to itself)", async () => {
     await prepareAllMarkdown();
     const html = renderMarkdown(
-      '## Lines\n\n| Line | Delay |\n|:--|--:|\n| 28 | **3 min** |\n| 15 | 1 min |\n\n' +
+      '## Lines\n\n## [Release notes](https://other.example/notes)\n\nWrite to [the desk](mailto:desk@news.example).\n\n| Line | Delay |\n|:--|--:|\n| 28 | **3 min** |\n| 15 | 1 min |\n\n' +
         'See [the other one](/posts/other/), <https://x.example/a?b=1&c=2> and [![a map](/map.png)](https://maps.example/28).',
       { baseUrl: 'https://x.example', pageUrl: 'https://x.example/p/' },
     );
     expect(bodyText(html)).toBe(
-      'Lines\n\nLine | Delay\n28 | 3 min\n15 | 1 min\n\n' +
+      'Lines\n\nRelease notes (https://other.example/notes)\n\nWrite to the desk (desk@news.example).\n\nLine | Delay\n28 | 3 min\n15 | 1 min\n\n' +
         'See the other one (https://x.example/posts/other/), https://x.example/a?b=1&c=2 and [a map] (https://maps.example/28).',
     );
   });
