@@ -28,7 +28,7 @@ import { checkPublished } from './core/published-ids.js';
 import type { SiteConfig } from './core/site.js';
 import { staticAssetProblem } from './core/site-build.js';
 import { isFirstRun } from './core/site-index.js';
-import { navPages, parsePage } from './core/site-page.js';
+import { navPages, parsePage, type SitePage } from './core/site-page.js';
 import type { StatsSource } from './core/stats.js';
 import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
 import { normalizeAddress } from './core/subscribers.js';
@@ -255,7 +255,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
       published,
       site,
       assets,
-      sitePages.names,
+      sitePages.pages,
     ),
   ];
   // On errors the warnings are printed once, with the errors, where ContentError is reported.
@@ -273,13 +273,13 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
 }
 
 /**
- * The pages of content/pages/ by name, with those that do not parse and names in site.yaml's nav: without a
- * page as problems.
+ * The pages of content/pages/ that parse; those that do not, and names in site.yaml's nav: without a page,
+ * as problems.
  */
 async function readPages(
   site: SiteConfig,
   content: string,
-): Promise<{ names: string[]; problems: Problem[] }> {
+): Promise<{ pages: SitePage[]; problems: Problem[] }> {
   const store = new FsArticleSource(content, 'pages');
   const problems: Problem[] = [];
   const pages = [];
@@ -292,10 +292,7 @@ async function readPages(
       problems.push(...result.warnings);
     } else problems.push(...result.problems);
   }
-  return {
-    names: pages.map((page) => page.name),
-    problems: [...problems, ...navPages(site, pages).problems],
-  };
+  return { pages, problems: [...problems, ...navPages(site, pages).problems] };
 }
 
 /** Every template of the site's theme (content/theme/ over the one site.yaml names) that does not parse. */
@@ -824,8 +821,11 @@ main().then(
     if (error instanceof ContentError) {
       printWarnings(error.problems, { all: positionals[0] === 'check' });
       // check writes nothing in any case; for the others it is the promise that the last good site stands.
-      const outcome = positionals[0] === 'check' ? '' : 'Nothing was written: ';
-      console.error(`${error.message}\n${outcome}fix the problems above and run again.`);
+      const advice =
+        positionals[0] === 'check'
+          ? 'Fix the problems above and run again.'
+          : 'Nothing was written: fix the problems above and run again.';
+      console.error(`${error.message}\n${advice}`);
       process.exitCode = 1;
     } else if (error instanceof BroadsheetError) {
       console.error(error.message);

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import type { Article, ArticleMeta } from './article.js';
 import type { Problem } from './errors.js';
 import type { SiteConfig } from './site.js';
+import type { SitePage } from './site-page.js';
 
 export const PUBLISHED_IDS_FILE = 'published-ids.json';
 
@@ -33,8 +34,8 @@ export function checkPublished(
   published: readonly Article[],
   site: SiteConfig,
   staticPaths: readonly string[],
-  /** Names of the pages of content/pages/ (`about` is /about/). */
-  pageNames: readonly string[] = [],
+  /** The pages of content/pages/ (`about` is /about/): their links are checked too. */
+  sitePages: readonly Pick<SitePage, 'source' | 'name' | 'html' | 'draft'>[] = [],
 ): Problem[] {
   const problems: Problem[] = [];
   const pathOf = (url: string) =>
@@ -79,8 +80,9 @@ export function checkPublished(
     [
       ...published.map((a) => pathOf(a.url)),
       ...[...aliased.keys()].map(pathOf),
-      ...pageNames.map((name) => `/${name}/`),
+      ...sitePages.filter((page) => !page.draft).map((page) => `/${page.name}/`),
       ...published.flatMap((a) => a.tags.map((tag) => `/tags/${tag.slug}/`)),
+      ...published.map((a) => `/archive/${a.date.slice(0, 4)}/`),
     ].map(decodedPath),
   );
   const files = new Set(staticPaths.map((p) => `/${p}`));
@@ -89,8 +91,9 @@ export function checkPublished(
     pages.has(path) ||
     pages.has(`${path}/`) ||
     (path.endsWith('/index.html') && pages.has(path.slice(0, -'index.html'.length))) ||
-    generatedPath(path, pages);
-  for (const article of articles) {
+    generatedPath(path, pages, site.archive);
+  const texts: readonly { source: string; html: string; image?: string }[] = [...articles, ...sitePages];
+  for (const article of texts) {
     const targets = [...article.html.matchAll(/\s(href|src)="([^"]+)"/g)].map(([, attribute, target]) => ({
       field: attribute === 'src' ? 'image' : 'link',
       target: target ?? '',
@@ -122,15 +125,19 @@ function decodedPath(path: string): string {
 }
 
 /**
- * The addresses every build writes besides articles, pages and static files (src/core/site-build.ts), and
- * those only the cloud answers (the subscription API). A tag's page counts with its feeds.
+ * The addresses every build writes besides articles, pages, tags, archive years and static files
+ * (src/core/site-build.ts), and those only the cloud answers (the subscription API, whose routes the
+ * deployed stack defines). A tag's page counts with its feeds. The newsletter's issues are known to the
+ * cloud's state alone, so any address under /newsletter/ counts while the archive is on.
  */
-function generatedPath(path: string, pages: ReadonlySet<string>): boolean {
+function generatedPath(path: string, pages: ReadonlySet<string>, newsletter: boolean): boolean {
   if (/^\/(?:index\.html|feed\.(?:xml|json|xsl)|atom\.xml|sitemap\.xml|robots\.txt|404\.html)?$/.test(path))
     return true;
   if (/^\/(?:style|copy)\.(?:[0-9a-f]+\.)?(?:css|js)$/.test(path)) return true;
-  if (/^\/(?:subscribe|archive|tags|newsletter)\/?(?:index\.html)?$/.test(path)) return true;
-  if (/^\/archive\/\d{4}\/?(?:index\.html)?$/.test(path) || /^\/(?:api|newsletter)\//.test(path)) return true;
-  const tagFile = /^(\/tags\/[^/]+\/)(?:index\.html|feed\.xml|atom\.xml|feed\.json)$/.exec(path);
-  return tagFile?.[1] !== undefined && pages.has(tagFile[1]);
+  if (/^\/(?:subscribe|archive|tags)\/?(?:index\.html)?$/.test(path) || /^\/api\//.test(path)) return true;
+  if (newsletter && /^\/newsletter(?:\/|$)/.test(path)) return true;
+  const listed = /^(\/(?:tags\/[^/]+|archive\/\d{4})\/)(?:index\.html|feed\.xml|atom\.xml|feed\.json)$/.exec(
+    path,
+  );
+  return listed?.[1] !== undefined && pages.has(listed[1]);
 }

@@ -213,7 +213,7 @@ describe('the header of a refused check or build', () => {
       // check never writes; build promises that the last good site stands.
       expect(run.stderr).toContain(
         command === 'check'
-          ? '\nfix the problems above and run again.'
+          ? '\nFix the problems above and run again.'
           : 'Nothing was written: fix the problems above and run again.',
       );
       if (command === 'check') expect(run.stderr).not.toContain('Nothing was written');

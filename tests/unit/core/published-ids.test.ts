@@ -17,7 +17,12 @@ const one = article(
 const statics = [{ path: 'images/a.png', bytes: bytes('png') }];
 
 /** The "leads nowhere" warnings of an article whose body links `targets` (and whose cover is `image`). */
-function nowhere(targets: readonly string[], image?: string, pageNames: readonly string[] = []): string[] {
+function nowhere(
+  targets: readonly string[],
+  image?: string,
+  pages: readonly { source: string; name: string; html: string; draft: boolean }[] = [],
+  site = testSite,
+): string[] {
   const body = targets.map((t, i) => `[link ${i}](${t})`).join(' ');
   const linking = article(
     { title: 'Links', date: '2026-03-02T10:00:00Z', slug: 'links', ...(image ? { image } : {}) },
@@ -28,9 +33,9 @@ function nowhere(targets: readonly string[], image?: string, pageNames: readonly
     undefined,
     corpus,
     corpus,
-    testSite,
+    site,
     statics.map((s) => s.path),
-    pageNames,
+    pages,
   )
     .filter((p) => p.reason.endsWith('leads nowhere on this site'))
     .map((p) => `${p.field} ${p.reason.replace(` leads nowhere on this site`, '').replace(base, '')}`);
@@ -80,7 +85,26 @@ describe('checkPublished: links and images that lead nowhere', () => {
     ]);
   });
 
-  it('knows the pages of content/pages/ by name, with or without the closing slash', () => {
-    expect(nowhere(['/about/', '/about', '/about/index.html'], undefined, ['about'])).toEqual([]);
+  it('knows the pages of content/pages/ by name, with or without the closing slash, and checks their links', () => {
+    const about = {
+      source: 'pages/about.md',
+      name: 'about',
+      draft: false,
+      html: `<p><a href="${base}/posts/one/">ok</a> <a href="${base}/nowhere-from-a-page/">gone</a></p>`,
+    };
+    expect(nowhere(['/about/', '/about', '/about/index.html'], undefined, [about])).toEqual([
+      'link /nowhere-from-a-page/',
+    ]);
+    // A draft page is not on the site.
+    expect(nowhere(['/about/'], undefined, [{ ...about, html: '', draft: true }])).toEqual(['link /about/']);
+  });
+
+  it('knows the archive years that have articles, and the newsletter only while its archive is on', () => {
+    expect(
+      nowhere(['/archive/2026/', '/archive/2026/index.html', '/archive/1999/', '/newsletter/x/']),
+    ).toEqual(['link /archive/1999/']);
+    expect(
+      nowhere(['/newsletter/', '/newsletter/x/'], undefined, [], { ...testSite, archive: false }),
+    ).toEqual(['link /newsletter/', 'link /newsletter/x/']);
   });
 });
