@@ -93,19 +93,19 @@ export function checkPublished(
     (path.endsWith('/index.html') && pages.has(path.slice(0, -'index.html'.length))) ||
     generatedPath(path, pages, site.archive);
   const texts: readonly { source: string; html: string; image?: string }[] = [...articles, ...sitePages];
-  for (const article of texts) {
-    const targets = [...article.html.matchAll(/\s(href|src)="([^"]+)"/g)].map(([, attribute, target]) => ({
+  for (const text of texts) {
+    const targets = [...text.html.matchAll(/\s(href|src)="([^"]+)"/g)].map(([, attribute, target]) => ({
       field: attribute === 'src' ? 'image' : 'link',
       target: target ?? '',
       file: attribute === 'src',
     }));
-    if (article.image) targets.push({ field: 'image', target: article.image, file: true });
+    if (text.image) targets.push({ field: 'image', target: text.image, file: true });
     for (const { field, target, file } of targets) {
       if (!target.startsWith(`${site.baseUrl}/`)) continue;
       const path = decodedPath(pathOf(target.split(/[?#]/)[0] ?? target));
       if (file ? files.has(path) : leadsSomewhere(path)) continue;
       problems.push({
-        file: article.source,
+        file: text.source,
         field,
         reason: `${target} leads nowhere on this site`,
         severity: 'warning',
