@@ -32,9 +32,13 @@ const BLOCK_MATH = /^ {0,3}\$\$(?:[ \t]*\n([\s\S]+?)\n[ \t]*|((?:\\[\s\S]|[^\\\n
 const BLOCK_OPENING_LINE = /\n {0,3}\$\$[ \t]*(?:\n|$)/;
 /** A blank line: where the paragraph the block rule's `start` is asked about ends at the latest. */
 const BLANK_LINE = /\n[ \t]*(?:\n|$)/;
-/** Anywhere in a text: what the inline rules would take for math. `check` uses it when math is off. */
-const MATH_IN_TEXT =
-  /(?:^|[^\\$])(?:\$(?![\s$])(?:\\[\s\S]|[^\\\n$])+?(?<![\s\\])\$|\$\$(?![\s$])(?:\\[\s\S]|[^\\\n$])+?(?<![\s\\])\$\$)(?!\d)/;
+/**
+ * Anywhere in a text: what the inline rules would take for math, after a character no dollar or backslash.
+ * `check` uses it when math is off. Made of the rules themselves, less their `^`, so it cannot drift.
+ */
+const MATH_IN_TEXT = new RegExp(
+  `(?:^|[^\\\\$])(?:${INLINE_MATH.source.slice(1)}|${INLINE_DISPLAY_MATH.source.slice(1)})`,
+);
 
 interface MathToken extends Tokens.Generic {
   readonly type: 'inlineMath' | 'blockMath';
