@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { encodeWord } from 'nodemailer/lib/mime-funcs';
+import { encodeWord, foldLines } from 'nodemailer/lib/mime-funcs';
 import type { Delivery } from './delivery.js';
 import { type Digest, emailScope, type MailLinks } from './digest.js';
 import type { SiteConfig } from './site.js';
@@ -149,29 +149,12 @@ function listId(site: SiteConfig, theme: Theme): { prepared: boolean; value: str
   // A word too long for a line of its own is encoded too: encoded words split anywhere, and fold between.
   const plain = /^[\x20-\x7e]*$/.test(name) && name.split(' ').every((word) => word.length <= 60);
   const phrase = plain ? `"${name}"` : encodeWord(name, 'Q', 52);
+  // Folded as nodemailer folds the headers it prepares itself, under 78 characters a line (RFC 5322).
+  const header = 'List-ID: ';
   return {
     prepared: true,
-    value: folded('List-ID: ', [...phrase.split(' '), `<digest.${senderDomain(site)}>`]),
+    value: foldLines(`${header}${phrase} <digest.${senderDomain(site)}>`, 76).slice(header.length),
   };
-}
-
-/** Words of a header value on lines of at most 78 characters, the header's name on the first (RFC 5322). */
-function folded(name: string, words: readonly string[]): string {
-  let value = '';
-  let line = name.length;
-  for (const word of words) {
-    if (value === '') {
-      value = word;
-      line += word.length;
-    } else if (line + 1 + word.length > 78) {
-      value += `\r\n ${word}`;
-      line = 1 + word.length;
-    } else {
-      value += ` ${word}`;
-      line += 1 + word.length;
-    }
-  }
-  return value;
 }
 
 /**
