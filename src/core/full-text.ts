@@ -4,6 +4,7 @@
 import type { ArticleMeta } from './article.js';
 import { html, type SafeHtml, trusted } from './html.js';
 import { mathAsTex } from './math.js';
+import { mathForMail } from './math-mail.js';
 
 /** Gmail shows "[Message clipped]" and hides the rest (the unsubscribe link included) past this much HTML. */
 export const GMAIL_CLIP_BYTES = 102 * 1024;
@@ -174,6 +175,8 @@ export function shortenedNote(
 
 /** The article's body in the HTML part, in place of its summary (the digest's markup wraps it). */
 export function fullTextHtml(body: string): SafeHtml {
+  // Math only here, as the HTML is composed: the plain-text part reads the same body's MathML as its TeX.
+  const shown = mathForMail(body, STYLES.code as string);
   // bs-fg: the digest's template turns it light in dark mode, as it does the summaries.
-  return html`<div class="bs-fg" style="margin:0 0 8px 0;font-size:16px;line-height:1.5;color:#1d1d1f;">${trusted(body)}</div>`;
+  return html`<div class="bs-fg" style="margin:0 0 8px 0;font-size:16px;line-height:1.5;color:#1d1d1f;">${trusted(shown)}</div>`;
 }

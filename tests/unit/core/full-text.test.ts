@@ -40,6 +40,26 @@ describe('full-text digests', () => {
     expect(text).toContain('[chart]');
   });
 
+  it('shows math as HTML every mail client draws, and as its TeX in the text part', () => {
+    const a = article(
+      { title: 'Energy', date: '2026-05-01', slug: 'energy', math: 'true' },
+      'Einstein wrote $E = mc^2$; a matrix: $\\begin{pmatrix}1&2\\end{pmatrix}$.',
+      'posts/energy.md',
+      site,
+    );
+    const { bodies } = planFullText('d1', [a], new Map([[a.url, a.html]]), site);
+    const digest = composeDigest({ id: 'd1', articles: [a], bodies }, site);
+    const mail = digest.html(previewLinks(site));
+    // Gmail and Outlook drop MathML's elements and would show "E=mc2".
+    expect(mail).not.toMatch(/<\/?m(?:ath|i|o|n|sup|row)\b/);
+    expect(mail).toContain('<i>E</i> = <i>m</i><i>c</i><sup>2</sup>');
+    expect(mail).toMatch(
+      /<code style="font-family:Menlo[^"]*">\$\\begin\{pmatrix\}1&amp;2\\end\{pmatrix\}\$<\/code>/,
+    );
+    const text = digest.text(previewLinks(site));
+    expect(text).toContain('Einstein wrote $E = mc^2$; a matrix: $\\begin{pmatrix}1&2\\end{pmatrix}$.');
+  });
+
   it('styles only the elements that need it, and reads back as text', () => {
     expect(emailBody('<p>a <code>b</code></p><table><tr><td>c</td></tr></table>')).toBe(
       '<p>a <code style="font-family:Menlo,Consolas,Liberation Mono,monospace;font-size:90%;background:#f6f8fa;color:#1d1d1f;">b</code></p><table style="border-collapse:collapse;"><tr><td style="border:1px solid #d9d9de;padding:4px 8px;">c</td></tr></table>',

@@ -1,0 +1,109 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { prepareMath } from '../../../src/core/math.js';
+import { mathForMail } from '../../../src/core/math-mail.js';
+import { prepareAllMarkdown, renderMarkdown } from '../../../src/core/render.js';
+
+await prepareAllMarkdown();
+await prepareMath();
+
+const CODE = 'font-family:monospace;';
+const page = { baseUrl: 'https://x.example', pageUrl: 'https://x.example/p/' };
+/** A formula as an article renders it (temml, through our renderer), then as mail shows it. */
+const mail = (tex: string) => mathForMail(renderMarkdown(`$${tex}$`, page, { math: true }), CODE);
+const inParagraph = (html: string) => /^<p>([\s\S]*)<\/p>\n?$/.exec(html)?.[1];
+
+describe('math in mail', () => {
+  it.each([
+    ['E = mc^2', '<i>E</i> = <i>m</i><i>c</i><sup>2</sup>'],
+    ['x_1^2 + \\frac{a}{b+1}', '<i>x</i><sub>1</sub><sup>2</sup> + <i>a</i>/(<i>b</i> + 1)'],
+    ['\\sqrt{2}\\alpha \\leq \\hat{x}', '√2<i>α</i> ≤ <i>x̂</i>'],
+    ['\\sum_{i=1}^n i', '∑<sub><i>i</i> = 1</sub><sup><i>n</i></sup><i>i</i>'],
+    ['a < b', '<i>a</i> &lt; <i>b</i>'],
+    ['\\mathbb{R}', 'ℝ'],
+    ['\\sin x - \\mathrm{d}x', 'sin <i>x</i> − d<i>x</i>'],
+    ["f'(x)", '<i>f</i>′(<i>x</i>)'],
+    ['a \\bmod b', '<i>a</i> mod <i>b</i>'],
+    ['10^{-3}', '10<sup>−3</sup>'],
+    ['\\sqrt[3]{x}', '<sup>3</sup>√<i>x</i>'],
+    ['\\frac{\\sqrt{a}}{2}', '√<i>a</i>/2'],
+    ['\\overline{AB}', '<span style="text-decoration:overline;"><i>A</i><i>B</i></span>'],
+    ['\\hat{i}', '<i>î</i>'],
+  ])('shows %s as plain HTML', (tex, shown) => {
+    expect(inParagraph(mail(tex))).toBe(shown);
+  });
+
+  it.each([
+    ['\\begin{pmatrix}1&2\\end{pmatrix}', '$\\begin{pmatrix}1&amp;2\\end{pmatrix}$'],
+    ['\\binom{n}{k}', '$\\binom{n}{k}$'],
+    ['\\cancel{x}', '$\\cancel{x}$'],
+    ['\\overrightarrow{AB}', '$\\overrightarrow{AB}$'],
+    ['\\hat{xy}', '$\\hat{xy}$'],
+  ])('shows %s, which plain HTML cannot draw, as its TeX in code', (tex, code) => {
+    expect(inParagraph(mail(tex))).toBe(`<code style="${CODE}">${code}</code>`);
+  });
+
+  it('centres display math on a line of its own, within a line or as a block', () => {
+    const html = renderMarkdown('So $$x^2$$ holds.\n\n$$\n\\binom{n}{k}\n$$\n', page, { math: true });
+    expect(mathForMail(html, CODE)).toBe(
+      '<p>So <span style="display:block;text-align:center;margin:8px 0;"><i>x</i><sup>2</sup></span> holds.</p>\n' +
+        `<span style="display:block;text-align:center;margin:8px 0;"><code style="${CODE}">$$\\binom{n}{k}$$</code></span>`,
+    );
+  });
+
+  it('leaves MathML it did not render as it is, and text without math untouched', () => {
+    const foreign = '<p><math><mi>x</mi></math></p>';
+    expect(mathForMail(foreign, CODE)).toBe(foreign);
+    expect(mathForMail('<p>$5 and $6</p>', CODE)).toBe('<p>$5 and $6</p>');
+  });
+
+  // What a formula shows, less what mail adds (spaces, brackets, slash, root, accents as combining marks):
+  // the same characters in the same order as temml's own MathML, so nothing is dropped or moved.
+  const shownCharacters = (html: string) =>
+    html
+      .replace(/<[^>]+>/g, '')
+      .replace(/&lt;/g, '<')
+      .replace(/&amp;/g, '&')
+      .normalize('NFD')
+      .replace(/[\s()/√\p{M}\u2061-\u2064ˆ˙¨→‾]/gu, '');
+
+  it('keeps every character of a formula in order, or falls back to the TeX', () => {
+    const atom = fc.constantFrom(
+      'x',
+      'y',
+      'n',
+      '2',
+      '10',
+      '\\alpha',
+      '\\pi',
+      '\\infty',
+      '\\ldots',
+      '\\sin x',
+    );
+    const op = fc.constantFrom('+', '-', '=', '<', '\\leq', '\\times', '\\cdot', '\\in', ',');
+    const formula: fc.Arbitrary<string> = fc.letrec<{ f: string }>((tie) => ({
+      f: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        atom,
+        fc.tuple(tie('f'), op, tie('f')).map(([a, o, b]) => `${a} ${o} ${b}`),
+        fc.tuple(atom, tie('f')).map(([a, b]) => `${a}^{${b}}`),
+        fc.tuple(atom, tie('f')).map(([a, b]) => `${a}_{${b}}`),
+        fc.tuple(tie('f'), tie('f')).map(([a, b]) => `\\frac{${a}}{${b}}`),
+        tie('f').map((a) => `\\sqrt{${a}}`),
+        fc.constantFrom('x', 'y').map((a) => `\\hat{${a}}`),
+        tie('f').map((a) => `\\left(${a}\\right)`),
+      ),
+    })).f;
+    fc.assert(
+      fc.property(formula, (tex) => {
+        const html = renderMarkdown(`$${tex}$`, page, { math: true });
+        const shown = mathForMail(html, CODE);
+        expect(shown).not.toMatch(/<\/?m[a-z]+\b/);
+        if (shown.includes('<code')) return;
+        const mathml = /<math[\s\S]*<\/math>/.exec(html)?.[0] ?? '';
+        expect(shownCharacters(shown)).toBe(shownCharacters(mathml));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
