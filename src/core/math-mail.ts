@@ -147,11 +147,12 @@ function htmlOf(node: MathNode, siblings: readonly MathNode[] = [], index = 0): 
         throw new Unsupported('a stretched mark');
       if (mark !== undefined && PRIMES.has(mark)) return `${part(0)}${mark}`;
       if (node.name === 'mover' && mark !== undefined && ACCENTS[mark] !== undefined) {
+        const shownBase = part(0);
         const base = textOf(parts[0] as MathNode);
         if (!isOneCharacter(base)) throw new Unsupported(`an accent over "${base}"`);
         // Composed where Unicode has the letter (î), which fonts draw better than a mark placed over it.
         const accented = `${base}${ACCENTS[mark]}`.normalize('NFC');
-        const style = /^<([ib])>/.exec(part(0))?.[1];
+        const style = /^<([ib])>/.exec(shownBase)?.[1];
         return style ? `<${style}>${accented}</${style}>` : accented;
       }
       return `${part(0)}<sup>${part(1)}</sup>`;
@@ -197,8 +198,9 @@ export function mathForMail(html: string, codeStyle: string): string {
       const tree = mathTree(whole);
       if (!tree) throw new Unsupported('not temml output');
       shown = htmlOf(tree).replace(/ {2,}/g, ' ').trim();
-    } catch (error) {
-      if (!(error instanceof Unsupported)) throw error;
+    } catch {
+      // Unsupported, or anything else this could not read (a formula nested past the stack): the TeX is
+      // always right, and a digest must never fail to compose over a formula.
       shown = `<code style="${codeStyle}">${display ? `$$${tex}$$` : `$${tex}$`}</code>`;
     }
     return display ? `<span style="display:block;text-align:center;margin:8px 0;">${shown}</span>` : shown;

@@ -57,6 +57,14 @@ describe('math in mail', () => {
     expect(mathForMail('<p>$5 and $6</p>', CODE)).toBe('<p>$5 and $6</p>');
   });
 
+  it('shows the TeX rather than fail, whatever the MathML holds', () => {
+    const deep = `<math alttext="x">${'<mrow>'.repeat(200_000)}<mi>x</mi>${'</mrow>'.repeat(200_000)}</math>`;
+    expect(mathForMail(deep, CODE)).toBe(`<code style="${CODE}">$x$</code>`);
+    expect(mathForMail('<math alttext="y"><mover><mo>ˆ</mo></mover></math>', CODE)).toBe(
+      `<code style="${CODE}">$y$</code>`,
+    );
+  });
+
   // What a formula shows, less what mail adds (spaces, brackets, slash, root, accents as combining marks):
   // the same characters in the same order as temml's own MathML, so nothing is dropped or moved.
   const shownCharacters = (html: string) =>
