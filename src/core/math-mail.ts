@@ -88,14 +88,15 @@ function compound(node: MathNode): boolean {
 class Unsupported extends Error {}
 
 /** An element as HTML; Unsupported for what plain HTML cannot say (tables, stacked layouts, enclosures). */
-function htmlOf(node: MathNode, siblings: readonly MathNode[] = [], index = 0): string {
+function htmlOf(node: MathNode, inScript = false, siblings: readonly MathNode[] = [], index = 0): string {
   if ('text' in node) return node.text.trim() === '' ? '' : node.text;
   const parts = elements(node);
-  const all = () => parts.map((child, i) => htmlOf(child, parts, i)).join('');
-  const part = (i: number) => {
+  const all = () => parts.map((child, i) => htmlOf(child, inScript, parts, i)).join('');
+  /** Part i; a script (i > 0 of a sub- or superscript) is set tight, as in print: x<sub>i=1</sub>. */
+  const part = (i: number, script = false) => {
     const child = parts[i];
     if (!child) throw new Unsupported(`<${node.name}> without its part ${i + 1}`);
-    return htmlOf(child);
+    return htmlOf(child, inScript || script);
   };
   const grouped = (i: number) => {
     const child = parts[i];
@@ -133,7 +134,8 @@ function htmlOf(node: MathNode, siblings: readonly MathNode[] = [], index = 0): 
       if (text === ',' || text === ';') return `${text} `;
       const previous = siblings[index - 1];
       const operand = previous !== undefined && !('name' in previous && previous.name === 'mo');
-      if (SPACED.has(unescaped(text)) && operand && attr(node.attrs, 'form') !== 'prefix') return ` ${text} `;
+      if (SPACED.has(unescaped(text)) && operand && !inScript && attr(node.attrs, 'form') !== 'prefix')
+        return ` ${text} `;
       return text;
     }
     case 'mspace':
@@ -155,15 +157,15 @@ function htmlOf(node: MathNode, siblings: readonly MathNode[] = [], index = 0): 
         const style = /^<([ib])>/.exec(shownBase)?.[1];
         return style ? `<${style}>${accented}</${style}>` : accented;
       }
-      return `${part(0)}<sup>${part(1)}</sup>`;
+      return `${part(0)}<sup>${part(1, true)}</sup>`;
     }
     case 'msub':
     case 'munder':
       if (parts[1] && attr(parts[1].attrs, 'stretchy') === 'true') throw new Unsupported('a stretched mark');
-      return `${part(0)}<sub>${part(1)}</sub>`;
+      return `${part(0)}<sub>${part(1, true)}</sub>`;
     case 'msubsup':
     case 'munderover':
-      return `${part(0)}<sub>${part(1)}</sub><sup>${part(2)}</sup>`;
+      return `${part(0)}<sub>${part(1, true)}</sub><sup>${part(2, true)}</sup>`;
     case 'mfrac':
       // A binomial (\binom) is a fraction without its line: not a/b.
       if (attr(node.attrs, 'linethickness')?.match(/^0(?:\.0*)?[a-z]*$/)) throw new Unsupported('a binomial');
@@ -171,7 +173,7 @@ function htmlOf(node: MathNode, siblings: readonly MathNode[] = [], index = 0): 
     case 'msqrt':
       return parts.length === 1 && !compound(parts[0] as MathNode) ? `√${part(0)}` : `√(${all()})`;
     case 'mroot':
-      return `<sup>${part(1)}</sup>√${grouped(0)}`;
+      return `<sup>${part(1, true)}</sup>√${grouped(0)}`;
     case 'menclose': {
       const line = { top: 'overline', bottom: 'underline' }[attr(node.attrs, 'notation') ?? ''];
       if (!line) throw new Unsupported(`<menclose notation="${attr(node.attrs, 'notation')}">`);
