@@ -585,8 +585,8 @@ export function renderArticleMarkdown(
   base: LinkBase,
   options: RenderOptions = {},
 ): RenderedMarkdown {
-  if (mathOn !== (options.math === true) && options.math && !mathReady())
-    throw new MarkdownNotPreparedError('temml');
+  // Math needs temml only where a `$` may open a formula (prepareMarkdown loads it for those sources).
+  if (options.math && !mathReady() && source.includes('$')) throw new MarkdownNotPreparedError('temml');
   slugger = new GithubSlugger();
   linkBase = base;
   hasRawHtml = false;

@@ -274,3 +274,18 @@ describe('tag clashes under check and build', () => {
     expect(await snapshot(join(dir, 'dist'))).toEqual(dist);
   });
 });
+
+describe('math on for the whole site', () => {
+  it('builds articles that hold no formula: temml loads only for a `$`', async () => {
+    // Crashed before: with math on, every article asked for temml, which loads only for sources with a `$`.
+    const dir = await scratchProject();
+    await writeFile(
+      join(dir, 'content/site.yaml'),
+      `${await readFile(join(dir, 'content/site.yaml'), 'utf8')}\nmath: true\n`,
+    );
+    const checked = await broadsheet(dir, 'check', '--now', NOW);
+    expect(checked.stderr).not.toMatch(/temml|prepareToParse/);
+    expect(checked.code).toBe(0);
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+  });
+});
