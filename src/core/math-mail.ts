@@ -1,14 +1,15 @@
 // Math as mail clients can show it. Gmail and Outlook drop MathML's elements and run their letters together,
 // so `$E = mc^2$` reads "E=mc2" there. In mail, a formula becomes plain HTML every client shows (italic
-// letters, <sup>, <sub>, a/b, √) when it is made of nothing more than those; any other (a matrix, a
-// binomial, a cancel) is shown as the TeX its author wrote, in code, which a reader of math can read.
+// letters, <sup>, <sub>, a/b, √) when it is made of nothing more than those, bracketed where the layout it
+// loses would have grouped it; any other (a matrix, a binomial, a cancel, a colour, a box) is shown as the
+// TeX its author wrote, in code, which a reader of math can read.
 
 /** An element of temml's MathML, or a text between them (still escaped, as written). */
 type MathNode =
   | { readonly name: string; readonly attrs: string; readonly children: MathNode[] }
   | { readonly text: string };
 
-const TAG = /<(\/?)([a-z][a-z0-9]*)((?:\s+[a-z][a-z0-9-]*="[^"<>]*")*)\s*(\/?)>|([^<]+)/gy;
+const TAG = /<(\/?)([a-z][a-z0-9-]*)((?:\s+[a-z][a-z0-9-]*="[^"<>]*")*)\s*(\/?)>|([^<]+)/gy;
 
 /**
  * temml's output (as rendered, or as the sanitizer wrote it back) into a tree; undefined if it is anything
@@ -39,8 +40,12 @@ function mathTree(markup: string): MathNode | undefined {
 
 const attr = (attrs: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(attrs)?.[1];
 
-/** Spaced on both sides when between operands: relations and binary operators. */
+type MathElement = Exclude<MathNode, { text: string }>;
+
+/** Relations and binary operators: spaced on both sides when between operands, tight in scripts. */
 const SPACED = new Set('=≠<>≤≥≈≡∼≃≅∝≪≫→←↔⇒⇐⇔↦∈∉∋⊂⊆⊃⊇+−±∓×÷⋅∗∘∪∩∧∨⊕⊗∖'.split(''));
+/** Operators that stand for a value, not between two: after one, an operator is binary again. */
+const ORDINARY = new Set('⋯…⋮⋱∇∂∞′″‴!'.split(''));
 /** Accents over one letter, as combining characters (temml writes the spacing form in <mover>). */
 const ACCENTS: Record<string, string> = {
   ˆ: '\u0302',
@@ -56,14 +61,19 @@ const ACCENTS: Record<string, string> = {
   '´': '\u0301',
   '`': '\u0300',
   '˘': '\u0306',
+  '˚': '\u030a',
 };
 const PRIMES = new Set(['′', '″', '‴', '⁗']);
 /** Function application and invisible times/separator/plus: nothing to show. */
 const INVISIBLE = /[\u2061-\u2064]/g;
+/** Elements whose parts are scripts or stacked: as a base or a fraction's part, they need brackets. */
+const SCRIPTED = new Set(['msup', 'msub', 'msubsup', 'mover', 'munder', 'munderover', 'mfrac']);
+/** Rows: their children are shown one after another. */
+const ROWS = new Set(['math', 'mrow', 'mstyle', 'mpadded']);
 
 const textOf = (node: MathNode): string => ('text' in node ? node.text : node.children.map(textOf).join(''));
-const elements = (node: MathNode) =>
-  'text' in node ? [] : node.children.filter((c): c is Exclude<MathNode, { text: string }> => 'name' in c);
+const elements = (node: MathNode): MathElement[] =>
+  'text' in node ? [] : node.children.filter((c): c is MathElement => 'name' in c);
 
 /** One character, counting a surrogate pair as one and an escaped one (`&lt;`) as one. */
 const isOneCharacter = (text: string) => [...text.replace(/&[#a-z0-9]+;/gi, '_')].length === 1;
@@ -74,40 +84,81 @@ const unescaped = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, 
 /** A space attribute that spaces (temml writes `0em`, `0pt` or `0` for none). */
 const spacing = (value: string | undefined) =>
   value !== undefined && !value.startsWith('-') && !/^0(?:\.0*)?[a-z]*$/.test(value);
+const operatorText = (node: MathElement) => unescaped(textOf(node).replace(INVISIBLE, ''));
 
-/** Whether a/b needs parentheses around a part: it shows more than one atom. */
-function compound(node: MathNode): boolean {
-  if ('text' in node) return false;
-  if (node.name === 'mrow' || node.name === 'mstyle' || node.name === 'mpadded') {
-    const shown = elements(node).filter((c) => c.name !== 'mspace' && c.name !== 'mphantom');
-    return shown.length > 1 || shown.some(compound);
+/** What is shown of a row: its elements less spaces and phantoms. */
+const shownParts = (node: MathElement) =>
+  elements(node).filter((c) => c.name !== 'mspace' && c.name !== 'mphantom');
+
+/** More than one atom: a/b, a script's base or a root's radicand then needs brackets around it. */
+function compound(node: MathElement): boolean {
+  if (ROWS.has(node.name)) {
+    const shown = shownParts(node);
+    return shown.length > 1 || shown.some(compound) || shown.some((c) => SCRIPTED.has(c.name));
   }
   return node.name === 'mfrac';
 }
 
+/** Whether an element shows as a value (so an operator after it is binary): not an operator, or one that ends one. */
+function endsOperand(node: MathElement | undefined): boolean {
+  if (node === undefined) return false;
+  if (node.name !== 'mo') return true;
+  return attr(node.attrs, 'form') === 'postfix' || ORDINARY.has(operatorText(node));
+}
+
+/** Beside a/b, what keeps it from running into its neighbour: a spaced operator, a comma, a bracket. */
+function separates(node: MathElement | undefined, side: 'before' | 'after'): boolean {
+  if (node === undefined) return true;
+  if (node.name === 'mspace') return true;
+  if (node.name !== 'mo') return false;
+  const text = operatorText(node);
+  if (SPACED.has(text) || text === ',' || text === ';') return true;
+  const form = attr(node.attrs, 'form');
+  return attr(node.attrs, 'fence') === 'true' && form === (side === 'before' ? 'prefix' : 'postfix');
+}
+
+/** What plain HTML cannot show: colour, a box, a background (a red term may carry the meaning). */
+const DRAWN = /\bcolor\b|border|background/;
+
 class Unsupported extends Error {}
 
-/** An element as HTML; Unsupported for what plain HTML cannot say (tables, stacked layouts, enclosures). */
-function htmlOf(node: MathNode, inScript = false, siblings: readonly MathNode[] = [], index = 0): string {
-  if ('text' in node) return node.text.trim() === '' ? '' : node.text;
+/** An element as HTML; Unsupported for what plain HTML cannot say (tables, stacked layouts, colour, boxes). */
+function htmlOf(node: MathElement, inScript: boolean): string {
+  if (
+    attr(node.attrs, 'mathcolor') ||
+    attr(node.attrs, 'mathbackground') ||
+    DRAWN.test(attr(node.attrs, 'style') ?? '')
+  )
+    throw new Unsupported(`<${node.name}> drawn in colour or a box`);
+  if (attr(node.attrs, 'stretchy') === 'true' && node.name === 'mo' && attr(node.attrs, 'fence') !== 'true')
+    throw new Unsupported('a mark stretched over its base');
   const parts = elements(node);
-  const all = () => parts.map((child, i) => htmlOf(child, inScript, parts, i)).join('');
-  /** Part i; a script (i > 0 of a sub- or superscript) is set tight, as in print: x<sub>i=1</sub>. */
+  // Text outside token elements is not temml's (raw MathML): shown, it would lose its place.
+  if (
+    node.name !== 'mi' &&
+    node.name !== 'mn' &&
+    node.name !== 'mo' &&
+    node.name !== 'mtext' &&
+    node.name !== 'ms'
+  )
+    if (node.children.some((c) => 'text' in c && c.text.trim() !== '')) throw new Unsupported('loose text');
+  /** Part i; a script (a sub- or superscript, a root's index) is set tight, as in print: x<sub>i=1</sub>. */
   const part = (i: number, script = false) => {
     const child = parts[i];
     if (!child) throw new Unsupported(`<${node.name}> without its part ${i + 1}`);
     return htmlOf(child, inScript || script);
   };
+  /** A base or a fraction's part, bracketed when it is more than one atom or is scripted itself. */
   const grouped = (i: number) => {
     const child = parts[i];
-    return child && compound(child) ? `(${part(i)})` : part(i);
+    return child && (compound(child) || SCRIPTED.has(child.name)) ? `(${part(i)})` : part(i);
   };
   switch (node.name) {
     case 'math':
     case 'mrow':
     case 'mstyle':
     case 'mpadded':
-      return all();
+      return row(parts, inScript);
     case 'semantics':
       return part(0);
     case 'annotation':
@@ -125,66 +176,88 @@ function htmlOf(node: MathNode, inScript = false, siblings: readonly MathNode[] 
     case 'mtext':
     case 'ms':
       return textOf(node);
-    case 'mo': {
-      const text = textOf(node).replace(INVISIBLE, '');
-      const [lspace, rspace] = [attr(node.attrs, 'lspace'), attr(node.attrs, 'rspace')];
-      // Spacing temml states (\bmod, \colon) is kept; otherwise relations and binary operators are spaced.
-      if (lspace !== undefined || rspace !== undefined)
-        return `${spacing(lspace) ? ' ' : ''}${text}${spacing(rspace) ? ' ' : ''}`;
-      if (text === ',' || text === ';') return `${text} `;
-      const previous = siblings[index - 1];
-      const operand = previous !== undefined && !('name' in previous && previous.name === 'mo');
-      if (SPACED.has(unescaped(text)) && operand && !inScript && attr(node.attrs, 'form') !== 'prefix')
-        return ` ${text} `;
-      return text;
-    }
+    case 'mo':
+      return textOf(node).replace(INVISIBLE, '');
     case 'mspace':
       return spacing(attr(node.attrs, 'width')) ? ' ' : '';
     case 'msup':
     case 'mover': {
       const over = parts[1];
-      const mark = over && 'name' in over && over.name === 'mo' ? textOf(over) : undefined;
-      // A brace or arrow drawn the width of its base (\overbrace, \overrightarrow{AB}).
-      if (over && 'name' in over && attr(over.attrs, 'stretchy') === 'true')
-        throw new Unsupported('a stretched mark');
-      if (mark !== undefined && PRIMES.has(mark)) return `${part(0)}${mark}`;
-      if (node.name === 'mover' && mark !== undefined && ACCENTS[mark] !== undefined) {
+      const mark = over?.name === 'mo' ? textOf(over) : undefined;
+      if (mark !== undefined && PRIMES.has(mark)) return `${grouped(0)}${mark}`;
+      if (node.name === 'mover' && mark !== undefined && attr(over?.attrs ?? '', 'stretchy') === 'false') {
+        // An accent (temml writes them unstretched): over one letter, or not at all.
+        const base = textOf(parts[0] as MathElement);
+        const combining = ACCENTS[mark];
+        if (combining === undefined || !isOneCharacter(base))
+          throw new Unsupported(`the accent "${mark}" over "${base}"`);
         const shownBase = part(0);
-        const base = textOf(parts[0] as MathNode);
-        if (!isOneCharacter(base)) throw new Unsupported(`an accent over "${base}"`);
         // Composed where Unicode has the letter (î), which fonts draw better than a mark placed over it.
-        const accented = `${base}${ACCENTS[mark]}`.normalize('NFC');
+        const accented = `${base}${combining}`.normalize('NFC');
         const style = /^<([ib])>/.exec(shownBase)?.[1];
         return style ? `<${style}>${accented}</${style}>` : accented;
       }
-      return `${part(0)}<sup>${part(1, true)}</sup>`;
+      return `${grouped(0)}<sup>${part(1, true)}</sup>`;
     }
     case 'msub':
     case 'munder':
-      if (parts[1] && attr(parts[1].attrs, 'stretchy') === 'true') throw new Unsupported('a stretched mark');
-      return `${part(0)}<sub>${part(1, true)}</sub>`;
+      return `${grouped(0)}<sub>${part(1, true)}</sub>`;
     case 'msubsup':
     case 'munderover':
-      return `${part(0)}<sub>${part(1, true)}</sub><sup>${part(2, true)}</sup>`;
+      return `${grouped(0)}<sub>${part(1, true)}</sub><sup>${part(2, true)}</sup>`;
     case 'mfrac':
       // A binomial (\binom) is a fraction without its line: not a/b.
-      if (attr(node.attrs, 'linethickness')?.match(/^0(?:\.0*)?[a-z]*$/)) throw new Unsupported('a binomial');
+      if (!spacing(attr(node.attrs, 'linethickness') ?? '1')) throw new Unsupported('a binomial');
       return `${grouped(0)}/${grouped(1)}`;
     case 'msqrt':
-      return parts.length === 1 && !compound(parts[0] as MathNode) ? `√${part(0)}` : `√(${all()})`;
-    case 'mroot':
-      return `<sup>${part(1, true)}</sup>√${grouped(0)}`;
+      return `√${overlined(row(parts, inScript))}`;
+    case 'mroot': {
+      // Only the roots Unicode has a sign for: a raised index before √ reads as a power of what precedes.
+      const sign = { '3': '∛', '4': '∜' }[textOf(parts[1] ?? node).trim()];
+      if (!sign) throw new Unsupported('a root of another index');
+      return `${sign}${overlined(part(0))}`;
+    }
     case 'menclose': {
       const line = { top: 'overline', bottom: 'underline' }[attr(node.attrs, 'notation') ?? ''];
       if (!line) throw new Unsupported(`<menclose notation="${attr(node.attrs, 'notation')}">`);
-      return `<span style="text-decoration:${line};">${all()}</span>`;
+      return `<span style="text-decoration:${line};">${row(parts, inScript)}</span>`;
     }
     default:
       throw new Unsupported(`<${node.name}>`);
   }
 }
 
-const MATH = /<math\b([^>]*?)\balttext="([^"]*)"([^>]*)>[\s\S]*?<\/math>/gi;
+/** A radicand under the root's bar, so where the root ends is seen: √x̅y is not √(xy). */
+const overlined = (html: string) => `<span style="text-decoration:overline;">${html}</span>`;
+
+/**
+ * A row's children one after another: relations and binary operators spaced between operands (tight in
+ * scripts), a comma followed by a space, and a fraction bracketed unless operators or brackets set it apart
+ * (½x would read 1/2x, which is 1/(2x)).
+ */
+function row(parts: readonly MathElement[], inScript: boolean): string {
+  return parts
+    .map((child, i) => {
+      const shown = htmlOf(child, inScript);
+      if (child.name === 'mfrac') {
+        const before = parts.slice(0, i).findLast((c) => c.name !== 'mspace');
+        const after = parts.slice(i + 1).find((c) => c.name !== 'mspace');
+        return separates(before, 'before') && separates(after, 'after') ? shown : `(${shown})`;
+      }
+      if (child.name !== 'mo') return shown;
+      const text = operatorText(child);
+      const [lspace, rspace] = [attr(child.attrs, 'lspace'), attr(child.attrs, 'rspace')];
+      // Spacing temml states (\bmod, \colon) is kept; otherwise relations and binary operators are spaced.
+      if (!inScript && (lspace !== undefined || rspace !== undefined))
+        return `${spacing(lspace) ? ' ' : ''}${shown}${spacing(rspace) ? ' ' : ''}`;
+      if (text === ',' || text === ';') return inScript ? shown : `${shown} `;
+      return SPACED.has(text) && endsOperand(parts[i - 1]) && !inScript ? ` ${shown} ` : shown;
+    })
+    .join('');
+}
+
+// A formula holding another <math> (raw MathML) is not one: the inner one, if any, is read alone.
+const MATH = /<math\b([^>]*?)\balttext="([^"]*)"([^>]*)>(?:(?!<math\b)[\s\S])*?<\/math>/gi;
 
 /**
  * Each formula of a rendered body (temml's MathML, with the alttext it is rendered with) as plain HTML, or
@@ -198,8 +271,8 @@ export function mathForMail(html: string, codeStyle: string): string {
     let shown: string;
     try {
       const tree = mathTree(whole);
-      if (!tree) throw new Unsupported('not temml output');
-      shown = htmlOf(tree).replace(/ {2,}/g, ' ').trim();
+      if (!tree || 'text' in tree) throw new Unsupported('not temml output');
+      shown = htmlOf(tree, false).replace(/ {2,}/g, ' ').trim();
     } catch {
       // Unsupported, or anything else this could not read (a formula nested past the stack): the TeX is
       // always right, and a digest must never fail to compose over a formula.
