@@ -34,6 +34,7 @@ import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
 import { normalizeAddress } from './core/subscribers.js';
 import { ThemeLoadError, themeFor } from './core/theme.js';
 import { localBuild, localLease } from './local.js';
+import { isFirstRunOf } from './pipeline/announce.js';
 import type { BuildReport } from './pipeline/build.js';
 import {
   cancelDigest,
@@ -320,7 +321,9 @@ async function nextAnnouncement(
     if (index?.pending?.[a.source] !== undefined) return true;
     return !(prior?.live && prior.article.url === a.url);
   });
-  return planNextAnnouncement(new FileAnnouncementStore(stateDir), wentLive, isFirstRun(index), {
+  const ledger = new FileAnnouncementStore(stateDir);
+  const firstRun = await isFirstRunOf(isFirstRun(index), ledger, published);
+  return planNextAnnouncement(ledger, wentLive, firstRun, {
     nowMs: now.getTime(),
     days: site.announceWindowDays,
   });

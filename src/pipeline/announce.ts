@@ -39,6 +39,21 @@ export interface AnnounceResult {
 }
 
 /**
+ * Whether nothing was ever published here, as `announce` reads `firstRun`: the site index says so (none, or
+ * one without sources) and the ledger holds none of the live articles' addresses. The index is a cache, and
+ * one deleted or rebuilt must not make the articles waiting to be mailed look like an archive to silence.
+ */
+export async function isFirstRunOf(
+  indexEmpty: boolean,
+  ledger: Pick<AnnouncementLedger, 'unannounced'> | undefined,
+  live: readonly ArticleMeta[],
+): Promise<boolean> {
+  if (!indexEmpty || ledger === undefined || live.length === 0) return indexEmpty;
+  const addresses = live.flatMap((a) => [a.url, ...(a.aliases ?? [])]);
+  return (await ledger.unannounced(addresses)).length === addresses.length;
+}
+
+/**
  * The one announce step of both editions: of the articles that just went live, those no digest has
  * announced become one digest (its id derived from their ids, created with one conditional write). It is
  * handed on before its articles are marked, so a crash in between hands the same digest on again (the

@@ -63,7 +63,7 @@ import {
   ThemeLoadError,
   themeFor,
 } from '../core/theme.js';
-import { type Announcement, announce } from './announce.js';
+import { type Announcement, announce, isFirstRunOf } from './announce.js';
 import { underLease } from './lease.js';
 import { type PublishReport, publishSite, SkipFile } from './publish-site.js';
 import { weeklyDigestId } from './weekly.js';
@@ -220,7 +220,6 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   const { theme, published: publishedTheme } = await loadThemeAndOverrides(site, deps.theme);
   const nowMs = now.getTime();
   const stored = await deps.index.load();
-  const firstRun = isFirstRun(stored);
   const parseKey = parseKeyOf(site);
   // Links in bodies are absolute and dates read in the site's zone: a change there re-parses every source.
   const reparseAll = stored !== undefined && stored.parseKey !== parseKey;
@@ -432,6 +431,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     index.themeKey = publishedTheme.key;
   }
 
+  const firstRun = await isFirstRunOf(isFirstRun(stored), deps.announce?.ledger, live);
   // The grace window: what went live waits `digest.delay` (a first run announces at once, as before).
   const grace =
     deps.announce && !firstRun && (site.digest.delayMs > 0 || index.pending !== undefined)

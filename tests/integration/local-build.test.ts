@@ -363,3 +363,34 @@ describe('incremental builds', () => {
     await rm(clean, { recursive: true, force: true });
   });
 });
+
+describe('a site index deleted between builds', () => {
+  it('still mails the articles that went live since: the ledger, not the cache, says what was announced', async () => {
+    const dir = await scratchProject();
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    const before = await digests(dir);
+    for (const [name, time] of [
+      ['n1', '2026-11-26T10:00:00Z'],
+      ['n2', '2026-11-26T10:30:00Z'],
+    ] as const)
+      await writeFile(
+        join(dir, `content/posts/${name}.md`),
+        `---\ntitle: ${name.toUpperCase()}\ndate: ${time}\n---\nNews.\n`,
+      );
+    // What a damaged index's message tells the operator to do.
+    for (const file of await readdir(join(dir, '.broadsheet')))
+      if (file.startsWith('site-index')) await rm(join(dir, '.broadsheet', file));
+    const checked = await broadsheet(dir, 'check', '--now', '2026-11-26T12:00:00Z');
+    expect(checked.stdout).toMatch(
+      /The next build announces: "N2", "N1"|The next build announces: "N1", "N2"/,
+    );
+    const built = await broadsheet(dir, 'build', '--now', '2026-11-26T12:00:00Z');
+    expect(built.code).toBe(0);
+    expect(built.stdout).not.toContain('first run');
+    const added = (await digests(dir)).filter((d) => !before.includes(d));
+    expect(added).toHaveLength(1);
+    const mail = await readFile(join(dir, 'outbox', added[0] as string, 'preview.txt'), 'utf8');
+    expect(mail).toContain('N1');
+    expect(mail).toContain('N2');
+  });
+});
