@@ -33,7 +33,7 @@ import type { StatsSource } from './core/stats.js';
 import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
 import { normalizeAddress } from './core/subscribers.js';
 import { ThemeLoadError, themeFor } from './core/theme.js';
-import { localBuild, localLease } from './local.js';
+import { dryBuild, localBuild, localLease } from './local.js';
 import { isFirstRunOf } from './pipeline/announce.js';
 import type { BuildReport } from './pipeline/build.js';
 import {
@@ -48,7 +48,13 @@ import {
 import { diffCorpora, summaryMarkdown } from './pipeline/diff.js';
 import { exportCsv, importSubscribers, setStatus } from './pipeline/operator.js';
 import { loadTheme } from './pipeline/publish.js';
-import { nextDigestPlan, planNextAnnouncement, sendTest, testDigestId } from './pipeline/send-test.js';
+import {
+  nextDigestPlan,
+  planNextAnnouncement,
+  rehearseMail,
+  sendTest,
+  testDigestId,
+} from './pipeline/send-test.js';
 import { formatStats, gatherStats } from './pipeline/stats.js';
 
 const USAGE = `Usage: broadsheet <command> [options]
@@ -259,6 +265,8 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
       sitePages.pages,
     ),
   ];
+  // What only rendering shows, once the rest is right: the site built into nothing, and the mail rendered.
+  if (!hasErrors(problems)) problems.push(...(await renderProblems(site, paths.content, published, now)));
   // On errors the warnings are printed once, with the errors, where ContentError is reported.
   if (hasErrors(problems)) throw new ContentError(problems);
   printWarnings(problems, { all: true });
@@ -271,6 +279,30 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
     console.log('The next build announces nothing.');
   }
   return 0;
+}
+
+/**
+ * What a build would fail on while rendering, found by rendering it all and writing nothing: every page
+ * (a template given what it cannot read, a static file where a page goes) and every kind of mail.
+ */
+async function renderProblems(
+  site: SiteConfig,
+  content: string,
+  published: readonly Article[],
+  now: Date,
+): Promise<Problem[]> {
+  try {
+    await dryBuild(site, content, now);
+    const newest = published.reduce<Article | undefined>(
+      (a, b) => (a && a.dateMs >= b.dateMs ? a : b),
+      undefined,
+    );
+    await rehearseMail(site, await loadTheme(site, new FsThemeFiles(content)), newest, now);
+    return [];
+  } catch (error) {
+    if (error instanceof ContentError || error instanceof ThemeLoadError) return [...error.problems];
+    throw error;
+  }
 }
 
 /**
@@ -820,7 +852,9 @@ main().then(
   (code) => {
     if (code !== 0) process.exitCode = code;
   },
-  (error: unknown) => {
+  (caught: unknown) => {
+    // A template that fails where no step caught it (a preview's page, a subscription page): the author's.
+    const error = caught instanceof ThemeLoadError ? new ContentError(caught.problems) : caught;
     if (error instanceof ContentError) {
       printWarnings(error.problems, { all: positionals[0] === 'check' });
       // check writes nothing in any case; for the others it is the promise that the last good site stands.

@@ -14,7 +14,7 @@ import {
 } from './adapters/fs/state.js';
 import { WebSubNotifier } from './adapters/http/websub.js';
 import { localParser } from './adapters/threads/parse-pool.js';
-import type { ArticleSourceStore, SiteIndexStore, SiteStore } from './core/ports.js';
+import type { ArticleSourceStore, Fingerprints, SiteIndexStore, SiteStore } from './core/ports.js';
 import type { SiteConfig } from './core/site.js';
 import type { SiteIndex } from './core/site-index.js';
 import { type BuildReport, buildAndAnnounce } from './pipeline/build.js';
@@ -112,6 +112,25 @@ export interface PreviewSources {
   /** The articles (default: contentDir/posts; preview --drafts shows the unpublished too). */
   readonly content?: ArticleSourceStore;
   readonly index?: SiteIndexStore;
+}
+
+/** A site store that keeps nothing: every file is rendered as a build renders it, and dropped. */
+class DiscardingSiteStore implements SiteStore {
+  readonly writesInFlight = 64;
+  async fingerprints(): Promise<Fingerprints> {
+    return new Map();
+  }
+  async put(): Promise<void> {}
+  async delete(): Promise<void> {}
+  async saveFingerprints(): Promise<void> {}
+}
+
+/**
+ * The whole site built and rendered as `build` would, written nowhere: `check` finds what only rendering
+ * shows (a template given what it cannot read, a static file where a page goes). Throws ContentError.
+ */
+export function dryBuild(site: SiteConfig, contentDir: string, now: Date): Promise<BuildReport> {
+  return buildPreview(site, contentDir, new DiscardingSiteStore(), now);
 }
 
 /** Builds a copy of the site for local viewing into `out`, once. */

@@ -45,6 +45,8 @@ export interface SiteFile {
   /** Fingerprinted assets never change under the same name and may be cached for good. */
   readonly immutable: boolean;
   readonly key: string;
+  /** The theme's template a page renders with: a build renders one page of each before it writes any. */
+  readonly template?: PageTemplate;
   render(): Promise<string | Uint8Array>;
 }
 
@@ -255,12 +257,18 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
   /** Everything a kind of page shares with every other, plus its own template. */
   const keyOf = (template: PageTemplate) => shortHash(`${sharedKey}:${theme.templateKey(template)}`);
   const siteKey = siteKeyOf(site, theme);
-  const page = (path: string, key: string, render: () => string | Promise<string>): SiteFile => ({
+  const page = (
+    path: string,
+    key: string,
+    render: () => string | Promise<string>,
+    template?: PageTemplate,
+  ): SiteFile => ({
     path,
     contentType: HTML,
     kind: 'page',
     immutable: false,
     key,
+    ...(template ? { template } : {}),
     render: async () => render(),
   });
   const withBody = async (a: IndexedArticle): Promise<Article> => ({ ...metaOf(a), html: await io.body(a) });
@@ -312,8 +320,8 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
       key: COPY_SCRIPT_NAME,
       render: async () => COPY_SCRIPT,
     },
-    page('404.html', keyOf('404'), () => notFoundPage(ctx)),
-    page('subscribe/index.html', keyOf('subscribe'), () => subscribePage(ctx)),
+    page('404.html', keyOf('404'), () => notFoundPage(ctx), '404'),
+    page('subscribe/index.html', keyOf('subscribe'), () => subscribePage(ctx), 'subscribe'),
   ];
 
   // Each page links the articles either side of it, so its key names them too.
@@ -322,16 +330,20 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     const newer = live[i - 1];
     const older = live[i + 1];
     const key = shortHash([a.renderKey, articleKey, newer?.listKey ?? '', older?.listKey ?? ''].join(':'));
-    return page(articlePath(a.slug), key, async () =>
-      articlePage(ctx, a, await io.body(a), {
-        ...(newer ? { newer } : {}),
-        ...(older ? { older } : {}),
-      }),
+    return page(
+      articlePath(a.slug),
+      key,
+      async () =>
+        articlePage(ctx, a, await io.body(a), {
+          ...(newer ? { newer } : {}),
+          ...(older ? { older } : {}),
+        }),
+      'article',
     );
   });
   const pageKey = keyOf('page');
   const sitePages = (input.pages ?? []).map((p) =>
-    page(pagePath(p.name), shortHash(`${pageKey}:${p.renderKey}`), () => contentPage(ctx, p)),
+    page(pagePath(p.name), shortHash(`${pageKey}:${p.renderKey}`), () => contentPage(ctx, p), 'page'),
   );
   // An alias never shadows an article's page or a page.
   const taken = new Set([...articlePages, ...sitePages].map((p) => p.path));
@@ -346,8 +358,11 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
   const years = groupByYear(live);
   const shown = live.slice(0, site.homeItems);
   const lists: SiteFile[] = [
-    page('index.html', `${listingKey(keyOf('home'), shown)}:${live.length}`, () =>
-      homePage(ctx, shown, live.length),
+    page(
+      'index.html',
+      `${listingKey(keyOf('home'), shown)}:${live.length}`,
+      () => homePage(ctx, shown, live.length),
+      'home',
     ),
     page(
       'archive/index.html',
@@ -357,10 +372,14 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
           ctx,
           years.map((y) => ({ year: y.year, count: y.articles.length })),
         ),
+      'archive',
     ),
     ...years.map(({ year, articles }) =>
-      page(`archive/${year}/index.html`, listingKey(`${keyOf('archive-year')}:${year}`, articles), () =>
-        archiveYearPage(ctx, year, articles),
+      page(
+        `archive/${year}/index.html`,
+        listingKey(`${keyOf('archive-year')}:${year}`, articles),
+        () => archiveYearPage(ctx, year, articles),
+        'archive-year',
       ),
     ),
     page(
@@ -373,10 +392,14 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
           ctx,
           tags.map((g) => ({ tag: g.tag, count: g.articles.length })),
         ),
+      'tags',
     ),
     ...tags.map(({ tag, articles }) =>
-      page(`tags/${tag.slug}/index.html`, listingKey(`${keyOf('tag')}:${tag.name}`, articles), () =>
-        tagPage(ctx, tag, articles),
+      page(
+        `tags/${tag.slug}/index.html`,
+        listingKey(`${keyOf('tag')}:${tag.name}`, articles),
+        () => tagPage(ctx, tag, articles),
+        'tag',
       ),
     ),
   ];
@@ -481,6 +504,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
               `${keyOf('newsletter-issue')}:${io.digest ? 'sent' : 'index'}:${JSON.stringify(issue)}:${JSON.stringify(withdrawn)}`,
             ),
             async () => issuePage(ctx, issue, await io.digest?.(issue.id), new Set(withdrawn)),
+            'newsletter-issue',
           );
         }),
         page(
@@ -489,6 +513,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
             `${keyOf('newsletter')}:${JSON.stringify(issues.map((i) => [i.id, i.subject, i.createdAtMs]))}`,
           ),
           () => issuesIndexPage(ctx, issues),
+          'newsletter',
         ),
         {
           path: ISSUES_FEED,

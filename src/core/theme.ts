@@ -209,6 +209,8 @@ export class Theme {
   private readonly liquid: Liquid;
   private readonly textLiquid: Liquid;
   private readonly plural: Intl.PluralRules;
+  /** Where each file came from (`theme/` for the site's own), so a problem names the file to fix. */
+  private readonly origins: Readonly<Record<string, string>>;
 
   constructor(
     layers: readonly ThemeLayer[],
@@ -224,6 +226,7 @@ export class Theme {
       }
     }
     this.files = files;
+    this.origins = origins;
     this.stylesheet = files[STYLESHEET] ?? '';
     this.stylesheetName = `style.${shortHash(this.stylesheet)}.css`;
     this.colors = colorsOf(this.stylesheet);
@@ -351,7 +354,7 @@ export class Theme {
     try {
       return liquid.renderSync(template, scope);
     } catch (error) {
-      throw new ThemeLoadError([templateProblem('', path, error)]);
+      throw new ThemeLoadError([templateProblem(this.origins[path] ?? '', path, error)]);
     }
   }
 

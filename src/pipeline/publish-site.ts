@@ -1,5 +1,7 @@
+import { ContentError } from '../core/errors.js';
 import type { SiteStore } from '../core/ports.js';
 import type { SiteFile } from '../core/site-build.js';
+import { ThemeLoadError } from '../core/theme.js';
 
 export interface PublishReport {
   readonly written: string[];
@@ -48,6 +50,19 @@ export async function publishSite(
   if (stale.length === 0 && removed.length === 0) {
     return { written: [], unchanged: files.length, removed: [], skipped: [] };
   }
+  // A template that fails (a filter given what it cannot read, an include of a missing partial) fails on
+  // every page it renders: one page of each is rendered before anything is written, so such a theme stops
+  // the build with the site as it was. A failure on one article's data alone is still caught by `check`.
+  const probes = new Map<string, SiteFile>();
+  for (const file of stale) if (file.template && !probes.has(file.template)) probes.set(file.template, file);
+  const early = new Map<SiteFile, Promise<string | Uint8Array>>();
+  for (const file of probes.values()) {
+    const body = renderOf(file);
+    early.set(file, body);
+    await body.catch((error: unknown) => {
+      if (!(error instanceof SkipFile)) throw error;
+    });
+  }
   for (const file of stale) after.set(file.path, PENDING);
   await store.saveFingerprints(after);
 
@@ -56,7 +71,7 @@ export async function publishSite(
   const publish = async (file: SiteFile) => {
     let body: string | Uint8Array;
     try {
-      body = await file.render();
+      body = await (early.get(file) ?? renderOf(file));
     } catch (error) {
       if (!(error instanceof SkipFile)) throw error;
       skipped.push(file.path);
@@ -94,4 +109,14 @@ export async function publishSite(
     removed,
     skipped: skipped.sort(),
   };
+}
+
+/** A file's body; a template's failure is the author's to fix, told with its file and line. */
+async function renderOf(file: SiteFile): Promise<string | Uint8Array> {
+  try {
+    return await file.render();
+  } catch (error) {
+    if (error instanceof ThemeLoadError) throw new ContentError(error.problems);
+    throw error;
+  }
 }

@@ -4,7 +4,13 @@
 import { splitByAnnounceWindow } from '../core/announce-window.js';
 import type { ArticleMeta } from '../core/article.js';
 import { composeDigest, type DigestPlan, digestRecordOf, planDigest } from '../core/digest.js';
-import { digestRecipient, type RawMessage, renderDigestMessage } from '../core/email.js';
+import {
+  digestRecipient,
+  type RawMessage,
+  renderConfirmationMessage,
+  renderDigestMessage,
+  renderWelcomeMessage,
+} from '../core/email.js';
 import { planFullText } from '../core/full-text-plan.js';
 import type { AnnouncementLedger, DigestRecord, MailSender } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
@@ -108,6 +114,26 @@ export function withFullText<R extends DigestRecord>(
     }),
   );
   return { ...record, ...planFullText(record.id, record.articles, bodyOf, site, theme) };
+}
+
+/**
+ * Renders every message a reader may get with the site's theme, and drops them: the confirmation, the
+ * welcome for each delivery, and a digest of `article` (as `send-test` composes it). For `check`, so a mail
+ * template that fails is found before a build or a subscriber meets it. Throws ThemeLoadError.
+ */
+export async function rehearseMail(
+  site: SiteConfig,
+  theme: Theme,
+  article: ArticleMeta | undefined,
+  now: Date,
+): Promise<void> {
+  const to = site.sender.address;
+  const secret = 'rehearsal';
+  await renderConfirmationMessage(site, to, `${site.baseUrl}/`, now, theme);
+  for (const delivery of ['instant', 'weekly'] as const)
+    await renderWelcomeMessage(site, to, delivery, secret, now, theme);
+  if (article)
+    await composeTestMessage(site, { id: 'rehearsal', articles: [article] }, to, secret, now, theme);
 }
 
 /** Composes the test message and hands it to the mailer (a test folder in outbox/, or SES). */

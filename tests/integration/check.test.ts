@@ -158,6 +158,44 @@ describe('theme templates under check and build (issue 15)', () => {
     await expect(readFile(join(dir, 'dist/index.html'))).rejects.toThrow();
   });
 
+  it.each([
+    [
+      'home.liquid',
+      '{{ "x" | display_date }}\n',
+      'theme/home.liquid:1: error in template: Invalid time value',
+    ],
+    ['home.liquid', '{% assign n = "partials/none" %}{% include n %}\n', 'theme/home.liquid:1'],
+    ['email/digest.html.liquid', '{% include nothere %}\n', 'theme/email/digest.html.liquid:1'],
+    ['email/welcome.txt.liquid', '{{ "x" | display_date }}\n', 'theme/email/welcome.txt.liquid:1'],
+  ])(
+    'finds %s failing only as it renders (%s): check says where, and a build changes nothing',
+    async (file, text, where) => {
+      const dir = await scratchProject();
+      expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+      const site = await snapshot(join(dir, 'dist'));
+      const outbox = await snapshot(join(dir, 'outbox'));
+      await mkdir(join(dir, 'content/theme/email'), { recursive: true });
+      await writeFile(join(dir, 'content/theme', file), text);
+      // A new article, so a digest is due: its templates must not fail once the site is written.
+      await writeFile(
+        join(dir, 'content/posts/fresh.md'),
+        '---\ntitle: Fresh\ndate: 2026-11-25T11:00:00Z\n---\nNew.\n',
+      );
+      const checked = await broadsheet(dir, 'check', '--now', NOW);
+      expect(checked.stderr).toContain(where);
+      expect(checked.stderr).not.toMatch(/\n\s+at /);
+      expect(checked.code).toBe(1);
+      // The welcome renders in the subscription function, not in a build: check is where it shows.
+      if (file.startsWith('email/welcome')) return;
+      const built = await broadsheet(dir, 'build', '--now', NOW);
+      expect(built.stderr).toContain(where);
+      expect(built.stderr).not.toMatch(/\n\s+at /);
+      expect(built.code).toBe(1);
+      expect(await snapshot(join(dir, 'dist'))).toEqual(site);
+      expect(await snapshot(join(dir, 'outbox'))).toEqual(outbox);
+    },
+  );
+
   it('builds with a site’s own template in place of the default’s', async () => {
     const dir = await scratchProject();
     await mkdir(join(dir, 'content/theme'), { recursive: true });
@@ -190,6 +228,12 @@ describe('static CSS and HTML, pages (issue 15)', () => {
 
     await mkdir(join(dir, 'content/static/about'), { recursive: true });
     await writeFile(join(dir, 'content/static/about/index.html'), '<p>Mine</p>\n');
+    // check, the CI gate, refuses it as the build does (it passed before: only the build planned the site).
+    const checked = await broadsheet(dir, 'check', '--now', NOW);
+    expect(checked.code).toBe(1);
+    expect(checked.stderr).toContain(
+      'static/about/index.html: error in file: would overwrite the generated page',
+    );
     const built = await broadsheet(dir, 'build', '--now', NOW);
     expect(built.code).toBe(1);
     expect(built.stderr).toContain(
