@@ -1,3 +1,4 @@
+import { decodeHTML } from 'entities';
 import type { Article, ArticleMeta, Tag } from './article.js';
 import { COPY_SCRIPT, feedXsl } from './assets.js';
 import { buildFeeds, type FeedScope, siteFeedScope } from './feeds.js';
@@ -128,8 +129,22 @@ export function staticAssetProblem(path: string, bytes?: Uint8Array): string | u
   const named = staticNameProblem(path);
   const kind = /\.svg$/i.test(path) ? 'an SVG' : /\.html$/i.test(path) ? 'an HTML page' : undefined;
   if (named || bytes === undefined || !kind) return named;
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-  const active = ACTIVE_CONTENT.exec(text);
+  // Read as a browser would: a UTF-16 byte order mark outranks the charset it is served with, so only UTF-8
+  // is accepted, and character references are decoded (`jav&#x61;script:`), as are the tabs and line
+  // breaks a URL drops (`java&#9;script:`).
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return `${kind} must be saved as UTF-8`;
+  }
+  // NUL bytes are valid UTF-8 but no text holds them; read as UTF-16 (which an XML declaration may ask
+  // for), "<\0s\0" is "<s".
+  const declared = /^\uFEFF?<\?xml[^>]*\bencoding\s*=\s*["']([^"']*)["']/i.exec(text)?.[1];
+  if (text.includes('\0') || (declared !== undefined && !/^utf-?8$/i.test(declared)))
+    return `${kind} must be saved as UTF-8`;
+  const decoded = decodeHTML(text);
+  const active = ACTIVE_CONTENT.exec(decoded) ?? ACTIVE_CONTENT.exec(decoded.replace(/[\t\n\r]/g, ''));
   if (active) return `${kind} may not hold script or embedded content (found "${active[0].trim()}")`;
   return undefined;
 }

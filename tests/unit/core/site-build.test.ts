@@ -133,6 +133,29 @@ describe('staticAssetProblem', () => {
     expect(staticAssetProblem('images/evil.svg', bytes(svg))).toMatch(/may not hold script/);
   });
 
+  it.each([
+    ['an entity in the scheme', '<svg><a href="jav&#x61;script:alert(1)"><text>x</text></a></svg>'],
+    ['a tab in the scheme', '<svg><a href="java&#9;script:alert(1)"><text>x</text></a></svg>'],
+    ['a line break in the scheme', '<svg><a href="java\nscript:alert(1)"><text>x</text></a></svg>'],
+    ['a named entity', '<svg><a href="javascript&colon;alert(1)"><text>x</text></a></svg>'],
+  ])('refuses script hidden by %s, as a browser reads it', (_how, svg) => {
+    expect(staticAssetProblem('images/evil.svg', bytes(svg))).toMatch(/may not hold script/);
+  });
+
+  it('refuses an SVG or HTML page in another encoding than UTF-8, where the check could not read it', () => {
+    const script = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';
+    const utf16 = new Uint8Array([0xff, 0xfe, ...[...script].flatMap((c) => [c.charCodeAt(0), 0])]);
+    expect(staticAssetProblem('images/evil.svg', utf16)).toBe('an SVG must be saved as UTF-8');
+    expect(staticAssetProblem('old/page.html', utf16)).toBe('an HTML page must be saved as UTF-8');
+    // No byte order mark: valid UTF-8, with NULs between the letters, declared UTF-16.
+    const declared = `<?xml version="1.0" encoding="UTF-16"?>${[...script].map((c) => `${c}\0`).join('')}`;
+    expect(staticAssetProblem('images/evil.svg', bytes(declared))).toBe('an SVG must be saved as UTF-8');
+    expect(
+      staticAssetProblem('images/ok.svg', bytes('<?xml version="1.0" encoding="utf-8"?><svg/>')),
+    ).toBeUndefined();
+    expect(staticAssetProblem('images/ok.svg', bytes('\uFEFF<svg/>'))).toBeUndefined();
+  });
+
   it('accepts a plain SVG drawing', () => {
     const svg =
       '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle r="4" cx="5" cy="5"/></svg>';
