@@ -444,6 +444,10 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
     case 'add':
     case 'remove': {
       const status = action === 'add' ? 'confirmed' : 'unsubscribed';
+      if (rest.length === 0)
+        throw new ConfigError(`subscribers ${action}`, [
+          `give the address(es): broadsheet subscribers ${action} reader@example.com`,
+        ]);
       const report = await setStatus(store, rest, status, now, { force: values.force });
       for (const { input, reason } of report.refused) console.error(`${input}: ${reason}`);
       for (const { address, from, to } of report.forced)
@@ -459,8 +463,18 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
       let skippedRows = 0;
       // One file after another, in the order given: a later file's opt-out wins over an earlier subscription.
       for (const file of rest) {
-        const csv = await readFile(file, 'utf8');
-        const report = await importSubscribers(store, csv, site, now, { force: values.force });
+        const csv = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+          const why = { ENOENT: 'no such file', EISDIR: 'is a folder', EACCES: 'not readable' }[
+            error.code ?? ''
+          ];
+          throw new BroadsheetError(`${file}: cannot be read (${why ?? error.message})`);
+        });
+        const report = await importSubscribers(store, csv, site, now, { force: values.force }).catch(
+          (error: unknown) => {
+            if (error instanceof BroadsheetError) throw new BroadsheetError(`${file}: ${error.message}`);
+            throw error;
+          },
+        );
         console.log(`${file}: read as ${report.format}`);
         for (const column of report.ignoredColumns)
           console.error(

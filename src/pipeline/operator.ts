@@ -1,7 +1,8 @@
 // What `broadsheet subscribers` does to the store: add, remove, import and export, each change through
 // the store's versioned update, and never undoing an opt-out unless the operator forces it.
-import { parse } from 'csv-parse/sync';
+import { CsvError, parse } from 'csv-parse/sync';
 import { chooseDelivery } from '../core/delivery.js';
+import { BroadsheetError } from '../core/errors.js';
 import type { SubscriberStore } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import { EXPORT_COLUMNS, type ImportedRow, recogniseImport } from '../core/subscriber-imports.js';
@@ -140,13 +141,20 @@ export async function importSubscribers(
   now: Date,
   options: OperatorOptions = {},
 ): Promise<ImportReport> {
-  const rows = parse(csv, {
-    bom: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    trim: true,
-    info: true,
-  }) as unknown as { record: string[]; info: { lines: number } }[];
+  let rows: { record: string[]; info: { lines: number } }[];
+  try {
+    rows = parse(csv, {
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+    }) as unknown as typeof rows;
+  } catch (error) {
+    // Nothing is imported from a file that is not CSV throughout (an unclosed quote swallows the rest).
+    if (error instanceof CsvError) throw new BroadsheetError(`cannot be read as CSV: ${error.message}`);
+    throw error;
+  }
   const file = recogniseImport(rows[0]?.record ?? []);
   const skipped: { line: number; reason: string }[] = [];
   const accepted = new Map<string, { line: number; status: SubscriberStatus; change: SubscriberChange }>();

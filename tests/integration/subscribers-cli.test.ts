@@ -204,3 +204,27 @@ describe('broadsheet subscribers', () => {
     expect((await broadsheet(dir, 'subscribers', 'export')).stdout).toBe(backup.stdout);
   }, 90_000); // emulators and seven CLI processes, each loading the AWS SDK: past 30 s on a loaded machine
 });
+
+describe('broadsheet subscribers, given what it cannot use', () => {
+  it('says which file it cannot read and why, and imports nothing from a file that is not CSV', async () => {
+    const dir = await scratchProject();
+    await writeFile(
+      join(dir, 'broken.csv'),
+      'email,status\nana@example.org,confirmed\n"bo@example.org,confirmed\n',
+    );
+    for (const [file, why] of [
+      ['missing.csv', 'missing.csv: cannot be read (no such file)'],
+      ['content', 'content: cannot be read (is a folder)'],
+      ['broken.csv', 'broken.csv: cannot be read as CSV: Quote Not Closed'],
+    ]) {
+      const run = await broadsheet(dir, 'subscribers', 'import', file as string);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(why);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect((await broadsheet(dir, 'subscribers', 'list')).stdout).not.toContain('ana@example.org');
+    const add = await broadsheet(dir, 'subscribers', 'add');
+    expect(add.code).toBe(2);
+    expect(add.stderr).toContain('give the address(es)');
+  });
+});
