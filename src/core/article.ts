@@ -25,6 +25,7 @@ import { RenderLimitError } from './render-budget.js';
 import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
 import {
+  decodeUtf8,
   isSlug,
   sameTagName,
   singleLine,
@@ -498,21 +499,6 @@ export async function parseArticleSafely(
 
 export function contentHash(bytes: Uint8Array): string {
   return shortHash(bytes, 32);
-}
-
-type Decoded = { ok: true; text: string } | { ok: false; line: number };
-
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-
-function decodeUtf8(bytes: Uint8Array): Decoded {
-  try {
-    return { ok: true, text: utf8.decode(bytes) };
-  } catch {
-    // Report the line of the first byte that is not UTF-8, counted in the lossy decoding.
-    const lossy = new TextDecoder('utf-8').decode(bytes);
-    const bad = lossy.indexOf('\uFFFD');
-    return { ok: false, line: lossy.slice(0, Math.max(bad, 0)).split('\n').length };
-  }
 }
 
 function splitFrontMatter(text: string): { yaml: string; body: string; bodyLine: number } | undefined {

@@ -4,6 +4,7 @@ import { type ArticleSource, parseArticle } from './article.js';
 import type { Problem } from './errors.js';
 import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
+import { decodeUtf8 } from './text.js';
 
 /** A page as the index keeps it, body included (a site has a handful). */
 export interface SitePage {
@@ -50,9 +51,12 @@ export function parsePage(source: ArticleSource, site: SiteConfig): PageParseRes
   }
   // The article parser wants a date; a page has none of its own, so one is supplied after the opening line
   // (and problem lines after it are moved back by one).
-  const text = new TextDecoder().decode(source.bytes);
+  // Bytes that are not UTF-8 go to the parser as they are, which names the line (decoded, they would be
+  // U+FFFD, re-encoded without a word).
+  const decoded = decodeUtf8(source.bytes);
+  const text = decoded.ok ? decoded.text : '';
   const frontMatter = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text)?.[1] ?? '';
-  const hasDate = /^date\s*:/m.test(frontMatter);
+  const hasDate = !decoded.ok || /^date\s*:/m.test(frontMatter);
   const bytes = hasDate
     ? source.bytes
     : new TextEncoder().encode(text.replace(/^---(\r?\n)/, '---$1date: 1970-01-01T00:00:00Z$1'));

@@ -149,3 +149,21 @@ export function truncateWords(text: string, max: number): string {
   const space = cut.lastIndexOf(' ');
   return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
+
+export type Decoded =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly line: number };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** Bytes as UTF-8 text, or the line of the first byte that is not UTF-8: never a silent U+FFFD. */
+export function decodeUtf8(bytes: Uint8Array): Decoded {
+  try {
+    return { ok: true, text: utf8.decode(bytes) };
+  } catch {
+    // Counted in the lossy decoding, where the first bad byte is the first U+FFFD.
+    const lossy = new TextDecoder('utf-8').decode(bytes);
+    const bad = lossy.indexOf('\uFFFD');
+    return { ok: false, line: lossy.slice(0, Math.max(bad, 0)).split('\n').length };
+  }
+}

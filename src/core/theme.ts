@@ -9,7 +9,7 @@ import { SafeHtml } from './html.js';
 import { newOut, registerSyncTag, renderSync, rendersLikeLiquid } from './liquid-sync.js';
 import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
-import { escapeHtml } from './text.js';
+import { decodeUtf8, escapeHtml } from './text.js';
 import { BUNDLED_THEMES } from './theme-default.generated.js';
 
 /** A theme's files by relative path ('article.liquid', 'partials/pager.liquid', 'style.css', 'locales/de.json'). */
@@ -181,6 +181,26 @@ function cacheKey(file: string, args: Readonly<Record<string, unknown>>): string
     }
   }
   return key;
+}
+
+/** A theme's files as read (path under theme/, bytes) → their text; ThemeLoadError naming those not UTF-8. */
+export function themeFilesOf(read: readonly (readonly [string, Uint8Array])[]): ThemeFiles {
+  const files: Record<string, string> = {};
+  const problems: Problem[] = [];
+  for (const [path, bytes] of read) {
+    const decoded = decodeUtf8(bytes);
+    if (decoded.ok) files[path] = decoded.text;
+    else
+      problems.push({
+        file: `${THEME_OVERRIDES}${path}`,
+        field: 'file',
+        reason: 'is not valid UTF-8 (save it as UTF-8)',
+        line: decoded.line,
+        severity: 'error',
+      });
+  }
+  if (problems.length > 0) throw new ThemeLoadError(problems);
+  return files;
 }
 
 export class ThemeLoadError extends Error {

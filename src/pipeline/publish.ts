@@ -207,8 +207,8 @@ async function loadThemeAndOverrides(
   site: SiteConfig,
   store: ThemeSourceStore | undefined,
 ): Promise<{ theme: Theme; published: PublishedTheme }> {
-  const overrides = store ? await store.files() : {};
   try {
+    const overrides = store ? await store.files() : {};
     return { theme: themeFor(site, overrides), published: publishedThemeOf(overrides) };
   } catch (error) {
     if (error instanceof ThemeLoadError) throw new ContentError(error.problems);

@@ -333,3 +333,33 @@ describe('math on for the whole site', () => {
     expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
   });
 });
+
+describe('files that are not UTF-8, wherever they are', () => {
+  it.each([
+    ['site.yaml', 'site.yaml is invalid:\n  - line', 'is not valid UTF-8'],
+    [
+      'theme/partials/site-footer.liquid',
+      'theme/partials/site-footer.liquid:1: error in file',
+      'is not valid UTF-8',
+    ],
+    ['pages/about.md', 'pages/about.md:4: error in file', 'is not valid UTF-8'],
+  ])('refuses %s, naming it, where it was read as "Caf\uFFFD" before', async (file, where, why) => {
+    const dir = await scratchProject();
+    await mkdir(join(dir, 'content', file, '..'), { recursive: true });
+    const path = join(dir, 'content', file);
+    const latin1 = (text: string) => Buffer.from(text, 'latin1');
+    if (file === 'site.yaml')
+      await writeFile(path, Buffer.concat([await readFile(path), latin1('copyright: Caf\u00e9\n')]));
+    else if (file.startsWith('pages/'))
+      await writeFile(path, latin1('---\ntitle: About\n---\nCaf\u00e9 society.\n'));
+    else await writeFile(path, latin1('<footer>Caf\u00e9</footer>\n'));
+    for (const command of ['check', 'build']) {
+      const run = await broadsheet(dir, command, '--now', NOW);
+      expect(run.stderr).toContain(where);
+      expect(run.stderr).toContain(why);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
+    await expect(readFile(join(dir, 'dist/index.html'))).rejects.toThrow();
+  });
+});

@@ -21,6 +21,7 @@ import type {
   ThemeSourceStore,
 } from '../../core/ports.js';
 import type { SiteIndex } from '../../core/site-index.js';
+import { themeFilesOf } from '../../core/theme.js';
 
 function isMissing(error: unknown): boolean {
   return (
@@ -113,17 +114,16 @@ export class S3ThemeFiles implements ThemeSourceStore {
     const objects = (await listObjects(this.client, this.bucket, THEME_PREFIX)).filter(
       (o) => !o.key.endsWith('/'),
     );
-    const texts = await Promise.all(
+    const read = await Promise.all(
       objects.map(async (o) => {
         const object = await getObject(this.client, this.bucket, o.key);
-        return [
-          o.key.slice(THEME_PREFIX.length),
-          object ? new TextDecoder().decode(object.bytes) : undefined,
-        ];
+        return [o.key.slice(THEME_PREFIX.length), object?.bytes] as const;
       }),
     );
     // An object deleted between the listing and the read is simply not part of the theme any more.
-    return Object.fromEntries(texts.filter((entry): entry is [string, string] => entry[1] !== undefined));
+    return themeFilesOf(
+      read.filter((entry): entry is readonly [string, Uint8Array] => entry[1] !== undefined),
+    );
   }
 }
 

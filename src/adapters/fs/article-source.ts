@@ -9,6 +9,7 @@ import type {
   StaticAssetStore,
   ThemeSourceStore,
 } from '../../core/ports.js';
+import { themeFilesOf } from '../../core/theme.js';
 import { FileReader } from './file-reader.js';
 import { insideRoot } from './files.js';
 
@@ -119,12 +120,12 @@ export class FsThemeFiles implements ThemeSourceStore {
         throw error;
       },
     );
-    const files: Record<string, string> = {};
+    const read: [string, Uint8Array][] = [];
     for (const e of entries) {
       if (!e.isFile()) continue;
       const file = join(e.parentPath, e.name);
-      files[relative(this.dir, file).split(sep).join('/')] = readFileSync(file, 'utf8');
+      read.push([relative(this.dir, file).split(sep).join('/'), readFileSync(file)]);
     }
-    return files;
+    return themeFilesOf(read);
   }
 }
