@@ -253,6 +253,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   const sitePages = await readPages(site, paths.content);
   const problems = [
     ...corpus.problems,
+    ...(await unreadSources(paths.content)),
     ...staticProblems,
     ...(await themeProblems(site, paths.content)),
     ...sitePages.problems,
@@ -279,6 +280,21 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
     console.log('The next build announces nothing.');
   }
   return 0;
+}
+
+/** Markdown files the build does not read (in a subfolder of posts/ or pages/, or not named .md), as warnings. */
+async function unreadSources(content: string): Promise<Problem[]> {
+  const unread = await Promise.all(
+    (['posts', 'pages'] as const).map((folder) => new FsArticleSource(content, folder).unread()),
+  );
+  return unread.flat().map((path) => ({
+    file: path,
+    field: 'file',
+    reason: /\.md$/.test(path)
+      ? `is not read: ${path.startsWith('posts/') ? 'articles' : 'pages'} go directly in content/${path.split('/')[0]}/, not in a folder of it`
+      : 'is not read: only files named .md are',
+    severity: 'warning' as const,
+  }));
 }
 
 /**
@@ -829,6 +845,7 @@ async function main(): Promise<number> {
   if (stack) values.table ??= stack.TableName;
   switch (command) {
     case 'build': {
+      printWarnings(await unreadSources(paths.content));
       const start = performance.now();
       const report = await localBuild(site, paths, clock());
       printBuild(report, site, paths.out, (performance.now() - start) / 1000);

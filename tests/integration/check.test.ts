@@ -363,3 +363,23 @@ describe('files that are not UTF-8, wherever they are', () => {
     await expect(readFile(join(dir, 'dist/index.html'))).rejects.toThrow();
   });
 });
+
+describe('Markdown the build does not read', () => {
+  it('is named by check and build: an article in a subfolder, a file not named .md', async () => {
+    const dir = await scratchProject();
+    await mkdir(join(dir, 'content/posts/2026'), { recursive: true });
+    const text = '---\ntitle: Lost\ndate: 2026-11-20T10:00:00Z\n---\nLost.\n';
+    await writeFile(join(dir, 'content/posts/2026/lost.md'), text);
+    await writeFile(join(dir, 'content/posts/also-lost.markdown'), text);
+    for (const command of ['check', 'build']) {
+      const run = await broadsheet(dir, command, '--now', NOW);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain(
+        'posts/2026/lost.md: warning in file: is not read: articles go directly in content/posts/, not in a folder of it',
+      );
+      expect(run.stderr).toContain(
+        'posts/also-lost.markdown: warning in file: is not read: only files named .md are',
+      );
+    }
+  });
+});

@@ -38,6 +38,20 @@ export class FsArticleSource implements ArticleSourceStore {
       });
   }
 
+  /**
+   * Files in the folder that look like Markdown but are not read: in a subfolder, or not named `.md`
+   * (`.markdown`, `.MD`). Paths as `list` gives them (posts/2026/a.md).
+   */
+  async unread(): Promise<string[]> {
+    const dir = join(this.root, this.folder);
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+    return entries
+      .filter((e) => e.isFile() && /\.(?:md|markdown|mdown|mkdn?|mdx)$/i.test(e.name))
+      .map((e) => relative(this.root, join(e.parentPath, e.name)).split(sep).join('/'))
+      .filter((path) => !new RegExp(`^${this.folder}/[^/]+\\.md$`).test(path))
+      .sort();
+  }
+
   private reader: FileReader | undefined;
 
   prefetch(paths: readonly string[]): void {
