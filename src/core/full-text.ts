@@ -26,28 +26,34 @@ const STYLES: Record<string, string> = {
   td: 'border:1px solid #d9d9de;padding:4px 8px;',
 };
 
+/** A task list item's box (`- [x]`), as marked writes it. */
+const TASK_BOX = /<input\b[^>]*\btype="checkbox"[^>]*>/gi;
+
 /**
  * An article's rendered body (sanitized, links and images already absolute) made fit for mail: each element
  * that needs one gets an inline style. Highlighted code already carries its colours in a style attribute;
  * ours goes in front of them there, so the highlighter's colours win.
  */
 export function emailBody(html: string): string {
-  return html.replace(
-    /<(pre|code|img|blockquote|table|th|td)(?=[\s/>])([^>]*)>/gi,
-    (_m, tag: string, rest: string) => {
-      const name = tag.toLowerCase();
-      let style = STYLES[name];
-      if (!style) return `<${tag}${rest}>`;
-      // A table column's alignment (`|--:|`) is an align attribute, which the style's own text-align beats.
-      const align = /\salign="(left|right|center)"/i.exec(rest)?.[1];
-      if (align) style += `text-align:${align.toLowerCase()};`;
-      // A quote's grey must turn light where the digest goes dark (the template's .bs-muted).
-      if (name === 'blockquote' && !/\sclass="/i.test(rest)) rest = ` class="bs-muted"${rest}`;
-      const own = /\sstyle="([^"]*)"/.exec(rest);
-      if (!own) return `<${tag} style="${style}"${rest}>`;
-      return `<${tag}${rest.replace(own[0], ` style="${style}${own[1]}"`)}>`;
-    },
-  );
+  // A task list's boxes as characters: mail clients drop form fields, and with them whether it is done.
+  return html
+    .replace(TASK_BOX, (box) => (/\schecked\b/i.test(box) ? '☑' : '☐'))
+    .replace(
+      /<(pre|code|img|blockquote|table|th|td)(?=[\s/>])([^>]*)>/gi,
+      (_m, tag: string, rest: string) => {
+        const name = tag.toLowerCase();
+        let style = STYLES[name];
+        if (!style) return `<${tag}${rest}>`;
+        // A table column's alignment (`|--:|`) is an align attribute, which the style's own text-align beats.
+        const align = /\salign="(left|right|center)"/i.exec(rest)?.[1];
+        if (align) style += `text-align:${align.toLowerCase()};`;
+        // A quote's grey must turn light where the digest goes dark (the template's .bs-muted).
+        if (name === 'blockquote' && !/\sclass="/i.test(rest)) rest = ` class="bs-muted"${rest}`;
+        const own = /\sstyle="([^"]*)"/.exec(rest);
+        if (!own) return `<${tag} style="${style}"${rest}>`;
+        return `<${tag}${rest.replace(own[0], ` style="${style}${own[1]}"`)}>`;
+      },
+    );
 }
 
 /**
@@ -63,6 +69,7 @@ export function bodyText(html: string): string {
     .replace(/<\/?(?:thead|tbody)\b[^>]*>\s*/gi, '')
     .replace(/<\/(p|h[1-6]|pre|blockquote|ul|ol|table|figure|div)>/gi, '\n\n')
     .replace(/<img\b[^>]*\balt="([^"]*)"[^>]*>/gi, '[$1]')
+    .replace(TASK_BOX, (box) => (/\schecked\b/i.test(box) ? '[x]' : '[ ]'))
     .replace(/<[^>]*>/g, '');
   return decodeBasicEntities(text)
     .replace(/(?<![ \t])[ \t]+\n/g, '\n')

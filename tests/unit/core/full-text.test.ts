@@ -111,6 +111,18 @@ describe('full-text digests', () => {
     expect(bodyText(html)).toBe('So $$x$$ holds.\n\n- item $$y$$\n- next\n\nHead $$z$$\n\n$$w$$');
   });
 
+  it('keeps whether a task is done, in both parts: mail clients drop the checkbox', async () => {
+    await prepareAllMarkdown();
+    const html = renderMarkdown('- [x] shipped\n- [ ] not yet\n', {
+      baseUrl: 'https://x.example',
+      pageUrl: 'https://x.example/p/',
+    });
+    expect(bodyText(html)).toBe('- [x] shipped\n- [ ] not yet');
+    const mail = emailBody(html);
+    expect(mail).not.toContain('<input');
+    expect(mail).toMatch(/☑ shipped[\s\S]*☐ not yet/);
+  });
+
   it('numbers only the notes, not the lists inside them', async () => {
     await prepareAllMarkdown();
     const html = renderMarkdown('A[^1] B[^2]\n\n[^1]: First:\n\n    - a\n    - b\n\n[^2]: Second.\n', {
