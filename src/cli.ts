@@ -765,6 +765,16 @@ async function ownerOnly(store: SubscriberStore): Promise<string | undefined> {
   return `No subscribers yet (${show(join(resolve(values.state), 'subscribers.json'))} does not exist): the digest goes to the site owner, ${store.fallbackRecipient} (author.email, else sender.address, in site.yaml).`;
 }
 
+/** site.yaml of a checked-out ref; the current one where it had none or one that no longer loads. */
+async function siteAt(content: string, current: SiteConfig): Promise<SiteConfig> {
+  try {
+    return await loadSiteConfig(content);
+  } catch (error) {
+    if (error instanceof ConfigError) return current;
+    throw error;
+  }
+}
+
 async function diff(site: SiteConfig, content: string, ref: string | undefined): Promise<number> {
   if (!ref) throw new ConfigError('diff', ['give the git ref to compare with: broadsheet diff origin/main']);
   const git = (args: string[], cwd = content) =>
@@ -797,7 +807,9 @@ async function diff(site: SiteConfig, content: string, ref: string | undefined):
         input: git(['archive', '--format=tar', ref, '--', path], top),
       });
     await mkdir(join(base, path), { recursive: true });
-    before = await readCorpus(join(base, path), site);
+    // The articles as they were, read with the settings they had (base_url, timezone): with today's, a
+    // changed base_url would move no id in the comparison.
+    before = await readCorpus(join(base, path), await siteAt(join(base, path), site));
   } finally {
     await rm(base, { recursive: true, force: true });
   }
@@ -805,7 +817,8 @@ async function diff(site: SiteConfig, content: string, ref: string | undefined):
   if (hasErrors(after.problems)) throw new ContentError(after.problems);
   printWarnings(after.problems);
   const assets = (await new FsStaticAssets(content).list()).map((a) => a.path);
-  const change = diffCorpora(before.articles, after.articles, site, clock(), assets);
+  const theme = await loadTheme(site, new FsThemeFiles(content));
+  const change = diffCorpora(before.articles, after.articles, site, clock(), assets, theme);
   const out = resolve(values['diff-out'] ?? values.out ?? 'diff');
   await mkdir(out, { recursive: true });
   const summary = summaryMarkdown(change, ref);

@@ -3,8 +3,10 @@ import type { Article } from '../core/article.js';
 import { publishedAt } from '../core/corpus.js';
 import { composeDigest, type Digest, planDigest } from '../core/digest.js';
 import type { Problem } from '../core/errors.js';
+import { planFullText } from '../core/full-text-plan.js';
 import { checkPublished, publishedIdsOf } from '../core/published-ids.js';
 import type { SiteConfig } from '../core/site.js';
+import type { Theme } from '../core/theme.js';
 
 export interface ChangeSummary {
   readonly added: readonly Article[];
@@ -26,6 +28,8 @@ export function diffCorpora(
   site: SiteConfig,
   now: Date,
   staticPaths: readonly string[] = [],
+  /** The site's theme (its own templates over the bundled ones), as the digest will be rendered with. */
+  theme?: Theme,
 ): ChangeSummary {
   const before = publishedAt(base, now.getTime());
   const after = publishedAt(head, now.getTime());
@@ -38,7 +42,12 @@ export function diffCorpora(
   );
   const { timely, late } = splitByAnnounceWindow(unannounced, now.getTime(), site.announceWindowDays);
   const plan = planDigest(timely, new Set());
-  const digest = plan && composeDigest(plan, site);
+  // As the build would send it: full text where site.yaml asks for it, shortened past Gmail's clip.
+  const bodies =
+    plan && site.digest.content === 'full'
+      ? planFullText(plan.id, plan.articles, new Map(timely.map((a) => [a.url, a.html])), site, theme).bodies
+      : undefined;
+  const digest = plan && composeDigest(bodies ? { ...plan, bodies } : plan, site, 'instant', theme);
   return {
     added: after.filter((a) => !beforeByUrl.has(a.url)),
     removed: before.filter((a) => !afterUrls.has(a.url) && !movedFrom.has(a.url)),

@@ -105,4 +105,33 @@ describe('broadsheet diff', () => {
     expect(summary).toMatch(/\*\*Feed items added\*\* \([1-9]/);
     expect(summary).not.toMatch(/\*\*Feed items removed\*\* \([1-9]/);
   });
+
+  it('reads the ref with its own site.yaml, and shows the digest as the build would send it', async () => {
+    const dir = await scratchProject();
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', ...args], {
+        cwd: dir,
+      });
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('commit', '-q', '-m', 'base');
+    const siteYaml = join(dir, 'content/site.yaml');
+    const yaml = await readFile(siteYaml, 'utf8');
+    // A new address moves every published id: diff must say so, as check does.
+    await writeFile(siteYaml, yaml.replace('https://gazette.example.com', 'https://news.example.org'));
+    const moved = await broadsheet(dir, 'diff', 'HEAD', '--now', NOW, '--out', 'out');
+    expect(moved.code).toBe(1);
+    expect(await readFile(join(dir, 'out/summary.md'), 'utf8')).not.toContain('**Published ids**: unchanged');
+
+    // Full text: the digest shows the body, as build and send-test send it, not the summary.
+    await writeFile(siteYaml, `${yaml}\ndigest:\n  content: full\n`);
+    await writeFile(
+      join(dir, 'content/posts/2026-11-24-new.md'),
+      '---\ntitle: Brand new\ndate: 2026-11-24\nsummary: The summary.\n---\nThe whole body, in full.\n',
+    );
+    const full = await broadsheet(dir, 'diff', 'HEAD', '--now', NOW, '--out', 'out2');
+    expect(full.code).toBe(0);
+    expect(await readFile(join(dir, 'out2/digest.txt'), 'utf8')).toContain('The whole body, in full.');
+    expect(await readFile(join(dir, 'out2/digest.html'), 'utf8')).toContain('The whole body, in full.');
+  });
 });
