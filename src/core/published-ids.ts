@@ -43,6 +43,18 @@ export function checkPublished(
   const byUrl = new Map(published.map((a) => [a.url, a]));
   const bySource = new Map(articles.map((a) => [a.source, a]));
   const aliased = new Map(published.flatMap((a) => (a.aliases ?? []).map((alias) => [alias, a] as const)));
+  // An alias onto a page's address: the page is written there, and the redirect never would be.
+  const pageAt = new Map(sitePages.map((p) => [`${site.baseUrl}/${p.name}/`, p]));
+  for (const [alias, article] of aliased) {
+    const page = pageAt.get(alias);
+    if (page)
+      problems.push({
+        file: article.source,
+        field: 'aliases',
+        reason: `${pathOf(alias)} is the address of the page ${page.source}: no redirect can be written there`,
+        severity: 'error',
+      });
+  }
 
   for (const [url, { source }] of Object.entries(recorded?.articles ?? {})) {
     if (byUrl.has(url) || aliased.has(url)) continue;

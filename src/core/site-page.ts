@@ -2,6 +2,7 @@
 // the same parser with the same limits, but the date is optional and a page is never in a feed or a digest.
 import { type ArticleSource, parseArticle } from './article.js';
 import type { Problem } from './errors.js';
+import { NEWSLETTER_DIR } from './newsletter.js';
 import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
 import { decodeUtf8 } from './text.js';
@@ -34,16 +35,21 @@ export type PageParseResult =
 
 export function parsePage(source: ArticleSource, site: SiteConfig): PageParseResult {
   const name = (source.path.split('/').pop() ?? '').replace(/\.md$/, '');
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || RESERVED.has(name)) {
+  // The archive of sent digests is /newsletter/ while site.yaml keeps one (archive, on by default).
+  const reserved = RESERVED.has(name) || (site.archive && name === NEWSLETTER_DIR);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || reserved) {
     return {
       ok: false,
       problems: [
         {
           file: source.path,
           field: 'file',
-          reason: RESERVED.has(name)
-            ? `/${name}/ is an address the site generates; name the page otherwise`
-            : 'a page is named by its file: lowercase letters, digits and hyphens, then .md',
+          reason:
+            name === NEWSLETTER_DIR && reserved
+              ? `/${name}/ is the archive of the digests sent (archive: true in site.yaml); name the page otherwise, or set archive: false`
+              : reserved
+                ? `/${name}/ is an address the site generates; name the page otherwise`
+                : 'a page is named by its file: lowercase letters, digits and hyphens, then .md',
           severity: 'error',
         },
       ],
@@ -83,6 +89,15 @@ export function parsePage(source: ArticleSource, site: SiteConfig): PageParseRes
       severity: 'warning',
     });
   }
+  // A page's address is its file's name: these would move an article, and say nothing here.
+  for (const field of ['slug', 'aliases'] as const)
+    if (new RegExp(`^${field}\\s*:`, 'm').test(frontMatter))
+      warnings.push({
+        file: source.path,
+        field,
+        reason: `ignored on a page: it is served at /${name}/, from its file name`,
+        severity: 'warning',
+      });
   return { ok: true, page: { ...page, renderKey: shortHash(JSON.stringify(page)) }, warnings };
 }
 

@@ -383,3 +383,35 @@ describe('Markdown the build does not read', () => {
     }
   });
 });
+
+describe('pages and the addresses around them', () => {
+  it('names what was silently dropped: a page at /newsletter/, an alias onto a page, slug and aliases on a page', async () => {
+    const dir = await scratchProject();
+    await writeFile(join(dir, 'content/pages/newsletter.md'), '---\ntitle: Our newsletter\n---\nAbout it.\n');
+    const archive = await broadsheet(dir, 'check', '--now', NOW);
+    expect(archive.code).toBe(1);
+    expect(archive.stderr).toContain(
+      'pages/newsletter.md: error in file: /newsletter/ is the archive of the digests sent (archive: true in site.yaml)',
+    );
+    // Without the archive, the name is free.
+    const yaml = join(dir, 'content/site.yaml');
+    await writeFile(yaml, `${await readFile(yaml, 'utf8')}\narchive: false\n`);
+    expect((await broadsheet(dir, 'check', '--now', NOW)).code).toBe(0);
+
+    await writeFile(
+      join(dir, 'content/pages/plans.md'),
+      '---\ntitle: Plans\nslug: later\naliases: [/old-plans/]\n---\nSoon.\n',
+    );
+    const post = join(dir, 'content/posts/2026-09-14-why-plain-text.md');
+    await writeFile(post, (await readFile(post, 'utf8')).replace('title:', 'aliases: [/about/]\ntitle:'));
+    const run = await broadsheet(dir, 'check', '--now', NOW);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'posts/2026-09-14-why-plain-text.md: error in aliases: /about/ is the address of the page pages/about.md',
+    );
+    expect(run.stderr).toContain(
+      'pages/plans.md: warning in slug: ignored on a page: it is served at /plans/',
+    );
+    expect(run.stderr).toContain('pages/plans.md: warning in aliases: ignored on a page');
+  });
+});
