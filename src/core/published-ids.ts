@@ -56,8 +56,21 @@ export function checkPublished(
       });
   }
 
+  // Ids recorded under another base_url: the site moved, and an alias (a path on the new site) cannot
+  // carry an old address there. One problem, on site.yaml, instead of one per article with advice that fails.
+  const base = `${site.baseUrl}/`;
+  const elsewhere = Object.keys(recorded?.articles ?? {}).filter((url) => !url.startsWith(base));
+  if (elsewhere.length > 0) {
+    const was = elsewhere[0]?.replace(/\/posts\/.*$/, '') ?? '';
+    problems.push({
+      file: 'site.yaml',
+      field: 'base_url',
+      reason: `${elsewhere.length} published article${elsewhere.length === 1 ? ' has its id' : 's have their ids'} under ${was}, not ${site.baseUrl}: every one would get a new id (feed readers show them again as new) and the old links would break. Keep base_url; or, if the site moved on purpose, redirect the old addresses where they are served and delete content/${PUBLISHED_IDS_FILE} to record the new ones`,
+      severity: 'error',
+    });
+  }
   for (const [url, { source }] of Object.entries(recorded?.articles ?? {})) {
-    if (byUrl.has(url) || aliased.has(url)) continue;
+    if (byUrl.has(url) || aliased.has(url) || !url.startsWith(base)) continue;
     const now = bySource.get(source);
     if (now && !now.draft) {
       problems.push({

@@ -108,3 +108,18 @@ describe('checkPublished: links and images that lead nowhere', () => {
     ).toEqual(['link /newsletter/', 'link /newsletter/x/']);
   });
 });
+
+describe('checkPublished: a site that moved', () => {
+  it.each([
+    ['another host', 'https://elsewhere.example'],
+    ['a path on the same host', `${base}/blog`],
+  ])('says once, on base_url, that every id moved to %s, and suggests no alias', (_what, moved) => {
+    const recorded = { version: 1 as const, articles: { [one.url]: { source: one.source } } };
+    const site = { ...testSite, baseUrl: moved };
+    const problems = checkPublished(recorded, [one], [one], site, []).filter((p) => p.severity === 'error');
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ file: 'site.yaml', field: 'base_url' });
+    expect(problems[0]?.reason).toContain(`1 published article has its id under ${base}, not ${moved}`);
+    expect(problems[0]?.reason).not.toContain('aliases');
+  });
+});
