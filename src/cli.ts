@@ -274,11 +274,16 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   const { plan, late } = await nextAnnouncement(paths.state, published, site, now);
   console.log(`${corpus.articles.length} articles are valid; ${published.length} published.`);
   if (late.length > 0) console.log(lateArticlesNote(late, site.announceWindowDays));
-  if (plan) {
-    console.log(`The next build announces: ${plan.articles.map((a) => `"${a.title}"`).join(', ')}`);
-  } else {
-    console.log('The next build announces nothing.');
-  }
+  // A digest held or waiting out digest.delay is not sent by the next build: say so, as `pending` does.
+  const waiting = await waitingDigests(localDesk(site, paths.state));
+  const waitingUrls = new Set(waiting.flatMap((d) => d.articles.map((a) => a.url)));
+  for (const digest of waiting) printDigest(digest, 'Waiting:');
+  const fresh = (plan?.articles ?? []).filter((a) => !waitingUrls.has(a.url));
+  const titles = fresh.map((a) => `"${a.title}"`).join(', ');
+  if (fresh.length > 0 && site.digest.delayMs > 0)
+    console.log(`The next build starts the digest.delay wait for: ${titles}`);
+  else if (fresh.length > 0) console.log(`The next build announces: ${titles}`);
+  else if (waiting.length === 0) console.log('The next build announces nothing.');
   return 0;
 }
 

@@ -71,6 +71,13 @@ describe('the grace window, locally', () => {
     const held = await broadsheet(dir, 'hold', '--now', '2026-11-25T13:01:00Z');
     expect(held.stdout).toContain('Holding the digest of 1 article:');
     expect(held.stdout).toContain('A fresh note  https://gazette.example.com/posts/fresh/');
+    // check tells what the next build will do with it: nothing, while it is held.
+    const checked = await broadsheet(dir, 'check', '--now', '2026-11-25T15:00:00Z');
+    expect(checked.stdout).toContain('Waiting: digest of 1 article:');
+    expect(checked.stdout).toMatch(
+      /: held \(its window closed at [^)]+\); nothing goes until broadsheet release/,
+    );
+    expect(checked.stdout).not.toContain('The next build announces');
     expect((await broadsheet(dir, 'build', '--now', '2026-11-25T15:00:00Z')).stdout).toContain(
       'Digest of 1 article is held',
     );
