@@ -177,13 +177,17 @@ function buildFrontMatterSchema(zone: string) {
           'must be an http(s) URL or a path on the site, without control characters',
         )
         .optional(),
-      slug: z
-        .string()
-        .refine(
-          isSlug,
-          'must be lowercase letters, digits and single hyphens, each word in one script (e.g. my-first-post)',
+      // YAML reads `slug: 2026` as a number; a slug of digits is still a slug.
+      slug: text
+        .pipe(
+          z
+            .string()
+            .refine(
+              isSlug,
+              'must be lowercase letters, digits and single hyphens, each word in one script (e.g. my-first-post)',
+            )
+            .max(MAX_SLUG_LENGTH, `must be at most ${MAX_SLUG_LENGTH} characters`),
         )
-        .max(MAX_SLUG_LENGTH, `must be at most ${MAX_SLUG_LENGTH} characters`)
         .optional(),
       aliases: z
         .array(

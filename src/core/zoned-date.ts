@@ -34,6 +34,10 @@ function fixedOffset(zone: string): number | undefined {
  * since its instant and text follow from the numbers alone. A property test holds the two to one answer.
  */
 export function readZonedDate(value: string, zone: string): ZonedDateResult {
+  // luxon takes any two digits for the offset's hours (+25:00); no clock is that far from UTC.
+  const offset = /[+-](\d{2}):?(\d{2})?$/.exec(value.slice(10));
+  if (offset && (Number(offset[1]) > 23 || Number(offset[2] ?? 0) > 59))
+    return { ok: false, reason: `${offset[0]} is not an offset from UTC (at most ±23:59)` };
   return simpleZonedDate(value, zone) ?? luxonZonedDate(value, zone);
 }
 

@@ -164,6 +164,13 @@ describe('parseArticle: bad input names the file, the field and the reason', () 
     ],
     ['a bad slug', markdown({ title: 'A', date: '2026-01-01', slug: '../etc' }), 'slug', /lowercase/, 4],
     [
+      'an offset no clock has',
+      markdown({ title: 'A', date: '2026-01-01T10:00:00+25:00' }),
+      'date',
+      /\+25:00 is not an offset from UTC/,
+      3,
+    ],
+    [
       'draft that is not a boolean',
       markdown({ title: 'A', date: '2026-01-01', draft: 'maybe' }),
       'draft',
@@ -464,5 +471,18 @@ describe('parseSiteConfig', () => {
         sender: { name: 'S', address: 'not-an-address' },
       }),
     ).toThrow(/title: must not be empty[\s\S]*base_url: must use https[\s\S]*timezone[\s\S]*sender\.address/);
+  });
+});
+
+describe('a slug of digits', () => {
+  it('is a slug, though YAML reads it as a number', () => {
+    const result = parseArticle(
+      {
+        path: 'posts/issue.md',
+        bytes: bytes('---\ntitle: Issue\ndate: 2026-01-01\nslug: 2026\n---\nText.\n'),
+      },
+      testSite,
+    );
+    expect(result.ok && result.article.url).toBe(`${testSite.baseUrl}/posts/2026/`);
   });
 });
