@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -60,4 +60,14 @@ export async function snapshot(dir: string): Promise<Record<string, string>> {
       .digest('hex');
   }
   return out;
+}
+
+/** Makes `dir` a git repository with everything in it committed as "base"; returns a git runner for it. */
+export function committedRepo(dir: string): (...args: string[]) => Buffer {
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', ...args], { cwd: dir });
+  git('init', '-q', '-b', 'main');
+  git('add', '.');
+  git('commit', '-q', '-m', 'base');
+  return git;
 }

@@ -2,20 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { broadsheet, scratchProject } from '../helpers/cli.js';
+import { broadsheet, committedRepo, scratchProject } from '../helpers/cli.js';
 
 const NOW = '2026-11-25T12:00:00Z';
 
 describe('broadsheet diff', () => {
   it('shows what merging a change would do to the feeds and the inbox, and refuses moved ids', async () => {
     const dir = await scratchProject();
-    const git = (...args: string[]) =>
-      execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', ...args], {
-        cwd: dir,
-      });
-    git('init', '-q', '-b', 'main');
-    git('add', '.');
-    git('commit', '-q', '-m', 'base');
+    const git = committedRepo(dir);
 
     const posts = join(dir, 'content/posts');
     await writeFile(
@@ -108,13 +102,7 @@ describe('broadsheet diff', () => {
 
   it('reads the ref with its own site.yaml, and shows the digest as the build would send it', async () => {
     const dir = await scratchProject();
-    const git = (...args: string[]) =>
-      execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', ...args], {
-        cwd: dir,
-      });
-    git('init', '-q', '-b', 'main');
-    git('add', '.');
-    git('commit', '-q', '-m', 'base');
+    committedRepo(dir);
     const siteYaml = join(dir, 'content/site.yaml');
     const yaml = await readFile(siteYaml, 'utf8');
     // A new address moves every published id: diff must say so, as check does.

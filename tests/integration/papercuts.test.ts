@@ -1,12 +1,11 @@
 // Issue 16, item 4: the papercuts a new author found, each with the test that keeps it fixed.
-import { execFileSync } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSiteConfig } from '../../src/adapters/fs/site-config.js';
 import { parseArticle } from '../../src/core/article.js';
 import { composeDigest, previewLinks } from '../../src/core/digest.js';
-import { broadsheet, repoRoot, scratchProject } from '../helpers/cli.js';
+import { broadsheet, committedRepo, repoRoot, scratchProject } from '../helpers/cli.js';
 import { article, testSite } from '../helpers/site.js';
 
 const NOW = '2026-11-25T12:00:00Z';
@@ -15,13 +14,7 @@ const occurrences = (text: string, part: string) => text.split(part).length - 1;
 describe('papercuts', () => {
   it('diff writes its report where --out says (--diff-out still works), and diff/ is ignored by git', async () => {
     const dir = await scratchProject();
-    const git = (...args: string[]) =>
-      execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.org', ...args], {
-        cwd: dir,
-      });
-    git('init', '-q', '-b', 'main');
-    git('add', '.');
-    git('commit', '-q', '-m', 'base');
+    committedRepo(dir);
     await writeFile(
       join(dir, 'content/posts/2026-11-24-new.md'),
       '---\ntitle: Brand new\ndate: 2026-11-24T10:00:00Z\n---\nNew.\n',
