@@ -267,7 +267,8 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
     ),
   ];
   // What only rendering shows, once the rest is right: the site built into nothing, and the mail rendered.
-  if (!hasErrors(problems)) problems.push(...(await renderProblems(site, paths.content, published, now)));
+  if (!hasErrors(problems))
+    problems.push(...(await renderProblems(site, paths.content, corpus.articles, published, now)));
   // On errors the warnings are printed once, with the errors, where ContentError is reported.
   if (hasErrors(problems)) throw new ContentError(problems);
   printWarnings(problems, { all: true });
@@ -309,11 +310,12 @@ async function unreadSources(content: string): Promise<Problem[]> {
 async function renderProblems(
   site: SiteConfig,
   content: string,
+  articles: readonly Article[],
   published: readonly Article[],
   now: Date,
 ): Promise<Problem[]> {
   try {
-    await dryBuild(site, content, now);
+    await dryBuild(site, content, now, articles);
     const newest = published.reduce<Article | undefined>(
       (a, b) => (a && a.dateMs >= b.dateMs ? a : b),
       undefined,

@@ -14,7 +14,14 @@ import {
 } from './adapters/fs/state.js';
 import { WebSubNotifier } from './adapters/http/websub.js';
 import { localParser } from './adapters/threads/parse-pool.js';
-import type { ArticleSourceStore, Fingerprints, SiteIndexStore, SiteStore } from './core/ports.js';
+import { type Article, parseArticle } from './core/article.js';
+import type {
+  ArticleParser,
+  ArticleSourceStore,
+  Fingerprints,
+  SiteIndexStore,
+  SiteStore,
+} from './core/ports.js';
 import type { SiteConfig } from './core/site.js';
 import type { SiteIndex } from './core/site-index.js';
 import { type BuildReport, buildAndAnnounce } from './pipeline/build.js';
@@ -92,12 +99,13 @@ export function buildPreview(
   contentDir: string,
   output: SiteStore,
   now: Date,
-  { content = new FsArticleSource(contentDir), index = new MemorySiteIndex() }: PreviewSources = {},
+  { content = new FsArticleSource(contentDir), index = new MemorySiteIndex(), parser }: PreviewSources = {},
 ): Promise<BuildReport> {
   return buildAndAnnounce(
     {
       site,
       content,
+      ...(parser ? { parser } : {}),
       assets: new FsStaticAssets(contentDir),
       pages: new FsArticleSource(contentDir, 'pages'),
       theme: new FsThemeFiles(contentDir),
@@ -112,6 +120,7 @@ export interface PreviewSources {
   /** The articles (default: contentDir/posts; preview --drafts shows the unpublished too). */
   readonly content?: ArticleSourceStore;
   readonly index?: SiteIndexStore;
+  readonly parser?: ArticleParser;
 }
 
 /** A site store that keeps nothing: every file is rendered as a build renders it, and dropped. */
@@ -129,8 +138,23 @@ class DiscardingSiteStore implements SiteStore {
  * The whole site built and rendered as `build` would, written nowhere: `check` finds what only rendering
  * shows (a template given what it cannot read, a static file where a page goes). Throws ContentError.
  */
-export function dryBuild(site: SiteConfig, contentDir: string, now: Date): Promise<BuildReport> {
-  return buildPreview(site, contentDir, new DiscardingSiteStore(), now);
+export function dryBuild(
+  site: SiteConfig,
+  contentDir: string,
+  now: Date,
+  /** Articles the caller parsed already (check has): the same bytes are not parsed again. */
+  parsed: readonly Article[] = [],
+): Promise<BuildReport> {
+  const bySource = new Map(parsed.map((a) => [a.source, a]));
+  const parser: ArticleParser = {
+    parse: async (source, config, hash) => {
+      const article = bySource.get(source.path);
+      return article?.hash === hash
+        ? { ok: true, article, warnings: [] }
+        : parseArticle(source, config, hash);
+    },
+  };
+  return buildPreview(site, contentDir, new DiscardingSiteStore(), now, { parser });
 }
 
 /** Builds a copy of the site for local viewing into `out`, once. */
