@@ -15,6 +15,7 @@ import { scanFrontMatter } from './front-matter-scan.js';
 import {
   coverImageUrl,
   firstParagraphText,
+  MATH_OFF_NOTE,
   MarkdownNotPreparedError,
   markdownFullyPrepared,
   prepareMarkdown,
@@ -398,9 +399,13 @@ export function parseArticle(
   }
 
   const tags = new Map<string, string>();
+  let emptyTags = 0;
   for (const name of fm.tags) {
     const tagSlug = slugify(name);
-    if (tagSlug === '')
+    // An empty tag (`""`, or only spaces) is said once, however many there are.
+    if (name.trim() === '') {
+      if (emptyTags++ === 0) report('tags', 'holds an empty tag; remove it', fieldLine('tags'));
+    } else if (tagSlug === '')
       report('tags', `"${name}" has no letters or digits to make a URL from`, fieldLine('tags'));
     else if (!isSlug(tagSlug))
       report(
@@ -439,7 +444,17 @@ export function parseArticle(
       { math: fm.math ?? site.math },
     );
     html = rendered.html;
-    for (const note of rendered.notes) report('body', note, undefined, 'warning');
+    for (const note of rendered.notes) {
+      // Off by this article's own `math: false`, site.yaml's math: true cannot be the advice.
+      if (note === MATH_OFF_NOTE && fm.math === false)
+        report(
+          'math',
+          'is false, so math ($…$) in the body shows as text; set it to true to render it',
+          fieldLine('math'),
+          'warning',
+        );
+      else report('body', note, undefined, 'warning');
+    }
   } catch (error) {
     // One article that cannot be rendered is that article's problem, never the whole build's.
     const { reason, line } = renderFailure(error);

@@ -223,10 +223,7 @@ function createMarkdown(): Marked {
           notes.push(
             `footnote reference ${ref} has no definition ([${ref.slice(1, -1)}]: …) and shows as text`,
           );
-        if (!mathOn && looksLikeMath(token.raw))
-          notes.push(
-            'math ($…$) shows as text: math is off (set math: true in the front matter or site.yaml)',
-          );
+        if (!mathOn && looksLikeMath(token.raw)) notes.push(MATH_OFF_NOTE);
       },
     },
   ];
@@ -533,6 +530,10 @@ function prepareEmoji(): Promise<void> {
   });
   return emojiLoading;
 }
+
+/** What `check` says of math while math is off; the article's parser says which setting turned it off. */
+export const MATH_OFF_NOTE =
+  'math ($…$) shows as text: math is off (set math: true in the front matter or site.yaml)';
 
 /** A caller rendered Markdown without awaiting prepareMarkdown (or prepareToParse) for it: a bug in the caller. */
 export class MarkdownNotPreparedError extends Error {

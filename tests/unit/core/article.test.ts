@@ -486,3 +486,18 @@ describe('a slug of digits', () => {
     expect(result.ok && result.article.url).toBe(`${testSite.baseUrl}/posts/2026/`);
   });
 });
+
+describe('empty tags', () => {
+  it('are one problem, however many there are', () => {
+    const result = parseArticle(
+      {
+        path: 'posts/t.md',
+        bytes: bytes(markdown({ title: 'A', date: '2026-01-01', tags: '["", " ", ok]' })),
+      },
+      testSite,
+    );
+    expect(result.ok ? [] : result.problems.map((p) => `${p.field}: ${p.reason}`)).toEqual([
+      'tags: holds an empty tag; remove it',
+    ]);
+  });
+});
