@@ -178,8 +178,9 @@ function buildFrontMatterSchema(zone: string) {
           'must be an http(s) URL or a path on the site, without control characters',
         )
         .optional(),
-      // YAML reads `slug: 2026` as a number; a slug of digits is still a slug.
-      slug: text
+      // YAML reads `slug: 2026` as a number, and `007` as 7: only quotes keep what was written.
+      slug: z
+        .string({ error: 'must be text: write a slug of digits in quotes (slug: "2026")' })
         .pipe(
           z
             .string()

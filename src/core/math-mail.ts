@@ -236,14 +236,22 @@ const overlined = (html: string) => `<span style="text-decoration:overline;">${h
  * (½x would read 1/2x, which is 1/(2x)).
  */
 function row(parts: readonly MathElement[], inScript: boolean): string {
+  // Each part's nearest neighbours other than spaces, found in one pass each way (a row may be long).
+  const before: (MathElement | undefined)[] = [];
+  const after: (MathElement | undefined)[] = [];
+  for (let i = 0, last: MathElement | undefined; i < parts.length; i++) {
+    before.push(last);
+    if (parts[i]?.name !== 'mspace') last = parts[i];
+  }
+  for (let i = parts.length - 1, next: MathElement | undefined; i >= 0; i--) {
+    after[i] = next;
+    if (parts[i]?.name !== 'mspace') next = parts[i];
+  }
   return parts
     .map((child, i) => {
       const shown = htmlOf(child, inScript);
-      if (child.name === 'mfrac') {
-        const before = parts.slice(0, i).findLast((c) => c.name !== 'mspace');
-        const after = parts.slice(i + 1).find((c) => c.name !== 'mspace');
-        return separates(before, 'before') && separates(after, 'after') ? shown : `(${shown})`;
-      }
+      if (child.name === 'mfrac')
+        return separates(before[i], 'before') && separates(after[i], 'after') ? shown : `(${shown})`;
       if (child.name !== 'mo') return shown;
       const text = operatorText(child);
       const [lspace, rspace] = [attr(child.attrs, 'lspace'), attr(child.attrs, 'rspace')];

@@ -44,7 +44,7 @@ export function checkPublished(
   const bySource = new Map(articles.map((a) => [a.source, a]));
   const aliased = new Map(published.flatMap((a) => (a.aliases ?? []).map((alias) => [alias, a] as const)));
   // An alias onto a page's address: the page is written there, and the redirect never would be.
-  const pageAt = new Map(sitePages.map((p) => [`${site.baseUrl}/${p.name}/`, p]));
+  const pageAt = new Map(sitePages.filter((p) => !p.draft).map((p) => [`${site.baseUrl}/${p.name}/`, p]));
   for (const [alias, article] of aliased) {
     const page = pageAt.get(alias);
     if (page)

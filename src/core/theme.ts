@@ -188,6 +188,8 @@ export function themeFilesOf(read: readonly (readonly [string, Uint8Array])[]): 
   const files: Record<string, string> = {};
   const problems: Problem[] = [];
   for (const [path, bytes] of read) {
+    // A system's own files (.DS_Store, .gitkeep) are no part of a theme.
+    if (path.split('/').some((part) => part.startsWith('.'))) continue;
     const decoded = decodeUtf8(bytes);
     if (decoded.ok) files[path] = decoded.text;
     else

@@ -475,15 +475,21 @@ describe('parseSiteConfig', () => {
 });
 
 describe('a slug of digits', () => {
-  it('is a slug, though YAML reads it as a number', () => {
-    const result = parseArticle(
-      {
-        path: 'posts/issue.md',
-        bytes: bytes('---\ntitle: Issue\ndate: 2026-01-01\nslug: 2026\n---\nText.\n'),
-      },
-      testSite,
-    );
-    expect(result.ok && result.article.url).toBe(`${testSite.baseUrl}/posts/2026/`);
+  it('is a slug in quotes; unquoted, YAML reads a number (007 as 7), which is refused with the fix', () => {
+    const parse = (slug: string) =>
+      parseArticle(
+        {
+          path: 'posts/issue.md',
+          bytes: bytes(`---\ntitle: Issue\ndate: 2026-01-01\nslug: ${slug}\n---\nText.\n`),
+        },
+        testSite,
+      );
+    const quoted = parse('"007"');
+    expect(quoted.ok && quoted.article.url).toBe(`${testSite.baseUrl}/posts/007/`);
+    const bare = parse('007');
+    expect(bare.ok ? [] : bare.problems.map((p) => p.reason)).toEqual([
+      'must be text: write a slug of digits in quotes (slug: "2026")',
+    ]);
   });
 });
 

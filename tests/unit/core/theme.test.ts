@@ -7,6 +7,7 @@ import {
   PAGE_TEMPLATES,
   Theme,
   ThemeLoadError,
+  themeFilesOf,
   themeFor,
 } from '../../../src/core/theme.js';
 import { BUNDLED_THEMES } from '../../../src/core/theme-default.generated.js';
@@ -168,5 +169,23 @@ describe('templates', () => {
     expect(t.t('nav.archive')).toBe('Posts');
     expect(t.t('archive.count', { count: 1 })).toBe('1 article');
     expect(t.t('archive.count', { count: 2 })).toBe('2 articles');
+  });
+});
+
+describe('a theme folder as read', () => {
+  it("skips a system's own files (.DS_Store), and names a file that is not UTF-8", () => {
+    const utf8 = new TextEncoder().encode('<p>{{ site.title }}</p>');
+    expect(
+      themeFilesOf([
+        ['.DS_Store', new Uint8Array([0, 0xff, 0xfe])],
+        ['partials/.keep', new Uint8Array([0xff])],
+        ['home.liquid', utf8],
+      ]),
+    ).toEqual({
+      'home.liquid': '<p>{{ site.title }}</p>',
+    });
+    expect(() => themeFilesOf([['home.liquid', new Uint8Array([0x43, 0x61, 0x66, 0xe9])]])).toThrow(
+      /theme\/home\.liquid:1: is not valid UTF-8/,
+    );
   });
 });
