@@ -21,6 +21,7 @@ import type {
   Fingerprints,
   SiteIndexStore,
   SiteStore,
+  StaticAssetStore,
 } from './core/ports.js';
 import type { SiteConfig } from './core/site.js';
 import type { SiteIndex } from './core/site-index.js';
@@ -99,14 +100,19 @@ export function buildPreview(
   contentDir: string,
   output: SiteStore,
   now: Date,
-  { content = new FsArticleSource(contentDir), index = new MemorySiteIndex(), parser }: PreviewSources = {},
+  {
+    content = new FsArticleSource(contentDir),
+    index = new MemorySiteIndex(),
+    parser,
+    assets = new FsStaticAssets(contentDir),
+  }: PreviewSources = {},
 ): Promise<BuildReport> {
   return buildAndAnnounce(
     {
       site,
       content,
       ...(parser ? { parser } : {}),
-      assets: new FsStaticAssets(contentDir),
+      assets,
       pages: new FsArticleSource(contentDir, 'pages'),
       theme: new FsThemeFiles(contentDir),
       output,
@@ -121,6 +127,7 @@ export interface PreviewSources {
   readonly content?: ArticleSourceStore;
   readonly index?: SiteIndexStore;
   readonly parser?: ArticleParser;
+  readonly assets?: StaticAssetStore;
 }
 
 /** A site store that keeps nothing: every file is rendered as a build renders it, and dropped. */
@@ -154,7 +161,14 @@ export function dryBuild(
         : parseArticle(source, config, hash);
     },
   };
-  return buildPreview(site, contentDir, new DiscardingSiteStore(), now, { parser });
+  // Static files are checked by name and bytes before (check reads each once); here only their paths
+  // matter (a file at a page's address), so none is read again.
+  const statics = new FsStaticAssets(contentDir);
+  const assets: StaticAssetStore = {
+    list: () => statics.list(),
+    read: async (path) => ({ path, bytes: new Uint8Array() }),
+  };
+  return buildPreview(site, contentDir, new DiscardingSiteStore(), now, { parser, assets });
 }
 
 /** Builds a copy of the site for local viewing into `out`, once. */

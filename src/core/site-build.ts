@@ -129,22 +129,24 @@ export function staticAssetProblem(path: string, bytes?: Uint8Array): string | u
   const named = staticNameProblem(path);
   const kind = /\.svg$/i.test(path) ? 'an SVG' : /\.html$/i.test(path) ? 'an HTML page' : undefined;
   if (named || bytes === undefined || !kind) return named;
-  // Read as a browser would: a UTF-16 byte order mark outranks the charset it is served with, so only UTF-8
-  // is accepted, and character references are decoded (`jav&#x61;script:`), as are the tabs and line
-  // breaks a URL drops (`java&#9;script:`).
+  // Read as a browser would: a UTF-16 byte order mark outranks the charset the file is served with, and an
+  // SVG's XML declaration may ask for UTF-16; only text a browser reads as this check does passes. In an
+  // attribute's value character references and URL-dropped tabs and line breaks are decoded
+  // (`jav&#x61;script:`); escaped text (`&lt;script&gt;` in a code sample) stays text.
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     return `${kind} must be saved as UTF-8`;
   }
-  // NUL bytes are valid UTF-8 but no text holds them; read as UTF-16 (which an XML declaration may ask
-  // for), "<\0s\0" is "<s".
   const declared = /^\uFEFF?<\?xml[^>]*\bencoding\s*=\s*["']([^"']*)["']/i.exec(text)?.[1];
-  if (text.includes('\0') || (declared !== undefined && !/^utf-?8$/i.test(declared)))
+  // NUL bytes are valid UTF-8 but no text holds them; read as UTF-16, "<\0s\0" is "<s".
+  if (text.includes('\0') || (declared !== undefined && /^(?:utf-?(?:16|32)|ucs-?[24])/i.test(declared)))
     return `${kind} must be saved as UTF-8`;
-  const decoded = decodeHTML(text);
-  const active = ACTIVE_CONTENT.exec(decoded) ?? ACTIVE_CONTENT.exec(decoded.replace(/[\t\n\r]/g, ''));
+  const values = [...text.matchAll(/=\s*(?:"([^"]*)"|'([^']*)')/g)].map((m) =>
+    decodeHTML(m[1] ?? m[2] ?? '').replace(/[\t\n\r]/g, ''),
+  );
+  const active = ACTIVE_CONTENT.exec(text) ?? values.map((v) => ACTIVE_CONTENT.exec(v)).find((m) => m);
   if (active) return `${kind} may not hold script or embedded content (found "${active[0].trim()}")`;
   return undefined;
 }

@@ -53,15 +53,21 @@ export async function publishSite(
   // A template that fails (a filter given what it cannot read, an include of a missing partial) fails on
   // every page it renders: one page of each is rendered before anything is written, so such a theme stops
   // the build with the site as it was. A failure on one article's data alone is still caught by `check`.
-  const probes = new Map<string, SiteFile>();
-  for (const file of stale) if (file.template && !probes.has(file.template)) probes.set(file.template, file);
+  // A page whose input vanished (SkipFile) proves nothing of its template: the next page of it is tried.
   const early = new Map<SiteFile, Promise<string | Uint8Array>>();
-  for (const file of probes.values()) {
+  const proven = new Set<string>();
+  for (const file of stale) {
+    if (!file.template || proven.has(file.template)) continue;
     const body = renderOf(file);
     early.set(file, body);
-    await body.catch((error: unknown) => {
-      if (!(error instanceof SkipFile)) throw error;
-    });
+    const skipped = await body.then(
+      () => false,
+      (error: unknown) => {
+        if (error instanceof SkipFile) return true;
+        throw error;
+      },
+    );
+    if (!skipped) proven.add(file.template);
   }
   for (const file of stale) after.set(file.path, PENDING);
   await store.saveFingerprints(after);

@@ -156,6 +156,18 @@ describe('staticAssetProblem', () => {
     expect(staticAssetProblem('images/ok.svg', bytes('\uFEFF<svg/>'))).toBeUndefined();
   });
 
+  it('accepts script shown as text, and an ASCII-compatible encoding declared', () => {
+    expect(
+      staticAssetProblem('old/page.html', bytes('<p>Write <code>&lt;script&gt;</code> to run code.</p>')),
+    ).toBeUndefined();
+    expect(
+      staticAssetProblem('images/t.svg', bytes('<svg><text>&lt;iframe&gt;</text></svg>')),
+    ).toBeUndefined();
+    expect(
+      staticAssetProblem('images/l.svg', bytes('<?xml version="1.0" encoding="ISO-8859-1"?><svg/>')),
+    ).toBeUndefined();
+  });
+
   it('accepts a plain SVG drawing', () => {
     const svg =
       '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle r="4" cx="5" cy="5"/></svg>';

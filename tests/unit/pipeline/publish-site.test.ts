@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { ContentError } from '../../../src/core/errors.js';
 import type { Fingerprints, SiteStore, StoredFile } from '../../../src/core/ports.js';
 import type { SiteFile } from '../../../src/core/site-build.js';
-import { publishSite } from '../../../src/pipeline/publish-site.js';
+import { ThemeLoadError } from '../../../src/core/theme.js';
+import { publishSite, SkipFile } from '../../../src/pipeline/publish-site.js';
 
 /** An in-memory SiteStore that records every call. */
 class MemoryStore implements SiteStore {
@@ -90,5 +92,48 @@ describe('publishSite', () => {
     const report = await publishSite([file('a.html', 'a')], store);
     expect(report.removed).toEqual(['secret.html']);
     expect(store.files.has('secret.html')).toBe(false);
+  });
+});
+
+describe('a template that fails as it renders', () => {
+  const page = (path: string, render: () => Promise<string>): SiteFile => ({
+    path,
+    contentType: 'text/html',
+    kind: 'page',
+    immutable: false,
+    key: `k:${path}`,
+    template: 'article',
+    render,
+  });
+  const failing = () =>
+    Promise.reject(
+      new ThemeLoadError([
+        {
+          file: 'theme/article.liquid',
+          field: 'template',
+          reason: 'Invalid time value',
+          line: 3,
+          severity: 'error',
+        },
+      ]),
+    );
+
+  it('stops the publish before anything is written, with the template named', async () => {
+    const store = new MemoryStore();
+    const plan = [file('index.html', 'home'), page('posts/a/index.html', failing)];
+    await expect(publishSite(plan, store)).rejects.toThrow(ContentError);
+    expect(store.log.filter((line) => line.startsWith('put'))).toEqual([]);
+  });
+
+  it('tries the next page of a template whose first page was skipped (its input vanished)', async () => {
+    const store = new MemoryStore();
+    const gone = () => Promise.reject(new SkipFile('posts/a.md is gone'));
+    const plan = [
+      file('index.html', 'home'),
+      page('posts/a/index.html', gone),
+      page('posts/b/index.html', failing),
+    ];
+    await expect(publishSite(plan, store)).rejects.toThrow(/theme\/article\.liquid:3/);
+    expect(store.log.filter((line) => line.startsWith('put'))).toEqual([]);
   });
 });
