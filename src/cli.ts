@@ -272,16 +272,21 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   // On errors the warnings are printed once, with the errors, where ContentError is reported.
   if (hasErrors(problems)) throw new ContentError(problems);
   printWarnings(problems, { all: true });
-  const { plan, late } = await nextAnnouncement(paths.state, published, site, now);
+  const { plan, late, firstRun } = await nextAnnouncement(paths.state, published, site, now);
   console.log(`${corpus.articles.length} articles are valid; ${published.length} published.`);
   if (late.length > 0) console.log(lateArticlesNote(late, site.announceWindowDays));
   // A digest held or waiting out digest.delay is not sent by the next build: say so, as `pending` does.
   const waiting = await waitingDigests(localDesk(site, paths.state));
   const waitingUrls = new Set(waiting.flatMap((d) => d.articles.map((a) => a.url)));
-  for (const digest of waiting) printDigest(digest, 'Waiting:');
+  for (const digest of waiting)
+    printDigest(
+      digest,
+      !digest.held && digest.dueAtMs <= now.getTime() ? 'Due now, the next build sends the' : 'Waiting:',
+    );
   const fresh = (plan?.articles ?? []).filter((a) => !waitingUrls.has(a.url));
   const titles = fresh.map((a) => `"${a.title}"`).join(', ');
-  if (fresh.length > 0 && site.digest.delayMs > 0)
+  // A first run announces at once, as the build does: the grace window is for what comes after.
+  if (fresh.length > 0 && site.digest.delayMs > 0 && !firstRun)
     console.log(`The next build starts the digest.delay wait for: ${titles}`);
   else if (fresh.length > 0) console.log(`The next build announces: ${titles}`);
   else if (waiting.length === 0) console.log('The next build announces nothing.');
@@ -378,10 +383,11 @@ async function nextAnnouncement(
   });
   const ledger = new FileAnnouncementStore(stateDir);
   const firstRun = await isFirstRunOf(isFirstRun(index), ledger, published);
-  return planNextAnnouncement(ledger, wentLive, firstRun, {
+  const next = await planNextAnnouncement(ledger, wentLive, firstRun, {
     nowMs: now.getTime(),
     days: site.announceWindowDays,
   });
+  return { ...next, firstRun };
 }
 
 async function preview(paths: { content: string; state: string; outbox: string }): Promise<void> {

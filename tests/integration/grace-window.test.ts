@@ -29,12 +29,22 @@ async function withWindow(): Promise<{ dir: string; outbox: () => Promise<string
 }
 
 describe('the grace window, locally', () => {
+  it('is not where a first run waits: check says the first build announces at once, as it does', async () => {
+    const dir = await scratchProject();
+    await appendFile(join(dir, 'content/site.yaml'), 'digest:\n  delay: 10m\n');
+    expect((await broadsheet(dir, 'check', '--now', FIRST)).stdout).toMatch(/The next build announces: "/);
+  });
+
   it('writes nothing inside the window, says when it is due, then writes the edited article', async () => {
     const { dir, outbox } = await withWindow();
     const before = await outbox();
     const post = join(dir, 'content/posts/2026-11-25-fresh.md');
     await writeFile(post, article('A fersh note'));
 
+    // Before the build: check says the build starts the window (a first run would announce at once).
+    expect((await broadsheet(dir, 'check', '--now', '2026-11-25T13:00:00Z')).stdout).toContain(
+      'The next build starts the digest.delay wait for: "A fersh note"',
+    );
     const inside = await broadsheet(dir, 'build', '--now', '2026-11-25T13:00:00Z');
     expect(inside.code).toBe(0);
     expect(inside.stdout).toContain(
@@ -51,6 +61,10 @@ describe('the grace window, locally', () => {
     );
     expect(await outbox()).toEqual(before);
 
+    // Past its window, check says the next build sends it, not that it waits.
+    expect((await broadsheet(dir, 'check', '--now', '2026-11-25T13:10:00Z')).stdout).toContain(
+      'Due now, the next build sends the digest of 1 article:',
+    );
     const after = await broadsheet(dir, 'build', '--now', '2026-11-25T13:10:00Z');
     expect(after.stdout).toMatch(/Digest "A fresh note · The Broadsheet Gazette" for 1 recipient/);
     const [added = ''] = (await outbox()).filter((f) => !before.includes(f));
