@@ -30,7 +30,7 @@ import type { DigestRecord } from './ports.js';
 import type { SiteConfig } from './site.js';
 import { type IndexedArticle, metaOf } from './site-index.js';
 import { pagePath, type SitePage } from './site-page.js';
-import { escapeHtml as escapeXml, slugInUrl } from './text.js';
+import { decodeUtf8, escapeHtml as escapeXml, slugInUrl } from './text.js';
 import { type PageTemplate, type Theme, themeFor } from './theme.js';
 
 export type FileKind = 'page' | 'feed' | 'asset';
@@ -133,12 +133,9 @@ export function staticAssetProblem(path: string, bytes?: Uint8Array): string | u
   // SVG's XML declaration may ask for UTF-16; only text a browser reads as this check does passes. In an
   // attribute's value character references and URL-dropped tabs and line breaks are decoded
   // (`jav&#x61;script:`); escaped text (`&lt;script&gt;` in a code sample) stays text.
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return `${kind} must be saved as UTF-8`;
-  }
+  const decoded = decodeUtf8(bytes);
+  if (!decoded.ok) return `${kind} must be saved as UTF-8`;
+  const text = decoded.text;
   const declared = /^\uFEFF?<\?xml[^>]*\bencoding\s*=\s*["']([^"']*)["']/i.exec(text)?.[1];
   // NUL bytes are valid UTF-8 but no text holds them; read as UTF-16, "<\0s\0" is "<s".
   if (text.includes('\0') || (declared !== undefined && /^(?:utf-?(?:16|32)|ucs-?[24])/i.test(declared)))
