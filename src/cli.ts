@@ -32,7 +32,7 @@ import { navPages, parsePage, type SitePage } from './core/site-page.js';
 import type { StatsSource } from './core/stats.js';
 import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
 import { normalizeAddress } from './core/subscribers.js';
-import { ThemeLoadError, themeFor } from './core/theme.js';
+import { themeFor } from './core/theme.js';
 import { dryBuild, localBuild, localLease } from './local.js';
 import { isFirstRunOf } from './pipeline/announce.js';
 import type { BuildReport } from './pipeline/build.js';
@@ -328,7 +328,7 @@ async function renderProblems(
     await rehearseMail(site, await loadTheme(site, new FsThemeFiles(content)), newest, now);
     return [];
   } catch (error) {
-    if (error instanceof ContentError || error instanceof ThemeLoadError) return [...error.problems];
+    if (error instanceof ContentError) return [...error.problems];
     throw error;
   }
 }
@@ -362,7 +362,7 @@ async function themeProblems(site: SiteConfig, content: string): Promise<Problem
     themeFor(site, await new FsThemeFiles(content).files());
     return [];
   } catch (error) {
-    if (error instanceof ThemeLoadError) return [...error.problems];
+    if (error instanceof ContentError) return [...error.problems];
     throw error;
   }
 }
@@ -909,9 +909,7 @@ main().then(
   (code) => {
     if (code !== 0) process.exitCode = code;
   },
-  (caught: unknown) => {
-    // A template that fails where no step caught it (a preview's page, a subscription page): the author's.
-    const error = caught instanceof ThemeLoadError ? new ContentError(caught.problems) : caught;
+  (error: unknown) => {
     if (error instanceof ContentError) {
       printWarnings(error.problems, { all: positionals[0] === 'check' });
       // check writes nothing in any case; for the others it is the promise that the last good site stands.

@@ -4,7 +4,7 @@
 // Pure: files in, a Theme out.
 import { type Context, Drop, type Emitter, IncludeTag, Liquid, type Template } from 'liquidjs';
 import { displayDate } from './dates.js';
-import type { Problem } from './errors.js';
+import { ContentError, type Problem } from './errors.js';
 import { SafeHtml } from './html.js';
 import { newOut, registerSyncTag, renderSync, rendersLikeLiquid } from './liquid-sync.js';
 import { shortHash } from './short-hash.js';
@@ -205,10 +205,9 @@ export function themeFilesOf(read: readonly (readonly [string, Uint8Array])[]): 
   return files;
 }
 
-export class ThemeLoadError extends Error {
-  constructor(readonly problems: readonly Problem[]) {
-    super(problems.map((p) => `${p.file}${p.line ? `:${p.line}` : ''}: ${p.reason}`).join('\n'));
-  }
+/** A theme that cannot be read, parsed or rendered: the author's to fix, like any other content. */
+export class ThemeLoadError extends ContentError {
+  override name = 'ThemeLoadError';
 }
 
 /** A theme ready to render: every template parsed once, the locale chosen, the keys of what each page uses. */

@@ -1,7 +1,5 @@
-import { ContentError } from '../core/errors.js';
 import type { SiteStore } from '../core/ports.js';
 import type { SiteFile } from '../core/site-build.js';
-import { ThemeLoadError } from '../core/theme.js';
 
 export interface PublishReport {
   readonly written: string[];
@@ -58,7 +56,7 @@ export async function publishSite(
   const proven = new Set<string>();
   for (const file of stale) {
     if (!file.template || proven.has(file.template)) continue;
-    const body = renderOf(file);
+    const body = file.render();
     early.set(file, body);
     const skipped = await body.then(
       () => false,
@@ -77,7 +75,7 @@ export async function publishSite(
   const publish = async (file: SiteFile) => {
     let body: string | Uint8Array;
     try {
-      body = await (early.get(file) ?? renderOf(file));
+      body = await (early.get(file) ?? file.render());
     } catch (error) {
       if (!(error instanceof SkipFile)) throw error;
       skipped.push(file.path);
@@ -115,14 +113,4 @@ export async function publishSite(
     removed,
     skipped: skipped.sort(),
   };
-}
-
-/** A file's body; a template's failure is the author's to fix, told with its file and line. */
-async function renderOf(file: SiteFile): Promise<string | Uint8Array> {
-  try {
-    return await file.render();
-  } catch (error) {
-    if (error instanceof ThemeLoadError) throw new ContentError(error.problems);
-    throw error;
-  }
 }

@@ -57,13 +57,7 @@ import {
   type SiteIndex,
 } from '../core/site-index.js';
 import { isPagePath, navPages, parsePage } from '../core/site-page.js';
-import {
-  type PublishedTheme,
-  publishedThemeOf,
-  type Theme,
-  ThemeLoadError,
-  themeFor,
-} from '../core/theme.js';
+import { type PublishedTheme, publishedThemeOf, type Theme, themeFor } from '../core/theme.js';
 import { type Announcement, announce, isFirstRunOf } from './announce.js';
 import { underLease } from './lease.js';
 import { type PublishReport, publishSite, SkipFile } from './publish-site.js';
@@ -207,13 +201,8 @@ async function loadThemeAndOverrides(
   site: SiteConfig,
   store: ThemeSourceStore | undefined,
 ): Promise<{ theme: Theme; published: PublishedTheme }> {
-  try {
-    const overrides = store ? await store.files() : {};
-    return { theme: themeFor(site, overrides), published: publishedThemeOf(overrides) };
-  } catch (error) {
-    if (error instanceof ThemeLoadError) throw new ContentError(error.problems);
-    throw error;
-  }
+  const overrides = store ? await store.files() : {};
+  return { theme: themeFor(site, overrides), published: publishedThemeOf(overrides) };
 }
 
 async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Date): Promise<PublishOutcome> {
@@ -780,14 +769,9 @@ async function wakeForNext(
 
 /** The digest templates, rendered for one article in each delivery and dropped; a failure is the author's. */
 function rehearseDigest(site: SiteConfig, theme: Theme, article: ArticleMeta): void {
-  try {
-    for (const delivery of ['instant', 'weekly'] as const) {
-      const digest = composeDigest({ id: 'rehearsal', articles: [article] }, site, delivery, theme);
-      digest.html(previewLinks(site));
-      digest.text(previewLinks(site));
-    }
-  } catch (error) {
-    if (error instanceof ThemeLoadError) throw new ContentError(error.problems);
-    throw error;
+  for (const delivery of ['instant', 'weekly'] as const) {
+    const digest = composeDigest({ id: 'rehearsal', articles: [article] }, site, delivery, theme);
+    digest.html(previewLinks(site));
+    digest.text(previewLinks(site));
   }
 }

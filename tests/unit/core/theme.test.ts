@@ -185,7 +185,7 @@ describe('a theme folder as read', () => {
       'home.liquid': '<p>{{ site.title }}</p>',
     });
     expect(() => themeFilesOf([['home.liquid', new Uint8Array([0x43, 0x61, 0x66, 0xe9])]])).toThrow(
-      /theme\/home\.liquid:1: is not valid UTF-8/,
+      /theme\/home\.liquid:1: error in file: is not valid UTF-8/,
     );
   });
 });
