@@ -163,6 +163,19 @@ export function digestArticles(plan: DigestContent) {
 }
 
 /**
+ * The digest templates, rendered for `plan` in each delivery and dropped: a template that fails is found
+ * before a subscriber meets it (publish before it writes the site, check before a build). Throws what the
+ * theme throws (ThemeLoadError, a ContentError).
+ */
+export function rehearseDigest(plan: DigestContent, site: SiteConfig, theme: Theme): void {
+  for (const delivery of ['instant', 'weekly'] as const) {
+    const digest = composeDigest(plan, site, delivery, theme);
+    digest.html(previewLinks(site));
+    digest.text(previewLinks(site));
+  }
+}
+
+/**
  * `delivery`: an instant digest (what was just published) or the weekly one (the week's articles). The theme's
  * email/digest.html.liquid and email/digest.txt.liquid render it; the default theme unless given.
  */

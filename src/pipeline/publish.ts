@@ -12,7 +12,7 @@ import {
   type SourceTags,
 } from '../core/article.js';
 import { duplicateSlugProblems, hasErrors, tagClashProblems } from '../core/corpus.js';
-import { composeDigest, previewLinks } from '../core/digest.js';
+import { rehearseDigest } from '../core/digest.js';
 import { ContentError, NotFoundError, type Problem } from '../core/errors.js';
 import { feedUrlsAmong } from '../core/feeds.js';
 import { planFullText } from '../core/full-text-plan.js';
@@ -389,7 +389,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   }
   // A digest renders with the theme too: one whose mail templates fail stops the publish here, before the
   // site changes, not once the site is written and a digest is due.
-  if (deps.announce && live[0]) rehearseDigest(site, theme, live[0]);
+  if (deps.announce && live[0]) rehearseDigest({ id: 'rehearsal', articles: [live[0]] }, site, theme);
   let report = await publishSite(plan, deps.output);
 
   const feedBodies: Record<string, string> = {};
@@ -765,13 +765,4 @@ async function wakeForNext(
   await scheduler.scheduleNext(next === undefined ? undefined : new Date(next));
   if (next === undefined) delete index.wakeAtMs;
   else index.wakeAtMs = next;
-}
-
-/** The digest templates, rendered for one article in each delivery and dropped; a failure is the author's. */
-function rehearseDigest(site: SiteConfig, theme: Theme, article: ArticleMeta): void {
-  for (const delivery of ['instant', 'weekly'] as const) {
-    const digest = composeDigest({ id: 'rehearsal', articles: [article] }, site, delivery, theme);
-    digest.html(previewLinks(site));
-    digest.text(previewLinks(site));
-  }
 }

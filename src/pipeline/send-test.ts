@@ -3,7 +3,13 @@
 // a test never counts as the real send, and the real send still happens.
 import { splitByAnnounceWindow } from '../core/announce-window.js';
 import type { ArticleMeta } from '../core/article.js';
-import { composeDigest, type DigestPlan, digestRecordOf, planDigest } from '../core/digest.js';
+import {
+  composeDigest,
+  type DigestPlan,
+  digestRecordOf,
+  planDigest,
+  rehearseDigest,
+} from '../core/digest.js';
 import {
   digestRecipient,
   type RawMessage,
@@ -118,7 +124,7 @@ export function withFullText<R extends DigestRecord>(
 
 /**
  * Renders every message a reader may get with the site's theme, and drops them: the confirmation, the
- * welcome for each delivery, and a digest of `article` (as `send-test` composes it). For `check`, so a mail
+ * welcome for each delivery, and a digest of `article` in each delivery and as `send-test` composes it. For `check`, so a mail
  * template that fails is found before a build or a subscriber meets it. Throws ThemeLoadError.
  */
 export async function rehearseMail(
@@ -132,8 +138,11 @@ export async function rehearseMail(
   await renderConfirmationMessage(site, to, `${site.baseUrl}/`, now, theme);
   for (const delivery of ['instant', 'weekly'] as const)
     await renderWelcomeMessage(site, to, delivery, secret, now, theme);
-  if (article)
-    await composeTestMessage(site, { id: 'rehearsal', articles: [article] }, to, secret, now, theme);
+  if (!article) return;
+  const plan = { id: 'rehearsal', articles: [article] };
+  // Both deliveries as publish rehearses them, then the whole message (headers, full text) as sent.
+  rehearseDigest(plan, site, theme);
+  await composeTestMessage(site, plan, to, secret, now, theme);
 }
 
 /** Composes the test message and hands it to the mailer (a test folder in outbox/, or SES). */

@@ -166,6 +166,12 @@ describe('theme templates under check and build (issue 15)', () => {
     ],
     ['home.liquid', '{% assign n = "partials/none" %}{% include n %}\n', 'theme/home.liquid:1'],
     ['email/digest.html.liquid', '{% include nothere %}\n', 'theme/email/digest.html.liquid:1'],
+    // Only the weekly digest fails: check and publish render both deliveries.
+    [
+      'email/digest.txt.liquid',
+      '{% if delivery == "weekly" %}{{ "x" | display_date }}{% endif %}\n',
+      'theme/email/digest.txt.liquid:1',
+    ],
     ['email/welcome.txt.liquid', '{{ "x" | display_date }}\n', 'theme/email/welcome.txt.liquid:1'],
   ])(
     'finds %s failing only as it renders (%s): check says where, and a build changes nothing',
