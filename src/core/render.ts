@@ -98,6 +98,34 @@ interface AlertToken extends Tokens.Generic {
 }
 
 const FOOTNOTE_REF = /\[\^([^\]\n]+)\](?!:)/g;
+
+/** The footnotes section as marked-footnote builds it: the definitions with the references that use them. */
+interface FootnotesToken extends Tokens.Generic {
+  readonly items?: readonly { readonly label: string; readonly content: Token[]; readonly refs: unknown[] }[];
+}
+
+/**
+ * The footnotes section, as marked-footnote writes it but for one thing: its back-links' `aria-label` holds
+ * the label as written, unescaped, so `[^x"><img onerror=…>]` would break out of the attribute. Here the
+ * label is escaped (ids and links stay percent-encoded, as marked-footnote writes them).
+ */
+function footnotesHtml(this: { parser: { parse(tokens: Token[]): string } }, token: FootnotesToken): string {
+  const items = token.items ?? [];
+  if (items.length === 0) return '';
+  const list = items.map(({ label, content, refs }) => {
+    const id = encodeURIComponent(label);
+    const body = this.parser.parse(content).trimEnd();
+    const inParagraph = body.endsWith('</p>');
+    const backLinks = refs.map((_, i) => {
+      const suffix = i > 0 ? `-${i + 1}` : '';
+      const mark = i > 0 ? `↩<sup>${i + 1}</sup>` : '↩';
+      return ` <a href="#footnote-ref-${id}${suffix}" data-footnote-backref aria-label="Back to reference ${escapeHtml(label)}">${mark}</a>`;
+    });
+    const text = inParagraph ? body.replace(/<\/p>$/, '') : body;
+    return `<li id="footnote-${id}">\n${text}${backLinks.join('')}${inParagraph ? '</p>\n' : '\n'}</li>\n`;
+  });
+  return `<section data-footnotes>\n<h2 id="footnote-label">${escapeHtml(token.raw.trimEnd())}</h2>\n<ol>\n${list.join('')}</ol>\n</section>\n`;
+}
 /**
  * A GFM task list's checkbox, named by the text of its item: a form control needs an accessible name (axe's
  * "label" rule), and a label element cannot hold what an item may (paragraphs, nested lists).
@@ -206,6 +234,7 @@ function createMarkdown(): Marked {
       // Alerts as quotes with a bold title: they read the same in a page, a feed and an email without CSS;
       // `data-alert` is the hook for a theme that wants colours (the theme's style.css).
       extensions: [
+        { name: 'footnotes', renderer: footnotesHtml },
         {
           name: 'alert',
           renderer(token) {

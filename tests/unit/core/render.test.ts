@@ -306,6 +306,30 @@ describe('highlighted code', () => {
     expect(html).not.toMatch(/position|url\(|expression|evil/);
   });
 
+  it('keeps a footnote label inside its attributes, whatever it holds', () => {
+    const label = 'q"/onerror=alert(1)//"><img src=x onerror=alert(2)><b title="$\'';
+    const html = renderMarkdown(`Ref[^${label}] and again[^${label}].\n\n[^${label}]: note`, base);
+    const elements: { name: string; attributes: Record<string, string> }[] = [];
+    const parser = new Parser({ onopentag: (name, attributes) => elements.push({ name, attributes }) });
+    parser.write(html);
+    parser.end();
+    expect(elements.map((e) => e.name)).not.toContain('img');
+    expect(elements.flatMap((e) => Object.keys(e.attributes)).filter((a) => a.startsWith('on'))).toEqual([]);
+    const backLinks = elements.filter((e) => 'data-footnote-backref' in e.attributes);
+    expect(backLinks.map((e) => e.attributes['aria-label'])).toEqual([
+      `Back to reference ${label}`,
+      `Back to reference ${label}`,
+    ]);
+    // The links still reach each other.
+    const id = encodeURIComponent(label);
+    expect(backLinks.map((e) => e.attributes.href)).toEqual([
+      `${base.pageUrl}#footnote-ref-${id}`,
+      `${base.pageUrl}#footnote-ref-${id}-2`,
+    ]);
+    expect(elements.filter((e) => e.attributes.id === `footnote-ref-${id}`)).toHaveLength(1);
+    expect(elements.filter((e) => e.attributes.id === `footnote-${id}`)).toHaveLength(1);
+  });
+
   it('starts a fresh footnote list after an article that failed to render', () => {
     expect(() => renderMarkdown(`${'>'.repeat(40)} deep[^a]\n\n[^a]: x`, base)).toThrow();
     expect(renderMarkdown('One[^b].\n\n[^b]: Two.', base)).toContain('<li id="footnote-b">');
