@@ -53,10 +53,19 @@ export function absoluteUrl(target: string, base: LinkBase): string {
   const value = normalizedUrlInput(target) ?? target.trim();
   if (value === '') return value;
   if (value.startsWith('#')) return `${base.pageUrl}${value}`;
-  if (value.startsWith('/') && !value.startsWith('//')) return `${base.baseUrl}${value}`;
   if (URL.canParse(value)) return value; // has a scheme: the allowlist decides whether it stays
-  return URL.canParse(value, `${base.baseUrl}/`) ? new URL(value, `${base.baseUrl}/`).href : value;
+  // `//host/…` names another host, as it would in a browser.
+  if (/^[/\\]{2}/.test(value))
+    return URL.canParse(value, `${base.baseUrl}/`) ? new URL(value, `${base.baseUrl}/`).href : value;
+  // A path resolves inside the site, as if base_url were the host's root: with base_url
+  // https://example.com/blog, `../other/` is https://example.com/blog/other/, not a page of another site.
+  if (!URL.canParse(value, SITE_ROOT)) return value;
+  const { pathname, search, hash } = new URL(value, SITE_ROOT);
+  return `${base.baseUrl}${pathname}${search}${hash}`;
 }
+
+/** A stand-in origin to resolve a site's paths against (RFC 3986 §5.2), `..` stopping at its root. */
+const SITE_ROOT = 'https://site.invalid/';
 
 /**
  * The one URL policy for links and images: no control characters, absolute, normalized by the WHATWG URL

@@ -124,6 +124,18 @@ describe('absoluteUrl', () => {
       'https://example.com/blog/images/a.png',
     );
   });
+
+  it.each([
+    ['../other/', 'https://example.com/blog/other/'],
+    ['../../../images/a.svg?v=2#top', 'https://example.com/blog/images/a.svg?v=2#top'],
+    ['/../posts/a/', 'https://example.com/blog/posts/a/'],
+    ['./a/../b', 'https://example.com/blog/b'],
+    ['?page=2', 'https://example.com/blog/?page=2'],
+    ['\\\\evil.example/x', 'https://evil.example/x'],
+  ])('keeps %s inside a site that lives in a folder: %s', (target, expected) => {
+    const folder = { baseUrl: 'https://example.com/blog', pageUrl: 'https://example.com/blog/posts/p/' };
+    expect(absoluteUrl(target, folder)).toBe(expected);
+  });
 });
 
 describe('the URL policy reads a URL as the WHATWG parser does (issue 14, item 7)', () => {
