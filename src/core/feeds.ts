@@ -32,7 +32,8 @@ export function siteFeedScope(site: SiteConfig): FeedScope {
 export function buildFeeds(articles: readonly Article[], site: SiteConfig, scope: FeedScope): FeedFiles {
   const items = articles.slice(0, site.feedItems);
   const updated = new Date(Math.max(0, ...items.map(lastChangedMs)));
-  const feedUrl = (file: string) => `${site.baseUrl}/${scope.dir}${file}`;
+  // Percent-encoded, as the home URL is: a tag's folder may hold any script, and a URL is ASCII.
+  const feedUrl = (file: string) => new URL(`${site.baseUrl}/${scope.dir}${file}`).href;
   const xmlFeed = (format: 'rss' | 'atom', titleOf: (article: Article) => string) => {
     const feed = new Feed({
       id: scope.homeUrl,
@@ -50,7 +51,8 @@ export function buildFeeds(articles: readonly Article[], site: SiteConfig, scope
         json: feedUrl(FEED_FILES.json),
       },
       author: { name: site.author.name, ...(site.author.url ? { link: site.author.url } : {}) },
-      ...(site.copyright ? { copyright: site.copyright } : {}),
+      // As the footer reads without a copyright in site.yaml (every bundled locale writes it so).
+      copyright: site.copyright ?? `© ${site.author.name}`,
     });
     for (const article of items) feed.addItem(feedItem(article, site, format, titleOf(article)));
     return feed;

@@ -27,7 +27,7 @@ import {
   tagsIndexPage,
 } from './pages.js';
 import type { DigestRecord } from './ports.js';
-import type { SiteConfig } from './site.js';
+import { type SiteConfig, sitePath } from './site.js';
 import { type IndexedArticle, metaOf } from './site-index.js';
 import { pagePath, type SitePage } from './site-page.js';
 import { decodeUtf8, escapeHtml as escapeXml, slugInUrl } from './text.js';
@@ -451,7 +451,8 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
   };
 
   // Every page and article with the time it last changed, for search engines; robots.txt names it unless
-  // the site ships its own.
+  // the site ships its own, or lives in a folder (crawlers read robots.txt at the host's root only, RFC 9309
+  // §2.3: that one is the host's to write, and may name this sitemap).
   const changed = (articles: readonly IndexedArticle[]): string => {
     let latest: IndexedArticle | undefined;
     let latestMs = 0;
@@ -489,7 +490,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
       key: shortHash(JSON.stringify(sitemapEntries)),
       render: async () => sitemapXml(sitemapEntries),
     },
-    ...(input.assets.some((a) => a.path === 'robots.txt')
+    ...(input.assets.some((a) => a.path === 'robots.txt') || sitePath(site) !== ''
       ? []
       : [
           {

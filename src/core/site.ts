@@ -21,6 +21,30 @@ const siteUrl = z
   .refine((url) => !url.search && !url.hash, 'must not have a query or fragment')
   .transform((url) => url.href.replace(/\/+$/, ''));
 
+/** A link to elsewhere (the author's page): an absolute http(s) URL, kept as written. */
+const linkUrl = z
+  .string()
+  .trim()
+  .refine((value) => URL.canParse(value), 'must be an absolute URL')
+  .transform((value) => new URL(value))
+  .refine((url) => url.protocol === 'https:' || url.protocol === 'http:', 'must be an http or https URL')
+  .transform((url) => url.href);
+
+const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
+
+/**
+ * A BCP 47 tag whose language ICU knows (`xx` and `english` are typos, not languages); the private-use
+ * range qaa–qtz is let through.
+ */
+const language = z
+  .string()
+  .trim()
+  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like en or pt-BR')
+  .refine((tag) => {
+    const base = tag.split('-')[0] as string;
+    return /^q[a-t][a-z]$/.test(base) || languageNames.of(base) !== undefined;
+  }, 'names no language (use a tag like en, de or pt-BR)');
+
 const label = z.string().trim().min(1, 'must not be empty').transform(singleLine);
 const address = z.email({ message: 'must be an email address' }).trim().toLowerCase();
 
@@ -29,15 +53,12 @@ export const siteSchema = z
     title: label,
     description: z.string().trim().default('').transform(singleLine),
     base_url: siteUrl,
-    language: z
-      .string()
-      .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like en or pt-BR')
-      .default('en'),
+    language: language.default('en'),
     timezone: z
       .string()
       .default('UTC')
       .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone like Europe/Lisbon or UTC'),
-    author: z.strictObject({ name: label, email: address.optional(), url: siteUrl.optional() }),
+    author: z.strictObject({ name: label, email: address.optional(), url: linkUrl.optional() }),
     sender: z.strictObject({ name: label, address }),
     reply_to: address.optional(),
     api_url: siteUrl.optional(),

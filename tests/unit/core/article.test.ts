@@ -472,6 +472,33 @@ describe('parseSiteConfig', () => {
       }),
     ).toThrow(/title: must not be empty[\s\S]*base_url: must use https[\s\S]*timezone[\s\S]*sender\.address/);
   });
+
+  const minimal = {
+    title: 'T',
+    base_url: 'https://example.com/blog/',
+    author: { name: 'A' },
+    sender: { name: 'S', address: 's@example.com' },
+  };
+
+  it.each(['xx', 'zz-ZZ', 'english'])('refuses language: %s, which names no language', (language) => {
+    expect(() => parseSiteConfig({ ...minimal, language })).toThrow(/language: /);
+  });
+
+  it.each(['en', 'pt-BR', 'sr-Latn', 'gsw', 'de-CH', 'qaa'])('takes language: %s', (language) => {
+    expect(parseSiteConfig({ ...minimal, language }).language).toBe(language);
+  });
+
+  it("keeps the author's URL as written (a trailing slash, a query), unlike base_url", () => {
+    const site = parseSiteConfig({
+      ...minimal,
+      author: { name: 'A', url: 'https://example.com/blog/about/?ref=feed' },
+    });
+    expect(site.baseUrl).toBe('https://example.com/blog');
+    expect(site.author.url).toBe('https://example.com/blog/about/?ref=feed');
+    expect(() => parseSiteConfig({ ...minimal, author: { name: 'A', url: 'ftp://x.example/' } })).toThrow(
+      /author\.url: must be an http or https URL/,
+    );
+  });
 });
 
 describe('a slug of digits', () => {

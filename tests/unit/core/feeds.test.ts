@@ -105,6 +105,21 @@ describe('buildFeeds', () => {
     expect(feed.items[1].tags).toEqual(['Go']);
   });
 
+  it("names a tag's feeds by percent-encoded URLs in every format, as its home page", () => {
+    const tag = {
+      title: '日本語',
+      description: '',
+      homeUrl: 'https://news.example.com/tags/%E6%97%A5%E6%9C%AC%E8%AA%9E/',
+      dir: 'tags/日本語/',
+    };
+    const { rss, atom, json } = buildFeeds([newer], testSite, tag);
+    const self = 'https://news.example.com/tags/%E6%97%A5%E6%9C%AC%E8%AA%9E/feed.json';
+    expect(JSON.parse(json).feed_url).toBe(self);
+    expect(rss).toContain('tags/%E6%97%A5%E6%9C%AC%E8%AA%9E/feed.xml');
+    expect(atom).toContain('tags/%E6%97%A5%E6%9C%AC%E8%AA%9E/atom.xml');
+    expect(`${rss}${atom}${json}`).not.toContain('日本語/');
+  });
+
   it('writes an empty but valid feed when nothing is published', () => {
     const { rss, json } = buildFeeds([], testSite, scope);
     expect(rss).not.toContain('<item>');

@@ -93,6 +93,10 @@ describe('planSite', () => {
     ]);
     expect(own.filter((f) => f.path === 'robots.txt')).toHaveLength(1);
     expect(await render('robots.txt', own)).toContain('Disallow');
+    // Crawlers read robots.txt at a host's root only: a site in a folder leaves it to the host.
+    const inFolder = planOf([plain], { ...testSite, baseUrl: 'https://example.com/blog' });
+    expect(inFolder.map((f) => f.path)).not.toContain('robots.txt');
+    expect(inFolder.map((f) => f.path)).toContain('sitemap.xml');
   });
 
   it('carries Open Graph and Twitter card metadata with an absolute cover image and dates', async () => {
