@@ -310,7 +310,8 @@ async function unreadSources(content: string): Promise<Problem[]> {
 
 /**
  * What a build would fail on while rendering, found by rendering it all and writing nothing: every page
- * (a template given what it cannot read, a static file where a page goes) and every kind of mail.
+ * (a template given what it cannot read, a static file where a page goes), every kind of mail, and the
+ * subscription pages.
  */
 async function renderProblems(
   site: SiteConfig,
@@ -325,7 +326,11 @@ async function renderProblems(
       (a, b) => (a && a.dateMs >= b.dateMs ? a : b),
       undefined,
     );
-    await rehearseMail(site, await loadTheme(site, new FsThemeFiles(content)), newest, now);
+    const theme = await loadTheme(site, new FsThemeFiles(content));
+    await rehearseMail(site, theme, newest, now);
+    // Loaded here only: the API's pages are check's concern, not every build's start-up.
+    const { rehearseSubscriptionPages } = await import('./api/subscription-api.js');
+    rehearseSubscriptionPages(site, theme, 'rehearsal', now);
     return [];
   } catch (error) {
     if (error instanceof ContentError) return [...error.problems];

@@ -5,8 +5,8 @@ import { DELIVERIES, type Delivery } from '../core/delivery.js';
 import { unsubscribeUrl } from '../core/email.js';
 import { pageContext, STABLE_STYLESHEET } from '../core/layout.js';
 import { type PageContext, subscriptionPage } from '../core/pages.js';
-import { sitePath } from '../core/site.js';
-import { deliveryText } from '../core/theme.js';
+import { type SiteConfig, sitePath } from '../core/site.js';
+import { deliveryText, type Theme } from '../core/theme.js';
 import { describeMoment } from '../core/weekly-schedule.js';
 import {
   type ConfirmOutcome,
@@ -120,6 +120,43 @@ function deliveryChoices(ctx: PageContext, current: Delivery) {
 function deliveryField(request: ApiRequest, fallback?: Delivery): Delivery | undefined {
   const value = formFields(request)?.get('delivery') ?? fallback;
   return DELIVERIES.find((d) => d === value);
+}
+
+/**
+ * Every page this API shows, rendered with the site's theme and dropped: for `check`, so a subscription
+ * template that fails only as it renders is found before a reader meets it on confirming or unsubscribing.
+ * Each template is given the variables its routes give it, with the optional ones both set and unset.
+ * Throws what the theme throws (ThemeLoadError, a ContentError naming the template).
+ */
+export function rehearseSubscriptionPages(site: SiteConfig, theme: Theme, secret: string, now: Date): void {
+  const ctx = { ...pageContext(site, theme), stylesheet: `${sitePath(site)}/${STABLE_STYLESHEET}` };
+  const t = (key: string, values?: Record<string, unknown>) => theme.t(key, values);
+  const address = site.sender.address;
+  const action = (route: string) => `${site.apiUrl}/${route}?token=rehearsal`;
+  page(ctx, 200, 'message', 'api.check_inbox.title', { message: t('api.check_inbox.text') });
+  page(ctx, 400, 'message', 'api.bad_address.title', {
+    message: t('api.bad_address.text'),
+    note: t('api.subscribed.note'),
+    alert: true,
+    ask_again: true,
+    home: true,
+  });
+  page(ctx, 200, 'confirm', 'api.confirm.title', {
+    action: action('confirm'),
+    address,
+    choices: deliveryChoices(ctx, 'instant'),
+  });
+  for (const topics of [undefined, site.topics.slice(0, 1).map((topic) => topic.slug)]) {
+    page(ctx, 200, 'preferences', 'api.preferences.title', {
+      message: t('api.preferences.receives', { address, delivery: deliveryText(site, theme, 'weekly') }),
+      action: action('preferences'),
+      choices: deliveryChoices(ctx, 'weekly'),
+      topics: topicChoices(site, topics),
+      topics_note: site.topics.length > 0 ? describeTopics(site, theme, topics) : '',
+      unsubscribe_url: unsubscribeUrl(site, address, secret, now.getTime()),
+    });
+  }
+  page(ctx, 200, 'unsubscribe', 'api.unsubscribe.title', { action: action('unsubscribe') });
 }
 
 export async function handleSubscriptionRequest(

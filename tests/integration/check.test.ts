@@ -1,5 +1,5 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { broadsheet, scratchProject, snapshot } from '../helpers/cli.js';
 
@@ -173,6 +173,11 @@ describe('theme templates under check and build (issue 15)', () => {
       'theme/email/digest.txt.liquid:1',
     ],
     ['email/welcome.txt.liquid', '{{ "x" | display_date }}\n', 'theme/email/welcome.txt.liquid:1'],
+    [
+      'subscription/preferences.liquid',
+      '{% if topics_note %}{% endif %}{{ unsubscribe_url | display_date }}\n',
+      'theme/subscription/preferences.liquid:1',
+    ],
   ])(
     'finds %s failing only as it renders (%s): check says where, and a build changes nothing',
     async (file, text, where) => {
@@ -180,7 +185,7 @@ describe('theme templates under check and build (issue 15)', () => {
       expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
       const site = await snapshot(join(dir, 'dist'));
       const outbox = await snapshot(join(dir, 'outbox'));
-      await mkdir(join(dir, 'content/theme/email'), { recursive: true });
+      await mkdir(join(dir, 'content/theme', dirname(file)), { recursive: true });
       await writeFile(join(dir, 'content/theme', file), text);
       // A new article, so a digest is due: its templates must not fail once the site is written.
       await writeFile(
@@ -191,8 +196,9 @@ describe('theme templates under check and build (issue 15)', () => {
       expect(checked.stderr).toContain(where);
       expect(checked.stderr).not.toMatch(/\n\s+at /);
       expect(checked.code).toBe(1);
-      // The welcome renders in the subscription function, not in a build: check is where it shows.
-      if (file.startsWith('email/welcome')) return;
+      // The welcome and the subscription pages render in the subscription function, not in a build:
+      // check is where they show.
+      if (file.startsWith('email/welcome') || file.startsWith('subscription/')) return;
       const built = await broadsheet(dir, 'build', '--now', NOW);
       expect(built.stderr).toContain(where);
       expect(built.stderr).not.toMatch(/\n\s+at /);
