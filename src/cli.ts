@@ -388,10 +388,13 @@ async function nextAnnouncement(
   });
   const ledger = new FileAnnouncementStore(stateDir);
   const firstRun = await isFirstRunOf(isFirstRun(index), ledger, published);
-  const next = await planNextAnnouncement(ledger, wentLive, firstRun, {
-    nowMs: now.getTime(),
-    days: site.announceWindowDays,
-  });
+  const next = await planNextAnnouncement(
+    ledger,
+    wentLive,
+    firstRun,
+    { nowMs: now.getTime(), days: site.announceWindowDays },
+    published,
+  );
   return { ...next, firstRun };
 }
 

@@ -9,6 +9,9 @@ export const DEFAULT_ANNOUNCE_WINDOW_DAYS = 7;
 /** The digest id a late article is recorded under: no digest carries it, so none is sent. */
 export const PAST_WINDOW_DIGEST_ID = 'past-announce-window';
 
+/** Recorded beside an article announced before at another address (announce-keys.ts): no mail, no digest. */
+export const MOVED_DIGEST_ID = 'moved';
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Whether an article going live at `nowMs` is past the window: its date more than that before now. */

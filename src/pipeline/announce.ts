@@ -1,4 +1,12 @@
-import { PAST_WINDOW_DIGEST_ID, splitByAnnounceWindow } from '../core/announce-window.js';
+import {
+  type Announceable,
+  announceKeysOf,
+  holderKeys,
+  movedAmong,
+  recordedKeys,
+  splitByIdentity,
+} from '../core/announce-keys.js';
+import { MOVED_DIGEST_ID, PAST_WINDOW_DIGEST_ID, splitByAnnounceWindow } from '../core/announce-window.js';
 import type { ArticleMeta } from '../core/article.js';
 import { digestRecordOf, planDigest } from '../core/digest.js';
 import type { AnnouncementLedger, DigestQueue, DigestRecord, RecipientPages } from '../core/ports.js';
@@ -49,8 +57,8 @@ export async function isFirstRunOf(
   live: readonly ArticleMeta[],
 ): Promise<boolean> {
   if (!indexEmpty || ledger === undefined || live.length === 0) return indexEmpty;
-  const addresses = live.flatMap((a) => [a.url, ...(a.aliases ?? [])]);
-  return (await ledger.unannounced(addresses)).length === addresses.length;
+  const keys = live.flatMap(announceKeysOf);
+  return (await ledger.unannounced(keys)).length === keys.length;
 }
 
 /**
@@ -68,21 +76,17 @@ export async function announce(
   wentLive: readonly ArticleMeta[],
   firstRun: boolean,
   nowMs: number,
+  /** Every article live now (announce-keys.ts tells a moved article from two of one date and title). */
+  live: readonly ArticleMeta[] = wentLive,
 ): Promise<AnnounceResult> {
   if (wentLive.length === 0) return { late: [] };
-  const fresh = new Set(
-    await deps.ledger.unannounced(wentLive.flatMap((a) => [a.url, ...(a.aliases ?? [])])),
-  );
-  // A moved article (with `aliases`) was announced under its old address.
-  const candidates = wentLive
-    .filter((a) => [a.url, ...(a.aliases ?? [])].every((url) => fresh.has(url)))
-    .sort((a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug));
+  // A moved article was announced under its old address (renamed, or with `aliases`): recorded at its new
+  // one, so it holds its date and title there (a later article that takes them is a new one).
+  const { unannounced, moved } = await announcementsOf(deps.ledger, wentLive, live);
+  if (moved.length > 0) await deps.ledger.markAnnounced(moved.flatMap(recordedKeys), MOVED_DIGEST_ID);
+  const candidates = unannounced.sort((a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug));
   const { timely, late } = splitByAnnounceWindow(candidates, nowMs, deps.site.announceWindowDays, firstRun);
-  if (late.length > 0)
-    await deps.ledger.markAnnounced(
-      late.map((a) => a.url),
-      PAST_WINDOW_DIGEST_ID,
-    );
+  if (late.length > 0) await deps.ledger.markAnnounced(late.flatMap(recordedKeys), PAST_WINDOW_DIGEST_ID);
   const plan = planDigest(timely, firstRun ? undefined : new Set());
   if (!plan) return { late };
   const record = digestRecordOf(plan, nowMs, {
@@ -98,10 +102,7 @@ export async function announce(
     : { ...carried, unreached: true };
   const created = await deps.ledger.createDigest(planned);
   await deps.digests.enqueue(plan.id);
-  await deps.ledger.markAnnounced(
-    [...plan.articles, ...plan.silenced].map((a) => a.url),
-    plan.id,
-  );
+  await deps.ledger.markAnnounced([...plan.articles, ...plan.silenced].flatMap(recordedKeys), plan.id);
   return {
     digest: {
       id: plan.id,
@@ -112,4 +113,34 @@ export async function announce(
     },
     late,
   };
+}
+
+/**
+ * Of `candidates`, those no announcement carried, under any address they had or as the same article at
+ * another address (a renamed file, a new base_url: announce-keys.ts); `live` is every article on the site
+ * now. Reads the ledger, never writes it.
+ */
+export async function unannouncedOf<A extends Announceable>(
+  ledger: Pick<AnnouncementLedger, 'unannounced'>,
+  candidates: readonly A[],
+  live: readonly Announceable[],
+): Promise<A[]> {
+  return (await announcementsOf(ledger, candidates, live)).unannounced;
+}
+
+/** unannouncedOf, with the articles found moved apart (announce records them at their new address). */
+async function announcementsOf<A extends Announceable>(
+  ledger: Pick<AnnouncementLedger, 'unannounced'>,
+  candidates: readonly A[],
+  live: readonly Announceable[],
+): Promise<{ readonly unannounced: A[]; readonly moved: A[] }> {
+  if (candidates.length === 0) return { unannounced: [], moved: [] };
+  const fresh = new Set(await ledger.unannounced(candidates.flatMap(announceKeysOf)));
+  const split = splitByIdentity(candidates, fresh);
+  if (split.suspects.length === 0) return { unannounced: split.unannounced, moved: [] };
+  const keys = holderKeys(split.suspects, live);
+  const unheld = new Set(keys.length > 0 ? await ledger.unannounced(keys) : []);
+  const moved = new Set(movedAmong(split.suspects, live, unheld));
+  const addressFresh = new Set([...split.unannounced, ...split.suspects]);
+  return { unannounced: candidates.filter((a) => addressFresh.has(a) && !moved.has(a)), moved: [...moved] };
 }

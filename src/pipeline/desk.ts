@@ -8,9 +8,11 @@
 // to finish (what it mailed is then no longer waiting, and the command says so), and a publish that starts
 // after the command returns reads what it wrote. Nothing in the announce step changes, so each article is
 // still mailed once to each subscriber, or, when held or cancelled in time, not at all.
+import { recordedKeys } from '../core/announce-keys.js';
 import { type DigestHold, holdsOver, pendingDigests } from '../core/grace.js';
 import type { AnnouncementLedger, DigestHoldStore, PublishLease, SiteIndexStore } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
+import { unannouncedOf } from './announce.js';
 import { type LeaseTiming, underLease } from './lease.js';
 
 export interface DeskDeps extends LeaseTiming {
@@ -30,6 +32,7 @@ export interface DeskDeps extends LeaseTiming {
 export interface PendingArticle {
   readonly url: string;
   readonly title: string;
+  readonly date: string;
   readonly wentLiveMs: number;
 }
 
@@ -68,10 +71,10 @@ async function readDesk(deps: DeskDeps): Promise<Desk> {
   const { holds, version } = await deps.hold.holds();
   const entries = Object.entries(index?.pending ?? {}).flatMap(([source, wentLiveMs]) => {
     const entry = index?.sources[source];
-    return entry?.live ? [{ source, url: entry.article.url, title: entry.article.title, wentLiveMs }] : [];
+    return entry?.live ? [{ ...entry.article, source, wentLiveMs }] : [];
   });
-  const fresh = new Set(entries.length > 0 ? await deps.ledger.unannounced(entries.map((a) => a.url)) : []);
-  const still = entries.filter((a) => fresh.has(a.url));
+  const live = Object.values(index?.sources ?? {}).flatMap((entry) => (entry.live ? [entry.article] : []));
+  const still = await unannouncedOf(deps.ledger, entries, live);
   const bySource = new Map(still.map((a) => [a.source, a]));
   // Articles that left (sent, cancelled, off the site) leave their holds, with the next write.
   const current = holdsOver(holds, new Set(bySource.keys()));
@@ -83,7 +86,7 @@ async function readDesk(deps: DeskDeps): Promise<Desk> {
     id: d.id,
     articles: d.sources.flatMap((s) => {
       const a = bySource.get(s);
-      return a ? [{ url: a.url, title: a.title, wentLiveMs: a.wentLiveMs }] : [];
+      return a ? [{ url: a.url, title: a.title, date: a.date, wentLiveMs: a.wentLiveMs }] : [];
     }),
     dueAtMs: d.dueAtMs,
     held: d.held,
@@ -229,10 +232,7 @@ async function cancelLeased(deps: DeskDeps, id: string | undefined): Promise<Des
   if (answer.kind !== 'done') return answer;
   // Recorded first: once its articles are announced, no publish mails them, held or not.
   if (answer.digest.articles.length > 0)
-    await deps.ledger.markAnnounced(
-      answer.digest.articles.map((a) => a.url),
-      CANCELLED,
-    );
+    await deps.ledger.markAnnounced(answer.digest.articles.flatMap(recordedKeys), CANCELLED);
   if (answer.digest.held)
     await changeHolds(deps, (now) => ({
       answer,

@@ -58,7 +58,7 @@ import {
 } from '../core/site-index.js';
 import { isPagePath, navPages, parsePage } from '../core/site-page.js';
 import { type PublishedTheme, publishedThemeOf, type Theme, themeFor } from '../core/theme.js';
-import { type Announcement, announce, isFirstRunOf } from './announce.js';
+import { type Announcement, announce, isFirstRunOf, unannouncedOf } from './announce.js';
 import { underLease } from './lease.js';
 import { type PublishReport, publishSite, SkipFile } from './publish-site.js';
 import { weeklyDigestId } from './weekly.js';
@@ -441,6 +441,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
         grace ? grace.announce : wentLive,
         firstRun,
         nowMs,
+        live,
       )
     : undefined;
   const digest = announced?.digest;
@@ -699,9 +700,8 @@ async function throughGraceWindow(
   const waiting = [...new Set([...Object.keys(index.pending ?? {}), ...wentLive.map((a) => a.source)])]
     .map((source) => bySource.get(source))
     .filter((a): a is IndexedArticle => a !== undefined);
-  const addresses = (a: IndexedArticle) => [a.url, ...(a.aliases ?? [])];
-  const fresh = new Set(waiting.length > 0 ? await deps.ledger.unannounced(waiting.flatMap(addresses)) : []);
-  const announced = waiting.filter((a) => !addresses(a).every((url) => fresh.has(url))).map((a) => a.source);
+  const unannounced = new Set(await unannouncedOf(deps.ledger, waiting, live));
+  const announced = waiting.filter((a) => !unannounced.has(a)).map((a) => a.source);
   // A hold holds only what was already waiting before this publish: an article that goes live now (again,
   // after it was taken off the site) waits out a window of its own, whatever an old hold listed. A hold in
   // the previous release's format holds that and what goes live now, the first publish that reads it (it

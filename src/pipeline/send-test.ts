@@ -1,6 +1,7 @@
 // `broadsheet send-test`: the next digest (or one article), exactly as subscribers would get it, to one
 // address, marked as a test. It reads the announcement ledger and writes nothing to it or to the send ledger:
 // a test never counts as the real send, and the real send still happens.
+
 import { splitByAnnounceWindow } from '../core/announce-window.js';
 import type { ArticleMeta } from '../core/article.js';
 import {
@@ -22,6 +23,7 @@ import type { AnnouncementLedger, DigestRecord, MailSender } from '../core/ports
 import type { SiteConfig } from '../core/site.js';
 import type { Theme } from '../core/theme.js';
 import { weekStartAt } from '../core/weekly-schedule.js';
+import { unannouncedOf } from './announce.js';
 
 /**
  * What the next announce would put in a digest, as announce() decides it: of the articles going live, those
@@ -33,12 +35,13 @@ export async function planNextAnnouncement(
   wentLive: readonly ArticleMeta[],
   firstRun: boolean,
   window: { readonly nowMs: number; readonly days: number },
+  /** Every article live then (see announce()). */
+  live: readonly ArticleMeta[] = wentLive,
 ): Promise<{ readonly plan?: DigestPlan; readonly late: readonly ArticleMeta[] }> {
   if (wentLive.length === 0) return { late: [] };
-  const fresh = new Set(await ledger.unannounced(wentLive.flatMap((a) => [a.url, ...(a.aliases ?? [])])));
-  const candidates = wentLive
-    .filter((a) => [a.url, ...(a.aliases ?? [])].every((url) => fresh.has(url)))
-    .sort((a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug));
+  const candidates = (await unannouncedOf(ledger, wentLive, live)).sort(
+    (a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug),
+  );
   const { timely, late } = splitByAnnounceWindow(candidates, window.nowMs, window.days, firstRun);
   const plan = planDigest(timely, firstRun ? undefined : new Set());
   return { ...(plan ? { plan } : {}), late };

@@ -149,6 +149,10 @@ export class MemoryLock implements PublishLease {
 
 export class MemoryLedger implements AnnouncementLedger, WeeklyLedger, DigestQueue {
   announced = new Map<string, string>();
+  /** The addresses announced, without the identities recorded beside them (announce-keys.ts). */
+  announcedUrls(): string[] {
+    return [...this.announced.keys()].filter((key) => !key.startsWith('article:'));
+  }
   digests = new Map<string, DigestRecord>();
   weekly = new Map<string, string>();
   cursor: number | undefined;

@@ -1,4 +1,4 @@
-import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +139,39 @@ describe('broadsheet build on the sample content', () => {
     expect(due.stdout).toContain('Digest "Our summer schedule · The Broadsheet Gazette"');
     const feed = await feedparser(join(dir, 'dist/feed.xml'));
     expect(feed.entries[0]?.title).toBe('Our summer schedule');
+  });
+});
+
+describe('an article that moves is not announced again', () => {
+  const post = (title: string, date: string) => `---\ntitle: ${title}\ndate: ${date}\n---\nBody.\n`;
+
+  it('after its file is renamed, after base_url changes, and a new article of the same date and title still goes', async () => {
+    const dir = await scratchProject();
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    const posts = join(dir, 'content/posts');
+    await writeFile(join(posts, 'big-news.md'), post('Big news', '2026-11-26T10:00:00Z'));
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-26T11:00:00Z')).code).toBe(0);
+    const mailed = await digests(dir);
+
+    // Renamed: a new address, the same article.
+    await rename(join(posts, 'big-news.md'), join(posts, 'big-news-today.md'));
+    const checked = await broadsheet(dir, 'check', '--now', '2026-11-26T12:00:00Z');
+    expect(checked.stdout).toContain('The next build announces nothing');
+    const moved = await broadsheet(dir, 'build', '--now', '2026-11-26T12:00:00Z');
+    expect(moved.code).toBe(0);
+    expect(await digests(dir)).toEqual(mailed);
+
+    // A new domain: every address changes, and check's advice is to record them afresh.
+    const site = join(dir, 'content/site.yaml');
+    await writeFile(site, (await readFile(site, 'utf8')).replace(BASE, 'https://news.example.org'));
+    await rm(join(dir, 'content/published-ids.json'));
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-26T13:00:00Z')).code).toBe(0);
+    expect(await digests(dir)).toEqual(mailed);
+
+    // Another article that happens to share the date and title is an article of its own.
+    await writeFile(join(posts, 'big-news-again.md'), post('Big news', '2026-11-26T10:00:00Z'));
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-26T14:00:00Z')).code).toBe(0);
+    expect((await digests(dir)).length).toBe(mailed.length + 1);
   });
 });
 

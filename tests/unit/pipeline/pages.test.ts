@@ -52,7 +52,7 @@ describe('pages', () => {
     for (const feed of ['feed.xml', 'atom.xml', 'feed.json'])
       expect(String(files.get(feed)), feed).not.toContain('About us');
     expect(outcome.digest?.articles).toEqual(['https://news.example.com/posts/a/']);
-    expect([...ledger.announced.keys()]).toEqual(['https://news.example.com/posts/a/']);
+    expect(ledger.announcedUrls()).toEqual(['https://news.example.com/posts/a/']);
     expect(String(files.get('sitemap.xml'))).toContain('<loc>https://news.example.com/about/</loc>');
   });
 

@@ -46,7 +46,7 @@ describe('publishChanges', () => {
     post('b', 'B', '2026-01-02');
     const first = await publishChanges(deps, ['posts/a.md', 'posts/b.md'], new Date('2026-02-01'));
     expect(first.digest?.articles).toEqual(['https://news.example.com/posts/b/']);
-    expect(ledger.announced.size).toBe(2);
+    expect(ledger.announcedUrls().length).toBe(2);
     post('c', 'C', '2026-01-30');
     post('d', 'D', '2026-01-31');
     const second = await publishChanges(deps, ['posts/c.md', 'posts/d.md'], new Date('2026-02-01'));
@@ -69,13 +69,13 @@ describe('publishChanges', () => {
     post('fresh', 'Fresh', '2026-01-28');
     const later = await publishChanges(deps, [...paths, 'posts/fresh.md'], new Date('2026-02-01'));
     expect(later.digest?.articles).toEqual(['https://news.example.com/posts/fresh/']);
-    expect(ledger.announced.size).toBe(37);
+    expect(ledger.announcedUrls().length).toBe(37);
     expect(ledger.queued).toHaveLength(2);
     // Only backdated ones: recorded, and no digest at all.
     post('older', 'Older', '2025-12-01');
     const none = await publishChanges(deps, ['posts/older.md'], new Date('2026-02-01'));
     expect(none.digest).toBeUndefined();
-    expect(ledger.announced.size).toBe(38);
+    expect(ledger.announcedUrls().length).toBe(38);
     expect(ledger.queued).toHaveLength(2);
   });
 
@@ -86,7 +86,7 @@ describe('publishChanges', () => {
     post('b', 'B', '2026-01-02T10:00:00Z');
     const first = await publishChanges(deps, ['posts/a.md', 'posts/b.md'], new Date('2026-02-01'));
     expect(first.digest?.articles).toEqual(['https://news.example.com/posts/b/']);
-    expect(ledger.announced.size).toBe(2);
+    expect(ledger.announcedUrls().length).toBe(2);
   });
 
   it('publishes a scheduled article when its date has passed, and announces it then, once', async () => {

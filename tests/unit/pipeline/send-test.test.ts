@@ -45,7 +45,7 @@ describe('send-test', () => {
     expect(mail.sent[0]?.to).toBe('me@example.org');
 
     // Nothing recorded: the ledger is as it was, and the send ledger was never asked.
-    expect([...ledger.announced.keys()]).toEqual(['https://news.example.com/posts/gone/']);
+    expect(ledger.announcedUrls()).toEqual(['https://news.example.com/posts/gone/']);
     expect(ledger.digests.size).toBe(0);
     expect(ledger.queued).toEqual([]);
     expect(sends.records.size).toBe(0);

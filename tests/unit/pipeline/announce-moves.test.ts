@@ -1,0 +1,57 @@
+// An article that moves (its file renamed, its slug or base_url changed) is announced once; an article that
+// only shares a date and title with one announced before is its own, and is announced.
+import { describe, expect, it } from 'vitest';
+import type { ArticleMeta } from '../../../src/core/article.js';
+import { announce } from '../../../src/pipeline/announce.js';
+import { anInstantReader, MemoryLedger } from '../../helpers/memory.js';
+import { article, testSite } from '../../helpers/site.js';
+
+const nowMs = Date.parse('2026-11-25T12:00:00Z');
+const date = '2026-11-25T09:00:00Z';
+
+async function announced(ledger: MemoryLedger, wentLive: ArticleMeta[], live = wentLive) {
+  const result = await announce(
+    { site: testSite, ledger, digests: ledger, recipients: anInstantReader },
+    wentLive,
+    false,
+    nowMs,
+    live,
+  );
+  return result.digest?.articles ?? [];
+}
+
+describe('announcing an article that moved', () => {
+  it('mails it once when its address changes, and records it at the new one', async () => {
+    const ledger = new MemoryLedger();
+    const first = article({ title: 'Big news', date, slug: 'big-news' });
+    expect(await announced(ledger, [first])).toEqual([first.url]);
+    const renamed = article({ title: 'Big  NEWS', date, slug: 'big-news-today' });
+    expect(await announced(ledger, [renamed])).toEqual([]);
+    expect(ledger.announced.get(renamed.url)).toBe('moved');
+  });
+
+  it('mails an article that took the title of one since retitled, which is still on the site', async () => {
+    const ledger = new MemoryLedger();
+    const one = article({ title: 'One', date, slug: 'p2' });
+    expect(await announced(ledger, [one])).toEqual([one.url]);
+    const retitled = article({ title: 'Fixed', date, slug: 'p2' });
+    const taker = article({ title: 'One', date, slug: 'p0' });
+    expect(await announced(ledger, [taker], [retitled, taker])).toEqual([taker.url]);
+  });
+
+  it('mails a second article of one date and title while the first is on the site', async () => {
+    const ledger = new MemoryLedger();
+    const a = article({ title: 'Notes', date, slug: 'notes' });
+    expect(await announced(ledger, [a])).toEqual([a.url]);
+    const b = article({ title: 'Notes', date, slug: 'notes-2' });
+    expect(await announced(ledger, [b], [a, b])).toEqual([b.url]);
+  });
+
+  it('treats one taken off the site and another of its date and title as the same article', async () => {
+    const ledger = new MemoryLedger();
+    const gone = article({ title: 'Notes', date, slug: 'old-name' });
+    expect(await announced(ledger, [gone])).toEqual([gone.url]);
+    const back = article({ title: 'Notes', date, slug: 'new-name' });
+    expect(await announced(ledger, [back], [back])).toEqual([]);
+  });
+});
