@@ -48,6 +48,7 @@ import {
 import { diffCorpora, summaryMarkdown } from './pipeline/diff.js';
 import { exportCsv, importSubscribers, setStatus } from './pipeline/operator.js';
 import { loadTheme } from './pipeline/publish.js';
+import { PublishStopped } from './pipeline/publish-site.js';
 import {
   nextDigestPlan,
   planNextAnnouncement,
@@ -924,7 +925,9 @@ main().then(
       const advice =
         positionals[0] === 'check'
           ? 'Fix the problems above and run again.'
-          : 'Nothing was written: fix the problems above and run again.';
+          : error instanceof PublishStopped
+            ? `The build stopped after writing ${error.written.length} file${error.written.length === 1 ? '' : 's'}; no feed and no email changed, and no page lists one that was not written. Fix the problems above and run again.`
+            : 'Nothing was written: fix the problems above and run again.';
       console.error(`${error.message}\n${advice}`);
       process.exitCode = 1;
     } else if (error instanceof BroadsheetError) {

@@ -48,6 +48,11 @@ export interface SiteFile {
   readonly key: string;
   /** The theme's template a page renders with: a build renders one page of each before it writes any. */
   readonly template?: PageTemplate;
+  /**
+   * A page that lists others (the home page, archives, tags, the sitemap): written once the pages it lists
+   * are, so a build that stops part way leaves no link to a page it did not write.
+   */
+  readonly lists?: true;
   render(): Promise<string | Uint8Array>;
 }
 
@@ -551,15 +556,17 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
       ]
     : [];
 
+  const listing = (file: SiteFile): SiteFile => ({ ...file, lists: true });
   return [
     ...statics,
     ...shared,
-    ...newsletter.filter((f) => f.kind !== 'feed'),
+    ...newsletter.filter((f) => f.kind !== 'feed' && f.template !== 'newsletter'),
+    ...newsletter.filter((f) => f.template === 'newsletter').map(listing),
     ...articlePages,
     ...sitePages,
     ...redirects,
-    ...lists,
-    ...discovery,
+    ...lists.map(listing),
+    ...discovery.map(listing),
     ...tags.flatMap((g) => feeds(g.articles, g.tag)),
     ...feeds(live),
     ...newsletter.filter((f) => f.kind === 'feed'),

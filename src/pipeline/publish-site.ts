@@ -1,3 +1,4 @@
+import { ContentError } from '../core/errors.js';
 import type { SiteStore } from '../core/ports.js';
 import type { SiteFile } from '../core/site-build.js';
 
@@ -9,21 +10,47 @@ export interface PublishReport {
   readonly skipped: string[];
 }
 
+/**
+ * A template failed after some files were written (one article's data, where the probe rendered another):
+ * the pages that list others, the feeds and the fingerprints of what failed were not, so the site links no
+ * page it lacks and the next publish writes the rest.
+ */
+export class PublishStopped extends ContentError {
+  override name = 'PublishStopped';
+  constructor(
+    problems: ContentError['problems'],
+    readonly written: readonly string[],
+  ) {
+    super(problems);
+  }
+}
+
 /** Thrown by a render whose input is gone: the file is left for the next publish, the rest goes on. */
 export class SkipFile extends Error {
   override readonly name = 'SkipFile';
 }
 
-/** Runs `task` over `items` with at most `limit` in flight. */
+/**
+ * Runs `task` over `items` with at most `limit` in flight. After a failure no item is started, and the
+ * failure is thrown once those in flight have settled, so the caller knows what was done.
+ */
 async function forEachConcurrent<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>) {
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const item = items[next++] as T;
-      await task(item);
+      try {
+        await task(item);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failure = settled.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
 }
 
 // Recorded for a file about to be written: matches no key, so a crash mid-write leaves it to be rewritten
@@ -92,16 +119,21 @@ export async function publishSite(
     after.set(file.path, file.key);
     written.push(file.path);
   };
-  await forEachConcurrent(
-    stale.filter((f) => f.kind !== 'feed'),
-    concurrency,
-    publish,
-  );
-  await forEachConcurrent(
+  // The pages first, then the pages that list them, then the feeds: a failure part way links nothing unwritten.
+  const phases = [
+    stale.filter((f) => f.kind !== 'feed' && !f.lists),
+    stale.filter((f) => f.kind !== 'feed' && f.lists),
     stale.filter((f) => f.kind === 'feed'),
-    concurrency,
-    publish,
-  );
+  ];
+  for (const phase of phases) {
+    try {
+      await forEachConcurrent(phase, concurrency, publish);
+    } catch (error) {
+      if (error instanceof ContentError && written.length > 0)
+        throw new PublishStopped(error.problems, [...written].sort());
+      throw error;
+    }
+  }
   await forEachConcurrent(removed, concurrency, async (path) => {
     await store.delete(path);
     after.delete(path);

@@ -208,6 +208,42 @@ describe('theme templates under check and build (issue 15)', () => {
     },
   );
 
+  it('finds a template failing on one article’s data; the build writes no listing, feed or mail, and says so', async () => {
+    const dir = await scratchProject();
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    const before = await snapshot(join(dir, 'dist'));
+    const outbox = await snapshot(join(dir, 'outbox'));
+    await mkdir(join(dir, 'content/theme'), { recursive: true });
+    await writeFile(
+      join(dir, 'content/theme/article.liquid'),
+      '<h1>{{ article.title }}</h1>{% if article.title contains "Boom" %}{% include article.summary %}{% endif %}\n',
+    );
+    const post = (title: string, date: string, summary: string) =>
+      `---\ntitle: ${title}\ndate: ${date}\nsummary: ${summary}\n---\nBody.\n`;
+    // The oldest fails, so the build's probe (the first page of each template) passes on the newest.
+    await writeFile(join(dir, 'content/posts/boom.md'), post('Boom time', '2026-01-01T11:00:00Z', 'nothere'));
+    await writeFile(join(dir, 'content/posts/fine.md'), post('Fine', '2026-11-25T11:00:00Z', 'fine'));
+    const checked = await broadsheet(dir, 'check', '--now', NOW);
+    expect(checked.code).toBe(1);
+    expect(checked.stderr).toContain('theme/article.liquid:1');
+    const built = await broadsheet(dir, 'build', '--now', NOW);
+    expect(built.code).toBe(1);
+    expect(built.stderr).toMatch(/The build stopped after writing \d+ files?; no feed and no email changed/);
+    expect(built.stderr).not.toContain('Nothing was written');
+    const after = await snapshot(join(dir, 'dist'));
+    for (const path of [
+      'index.html',
+      'archive/index.html',
+      'sitemap.xml',
+      'feed.xml',
+      'atom.xml',
+      'feed.json',
+    ])
+      expect(after[path], path).toEqual(before[path]);
+    expect(after['posts/boom/index.html']).toBeUndefined();
+    expect(await snapshot(join(dir, 'outbox'))).toEqual(outbox);
+  });
+
   it('builds with a site’s own template in place of the default’s', async () => {
     const dir = await scratchProject();
     await mkdir(join(dir, 'content/theme'), { recursive: true });

@@ -3,7 +3,7 @@ import { ContentError } from '../../../src/core/errors.js';
 import type { Fingerprints, SiteStore, StoredFile } from '../../../src/core/ports.js';
 import type { SiteFile } from '../../../src/core/site-build.js';
 import { ThemeLoadError } from '../../../src/core/theme.js';
-import { publishSite, SkipFile } from '../../../src/pipeline/publish-site.js';
+import { PublishStopped, publishSite, SkipFile } from '../../../src/pipeline/publish-site.js';
 
 /** An in-memory SiteStore that records every call. */
 class MemoryStore implements SiteStore {
@@ -123,6 +123,27 @@ describe('a template that fails as it renders', () => {
     const plan = [file('index.html', 'home'), page('posts/a/index.html', failing)];
     await expect(publishSite(plan, store)).rejects.toThrow(ContentError);
     expect(store.log.filter((line) => line.startsWith('put'))).toEqual([]);
+  });
+
+  it('on one article’s data alone: stops before any page that lists, and says what it wrote', async () => {
+    const store = new MemoryStore();
+    const home = { ...file('index.html', 'home'), lists: true as const };
+    const plan = [
+      page('posts/a/index.html', async () => 'a'),
+      page('posts/b/index.html', failing),
+      ...Array.from({ length: 40 }, (_, i) => page(`posts/c${i}/index.html`, async () => `c${i}`)),
+      home,
+      file('feed.xml', 'feed', 'feed'),
+    ];
+    const stopped = await publishSite(plan, store, 4).catch((error: unknown) => error);
+    expect(stopped).toBeInstanceOf(PublishStopped);
+    const puts = store.log.filter((line) => line.startsWith('put')).map((line) => line.slice(4));
+    expect((stopped as PublishStopped).written).toEqual([...puts].sort());
+    expect(puts).toContain('posts/a/index.html');
+    expect(puts).not.toContain('index.html');
+    expect(puts).not.toContain('feed.xml');
+    // No new page is begun once one failed: at most those in flight with it finish.
+    expect(puts.length).toBeLessThan(8);
   });
 
   it('tries the next page of a template whose first page was skipped (its input vanished)', async () => {
