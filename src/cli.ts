@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import packageJson from '../package.json' with { type: 'json' };
 import type { StackOutputs } from './adapters/aws/stack-outputs.js';
@@ -872,6 +872,11 @@ async function main(): Promise<number> {
     outbox: resolve(values.outbox),
     state: resolve(values.state),
   };
+  // The built site inside content/ would be read back as articles, pages and static files by the next build.
+  if (paths.out === paths.content || paths.out.startsWith(`${paths.content}${sep}`))
+    throw new ConfigError('--out', [
+      `${relative(process.cwd(), paths.out) || '.'} is inside --content ${relative(process.cwd(), paths.content) || '.'}: the next build would read the built site as content; choose a folder outside it (the default is dist)`,
+    ]);
   const site = await loadSiteConfig(paths.content);
   // --stack names a deployed stack: its table stands in for --table wherever that is taken.
   const stack = values.stack

@@ -100,7 +100,7 @@ export function publishedAt(articles: readonly Article[], nowMs: number): Articl
   return articles.filter((a) => !a.draft && a.dateMs <= nowMs).sort(byNewest);
 }
 
-/** The time an article last changed, as feeds report it. */
-export function lastChangedMs(article: Article): number {
-  return Math.max(article.dateMs, article.updatedMs ?? 0);
+/** The time an article last changed, as feeds and the sitemap report it (dates before 1970 are negative). */
+export function lastChangedMs(article: Pick<Article, 'dateMs' | 'updatedMs'>): number {
+  return article.updatedMs === undefined ? article.dateMs : Math.max(article.dateMs, article.updatedMs);
 }

@@ -31,7 +31,7 @@ export function siteFeedScope(site: SiteConfig): FeedScope {
  */
 export function buildFeeds(articles: readonly Article[], site: SiteConfig, scope: FeedScope): FeedFiles {
   const items = articles.slice(0, site.feedItems);
-  const updated = new Date(Math.max(0, ...items.map(lastChangedMs)));
+  const updated = new Date(items.length === 0 ? 0 : Math.max(...items.map(lastChangedMs)));
   // Percent-encoded, as the home URL is: a tag's folder may hold any script, and a URL is ASCII.
   const feedUrl = (file: string) => new URL(`${site.baseUrl}/${scope.dir}${file}`).href;
   const xmlFeed = (format: 'rss' | 'atom', titleOf: (article: Article) => string) => {

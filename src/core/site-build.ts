@@ -1,6 +1,7 @@
 import { decodeHTML } from 'entities';
 import type { Article, ArticleMeta, Tag } from './article.js';
 import { COPY_SCRIPT, feedXsl } from './assets.js';
+import { lastChangedMs } from './corpus.js';
 import { buildFeeds, type FeedScope, siteFeedScope } from './feeds.js';
 import { COPY_SCRIPT_NAME, FEED_FILES, pageContext, STABLE_STYLESHEET, shortHash } from './layout.js';
 import {
@@ -462,7 +463,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     let latest: IndexedArticle | undefined;
     let latestMs = 0;
     for (const a of articles) {
-      const ms = changedMs(a);
+      const ms = lastChangedMs(a);
       if (!latest || ms > latestMs) {
         latest = a;
         latestMs = ms;
@@ -575,7 +576,6 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
 
 /** When an article last changed, as sitemaps write it (its update, else its date). */
 const lastChanged = (a: ArticleMeta): string => a.updated ?? a.date;
-const changedMs = (a: ArticleMeta): number => Math.max(a.dateMs, a.updatedMs ?? 0);
 
 /** A sitemap (sitemaps.org 0.9) of absolute URLs with their last change; dates are the articles' own. */
 function sitemapXml(entries: readonly (readonly [string, string])[]): string {

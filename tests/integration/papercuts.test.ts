@@ -178,6 +178,16 @@ describe('papercuts', () => {
     expect(read).toBe('Eine ausführliche Betrachtung der…');
   });
 
+  it('refuses --out inside --content, which the next build would read back as content', async () => {
+    const dir = await scratchProject();
+    for (const out of ['content', 'content/static']) {
+      const run = await broadsheet(dir, 'build', '--out', out, '--now', NOW);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`${out} is inside --content content`);
+    }
+    expect(await readdir(join(dir, 'content'))).not.toContain('index.html');
+  });
+
   it('answers --version, and an unknown option with one line and the usage, not a stack trace', async () => {
     const dir = await scratchProject();
     const version = await broadsheet(dir, '--version');

@@ -120,6 +120,14 @@ describe('buildFeeds', () => {
     expect(`${rss}${atom}${json}`).not.toContain('日本語/');
   });
 
+  it('dates an article from before 1970 as it is, not as the epoch', () => {
+    const landing = article({ title: 'Landing', date: '1969-07-20T20:17:00Z', slug: 'landing' });
+    const { atom, json } = buildFeeds([landing], testSite, scope);
+    expect(JSON.parse(json).items[0].date_modified).toBe('1969-07-20T20:17:00.000Z');
+    expect(atom).toContain('<updated>1969-07-20T20:17:00.000Z</updated>');
+    expect(atom).not.toContain('1970-01-01');
+  });
+
   it('writes an empty but valid feed when nothing is published', () => {
     const { rss, json } = buildFeeds([], testSite, scope);
     expect(rss).not.toContain('<item>');
