@@ -362,11 +362,13 @@ async function readPages(
   return { pages, problems: [...problems, ...navPages(site, pages).problems] };
 }
 
-/** Every template of the site's theme (content/theme/ over the one site.yaml names) that does not parse. */
+/**
+ * Every template of the site's theme (content/theme/ over the one site.yaml names) that does not parse, and
+ * what it cannot do for the site (a language it has no words for).
+ */
 async function themeProblems(site: SiteConfig, content: string): Promise<Problem[]> {
   try {
-    themeFor(site, await new FsThemeFiles(content).files());
-    return [];
+    return [...themeFor(site, await new FsThemeFiles(content).files()).warnings];
   } catch (error) {
     if (error instanceof ContentError) return [...error.problems];
     throw error;

@@ -36,10 +36,21 @@ const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback
  * A BCP 47 tag whose language ICU knows (`xx` and `english` are typos, not languages); the private-use
  * range qaa–qtz is let through.
  */
+const canonicalTag = (tag: string): string | undefined => {
+  try {
+    return Intl.getCanonicalLocales(tag)[0];
+  } catch {
+    return undefined;
+  }
+};
+
 const language = z
   .string()
   .trim()
-  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag like en or pt-BR')
+  .regex(/^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i, 'must be a language tag like en or pt-BR')
+  .refine((tag) => canonicalTag(tag) !== undefined, 'must be a language tag like en or pt-BR')
+  // Tags are case-insensitive (BCP 47): EN and pt-br are en and pt-BR, as feeds and pages write them.
+  .transform((tag) => canonicalTag(tag) as string)
   .refine((tag) => {
     const base = tag.split('-')[0] as string;
     return /^q[a-t][a-z]$/.test(base) || languageNames.of(base) !== undefined;

@@ -217,6 +217,8 @@ export class Theme {
   readonly stylesheetName: string;
   readonly colors: ThemeColors;
   readonly strings: LocaleStrings;
+  /** What the theme cannot do for the site as asked: a language it has no words for. */
+  readonly warnings: readonly Problem[];
   /** Everything every site page uses: layout, partials, stylesheet, strings. */
   readonly sharedKey: string;
   /** What feeds and emails show of the theme: its strings only. */
@@ -270,6 +272,18 @@ export class Theme {
       }
     };
     const base = language.split('-')[0] ?? language;
+    const translated =
+      base === 'en' || [base, language].some((tag) => files[`locales/${tag}.json`] !== undefined);
+    this.warnings = translated
+      ? []
+      : [
+          {
+            file: 'site.yaml',
+            field: 'language',
+            reason: `is ${language}, but the theme has no locales/${base}.json: its own words (Archive, Subscribe, the emails) stay in English; add one under content/theme/locales/, or set them in site.yaml's strings`,
+            severity: 'warning',
+          },
+        ];
     this.strings = {
       ...locale('en'),
       ...(base === 'en' ? {} : locale(base)),

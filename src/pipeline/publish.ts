@@ -324,7 +324,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   if (deps.mode === 'strict') problems.push(...nav.problems);
   else pageWarnings.push(...nav.problems.map((p) => ({ ...p, severity: 'warning' as const })));
 
-  const warnings = [...Object.values(sources).flatMap((s) => s.warnings), ...pageWarnings];
+  const warnings = [...Object.values(sources).flatMap((s) => s.warnings), ...pageWarnings, ...theme.warnings];
   if (deps.mode === 'strict' && hasErrors(problems)) throw new ContentError([...problems, ...warnings]);
 
   const index: SiteIndex = {

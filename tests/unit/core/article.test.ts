@@ -488,6 +488,14 @@ describe('parseSiteConfig', () => {
     expect(parseSiteConfig({ ...minimal, language }).language).toBe(language);
   });
 
+  it.each([
+    ['EN', 'en'],
+    ['pt-br', 'pt-BR'],
+    ['SR-LATN', 'sr-Latn'],
+  ])('reads language: %s as %s (tags are case-insensitive)', (language, canonical) => {
+    expect(parseSiteConfig({ ...minimal, language }).language).toBe(canonical);
+  });
+
   it("keeps the author's URL as written (a trailing slash, a query), unlike base_url", () => {
     const site = parseSiteConfig({
       ...minimal,

@@ -158,6 +158,15 @@ describe('templates', () => {
     expect(layout.templateKey('article')).toBe(base.templateKey('article'));
   });
 
+  it('warns when the theme has no words in the site’s language, and not when it has', () => {
+    expect(themeFor({ ...testSite, language: 'zh' }).warnings).toEqual([
+      expect.objectContaining({ file: 'site.yaml', field: 'language', severity: 'warning' }),
+    ]);
+    expect(themeFor({ ...testSite, language: 'zh' }, { 'locales/zh.json': '{}' }).warnings).toEqual([]);
+    for (const language of ['en', 'en-GB', 'de', 'pt-BR'])
+      expect(themeFor({ ...testSite, language }).warnings).toEqual([]);
+  });
+
   it('refuses a theme site.yaml names that is not bundled, naming the ones there are', () => {
     const [problem] = problemsOf(() => themeFor({ ...testSite, theme: 'nope' }));
     expect(problem).toMatchObject({ file: 'site.yaml', field: 'theme' });
