@@ -294,17 +294,25 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   return 0;
 }
 
-/** Markdown files the build does not read (in a subfolder of posts/ or pages/, or not named .md), as warnings. */
+/**
+ * Markdown files the build does not read (in a subfolder of posts/ or pages/, not named .md, or a symbolic
+ * link), as warnings.
+ */
 async function unreadSources(content: string): Promise<Problem[]> {
   const unread = await Promise.all(
     (['posts', 'pages'] as const).map((folder) => new FsArticleSource(content, folder).unread()),
   );
-  return unread.flat().map((path) => ({
-    file: path,
+  const reasonFor = ({ path, link }: { path: string; link: boolean }) => {
+    const folder = path.split('/')[0];
+    if (link)
+      return `is not read: it is a symbolic link (never followed); put the file itself in content/${folder}/`;
+    if (!/\.md$/.test(path)) return 'is not read: only files named .md are';
+    return `is not read: ${folder === 'posts' ? 'articles' : 'pages'} go directly in content/${folder}/, not in a folder of it`;
+  };
+  return unread.flat().map((entry) => ({
+    file: entry.path,
     field: 'file',
-    reason: /\.md$/.test(path)
-      ? `is not read: ${path.startsWith('posts/') ? 'articles' : 'pages'} go directly in content/${path.split('/')[0]}/, not in a folder of it`
-      : 'is not read: only files named .md are',
+    reason: reasonFor(entry),
     severity: 'warning' as const,
   }));
 }
@@ -359,7 +367,7 @@ async function readPages(
       problems.push(...result.warnings);
     } else problems.push(...result.problems);
   }
-  return { pages, problems: [...problems, ...navPages(site, pages).problems] };
+  return { pages, problems: [...problems, ...navPages(site, pages, problems).problems] };
 }
 
 /**

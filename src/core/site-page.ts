@@ -105,13 +105,19 @@ export function parsePage(source: ArticleSource, site: SiteConfig): PageParseRes
 export function navPages(
   site: SiteConfig,
   pages: readonly SitePage[],
+  /** The problems found in content/pages/: a page that failed is told there, not as one that is missing. */
+  pageProblems: readonly Problem[] = [],
 ): { nav: { name: string; title: string }[]; problems: Problem[] } {
   const byName = new Map(pages.filter((p) => !p.draft).map((p) => [p.name, p]));
+  const failed = new Set(
+    pageProblems.filter((p) => p.severity === 'error').map((p) => p.file.replace(/^pages\/|\.md$/g, '')),
+  );
   const nav: { name: string; title: string }[] = [];
   const problems: Problem[] = [];
   for (const name of site.nav) {
     const page = byName.get(name);
     if (page) nav.push({ name, title: page.title });
+    else if (failed.has(name)) continue;
     else
       problems.push({
         file: 'site.yaml',

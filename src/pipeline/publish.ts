@@ -319,6 +319,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   const nav = navPages(
     site,
     Object.values(pages).map((p) => p.page),
+    problems.filter((p) => p.file.startsWith('pages/')),
   );
   // A nav entry without its page: the build stops; the cloud leaves it out of the navigation.
   if (deps.mode === 'strict') problems.push(...nav.problems);

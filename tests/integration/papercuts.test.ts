@@ -1,5 +1,5 @@
 // Issue 16, item 4: the papercuts a new author found, each with the test that keeps it fixed.
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSiteConfig } from '../../src/adapters/fs/site-config.js';
@@ -176,6 +176,25 @@ describe('papercuts', () => {
     const read = />Read “([^”]*)”<\/a>/.exec(html)?.[1] ?? '';
     expect(read.length).toBeLessThanOrEqual(48);
     expect(read).toBe('Eine ausführliche Betrachtung der…');
+  });
+
+  it('says a symbolic link in posts/ is not read, and a nav page that fails is told once, as itself', async () => {
+    const dir = await scratchProject();
+    await writeFile(
+      join(dir, 'elsewhere.md'),
+      '---\ntitle: Elsewhere\ndate: 2026-11-20T10:00:00Z\n---\nText.\n',
+    );
+    await symlink(join(dir, 'elsewhere.md'), join(dir, 'content/posts/linked.md'));
+    const linked = await broadsheet(dir, 'check', '--now', NOW);
+    expect(linked.stderr).toContain('posts/linked.md: warning in file: is not read: it is a symbolic link');
+    await rm(join(dir, 'content/posts/linked.md'));
+
+    const about = join(dir, 'content/pages/about.md');
+    await writeFile(about, (await readFile(about, 'utf8')).replace(/^title: .*$/m, 'title:'));
+    const broken = await broadsheet(dir, 'check', '--now', NOW);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('pages/about.md:2: error in title: is required');
+    expect(broken.stderr).not.toContain('there is no content/pages/about.md');
   });
 
   it('refuses --out inside --content, which the next build would read back as content', async () => {

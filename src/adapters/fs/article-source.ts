@@ -39,17 +39,21 @@ export class FsArticleSource implements ArticleSourceStore {
   }
 
   /**
-   * Files in the folder that look like Markdown but are not read: in a subfolder, or not named `.md`
-   * (`.markdown`, `.MD`). Paths as `list` gives them (posts/2026/a.md).
+   * Files in the folder that look like Markdown but are not read: in a subfolder, not named `.md`
+   * (`.markdown`, `.MD`), or a symbolic link (never followed: it could publish any file the link names).
+   * Paths as `list` gives them (posts/2026/a.md).
    */
-  async unread(): Promise<string[]> {
+  async unread(): Promise<{ readonly path: string; readonly link: boolean }[]> {
     const dir = join(this.root, this.folder);
     const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
     return entries
-      .filter((e) => e.isFile() && /\.(?:md|markdown|mdown|mkdn?|mdx)$/i.test(e.name))
-      .map((e) => relative(this.root, join(e.parentPath, e.name)).split(sep).join('/'))
-      .filter((path) => !new RegExp(`^${this.folder}/[^/]+\\.md$`).test(path))
-      .sort();
+      .filter((e) => (e.isFile() || e.isSymbolicLink()) && /\.(?:md|markdown|mdown|mkdn?|mdx)$/i.test(e.name))
+      .map((e) => ({
+        path: relative(this.root, join(e.parentPath, e.name)).split(sep).join('/'),
+        link: e.isSymbolicLink(),
+      }))
+      .filter(({ path, link }) => link || !new RegExp(`^${this.folder}/[^/]+\\.md$`).test(path))
+      .sort((a, b) => a.path.localeCompare(b.path));
   }
 
   private reader: FileReader | undefined;
