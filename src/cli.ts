@@ -340,7 +340,13 @@ async function renderProblems(
     // Loaded here only: the API's pages are check's concern, not every build's start-up.
     const { rehearseSubscriptionPages } = await import('./api/subscription-api.js');
     rehearseSubscriptionPages(site, theme, 'rehearsal', now);
-    return [];
+    // Everything has rendered: every key a template asked for that no locale has.
+    return [...theme.unknownKeys].sort().map((key) => ({
+      file: 'theme',
+      field: 'strings',
+      reason: `a template asks for "${key}" (| t), which no locale of the theme defines, so it shows as "${key}"`,
+      severity: 'warning' as const,
+    }));
   } catch (error) {
     if (error instanceof ContentError) return [...error.problems];
     throw error;

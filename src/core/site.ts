@@ -101,7 +101,14 @@ export const siteSchema = z
       )
       .optional(),
     /** Single strings of the locale replaced for this site ("nav.archive": "Posts"). */
-    strings: z.record(z.string(), z.union([z.string(), z.record(z.string(), z.string())])).optional(),
+    strings: z
+      .record(
+        z.string(),
+        z.union([z.string(), z.record(z.string(), z.string())], {
+          message: 'must be text, or text by plural category ({ one: …, other: … })',
+        }),
+      )
+      .optional(),
     /** Pages (content/pages/<name>.md) in the navigation, in this order. */
     nav: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a page name like about')).optional(),
     /** `$…$` and `$$` blocks in articles render as MathML (an article's own `math` overrides it). */

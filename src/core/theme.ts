@@ -217,8 +217,10 @@ export class Theme {
   readonly stylesheetName: string;
   readonly colors: ThemeColors;
   readonly strings: LocaleStrings;
-  /** What the theme cannot do for the site as asked: a language it has no words for. */
+  /** What the theme cannot do for the site as asked: a language it has no words for, strings it lacks. */
   readonly warnings: readonly Problem[];
+  /** Keys templates asked `t` for that no locale has (each shows as the key itself), for `check` to name. */
+  readonly unknownKeys = new Set<string>();
   /** Everything every site page uses: layout, partials, stylesheet, strings. */
   readonly sharedKey: string;
   /** What feeds and emails show of the theme: its strings only. */
@@ -274,22 +276,30 @@ export class Theme {
     const base = language.split('-')[0] ?? language;
     const translated =
       base === 'en' || [base, language].some((tag) => files[`locales/${tag}.json`] !== undefined);
-    this.warnings = translated
-      ? []
-      : [
-          {
-            file: 'site.yaml',
-            field: 'language',
-            reason: `is ${language}, but the theme has no locales/${base}.json: its own words (Archive, Subscribe, the emails) stay in English; add one under content/theme/locales/, or set them in site.yaml's strings`,
-            severity: 'warning',
-          },
-        ];
-    this.strings = {
+    const warnings: Problem[] = [];
+    if (!translated)
+      warnings.push({
+        file: 'site.yaml',
+        field: 'language',
+        reason: `is ${language}, but the theme has no locales/${base}.json: its own words (Archive, Subscribe, the emails) stay in English; add one under content/theme/locales/, or set them in site.yaml's strings`,
+        severity: 'warning',
+      });
+    const fromLocales: LocaleStrings = {
       ...locale('en'),
       ...(base === 'en' ? {} : locale(base)),
       ...(language === base ? {} : locale(language)),
-      ...overrides,
     };
+    this.strings = { ...fromLocales, ...overrides };
+    for (const key of Object.keys(overrides)
+      .filter((key) => !Object.hasOwn(fromLocales, key))
+      .sort())
+      warnings.push({
+        file: 'site.yaml',
+        field: `strings.${key}`,
+        reason: `names no string of the theme, so it changes nothing (a typo? the theme's keys are in its locales/en.json)`,
+        severity: 'warning',
+      });
+    this.warnings = warnings;
     this.plural = new Intl.PluralRules(language);
 
     const templates: Record<string, string> = {};
@@ -404,8 +414,10 @@ export class Theme {
   t(key: string, values: Readonly<Record<string, unknown>> = {}): string {
     const entry = this.strings[key];
     let text: string;
-    if (entry === undefined) text = key;
-    else if (typeof entry === 'string') text = entry;
+    if (entry === undefined) {
+      this.unknownKeys.add(key);
+      text = key;
+    } else if (typeof entry === 'string') text = entry;
     else {
       const count = Number(values.count ?? 0);
       text = entry[this.plural.select(count)] ?? entry.other ?? key;

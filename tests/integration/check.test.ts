@@ -244,6 +244,15 @@ describe('theme templates under check and build (issue 15)', () => {
     expect(await snapshot(join(dir, 'outbox'))).toEqual(outbox);
   });
 
+  it('names a string a template asks for that no locale has, which the mail would show as its key', async () => {
+    const dir = await scratchProject();
+    await mkdir(join(dir, 'content/theme/email'), { recursive: true });
+    await writeFile(join(dir, 'content/theme/email/digest.txt.liquid'), "{{ 'email.weekly_intro' | t }}\n");
+    const checked = await broadsheet(dir, 'check', '--now', NOW);
+    expect(checked.code).toBe(0);
+    expect(checked.stderr).toContain('theme: warning in strings: a template asks for "email.weekly_intro"');
+  });
+
   it('builds with a site’s own template in place of the default’s', async () => {
     const dir = await scratchProject();
     await mkdir(join(dir, 'content/theme'), { recursive: true });

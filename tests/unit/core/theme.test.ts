@@ -167,6 +167,14 @@ describe('templates', () => {
       expect(themeFor({ ...testSite, language }).warnings).toEqual([]);
   });
 
+  it('warns of a site.yaml string the theme has no key for, and notes keys templates ask for in vain', () => {
+    const theme = themeFor({ ...testSite, strings: { 'nav.archiv': 'Posts', 'nav.archive': 'All' } });
+    expect(theme.warnings.map((w) => w.field)).toEqual(['strings.nav.archiv']);
+    expect(theme.t('nav.archive')).toBe('All');
+    expect(theme.t('email.no_such_key')).toBe('email.no_such_key');
+    expect([...theme.unknownKeys]).toContain('email.no_such_key');
+  });
+
   it('refuses a theme site.yaml names that is not bundled, naming the ones there are', () => {
     const [problem] = problemsOf(() => themeFor({ ...testSite, theme: 'nope' }));
     expect(problem).toMatchObject({ file: 'site.yaml', field: 'theme' });
