@@ -46,6 +46,12 @@ export interface LocalPaths {
 
 /** Builds content/ into dist/ and writes the digest of new articles into outbox/. */
 export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date): Promise<BuildReport> {
+  const announcements = new FileAnnouncementStore(paths.state);
+  const recipients = new FileSubscriberStore(paths.state, site.author.email ?? site.sender.address);
+  // The state the digest needs is read before anything is written: a damaged file stops the build with the
+  // site as it was, not after the site went live without its email.
+  await recipients.exists();
+  await announcements.unannounced([]);
   const parser = localParser();
   const output = new FsSiteStore(paths.out);
   try {
@@ -63,8 +69,8 @@ export async function localBuild(site: SiteConfig, paths: LocalPaths, now: Date)
         ...(site.websubHub ? { hub: new WebSubNotifier(site.websubHub) } : {}),
         publishedIds: new FilePublishedIds(paths.content),
         announce: {
-          announcements: new FileAnnouncementStore(paths.state),
-          recipients: new FileSubscriberStore(paths.state, site.author.email ?? site.sender.address),
+          announcements,
+          recipients,
           mailer: new OutboxMailer(paths.outbox, site),
           secret: await localSecret(paths.state),
           hold: new FileDigestHold(paths.state),

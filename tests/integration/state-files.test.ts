@@ -51,6 +51,8 @@ describe('a bad file in .broadsheet/', () => {
       expect(run.stderr).not.toMatch(/\n\s+at |SyntaxError|ZodError/);
       expect(run.code).toBe(2);
       expect(await snapshot(join(dir, 'outbox'))).toEqual({});
+      // Read before anything is written: the site does not go live without its email.
+      expect(await snapshot(join(dir, 'dist'))).toEqual({});
     },
   );
 
