@@ -1,3 +1,11 @@
+import {
+  announceKeysOf,
+  articleIdentity,
+  holderKeys,
+  movedAmong,
+  recordedKeys,
+  splitByIdentity,
+} from '../core/announce-keys.js';
 import { lateArticlesNote, splitByAnnounceWindow } from '../core/announce-window.js';
 import type { Article } from '../core/article.js';
 import { publishedAt } from '../core/corpus.js';
@@ -12,6 +20,8 @@ export interface ChangeSummary {
   readonly added: readonly Article[];
   readonly removed: readonly Article[];
   readonly changed: readonly Article[];
+  /** Articles at a new address (a renamed file, a new slug or base_url): not mailed again. */
+  readonly moved: readonly { readonly from: Article; readonly to: Article }[];
   /** Published ids that would change: errors unless declared with `aliases`. */
   readonly idProblems: readonly Problem[];
   /** The digest merging this change would send, if any. */
@@ -35,11 +45,21 @@ export function diffCorpora(
   const after = publishedAt(head, now.getTime());
   const beforeByUrl = new Map(before.map((a) => [a.url, a]));
   const afterUrls = new Set(after.map((a) => a.url));
-  const movedFrom = new Set(after.flatMap((a) => a.aliases ?? []));
-  const announced = new Set(before.flatMap((a) => [a.url, ...(a.aliases ?? [])]));
-  const unannounced = after.filter(
-    (a) => !announced.has(a.url) && !a.aliases?.some((url) => announced.has(url)),
-  );
+  // What was published at `base` counts as announced, as the ledger records it (announce-keys.ts): an
+  // article renamed since, or under a new base_url, moved and is not mailed again.
+  const recorded = new Set(before.flatMap((a) => [...recordedKeys(a), ...(a.aliases ?? [])]));
+  const unrecorded = (keys: readonly string[]) => new Set(keys.filter((key) => !recorded.has(key)));
+  const split = splitByIdentity(after, unrecorded(after.flatMap(announceKeysOf)));
+  const movedSet = new Set(movedAmong(split.suspects, after, unrecorded(holderKeys(split.suspects, after))));
+  const fresh = new Set([...split.unannounced, ...split.suspects.filter((a) => !movedSet.has(a))]);
+  const unannounced = after.filter((a) => fresh.has(a));
+  const identities = new Map(before.map((a) => [articleIdentity(a), a]));
+  const moved = [...movedSet].flatMap((a) => {
+    const from = identities.get(articleIdentity(a));
+    return from && !afterUrls.has(from.url) ? [{ from, to: a }] : [];
+  });
+  const movedFrom = new Set([...after.flatMap((a) => a.aliases ?? []), ...moved.map((m) => m.from.url)]);
+  const movedTo = new Set(moved.map((m) => m.to.url));
   const { timely, late } = splitByAnnounceWindow(unannounced, now.getTime(), site.announceWindowDays);
   const plan = planDigest(timely, new Set());
   // As the build would send it: full text where site.yaml asks for it, shortened past Gmail's clip.
@@ -49,7 +69,8 @@ export function diffCorpora(
       : undefined;
   const digest = plan && composeDigest(bodies ? { ...plan, bodies } : plan, site, 'instant', theme);
   return {
-    added: after.filter((a) => !beforeByUrl.has(a.url)),
+    added: after.filter((a) => !beforeByUrl.has(a.url) && !movedTo.has(a.url)),
+    moved,
     removed: before.filter((a) => !afterUrls.has(a.url) && !movedFrom.has(a.url)),
     changed: after.filter((a) => beforeByUrl.has(a.url) && beforeByUrl.get(a.url)?.hash !== a.hash),
     idProblems: checkPublished(publishedIdsOf(before), head, after, site, staticPaths).filter(
@@ -79,6 +100,13 @@ export function summaryMarkdown(change: ChangeSummary, ref: string): string {
     `**Feed items removed** (${change.removed.length})`,
     list(change.removed),
     '',
+    ...(change.moved.length > 0
+      ? [
+          `**Moved** (${change.moved.length}): not mailed again; feed readers may show them as new, and the old address answers 404 unless the article lists it in \`aliases\``,
+          change.moved.map(({ from, to }) => `- ${from.url} → ${to.url}`).join('\n'),
+          '',
+        ]
+      : []),
     change.idProblems.length === 0
       ? '**Published ids**: unchanged.'
       : `**Published ids that would change (errors)**\n${change.idProblems.map((p) => `- \`${p.file}\`: ${p.reason}`).join('\n')}`,

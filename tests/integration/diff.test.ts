@@ -69,6 +69,23 @@ describe('broadsheet diff', () => {
     expect(run.stdout.trim()).toBe(summary.trim());
   });
 
+  it('shows a renamed article as moved, not as one added and one removed, and no digest for it', async () => {
+    const dir = await scratchProject();
+    const git = committedRepo(dir);
+    git('mv', 'content/posts/2026-11-03-cafe-typography.md', 'content/posts/2026-11-03-cafe.md');
+    git('commit', '-q', '-m', 'rename');
+    const run = await broadsheet(dir, 'diff', 'HEAD~1', '--now', NOW, '--diff-out', 'out');
+    const summary = await readFile(join(dir, 'out/summary.md'), 'utf8');
+    expect(summary).toContain('**Moved** (1): not mailed again');
+    expect(summary).toContain(
+      '- https://gazette.example.com/posts/cafe-typography/ → https://gazette.example.com/posts/cafe/',
+    );
+    expect(summary).toContain('**Feed items added** (0)');
+    expect(summary).toContain('**Feed items removed** (0)');
+    expect(summary).toContain('**Digest**: none would be sent.');
+    expect(run.stdout.trim()).toBe(summary.trim());
+  });
+
   it('names an unknown ref instead of failing with a stack trace, and treats content added since the ref as new', async () => {
     const dir = await scratchProject();
     const git = (...args: string[]) =>
