@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { execFileSync } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import packageJson from '../package.json' with { type: 'json' };
 import type { StackOutputs } from './adapters/aws/stack-outputs.js';
@@ -292,6 +293,17 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   else if (fresh.length > 0) console.log(`The next build announces: ${titles}`);
   else if (waiting.length === 0) console.log('The next build announces nothing.');
   return 0;
+}
+
+/** A path with its links resolved, as far as it exists (the rest as written). */
+function realPath(path: string): string {
+  const missing: string[] = [];
+  let head = path;
+  while (!existsSync(head) && dirname(head) !== head) {
+    missing.unshift(basename(head));
+    head = dirname(head);
+  }
+  return join(realpathSync(head), ...missing);
 }
 
 /**
@@ -888,8 +900,10 @@ async function main(): Promise<number> {
     outbox: resolve(values.outbox),
     state: resolve(values.state),
   };
-  // The built site inside content/ would be read back as articles, pages and static files by the next build.
-  if (paths.out === paths.content || paths.out.startsWith(`${paths.content}${sep}`))
+  // The built site inside content/ would be read back as articles, pages and static files by the next build
+  // (compared with links resolved: a link to content/ is content/).
+  const [realOut, realContent] = [realPath(paths.out), realPath(paths.content)];
+  if (realOut === realContent || realOut.startsWith(`${realContent}${sep}`))
     throw new ConfigError('--out', [
       `${relative(process.cwd(), paths.out) || '.'} is inside --content ${relative(process.cwd(), paths.content) || '.'}: the next build would read the built site as content; choose a folder outside it (the default is dist)`,
     ]);
@@ -947,7 +961,7 @@ main().then(
         positionals[0] === 'check'
           ? 'Fix the problems above and run again.'
           : error instanceof PublishStopped
-            ? `The build stopped after writing ${error.written.length} file${error.written.length === 1 ? '' : 's'}; no feed and no email changed, and no page lists one that was not written. Fix the problems above and run again.`
+            ? `The build stopped after writing ${error.written.length} file${error.written.length === 1 ? '' : 's'}; no feed and no email changed. Fix the problems above and run again: the next build writes the rest.`
             : 'Nothing was written: fix the problems above and run again.';
       console.error(`${error.message}\n${advice}`);
       process.exitCode = 1;

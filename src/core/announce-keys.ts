@@ -28,20 +28,23 @@ export function announceKeysOf(article: Announceable): string[] {
 
 /**
  * Of `candidates`, those no announcement recorded under their address or `aliases` (`fresh` holds the
- * keys of announceKeysOf the ledger has not seen), split by their identity: `unannounced` ones are new, and
- * `suspects` had their date and title announced, perhaps at an address still live (see `movedAmong`).
+ * keys of announceKeysOf the ledger has not seen), split by their identity: `unannounced` ones are new,
+ * `suspects` had their date and title announced, perhaps at an address still live (see `movedAmong`), and
+ * `aliased` moved from an address they list in `aliases` that was announced.
  */
 export function splitByIdentity<A extends Announceable>(
   candidates: readonly A[],
   fresh: ReadonlySet<string>,
-): { readonly unannounced: A[]; readonly suspects: A[] } {
+): { readonly unannounced: A[]; readonly suspects: A[]; readonly aliased: A[] } {
   const unannounced: A[] = [];
   const suspects: A[] = [];
+  const aliased: A[] = [];
   for (const article of candidates) {
-    if (![article.url, ...(article.aliases ?? [])].every((key) => fresh.has(key))) continue;
-    (fresh.has(articleIdentity(article)) ? unannounced : suspects).push(article);
+    if (!fresh.has(article.url)) continue;
+    if (!(article.aliases ?? []).every((key) => fresh.has(key))) aliased.push(article);
+    else (fresh.has(articleIdentity(article)) ? unannounced : suspects).push(article);
   }
-  return { unannounced, suspects };
+  return { unannounced, suspects, aliased };
 }
 
 /**
@@ -73,4 +76,10 @@ export function movedAmong<A extends Announceable>(
   const held = new Set(holderKeys(suspects, live).filter((key) => !unheld.has(key)));
   const heldIdentities = new Set([...held].map((key) => key.slice(0, key.indexOf('@'))));
   return suspects.filter((suspect) => !heldIdentities.has(articleIdentity(suspect)));
+}
+
+/** The keys that record an article's identity at its address, without the address itself (a retitle). */
+export function identityKeys(article: Pick<ArticleMeta, 'url' | 'date' | 'title'>): string[] {
+  const identity = articleIdentity(article);
+  return [identity, identityAt(identity, article.url)];
 }

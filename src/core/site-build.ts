@@ -50,8 +50,9 @@ export interface SiteFile {
   /** The theme's template a page renders with: a build renders one page of each before it writes any. */
   readonly template?: PageTemplate;
   /**
-   * A page that lists others (the home page, archives, tags, the sitemap): written once the pages it lists
-   * are, so a build that stops part way leaves no link to a page it did not write.
+   * A page that lists or points at others (the home page, archives, tags, the sitemap, an alias's redirect):
+   * written once the articles' own pages are, so a build that a template stops part way has not yet linked
+   * the article it failed on from any of them (an article's neighbours may still link it).
    */
   readonly lists?: true;
   render(): Promise<string | Uint8Array>;
@@ -565,7 +566,8 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     ...newsletter.filter((f) => f.template === 'newsletter').map(listing),
     ...articlePages,
     ...sitePages,
-    ...redirects,
+    // Redirects point at articles: with the pages that list them, after the articles' own pages.
+    ...redirects.map(listing),
     ...lists.map(listing),
     ...discovery.map(listing),
     ...tags.flatMap((g) => feeds(g.articles, g.tag)),

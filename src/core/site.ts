@@ -47,7 +47,10 @@ const canonicalTag = (tag: string): string | undefined => {
 const language = z
   .string()
   .trim()
-  .regex(/^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i, 'must be a language tag like en or pt-BR')
+  .regex(/^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i, {
+    message: 'must be a language tag like en or pt-BR',
+    abort: true,
+  })
   .refine((tag) => canonicalTag(tag) !== undefined, 'must be a language tag like en or pt-BR')
   // Tags are case-insensitive (BCP 47): EN and pt-br are en and pt-BR, as feeds and pages write them.
   .transform((tag) => canonicalTag(tag) as string)

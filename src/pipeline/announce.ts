@@ -2,6 +2,7 @@ import {
   type Announceable,
   announceKeysOf,
   holderKeys,
+  identityKeys,
   movedAmong,
   recordedKeys,
   splitByIdentity,
@@ -82,9 +83,10 @@ export async function announce(
   if (wentLive.length === 0) return { late: [] };
   // A moved article was announced under its old address (renamed, or with `aliases`): recorded at its new
   // one, so it holds its date and title there (a later article that takes them is a new one).
-  const { unannounced, moved } = await announcementsOf(deps.ledger, wentLive, live);
-  if (moved.length > 0) await deps.ledger.markAnnounced(moved.flatMap(recordedKeys), MOVED_DIGEST_ID);
-  const candidates = unannounced.sort((a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug));
+  await recordMoves(deps.ledger, wentLive, [], live);
+  const candidates = (await unannouncedOf(deps.ledger, wentLive, live)).sort(
+    (a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug),
+  );
   const { timely, late } = splitByAnnounceWindow(candidates, nowMs, deps.site.announceWindowDays, firstRun);
   if (late.length > 0) await deps.ledger.markAnnounced(late.flatMap(recordedKeys), PAST_WINDOW_DIGEST_ID);
   const plan = planDigest(timely, firstRun ? undefined : new Set());
@@ -128,7 +130,10 @@ export async function unannouncedOf<A extends Announceable>(
   return (await announcementsOf(ledger, candidates, live)).unannounced;
 }
 
-/** unannouncedOf, with the articles found moved apart (announce records them at their new address). */
+/**
+ * unannouncedOf, with the articles found moved (by their date and title, or by `aliases`) apart: recorded
+ * at their new address by recordMoves, so they hold their identity there.
+ */
 async function announcementsOf<A extends Announceable>(
   ledger: Pick<AnnouncementLedger, 'unannounced'>,
   candidates: readonly A[],
@@ -137,10 +142,33 @@ async function announcementsOf<A extends Announceable>(
   if (candidates.length === 0) return { unannounced: [], moved: [] };
   const fresh = new Set(await ledger.unannounced(candidates.flatMap(announceKeysOf)));
   const split = splitByIdentity(candidates, fresh);
-  if (split.suspects.length === 0) return { unannounced: split.unannounced, moved: [] };
   const keys = holderKeys(split.suspects, live);
   const unheld = new Set(keys.length > 0 ? await ledger.unannounced(keys) : []);
-  const moved = new Set(movedAmong(split.suspects, live, unheld));
+  const moved = new Set([...movedAmong(split.suspects, live, unheld), ...split.aliased]);
   const addressFresh = new Set([...split.unannounced, ...split.suspects]);
-  return { unannounced: candidates.filter((a) => addressFresh.has(a) && !moved.has(a)), moved: [...moved] };
+  return {
+    unannounced: candidates.filter((a) => addressFresh.has(a) && !moved.has(a)),
+    moved: candidates.filter((a) => moved.has(a)),
+  };
+}
+
+/**
+ * Records what publishing learns of articles already announced, so each keeps its identity wherever it goes:
+ * those of `wentLive` that moved (a renamed file, a new slug or base_url, `aliases`) at their new address,
+ * and those of `changed` (live at the same address before, now of another date or title: a retitle, a new
+ * time zone for a date written without one) under their new date and title. Nothing here is mailed.
+ */
+export async function recordMoves(
+  ledger: AnnouncementLedger,
+  wentLive: readonly ArticleMeta[],
+  changed: readonly ArticleMeta[],
+  live: readonly ArticleMeta[],
+): Promise<void> {
+  const { moved } = await announcementsOf(ledger, wentLive, live);
+  if (moved.length > 0) await ledger.markAnnounced(moved.flatMap(recordedKeys), MOVED_DIGEST_ID);
+  if (changed.length === 0) return;
+  // Only what was announced: one still in its grace window is recorded when its digest goes.
+  const unannounced = new Set(await ledger.unannounced(changed.map((a) => a.url)));
+  const announced = changed.filter((a) => !unannounced.has(a.url));
+  if (announced.length > 0) await ledger.markAnnounced(announced.flatMap(identityKeys), MOVED_DIGEST_ID);
 }

@@ -119,7 +119,8 @@ export async function publishSite(
     after.set(file.path, file.key);
     written.push(file.path);
   };
-  // The pages first, then the pages that list them, then the feeds: a failure part way links nothing unwritten.
+  // The articles' pages first, then the pages that list them, then the feeds: a build stopped part way has
+  // changed no feed, and no list names an article whose page failed.
   const phases = [
     stale.filter((f) => f.kind !== 'feed' && !f.lists),
     stale.filter((f) => f.kind !== 'feed' && f.lists),

@@ -2,6 +2,7 @@
 // whose key changed, then announce what went live. The local build is publishChanges(deps, 'all') in strict
 // mode; the cloud publishes the paths its S3 events name, leniently. Only the adapters differ.
 import { aliasProblems } from '../core/aliases.js';
+import { articleIdentity } from '../core/announce-keys.js';
 import {
   type Article,
   type ArticleMeta,
@@ -58,7 +59,7 @@ import {
 } from '../core/site-index.js';
 import { isPagePath, navPages, parsePage } from '../core/site-page.js';
 import { type PublishedTheme, publishedThemeOf, type Theme, themeFor } from '../core/theme.js';
-import { type Announcement, announce, isFirstRunOf, unannouncedOf } from './announce.js';
+import { type Announcement, announce, isFirstRunOf, recordMoves, unannouncedOf } from './announce.js';
 import { underLease } from './lease.js';
 import { type PublishReport, publishSite, SkipFile } from './publish-site.js';
 import { weeklyDigestId } from './weekly.js';
@@ -426,6 +427,14 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   }
 
   const firstRun = await isFirstRunOf(isFirstRun(stored), deps.announce?.ledger, live);
+  if (deps.announce && !firstRun) {
+    // Live here before under another date or title (a retitle, a new time zone): its new one is recorded.
+    const changedIdentity = live.filter((a) => {
+      const prior = before.sources[a.source];
+      return wasLive(a) && prior !== undefined && articleIdentity(prior.article) !== articleIdentity(a);
+    });
+    await recordMoves(deps.announce.ledger, wentLive, changedIdentity, live);
+  }
   // The grace window: what went live waits `digest.delay` (a first run announces at once, as before).
   const grace =
     deps.announce && !firstRun && (site.digest.delayMs > 0 || index.pending !== undefined)

@@ -175,6 +175,68 @@ describe('an article that moves is not announced again', () => {
   });
 });
 
+describe('an article that moves after it changed', () => {
+  const post = (title: string, date: string, extra = '') =>
+    `---\ntitle: ${title}\ndate: ${date}\n${extra}---\nBody.\n`;
+  const at = (hour: number) => `2026-11-26T${String(hour).padStart(2, '0')}:00:00Z`;
+
+  it('is not mailed again when renamed after a retitle, or after a new time zone and a new base_url', async () => {
+    const dir = await scratchProject();
+    const posts = join(dir, 'content/posts');
+    const site = join(dir, 'content/site.yaml');
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    await writeFile(join(posts, 'fresh.md'), post('Fresh piece', '2026-11-26T09:00:00Z'));
+    await writeFile(join(posts, 'floating.md'), post('Winter notes', '2026-11-26'));
+    expect((await broadsheet(dir, 'build', '--now', at(10))).code).toBe(0);
+    const mailed = await digests(dir);
+
+    await writeFile(join(posts, 'fresh.md'), post('Fresh piece, revised', '2026-11-26T09:00:00Z'));
+    const zone = (await readFile(site, 'utf8')).match(/^timezone: (.*)$/m)?.[1] ?? 'UTC';
+    const text = await readFile(site, 'utf8');
+    await writeFile(
+      site,
+      text.includes('timezone:')
+        ? text.replace(`timezone: ${zone}`, 'timezone: America/New_York')
+        : `${text}timezone: America/New_York\n`,
+    );
+    expect((await broadsheet(dir, 'build', '--now', at(11))).code).toBe(0);
+    await rename(join(posts, 'fresh.md'), join(posts, 'renamed.md'));
+    await writeFile(site, (await readFile(site, 'utf8')).replace(BASE, 'https://news.example.org'));
+    await rm(join(dir, 'content/published-ids.json'));
+    const moved = await broadsheet(dir, 'build', '--now', at(12));
+    expect(moved.code).toBe(0);
+    expect(await digests(dir)).toEqual(mailed);
+  });
+
+  it('lets a new article take the date and title of one moved with aliases, or in a grace window', async () => {
+    for (const delay of ['', 'digest:\n  delay: 1h\n']) {
+      const dir = await scratchProject();
+      const posts = join(dir, 'content/posts');
+      const site = join(dir, 'content/site.yaml');
+      await writeFile(site, `${await readFile(site, 'utf8')}${delay}`);
+      expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+      await writeFile(join(posts, 'v1-release.md'), post('Release notes', '2026-11-26T09:00:00Z'));
+      expect((await broadsheet(dir, 'build', '--now', at(10))).code).toBe(0);
+      expect((await broadsheet(dir, 'build', '--now', at(12))).code).toBe(0);
+      const mailed = await digests(dir);
+      expect(mailed.length, delay).toBeGreaterThan(1);
+
+      await rm(join(posts, 'v1-release.md'));
+      await writeFile(
+        join(posts, 'release-v1.md'),
+        post('Release notes', '2026-11-26T09:00:00Z', 'aliases: [/posts/v1-release/]\n'),
+      );
+      expect((await broadsheet(dir, 'build', '--now', at(13))).code).toBe(0);
+      expect(await digests(dir), delay).toEqual(mailed);
+
+      await writeFile(join(posts, 'v2-release.md'), post('Release notes', '2026-11-26T09:00:00Z'));
+      expect((await broadsheet(dir, 'build', '--now', at(14))).code).toBe(0);
+      expect((await broadsheet(dir, 'build', '--now', at(16))).code).toBe(0);
+      expect((await digests(dir)).length, delay).toBe(mailed.length + 1);
+    }
+  });
+});
+
 describe('weekly digests in the local build', () => {
   it('writes one weekly digest for three articles and three instant ones, each to the right people', async () => {
     const dir = await scratchProject();

@@ -204,7 +204,13 @@ describe('papercuts', () => {
       expect(run.code).toBe(2);
       expect(run.stderr).toContain(`${out} is inside --content content`);
     }
+    // Nor through a link to content/.
+    await symlink(join(dir, 'content'), join(dir, 'linked'));
+    const linked = await broadsheet(dir, 'build', '--out', 'linked/dist', '--now', NOW);
+    expect(linked.code).toBe(2);
+    expect(linked.stderr).toContain('linked/dist is inside --content content');
     expect(await readdir(join(dir, 'content'))).not.toContain('index.html');
+    expect(await readdir(join(dir, 'content'))).not.toContain('dist');
   });
 
   it('answers --version, and an unknown option with one line and the usage, not a stack trace', async () => {
