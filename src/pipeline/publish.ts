@@ -438,7 +438,15 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   // The grace window: what went live waits `digest.delay` (a first run announces at once, as before).
   const grace =
     deps.announce && !firstRun && (site.digest.delayMs > 0 || index.pending !== undefined)
-      ? await throughGraceWindow(deps.announce, index, live, wentLive, site.digest.delayMs, nowMs)
+      ? await throughGraceWindow(
+          deps.announce,
+          index,
+          live,
+          wentLive,
+          renamedWhilePending(before, live, wentLive),
+          site.digest.delayMs,
+          nowMs,
+        )
       : undefined;
   const fullText =
     site.digest.content === 'full'
@@ -703,11 +711,20 @@ async function throughGraceWindow(
   index: SiteIndex,
   live: readonly IndexedArticle[],
   wentLive: readonly IndexedArticle[],
+  /** Pending sources renamed since (old → new): the article keeps its place in the window and its hold. */
+  renamed: ReadonlyMap<string, string>,
   delayMs: number,
   nowMs: number,
 ): Promise<{ announce: IndexedArticle[]; waiting: PendingDigest[] }> {
   const bySource = new Map(live.map((a) => [a.source, a]));
-  const waiting = [...new Set([...Object.keys(index.pending ?? {}), ...wentLive.map((a) => a.source)])]
+  const pendingBefore: Record<string, number> = { ...(index.pending ?? {}) };
+  for (const [from, to] of renamed) {
+    const atMs = pendingBefore[from];
+    if (atMs === undefined) continue;
+    pendingBefore[to] = atMs;
+    delete pendingBefore[from];
+  }
+  const waiting = [...new Set([...Object.keys(pendingBefore), ...wentLive.map((a) => a.source)])]
     .map((source) => bySource.get(source))
     .filter((a): a is IndexedArticle => a !== undefined);
   const unannounced = new Set(await unannouncedOf(deps.ledger, waiting, live));
@@ -716,7 +733,7 @@ async function throughGraceWindow(
   // after it was taken off the site) waits out a window of its own, whatever an old hold listed. A hold in
   // the previous release's format holds that and what goes live now, the first publish that reads it (it
   // held the pending digest and whatever joined it), and is written back as a hold listing those.
-  const wasPending = Object.keys(index.pending ?? {});
+  const wasPending = Object.keys(pendingBefore);
   const gone = new Set(announced);
   const before = new Set(wasPending.filter((s) => bySource.has(s) && !gone.has(s)));
   const joining = new Set(waiting.map((a) => a.source).filter((s) => !gone.has(s) && !before.has(s)));
@@ -724,9 +741,13 @@ async function throughGraceWindow(
     deps.hold && (wasPending.length > 0 || waiting.length > announced.length)
       ? await deps.hold.holds()
       : undefined;
-  const holds = holdsOver(stored?.holds ?? [], before, joining);
+  const storedHolds = (stored?.holds ?? []).map((hold) => ({
+    ...hold,
+    sources: hold.sources.map((source) => renamed.get(source) ?? source),
+  }));
+  const holds = holdsOver(storedHolds, before, joining);
   const step = graceStep({
-    pending: index.pending ?? {},
+    pending: pendingBefore,
     wentLive: wentLive.map((a) => a.source),
     live: new Set(bySource.keys()),
     announced: new Set(announced),
@@ -775,4 +796,34 @@ async function wakeForNext(
   await scheduler.scheduleNext(next === undefined ? undefined : new Date(next));
   if (next === undefined) delete index.wakeAtMs;
   else index.wakeAtMs = next;
+}
+
+/**
+ * Sources that waited in the grace window and are gone, each with the source its article went live under
+ * (the same date and title: the file was renamed). Two candidates for one article make no guess.
+ */
+function renamedWhilePending(
+  before: SiteIndex,
+  live: readonly IndexedArticle[],
+  wentLive: readonly IndexedArticle[],
+): Map<string, string> {
+  const pending = before.pending ?? {};
+  const liveSources = new Set(live.map((a) => a.source));
+  const byIdentity = new Map<string, string | null>();
+  for (const a of wentLive) {
+    if (pending[a.source] !== undefined) continue;
+    const identity = articleIdentity(a);
+    byIdentity.set(identity, byIdentity.has(identity) ? null : a.source);
+  }
+  const renamed = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const source of Object.keys(pending)) {
+    const prior = before.sources[source]?.article;
+    if (liveSources.has(source) || !prior) continue;
+    const next = byIdentity.get(articleIdentity(prior));
+    if (!next || taken.has(next)) continue;
+    taken.add(next);
+    renamed.set(source, next);
+  }
+  return renamed;
 }

@@ -164,6 +164,27 @@ describe.each(editions)('holds in %s', (_, stores) => {
     },
   );
 
+  it('a hold follows its article when its file is renamed, and release sends it once', async () => {
+    const w = await world(await stores());
+    await w.write('held', at(0));
+    expect((await holdDigest(w.desk, at(5).getTime())).kind).toBe('done');
+    const text = w.deps.content.files.get('posts/held.md') as string;
+    w.deps.content.files.delete('posts/held.md');
+    w.deps.content.files.set('posts/renamed.md', text);
+    await publishChanges(w.deps, ['posts/held.md', 'posts/renamed.md'], at(10));
+    await w.publish(at(60));
+    expect(w.mailed()).not.toContain('https://news.example.com/posts/renamed/');
+    const [held] = await waitingDigests(w.desk);
+    expect(held).toMatchObject({ held: true, articles: [expect.objectContaining({ title: 'held' })] });
+    expect((await releaseDigest(w.desk, at(61).getTime())).kind).toBe('done');
+    await w.publish(at(62));
+    await w.publish(at(120));
+    const mailed = w
+      .mailed()
+      .filter((url) => url.includes('/posts/held/') || url.includes('/posts/renamed/'));
+    expect(mailed).toEqual(['https://news.example.com/posts/renamed/']);
+  });
+
   it('a hold that returned first is what the next publish reads: nothing goes', async () => {
     const w = await world(await stores());
     await w.write('stopped', at(0));
