@@ -17,8 +17,7 @@ export const identityAt = (identity: string, url: string): string => `${identity
 
 /** What marking an article announced records: its address, its identity, and the identity at the address. */
 export function recordedKeys(article: Pick<ArticleMeta, 'url' | 'date' | 'title'>): string[] {
-  const identity = articleIdentity(article);
-  return [article.url, identity, identityAt(identity, article.url)];
+  return [article.url, ...identityKeys(article)];
 }
 
 /** The keys that say whether an article was announced: its address, the addresses it had, its identity. */
@@ -67,14 +66,17 @@ export function holderKeys(suspects: readonly Announceable[], live: readonly Ann
   });
 }
 
-/** Of the suspects, those whose identity's holder is not live (`unheld`: holderKeys the ledger has not seen). */
+/**
+ * Of the suspects, those whose identity's holder is not live: `holders` is holderKeys(suspects, live), and
+ * `unheld` those of them the ledger has not seen.
+ */
 export function movedAmong<A extends Announceable>(
   suspects: readonly A[],
-  live: readonly Announceable[],
+  holders: readonly string[],
   unheld: ReadonlySet<string>,
 ): A[] {
-  const held = new Set(holderKeys(suspects, live).filter((key) => !unheld.has(key)));
-  const heldIdentities = new Set([...held].map((key) => key.slice(0, key.indexOf('@'))));
+  const held = holders.filter((key) => !unheld.has(key));
+  const heldIdentities = new Set(held.map((key) => key.slice(0, key.indexOf('@'))));
   return suspects.filter((suspect) => !heldIdentities.has(articleIdentity(suspect)));
 }
 

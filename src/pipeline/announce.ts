@@ -81,9 +81,8 @@ export async function announce(
   live: readonly ArticleMeta[] = wentLive,
 ): Promise<AnnounceResult> {
   if (wentLive.length === 0) return { late: [] };
-  // A moved article was announced under its old address (renamed, or with `aliases`): recorded at its new
-  // one, so it holds its date and title there (a later article that takes them is a new one).
-  await recordMoves(deps.ledger, wentLive, [], live);
+  // A moved article (renamed, or with `aliases`) was announced under its old address: the publish recorded
+  // it at its new one (recordMoves) before the grace window and this step read the ledger.
   const candidates = (await unannouncedOf(deps.ledger, wentLive, live)).sort(
     (a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug),
   );
@@ -144,7 +143,7 @@ async function announcementsOf<A extends Announceable>(
   const split = splitByIdentity(candidates, fresh);
   const keys = holderKeys(split.suspects, live);
   const unheld = new Set(keys.length > 0 ? await ledger.unannounced(keys) : []);
-  const moved = new Set([...movedAmong(split.suspects, live, unheld), ...split.aliased]);
+  const moved = new Set([...movedAmong(split.suspects, keys, unheld), ...split.aliased]);
   const addressFresh = new Set([...split.unannounced, ...split.suspects]);
   return {
     unannounced: candidates.filter((a) => addressFresh.has(a) && !moved.has(a)),

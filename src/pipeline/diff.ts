@@ -50,7 +50,8 @@ export function diffCorpora(
   const recorded = new Set(before.flatMap((a) => [...recordedKeys(a), ...(a.aliases ?? [])]));
   const unrecorded = (keys: readonly string[]) => new Set(keys.filter((key) => !recorded.has(key)));
   const split = splitByIdentity(after, unrecorded(after.flatMap(announceKeysOf)));
-  const movedSet = new Set(movedAmong(split.suspects, after, unrecorded(holderKeys(split.suspects, after))));
+  const holders = holderKeys(split.suspects, after);
+  const movedSet = new Set(movedAmong(split.suspects, holders, unrecorded(holders)));
   const fresh = new Set([...split.unannounced, ...split.suspects.filter((a) => !movedSet.has(a))]);
   const unannounced = after.filter((a) => fresh.has(a));
   const identities = new Map(before.map((a) => [articleIdentity(a), a]));

@@ -2,14 +2,16 @@
 // only shares a date and title with one announced before is its own, and is announced.
 import { describe, expect, it } from 'vitest';
 import type { ArticleMeta } from '../../../src/core/article.js';
-import { announce } from '../../../src/pipeline/announce.js';
+import { announce, recordMoves } from '../../../src/pipeline/announce.js';
 import { anInstantReader, MemoryLedger } from '../../helpers/memory.js';
 import { article, testSite } from '../../helpers/site.js';
 
 const nowMs = Date.parse('2026-11-25T12:00:00Z');
 const date = '2026-11-25T09:00:00Z';
 
+/** As a publish runs it: what moved is recorded first, then the announce step reads the ledger. */
 async function announced(ledger: MemoryLedger, wentLive: ArticleMeta[], live = wentLive) {
+  await recordMoves(ledger, wentLive, [], live);
   const result = await announce(
     { site: testSite, ledger, digests: ledger, recipients: anInstantReader },
     wentLive,
