@@ -51,9 +51,15 @@ const language = z
     message: 'must be a language tag like en or pt-BR',
     abort: true,
   })
-  .refine((tag) => canonicalTag(tag) !== undefined, 'must be a language tag like en or pt-BR')
   // Tags are case-insensitive (BCP 47): EN and pt-br are en and pt-BR, as feeds and pages write them.
-  .transform((tag) => canonicalTag(tag) as string)
+  .transform((tag, ctx) => {
+    const canonical = canonicalTag(tag);
+    if (canonical === undefined) {
+      ctx.issues.push({ code: 'custom', message: 'must be a language tag like en or pt-BR', input: tag });
+      return z.NEVER;
+    }
+    return canonical;
+  })
   .refine((tag) => {
     const base = tag.split('-')[0] as string;
     return /^q[a-t][a-z]$/.test(base) || languageNames.of(base) !== undefined;

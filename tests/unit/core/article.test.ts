@@ -484,6 +484,12 @@ describe('parseSiteConfig', () => {
     expect(() => parseSiteConfig({ ...minimal, language })).toThrow(/language: /);
   });
 
+  it('refuses a tag of the right shape that BCP 47 rejects (a repeated variant)', () => {
+    expect(() => parseSiteConfig({ ...minimal, language: 'de-1996-1996' })).toThrow(
+      /language: must be a language tag like en or pt-BR/,
+    );
+  });
+
   it.each(['en', 'pt-BR', 'sr-Latn', 'gsw', 'de-CH', 'qaa'])('takes language: %s', (language) => {
     expect(parseSiteConfig({ ...minimal, language }).language).toBe(language);
   });
