@@ -868,7 +868,7 @@ async function diff(site: SiteConfig, content: string, ref: string | undefined):
   printWarnings(after.problems);
   const assets = (await new FsStaticAssets(content).list()).map((a) => a.path);
   const theme = await loadTheme(site, new FsThemeFiles(content));
-  const change = diffCorpora(before.articles, after.articles, site, clock(), assets, theme);
+  const change = await diffCorpora(before.articles, after.articles, site, clock(), assets, theme);
   const out = resolve(values['diff-out'] ?? values.out ?? 'diff');
   await mkdir(out, { recursive: true });
   const summary = summaryMarkdown(change, ref);

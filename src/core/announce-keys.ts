@@ -26,58 +26,58 @@ export function announceKeysOf(article: Announceable): string[] {
 }
 
 /**
- * Of `candidates`, those no announcement recorded under their address or `aliases` (`fresh` holds the
- * keys of announceKeysOf the ledger has not seen), split by their identity: `unannounced` ones are new,
- * `suspects` had their date and title announced, perhaps at an address still live (see `movedAmong`), and
- * `aliased` moved from an address they list in `aliases` that was announced.
+ * Of `candidates` (`live`: every article on the site now), those no announcement carried and those that
+ * moved; `unseen` answers which of the keys it is given nothing recorded (the ledger, or a base ref). An
+ * article whose address, or an address in its `aliases`, was recorded is not new. One whose date and title
+ * were recorded moved, unless another live article still holds them at an address that recorded them (one
+ * retitled since, or a second article of the same day and title): then it is a new article that took that
+ * title. Holders are looked up only for articles whose identity was recorded, in a second read.
  */
-export function splitByIdentity<A extends Announceable>(
+export async function classifyAnnouncements<A extends Announceable>(
   candidates: readonly A[],
-  fresh: ReadonlySet<string>,
-): { readonly unannounced: A[]; readonly suspects: A[]; readonly aliased: A[] } {
-  const unannounced: A[] = [];
+  live: readonly Announceable[],
+  unseen: (keys: readonly string[]) => Promise<ReadonlySet<string>>,
+): Promise<{ readonly unannounced: A[]; readonly moved: A[] }> {
+  if (candidates.length === 0) return { unannounced: [], moved: [] };
+  const fresh = await unseen(candidates.flatMap(announceKeysOf));
+  const unannounced = new Set<A>();
+  const moved = new Set<A>();
   const suspects: A[] = [];
-  const aliased: A[] = [];
   for (const article of candidates) {
     if (!fresh.has(article.url)) continue;
-    if (!(article.aliases ?? []).every((key) => fresh.has(key))) aliased.push(article);
-    else (fresh.has(articleIdentity(article)) ? unannounced : suspects).push(article);
+    if (!(article.aliases ?? []).every((key) => fresh.has(key))) moved.add(article);
+    else if (fresh.has(articleIdentity(article))) unannounced.add(article);
+    else suspects.push(article);
   }
-  return { unannounced, suspects, aliased };
+  const holders = holderKeys(suspects, live);
+  const unheld = holders.length > 0 ? await unseen(holders) : new Set<string>();
+  const held = new Set(
+    holders.filter((key) => !unheld.has(key)).map((key) => key.slice(0, key.indexOf('@'))),
+  );
+  for (const suspect of suspects) (held.has(articleIdentity(suspect)) ? unannounced : moved).add(suspect);
+  return {
+    unannounced: candidates.filter((a) => unannounced.has(a)),
+    moved: candidates.filter((a) => moved.has(a)),
+  };
 }
 
 /**
- * The other live articles of the same date as each suspect, as `identityAt` keys: if the ledger has one, the
- * article that announced that date and title is still on the site (since retitled), and the suspect is a new
- * article that took its old title, not a moved one.
+ * The other live articles of the same date as each of `articles`, as `identityAt` keys: if the ledger has
+ * one, the article that announced that date and title is still on the site.
  */
-export function holderKeys(suspects: readonly Announceable[], live: readonly Announceable[]): string[] {
+function holderKeys(articles: readonly Announceable[], live: readonly Announceable[]): string[] {
   const byDate = new Map<string, string[]>();
   for (const other of live) {
     const urls = byDate.get(other.date);
     if (urls) urls.push(other.url);
     else byDate.set(other.date, [other.url]);
   }
-  return suspects.flatMap((suspect) => {
-    const identity = articleIdentity(suspect);
-    return (byDate.get(suspect.date) ?? [])
-      .filter((url) => url !== suspect.url)
+  return articles.flatMap((article) => {
+    const identity = articleIdentity(article);
+    return (byDate.get(article.date) ?? [])
+      .filter((url) => url !== article.url)
       .map((url) => identityAt(identity, url));
   });
-}
-
-/**
- * Of the suspects, those whose identity's holder is not live: `holders` is holderKeys(suspects, live), and
- * `unheld` those of them the ledger has not seen.
- */
-export function movedAmong<A extends Announceable>(
-  suspects: readonly A[],
-  holders: readonly string[],
-  unheld: ReadonlySet<string>,
-): A[] {
-  const held = holders.filter((key) => !unheld.has(key));
-  const heldIdentities = new Set(held.map((key) => key.slice(0, key.indexOf('@'))));
-  return suspects.filter((suspect) => !heldIdentities.has(articleIdentity(suspect)));
 }
 
 /** The keys that record an article's identity at its address, without the address itself (a retitle). */

@@ -1,11 +1,9 @@
 import {
   type Announceable,
   announceKeysOf,
-  holderKeys,
+  classifyAnnouncements,
   identityKeys,
-  movedAmong,
   recordedKeys,
-  splitByIdentity,
 } from '../core/announce-keys.js';
 import { MOVED_DIGEST_ID, PAST_WINDOW_DIGEST_ID, splitByAnnounceWindow } from '../core/announce-window.js';
 import type { ArticleMeta } from '../core/article.js';
@@ -133,22 +131,12 @@ export async function unannouncedOf<A extends Announceable>(
  * unannouncedOf, with the articles found moved (by their date and title, or by `aliases`) apart: recorded
  * at their new address by recordMoves, so they hold their identity there.
  */
-async function announcementsOf<A extends Announceable>(
+function announcementsOf<A extends Announceable>(
   ledger: Pick<AnnouncementLedger, 'unannounced'>,
   candidates: readonly A[],
   live: readonly Announceable[],
 ): Promise<{ readonly unannounced: A[]; readonly moved: A[] }> {
-  if (candidates.length === 0) return { unannounced: [], moved: [] };
-  const fresh = new Set(await ledger.unannounced(candidates.flatMap(announceKeysOf)));
-  const split = splitByIdentity(candidates, fresh);
-  const keys = holderKeys(split.suspects, live);
-  const unheld = new Set(keys.length > 0 ? await ledger.unannounced(keys) : []);
-  const moved = new Set([...movedAmong(split.suspects, keys, unheld), ...split.aliased]);
-  const addressFresh = new Set([...split.unannounced, ...split.suspects]);
-  return {
-    unannounced: candidates.filter((a) => addressFresh.has(a) && !moved.has(a)),
-    moved: candidates.filter((a) => moved.has(a)),
-  };
+  return classifyAnnouncements(candidates, live, async (keys) => new Set(await ledger.unannounced(keys)));
 }
 
 /**

@@ -1,11 +1,4 @@
-import {
-  announceKeysOf,
-  articleIdentity,
-  holderKeys,
-  movedAmong,
-  recordedKeys,
-  splitByIdentity,
-} from '../core/announce-keys.js';
+import { articleIdentity, classifyAnnouncements, recordedKeys } from '../core/announce-keys.js';
 import { lateArticlesNote, splitByAnnounceWindow } from '../core/announce-window.js';
 import type { Article } from '../core/article.js';
 import { publishedAt } from '../core/corpus.js';
@@ -32,7 +25,7 @@ export interface ChangeSummary {
 }
 
 /** What merging `head` onto `base` would do to the feeds and the inbox, at `now`. */
-export function diffCorpora(
+export async function diffCorpora(
   base: readonly Article[],
   head: readonly Article[],
   site: SiteConfig,
@@ -40,7 +33,7 @@ export function diffCorpora(
   staticPaths: readonly string[] = [],
   /** The site's theme (its own templates over the bundled ones), as the digest will be rendered with. */
   theme?: Theme,
-): ChangeSummary {
+): Promise<ChangeSummary> {
   const before = publishedAt(base, now.getTime());
   const after = publishedAt(head, now.getTime());
   const beforeByUrl = new Map(before.map((a) => [a.url, a]));
@@ -48,16 +41,20 @@ export function diffCorpora(
   // What was published at `base` counts as announced, as the ledger records it (announce-keys.ts): an
   // article renamed since, or under a new base_url, moved and is not mailed again.
   const recorded = new Set(before.flatMap((a) => [...recordedKeys(a), ...(a.aliases ?? [])]));
-  const unrecorded = (keys: readonly string[]) => new Set(keys.filter((key) => !recorded.has(key)));
-  const split = splitByIdentity(after, unrecorded(after.flatMap(announceKeysOf)));
-  const holders = holderKeys(split.suspects, after);
-  const movedSet = new Set(movedAmong(split.suspects, holders, unrecorded(holders)));
-  const fresh = new Set([...split.unannounced, ...split.suspects.filter((a) => !movedSet.has(a))]);
-  const unannounced = after.filter((a) => fresh.has(a));
-  const identities = new Map(before.map((a) => [articleIdentity(a), a]));
-  const moved = [...movedSet].flatMap((a) => {
-    const from = identities.get(articleIdentity(a));
-    return from && !afterUrls.has(from.url) ? [{ from, to: a }] : [];
+  const announcements = await classifyAnnouncements(
+    after,
+    after,
+    async (keys) => new Set(keys.filter((key) => !recorded.has(key))),
+  );
+  const unannounced = announcements.unannounced;
+  const byIdentity = new Map(before.map((a) => [articleIdentity(a), a]));
+  // Where each moved from: an address it lists in `aliases`, or the one its date and title had.
+  const moved = announcements.moved.flatMap((to) => {
+    const from = [
+      ...(to.aliases ?? []).map((url) => beforeByUrl.get(url)),
+      byIdentity.get(articleIdentity(to)),
+    ].find((a) => a !== undefined && !afterUrls.has(a.url));
+    return from ? [{ from, to }] : [];
   });
   const movedFrom = new Set([...after.flatMap((a) => a.aliases ?? []), ...moved.map((m) => m.from.url)]);
   const movedTo = new Set(moved.map((m) => m.to.url));

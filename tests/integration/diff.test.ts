@@ -48,8 +48,13 @@ describe('broadsheet diff', () => {
     const run = await broadsheet(dir, 'diff', 'HEAD~1', '--now', NOW, '--diff-out', 'out');
     expect(run.code).toBe(0);
     const summary = await readFile(join(dir, 'out/summary.md'), 'utf8');
-    expect(summary).toContain('**Feed items added** (3)');
+    // The slug edit, declared with `aliases`, is a move like a rename: not added, not removed.
+    expect(summary).toContain('**Feed items added** (2)');
     expect(summary).toContain('[Brand new](https://gazette.example.com/posts/new/)');
+    expect(summary).toContain('**Moved** (1)');
+    expect(summary).toContain(
+      '- https://gazette.example.com/posts/why-plain-text/ → https://gazette.example.com/posts/plain/',
+    );
     expect(summary).toContain('**Feed items changed** (1)');
     expect(summary).toContain(
       '[One email per batch, never two](https://gazette.example.com/posts/one-email-per-batch/)',
