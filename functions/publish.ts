@@ -4,6 +4,7 @@ import { functionEnv, logger, metrics } from '../src/adapters/aws/env.js';
 import { changedContentPaths } from '../src/adapters/aws/events.js';
 import { awsPublisher } from '../src/cloud.js';
 import { formatProblem, PublishBusyError } from '../src/core/errors.js';
+import { leaseTimingFor } from '../src/core/publish-timing.js';
 import { publishChanges } from '../src/pipeline/publish.js';
 
 const publisher = awsPublisher(functionEnv());
@@ -15,14 +16,9 @@ export async function handler(event: Partial<SQSEvent>, context?: Context): Prom
   for (const id of malformed) logger.error('not an S3 notification; dropped', { messageId: id });
   let outcome: Awaited<ReturnType<typeof publishChanges>>;
   try {
-    const deps = await publisher.deps();
-    // Waiting for the lease must end well inside this invocation's own time.
-    const left = context ? context.getRemainingTimeInMillis() / 2 : Number.POSITIVE_INFINITY;
-    outcome = await publishChanges(
-      { ...deps, leaseWaitMs: Math.min(deps.leaseWaitMs ?? 30_000, left) },
-      paths,
-      new Date(),
-    );
+    // The lease lasts as long as this invocation can, and waiting for it ends well inside it.
+    const lease = leaseTimingFor(context?.getRemainingTimeInMillis());
+    outcome = await publishChanges({ ...(await publisher.deps()), ...lease }, paths, new Date());
   } catch (error) {
     // A wake-up has no records to hand back: failing lets its retries and dead-letter queue apply.
     if (!(error instanceof PublishBusyError) || records.length === 0) throw error;

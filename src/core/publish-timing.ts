@@ -50,3 +50,19 @@ export const PUBLISH_TIMING: PublishTiming = derivePublishTiming({
   leaseWaitSeconds: 60,
   safetySeconds: 30,
 });
+
+const SAFETY_MS = 30_000;
+
+/**
+ * The lease of one invocation, from the time it has left: held until the invocation cannot be running any
+ * more (the reconcile runs for 15 minutes, the publish for 5, and a lease shorter than its holder could be
+ * taken by a second publish while the first still announces), and waited for at most half that time.
+ */
+export function leaseTimingFor(remainingMs: number | undefined): { leaseTtlMs: number; leaseWaitMs: number } {
+  if (remainingMs === undefined)
+    return { leaseTtlMs: PUBLISH_TIMING.leaseTtlMs, leaseWaitMs: PUBLISH_TIMING.leaseWaitMs };
+  return {
+    leaseTtlMs: remainingMs + SAFETY_MS,
+    leaseWaitMs: Math.min(PUBLISH_TIMING.leaseWaitMs, remainingMs / 2),
+  };
+}

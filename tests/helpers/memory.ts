@@ -135,11 +135,14 @@ export class MemoryIndex implements SiteIndexStore {
   }
 }
 
+/** A lease as DynamoDB keeps it: held until released or until its time to live runs out. */
 export class MemoryLock implements PublishLease {
   holder: string | undefined;
-  async acquire(owner: string): Promise<boolean> {
-    if (this.holder) return false;
+  leaseUntil = 0;
+  async acquire(owner: string, nowMs: number, ttlMs: number): Promise<boolean> {
+    if (this.holder && this.leaseUntil >= nowMs) return false;
     this.holder = owner;
+    this.leaseUntil = nowMs + ttlMs;
     return true;
   }
   async release(owner: string): Promise<void> {
