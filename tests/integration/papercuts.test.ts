@@ -103,7 +103,8 @@ describe('papercuts', () => {
       expect(run.stderr).not.toContain('no time zone');
     }
     const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
-    const example = /```markdown\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    // A `text` fence: Biome formats `markdown` fences, and would put a blank line after the opening ---.
+    const example = /```text\n(---\n[\s\S]*?)```/.exec(readme)?.[1] ?? '';
     expect(example).toContain('title: One email per batch, never two');
     const parsed = parseArticle(
       { path: 'posts/example.md', bytes: new TextEncoder().encode(example) },
