@@ -150,6 +150,15 @@ export interface AnnouncementLedger {
   /** Records the digest with one conditional write: false when a digest with this id already exists. */
   createDigest(digest: DigestRecord): Promise<boolean>;
   markAnnounced(urls: readonly string[], digestId: string): Promise<void>;
+  digest(id: string): Promise<DigestRecord | undefined>;
+  /**
+   * The digest an announce step began and did not finish (handed on, its articles marked) before it
+   * stopped: a crash, a timeout. The next announce step finishes it before it plans another, so the
+   * articles it carries are never planned into a second digest. Undefined when none is open.
+   */
+  openAnnouncement(): Promise<string | undefined>;
+  /** Opens (an id) or closes (undefined) the announcement in progress; the publish lease is held. */
+  setOpenAnnouncement(id: string | undefined): Promise<void>;
 }
 
 /** What the weekly digest needs to know: instant digests by time, and which articles a weekly one carried. */

@@ -41,6 +41,8 @@ export interface Announcement {
 
 export interface AnnounceResult {
   readonly digest?: Announcement;
+  /** A digest an earlier step created and stopped before finishing: handed on again, its articles marked. */
+  readonly resumed?: Announcement;
   /** Articles first seen past `announce_window`: recorded as announced, mailed to no one. */
   readonly late: readonly ArticleMeta[];
 }
@@ -63,8 +65,9 @@ export async function isFirstRunOf(
 /**
  * The one announce step of both editions: of the articles that just went live, those no digest has
  * announced become one digest (its id derived from their ids, created with one conditional write). It is
- * handed on before its articles are marked, so a crash in between hands the same digest on again (the
- * sender's ledger makes that harmless) instead of marking articles no digest will carry.
+ * opened in the ledger before it is created and closed once its articles are marked, so a step that stops
+ * in between is finished by the next (the same digest handed on again, which the sender's ledger makes
+ * harmless): no article is marked that no digest carries, and none is planned into a second digest.
  * `firstRun`: nothing was ever published here, so only the newest article is mailed and the rest are
  * recorded as announced; installing Broadsheet on an existing blog never mails its archive. Articles past
  * `announce_window` (announce-window.ts) are recorded as announced without mail. A digest nobody in its
@@ -78,7 +81,9 @@ export async function announce(
   /** Every article live now (announce-keys.ts tells a moved article from two of one date and title). */
   live: readonly ArticleMeta[] = wentLive,
 ): Promise<AnnounceResult> {
-  if (wentLive.length === 0) return { late: [] };
+  const resumed = await finishOpenAnnouncement(deps);
+  const andResumed = resumed ? { resumed } : {};
+  if (wentLive.length === 0) return { late: [], ...andResumed };
   // A moved article (renamed, or with `aliases`) was announced under its old address: the publish recorded
   // it at its new one (recordMoves) before the grace window and this step read the ledger.
   const candidates = (await unannouncedOf(deps.ledger, wentLive, live)).sort(
@@ -87,7 +92,7 @@ export async function announce(
   const { timely, late } = splitByAnnounceWindow(candidates, nowMs, deps.site.announceWindowDays, firstRun);
   if (late.length > 0) await deps.ledger.markAnnounced(late.flatMap(recordedKeys), PAST_WINDOW_DIGEST_ID);
   const plan = planDigest(timely, firstRun ? undefined : new Set());
-  if (!plan) return { late };
+  if (!plan) return { late, ...andResumed };
   const record = digestRecordOf(plan, nowMs, {
     delivery: 'instant',
     weekStartMs: weekStartAt(deps.site, nowMs),
@@ -99,10 +104,17 @@ export async function announce(
   const planned: DigestRecord = (await reachesAnyone(carried, deps.recipients))
     ? carried
     : { ...carried, unreached: true };
+  // The silenced first: a step that stops after this is not a first run again. Then the digest is opened,
+  // so that a step that stops before its articles are marked is finished by the next one
+  // (finishOpenAnnouncement), not planned again with whatever went live since under another id.
+  if (plan.silenced.length > 0) await deps.ledger.markAnnounced(plan.silenced.flatMap(recordedKeys), plan.id);
+  await deps.ledger.setOpenAnnouncement(plan.id);
   const created = await deps.ledger.createDigest(planned);
   await deps.digests.enqueue(plan.id);
-  await deps.ledger.markAnnounced([...plan.articles, ...plan.silenced].flatMap(recordedKeys), plan.id);
+  await deps.ledger.markAnnounced(plan.articles.flatMap(recordedKeys), plan.id);
+  await deps.ledger.setOpenAnnouncement(undefined);
   return {
+    ...andResumed,
     digest: {
       id: plan.id,
       articles: plan.articles.map((a) => a.url),
@@ -112,6 +124,25 @@ export async function announce(
     },
     late,
   };
+}
+
+/**
+ * Finishes the announcement an earlier step opened and stopped in (a crash, a timeout): its digest, if it
+ * was created, is handed on again (the sender's ledger makes a second hand-over harmless) and its articles
+ * are marked; one never created is dropped, its articles still unmarked, to be planned afresh.
+ */
+async function finishOpenAnnouncement(
+  deps: Pick<AnnounceDeps, 'ledger' | 'digests'>,
+): Promise<Announcement | undefined> {
+  const id = await deps.ledger.openAnnouncement();
+  if (id === undefined) return undefined;
+  const record = await deps.ledger.digest(id);
+  if (record) {
+    await deps.digests.enqueue(id);
+    await deps.ledger.markAnnounced(record.articles.flatMap(recordedKeys), id);
+  }
+  await deps.ledger.setOpenAnnouncement(undefined);
+  return record && { id, articles: record.articles.map((a) => a.url), silenced: 0, created: false, record };
 }
 
 /**

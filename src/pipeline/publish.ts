@@ -462,7 +462,9 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
         live,
       )
     : undefined;
-  const digest = announced?.digest;
+  // What this publish handed on, for the report: its own digest, or else the one it finished for a publish
+  // that stopped halfway (both are archived).
+  const digest = announced?.digest ?? announced?.resumed;
   const waiting = grace?.waiting ?? [];
   const pendingDigest = waiting.find((d) => !d.held) ?? waiting[0];
   // The public archive: every digest that went out gets its page, and the index and feed list it: the
@@ -472,6 +474,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   const handedOn =
     digest && !digest.created ? ((await issueSource?.digest(digest.id)) ?? digest.record) : digest?.record;
   const wentOut = [
+    ...(announced?.resumed && announced.digest ? [announced.resumed.record] : []),
     ...(handedOn ? [handedOn] : []),
     ...(deps.announce?.issues ? await weeklyWentOut(deps.announce.issues, index, site) : []),
   ];

@@ -160,6 +160,13 @@ export class MemoryLedger implements AnnouncementLedger, WeeklyLedger, DigestQue
   weekly = new Map<string, string>();
   cursor: number | undefined;
   queued: string[] = [];
+  open: string | undefined;
+  async openAnnouncement(): Promise<string | undefined> {
+    return this.open;
+  }
+  async setOpenAnnouncement(id: string | undefined): Promise<void> {
+    this.open = id;
+  }
   async unannounced(urls: readonly string[]): Promise<string[]> {
     return urls.filter((u) => !this.announced.has(u));
   }

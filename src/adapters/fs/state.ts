@@ -58,6 +58,8 @@ const announcedV2 = z.object({
   /** permalink → id of the weekly digest that carried it */
   weekly: z.record(z.string(), z.string()),
   weeklyCursor: z.number().optional(),
+  /** The digest an announce step began and did not finish (AnnouncementLedger.openAnnouncement). */
+  open: z.string().optional(),
 });
 type AnnouncedState = z.output<typeof announcedV2>;
 const announcedSchema = z.discriminatedUnion('version', [announcedV2, announcedV1]);
@@ -153,6 +155,17 @@ export class FileAnnouncementStore implements AnnouncementLedger, WeeklyLedger {
 
   async digest(id: string): Promise<DigestRecord | undefined> {
     return (await this.read())?.digests.find((d) => d.id === id);
+  }
+
+  async openAnnouncement(): Promise<string | undefined> {
+    return (await this.read())?.open;
+  }
+
+  async setOpenAnnouncement(id: string | undefined): Promise<void> {
+    await this.update((state) => {
+      if (id === undefined) delete state.open;
+      else state.open = id;
+    });
   }
 
   /** Digests created since `sinceMs` that the file still keeps (it drops those the weekly run is done with). */

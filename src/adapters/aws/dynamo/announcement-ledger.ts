@@ -1,4 +1,4 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AnnouncementLedger, DigestRecord, DigestSource } from '../../../core/ports.js';
 import { createDigest, existingKeys, keys, putAll, readDigest } from './table.js';
 
@@ -29,5 +29,22 @@ export class DynamoAnnouncementLedger implements AnnouncementLedger, DigestSourc
 
   digest(id: string): Promise<DigestRecord | undefined> {
     return readDigest(this.db, this.table, id);
+  }
+
+  async openAnnouncement(): Promise<string | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.openAnnouncement(), ConsistentRead: true }),
+    );
+    return typeof Item?.digestId === 'string' ? Item.digestId : undefined;
+  }
+
+  async setOpenAnnouncement(id: string | undefined): Promise<void> {
+    if (id === undefined) {
+      await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.openAnnouncement() }));
+    } else {
+      await this.db.send(
+        new PutCommand({ TableName: this.table, Item: { ...keys.openAnnouncement(), digestId: id } }),
+      );
+    }
   }
 }

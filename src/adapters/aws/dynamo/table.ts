@@ -9,6 +9,7 @@
 //   subscriber#<address> / subscriber    a subscriber (gsi1pk = subscriber#<status>, gsi1sk = address)
 //   limit#<key>#<window> / limit         an attempt counter for one time window
 //   digest#hold / hold                   the digests the operator holds: one list, versioned
+//   announce#open / open                 the digest an announce step began and has not finished
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -38,6 +39,7 @@ export const keys = {
   subscriber: (address: string): Key => ({ pk: `subscriber#${address}`, sk: 'subscriber' }),
   attempts: (key: string, window: number): Key => ({ pk: `limit#${key}#${window}`, sk: 'limit' }),
   digestHold: (): Key => ({ pk: 'digest#hold', sk: 'hold' }),
+  openAnnouncement: (): Key => ({ pk: 'announce#open', sk: 'open' }),
 };
 
 export const GSI = 'gsi1';

@@ -1,0 +1,88 @@
+// An announce step that stops halfway (a crash, a Lambda timeout) is finished by the next one: every article
+// goes out in exactly one digest, even when more articles went live in between.
+import { describe, expect, it } from 'vitest';
+import type { ArticleMeta } from '../../../src/core/article.js';
+import { announce } from '../../../src/pipeline/announce.js';
+import { anInstantReader, MemoryLedger } from '../../helpers/memory.js';
+import { article, testSite } from '../../helpers/site.js';
+
+const nowMs = Date.parse('2026-11-25T12:00:00Z');
+const x = article({ title: 'X', date: '2026-11-25T09:00:00Z', slug: 'x' });
+const y = article({ title: 'Y', date: '2026-11-25T10:00:00Z', slug: 'y' });
+
+/** A ledger whose named step fails once, as a process killed at that point would leave it. */
+class StoppingLedger extends MemoryLedger {
+  constructor(private stopAt: 'createDigest' | 'enqueue' | 'markAnnounced' | 'close' | undefined) {
+    super();
+  }
+  private stop(step: string): void {
+    if (this.stopAt !== step) return;
+    this.stopAt = undefined;
+    throw new Error(`stopped at ${step}`);
+  }
+  override async createDigest(...args: Parameters<MemoryLedger['createDigest']>) {
+    this.stop('createDigest');
+    return super.createDigest(...args);
+  }
+  override async enqueue(id: string) {
+    this.stop('enqueue');
+    return super.enqueue(id);
+  }
+  override async markAnnounced(urls: readonly string[], id: string) {
+    this.stop('markAnnounced');
+    return super.markAnnounced(urls, id);
+  }
+  override async setOpenAnnouncement(id: string | undefined) {
+    if (id === undefined) this.stop('close');
+    return super.setOpenAnnouncement(id);
+  }
+}
+
+const run = (ledger: MemoryLedger, wentLive: ArticleMeta[], firstRun = false) =>
+  announce(
+    { site: testSite, ledger, digests: ledger, recipients: anInstantReader },
+    wentLive,
+    firstRun,
+    nowMs,
+  );
+
+/** Which queued digests carry the article: each should be carried by one. */
+function carriers(ledger: MemoryLedger, a: ArticleMeta): string[] {
+  const ids = new Set(ledger.queued);
+  return [...ids].filter((id) => ledger.digests.get(id)?.articles.some((b) => b.url === a.url));
+}
+
+describe('an announce step that stops halfway', () => {
+  for (const stopAt of ['createDigest', 'enqueue', 'markAnnounced', 'close'] as const) {
+    it(`stopped at ${stopAt}: the next step, with another article, mails each in one digest`, async () => {
+      const ledger = new StoppingLedger(stopAt);
+      await expect(run(ledger, [x])).rejects.toThrow(`stopped at ${stopAt}`);
+      // The publish did not finish, so x goes live again beside y.
+      const retry = await run(ledger, [x, y]);
+      expect(carriers(ledger, x)).toHaveLength(1);
+      expect(carriers(ledger, y)).toHaveLength(1);
+      expect(await ledger.unannounced([x.url, y.url])).toEqual([]);
+      expect(ledger.open).toBeUndefined();
+      // What the earlier step had created is reported, for the archive.
+      expect(retry.resumed !== undefined).toBe(stopAt !== 'createDigest');
+    });
+  }
+
+  it('a first run stopped halfway mails only the newest article, once', async () => {
+    const ledger = new StoppingLedger('enqueue');
+    await expect(run(ledger, [x, y], true)).rejects.toThrow();
+    await run(ledger, [x, y], false);
+    const mailed = [...new Set(ledger.queued)].flatMap((id) => ledger.digests.get(id)?.articles ?? []);
+    expect(mailed.map((a) => a.url)).toEqual([y.url]);
+    expect(await ledger.unannounced([x.url, y.url])).toEqual([]);
+  });
+
+  it('with nothing new going live, the next step still finishes it', async () => {
+    const ledger = new StoppingLedger('markAnnounced');
+    await expect(run(ledger, [x])).rejects.toThrow();
+    const retry = await run(ledger, []);
+    expect(retry.resumed?.articles).toEqual([x.url]);
+    expect(await ledger.unannounced([x.url])).toEqual([]);
+    expect(ledger.open).toBeUndefined();
+  });
+});
