@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import { FileDigestHold } from '../../src/adapters/fs/digest-hold.js';
 import { FilePublishLease } from '../../src/adapters/fs/publish-lease.js';
 import { pendingDigestId } from '../../src/core/grace.js';
 import type { DigestHoldStore, PublishLease } from '../../src/core/ports.js';
+import { createActiveTable } from '../../src/dev/dynamo-table.js';
 import {
   cancelDigest,
   type DeskAnswer,
@@ -57,20 +58,18 @@ afterAll(async () => {
 /** A table of its own for each test. */
 async function freshTable(): Promise<string> {
   const name = `holds-${++tables}`;
-  await (db as unknown as { send: DynamoDBClient['send'] }).send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  await createActiveTable(db as unknown as DynamoDBClient, {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+  });
   return name;
 }
 

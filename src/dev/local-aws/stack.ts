@@ -11,13 +11,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import dynalite from 'dynalite';
 import { buildApp as fauxqsApp } from 'fauxqs';
 import S3rver from 's3rver';
+import { createActiveTable } from '../dynamo-table.js';
 import { type StackClock, Waits, WallClock } from './clock.js';
 import {
   type Behavior,
@@ -339,18 +340,16 @@ export class LocalAws {
           ? {}
           : { ProvisionedThroughput: (g.ProvisionedThroughput as never) ?? provisioned }),
       }));
-      await clients.dynamodb.send(
-        new CreateTableCommand({
-          TableName: name,
-          AttributeDefinitions: p.AttributeDefinitions as never,
-          KeySchema: p.KeySchema as never,
-          ...(payPerRequest
-            ? { BillingMode: 'PAY_PER_REQUEST' }
-            : { ProvisionedThroughput: (p.ProvisionedThroughput as never) ?? provisioned }),
-          ...(gsis?.length ? { GlobalSecondaryIndexes: gsis } : {}),
-          ...(p.LocalSecondaryIndexes ? { LocalSecondaryIndexes: p.LocalSecondaryIndexes as never } : {}),
-        }),
-      );
+      await createActiveTable(clients.dynamodb, {
+        TableName: name,
+        AttributeDefinitions: p.AttributeDefinitions as never,
+        KeySchema: p.KeySchema as never,
+        ...(payPerRequest
+          ? { BillingMode: 'PAY_PER_REQUEST' }
+          : { ProvisionedThroughput: (p.ProvisionedThroughput as never) ?? provisioned }),
+        ...(gsis?.length ? { GlobalSecondaryIndexes: gsis } : {}),
+        ...(p.LocalSecondaryIndexes ? { LocalSecondaryIndexes: p.LocalSecondaryIndexes as never } : {}),
+      });
       this.tables.set(id, name);
     }
 
