@@ -7,6 +7,8 @@ import { signalWeeklySent } from '../src/adapters/aws/publish-trigger.js';
 import { DynamoRecipientPages } from '../src/adapters/aws/recipient-pages.js';
 import { loadSiteJsonFromBucket } from '../src/adapters/aws/site-json.js';
 import { SqsDigestQueue } from '../src/adapters/aws/sqs.js';
+import { S3SiteIndexStore } from '../src/adapters/aws/state-object.js';
+import { liveArticles, metaOf } from '../src/core/site-index.js';
 import { runWeekly, type WeeklyOutcome } from '../src/pipeline/weekly.js';
 
 const env = functionEnv();
@@ -16,6 +18,8 @@ const db = dynamoClient(endpoints);
 const ledger = new DynamoWeeklyLedger(db, env.TABLE_NAME);
 // Read only when a week's digest is about to be created, and only until the first weekly reader.
 const recipients = new DynamoRecipientPages(db, env.TABLE_NAME);
+// The publisher's index, read once a week has articles waiting: the articles on the site then.
+const siteIndex = new S3SiteIndexStore(s3, required(env.CONTENT_BUCKET, 'CONTENT_BUCKET'));
 const queue = new SqsDigestQueue(sqsClient(endpoints), required(env.DIGEST_QUEUE_URL, 'DIGEST_QUEUE_URL'));
 
 // The rule's scheduled time, not the clock: a retried invocation then decides about the same week.
@@ -26,7 +30,16 @@ export async function handler(event: unknown): Promise<WeeklyOutcome['kind']> {
   const now = parsed.success ? new Date(parsed.data.time) : new Date();
   const site = await loadSiteJsonFromBucket(s3, env.CONTENT_BUCKET);
   const outcome = await runWeekly(
-    { site, ledger, recipients, deliver: (digest) => queue.enqueue(digest.id) },
+    {
+      site,
+      ledger,
+      recipients,
+      deliver: (digest) => queue.enqueue(digest.id),
+      live: async () => {
+        const index = await siteIndex.load();
+        return index && liveArticles(index, now.getTime()).map(metaOf);
+      },
+    },
     now,
   );
   if (outcome.kind === 'delivered') {

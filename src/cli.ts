@@ -711,7 +711,7 @@ async function stackDesk(site: SiteConfig, stack: StackOutputs): Promise<DeskDep
   const { DynamoDigestHold } = await import('./adapters/aws/dynamo/digest-hold.js');
   const { DynamoPublishLease } = await import('./adapters/aws/dynamo/publish-lease.js');
   const { PUBLISH_TIMING } = await import('./core/publish-timing.js');
-  const { S3SiteIndexStore } = await import('./adapters/aws/s3.js');
+  const { S3SiteIndexStore } = await import('./adapters/aws/state-object.js');
   const { triggerPublish } = await import('./adapters/aws/publish-trigger.js');
   const db = dynamoClient(values.endpoint ? { dynamodb: values.endpoint } : {});
   const s3 = s3Client(values['s3-endpoint'] ? { s3: values['s3-endpoint'] } : {});

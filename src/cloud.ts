@@ -10,16 +10,11 @@ import { DynamoWeeklyLedger } from './adapters/aws/dynamo/weekly-ledger.js';
 import { endpointsOf, type FunctionEnv, required } from './adapters/aws/env.js';
 import { S3PublishedTheme } from './adapters/aws/published-theme.js';
 import { DynamoRecipientPages } from './adapters/aws/recipient-pages.js';
-import {
-  S3ArticleSource,
-  S3SiteIndexStore,
-  S3SiteStore,
-  S3StaticAssets,
-  S3ThemeFiles,
-} from './adapters/aws/s3.js';
+import { S3ArticleSource, S3SiteStore, S3StaticAssets, S3ThemeFiles } from './adapters/aws/s3.js';
 import { EventBridgePublishScheduler } from './adapters/aws/scheduler.js';
 import { loadSiteFromBucket } from './adapters/aws/site-config.js';
 import { SqsDigestQueue } from './adapters/aws/sqs.js';
+import { S3SiteIndexStore } from './adapters/aws/state-object.js';
 import { WebSubNotifier } from './adapters/http/websub.js';
 import type { DigestQueue } from './core/ports.js';
 import { PUBLISH_TIMING } from './core/publish-timing.js';

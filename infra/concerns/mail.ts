@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import { WEEKLY_SENT_KEY } from '../../src/adapters/aws/publish-trigger.js';
 import { PUBLISHED_THEME_KEY } from '../../src/adapters/aws/published-theme.js';
 import { SITE_JSON_KEY } from '../../src/adapters/aws/site-json.js';
+import { SITE_INDEX_KEY } from '../../src/adapters/aws/state-object.js';
 import { SEND_TIMING } from '../../src/core/send-timing.js';
 import { BroadsheetFunction } from '../function.js';
 import { Concern } from '../logical-ids.js';
@@ -81,7 +82,12 @@ export class Mail extends Concern {
       environment: { ...common, DIGEST_QUEUE_URL: queues.digests.queue.queueUrl },
       asyncFailures: { queue: this.weeklyFailures, maxEventAge: Duration.minutes(15) },
     });
-    allow(this.weekly, ['s3:GetObject'], [content.arnForObjects(SITE_JSON_KEY)]);
+    // The index, to leave out what was withdrawn since it was announced.
+    allow(
+      this.weekly,
+      ['s3:GetObject'],
+      [content.arnForObjects(SITE_JSON_KEY), content.arnForObjects(SITE_INDEX_KEY)],
+    );
     // Its notification wakes the publisher, which puts the week's issue in the public archive.
     allow(this.weekly, ['s3:PutObject'], [content.arnForObjects(WEEKLY_SENT_KEY)]);
     allow(this.weekly, ['dynamodb:Query'], [`${tableArn}/index/gsi1`]);

@@ -1,5 +1,5 @@
 import type { ArticleMeta } from './article.js';
-import { type Audience, audienceOfDigest, type Delivery } from './delivery.js';
+import type { Audience, Delivery } from './delivery.js';
 import { bodyText, fullTextHtml } from './full-text.js';
 import type { DigestRecord } from './ports.js';
 import { shortHash } from './short-hash.js';
@@ -59,24 +59,6 @@ export function digestRecordOf(plan: DigestPlan, createdAtMs: number, audience: 
     return meta;
   });
   return { id: plan.id, createdAtMs, articles, audience };
-}
-
-/**
- * The weekly digest's candidates among stored digests: articles of instant digests created in
- * [sinceMs, beforeMs), oldest announcement first, that no weekly digest has carried yet.
- */
-export function articlesAwaitingWeekly(
-  digests: Iterable<DigestRecord>,
-  carried: (url: string) => boolean,
-  sinceMs: number,
-  beforeMs: number,
-): ArticleMeta[] {
-  return [...digests]
-    .filter((d) => audienceOfDigest(d).delivery === 'instant')
-    .filter((d) => d.createdAtMs >= sinceMs && d.createdAtMs < beforeMs)
-    .sort((a, b) => a.createdAtMs - b.createdAtMs)
-    .flatMap((d) => d.articles)
-    .filter((a) => !carried(a.url));
 }
 
 export function digestId(articles: readonly ArticleMeta[]): string {

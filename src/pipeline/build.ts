@@ -24,6 +24,7 @@ import type {
 } from '../core/ports.js';
 import { publishedIdsOf } from '../core/published-ids.js';
 import type { SiteConfig } from '../core/site.js';
+import { liveArticles, metaOf } from '../core/site-index.js';
 import type { Theme } from '../core/theme.js';
 import { groupByFollowed } from '../core/topics.js';
 import { underLease } from './lease.js';
@@ -175,6 +176,10 @@ async function weeklyThenPublish(
         deliver: async (record) => {
           const to = await audience(record);
           if (to.length > 0) weekly = await mailDigest(announce, site, await digestTheme(), record, to, now);
+        },
+        live: async () => {
+          const index = await deps.index.load();
+          return index && liveArticles(index, now.getTime()).map(metaOf);
         },
       },
       now,

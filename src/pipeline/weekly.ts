@@ -1,3 +1,4 @@
+import { whereNow } from '../core/announce-keys.js';
 import type { ArticleMeta } from '../core/article.js';
 import { byNewest } from '../core/order.js';
 import type { DigestRecord, RecipientPages, WeeklyLedger } from '../core/ports.js';
@@ -16,6 +17,12 @@ export interface WeeklyDeps {
   readonly recipients: RecipientPages;
   /** Sends the digest on: the digest queue in AWS, the outbox locally. Must be safe to repeat. */
   readonly deliver: (digest: DigestRecord) => Promise<void>;
+  /**
+   * The articles on the site now (the publisher's index), read once a week has articles waiting: one
+   * withdrawn since its instant digest is left out, one edited since goes out as it reads now. Undefined
+   * before the first publish.
+   */
+  readonly live: () => Promise<readonly ArticleMeta[] | undefined>;
 }
 
 export type WeeklyOutcome =
@@ -59,11 +66,15 @@ export async function runWeekly(deps: WeeklyDeps, now: Date): Promise<WeeklyOutc
   const weekStartMs = weekStartAt(site, weekEndMs - 1);
   let digest = await ledger.digest(id);
   let created = false;
+  // A week back past the cursor as well: an announcement that became visible late (an index lagging, a
+  // publish retried after the send time) is carried next week instead of never.
+  const sinceMs = cursor === undefined ? weekStartMs : Math.min(cursor, weekStartMs) - WEEK_MS;
+  const waiting = await ledger.awaitingWeekly(sinceMs, weekEndMs);
+  const live = waiting.length > 0 ? await deps.live() : undefined;
+  // Announced address → the article as it is now.
+  const current = live ? whereNow(waiting, live) : new Map(waiting.map((a) => [a.url, a]));
   if (!digest) {
-    // A week back past the cursor as well: an announcement that became visible late (an index lagging, a
-    // publish retried after the send time) is carried next week instead of never.
-    const sinceMs = cursor === undefined ? weekStartMs : Math.min(cursor, weekStartMs) - WEEK_MS;
-    const articles = dedupe(await ledger.awaitingWeekly(sinceMs, weekEndMs)).sort(byNewest);
+    const articles = [...new Map([...current.values()].map((a) => [a.url, a])).values()].sort(byNewest);
     if (articles.length === 0) {
       await ledger.advanceWeeklyCursor(weekEndMs);
       return { kind: 'nothing-new', weekEndMs };
@@ -88,17 +99,11 @@ export async function runWeekly(deps: WeeklyDeps, now: Date): Promise<WeeklyOutc
     // Lost a race: the stored record is the one every run delivers.
     digest = created ? planned : ((await ledger.digest(id)) ?? planned);
   }
-  await ledger.markWeekly(
-    digest.articles.map((a) => a.url),
-    id,
-  );
+  // Under the addresses they were announced at as well, which a later week would find waiting again.
+  const carried = new Set(digest.articles.map((a) => a.url));
+  const announcedAt = [...current].filter(([, article]) => carried.has(article.url)).map(([url]) => url);
+  await ledger.markWeekly([...new Set([...carried, ...announcedAt])], id);
   if (digest.articles.length > 0) await deps.deliver(digest);
   await ledger.advanceWeeklyCursor(weekEndMs);
   return { kind: 'delivered', weekEndMs, digest, created };
-}
-
-function dedupe(articles: readonly ArticleMeta[]): ArticleMeta[] {
-  const seen = new Map<string, ArticleMeta>();
-  for (const article of articles) if (!seen.has(article.url)) seen.set(article.url, article);
-  return [...seen.values()];
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ArticleMeta, ArticleSource } from '../../src/core/article.js';
-import { articlesAwaitingWeekly } from '../../src/core/digest.js';
+import { articlesAwaitingWeekly } from '../../src/core/awaiting-weekly.js';
 import type { RawMessage } from '../../src/core/email.js';
 import { NotFoundError } from '../../src/core/errors.js';
 // In-memory implementations of the ports, for pipeline tests that need no emulator.

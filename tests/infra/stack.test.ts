@@ -451,9 +451,9 @@ describe('the Broadsheet stack', () => {
       template.hasOutput(output, {});
   });
 
-  it('lets the functions that only read the settings read site.json (and those that render mail, the published theme), nothing else of the content', () => {
+  it('lets the functions that only read the settings read site.json (the weekly digest, the index; those that render mail, the published theme), nothing else of the content', () => {
     const reads = (fn: string) => contentKeys(template, fn, 's3:GetObject');
-    expect(reads('Weekly')).toEqual(['site.json']);
+    expect(reads('Weekly')).toEqual(['site.json', 'state/site-index.json.gz']);
     for (const fn of ['Send', 'Subscribe']) expect(reads(fn), fn).toEqual(['site.json', 'state/theme.json']);
   });
 

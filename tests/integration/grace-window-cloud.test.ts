@@ -11,7 +11,7 @@ import { DynamoAnnouncementLedger } from '../../src/adapters/aws/dynamo/announce
 import { DynamoDigestHold } from '../../src/adapters/aws/dynamo/digest-hold.js';
 import { DynamoPublishLease } from '../../src/adapters/aws/dynamo/publish-lease.js';
 import { DynamoSubscribers } from '../../src/adapters/aws/dynamo/subscribers.js';
-import { S3SiteIndexStore } from '../../src/adapters/aws/s3.js';
+import { S3SiteIndexStore } from '../../src/adapters/aws/state-object.js';
 import { parseSiteYaml } from '../../src/core/site-yaml.js';
 import { ManualClock } from '../../src/dev/local-aws/clock.js';
 import { type StackUnderTest, startStackUnderTest } from '../../src/dev/local-aws/harness.js';

@@ -232,6 +232,7 @@ describe('the weekly digest under concurrency', () => {
       Array.from({ length: 10 }, () =>
         runWeekly(
           {
+            live: async () => undefined,
             site: testSite,
             ledger,
             recipients: new DynamoRecipientPages(db, TABLE),

@@ -387,7 +387,13 @@ describe('exactly once with topics', () => {
           };
           const weekly = async () => {
             await runWeekly(
-              { site, ledger, recipients: onePage(subscribers), deliver: (d) => ledger.enqueue(d.id) },
+              {
+                live: async () => undefined,
+                site,
+                ledger,
+                recipients: onePage(subscribers),
+                deliver: (d) => ledger.enqueue(d.id),
+              },
               new Date(now),
             );
             await drain();

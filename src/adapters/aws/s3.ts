@@ -1,50 +1,22 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   DeleteObjectCommand,
-  GetObjectCommand,
-  NoSuchKey,
   PutObjectCommand,
   paginateListObjectsV2,
   type S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { ArticleSource } from '../../core/article.js';
 import { NotFoundError } from '../../core/errors.js';
 import type {
   ArticleSourceStore,
   Fingerprints,
-  SiteIndexStore,
   SiteStore,
   SourceEntry,
   StaticAssetStore,
   StoredFile,
   ThemeSourceStore,
 } from '../../core/ports.js';
-import type { SiteIndex } from '../../core/site-index.js';
 import { themeFilesOf } from '../../core/theme.js';
-
-function isMissing(error: unknown): boolean {
-  return (
-    error instanceof NoSuchKey ||
-    (error instanceof S3ServiceException &&
-      (error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404))
-  );
-}
-
-async function getObject(
-  client: S3Client,
-  bucket: string,
-  key: string,
-): Promise<{ bytes: Uint8Array; etag?: string } | undefined> {
-  try {
-    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
-    return { bytes, ...(out.ETag ? { etag: out.ETag } : {}) };
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
-}
+import { getObject, StateObject } from './state-object.js';
 
 async function listObjects(
   client: S3Client,
@@ -132,32 +104,6 @@ const SHORT_CACHE = 'public, max-age=300, must-revalidate';
 const PAGE_CACHE = 'public, max-age=600';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-/** A private object holding one JSON document, gzipped (the index compresses about fivefold). */
-class StateObject<T> {
-  constructor(
-    private readonly client: S3Client,
-    private readonly bucket: string,
-    private readonly key: string,
-  ) {}
-
-  async get(): Promise<T | undefined> {
-    const object = await getObject(this.client, this.bucket, this.key);
-    return object ? (JSON.parse(gunzipSync(object.bytes).toString('utf8')) as T) : undefined;
-  }
-
-  async put(value: T): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: this.key,
-        Body: gzipSync(JSON.stringify(value)),
-        ContentType: 'application/json',
-        ContentEncoding: 'gzip',
-      }),
-    );
-  }
-}
-
 /**
  * The built site in the site bucket. Every file is one PUT, so readers (through CloudFront) see the old or
  * the new version, never a mix. The key of every file is recorded in one private object beside the index
@@ -195,21 +141,5 @@ export class S3SiteStore implements SiteStore {
 
   async saveFingerprints(fingerprints: Fingerprints): Promise<void> {
     await this.manifest.put(Object.fromEntries(fingerprints));
-  }
-}
-
-/** The publisher's index, one private object in the content bucket (`state/site-index.json.gz`). */
-export class S3SiteIndexStore implements SiteIndexStore {
-  private readonly object: StateObject<SiteIndex>;
-  constructor(client: S3Client, bucket: string, key = 'state/site-index.json.gz') {
-    this.object = new StateObject(client, bucket, key);
-  }
-
-  load(): Promise<SiteIndex | undefined> {
-    return this.object.get();
-  }
-
-  save(index: SiteIndex): Promise<void> {
-    return this.object.put(index);
   }
 }

@@ -3,8 +3,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
 import type { ArticleMeta } from '../../core/article.js';
+import { articlesAwaitingWeekly } from '../../core/awaiting-weekly.js';
 import type { DeliveryChoice } from '../../core/delivery.js';
-import { articlesAwaitingWeekly } from '../../core/digest.js';
 import { StateFileError } from '../../core/errors.js';
 import type {
   AnnouncementLedger,

@@ -135,7 +135,13 @@ describe('the public archive of issues', () => {
     const { output, ledger, deps } = await twoIssues();
     const weekly = (now: string) =>
       runWeekly(
-        { site: deps.site, ledger, recipients: weeklyReader, deliver: async () => {} },
+        {
+          live: async () => undefined,
+          site: deps.site,
+          ledger,
+          recipients: weeklyReader,
+          deliver: async () => {},
+        },
         new Date(now),
       );
     // Monday 4 May, 09:00 UTC: the week of both instant digests ends.
@@ -166,7 +172,13 @@ describe('the public archive of issues', () => {
     const { output, ledger, deps } = await twoIssues();
     const weekly = (now: string) =>
       runWeekly(
-        { site: deps.site, ledger, recipients: weeklyReader, deliver: async () => {} },
+        {
+          live: async () => undefined,
+          site: deps.site,
+          ledger,
+          recipients: weeklyReader,
+          deliver: async () => {},
+        },
         new Date(now),
       );
     await weekly('2026-05-04T09:05:00Z');
@@ -197,6 +209,7 @@ describe('the public archive of issues', () => {
     const weekly = (now: string) =>
       runWeekly(
         {
+          live: async () => undefined,
           site: deps.site,
           ledger,
           recipients: onePage(subscribers),
@@ -249,7 +262,13 @@ describe('the public archive of issues', () => {
     for (const id of instant) expect(output.text('newsletter/index.html')).not.toContain(id);
 
     const outcome = await runWeekly(
-      { site: deps.site, ledger, recipients: onePage(subscribers), deliver: async () => {} },
+      {
+        live: async () => undefined,
+        site: deps.site,
+        ledger,
+        recipients: onePage(subscribers),
+        deliver: async () => {},
+      },
       new Date('2026-05-04T09:05:00Z'),
     );
     expect(outcome.kind).toBe('delivered');

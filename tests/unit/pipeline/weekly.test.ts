@@ -4,6 +4,7 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { chooseDelivery, type Delivery } from '../../../src/core/delivery.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
+import { liveArticles, metaOf } from '../../../src/core/site-index.js';
 import { weekStartAt } from '../../../src/core/weekly-schedule.js';
 import { onePage } from '../../../src/pipeline/fanout.js';
 import { publishChanges } from '../../../src/pipeline/publish.js';
@@ -63,15 +64,30 @@ function world(site = testSite) {
     }
   }
 
-  async function publish(name: string, at: string) {
-    content.files.set(`posts/${name}.md`, `---\ntitle: ${name}\ndate: ${at}\n---\nAbout ${name}.\n`);
+  async function publish(name: string, at: string, title = name, dated = at) {
+    content.files.set(`posts/${name}.md`, `---\ntitle: ${title}\ndate: ${dated}\n---\nAbout ${name}.\n`);
     await publishChanges(deps, [`posts/${name}.md`], new Date(at));
     await drain(new Date(at));
   }
 
+  async function withdraw(name: string, at: string) {
+    content.files.delete(`posts/${name}.md`);
+    await publishChanges(deps, [`posts/${name}.md`], new Date(at));
+  }
+
   async function weekly(at: string) {
     const outcome = await runWeekly(
-      { site, ledger, recipients: onePage(subscribers), deliver: (d) => ledger.enqueue(d.id) },
+      {
+        // As both editions read it: the publisher's index.
+        live: async () => {
+          const index = await deps.index.load();
+          return index && liveArticles(index, Date.parse(at)).map(metaOf);
+        },
+        site,
+        ledger,
+        recipients: onePage(subscribers),
+        deliver: (d) => ledger.enqueue(d.id),
+      },
       new Date(at),
     );
     await drain(new Date(at));
@@ -102,7 +118,7 @@ function world(site = testSite) {
     }));
   }
 
-  return { ledger, subscribers, mailer, publish, weekly, subscriber, inbox, drain };
+  return { ledger, subscribers, mailer, publish, withdraw, weekly, subscriber, inbox, drain };
 }
 
 /** A world where one article was announced before anyone subscribed (the first run). */
@@ -117,6 +133,23 @@ async function started() {
 }
 
 describe('instant or weekly delivery', () => {
+  it('leaves out of the weekly digest what was withdrawn since, and carries the rest as it reads now', async () => {
+    const w = await started();
+    await w.subscriber('week@example.org', 'weekly');
+    await w.publish('regret', '2026-05-05T10:00:00Z');
+    await w.publish('typo', '2026-05-06T10:00:00Z', 'Teh news');
+    await w.withdraw('regret', '2026-05-07T10:00:00Z');
+    await w.publish('typo', '2026-05-07T11:00:00Z', 'The news', '2026-05-06T10:00:00Z');
+    expect(await w.weekly(MONDAY_11)).toMatchObject({ kind: 'delivered' });
+    const [mail, ...more] = await w.inbox('week@example.org');
+    expect(more).toEqual([]);
+    expect(mail?.articles).toEqual(['typo']);
+    expect(mail?.text).toContain('The news');
+    expect(mail?.text).not.toContain('Teh news');
+    // Not again the week after: it was carried under the address it was announced at.
+    expect((await w.weekly('2026-05-18T08:30:00Z')).kind).toBe('nothing-new');
+  });
+
   it('mails an instant subscriber three times and a weekly one once for three articles', async () => {
     const w = await started();
     await w.subscriber('now@example.org');
@@ -209,6 +242,7 @@ describe('instant or weekly delivery', () => {
     await w.publish('x', '2026-05-05T10:00:00Z');
     const crashing = runWeekly(
       {
+        live: async () => undefined,
         site: testSite,
         ledger: w.ledger,
         recipients: onePage(w.subscribers),
@@ -234,20 +268,11 @@ describe('instant or weekly delivery', () => {
     await w.subscriber('week@example.org', 'weekly');
     await w.publish('early', '2026-05-05T10:00:00Z');
     // An instant digest created before the send time whose record shows up only later (a lagging index).
-    const late = {
-      id: 'late0000000000000000000a',
-      createdAtMs: Date.parse('2026-05-11T07:59:59Z'),
-      articles: [
-        {
-          ...(w.ledger.digests.values().next().value?.articles[0] ?? fail()),
-          url: 'https://news.example.com/posts/late/',
-          title: 'late',
-        },
-      ],
-      audience: { delivery: 'instant' as const, weekStartMs: Date.parse(MONDAY_4) },
-    };
+    await w.publish('late', '2026-05-11T07:59:59Z');
+    const late = [...w.ledger.digests.values()].find((d) => d.articles.some((a) => a.slug === 'late'));
+    w.ledger.digests.delete(late?.id ?? fail());
     await w.weekly('2026-05-11T08:05:00Z');
-    await w.ledger.createDigest(late);
+    await w.ledger.createDigest(late ?? fail());
     await w.weekly('2026-05-18T08:05:00Z');
     await w.weekly('2026-05-25T08:05:00Z');
     expect((await w.inbox('week@example.org')).map((m) => m.articles)).toEqual([['early'], ['late']]);
@@ -270,7 +295,7 @@ describe('instant or weekly delivery', () => {
       },
     };
     const outcome = await runWeekly(
-      { site: testSite, ledger: w.ledger, recipients, deliver: async () => {} },
+      { live: async () => undefined, site: testSite, ledger: w.ledger, recipients, deliver: async () => {} },
       new Date('2026-05-11T08:05:00Z'),
     );
     expect(outcome.kind).toBe('delivered');

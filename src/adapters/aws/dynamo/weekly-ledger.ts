@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ArticleMeta } from '../../../core/article.js';
+import { articlesAwaitingWeekly } from '../../../core/awaiting-weekly.js';
 import type { DigestRecord, DigestSource, WeeklyLedger } from '../../../core/ports.js';
 import {
   conditionally,
@@ -35,10 +36,15 @@ export class DynamoWeeklyLedger implements WeeklyLedger, DigestSource {
       ':from': timeKey(sinceMs),
       ':to': `${timeKey(beforeMs - 1)}#~`,
     });
-    const found = items.flatMap((item) => digestItem.parse(item).articles);
-    const urls = [...new Set(found.map((a) => a.url))];
+    const digests = items.map((item) => digestItem.parse(item));
+    const urls = [...new Set(digests.flatMap((d) => d.articles.map((a) => a.url)))];
     const carried = await existingKeys(this.db, this.table, urls.map(keys.carriedWeekly));
-    return found.filter((a) => !carried.has(keys.carriedWeekly(a.url).pk));
+    return articlesAwaitingWeekly(
+      digests,
+      (url) => carried.has(keys.carriedWeekly(url).pk),
+      sinceMs,
+      beforeMs,
+    );
   }
 
   async markWeekly(urls: readonly string[], weeklyId: string): Promise<void> {
