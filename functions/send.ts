@@ -2,6 +2,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DynamoAnnouncementLedger } from '../src/adapters/aws/dynamo/announcement-ledger.js';
 import { DynamoSendLedger } from '../src/adapters/aws/dynamo/send-ledger.js';
+import { DynamoSubscribers } from '../src/adapters/aws/dynamo/subscribers.js';
 import { functionEnv, logger, metrics } from '../src/adapters/aws/env.js';
 import { sendBatchOf } from '../src/adapters/aws/events.js';
 import { awsMailer } from '../src/adapters/aws/mailer-wiring.js';
@@ -39,6 +40,7 @@ export async function handler(event: SQSEvent, context?: Context): Promise<SQSBa
     theme,
     digests: new DynamoAnnouncementLedger(db, env.TABLE_NAME),
     ledger: new DynamoSendLedger(db, env.TABLE_NAME),
+    subscribers: new DynamoSubscribers(db, env.TABLE_NAME),
     mail,
     limiter: await rateLimiter(),
     secret,

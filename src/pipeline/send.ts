@@ -5,6 +5,7 @@ import { BroadsheetError, MailError } from '../core/errors.js';
 import type { DigestRecord, DigestSource, MailSender, SendBatch, SendLedger } from '../core/ports.js';
 import { SEND_TIMING } from '../core/send-timing.js';
 import type { SiteConfig } from '../core/site.js';
+import type { VersionedSubscriberStorage } from '../core/subscribers.js';
 import type { Theme } from '../core/theme.js';
 
 /**
@@ -61,11 +62,19 @@ export interface SendDeps {
    * Recipients not reached by then are released and returned in `retry`.
    */
   readonly stopAtMs?: number;
+  /**
+   * The subscribers as they are when the batch is sent: a batch planned before someone unsubscribed,
+   * complained or bounced can be delivered after it, and they are not mailed.
+   */
+  readonly subscribers?: Pick<VersionedSubscriberStorage, 'readVersioned'>;
 }
 
 export interface SendReport {
   readonly sent: number;
+  /** Recipients already claimed by another delivery of the batch (sent, or being sent). */
   readonly skipped: number;
+  /** Recipients no longer confirmed when the batch was sent: not mailed. */
+  readonly left: number;
   readonly failed: number;
   /** Recipients whose send should be tried again later (the queue message is redelivered). */
   readonly retry: readonly string[];
@@ -118,12 +127,17 @@ export async function sendBatch(deps: SendDeps, batch: SendBatch): Promise<SendR
     retry.push(address);
   };
 
+  const current = await deps.subscribers?.readVersioned(batch.recipients);
+  const recipients = current
+    ? batch.recipients.filter((address) => current.get(address)?.subscriber?.status === 'confirmed')
+    : batch.recipients;
+
   // Claims and composing run side by side; the SES calls go one at a time, each marked sent before the
   // next starts. A sender that dies then leaves at most one message whose fate the ledger does not know
   // (the one in flight), instead of every call in flight at the moment it died.
   const ses = new OneAtATime();
   await Promise.all(
-    batch.recipients.map(async (address) => {
+    recipients.map(async (address) => {
       const nowMs = deps.now().getTime();
       if (!(await deps.ledger.claim(record.id, address, nowMs, nowMs - staleMs))) {
         skipped++;
@@ -166,5 +180,5 @@ export async function sendBatch(deps: SendDeps, batch: SendBatch): Promise<SendR
       }
     }),
   );
-  return { sent, skipped, failed, retry };
+  return { sent, skipped, left: batch.recipients.length - recipients.length, failed, retry };
 }

@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { perSenderRate, RateLimiter } from '../../../src/pipeline/send.js';
+import { digestRecordOf, planDigest } from '../../../src/core/digest.js';
+import { perSenderRate, RateLimiter, sendBatch } from '../../../src/pipeline/send.js';
+import { MemoryLedger, MemoryMailer, MemorySendLedger, MemorySubscribers } from '../../helpers/memory.js';
+import { article, testSite } from '../../helpers/site.js';
 
 describe('the send rate across concurrent senders', () => {
   beforeEach(() => {
@@ -55,5 +58,35 @@ describe('the send rate across concurrent senders', () => {
     expect(() => perSenderRate(0, 2)).toThrow(/send rate must be positive/);
     expect(() => perSenderRate(14, 0)).toThrow(/concurrent senders/);
     expect(() => perSenderRate(14, 1.5)).toThrow(/concurrent senders/);
+  });
+});
+
+describe('a batch sent after its recipients changed their minds', () => {
+  it('mails only those still confirmed when it goes: not who unsubscribed, complained or bounced since', async () => {
+    const ledger = new MemoryLedger();
+    const plan = planDigest([article({ title: 'News', date: '2026-06-01', slug: 'news' })], new Set());
+    if (!plan) throw new Error('no plan');
+    const nowMs = Date.parse('2026-06-01T12:00:00Z');
+    await ledger.createDigest(digestRecordOf(plan, nowMs, { delivery: 'instant', weekStartMs: 0 }));
+    const subscribers = new MemorySubscribers();
+    const people = ['stays@example.org', 'left@example.org', 'complained@example.org', 'pending@example.org'];
+    const statuses = ['confirmed', 'unsubscribed', 'suppressed', 'pending'] as const;
+    for (const [i, address] of people.entries())
+      await subscribers.save({ address, status: statuses[i] ?? 'confirmed', createdAtMs: 0, updatedAtMs: 0 });
+    const mail = new MemoryMailer();
+    const deps = {
+      site: testSite,
+      digests: ledger,
+      ledger: new MemorySendLedger(),
+      mail,
+      limiter: new RateLimiter(1e6),
+      secret: 'send-test-secret',
+      now: () => new Date(nowMs),
+    };
+    // Planned when all four were confirmed (and one is gone from the list altogether).
+    const batch = { digestId: plan.id, recipients: [...people, 'deleted@example.org'] };
+    const report = await sendBatch({ ...deps, subscribers }, batch);
+    expect(mail.sent.map((m) => m.to)).toEqual(['stays@example.org']);
+    expect(report).toMatchObject({ sent: 1, left: 4, skipped: 0, failed: 0 });
   });
 });
