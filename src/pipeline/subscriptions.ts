@@ -319,8 +319,17 @@ export interface MailFeedback {
 }
 
 export const SOFT_BOUNCE_LIMIT = 3;
+/**
+ * Soft bounces count towards the limit while each comes within this long of the one before: a mailbox full
+ * for a week in March and again in June is not an address that stopped working. (SES reports bounces, not
+ * deliveries, so time stands in for "in a row".)
+ */
+export const SOFT_BOUNCE_WINDOW_MS = 30 * 86_400_000;
 
-/** A hard bounce or a complaint suppresses an address for good; soft bounces do after a few in a row. */
+/**
+ * A hard bounce or a complaint suppresses an address for good; soft bounces do after a few in a row. SNS
+ * delivers at least once: a notification about the message the last one was about changes nothing.
+ */
 export async function applyFeedback(
   subscribers: SubscriberStore,
   feedback: MailFeedback,
@@ -328,7 +337,16 @@ export async function applyFeedback(
 ): Promise<{ suppressed: string[] }> {
   const change = (current: Subscriber | undefined): Subscriber | undefined => {
     if (!current || current.status === 'suppressed') return undefined;
-    const softBounces = (current.softBounces ?? 0) + (feedback.kind === 'soft-bounce' ? 1 : 0);
+    const last = current.lastFeedback;
+    if (
+      feedback.messageId !== undefined &&
+      last?.messageId === feedback.messageId &&
+      last.kind === feedback.kind
+    )
+      return undefined;
+    const recent = last?.kind === 'soft-bounce' && now.getTime() - last.atMs <= SOFT_BOUNCE_WINDOW_MS;
+    const before = recent ? (current.softBounces ?? 0) : 0;
+    const softBounces = before + (feedback.kind === 'soft-bounce' ? 1 : 0);
     const suppress = feedback.kind !== 'soft-bounce' || softBounces >= SOFT_BOUNCE_LIMIT;
     return {
       ...current,

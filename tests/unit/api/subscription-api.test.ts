@@ -352,6 +352,35 @@ describe('bounces and complaints', () => {
     expect(await subscribers.recipients()).toEqual([]);
   });
 
+  it('counts a notification SNS delivered twice once, and soft bounces months apart as a fresh start', async () => {
+    const subscribers = new MemorySubscribers();
+    await subscribers.save({
+      address: 'soft@example.org',
+      status: 'confirmed',
+      createdAtMs: 0,
+      updatedAtMs: 0,
+    });
+    const bounce = (messageId: string, at: Date) =>
+      applyFeedback(subscribers, { kind: 'soft-bounce', addresses: ['soft@example.org'], messageId }, at);
+    const day = (n: number) => new Date(now.getTime() + n * 86_400_000);
+    // One message's bounce, delivered three times: one bounce.
+    for (let i = 0; i < 3; i++) await bounce('ses-1', day(0));
+    expect(subscribers.records.get('soft@example.org')).toMatchObject({
+      status: 'confirmed',
+      softBounces: 1,
+    });
+    await bounce('ses-2', day(7));
+    // Two months of quiet: the next one starts the count again.
+    await bounce('ses-3', day(70));
+    await bounce('ses-4', day(77));
+    expect(subscribers.records.get('soft@example.org')).toMatchObject({
+      status: 'confirmed',
+      softBounces: 2,
+    });
+    await bounce('ses-5', day(84));
+    expect(subscribers.records.get('soft@example.org')?.status).toBe('suppressed');
+  });
+
   it('never lets a suppressed address subscribe again', async () => {
     const { subscribers, mail, form } = setup();
     await subscribers.save({
