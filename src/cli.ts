@@ -421,7 +421,11 @@ async function nextAnnouncement(
     ledger,
     wentLive,
     firstRun,
-    { nowMs: now.getTime(), days: site.announceWindowDays },
+    {
+      nowMs: now.getTime(),
+      days: site.announceWindowDays,
+      ...(index?.pending ? { wentLiveMs: index.pending } : {}),
+    },
     published,
   );
   return { ...next, firstRun };

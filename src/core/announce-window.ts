@@ -23,21 +23,35 @@ export function isPastAnnounceWindow(
   return nowMs - article.dateMs > windowDays * DAY_MS;
 }
 
+/** What the window is measured against. */
+export interface AnnounceWindow {
+  /** When the articles go out. */
+  readonly nowMs: number;
+  readonly days: number;
+  /**
+   * When each article went live, by source, where that was earlier than now: the grace window keeps it
+   * (`index.pending`). The window is measured from then, so a digest delayed or held past the window is
+   * still mailed; what counts is how old the article was when readers first saw it.
+   */
+  readonly wentLiveMs?: Readonly<Record<string, number>>;
+}
+
 /**
  * Articles going live, split into those to mail and those past the window (each in the given order). On a
  * first run nothing is late: that run mails only the newest article anyway, whatever its age, so that
  * installing Broadsheet shows what a digest looks like and never mails the archive.
  */
-export function splitByAnnounceWindow<T extends { readonly dateMs: number }>(
+export function splitByAnnounceWindow<T extends { readonly dateMs: number; readonly source: string }>(
   articles: readonly T[],
-  nowMs: number,
-  windowDays: number,
+  window: AnnounceWindow,
   firstRun = false,
 ): { readonly timely: T[]; readonly late: T[] } {
   const timely: T[] = [];
   const late: T[] = [];
-  for (const article of articles)
-    (!firstRun && isPastAnnounceWindow(article, nowMs, windowDays) ? late : timely).push(article);
+  for (const article of articles) {
+    const seenMs = Math.min(window.wentLiveMs?.[article.source] ?? window.nowMs, window.nowMs);
+    (!firstRun && isPastAnnounceWindow(article, seenMs, window.days) ? late : timely).push(article);
+  }
   return { timely, late };
 }
 

@@ -80,6 +80,8 @@ export async function announce(
   nowMs: number,
   /** Every article live now (announce-keys.ts tells a moved article from two of one date and title). */
   live: readonly ArticleMeta[] = wentLive,
+  /** When those that waited out the grace window went live, by source (AnnounceWindow.wentLiveMs). */
+  wentLiveMs: Readonly<Record<string, number>> = {},
 ): Promise<AnnounceResult> {
   const resumed = await finishOpenAnnouncement(deps);
   const andResumed = resumed ? { resumed } : {};
@@ -89,7 +91,11 @@ export async function announce(
   const candidates = (await unannouncedOf(deps.ledger, wentLive, live)).sort(
     (a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug),
   );
-  const { timely, late } = splitByAnnounceWindow(candidates, nowMs, deps.site.announceWindowDays, firstRun);
+  const { timely, late } = splitByAnnounceWindow(
+    candidates,
+    { nowMs, days: deps.site.announceWindowDays, wentLiveMs },
+    firstRun,
+  );
   if (late.length > 0) await deps.ledger.markAnnounced(late.flatMap(recordedKeys), PAST_WINDOW_DIGEST_ID);
   const plan = planDigest(timely, firstRun ? undefined : new Set());
   if (!plan) return { late, ...andResumed };

@@ -58,7 +58,10 @@ export async function diffCorpora(
   });
   const movedFrom = new Set([...after.flatMap((a) => a.aliases ?? []), ...moved.map((m) => m.from.url)]);
   const movedTo = new Set(moved.map((m) => m.to.url));
-  const { timely, late } = splitByAnnounceWindow(unannounced, now.getTime(), site.announceWindowDays);
+  const { timely, late } = splitByAnnounceWindow(unannounced, {
+    nowMs: now.getTime(),
+    days: site.announceWindowDays,
+  });
   const plan = planDigest(timely, new Set());
   // As the build would send it: full text where site.yaml asks for it, shortened past Gmail's clip.
   const bodies =

@@ -460,6 +460,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
         firstRun,
         nowMs,
         live,
+        grace?.wentLiveMs,
       )
     : undefined;
   // What this publish handed on, for the report: its own digest, or else the one it finished for a publish
@@ -718,7 +719,12 @@ async function throughGraceWindow(
   renamed: ReadonlyMap<string, string>,
   delayMs: number,
   nowMs: number,
-): Promise<{ announce: IndexedArticle[]; waiting: PendingDigest[] }> {
+): Promise<{
+  announce: IndexedArticle[];
+  waiting: PendingDigest[];
+  /** When what waited went live, by source: the announce window is measured from then. */
+  wentLiveMs: Readonly<Record<string, number>>;
+}> {
   const bySource = new Map(live.map((a) => [a.source, a]));
   const pendingBefore: Record<string, number> = { ...(index.pending ?? {}) };
   for (const [from, to] of renamed) {
@@ -779,6 +785,7 @@ async function throughGraceWindow(
   return {
     announce: articlesOf(step.announce).sort((a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug)),
     waiting: waitingDigests,
+    wentLiveMs: pendingBefore,
   };
 }
 

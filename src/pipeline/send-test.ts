@@ -2,7 +2,7 @@
 // address, marked as a test. It reads the announcement ledger and writes nothing to it or to the send ledger:
 // a test never counts as the real send, and the real send still happens.
 
-import { splitByAnnounceWindow } from '../core/announce-window.js';
+import { type AnnounceWindow, splitByAnnounceWindow } from '../core/announce-window.js';
 import type { ArticleMeta } from '../core/article.js';
 import {
   composeDigest,
@@ -34,7 +34,7 @@ export async function planNextAnnouncement(
   ledger: Pick<AnnouncementLedger, 'unannounced'>,
   wentLive: readonly ArticleMeta[],
   firstRun: boolean,
-  window: { readonly nowMs: number; readonly days: number },
+  window: AnnounceWindow,
   /** Every article live then (see announce()). */
   live: readonly ArticleMeta[] = wentLive,
 ): Promise<{ readonly plan?: DigestPlan; readonly late: readonly ArticleMeta[] }> {
@@ -42,7 +42,7 @@ export async function planNextAnnouncement(
   const candidates = (await unannouncedOf(ledger, wentLive, live)).sort(
     (a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug),
   );
-  const { timely, late } = splitByAnnounceWindow(candidates, window.nowMs, window.days, firstRun);
+  const { timely, late } = splitByAnnounceWindow(candidates, window, firstRun);
   const plan = planDigest(timely, firstRun ? undefined : new Set());
   return { ...(plan ? { plan } : {}), late };
 }
@@ -54,7 +54,7 @@ export async function nextDigestPlan(
   ledger: Pick<AnnouncementLedger, 'unannounced'>,
   wentLive: readonly ArticleMeta[],
   firstRun: boolean,
-  window: { readonly nowMs: number; readonly days: number } = NO_WINDOW,
+  window: AnnounceWindow = NO_WINDOW,
 ): Promise<DigestPlan | undefined> {
   return (await planNextAnnouncement(ledger, wentLive, firstRun, window)).plan;
 }

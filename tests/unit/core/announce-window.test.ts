@@ -12,11 +12,29 @@ describe('announce_window', () => {
   });
 
   it('splits keeping order, and holds nothing back on a first run', () => {
-    const articles = [{ dateMs: now - day }, { dateMs: now - 30 * day }, { dateMs: now - 2 * day }];
-    expect(splitByAnnounceWindow(articles, now, 7)).toEqual({
+    const articles = [
+      { source: 'a', dateMs: now - day },
+      { source: 'b', dateMs: now - 30 * day },
+      { source: 'c', dateMs: now - 2 * day },
+    ];
+    expect(splitByAnnounceWindow(articles, { nowMs: now, days: 7 })).toEqual({
       timely: [articles[0], articles[2]],
       late: [articles[1]],
     });
-    expect(splitByAnnounceWindow(articles, now, 7, true)).toEqual({ timely: articles, late: [] });
+    expect(splitByAnnounceWindow(articles, { nowMs: now, days: 7 }, true)).toEqual({
+      timely: articles,
+      late: [],
+    });
+  });
+
+  it('measures from when an article went live, so a digest held past the window still goes', () => {
+    const held = { source: 'held', dateMs: now - 20 * day };
+    const backdated = { source: 'old', dateMs: now - 40 * day };
+    // Live 19 days ago (a day after its date), held since; the other was 30 days old when it went live.
+    const wentLiveMs = { held: now - 19 * day, old: now - 10 * day };
+    expect(splitByAnnounceWindow([held, backdated], { nowMs: now, days: 7, wentLiveMs })).toEqual({
+      timely: [held],
+      late: [backdated],
+    });
   });
 });

@@ -159,6 +159,17 @@ describe('the grace window', () => {
     expect(await w.subjects()).toEqual(['Held · Test Gazette']);
   });
 
+  it('sends a digest held for longer than the announce window once it is released', async () => {
+    const w = await world();
+    await w.write('held', 'Held', at(0));
+    await holdDigest(w.desk, at(1).getTime());
+    const tenDays = 10 * 24 * 60;
+    expect(await releaseDigest(w.desk, at(tenDays).getTime())).toMatchObject({ kind: 'done' });
+    const released = await w.publish(at(tenDays + 1));
+    expect(released.late).toBeUndefined();
+    expect(await w.subjects()).toEqual(['Held · Test Gazette']);
+  });
+
   it('cancel drops the pending digest for good, and the next article goes on its own', async () => {
     const w = await world();
     await w.write('dropped', 'Dropped', at(0));
