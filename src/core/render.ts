@@ -392,6 +392,7 @@ function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
       const url = safeUrl(value, base, schemes);
       return { tagName, attribs: url === undefined ? rest : { ...rest, [attribute]: url } };
     };
+  const imageUrlPolicy = applyUrlPolicy('src', IMAGE_SCHEMES);
   return {
     allowedTags: [
       'p',
@@ -493,7 +494,12 @@ function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
     allowProtocolRelative: false,
     transformTags: {
       a: applyUrlPolicy('href', LINK_SCHEMES),
-      img: applyUrlPolicy('src', IMAGE_SCHEMES),
+      // An image without alt is read out by its file name; alt="" marks it as decoration instead, as
+      // Markdown's own images always carry an alt.
+      img: (tagName, attribs) => {
+        const image = imageUrlPolicy(tagName, attribs);
+        return image.attribs.alt === undefined ? { ...image, attribs: { ...image.attribs, alt: '' } } : image;
+      },
       // MathML lengths of the sizes temml writes: none to lay a box over the page.
       ...Object.fromEntries(
         MATHML_TAGS.map((tag): [string, sanitizeHtml.Transformer] => [
