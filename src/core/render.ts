@@ -93,6 +93,27 @@ export function coverImageUrl(image: string, baseUrl: string): string | undefine
   return safeUrl(path, { baseUrl, pageUrl: `${baseUrl}/` }, IMAGE_SCHEMES);
 }
 
+/**
+ * Every id the default theme's own templates (themes/default) put on a page: the layout's `<main>`,
+ * the footer's and the subscribe page's email forms, the subscribe page's feed addresses. A heading slug is
+ * never one of these, so an article's `## Main` cannot repeat the id of the page around it.
+ * tests/unit/core/layout-ids.test.ts keeps this list in step with the templates.
+ */
+export const LAYOUT_IDS: readonly string[] = [
+  'main',
+  // partials/subscribe-form.liquid, included with id 'subscribe' (every page's footer) and 'subscribe-page'.
+  'subscribe-email',
+  'subscribe-note',
+  'subscribe-website',
+  'subscribe-page-email',
+  'subscribe-page-note',
+  'subscribe-page-website',
+  // subscribe.liquid: one per feed format subscribePage lists (pages.ts).
+  'feed-0',
+  'feed-1',
+  'feed-2',
+];
+
 let slugger = new GithubSlugger();
 let linkBase: LinkBase = { baseUrl: '', pageUrl: '' };
 let hasRawHtml = false;
@@ -371,6 +392,7 @@ function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
       const url = safeUrl(value, base, schemes);
       return { tagName, attribs: url === undefined ? rest : { ...rest, [attribute]: url } };
     };
+  const imageUrlPolicy = applyUrlPolicy('src', IMAGE_SCHEMES);
   return {
     allowedTags: [
       'p',
@@ -472,7 +494,12 @@ function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
     allowProtocolRelative: false,
     transformTags: {
       a: applyUrlPolicy('href', LINK_SCHEMES),
-      img: applyUrlPolicy('src', IMAGE_SCHEMES),
+      // An image without alt is read out by its file name; alt="" marks it as decoration instead, as
+      // Markdown's own images always carry an alt.
+      img: (tagName, attribs) => {
+        const image = imageUrlPolicy(tagName, attribs);
+        return image.attribs.alt === undefined ? { ...image, attribs: { ...image.attribs, alt: '' } } : image;
+      },
       // MathML lengths of the sizes temml writes: none to lay a box over the page.
       ...Object.fromEntries(
         MATHML_TAGS.map((tag): [string, sanitizeHtml.Transformer] => [
@@ -627,6 +654,7 @@ export function renderArticleMarkdown(
   // Math needs temml only where a `$` may open a formula (prepareMarkdown loads it for those sources).
   if (options.math && !mathReady() && source.includes('$')) throw new MarkdownNotPreparedError('temml');
   slugger = new GithubSlugger();
+  for (const id of LAYOUT_IDS) slugger.slug(id);
   linkBase = base;
   hasRawHtml = false;
   mathOn = options.math === true;

@@ -100,12 +100,24 @@ describe('renderMarkdown', () => {
   ])('removes %s', (_name, source, forbidden) => {
     expect(renderMarkdown(source, base)).not.toMatch(forbidden);
   });
+
+  it('gives a raw <img> without alt an empty one, and keeps an alt the author wrote', () => {
+    expect(renderMarkdown('<img src="/x.png">', base)).toBe(
+      '<img src="https://news.example.com/x.png" alt="" />',
+    );
+    expect(renderMarkdown('<p><img src="/x.png" alt="A crab" width="10"></p>', base)).toBe(
+      '<p><img alt="A crab" width="10" src="https://news.example.com/x.png" /></p>',
+    );
+    expect(renderMarkdown('<img alt src="/x.png">', base)).toBe(
+      '<img alt="" src="https://news.example.com/x.png" />',
+    );
+  });
 });
 
 describe('absoluteUrl', () => {
   it('pins a protocol-relative URL to https', () => {
     expect(renderMarkdown('<img src="//cdn.example/x.png">', base)).toBe(
-      '<img src="https://cdn.example/x.png" />',
+      '<img src="https://cdn.example/x.png" alt="" />',
     );
   });
 
