@@ -94,6 +94,7 @@ export async function subscribe(
           createdAtMs: current?.createdAtMs ?? nowMs,
           updatedAtMs: nowMs,
           confirmExpires: expires,
+          ...deliveryKeptOnReturn(current, weekStartAt(deps.site, nowMs)),
         },
   );
   // Already confirmed, or suppressed (perhaps a moment ago, by a bounce this update re-read): no email.
@@ -149,6 +150,24 @@ export async function previewConfirmation(
 }
 
 /**
+ * What a subscribe keeps of the record it replaces: the delivery of someone who left this week (or who is
+ * already pending with it kept), who may have had this week's articles the way they chose then. Someone who
+ * left before the week began had nothing of it, and starts afresh.
+ */
+function deliveryKeptOnReturn(
+  current: Subscriber | undefined,
+  weekStartMs: number,
+): Pick<Subscriber, 'delivery' | 'previousDelivery' | 'deliveryChangedMs'> {
+  if (current?.deliveryChangedMs === undefined) return {};
+  if (current.status === 'unsubscribed' && current.updatedAtMs < weekStartMs) return {};
+  return {
+    ...(current.delivery ? { delivery: current.delivery } : {}),
+    ...(current.previousDelivery ? { previousDelivery: current.previousDelivery } : {}),
+    deliveryChangedMs: current.deliveryChangedMs,
+  };
+}
+
+/**
  * Step two: the form on the page the emailed link opens, with the subscriber's choice of delivery.
  * Expired, forged and superseded links change nothing.
  */
@@ -166,7 +185,10 @@ export async function confirm(
     if (check.kind !== 'pending') return undefined;
     const { confirmExpires: _used, ...rest } = check.subscriber;
     const confirmed = { ...rest, status: 'confirmed' as const, updatedAtMs: nowMs, softBounces: 0 };
-    return chooseDelivery(confirmed, delivery, weekStartAt(deps.site, nowMs), nowMs, true);
+    // New unless they were here this week (deliveryKeptOnReturn): then it is a change of mind, which
+    // applies from the next weekly send, so this week's articles reach them once.
+    const isNew = confirmed.deliveryChangedMs === undefined;
+    return chooseDelivery(confirmed, delivery, weekStartAt(deps.site, nowMs), nowMs, isNew);
   });
   if (after !== before) {
     // Only the update that made the subscriber confirmed gets here: it is a versioned write, so of two

@@ -1,10 +1,11 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { type ApiRequest, handleSubscriptionRequest } from '../../../src/api/subscription-api.js';
+import { deliveryDuring } from '../../../src/core/delivery.js';
 import { preferencesUrl, unsubscribeUrl } from '../../../src/core/email.js';
 import { normalizeAddress } from '../../../src/core/subscribers.js';
 import { signToken } from '../../../src/core/tokens.js';
-import { applyFeedback } from '../../../src/pipeline/subscriptions.js';
+import { applyFeedback, confirm, subscribe, unsubscribe } from '../../../src/pipeline/subscriptions.js';
 import { MemoryAttempts, MemoryMailer, MemorySubscribers } from '../../helpers/memory.js';
 import { testSite } from '../../helpers/site.js';
 
@@ -392,5 +393,38 @@ describe('bounces and complaints', () => {
     expect((await form({ email: 'gone@example.org' })).status).toBe(200);
     expect(mail.sent).toHaveLength(0);
     expect(subscribers.records.get('gone@example.org')?.status).toBe('suppressed');
+  });
+});
+
+describe('leaving and coming back', () => {
+  // 2026-05-01 is a Friday; the week (test site: Mondays 09:00 Lisbon) began Monday 27 April.
+  const weekStartMs = Date.parse('2026-04-27T08:00:00Z');
+  async function rejoin(leftAt: Date, backAt: Date) {
+    const subscribers = new MemorySubscribers();
+    const mail = new MemoryMailer();
+    const deps = { site: testSite, subscribers, limiter: new MemoryAttempts(), mail, secret };
+    const request = { email: 'ana@example.org', honeypot: '', client: '203.0.113.7' };
+    const joinedAt = new Date('2026-04-01T10:00:00Z');
+    await subscribe(deps, request, joinedAt);
+    await confirm(deps, await confirmLink(mail, 0), 'instant', joinedAt);
+    const leave = new URL(unsubscribeUrl(testSite, 'ana@example.org', secret, leftAt.getTime()));
+    await unsubscribe(deps, leave.searchParams.get('token') ?? '', leftAt);
+    await subscribe(deps, request, backAt);
+    await confirm(deps, await confirmLink(mail, mail.sent.length - 1), 'weekly', backAt);
+    const record = subscribers.records.get('ana@example.org');
+    if (!record) throw new Error('no record');
+    return { record, thisWeek: deliveryDuring(record, weekStartMs) };
+  }
+
+  it('back in the week they left, as weekly: this week stays instant, so its articles come once', async () => {
+    const { record, thisWeek } = await rejoin(new Date('2026-04-29T10:00:00Z'), now);
+    expect(record).toMatchObject({ status: 'confirmed', delivery: 'weekly' });
+    // This week's weekly digest would carry the articles they had by instant digest before they left.
+    expect(thisWeek).toBe('instant');
+  });
+
+  it('back after a week away: their choice applies at once, as for anyone new', async () => {
+    const { thisWeek } = await rejoin(new Date('2026-04-20T10:00:00Z'), now);
+    expect(thisWeek).toBe('weekly');
   });
 });
