@@ -1,6 +1,6 @@
 // The local state folder (.broadsheet/) as an unlucky operator finds it: each bad file stops the build with
 // exit status 2, the file named and what to do, no stack trace, and nothing written to dist/ or outbox/.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { broadsheet, scratchProject, snapshot } from '../helpers/cli.js';
@@ -55,6 +55,22 @@ describe('a bad file in .broadsheet/', () => {
       expect(await snapshot(join(dir, 'dist'))).toEqual({});
     },
   );
+
+  it('does what its advice says when announced.json is deleted: only what goes live afterwards is mailed', async () => {
+    const dir = await scratchProject();
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    const first = Object.keys(await snapshot(join(dir, 'outbox')));
+    await rm(join(dir, '.broadsheet', 'announced.json'));
+    await writeFile(
+      join(dir, 'content', 'posts', 'fresh.md'),
+      '---\ntitle: Fresh one\ndate: 2026-11-26T10:00:00Z\n---\nNew.\n',
+    );
+    const run = await broadsheet(dir, 'build', '--now', '2026-11-26T12:00:00Z');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Digest "Fresh one');
+    const added = Object.keys(await snapshot(join(dir, 'outbox'))).filter((f) => !first.includes(f));
+    expect(added.filter((f) => f.endsWith('.eml'))).toHaveLength(1);
+  });
 
   it('an unreadable subscribers.json (a folder) stops `subscribers list` with exit 2, naming it', async () => {
     const dir = await scratchProject();

@@ -76,7 +76,7 @@ const KEEP_DIGESTS_MS = 14 * 86_400_000;
 /** What each state file is for, and what to do when it is bad: the operator decides, not the build. */
 const FIX = {
   announced:
-    'It records which articles were announced, so that none is mailed twice. Restore it from a backup, or repair it by hand. If you delete it, the next build treats the site as new: it announces only the newest article and records the others as announced.',
+    'It records which articles were announced, so that none is mailed twice. Restore it from a backup, or repair it by hand. If you delete it, the next build mails only what goes live from then on (the site index beside it says what was live already), and the next weekly digest loses what it was still to carry. With the whole state folder deleted, the next build treats the site as new: it announces only the newest article and records the others as announced.',
   subscribers:
     'It lists your subscribers. Restore it from a backup (`broadsheet subscribers export` writes one), or repair it by hand. Deleting it loses every subscriber: the site owner becomes the only recipient.',
   publishedIds:
