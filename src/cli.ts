@@ -279,13 +279,14 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   if (late.length > 0) console.log(lateArticlesNote(late, site.announceWindowDays));
   // A digest held or waiting out digest.delay is not sent by the next build: say so, as `pending` does.
   const waiting = await waitingDigests(localDesk(site, paths.state));
-  const waitingUrls = new Set(waiting.flatMap((d) => d.articles.map((a) => a.url)));
+  // By file: an article edited in its window to a new address is still the one waiting.
+  const waitingSources = new Set(waiting.flatMap((d) => d.articles.map((a) => a.source)));
   for (const digest of waiting)
     printDigest(
       digest,
       !digest.held && digest.dueAtMs <= now.getTime() ? 'Due now, the next build sends the' : 'Waiting:',
     );
-  const fresh = (plan?.articles ?? []).filter((a) => !waitingUrls.has(a.url));
+  const fresh = (plan?.articles ?? []).filter((a) => !waitingSources.has(a.source));
   const titles = fresh.map((a) => `"${a.title}"`).join(', ');
   // A first run announces at once, as the build does: the grace window is for what comes after.
   if (fresh.length > 0 && site.digest.delayMs > 0 && !firstRun)

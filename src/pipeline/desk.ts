@@ -30,6 +30,8 @@ export interface DeskDeps extends LeaseTiming {
 }
 
 export interface PendingArticle {
+  /** Its file: what stays when an edit in the window changes its address. */
+  readonly source: string;
   readonly url: string;
   readonly title: string;
   readonly date: string;
@@ -86,7 +88,9 @@ async function readDesk(deps: DeskDeps): Promise<Desk> {
     id: d.id,
     articles: d.sources.flatMap((s) => {
       const a = bySource.get(s);
-      return a ? [{ url: a.url, title: a.title, date: a.date, wentLiveMs: a.wentLiveMs }] : [];
+      return a
+        ? [{ source: a.source, url: a.url, title: a.title, date: a.date, wentLiveMs: a.wentLiveMs }]
+        : [];
     }),
     dueAtMs: d.dueAtMs,
     held: d.held,

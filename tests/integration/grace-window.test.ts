@@ -77,6 +77,21 @@ describe('the grace window, locally', () => {
     expect((await outbox()).length).toBe(before.length + 1);
   }, 60_000);
 
+  it('check names an article waiting in its window once, when an edit gives it a new address', async () => {
+    const { dir } = await withWindow();
+    const post = join(dir, 'content/posts/2026-11-25-fresh.md');
+    await writeFile(post, article('A fresh note'));
+    await broadsheet(dir, 'build', '--now', '2026-11-25T13:00:00Z');
+    await writeFile(
+      post,
+      article('A fresh note').replace('summary:', 'slug: fresher\naliases: [/posts/fresh/]\nsummary:'),
+    );
+    const checked = await broadsheet(dir, 'check', '--now', '2026-11-25T13:01:00Z');
+    expect(checked.stdout).toContain('Waiting: digest of 1 article:');
+    expect(checked.stdout).not.toContain('The next build starts the digest.delay wait');
+    expect(checked.stdout.split('A fresh note')).toHaveLength(2);
+  }, 60_000);
+
   it('hold keeps it past the window, release lets the next build send it; cancel drops one for good', async () => {
     const { dir, outbox } = await withWindow();
     const before = await outbox();
