@@ -973,9 +973,25 @@ main().then(
     } else if (error instanceof BroadsheetError) {
       console.error(error.message);
       process.exitCode = 2;
+    } else if (isFileSystemError(error)) {
+      // A folder that is a file, a disk full, no permission: the operator's to fix, not a crash to report.
+      console.error(
+        `Could not write or read ${error.path}: ${error.code} (${error.syscall}).\nCheck that --out, --outbox and --state name folders this user can write, then run again: the next build writes what this one did not, and mails what it did not mail.`,
+      );
+      process.exitCode = 74;
     } else {
       console.error(error);
       process.exitCode = 70;
     }
   },
 );
+
+function isFileSystemError(error: unknown): error is NodeJS.ErrnoException & { path: string } {
+  const e = error as NodeJS.ErrnoException | null;
+  return (
+    e instanceof Error &&
+    typeof e.path === 'string' &&
+    typeof e.syscall === 'string' &&
+    ['ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'ENOSPC', 'EROFS', 'EEXIST', 'EDQUOT'].includes(e.code ?? '')
+  );
+}

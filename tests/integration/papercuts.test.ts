@@ -113,6 +113,19 @@ describe('papercuts', () => {
     expect(parsed.ok && parsed.warnings).toEqual([]);
   });
 
+  it('an outbox that cannot be written is named, with what to do, and the next build mails what was not', async () => {
+    const dir = await scratchProject();
+    await writeFile(join(dir, 'outbox'), 'a file where the outbox folder goes');
+    const failed = await broadsheet(dir, 'build', '--now', NOW);
+    expect(failed.code).toBe(74);
+    expect(failed.stderr).toMatch(/^Could not write or read .*outbox.*: ENOTDIR/);
+    expect(failed.stderr).not.toMatch(/\n\s+at /);
+    await rm(join(dir, 'outbox'));
+    const again = await broadsheet(dir, 'build', '--now', NOW);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/Digest ".*" for 1 recipient written to/);
+  });
+
   it('subscribers list says who receives the digest when there is no subscribers.json', async () => {
     const dir = await scratchProject();
     const list = await broadsheet(dir, 'subscribers', 'list');
