@@ -141,7 +141,7 @@ export async function importSubscribers(
   now: Date,
   options: OperatorOptions = {},
 ): Promise<ImportReport> {
-  let rows: { record: string[]; info: { lines: number } }[];
+  let rows: { record: string[]; info: { bytes: number } }[];
   try {
     rows = parse(csv, {
       bom: true,
@@ -159,8 +159,10 @@ export async function importSubscribers(
   const skipped: { line: number; reason: string }[] = [];
   const accepted = new Map<string, { line: number; status: SubscriberStatus; change: SubscriberChange }>();
   const nowMs = now.getTime();
-  for (const { record, info } of file.header ? rows.slice(1) : rows) {
-    const line = info.lines;
+  const lines = firstLines(csv, rows);
+  for (const [i, { record }] of rows.entries()) {
+    if (file.header && i === 0) continue;
+    const line = lines[i] ?? 0;
     const row = file.read(record);
     if ('skip' in row) {
       skipped.push({ line, reason: row.skip });
@@ -201,6 +203,27 @@ export async function importSubscribers(
   }
   skipped.sort((a, b) => a.line - b.line);
   return { format: file.description, imported, forced, skipped, ignoredColumns: file.ignoredColumns };
+}
+
+/**
+ * The line each CSV record starts on. csv-parse counts the line a record ends on, and counts a CRLF inside
+ * a quoted cell as two; the bytes it consumed up to each record's end are exact, so the line breaks before
+ * each record (and the empty lines it skipped) are counted in the text itself.
+ */
+function firstLines(csv: string, rows: readonly { readonly info: { readonly bytes: number } }[]): number[] {
+  const bytes = Buffer.from(csv);
+  const breaks = (text: string) => text.match(/\r\n|\r|\n/g)?.length ?? 0;
+  const lines: number[] = [];
+  let line = 1;
+  let offset = 0;
+  for (const { info } of rows) {
+    const text = bytes.subarray(offset, info.bytes).toString('utf8');
+    const record = text.replace(/^(?:\r\n|\r|\n)+/, '');
+    lines.push(line + breaks(text.slice(0, text.length - record.length)));
+    line += breaks(text);
+    offset = info.bytes;
+  }
+  return lines;
 }
 
 /** What one imported row makes of the stored record `before`. */

@@ -97,6 +97,29 @@ describe('subscribers import recognises other services by their header', () => {
     expect(report.ignoredColumns).toEqual([]);
   });
 
+  it.each([
+    ['', '\n'],
+    ['', '\r\n'],
+    ['\uFEFF', '\r\n'],
+  ])(
+    'names the line a row starts on, when a quoted cell before it holds line breaks (%j, %j)',
+    async (bom, eol) => {
+      const csv = [
+        `${bom}email,name`,
+        'ana@example.org,"Ana',
+        'of two lines"',
+        '',
+        'not-an-address,Bo',
+        '"cy@example.org","x',
+        'y"',
+        'bad@,z',
+        '',
+      ].join(eol);
+      const report = await importSubscribers(new MemorySubscribers(), csv, testSite, now);
+      expect(report.skipped.map((s) => s.line)).toEqual([5, 8]);
+    },
+  );
+
   it('takes the time a status took effect from the file, in UTC for Mailchimp and with the offset for listmonk', async () => {
     const store = new MemorySubscribers();
     await importSubscribers(store, await fixture('mailchimp-unsubscribed.csv'), testSite, now);
