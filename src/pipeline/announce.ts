@@ -179,20 +179,26 @@ function announcementsOf<A extends Announceable>(
 /**
  * Records what publishing learns of articles already announced, so each keeps its identity wherever it goes:
  * those of `wentLive` that moved (a renamed file, a new slug or base_url, `aliases`) at their new address,
- * and those of `changed` (live at the same address before, now of another date or title: a retitle, a new
- * time zone for a date written without one) under their new date and title. Nothing here is mailed.
+ * and those of `changed` (live before from the same file, at `announcedAs`, now of another date, title or
+ * address: a retitle, a new time zone for a date written without one, a new slug, or several at once) as
+ * they are now. Nothing here is mailed.
  */
 export async function recordMoves(
   ledger: AnnouncementLedger,
   wentLive: readonly ArticleMeta[],
-  changed: readonly ArticleMeta[],
+  changed: readonly { readonly article: ArticleMeta; readonly announcedAs: string }[],
   live: readonly ArticleMeta[],
 ): Promise<void> {
   const { moved } = await announcementsOf(ledger, wentLive, live);
   if (moved.length > 0) await ledger.markAnnounced(moved.flatMap(recordedKeys), MOVED_DIGEST_ID);
   if (changed.length === 0) return;
   // Only what was announced: one still in its grace window is recorded when its digest goes.
-  const unannounced = new Set(await ledger.unannounced(changed.map((a) => a.url)));
-  const announced = changed.filter((a) => !unannounced.has(a.url));
-  if (announced.length > 0) await ledger.markAnnounced(announced.flatMap(identityKeys), MOVED_DIGEST_ID);
+  const unannounced = new Set(await ledger.unannounced(changed.map((c) => c.announcedAs)));
+  const keys = changed
+    .filter((c) => !unannounced.has(c.announcedAs))
+    // At the same address its address is recorded already, by the digest that carried it.
+    .flatMap(({ article, announcedAs }) =>
+      article.url === announcedAs ? identityKeys(article) : recordedKeys(article),
+    );
+  if (keys.length > 0) await ledger.markAnnounced(keys, MOVED_DIGEST_ID);
 }

@@ -428,12 +428,20 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
 
   const firstRun = await isFirstRunOf(isFirstRun(stored), deps.announce?.ledger, live);
   if (deps.announce && !firstRun) {
-    // Live here before under another date or title (a retitle, a new time zone): its new one is recorded.
-    const changedIdentity = live.filter((a) => {
+    // Live before from the same file under another date, title or address (a retitle, a new time zone, a
+    // new slug, or several at once): the same article, so what it is now is recorded if it was announced.
+    const changedInPlace = live.flatMap((a) => {
       const prior = before.sources[a.source];
-      return wasLive(a) && prior !== undefined && articleIdentity(prior.article) !== articleIdentity(a);
+      if (!prior?.live) return [];
+      const same = prior.article.url === a.url && articleIdentity(prior.article) === articleIdentity(a);
+      return same ? [] : [{ article: a, announcedAs: prior.article.url }];
     });
-    await recordMoves(deps.announce.ledger, wentLive, changedIdentity, live);
+    await recordMoves(
+      deps.announce.ledger,
+      wentLive,
+      [...changedInPlace, ...renamedAcrossZones(before, removed, wentLive)],
+      live,
+    );
   }
   // The grace window: what went live waits `digest.delay` (a first run announces at once, as before).
   const grace =
@@ -812,6 +820,38 @@ async function wakeForNext(
  * Sources that waited in the grace window and are gone, each with the source its article went live under
  * (the same date and title: the file was renamed). Two candidates for one article make no guess.
  */
+/**
+ * Files renamed in the publish that also moved the site's time zone, for dates written without one: the
+ * date and title that tell a renamed article (announce-keys.ts) then differ by the offset alone. Paired by
+ * title and the date as written, each only when one taken off the site and one going live match.
+ */
+function renamedAcrossZones(
+  before: SiteIndex,
+  removed: readonly string[],
+  wentLive: readonly IndexedArticle[],
+): { readonly article: IndexedArticle; readonly announcedAs: string }[] {
+  const asWritten = (a: ArticleMeta) =>
+    `${a.date.slice(0, 19)}\n${articleIdentity({ date: '', title: a.title })}`;
+  const gone = new Map<string, string | null>();
+  for (const path of removed) {
+    const prior = before.sources[path]?.article;
+    if (!prior?.floatingDate) continue;
+    const key = asWritten(prior);
+    gone.set(key, gone.has(key) ? null : prior.url);
+  }
+  if (gone.size === 0) return [];
+  const arriving = new Map<string, IndexedArticle | null>();
+  for (const a of wentLive) {
+    if (!a.floatingDate || before.sources[a.source]) continue;
+    const key = asWritten(a);
+    arriving.set(key, arriving.has(key) ? null : a);
+  }
+  return [...arriving].flatMap(([key, article]) => {
+    const announcedAs = gone.get(key);
+    return article && announcedAs ? [{ article, announcedAs }] : [];
+  });
+}
+
 function renamedWhilePending(
   before: SiteIndex,
   live: readonly IndexedArticle[],

@@ -3,7 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ArticleMeta } from '../../../src/core/article.js';
 import { announce, recordMoves } from '../../../src/pipeline/announce.js';
-import { anInstantReader, MemoryLedger } from '../../helpers/memory.js';
+import { publishChanges } from '../../../src/pipeline/publish.js';
+import {
+  anInstantReader,
+  MemoryIndex,
+  MemoryLedger,
+  MemorySite,
+  MemorySource,
+  MemoryStatic,
+} from '../../helpers/memory.js';
 import { article, testSite } from '../../helpers/site.js';
 
 const nowMs = Date.parse('2026-11-25T12:00:00Z');
@@ -55,5 +63,45 @@ describe('announcing an article that moved', () => {
     expect(await announced(ledger, [gone])).toEqual([gone.url]);
     const back = article({ title: 'Notes', date, slug: 'new-name' });
     expect(await announced(ledger, [back], [back])).toEqual([]);
+  });
+});
+
+describe('an article moved in the same publish that moves the time zone (dates written without one)', () => {
+  async function announcedOnce(change: (files: Map<string, string>) => void) {
+    const content = new MemorySource();
+    const ledger = new MemoryLedger();
+    const deps = {
+      site: testSite,
+      content,
+      output: new MemorySite(),
+      assets: new MemoryStatic(),
+      index: new MemoryIndex(),
+      mode: 'lenient' as const,
+      announce: { ledger, digests: ledger, recipients: anInstantReader },
+    };
+    content.files.set('posts/seed.md', '---\ntitle: Seed\ndate: 2026-05-01\n---\nFirst.\n');
+    await publishChanges(deps, 'all', new Date('2026-05-01T12:00:00Z'));
+    content.files.set('posts/news.md', '---\ntitle: News\ndate: 2026-05-02\n---\nBody.\n');
+    expect((await publishChanges(deps, 'all', new Date('2026-05-02T12:00:00Z'))).digest).toBeDefined();
+    change(content.files);
+    const site = { ...testSite, timezone: 'America/New_York' };
+    return publishChanges({ ...deps, site }, 'all', new Date('2026-05-03T12:00:00Z'));
+  }
+
+  it('is not mailed again when its file is renamed', async () => {
+    const moved = await announcedOnce((files) => {
+      files.set('posts/news-renamed.md', files.get('posts/news.md') ?? '');
+      files.delete('posts/news.md');
+    });
+    expect(moved.live.map((a) => a.slug)).toContain('news-renamed');
+    expect(moved.digest).toBeUndefined();
+  });
+
+  it('is not mailed again when its slug is edited', async () => {
+    const moved = await announcedOnce((files) => {
+      files.set('posts/news.md', '---\ntitle: News\ndate: 2026-05-02\nslug: big-news\n---\nBody.\n');
+    });
+    expect(moved.live.map((a) => a.slug)).toContain('big-news');
+    expect(moved.digest).toBeUndefined();
   });
 });
