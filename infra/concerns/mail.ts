@@ -15,7 +15,7 @@ import { SEND_TIMING } from '../../src/core/send-timing.js';
 import { BroadsheetFunction } from '../function.js';
 import { Concern } from '../logical-ids.js';
 import type { Email } from './email.js';
-import { allow, allowFindingMissing } from './grants.js';
+import { allow, allowFindingMissing, allowItems } from './grants.js';
 import { type DeadLetters, deadLetterQueue, type Queues } from './queues.js';
 import type { Storage } from './storage.js';
 
@@ -152,11 +152,11 @@ export class Mail extends Concern {
     // So that a theme not published yet is a 404, and a 403 a real refusal (src/adapters/aws/published-theme.ts).
     allowFindingMissing(this.send, content, [PUBLISHED_THEME_KEY]);
     allow(this.send, ['secretsmanager:GetSecretValue'], [this.tokenSecret.secretArn]);
-    allow(
-      this.send,
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-      [tableArn],
-    );
+    // The digest and its send ledger (both under digest#<id>), and the recipients as they are now.
+    allowItems(this.send, ['dynamodb:GetItem'], tableArn, ['digest#*', 'subscriber#*']);
+    allowItems(this.send, ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], tableArn, [
+      'digest#*',
+    ]);
     allow(this.send, ['ses:SendEmail'], email.sendingArns);
     this.send.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }), // acknowledged in infra/nag.ts
@@ -183,7 +183,7 @@ export class Mail extends Concern {
       memorySize: 256,
       asyncFailures: { queue: this.bounceFailures, maxEventAge: Duration.hours(6) },
     });
-    allow(this.bounces, ['dynamodb:GetItem', 'dynamodb:PutItem'], [tableArn]);
+    allowItems(this.bounces, ['dynamodb:GetItem', 'dynamodb:PutItem'], tableArn, ['subscriber#*']);
     email.mailEvents.addSubscription(
       new subscriptions.LambdaSubscription(this.bounces.fn, { deadLetterQueue: this.bounceFailures }),
     );

@@ -10,7 +10,7 @@ import { SITE_JSON_KEY } from '../../src/adapters/aws/site-json.js';
 import { BroadsheetFunction } from '../function.js';
 import { Concern } from '../logical-ids.js';
 import type { Email } from './email.js';
-import { allow, allowFindingMissing } from './grants.js';
+import { allow, allowFindingMissing, allowItems } from './grants.js';
 import type { Storage } from './storage.js';
 
 /**
@@ -84,7 +84,9 @@ export class SubscriptionApi extends Concern {
       ['secretsmanager:GetSecretValue'],
       [tokenSecret.secretArn, this.originSecret.secretArn],
     );
-    allow(this.subscribe, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], [table.tableArn]);
+    // Subscribers, and the attempt counters that limit signups (limit#<key>#<window>).
+    allowItems(this.subscribe, ['dynamodb:GetItem', 'dynamodb:PutItem'], table.tableArn, ['subscriber#*']);
+    allowItems(this.subscribe, ['dynamodb:UpdateItem'], table.tableArn, ['limit#*']);
     allow(this.subscribe, ['ses:SendEmail'], email.sendingArns);
 
     const apiLogs = new logs.LogGroup(this, 'ApiAccessLogs', {

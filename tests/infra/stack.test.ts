@@ -495,6 +495,39 @@ describe('the Broadsheet stack', () => {
     expect(reads.sort()).toEqual(['pages/*', 'posts/*', 'site.yaml', 'static/*', 'theme/*'].sort());
   });
 
+  it('lets subscribe, bounces and send touch only the partitions of the table they use (dynamodb:LeadingKeys)', () => {
+    /** Each DynamoDB action of one function → the partition-key patterns it is limited to ('any' if none). */
+    const itemGrants = (fn: string) => {
+      const out: Record<string, string[]> = {};
+      for (const { role, statement } of functionStatements(template)) {
+        const actions = [statement.Action].flat().filter((a) => a.startsWith('dynamodb:'));
+        if (!role.startsWith(`${fn}Role`) || actions.length === 0) continue;
+        expect(Object.keys(statement.Condition ?? {}), fn).toEqual(['ForAllValues:StringLike']);
+        const condition = statement.Condition?.['ForAllValues:StringLike'] ?? {};
+        expect(Object.keys(condition), fn).toEqual(['dynamodb:LeadingKeys']);
+        for (const action of actions)
+          out[action] = [...(out[action] ?? []), ...[condition['dynamodb:LeadingKeys']].flat()].map(String);
+      }
+      return out;
+    };
+    expect(itemGrants('Subscribe')).toEqual({
+      'dynamodb:GetItem': ['subscriber#*'],
+      'dynamodb:PutItem': ['subscriber#*'],
+      'dynamodb:UpdateItem': ['limit#*'],
+    });
+    expect(itemGrants('Bounces')).toEqual({
+      'dynamodb:GetItem': ['subscriber#*'],
+      'dynamodb:PutItem': ['subscriber#*'],
+    });
+    // The digest and its deliveries (digest#<id>, sk to#<address>), and the subscribers, read only.
+    expect(itemGrants('Send')).toEqual({
+      'dynamodb:GetItem': ['digest#*', 'subscriber#*'],
+      'dynamodb:PutItem': ['digest#*'],
+      'dynamodb:UpdateItem': ['digest#*'],
+      'dynamodb:DeleteItem': ['digest#*'],
+    });
+  });
+
   it('lets the publishers query the table only through its index (the confirmed subscribers, for the archive)', () => {
     for (const fn of ['Publish', 'Reconcile']) {
       const queries = functionStatements(template).filter(

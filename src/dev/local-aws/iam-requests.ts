@@ -13,8 +13,8 @@ export interface SdkCall {
 export interface IamRequest {
   readonly action: string;
   readonly resource: string;
-  /** The request's condition keys a policy may test (`s3:prefix` of a listing). */
-  readonly context?: Readonly<Record<string, string>>;
+  /** The request's condition keys a policy may test (`s3:prefix` of a listing, `dynamodb:LeadingKeys`). */
+  readonly context?: Readonly<Record<string, string | string[]>>;
 }
 
 /** The input fields the worker copies out of a command's input (bodies and payloads stay behind). */
@@ -108,12 +108,85 @@ const DYNAMO_TRANSACT: Record<string, string> = {
   Get: 'dynamodb:GetItem',
 };
 
+/**
+ * The attribute our tables are partitioned on. DynamoDB offers a request's partition-key values to IAM as
+ * `dynamodb:LeadingKeys`; it knows the key schema, we assume it (every table of this app is keyed pk/sk).
+ */
+const PARTITION_KEY = 'pk';
+
+/** An attribute's string value, from a document-client item ('x') or a marshalled one ({ S: 'x' }). */
+function stringValue(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  const s = (value as { S?: unknown } | undefined)?.S;
+  return typeof s === 'string' ? s : undefined;
+}
+
+const partitionOf = (item: unknown) =>
+  stringValue((item as Record<string, unknown> | undefined)?.[PARTITION_KEY]);
+
+/** The value a table Query's key condition sets the partition key to (`pk = :pk`, or `#k = :pk`). */
+function queriedPartition(input: Readonly<Record<string, unknown>>): string | undefined {
+  const names = (input.ExpressionAttributeNames as Record<string, string> | undefined) ?? {};
+  const values = (input.ExpressionAttributeValues as Record<string, unknown> | undefined) ?? {};
+  for (const [, name, placeholder] of str(input.KeyConditionExpression).matchAll(/([#\w]+)\s*=\s*(:\w+)/g)) {
+    if ((names[name ?? ''] ?? name) === PARTITION_KEY) return stringValue(values[placeholder ?? '']);
+  }
+  return undefined;
+}
+
+/** The partition keys a batch names for one table: its Keys to read, its puts' items, its deletes' keys. */
+function batchPartitions(command: string, requests: unknown): (string | undefined)[] {
+  if (command === 'BatchGetItem') return ((requests as { Keys?: unknown[] })?.Keys ?? []).map(partitionOf);
+  const writes = (requests as { PutRequest?: { Item?: unknown }; DeleteRequest?: { Key?: unknown } }[]) ?? [];
+  return writes.map((w) => partitionOf(w.PutRequest?.Item ?? w.DeleteRequest?.Key));
+}
+
+/** `dynamodb:LeadingKeys` for these partition keys; none when one is missing, as it is for a Scan. */
+function leadingKeys(partitions: readonly (string | undefined)[]): Pick<IamRequest, 'context'> {
+  if (partitions.length === 0 || partitions.some((p) => p === undefined)) return {};
+  return { context: { 'dynamodb:LeadingKeys': [...new Set(partitions as string[])] } };
+}
+
+/**
+ * The fields of a DynamoDB input that name items, with nothing of their bodies: each item keeps its
+ * partition key alone, each batch the keys of its requests. What the worker reports for the check.
+ */
+export function dynamoKeyFields(input: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const keyOnly = (item: unknown) => ({
+    [PARTITION_KEY]: (item as Record<string, unknown>)?.[PARTITION_KEY],
+  });
+  if (input.Item !== undefined) out.Item = keyOnly(input.Item);
+  if (input.KeyConditionExpression !== undefined) {
+    out.KeyConditionExpression = input.KeyConditionExpression;
+    out.ExpressionAttributeNames = input.ExpressionAttributeNames;
+    out.ExpressionAttributeValues = input.ExpressionAttributeValues;
+  }
+  if (input.RequestItems !== undefined) {
+    const tables = input.RequestItems as Record<string, unknown>;
+    out.RequestItems = Object.fromEntries(
+      Object.entries(tables).map(([name, requests]) => [
+        name,
+        Array.isArray(requests)
+          ? requests.map((w: { PutRequest?: { Item?: unknown }; DeleteRequest?: { Key?: unknown } }) =>
+              w.PutRequest
+                ? { PutRequest: { Item: keyOnly(w.PutRequest.Item) } }
+                : { DeleteRequest: { Key: keyOnly(w.DeleteRequest?.Key) } },
+            )
+          : { Keys: ((requests as { Keys?: unknown[] }).Keys ?? []).map(keyOnly) },
+      ]),
+    );
+  }
+  return out;
+}
+
 function dynamoRequests(command: string, input: Readonly<Record<string, unknown>>): IamRequest[] {
   const table = (name: string) => arn('dynamodb', `table/${name}`);
   if (command === 'BatchGetItem' || command === 'BatchWriteItem') {
-    return Object.keys((input.RequestItems as Record<string, unknown>) ?? {}).map((name) => ({
+    return Object.entries((input.RequestItems as Record<string, unknown>) ?? {}).map(([name, requests]) => ({
       action: `dynamodb:${command}`,
       resource: table(name),
+      ...leadingKeys(batchPartitions(command, requests)),
     }));
   }
   if (command === 'TransactWriteItems' || command === 'TransactGetItems') {
@@ -127,7 +200,20 @@ function dynamoRequests(command: string, input: Readonly<Record<string, unknown>
   }
   const base = table(str(input.TableName));
   const index = str(input.IndexName);
-  return [{ action: `dynamodb:${command}`, resource: index ? `${base}/index/${index}` : base }];
+  if (index) {
+    // An index is partitioned on its own key (gsi1pk), and whether AWS offers that as LeadingKeys is not
+    // something we rely on: index grants here carry no LeadingKeys condition, and index queries no context.
+    return [{ action: `dynamodb:${command}`, resource: `${base}/index/${index}` }];
+  }
+  const partitions =
+    command === 'Query'
+      ? [queriedPartition(input)]
+      : input.Item !== undefined
+        ? [partitionOf(input.Item)]
+        : input.Key !== undefined
+          ? [partitionOf(input.Key)]
+          : [];
+  return [{ action: `dynamodb:${command}`, resource: base, ...leadingKeys(partitions) }];
 }
 
 /** A queue URL (…/<account>/<name>) → its ARN. */

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { missingObjectCheck, RESOURCE_FIELDS, rawFromAddress } from './iam-requests.js';
+import { dynamoKeyFields, missingObjectCheck, RESOURCE_FIELDS, rawFromAddress } from './iam-requests.js';
 import type { ParentMessage, WorkerMessage } from './worker-protocol.js';
 
 const taskRoot = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
@@ -42,10 +42,14 @@ function authorize(call: { client: string; command: string; input: Record<string
   });
 }
 
-/** The fields that name resources, without bodies; a raw email's From address pulled out of its headers. */
-function describe(input: Record<string, unknown>): Record<string, unknown> {
+/**
+ * The fields that name resources, without bodies; a raw email's From address pulled out of its headers;
+ * of a DynamoDB call, the partition keys of the items it names (for `dynamodb:LeadingKeys`).
+ */
+function describe(client: string, input: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of RESOURCE_FIELDS) if (input[field] !== undefined) out[field] = input[field];
+  if (client.startsWith('DynamoDB')) return { ...out, ...dynamoKeyFields(input) };
   const raw = (input.Content as { Raw?: { Data?: Uint8Array | string } } | undefined)?.Raw?.Data;
   if (raw && !out.FromEmailAddress) {
     const text = typeof raw === 'string' ? raw : Buffer.from(raw).subarray(0, 16_384).toString('utf8');
@@ -86,7 +90,7 @@ function checkMiddleware(next: (args: unknown) => Promise<unknown>, context: Con
   return async (args: { input: Record<string, unknown> }) => {
     const client = context.clientName ?? 'Unknown';
     const command = context.commandName ?? 'Unknown';
-    const decision = await authorize({ client, command, input: describe(args.input) });
+    const decision = await authorize({ client, command, input: describe(client, args.input) });
     if (!decision.allowed) throw accessDenied(client, decision.message ?? 'Access denied');
     try {
       return await next(args);
