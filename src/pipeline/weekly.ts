@@ -73,6 +73,12 @@ export async function runWeekly(deps: WeeklyDeps, now: Date): Promise<WeeklyOutc
   const live = waiting.length > 0 ? await deps.live() : undefined;
   // Announced address → the article as it is now.
   const current = live ? whereNow(waiting, live) : new Map(waiting.map((a) => [a.url, a]));
+  // Under the addresses they were announced at as well, which a later week would find waiting again.
+  const markCarried = async (articles: readonly ArticleMeta[]) => {
+    const carried = new Set(articles.map((a) => a.url));
+    const announcedAt = [...current].filter(([, a]) => carried.has(a.url)).map(([url]) => url);
+    await ledger.markWeekly([...new Set([...carried, ...announcedAt])], id);
+  };
   if (!digest) {
     const articles = [...new Map([...current.values()].map((a) => [a.url, a])).values()].sort(byNewest);
     if (articles.length === 0) {
@@ -88,10 +94,7 @@ export async function runWeekly(deps: WeeklyDeps, now: Date): Promise<WeeklyOutc
     if (!(await reachesAnyone(planned, deps.recipients))) {
       // No record, so nothing to fan out and no issue for the archive. The articles are marked all the
       // same: that week's readers had them as they were published, and a later week must not carry them.
-      await ledger.markWeekly(
-        articles.map((a) => a.url),
-        id,
-      );
+      await markCarried(articles);
       await ledger.advanceWeeklyCursor(weekEndMs);
       return { kind: 'no-audience', weekEndMs, articles: articles.length };
     }
@@ -99,10 +102,7 @@ export async function runWeekly(deps: WeeklyDeps, now: Date): Promise<WeeklyOutc
     // Lost a race: the stored record is the one every run delivers.
     digest = created ? planned : ((await ledger.digest(id)) ?? planned);
   }
-  // Under the addresses they were announced at as well, which a later week would find waiting again.
-  const carried = new Set(digest.articles.map((a) => a.url));
-  const announcedAt = [...current].filter(([, article]) => carried.has(article.url)).map(([url]) => url);
-  await ledger.markWeekly([...new Set([...carried, ...announcedAt])], id);
+  await markCarried(digest.articles);
   if (digest.articles.length > 0) await deps.deliver(digest);
   await ledger.advanceWeeklyCursor(weekEndMs);
   return { kind: 'delivered', weekEndMs, digest, created };

@@ -64,8 +64,11 @@ function world(site = testSite) {
     }
   }
 
-  async function publish(name: string, at: string, title = name, dated = at) {
-    content.files.set(`posts/${name}.md`, `---\ntitle: ${title}\ndate: ${dated}\n---\nAbout ${name}.\n`);
+  async function publish(name: string, at: string, title = name, dated = at, extra = '') {
+    content.files.set(
+      `posts/${name}.md`,
+      `---\ntitle: ${title}\ndate: ${dated}\n${extra}---\nAbout ${name}.\n`,
+    );
     await publishChanges(deps, [`posts/${name}.md`], new Date(at));
     await drain(new Date(at));
   }
@@ -133,6 +136,15 @@ async function started() {
 }
 
 describe('instant or weekly delivery', () => {
+  it('does not carry next week an article moved after a week nobody received', async () => {
+    const w = await started();
+    await w.publish('moving', '2026-05-05T10:00:00Z');
+    await w.publish('moving', '2026-05-06T10:00:00Z', 'moving', '2026-05-05T10:00:00Z', 'slug: moved\n');
+    expect((await w.weekly(MONDAY_11)).kind).toBe('no-audience');
+    await w.subscriber('week@example.org', 'weekly');
+    expect((await w.weekly('2026-05-18T08:30:00Z')).kind).toBe('nothing-new');
+  });
+
   it('leaves out of the weekly digest what was withdrawn since, and carries the rest as it reads now', async () => {
     const w = await started();
     await w.subscriber('week@example.org', 'weekly');
