@@ -83,14 +83,16 @@ export async function announce(
   /** When those that waited out the grace window went live, by source (AnnounceWindow.wentLiveMs). */
   wentLiveMs: Readonly<Record<string, number>> = {},
 ): Promise<AnnounceResult> {
-  const resumed = await finishOpenAnnouncement(deps);
-  const andResumed = resumed ? { resumed } : {};
-  if (wentLive.length === 0) return { late: [], ...andResumed };
   // A moved article (renamed, or with `aliases`) was announced under its old address: the publish recorded
   // it at its new one (recordMoves) before the grace window and this step read the ledger.
-  const candidates = (await unannouncedOf(deps.ledger, wentLive, live)).sort(
+  const unannounced = (await unannouncedOf(deps.ledger, wentLive, live)).sort(
     (a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug),
   );
+  const resumed = await finishOpenAnnouncement(deps, new Set(unannounced.map((a) => a.url)));
+  const andResumed = resumed ? { resumed } : {};
+  const resumedUrls = new Set(resumed?.articles);
+  const candidates = unannounced.filter((a) => !resumedUrls.has(a.url));
+  if (candidates.length === 0) return { late: [], ...andResumed };
   const { timely, late } = splitByAnnounceWindow(
     candidates,
     { nowMs, days: deps.site.announceWindowDays, wentLiveMs },
@@ -134,21 +136,27 @@ export async function announce(
 
 /**
  * Finishes the announcement an earlier step opened and stopped in (a crash, a timeout): its digest, if it
- * was created, is handed on again (the sender's ledger makes a second hand-over harmless) and its articles
- * are marked; one never created is dropped, its articles still unmarked, to be planned afresh.
+ * was created and every article in it is still to be announced now (`due`: none cancelled, held, withdrawn
+ * or announced since), is handed on again (the sender's ledger makes a second hand-over harmless) and its
+ * articles are marked. Otherwise it is dropped, its articles left to be planned afresh: the earlier step
+ * never handed it on, so nobody was promised it.
  */
 async function finishOpenAnnouncement(
   deps: Pick<AnnounceDeps, 'ledger' | 'digests'>,
+  due: ReadonlySet<string>,
 ): Promise<Announcement | undefined> {
   const id = await deps.ledger.openAnnouncement();
   if (id === undefined) return undefined;
   const record = await deps.ledger.digest(id);
-  if (record) {
+  const whole = record?.articles.every((a) => due.has(a.url)) === true;
+  if (record && whole) {
     await deps.digests.enqueue(id);
     await deps.ledger.markAnnounced(record.articles.flatMap(recordedKeys), id);
   }
   await deps.ledger.setOpenAnnouncement(undefined);
-  return record && { id, articles: record.articles.map((a) => a.url), silenced: 0, created: false, record };
+  return record && whole
+    ? { id, articles: record.articles.map((a) => a.url), silenced: 0, created: false, record }
+    : undefined;
 }
 
 /**

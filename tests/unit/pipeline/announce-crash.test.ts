@@ -1,8 +1,10 @@
 // An announce step that stops halfway (a crash, a Lambda timeout) is finished by the next one: every article
 // goes out in exactly one digest, even when more articles went live in between.
 import { describe, expect, it } from 'vitest';
+import { recordedKeys } from '../../../src/core/announce-keys.js';
 import type { ArticleMeta } from '../../../src/core/article.js';
 import { announce } from '../../../src/pipeline/announce.js';
+import { CANCELLED } from '../../../src/pipeline/desk.js';
 import { anInstantReader, MemoryLedger } from '../../helpers/memory.js';
 import { article, testSite } from '../../helpers/site.js';
 
@@ -63,8 +65,9 @@ describe('an announce step that stops halfway', () => {
       expect(carriers(ledger, y)).toHaveLength(1);
       expect(await ledger.unannounced([x.url, y.url])).toEqual([]);
       expect(ledger.open).toBeUndefined();
-      // What the earlier step had created is reported, for the archive.
-      expect(retry.resumed !== undefined).toBe(stopAt !== 'createDigest');
+      // What the earlier step created and did not finish is reported, for the archive (stopped at close, it
+      // had finished: its articles were marked).
+      expect(retry.resumed !== undefined).toBe(stopAt === 'enqueue' || stopAt === 'markAnnounced');
     });
   }
 
@@ -77,12 +80,29 @@ describe('an announce step that stops halfway', () => {
     expect(await ledger.unannounced([x.url, y.url])).toEqual([]);
   });
 
-  it('with nothing new going live, the next step still finishes it', async () => {
+  it('drops it when its article was cancelled since (it was never handed on), and mails nothing', async () => {
+    const ledger = new StoppingLedger('enqueue');
+    await expect(run(ledger, [x])).rejects.toThrow();
+    // The index was not saved, so `broadsheet pending` still shows x waiting, and the operator cancels it.
+    await ledger.markAnnounced(recordedKeys(x), CANCELLED);
+    const retry = await run(ledger, [x]);
+    expect(retry.resumed).toBeUndefined();
+    expect(retry.digest).toBeUndefined();
+    expect(ledger.queued).toEqual([]);
+    expect(ledger.open).toBeUndefined();
+  });
+
+  it('drops it when its article does not go out in the next step (held, withdrawn), and mails it later', async () => {
     const ledger = new StoppingLedger('markAnnounced');
     await expect(run(ledger, [x])).rejects.toThrow();
-    const retry = await run(ledger, []);
-    expect(retry.resumed?.articles).toEqual([x.url]);
-    expect(await ledger.unannounced([x.url])).toEqual([]);
-    expect(ledger.open).toBeUndefined();
+    // Held by the operator meanwhile: the next step announces y alone.
+    const retry = await run(ledger, [y]);
+    expect(retry.resumed).toBeUndefined();
+    expect(retry.digest?.articles).toEqual([y.url]);
+    expect(await ledger.unannounced([x.url])).toEqual([x.url]);
+    // Released: x goes out in a digest of its own, the one the stopped step created and never marked.
+    const released = await run(ledger, [x]);
+    expect(carriers(ledger, x)).toHaveLength(1);
+    expect(released.digest?.articles).toEqual([x.url]);
   });
 });
