@@ -88,6 +88,8 @@ export class Mail extends Concern {
       ['s3:GetObject'],
       [content.arnForObjects(SITE_JSON_KEY), content.arnForObjects(SITE_INDEX_KEY)],
     );
+    // Before the first publish saved one, a missing index must read as missing (a 404), not as a refusal.
+    allowFindingMissing(this.weekly, content, [SITE_INDEX_KEY]);
     // Its notification wakes the publisher, which puts the week's issue in the public archive.
     allow(this.weekly, ['s3:PutObject'], [content.arnForObjects(WEEKLY_SENT_KEY)]);
     allow(this.weekly, ['dynamodb:Query'], [`${tableArn}/index/gsi1`]);

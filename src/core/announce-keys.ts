@@ -88,23 +88,26 @@ export function identityKeys(article: Pick<ArticleMeta, 'url' | 'date' | 'title'
 
 /**
  * Where each announced article is on the site now (`live`), by the address it was announced at: that
- * address, one of its `aliases`, or else its date and title when one live article alone has them (a renamed
- * file). An article found nowhere was withdrawn and has no entry; one edited since reads as it does now.
+ * address, one of its `aliases`, its file (a new slug, perhaps with a new title), or else its date and title
+ * when one live article alone has them (a renamed file). An article found nowhere was withdrawn and has no entry; one edited since reads as it does now.
  */
 export function whereNow(
-  announced: readonly Pick<ArticleMeta, 'url' | 'date' | 'title'>[],
+  announced: readonly Pick<ArticleMeta, 'url' | 'date' | 'title' | 'source'>[],
   live: readonly ArticleMeta[],
 ): Map<string, ArticleMeta> {
   const byAddress = new Map<string, ArticleMeta>();
+  const bySource = new Map<string, ArticleMeta>();
   const byIdentity = new Map<string, ArticleMeta | null>();
   for (const article of live) {
     for (const address of [article.url, ...(article.aliases ?? [])]) byAddress.set(address, article);
+    bySource.set(article.source, article);
     const identity = articleIdentity(article);
     byIdentity.set(identity, byIdentity.has(identity) ? null : article);
   }
   const found = new Map<string, ArticleMeta>();
   for (const article of announced) {
-    const now = byAddress.get(article.url) ?? byIdentity.get(articleIdentity(article));
+    const now =
+      byAddress.get(article.url) ?? bySource.get(article.source) ?? byIdentity.get(articleIdentity(article));
     if (now) found.set(article.url, now);
   }
   return found;

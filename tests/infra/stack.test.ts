@@ -457,12 +457,16 @@ describe('the Broadsheet stack', () => {
     for (const fn of ['Send', 'Subscribe']) expect(reads(fn), fn).toEqual(['site.json', 'state/theme.json']);
   });
 
-  it('lets send and subscribe list the content bucket for the published theme’s key alone, so a theme not published yet is a 404 and a 403 a refusal', () => {
+  it('lets send and subscribe list the content bucket for the published theme’s key alone (weekly for the index’s), so an object not written yet is a 404 and a 403 a refusal', () => {
     const listings = functionStatements(template).filter(({ statement }) =>
       [statement.Action].flat().includes('s3:ListBucket'),
     );
     const fnOf = (role: string) => role.replace(/Role.*$/, '');
-    for (const fn of ['Send', 'Subscribe']) {
+    for (const [fn, key] of [
+      ['Send', 'state/theme.json'],
+      ['Subscribe', 'state/theme.json'],
+      ['Weekly', 'state/site-index.json.gz'],
+    ]) {
       const own = listings.filter(({ role }) => fnOf(role) === fn).map(({ statement }) => statement);
       expect(own, fn).toHaveLength(1);
       expect(own[0]?.Action).toBe('s3:ListBucket');
@@ -470,7 +474,7 @@ describe('the Broadsheet stack', () => {
       // Exactly that key: a listing of anything else (or of the whole bucket, no prefix) stays refused.
       expect(Object.keys(own[0]?.Condition ?? {})).toEqual(['StringEquals']);
       expect(Object.keys(own[0]?.Condition?.StringEquals ?? {})).toEqual(['s3:prefix']);
-      expect([own[0]?.Condition?.StringEquals?.['s3:prefix']].flat()).toEqual(['state/theme.json']);
+      expect([own[0]?.Condition?.StringEquals?.['s3:prefix']].flat()).toEqual([key]);
     }
     // Only the publishers may list the bucket otherwise (a deleted article's source is a 404 to them).
     expect(
@@ -483,6 +487,7 @@ describe('the Broadsheet stack', () => {
       'Reconcile',
       'Send',
       'Subscribe',
+      'Weekly',
     ]);
   });
 

@@ -136,6 +136,17 @@ async function started() {
 }
 
 describe('instant or weekly delivery', () => {
+  it('carries an article retitled and given a new slug in its own file since its instant digest', async () => {
+    const w = await started();
+    await w.subscriber('week@example.org', 'weekly');
+    await w.publish('typo', '2026-05-05T10:00:00Z', 'Teh news');
+    await w.publish('typo', '2026-05-06T10:00:00Z', 'The news', '2026-05-05T10:00:00Z', 'slug: the-news\n');
+    expect((await w.weekly(MONDAY_11)).kind).toBe('delivered');
+    const [mail] = await w.inbox('week@example.org');
+    expect(mail?.text).toContain('The news');
+    expect(mail?.articles).toEqual(['the-news']);
+  });
+
   it('does not carry next week an article moved after a week nobody received', async () => {
     const w = await started();
     await w.publish('moving', '2026-05-05T10:00:00Z');
