@@ -89,7 +89,8 @@ export function identityKeys(article: Pick<ArticleMeta, 'url' | 'date' | 'title'
 /**
  * Where each announced article is on the site now (`live`), by the address it was announced at: that
  * address, one of its `aliases`, its file (a new slug, perhaps with a new title), or else its date and title
- * when one live article alone has them (a renamed file). An article found nowhere was withdrawn and has no entry; one edited since reads as it does now.
+ * when one live article alone has them (a renamed file). An article found nowhere was withdrawn and has no
+ * entry; one edited since reads as it does now.
  */
 export function whereNow(
   announced: readonly Pick<ArticleMeta, 'url' | 'date' | 'title' | 'source'>[],

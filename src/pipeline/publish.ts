@@ -817,10 +817,6 @@ async function wakeForNext(
 }
 
 /**
- * Sources that waited in the grace window and are gone, each with the source its article went live under
- * (the same date and title: the file was renamed). Two candidates for one article make no guess.
- */
-/**
  * Files renamed in the publish that also moved the site's time zone, for dates written without one: the
  * date and title that tell a renamed article (announce-keys.ts) then differ by the offset alone. Paired by
  * title and the date as written, each only when one taken off the site and one going live match.
@@ -830,8 +826,8 @@ function renamedAcrossZones(
   removed: readonly string[],
   wentLive: readonly IndexedArticle[],
 ): { readonly article: IndexedArticle; readonly announcedAs: string }[] {
-  const asWritten = (a: ArticleMeta) =>
-    `${a.date.slice(0, 19)}\n${articleIdentity({ date: '', title: a.title })}`;
+  // The date as written (what precedes the zone's offset), and the title as announce-keys.ts compares it.
+  const asWritten = (a: ArticleMeta) => articleIdentity({ date: a.date.slice(0, 19), title: a.title });
   const gone = new Map<string, string | null>();
   for (const path of removed) {
     const prior = before.sources[path]?.article;
@@ -852,6 +848,10 @@ function renamedAcrossZones(
   });
 }
 
+/**
+ * Sources that waited in the grace window and are gone, each with the source its article went live under
+ * (the same date and title: the file was renamed). Two candidates for one article make no guess.
+ */
 function renamedWhilePending(
   before: SiteIndex,
   live: readonly IndexedArticle[],
