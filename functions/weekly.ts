@@ -8,8 +8,8 @@ import { DynamoRecipientPages } from '../src/adapters/aws/recipient-pages.js';
 import { loadSiteJsonFromBucket } from '../src/adapters/aws/site-json.js';
 import { SqsDigestQueue } from '../src/adapters/aws/sqs.js';
 import { S3SiteIndexStore } from '../src/adapters/aws/state-object.js';
-import { liveArticles, metaOf } from '../src/core/site-index.js';
-import { runWeekly, type WeeklyOutcome } from '../src/pipeline/weekly.js';
+
+import { liveInIndex, runWeekly, type WeeklyOutcome } from '../src/pipeline/weekly.js';
 
 const env = functionEnv();
 const endpoints = endpointsOf(env);
@@ -35,10 +35,7 @@ export async function handler(event: unknown): Promise<WeeklyOutcome['kind']> {
       ledger,
       recipients,
       deliver: (digest) => queue.enqueue(digest.id),
-      live: async () => {
-        const index = await siteIndex.load();
-        return index && liveArticles(index, now.getTime()).map(metaOf);
-      },
+      live: liveInIndex(siteIndex, now.getTime()),
     },
     now,
   );

@@ -24,7 +24,7 @@ import type {
 } from '../core/ports.js';
 import { publishedIdsOf } from '../core/published-ids.js';
 import type { SiteConfig } from '../core/site.js';
-import { liveArticles, metaOf } from '../core/site-index.js';
+
 import type { Theme } from '../core/theme.js';
 import { groupByFollowed } from '../core/topics.js';
 import { underLease } from './lease.js';
@@ -37,7 +37,7 @@ import {
 } from './publish.js';
 import type { PublishReport } from './publish-site.js';
 import { followedPart } from './send.js';
-import { runWeekly } from './weekly.js';
+import { liveInIndex, runWeekly } from './weekly.js';
 
 export interface BuildDeps {
   readonly site: SiteConfig;
@@ -177,10 +177,7 @@ async function weeklyThenPublish(
           const to = await audience(record);
           if (to.length > 0) weekly = await mailDigest(announce, site, await digestTheme(), record, to, now);
         },
-        live: async () => {
-          const index = await deps.index.load();
-          return index && liveArticles(index, now.getTime()).map(metaOf);
-        },
+        live: liveInIndex(deps.index, now.getTime()),
       },
       now,
     );

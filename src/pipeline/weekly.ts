@@ -1,9 +1,10 @@
 import { whereNow } from '../core/announce-keys.js';
 import type { ArticleMeta } from '../core/article.js';
 import { byNewest } from '../core/order.js';
-import type { DigestRecord, RecipientPages, WeeklyLedger } from '../core/ports.js';
+import type { DigestRecord, RecipientPages, SiteIndexStore, WeeklyLedger } from '../core/ports.js';
 import { shortHash } from '../core/short-hash.js';
 import type { SiteConfig } from '../core/site.js';
+import { liveArticles, metaOf } from '../core/site-index.js';
 import { nextWeeklySend, weekStartAt } from '../core/weekly-schedule.js';
 import { reachesAnyone } from './fanout.js';
 
@@ -23,6 +24,17 @@ export interface WeeklyDeps {
    * before the first publish.
    */
   readonly live: () => Promise<readonly ArticleMeta[] | undefined>;
+}
+
+/** WeeklyDeps.live as both editions answer it: the articles live at `nowMs` in the publisher's index. */
+export function liveInIndex(
+  index: Pick<SiteIndexStore, 'load'>,
+  nowMs: number,
+): () => Promise<ArticleMeta[] | undefined> {
+  return async () => {
+    const stored = await index.load();
+    return stored && liveArticles(stored, nowMs).map(metaOf);
+  };
 }
 
 export type WeeklyOutcome =

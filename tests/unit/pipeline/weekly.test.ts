@@ -4,13 +4,13 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { chooseDelivery, type Delivery } from '../../../src/core/delivery.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
-import { liveArticles, metaOf } from '../../../src/core/site-index.js';
+
 import { weekStartAt } from '../../../src/core/weekly-schedule.js';
 import { onePage } from '../../../src/pipeline/fanout.js';
 import { publishChanges } from '../../../src/pipeline/publish.js';
 import { RateLimiter } from '../../../src/pipeline/send.js';
 import { unsubscribe } from '../../../src/pipeline/subscriptions.js';
-import { runWeekly } from '../../../src/pipeline/weekly.js';
+import { liveInIndex, runWeekly } from '../../../src/pipeline/weekly.js';
 import { fanOutAndSend } from '../../helpers/deliver.js';
 import {
   MemoryAttempts,
@@ -82,10 +82,7 @@ function world(site = testSite) {
     const outcome = await runWeekly(
       {
         // As both editions read it: the publisher's index.
-        live: async () => {
-          const index = await deps.index.load();
-          return index && liveArticles(index, Date.parse(at)).map(metaOf);
-        },
+        live: liveInIndex(deps.index, Date.parse(at)),
         site,
         ledger,
         recipients: onePage(subscribers),
