@@ -80,6 +80,70 @@ function holderKeys(articles: readonly Announceable[], live: readonly Announceab
   });
 }
 
+/** An article that was live before at `announcedAs` and is now `article`, at another address or identity. */
+export interface ArticleMove<A extends ArticleMeta = ArticleMeta> {
+  readonly article: A;
+  readonly announcedAs: string;
+}
+
+/** The date as its author wrote it: without the offset a time zone gave a date written with none. */
+const dateAsWritten = (a: ArticleMeta): string => (a.floatingDate ? a.date.slice(0, 19) : a.date);
+const sameTitle = (a: ArticleMeta, b: ArticleMeta): boolean =>
+  articleIdentity({ date: '', title: a.title }) === articleIdentity({ date: '', title: b.title });
+
+/**
+ * The articles of `after` that were articles of `before` (both: what was live, each by its file): the same
+ * file under a new address, date or title, as long as one of its date, title or body stayed (a file reused
+ * for another post is a new article); or a renamed file, paired with the one taken off the site by the date
+ * as written and either the title (a new time zone shifted a date written without one) or the body (a new
+ * title too). A renamed file pairs only when one file gone and one arriving match.
+ */
+export function movesBetween<A extends ArticleMeta>(
+  before: readonly ArticleMeta[],
+  after: readonly A[],
+): ArticleMove<A>[] {
+  const priorBySource = new Map(before.map((a) => [a.source, a]));
+  const moves: ArticleMove<A>[] = [];
+  for (const article of after) {
+    const prior = priorBySource.get(article.source);
+    if (!prior) continue;
+    if (prior.url === article.url && articleIdentity(prior) === articleIdentity(article)) continue;
+    const stayed =
+      prior.url === article.url ||
+      sameTitle(prior, article) ||
+      dateAsWritten(prior) === dateAsWritten(article) ||
+      (prior.bodyHash !== undefined && prior.bodyHash === article.bodyHash);
+    if (stayed) moves.push({ article, announcedAs: prior.url });
+  }
+  const afterSources = new Set(after.map((a) => a.source));
+  const gone = before.filter((a) => !afterSources.has(a.source));
+  const arriving = after.filter((a) => !priorBySource.has(a.source));
+  if (gone.length === 0 || arriving.length === 0) return moves;
+  // Keys a renamed file keeps: its title across a zone change (dates written without one), or its body.
+  const keysOf = (a: ArticleMeta): string[] => [
+    ...(a.floatingDate ? [`title:${articleIdentity({ date: dateAsWritten(a), title: a.title })}`] : []),
+    ...(a.bodyHash === undefined ? [] : [`body:${dateAsWritten(a)}:${a.bodyHash}`]),
+  ];
+  const uniquely = <T>(items: readonly T[], keys: (item: T) => string[]): Map<string, T | null> => {
+    const map = new Map<string, T | null>();
+    for (const item of items) for (const key of keys(item)) map.set(key, map.has(key) ? null : item);
+    return map;
+  };
+  const goneByKey = uniquely(gone, keysOf);
+  const arrivingByKey = uniquely(arriving, keysOf);
+  const paired = new Set<ArticleMeta>();
+  for (const article of arriving) {
+    for (const key of keysOf(article)) {
+      const from = goneByKey.get(key);
+      if (!from || arrivingByKey.get(key) !== article || paired.has(from)) continue;
+      paired.add(from);
+      moves.push({ article, announcedAs: from.url });
+      break;
+    }
+  }
+  return moves;
+}
+
 /** The keys that record an article's identity at its address, without the address itself (a retitle). */
 export function identityKeys(article: Pick<ArticleMeta, 'url' | 'date' | 'title'>): string[] {
   const identity = articleIdentity(article);
@@ -88,27 +152,31 @@ export function identityKeys(article: Pick<ArticleMeta, 'url' | 'date' | 'title'
 
 /**
  * Where each announced article is on the site now (`live`), by the address it was announced at: that
- * address, one of its `aliases`, its file (a new slug, perhaps with a new title), or else its date and title
- * when one live article alone has them (a renamed file). An article found nowhere was withdrawn and has no
- * entry; one edited since reads as it does now.
+ * address, one of its `aliases`, its file (a new slug, perhaps with a new title), or else its date and
+ * title, or its date and body (a renamed file, perhaps retitled), when one live article alone has them. An
+ * article found nowhere was withdrawn and has no entry; one edited since reads as it does now.
  */
 export function whereNow(
-  announced: readonly Pick<ArticleMeta, 'url' | 'date' | 'title' | 'source'>[],
+  announced: readonly Pick<ArticleMeta, 'url' | 'date' | 'title' | 'source' | 'bodyHash'>[],
   live: readonly ArticleMeta[],
 ): Map<string, ArticleMeta> {
   const byAddress = new Map<string, ArticleMeta>();
   const bySource = new Map<string, ArticleMeta>();
   const byIdentity = new Map<string, ArticleMeta | null>();
+  const bodyKey = (a: Pick<ArticleMeta, 'date' | 'bodyHash'>) => `${a.date}:${a.bodyHash}`;
   for (const article of live) {
     for (const address of [article.url, ...(article.aliases ?? [])]) byAddress.set(address, article);
     bySource.set(article.source, article);
-    const identity = articleIdentity(article);
-    byIdentity.set(identity, byIdentity.has(identity) ? null : article);
+    for (const key of [articleIdentity(article), ...(article.bodyHash ? [bodyKey(article)] : [])])
+      byIdentity.set(key, byIdentity.has(key) ? null : article);
   }
   const found = new Map<string, ArticleMeta>();
   for (const article of announced) {
     const now =
-      byAddress.get(article.url) ?? bySource.get(article.source) ?? byIdentity.get(articleIdentity(article));
+      byAddress.get(article.url) ??
+      bySource.get(article.source) ??
+      byIdentity.get(articleIdentity(article)) ??
+      (article.bodyHash ? byIdentity.get(bodyKey(article)) : undefined);
     if (now) found.set(article.url, now);
   }
   return found;

@@ -75,6 +75,8 @@ export interface Article {
   readonly aliases?: readonly string[];
   /** True when the date was written without an offset and read in the site's time zone. */
   readonly floatingDate?: boolean;
+  /** Hash of the Markdown body, front matter aside: what stays when a file is renamed and retitled at once. */
+  readonly bodyHash?: string;
   /** Sanitized HTML with absolute links. */
   readonly html: string;
 }
@@ -481,6 +483,7 @@ export function parseArticle(
     ...(/\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/.test(String(fields.date).trim())
       ? {}
       : { floatingDate: true }),
+    bodyHash: shortHash(split.body.replace(/\r\n?/g, '\n').trim(), 24),
     html,
   };
   // Said by every build, not only `check`: the index keeps a source's warnings with it.

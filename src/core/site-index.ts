@@ -10,7 +10,7 @@ import type { SiteConfig } from './site.js';
 import type { SitePage } from './site-page.js';
 
 /** Bump when parsing or Markdown rendering changes what an article's HTML or metadata would be. */
-export const RENDERER_VERSION = '10';
+export const RENDERER_VERSION = '11';
 
 /** An article as the index keeps it: its metadata, and hashes of what pages and feeds show of it. */
 export interface IndexedArticle extends ArticleMeta {
@@ -76,7 +76,7 @@ export function parseKeyOf(site: SiteConfig): string {
 }
 
 export function indexArticle(article: Article): IndexedArticle {
-  const { html, source: _source, hash: _hash, floatingDate: _floating, ...shown } = article;
+  const { html, source: _source, hash: _hash, floatingDate: _floating, bodyHash: _body, ...shown } = article;
   const listKey = hashOf(JSON.stringify(shown));
   return {
     ...withoutBody(article),

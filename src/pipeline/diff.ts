@@ -1,4 +1,4 @@
-import { articleIdentity, classifyAnnouncements, recordedKeys } from '../core/announce-keys.js';
+import { articleIdentity, classifyAnnouncements, movesBetween, recordedKeys } from '../core/announce-keys.js';
 import { lateArticlesNote, splitByAnnounceWindow } from '../core/announce-window.js';
 import type { Article } from '../core/article.js';
 import { publishedAt } from '../core/corpus.js';
@@ -39,8 +39,16 @@ export async function diffCorpora(
   const beforeByUrl = new Map(before.map((a) => [a.url, a]));
   const afterUrls = new Set(after.map((a) => a.url));
   // What was published at `base` counts as announced, as the ledger records it (announce-keys.ts): an
-  // article renamed since, or under a new base_url, moved and is not mailed again.
-  const recorded = new Set(before.flatMap((a) => [...recordedKeys(a), ...(a.aliases ?? [])]));
+  // article renamed since, or under a new base_url, moved and is not mailed again; one whose file was
+  // edited, or renamed and retitled, is recorded by the publish that sees it move (movesBetween).
+  const renamed = movesBetween(before, after).flatMap(({ article: to, announcedAs }) => {
+    const from = beforeByUrl.get(announcedAs);
+    return from && to.url !== from.url ? [{ from, to }] : [];
+  });
+  const recorded = new Set([
+    ...before.flatMap((a) => [...recordedKeys(a), ...(a.aliases ?? [])]),
+    ...renamed.flatMap(({ to }) => recordedKeys(to)),
+  ]);
   const announcements = await classifyAnnouncements(
     after,
     after,
@@ -49,13 +57,16 @@ export async function diffCorpora(
   const unannounced = announcements.unannounced;
   const byIdentity = new Map(before.map((a) => [articleIdentity(a), a]));
   // Where each moved from: an address it lists in `aliases`, or the one its date and title had.
-  const moved = announcements.moved.flatMap((to) => {
-    const from = [
-      ...(to.aliases ?? []).map((url) => beforeByUrl.get(url)),
-      byIdentity.get(articleIdentity(to)),
-    ].find((a) => a !== undefined && !afterUrls.has(a.url));
-    return from ? [{ from, to }] : [];
-  });
+  const moved = [
+    ...renamed,
+    ...announcements.moved.flatMap((to) => {
+      const from = [
+        ...(to.aliases ?? []).map((url) => beforeByUrl.get(url)),
+        byIdentity.get(articleIdentity(to)),
+      ].find((a) => a !== undefined && !afterUrls.has(a.url));
+      return from ? [{ from, to }] : [];
+    }),
+  ];
   const movedFrom = new Set([...after.flatMap((a) => a.aliases ?? []), ...moved.map((m) => m.from.url)]);
   const movedTo = new Set(moved.map((m) => m.to.url));
   const { timely, late } = splitByAnnounceWindow(unannounced, {

@@ -2,7 +2,7 @@
 // whose key changed, then announce what went live. The local build is publishChanges(deps, 'all') in strict
 // mode; the cloud publishes the paths its S3 events name, leniently. Only the adapters differ.
 import { aliasProblems } from '../core/aliases.js';
-import { articleIdentity } from '../core/announce-keys.js';
+import { articleIdentity, movesBetween } from '../core/announce-keys.js';
 import {
   type Article,
   type ArticleMeta,
@@ -428,20 +428,10 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
 
   const firstRun = await isFirstRunOf(isFirstRun(stored), deps.announce?.ledger, live);
   if (deps.announce && !firstRun) {
-    // Live before from the same file under another date, title or address (a retitle, a new time zone, a
-    // new slug, or several at once): the same article, so what it is now is recorded if it was announced.
-    const changedInPlace = live.flatMap((a) => {
-      const prior = before.sources[a.source];
-      if (!prior?.live) return [];
-      const same = prior.article.url === a.url && articleIdentity(prior.article) === articleIdentity(a);
-      return same ? [] : [{ article: a, announcedAs: prior.article.url }];
-    });
-    await recordMoves(
-      deps.announce.ledger,
-      wentLive,
-      [...changedInPlace, ...renamedAcrossZones(before, removed, wentLive)],
-      live,
-    );
+    // The same article at a new address or under a new identity (announce-keys.ts): what it is now is
+    // recorded if it was announced.
+    const liveBefore = Object.values(before.sources).flatMap((s) => (s.live ? [s.article] : []));
+    await recordMoves(deps.announce.ledger, wentLive, movesBetween(liveBefore, live), live);
   }
   // The grace window: what went live waits `digest.delay` (a first run announces at once, as before).
   const grace =
@@ -814,38 +804,6 @@ async function wakeForNext(
   await scheduler.scheduleNext(next === undefined ? undefined : new Date(next));
   if (next === undefined) delete index.wakeAtMs;
   else index.wakeAtMs = next;
-}
-
-/**
- * Files renamed in the publish that also moved the site's time zone, for dates written without one: the
- * date and title that tell a renamed article (announce-keys.ts) then differ by the offset alone. Paired by
- * title and the date as written, each only when one taken off the site and one going live match.
- */
-function renamedAcrossZones(
-  before: SiteIndex,
-  removed: readonly string[],
-  wentLive: readonly IndexedArticle[],
-): { readonly article: IndexedArticle; readonly announcedAs: string }[] {
-  // The date as written (what precedes the zone's offset), and the title as announce-keys.ts compares it.
-  const asWritten = (a: ArticleMeta) => articleIdentity({ date: a.date.slice(0, 19), title: a.title });
-  const gone = new Map<string, string | null>();
-  for (const path of removed) {
-    const prior = before.sources[path]?.article;
-    if (!prior?.floatingDate) continue;
-    const key = asWritten(prior);
-    gone.set(key, gone.has(key) ? null : prior.url);
-  }
-  if (gone.size === 0) return [];
-  const arriving = new Map<string, IndexedArticle | null>();
-  for (const a of wentLive) {
-    if (!a.floatingDate || before.sources[a.source]) continue;
-    const key = asWritten(a);
-    arriving.set(key, arriving.has(key) ? null : a);
-  }
-  return [...arriving].flatMap(([key, article]) => {
-    const announcedAs = gone.get(key);
-    return article && announcedAs ? [{ article, announcedAs }] : [];
-  });
 }
 
 /**

@@ -91,6 +91,25 @@ describe('broadsheet diff', () => {
     expect(run.stdout.trim()).toBe(summary.trim());
   });
 
+  it('shows an article renamed and retitled in one commit as moved, its body unchanged', async () => {
+    const dir = await scratchProject();
+    const git = committedRepo(dir);
+    const from = join(dir, 'content/posts/2026-11-03-cafe-typography.md');
+    const text = await readFile(from, 'utf8');
+    await rm(from);
+    await writeFile(
+      join(dir, 'content/posts/2026-11-03-cafe.md'),
+      text.replace(/^title: .*$/m, 'title: Type on the café menu'),
+    );
+    git('add', '-A');
+    git('commit', '-q', '-m', 'rename and retitle');
+    const run = await broadsheet(dir, 'diff', 'HEAD~1', '--now', NOW, '--diff-out', 'out');
+    expect(run.stdout).toContain(
+      '- https://gazette.example.com/posts/cafe-typography/ → https://gazette.example.com/posts/cafe/',
+    );
+    expect(run.stdout).toContain('**Digest**: none would be sent.');
+  });
+
   it('names an unknown ref instead of failing with a stack trace, and treats content added since the ref as new', async () => {
     const dir = await scratchProject();
     const git = (...args: string[]) =>

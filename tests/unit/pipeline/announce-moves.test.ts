@@ -105,3 +105,72 @@ describe('an article moved in the same publish that moves the time zone (dates w
     expect(moved.digest).toBeUndefined();
   });
 });
+
+describe('an announced article edited beyond its date and title', () => {
+  async function afterEdit(change: (files: Map<string, string>) => void) {
+    const content = new MemorySource();
+    const ledger = new MemoryLedger();
+    const deps = {
+      site: testSite,
+      content,
+      output: new MemorySite(),
+      assets: new MemoryStatic(),
+      index: new MemoryIndex(),
+      mode: 'lenient' as const,
+      announce: { ledger, digests: ledger, recipients: anInstantReader },
+    };
+    content.files.set('posts/seed.md', '---\ntitle: Seed\ndate: 2026-05-01T08:00:00Z\n---\nFirst.\n');
+    await publishChanges(deps, 'all', new Date('2026-05-01T12:00:00Z'));
+    content.files.set(
+      'posts/news.md',
+      '---\ntitle: News\ndate: 2026-05-02T08:00:00Z\n---\nA body long enough to be its own.\n',
+    );
+    expect((await publishChanges(deps, 'all', new Date('2026-05-02T12:00:00Z'))).digest).toBeDefined();
+    change(content.files);
+    return publishChanges(deps, 'all', new Date('2026-05-03T12:00:00Z'));
+  }
+
+  it('is not mailed again when its file is renamed and retitled in one commit', async () => {
+    const result = await afterEdit((files) => {
+      files.delete('posts/news.md');
+      files.set(
+        'posts/big-news.md',
+        '---\ntitle: Big news, retitled\ndate: 2026-05-02T08:00:00Z\n---\nA body long enough to be its own.\n',
+      );
+    });
+    expect(result.live.map((a) => a.slug)).toContain('big-news');
+    expect(result.digest).toBeUndefined();
+  });
+
+  it('is mailed when its file is renamed and retitled and its body rewritten: nothing of it stayed', async () => {
+    const result = await afterEdit((files) => {
+      files.delete('posts/news.md');
+      files.set(
+        'posts/big-news.md',
+        '---\ntitle: Big news, retitled\ndate: 2026-05-02T08:00:00Z\n---\nSomething else entirely.\n',
+      );
+    });
+    expect(result.digest?.articles).toEqual([`${testSite.baseUrl}/posts/big-news/`]);
+  });
+
+  it('mails a new post written over the file of an announced one (new slug, title, date and body)', async () => {
+    const result = await afterEdit((files) => {
+      files.set(
+        'posts/news.md',
+        '---\ntitle: Another story\ndate: 2026-05-03T08:00:00Z\nslug: another-story\n---\nNew words.\n',
+      );
+    });
+    expect(result.digest?.articles).toEqual([`${testSite.baseUrl}/posts/another-story/`]);
+  });
+
+  it('is not mailed again when its slug, title and body change but its date stays', async () => {
+    const result = await afterEdit((files) => {
+      files.set(
+        'posts/news.md',
+        '---\ntitle: Better news\ndate: 2026-05-02T08:00:00Z\nslug: better-news\n---\nRewritten.\n',
+      );
+    });
+    expect(result.live.map((a) => a.slug)).toContain('better-news');
+    expect(result.digest).toBeUndefined();
+  });
+});

@@ -78,6 +78,15 @@ function world(site = testSite) {
     await publishChanges(deps, [`posts/${name}.md`], new Date(at));
   }
 
+  /** Renames a file and edits it in one publish, as one commit does. */
+  async function rename(from: string, to: string, at: string, edit: (text: string) => string) {
+    const text = content.files.get(`posts/${from}.md`) ?? '';
+    content.files.delete(`posts/${from}.md`);
+    content.files.set(`posts/${to}.md`, edit(text));
+    await publishChanges(deps, [`posts/${from}.md`, `posts/${to}.md`], new Date(at));
+    await drain(new Date(at));
+  }
+
   async function weekly(at: string) {
     const outcome = await runWeekly(
       {
@@ -118,7 +127,7 @@ function world(site = testSite) {
     }));
   }
 
-  return { ledger, subscribers, mailer, publish, withdraw, weekly, subscriber, inbox, drain };
+  return { ledger, subscribers, mailer, publish, withdraw, rename, weekly, subscriber, inbox, drain };
 }
 
 /** A world where one article was announced before anyone subscribed (the first run). */
@@ -142,6 +151,22 @@ describe('instant or weekly delivery', () => {
     const [mail] = await w.inbox('week@example.org');
     expect(mail?.text).toContain('The news');
     expect(mail?.articles).toEqual(['the-news']);
+  });
+
+  it('carries an article whose file was renamed and retitled in one commit since its instant digest', async () => {
+    const w = await started();
+    await w.subscriber('week@example.org', 'weekly');
+    await w.subscriber('now@example.org', 'instant');
+    await w.publish('typo', '2026-05-05T10:00:00Z', 'Teh news');
+    // One commit: the file, and so its slug, and its title change; its date and body stay.
+    await w.rename('typo', 'the-news', '2026-05-06T10:00:00Z', (text) =>
+      text.replace('Teh news', 'The news'),
+    );
+    expect((await w.inbox('now@example.org')).map((m) => m.articles)).toEqual([['typo']]);
+    expect((await w.weekly(MONDAY_11)).kind).toBe('delivered');
+    const [mail] = await w.inbox('week@example.org');
+    expect(mail?.articles).toEqual(['the-news']);
+    expect(mail?.text).toContain('The news');
   });
 
   it('does not carry next week an article moved after a week nobody received', async () => {
