@@ -14,6 +14,9 @@ export interface Subscriber extends DeliveryChoice {
   readonly confirmExpires?: number;
   /** Soft bounces since the last delivery; a hard bounce or complaint suppresses at once. */
   readonly softBounces?: number;
+  /** The messages the soft bounces in `softBounces` were about: a notification SNS delivers again, even
+   * after another came between, counts once. */
+  readonly softBounceIds?: readonly string[];
   /** The last bounce or complaint, and the message it was about: what `stats` counts per digest. */
   readonly lastFeedback?: MailFeedbackRecord;
 }
@@ -40,6 +43,7 @@ export const storedDeliveryFields = {
   previousDelivery: z.enum(['instant', 'weekly']).optional(),
   deliveryChangedMs: z.number().optional(),
   topics: z.array(z.string()).optional(),
+  softBounceIds: z.array(z.string()).optional(),
   lastFeedback: z
     .object({
       kind: z.enum(['hard-bounce', 'soft-bounce', 'complaint']),

@@ -360,24 +360,30 @@ export async function applyFeedback(
   const change = (current: Subscriber | undefined): Subscriber | undefined => {
     if (!current || current.status === 'suppressed') return undefined;
     const last = current.lastFeedback;
+    const recent = last?.kind === 'soft-bounce' && now.getTime() - last.atMs <= SOFT_BOUNCE_WINDOW_MS;
+    const counted = recent ? (current.softBounceIds ?? []) : [];
+    const { messageId } = feedback;
     if (
-      feedback.messageId !== undefined &&
-      last?.messageId === feedback.messageId &&
-      last.kind === feedback.kind
+      messageId !== undefined &&
+      ((last?.messageId === messageId && last.kind === feedback.kind) ||
+        (feedback.kind === 'soft-bounce' && counted.includes(messageId)))
     )
       return undefined;
-    const recent = last?.kind === 'soft-bounce' && now.getTime() - last.atMs <= SOFT_BOUNCE_WINDOW_MS;
     const before = recent ? (current.softBounces ?? 0) : 0;
     const softBounces = before + (feedback.kind === 'soft-bounce' ? 1 : 0);
     const suppress = feedback.kind !== 'soft-bounce' || softBounces >= SOFT_BOUNCE_LIMIT;
+    const softBounceIds =
+      feedback.kind === 'soft-bounce' && messageId !== undefined ? [...counted, messageId] : counted;
+    const { softBounceIds: _ids, ...rest } = current;
     return {
-      ...current,
+      ...rest,
       softBounces,
+      ...(softBounceIds.length > 0 ? { softBounceIds: softBounceIds.slice(-SOFT_BOUNCE_LIMIT) } : {}),
       updatedAtMs: now.getTime(),
       lastFeedback: {
         kind: feedback.kind,
         atMs: now.getTime(),
-        ...(feedback.messageId ? { messageId: feedback.messageId } : {}),
+        ...(messageId ? { messageId } : {}),
         ...(feedback.digestId ? { digestId: feedback.digestId } : {}),
       },
       ...(suppress ? { status: 'suppressed' as const } : {}),

@@ -353,7 +353,7 @@ describe('bounces and complaints', () => {
     expect(await subscribers.recipients()).toEqual([]);
   });
 
-  it('counts a notification SNS delivered twice once, and soft bounces months apart as a fresh start', async () => {
+  it('counts a notification SNS delivered twice once, even with another between, and soft bounces months apart as a fresh start', async () => {
     const subscribers = new MemorySubscribers();
     await subscribers.save({
       address: 'soft@example.org',
@@ -371,6 +371,12 @@ describe('bounces and complaints', () => {
       softBounces: 1,
     });
     await bounce('ses-2', day(7));
+    // ses-1's notification again, after ses-2's came between: still one bounce each.
+    await bounce('ses-1', day(8));
+    expect(subscribers.records.get('soft@example.org')).toMatchObject({
+      status: 'confirmed',
+      softBounces: 2,
+    });
     // Two months of quiet: the next one starts the count again.
     await bounce('ses-3', day(70));
     await bounce('ses-4', day(77));
