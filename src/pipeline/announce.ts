@@ -119,7 +119,7 @@ export async function announce(
   await deps.ledger.setOpenAnnouncement(plan.id);
   const created = await deps.ledger.createDigest(planned);
   await deps.digests.enqueue(plan.id);
-  await deps.ledger.markAnnounced(plan.articles.flatMap(recordedKeys), plan.id);
+  await deps.ledger.markAnnounced(announcedKeysOf(plan.id, plan.articles), plan.id);
   await deps.ledger.setOpenAnnouncement(undefined);
   return {
     ...andResumed,
@@ -135,11 +135,22 @@ export async function announce(
 }
 
 /**
- * Finishes the announcement an earlier step opened and stopped in (a crash, a timeout): its digest, if it
- * was created and every article in it is still to be announced now (`due`: none cancelled, held, withdrawn
- * or announced since), is handed on again (the sender's ledger makes a second hand-over harmless) and its
- * articles are marked. Otherwise it is dropped, its articles left to be planned afresh: the earlier step
- * never handed it on, so nobody was promised it.
+ * What marking a digest's articles records: their keys, and that the digest was handed on (the queue took
+ * it before they were marked), so a step stopped before it closed the announcement is known to have sent it.
+ */
+const announcedKeysOf = (id: string, articles: readonly ArticleMeta[]): string[] => [
+  ...articles.flatMap(recordedKeys),
+  handedOnKey(id),
+];
+const handedOnKey = (id: string): string => `handed-on:${id}`;
+
+/**
+ * Finishes the announcement an earlier step opened and stopped in (a crash, a timeout). Its digest, if it
+ * was handed on already (the step stopped after marking its articles) or if every article in it is still
+ * to be announced now (`due`: none cancelled, held, withdrawn or announced since), is handed on again (the
+ * sender's ledger makes a second hand-over harmless), its articles are marked and it is returned for the
+ * archive. Otherwise it is dropped, its articles left to be planned afresh: the earlier step never marked
+ * them, and a digest the queue took before a cancel goes out as one handed on before it would.
  */
 async function finishOpenAnnouncement(
   deps: Pick<AnnounceDeps, 'ledger' | 'digests'>,
@@ -148,13 +159,16 @@ async function finishOpenAnnouncement(
   const id = await deps.ledger.openAnnouncement();
   if (id === undefined) return undefined;
   const record = await deps.ledger.digest(id);
-  const whole = record?.articles.every((a) => due.has(a.url)) === true;
-  if (record && whole) {
+  const resume =
+    record !== undefined &&
+    ((await deps.ledger.unannounced([handedOnKey(id)])).length === 0 ||
+      record.articles.every((a) => due.has(a.url)));
+  if (resume) {
     await deps.digests.enqueue(id);
-    await deps.ledger.markAnnounced(record.articles.flatMap(recordedKeys), id);
+    await deps.ledger.markAnnounced(announcedKeysOf(id, record.articles), id);
   }
   await deps.ledger.setOpenAnnouncement(undefined);
-  return record && whole
+  return resume
     ? { id, articles: record.articles.map((a) => a.url), silenced: 0, created: false, record }
     : undefined;
 }

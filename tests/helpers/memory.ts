@@ -152,9 +152,11 @@ export class MemoryLock implements PublishLease {
 
 export class MemoryLedger implements AnnouncementLedger, WeeklyLedger, DigestQueue {
   announced = new Map<string, string>();
-  /** The addresses announced, without the identities recorded beside them (announce-keys.ts). */
+  /** The addresses announced, without the identities and handed-on marks recorded beside them. */
   announcedUrls(): string[] {
-    return [...this.announced.keys()].filter((key) => !key.startsWith('article:'));
+    return [...this.announced.keys()].filter(
+      (key) => !key.startsWith('article:') && !key.startsWith('handed-on:'),
+    );
   }
   digests = new Map<string, DigestRecord>();
   weekly = new Map<string, string>();

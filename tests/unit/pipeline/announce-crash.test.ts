@@ -65,9 +65,8 @@ describe('an announce step that stops halfway', () => {
       expect(carriers(ledger, y)).toHaveLength(1);
       expect(await ledger.unannounced([x.url, y.url])).toEqual([]);
       expect(ledger.open).toBeUndefined();
-      // What the earlier step created and did not finish is reported, for the archive (stopped at close, it
-      // had finished: its articles were marked).
-      expect(retry.resumed !== undefined).toBe(stopAt === 'enqueue' || stopAt === 'markAnnounced');
+      // What the earlier step handed on, or created and did not hand on, is reported for the archive.
+      expect(retry.resumed !== undefined).toBe(stopAt !== 'createDigest');
     });
   }
 
@@ -90,6 +89,16 @@ describe('an announce step that stops halfway', () => {
     expect(retry.digest).toBeUndefined();
     expect(ledger.queued).toEqual([]);
     expect(ledger.open).toBeUndefined();
+  });
+
+  it('archives it when it stopped after marking, though its article was cancelled since: it was handed on', async () => {
+    const ledger = new StoppingLedger('close');
+    await expect(run(ledger, [x])).rejects.toThrow();
+    await ledger.markAnnounced(recordedKeys(x), CANCELLED);
+    const retry = await run(ledger, [y]);
+    expect(retry.resumed?.articles).toEqual([x.url]);
+    expect(carriers(ledger, x)).toHaveLength(1);
+    expect(retry.digest?.articles).toEqual([y.url]);
   });
 
   it('drops it when its article does not go out in the next step (held, withdrawn), and mails it later', async () => {
