@@ -465,6 +465,7 @@ export function parseArticle(
     return fail();
   }
   const image = fm.image === undefined ? undefined : coverImageUrl(fm.image, site.baseUrl);
+  const body = split.body.replace(/\r\n?/g, '\n').trim();
   const article: Article = {
     source: source.path,
     hash,
@@ -483,7 +484,8 @@ export function parseArticle(
     ...(/\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/.test(String(fields.date).trim())
       ? {}
       : { floatingDate: true }),
-    bodyHash: shortHash(split.body.replace(/\r\n?/g, '\n').trim(), 24),
+    // An empty body is no evidence: two posts with none are not one article.
+    ...(body === '' ? {} : { bodyHash: shortHash(body, 24) }),
     html,
   };
   // Said by every build, not only `check`: the index keeps a source's warnings with it.
