@@ -112,7 +112,8 @@ export function movesBetween<A extends ArticleMeta>(
       prior.url === article.url ||
       sameTitle(prior, article) ||
       dateAsWritten(prior) === dateAsWritten(article) ||
-      (prior.bodyHash !== undefined && prior.bodyHash === article.bodyHash);
+      // An index from before bodies were hashed has none: its body counts as the same.
+      (prior.bodyHash ?? article.bodyHash) === article.bodyHash;
     if (stayed) moves.push({ article, announcedAs: prior.url });
   }
   const afterSources = new Set(after.map((a) => a.source));

@@ -173,6 +173,8 @@ export interface WeeklyLedger {
   awaitingWeekly(sinceMs: number, beforeMs: number): Promise<ArticleMeta[]>;
   /** Records that these articles went out in a weekly digest, so no later one carries them again. */
   markWeekly(urls: readonly string[], weeklyId: string): Promise<void>;
+  /** Of these article addresses, those a weekly digest carried. */
+  carriedWeekly(urls: readonly string[]): Promise<ReadonlySet<string>>;
   /** End of the last week whose digest was handed on; undefined before the first. */
   weeklyCursor(): Promise<number | undefined>;
   /** Moves the cursor forward only (a late or repeated run never moves it back). */

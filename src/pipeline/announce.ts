@@ -118,8 +118,11 @@ export async function announce(
   if (plan.silenced.length > 0) await deps.ledger.markAnnounced(plan.silenced.flatMap(recordedKeys), plan.id);
   await deps.ledger.setOpenAnnouncement(plan.id);
   const created = await deps.ledger.createDigest(planned);
+  // Recorded before the queue may take it: from here on a stopped step's digest may have gone out, so the
+  // next step finishes it whatever changed since, and none of its articles goes out in a second digest.
+  await deps.ledger.markAnnounced([handedOnKey(plan.id)], plan.id);
   await deps.digests.enqueue(plan.id);
-  await deps.ledger.markAnnounced(announcedKeysOf(plan.id, plan.articles), plan.id);
+  await deps.ledger.markAnnounced(plan.articles.flatMap(recordedKeys), plan.id);
   await deps.ledger.setOpenAnnouncement(undefined);
   return {
     ...andResumed,
@@ -134,23 +137,16 @@ export async function announce(
   };
 }
 
-/**
- * What marking a digest's articles records: their keys, and that the digest was handed on (the queue took
- * it before they were marked), so a step stopped before it closed the announcement is known to have sent it.
- */
-const announcedKeysOf = (id: string, articles: readonly ArticleMeta[]): string[] => [
-  ...articles.flatMap(recordedKeys),
-  handedOnKey(id),
-];
+/** Recorded just before a digest is handed on: the queue may have taken it. */
 const handedOnKey = (id: string): string => `handed-on:${id}`;
 
 /**
- * Finishes the announcement an earlier step opened and stopped in (a crash, a timeout). Its digest, if it
- * was handed on already (the step stopped after marking its articles) or if every article in it is still
- * to be announced now (`due`: none cancelled, held, withdrawn or announced since), is handed on again (the
+ * Finishes the announcement an earlier step opened and stopped in (a crash, a timeout). Its digest, if the
+ * queue may have taken it (the step got as far as handing it on) or if every article in it is still to be
+ * announced now (`due`: none cancelled, held, withdrawn or announced since), is handed on again (the
  * sender's ledger makes a second hand-over harmless), its articles are marked and it is returned for the
- * archive. Otherwise it is dropped, its articles left to be planned afresh: the earlier step never marked
- * them, and a digest the queue took before a cancel goes out as one handed on before it would.
+ * archive. Otherwise it is dropped, its articles left to be planned afresh: nobody was promised it. A
+ * cancel that comes after the hand-over began does not stop it, as one after a finished hand-over would not.
  */
 async function finishOpenAnnouncement(
   deps: Pick<AnnounceDeps, 'ledger' | 'digests'>,
@@ -165,7 +161,7 @@ async function finishOpenAnnouncement(
       record.articles.every((a) => due.has(a.url)));
   if (resume) {
     await deps.digests.enqueue(id);
-    await deps.ledger.markAnnounced(announcedKeysOf(id, record.articles), id);
+    await deps.ledger.markAnnounced(record.articles.flatMap(recordedKeys), id);
   }
   await deps.ledger.setOpenAnnouncement(undefined);
   return resume

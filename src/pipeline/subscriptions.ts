@@ -361,7 +361,8 @@ export async function applyFeedback(
     if (!current || current.status === 'suppressed') return undefined;
     const last = current.lastFeedback;
     const recent = last?.kind === 'soft-bounce' && now.getTime() - last.atMs <= SOFT_BOUNCE_WINDOW_MS;
-    const counted = recent ? (current.softBounceIds ?? []) : [];
+    // Kept before softBounceIds were: the last one's id alone.
+    const counted = recent ? (current.softBounceIds ?? (last.messageId ? [last.messageId] : [])) : [];
     const { messageId } = feedback;
     if (
       messageId !== undefined &&

@@ -59,6 +59,23 @@ const WEEK_MS = 7 * 86_400_000;
 export const weeklyDigestId = (weekEndMs: number) => shortHash(`weekly\n${weekEndMs}`, 24);
 
 /**
+ * Where each waiting article is on the site now (whereNow), leaving out what a weekly digest carried: an
+ * article withdrawn since is not found in another live article that shares its date and title or body, and
+ * that went out already under its own address.
+ */
+async function asItIsNow(
+  waiting: readonly ArticleMeta[],
+  live: readonly ArticleMeta[],
+  ledger: Pick<WeeklyLedger, 'carriedWeekly'>,
+): Promise<Map<string, ArticleMeta>> {
+  const found = whereNow(waiting, live);
+  const elsewhere = [...found].filter(([url, now]) => now.url !== url).map(([, now]) => now.url);
+  if (elsewhere.length === 0) return found;
+  const carried = await ledger.carriedWeekly([...new Set(elsewhere)]);
+  return new Map([...found].filter(([, now]) => !carried.has(now.url)));
+}
+
+/**
  * The weekly digest for the week that ended at the latest send time ≤ now: every article announced since
  * the last weekly digest that none has carried yet. Safe to run as often as one likes (the cloud runs it
  * every 15 minutes): it does nothing until a week has ended, and a week's digest is created with one
@@ -84,7 +101,7 @@ export async function runWeekly(deps: WeeklyDeps, now: Date): Promise<WeeklyOutc
   const waiting = await ledger.awaitingWeekly(sinceMs, weekEndMs);
   const live = waiting.length > 0 ? await deps.live() : undefined;
   // Announced address → the article as it is now.
-  const current = live ? whereNow(waiting, live) : new Map(waiting.map((a) => [a.url, a]));
+  const current = live ? await asItIsNow(waiting, live, ledger) : new Map(waiting.map((a) => [a.url, a]));
   // Under the addresses they were announced at as well, which a later week would find waiting again.
   const markCarried = async (articles: readonly ArticleMeta[]) => {
     const carried = new Set(articles.map((a) => a.url));

@@ -189,6 +189,9 @@ export class MemoryLedger implements AnnouncementLedger, WeeklyLedger, DigestQue
   async awaitingWeekly(sinceMs: number, beforeMs: number): Promise<ArticleMeta[]> {
     return articlesAwaitingWeekly(this.digests.values(), (url) => this.weekly.has(url), sinceMs, beforeMs);
   }
+  async carriedWeekly(urls: readonly string[]): Promise<ReadonlySet<string>> {
+    return new Set(urls.filter((url) => this.weekly.has(url)));
+  }
   async markWeekly(urls: readonly string[], weeklyId: string): Promise<void> {
     for (const url of urls) if (!this.weekly.has(url)) this.weekly.set(url, weeklyId);
   }

@@ -198,6 +198,11 @@ export class FileAnnouncementStore implements AnnouncementLedger, WeeklyLedger {
     return articlesAwaitingWeekly(state.digests, (url) => state.weekly[url] !== undefined, sinceMs, beforeMs);
   }
 
+  async carriedWeekly(urls: readonly string[]): Promise<ReadonlySet<string>> {
+    const weekly = (await this.read())?.weekly ?? {};
+    return new Set(urls.filter((url) => weekly[url] !== undefined));
+  }
+
   async markWeekly(urls: readonly string[], weeklyId: string): Promise<void> {
     await this.update((state) => {
       for (const url of urls) state.weekly[url] ??= weeklyId;

@@ -388,6 +388,26 @@ describe('bounces and complaints', () => {
     expect(subscribers.records.get('soft@example.org')?.status).toBe('suppressed');
   });
 
+  it('counts a redelivered soft bounce once for a subscriber stored before bounce ids were kept', async () => {
+    const subscribers = new MemorySubscribers();
+    await subscribers.save({
+      address: 'soft@example.org',
+      status: 'confirmed',
+      createdAtMs: 0,
+      updatedAtMs: now.getTime(),
+      softBounces: 1,
+      lastFeedback: { kind: 'soft-bounce', atMs: now.getTime(), messageId: 'ses-1' },
+    });
+    const bounce = (messageId: string) =>
+      applyFeedback(subscribers, { kind: 'soft-bounce', addresses: ['soft@example.org'], messageId }, now);
+    await bounce('ses-2');
+    await bounce('ses-1');
+    expect(subscribers.records.get('soft@example.org')).toMatchObject({
+      status: 'confirmed',
+      softBounces: 2,
+    });
+  });
+
   it('never lets a suppressed address subscribe again', async () => {
     const { subscribers, mail, form } = setup();
     await subscribers.save({

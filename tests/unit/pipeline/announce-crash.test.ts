@@ -14,7 +14,9 @@ const y = article({ title: 'Y', date: '2026-11-25T10:00:00Z', slug: 'y' });
 
 /** A ledger whose named step fails once, as a process killed at that point would leave it. */
 class StoppingLedger extends MemoryLedger {
-  constructor(private stopAt: 'createDigest' | 'enqueue' | 'markAnnounced' | 'close' | undefined) {
+  constructor(
+    private stopAt: 'createDigest' | 'handOver' | 'enqueue' | 'markAnnounced' | 'close' | undefined,
+  ) {
     super();
   }
   private stop(step: string): void {
@@ -31,7 +33,8 @@ class StoppingLedger extends MemoryLedger {
     return super.enqueue(id);
   }
   override async markAnnounced(urls: readonly string[], id: string) {
-    this.stop('markAnnounced');
+    // The first write of a hand-over records that it began; the articles are marked after the queue took it.
+    this.stop(urls.every((key) => key.startsWith('handed-on:')) ? 'handOver' : 'markAnnounced');
     return super.markAnnounced(urls, id);
   }
   override async setOpenAnnouncement(id: string | undefined) {
@@ -55,7 +58,7 @@ function carriers(ledger: MemoryLedger, a: ArticleMeta): string[] {
 }
 
 describe('an announce step that stops halfway', () => {
-  for (const stopAt of ['createDigest', 'enqueue', 'markAnnounced', 'close'] as const) {
+  for (const stopAt of ['createDigest', 'handOver', 'enqueue', 'markAnnounced', 'close'] as const) {
     it(`stopped at ${stopAt}: the next step, with another article, mails each in one digest`, async () => {
       const ledger = new StoppingLedger(stopAt);
       await expect(run(ledger, [x])).rejects.toThrow(`stopped at ${stopAt}`);
@@ -67,6 +70,7 @@ describe('an announce step that stops halfway', () => {
       expect(ledger.open).toBeUndefined();
       // What the earlier step handed on, or created and did not hand on, is reported for the archive.
       expect(retry.resumed !== undefined).toBe(stopAt !== 'createDigest');
+      expect(retry.resumed?.articles ?? [x.url]).toEqual([x.url]);
     });
   }
 
@@ -80,7 +84,7 @@ describe('an announce step that stops halfway', () => {
   });
 
   it('drops it when its article was cancelled since (it was never handed on), and mails nothing', async () => {
-    const ledger = new StoppingLedger('enqueue');
+    const ledger = new StoppingLedger('handOver');
     await expect(run(ledger, [x])).rejects.toThrow();
     // The index was not saved, so `broadsheet pending` still shows x waiting, and the operator cancels it.
     await ledger.markAnnounced(recordedKeys(x), CANCELLED);
@@ -101,8 +105,20 @@ describe('an announce step that stops halfway', () => {
     expect(retry.digest?.articles).toEqual([y.url]);
   });
 
-  it('drops it when its article does not go out in the next step (held, withdrawn), and mails it later', async () => {
+  it('finishes it when the queue took it, though one of its articles was withdrawn since: none goes twice', async () => {
     const ledger = new StoppingLedger('markAnnounced');
+    await expect(run(ledger, [x, y])).rejects.toThrow();
+    expect(ledger.queued).toHaveLength(1);
+    // x was withdrawn meanwhile; y goes live again in the retried publish.
+    const retry = await run(ledger, [y]);
+    expect(retry.resumed?.articles).toEqual([y.url, x.url]);
+    expect(retry.digest).toBeUndefined();
+    expect(carriers(ledger, y)).toHaveLength(1);
+    expect(await ledger.unannounced([x.url, y.url])).toEqual([]);
+  });
+
+  it('drops it when its article does not go out in the next step (held, withdrawn), and mails it later', async () => {
+    const ledger = new StoppingLedger('handOver');
     await expect(run(ledger, [x])).rejects.toThrow();
     // Held by the operator meanwhile: the next step announces y alone.
     const retry = await run(ledger, [y]);

@@ -107,25 +107,28 @@ describe('an article moved in the same publish that moves the time zone (dates w
 });
 
 describe('an announced article edited beyond its date and title', () => {
-  async function afterEdit(change: (files: Map<string, string>) => void) {
+  async function afterEdit(
+    change: (files: Map<string, string>) => void,
+    text = '---\ntitle: News\ndate: 2026-05-02T08:00:00Z\n---\nA body long enough to be its own.\n',
+    beforeEdit: (index: MemoryIndex) => void = () => {},
+  ) {
     const content = new MemorySource();
     const ledger = new MemoryLedger();
+    const index = new MemoryIndex();
     const deps = {
       site: testSite,
       content,
       output: new MemorySite(),
       assets: new MemoryStatic(),
-      index: new MemoryIndex(),
+      index,
       mode: 'lenient' as const,
       announce: { ledger, digests: ledger, recipients: anInstantReader },
     };
     content.files.set('posts/seed.md', '---\ntitle: Seed\ndate: 2026-05-01T08:00:00Z\n---\nFirst.\n');
     await publishChanges(deps, 'all', new Date('2026-05-01T12:00:00Z'));
-    content.files.set(
-      'posts/news.md',
-      '---\ntitle: News\ndate: 2026-05-02T08:00:00Z\n---\nA body long enough to be its own.\n',
-    );
+    content.files.set('posts/news.md', text);
     expect((await publishChanges(deps, 'all', new Date('2026-05-02T12:00:00Z'))).digest).toBeDefined();
+    beforeEdit(index);
     change(content.files);
     return publishChanges(deps, 'all', new Date('2026-05-03T12:00:00Z'));
   }
@@ -171,6 +174,41 @@ describe('an announced article edited beyond its date and title', () => {
       );
     });
     expect(result.live.map((a) => a.slug)).toContain('better-news');
+    expect(result.digest).toBeUndefined();
+  });
+
+  it('is not mailed again when a post with no body gets a new slug, title and date in its own file', async () => {
+    const result = await afterEdit((files) => {
+      files.set(
+        'posts/news.md',
+        '---\ntitle: The link\ndate: 2026-05-02T09:00:00Z\nslug: the-link\nsummary: A link.\n---\n',
+      );
+    }, '---\ntitle: Teh link\ndate: 2026-05-02T08:00:00Z\nslug: teh-link\nsummary: A link.\n---\n');
+    expect(result.live.map((a) => a.slug)).toContain('the-link');
+    expect(result.digest).toBeUndefined();
+  });
+
+  it('is not mailed again when so edited in the first publish over an index from before bodies were hashed', async () => {
+    const result = await afterEdit(
+      (files) => {
+        files.set(
+          'posts/news.md',
+          '---\ntitle: Big news\ndate: 2026-05-02T09:00:00Z\nslug: big-news\n---\nA body long enough to be its own.\n',
+        );
+      },
+      undefined,
+      (index) => {
+        // As RENDERER_VERSION 10 wrote it: no bodyHash, and another parse key, so every source is parsed again.
+        const stored = JSON.parse(index.doc ?? '{}') as {
+          parseKey: string;
+          sources: Record<string, { article: { bodyHash?: string } }>;
+        };
+        stored.parseKey = 'renderer-10';
+        for (const source of Object.values(stored.sources)) delete source.article.bodyHash;
+        index.doc = JSON.stringify(stored);
+      },
+    );
+    expect(result.live.map((a) => a.slug)).toContain('big-news');
     expect(result.digest).toBeUndefined();
   });
 });

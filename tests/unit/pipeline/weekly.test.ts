@@ -78,10 +78,10 @@ function world(site = testSite) {
     await publishChanges(deps, [`posts/${name}.md`], new Date(at));
   }
 
-  /** Renames a file and edits it in one publish, as one commit does. */
-  async function rename(from: string, to: string, at: string, edit: (text: string) => string) {
+  /** Writes `to` from `from`'s text, edited, and publishes both in one commit; `keep` leaves `from` there. */
+  async function rename(from: string, to: string, at: string, edit: (text: string) => string, keep = false) {
     const text = content.files.get(`posts/${from}.md`) ?? '';
-    content.files.delete(`posts/${from}.md`);
+    if (!keep) content.files.delete(`posts/${from}.md`);
     content.files.set(`posts/${to}.md`, edit(text));
     await publishChanges(deps, [`posts/${from}.md`, `posts/${to}.md`], new Date(at));
     await drain(new Date(at));
@@ -167,6 +167,25 @@ describe('instant or weekly delivery', () => {
     const [mail] = await w.inbox('week@example.org');
     expect(mail?.articles).toEqual(['the-news']);
     expect(mail?.text).toContain('The news');
+  });
+
+  it('does not carry again an article a withdrawn copy of it shared a date and body with', async () => {
+    const w = await started();
+    await w.subscriber('week@example.org', 'weekly');
+    await w.publish('zed', '2026-05-05T10:00:00Z', 'Zed');
+    expect((await w.weekly(MONDAY_11)).kind).toBe('delivered');
+    // A copy under a new title is an article of its own (zed is still there), mailed; then withdrawn.
+    await w.rename(
+      'zed',
+      'copy',
+      '2026-05-12T10:00:00Z',
+      (text) => text.replace('title: Zed', 'title: A copy'),
+      true,
+    );
+    await w.withdraw('copy', '2026-05-13T10:00:00Z');
+    await w.weekly('2026-05-18T08:00:00Z');
+    const weeklies = (await w.inbox('week@example.org')).map((m) => m.articles);
+    expect(weeklies.filter((articles) => articles.includes('zed'))).toHaveLength(1);
   });
 
   it('does not carry next week an article moved after a week nobody received', async () => {

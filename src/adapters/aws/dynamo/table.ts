@@ -163,6 +163,10 @@ const articleMeta = z.object({
   draft: z.boolean(),
   author: z.string(),
   image: z.string().optional(),
+  aliases: z.array(z.string()).optional(),
+  floatingDate: z.boolean().optional(),
+  // What the weekly digest finds a renamed and retitled article by (announce-keys.ts, whereNow).
+  bodyHash: z.string().optional(),
 });
 
 export const digestItem = z.object({

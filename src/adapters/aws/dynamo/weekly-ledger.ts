@@ -47,6 +47,11 @@ export class DynamoWeeklyLedger implements WeeklyLedger, DigestSource {
     );
   }
 
+  async carriedWeekly(urls: readonly string[]): Promise<ReadonlySet<string>> {
+    const carried = await existingKeys(this.db, this.table, urls.map(keys.carriedWeekly));
+    return new Set(urls.filter((url) => carried.has(keys.carriedWeekly(url).pk)));
+  }
+
   async markWeekly(urls: readonly string[], weeklyId: string): Promise<void> {
     await putAll(
       this.db,
