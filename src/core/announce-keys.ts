@@ -87,9 +87,26 @@ export interface ArticleMove<A extends ArticleMeta = ArticleMeta> {
 }
 
 /** The date as its author wrote it: without the offset a time zone gave a date written with none. */
-const dateAsWritten = (a: ArticleMeta): string => (a.floatingDate ? a.date.slice(0, 19) : a.date);
-const sameTitle = (a: ArticleMeta, b: ArticleMeta): boolean =>
+const dateAsWritten = (a: Pick<ArticleMeta, 'date' | 'floatingDate'>): string =>
+  a.floatingDate ? a.date.slice(0, 19) : a.date;
+const sameTitle = (a: Pick<ArticleMeta, 'title'>, b: Pick<ArticleMeta, 'title'>): boolean =>
   articleIdentity({ date: '', title: a.title }) === articleIdentity({ date: '', title: b.title });
+
+type Comparable = Pick<ArticleMeta, 'url' | 'date' | 'title' | 'floatingDate' | 'bodyHash'>;
+
+/**
+ * Whether the file that held `prior` still holds that article (`now`): its address, title, date as written
+ * or body stayed. One whose slug, title, date and body all changed is another post written into the file.
+ */
+function stillInFile(prior: Comparable, now: Comparable): boolean {
+  return (
+    prior.url === now.url ||
+    sameTitle(prior, now) ||
+    dateAsWritten(prior) === dateAsWritten(now) ||
+    // An index or a digest from before bodies were hashed has none: its body counts as the same.
+    (prior.bodyHash ?? now.bodyHash) === now.bodyHash
+  );
+}
 
 /**
  * The articles of `after` that were articles of `before` (both: what was live, each by its file): the same
@@ -108,13 +125,7 @@ export function movesBetween<A extends ArticleMeta>(
     const prior = priorBySource.get(article.source);
     if (!prior) continue;
     if (prior.url === article.url && articleIdentity(prior) === articleIdentity(article)) continue;
-    const stayed =
-      prior.url === article.url ||
-      sameTitle(prior, article) ||
-      dateAsWritten(prior) === dateAsWritten(article) ||
-      // An index from before bodies were hashed has none: its body counts as the same.
-      (prior.bodyHash ?? article.bodyHash) === article.bodyHash;
-    if (stayed) moves.push({ article, announcedAs: prior.url });
+    if (stillInFile(prior, article)) moves.push({ article, announcedAs: prior.url });
   }
   const afterSources = new Set(after.map((a) => a.source));
   const gone = before.filter((a) => !afterSources.has(a.source));
@@ -153,18 +164,19 @@ export function identityKeys(article: Pick<ArticleMeta, 'url' | 'date' | 'title'
 
 /**
  * Where each announced article is on the site now (`live`), by the address it was announced at: that
- * address, one of its `aliases`, its file (a new slug, perhaps with a new title), or else its date and
- * title, or its date and body (a renamed file, perhaps retitled), when one live article alone has them. An
- * article found nowhere was withdrawn and has no entry; one edited since reads as it does now.
+ * address, one of its `aliases`, its file (a new slug, perhaps with a new title, unless another post was
+ * written into it), or else its date and title, or its date as written and body (a renamed file, perhaps
+ * retitled), when one live article alone has them. An article found nowhere was withdrawn and has no entry;
+ * one edited since reads as it does now.
  */
 export function whereNow(
-  announced: readonly Pick<ArticleMeta, 'url' | 'date' | 'title' | 'source' | 'bodyHash'>[],
+  announced: readonly (Comparable & Pick<ArticleMeta, 'source'>)[],
   live: readonly ArticleMeta[],
 ): Map<string, ArticleMeta> {
   const byAddress = new Map<string, ArticleMeta>();
   const bySource = new Map<string, ArticleMeta>();
   const byIdentity = new Map<string, ArticleMeta | null>();
-  const bodyKey = (a: Pick<ArticleMeta, 'date' | 'bodyHash'>) => `${a.date}:${a.bodyHash}`;
+  const bodyKey = (a: Comparable) => `body:${dateAsWritten(a)}:${a.bodyHash}`;
   for (const article of live) {
     for (const address of [article.url, ...(article.aliases ?? [])]) byAddress.set(address, article);
     bySource.set(article.source, article);
@@ -173,9 +185,10 @@ export function whereNow(
   }
   const found = new Map<string, ArticleMeta>();
   for (const article of announced) {
+    const inFile = bySource.get(article.source);
     const now =
       byAddress.get(article.url) ??
-      bySource.get(article.source) ??
+      (inFile && stillInFile(article, inFile) ? inFile : undefined) ??
       byIdentity.get(articleIdentity(article)) ??
       (article.bodyHash ? byIdentity.get(bodyKey(article)) : undefined);
     if (now) found.set(article.url, now);
