@@ -2,6 +2,7 @@
 // only shares a date and title with one announced before is its own, and is announced.
 import { describe, expect, it } from 'vitest';
 import type { ArticleMeta } from '../../../src/core/article.js';
+import type { SiteConfig } from '../../../src/core/site.js';
 import { announce, recordMoves } from '../../../src/pipeline/announce.js';
 import { publishChanges } from '../../../src/pipeline/publish.js';
 import {
@@ -66,27 +67,47 @@ describe('announcing an article that moved', () => {
   });
 });
 
+/**
+ * Publishes a seed (the first run), then `text` as posts/news.md, which is mailed; then applies `change` to
+ * the files and publishes again, with `site` (another time zone, say), and returns that publish.
+ */
+async function republished(
+  change: (files: Map<string, string>) => void,
+  {
+    seed = '---\ntitle: Seed\ndate: 2026-05-01T08:00:00Z\n---\nFirst.\n',
+    text = '---\ntitle: News\ndate: 2026-05-02T08:00:00Z\n---\nA body long enough to be its own.\n',
+    site = testSite,
+    beforeEdit = () => {},
+  }: { seed?: string; text?: string; site?: SiteConfig; beforeEdit?: (index: MemoryIndex) => void } = {},
+) {
+  const content = new MemorySource();
+  const ledger = new MemoryLedger();
+  const index = new MemoryIndex();
+  const deps = {
+    site: testSite,
+    content,
+    output: new MemorySite(),
+    assets: new MemoryStatic(),
+    index,
+    mode: 'lenient' as const,
+    announce: { ledger, digests: ledger, recipients: anInstantReader },
+  };
+  content.files.set('posts/seed.md', seed);
+  await publishChanges(deps, 'all', new Date('2026-05-01T12:00:00Z'));
+  content.files.set('posts/news.md', text);
+  expect((await publishChanges(deps, 'all', new Date('2026-05-02T12:00:00Z'))).digest).toBeDefined();
+  beforeEdit(index);
+  change(content.files);
+  return publishChanges({ ...deps, site }, 'all', new Date('2026-05-03T12:00:00Z'));
+}
+
 describe('an article moved in the same publish that moves the time zone (dates written without one)', () => {
-  async function announcedOnce(change: (files: Map<string, string>) => void) {
-    const content = new MemorySource();
-    const ledger = new MemoryLedger();
-    const deps = {
-      site: testSite,
-      content,
-      output: new MemorySite(),
-      assets: new MemoryStatic(),
-      index: new MemoryIndex(),
-      mode: 'lenient' as const,
-      announce: { ledger, digests: ledger, recipients: anInstantReader },
-    };
-    content.files.set('posts/seed.md', '---\ntitle: Seed\ndate: 2026-05-01\n---\nFirst.\n');
-    await publishChanges(deps, 'all', new Date('2026-05-01T12:00:00Z'));
-    content.files.set('posts/news.md', '---\ntitle: News\ndate: 2026-05-02\n---\nBody.\n');
-    expect((await publishChanges(deps, 'all', new Date('2026-05-02T12:00:00Z'))).digest).toBeDefined();
-    change(content.files);
-    const site = { ...testSite, timezone: 'America/New_York' };
-    return publishChanges({ ...deps, site }, 'all', new Date('2026-05-03T12:00:00Z'));
-  }
+  const announcedOnce = (change: (files: Map<string, string>) => void) =>
+    republished(change, {
+      seed: '---\ntitle: Seed\ndate: 2026-05-01\n---\nFirst.\n',
+      text: '---\ntitle: News\ndate: 2026-05-02\n---\nBody.\n',
+      site: { ...testSite, timezone: 'America/New_York' },
+    });
 
   it('is not mailed again when its file is renamed', async () => {
     const moved = await announcedOnce((files) => {
@@ -107,34 +128,8 @@ describe('an article moved in the same publish that moves the time zone (dates w
 });
 
 describe('an announced article edited beyond its date and title', () => {
-  async function afterEdit(
-    change: (files: Map<string, string>) => void,
-    text = '---\ntitle: News\ndate: 2026-05-02T08:00:00Z\n---\nA body long enough to be its own.\n',
-    beforeEdit: (index: MemoryIndex) => void = () => {},
-  ) {
-    const content = new MemorySource();
-    const ledger = new MemoryLedger();
-    const index = new MemoryIndex();
-    const deps = {
-      site: testSite,
-      content,
-      output: new MemorySite(),
-      assets: new MemoryStatic(),
-      index,
-      mode: 'lenient' as const,
-      announce: { ledger, digests: ledger, recipients: anInstantReader },
-    };
-    content.files.set('posts/seed.md', '---\ntitle: Seed\ndate: 2026-05-01T08:00:00Z\n---\nFirst.\n');
-    await publishChanges(deps, 'all', new Date('2026-05-01T12:00:00Z'));
-    content.files.set('posts/news.md', text);
-    expect((await publishChanges(deps, 'all', new Date('2026-05-02T12:00:00Z'))).digest).toBeDefined();
-    beforeEdit(index);
-    change(content.files);
-    return publishChanges(deps, 'all', new Date('2026-05-03T12:00:00Z'));
-  }
-
   it('is not mailed again when its file is renamed and retitled in one commit', async () => {
-    const result = await afterEdit((files) => {
+    const result = await republished((files) => {
       files.delete('posts/news.md');
       files.set(
         'posts/big-news.md',
@@ -146,7 +141,7 @@ describe('an announced article edited beyond its date and title', () => {
   });
 
   it('is mailed when its file is renamed and retitled and its body rewritten: nothing of it stayed', async () => {
-    const result = await afterEdit((files) => {
+    const result = await republished((files) => {
       files.delete('posts/news.md');
       files.set(
         'posts/big-news.md',
@@ -157,7 +152,7 @@ describe('an announced article edited beyond its date and title', () => {
   });
 
   it('mails a new post written over the file of an announced one (new slug, title, date and body)', async () => {
-    const result = await afterEdit((files) => {
+    const result = await republished((files) => {
       files.set(
         'posts/news.md',
         '---\ntitle: Another story\ndate: 2026-05-03T08:00:00Z\nslug: another-story\n---\nNew words.\n',
@@ -167,7 +162,7 @@ describe('an announced article edited beyond its date and title', () => {
   });
 
   it('is not mailed again when its slug, title and body change but its date stays', async () => {
-    const result = await afterEdit((files) => {
+    const result = await republished((files) => {
       files.set(
         'posts/news.md',
         '---\ntitle: Better news\ndate: 2026-05-02T08:00:00Z\nslug: better-news\n---\nRewritten.\n',
@@ -178,34 +173,38 @@ describe('an announced article edited beyond its date and title', () => {
   });
 
   it('is not mailed again when a post with no body gets a new slug, title and date in its own file', async () => {
-    const result = await afterEdit((files) => {
-      files.set(
-        'posts/news.md',
-        '---\ntitle: The link\ndate: 2026-05-02T09:00:00Z\nslug: the-link\nsummary: A link.\n---\n',
-      );
-    }, '---\ntitle: Teh link\ndate: 2026-05-02T08:00:00Z\nslug: teh-link\nsummary: A link.\n---\n');
+    const result = await republished(
+      (files) => {
+        files.set(
+          'posts/news.md',
+          '---\ntitle: The link\ndate: 2026-05-02T09:00:00Z\nslug: the-link\nsummary: A link.\n---\n',
+        );
+      },
+      { text: '---\ntitle: Teh link\ndate: 2026-05-02T08:00:00Z\nslug: teh-link\nsummary: A link.\n---\n' },
+    );
     expect(result.live.map((a) => a.slug)).toContain('the-link');
     expect(result.digest).toBeUndefined();
   });
 
   it('is not mailed again when so edited in the first publish over an index from before bodies were hashed', async () => {
-    const result = await afterEdit(
+    const result = await republished(
       (files) => {
         files.set(
           'posts/news.md',
           '---\ntitle: Big news\ndate: 2026-05-02T09:00:00Z\nslug: big-news\n---\nA body long enough to be its own.\n',
         );
       },
-      undefined,
-      (index) => {
-        // As RENDERER_VERSION 10 wrote it: no bodyHash, and another parse key, so every source is parsed again.
-        const stored = JSON.parse(index.doc ?? '{}') as {
-          parseKey: string;
-          sources: Record<string, { article: { bodyHash?: string } }>;
-        };
-        stored.parseKey = 'renderer-10';
-        for (const source of Object.values(stored.sources)) delete source.article.bodyHash;
-        index.doc = JSON.stringify(stored);
+      {
+        beforeEdit: (index) => {
+          // As RENDERER_VERSION 10 wrote it: no bodyHash, and another parse key, so every source is parsed again.
+          const stored = JSON.parse(index.doc ?? '{}') as {
+            parseKey: string;
+            sources: Record<string, { article: { bodyHash?: string } }>;
+          };
+          stored.parseKey = 'renderer-10';
+          for (const source of Object.values(stored.sources)) delete source.article.bodyHash;
+          index.doc = JSON.stringify(stored);
+        },
       },
     );
     expect(result.live.map((a) => a.slug)).toContain('big-news');
