@@ -84,6 +84,8 @@ function holderKeys(articles: readonly Announceable[], live: readonly Announceab
 export interface ArticleMove<A extends ArticleMeta = ArticleMeta> {
   readonly article: A;
   readonly announcedAs: string;
+  /** The file it was live from (the same as the article's unless the file was renamed). */
+  readonly from: string;
 }
 
 /** The date as its author wrote it: without the offset a time zone gave a date written with none. */
@@ -125,7 +127,7 @@ export function movesBetween<A extends ArticleMeta>(
     const prior = priorBySource.get(article.source);
     if (!prior) continue;
     if (prior.url === article.url && articleIdentity(prior) === articleIdentity(article)) continue;
-    if (stillInFile(prior, article)) moves.push({ article, announcedAs: prior.url });
+    if (stillInFile(prior, article)) moves.push({ article, announcedAs: prior.url, from: prior.source });
   }
   const afterSources = new Set(after.map((a) => a.source));
   const gone = before.filter((a) => !afterSources.has(a.source));
@@ -149,7 +151,7 @@ export function movesBetween<A extends ArticleMeta>(
       const from = goneByKey.get(key);
       if (!from || arrivingByKey.get(key) !== article || paired.has(from)) continue;
       paired.add(from);
-      moves.push({ article, announcedAs: from.url });
+      moves.push({ article, announcedAs: from.url, from: from.source });
       break;
     }
   }

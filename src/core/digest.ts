@@ -61,8 +61,13 @@ export function digestRecordOf(plan: DigestPlan, createdAtMs: number, audience: 
   return { id: plan.id, createdAtMs, articles, audience };
 }
 
+/**
+ * Names a digest by its articles as they read: publishes racing over the same files plan one digest, and
+ * a digest planned again after an edit (one dropped when a stopped step's article was held, then fixed and
+ * released) is a new record rather than the stored one with the old text.
+ */
 export function digestId(articles: readonly ArticleMeta[]): string {
-  const ids = articles.map((a) => a.url).sort();
+  const ids = articles.map((a) => `${a.url} ${a.hash}`).sort();
   return shortHash(ids.join('\n'), 24);
 }
 

@@ -90,8 +90,9 @@ export async function announce(
   );
   const resumed = await finishOpenAnnouncement(deps, new Set(unannounced.map((a) => a.url)));
   const andResumed = resumed ? { resumed } : {};
-  const resumedUrls = new Set(resumed?.articles);
-  const candidates = unannounced.filter((a) => !resumedUrls.has(a.url));
+  // Read again once a stopped step's digest is finished: one of its articles may have moved since (a new
+  // address, the same date and title), which the keys its marking recorded now tell.
+  const candidates = resumed ? await unannouncedOf(deps.ledger, unannounced, live) : unannounced;
   if (candidates.length === 0) return { late: [], ...andResumed };
   const { timely, late } = splitByAnnounceWindow(
     candidates,
@@ -139,6 +140,18 @@ export async function announce(
 
 /** Recorded just before a digest is handed on: the queue may have taken it. */
 const handedOnKey = (id: string): string => `handed-on:${id}`;
+
+/**
+ * The articles of a digest a stopped step began to hand on: the next step sends them whatever is done
+ * meanwhile, so the newsletter desk no longer offers to hold or cancel them.
+ */
+export async function handedOnArticles(
+  ledger: Pick<AnnouncementLedger, 'openAnnouncement' | 'unannounced' | 'digest'>,
+): Promise<ReadonlySet<string>> {
+  const id = await ledger.openAnnouncement();
+  if (id === undefined || (await ledger.unannounced([handedOnKey(id)])).length > 0) return new Set();
+  return new Set((await ledger.digest(id))?.articles.map((a) => a.url));
+}
 
 /**
  * Finishes the announcement an earlier step opened and stopped in (a crash, a timeout). Its digest, if the

@@ -12,7 +12,7 @@ import { recordedKeys } from '../core/announce-keys.js';
 import { type DigestHold, holdsOver, pendingDigests } from '../core/grace.js';
 import type { AnnouncementLedger, DigestHoldStore, PublishLease, SiteIndexStore } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
-import { unannouncedOf } from './announce.js';
+import { handedOnArticles, unannouncedOf } from './announce.js';
 import { type LeaseTiming, underLease } from './lease.js';
 
 export interface DeskDeps extends LeaseTiming {
@@ -76,7 +76,8 @@ async function readDesk(deps: DeskDeps): Promise<Desk> {
     return entry?.live ? [{ ...entry.article, source, wentLiveMs }] : [];
   });
   const live = Object.values(index?.sources ?? {}).flatMap((entry) => (entry.live ? [entry.article] : []));
-  const still = await unannouncedOf(deps.ledger, entries, live);
+  const goingOut = await handedOnArticles(deps.ledger);
+  const still = (await unannouncedOf(deps.ledger, entries, live)).filter((a) => !goingOut.has(a.url));
   const bySource = new Map(still.map((a) => [a.source, a]));
   // Articles that left (sent, cancelled, off the site) leave their holds, with the next write.
   const current = holdsOver(holds, new Set(bySource.keys()));

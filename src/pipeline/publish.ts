@@ -2,7 +2,7 @@
 // whose key changed, then announce what went live. The local build is publishChanges(deps, 'all') in strict
 // mode; the cloud publishes the paths its S3 events name, leniently. Only the adapters differ.
 import { aliasProblems } from '../core/aliases.js';
-import { articleIdentity, movesBetween } from '../core/announce-keys.js';
+import { type ArticleMove, articleIdentity, movesBetween } from '../core/announce-keys.js';
 import {
   type Article,
   type ArticleMeta,
@@ -427,12 +427,13 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   }
 
   const firstRun = await isFirstRunOf(isFirstRun(stored), deps.announce?.ledger, live);
-  if (deps.announce && !firstRun) {
-    // The same article at a new address or under a new identity (announce-keys.ts): what it is now is
-    // recorded if it was announced.
-    const liveBefore = Object.values(before.sources).flatMap((s) => (s.live ? [s.article] : []));
-    await recordMoves(deps.announce.ledger, wentLive, movesBetween(liveBefore, live), live);
-  }
+  // The same article at a new address or under a new identity (announce-keys.ts).
+  const moves = movesBetween(
+    Object.values(before.sources).flatMap((s) => (s.live ? [s.article] : [])),
+    live,
+  );
+  // What it is now is recorded if it was announced.
+  if (deps.announce && !firstRun) await recordMoves(deps.announce.ledger, wentLive, moves, live);
   // The grace window: what went live waits `digest.delay` (a first run announces at once, as before).
   const grace =
     deps.announce && !firstRun && (site.digest.delayMs > 0 || index.pending !== undefined)
@@ -441,7 +442,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
           index,
           live,
           wentLive,
-          renamedWhilePending(before, live, wentLive),
+          renamedWhilePending(before, live, wentLive, moves),
           site.digest.delayMs,
           nowMs,
         )
@@ -807,13 +808,15 @@ async function wakeForNext(
 }
 
 /**
- * Sources that waited in the grace window and are gone, each with the source its article went live under
- * (the same date and title: the file was renamed). Two candidates for one article make no guess.
+ * Sources that waited in the grace window and are gone, each with the source its article went live under:
+ * the file was renamed, found by the same date and title, or as `moves` paired it (its body, perhaps under
+ * a new title). Two candidates for one article make no guess.
  */
 function renamedWhilePending(
   before: SiteIndex,
   live: readonly IndexedArticle[],
   wentLive: readonly IndexedArticle[],
+  moves: readonly ArticleMove[],
 ): Map<string, string> {
   const pending = before.pending ?? {};
   const liveSources = new Set(live.map((a) => a.source));
@@ -823,12 +826,17 @@ function renamedWhilePending(
     const identity = articleIdentity(a);
     byIdentity.set(identity, byIdentity.has(identity) ? null : a.source);
   }
+  const moved = new Map(
+    moves
+      .filter((m) => m.from !== m.article.source && pending[m.article.source] === undefined)
+      .map((m) => [m.from, m.article.source]),
+  );
   const renamed = new Map<string, string>();
   const taken = new Set<string>();
   for (const source of Object.keys(pending)) {
     const prior = before.sources[source]?.article;
     if (liveSources.has(source) || !prior) continue;
-    const next = byIdentity.get(articleIdentity(prior));
+    const next = byIdentity.get(articleIdentity(prior)) ?? moved.get(source);
     if (!next || taken.has(next)) continue;
     taken.add(next);
     renamed.set(source, next);

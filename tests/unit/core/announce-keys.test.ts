@@ -33,7 +33,9 @@ describe('one article through renames and rewrites', () => {
     ],
   ])('is the same article with %s', (_case, fields, text, path) => {
     const now = article(fields, text, path);
-    expect(movesBetween([announced], [now])).toEqual([{ article: now, announcedAs: announced.url }]);
+    expect(movesBetween([announced], [now])).toEqual([
+      { article: now, announcedAs: announced.url, from: announced.source },
+    ]);
     expect(whereNow([announced], [now]).get(announced.url)).toBe(now);
   });
 

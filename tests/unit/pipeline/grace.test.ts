@@ -32,9 +32,8 @@ import { at, graceSite } from '../../helpers/site.js';
 
 const site = graceSite;
 
-async function world() {
+async function world(ledger = new MemoryLedger()) {
   const content = new MemorySource();
-  const ledger = new MemoryLedger();
   const subscribers = new MemorySubscribers();
   const mailer = new MemoryMailer();
   const sends = new MemorySendLedger();
@@ -56,8 +55,8 @@ async function world() {
   const desk = { site, index, ledger, hold, lease };
   await subscribers.save({ address: 'r@example.org', status: 'confirmed', createdAtMs: 0, updatedAtMs: 0 });
 
-  async function publish(now: Date, paths: string[] = []) {
-    const outcome = await publishChanges(deps, paths, now);
+  /** What the fan-out and sender do with the digests queued so far. */
+  async function deliver(now: Date) {
     for (let id = ledger.queued.shift(); id !== undefined; id = ledger.queued.shift()) {
       await fanOutAndSend(id, {
         digests: ledger,
@@ -73,7 +72,18 @@ async function world() {
         },
       });
     }
+  }
+  async function publish(now: Date, paths: string[] = []) {
+    const outcome = await publishChanges(deps, paths, now);
+    await deliver(now);
     return outcome;
+  }
+  /** Renames posts/<from>.md to posts/<to>.md in one commit, its text edited by `edit`. */
+  async function rename(from: string, to: string, now: Date, edit = (text: string) => text) {
+    const text = content.files.get(`posts/${from}.md`) ?? '';
+    content.files.delete(`posts/${from}.md`);
+    content.files.set(`posts/${to}.md`, edit(text));
+    return publish(now, [`posts/${from}.md`, `posts/${to}.md`]);
   }
   async function write(slug: string, title: string, now: Date, extra = '') {
     content.files.set(
@@ -89,7 +99,7 @@ async function world() {
   await write('first', 'First', at(-60));
   expect(await subjects()).toEqual(['First · Test Gazette']);
   mailer.sent = [];
-  return { write, publish, subjects, scheduler, hold, desk, ledger };
+  return { write, rename, publish, deliver, subjects, scheduler, hold, desk, ledger };
 }
 
 describe('the grace window', () => {
@@ -301,5 +311,71 @@ describe('the grace window', () => {
       version: version + 1,
       holds: [{ id: 'other', sources: ['posts/a.md'], sinceMs: 0 }],
     });
+  });
+});
+
+/** A ledger that stops a publish once, at the hand-over mark or at marking the articles after it. */
+class StoppingLedger extends MemoryLedger {
+  stopAt: 'hand-over' | 'marking' | undefined;
+  override async markAnnounced(urls: readonly string[], id: string) {
+    const step = urls.every((key) => key.startsWith('handed-on:')) ? 'hand-over' : 'marking';
+    if (this.stopAt === step && id !== 'moved') {
+      this.stopAt = undefined;
+      throw new Error(`stopped at ${step}`);
+    }
+    return super.markAnnounced(urls, id);
+  }
+}
+
+describe('a held or stopped digest and a file renamed or edited meanwhile', () => {
+  it('stays held when its file is renamed and retitled in one commit (its date and body kept)', async () => {
+    const w = await world();
+    await w.write('held', 'Held', at(0));
+    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
+    await w.rename('held', 'renamed', at(2), (text) => text.replace('title: Held', 'title: Held, retitled'));
+    await w.publish(at(30));
+    expect(await w.subjects()).toEqual([]);
+    expect(await waitingDigests(w.desk)).toMatchObject([{ held: true }]);
+  });
+
+  it('mails an article once when a step stopped after handing it on and its file was renamed before the retry', async () => {
+    const ledger = new StoppingLedger();
+    const w = await world(ledger);
+    await w.write('story', 'Story', at(0));
+    ledger.stopAt = 'marking';
+    await expect(w.publish(at(10))).rejects.toThrow('stopped at marking');
+    await w.deliver(at(10));
+    expect(await w.subjects()).toEqual(['Story · Test Gazette']);
+    await w.rename('story', 'story-renamed', at(12));
+    await w.publish(at(30));
+    expect(await w.subjects()).toEqual(['Story · Test Gazette']);
+  });
+
+  it('no longer offers to hold or cancel a digest a stopped step began to hand on: it goes out', async () => {
+    const ledger = new StoppingLedger();
+    const w = await world(ledger);
+    await w.write('story', 'Story', at(0));
+    ledger.stopAt = 'marking';
+    await expect(w.publish(at(10))).rejects.toThrow('stopped at marking');
+    expect(await waitingDigests(w.desk)).toEqual([]);
+    expect((await holdDigest(w.desk, at(11).getTime())).kind).not.toBe('done');
+    expect((await cancelDigest(w.desk, at(11).getTime())).kind).not.toBe('done');
+    await w.publish(at(12));
+    expect(await w.subjects()).toEqual(['Story · Test Gazette']);
+  });
+
+  it('sends the text fixed during a hold, not the digest a stopped step created before it', async () => {
+    const ledger = new StoppingLedger();
+    const w = await world(ledger);
+    await w.write('typo', 'Tpyo', at(0));
+    ledger.stopAt = 'hand-over';
+    await expect(w.publish(at(10))).rejects.toThrow('stopped at hand-over');
+    // Nothing went; the desk still shows it, and the operator holds it to fix the title.
+    expect((await holdDigest(w.desk, at(11).getTime())).kind).toBe('done');
+    await w.publish(at(12));
+    await w.write('typo', 'Typo fixed', at(13));
+    expect((await releaseDigest(w.desk, at(14).getTime())).kind).toBe('done');
+    await w.publish(at(15));
+    expect(await w.subjects()).toEqual(['Typo fixed · Test Gazette']);
   });
 });
