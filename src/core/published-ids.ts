@@ -1,6 +1,7 @@
 // The record of what has been published (content/published-ids.json), so a change that would move an
 // article — and make feed readers see it as new, and old links break — is caught before it ships.
 import * as z from 'zod';
+import { articleIdentity } from './announce-keys.js';
 import type { Article, ArticleMeta } from './article.js';
 import type { Problem } from './errors.js';
 import type { SiteConfig } from './site.js';
@@ -10,8 +11,14 @@ export const PUBLISHED_IDS_FILE = 'published-ids.json';
 
 export const publishedIdsSchema = z.object({
   version: z.literal(1),
-  /** permalink (the feed id) → the file it was published from */
-  articles: z.record(z.string(), z.object({ source: z.string() })),
+  /**
+   * permalink (the feed id) → the file it was published from, and its date and title (absent in files
+   * written before they were kept), by which a renamed file is told from a deleted one
+   */
+  articles: z.record(
+    z.string(),
+    z.object({ source: z.string(), date: z.string().optional(), title: z.string().optional() }),
+  ),
 });
 
 export type PublishedIds = z.output<typeof publishedIdsSchema>;
@@ -19,7 +26,7 @@ export type PublishedIds = z.output<typeof publishedIdsSchema>;
 export function publishedIdsOf(published: readonly ArticleMeta[]): PublishedIds {
   const entries = [...published]
     .sort((a, b) => a.url.localeCompare(b.url))
-    .map((a) => [a.url, { source: a.source }]);
+    .map((a) => [a.url, { source: a.source, date: a.date, title: a.title }]);
   return { version: 1, articles: Object.fromEntries(entries) };
 }
 
@@ -69,6 +76,7 @@ export function checkPublished(
       severity: 'error',
     });
   }
+  const renamedTo = renamedFiles(recorded, published, bySource);
   for (const [url, { source }] of Object.entries(recorded?.articles ?? {})) {
     if (byUrl.has(url) || aliased.has(url) || !url.startsWith(base)) continue;
     const now = bySource.get(source);
@@ -77,6 +85,14 @@ export function checkPublished(
         file: now.source,
         field: 'slug',
         reason: `was published at ${url}; it would now be ${now.url}, a new id that feed readers show as a new article and a broken old link. Keep the slug, or add "aliases: [${pathOf(url)}]" to redirect the old address`,
+        severity: 'error',
+      });
+    } else if (renamedTo.has(url)) {
+      const to = renamedTo.get(url) as Article;
+      problems.push({
+        file: to.source,
+        field: 'file',
+        reason: `is the published article ${url} (${source}) under a new file name; it would now be ${to.url}, a new id that feed readers show as a new article and a broken old link. Keep the file name, or add "aliases: [${pathOf(url)}]" to redirect the old address`,
         severity: 'error',
       });
     } else {
@@ -138,6 +154,32 @@ export function checkPublished(
     }
   }
   return problems;
+}
+
+/**
+ * Published articles whose file is gone, by the article now published from another file with the same date
+ * and title that was not published before (the file was renamed); one candidate each, or no guess.
+ */
+function renamedFiles(
+  recorded: PublishedIds | undefined,
+  published: readonly Article[],
+  bySource: ReadonlyMap<string, Article>,
+): Map<string, Article> {
+  const entries = Object.entries(recorded?.articles ?? {});
+  const recordedUrls = new Set(entries.map(([url]) => url));
+  const arrived = new Map<string, Article | null>();
+  for (const article of published) {
+    if (recordedUrls.has(article.url)) continue;
+    const key = articleIdentity(article);
+    arrived.set(key, arrived.has(key) ? null : article);
+  }
+  const renamed = new Map<string, Article>();
+  for (const [url, { source, date, title }] of entries) {
+    if (date === undefined || title === undefined || bySource.has(source)) continue;
+    const to = arrived.get(articleIdentity({ date, title }));
+    if (to) renamed.set(url, to);
+  }
+  return renamed;
 }
 
 /** A path as the file it names: `%C3%A9` is é on disk (a tag's page, a static file), and stays if malformed. */

@@ -520,7 +520,11 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       firstRun ||
       wentLive.length > 0 ||
       removed.length > 0 ||
-      [...changedPaths].some((path) => before.sources[path]?.article.url !== sources[path]?.article.url),
+      // published-ids.json keeps each article's address, date and title.
+      [...changedPaths].some((path) => {
+        const [was, now] = [before.sources[path]?.article, sources[path]?.article];
+        return was?.url !== now?.url || was?.date !== now?.date || was?.title !== now?.title;
+      }),
     drafts: all.filter((a) => a.draft).length,
     scheduled: all.filter((a) => !a.draft && a.dateMs > nowMs).length,
   };

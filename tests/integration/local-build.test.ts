@@ -153,10 +153,14 @@ describe('an article that moves is not announced again', () => {
     expect((await broadsheet(dir, 'build', '--now', '2026-11-26T11:00:00Z')).code).toBe(0);
     const mailed = await digests(dir);
 
-    // Renamed: a new address, the same article.
+    // Renamed: a new address, the same article. check refuses the new id and names the alias that keeps it.
     await rename(join(posts, 'big-news.md'), join(posts, 'big-news-today.md'));
     const checked = await broadsheet(dir, 'check', '--now', '2026-11-26T12:00:00Z');
-    expect(checked.stdout).toContain('The next build announces nothing');
+    expect(checked.code).toBe(1);
+    expect(`${checked.stdout}${checked.stderr}`).toContain(
+      `under a new file name; it would now be ${BASE}/posts/big-news-today/`,
+    );
+    expect(`${checked.stdout}${checked.stderr}`).toContain('"aliases: [/posts/big-news/]"');
     const moved = await broadsheet(dir, 'build', '--now', '2026-11-26T12:00:00Z');
     expect(moved.code).toBe(0);
     expect(await digests(dir)).toEqual(mailed);

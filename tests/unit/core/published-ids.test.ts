@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Article } from '../../../src/core/article.js';
-import { checkPublished } from '../../../src/core/published-ids.js';
+import { checkPublished, publishedIdsOf } from '../../../src/core/published-ids.js';
 import { article, bytes, planOf, testSite } from '../../helpers/site.js';
 
 const base = testSite.baseUrl;
@@ -121,5 +121,37 @@ describe('checkPublished: a site that moved', () => {
     expect(problems[0]).toMatchObject({ file: 'site.yaml', field: 'base_url' });
     expect(problems[0]?.reason).toContain(`1 published article has its id under ${base}, not ${moved}`);
     expect(problems[0]?.reason).not.toContain('aliases');
+  });
+});
+
+describe('checkPublished: a published article whose file was renamed', () => {
+  const was = article(
+    { title: 'Story', date: '2026-03-03T10:00:00Z', slug: 'story' },
+    'Text.',
+    'posts/story.md',
+  );
+  const now = article(
+    { title: 'Story', date: '2026-03-03T10:00:00Z', slug: 'tale' },
+    'Text.',
+    'posts/tale.md',
+  );
+  const problemsFor = (recorded: Parameters<typeof checkPublished>[0], corpus: Article[]) =>
+    checkPublished(recorded, corpus, corpus, testSite, []).map((p) => `${p.file} ${p.severity}: ${p.reason}`);
+
+  it('is an error naming both files and the alias that keeps its id, not a deleted article', () => {
+    const problems = problemsFor(publishedIdsOf([was]), [now]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^posts\/tale\.md error: is the published article \S+\/posts\/story\/ \(posts\/story\.md\) under a new file name;.*"aliases: \[\/posts\/story\/\]"/,
+      ),
+    ]);
+    expect(problemsFor(publishedIdsOf([was]), [{ ...now, aliases: [was.url] }])).toEqual([]);
+  });
+
+  it('is a deleted article when the record has no date and title (a file from before they were kept)', () => {
+    const recorded = { version: 1 as const, articles: { [was.url]: { source: was.source } } };
+    expect(problemsFor(recorded, [now])).toEqual([
+      expect.stringMatching(/^posts\/story\.md warning: .* is gone/),
+    ]);
   });
 });
