@@ -4,11 +4,7 @@
 import type { ArticleMeta } from './article.js';
 import { shortHash } from './short-hash.js';
 
-export type Announceable = Pick<
-  ArticleMeta,
-  'url' | 'aliases' | 'date' | 'title' | 'bodyHash' | 'floatingDate'
->;
-type Recordable = Pick<ArticleMeta, 'url' | 'date' | 'title' | 'bodyHash' | 'floatingDate'>;
+export type Announceable = Pick<ArticleMeta, 'url' | 'aliases' | 'date' | 'title'>;
 
 /** What stays when an article moves: its date and its title (case, spacing and Unicode form aside). */
 export function articleIdentity(article: Pick<ArticleMeta, 'date' | 'title'>): string {
@@ -19,25 +15,14 @@ export function articleIdentity(article: Pick<ArticleMeta, 'date' | 'title'>): s
 /** The identity as one address announced it: whether that address still holds it tells a move apart. */
 export const identityAt = (identity: string, url: string): string => `${identity}@${url}`;
 
-/**
- * What stays when a file is renamed and retitled: its date as written and its body. None for an empty body,
- * which is no evidence.
- */
-export function bodyKeyOf(article: Pick<ArticleMeta, 'date' | 'floatingDate' | 'bodyHash'>): string[] {
-  return article.bodyHash === undefined ? [] : [`body:${dateAsWritten(article)}:${article.bodyHash}`];
-}
-
-/**
- * What marking an article announced records: its address, its identity, the identity at the address, and
- * its body key.
- */
-export function recordedKeys(article: Recordable): string[] {
-  return [article.url, ...identityKeys(article), ...bodyKeyOf(article)];
+/** What marking an article announced records: its address, its identity, and the identity at the address. */
+export function recordedKeys(article: Pick<ArticleMeta, 'url' | 'date' | 'title'>): string[] {
+  return [article.url, ...identityKeys(article)];
 }
 
 /** The keys that say whether an article was announced: its address, the addresses it had, its identity. */
 export function announceKeysOf(article: Announceable): string[] {
-  return [article.url, ...(article.aliases ?? []), articleIdentity(article), ...bodyKeyOf(article)];
+  return [article.url, ...(article.aliases ?? []), articleIdentity(article)];
 }
 
 /**
@@ -58,18 +43,11 @@ export async function classifyAnnouncements<A extends Announceable>(
   const unannounced = new Set<A>();
   const moved = new Set<A>();
   const suspects: A[] = [];
-  // Live articles by body key: one whose body another live article shares is a copy, not a move.
-  const byBody = new Map<string, number>();
-  for (const other of live) for (const key of bodyKeyOf(other)) byBody.set(key, (byBody.get(key) ?? 0) + 1);
   for (const article of candidates) {
     if (!fresh.has(article.url)) continue;
     if (!(article.aliases ?? []).every((key) => fresh.has(key))) moved.add(article);
-    else if (fresh.has(articleIdentity(article))) {
-      // A renamed and retitled file whose old one left in an earlier publish: its body was recorded.
-      const [body] = bodyKeyOf(article);
-      const renamed = body !== undefined && !fresh.has(body) && (byBody.get(body) ?? 0) <= 1;
-      (renamed ? moved : unannounced).add(article);
-    } else suspects.push(article);
+    else if (fresh.has(articleIdentity(article))) unannounced.add(article);
+    else suspects.push(article);
   }
   const holders = holderKeys(suspects, live);
   const unheld = holders.length > 0 ? await unseen(holders) : new Set<string>();
@@ -111,9 +89,8 @@ export interface ArticleMove<A extends ArticleMeta = ArticleMeta> {
 }
 
 /** The date as its author wrote it: without the offset a time zone gave a date written with none. */
-function dateAsWritten(a: Pick<ArticleMeta, 'date' | 'floatingDate'>): string {
-  return a.floatingDate ? a.date.slice(0, 19) : a.date;
-}
+const dateAsWritten = (a: Pick<ArticleMeta, 'date' | 'floatingDate'>): string =>
+  a.floatingDate ? a.date.slice(0, 19) : a.date;
 const sameTitle = (a: Pick<ArticleMeta, 'title'>, b: Pick<ArticleMeta, 'title'>): boolean =>
   articleIdentity({ date: '', title: a.title }) === articleIdentity({ date: '', title: b.title });
 
@@ -159,7 +136,7 @@ export function movesBetween<A extends ArticleMeta>(
   // Keys a renamed file keeps: its title across a zone change (dates written without one), or its body.
   const keysOf = (a: ArticleMeta): string[] => [
     ...(a.floatingDate ? [`title:${articleIdentity({ date: dateAsWritten(a), title: a.title })}`] : []),
-    ...bodyKeyOf(a),
+    ...(a.bodyHash === undefined ? [] : [`body:${dateAsWritten(a)}:${a.bodyHash}`]),
   ];
   const uniquely = <T>(items: readonly T[], keys: (item: T) => string[]): Map<string, T | null> => {
     const map = new Map<string, T | null>();
@@ -201,10 +178,11 @@ export function whereNow(
   const byAddress = new Map<string, ArticleMeta>();
   const bySource = new Map<string, ArticleMeta>();
   const byIdentity = new Map<string, ArticleMeta | null>();
+  const bodyKey = (a: Comparable) => `body:${dateAsWritten(a)}:${a.bodyHash}`;
   for (const article of live) {
     for (const address of [article.url, ...(article.aliases ?? [])]) byAddress.set(address, article);
     bySource.set(article.source, article);
-    for (const key of [articleIdentity(article), ...bodyKeyOf(article)])
+    for (const key of [articleIdentity(article), ...(article.bodyHash ? [bodyKey(article)] : [])])
       byIdentity.set(key, byIdentity.has(key) ? null : article);
   }
   const found = new Map<string, ArticleMeta>();
@@ -214,7 +192,7 @@ export function whereNow(
       byAddress.get(article.url) ??
       (inFile && stillInFile(article, inFile) ? inFile : undefined) ??
       byIdentity.get(articleIdentity(article)) ??
-      bodyKeyOf(article).map((key) => byIdentity.get(key))[0];
+      (article.bodyHash ? byIdentity.get(bodyKey(article)) : undefined);
     if (now) found.set(article.url, now);
   }
   return found;

@@ -152,9 +152,11 @@ export class MemoryLock implements PublishLease {
 
 export class MemoryLedger implements AnnouncementLedger, WeeklyLedger, DigestQueue {
   announced = new Map<string, string>();
-  /** The addresses announced, without the identities, body keys and handed-on marks recorded beside them. */
+  /** The addresses announced, without the identities and handed-on marks recorded beside them. */
   announcedUrls(): string[] {
-    return [...this.announced.keys()].filter((key) => !/^(?:article|body|handed-on):/.test(key));
+    return [...this.announced.keys()].filter(
+      (key) => !key.startsWith('article:') && !key.startsWith('handed-on:'),
+    );
   }
   digests = new Map<string, DigestRecord>();
   weekly = new Map<string, string>();

@@ -1,12 +1,7 @@
 // What tells one article from another as files are renamed, retitled and rewritten: movesBetween (what a
 // publish records as moved) and whereNow (what the weekly digest carries), which must agree.
 import { describe, expect, it } from 'vitest';
-import {
-  classifyAnnouncements,
-  movesBetween,
-  recordedKeys,
-  whereNow,
-} from '../../../src/core/announce-keys.js';
+import { movesBetween, whereNow } from '../../../src/core/announce-keys.js';
 import { article } from '../../helpers/site.js';
 
 const body = 'A body long enough to be its own.';
@@ -64,29 +59,5 @@ describe('one article through renames and rewrites', () => {
     const empty = article({ title: 'Teh link', date: '2026-05-05T10:00', slug: 'a' }, '', 'posts/a.md');
     const other = article({ title: 'The link', date: '2026-05-05T10:00', slug: 'b' }, '', 'posts/b.md');
     expect(movesBetween([empty], [other])).toEqual([]);
-  });
-});
-
-describe('an announced article whose file went in an earlier publish', () => {
-  const recorded = new Set(recordedKeys(announced));
-  const unseen = async (keys: readonly string[]) => new Set(keys.filter((key) => !recorded.has(key)));
-  const retitled = article(
-    { title: 'The news', date: '2026-05-05T10:00', slug: 'the-news' },
-    body,
-    'posts/the-news.md',
-  );
-
-  it('moved when it comes back renamed and retitled, its date and body kept', async () => {
-    expect(await classifyAnnouncements([retitled], [retitled], unseen)).toEqual({
-      unannounced: [],
-      moved: [retitled],
-    });
-  });
-
-  it('is a copy, and new, while another live article has its date and body', async () => {
-    expect(await classifyAnnouncements([retitled], [retitled, announced], unseen)).toEqual({
-      unannounced: [retitled],
-      moved: [],
-    });
   });
 });

@@ -99,7 +99,7 @@ async function world(ledger = new MemoryLedger()) {
   await write('first', 'First', at(-60));
   expect(await subjects()).toEqual(['First · Test Gazette']);
   mailer.sent = [];
-  return { content, write, rename, publish, deliver, subjects, scheduler, hold, desk, ledger };
+  return { write, rename, publish, deliver, subjects, scheduler, hold, desk, ledger };
 }
 
 describe('the grace window', () => {
@@ -378,34 +378,4 @@ describe('a held or stopped digest and a file renamed or edited meanwhile', () =
     await w.publish(at(15));
     expect(await w.subjects()).toEqual(['Typo fixed · Test Gazette']);
   });
-
-  it.each(['put first', 'delete first'])(
-    'mails an announced article renamed and retitled once when its two S3 events land in two publishes (%s)',
-    async (order) => {
-      const w = await world();
-      await w.write('story', 'Story', at(0));
-      await w.publish(at(10));
-      expect(await w.subjects()).toEqual(['Story · Test Gazette']);
-      const text = (w.content.files.get('posts/story.md') ?? '').replace(
-        'title: Story',
-        'title: A better title',
-      );
-      const put = () => w.content.files.set('posts/better.md', text);
-      const remove = () => w.content.files.delete('posts/story.md');
-      for (const [step, path] of order === 'put first'
-        ? ([
-            [put, 'posts/better.md'],
-            [remove, 'posts/story.md'],
-          ] as const)
-        : ([
-            [remove, 'posts/story.md'],
-            [put, 'posts/better.md'],
-          ] as const)) {
-        step();
-        await w.publish(at(20), [path]);
-      }
-      await w.publish(at(40));
-      expect(await w.subjects()).toEqual(['Story · Test Gazette']);
-    },
-  );
 });
