@@ -158,7 +158,8 @@ export function checkPublished(
 
 /**
  * Published articles whose file is gone, by the article now published from another file with the same date
- * and title that was not published before (the file was renamed); one candidate each, or no guess.
+ * and title that was not published before and names no recorded address in `aliases` (the file was
+ * renamed). Paired one to one: two candidates on either side make no guess.
  */
 function renamedFiles(
   recorded: PublishedIds | undefined,
@@ -169,15 +170,21 @@ function renamedFiles(
   const recordedUrls = new Set(entries.map(([url]) => url));
   const arrived = new Map<string, Article | null>();
   for (const article of published) {
-    if (recordedUrls.has(article.url)) continue;
+    if (recordedUrls.has(article.url) || (article.aliases ?? []).some((url) => recordedUrls.has(url)))
+      continue;
     const key = articleIdentity(article);
     arrived.set(key, arrived.has(key) ? null : article);
   }
-  const renamed = new Map<string, Article>();
+  const gone = new Map<string, string | null>();
   for (const [url, { source, date, title }] of entries) {
     if (date === undefined || title === undefined || bySource.has(source)) continue;
-    const to = arrived.get(articleIdentity({ date, title }));
-    if (to) renamed.set(url, to);
+    const key = articleIdentity({ date, title });
+    gone.set(key, gone.has(key) ? null : url);
+  }
+  const renamed = new Map<string, Article>();
+  for (const [key, url] of gone) {
+    const to = arrived.get(key);
+    if (url && to) renamed.set(url, to);
   }
   return renamed;
 }

@@ -1,7 +1,12 @@
 // What tells one article from another as files are renamed, retitled and rewritten: movesBetween (what a
 // publish records as moved) and whereNow (what the weekly digest carries), which must agree.
 import { describe, expect, it } from 'vitest';
-import { movesBetween, whereNow } from '../../../src/core/announce-keys.js';
+import {
+  classifyAnnouncements,
+  movesBetween,
+  recordedKeys,
+  whereNow,
+} from '../../../src/core/announce-keys.js';
 import { article } from '../../helpers/site.js';
 
 const body = 'A body long enough to be its own.';
@@ -59,5 +64,29 @@ describe('one article through renames and rewrites', () => {
     const empty = article({ title: 'Teh link', date: '2026-05-05T10:00', slug: 'a' }, '', 'posts/a.md');
     const other = article({ title: 'The link', date: '2026-05-05T10:00', slug: 'b' }, '', 'posts/b.md');
     expect(movesBetween([empty], [other])).toEqual([]);
+  });
+});
+
+describe('a new post with the date and body of one announced before', () => {
+  // Link posts: date-only dates and a boilerplate body. The first was mailed, then deleted.
+  const first = article(
+    { title: 'A great read', date: '2026-05-05', slug: 'great-read' },
+    'via Hacker News',
+    'posts/great-read.md',
+  );
+  const second = article(
+    { title: 'Another link', date: '2026-05-05', slug: 'another-link' },
+    'via Hacker News',
+    'posts/another-link.md',
+  );
+  const recorded = new Set(recordedKeys(first));
+  const unseen = async (keys: readonly string[]) => new Set(keys.filter((key) => !recorded.has(key)));
+
+  it('is new, in a later publish: only a file gone in the same publish can be the same article', async () => {
+    expect(await classifyAnnouncements([second], [second], unseen)).toEqual({
+      unannounced: [second],
+      moved: [],
+    });
+    expect(movesBetween([], [second])).toEqual([]);
   });
 });

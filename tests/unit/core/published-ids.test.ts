@@ -155,3 +155,27 @@ describe('checkPublished: a published article whose file was renamed', () => {
     ]);
   });
 });
+
+describe('checkPublished: two published posts of one date and title, one renamed', () => {
+  const date = '2026-03-03T10:00:00Z';
+  const a = article({ title: 'Notes', date, slug: 'notes' }, 'First notes.', 'posts/notes.md');
+  const b = article({ title: 'Notes', date, slug: 'notes-2' }, 'Second notes.', 'posts/notes-2.md');
+  const errorsOf = (corpus: Article[]) =>
+    checkPublished(publishedIdsOf([a, b]), corpus, corpus, testSite, []).filter(
+      (p) => p.severity === 'error',
+    );
+
+  it('finds no renamed file when the new one names its old address in aliases', () => {
+    const renamed = article(
+      { title: 'Notes', date, slug: 'renamed', aliases: '[/posts/notes/]' },
+      'First notes.',
+      'posts/renamed.md',
+    );
+    expect(errorsOf([renamed])).toEqual([]);
+  });
+
+  it('makes no guess when two files of that date and title are gone', () => {
+    const renamed = article({ title: 'Notes', date, slug: 'renamed' }, 'First notes.', 'posts/renamed.md');
+    expect(errorsOf([renamed])).toEqual([]);
+  });
+});
