@@ -88,7 +88,7 @@ export async function announce(
   const unannounced = (await unannouncedOf(deps.ledger, wentLive, live)).sort(
     (a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug),
   );
-  const resumed = await finishOpenAnnouncement(deps, new Set(unannounced.map((a) => a.url)));
+  const resumed = await finishOpenAnnouncement(deps, new Map(unannounced.map((a) => [a.url, a.hash])));
   const andResumed = resumed ? { resumed } : {};
   // Read again once a stopped step's digest is finished: one of its articles may have moved since (a new
   // address, the same date and title), which the keys its marking recorded now tell.
@@ -156,14 +156,16 @@ export async function handedOnArticles(
 /**
  * Finishes the announcement an earlier step opened and stopped in (a crash, a timeout). Its digest, if the
  * queue may have taken it (the step got as far as handing it on) or if every article in it is still to be
- * announced now (`due`: none cancelled, held, withdrawn or announced since), is handed on again (the
- * sender's ledger makes a second hand-over harmless), its articles are marked and it is returned for the
- * archive. Otherwise it is dropped, its articles left to be planned afresh: nobody was promised it. A
- * cancel that comes after the hand-over began does not stop it, as one after a finished hand-over would not.
+ * announced now as it was then (`due`: none cancelled, held, withdrawn, announced or edited since), is
+ * handed on again (the sender's ledger makes a second hand-over harmless), its articles are marked and it
+ * is returned for the archive. Otherwise it is dropped, its articles left to be planned afresh (an edited
+ * one under a new id, with its new text): nobody was promised it. A cancel that comes after the hand-over
+ * began does not stop it, as one after a finished hand-over would not.
  */
 async function finishOpenAnnouncement(
   deps: Pick<AnnounceDeps, 'ledger' | 'digests'>,
-  due: ReadonlySet<string>,
+  /** Each article still to be announced, by address, with the hash of its text. */
+  due: ReadonlyMap<string, string>,
 ): Promise<Announcement | undefined> {
   const id = await deps.ledger.openAnnouncement();
   if (id === undefined) return undefined;
@@ -171,7 +173,7 @@ async function finishOpenAnnouncement(
   const resume =
     record !== undefined &&
     ((await deps.ledger.unannounced([handedOnKey(id)])).length === 0 ||
-      record.articles.every((a) => due.has(a.url)));
+      record.articles.every((a) => due.get(a.url) === a.hash));
   if (resume) {
     await deps.digests.enqueue(id);
     await deps.ledger.markAnnounced(record.articles.flatMap(recordedKeys), id);

@@ -130,4 +130,16 @@ describe('an announce step that stops halfway', () => {
     expect(carriers(ledger, x)).toHaveLength(1);
     expect(released.digest?.articles).toEqual([x.url]);
   });
+
+  it('plans afresh, with the new text, a digest never handed on whose article was edited since', async () => {
+    const ledger = new StoppingLedger('handOver');
+    const typo = article({ title: 'Tpyo', date: '2026-11-25T09:00:00Z', slug: 'x' }, 'Body with a tpyo.');
+    await expect(run(ledger, [typo])).rejects.toThrow('stopped at handOver');
+    const fixed = article({ title: 'Typo', date: '2026-11-25T09:00:00Z', slug: 'x' }, 'Body fixed.');
+    const retry = await run(ledger, [fixed]);
+    expect(retry.resumed).toBeUndefined();
+    expect(ledger.queued.map((id) => ledger.digests.get(id)?.articles.map((a) => a.title))).toEqual([
+      ['Typo'],
+    ]);
+  });
 });
