@@ -96,6 +96,20 @@ const sameTitle = (a: Pick<ArticleMeta, 'title'>, b: Pick<ArticleMeta, 'title'>)
 
 type Comparable = Pick<ArticleMeta, 'url' | 'date' | 'title' | 'floatingDate' | 'bodyHash'>;
 
+/** What a renamed and retitled file keeps: its date as written and its body (none for an empty body). */
+const bodyKeyOf = (a: Pick<ArticleMeta, 'date' | 'floatingDate' | 'bodyHash'>): string[] =>
+  a.bodyHash === undefined ? [] : [`body:${dateAsWritten(a)}:${a.bodyHash}`];
+
+/** Each of `items` under each of its keys, or null under a key two of them share: no guess between them. */
+export function byUniqueKey<T>(
+  items: Iterable<T>,
+  keys: (item: T) => readonly string[],
+): Map<string, T | null> {
+  const map = new Map<string, T | null>();
+  for (const item of items) for (const key of keys(item)) map.set(key, map.has(key) ? null : item);
+  return map;
+}
+
 /**
  * Whether the file that held `prior` still holds that article (`now`): its address, title, date as written
  * or body stayed. One whose slug, title, date and body all changed is another post written into the file.
@@ -136,15 +150,10 @@ export function movesBetween<A extends ArticleMeta>(
   // Keys a renamed file keeps: its title across a zone change (dates written without one), or its body.
   const keysOf = (a: ArticleMeta): string[] => [
     ...(a.floatingDate ? [`title:${articleIdentity({ date: dateAsWritten(a), title: a.title })}`] : []),
-    ...(a.bodyHash === undefined ? [] : [`body:${dateAsWritten(a)}:${a.bodyHash}`]),
+    ...bodyKeyOf(a),
   ];
-  const uniquely = <T>(items: readonly T[], keys: (item: T) => string[]): Map<string, T | null> => {
-    const map = new Map<string, T | null>();
-    for (const item of items) for (const key of keys(item)) map.set(key, map.has(key) ? null : item);
-    return map;
-  };
-  const goneByKey = uniquely(gone, keysOf);
-  const arrivingByKey = uniquely(arriving, keysOf);
+  const goneByKey = byUniqueKey(gone, keysOf);
+  const arrivingByKey = byUniqueKey(arriving, keysOf);
   const paired = new Set<ArticleMeta>();
   for (const article of arriving) {
     for (const key of keysOf(article)) {
@@ -177,14 +186,11 @@ export function whereNow(
 ): Map<string, ArticleMeta> {
   const byAddress = new Map<string, ArticleMeta>();
   const bySource = new Map<string, ArticleMeta>();
-  const byIdentity = new Map<string, ArticleMeta | null>();
-  const bodyKey = (a: Comparable) => `body:${dateAsWritten(a)}:${a.bodyHash}`;
   for (const article of live) {
     for (const address of [article.url, ...(article.aliases ?? [])]) byAddress.set(address, article);
     bySource.set(article.source, article);
-    for (const key of [articleIdentity(article), ...(article.bodyHash ? [bodyKey(article)] : [])])
-      byIdentity.set(key, byIdentity.has(key) ? null : article);
   }
+  const byIdentity = byUniqueKey(live, (article) => [articleIdentity(article), ...bodyKeyOf(article)]);
   const found = new Map<string, ArticleMeta>();
   for (const article of announced) {
     const inFile = bySource.get(article.source);
@@ -192,7 +198,7 @@ export function whereNow(
       byAddress.get(article.url) ??
       (inFile && stillInFile(article, inFile) ? inFile : undefined) ??
       byIdentity.get(articleIdentity(article)) ??
-      (article.bodyHash ? byIdentity.get(bodyKey(article)) : undefined);
+      bodyKeyOf(article).map((key) => byIdentity.get(key))[0];
     if (now) found.set(article.url, now);
   }
   return found;

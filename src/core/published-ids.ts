@@ -1,7 +1,7 @@
 // The record of what has been published (content/published-ids.json), so a change that would move an
 // article — and make feed readers see it as new, and old links break — is caught before it ships.
 import * as z from 'zod';
-import { articleIdentity } from './announce-keys.js';
+import { articleIdentity, byUniqueKey } from './announce-keys.js';
 import type { Article, ArticleMeta } from './article.js';
 import type { Problem } from './errors.js';
 import type { SiteConfig } from './site.js';
@@ -80,6 +80,7 @@ export function checkPublished(
   for (const [url, { source }] of Object.entries(recorded?.articles ?? {})) {
     if (byUrl.has(url) || aliased.has(url) || !url.startsWith(base)) continue;
     const now = bySource.get(source);
+    const to = renamedTo.get(url);
     if (now && !now.draft) {
       problems.push({
         file: now.source,
@@ -87,8 +88,7 @@ export function checkPublished(
         reason: `was published at ${url}; it would now be ${now.url}, a new id that feed readers show as a new article and a broken old link. Keep the slug, or add "aliases: [${pathOf(url)}]" to redirect the old address`,
         severity: 'error',
       });
-    } else if (renamedTo.has(url)) {
-      const to = renamedTo.get(url) as Article;
+    } else if (to) {
       problems.push({
         file: to.source,
         field: 'file',
@@ -168,23 +168,24 @@ function renamedFiles(
 ): Map<string, Article> {
   const entries = Object.entries(recorded?.articles ?? {});
   const recordedUrls = new Set(entries.map(([url]) => url));
-  const arrived = new Map<string, Article | null>();
-  for (const article of published) {
-    if (recordedUrls.has(article.url) || (article.aliases ?? []).some((url) => recordedUrls.has(url)))
-      continue;
-    const key = articleIdentity(article);
-    arrived.set(key, arrived.has(key) ? null : article);
-  }
-  const gone = new Map<string, string | null>();
-  for (const [url, { source, date, title }] of entries) {
-    if (date === undefined || title === undefined || bySource.has(source)) continue;
-    const key = articleIdentity({ date, title });
-    gone.set(key, gone.has(key) ? null : url);
-  }
+  const arrived = byUniqueKey(
+    published.filter(
+      (a) => !recordedUrls.has(a.url) && !(a.aliases ?? []).some((url) => recordedUrls.has(url)),
+    ),
+    (a) => [articleIdentity(a)],
+  );
+  const gone = byUniqueKey(
+    entries.flatMap(([url, { source, date, title }]) =>
+      date !== undefined && title !== undefined && !bySource.has(source)
+        ? [{ url, identity: articleIdentity({ date, title }) }]
+        : [],
+    ),
+    (entry) => [entry.identity],
+  );
   const renamed = new Map<string, Article>();
-  for (const [key, url] of gone) {
-    const to = arrived.get(key);
-    if (url && to) renamed.set(url, to);
+  for (const [identity, entry] of gone) {
+    const to = arrived.get(identity);
+    if (entry && to) renamed.set(entry.url, to);
   }
   return renamed;
 }

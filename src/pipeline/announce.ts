@@ -140,6 +140,8 @@ export async function announce(
 
 /** Recorded just before a digest is handed on: the queue may have taken it. */
 const handedOnKey = (id: string): string => `handed-on:${id}`;
+const wasHandedOn = async (ledger: Pick<AnnouncementLedger, 'unannounced'>, id: string): Promise<boolean> =>
+  (await ledger.unannounced([handedOnKey(id)])).length === 0;
 
 /**
  * The articles of a digest a stopped step began to hand on: the next step sends them whatever is done
@@ -149,7 +151,7 @@ export async function handedOnArticles(
   ledger: Pick<AnnouncementLedger, 'openAnnouncement' | 'unannounced' | 'digest'>,
 ): Promise<ReadonlySet<string>> {
   const id = await ledger.openAnnouncement();
-  if (id === undefined || (await ledger.unannounced([handedOnKey(id)])).length > 0) return new Set();
+  if (id === undefined || !(await wasHandedOn(ledger, id))) return new Set();
   return new Set((await ledger.digest(id))?.articles.map((a) => a.url));
 }
 
@@ -172,8 +174,7 @@ async function finishOpenAnnouncement(
   const record = await deps.ledger.digest(id);
   const resume =
     record !== undefined &&
-    ((await deps.ledger.unannounced([handedOnKey(id)])).length === 0 ||
-      record.articles.every((a) => due.get(a.url) === a.hash));
+    ((await wasHandedOn(deps.ledger, id)) || record.articles.every((a) => due.get(a.url) === a.hash));
   if (resume) {
     await deps.digests.enqueue(id);
     await deps.ledger.markAnnounced(record.articles.flatMap(recordedKeys), id);

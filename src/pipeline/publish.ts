@@ -2,7 +2,7 @@
 // whose key changed, then announce what went live. The local build is publishChanges(deps, 'all') in strict
 // mode; the cloud publishes the paths its S3 events name, leniently. Only the adapters differ.
 import { aliasProblems } from '../core/aliases.js';
-import { type ArticleMove, articleIdentity, movesBetween } from '../core/announce-keys.js';
+import { type ArticleMove, articleIdentity, byUniqueKey, movesBetween } from '../core/announce-keys.js';
 import {
   type Article,
   type ArticleMeta,
@@ -824,12 +824,10 @@ function renamedWhilePending(
 ): Map<string, string> {
   const pending = before.pending ?? {};
   const liveSources = new Set(live.map((a) => a.source));
-  const byIdentity = new Map<string, string | null>();
-  for (const a of wentLive) {
-    if (pending[a.source] !== undefined) continue;
-    const identity = articleIdentity(a);
-    byIdentity.set(identity, byIdentity.has(identity) ? null : a.source);
-  }
+  const byIdentity = byUniqueKey(
+    wentLive.filter((a) => pending[a.source] === undefined),
+    (a) => [articleIdentity(a)],
+  );
   const moved = new Map(
     moves
       .filter((m) => m.from !== m.article.source && pending[m.article.source] === undefined)
@@ -840,7 +838,7 @@ function renamedWhilePending(
   for (const source of Object.keys(pending)) {
     const prior = before.sources[source]?.article;
     if (liveSources.has(source) || !prior) continue;
-    const next = byIdentity.get(articleIdentity(prior)) ?? moved.get(source);
+    const next = byIdentity.get(articleIdentity(prior))?.source ?? moved.get(source);
     if (!next || taken.has(next)) continue;
     taken.add(next);
     renamed.set(source, next);

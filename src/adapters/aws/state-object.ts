@@ -12,7 +12,7 @@ import {
 import type { SiteIndexStore } from '../../core/ports.js';
 import type { SiteIndex } from '../../core/site-index.js';
 
-export function isMissing(error: unknown): boolean {
+function isMissing(error: unknown): boolean {
   return (
     error instanceof NoSuchKey ||
     (error instanceof S3ServiceException &&

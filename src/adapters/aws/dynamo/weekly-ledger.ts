@@ -37,14 +37,10 @@ export class DynamoWeeklyLedger implements WeeklyLedger, DigestSource {
       ':to': `${timeKey(beforeMs - 1)}#~`,
     });
     const digests = items.map((item) => digestItem.parse(item));
-    const urls = [...new Set(digests.flatMap((d) => d.articles.map((a) => a.url)))];
-    const carried = await existingKeys(this.db, this.table, urls.map(keys.carriedWeekly));
-    return articlesAwaitingWeekly(
-      digests,
-      (url) => carried.has(keys.carriedWeekly(url).pk),
-      sinceMs,
-      beforeMs,
-    );
+    const carried = await this.carriedWeekly([
+      ...new Set(digests.flatMap((d) => d.articles.map((a) => a.url))),
+    ]);
+    return articlesAwaitingWeekly(digests, (url) => carried.has(url), sinceMs, beforeMs);
   }
 
   async carriedWeekly(urls: readonly string[]): Promise<ReadonlySet<string>> {
