@@ -8,7 +8,6 @@ import { DynamoRecipientPages } from '../src/adapters/aws/recipient-pages.js';
 import { loadSiteJsonFromBucket } from '../src/adapters/aws/site-json.js';
 import { SqsDigestQueue } from '../src/adapters/aws/sqs.js';
 import { S3SiteIndexStore } from '../src/adapters/aws/state-object.js';
-
 import { liveInIndex, runWeekly, type WeeklyOutcome } from '../src/pipeline/weekly.js';
 
 const env = functionEnv();

@@ -8,6 +8,7 @@ import {
 import { MOVED_DIGEST_ID, PAST_WINDOW_DIGEST_ID, splitByAnnounceWindow } from '../core/announce-window.js';
 import type { ArticleMeta } from '../core/article.js';
 import { digestRecordOf, planDigest } from '../core/digest.js';
+import { byNewest } from '../core/order.js';
 import type { AnnouncementLedger, DigestQueue, DigestRecord, RecipientPages } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import { weekStartAt } from '../core/weekly-schedule.js';
@@ -85,9 +86,7 @@ export async function announce(
 ): Promise<AnnounceResult> {
   // A moved article (renamed, or with `aliases`) was announced under its old address: the publish recorded
   // it at its new one (recordMoves) before the grace window and this step read the ledger.
-  const unannounced = (await unannouncedOf(deps.ledger, wentLive, live)).sort(
-    (a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug),
-  );
+  const unannounced = (await unannouncedOf(deps.ledger, wentLive, live)).sort(byNewest);
   const resumed = await finishOpenAnnouncement(deps, new Map(unannounced.map((a) => [a.url, a.hash])));
   const andResumed = resumed ? { resumed } : {};
   // Read again once a stopped step's digest is finished: one of its articles may have moved since (a new

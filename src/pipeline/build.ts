@@ -24,7 +24,6 @@ import type {
 } from '../core/ports.js';
 import { publishedIdsOf } from '../core/published-ids.js';
 import type { SiteConfig } from '../core/site.js';
-
 import type { Theme } from '../core/theme.js';
 import { groupByFollowed } from '../core/topics.js';
 import { underLease } from './lease.js';

@@ -19,6 +19,7 @@ import { feedUrlsAmong } from '../core/feeds.js';
 import { planFullText } from '../core/full-text-plan.js';
 import { type DigestHold, graceStep, holdsOver, pendingDigests } from '../core/grace.js';
 import { weeksToArchive, withIssues } from '../core/newsletter.js';
+import { byNewest } from '../core/order.js';
 import type {
   AnnouncementLedger,
   ArticleParser,
@@ -786,7 +787,7 @@ async function throughGraceWindow(
     }),
   );
   return {
-    announce: articlesOf(step.announce).sort((a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug)),
+    announce: articlesOf(step.announce).sort(byNewest),
     waiting: waitingDigests,
     wentLiveMs: pendingBefore,
   };

@@ -19,6 +19,7 @@ import {
   renderWelcomeMessage,
 } from '../core/email.js';
 import { planFullText } from '../core/full-text-plan.js';
+import { byNewest } from '../core/order.js';
 import type { AnnouncementLedger, DigestRecord, MailSender } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import type { Theme } from '../core/theme.js';
@@ -39,9 +40,7 @@ export async function planNextAnnouncement(
   live: readonly ArticleMeta[] = wentLive,
 ): Promise<{ readonly plan?: DigestPlan; readonly late: readonly ArticleMeta[] }> {
   if (wentLive.length === 0) return { late: [] };
-  const candidates = (await unannouncedOf(ledger, wentLive, live)).sort(
-    (a, b) => b.dateMs - a.dateMs || a.slug.localeCompare(b.slug),
-  );
+  const candidates = (await unannouncedOf(ledger, wentLive, live)).sort(byNewest);
   const { timely, late } = splitByAnnounceWindow(candidates, window, firstRun);
   const plan = planDigest(timely, firstRun ? undefined : new Set());
   return { ...(plan ? { plan } : {}), late };
