@@ -129,11 +129,14 @@ function stillInFile(prior: Comparable, now: Comparable): boolean {
  * file under a new address, date or title, as long as one of its date, title or body stayed (a file reused
  * for another post is a new article); or a renamed file, paired with the one taken off the site by the date
  * as written and either the title (a new time zone shifted a date written without one) or the body (a new
- * title too). A renamed file pairs only when one file gone and one arriving match.
+ * title too). A renamed file pairs only when one file gone and one arriving match. `waiting`: sources of
+ * `after` that count as arriving although `before` had them (still in the grace window: the new copy of a
+ * renamed file whose old copy left only now).
  */
 export function movesBetween<A extends ArticleMeta>(
   before: readonly ArticleMeta[],
   after: readonly A[],
+  waiting: ReadonlySet<string> = new Set(),
 ): ArticleMove<A>[] {
   const priorBySource = new Map(before.map((a) => [a.source, a]));
   const moves: ArticleMove<A>[] = [];
@@ -145,7 +148,7 @@ export function movesBetween<A extends ArticleMeta>(
   }
   const afterSources = new Set(after.map((a) => a.source));
   const gone = before.filter((a) => !afterSources.has(a.source));
-  const arriving = after.filter((a) => !priorBySource.has(a.source));
+  const arriving = after.filter((a) => !priorBySource.has(a.source) || waiting.has(a.source));
   if (gone.length === 0 || arriving.length === 0) return moves;
   // Keys a renamed file keeps: its title across a zone change (dates written without one), or its body.
   const keysOf = (a: ArticleMeta): string[] => [

@@ -54,6 +54,46 @@ export interface SiteIndex {
   weeklyArchivedMs?: number;
   /** The key of the theme last handed to the functions that render mail (PublishedTheme), so it is written on change. */
   themeKey?: string;
+  /** Articles taken off the site within the last DEPARTED_KEPT_MS, by the source they were live from. */
+  departed?: Record<string, DepartedArticle>;
+}
+
+/**
+ * How long an article taken off the site is remembered. A file renamed and retitled arrives as one S3 event
+ * and leaves as another; when the two land in publishes apart, the one that sees the second still pairs them
+ * (movesBetween), so the article is mailed once and, if it waited out the grace window, keeps its place and
+ * its hold. Long enough for any two events of one deploy; short enough that a post withdrawn and written
+ * afresh another day is new.
+ */
+export const DEPARTED_KEPT_MS = 3_600_000;
+
+/** An article a recent publish took off the site (a deleted or renamed file, a new draft). */
+export interface DepartedArticle {
+  readonly article: ArticleMeta;
+  readonly atMs: number;
+  /** When it went live, if it was still waiting out the grace window as it left. */
+  readonly pendingSinceMs?: number;
+  /** The hold (`broadsheet hold`) that held it as it left. */
+  readonly hold?: HoldMark;
+}
+
+/** Which hold held an article: its id (what `release` names) and since when. */
+export interface HoldMark {
+  readonly id: string;
+  readonly sinceMs: number;
+}
+
+/** The departures still remembered at `nowMs`, leaving out those whose source is live again. */
+export function recentDepartures(
+  departed: SiteIndex['departed'],
+  nowMs: number,
+  isLiveSource: (source: string) => boolean,
+): Record<string, DepartedArticle> {
+  return Object.fromEntries(
+    Object.entries(departed ?? {}).filter(
+      ([source, d]) => nowMs - d.atMs < DEPARTED_KEPT_MS && !isLiveSource(source),
+    ),
+  );
 }
 
 /**

@@ -47,7 +47,9 @@ import {
   staticClashes,
 } from '../core/site-build.js';
 import {
+  type DepartedArticle,
   emptyIndex,
+  type HoldMark,
   type IndexedArticle,
   type IndexedSource,
   indexArticle,
@@ -56,6 +58,7 @@ import {
   liveArticles,
   nextScheduledMs,
   parseKeyOf,
+  recentDepartures,
   type SiteIndex,
 } from '../core/site-index.js';
 import { isPagePath, navPages, parsePage } from '../core/site-page.js';
@@ -428,13 +431,26 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   }
 
   const firstRun = await isFirstRunOf(isFirstRun(stored), deps.announce?.ledger, live);
-  // The same article at a new address or under a new identity (announce-keys.ts).
+  const liveSources = new Set(live.map((a) => a.source));
+  // What left in an earlier publish (DEPARTED_KEPT_MS), as if it left in this one.
+  const departed = recentDepartures(
+    before.departed,
+    nowMs,
+    (source) => liveSources.has(source) || before.sources[source]?.live === true,
+  );
+  // The same article at a new address or under a new identity (announce-keys.ts); one still waiting out
+  // its window can be the new copy of one that left only now.
   const moves = movesBetween(
-    Object.values(before.sources).flatMap((s) => (s.live ? [s.article] : [])),
+    [
+      ...Object.values(before.sources).flatMap((s) => (s.live ? [s.article] : [])),
+      ...Object.values(departed).map((d) => d.article),
+    ],
     live,
+    new Set(Object.keys(before.pending ?? {})),
   );
   // What it is now is recorded if it was announced.
   if (deps.announce && !firstRun) await recordMoves(deps.announce.ledger, wentLive, moves, live);
+  const renamed = renamedWhilePending(before, departed, live, wentLive, moves);
   // The grace window: what went live waits `digest.delay` (a first run announces at once, as before).
   const grace =
     deps.announce && !firstRun && (site.digest.delayMs > 0 || index.pending !== undefined)
@@ -443,7 +459,8 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
           index,
           live,
           wentLive,
-          renamedWhilePending(before, live, wentLive, moves),
+          departed,
+          renamed,
           site.digest.delayMs,
           nowMs,
         )
@@ -495,6 +512,8 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
       };
     }
   }
+  const paired = new Set([...moves.map((m) => m.from), ...renamed.keys()]);
+  rememberDepartures(index, before, departed, removed, paired, grace, nowMs);
   await wakeForNext(
     deps.scheduler,
     index,
@@ -719,6 +738,8 @@ async function throughGraceWindow(
   index: SiteIndex,
   live: readonly IndexedArticle[],
   wentLive: readonly IndexedArticle[],
+  /** What left in earlier publishes: one renamed now waited as it left, perhaps held. */
+  departed: Readonly<Record<string, DepartedArticle>>,
   /** Pending sources renamed since (old → new): the article keeps its place in the window and its hold. */
   renamed: ReadonlyMap<string, string>,
   delayMs: number,
@@ -728,11 +749,13 @@ async function throughGraceWindow(
   waiting: PendingDigest[];
   /** When what waited went live, by source: the announce window is measured from then. */
   wentLiveMs: Readonly<Record<string, number>>;
+  /** The hold each source was held by before this publish (one leaving the site takes it along). */
+  heldBy: ReadonlyMap<string, HoldMark>;
 }> {
   const bySource = new Map(live.map((a) => [a.source, a]));
   const pendingBefore: Record<string, number> = { ...(index.pending ?? {}) };
   for (const [from, to] of renamed) {
-    const atMs = pendingBefore[from];
+    const atMs = pendingBefore[from] ?? departed[from]?.pendingSinceMs;
     if (atMs === undefined) continue;
     pendingBefore[to] = atMs;
     delete pendingBefore[from];
@@ -754,10 +777,19 @@ async function throughGraceWindow(
     deps.hold && (wasPending.length > 0 || waiting.length > announced.length)
       ? await deps.hold.holds()
       : undefined;
-  const storedHolds = (stored?.holds ?? []).map((hold) => ({
-    ...hold,
-    sources: hold.sources.map((source) => renamed.get(source) ?? source),
-  }));
+  const storedHolds = withDepartedHolds(
+    (stored?.holds ?? []).map((hold) => ({
+      ...hold,
+      sources: hold.sources.map((source) => renamed.get(source) ?? source),
+    })),
+    renamed,
+    departed,
+  );
+  const heldBy = new Map(
+    storedHolds.flatMap((hold) =>
+      hold.sources.map((source) => [source, { id: hold.id, sinceMs: hold.sinceMs }] as const),
+    ),
+  );
   const holds = holdsOver(storedHolds, before, joining);
   const step = graceStep({
     pending: pendingBefore,
@@ -790,7 +822,58 @@ async function throughGraceWindow(
     announce: articlesOf(step.announce).sort(byNewest),
     waiting: waitingDigests,
     wentLiveMs: pendingBefore,
+    heldBy,
   };
+}
+
+/** `holds` with each article renamed from one that left held (in an earlier publish) back in that hold. */
+function withDepartedHolds(
+  holds: readonly DigestHold[],
+  renamed: ReadonlyMap<string, string>,
+  departed: Readonly<Record<string, DepartedArticle>>,
+): DigestHold[] {
+  let result = [...holds];
+  for (const [from, to] of renamed) {
+    const hold = departed[from]?.hold;
+    if (!hold || result.some((h) => h.sources.includes(to))) continue;
+    const same = result.find((h) => h.id === hold.id && !h.everyPending);
+    result = same
+      ? result.map((h) => (h === same ? { ...h, sources: [...h.sources, to].sort() } : h))
+      : [...result, { id: hold.id, sources: [to], sinceMs: hold.sinceMs }];
+  }
+  return result;
+}
+
+/**
+ * Keeps what left the site in this publish, and what left in recent ones and is still unpaired, in the
+ * index (DEPARTED_KEPT_MS): each with when it went live, if it was waiting, and the hold that held it.
+ */
+function rememberDepartures(
+  index: SiteIndex,
+  before: SiteIndex,
+  departed: Readonly<Record<string, DepartedArticle>>,
+  removed: readonly string[],
+  /** Sources found at another address in this publish: no longer departed. */
+  paired: ReadonlySet<string>,
+  grace: { wentLiveMs: Readonly<Record<string, number>>; heldBy: ReadonlyMap<string, HoldMark> } | undefined,
+  nowMs: number,
+): void {
+  const kept: Record<string, DepartedArticle> = {};
+  for (const [source, d] of Object.entries(departed)) if (!paired.has(source)) kept[source] = d;
+  for (const source of removed) {
+    const article = before.sources[source]?.article;
+    if (!article || paired.has(source)) continue;
+    const pendingSinceMs = grace?.wentLiveMs[source];
+    const hold = grace?.heldBy.get(source);
+    kept[source] = {
+      article,
+      atMs: nowMs,
+      ...(pendingSinceMs === undefined ? {} : { pendingSinceMs }),
+      ...(hold ? { hold } : {}),
+    };
+  }
+  if (Object.keys(kept).length > 0) index.departed = kept;
+  else delete index.departed;
 }
 
 const sameHolds = (a: readonly DigestHold[], b: readonly DigestHold[]) =>
@@ -819,25 +902,28 @@ async function wakeForNext(
  */
 function renamedWhilePending(
   before: SiteIndex,
+  departed: Readonly<Record<string, DepartedArticle>>,
   live: readonly IndexedArticle[],
   wentLive: readonly IndexedArticle[],
   moves: readonly ArticleMove[],
 ): Map<string, string> {
-  const pending = before.pending ?? {};
+  const pending: Record<string, number> = { ...before.pending };
+  for (const [source, d] of Object.entries(departed))
+    if (d.pendingSinceMs !== undefined) pending[source] ??= d.pendingSinceMs;
   const liveSources = new Set(live.map((a) => a.source));
   const byIdentity = byUniqueKey(
     wentLive.filter((a) => pending[a.source] === undefined),
     (a) => [articleIdentity(a)],
   );
-  const moved = new Map(
-    moves
-      .filter((m) => m.from !== m.article.source && pending[m.article.source] === undefined)
-      .map((m) => [m.from, m.article.source]),
-  );
+  // A new copy may wait already (put before the old one left), as long as it went live after the old one.
+  const movedTo = (m: ArticleMove) =>
+    m.from !== m.article.source &&
+    (pending[m.article.source] ?? Number.POSITIVE_INFINITY) >= (pending[m.from] ?? 0);
+  const moved = new Map(moves.filter(movedTo).map((m) => [m.from, m.article.source]));
   const renamed = new Map<string, string>();
   const taken = new Set<string>();
   for (const source of Object.keys(pending)) {
-    const prior = before.sources[source]?.article;
+    const prior = before.sources[source]?.article ?? departed[source]?.article;
     if (liveSources.has(source) || !prior) continue;
     const next = byIdentity.get(articleIdentity(prior))?.source ?? moved.get(source);
     if (!next || taken.has(next)) continue;

@@ -4,7 +4,7 @@ import type { SiteIndexStore } from '../../core/ports.js';
 import type { IndexedSource, SiteIndex } from '../../core/site-index.js';
 import { JournalFile } from './journal-file.js';
 
-type Meta = Pick<SiteIndex, 'format' | 'parseKey' | 'assets' | 'wakeAtMs' | 'pending' | 'issues'>;
+type Meta = Omit<SiteIndex, 'sources' | 'feedBodies'>;
 
 /**
  * The index in `<state>/site-index.v8` and its journal: a rebuild that changes one article appends that

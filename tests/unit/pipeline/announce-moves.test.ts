@@ -211,3 +211,44 @@ describe('an announced article edited beyond its date and title', () => {
     expect(result.digest).toBeUndefined();
   });
 });
+
+describe('an announced article renamed and retitled, its old file gone one publish before the new arrives', () => {
+  const text = '---\ntitle: News\ndate: 2026-05-02T08:00:00Z\n---\nA body long enough to be its own.\n';
+  const retitled = text.replace('title: News', 'title: Big news, retitled');
+
+  async function twoPublishes(gapMs: number) {
+    const content = new MemorySource();
+    const ledger = new MemoryLedger();
+    const deps = {
+      site: testSite,
+      content,
+      output: new MemorySite(),
+      assets: new MemoryStatic(),
+      index: new MemoryIndex(),
+      mode: 'lenient' as const,
+      announce: { ledger, digests: ledger, recipients: anInstantReader },
+    };
+    const t = Date.parse('2026-05-02T12:00:00Z');
+    content.files.set('posts/seed.md', '---\ntitle: Seed\ndate: 2026-05-01T08:00:00Z\n---\nFirst.\n');
+    await publishChanges(deps, 'all', new Date(t - 86_400_000));
+    content.files.set('posts/news.md', text);
+    expect((await publishChanges(deps, 'all', new Date(t))).digest).toBeDefined();
+    content.files.delete('posts/news.md');
+    expect((await publishChanges(deps, ['posts/news.md'], new Date(t + 60_000))).removed).toEqual([
+      'posts/news.md',
+    ]);
+    content.files.set('posts/big-news.md', retitled);
+    return publishChanges(deps, ['posts/big-news.md'], new Date(t + 60_000 + gapMs));
+  }
+
+  it('is not mailed again when the new copy arrives within the hour (no grace window)', async () => {
+    const result = await twoPublishes(30_000);
+    expect(result.live.map((a) => a.slug)).toContain('big-news');
+    expect(result.digest).toBeUndefined();
+  });
+
+  it('is a new article when the new copy arrives more than an hour later', async () => {
+    const result = await twoPublishes(3_600_000);
+    expect(result.digest?.articles).toEqual([`${testSite.baseUrl}/posts/big-news/`]);
+  });
+});

@@ -99,7 +99,7 @@ async function world(ledger = new MemoryLedger()) {
   await write('first', 'First', at(-60));
   expect(await subjects()).toEqual(['First · Test Gazette']);
   mailer.sent = [];
-  return { write, rename, publish, deliver, subjects, scheduler, hold, desk, ledger };
+  return { write, rename, publish, deliver, subjects, scheduler, hold, desk, ledger, content };
 }
 
 describe('the grace window', () => {
@@ -377,5 +377,81 @@ describe('a held or stopped digest and a file renamed or edited meanwhile', () =
     expect((await releaseDigest(w.desk, at(14).getTime())).kind).toBe('done');
     await w.publish(at(15));
     expect(await w.subjects()).toEqual(['Typo fixed · Test Gazette']);
+  });
+});
+
+describe('a file renamed and retitled whose two events land in publishes apart', () => {
+  const retitle = (text: string) => text.replace(/title: (.*)/, 'title: $1, retitled');
+
+  /** The old copy leaves in one publish, the new copy arrives in a later one (or the other way round). */
+  async function renamedApart(
+    w: Awaited<ReturnType<typeof world>>,
+    from: string,
+    to: string,
+    [first, second]: readonly [Date, Date],
+    order: 'delete-first' | 'put-first',
+  ) {
+    const { content } = w;
+    const text = content.files.get(`posts/${from}.md`) ?? '';
+    const steps = [
+      async (now: Date) => {
+        content.files.delete(`posts/${from}.md`);
+        await w.publish(now, [`posts/${from}.md`]);
+      },
+      async (now: Date) => {
+        content.files.set(`posts/${to}.md`, retitle(text));
+        await w.publish(now, [`posts/${to}.md`]);
+      },
+    ];
+    if (order === 'put-first') steps.reverse();
+    await steps[0]?.(first);
+    await steps[1]?.(second);
+  }
+
+  for (const order of ['delete-first', 'put-first'] as const) {
+    it(`is not mailed again once announced (${order})`, async () => {
+      const w = await world();
+      await w.write('story', 'Story', at(0));
+      await w.publish(at(10));
+      expect(await w.subjects()).toEqual(['Story · Test Gazette']);
+      await renamedApart(w, 'story', 'story-renamed', [at(20), at(21)], order);
+      await w.publish(at(40));
+      expect(await w.subjects()).toEqual(['Story · Test Gazette']);
+      expect(await waitingDigests(w.desk)).toEqual([]);
+    });
+
+    it(`keeps its place in the window and its hold while waiting (${order})`, async () => {
+      const w = await world();
+      await w.write('held', 'Held', at(0));
+      expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
+      const [{ id } = { id: '' }] = w.hold.record.holds;
+      await renamedApart(w, 'held', 'held-renamed', [at(2), at(3)], order);
+      await w.publish(at(30));
+      expect(await w.subjects()).toEqual([]);
+      // Still under the id the operator held it by.
+      expect(await waitingDigests(w.desk)).toMatchObject([
+        { id, held: true, articles: [{ source: 'posts/held-renamed.md', title: 'Held, retitled' }] },
+      ]);
+      expect((await releaseDigest(w.desk, at(31).getTime(), id)).kind).toBe('done');
+      await w.publish(at(32));
+      expect(await w.subjects()).toEqual(['Held, retitled · Test Gazette']);
+    });
+
+    it(`keeps the time it went live: due when the old copy's window closes (${order})`, async () => {
+      const w = await world();
+      await w.write('quick', 'Quick', at(0));
+      await renamedApart(w, 'quick', 'quick-renamed', [at(2), at(3)], order);
+      await w.publish(at(10));
+      expect(await w.subjects()).toEqual(['Quick, retitled · Test Gazette']);
+    });
+  }
+
+  it('is a new article when its new copy arrives more than an hour after the old one left', async () => {
+    const w = await world();
+    await w.write('story', 'Story', at(0));
+    await w.publish(at(10));
+    await renamedApart(w, 'story', 'story-again', [at(20), at(90)], 'delete-first');
+    await w.publish(at(100));
+    expect(await w.subjects()).toEqual(['Story · Test Gazette', 'Story, retitled · Test Gazette']);
   });
 });
