@@ -6,6 +6,7 @@ import {
   recordedKeys,
 } from '../core/announce-keys.js';
 import { MOVED_DIGEST_ID, PAST_WINDOW_DIGEST_ID, splitByAnnounceWindow } from '../core/announce-window.js';
+import { droppedKey, handedOnKey } from '../core/announcement-marks.js';
 import type { ArticleMeta } from '../core/article.js';
 import { digestRecordOf, planDigest } from '../core/digest.js';
 import { byNewest } from '../core/order.js';
@@ -137,8 +138,6 @@ export async function announce(
   };
 }
 
-/** Recorded just before a digest is handed on: the queue may have taken it. */
-const handedOnKey = (id: string): string => `handed-on:${id}`;
 const wasHandedOn = async (ledger: Pick<AnnouncementLedger, 'unannounced'>, id: string): Promise<boolean> =>
   (await ledger.unannounced([handedOnKey(id)])).length === 0;
 
@@ -171,12 +170,19 @@ async function finishOpenAnnouncement(
   const id = await deps.ledger.openAnnouncement();
   if (id === undefined) return undefined;
   const record = await deps.ledger.digest(id);
+  // A step that dropped it and stopped before closing it decided for good (the weekly digest read that).
+  const dropped = (await deps.ledger.unannounced([droppedKey(id)])).length === 0;
   const resume =
     record !== undefined &&
+    !dropped &&
     ((await wasHandedOn(deps.ledger, id)) || record.articles.every((a) => due.get(a.url) === a.hash));
   if (resume) {
+    await deps.ledger.markAnnounced([handedOnKey(id)], id);
     await deps.digests.enqueue(id);
     await deps.ledger.markAnnounced(record.articles.flatMap(recordedKeys), id);
+  } else if (record !== undefined && !dropped) {
+    // So the weekly digest never carries its articles: nobody was sent them.
+    await deps.ledger.markAnnounced([droppedKey(id)], id);
   }
   await deps.ledger.setOpenAnnouncement(undefined);
   return resume

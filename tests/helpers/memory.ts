@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { wentOut } from '../../src/core/announcement-marks.js';
 import type { ArticleMeta, ArticleSource } from '../../src/core/article.js';
 import { articlesAwaitingWeekly } from '../../src/core/awaiting-weekly.js';
 import type { RawMessage } from '../../src/core/email.js';
@@ -155,7 +156,7 @@ export class MemoryLedger implements AnnouncementLedger, WeeklyLedger, DigestQue
   /** The addresses announced, without the identities and handed-on marks recorded beside them. */
   announcedUrls(): string[] {
     return [...this.announced.keys()].filter(
-      (key) => !key.startsWith('article:') && !key.startsWith('handed-on:'),
+      (key) => !key.startsWith('article:') && !key.startsWith('handed-on:') && !key.startsWith('dropped:'),
     );
   }
   digests = new Map<string, DigestRecord>();
@@ -187,7 +188,13 @@ export class MemoryLedger implements AnnouncementLedger, WeeklyLedger, DigestQue
     this.queued.push(digestId);
   }
   async awaitingWeekly(sinceMs: number, beforeMs: number): Promise<ArticleMeta[]> {
-    return articlesAwaitingWeekly(this.digests.values(), (url) => this.weekly.has(url), sinceMs, beforeMs);
+    return articlesAwaitingWeekly(
+      this.digests.values(),
+      (url) => this.weekly.has(url),
+      sinceMs,
+      beforeMs,
+      (id) => wentOut(id, this.open, (key) => this.announced.has(key)),
+    );
   }
   async carriedWeekly(urls: readonly string[]): Promise<ReadonlySet<string>> {
     return new Set(urls.filter((url) => this.weekly.has(url)));

@@ -2,8 +2,10 @@
 // including those the weekly digest finds a moved article by (bodyHash, aliases).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoClient } from '../../src/adapters/aws/clients.js';
+import { DynamoAnnouncementLedger } from '../../src/adapters/aws/dynamo/announcement-ledger.js';
 import { DynamoWeeklyLedger } from '../../src/adapters/aws/dynamo/weekly-ledger.js';
 import { whereNow } from '../../src/core/announce-keys.js';
+import { droppedKey, handedOnKey } from '../../src/core/announcement-marks.js';
 import type { DigestRecord } from '../../src/core/ports.js';
 import { type Emulators, startEmulators, TABLE } from '../../src/dev/emulators.js';
 import { article } from '../helpers/site.js';
@@ -54,5 +56,36 @@ describe('a digest record in DynamoDB', () => {
       'posts/the-news.md',
     );
     expect(whereNow(waiting, [renamed]).get(announced.url)?.url).toBe(renamed.url);
+  });
+
+  it('offers the weekly digest only what went out: not a dropped digest, nor one a stopped step left open', async () => {
+    const db = dynamoClient({ dynamodb: emu.dynamodb });
+    const weekly = new DynamoWeeklyLedger(db, TABLE);
+    const announcements = new DynamoAnnouncementLedger(db, TABLE);
+    const weekStartMs = Date.parse('2026-06-01T08:00:00Z');
+    const stored = async (n: number) => {
+      const a = article({ title: `Story ${n}`, date: '2026-06-02T10:00:00Z', slug: `story-${n}` });
+      const { html: _html, ...meta } = a;
+      const record: DigestRecord = {
+        id: `c0ffee00000000000000000${n}`,
+        createdAtMs: weekStartMs + n * 3_600_000,
+        articles: [meta],
+        audience: { delivery: 'instant', weekStartMs },
+      };
+      await weekly.createDigest(record);
+      return record;
+    };
+    const [sent, dropped, open] = [await stored(1), await stored(2), await stored(3)];
+    await announcements.markAnnounced([handedOnKey(sent.id)], sent.id);
+    await announcements.markAnnounced([droppedKey(dropped.id)], dropped.id);
+    await announcements.setOpenAnnouncement(open.id);
+    const waiting = async () =>
+      (await weekly.awaitingWeekly(weekStartMs, weekStartMs + 7 * 86_400_000)).map((a) => a.slug);
+    expect(await waiting()).toEqual(['story-1']);
+    // The next step hands it on (the mark first): it goes into the weekly digest too.
+    await announcements.markAnnounced([handedOnKey(open.id)], open.id);
+    expect(await waiting()).toEqual(['story-1', 'story-3']);
+    await announcements.setOpenAnnouncement(undefined);
+    expect(await waiting()).toEqual(['story-1', 'story-3']);
   });
 });

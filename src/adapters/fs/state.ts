@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
+import { wentOut } from '../../core/announcement-marks.js';
 import type { ArticleMeta } from '../../core/article.js';
 import { articlesAwaitingWeekly } from '../../core/awaiting-weekly.js';
 import type { DeliveryChoice } from '../../core/delivery.js';
@@ -195,7 +196,13 @@ export class FileAnnouncementStore implements AnnouncementLedger, WeeklyLedger {
   async awaitingWeekly(sinceMs: number, beforeMs: number): Promise<ArticleMeta[]> {
     const state = await this.read();
     if (!state) return [];
-    return articlesAwaitingWeekly(state.digests, (url) => state.weekly[url] !== undefined, sinceMs, beforeMs);
+    return articlesAwaitingWeekly(
+      state.digests,
+      (url) => state.weekly[url] !== undefined,
+      sinceMs,
+      beforeMs,
+      (id) => wentOut(id, state.open, (key) => state.announced[key] !== undefined),
+    );
   }
 
   async carriedWeekly(urls: readonly string[]): Promise<ReadonlySet<string>> {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileAnnouncementStore } from '../../../src/adapters/fs/state.js';
+import { droppedKey, handedOnKey } from '../../../src/core/announcement-marks.js';
 import { digestRecordOf, planDigest } from '../../../src/core/digest.js';
 import { article } from '../../helpers/site.js';
 
@@ -35,6 +36,22 @@ describe('the local announcement store', () => {
     await store.advanceWeeklyCursor(at('2026-03-02T09:00:00Z'));
     await store.advanceWeeklyCursor(at('2026-02-02T09:00:00Z'));
     expect(await store.weeklyCursor()).toBe(at('2026-03-02T09:00:00Z'));
+  });
+
+  it('offers the weekly digest neither a dropped digest nor one left open before its hand-over', async () => {
+    const store = new FileAnnouncementStore(await mkdtemp(join(tmpdir(), 'announced-')));
+    for (const slug of ['sent', 'dropped', 'open']) {
+      const plan = planDigest([article({ title: slug, date: '2026-01-01', slug })], new Set());
+      if (!plan) throw new Error('no plan');
+      await store.createDigest(
+        digestRecordOf(plan, at('2026-01-01T12:00:00Z'), { delivery: 'instant', weekStartMs: 0 }),
+      );
+      if (slug === 'sent') await store.markAnnounced([handedOnKey(plan.id)], plan.id);
+      if (slug === 'dropped') await store.markAnnounced([droppedKey(plan.id)], plan.id);
+      if (slug === 'open') await store.setOpenAnnouncement(plan.id);
+    }
+    const waiting = await store.awaitingWeekly(at('2025-12-29T09:00:00Z'), at('2026-01-05T09:00:00Z'));
+    expect(waiting.map((a) => a.slug)).toEqual(['sent']);
   });
 
   it('keeps a digest’s record that it reached nobody, for a later build to read', async () => {

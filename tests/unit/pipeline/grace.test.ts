@@ -455,3 +455,35 @@ describe('a file renamed and retitled whose two events land in publishes apart',
     expect(await w.subjects()).toEqual(['Story · Test Gazette', 'Story, retitled · Test Gazette']);
   });
 });
+
+describe('what the weekly digest takes from a digest a stopped step left behind', () => {
+  const story = 'https://news.example.com/posts/story/';
+  const awaiting = async (ledger: MemoryLedger) =>
+    (await ledger.awaitingWeekly(0, at(1000).getTime())).map((a) => a.url);
+
+  it('nothing while the next step has not decided; its articles once it is handed on', async () => {
+    const ledger = new StoppingLedger();
+    const w = await world(ledger);
+    await w.write('story', 'Story', at(0));
+    ledger.stopAt = 'hand-over';
+    await expect(w.publish(at(10))).rejects.toThrow('stopped at hand-over');
+    expect(ledger.digests.size).toBe(2);
+    expect(await awaiting(ledger)).not.toContain(story);
+    await w.publish(at(12));
+    expect(await w.subjects()).toEqual(['Story · Test Gazette']);
+    expect(await awaiting(ledger)).toContain(story);
+  });
+
+  it('never the articles of one dropped because the operator cancelled them meanwhile', async () => {
+    const ledger = new StoppingLedger();
+    const w = await world(ledger);
+    await w.write('story', 'Story', at(0));
+    ledger.stopAt = 'hand-over';
+    await expect(w.publish(at(10))).rejects.toThrow('stopped at hand-over');
+    expect((await cancelDigest(w.desk, at(11).getTime())).kind).toBe('done');
+    await w.publish(at(12));
+    expect(await w.subjects()).toEqual([]);
+    expect([...ledger.announced.keys()].filter((key) => key.startsWith('dropped:'))).toHaveLength(1);
+    expect(await awaiting(ledger)).not.toContain(story);
+  });
+});

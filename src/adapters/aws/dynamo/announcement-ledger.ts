@@ -1,6 +1,6 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AnnouncementLedger, DigestRecord, DigestSource } from '../../../core/ports.js';
-import { createDigest, existingKeys, keys, putAll, readDigest } from './table.js';
+import { createDigest, existingKeys, keys, putAll, readDigest, readOpenAnnouncement } from './table.js';
 
 /** Which articles were announced, and the digests that announced them. */
 export class DynamoAnnouncementLedger implements AnnouncementLedger, DigestSource {
@@ -31,11 +31,8 @@ export class DynamoAnnouncementLedger implements AnnouncementLedger, DigestSourc
     return readDigest(this.db, this.table, id);
   }
 
-  async openAnnouncement(): Promise<string | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: keys.openAnnouncement(), ConsistentRead: true }),
-    );
-    return typeof Item?.digestId === 'string' ? Item.digestId : undefined;
+  openAnnouncement(): Promise<string | undefined> {
+    return readOpenAnnouncement(this.db, this.table);
   }
 
   async setOpenAnnouncement(id: string | undefined): Promise<void> {

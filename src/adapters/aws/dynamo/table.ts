@@ -199,3 +199,14 @@ export async function readDigest(
   const out = await db.send(new GetCommand({ TableName: table, Key: keys.digest(id), ConsistentRead: true }));
   return out.Item ? digestItem.parse(out.Item) : undefined;
 }
+
+/** The digest an announce step began and did not finish (AnnouncementLedger.openAnnouncement). */
+export async function readOpenAnnouncement(
+  db: DynamoDBDocumentClient,
+  table: string,
+): Promise<string | undefined> {
+  const { Item } = await db.send(
+    new GetCommand({ TableName: table, Key: keys.openAnnouncement(), ConsistentRead: true }),
+  );
+  return typeof Item?.digestId === 'string' ? Item.digestId : undefined;
+}

@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { outcomeKeys, wentOut } from '../../../core/announcement-marks.js';
 import type { ArticleMeta } from '../../../core/article.js';
-import { articlesAwaitingWeekly } from '../../../core/awaiting-weekly.js';
+import { articlesAwaitingWeekly, instantDigestsIn } from '../../../core/awaiting-weekly.js';
 import type { DigestRecord, DigestSource, WeeklyLedger } from '../../../core/ports.js';
 import {
   conditionally,
@@ -12,6 +13,7 @@ import {
   putAll,
   queryIndex,
   readDigest,
+  readOpenAnnouncement,
   timeKey,
 } from './table.js';
 
@@ -36,11 +38,26 @@ export class DynamoWeeklyLedger implements WeeklyLedger, DigestSource {
       ':from': timeKey(sinceMs),
       ':to': `${timeKey(beforeMs - 1)}#~`,
     });
-    const digests = items.map((item) => digestItem.parse(item));
+    const digests = instantDigestsIn(
+      items.map((item) => digestItem.parse(item)),
+      sinceMs,
+      beforeMs,
+    );
+    if (digests.length === 0) return [];
     const carried = await this.carriedWeekly([
       ...new Set(digests.flatMap((d) => d.articles.map((a) => a.url))),
     ]);
-    return articlesAwaitingWeekly(digests, (url) => carried.has(url), sinceMs, beforeMs);
+    const [open, marks] = await Promise.all([
+      readOpenAnnouncement(this.db, this.table),
+      existingKeys(this.db, this.table, outcomeKeys(digests.map((d) => d.id)).map(keys.announced)),
+    ]);
+    return articlesAwaitingWeekly(
+      digests,
+      (url) => carried.has(url),
+      sinceMs,
+      beforeMs,
+      (id) => wentOut(id, open, (key) => marks.has(keys.announced(key).pk)),
+    );
   }
 
   async carriedWeekly(urls: readonly string[]): Promise<ReadonlySet<string>> {
