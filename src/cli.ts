@@ -417,7 +417,7 @@ async function nextAnnouncement(
     return !(prior?.live && prior.article.url === a.url);
   });
   const ledger = new FileAnnouncementStore(stateDir);
-  const firstRun = await isFirstRunOf(isFirstRun(index), ledger, published);
+  const firstRun = await isFirstRunOf(isFirstRun(index, now.getTime()), ledger, published);
   const next = await planNextAnnouncement(
     ledger,
     wentLive,

@@ -62,47 +62,46 @@ export interface SiteIndex {
  * How long an article taken off the site is remembered. A file renamed and retitled arrives as one S3 event
  * and leaves as another; when the two land in publishes apart, the one that sees the second still pairs them
  * (movesBetween), so the article is mailed once and, if it waited out the grace window, keeps its place and
- * its hold. Long enough for any two events of one deploy; short enough that a post withdrawn and written
- * afresh another day is new.
+ * its hold (a hold keeps listing its source meanwhile). Long enough for any two events of one deploy; short
+ * enough that a post withdrawn and written afresh another day is new.
  */
 export const DEPARTED_KEPT_MS = 3_600_000;
 
-/** An article a recent publish took off the site (a deleted or renamed file, a new draft). */
+/**
+ * An article a recent publish took off the site: a deleted or renamed file, one turned into a draft or
+ * rescheduled to a future date.
+ */
 export interface DepartedArticle {
   readonly article: ArticleMeta;
   readonly atMs: number;
   /** When it went live, if it was still waiting out the grace window as it left. */
   readonly pendingSinceMs?: number;
-  /** The hold (`broadsheet hold`) that held it as it left. */
-  readonly hold?: HoldMark;
 }
 
-/** Which hold held an article: its id (what `release` names) and since when. */
-export interface HoldMark {
-  readonly id: string;
-  readonly sinceMs: number;
-}
-
-/** The departures still remembered at `nowMs`, leaving out those whose source is live again. */
+/** The departures still remembered at `nowMs`. */
 export function recentDepartures(
   departed: SiteIndex['departed'],
   nowMs: number,
-  isLiveSource: (source: string) => boolean,
 ): Record<string, DepartedArticle> {
   return Object.fromEntries(
-    Object.entries(departed ?? {}).filter(
-      ([source, d]) => nowMs - d.atMs < DEPARTED_KEPT_MS && !isLiveSource(source),
-    ),
+    Object.entries(departed ?? {}).filter(([, d]) => nowMs - d.atMs < DEPARTED_KEPT_MS),
   );
 }
 
+/** Sources that left while waiting out the grace window: a hold that held one keeps listing it. */
+export const waitingDepartures = (departed: SiteIndex['departed']): string[] =>
+  Object.entries(departed ?? {}).flatMap(([source, d]) => (d.pendingSinceMs === undefined ? [] : [source]));
+
 /**
  * Nothing was ever published here: no index, or one a publish over an empty bucket wrote (S3's test event
- * when notifications are configured runs one before the content is deployed). Then only the newest article
- * is mailed, so installing Broadsheet on an existing blog never mails its archive.
+ * when notifications are configured runs one before the content is deployed), and nothing just left it (a
+ * one-article site whose file is renamed in two publishes is not new). Then only the newest article is
+ * mailed, so installing Broadsheet on an existing blog never mails its archive.
  */
-export const isFirstRun = (index: SiteIndex | undefined): boolean =>
-  index === undefined || Object.keys(index.sources).length === 0;
+export const isFirstRun = (index: SiteIndex | undefined, nowMs: number): boolean =>
+  index === undefined ||
+  (Object.keys(index.sources).length === 0 &&
+    Object.keys(recentDepartures(index.departed, nowMs)).length === 0);
 
 export function emptyIndex(site: SiteConfig): SiteIndex {
   return { format: 2, parseKey: parseKeyOf(site), sources: {}, assets: {}, feedBodies: {} };

@@ -9,9 +9,11 @@
 // after the command returns reads what it wrote. Nothing in the announce step changes, so each article is
 // still mailed once to each subscriber, or, when held or cancelled in time, not at all.
 import { recordedKeys } from '../core/announce-keys.js';
+import type { ArticleMeta } from '../core/article.js';
 import { type DigestHold, holdsOver, pendingDigests } from '../core/grace.js';
 import type { AnnouncementLedger, DigestHoldStore, PublishLease, SiteIndexStore } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
+import { waitingDepartures } from '../core/site-index.js';
 import { handedOnArticles, unannouncedOf } from './announce.js';
 import { type LeaseTiming, underLease } from './lease.js';
 
@@ -65,6 +67,11 @@ interface Desk {
   readonly holds: readonly DigestHold[];
   readonly version: number;
   readonly sourceOf: ReadonlyMap<string, string>;
+  /**
+   * Articles that left the site while waiting (one half of a rename seen, the other not yet), by source:
+   * part of the digest that held them, or of the unheld one, until their new copy arrives.
+   */
+  readonly away: ReadonlyMap<string, ArticleMeta>;
 }
 
 /** The digests waiting: pending articles still live and not announced (a cancel drops them), by hold. */
@@ -79,8 +86,14 @@ async function readDesk(deps: DeskDeps): Promise<Desk> {
   const goingOut = await handedOnArticles(deps.ledger);
   const still = (await unannouncedOf(deps.ledger, entries, live)).filter((a) => !goingOut.has(a.url));
   const bySource = new Map(still.map((a) => [a.source, a]));
-  // Articles that left (sent, cancelled, off the site) leave their holds, with the next write.
-  const current = holdsOver(holds, new Set(bySource.keys()));
+  const away = new Map(
+    waitingDepartures(index?.departed).flatMap((source) => {
+      const article = index?.departed?.[source]?.article;
+      return article ? [[source, article] as const] : [];
+    }),
+  );
+  // Articles that left (sent, cancelled, off the site for good) leave their holds, with the next write.
+  const current = holdsOver(holds, new Set([...bySource.keys(), ...away.keys()]));
   const digests = pendingDigests(
     Object.fromEntries(still.map((a) => [a.source, a.wentLiveMs])),
     current,
@@ -105,6 +118,7 @@ async function readDesk(deps: DeskDeps): Promise<Desk> {
     holds: current,
     version,
     sourceOf: new Map(still.map((a) => [a.url, a.source])),
+    away,
   };
 }
 
@@ -235,9 +249,15 @@ async function cancelLeased(deps: DeskDeps, id: string | undefined): Promise<Des
   const desk = await readDesk(deps);
   const answer = choose(desk.digests, id);
   if (answer.kind !== 'done') return answer;
-  // Recorded first: once its articles are announced, no publish mails them, held or not.
-  if (answer.digest.articles.length > 0)
-    await deps.ledger.markAnnounced(answer.digest.articles.flatMap(recordedKeys), CANCELLED);
+  // Recorded first: once its articles are announced, no publish mails them, held or not; one between the
+  // halves of a rename too (its new copy is paired with it, and so announced).
+  const hold = desk.holds.find((h) => h.id === answer.digest.id);
+  const heldElsewhere = new Set(desk.holds.filter((h) => h !== hold).flatMap((h) => h.sources));
+  const away = [...desk.away].flatMap(([source, article]) =>
+    (hold ? hold.sources.includes(source) : !heldElsewhere.has(source)) ? [article] : [],
+  );
+  const cancelled = [...answer.digest.articles, ...away];
+  if (cancelled.length > 0) await deps.ledger.markAnnounced(cancelled.flatMap(recordedKeys), CANCELLED);
   if (answer.digest.held)
     await changeHolds(deps, (now) => ({
       answer,

@@ -49,7 +49,6 @@ import {
 import {
   type DepartedArticle,
   emptyIndex,
-  type HoldMark,
   type IndexedArticle,
   type IndexedSource,
   indexArticle,
@@ -60,6 +59,7 @@ import {
   parseKeyOf,
   recentDepartures,
   type SiteIndex,
+  waitingDepartures,
 } from '../core/site-index.js';
 import { isPagePath, navPages, parsePage } from '../core/site-page.js';
 import { type PublishedTheme, publishedThemeOf, type Theme, themeFor } from '../core/theme.js';
@@ -345,6 +345,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     ...(before.issues === undefined ? {} : { issues: before.issues }),
     ...(before.themeKey === undefined ? {} : { themeKey: before.themeKey }),
     ...(before.weeklyArchivedMs === undefined ? {} : { weeklyArchivedMs: before.weeklyArchivedMs }),
+    ...(before.departed === undefined ? {} : { departed: before.departed }),
   };
   const live = liveArticles(index, nowMs);
   const input = {
@@ -430,20 +431,18 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     index.themeKey = publishedTheme.key;
   }
 
-  const firstRun = await isFirstRunOf(isFirstRun(stored), deps.announce?.ledger, live);
+  const firstRun = await isFirstRunOf(isFirstRun(stored, nowMs), deps.announce?.ledger, live);
   const liveSources = new Set(live.map((a) => a.source));
-  // What left in an earlier publish (DEPARTED_KEPT_MS), as if it left in this one.
-  const departed = recentDepartures(
-    before.departed,
-    nowMs,
-    (source) => liveSources.has(source) || before.sources[source]?.live === true,
-  );
+  // What left in an earlier publish (DEPARTED_KEPT_MS), as if it left in this one. One back at its own
+  // path is itself again (its own window, no hold), but may still come back under a new identity.
+  const recent = recentDepartures(before.departed, nowMs);
+  const departed = Object.fromEntries(Object.entries(recent).filter(([s]) => !liveSources.has(s)));
   // The same article at a new address or under a new identity (announce-keys.ts); one still waiting out
   // its window can be the new copy of one that left only now.
   const moves = movesBetween(
     [
       ...Object.values(before.sources).flatMap((s) => (s.live ? [s.article] : [])),
-      ...Object.values(departed).map((d) => d.article),
+      ...Object.values(recent).map((d) => d.article),
     ],
     live,
     new Set(Object.keys(before.pending ?? {})),
@@ -453,7 +452,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   const renamed = renamedWhilePending(before, departed, live, wentLive, moves);
   // The grace window: what went live waits `digest.delay` (a first run announces at once, as before).
   const grace =
-    deps.announce && !firstRun && (site.digest.delayMs > 0 || index.pending !== undefined)
+    deps.announce && !firstRun && (site.digest.delayMs > 0 || index.pending !== undefined || renamed.size > 0)
       ? await throughGraceWindow(
           deps.announce,
           index,
@@ -749,8 +748,6 @@ async function throughGraceWindow(
   waiting: PendingDigest[];
   /** When what waited went live, by source: the announce window is measured from then. */
   wentLiveMs: Readonly<Record<string, number>>;
-  /** The hold each source was held by before this publish (one leaving the site takes it along). */
-  heldBy: ReadonlyMap<string, HoldMark>;
 }> {
   const bySource = new Map(live.map((a) => [a.source, a]));
   const pendingBefore: Record<string, number> = { ...(index.pending ?? {}) };
@@ -773,24 +770,26 @@ async function throughGraceWindow(
   const gone = new Set(announced);
   const before = new Set(wasPending.filter((s) => bySource.has(s) && !gone.has(s)));
   const joining = new Set(waiting.map((a) => a.source).filter((s) => !gone.has(s) && !before.has(s)));
+  // What waited and is off the site now, unpaired (it left in this publish or an earlier one): a hold keeps
+  // listing it until its departure is forgotten, so the new copy of a renamed file is held by the same hold,
+  // and a release or cancel meanwhile lets go of it too.
+  const away = [
+    ...wasPending.filter((s) => !bySource.has(s)),
+    ...waitingDepartures(departed).filter((s) => !renamed.has(s)),
+  ];
   const stored =
-    deps.hold && (wasPending.length > 0 || waiting.length > announced.length)
+    deps.hold &&
+    // Something waits, or left waiting: remembered still, or forgotten now and pruned from its hold.
+    (wasPending.length > 0 ||
+      waiting.length > announced.length ||
+      waitingDepartures(index.departed).length > 0)
       ? await deps.hold.holds()
       : undefined;
-  const storedHolds = withDepartedHolds(
-    (stored?.holds ?? []).map((hold) => ({
-      ...hold,
-      sources: hold.sources.map((source) => renamed.get(source) ?? source),
-    })),
-    renamed,
-    departed,
-  );
-  const heldBy = new Map(
-    storedHolds.flatMap((hold) =>
-      hold.sources.map((source) => [source, { id: hold.id, sinceMs: hold.sinceMs }] as const),
-    ),
-  );
-  const holds = holdsOver(storedHolds, before, joining);
+  const storedHolds = (stored?.holds ?? []).map((hold) => ({
+    ...hold,
+    sources: hold.sources.map((source) => renamed.get(source) ?? source),
+  }));
+  const holds = holdsOver(storedHolds, new Set([...before, ...away]), joining);
   const step = graceStep({
     pending: pendingBefore,
     wentLive: wentLive.map((a) => a.source),
@@ -806,7 +805,7 @@ async function throughGraceWindow(
   // later publish nor `broadsheet pending` finds an article held by a hold made before it left. Conditional
   // on the version read; a refused write changes nothing here (the holds above already left it out), and the
   // next publish prunes again.
-  const kept = holdsOver(holds, new Set(Object.keys(step.pending)));
+  const kept = holdsOver(holds, new Set([...Object.keys(step.pending), ...away]));
   if (deps.hold && stored && !sameHolds(kept, stored.holds)) await deps.hold.saveHolds(kept, stored.version);
   const articlesOf = (sources: readonly string[]) =>
     sources.map((s) => bySource.get(s)).filter((a): a is IndexedArticle => a !== undefined);
@@ -822,31 +821,12 @@ async function throughGraceWindow(
     announce: articlesOf(step.announce).sort(byNewest),
     waiting: waitingDigests,
     wentLiveMs: pendingBefore,
-    heldBy,
   };
-}
-
-/** `holds` with each article renamed from one that left held (in an earlier publish) back in that hold. */
-function withDepartedHolds(
-  holds: readonly DigestHold[],
-  renamed: ReadonlyMap<string, string>,
-  departed: Readonly<Record<string, DepartedArticle>>,
-): DigestHold[] {
-  let result = [...holds];
-  for (const [from, to] of renamed) {
-    const hold = departed[from]?.hold;
-    if (!hold || result.some((h) => h.sources.includes(to))) continue;
-    const same = result.find((h) => h.id === hold.id && !h.everyPending);
-    result = same
-      ? result.map((h) => (h === same ? { ...h, sources: [...h.sources, to].sort() } : h))
-      : [...result, { id: hold.id, sources: [to], sinceMs: hold.sinceMs }];
-  }
-  return result;
 }
 
 /**
  * Keeps what left the site in this publish, and what left in recent ones and is still unpaired, in the
- * index (DEPARTED_KEPT_MS): each with when it went live, if it was waiting, and the hold that held it.
+ * index (DEPARTED_KEPT_MS): each with when it went live, if it was waiting.
  */
 function rememberDepartures(
   index: SiteIndex,
@@ -855,7 +835,7 @@ function rememberDepartures(
   removed: readonly string[],
   /** Sources found at another address in this publish: no longer departed. */
   paired: ReadonlySet<string>,
-  grace: { wentLiveMs: Readonly<Record<string, number>>; heldBy: ReadonlyMap<string, HoldMark> } | undefined,
+  grace: { wentLiveMs: Readonly<Record<string, number>> } | undefined,
   nowMs: number,
 ): void {
   const kept: Record<string, DepartedArticle> = {};
@@ -864,13 +844,7 @@ function rememberDepartures(
     const article = before.sources[source]?.article;
     if (!article || paired.has(source)) continue;
     const pendingSinceMs = grace?.wentLiveMs[source];
-    const hold = grace?.heldBy.get(source);
-    kept[source] = {
-      article,
-      atMs: nowMs,
-      ...(pendingSinceMs === undefined ? {} : { pendingSinceMs }),
-      ...(hold ? { hold } : {}),
-    };
+    kept[source] = { article, atMs: nowMs, ...(pendingSinceMs === undefined ? {} : { pendingSinceMs }) };
   }
   if (Object.keys(kept).length > 0) index.departed = kept;
   else delete index.departed;
@@ -923,7 +897,7 @@ function renamedWhilePending(
   const renamed = new Map<string, string>();
   const taken = new Set<string>();
   for (const source of Object.keys(pending)) {
-    const prior = before.sources[source]?.article ?? departed[source]?.article;
+    const prior = departed[source]?.article ?? before.sources[source]?.article;
     if (liveSources.has(source) || !prior) continue;
     const next = byIdentity.get(articleIdentity(prior))?.source ?? moved.get(source);
     if (!next || taken.has(next)) continue;

