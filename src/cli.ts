@@ -18,6 +18,7 @@ import {
   FileSubscriberStore,
   localSecret,
 } from './adapters/fs/state.js';
+import { movesBetween } from './core/announce-keys.js';
 import { lateArticlesNote } from './core/announce-window.js';
 import { type Article, type ArticleMeta, prepareToParse } from './core/article.js';
 import { hasErrors, parseCorpus, publishedAt } from './core/corpus.js';
@@ -28,7 +29,7 @@ import type { SubscriberStore } from './core/ports.js';
 import { checkPublished } from './core/published-ids.js';
 import type { SiteConfig } from './core/site.js';
 import { staticAssetProblem } from './core/site-build.js';
-import { isFirstRun } from './core/site-index.js';
+import { isFirstRun, recentDepartures } from './core/site-index.js';
 import { navPages, parsePage, type SitePage } from './core/site-page.js';
 import type { StatsSource } from './core/stats.js';
 import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
@@ -278,7 +279,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   console.log(`${corpus.articles.length} articles are valid; ${published.length} published.`);
   if (late.length > 0) console.log(lateArticlesNote(late, site.announceWindowDays));
   // A digest held or waiting out digest.delay is not sent by the next build: say so, as `pending` does.
-  const waiting = await waitingDigests(localDesk(site, paths.state));
+  const waiting = await waitingDigests(localDesk(site, paths.state), now.getTime());
   // By file: an article edited in its window to a new address is still the one waiting.
   const waitingSources = new Set(waiting.flatMap((d) => d.articles.map((a) => a.source)));
   for (const digest of waiting)
@@ -417,10 +418,22 @@ async function nextAnnouncement(
     return !(prior?.live && prior.article.url === a.url);
   });
   const ledger = new FileAnnouncementStore(stateDir);
-  const firstRun = await isFirstRunOf(isFirstRun(index, now.getTime()), ledger, published);
+  const firstRun = await isFirstRunOf(isFirstRun(index), ledger, published);
+  // An announced article at a new address or under a new title (a rename, perhaps half of it in an earlier
+  // build) is recorded by the build, not mailed: as publish does (movesBetween).
+  const moves = movesBetween(
+    [
+      ...Object.values(index?.sources ?? {}).flatMap((s) => (s.live ? [s.article] : [])),
+      ...Object.values(recentDepartures(index?.departed, now.getTime())).map((d) => d.article),
+    ],
+    published,
+    new Set(Object.keys(index?.pending ?? {})),
+  );
+  const unannounced = new Set(await ledger.unannounced(moves.map((m) => m.announcedAs)));
+  const recorded = new Set(moves.filter((m) => !unannounced.has(m.announcedAs)).map((m) => m.article));
   const next = await planNextAnnouncement(
     ledger,
-    wentLive,
+    wentLive.filter((a) => !recorded.has(a)),
     firstRun,
     {
       nowMs: now.getTime(),
@@ -757,7 +770,10 @@ function printDigest(digest: WaitingDigest, verb: string): void {
   }
   const due = new Date(digest.dueAtMs).toISOString();
   console.log(`${verb} digest of ${articlesWord(digest.articles.length)}:`);
-  for (const a of digest.articles) console.log(`  ${a.title}  ${a.url}`);
+  for (const a of digest.articles)
+    console.log(
+      `  ${a.title}  ${a.url}${a.away ? '  (its file was deleted: a renamed copy takes its place)' : ''}`,
+    );
   console.log(
     digest.held
       ? `Digest ${digest.id}: held (its window ${digest.dueAtMs <= clock().getTime() ? 'closed' : 'closes'} at ${due}); nothing goes until broadsheet release ${digest.id}.`
@@ -806,7 +822,7 @@ async function deskCommand(command: string, id: string | undefined, deps: DeskDe
       return 0;
     }
     default: {
-      const digests = await waitingDigests(deps);
+      const digests = await waitingDigests(deps, nowMs);
       if (digests.length === 0) console.log('No digest is waiting.');
       for (const d of digests) printDigest(d, 'Pending:');
       return 0;

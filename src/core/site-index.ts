@@ -54,6 +54,8 @@ export interface SiteIndex {
   weeklyArchivedMs?: number;
   /** The key of the theme last handed to the functions that render mail (PublishedTheme), so it is written on change. */
   themeKey?: string;
+  /** Set once any article was indexed here, so a site emptied later is not taken for a new one. */
+  hadArticles?: true;
   /** Articles taken off the site within the last DEPARTED_KEPT_MS, by the source they were live from. */
   departed?: Record<string, DepartedArticle>;
 }
@@ -88,20 +90,29 @@ export function recentDepartures(
   );
 }
 
-/** Sources that left while waiting out the grace window: a hold that held one keeps listing it. */
+/** Sources that left while waiting out the grace window (remembered or not). */
 export const waitingDepartures = (departed: SiteIndex['departed']): string[] =>
   Object.entries(departed ?? {}).flatMap(([source, d]) => (d.pendingSinceMs === undefined ? [] : [source]));
 
 /**
- * Nothing was ever published here: no index, or one a publish over an empty bucket wrote (S3's test event
- * when notifications are configured runs one before the content is deployed), and nothing just left it (a
- * one-article site whose file is renamed in two publishes is not new). Then only the newest article is
- * mailed, so installing Broadsheet on an existing blog never mails its archive.
+ * Whether a waiting article that left is still part of its digest: its file is gone (a draft or a post
+ * rescheduled to a later date was withdrawn on purpose) and its departure is remembered, so it may be half
+ * of a rename. Its hold keeps listing it, and the desk shows it, held, released and cancelled with the rest.
  */
-export const isFirstRun = (index: SiteIndex | undefined, nowMs: number): boolean =>
-  index === undefined ||
-  (Object.keys(index.sources).length === 0 &&
-    Object.keys(recentDepartures(index.departed, nowMs)).length === 0);
+export const isAway = (
+  index: Pick<SiteIndex, 'sources'>,
+  source: string,
+  departed: DepartedArticle | undefined,
+) => departed?.pendingSinceMs !== undefined && index.sources[source] === undefined;
+
+/**
+ * Nothing was ever published here: no index, or one a publish over an empty bucket wrote (S3's test event
+ * when notifications are configured runs one before the content is deployed). A site emptied since (every
+ * file deleted, or renamed in two publishes) is not new. Then only the newest article is mailed, so
+ * installing Broadsheet on an existing blog never mails its archive.
+ */
+export const isFirstRun = (index: SiteIndex | undefined): boolean =>
+  index === undefined || (Object.keys(index.sources).length === 0 && index.hadArticles !== true);
 
 export function emptyIndex(site: SiteConfig): SiteIndex {
   return { format: 2, parseKey: parseKeyOf(site), sources: {}, assets: {}, feedBodies: {} };

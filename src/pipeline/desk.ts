@@ -9,11 +9,10 @@
 // after the command returns reads what it wrote. Nothing in the announce step changes, so each article is
 // still mailed once to each subscriber, or, when held or cancelled in time, not at all.
 import { recordedKeys } from '../core/announce-keys.js';
-import type { ArticleMeta } from '../core/article.js';
 import { type DigestHold, holdsOver, pendingDigests } from '../core/grace.js';
 import type { AnnouncementLedger, DigestHoldStore, PublishLease, SiteIndexStore } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
-import { waitingDepartures } from '../core/site-index.js';
+import { isAway, recentDepartures } from '../core/site-index.js';
 import { handedOnArticles, unannouncedOf } from './announce.js';
 import { type LeaseTiming, underLease } from './lease.js';
 
@@ -38,6 +37,11 @@ export interface PendingArticle {
   readonly title: string;
   readonly date: string;
   readonly wentLiveMs: number;
+  /**
+   * Its file was deleted while it waited, perhaps half of a rename whose new file is yet to come: it stays
+   * in its digest for as long as its departure is remembered, and its new copy takes its place.
+   */
+  readonly away?: true;
 }
 
 /** One digest waiting: held by the operator, or waiting out its window. */
@@ -67,33 +71,28 @@ interface Desk {
   readonly holds: readonly DigestHold[];
   readonly version: number;
   readonly sourceOf: ReadonlyMap<string, string>;
-  /**
-   * Articles that left the site while waiting (one half of a rename seen, the other not yet), by source:
-   * part of the digest that held them, or of the unheld one, until their new copy arrives.
-   */
-  readonly away: ReadonlyMap<string, ArticleMeta>;
 }
 
 /** The digests waiting: pending articles still live and not announced (a cancel drops them), by hold. */
-async function readDesk(deps: DeskDeps): Promise<Desk> {
+async function readDesk(deps: DeskDeps, nowMs: number): Promise<Desk> {
   const index = await deps.index.load();
   const { holds, version } = await deps.hold.holds();
-  const entries = Object.entries(index?.pending ?? {}).flatMap(([source, wentLiveMs]) => {
+  const pending = Object.entries(index?.pending ?? {}).flatMap(([source, wentLiveMs]) => {
     const entry = index?.sources[source];
     return entry?.live ? [{ ...entry.article, source, wentLiveMs }] : [];
   });
+  const away = Object.entries(index ? recentDepartures(index.departed, nowMs) : {}).flatMap(([source, d]) =>
+    index && isAway(index, source, d)
+      ? [{ ...d.article, source, wentLiveMs: d.pendingSinceMs ?? 0, away: true as const }]
+      : [],
+  );
+  const entries = [...pending, ...away];
   const live = Object.values(index?.sources ?? {}).flatMap((entry) => (entry.live ? [entry.article] : []));
   const goingOut = await handedOnArticles(deps.ledger);
   const still = (await unannouncedOf(deps.ledger, entries, live)).filter((a) => !goingOut.has(a.url));
   const bySource = new Map(still.map((a) => [a.source, a]));
-  const away = new Map(
-    waitingDepartures(index?.departed).flatMap((source) => {
-      const article = index?.departed?.[source]?.article;
-      return article ? [[source, article] as const] : [];
-    }),
-  );
   // Articles that left (sent, cancelled, off the site for good) leave their holds, with the next write.
-  const current = holdsOver(holds, new Set([...bySource.keys(), ...away.keys()]));
+  const current = holdsOver(holds, new Set(bySource.keys()));
   const digests = pendingDigests(
     Object.fromEntries(still.map((a) => [a.source, a.wentLiveMs])),
     current,
@@ -103,7 +102,16 @@ async function readDesk(deps: DeskDeps): Promise<Desk> {
     articles: d.sources.flatMap((s) => {
       const a = bySource.get(s);
       return a
-        ? [{ source: a.source, url: a.url, title: a.title, date: a.date, wentLiveMs: a.wentLiveMs }]
+        ? [
+            {
+              source: a.source,
+              url: a.url,
+              title: a.title,
+              date: a.date,
+              wentLiveMs: a.wentLiveMs,
+              ...('away' in a ? { away: a.away } : {}),
+            },
+          ]
         : [];
     }),
     dueAtMs: d.dueAtMs,
@@ -118,18 +126,17 @@ async function readDesk(deps: DeskDeps): Promise<Desk> {
     holds: current,
     version,
     sourceOf: new Map(still.map((a) => [a.url, a.source])),
-    away,
   };
 }
 
-/** Every digest waiting, held ones first. */
-export async function waitingDigests(deps: DeskDeps): Promise<WaitingDigest[]> {
-  return (await readDesk(deps)).digests;
+/** Every digest waiting at `nowMs`, held ones first. */
+export async function waitingDigests(deps: DeskDeps, nowMs: number): Promise<WaitingDigest[]> {
+  return (await readDesk(deps, nowMs)).digests;
 }
 
-/** Everything waiting, as one summary. */
-export async function deskStatus(deps: DeskDeps): Promise<DeskStatus> {
-  const { digests } = await readDesk(deps);
+/** Everything waiting at `nowMs`, as one summary. */
+export async function deskStatus(deps: DeskDeps, nowMs: number): Promise<DeskStatus> {
+  const { digests } = await readDesk(deps, nowMs);
   // A hold with no article yet (the previous release's) has no window.
   const windows = digests.filter((d) => d.articles.length > 0).map((d) => d.dueAtMs);
   const dueAtMs = windows.length === 0 ? undefined : Math.min(...windows);
@@ -176,10 +183,11 @@ const WRITE_ATTEMPTS = 5;
  */
 async function changeHolds(
   deps: DeskDeps,
+  nowMs: number,
   change: (desk: Desk) => { answer: DeskAnswer; holds?: readonly DigestHold[] },
 ): Promise<DeskAnswer> {
   for (let attempt = 1; ; attempt++) {
-    const desk = await readDesk(deps);
+    const desk = await readDesk(deps, nowMs);
     const { answer, holds } = change(desk);
     if (!holds) return answer;
     if (await deps.hold.saveHolds(holds, desk.version)) return answer;
@@ -196,7 +204,7 @@ export function holdDigest(deps: DeskDeps, nowMs: number, id?: string): Promise<
 }
 
 function holdLeased(deps: DeskDeps, nowMs: number, id: string | undefined): Promise<DeskAnswer> {
-  return changeHolds(deps, (desk) => {
+  return changeHolds(deps, nowMs, (desk) => {
     const answer = choose(
       desk.digests.filter((d) => !d.held),
       id,
@@ -219,7 +227,7 @@ function holdLeased(deps: DeskDeps, nowMs: number, id: string | undefined): Prom
  */
 export async function releaseDigest(deps: DeskDeps, nowMs: number, id?: string): Promise<DeskAnswer> {
   const answer = await underPublishLease(deps, () =>
-    changeHolds(deps, (desk) => {
+    changeHolds(deps, nowMs, (desk) => {
       const answer = choose(
         desk.digests.filter((d) => d.held),
         id,
@@ -241,25 +249,20 @@ export async function releaseDigest(deps: DeskDeps, nowMs: number, id?: string):
  * announced (by no digest), so no publish mails them, and its hold is lifted. What a publish already
  * handed on before the cancel goes out.
  */
-export function cancelDigest(deps: DeskDeps, _nowMs: number, id?: string): Promise<DeskAnswer> {
-  return underPublishLease(deps, () => cancelLeased(deps, id));
+export function cancelDigest(deps: DeskDeps, nowMs: number, id?: string): Promise<DeskAnswer> {
+  return underPublishLease(deps, () => cancelLeased(deps, nowMs, id));
 }
 
-async function cancelLeased(deps: DeskDeps, id: string | undefined): Promise<DeskAnswer> {
-  const desk = await readDesk(deps);
+async function cancelLeased(deps: DeskDeps, nowMs: number, id: string | undefined): Promise<DeskAnswer> {
+  const desk = await readDesk(deps, nowMs);
   const answer = choose(desk.digests, id);
   if (answer.kind !== 'done') return answer;
   // Recorded first: once its articles are announced, no publish mails them, held or not; one between the
-  // halves of a rename too (its new copy is paired with it, and so announced).
-  const hold = desk.holds.find((h) => h.id === answer.digest.id);
-  const heldElsewhere = new Set(desk.holds.filter((h) => h !== hold).flatMap((h) => h.sources));
-  const away = [...desk.away].flatMap(([source, article]) =>
-    (hold ? hold.sources.includes(source) : !heldElsewhere.has(source)) ? [article] : [],
-  );
-  const cancelled = [...answer.digest.articles, ...away];
-  if (cancelled.length > 0) await deps.ledger.markAnnounced(cancelled.flatMap(recordedKeys), CANCELLED);
+  // halves of a rename too (its new copy is paired with it, and so recorded as announced).
+  if (answer.digest.articles.length > 0)
+    await deps.ledger.markAnnounced(answer.digest.articles.flatMap(recordedKeys), CANCELLED);
   if (answer.digest.held)
-    await changeHolds(deps, (now) => ({
+    await changeHolds(deps, nowMs, (now) => ({
       answer,
       holds: now.holds.filter((h) => h.id !== answer.digest.id),
     }));

@@ -52,6 +52,7 @@ import {
   type IndexedArticle,
   type IndexedSource,
   indexArticle,
+  isAway,
   isFirstRun,
   isLive,
   liveArticles,
@@ -346,6 +347,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     ...(before.themeKey === undefined ? {} : { themeKey: before.themeKey }),
     ...(before.weeklyArchivedMs === undefined ? {} : { weeklyArchivedMs: before.weeklyArchivedMs }),
     ...(before.departed === undefined ? {} : { departed: before.departed }),
+    ...(before.hadArticles || Object.keys(sources).length > 0 ? { hadArticles: true as const } : {}),
   };
   const live = liveArticles(index, nowMs);
   const input = {
@@ -431,7 +433,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     index.themeKey = publishedTheme.key;
   }
 
-  const firstRun = await isFirstRunOf(isFirstRun(stored, nowMs), deps.announce?.ledger, live);
+  const firstRun = await isFirstRunOf(isFirstRun(stored), deps.announce?.ledger, live);
   const liveSources = new Set(live.map((a) => a.source));
   // What left in an earlier publish (DEPARTED_KEPT_MS), as if it left in this one. One back at its own
   // path is itself again (its own window, no hold), but may still come back under a new identity.
@@ -770,12 +772,12 @@ async function throughGraceWindow(
   const gone = new Set(announced);
   const before = new Set(wasPending.filter((s) => bySource.has(s) && !gone.has(s)));
   const joining = new Set(waiting.map((a) => a.source).filter((s) => !gone.has(s) && !before.has(s)));
-  // What waited and is off the site now, unpaired (it left in this publish or an earlier one): a hold keeps
-  // listing it until its departure is forgotten, so the new copy of a renamed file is held by the same hold,
-  // and a release or cancel meanwhile lets go of it too.
+  // What waited and whose file is gone now, unpaired (deleted in this publish or an earlier one): a hold
+  // keeps listing it until its departure is forgotten (isAway), so the new copy of a renamed file is held by
+  // the same hold, and a release or cancel meanwhile applies to it too.
   const away = [
-    ...wasPending.filter((s) => !bySource.has(s)),
-    ...waitingDepartures(departed).filter((s) => !renamed.has(s)),
+    ...wasPending.filter((s) => index.sources[s] === undefined),
+    ...Object.keys(departed).filter((s) => !renamed.has(s) && isAway(index, s, departed[s])),
   ];
   const stored =
     deps.hold &&
@@ -787,7 +789,7 @@ async function throughGraceWindow(
       : undefined;
   const storedHolds = (stored?.holds ?? []).map((hold) => ({
     ...hold,
-    sources: hold.sources.map((source) => renamed.get(source) ?? source),
+    sources: [...new Set(hold.sources.map((source) => renamed.get(source) ?? source))],
   }));
   const holds = holdsOver(storedHolds, new Set([...before, ...away]), joining);
   const step = graceStep({
@@ -806,7 +808,15 @@ async function throughGraceWindow(
   // on the version read; a refused write changes nothing here (the holds above already left it out), and the
   // next publish prunes again.
   const kept = holdsOver(holds, new Set([...Object.keys(step.pending), ...away]));
-  if (deps.hold && stored && !sameHolds(kept, stored.holds)) await deps.hold.saveHolds(kept, stored.version);
+  // A renamed article's old source stays listed beside its new one until a saved index forgets its
+  // departure: a publish that stops before saving the index leaves the departure to pair again, and the
+  // hold must still name it then.
+  const written = kept.map((hold) => {
+    const from = [...renamed].flatMap(([f, to]) => (hold.sources.includes(to) ? [f] : []));
+    return from.length === 0 ? hold : { ...hold, sources: [...hold.sources, ...from].sort() };
+  });
+  if (deps.hold && stored && !sameHolds(written, stored.holds))
+    await deps.hold.saveHolds(written, stored.version);
   const articlesOf = (sources: readonly string[]) =>
     sources.map((s) => bySource.get(s)).filter((a): a is IndexedArticle => a !== undefined);
   const waitingDigests = pendingDigests(step.pending, kept, delayMs).map(

@@ -472,3 +472,32 @@ describe('pages and the addresses around them', () => {
     expect(run.stderr).toContain('pages/plans.md: warning in aliases: ignored on a page');
   });
 });
+
+describe('check and a rename split across two builds', () => {
+  it('says the next build announces nothing when the new file is the old article retitled', async () => {
+    const dir = await scratchProject();
+    const post = join(dir, 'content/posts/2026-09-14-why-plain-text.md');
+    // Dated this morning: the newest article, mailed by the first build, and inside announce_window.
+    const original = (await readFile(post, 'utf8')).replace(
+      '2026-09-14T09:00:00+01:00',
+      '2026-11-25T08:00:00Z',
+    );
+    await writeFile(post, original);
+    expect((await broadsheet(dir, 'build', '--now', NOW)).stdout).toMatch(/Why we publish from plain text/);
+    await rm(post);
+    const later = '2026-11-25T12:10:00Z';
+    expect((await broadsheet(dir, 'build', '--now', later)).code).toBe(0);
+    await writeFile(
+      join(dir, 'content/posts/2026-09-14-plain-text.md'),
+      original.replace(
+        'title: Why we publish from plain text',
+        'title: Plain text, and why we publish from it',
+      ),
+    );
+    const checked = await broadsheet(dir, 'check', '--now', '2026-11-25T12:20:00Z');
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toContain('The next build announces nothing.');
+    const built = await broadsheet(dir, 'build', '--now', '2026-11-25T12:20:00Z');
+    expect(built.stdout).not.toMatch(/Plain text, and why/);
+  });
+});

@@ -173,7 +173,7 @@ describe.each(editions)('holds in %s', (_, stores) => {
     await publishChanges(w.deps, ['posts/held.md', 'posts/renamed.md'], at(10));
     await w.publish(at(60));
     expect(w.mailed()).not.toContain('https://news.example.com/posts/renamed/');
-    const [held] = await waitingDigests(w.desk);
+    const [held] = await waitingDigests(w.desk, at(60).getTime());
     expect(held).toMatchObject({ held: true, articles: [expect.objectContaining({ title: 'held' })] });
     expect((await releaseDigest(w.desk, at(61).getTime())).kind).toBe('done');
     await w.publish(at(62));
@@ -253,7 +253,7 @@ describe.each(editions)('holds in %s', (_, stores) => {
       const stores_ = await stores();
       const w = await world(stores_);
       await stores_.holdAsBefore(at(-5).getTime());
-      expect(await waitingDigests(w.desk)).toEqual([
+      expect(await waitingDigests(w.desk, at(-5).getTime())).toEqual([
         { id: 'earlier', articles: [], dueAtMs: at(-5).getTime(), held: true },
       ]);
       expect(await lift(w.desk, at(-4).getTime())).toMatchObject({ kind: 'done', digest: { id: 'earlier' } });
@@ -297,7 +297,7 @@ describe.each(editions)('holds in %s', (_, stores) => {
     await w.write('waiting', at(0));
     await stores_.holdAsBefore(at(1).getTime());
     const id = pendingDigestId(['posts/waiting.md']);
-    expect(await waitingDigests(w.desk)).toMatchObject([{ id, held: true }]);
+    expect(await waitingDigests(w.desk, at(1).getTime())).toMatchObject([{ id, held: true }]);
     expect(await releaseDigest(w.desk, at(2).getTime())).toMatchObject({ kind: 'done', digest: { id } });
     expect(await stores_.hold.holds()).toEqual({ holds: [], version: 1 });
   });

@@ -82,7 +82,7 @@ describe('the grace window on the local AWS', () => {
     await publishNow(key);
     await stack.upload(key, article('Late news', '2026-07-01'));
     await publishNow(key);
-    const status = await deskStatus(desk);
+    const status = await deskStatus(desk, functionNow());
     expect(status.articles.map((a) => a.title)).toEqual(['Late news']);
     expect(status.dueAtMs).toBeGreaterThanOrEqual(pushedAt + DELAY_S * 1000);
     // Still inside the window, or this run shows nothing about waiting.
@@ -94,7 +94,7 @@ describe('the grace window on the local AWS', () => {
     const mail = await stack.inbox();
     expect([...mail.keys()].sort()).toEqual(subscribers);
     for (const subjects of mail.values()) expect(subjects).toEqual(['Late news · The Broadsheet Gazette']);
-    expect(await deskStatus(desk)).toEqual({ articles: [], held: false });
+    expect(await deskStatus(desk, functionNow())).toEqual({ articles: [], held: false });
     await fireDueSchedules();
     expect((await stack.mailbox()).length).toBe(subscribers.length);
   }, 120_000);
@@ -105,11 +105,14 @@ describe('the grace window on the local AWS', () => {
     await stack.upload(key, article('Held news', '2026-07-02'));
     await publishNow(key);
     await holdDigest(desk, functionNow());
-    const { dueAtMs = 0 } = await deskStatus(desk);
+    const { dueAtMs = 0 } = await deskStatus(desk, functionNow());
     while (functionNow() < dueAtMs + 1000) await sleep(250);
     await fireDueSchedules();
     expect(await stack.mailbox()).toEqual([]);
-    expect(await deskStatus(desk)).toMatchObject({ held: true, articles: [{ title: 'Held news' }] });
+    expect(await deskStatus(desk, functionNow())).toMatchObject({
+      held: true,
+      articles: [{ title: 'Held news' }],
+    });
 
     await releaseDigest(desk, functionNow());
     await publishNow(key); // any publish after the release; `broadsheet release --stack` runs one
@@ -151,7 +154,7 @@ describe('the grace window on the local AWS', () => {
     expect(pending.code).toBe(0);
     expect(pending.stdout).toContain('Stacked news  https://gazette.example.com/posts/stacked/');
     expect((await cli('hold')).stdout).toContain('Holding the digest of 1 article');
-    const { dueAtMs = 0 } = await deskStatus(desk);
+    const { dueAtMs = 0 } = await deskStatus(desk, functionNow());
     while (functionNow() < dueAtMs + 1000) await sleep(250);
     await fireDueSchedules();
     expect(await stack.mailbox()).toEqual([]);

@@ -274,14 +274,14 @@ describe('exactly once through the grace window', () => {
               await publish([]); // the wake-up
             } else if (step.kind === 'crash') crashNext = true;
             else {
-              const waiting = await waitingDigests(desk);
+              const waiting = await waitingDigests(desk, now);
               const id = step.which < 0 ? undefined : waiting[step.which % Math.max(1, waiting.length)]?.id;
               const command = { hold: holdDigest, release: releaseDigest, cancel: cancelDigest }[step.kind];
               await command(desk, now, id);
             }
           }
           crashNext = false;
-          for (const held of (await waitingDigests(desk)).filter((d) => d.held))
+          for (const held of (await waitingDigests(desk, now)).filter((d) => d.held))
             await releaseDigest(desk, now, held.id);
           now += 60 * 60_000;
           await publish([]);

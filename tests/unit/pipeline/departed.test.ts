@@ -1,9 +1,17 @@
 // A file renamed (or taken off and put back) across two publishes, while its article waits out the grace
-// window and the operator holds, releases or cancels its digest in between: through the real publisher,
-// fan-out, sender and desk over in-memory ports.
+// window and the operator holds, releases or cancels its digest in between; publishes that stop before
+// saving the index; what a first run is. Through the real publisher, fan-out, sender and desk over
+// in-memory ports.
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { cancelDigest, holdDigest, releaseDigest, waitingDigests } from '../../../src/pipeline/desk.js';
+import type { SiteConfig } from '../../../src/core/site.js';
+import {
+  cancelDigest,
+  deskStatus,
+  holdDigest,
+  releaseDigest,
+  waitingDigests,
+} from '../../../src/pipeline/desk.js';
 import { publishChanges } from '../../../src/pipeline/publish.js';
 import { RateLimiter } from '../../../src/pipeline/send.js';
 import { fanOutAndSend } from '../../helpers/deliver.js';
@@ -23,9 +31,8 @@ import {
 } from '../../helpers/memory.js';
 import { at, graceSite, testSite } from '../../helpers/site.js';
 
-const site = graceSite;
-
-async function world(ledger = new MemoryLedger()) {
+async function world(site: SiteConfig = graceSite) {
+  const ledger = new MemoryLedger();
   const content = new MemorySource();
   const subscribers = new MemorySubscribers();
   const mailer = new MemoryMailer();
@@ -48,7 +55,6 @@ async function world(ledger = new MemoryLedger()) {
   const desk = { site, index, ledger, hold, lease };
   await subscribers.save({ address: 'r@example.org', status: 'confirmed', createdAtMs: 0, updatedAtMs: 0 });
 
-  /** What the fan-out and sender do with the digests queued so far. */
   async function deliver(now: Date) {
     for (let id = ledger.queued.shift(); id !== undefined; id = ledger.queued.shift()) {
       await fanOutAndSend(id, {
@@ -66,17 +72,12 @@ async function world(ledger = new MemoryLedger()) {
       });
     }
   }
+  let lastMs = 0;
   async function publish(now: Date, paths: string[] = []) {
+    lastMs = now.getTime();
     const outcome = await publishChanges(deps, paths, now);
     await deliver(now);
     return outcome;
-  }
-  /** Renames posts/<from>.md to posts/<to>.md in one commit, its text edited by `edit`. */
-  async function rename(from: string, to: string, now: Date, edit = (text: string) => text) {
-    const text = content.files.get(`posts/${from}.md`) ?? '';
-    content.files.delete(`posts/${from}.md`);
-    content.files.set(`posts/${to}.md`, edit(text));
-    return publish(now, [`posts/${from}.md`, `posts/${to}.md`]);
   }
   async function write(slug: string, title: string, now: Date, extra = '') {
     content.files.set(
@@ -88,14 +89,37 @@ async function world(ledger = new MemoryLedger()) {
   async function subjects() {
     return Promise.all(mailer.sent.map(async (m) => (await simpleParser(Buffer.from(m.data))).subject));
   }
+  /** Renames posts/<from>.md to posts/<to>.md in one commit, its text edited by `edit`. */
+  async function rename(from: string, to: string, now: Date, edit = (text: string) => text) {
+    const text = content.files.get(`posts/${from}.md`) ?? '';
+    content.files.delete(`posts/${from}.md`);
+    content.files.set(`posts/${to}.md`, edit(text));
+    return publish(now, [`posts/${from}.md`, `posts/${to}.md`]);
+  }
   // The first run announces at once (only the newest article), as without a window.
   await write('first', 'First', at(-60));
   expect(await subjects()).toEqual(['First · Test Gazette']);
   mailer.sent = [];
-  return { write, rename, publish, deliver, subjects, scheduler, hold, desk, ledger, content, deps };
+  return {
+    nowMs: () => lastMs,
+    write,
+    rename,
+    publish,
+    deliver,
+    subjects,
+    scheduler,
+    hold,
+    desk,
+    ledger,
+    content,
+    deps,
+    index,
+    mailer,
+  };
 }
-const retitle = (text: string) => text.replace(/title: (.*)/, 'title: $1, retitled');
 type W = Awaited<ReturnType<typeof world>>;
+const retitle = (text: string) => text.replace(/title: (.*)/, 'title: $1, retitled');
+const textOf = (w: W, slug: string) => w.content.files.get(`posts/${slug}.md`) ?? '';
 async function del(w: W, slug: string, now: Date) {
   w.content.files.delete(`posts/${slug}.md`);
   return w.publish(now, [`posts/${slug}.md`]);
@@ -104,6 +128,15 @@ async function put(w: W, slug: string, text: string, now: Date) {
   w.content.files.set(`posts/${slug}.md`, text);
   return w.publish(now, [`posts/${slug}.md`]);
 }
+/** Makes the next index save throw, as a publish stopped before saving the index. */
+function crashNextSave(w: W) {
+  const save = w.index.save.bind(w.index);
+  w.index.save = async () => {
+    w.index.save = save;
+    throw new Error('stopped before saving the index');
+  };
+}
+const noDelay = { ...graceSite, digest: { ...graceSite.digest, delayMs: 0 } } as SiteConfig;
 
 describe('a hold released between the halves of a rename', () => {
   it('a hold the operator released while its article was between the halves of a rename is not revived', async () => {
@@ -120,7 +153,7 @@ describe('a hold released between the halves of a rename', () => {
     await put(w, 'a2', retitle(text), at(12)); // new half arrives
     await w.publish(at(30));
     // Released: it should go at its window's end (long past), not be held again under the released id.
-    expect(await waitingDigests(w.desk)).toEqual([]);
+    expect(await waitingDigests(w.desk, w.nowMs())).toEqual([]);
     expect(await w.subjects()).toEqual(['B · Test Gazette', 'A, retitled · Test Gazette']);
   });
 });
@@ -136,7 +169,7 @@ describe('a digest cancelled between the halves of a rename', () => {
     expect((await cancelDigest(w.desk, at(4).getTime())).kind).toBe('done');
     await put(w, 'a2', retitle(text), at(5));
     await w.publish(at(30));
-    expect(await waitingDigests(w.desk)).toEqual([]);
+    expect(await waitingDigests(w.desk, w.nowMs())).toEqual([]);
     expect(await w.subjects()).toEqual([]);
   });
 });
@@ -147,7 +180,7 @@ describe('digest.delay set to 0 while a held article is between the halves of a 
     await w.write('held', 'Held', at(0));
     expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
     const text = w.content.files.get('posts/held.md') ?? '';
-    (w.deps as { site: typeof site }).site = { ...site, digest: { ...site.digest, delayMs: 0 } };
+    w.deps.site = noDelay;
     await del(w, 'held', at(2));
     await put(w, 'held-renamed', retitle(text), at(3));
     expect(await w.subjects()).toEqual([]);
@@ -156,7 +189,7 @@ describe('digest.delay set to 0 while a held article is between the halves of a 
     const w = await world();
     await w.write('held', 'Held', at(0));
     expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
-    (w.deps as { site: typeof site }).site = { ...site, digest: { ...site.digest, delayMs: 0 } };
+    w.deps.site = noDelay;
     await w.rename('held', 'held-renamed', at(2), retitle);
     expect(await w.subjects()).toEqual([]);
   });
@@ -172,7 +205,7 @@ describe('departures remembered for an hour', () => {
     await put(w, 'a2', retitle(text), at(3));
     await w.publish(at(30));
     expect(await w.subjects()).toEqual([]);
-    expect(await waitingDigests(w.desk)).toEqual([]);
+    expect(await waitingDigests(w.desk, w.nowMs())).toEqual([]);
   });
   it('a held article taken off and put back at the same path waits its own window, unheld', async () => {
     const w = await world();
@@ -259,7 +292,7 @@ describe('departures remembered for an hour', () => {
     await del(w, 'a', at(3));
     await w.publish(at(20));
     expect(await w.subjects()).toEqual([]);
-    expect(await waitingDigests(w.desk)).toMatchObject([
+    expect(await waitingDigests(w.desk, w.nowMs())).toMatchObject([
       { held: true, articles: [{ source: 'posts/a2.md' }] },
     ]);
   });
@@ -282,7 +315,7 @@ describe('a departure publish that stops before saving the index', () => {
     await put(w, 'held-renamed', retitle(text), at(3));
     await w.publish(at(30));
     expect(await w.subjects()).toEqual([]);
-    expect(await waitingDigests(w.desk)).toMatchObject([{ held: true }]);
+    expect(await waitingDigests(w.desk, w.nowMs())).toMatchObject([{ held: true }]);
   });
 });
 
@@ -316,7 +349,7 @@ describe('put-first, the old copy held and cancelled before it leaves', () => {
     expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
     const text = w.content.files.get('posts/a.md') ?? '';
     await put(w, 'a2', retitle(text), at(2));
-    const [held] = await waitingDigests(w.desk);
+    const [held] = await waitingDigests(w.desk, w.nowMs());
     expect((await cancelDigest(w.desk, at(3).getTime(), held?.id)).kind).toBe('done');
     await del(w, 'a', at(4));
     await w.publish(at(30));
@@ -346,5 +379,445 @@ describe('a one-article site renamed and retitled in two publishes', () => {
     content.files.set('posts/big-news.md', text.replace('title: News', 'title: Big news'));
     const result = await publishChanges(deps, ['posts/big-news.md'], new Date(t + 90_000));
     expect(result.digest).toBeUndefined();
+  });
+});
+
+describe('holding the open digest while one of its articles is between the halves of a rename', () => {
+  it('holding the open digest while one of its articles is between the halves of a rename holds its new copy', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    await w.write('b', 'B', at(1));
+    const text = textOf(w, 'a');
+    await del(w, 'a', at(2)); // old half of a rename a.md -> a2.md
+    // The operator stops the digest waiting (a cancel here would cover a's new copy too: desk.ts `away`).
+    expect((await holdDigest(w.desk, at(3).getTime())).kind).toBe('done');
+    await put(w, 'a2', retitle(text), at(4)); // new half
+    await w.publish(at(12));
+    await w.publish(at(30));
+    // Held: nothing goes until released.
+    expect(await w.subjects()).toEqual([]);
+  });
+});
+
+describe('a cancel and articles off the site', () => {
+  it('cancelling the open digest does not swallow an article withdrawn meanwhile and put back at its own path', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    const text = textOf(w, 'a');
+    await del(w, 'a', at(2)); // the author pulls it to fix something
+    await w.write('b', 'B', at(3));
+    // The desk shows A in the digest, its file deleted: the operator cancels what they see.
+    const shown = await waitingDigests(w.desk, w.nowMs());
+    expect(shown).toMatchObject([{ articles: [{ title: 'A', away: true }, { title: 'B' }] }]);
+    const cancelled = await cancelDigest(w.desk, at(4).getTime(), shown[0]?.id);
+    expect(cancelled.kind).toBe('done');
+    await put(w, 'a', text, at(5));
+    await w.publish(at(20));
+    expect(await w.subjects()).toEqual([]);
+  });
+
+  it('an article rescheduled to tomorrow while waiting is mailed tomorrow, whatever digest was cancelled today', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    await w.write('b', 'B', at(1));
+    // Rescheduled: off the site until tomorrow.
+    await put(w, 'a', textOf(w, 'a').replace('2026-05-01T00:00:00Z', '2026-05-06T10:00:00Z'), at(2));
+    const shown = await waitingDigests(w.desk, w.nowMs());
+    expect(shown.map((d) => d.articles.map((a) => a.title))).toEqual([['B']]);
+    expect((await cancelDigest(w.desk, at(3).getTime(), shown[0]?.id)).kind).toBe('done');
+    await w.publish(at(24 * 60 + 1)); // the scheduler's wake-up: A comes due
+    await w.publish(at(24 * 60 + 20));
+    expect(await w.subjects()).toEqual(['A · Test Gazette']);
+  });
+
+  it('an article made a draft while waiting is mailed when published again, whatever digest was cancelled', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    await w.write('b', 'B', at(1));
+    const text = textOf(w, 'a');
+    await put(w, 'a', text.replace('title: A', 'title: A\ndraft: true'), at(2));
+    const shown = await waitingDigests(w.desk, w.nowMs());
+    expect((await cancelDigest(w.desk, at(3).getTime(), shown[0]?.id)).kind).toBe('done');
+    await put(w, 'a', text, at(120)); // two hours later, out of draft
+    await w.publish(at(140));
+    expect(await w.subjects()).toEqual(['A · Test Gazette']);
+  });
+
+  it('a cancel after the hour does not reach an article whose departure is forgotten', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    await w.write('b', 'B', at(1));
+    expect((await holdDigest(w.desk, at(1.5).getTime())).kind).toBe('done'); // holds {a, b}
+    await del(w, 'a', at(2));
+    // No publish for over an hour (nothing unheld waits, so no wake-up): the index still lists a as departed.
+    const cancelled = await cancelDigest(w.desk, at(70).getTime());
+    expect(cancelled.kind).toBe('done');
+    // "short enough that a post withdrawn and written afresh another day is new" (site-index.ts)
+    await put(
+      w,
+      'a',
+      textOf(w, 'b')
+        .replace(/title: B/, 'title: A')
+        .replace('About b', 'About a'),
+      at(200),
+    );
+    await w.publish(at(220));
+    expect(await w.subjects()).toEqual(['A · Test Gazette']);
+  });
+});
+
+describe('a digest whose only article is between the halves of a rename', () => {
+  it('shows the held digest and lets the operator release it', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
+    const text = textOf(w, 'a');
+    await del(w, 'a', at(2));
+    // The hold still lists posts/a.md (and will hold its new copy) ...
+    expect(w.hold.record.holds).toMatchObject([{ sources: ['posts/a.md'] }]);
+    // ... but the desk says nothing is held, and release finds nothing.
+    expect((await deskStatus(w.desk, w.nowMs())).held).toBe(true);
+    expect((await releaseDigest(w.desk, at(3).getTime())).kind).toBe('done');
+    await put(w, 'a2', retitle(text), at(4));
+    await w.publish(at(12));
+    expect(await w.subjects()).toEqual(['A, retitled · Test Gazette']);
+  });
+
+  it('lets the operator cancel it', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
+    const text = textOf(w, 'a');
+    await del(w, 'a', at(2));
+    expect((await cancelDigest(w.desk, at(3).getTime())).kind).toBe('done');
+    await put(w, 'a2', retitle(text), at(4));
+    await w.publish(at(12));
+    expect(await waitingDigests(w.desk, w.nowMs())).toEqual([]);
+  });
+});
+
+describe('a pairing publish that stops before saving the index keeps the hold', () => {
+  it('…when another publish runs before the retry', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
+    const text = textOf(w, 'a');
+    await del(w, 'a', at(2));
+    crashNextSave(w);
+    await expect(put(w, 'a2', retitle(text), at(3))).rejects.toThrow('stopped');
+    // The hold was rewritten to posts/a2.md, but the index says a2 is not there yet.
+    await w.write('c', 'C', at(4)); // another S3 event, processed before the failed batch comes back
+    await w.publish(at(5), ['posts/a2.md']); // the retry
+    await w.publish(at(30));
+    // Only C may go (it was never held); A's new copy must stay held.
+    expect(await w.subjects()).toEqual(['C · Test Gazette']);
+    expect(await waitingDigests(w.desk, w.nowMs())).toMatchObject([
+      { held: true, articles: [{ source: 'posts/a2.md' }] },
+    ]);
+  });
+
+  it('…when the operator holds another digest before the retry', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
+    const text = textOf(w, 'a');
+    await w.write('b', 'B', at(2));
+    await del(w, 'a', at(3));
+    crashNextSave(w);
+    await expect(put(w, 'a2', retitle(text), at(4))).rejects.toThrow('stopped');
+    expect((await holdDigest(w.desk, at(5).getTime())).kind).toBe('done'); // holds {b}
+    await w.publish(at(6), ['posts/a2.md']); // the retry
+    await w.publish(at(30));
+    expect(await w.subjects()).toEqual([]);
+  });
+});
+
+describe('a site emptied more than an hour ago is not new', () => {
+  it('mails every new article, not only the newest', async () => {
+    const w = await world();
+    await del(w, 'first', at(0)); // the only article withdrawn
+    w.content.files.set('posts/x.md', '---\ntitle: X\ndate: 2026-05-05T11:00:00Z\n---\nAbout x.\n');
+    w.content.files.set('posts/y.md', '---\ntitle: Y\ndate: 2026-05-05T11:01:00Z\n---\nAbout y.\n');
+    await w.publish(at(90), ['posts/x.md', 'posts/y.md']);
+    await w.publish(at(120));
+    // Both, in one digest: not a first run, which would mail only the newest.
+    expect(await w.subjects()).toEqual(['2 new articles on Test Gazette']);
+  });
+
+  it('lets a new article wait out digest.delay (so it can be held)', async () => {
+    const w = await world();
+    await del(w, 'first', at(0));
+    await w.write('x', 'X', at(90));
+    expect(await w.subjects()).toEqual([]);
+    expect(await waitingDigests(w.desk, w.nowMs())).toHaveLength(1);
+  });
+});
+
+describe('controls for the cancel scenarios (no cancel: A is mailed once)', () => {
+  it('withdrawn and put back at its own path', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    const text = textOf(w, 'a');
+    await del(w, 'a', at(2));
+    await w.write('b', 'B', at(3));
+    await put(w, 'a', text, at(5));
+    await w.publish(at(20));
+    expect(await w.subjects()).toEqual(['2 new articles on Test Gazette']);
+  });
+  it('rescheduled to tomorrow', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    await w.write('b', 'B', at(1));
+    await put(w, 'a', textOf(w, 'a').replace('2026-05-01T00:00:00Z', '2026-05-06T10:00:00Z'), at(2));
+    await w.publish(at(12));
+    expect(await w.subjects()).toEqual(['B · Test Gazette']);
+    await w.publish(at(24 * 60 + 1));
+    await w.publish(at(24 * 60 + 20));
+    expect(await w.subjects()).toEqual(['B · Test Gazette', 'A · Test Gazette']);
+  });
+  it('made a draft, published again two hours later', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    await w.write('b', 'B', at(1));
+    const text = textOf(w, 'a');
+    await put(w, 'a', text.replace('title: A', 'title: A\ndraft: true'), at(2));
+    await w.publish(at(12));
+    await put(w, 'a', text, at(120));
+    await w.publish(at(140));
+    expect(await w.subjects()).toEqual(['B · Test Gazette', 'A · Test Gazette']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// Passing: behaviour confirmed
+// ---------------------------------------------------------------------------------------------------------
+
+describe('first run decisions', () => {
+  it('the only article deleted, a genuinely new one within the hour: mailed once, after the window', async () => {
+    const w = await world();
+    await del(w, 'first', at(0));
+    w.content.files.set('posts/x.md', '---\ntitle: X\ndate: 2026-05-05T10:20:00Z\n---\nSomething new.\n');
+    w.content.files.set('posts/y.md', '---\ntitle: Y\ndate: 2026-05-05T10:21:00Z\n---\nSomething else.\n');
+    await w.publish(at(30), ['posts/x.md', 'posts/y.md']);
+    expect(await w.subjects()).toEqual([]);
+    await w.publish(at(41));
+    expect(await w.subjects()).toEqual(['2 new articles on Test Gazette']); // one digest of both
+    expect(w.mailer.sent).toHaveLength(1);
+    await w.publish(at(200));
+    expect(w.mailer.sent).toHaveLength(1);
+  });
+
+  it('a one-article site renamed across two publishes at 59 minutes is not a first run, at 60 it is new', async () => {
+    for (const [gap, mailed] of [
+      [59.9, 0],
+      [60, 1],
+    ] as const) {
+      const w = await world();
+      const text = textOf(w, 'first');
+      await del(w, 'first', at(0));
+      await put(w, 'first2', retitle(text), at(gap));
+      await w.publish(at(gap + 20));
+      expect(w.mailer.sent).toHaveLength(mailed);
+    }
+  });
+
+  it('the only article made a draft: a new article is not a first run', async () => {
+    const w = await world();
+    await put(w, 'first', textOf(w, 'first').replace('title: First', 'title: First\ndraft: true'), at(0));
+    await w.write('x', 'X', at(120));
+    expect(await w.subjects()).toEqual([]); // waits its window
+    await w.publish(at(131));
+    expect(await w.subjects()).toEqual(['X · Test Gazette']);
+  });
+});
+
+describe('renames across publishes', () => {
+  it('a mailed article whose new copy arrives first (both live in the window) is not mailed again', async () => {
+    const w = await world();
+    const text = textOf(w, 'first');
+    await put(w, 'first2', retitle(text), at(0));
+    await del(w, 'first', at(3));
+    await w.publish(at(30));
+    expect(await w.subjects()).toEqual([]);
+  });
+
+  it('delay 0: a mailed article renamed across two publishes is not mailed again', async () => {
+    const w = await world(noDelay);
+    const text = textOf(w, 'first');
+    await del(w, 'first', at(0));
+    await put(w, 'first2', retitle(text), at(1));
+    expect(await w.subjects()).toEqual([]);
+  });
+
+  it('delay 0 set while an unheld article waits: renamed across two publishes, mailed once', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    const text = textOf(w, 'a');
+    (w.deps as { site: SiteConfig }).site = noDelay;
+    await del(w, 'a', at(2));
+    await put(w, 'a2', retitle(text), at(3));
+    await w.publish(at(20));
+    expect(await w.subjects()).toEqual(['A, retitled · Test Gazette']);
+  });
+
+  it('the departure publish retried after a crash, then the new copy: held, once released mailed once', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
+    const text = textOf(w, 'a');
+    crashNextSave(w);
+    await expect(del(w, 'a', at(2))).rejects.toThrow('stopped');
+    await w.publish(at(2.5), ['posts/a.md']);
+    await put(w, 'a2', retitle(text), at(3));
+    await w.publish(at(30));
+    expect(await w.subjects()).toEqual([]);
+    expect((await releaseDigest(w.desk, at(31).getTime())).kind).toBe('done');
+    await w.publish(at(32));
+    await w.publish(at(60));
+    expect(await w.subjects()).toEqual(['A, retitled · Test Gazette']);
+  });
+
+  it('the pairing publish retried after a crash (no other publish between) keeps the hold', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
+    const text = textOf(w, 'a');
+    await del(w, 'a', at(2));
+    crashNextSave(w);
+    await expect(put(w, 'a2', retitle(text), at(3))).rejects.toThrow('stopped');
+    await w.publish(at(4), ['posts/a2.md']);
+    await w.publish(at(30));
+    expect(await w.subjects()).toEqual([]);
+    expect(await waitingDigests(w.desk, w.nowMs())).toMatchObject([
+      { held: true, articles: [{ source: 'posts/a2.md' }] },
+    ]);
+  });
+
+  it('a pairing publish that mailed then crashed before saving the index mails nothing on retry', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    const text = textOf(w, 'a');
+    await del(w, 'a', at(2));
+    crashNextSave(w);
+    await expect(put(w, 'a2', retitle(text), at(15))).rejects.toThrow('stopped');
+    await w.deliver(at(15));
+    expect(await w.subjects()).toEqual(['A, retitled · Test Gazette']);
+    await w.publish(at(16), ['posts/a2.md']);
+    await w.publish(at(40));
+    expect(await w.subjects()).toEqual(['A, retitled · Test Gazette']);
+  });
+
+  it('held A and B, A between halves, release: both go once; the hold is not revived by the new copy', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    await w.write('b', 'B', at(1));
+    expect((await holdDigest(w.desk, at(2).getTime())).kind).toBe('done');
+    const text = textOf(w, 'a');
+    await del(w, 'a', at(3));
+    expect((await releaseDigest(w.desk, at(4).getTime())).kind).toBe('done');
+    await put(w, 'a2', retitle(text), at(5));
+    await w.publish(at(30));
+    await w.publish(at(90));
+    // One digest carrying both (both were due long ago), nothing held afterwards.
+    expect(await w.subjects()).toEqual(['2 new articles on Test Gazette']);
+    expect(await waitingDigests(w.desk, w.nowMs())).toEqual([]);
+  });
+
+  it('a held article whose departure is forgotten leaves its hold; its late new copy is new and mailed', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
+    const text = textOf(w, 'a');
+    await del(w, 'a', at(2));
+    await put(w, 'a2', retitle(text), at(62)); // exactly one hour later
+    expect(w.hold.record.holds).toEqual([]);
+    await w.publish(at(80));
+    expect(await w.subjects()).toEqual(['A, retitled · Test Gazette']);
+  });
+});
+
+describe('the weekly digest across the halves of a rename', () => {
+  it('an article renamed around the weekly send reaches a weekly reader once (a week late at worst)', async () => {
+    const { onePage } = await import('../../../src/pipeline/fanout.js');
+    const { liveInIndex, runWeekly } = await import('../../../src/pipeline/weekly.js');
+    const { testSite } = await import('../../helpers/site.js');
+    const site = testSite;
+    const content = new MemorySource();
+    const ledger = new MemoryLedger();
+    const subscribers = new MemorySubscribers();
+    const mailer = new MemoryMailer();
+    const sends = new MemorySendLedger();
+    const deps = {
+      site,
+      content,
+      output: new MemorySite(),
+      assets: new MemoryStatic(),
+      index: new MemoryIndex(),
+      mode: 'lenient' as const,
+      announce: { ledger, digests: ledger, recipients: onePage(subscribers) },
+    };
+    const drain = async (now: Date) => {
+      for (let id = ledger.queued.shift(); id !== undefined; id = ledger.queued.shift())
+        await fanOutAndSend(id, {
+          digests: ledger,
+          recipients: subscribers,
+          send: {
+            site,
+            digests: ledger,
+            ledger: sends,
+            mail: mailer,
+            limiter: new RateLimiter(1e6),
+            secret: 's'.repeat(32),
+            now: () => now,
+          },
+        });
+    };
+    const pub = async (paths: string[], iso: string) => {
+      await publishChanges(deps, paths, new Date(iso));
+      await drain(new Date(iso));
+    };
+    const weekly = async (iso: string) => {
+      const r = await runWeekly(
+        {
+          live: liveInIndex(deps.index, Date.parse(iso)),
+          site,
+          ledger,
+          recipients: onePage(subscribers),
+          deliver: (d) => ledger.enqueue(d.id),
+        },
+        new Date(iso),
+      );
+      await drain(new Date(iso));
+      return r;
+    };
+    content.files.set('posts/before.md', '---\ntitle: Before\ndate: 2026-04-20T10:00:00Z\n---\nOld.\n');
+    await pub(['posts/before.md'], '2026-04-20T10:00:00Z');
+    await weekly('2026-04-27T08:30:00Z');
+    await weekly('2026-05-04T08:30:00Z');
+    await subscribers.save({
+      address: 'week@example.org',
+      status: 'confirmed',
+      createdAtMs: 0,
+      updatedAtMs: 0,
+      delivery: 'weekly',
+      previousDelivery: 'weekly',
+      deliveryChangedMs: 0,
+    });
+    const text = '---\ntitle: News\ndate: 2026-05-05T10:00:00Z\n---\nA body long enough to be its own.\n';
+    content.files.set('posts/news.md', text);
+    await pub(['posts/news.md'], '2026-05-05T10:00:00Z');
+    content.files.delete('posts/news.md');
+    await pub(['posts/news.md'], '2026-05-11T07:59:00Z'); // old half, just before the weekly send
+    await weekly('2026-05-11T08:00:00Z');
+    content.files.set('posts/big-news.md', text.replace('title: News', 'title: Big news'));
+    await pub(['posts/big-news.md'], '2026-05-11T08:01:00Z'); // new half
+    await weekly('2026-05-18T08:00:00Z');
+    const mails = await Promise.all(
+      mailer.sent.filter((m) => m.to === 'week@example.org').map((m) => simpleParser(Buffer.from(m.data))),
+    );
+    const carrying = mails.filter(
+      (m) => (m.text ?? '').includes('Big news') || (m.text ?? '').includes('News'),
+    );
+    expect(carrying).toHaveLength(1);
   });
 });
