@@ -1,6 +1,6 @@
 // The grace window (digest.delay) through the real publisher, fan-out and sender over in-memory ports,
 // with the wake-up scheduler the cloud edition uses and the operator's hold, release and cancel.
-import { simpleParser } from 'mailparser';
+
 import { describe, expect, it } from 'vitest';
 import { pendingDigestId } from '../../../src/core/grace.js';
 import {
@@ -11,111 +11,13 @@ import {
   releaseDigest,
   waitingDigests,
 } from '../../../src/pipeline/desk.js';
-import { publishChanges } from '../../../src/pipeline/publish.js';
-import { RateLimiter } from '../../../src/pipeline/send.js';
-import { fanOutAndSend } from '../../helpers/deliver.js';
-import {
-  anInstantReader,
-  MemoryHold,
-  MemoryIndex,
-  MemoryLedger,
-  MemoryLock,
-  MemoryMailer,
-  MemoryScheduler,
-  MemorySendLedger,
-  MemorySite,
-  MemorySource,
-  MemoryStatic,
-  MemorySubscribers,
-} from '../../helpers/memory.js';
+import { graceWorld } from '../../helpers/grace-world.js';
+import { MemoryLedger } from '../../helpers/memory.js';
 import { at, graceSite } from '../../helpers/site.js';
 
 const site = graceSite;
 
-async function world(ledger = new MemoryLedger()) {
-  const content = new MemorySource();
-  const subscribers = new MemorySubscribers();
-  const mailer = new MemoryMailer();
-  const sends = new MemorySendLedger();
-  const hold = new MemoryHold();
-  const scheduler = new MemoryScheduler();
-  const index = new MemoryIndex();
-  const lease = new MemoryLock();
-  const deps = {
-    site,
-    content,
-    output: new MemorySite(),
-    assets: new MemoryStatic(),
-    index,
-    mode: 'lenient' as const,
-    lease,
-    scheduler,
-    announce: { ledger, digests: ledger, hold, recipients: anInstantReader },
-  };
-  const desk = { site, index, ledger, hold, lease };
-  await subscribers.save({ address: 'r@example.org', status: 'confirmed', createdAtMs: 0, updatedAtMs: 0 });
-
-  /** What the fan-out and sender do with the digests queued so far. */
-  async function deliver(now: Date) {
-    for (let id = ledger.queued.shift(); id !== undefined; id = ledger.queued.shift()) {
-      await fanOutAndSend(id, {
-        digests: ledger,
-        recipients: subscribers,
-        send: {
-          site,
-          digests: ledger,
-          ledger: sends,
-          mail: mailer,
-          limiter: new RateLimiter(1e6),
-          secret: 's'.repeat(32),
-          now: () => now,
-        },
-      });
-    }
-  }
-  /** The time of the last publish: what the desk is asked at. */
-  let lastMs = 0;
-  async function publish(now: Date, paths: string[] = []) {
-    lastMs = now.getTime();
-    const outcome = await publishChanges(deps, paths, now);
-    await deliver(now);
-    return outcome;
-  }
-  /** Renames posts/<from>.md to posts/<to>.md in one commit, its text edited by `edit`. */
-  async function rename(from: string, to: string, now: Date, edit = (text: string) => text) {
-    const text = content.files.get(`posts/${from}.md`) ?? '';
-    content.files.delete(`posts/${from}.md`);
-    content.files.set(`posts/${to}.md`, edit(text));
-    return publish(now, [`posts/${from}.md`, `posts/${to}.md`]);
-  }
-  async function write(slug: string, title: string, now: Date, extra = '') {
-    content.files.set(
-      `posts/${slug}.md`,
-      `---\ntitle: ${title}\ndate: 2026-05-01T00:00:00Z\n${extra}---\nAbout ${slug}.\n`,
-    );
-    return publish(now, [`posts/${slug}.md`]);
-  }
-  async function subjects() {
-    return Promise.all(mailer.sent.map(async (m) => (await simpleParser(Buffer.from(m.data))).subject));
-  }
-  // The first run announces at once (only the newest article), as without a window.
-  await write('first', 'First', at(-60));
-  expect(await subjects()).toEqual(['First · Test Gazette']);
-  mailer.sent = [];
-  return {
-    write,
-    rename,
-    publish,
-    deliver,
-    subjects,
-    nowMs: () => lastMs,
-    scheduler,
-    hold,
-    desk,
-    ledger,
-    content,
-  };
-}
+const world = (ledger?: MemoryLedger) => graceWorld(site, ledger);
 
 describe('the grace window', () => {
   it('waits, sends the article as edited in the window, and wakes the publisher when it closes', async () => {
