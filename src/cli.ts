@@ -39,6 +39,7 @@ import { dryBuild, localBuild, localLease } from './local.js';
 import { isFirstRunOf } from './pipeline/announce.js';
 import type { BuildReport } from './pipeline/build.js';
 import {
+  awaitsCopies,
   cancelDigest,
   type DeskAnswer,
   type DeskDeps,
@@ -275,18 +276,27 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   // On errors the warnings are printed once, with the errors, where ContentError is reported.
   if (hasErrors(problems)) throw new ContentError(problems);
   printWarnings(problems, { all: true });
-  const { plan, late, firstRun } = await nextAnnouncement(paths.state, published, site, now);
+  const { plan, late, firstRun, copies } = await nextAnnouncement(paths.state, published, site, now);
   console.log(`${corpus.articles.length} articles are valid; ${published.length} published.`);
   if (late.length > 0) console.log(lateArticlesNote(late, site.announceWindowDays));
   // A digest held or waiting out digest.delay is not sent by the next build: say so, as `pending` does.
   const waiting = await waitingDigests(localDesk(site, paths.state), now.getTime());
-  // By file: an article edited in its window to a new address is still the one waiting.
-  const waitingSources = new Set(waiting.flatMap((d) => d.articles.map((a) => a.source)));
-  for (const digest of waiting)
+  // By file: an article edited in its window to a new address is still the one waiting, and so is the new
+  // copy of a renamed one.
+  const waitingSources = new Set([
+    ...waiting.flatMap((d) => d.articles.map((a) => a.source)),
+    ...copies.values(),
+  ]);
+  for (const digest of waiting) {
+    const arrives = digest.articles.some((a) => !a.away || copies.has(a.source));
     printDigest(
       digest,
-      !digest.held && digest.dueAtMs <= now.getTime() ? 'Due now, the next build sends the' : 'Waiting:',
+      !digest.held && arrives && digest.dueAtMs <= now.getTime()
+        ? 'Due now, the next build sends the'
+        : 'Waiting:',
+      arrives,
     );
+  }
   const fresh = (plan?.articles ?? []).filter((a) => !waitingSources.has(a.source));
   const titles = fresh.map((a) => `"${a.title}"`).join(', ');
   // A first run announces at once, as the build does: the grace window is for what comes after.
@@ -431,6 +441,14 @@ async function nextAnnouncement(
   );
   const unannounced = new Set(await ledger.unannounced(moves.map((m) => m.announcedAs)));
   const recorded = new Set(moves.filter((m) => !unannounced.has(m.announcedAs)).map((m) => m.article));
+  // The new copies of articles waiting out their window (or held) as their files left: they wait on.
+  const waitedAsItLeft = (source: string) =>
+    index?.pending?.[source] !== undefined || index?.departed?.[source]?.pendingSinceMs !== undefined;
+  const copies = new Map(
+    moves
+      .filter((m) => m.from !== m.article.source && waitedAsItLeft(m.from))
+      .map((m) => [m.from, m.article.source]),
+  );
   const next = await planNextAnnouncement(
     ledger,
     wentLive.filter((a) => !recorded.has(a)),
@@ -442,7 +460,7 @@ async function nextAnnouncement(
     },
     published,
   );
-  return { ...next, firstRun };
+  return { ...next, firstRun, copies };
 }
 
 async function preview(paths: { content: string; state: string; outbox: string }): Promise<void> {
@@ -761,7 +779,8 @@ function localDesk(site: SiteConfig, state: string): DeskDeps {
 
 const articlesWord = (n: number) => `${n} article${n === 1 ? '' : 's'}`;
 
-function printDigest(digest: WaitingDigest, verb: string): void {
+/** `arrives`: false for a digest whose articles all wait for the new copies of their deleted files. */
+function printDigest(digest: WaitingDigest, verb: string, arrives = !awaitsCopies(digest)): void {
   if (digest.articles.length === 0) {
     console.log(
       `Digest ${digest.id}: a hold made by the previous release at ${new Date(digest.dueAtMs).toISOString()}, with no article yet; it holds the next article to go live until broadsheet release ${digest.id}.`,
@@ -774,6 +793,12 @@ function printDigest(digest: WaitingDigest, verb: string): void {
     console.log(
       `  ${a.title}  ${a.url}${a.away ? '  (its file was deleted: a renamed copy takes its place)' : ''}`,
     );
+  if (!arrives && !digest.held) {
+    console.log(
+      `Digest ${digest.id}: its files were deleted; it goes once their renamed copies arrive (its window ${digest.dueAtMs <= clock().getTime() ? 'closed' : 'closes'} at ${due}), and not at all if none does within the hour.`,
+    );
+    return;
+  }
   console.log(
     digest.held
       ? `Digest ${digest.id}: held (its window ${digest.dueAtMs <= clock().getTime() ? 'closed' : 'closes'} at ${due}); nothing goes until broadsheet release ${digest.id}.`

@@ -9,7 +9,7 @@
 // after the command returns reads what it wrote. Nothing in the announce step changes, so each article is
 // still mailed once to each subscriber, or, when held or cancelled in time, not at all.
 import { recordedKeys } from '../core/announce-keys.js';
-import { type DigestHold, holdsOver, pendingDigests } from '../core/grace.js';
+import { type DigestHold, holdsOver, pendingDigestId, pendingDigests } from '../core/grace.js';
 import type { AnnouncementLedger, DigestHoldStore, PublishLease, SiteIndexStore } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import { isAway, recentDepartures } from '../core/site-index.js';
@@ -70,7 +70,6 @@ interface Desk {
   readonly digests: WaitingDigest[];
   readonly holds: readonly DigestHold[];
   readonly version: number;
-  readonly sourceOf: ReadonlyMap<string, string>;
 }
 
 /** The digests waiting: pending articles still live and not announced (a cancel drops them), by hold. */
@@ -93,41 +92,57 @@ async function readDesk(deps: DeskDeps, nowMs: number): Promise<Desk> {
   const bySource = new Map(still.map((a) => [a.source, a]));
   // Articles that left (sent, cancelled, off the site for good) leave their holds, with the next write.
   const current = holdsOver(holds, new Set(bySource.keys()));
+  const shown = (a: (typeof still)[number]): PendingArticle => ({
+    source: a.source,
+    url: a.url,
+    title: a.title,
+    date: a.date,
+    wentLiveMs: a.wentLiveMs,
+    ...('away' in a ? { away: a.away } : {}),
+  });
+  const delayMs = deps.site.digest.delayMs;
+  // Due times as the publish sets them: from the articles on the site.
+  const onSite = still.filter((a) => !('away' in a));
   const digests = pendingDigests(
-    Object.fromEntries(still.map((a) => [a.source, a.wentLiveMs])),
+    Object.fromEntries(onSite.map((a) => [a.source, a.wentLiveMs])),
     current,
-    deps.site.digest.delayMs,
-  ).map((d) => ({
-    id: d.id,
-    articles: d.sources.flatMap((s) => {
-      const a = bySource.get(s);
-      return a
-        ? [
-            {
-              source: a.source,
-              url: a.url,
-              title: a.title,
-              date: a.date,
-              wentLiveMs: a.wentLiveMs,
-              ...('away' in a ? { away: a.away } : {}),
-            },
-          ]
-        : [];
-    }),
-    dueAtMs: d.dueAtMs,
-    held: d.held,
-  }));
+    delayMs,
+  ).map((d) => ({ ...d, articles: d.sources.flatMap((s) => (bySource.has(s) ? [s] : [])) }));
+  // An article whose file was deleted in its window joins the digest whose hold lists it, or else the open
+  // one; where there is none, it is a digest of its own, which goes only once the new copy arrives.
+  for (const a of still.filter((a) => 'away' in a)) {
+    const hold = current.find((h) => !h.everyPending && h.sources.includes(a.source));
+    const digest = digests.find((d) => (hold ? d.id === hold.id : !d.held));
+    if (digest) digest.articles.push(a.source);
+    else digests.push({ id: hold?.id ?? '', sources: [], articles: [a.source], dueAtMs: 0, held: !!hold });
+  }
+  const waiting: WaitingDigest[] = digests
+    .map((d) => {
+      if (d.sources.length > 0) return d;
+      // Only articles away: named and due as the publish will see them once their copies arrive.
+      const times = d.articles.map((s) => bySource.get(s)?.wentLiveMs ?? 0);
+      return { ...d, id: d.id || pendingDigestId(d.articles), dueAtMs: Math.min(...times) + delayMs };
+    })
+    .sort((a, b) => Number(b.held) - Number(a.held))
+    .map((d) => ({
+      id: d.id,
+      articles: d.articles.sort().flatMap((s) => {
+        const a = bySource.get(s);
+        return a ? [shown(a)] : [];
+      }),
+      dueAtMs: d.dueAtMs,
+      held: d.held,
+    }));
   // The previous release's hold while nothing waits: it holds the next article to go live, so the desk
   // shows it, and release or cancel can lift it.
   for (const hold of current)
-    if (hold.everyPending) digests.unshift({ id: hold.id, articles: [], dueAtMs: hold.sinceMs, held: true });
-  return {
-    digests,
-    holds: current,
-    version,
-    sourceOf: new Map(still.map((a) => [a.url, a.source])),
-  };
+    if (hold.everyPending) waiting.unshift({ id: hold.id, articles: [], dueAtMs: hold.sinceMs, held: true });
+  return { digests: waiting, holds: current, version };
 }
+
+/** Whether every article of a digest is away (its file deleted): it goes only once their new copies arrive. */
+export const awaitsCopies = (digest: WaitingDigest): boolean =>
+  digest.articles.length > 0 && digest.articles.every((a) => a.away);
 
 /** Every digest waiting at `nowMs`, held ones first. */
 export async function waitingDigests(deps: DeskDeps, nowMs: number): Promise<WaitingDigest[]> {
@@ -137,8 +152,9 @@ export async function waitingDigests(deps: DeskDeps, nowMs: number): Promise<Wai
 /** Everything waiting at `nowMs`, as one summary. */
 export async function deskStatus(deps: DeskDeps, nowMs: number): Promise<DeskStatus> {
   const { digests } = await readDesk(deps, nowMs);
-  // A hold with no article yet (the previous release's) has no window.
-  const windows = digests.filter((d) => d.articles.length > 0).map((d) => d.dueAtMs);
+  // A hold with no article yet (the previous release's) has no window, nor does a digest whose articles
+  // all wait for their renamed copies: nothing goes until they arrive.
+  const windows = digests.filter((d) => !awaitsCopies(d) && d.articles.length > 0).map((d) => d.dueAtMs);
   const dueAtMs = windows.length === 0 ? undefined : Math.min(...windows);
   return {
     articles: digests.flatMap((d) => d.articles),
@@ -212,7 +228,7 @@ function holdLeased(deps: DeskDeps, nowMs: number, id: string | undefined): Prom
     if (answer.kind === 'unknown' && desk.digests.some((d) => d.held && d.id === id))
       return { answer: { kind: 'done', digest: desk.digests.find((d) => d.id === id) as WaitingDigest } };
     if (answer.kind !== 'done') return { answer };
-    const sources = answer.digest.articles.flatMap((a) => desk.sourceOf.get(a.url) ?? []);
+    const sources = answer.digest.articles.map((a) => a.source);
     const digest = { ...answer.digest, held: true };
     return {
       answer: { kind: 'done', digest },

@@ -787,10 +787,16 @@ async function throughGraceWindow(
       waitingDepartures(index.departed).length > 0)
       ? await deps.hold.holds()
       : undefined;
-  const storedHolds = (stored?.holds ?? []).map((hold) => ({
-    ...hold,
-    sources: [...new Set(hold.sources.map((source) => renamed.get(source) ?? source))],
-  }));
+  // Renamed, each article in one hold: a new copy held on its own before it was paired with its old one
+  // stays in the old one's hold (the earlier), which the desk shows it in.
+  const claimed = new Set<string>();
+  const storedHolds = (stored?.holds ?? []).map((hold) => {
+    const sources = hold.sources
+      .map((source) => renamed.get(source) ?? source)
+      .filter((s) => !claimed.has(s));
+    for (const source of sources) claimed.add(source);
+    return { ...hold, sources: [...new Set(sources)] };
+  });
   const holds = holdsOver(storedHolds, new Set([...before, ...away]), joining);
   const step = graceStep({
     pending: pendingBefore,

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { broadsheet, scratchProject, snapshot } from '../helpers/cli.js';
@@ -500,4 +500,30 @@ describe('check and a rename split across two builds', () => {
     const built = await broadsheet(dir, 'build', '--now', '2026-11-25T12:20:00Z');
     expect(built.stdout).not.toMatch(/Plain text, and why/);
   });
+});
+
+describe('check across a rename split over two builds, the article still waiting', () => {
+  it('check says what the next build does with the new copy of a waiting article', async () => {
+    const dir = await scratchProject();
+    await appendFile(join(dir, 'content/site.yaml'), 'digest:\n  delay: 10m\n');
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-25T11:00:00Z')).code).toBe(0);
+    const text =
+      '---\ntitle: Fresh news\ndate: 2026-11-25T11:30:00Z\n---\nA body long enough to be its own, about news.\n';
+    const old = join(dir, 'content/posts/2026-11-25-fresh.md');
+    await writeFile(old, text);
+    const waited = await broadsheet(dir, 'build', '--now', '2026-11-25T12:00:00Z');
+    expect(waited.stdout).toMatch(/waits out its grace window/);
+    await rm(old);
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-25T12:05:00Z')).code).toBe(0);
+    await writeFile(
+      join(dir, 'content/posts/2026-11-25-fresher.md'),
+      text.replace('title: Fresh news', 'title: Fresher news'),
+    );
+    const checked = await broadsheet(dir, 'check', '--now', '2026-11-25T12:20:00Z');
+    const built = await broadsheet(dir, 'build', '--now', '2026-11-25T12:20:00Z');
+    // The build pairs the new copy with the waiting article (its window closed at 12:10) and writes it now.
+    expect(built.stdout).toMatch(/Digest "Fresher news/);
+    expect(checked.stdout).not.toMatch(/starts the digest.delay wait for: "Fresher news"/);
+    expect(checked.stdout).toMatch(/next build (announces|sends)/);
+  }, 120_000);
 });

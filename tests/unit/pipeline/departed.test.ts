@@ -7,6 +7,7 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import type { SiteConfig } from '../../../src/core/site.js';
 import {
+  awaitsCopies,
   cancelDigest,
   deskStatus,
   holdDigest,
@@ -733,5 +734,291 @@ describe('the weekly digest across the halves of a rename', () => {
       (m) => (m.text ?? '').includes('Big news') || (m.text ?? '').includes('News'),
     );
     expect(carrying).toHaveLength(1);
+  });
+});
+
+describe('due times with an article whose file was deleted', () => {
+  it('shows the due time the publish keeps: from the articles on the site, not one whose file was deleted', async () => {
+    const w = await world();
+    await w.write('b', 'B', at(0));
+    await w.write('a', 'A', at(5));
+    await del(w, 'a', at(8)); // old half of a rename
+    const shown = await waitingDigests(w.desk, w.nowMs());
+    expect(shown).toMatchObject([{ held: false, articles: [{ title: 'A', away: true }, { title: 'B' }] }]);
+    expect(shown[0]?.dueAtMs).toBe(at(10).getTime());
+    expect((await deskStatus(w.desk, w.nowMs())).dueAtMs).toBe(at(10).getTime());
+    // The scheduler's wake-up, set by the deletion publish, is the time the desk shows; B goes then.
+    const wake = w.scheduler.wakes.at(-1);
+    await w.publish(new Date(wake ?? 0));
+    expect({ wake, sent: await w.subjects() }).toEqual({
+      wake: at(10).getTime(),
+      sent: ['B · Test Gazette'],
+    });
+  });
+});
+
+describe('an unheld digest whose only article is away', () => {
+  it('its window passes with no new copy: nothing mailed, no crash; the new copy then goes once', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    const text = textOf(w, 'a');
+    await del(w, 'a', at(2));
+    expect(await waitingDigests(w.desk, w.nowMs())).toMatchObject([
+      { held: false, dueAtMs: at(10).getTime(), articles: [{ source: 'posts/a.md', away: true }] },
+    ]);
+    await w.publish(at(11));
+    await w.publish(at(30));
+    expect(await w.subjects()).toEqual([]);
+    await put(w, 'a2', retitle(text), at(40));
+    await w.publish(at(55));
+    expect(await w.subjects()).toEqual(['A, retitled · Test Gazette']);
+    await w.publish(at(200));
+    expect(await w.subjects()).toEqual(['A, retitled · Test Gazette']);
+  });
+
+  it('the desk does not call due a digest that waits for the copies of deleted files', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    await del(w, 'a', at(2));
+    await w.publish(at(11));
+    await w.publish(at(30));
+    expect(await w.subjects()).toEqual([]);
+    const shown = await waitingDigests(w.desk, at(30).getTime());
+    expect(shown).toMatchObject([{ held: false, articles: [{ away: true }] }]);
+    expect(shown.filter((d) => !awaitsCopies(d))).toEqual([]);
+    expect((await deskStatus(w.desk, at(30).getTime())).dueAtMs).toBeUndefined();
+  });
+
+  it('held after its window passed, its new copy is held too', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    const text = textOf(w, 'a');
+    await del(w, 'a', at(2));
+    await w.publish(at(11));
+    expect((await holdDigest(w.desk, at(12).getTime())).kind).toBe('done');
+    await put(w, 'a2', retitle(text), at(13));
+    await w.publish(at(30));
+    expect(await w.subjects()).toEqual([]);
+    expect(await waitingDigests(w.desk, w.nowMs())).toMatchObject([
+      { held: true, articles: [{ source: 'posts/a2.md' }] },
+    ]);
+  });
+});
+
+describe('ids and holds across the halves of a rename', () => {
+  it('a held digest keeps its id as its sources change, so `release <id>` from earlier output works', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    await w.write('b', 'B', at(1));
+    const held = await holdDigest(w.desk, at(2).getTime());
+    const id = held.kind === 'done' ? held.digest.id : '';
+    const text = textOf(w, 'a');
+    await del(w, 'a', at(3));
+    expect((await waitingDigests(w.desk, w.nowMs())).map((d) => d.id)).toEqual([id]);
+    await put(w, 'a2', retitle(text), at(4));
+    const after = await waitingDigests(w.desk, w.nowMs());
+    expect(after).toMatchObject([
+      { id, held: true, articles: [{ source: 'posts/a2.md' }, { source: 'posts/b.md' }] },
+    ]);
+    expect(after[0]?.articles).toHaveLength(2); // no duplicate from the old source the hold still lists
+    expect(w.hold.record.holds[0]?.sources).toEqual(['posts/a.md', 'posts/a2.md', 'posts/b.md']);
+    expect((await releaseDigest(w.desk, at(5).getTime(), id)).kind).toBe('done');
+    await w.publish(at(20));
+    expect(await w.subjects()).toEqual(['2 new articles on Test Gazette']);
+  });
+
+  it('a new article later put at the OLD path (the hold still lists it) is not held', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
+    const text = textOf(w, 'a');
+    await del(w, 'a', at(2));
+    await put(w, 'a2', retitle(text), at(3));
+    expect(w.hold.record.holds[0]?.sources).toEqual(['posts/a.md', 'posts/a2.md']);
+    // Another post entirely, at the freed path
+    await put(
+      w,
+      'a',
+      '---\ntitle: Other\ndate: 2026-05-04T00:00:00Z\n---\nSomething else entirely.\n',
+      at(4),
+    );
+    const shown = await waitingDigests(w.desk, w.nowMs());
+    expect(shown).toMatchObject([
+      { held: true, articles: [{ source: 'posts/a2.md' }] },
+      { held: false, articles: [{ source: 'posts/a.md', title: 'Other' }] },
+    ]);
+    await w.publish(at(15));
+    expect(await w.subjects()).toEqual(['Other · Test Gazette']);
+  });
+
+  it('put-first copy held separately, then paired: releasing the digest that shows it lets it go', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    const h1 = await holdDigest(w.desk, at(1).getTime());
+    const text = textOf(w, 'a');
+    await put(w, 'a2', retitle(text), at(2)); // new copy first: a new article for now, its own window
+    const h2 = await holdDigest(w.desk, at(3).getTime()); // the operator holds that one too
+    expect([h1.kind, h2.kind]).toEqual(['done', 'done']);
+    await del(w, 'a', at(4)); // old copy leaves: paired, a2 takes a's place and hold
+    const shown = await waitingDigests(w.desk, w.nowMs());
+    expect(shown).toMatchObject([{ held: true, articles: [{ source: 'posts/a2.md' }] }]);
+    expect(shown).toHaveLength(1);
+    // The operator releases the one held digest the desk shows
+    expect((await releaseDigest(w.desk, at(5).getTime(), shown[0]?.id)).kind).toBe('done');
+    await w.publish(at(20));
+    expect({
+      sent: await w.subjects(),
+      stillHeld: (await waitingDigests(w.desk, w.nowMs())).map((d) => d.id),
+    }).toEqual({ sent: ['A, retitled · Test Gazette'], stillHeld: [] });
+  });
+
+  it('holding a digest showing an away article and a new post at the same address holds both', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    await del(w, 'a', at(1));
+    // A different post that takes the same slug (and so the same address)
+    w.content.files.set(
+      'posts/fresh.md',
+      '---\ntitle: Fresh\nslug: a\ndate: 2026-05-03T00:00:00Z\n---\nA different post altogether.\n',
+    );
+    await w.publish(at(2), ['posts/fresh.md']);
+    const shown = await waitingDigests(w.desk, w.nowMs());
+    expect(shown).toMatchObject([
+      { held: false, articles: [{ title: 'A', away: true }, { title: 'Fresh' }] },
+    ]);
+    expect((await holdDigest(w.desk, at(3).getTime())).kind).toBe('done');
+    await w.publish(at(20));
+    expect({ sent: await w.subjects(), holds: w.hold.record.holds.map((h) => h.sources) }).toEqual({
+      sent: [],
+      holds: [['posts/a.md', 'posts/fresh.md']],
+    });
+  });
+});
+
+describe('two held digests each with an away article', () => {
+  it('cancelling one keeps the other held, and its new copy goes once on release', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    await w.write('b', 'B', at(1));
+    const h1 = await holdDigest(w.desk, at(2).getTime());
+    await w.write('c', 'C', at(3));
+    await w.write('d', 'D', at(4));
+    const h2 = await holdDigest(w.desk, at(5).getTime());
+    const [id1, id2] = [h1, h2].map((h) => (h.kind === 'done' ? h.digest.id : ''));
+    const [ta, tc] = [textOf(w, 'a'), textOf(w, 'c')];
+    await del(w, 'a', at(6));
+    await del(w, 'c', at(7));
+    const shown = await waitingDigests(w.desk, w.nowMs());
+    expect(shown.map((d) => [d.id, d.articles.map((a) => `${a.title}${a.away ? '*' : ''}`)])).toEqual([
+      [id1, ['A*', 'B']],
+      [id2, ['C*', 'D']],
+    ]);
+    expect((await cancelDigest(w.desk, at(8).getTime(), id1)).kind).toBe('done');
+    await put(w, 'a2', retitle(ta), at(9));
+    await put(w, 'c2', retitle(tc), at(10));
+    await w.publish(at(30));
+    expect(await w.subjects()).toEqual([]);
+    expect(await waitingDigests(w.desk, w.nowMs())).toMatchObject([
+      { id: id2, held: true, articles: [{ source: 'posts/c2.md' }, { source: 'posts/d.md' }] },
+    ]);
+    expect((await releaseDigest(w.desk, at(31).getTime(), id2)).kind).toBe('done');
+    await w.publish(at(32));
+    await w.publish(at(100));
+    expect(await w.subjects()).toEqual(['2 new articles on Test Gazette']);
+    const last = [...w.ledger.digests.values()].at(-1);
+    expect(last?.articles.map((a) => a.title).sort()).toEqual(['C, retitled', 'D']);
+  });
+
+  it('cancelling the held one whose away article expires meanwhile still cancels the rest; nothing mailed', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    await w.write('b', 'B', at(1));
+    const h = await holdDigest(w.desk, at(2).getTime());
+    const id = h.kind === 'done' ? h.digest.id : '';
+    const text = textOf(w, 'a');
+    await del(w, 'a', at(3));
+    // over an hour later: A's departure forgotten; the hold's id still names what remains
+    expect(await waitingDigests(w.desk, at(70).getTime())).toMatchObject([
+      { id, held: true, articles: [{ title: 'B' }] },
+    ]);
+    expect((await cancelDigest(w.desk, at(70).getTime(), id)).kind).toBe('done');
+    await w.publish(at(71));
+    expect(await w.subjects()).toEqual([]);
+    // A's late new copy is a new article (documented: departures are kept an hour)
+    await put(w, 'a2', retitle(text), at(72));
+    await w.publish(at(90));
+    expect(await w.subjects()).toEqual(['A, retitled · Test Gazette']);
+  });
+});
+
+describe('publishes that stop before saving the index around the halves of a rename', () => {
+  it('pairing publish crashes; the operator cancels before the retry: the new copy is not mailed', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
+    const text = textOf(w, 'a');
+    await del(w, 'a', at(2));
+    crashNextSave(w);
+    await expect(put(w, 'a2', retitle(text), at(3))).rejects.toThrow('stopped');
+    const shown = await waitingDigests(w.desk, at(4).getTime());
+    expect(shown).toMatchObject([{ held: true, articles: [{ title: 'A', away: true }] }]);
+    expect((await cancelDigest(w.desk, at(4).getTime(), shown[0]?.id)).kind).toBe('done');
+    await w.publish(at(5), ['posts/a2.md']);
+    await w.publish(at(30));
+    expect(await w.subjects()).toEqual([]);
+    expect(await waitingDigests(w.desk, w.nowMs())).toEqual([]);
+  });
+
+  it('pairing publish crashes; the operator releases before the retry: mailed once', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
+    const text = textOf(w, 'a');
+    await del(w, 'a', at(2));
+    crashNextSave(w);
+    await expect(put(w, 'a2', retitle(text), at(3))).rejects.toThrow('stopped');
+    expect((await releaseDigest(w.desk, at(4).getTime())).kind).toBe('done');
+    await w.publish(at(5), ['posts/a2.md']);
+    await w.publish(at(30));
+    await w.publish(at(100));
+    expect(await w.subjects()).toEqual(['A, retitled · Test Gazette']);
+  });
+
+  it('deletion publish crashes; cancel before the retry; new copy not mailed', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    const text = textOf(w, 'a');
+    crashNextSave(w);
+    await expect(del(w, 'a', at(2))).rejects.toThrow('stopped');
+    expect((await cancelDigest(w.desk, at(3).getTime())).kind).toBe('done');
+    await w.publish(at(3.5), ['posts/a.md']);
+    await put(w, 'a2', retitle(text), at(4));
+    await w.publish(at(30));
+    expect(await w.subjects()).toEqual([]);
+  });
+
+  it('crash at every publish of a held rename, each retried: held until released, then once', async () => {
+    const w = await world();
+    crashNextSave(w);
+    await expect(w.write('a', 'A', at(0))).rejects.toThrow('stopped');
+    await w.publish(at(0.5), ['posts/a.md']);
+    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
+    const text = textOf(w, 'a');
+    crashNextSave(w);
+    await expect(del(w, 'a', at(2))).rejects.toThrow('stopped');
+    await w.publish(at(2.5), ['posts/a.md']);
+    crashNextSave(w);
+    await expect(put(w, 'a2', retitle(text), at(3))).rejects.toThrow('stopped');
+    crashNextSave(w);
+    await expect(w.publish(at(3.5), ['posts/a2.md'])).rejects.toThrow('stopped');
+    await w.publish(at(4), ['posts/a2.md']);
+    await w.publish(at(30));
+    expect(await w.subjects()).toEqual([]);
+    expect((await releaseDigest(w.desk, at(31).getTime())).kind).toBe('done');
+    crashNextSave(w);
+    await expect(w.publish(at(32))).rejects.toThrow('stopped');
+    await w.publish(at(33));
+    await w.publish(at(100));
+    expect(await w.subjects()).toEqual(['A, retitled · Test Gazette']);
   });
 });
