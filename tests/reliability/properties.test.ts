@@ -13,7 +13,6 @@ import { composeDigest, planDigest } from '../../src/core/digest.js';
 import { renderDigestMessage } from '../../src/core/email.js';
 import { buildFeeds, siteFeedScope } from '../../src/core/feeds.js';
 import { parseSiteConfig } from '../../src/core/site.js';
-import type { SiteIndex } from '../../src/core/site-index.js';
 import { singleLine } from '../../src/core/text.js';
 import { cancelDigest, holdDigest, releaseDigest, waitingDigests } from '../../src/pipeline/desk.js';
 import { onePage } from '../../src/pipeline/fanout.js';
@@ -22,14 +21,12 @@ import { RateLimiter } from '../../src/pipeline/send.js';
 import { runWeekly } from '../../src/pipeline/weekly.js';
 import { feedparserMany } from '../helpers/clients.js';
 import { fanOutAndSend } from '../helpers/deliver.js';
+import { deskSite } from '../helpers/desk-site.js';
 import { lintMessage } from '../helpers/mail-lint.js';
 import {
-  MemoryHold,
   MemoryIndex,
   MemoryLedger,
-  MemoryLock,
   MemoryMailer,
-  MemoryScheduler,
   MemorySendLedger,
   MemorySite,
   MemorySource,
@@ -185,36 +182,10 @@ describe('exactly once through the grace window', () => {
         fc.array(deskOp, { minLength: 1, maxLength: 25 }),
         fc.boolean(),
         async (ops, twice) => {
-          const content = new MemorySource();
-          const ledger = new MemoryLedger();
-          const sends = new MemorySendLedger();
-          const subscribers = new MemorySubscribers();
-          for (const address of readers)
-            await subscribers.save({ address, status: 'confirmed', createdAtMs: 0, updatedAtMs: 0 });
-          const hold = new MemoryHold();
-          const index = new MemoryIndex();
-          let crashNext = false;
-          const deps = {
+          const { content, ledger, sends, subscribers, deps, desk, crashNextSave } = await deskSite(
             site,
-            content,
-            assets: new MemoryStatic(),
-            output: new MemorySite(),
-            mode: 'lenient' as const,
-            lease: new MemoryLock(),
-            scheduler: new MemoryScheduler(),
-            announce: { ledger, digests: ledger, hold, recipients: onePage(subscribers) },
-            index: {
-              load: () => index.load(),
-              save: async (next: SiteIndex) => {
-                if (crashNext) {
-                  crashNext = false;
-                  throw new Error('crashed before the index was saved');
-                }
-                await index.save(next);
-              },
-            },
-          };
-          const desk = { site, index, ledger, hold, lease: deps.lease };
+            readers,
+          );
           const titles = new Map<string, string>();
           /** url → the title each digest carried it with, checked against the title when it was planned. */
           const planned = new Map<string, string>();
@@ -272,7 +243,7 @@ describe('exactly once through the grace window', () => {
             } else if (step.kind === 'wait') {
               now += step.minutes * 60_000;
               await publish([]); // the wake-up
-            } else if (step.kind === 'crash') crashNext = true;
+            } else if (step.kind === 'crash') crashNextSave(true);
             else {
               const waiting = await waitingDigests(desk, now);
               const id = step.which < 0 ? undefined : waiting[step.which % Math.max(1, waiting.length)]?.id;
@@ -280,7 +251,7 @@ describe('exactly once through the grace window', () => {
               await command(desk, now, id);
             }
           }
-          crashNext = false;
+          crashNextSave(false);
           for (const held of (await waitingDigests(desk, now)).filter((d) => d.held))
             await releaseDigest(desk, now, held.id);
           now += 60 * 60_000;

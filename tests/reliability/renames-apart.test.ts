@@ -4,25 +4,12 @@
 // Nothing is mailed twice within a departure's hour, and nothing live and uncancelled is skipped.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { SiteIndex } from '../../src/core/site-index.js';
 import { cancelDigest, holdDigest, releaseDigest, waitingDigests } from '../../src/pipeline/desk.js';
-import { onePage } from '../../src/pipeline/fanout.js';
 import { publishChanges } from '../../src/pipeline/publish.js';
 import { RateLimiter } from '../../src/pipeline/send.js';
 import { fanOutAndSend } from '../helpers/deliver.js';
-import {
-  MemoryHold,
-  MemoryIndex,
-  MemoryLedger,
-  MemoryLock,
-  MemoryMailer,
-  MemoryScheduler,
-  MemorySendLedger,
-  MemorySite,
-  MemorySource,
-  MemoryStatic,
-  MemorySubscribers,
-} from '../helpers/memory.js';
+import { deskSite } from '../helpers/desk-site.js';
+import { MemoryMailer } from '../helpers/memory.js';
 import { graceSite } from '../helpers/site.js';
 
 type Op =
@@ -71,36 +58,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 async function runOps(ops: readonly Op[], log = false) {
   const site = graceSite;
   const readers = ['a@example.org', 'b@example.org'];
-  const content = new MemorySource();
-  const ledger = new MemoryLedger();
-  const sends = new MemorySendLedger();
-  const subscribers = new MemorySubscribers();
-  for (const address of readers)
-    await subscribers.save({ address, status: 'confirmed', createdAtMs: 0, updatedAtMs: 0 });
-  const hold = new MemoryHold();
-  const index = new MemoryIndex();
-  let crashNext = false;
-  const deps = {
-    site,
-    content,
-    assets: new MemoryStatic(),
-    output: new MemorySite(),
-    mode: 'lenient' as const,
-    lease: new MemoryLock(),
-    scheduler: new MemoryScheduler(),
-    announce: { ledger, digests: ledger, hold, recipients: onePage(subscribers) },
-    index: {
-      load: () => index.load(),
-      save: async (next: SiteIndex) => {
-        if (crashNext) {
-          crashNext = false;
-          throw new Error('crashed before the index was saved');
-        }
-        await index.save(next);
-      },
-    },
-  };
-  const desk = { site, index, ledger, hold, lease: deps.lease };
+  const { content, ledger, sends, subscribers, deps, desk, crashNextSave } = await deskSite(site, readers);
   let now = Date.parse('2026-06-01T00:00:00Z');
   // Logical article i: its current file name, whether present, a draft, and its generation (a new one when
   // it comes back after its departure is forgotten: then it is a new article by design).
@@ -178,7 +136,7 @@ async function runOps(ops: readonly Op[], log = false) {
     } else if (step.kind === 'wait') {
       now += step.minutes * 60_000;
       await publish([]);
-    } else if (step.kind === 'crash') crashNext = true;
+    } else if (step.kind === 'crash') crashNextSave(true);
     else {
       const waiting = await waitingDigests(desk, now);
       const id = step.which < 0 ? undefined : waiting[step.which % Math.max(1, waiting.length)]?.id;
@@ -187,7 +145,7 @@ async function runOps(ops: readonly Op[], log = false) {
       if (log) trace.push(`  -> ${answer.kind}`);
     }
   }
-  crashNext = false;
+  crashNextSave(false);
   if (log) trace.push('end: release every held digest, publish an hour and two later');
   for (const held of (await waitingDigests(desk, now)).filter((d) => d.held))
     await releaseDigest(desk, now, held.id);
