@@ -39,7 +39,6 @@ import { dryBuild, localBuild, localLease } from './local.js';
 import { isFirstRunOf } from './pipeline/announce.js';
 import type { BuildReport } from './pipeline/build.js';
 import {
-  awaitsCopies,
   cancelDigest,
   type DeskAnswer,
   type DeskDeps,
@@ -294,7 +293,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
       !digest.held && arrives && digest.dueAtMs <= now.getTime()
         ? 'Due now, the next build sends the'
         : 'Waiting:',
-      arrives,
+      copies,
     );
   }
   const fresh = (plan?.articles ?? []).filter((a) => !waitingSources.has(a.source));
@@ -779,8 +778,15 @@ function localDesk(site: SiteConfig, state: string): DeskDeps {
 
 const articlesWord = (n: number) => `${n} article${n === 1 ? '' : 's'}`;
 
-/** `arrives`: false for a digest whose articles all wait for the new copies of their deleted files. */
-function printDigest(digest: WaitingDigest, verb: string, arrives = !awaitsCopies(digest)): void {
+/**
+ * `copies`: the renamed copies on disk (check knows them, by the deleted file they replace): an article
+ * whose file was deleted goes with its digest only through one.
+ */
+function printDigest(
+  digest: WaitingDigest,
+  verb: string,
+  copies: ReadonlyMap<string, string> = new Map(),
+): void {
   if (digest.articles.length === 0) {
     console.log(
       `Digest ${digest.id}: a hold made by the previous release at ${new Date(digest.dueAtMs).toISOString()}, with no article yet; it holds the next article to go live until broadsheet release ${digest.id}.`,
@@ -788,12 +794,19 @@ function printDigest(digest: WaitingDigest, verb: string, arrives = !awaitsCopie
     return;
   }
   const due = new Date(digest.dueAtMs).toISOString();
-  console.log(`${verb} digest of ${articlesWord(digest.articles.length)}:`);
-  for (const a of digest.articles)
-    console.log(
-      `  ${a.title}  ${a.url}${a.away ? '  (its file was deleted: a renamed copy takes its place)' : ''}`,
-    );
-  if (!arrives && !digest.held) {
+  const line = (a: WaitingDigest['articles'][number]) =>
+    `  ${a.title}  ${a.url}${copies.has(a.source) ? `  (renamed: ${copies.get(a.source)} goes in its place)` : ''}`;
+  // Those whose files were deleted go only with their renamed copies: listed apart, unless none other is.
+  const going = digest.articles.filter((a) => !a.away || copies.has(a.source));
+  const away = digest.articles.filter((a) => !going.includes(a));
+  const listed = going.length > 0 ? going : away;
+  console.log(`${verb} digest of ${articlesWord(listed.length)}:`);
+  for (const a of listed) console.log(line(a));
+  if (going.length > 0 && away.length > 0) {
+    console.log('Also waiting, each for a renamed copy of its deleted file (within the hour):');
+    for (const a of away) console.log(line(a));
+  }
+  if (going.length === 0 && !digest.held) {
     console.log(
       `Digest ${digest.id}: its files were deleted; it goes once their renamed copies arrive (its window ${digest.dueAtMs <= clock().getTime() ? 'closed' : 'closes'} at ${due}), and not at all if none does within the hour.`,
     );

@@ -166,6 +166,15 @@ export function pendingDigests(
   const open = Object.keys(pending).filter((s) => !held.has(s));
   const dueAtMs = pendingDueAtMs(Object.fromEntries(open.map((s) => [s, pending[s] ?? 0])), delayMs);
   if (dueAtMs !== undefined)
-    digests.push({ id: pendingDigestId(open), sources: open.sort(), dueAtMs, held: false });
+    digests.push({ id: openDigestId(open, holds), sources: open.sort(), dueAtMs, held: false });
   return digests;
+}
+
+/**
+ * The open digest's id: its sources' hash, unless a hold already has it (a hold keeps the id it was made
+ * with, and a new file at a path it listed hashes the same); then the hash of the two.
+ */
+export function openDigestId(sources: readonly string[], holds: readonly Pick<DigestHold, 'id'>[]): string {
+  const id = pendingDigestId(sources);
+  return holds.some((h) => h.id === id) ? shortHash(`${id}\nopen`, 8) : id;
 }

@@ -9,7 +9,7 @@
 // after the command returns reads what it wrote. Nothing in the announce step changes, so each article is
 // still mailed once to each subscriber, or, when held or cancelled in time, not at all.
 import { recordedKeys } from '../core/announce-keys.js';
-import { type DigestHold, holdsOver, pendingDigestId, pendingDigests } from '../core/grace.js';
+import { type DigestHold, holdsOver, openDigestId, pendingDigests } from '../core/grace.js';
 import type { AnnouncementLedger, DigestHoldStore, PublishLease, SiteIndexStore } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import { isAway, recentDepartures } from '../core/site-index.js';
@@ -121,7 +121,7 @@ async function readDesk(deps: DeskDeps, nowMs: number): Promise<Desk> {
       if (d.sources.length > 0) return d;
       // Only articles away: named and due as the publish will see them once their copies arrive.
       const times = d.articles.map((s) => bySource.get(s)?.wentLiveMs ?? 0);
-      return { ...d, id: d.id || pendingDigestId(d.articles), dueAtMs: Math.min(...times) + delayMs };
+      return { ...d, id: d.id || openDigestId(d.articles, current), dueAtMs: Math.min(...times) + delayMs };
     })
     .sort((a, b) => Number(b.held) - Number(a.held))
     .map((d) => ({

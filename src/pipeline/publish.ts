@@ -859,7 +859,9 @@ function rememberDepartures(
   for (const source of removed) {
     const article = before.sources[source]?.article;
     if (!article || paired.has(source)) continue;
-    const pendingSinceMs = grace?.wentLiveMs[source];
+    // Only a deleted file keeps its place in the window (perhaps half of a rename); a draft or a post
+    // rescheduled to a later date was withdrawn on purpose, and stays so if its file goes later.
+    const pendingSinceMs = index.sources[source] === undefined ? grace?.wentLiveMs[source] : undefined;
     kept[source] = { article, atMs: nowMs, ...(pendingSinceMs === undefined ? {} : { pendingSinceMs }) };
   }
   if (Object.keys(kept).length > 0) index.departed = kept;

@@ -112,3 +112,17 @@ export async function graceWorld(site: SiteConfig = graceSite, ledger = new Memo
   };
 }
 export type GraceWorld = Awaited<ReturnType<typeof graceWorld>>;
+
+/** The title line of an article's text, with ", retitled" added. */
+export const retitle = (text: string) => text.replace(/title: (.*)/, 'title: $1, retitled');
+export const textOf = (w: GraceWorld, slug: string) => w.content.files.get(`posts/${slug}.md`) ?? '';
+/** Deletes posts/<slug>.md and publishes that (one S3 event). */
+export async function del(w: GraceWorld, slug: string, now: Date) {
+  w.content.files.delete(`posts/${slug}.md`);
+  return w.publish(now, [`posts/${slug}.md`]);
+}
+/** Writes posts/<slug>.md and publishes that. */
+export async function put(w: GraceWorld, slug: string, text: string, now: Date) {
+  w.content.files.set(`posts/${slug}.md`, text);
+  return w.publish(now, [`posts/${slug}.md`]);
+}

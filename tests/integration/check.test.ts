@@ -527,3 +527,55 @@ describe('check across a rename split over two builds, the article still waiting
     expect(checked.stdout).toMatch(/next build (announces|sends)/);
   }, 120_000);
 });
+
+const post = (title: string, date: string, body: string) =>
+  `---\ntitle: ${title}\ndate: ${date}\n---\n${body}\n`;
+
+describe('check and pending with an article whose file was deleted in its window', () => {
+  it('check does not say the next build sends an away article whose copy has not arrived', async () => {
+    const dir = await scratchProject();
+    await appendFile(join(dir, 'content/site.yaml'), 'digest:\n  delay: 10m\n');
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-25T11:00:00Z')).code).toBe(0);
+    const fresh = join(dir, 'content/posts/2026-11-25-fresh.md');
+    await writeFile(
+      fresh,
+      post('Fresh news', '2026-11-25T11:30:00Z', 'A body long enough to be its own, about news.'),
+    );
+    await writeFile(
+      join(dir, 'content/posts/2026-11-25-other.md'),
+      post('Other news', '2026-11-25T11:31:00Z', 'Something else entirely, with its own words.'),
+    );
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-25T12:00:00Z')).code).toBe(0);
+    await rm(fresh);
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-25T12:05:00Z')).code).toBe(0);
+    const checked = await broadsheet(dir, 'check', '--now', '2026-11-25T12:20:00Z');
+    const built = await broadsheet(dir, 'build', '--now', '2026-11-25T12:20:00Z');
+    expect(built.stdout).toMatch(/Digest "Other news · /); // the build sends Other news alone
+    // check announced a digest of 2 articles, Fresh news among them
+    expect(checked.stdout).not.toMatch(/next build sends the digest of 2 articles/);
+  }, 120_000);
+
+  it('pending: a held digest and the open one never share an id (new article at the freed path)', async () => {
+    const dir = await scratchProject();
+    await appendFile(join(dir, 'content/site.yaml'), 'digest:\n  delay: 10m\n');
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-25T11:00:00Z')).code).toBe(0);
+    const path = join(dir, 'content/posts/2026-11-25-fresh.md');
+    const text = post('Fresh news', '2026-11-25T11:30:00Z', 'A body long enough to be its own, about news.');
+    await writeFile(path, text);
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-25T12:00:00Z')).code).toBe(0);
+    expect((await broadsheet(dir, 'hold', '--now', '2026-11-25T12:01:00Z')).code).toBe(0);
+    await rm(path);
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-25T12:02:00Z')).code).toBe(0);
+    await writeFile(
+      join(dir, 'content/posts/2026-11-25-fresher.md'),
+      text.replace('Fresh news', 'Fresher news'),
+    );
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-25T12:03:00Z')).code).toBe(0);
+    await writeFile(path, post('Unrelated', '2026-11-25T11:40:00Z', 'Nothing like the other one at all.'));
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-25T12:04:00Z')).code).toBe(0);
+    const shown = await broadsheet(dir, 'pending', '--now', '2026-11-25T12:05:00Z');
+    const ids = [...shown.stdout.matchAll(/Digest ([0-9a-f]{8}):/g)].map((m) => m[1]);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size, shown.stdout).toBe(2);
+  }, 120_000);
+});

@@ -17,7 +17,7 @@ import {
 import { publishChanges } from '../../../src/pipeline/publish.js';
 import { RateLimiter } from '../../../src/pipeline/send.js';
 import { fanOutAndSend } from '../../helpers/deliver.js';
-import { type GraceWorld, graceWorld } from '../../helpers/grace-world.js';
+import { del, type GraceWorld, graceWorld, put, retitle, textOf } from '../../helpers/grace-world.js';
 import {
   anInstantReader,
   MemoryIndex,
@@ -33,16 +33,6 @@ import { at, graceSite, testSite } from '../../helpers/site.js';
 
 const world = graceWorld;
 type W = GraceWorld;
-const retitle = (text: string) => text.replace(/title: (.*)/, 'title: $1, retitled');
-const textOf = (w: W, slug: string) => w.content.files.get(`posts/${slug}.md`) ?? '';
-async function del(w: W, slug: string, now: Date) {
-  w.content.files.delete(`posts/${slug}.md`);
-  return w.publish(now, [`posts/${slug}.md`]);
-}
-async function put(w: W, slug: string, text: string, now: Date) {
-  w.content.files.set(`posts/${slug}.md`, text);
-  return w.publish(now, [`posts/${slug}.md`]);
-}
 /** Makes the next index save throw, as a publish stopped before saving the index. */
 function crashNextSave(w: W) {
   const save = w.index.save.bind(w.index);
