@@ -122,6 +122,8 @@ function hasHugo(): boolean {
   }
 }
 
+const FLOOR = 'floor: read + gray-matter + marked';
+const WRITTEN_FLOOR = 'written floor: + footnotes, alerts, highlight.js, a page written per article';
 const samples: Row[] = [];
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
@@ -157,10 +159,24 @@ async function measureSize(n: number, round: number, rows: Row[]): Promise<void>
   const floor = measure(process.execPath, [join(root, 'bench/floor.mjs'), content]);
   rows.push({
     articles: n,
-    name: 'floor: read + gray-matter + marked',
+    name: FLOOR,
     wall: floor.wall,
     inProcess: floorSeconds(floor),
     peakMb: floor.peakMb,
+  });
+  // The least any build of issue 16's Markdown can do (bench/floor-written.mjs): if it is not faster than
+  // Hugo, no build with templates, feeds and an index on the same libraries can be.
+  const written = measure(process.execPath, [
+    join(root, 'bench/floor-written.mjs'),
+    content,
+    runDir('floor-written'),
+  ]);
+  rows.push({
+    articles: n,
+    name: WRITTEN_FLOOR,
+    wall: written.wall,
+    inProcess: floorSeconds(written),
+    peakMb: written.peakMb,
   });
 
   const out = runDir('broadsheet');
@@ -269,7 +285,7 @@ const perRound = (n: number, a: string, b: string) =>
     const [x, y] = [wall(a), wall(b)];
     return x && y ? `${(x / y).toFixed(2)}×` : '–';
   }).join(', ');
-const floorOf = (n: number) => rows.find((r) => r.articles === n && r.name.startsWith('floor'));
+const floorOf = (n: number) => rows.find((r) => r.articles === n && r.name === FLOOR);
 const fullOf = (n: number) => rows.find((r) => r.articles === n && r.name === 'Broadsheet: full build');
 const lines = [
   '| articles | build | wall s | wall range s | in-process s | articles/s | peak RSS MB | × floor (wall) | × floor (in-process) |',
@@ -290,6 +306,7 @@ for (const n of sizes) {
   const hugo = rows.find((r) => r.articles === n && r.name.startsWith('Hugo'));
   const plainBuild = rows.find((r) => r.articles === n && r.name.endsWith('no highlighting'));
   const floor = floorOf(n);
+  const writtenFloor = rows.find((r) => r.articles === n && r.name === WRITTEN_FLOOR);
   if (!full || !rebuild || !floor) continue;
   console.log(
     [
@@ -306,6 +323,9 @@ for (const n of sizes) {
       hugo
         ? `  Hugo / Broadsheet: ${(hugo.wall / full.wall).toFixed(2)}× (target > 1×); in each round: ${perRound(n, 'Hugo (Debian), Chroma highlighting', 'Broadsheet: full build')}`
         : '  Hugo: not installed',
+      hugo && writtenFloor
+        ? `  Hugo / written floor: ${(hugo.wall / writtenFloor.wall).toFixed(2)}×; in each round: ${perRound(n, 'Hugo (Debian), Chroma highlighting', WRITTEN_FLOOR)}`
+        : '',
       `  peak RSS: ${Math.round(full.peakMb)} MB (target < 512 MB)`,
     ]
       .filter(Boolean)
