@@ -109,10 +109,15 @@ export const isAway = (
  * Nothing was ever published here: no index, or one a publish over an empty bucket wrote (S3's test event
  * when notifications are configured runs one before the content is deployed). A site emptied since (every
  * file deleted, or renamed in two publishes) is not new. Then only the newest article is mailed, so
- * installing Broadsheet on an existing blog never mails its archive.
+ * installing Broadsheet on an existing blog never mails its archive. An index written before `hadArticles`
+ * existed still tells an emptied site by what only articles leave: departures, or digests that went out.
  */
 export const isFirstRun = (index: SiteIndex | undefined): boolean =>
-  index === undefined || (Object.keys(index.sources).length === 0 && index.hadArticles !== true);
+  index === undefined ||
+  (Object.keys(index.sources).length === 0 &&
+    index.hadArticles !== true &&
+    Object.keys(index.departed ?? {}).length === 0 &&
+    (index.issues ?? []).length === 0);
 
 export function emptyIndex(site: SiteConfig): SiteIndex {
   return { format: 2, parseKey: parseKeyOf(site), sources: {}, assets: {}, feedBodies: {} };

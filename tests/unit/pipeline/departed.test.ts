@@ -449,6 +449,23 @@ describe('a site emptied more than an hour ago is not new', () => {
     expect(await w.subjects()).toEqual(['2 new articles on Test Gazette']);
   });
 
+  it('is told apart in an index saved before hadArticles, by the digests that went out', async () => {
+    const w = await world();
+    await w.write('a', 'A', at(0));
+    await w.publish(at(20)); // A's digest goes out and is archived
+    await del(w, 'first', at(30));
+    await del(w, 'a', at(31));
+    const stored = await w.index.load();
+    if (stored === undefined) throw new Error('no index');
+    const { hadArticles: _had, departed: _departed, ...older } = stored; // as the previous release wrote it
+    await w.index.save(older);
+    w.content.files.set('posts/x.md', '---\ntitle: X\ndate: 2026-05-05T11:00:00Z\n---\nAbout x.\n');
+    w.content.files.set('posts/y.md', '---\ntitle: Y\ndate: 2026-05-05T11:01:00Z\n---\nAbout y.\n');
+    await w.publish(at(100), ['posts/x.md', 'posts/y.md']);
+    await w.publish(at(130));
+    expect(await w.subjects()).toEqual(['A · Test Gazette', '2 new articles on Test Gazette']);
+  });
+
   it('lets a new article wait out digest.delay (so it can be held)', async () => {
     const w = await world();
     await del(w, 'first', at(0));
