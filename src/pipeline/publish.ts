@@ -2,7 +2,7 @@
 // whose key changed, then announce what went live. The local build is publishChanges(deps, 'all') in strict
 // mode; the cloud publishes the paths its S3 events name, leniently. Only the adapters differ.
 import { aliasProblems } from '../core/aliases.js';
-import { type ArticleMove, articleIdentity, byUniqueKey, movesBetween } from '../core/announce-keys.js';
+import { type ArticleMove, movesBetween } from '../core/announce-keys.js';
 import {
   type Article,
   type ArticleMeta,
@@ -451,7 +451,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   );
   // What it is now is recorded if it was announced.
   if (deps.announce && !firstRun) await recordMoves(deps.announce.ledger, wentLive, moves, live);
-  const renamed = renamedWhilePending(before, departed, live, wentLive, moves);
+  const renamed = renamedWhilePending(before, departed, live, moves);
   // The grace window: what went live waits `digest.delay` (a first run announces at once, as before).
   const grace =
     deps.announce && !firstRun && (site.digest.delayMs > 0 || index.pending !== undefined || renamed.size > 0)
@@ -888,25 +888,20 @@ async function wakeForNext(
 }
 
 /**
- * Sources that waited in the grace window and are gone, each with the source its article went live under:
- * the file was renamed, found by the same date and title, or as `moves` paired it (its body, perhaps under
- * a new title). Two candidates for one article make no guess.
+ * Sources that waited in the grace window and are gone, each with the source its article went live under,
+ * as `moves` paired them (the one pairing of publish, check and diff). Two candidates for one article make
+ * no guess.
  */
 function renamedWhilePending(
   before: SiteIndex,
   departed: Readonly<Record<string, DepartedArticle>>,
   live: readonly IndexedArticle[],
-  wentLive: readonly IndexedArticle[],
   moves: readonly ArticleMove[],
 ): Map<string, string> {
   const pending: Record<string, number> = { ...before.pending };
   for (const [source, d] of Object.entries(departed))
     if (d.pendingSinceMs !== undefined) pending[source] ??= d.pendingSinceMs;
   const liveSources = new Set(live.map((a) => a.source));
-  const byIdentity = byUniqueKey(
-    wentLive.filter((a) => pending[a.source] === undefined),
-    (a) => [articleIdentity(a)],
-  );
   // A new copy may wait already (put before the old one left), as long as it went live after the old one.
   const movedTo = (m: ArticleMove) =>
     m.from !== m.article.source &&
@@ -915,10 +910,8 @@ function renamedWhilePending(
   const renamed = new Map<string, string>();
   const taken = new Set<string>();
   for (const source of Object.keys(pending)) {
-    const prior = departed[source]?.article ?? before.sources[source]?.article;
-    if (liveSources.has(source) || !prior) continue;
-    const next = byIdentity.get(articleIdentity(prior))?.source ?? moved.get(source);
-    if (!next || taken.has(next)) continue;
+    const next = moved.get(source);
+    if (liveSources.has(source) || !next || taken.has(next)) continue;
     taken.add(next);
     renamed.set(source, next);
   }
