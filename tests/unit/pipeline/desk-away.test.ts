@@ -141,7 +141,8 @@ describe('away-only digests: hold, cancel with and without ids', () => {
 });
 
 describe('ids across a publish in between', () => {
-  it('held digest id and the open digest id never coincide (new article at the old path)', async () => {
+  /** A held, renamed (a → a2) in two publishes, and another article put at its old path in a third. */
+  async function heldRenamedWithOtherAtOldPath() {
     const w = await graceWorld();
     await w.write('a', 'A', at(0));
     expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
@@ -154,40 +155,23 @@ describe('ids across a publish in between', () => {
       '---\ntitle: Other\ndate: 2026-05-04T00:00:00Z\n---\nSomething else entirely.\n',
       at(4),
     );
+    return w;
+  }
+
+  it('held digest id and the open digest id never coincide (new article at the old path)', async () => {
+    const w = await heldRenamedWithOtherAtOldPath();
     const shown = await waitingDigests(w.desk, w.nowMs());
     expect(shown.map((d) => d.held)).toEqual([true, false]);
     expect(shown[0]?.id).not.toBe(shown[1]?.id);
   });
   it('cancel <id of the open digest Other> does not cancel the held A', async () => {
-    const w = await graceWorld();
-    await w.write('a', 'A', at(0));
-    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
-    const text = textOf(w, 'a');
-    await del(w, 'a', at(2));
-    await put(w, 'a2', retitle(text), at(3));
-    await put(
-      w,
-      'a',
-      '---\ntitle: Other\ndate: 2026-05-04T00:00:00Z\n---\nSomething else entirely.\n',
-      at(4),
-    );
+    const w = await heldRenamedWithOtherAtOldPath();
     const open = (await waitingDigests(w.desk, w.nowMs())).find((d) => !d.held);
     const c = await cancelDigest(w.desk, at(5).getTime(), open?.id);
     expect(c.kind === 'done' && c.digest.articles.map((a) => a.title)).toEqual(['Other']);
   });
   it('hold <id of the open digest Other> then release <same id>: A stays held', async () => {
-    const w = await graceWorld();
-    await w.write('a', 'A', at(0));
-    expect((await holdDigest(w.desk, at(1).getTime())).kind).toBe('done');
-    const text = textOf(w, 'a');
-    await del(w, 'a', at(2));
-    await put(w, 'a2', retitle(text), at(3));
-    await put(
-      w,
-      'a',
-      '---\ntitle: Other\ndate: 2026-05-04T00:00:00Z\n---\nSomething else entirely.\n',
-      at(4),
-    );
+    const w = await heldRenamedWithOtherAtOldPath();
     const open = (await waitingDigests(w.desk, w.nowMs())).find((d) => !d.held);
     expect((await holdDigest(w.desk, at(5).getTime(), open?.id)).kind).toBe('done');
     const r = await releaseDigest(w.desk, at(6).getTime(), open?.id);
