@@ -112,6 +112,7 @@ const KNOWN_FIELDS = [
   'aliases',
   'math',
 ];
+const REQUIRED_FIELDS = new Set(['title', 'date']);
 const ISO_DATE =
   /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
@@ -255,7 +256,7 @@ export function readCommonFrontMatter(
     if (summary === undefined) return undefined;
     fm.summary = summary;
   }
-  // Absent, the schema's defaults; null is a value, and a wrong one.
+  // Absent (an empty field was dropped before), the schema's defaults.
   const raw = 'tags' in fields ? fields.tags : [];
   const listed = Array.isArray(raw) ? raw : typeof raw === 'string' ? tagsOfText(raw) : [raw];
   const tags: string[] = [];
@@ -327,9 +328,12 @@ export function parseArticle(
   const report = (field: string, reason: string, line?: number, severity: Problem['severity'] = 'error') =>
     problems.push({ file: source.path, field, reason, severity, ...(line === undefined ? {} : { line }) });
   const tagged: Tag[] = [];
+  // In the order of the file, so an author fixes them top to bottom; those of no line come last.
+  const inFileOrder = () =>
+    problems.sort((a, b) => (a.line ?? Number.POSITIVE_INFINITY) - (b.line ?? Number.POSITIVE_INFINITY));
   const fail = (): ParseResult => ({
     ok: false,
-    problems,
+    problems: inFileOrder(),
     ...(tagged.length === 0 ? {} : { tagged: { source: source.path, tags: tagged } }),
   });
 
@@ -354,9 +358,14 @@ export function parseArticle(
 
   const frontMatter = readFrontMatter(split.yaml, report);
   if (!frontMatter) return fail();
-  const { fields, fieldLine } = frontMatter;
+  const { fieldLine } = frontMatter;
+  // An optional field left empty (`tags:` in a template) means "none", as it does in Hugo and Jekyll;
+  // an empty title or date is still reported as required.
+  const fields: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(frontMatter.fields))
+    if (value !== null || REQUIRED_FIELDS.has(field)) fields[field] = value;
 
-  for (const field of Object.keys(fields)) {
+  for (const field of Object.keys(frontMatter.fields)) {
     if (!KNOWN_FIELDS.includes(field)) {
       report(
         field,
@@ -496,7 +505,7 @@ export function parseArticle(
       fieldLine('date'),
       'warning',
     );
-  return { ok: true, article, warnings: problems };
+  return { ok: true, article, warnings: inFileOrder() };
 }
 
 /**

@@ -125,6 +125,34 @@ describe('parseArticle: valid articles', () => {
   });
 });
 
+describe('parseArticle: optional fields left empty', () => {
+  it('reads an empty optional field as absent, as Hugo and Jekyll do, and still warns of an unknown one', () => {
+    const text =
+      '---\ntitle: A\ndate: 2026-01-01T00:00:00Z\ntags:\nauthor:\nslug:\nupdated:\nimage:\nsummary:\ndraft:\nmath:\naliases:\ncolour:\n---\nBody text.\n';
+    const result = parseArticle({ path: 'posts/2026-01-01-empty-fields.md', bytes: bytes(text) }, testSite);
+    expect(result.ok && result.warnings.map((w) => w.field)).toEqual(['colour']);
+    if (!result.ok) return;
+    expect(result.article).toMatchObject({
+      slug: 'empty-fields',
+      tags: [],
+      draft: false,
+      summary: 'Body text.',
+    });
+    expect(result.article.author).toBe(testSite.author.name);
+    expect(result.article.updated).toBeUndefined();
+  });
+
+  it('still calls an empty title or date required, and lists problems in the order of the file', () => {
+    const problems = problemsOf('---\ntitle:\ndraft: maybe\ndate:\n---\n');
+    expect(problems.map((p) => [p.field, p.line])).toEqual([
+      ['title', 2],
+      ['draft', 3],
+      ['date', 4],
+    ]);
+    expect(problems.filter((p) => p.field !== 'draft').every((p) => /is required/.test(p.reason))).toBe(true);
+  });
+});
+
 describe('parseArticle: bad input names the file, the field and the reason', () => {
   it.each([
     ['broken YAML', '---\ntitle: [unclosed\ndate: 2026-01-01\n---\n', 'front matter', /invalid YAML/, 3],
