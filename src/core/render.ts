@@ -715,8 +715,11 @@ const FOOTNOTE_REF_HTML = /<sup><a [^>]*\bdata-footnote-ref\b[^>]*>[^<]*<\/a><\/
 
 /** The text of the first paragraph, for articles that give no summary. */
 export function firstParagraphText(html: string): string {
-  const match = /<p>([\s\S]*?)<\/p>/.exec(
-    html.includes('data-alert') ? html.replace(ALERT_TITLE, '$1') : html,
-  );
-  return match?.[1] === undefined ? '' : htmlToText(mathAsTex(match[1].replace(FOOTNOTE_REF_HTML, '')));
+  const source = html.includes('data-alert') ? html.replace(ALERT_TITLE, '$1') : html;
+  // A paragraph of only an image (a cover at the top of the body) has no text to summarise: the next one.
+  for (const match of source.matchAll(/<p>([\s\S]*?)<\/p>/g)) {
+    const text = htmlToText(mathAsTex((match[1] ?? '').replace(FOOTNOTE_REF_HTML, '')));
+    if (text.trim() !== '') return text;
+  }
+  return '';
 }

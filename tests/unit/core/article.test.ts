@@ -76,6 +76,14 @@ describe('parseArticle: valid articles', () => {
     expect(a.summary).toBe('First paragraph here.');
   });
 
+  it('derives the summary from the first paragraph with text when the body opens with an image', () => {
+    const a = article(
+      { title: 'A', date: '2026-01-05' },
+      '![The harbour at dawn](/images/harbour.jpg)\n\nThe ferry left at six.\n\nMore.',
+    );
+    expect(a.summary).toBe('The ferry left at six.');
+  });
+
   it("leaves an alert's title and footnote numbers out of the summary", () => {
     const alert = article(
       { title: 'A', date: '2026-03-01' },
