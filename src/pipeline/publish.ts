@@ -552,8 +552,8 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
 }
 
 /**
- * The one slug rule. Strict: every file of a clash is an error. Lenient: the article that already held the
- * slug keeps it and the newcomer is rejected (its earlier version, if any, stays).
+ * The one slug rule. The article that already held the slug keeps it, and only the newcomer is an error
+ * (lenient: its earlier version, if any, stays). Strict, with no holder (all new), every file of the clash is.
  */
 function rejectDuplicateSlugs(
   mode: PublishDeps['mode'],
@@ -564,20 +564,21 @@ function rejectDuplicateSlugs(
 ): void {
   const clashes = duplicateSlugProblems(Object.values(sources).map((s) => s.article));
   if (clashes.length === 0) return;
-  if (mode === 'strict') {
-    problems.push(...clashes);
-    return;
-  }
   const bySlug = new Map<string, string[]>();
   for (const [path, s] of Object.entries(sources))
     bySlug.set(s.article.slug, [...(bySlug.get(s.article.slug) ?? []), path]);
   for (const [slug, paths] of bySlug) {
     if (paths.length < 2) continue;
-    const holder =
-      paths.find((p) => !changed.has(p) || before[p]?.article.slug === slug) ?? [...paths].sort()[0];
+    const held = paths.find((p) => !changed.has(p) || before[p]?.article.slug === slug);
+    if (held === undefined && mode === 'strict') {
+      problems.push(...clashes.filter((clash) => paths.includes(clash.file)));
+      continue;
+    }
+    const holder = held ?? [...paths].sort()[0];
     for (const path of paths) {
       if (path === holder) continue;
-      keepEarlierVersion(path, sources, before, changed, (prior) => prior.article.slug !== slug);
+      if (mode === 'lenient')
+        keepEarlierVersion(path, sources, before, changed, (prior) => prior.article.slug !== slug);
       problems.push({
         file: path,
         field: 'slug',

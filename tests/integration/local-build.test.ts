@@ -399,7 +399,7 @@ describe('broadsheet build with invalid articles', () => {
       /posts\/broken-yaml\.md:3: error in front matter: invalid YAML/,
       /posts\/no-title\.md: error in title: is required/,
       /posts\/bad-date\.md:3: error in date: "2026-02-30" is not a real date/,
-      /posts\/dupe\.md: error in slug: "why-plain-text" is also used by posts\/2026-09-14-why-plain-text\.md/,
+      /posts\/dupe\.md: error in slug: "why-plain-text" is already used by posts\/2026-09-14-why-plain-text\.md/,
       /posts\/latin1\.md:2: error in file: is not valid UTF-8/,
       /posts\/huge\.md: error in file: is \d+ bytes; the limit is 1048576 bytes/,
       /posts\/new-but-valid\.md:4: warning in mood: unknown field/,
@@ -407,6 +407,8 @@ describe('broadsheet build with invalid articles', () => {
     ]) {
       expect(run.stderr).toMatch(expected);
     }
+    // The published article keeps its slug: only the newcomer is blamed.
+    expect(run.stderr).not.toMatch(/why-plain-text\.md: error/);
     expect(await snapshot(join(dir, 'dist'))).toEqual(dist);
     expect(await snapshot(join(dir, 'outbox'))).toEqual(outbox);
     await rm(dir, { recursive: true, force: true });
