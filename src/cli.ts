@@ -154,6 +154,16 @@ function clock(): Date {
   return now;
 }
 
+function portOf(): number {
+  const text = values.port.trim();
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65_535)
+    throw new ConfigError('--port', [
+      `"${values.port}" is not a port: give a number from 1 to 65535 (0 picks a free one)`,
+    ]);
+  return port;
+}
+
 const show = (path: string) => relative(process.cwd(), path) || '.';
 
 /** Warnings of one kind are said in full this many times; `check` says every one. */
@@ -469,7 +479,8 @@ async function preview(paths: { content: string; state: string; outbox: string }
   let shown = new Set<string>();
   // Whether the last build failed, so the author hears that the fix worked.
   let failed = false;
-  const port = Number(values.port);
+  let builds = 0;
+  const port = portOf();
   const server = await startPreview({
     content: paths.content,
     out: resolve(paths.state, 'preview'),
@@ -488,8 +499,11 @@ async function preview(paths: { content: string; state: string; outbox: string }
         return;
       }
       if (!report) return;
+      // The author saved and wants to know it took, warnings or not.
       if (failed) console.log(`Built again: previewing ${report.published} articles.`);
+      else if (builds > 0) console.log(`Rebuilt: previewing ${report.published} articles.`);
       failed = false;
+      builds++;
       // Each rebuild reports every source's warnings; say only what this change brought.
       const current = new Set(report.warnings.map(formatProblem));
       printWarnings(report.warnings.filter((p) => !shown.has(formatProblem(p))));

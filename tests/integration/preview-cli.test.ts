@@ -1,5 +1,5 @@
 // `broadsheet preview` as authors run it: how it starts, and how it stops when it cannot.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -79,4 +79,45 @@ describe('broadsheet preview', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr.trim()).toBe(`port ${taken.port} is in use; pass --port to use another`);
   });
+
+  it.each(['99999', 'abc', '80.5'])('refuses --port %s with the flag named, before building', async (port) => {
+    const dir = await scratchProject();
+    const result = await broadsheetWithin(20_000, dir, 'preview', '--port', port);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`--port is invalid`);
+    expect(result.stderr).toContain(`"${port}" is not a port`);
+    expect(result.stderr).not.toMatch(/at .*\.mjs:\d+/);
+  });
+
+  it('--watch says each good rebuild, not only the first', async () => {
+    const dir = await scratchProject();
+    const child = spawn(process.execPath, [bin, 'preview', '--watch', '--port', '0'], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let stdout = '';
+    const said = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`never said ${text}: ${stdout}`)), 20_000);
+        const look = () => {
+          if (!stdout.includes(text)) return;
+          clearTimeout(timer);
+          child.stdout.off('data', look);
+          resolve();
+        };
+        child.stdout.on('data', look);
+        look();
+      });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    try {
+      await said('Previewing');
+      const file = join(dir, 'content/posts/2026-09-14-why-plain-text.md');
+      await writeFile(file, `${await readFile(file, 'utf8')}\nOne more line.\n`);
+      await said('Rebuilt: previewing');
+    } finally {
+      child.kill();
+    }
+  }, 40_000);
 });
