@@ -829,7 +829,9 @@ function printDigest(
   console.log(
     digest.held
       ? `Digest ${digest.id}: held (its window ${digest.dueAtMs <= clock().getTime() ? 'closed' : 'closes'} at ${due}); nothing goes until broadsheet release ${digest.id}.`
-      : `Digest ${digest.id}: due at ${due}.`,
+      : digest.dueAtMs <= clock().getTime()
+        ? `Digest ${digest.id}: overdue since ${due}; ${values.stack === undefined ? 'the next build sends it' : 'the publish a release starts sends it'}.`
+        : `Digest ${digest.id}: due at ${due}.`,
   );
 }
 

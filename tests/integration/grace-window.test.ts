@@ -61,7 +61,10 @@ describe('the grace window, locally', () => {
     );
     expect(await outbox()).toEqual(before);
 
-    // Past its window, check says the next build sends it, not that it waits.
+    // Past its window, pending and check say the next build sends it, not that it waits.
+    expect((await broadsheet(dir, 'pending', '--now', '2026-11-25T13:12:00Z')).stdout).toContain(
+      ': overdue since 2026-11-25T13:10:00.000Z; the next build sends it.',
+    );
     expect((await broadsheet(dir, 'check', '--now', '2026-11-25T13:10:00Z')).stdout).toContain(
       'Due now, the next build sends the digest of 1 article:',
     );
