@@ -614,7 +614,11 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
       return 0;
     }
     default:
-      console.error(`Unknown subscribers action "${action ?? ''}".\n\n${USAGE}`);
+      console.error(
+        action === undefined
+          ? 'subscribers needs an action: list, export, add, remove or import (broadsheet subscribers list)'
+          : `Unknown subscribers action "${action}" (known: list, export, add, remove, import).`,
+      );
       return 64;
   }
 }

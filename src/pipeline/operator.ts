@@ -99,13 +99,22 @@ export async function setStatus(
       const { confirmExpires: _unused, ...kept } = current ?? { address };
       return { ...kept, address, status, createdAtMs: current?.createdAtMs ?? nowMs, updatedAtMs: nowMs };
     };
-    changes.set(address, operatorChange(target, options));
+    const change = operatorChange(target, options);
+    // Removing an address that is not on the list is most likely a typo: said, not recorded.
+    changes.set(
+      address,
+      status === 'unsubscribed' ? (current) => (current === undefined ? undefined : change(current)) : change,
+    );
   }
   const changed: { address: string; status: SubscriberStatus }[] = [];
   const forced: Forced[] = [];
   for (const [address, update] of await store.updateAll(changes, {
     overrideOptOut: options.force === true,
   })) {
+    if (update.before === undefined && update.after === undefined) {
+      refused.push({ input: address, reason: `${address} is not a subscriber; nothing to remove` });
+      continue;
+    }
     const outcome = outcomeOf(address, status, update);
     if (outcome.kind === 'refused') refused.push({ input: address, reason: outcome.reason });
     else {

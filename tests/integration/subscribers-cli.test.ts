@@ -48,6 +48,25 @@ describe('broadsheet subscribers', () => {
     );
   });
 
+  it('says what is missing: no action, an unknown action, removing an address that is not on the list', async () => {
+    const dir = await scratchProject();
+    const bare = await broadsheet(dir, 'subscribers');
+    expect(bare.code).toBe(64);
+    expect(bare.stderr.trim()).toBe(
+      'subscribers needs an action: list, export, add, remove or import (broadsheet subscribers list)',
+    );
+    expect((await broadsheet(dir, 'subscribers', 'delete', 'a@example.org')).stderr).toContain(
+      'Unknown subscribers action "delete" (known: list, export, add, remove, import).',
+    );
+
+    expect((await broadsheet(dir, 'subscribers', 'add', 'alice@example.org')).code).toBe(0);
+    const typo = await broadsheet(dir, 'subscribers', 'remove', 'alce@example.org');
+    expect(typo.code).toBe(1);
+    expect(typo.stderr).toContain('alce@example.org is not a subscriber; nothing to remove');
+    const list = await broadsheet(dir, 'subscribers', 'list');
+    expect(list.stdout.trim()).toBe('alice@example.org\tconfirmed\tinstant');
+  });
+
   // Issue 14, item 11.
   it('one long address stops no digest: over-long addresses are refused, the longest valid one is mailed', async () => {
     const dir = await scratchProject();
