@@ -851,9 +851,11 @@ function printAnswer(answer: DeskAnswer, verb: string, what: string, id: string 
     case 'ambiguous':
     case 'unknown':
       console.log(
-        answer.kind === 'unknown'
-          ? `No digest ${id} to ${what}; these are waiting:`
-          : `${answer.digests.length} digests could be meant; name one: broadsheet ${what} <id>`,
+        answer.kind === 'ambiguous'
+          ? `${answer.digests.length} digests could be meant; name one: broadsheet ${what} <id>`
+          : answer.digests.length === 0
+            ? `No digest ${id} to ${what}: none ${what === 'release' ? 'is held' : 'is waiting'}.`
+            : `No digest ${id} to ${what}; these are waiting:`,
       );
       for (const d of answer.digests) printDigest(d, 'Pending:');
       return 1;

@@ -35,6 +35,16 @@ describe('the grace window, locally', () => {
     expect((await broadsheet(dir, 'check', '--now', FIRST)).stdout).toMatch(/The next build announces: "/);
   });
 
+  it('a desk command naming a digest when none waits says so, not an empty list', async () => {
+    const dir = await scratchProject();
+    const cancel = await broadsheet(dir, 'cancel', 'abc123', '--now', FIRST);
+    expect(cancel.code).toBe(1);
+    expect(cancel.stdout.trim()).toBe('No digest abc123 to cancel: none is waiting.');
+    expect((await broadsheet(dir, 'release', 'abc123', '--now', FIRST)).stdout.trim()).toBe(
+      'No digest abc123 to release: none is held.',
+    );
+  });
+
   it('writes nothing inside the window, says when it is due, then writes the edited article', async () => {
     const { dir, outbox } = await withWindow();
     const before = await outbox();
