@@ -122,7 +122,7 @@ export function navPages(
       problems.push({
         file: 'site.yaml',
         field: 'nav',
-        reason: `names "${name}", but there is no content/pages/${name}.md (or it is a draft)`,
+        reason: `names "${name}", but there is no pages/${name}.md (or it is a draft)`,
         severity: 'error',
       });
   }

@@ -336,7 +336,7 @@ describe('the header of a refused check or build', () => {
       const run = await broadsheet(dir, command, '--now', NOW);
       expect(run.code).toBe(1);
       expect(run.stderr).toContain(
-        '1 problem in site.yaml:\n  site.yaml: error in nav: names "missing", but there is no content/pages/missing.md',
+        '1 problem in site.yaml:\n  site.yaml: error in nav: names "missing", but there is no pages/missing.md',
       );
       expect(run.stderr).not.toMatch(/invalid article/);
     }

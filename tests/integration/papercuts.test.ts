@@ -208,7 +208,7 @@ describe('papercuts', () => {
     const broken = await broadsheet(dir, 'check', '--now', NOW);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain('pages/about.md:2: error in title: is required');
-    expect(broken.stderr).not.toContain('there is no content/pages/about.md');
+    expect(broken.stderr).not.toContain('there is no pages/about.md');
   });
 
   it('refuses --out inside --content, which the next build would read back as content', async () => {
