@@ -185,15 +185,43 @@ export const siteSchema = z
 export type SiteConfig = z.output<typeof siteSchema>;
 
 /** Validates parsed site.yaml data, naming every bad field at once. */
-export function parseSiteConfig(data: unknown, source = 'site.yaml'): SiteConfig {
+export function parseSiteConfig(
+  data: unknown,
+  source = 'site.yaml',
+  /** The line a field is on, where the caller has the text: each problem then names it. */
+  lineOf: (path: readonly PropertyKey[]) => number | undefined = () => undefined,
+): SiteConfig {
   const result = siteSchema.safeParse(data);
   if (!result.success) {
     throw new ConfigError(
       source,
-      result.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`),
+      result.error.issues.map((issue) => {
+        const line = lineOf(issue.path);
+        const field = issue.path.join('.') || '(top level)';
+        return `${line === undefined ? '' : `line ${line}: `}${field}: ${plainReason(issue.message)}`;
+      }),
     );
   }
   return result.data;
+}
+
+const KINDS: Readonly<Record<string, string>> = {
+  object: 'a mapping of fields (each indented under it)',
+  string: 'text',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'a list',
+};
+
+/** zod's wording of a wrong type ("Invalid input: expected object, received number") in an author's terms. */
+function plainReason(message: string): string {
+  const wrongType = /^Invalid input: expected (\w+), received (\w+)$/.exec(message);
+  if (!wrongType) return message;
+  const [, expected = '', received = ''] = wrongType;
+  const kind = KINDS[expected] ?? expected;
+  if (received === 'undefined') return 'is required';
+  if (received === 'null') return `is empty; it must be ${kind}`;
+  return `must be ${kind}, not ${KINDS[received] ?? received}`;
 }
 
 /** Root-relative path of the site (e.g. '/blog' for https://example.com/blog, '' at the root). */

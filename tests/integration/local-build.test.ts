@@ -414,14 +414,27 @@ describe('broadsheet build with invalid articles', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('rejects a broken site.yaml with the field named', async () => {
+  it('rejects a broken site.yaml with the line, the field and the reason in plain words', async () => {
     const dir = await scratchProject();
-    await writeFile(join(dir, 'content/site.yaml'), 'title: X\nbase_url: ftp://x\n');
+    await writeFile(join(dir, 'content/site.yaml'), 'title: X\nbase_url: ftp://x\nauthor: 3\nsender:\n');
     const run = await broadsheet(dir, 'build');
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/base_url: must use https/);
-    expect(run.stderr).toMatch(/author: /);
+    expect(run.stderr).toContain('  - line 2: base_url: must use https');
+    expect(run.stderr).toContain(
+      '  - line 3: author: must be a mapping of fields (each indented under it), not a number',
+    );
+    expect(run.stderr).toContain('  - line 4: sender: is empty; it must be a mapping of fields');
+    expect(run.stderr).not.toMatch(/Invalid input|expected object/);
     expect(await snapshot(join(dir, 'dist'))).toEqual({});
+  });
+
+  it('says where to run it, or --content, when there is no site.yaml', async () => {
+    const dir = await scratchProject();
+    const run = await broadsheet(join(dir, 'content'), 'check');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'site.yaml is invalid:\n  - does not exist: run broadsheet in the folder that holds content/, or pass --content <folder>',
+    );
   });
 });
 

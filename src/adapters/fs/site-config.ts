@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
 import type { SiteConfig } from '../../core/site.js';
 import { parseSiteYaml } from '../../core/site-yaml.js';
@@ -12,6 +12,10 @@ export async function loadSiteConfig(contentDir: string): Promise<SiteConfig> {
   try {
     bytes = await readFile(path);
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new ConfigError(path, [
+        `does not exist: run broadsheet in the folder that holds ${basename(contentDir)}/, or pass --content <folder>`,
+      ]);
     throw new ConfigError(path, [`cannot be read: ${(error as Error).message}`]);
   }
   const decoded = decodeUtf8(bytes);
