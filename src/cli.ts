@@ -109,6 +109,32 @@ Options:
   --allow-skips     subscribers import: exit 0 even when rows were skipped (each is still listed)
 `;
 
+/** Each command, and how many arguments it takes after its name. */
+const ARGUMENTS: Readonly<Record<string, number>> = {
+  build: 0,
+  check: 0,
+  preview: 0,
+  diff: 1,
+  'send-test': 0,
+  stats: 0,
+  pending: 0,
+  hold: 1,
+  release: 1,
+  cancel: 1,
+  subscribers: Number.POSITIVE_INFINITY,
+};
+
+/** One command's entry of USAGE, and the options. */
+function commandHelp(command: string): string {
+  const [commands = '', options = ''] = USAGE.split('\nOptions:\n');
+  const entries = commands.split(/\n(?= {2}\S)/);
+  const entry = entries.find((e) => e.startsWith(`  ${command} `) || e === `  ${command}`) ?? '';
+  const [first = '', ...rest] = entry.trim().split('\n');
+  const [synopsis = '', ...said] = first.split(/ {2,}/);
+  const lines = [...said, ...rest].map((line) => `  ${line.trim()}`).join('\n');
+  return `Usage: broadsheet ${synopsis}\n\n${lines}\n\nOptions:\n${options}`;
+}
+
 function parseCommandLine() {
   try {
     return parseArgs({ allowPositionals: true, options: OPTIONS });
@@ -735,11 +761,16 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
 async function statsCommand(site: SiteConfig, paths: { state: string; outbox: string }): Promise<number> {
   const store = await subscriberStore(site, paths.state);
   let source: StatsSource;
+  // Digests with no folder in the outbox: counted as sending nothing, which may only mean another --outbox.
+  const unfound: string[] = [];
   if (values.table === undefined) {
     const announcements = new FileAnnouncementStore(paths.state);
     source = {
       recentDigests: (sinceMs) => announcements.recentDigests(sinceMs),
-      ledger: (id) => outboxLedger(paths.outbox, id),
+      ledger: (id) => {
+        if (!existsSync(join(paths.outbox, id))) unfound.push(id);
+        return outboxLedger(paths.outbox, id);
+      },
       feedbackReported: false,
     };
   } else {
@@ -752,6 +783,10 @@ async function statsCommand(site: SiteConfig, paths: { state: string; outbox: st
   }
   const report = await gatherStats(source, store, site, clock());
   process.stdout.write(formatStats(report, site));
+  if (unfound.length > 0)
+    console.error(
+      `${unfound.length} digest${unfound.length === 1 ? ' has' : 's have'} no folder in ${show(paths.outbox)}/, so ${unfound.length === 1 ? 'its' : 'their'} sent mail counts 0: if the build wrote elsewhere, pass that --outbox.`,
+    );
   const owner = await ownerOnly(store);
   if (owner) console.log(owner);
   return 0;
@@ -971,9 +1006,29 @@ async function main(): Promise<number> {
     console.log(packageJson.version);
     return 0;
   }
+  if (command === 'help' && positionals[1] !== undefined && positionals[1] in ARGUMENTS) {
+    console.log(commandHelp(positionals[1]));
+    return 0;
+  }
+  if (values.help && command !== undefined && command in ARGUMENTS) {
+    console.log(commandHelp(command));
+    return 0;
+  }
   if (values.help || command === undefined || command === 'help') {
     console.log(USAGE);
     return command === undefined && !values.help ? 64 : 0;
+  }
+  const most = ARGUMENTS[command];
+  if (most === undefined) {
+    console.error(`Unknown command "${command}".\n\n${USAGE}`);
+    return 64;
+  }
+  const extra = positionals.slice(1 + most);
+  if (extra.length > 0) {
+    console.error(
+      `${command} takes ${most === 0 ? 'no arguments' : `at most ${most} argument${most === 1 ? '' : 's'}`}; "${extra.join(' ')}" is not one (options start with --).\n\n${commandHelp(command)}`,
+    );
+    return 64;
   }
   const paths = {
     content: resolve(values.content),

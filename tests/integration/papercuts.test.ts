@@ -79,8 +79,8 @@ describe('papercuts', () => {
         .split('\n')
         .filter((l) => / warning in [^:]+: /.test(l) || / more with the same warning in /.test(l));
     expect(warnings(checked.stderr)).toEqual([
-      expect.stringMatching(/^posts\/floating\.md:4: warning in mood: unknown field/),
       'posts/floating.md:3: warning in date: has no time zone; read as Europe/Lisbon (2026-11-01T00:00:00+00:00)',
+      expect.stringMatching(/^posts\/floating\.md:4: warning in mood: unknown field/),
     ]);
     expect(warnings(build.stderr)).toEqual(warnings(checked.stderr));
 
@@ -239,5 +239,24 @@ describe('papercuts', () => {
     expect(unknown.stderr).toContain('Usage: broadsheet <command>');
     expect(unknown.stderr).not.toMatch(/\n\s+at /);
     expect(await readdir(dir)).toEqual(['content']);
+  });
+
+  it('<command> --help shows that command; an argument a command does not take is refused, not ignored', async () => {
+    const dir = await scratchProject();
+    const help = await broadsheet(dir, 'diff', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: broadsheet diff <git-ref>\n\n {2}What merging/);
+    expect(help.stdout).not.toContain('send-test --to');
+    expect(help.stdout).toContain('--content <dir>');
+    expect((await broadsheet(dir, 'help', 'cancel')).stdout).toMatch(/^Usage: broadsheet cancel \[id\]/);
+
+    const extra = await broadsheet(dir, 'check', 'posts/new.md');
+    expect(extra.code).toBe(64);
+    expect(extra.stderr).toMatch(/^check takes no arguments; "posts\/new\.md" is not one/);
+    expect((await broadsheet(dir, 'hold', 'a', 'b')).stderr).toMatch(/^hold takes at most 1 argument; "b"/);
+    const unknown = await broadsheet(join(dir, 'content'), 'frob');
+    // An unknown command is said as such, even where there is no site.yaml.
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toMatch(/^Unknown command "frob"/);
   });
 });

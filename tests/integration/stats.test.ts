@@ -52,6 +52,14 @@ describe('broadsheet stats', () => {
       /[0-9a-f]{12} {2}Café typography: “quotes”, naïve accents and 🎉 · The Broadsheet Gazette/,
     );
     expect(stats.stdout).not.toContain('No subscribers yet');
+    expect(stats.stderr).not.toContain('no folder');
+
+    // Read with another outbox than the build wrote: said, not silently counted as nothing sent.
+    const elsewhere = await broadsheet(dir, 'stats', '--now', LATER, '--outbox', 'mail');
+    expect(elsewhere.stdout).toMatch(/instant {2}0 +0 +0 /);
+    expect(elsewhere.stderr).toContain(
+      '1 digest has no folder in mail/, so its sent mail counts 0: if the build wrote elsewhere, pass that --outbox.',
+    );
   });
 
   it('with --table: sent from the send ledger, bounces and complaints from the records the bounces function keeps', async () => {
