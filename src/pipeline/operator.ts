@@ -112,7 +112,10 @@ export async function setStatus(
     overrideOptOut: options.force === true,
   })) {
     if (update.before === undefined && update.after === undefined) {
-      refused.push({ input: address, reason: `${address} is not a subscriber; nothing to remove` });
+      refused.push({
+        input: address,
+        reason: `not a subscriber; nothing to remove (to bar it before it subscribes, import it with status unsubscribed)`,
+      });
       continue;
     }
     const outcome = outcomeOf(address, status, update);

@@ -93,6 +93,7 @@ describe('broadsheet send-test', () => {
       /send-test --article is invalid:\n {2}- no article has the slug "nope" \(slugs: /,
     );
 
+    await broadsheet(dir, 'subscribers', 'add', 'gone@example.org');
     await broadsheet(dir, 'subscribers', 'remove', 'gone@example.org');
     const refused = await broadsheet(
       dir,

@@ -62,7 +62,9 @@ describe('broadsheet subscribers', () => {
     expect((await broadsheet(dir, 'subscribers', 'add', 'alice@example.org')).code).toBe(0);
     const typo = await broadsheet(dir, 'subscribers', 'remove', 'alce@example.org');
     expect(typo.code).toBe(1);
-    expect(typo.stderr).toContain('alce@example.org is not a subscriber; nothing to remove');
+    expect(typo.stderr).toContain(
+      'alce@example.org: not a subscriber; nothing to remove (to bar it before it subscribes, import it with status unsubscribed)',
+    );
     const list = await broadsheet(dir, 'subscribers', 'list');
     expect(list.stdout.trim()).toBe('alice@example.org\tconfirmed\tinstant');
   });
