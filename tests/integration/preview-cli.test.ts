@@ -80,14 +80,17 @@ describe('broadsheet preview', () => {
     expect(result.stderr.trim()).toBe(`port ${taken.port} is in use; pass --port to use another`);
   });
 
-  it.each(['99999', 'abc', '80.5'])('refuses --port %s with the flag named, before building', async (port) => {
-    const dir = await scratchProject();
-    const result = await broadsheetWithin(20_000, dir, 'preview', '--port', port);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`--port is invalid`);
-    expect(result.stderr).toContain(`"${port}" is not a port`);
-    expect(result.stderr).not.toMatch(/at .*\.mjs:\d+/);
-  });
+  it.each(['99999', 'abc', '80.5'])(
+    'refuses --port %s with the flag named, before building',
+    async (port) => {
+      const dir = await scratchProject();
+      const result = await broadsheetWithin(20_000, dir, 'preview', '--port', port);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`--port is invalid`);
+      expect(result.stderr).toContain(`"${port}" is not a port`);
+      expect(result.stderr).not.toMatch(/at .*\.mjs:\d+/);
+    },
+  );
 
   it('--watch says each good rebuild, not only the first', async () => {
     const dir = await scratchProject();
