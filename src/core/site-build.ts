@@ -11,6 +11,7 @@ import {
   issuePath,
   issuesFeed,
   issuesIndexPage,
+  issueUrl,
   NEWSLETTER_DIR,
   withdrawnFrom,
 } from './newsletter.js';
@@ -473,8 +474,13 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     return latest ? lastChanged(latest) : '';
   };
   const changedAny = changed(live);
+  const issues = input.issues ?? [];
+  const sentAt = (issue: ArchivedIssue | undefined) =>
+    issue ? new Date(issue.createdAtMs).toISOString() : '';
   const sitemapEntries: [string, string][] = [
     [`${site.baseUrl}/`, changed(live.slice(0, site.homeItems))],
+    // The form is a page readers arrive at from search too; it changes with the theme only (no date).
+    [`${site.baseUrl}/subscribe/`, ''],
     [`${site.baseUrl}/archive/`, changedAny],
     ...years.map(({ year, articles }): [string, string] => [
       `${site.baseUrl}/archive/${year}/`,
@@ -487,6 +493,13 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     ]),
     ...live.map((a): [string, string] => [a.url, lastChanged(a)]),
     ...(input.pages ?? []).map((p): [string, string] => [`${site.baseUrl}/${p.name}/`, '']),
+    // The archive of issues, when built: its index (changed with its newest issue) and each issue.
+    ...(site.archive
+      ? [
+          [`${site.baseUrl}/${NEWSLETTER_DIR}/`, sentAt(issues[0])] as [string, string],
+          ...issues.map((i): [string, string] => [issueUrl(site, i.id), sentAt(i)]),
+        ]
+      : []),
   ];
   const discovery: SiteFile[] = [
     {
@@ -511,7 +524,6 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
         ]),
   ];
 
-  const issues = input.issues ?? [];
   // An issue's article that is no longer on the site (deleted, a draft again) is withdrawn from its page.
   const onSite = new Set(live.flatMap((a) => [a.url, ...(a.aliases ?? [])]));
   const newsletter: SiteFile[] = site.archive

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { displayDate } from '../../../src/core/dates.js';
-import { staticAssetProblem, staticClashes } from '../../../src/core/site-build.js';
+import { planSite, staticAssetProblem, staticClashes } from '../../../src/core/site-build.js';
+import { indexArticle } from '../../../src/core/site-index.js';
 import { article, bytes, planOf, testSite } from '../../helpers/site.js';
 
 const hostile = article({
@@ -97,6 +98,48 @@ describe('planSite', () => {
     const inFolder = planOf([plain], { ...testSite, baseUrl: 'https://example.com/blog' });
     expect(inFolder.map((f) => f.path)).not.toContain('robots.txt');
     expect(inFolder.map((f) => f.path)).toContain('sitemap.xml');
+  });
+
+  it('lists in the sitemap every page a reader reaches: the subscribe form, the newsletter and its issues', async () => {
+    const issue = {
+      id: 'd-1',
+      createdAtMs: Date.parse('2026-01-03T08:00:00Z'),
+      subject: 'New on Test Gazette',
+      articles: [{ url: plain.url, title: plain.title, summary: plain.summary, date: plain.date }],
+    };
+    const withIssues = (site: typeof testSite) =>
+      planSite(
+        { site, live: [indexArticle(plain)], assets: [], issues: [issue] },
+        { body: async () => plain.html, asset: async () => new Uint8Array() },
+      );
+    const files = withIssues(testSite);
+    const sitemap = await render('sitemap.xml', files);
+    const locs = [...sitemap.matchAll(/<loc>([^<]*)<\/loc>/g)].map((m) => m[1]);
+    // Every HTML page but the 404 page is listed, each once.
+    const pages = files
+      .filter((f) => f.contentType.startsWith('text/html') && f.path !== '404.html')
+      .map((f) => `https://news.example.com/${f.path.replace(/index\.html$/, '')}`);
+    expect(locs.toSorted()).toEqual(pages.toSorted());
+    expect(sitemap).toContain('<loc>https://news.example.com/subscribe/</loc>');
+    expect(sitemap).toContain(
+      '<loc>https://news.example.com/newsletter/</loc><lastmod>2026-01-03T08:00:00.000Z</lastmod>',
+    );
+    expect(sitemap).toContain(
+      '<loc>https://news.example.com/newsletter/d-1/</loc><lastmod>2026-01-03T08:00:00.000Z</lastmod>',
+    );
+    // Without the archive there is no /newsletter/ to list.
+    const unarchived = await render('sitemap.xml', withIssues({ ...testSite, archive: false }));
+    expect(unarchived).not.toContain('/newsletter/');
+    // An old address only redirects: it is not a page of its own to index.
+    const moved = article({
+      title: 'Moved',
+      date: '2026-01-05',
+      slug: 'moved',
+      aliases: '[/old/moved/]',
+    });
+    const aliased = planOf([moved]);
+    expect(aliased.map((f) => f.path)).toContain('old/moved/index.html');
+    expect(await render('sitemap.xml', aliased)).not.toContain('/old/moved/');
   });
 
   it('carries Open Graph and Twitter card metadata with an absolute cover image and dates', async () => {
