@@ -131,25 +131,34 @@ const FOOTNOTE_REF = /\[\^([^\]\n]+)\](?!:)/g;
 
 /** The footnotes section as marked-footnote builds it: the definitions with the references that use them. */
 interface FootnotesToken extends Tokens.Generic {
-  readonly items?: readonly { readonly label: string; readonly content: Token[]; readonly refs: unknown[] }[];
+  readonly items?: readonly {
+    readonly label: string;
+    readonly content: Token[];
+    /** The references to it; each has the number the reference shows (`id`, the same for all). */
+    readonly refs: readonly { readonly id?: string }[];
+  }[];
 }
 
 /**
- * The footnotes section, as marked-footnote writes it but for one thing: its back-links' `aria-label` holds
- * the label as written, unescaped, so `[^x"><img onerror=…>]` would break out of the attribute. Here the
- * label is escaped (ids and links stay percent-encoded, as marked-footnote writes them).
+ * The footnotes section, as marked-footnote writes it but for its back-links' `aria-label`. Theirs holds the
+ * label as written, unescaped, so `[^x"><img onerror=…>]` would break out of the attribute; and a named
+ * note (`[^source]`) read out as "Back to reference source" while its reference shows a number. Here the
+ * back-link is named by that number, as GitHub does: "Back to reference 2", then "2-2" for a second
+ * reference (ids and links stay percent-encoded, as marked-footnote writes them).
  */
 function footnotesHtml(this: { parser: { parse(tokens: Token[]): string } }, token: FootnotesToken): string {
   const items = token.items ?? [];
   if (items.length === 0) return '';
-  const list = items.map(({ label, content, refs }) => {
+  const list = items.map(({ label, content, refs }, n) => {
     const id = encodeURIComponent(label);
+    // The list numbers its notes in the order of their first reference, as the references do.
+    const shown = refs[0]?.id ?? String(n + 1);
     const body = this.parser.parse(content).trimEnd();
     const inParagraph = body.endsWith('</p>');
     const backLinks = refs.map((_, i) => {
       const suffix = i > 0 ? `-${i + 1}` : '';
       const mark = i > 0 ? `↩<sup>${i + 1}</sup>` : '↩';
-      return ` <a href="#footnote-ref-${id}${suffix}" data-footnote-backref aria-label="Back to reference ${escapeHtml(label)}">${mark}</a>`;
+      return ` <a href="#footnote-ref-${id}${suffix}" data-footnote-backref aria-label="Back to reference ${escapeHtml(shown + suffix)}">${mark}</a>`;
     });
     const text = inParagraph ? body.replace(/<\/p>$/, '') : body;
     return `<li id="footnote-${id}">\n${text}${backLinks.join('')}${inParagraph ? '</p>\n' : '\n'}</li>\n`;

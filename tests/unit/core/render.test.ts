@@ -341,8 +341,8 @@ describe('highlighted code', () => {
     expect(elements.flatMap((e) => Object.keys(e.attributes)).filter((a) => a.startsWith('on'))).toEqual([]);
     const backLinks = elements.filter((e) => 'data-footnote-backref' in e.attributes);
     expect(backLinks.map((e) => e.attributes['aria-label'])).toEqual([
-      `Back to reference ${label}`,
-      `Back to reference ${label}`,
+      'Back to reference 1',
+      'Back to reference 1-2',
     ]);
     // The links still reach each other.
     const id = encodeURIComponent(label);
@@ -352,6 +352,28 @@ describe('highlighted code', () => {
     ]);
     expect(elements.filter((e) => e.attributes.id === `footnote-ref-${id}`)).toHaveLength(1);
     expect(elements.filter((e) => e.attributes.id === `footnote-${id}`)).toHaveLength(1);
+  });
+
+  it('names each back-link by the number its reference shows, for named and numbered notes alike', () => {
+    const html = renderMarkdown('A[^note], B[^1] and A again[^note].\n\n[^1]: One.\n[^note]: Named.', base);
+    const refs = [...html.matchAll(/<a id="footnote-ref-([^"]*)"[^>]*>([^<]*)<\/a>/g)].map((m) => [
+      m[1],
+      m[2],
+    ]);
+    expect(refs).toEqual([
+      ['note', '1'],
+      ['1', '2'],
+      ['note-2', '1'],
+    ]);
+    const backLinks = [
+      ...html.matchAll(/href="[^"]*#footnote-ref-([^"]*)" data-footnote-backref aria-label="([^"]*)"/g),
+    ];
+    expect(backLinks.map((m) => [m[1], m[2]])).toEqual([
+      ['note', 'Back to reference 1'],
+      ['note-2', 'Back to reference 1-2'],
+      // `[^1]` is the second note the text refers to: its reference shows 2, and so does its back-link.
+      ['1', 'Back to reference 2'],
+    ]);
   });
 
   it('starts a fresh footnote list after an article that failed to render', () => {
