@@ -391,6 +391,61 @@ const SAFE_STYLES: Record<string, RegExp[]> = {
   'font-style': [/^(?:normal|italic)$/],
 };
 
+/** The elements an article may hold; every other is removed, keeping its text. */
+const ALLOWED_TAGS: readonly string[] = [
+  'p',
+  'br',
+  'hr',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'blockquote',
+  'pre',
+  'code',
+  'kbd',
+  'samp',
+  'em',
+  'strong',
+  'del',
+  's',
+  'ins',
+  'mark',
+  'sup',
+  'sub',
+  'small',
+  'abbr',
+  'q',
+  'cite',
+  'a',
+  'img',
+  'ul',
+  'ol',
+  'li',
+  'dl',
+  'dt',
+  'dd',
+  'table',
+  'thead',
+  'tbody',
+  'tfoot',
+  'tr',
+  'th',
+  'td',
+  'figure',
+  'figcaption',
+  'details',
+  'summary',
+  'input',
+  // Highlighted code, footnotes, and math (temml's MathML).
+  'span',
+  'section',
+  ...MATHML_TAGS,
+];
+const ALLOWED_TAG_SET: ReadonlySet<string> = new Set(ALLOWED_TAGS);
+
 function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
   const applyUrlPolicy =
     (attribute: string, schemes: readonly string[]): sanitizeHtml.Transformer =>
@@ -403,58 +458,7 @@ function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
     };
   const imageUrlPolicy = applyUrlPolicy('src', IMAGE_SCHEMES);
   return {
-    allowedTags: [
-      'p',
-      'br',
-      'hr',
-      'h1',
-      'h2',
-      'h3',
-      'h4',
-      'h5',
-      'h6',
-      'blockquote',
-      'pre',
-      'code',
-      'kbd',
-      'samp',
-      'em',
-      'strong',
-      'del',
-      's',
-      'ins',
-      'mark',
-      'sup',
-      'sub',
-      'small',
-      'abbr',
-      'q',
-      'cite',
-      'a',
-      'img',
-      'ul',
-      'ol',
-      'li',
-      'dl',
-      'dt',
-      'dd',
-      'table',
-      'thead',
-      'tbody',
-      'tfoot',
-      'tr',
-      'th',
-      'td',
-      'figure',
-      'figcaption',
-      'details',
-      'summary',
-      'input',
-      // Highlighted code, footnotes, and math (temml's MathML).
-      'span',
-      'section',
-      ...MATHML_TAGS,
-    ],
+    allowedTags: [...ALLOWED_TAGS],
     allowedAttributes: {
       a: [
         'href',
@@ -546,9 +550,55 @@ export class SanitizerNotLoadedError extends Error {
   }
 }
 
-function sanitize(html: string, base: LinkBase): string {
+/**
+ * Sanitizes, adding to `removed` what it took out: elements as `<iframe>`, attributes as `onclick on <div>`.
+ * The pipeline's own markup passes the sanitizer unchanged (tests/unit/core/render.test.ts checks it), so
+ * whatever it removes is the author's raw HTML. Its hooks tell: an element not allowed is named as it opens;
+ * an allowed one's attributes are compared, as it closes, with those it opened with (the sanitizer deletes
+ * those it refuses from the element's frame, or writes none for an element that may have none). A list of
+ * names per element is all it costs.
+ */
+function sanitize(html: string, base: LinkBase, removed?: Set<string>): string {
   if (!sanitizer) throw new SanitizerNotLoadedError();
-  return sanitizer(html, sanitizeOptions(base)).trim();
+  const options = sanitizeOptions(base);
+  if (!removed) return sanitizer(html, options).trim();
+  const { exclusiveFilter, allowedAttributes } = options;
+  // The attribute names of each open element; the parser closes every element it opens (some implied).
+  const opened: string[][] = [];
+  let closing: string[] | undefined;
+  return sanitizer(html, {
+    ...options,
+    onOpenTag(name, attribs) {
+      if (!ALLOWED_TAG_SET.has(name)) removed.add(`<${name}>`);
+      opened.push(Object.keys(attribs));
+    },
+    onCloseTag() {
+      closing = opened.pop();
+    },
+    // Called as an allowed element closes, right after onCloseTag, with the attributes it keeps.
+    exclusiveFilter(frame) {
+      const excluded = exclusiveFilter?.(frame) ?? false;
+      if (excluded) removed.add(`<${frame.tag}>`);
+      else {
+        // An element with no attributes allowed keeps its frame's as they came, and writes none.
+        const keeps = allowedAttributes && Object.hasOwn(allowedAttributes, frame.tag);
+        for (const name of closing ?? [])
+          if (!keeps || !(name in frame.attribs)) removed.add(`${name} on <${frame.tag}>`);
+      }
+      return excluded;
+    },
+  }).trim();
+}
+
+/** Most removals a note names; the rest it counts. */
+const REMOVED_NAMED = 4;
+
+/** What `check` says when the sanitizer removed raw HTML, or nothing when it removed none. */
+function removedHtmlNote(removed: ReadonlySet<string>): string | undefined {
+  if (removed.size === 0) return undefined;
+  const named = [...removed].slice(0, REMOVED_NAMED).join(', ');
+  const more = removed.size > REMOVED_NAMED ? ` and ${removed.size - REMOVED_NAMED} more` : '';
+  return `raw HTML removed, as articles may not hold it: ${named}${more}`;
 }
 
 /** What one source may need loaded before it renders: bytes found anywhere in it (cheap, may overshoot). */
@@ -687,7 +737,10 @@ export function renderArticleMarkdown(
   // Footnote links point into the page; like every other link, they are made absolute for feeds and email.
   rendered = rendered.replaceAll('href="#footnote-', `href="${escapeHtml(base.pageUrl)}#footnote-`);
   // Character references decode to any code point (`&#1;`), and a feed must stay well-formed XML.
-  const html = stripXmlInvalid(hasRawHtml ? sanitize(rendered, base) : rendered);
+  const removed = new Set<string>();
+  const html = stripXmlInvalid(hasRawHtml ? sanitize(rendered, base, removed) : rendered);
+  const removedNote = removedHtmlNote(removed);
+  if (removedNote) notes.push(removedNote);
   return { html, notes: [...new Set(notes)] };
 }
 

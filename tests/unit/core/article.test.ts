@@ -118,6 +118,24 @@ describe('parseArticle: valid articles', () => {
     );
   });
 
+  it('warns, once, of raw HTML the sanitizer removed from the body, without rejecting the article', () => {
+    const body =
+      '<iframe src="https://example.org/embed"></iframe>\n\n<p onclick="x()">Hi</p> and <iframe></iframe>';
+    const result = parseArticle(
+      { path: 'posts/a.md', bytes: bytes(markdown({ title: 'A', date: '2026-01-01T00:00:00Z' }, body)) },
+      testSite,
+    );
+    expect(result.ok).toBe(true);
+    expect(result.ok && result.warnings).toEqual([
+      expect.objectContaining({
+        file: 'posts/a.md',
+        field: 'body',
+        severity: 'warning',
+        reason: 'raw HTML removed, as articles may not hold it: <iframe>, onclick on <p>',
+      }),
+    ]);
+  });
+
   it('warns about unknown fields without rejecting the article', () => {
     const result = parseArticle(
       {

@@ -286,6 +286,27 @@ describe('renderArticleMarkdown notes what renders as literal text', () => {
     ]);
   });
 
+  it('raw HTML the sanitizer removed, once, naming a few elements and attributes', () => {
+    const embed =
+      '<iframe src="https://www.youtube.com/embed/x"></iframe>\n\n<script>alert(1)</script>\n\n' +
+      '<p style="color:red" onclick="go()">Hi <b>there</b>, <span style="position:fixed">fixed</span>.</p>\n\n' +
+      '<p onclick="again()"><a href="javascript:alert(1)">link</a> <img src="data:image/png,x"></p>';
+    expect(notesOf(embed)).toEqual([
+      'raw HTML removed, as articles may not hold it: <iframe>, <script>, <b>, style on <span> and 4 more',
+    ]);
+    expect(notesOf('<div onclick="x()">One</div>\n\nTwo <kbd style="color:red">K</kbd>.')).toEqual([
+      'raw HTML removed, as articles may not hold it: <div>, style on <kbd>',
+    ]);
+  });
+
+  it('no removal for raw HTML the sanitizer keeps, or for the markup the pipeline writes around it', () => {
+    const kept =
+      '<details><summary>More</summary>\n\n```js\nconst x = 1; // why\n```\n\n- [x] done\n\n</details>\n\n' +
+      'Press <kbd>Ctrl</kbd>, see <span style="color:#f00">red</span> and <img src="https://example.org/a.png">[^a].\n\n' +
+      '<!-- a comment is no content -->\n\n> [!NOTE]\n> $x^2$ :tada:\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n\n[^a]: Note.';
+    expect(notesOf(kept, true)).toEqual([]);
+  });
+
   it('nothing for an article that uses every extension correctly', () => {
     expect(
       notesOf('A[^a] :tada: $x$\n\n> [!TIP]\n> Yes.\n\n```go\nfunc f() {}\n```\n\n[^a]: Note.', true),
