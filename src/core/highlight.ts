@@ -65,6 +65,22 @@ export async function prepareHighlighter(): Promise<void> {
 /** Whether highlighting is loaded (renderMarkdown needs it for fenced code that names a language). */
 export const highlighterReady = (): boolean => hljs !== undefined;
 
+/**
+ * Fence languages GitHub draws instead of showing code (a Mermaid diagram, a GeoJSON or TopoJSON map, an STL
+ * model), with what it draws. Nothing here draws them (no script runs in a feed or an email): they show as
+ * plain code, and `check` says so rather than calling the language unknown.
+ */
+const DRAWN_ON_GITHUB: ReadonlyMap<string, string> = new Map([
+  ['mermaid', 'diagram'],
+  ['geojson', 'map'],
+  ['topojson', 'map'],
+  ['stl', '3D model'],
+]);
+
+/** What GitHub draws of a fence in this language (any case), if it draws one. */
+export const drawnOnGitHub = (language: string): string | undefined =>
+  DRAWN_ON_GITHUB.get(language.toLowerCase());
+
 /** Whether a fence's language is one we highlight (by name or alias, any case). */
 export function isKnownLanguage(language: string): boolean {
   return hljs?.getLanguage(language.toLowerCase()) !== undefined;
@@ -86,7 +102,8 @@ const CLASS_SPAN = /<span class="(?:hljs-([\w-]+)(?: ([\w-]+))?[^"]*|language-[\
 export function highlightCode(code: string, language: string): string | undefined {
   if (!hljs) return undefined;
   const name = language.toLowerCase();
-  if (name === '' || !hljs.getLanguage(name)) return undefined;
+  // A drawn language is shown as its source, plain, whatever highlight.js may come to know by that name.
+  if (name === '' || DRAWN_ON_GITHUB.has(name) || !hljs.getLanguage(name)) return undefined;
   const html = hljs.highlight(code, { language: name, ignoreIllegals: true }).value;
   return html.replace(CLASS_SPAN, (_span, scope: string | undefined, sub: string | undefined) => {
     if (scope === undefined) return '<span>';

@@ -6,6 +6,7 @@ import markedFootnote from 'marked-footnote';
 import type sanitizeHtml from 'sanitize-html';
 import {
   codeBlockHtml,
+  drawnOnGitHub,
   fenceLanguage,
   highlighterReady,
   isKnownLanguage,
@@ -231,7 +232,12 @@ function createMarkdown(): Marked {
       code({ text, lang }) {
         const language = fenceLanguage(lang);
         if (language !== '' && !highlighterReady()) throw new MarkdownNotPreparedError('highlight.js');
-        if (language !== '' && !isKnownLanguage(language))
+        const drawn = drawnOnGitHub(language);
+        if (drawn)
+          notes.push(
+            `code block in "${language}" is shown as its source, not drawn as a ${drawn} as on GitHub (add an image to show the ${drawn})`,
+          );
+        else if (language !== '' && !isKnownLanguage(language))
           notes.push(`code block in unknown language "${language}" is shown without highlighting`);
         return codeBlockHtml(text, lang);
       },

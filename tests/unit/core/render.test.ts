@@ -307,6 +307,26 @@ describe('renderArticleMarkdown notes what renders as literal text', () => {
     expect(notesOf(kept, true)).toEqual([]);
   });
 
+  it('a diagram, map or model GitHub would draw, as code shown plain, not as an unknown language', () => {
+    const source =
+      '```mermaid\ngraph TD; A-->B\n```\n\n```Mermaid\nflowchart LR; C-->D\n```\n\n' +
+      '```geojson\n{"type": "Point", "coordinates": [0, 0]}\n```\n\n```topojson\n{}\n```\n\n```stl\nsolid x\n```';
+    const { html, notes } = renderArticleMarkdown(source, base);
+    expect(notes).toEqual([
+      'code block in "mermaid" is shown as its source, not drawn as a diagram as on GitHub (add an image to show the diagram)',
+      'code block in "Mermaid" is shown as its source, not drawn as a diagram as on GitHub (add an image to show the diagram)',
+      'code block in "geojson" is shown as its source, not drawn as a map as on GitHub (add an image to show the map)',
+      'code block in "topojson" is shown as its source, not drawn as a map as on GitHub (add an image to show the map)',
+      'code block in "stl" is shown as its source, not drawn as a 3D model as on GitHub (add an image to show the 3D model)',
+    ]);
+    expect(notes.join('\n')).not.toContain('unknown language');
+    expect(html).toContain('<pre><code>graph TD; A--&gt;B\n</code></pre>');
+    expect(html).toContain(
+      '<pre><code>{&quot;type&quot;: &quot;Point&quot;, &quot;coordinates&quot;: [0, 0]}\n</code></pre>',
+    );
+    expect(html).not.toContain('<span');
+  });
+
   it('nothing for an article that uses every extension correctly', () => {
     expect(
       notesOf('A[^a] :tada: $x$\n\n> [!TIP]\n> Yes.\n\n```go\nfunc f() {}\n```\n\n[^a]: Note.', true),
