@@ -95,6 +95,12 @@ function sanitizerCss(css: string): string {
 const attributeText = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
+/** A block of display math (`$$` lines, a ```math fence); what temml cannot read shows as a paragraph. */
+export function mathBlock(tex: string, problem: (message: string) => void): string {
+  const html = displayMath(tex, problem);
+  return html.startsWith('<math') ? `${html}\n` : `<p>${html}</p>\n`;
+}
+
 /** The `$…$` and `$$` extensions; what cannot be rendered is told to `problem` (check's warnings). */
 export function mathExtensions(problem: (message: string) => void): {
   readonly inline: TokenizerExtension & RendererExtension;
@@ -140,10 +146,7 @@ export function mathExtensions(problem: (message: string) => void): {
         if (!match || !tex?.trim()) return undefined;
         return { type: 'blockMath', raw: match[0], tex, display: true } satisfies MathToken;
       },
-      renderer: (token) => {
-        const html = displayMath((token as MathToken).tex, problem);
-        return html.startsWith('<math') ? `${html}\n` : `<p>${html}</p>\n`;
-      },
+      renderer: (token) => mathBlock((token as MathToken).tex, problem),
     },
   };
 }

@@ -19,6 +19,7 @@ import {
   MATHML_STYLES,
   MATHML_TAGS,
   mathAsTex,
+  mathBlock,
   mathExtensions,
   mathReady,
   prepareMath,
@@ -231,13 +232,19 @@ function createMarkdown(): Marked {
       },
       code({ text, lang }) {
         const language = fenceLanguage(lang);
+        // A ```math fence is display math, as GitHub draws it (prepareMarkdown loads temml for "math").
+        if (language === 'math' && mathOn) {
+          if (!mathReady()) throw new MarkdownNotPreparedError('temml');
+          return mathBlock(text, (message) => notes.push(message));
+        }
+        if (language === 'math') notes.push(MATH_FENCE_OFF_NOTE);
         if (language !== '' && !highlighterReady()) throw new MarkdownNotPreparedError('highlight.js');
         const drawn = drawnOnGitHub(language);
         if (drawn)
           notes.push(
             `code block in "${language}" is shown as its source, not drawn as a ${drawn} as on GitHub (add an image to show the ${drawn})`,
           );
-        else if (language !== '' && !isKnownLanguage(language))
+        else if (language !== '' && language !== 'math' && !isKnownLanguage(language))
           notes.push(`code block in unknown language "${language}" is shown without highlighting`);
         return codeBlockHtml(text, lang);
       },
@@ -624,7 +631,8 @@ export async function prepareMarkdown(source: string | Uint8Array): Promise<void
   if (mayHoldRawHtml(source)) loads.push(prepareSanitizer());
   if (!highlighterReady() && (includesText(source, '```') || includesText(source, '~~~')))
     loads.push(prepareHighlighter());
-  if (!mathReady() && includesText(source, '$')) loads.push(prepareMath());
+  // `$` may open a formula; "math" may name a ```math fence (or be a word: loading temml is all it costs).
+  if (!mathReady() && (includesText(source, '$') || includesText(source, 'math'))) loads.push(prepareMath());
   if (!emojiTable && includesText(source, ':')) loads.push(prepareEmoji());
   await Promise.all(loads);
 }
@@ -661,6 +669,9 @@ function prepareEmoji(): Promise<void> {
   return emojiLoading;
 }
 
+/** What `check` says of a ```math fence while math is off. */
+export const MATH_FENCE_OFF_NOTE =
+  'a ```math block shows as code because math is off; set math: true (site.yaml or front matter) to render it';
 /** What `check` says of math while math is off; the article's parser says which setting turned it off. */
 export const MATH_OFF_NOTE =
   'math ($…$) shows as text: math is off (set math: true in the front matter or site.yaml)';

@@ -9,6 +9,7 @@ const FEATURES = {
   plain: 'Just words.',
   math: 'Energy is $E = mc^2$.',
   'display math': '$$\nx^2\n$$',
+  'math fence': '```math\nx^2\n```',
   code: '```ts\nconst a = 1;\n```',
   'raw HTML': 'Hello <em>there</em>.',
   emoji: 'Done :tada:',
@@ -45,7 +46,7 @@ describe('what an article needs is loaded for it, and only that', () => {
     const math = c.articleMath === undefined ? c.siteMath : c.articleMath === 'true';
     if (result.ok)
       expect(result.article.html.includes('<math')).toBe(
-        math && (c.feature === 'math' || c.feature === 'display math'),
+        math && (c.feature === 'math' || c.feature === 'display math' || c.feature === 'math fence'),
       );
   });
 });

@@ -264,6 +264,19 @@ describe('renderArticleMarkdown notes what renders as literal text', () => {
     expect(notesOf('Costs $$5 or $$6, and echo $$ prints a PID.')).toEqual([]);
   });
 
+  it('a ```math fence: display math as GitHub draws it when math is on, else code and a note', () => {
+    const fence = 'Before.\n\n```math\n\\sum_{i=1}^n i\n```\n';
+    const on = renderArticleMarkdown(fence, base, { math: true });
+    expect(on.notes).toEqual([]);
+    expect(on.html).toMatch(/^<p>Before\.<\/p>\n<math alttext="\\sum_\{i=1\}\^n i" display="block"[ >]/);
+    expect(on.html).not.toContain('<pre');
+    const off = renderArticleMarkdown(fence, base, { math: false });
+    expect(off.html).toContain('<pre><code>\\sum_{i=1}^n i\n</code></pre>');
+    expect(off.notes).toEqual([
+      'a ```math block shows as code because math is off; set math: true (site.yaml or front matter) to render it',
+    ]);
+  });
+
   it('math that cannot be read, shown as the author wrote it instead of an error message in red', () => {
     const { html, notes } = renderArticleMarkdown(
       'I $\\frac{1}{$ and $\\macro$, then $x$.\n\n$$\n\\sqrt{\n$$',
