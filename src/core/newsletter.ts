@@ -72,7 +72,7 @@ export const NEWSLETTER_DIR = 'newsletter';
  */
 export const ISSUES_FEED = `${NEWSLETTER_DIR}/issues.xml`;
 export const issuePath = (id: string) => `${NEWSLETTER_DIR}/${id}/index.html`;
-export const issueUrl = (site: SiteConfig, id: string) => `${site.baseUrl}/${NEWSLETTER_DIR}/${id}/`;
+const issueUrl = (site: SiteConfig, id: string) => `${site.baseUrl}/${NEWSLETTER_DIR}/${id}/`;
 
 /**
  * The URLs of an issue's articles that have left the site since it went out (deleted, made a draft again,

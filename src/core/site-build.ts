@@ -11,7 +11,6 @@ import {
   issuePath,
   issuesFeed,
   issuesIndexPage,
-  issueUrl,
   NEWSLETTER_DIR,
   withdrawnFrom,
 } from './newsletter.js';
@@ -475,8 +474,6 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
   };
   const changedAny = changed(live);
   const issues = input.issues ?? [];
-  const sentAt = (issue: ArchivedIssue | undefined) =>
-    issue ? new Date(issue.createdAtMs).toISOString() : '';
   const sitemapEntries: [string, string][] = [
     [`${site.baseUrl}/`, changed(live.slice(0, site.homeItems))],
     // The form is a page readers arrive at from search too; it changes with the theme only (no date).
@@ -493,13 +490,10 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     ]),
     ...live.map((a): [string, string] => [a.url, lastChanged(a)]),
     ...(input.pages ?? []).map((p): [string, string] => [`${site.baseUrl}/${p.name}/`, '']),
-    // The archive of issues, when built: its index (changed with its newest issue) and each issue.
-    ...(site.archive
-      ? [
-          [`${site.baseUrl}/${NEWSLETTER_DIR}/`, sentAt(issues[0])] as [string, string],
-          ...issues.map((i): [string, string] => [issueUrl(site, i.id), sentAt(i)]),
-        ]
-      : []),
+    // The archive of issues, when built: its index, which links every issue. Not the issues themselves:
+    // what lies outside newsletter/ depends on the articles alone, never on what mail went out when (a
+    // full build from the content writes the same sitemap as the publishes that led to it).
+    ...(site.archive ? [[`${site.baseUrl}/${NEWSLETTER_DIR}/`, ''] as [string, string]] : []),
   ];
   const discovery: SiteFile[] = [
     {
