@@ -348,11 +348,15 @@ export function parseArticle(
   }
   const split = splitFrontMatter(decoded.text);
   if (!split) {
-    report(
-      'front matter',
-      'missing: the file must start with a line "---", the YAML fields, and a line "---"',
-      1,
-    );
+    // Opened but never closed: the fields are there, the line after them is not.
+    if (/^---[ \t]*\r?\n/.test(decoded.text))
+      report('front matter', 'is not closed: add a line "---" after the last field, before the text', 1);
+    else
+      report(
+        'front matter',
+        'missing: the file must start with a line "---", the YAML fields, and a line "---"',
+        1,
+      );
     return fail();
   }
 

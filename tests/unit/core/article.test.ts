@@ -168,6 +168,17 @@ describe('parseArticle: optional fields left empty', () => {
     expect(result.article.updated).toBeUndefined();
   });
 
+  it('says a front matter opened but never closed is not closed, not missing', () => {
+    expect(problemsOf('---\ntitle: A\ndate: 2026-01-01\nThe text began here.\n')).toEqual([
+      expect.objectContaining({
+        field: 'front matter',
+        line: 1,
+        reason: 'is not closed: add a line "---" after the last field, before the text',
+      }),
+    ]);
+    expect(problemsOf('title: A\n')[0]?.reason).toMatch(/^missing: the file must start with a line "---"/);
+  });
+
   it('still calls an empty title or date required, and lists problems in the order of the file', () => {
     const problems = problemsOf('---\ntitle:\ndraft: maybe\ndate:\n---\n');
     expect(problems.map((p) => [p.field, p.line])).toEqual([
