@@ -633,7 +633,7 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
       }
       if (skippedRows > 0 && !values['allow-skips']) {
         console.error(
-          `${skippedRows} row${skippedRows === 1 ? ' was' : 's were'} skipped (listed above): exit 1. Fix them, or pass --allow-skips to accept the import without them.`,
+          `${skippedRows} row${skippedRows === 1 ? ' was' : 's were'} skipped (listed above): exit 1. The other rows are imported; fix the skipped ones and import them again, or pass --allow-skips to exit 0 without them.`,
         );
         return 1;
       }
@@ -881,7 +881,11 @@ function printAnswer(answer: DeskAnswer, verb: string, what: string, id: string 
       printDigest(answer.digest, verb);
       return 0;
     case 'none':
-      console.log(`No digest ${what === 'release' ? 'is held' : 'is waiting'}: nothing to ${what}.`);
+      console.log(
+        what === 'hold'
+          ? 'No digest waits unheld: nothing to hold (broadsheet pending lists any already held).'
+          : `No digest ${what === 'release' ? 'is held' : 'is waiting'}: nothing to ${what}.`,
+      );
       return 1;
     case 'ambiguous':
     case 'unknown':

@@ -113,6 +113,10 @@ describe('the grace window, locally', () => {
     const held = await broadsheet(dir, 'hold', '--now', '2026-11-25T13:01:00Z');
     expect(held.stdout).toContain('Holding the digest of 1 article:');
     expect(held.stdout).toContain('A fresh note  https://gazette.example.com/posts/fresh/');
+    // Holding again finds nothing unheld, and says where the held one is rather than that none waits.
+    expect((await broadsheet(dir, 'hold', '--now', '2026-11-25T13:02:00Z')).stdout.trim()).toBe(
+      'No digest waits unheld: nothing to hold (broadsheet pending lists any already held).',
+    );
     // check tells what the next build will do with it: nothing, while it is held.
     const checked = await broadsheet(dir, 'check', '--now', '2026-11-25T15:00:00Z');
     expect(checked.stdout).toContain('Waiting: digest of 1 article:');

@@ -179,7 +179,9 @@ describe('broadsheet subscribers', () => {
     );
     expect(imported.stdout).toContain('(cleaned addresses: imported as suppressed)');
     expect(imported.stderr).toMatch(/mailchimp-subscribed\.csv:4: skipped: "not-an-address"/);
-    expect(imported.stderr).toContain('1 row was skipped (listed above): exit 1.');
+    expect(imported.stderr).toContain(
+      '1 row was skipped (listed above): exit 1. The other rows are imported; fix the skipped ones and import them again',
+    );
     expect((await broadsheet(dir, 'subscribers', 'list')).stdout.trim().split('\n')).toEqual([
       'amara@example.org\tconfirmed\tinstant',
       'bruno@example.org\tunsubscribed\tinstant',
