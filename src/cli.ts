@@ -847,6 +847,7 @@ function printDigest(
     return;
   }
   const due = new Date(digest.dueAtMs).toISOString();
+  const past = digest.dueAtMs <= clock().getTime();
   const line = (a: WaitingDigest['articles'][number]) =>
     `  ${a.title}  ${a.url}${copies.has(a.source) ? `  (renamed: ${copies.get(a.source)} goes in its place)` : ''}`;
   // Those whose files were deleted go only with their renamed copies: listed apart, unless none other is.
@@ -861,14 +862,14 @@ function printDigest(
   }
   if (going.length === 0 && !digest.held) {
     console.log(
-      `Digest ${digest.id}: its files were deleted; it goes once their renamed copies arrive (its window ${digest.dueAtMs <= clock().getTime() ? 'closed' : 'closes'} at ${due}), and not at all if none does within the hour.`,
+      `Digest ${digest.id}: its files were deleted; it goes once their renamed copies arrive (its window ${past ? 'closed' : 'closes'} at ${due}), and not at all if none does within the hour.`,
     );
     return;
   }
   console.log(
     digest.held
-      ? `Digest ${digest.id}: held (its window ${digest.dueAtMs <= clock().getTime() ? 'closed' : 'closes'} at ${due}); nothing goes until broadsheet release ${digest.id}.`
-      : digest.dueAtMs <= clock().getTime()
+      ? `Digest ${digest.id}: held (its window ${past ? 'closed' : 'closes'} at ${due}); nothing goes until broadsheet release ${digest.id}.`
+      : past
         ? `Digest ${digest.id}: overdue since ${due}; ${values.stack === undefined ? 'the next build sends it' : 'the publish a release starts sends it'}.`
         : `Digest ${digest.id}: due at ${due}.`,
   );
@@ -1084,8 +1085,8 @@ async function main(): Promise<number> {
     case 'subscribers':
       return subscribers(positionals.slice(1), await subscriberStore(site, paths.state), site);
     default:
-      console.error(`Unknown command "${command}".\n\n${USAGE}`);
-      return 64;
+      // Every name ARGUMENTS knows has its case above; an unknown one was refused before site.yaml was read.
+      throw new Error(`command "${command}" is in ARGUMENTS but has no case in main()`);
   }
 }
 

@@ -237,14 +237,14 @@ function createMarkdown(): Marked {
           if (!mathReady()) throw new MarkdownNotPreparedError('temml');
           return mathBlock(text, (message) => notes.push(message));
         }
-        if (language === 'math') notes.push(MATH_FENCE_OFF_NOTE);
         if (language !== '' && !highlighterReady()) throw new MarkdownNotPreparedError('highlight.js');
         const drawn = drawnOnGitHub(language);
-        if (drawn)
+        if (language === 'math') notes.push(MATH_FENCE_OFF_NOTE);
+        else if (drawn)
           notes.push(
             `code block in "${language}" is shown as its source, not drawn as a ${drawn} as on GitHub (add an image to show the ${drawn})`,
           );
-        else if (language !== '' && language !== 'math' && !isKnownLanguage(language))
+        else if (language !== '' && !isKnownLanguage(language))
           notes.push(`code block in unknown language "${language}" is shown without highlighting`);
         return codeBlockHtml(text, lang);
       },

@@ -473,7 +473,6 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
     return latest ? lastChanged(latest) : '';
   };
   const changedAny = changed(live);
-  const issues = input.issues ?? [];
   const sitemapEntries: [string, string][] = [
     [`${site.baseUrl}/`, changed(live.slice(0, site.homeItems))],
     // The form is a page readers arrive at from search too; it changes with the theme only (no date).
@@ -518,6 +517,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
         ]),
   ];
 
+  const issues = input.issues ?? [];
   // An issue's article that is no longer on the site (deleted, a draft again) is withdrawn from its page.
   const onSite = new Set(live.flatMap((a) => [a.url, ...(a.aliases ?? [])]));
   const newsletter: SiteFile[] = site.archive
