@@ -282,6 +282,23 @@ export function readCommonFrontMatter(
   return fm as FrontMatterFields;
 }
 
+/** Each field the schema found no fault with, read alone; the whole-object check (updated ≥ date) is the caller's. */
+function validFrontMatterFields(
+  zone: string,
+  fields: Record<string, unknown>,
+  issues: readonly { path: readonly PropertyKey[] }[],
+): Partial<FrontMatterFields> {
+  const faulty = new Set(issues.map((issue) => issue.path[0]));
+  const { shape } = frontMatterSchema(zone);
+  const valid: Record<string, unknown> = {};
+  for (const [field, schema] of Object.entries(shape)) {
+    if (faulty.has(field)) continue;
+    const read = schema.safeParse(fields[field]);
+    if (read.success && read.data !== undefined) valid[field] = read.data;
+  }
+  return valid as Partial<FrontMatterFields>;
+}
+
 export function frontMatterSchema(zone: string) {
   let schema = schemas.get(zone);
   if (!schema) {
@@ -383,18 +400,23 @@ export function parseArticle(
   const parsed = common
     ? ({ success: true, data: common } as const)
     : frontMatterSchema(site.timezone).safeParse(fields);
-  if (!parsed.success) {
+  let fm: FrontMatterFields | undefined;
+  let valid: Partial<FrontMatterFields>;
+  if (parsed.success) valid = fm = parsed.data;
+  else {
     for (const issue of parsed.error.issues) {
       const field = String(issue.path[0] ?? 'front matter');
       const missing = issue.path.length === 1 && (fields[field] === undefined || fields[field] === null);
       report(issue.path.join('.') || field, missing ? 'is required' : issue.message, fieldLine(field));
     }
-    return fail();
+    // The fields that passed still get the checks below, so one run names every problem in the file.
+    valid = validFrontMatterFields(site.timezone, fields, parsed.error.issues);
+    if (valid.date && valid.updated && valid.updated.ms < valid.date.ms)
+      report('updated', 'is before date', fieldLine('updated'));
   }
-  const fm = parsed.data;
 
   const fileName = source.path.split('/').pop() ?? source.path;
-  const slug = fm.slug ?? slugify(fileName.replace(/\.md$/i, '').replace(/^\d{4}-\d{2}-\d{2}-/, ''));
+  const slug = valid.slug ?? slugify(fileName.replace(/\.md$/i, '').replace(/^\d{4}-\d{2}-\d{2}-/, ''));
   if (slug === '') report('slug', `cannot be derived from the file name "${fileName}"; add a slug field`);
   else if (!isSlug(slug))
     report('slug', `"${slug}" from the file name mixes scripts in one word; add a slug field`);
@@ -404,7 +426,7 @@ export function parseArticle(
       `derived from the file name is ${slug.length} characters; the limit is ${MAX_SLUG_LENGTH} (add a shorter slug field)`,
     );
   }
-  for (const alias of new Set(fm.aliases ?? [])) {
+  for (const alias of new Set(valid.aliases ?? [])) {
     const reason = reservedAliasReason(alias, slug);
     if (reason)
       report(
@@ -416,7 +438,7 @@ export function parseArticle(
 
   const tags = new Map<string, string>();
   let emptyTags = 0;
-  for (const name of fm.tags) {
+  for (const name of valid.tags ?? []) {
     const tagSlug = slugify(name);
     // An empty tag (`""`, or only spaces) is said once, however many there are.
     if (name.trim() === '') {
@@ -449,7 +471,7 @@ export function parseArticle(
   }
   tagged.push(...[...tags].map(([tagSlug, name]) => ({ name, slug: tagSlug })));
 
-  if (problems.some((p) => p.severity === 'error')) return fail();
+  if (!fm || problems.some((p) => p.severity === 'error')) return fail();
 
   const url = publishedAt ?? `${site.baseUrl}/posts/${slugInUrl(slug)}/`;
   let html: string;

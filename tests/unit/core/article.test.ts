@@ -278,6 +278,27 @@ describe('parseArticle: bad input names the file, the field and the reason', () 
     expect(fields).toEqual(['title', 'date', 'draft']);
   });
 
+  it('checks the fields that passed even when another failed: updated, tags, slug, aliases', () => {
+    const problems = problemsOf(
+      markdown({
+        title: 'A',
+        date: '2026-03-03',
+        updated: '2026-03-01',
+        tags: '[C++, c]',
+        draft: 'maybe',
+        aliases: '[/tags/]',
+      }),
+      'posts/p\u0430ypal.md', // a Cyrillic а inside Latin letters
+    );
+    expect(problems.map((p) => [p.field, p.reason])).toEqual([
+      ['updated', 'is before date'],
+      ['tags', '"C++" and "c" would share the address /tags/c/; rename one'],
+      ['draft', 'must be true or false'],
+      ['aliases', expect.stringMatching(/no page of the site uses/)],
+      ['slug', expect.stringMatching(/mixes scripts/)],
+    ]);
+  });
+
   it('rejects bytes that are not UTF-8, with the line', () => {
     const text = bytes('---\ntitle: A\ndate: 2026-01-01\n---\nfine\n');
     const bad = new Uint8Array([...text, 0xc3, 0x28, 0x0a]);
