@@ -911,8 +911,18 @@ async function deskCommand(command: string, id: string | undefined, deps: DeskDe
   switch (command) {
     case 'hold':
       return printAnswer(await holdDigest(deps, nowMs, id), 'Holding the', 'hold', id);
-    case 'release':
-      return printAnswer(await releaseDigest(deps, nowMs, id), 'Released the', 'release', id);
+    case 'release': {
+      const answer = await releaseDigest(deps, nowMs, id);
+      if (answer.kind !== 'done' || !answer.released)
+        return printAnswer(answer, 'Released the', 'release', id);
+      const { released, digest } = answer;
+      const others = digest.articles.length - released.articles.length;
+      console.log(
+        `Released digest ${released.id} (${articlesWord(released.articles.length)}). ${others > 0 ? `It joins ${articlesWord(others)} waiting unheld: they go out together, as one digest` : 'It goes out'} under the id ${digest.id}.`,
+      );
+      printDigest(digest, 'Now waiting: the');
+      return 0;
+    }
     case 'cancel': {
       const answer = await cancelDigest(deps, nowMs, id);
       if (answer.kind !== 'done') return printAnswer(answer, '', 'cancel', id);

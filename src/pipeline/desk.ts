@@ -168,7 +168,15 @@ export async function deskStatus(deps: DeskDeps, nowMs: number): Promise<DeskSta
  * waits; `ambiguous` when several do and no id chose one; `unknown` when the id names none of them.
  */
 export type DeskAnswer =
-  | { readonly kind: 'done'; readonly digest: WaitingDigest }
+  | {
+      readonly kind: 'done';
+      readonly digest: WaitingDigest;
+      /**
+       * `release` only: the digest as it was held, when its articles now wait in `digest` beside others
+       * that waited unheld, as one digest under that digest's id and window.
+       */
+      readonly released?: WaitingDigest;
+    }
   | { readonly kind: 'none' }
   | { readonly kind: 'ambiguous' | 'unknown'; readonly digests: readonly WaitingDigest[] };
 
@@ -242,8 +250,8 @@ function holdLeased(deps: DeskDeps, nowMs: number, id: string | undefined): Prom
  * there must be one held digest.
  */
 export async function releaseDigest(deps: DeskDeps, nowMs: number, id?: string): Promise<DeskAnswer> {
-  const answer = await underPublishLease(deps, () =>
-    changeHolds(deps, nowMs, (desk) => {
+  const answer = await underPublishLease(deps, async (): Promise<DeskAnswer> => {
+    const answer = await changeHolds(deps, nowMs, (desk) => {
       const answer = choose(
         desk.digests.filter((d) => d.held),
         id,
@@ -253,8 +261,17 @@ export async function releaseDigest(deps: DeskDeps, nowMs: number, id?: string):
         answer: { kind: 'done', digest: { ...answer.digest, held: false } },
         holds: desk.holds.filter((h) => h.id !== answer.digest.id),
       };
-    }),
-  );
+    });
+    if (answer.kind !== 'done') return answer;
+    // Unheld, its articles join whatever waits unheld: one digest, with that one's id and window.
+    const sources = new Set(answer.digest.articles.map((a) => a.source));
+    const joined = (await readDesk(deps, nowMs)).digests.find(
+      (d) => !d.held && d.articles.some((a) => sources.has(a.source)),
+    );
+    return joined && (joined.id !== answer.digest.id || joined.articles.length > sources.size)
+      ? { kind: 'done', digest: joined, released: answer.digest }
+      : answer;
+  });
   // Once the lease is free again: the publish it starts takes it.
   if (answer.kind === 'done') await deps.publish?.(nowMs);
   return answer;

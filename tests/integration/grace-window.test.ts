@@ -152,6 +152,25 @@ describe('the grace window, locally', () => {
     expect((await broadsheet(dir, 'cancel')).code).toBe(1);
   }, 90_000);
 
+  it('release says when the held articles join the digest waiting unheld, and under which id', async () => {
+    const { dir } = await withWindow();
+    await writeFile(join(dir, 'content/posts/2026-11-25-fresh.md'), article('A fresh note'));
+    await broadsheet(dir, 'build', '--now', '2026-11-25T13:00:00Z');
+    await broadsheet(dir, 'hold', '--now', '2026-11-25T13:01:00Z');
+    await writeFile(
+      join(dir, 'content/posts/2026-11-25-later.md'),
+      article('Later').replace('12:30', '13:02'),
+    );
+    await broadsheet(dir, 'build', '--now', '2026-11-25T13:03:00Z');
+    const released = (await broadsheet(dir, 'release', '--now', '2026-11-25T13:04:00Z')).stdout;
+    const [, joinedId] = released.match(/under the id (\w+)\./) ?? [];
+    expect(released).toMatch(/^Released digest \w+ \(1 article\)\. It joins 1 article waiting unheld/);
+    expect(released).toContain('Now waiting: the digest of 2 articles:');
+    expect(released).toContain(`Digest ${joinedId}: due at`);
+    const pending = (await broadsheet(dir, 'pending', '--now', '2026-11-25T13:05:00Z')).stdout;
+    expect(pending).toContain(`Digest ${joinedId}: due at`);
+  }, 60_000);
+
   it('hold and build wait while another command holds the publish lock, then run', async () => {
     const { dir } = await withWindow();
     await writeFile(join(dir, 'content/posts/2026-11-25-fresh.md'), article('A fresh note'));

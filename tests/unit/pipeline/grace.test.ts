@@ -149,6 +149,30 @@ describe('the grace window', () => {
     expect(w.hold.record.holds).toEqual([]);
   });
 
+  it('release says the held articles join the digest waiting unheld, under its id and window', async () => {
+    const w = await world();
+    await w.write('held', 'Held', at(0));
+    const held = await holdDigest(w.desk, at(1).getTime());
+    if (held.kind !== 'done') throw new Error(`hold: ${held.kind}`);
+    await w.write('later', 'Later', at(5));
+    await w.publish(at(6));
+    const [open] = (await waitingDigests(w.desk, w.nowMs())).filter((d) => !d.held);
+    const released = await releaseDigest(w.desk, at(8).getTime());
+    if (released.kind !== 'done') throw new Error(`release: ${released.kind}`);
+    expect(released.released).toMatchObject({ id: held.digest.id, articles: [{ title: 'Held' }] });
+    expect(released.digest).toEqual((await waitingDigests(w.desk, w.nowMs()))[0]);
+    expect(released.digest.articles.map((a) => a.title)).toEqual(['Held', 'Later']);
+    expect(released.digest.held).toBe(false);
+    expect(released.digest.id).not.toBe(held.digest.id);
+    expect(open?.articles.map((a) => a.title)).toEqual(['Later']);
+    // Alone, a released digest is what it was: nothing joined.
+    const w2 = await world();
+    await w2.write('alone', 'Alone', at(0));
+    const alone = await holdDigest(w2.desk, at(1).getTime());
+    const free = await releaseDigest(w2.desk, at(2).getTime());
+    expect(free).toEqual({ kind: 'done', digest: { ...(alone.kind === 'done' && alone.digest), held: false } });
+  });
+
   it.each([
     ['hold', holdDigest],
     ['cancel', cancelDigest],
