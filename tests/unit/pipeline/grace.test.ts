@@ -170,7 +170,10 @@ describe('the grace window', () => {
     await w2.write('alone', 'Alone', at(0));
     const alone = await holdDigest(w2.desk, at(1).getTime());
     const free = await releaseDigest(w2.desk, at(2).getTime());
-    expect(free).toEqual({ kind: 'done', digest: { ...(alone.kind === 'done' && alone.digest), held: false } });
+    expect(free).toEqual({
+      kind: 'done',
+      digest: { ...(alone.kind === 'done' && alone.digest), held: false },
+    });
   });
 
   it.each([
