@@ -484,14 +484,14 @@ export function parseArticle(
     html = rendered.html;
     for (const note of rendered.notes) {
       // Off by this article's own `math: false`, site.yaml's math: true cannot be the advice.
-      if (note === MATH_OFF_NOTE && fm.math === false)
+      if (note.text === MATH_OFF_NOTE && fm.math === false)
         report(
           'math',
           'is false, so math ($…$) in the body shows as text; set it to true to render it',
           fieldLine('math'),
           'warning',
         );
-      else report('body', note, undefined, 'warning');
+      else report('body', note.text, bodyLineOf(split, note.at), 'warning');
     }
   } catch (error) {
     // One article that cannot be rendered is that article's problem, never the whole build's.
@@ -532,6 +532,18 @@ export function parseArticle(
       'warning',
     );
   return { ok: true, article, warnings: inFileOrder() };
+}
+
+/** The file's line where `text` first appears in the body (any case), if it does. */
+function bodyLineOf(split: { body: string; bodyLine: number }, text: string | undefined): number | undefined {
+  if (!text) return undefined;
+  // Lower case can change a string's length (İ), never its line breaks: count them in the same string.
+  const body = split.body.toLowerCase();
+  const at = body.indexOf(text.toLowerCase());
+  if (at < 0) return undefined;
+  let line = split.bodyLine;
+  for (let i = body.indexOf('\n'); i >= 0 && i < at; i = body.indexOf('\n', i + 1)) line++;
+  return line;
 }
 
 /**

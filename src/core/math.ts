@@ -47,7 +47,7 @@ interface MathToken extends Tokens.Generic {
 }
 
 /** Display math; display="block" says so already, and the style would need `display` in the sanitizer. */
-function displayMath(tex: string, problem: (message: string) => void): string {
+function displayMath(tex: string, problem: (message: string, at?: string) => void): string {
   return render(tex, true, problem).replace(' style="display:block math"', '');
 }
 
@@ -56,7 +56,7 @@ function displayMath(tex: string, problem: (message: string) => void): string {
  * as the author wrote it, between its dollars: temml's own error output is the message in red, which would
  * reach feeds and email as text.
  */
-function render(tex: string, displayMode: boolean, problem: (message: string) => void): string {
+function render(tex: string, displayMode: boolean, problem: (message: string, at?: string) => void): string {
   if (!temml) throw new Error('math met before temml was loaded: await prepareToParse(sources) first');
   try {
     // trust: false (the default) refuses \href and \url. The output is written as the sanitizer would
@@ -76,6 +76,10 @@ function render(tex: string, displayMode: boolean, problem: (message: string) =>
     const shown = displayMode ? `$$${tex}$$` : `$${tex}$`;
     problem(
       `math ${truncateWords(shown.replace(/\s+/g, ' '), 60)} cannot be read (${reason}) and shows as text`,
+      tex
+        .split('\n')
+        .find((line) => line.trim() !== '')
+        ?.trim(),
     );
     return escapeHtml(shown);
   }
@@ -96,13 +100,13 @@ const attributeText = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** A block of display math (`$$` lines, a ```math fence); what temml cannot read shows as a paragraph. */
-export function mathBlock(tex: string, problem: (message: string) => void): string {
+export function mathBlock(tex: string, problem: (message: string, at?: string) => void): string {
   const html = displayMath(tex, problem);
   return html.startsWith('<math') ? `${html}\n` : `<p>${html}</p>\n`;
 }
 
 /** The `$…$` and `$$` extensions; what cannot be rendered is told to `problem` (check's warnings). */
-export function mathExtensions(problem: (message: string) => void): {
+export function mathExtensions(problem: (message: string, at?: string) => void): {
   readonly inline: TokenizerExtension & RendererExtension;
   readonly block: TokenizerExtension & RendererExtension;
 } {

@@ -135,20 +135,22 @@ export function checkPublished(
     generatedPath(path, pages, site.archive);
   const texts: readonly { source: string; html: string; image?: string }[] = [...articles, ...sitePages];
   for (const text of texts) {
+    // Named as the author wrote them: a site path, the body's link or image apart from the cover image.
     const targets = [...text.html.matchAll(/\s(href|src)="([^"]+)"/g)].map(([, attribute, target]) => ({
-      field: attribute === 'src' ? 'image' : 'link',
+      field: 'body',
+      what: attribute === 'src' ? 'image ' : 'link to ',
       target: target ?? '',
       file: attribute === 'src',
     }));
-    if (text.image) targets.push({ field: 'image', target: text.image, file: true });
-    for (const { field, target, file } of targets) {
+    if (text.image) targets.push({ field: 'image', what: '', target: text.image, file: true });
+    for (const { field, what, target, file } of targets) {
       if (!target.startsWith(`${site.baseUrl}/`)) continue;
       const path = decodedPath(pathOf(target.split(/[?#]/)[0] ?? target));
       if (file ? files.has(path) : leadsSomewhere(path)) continue;
       problems.push({
         file: text.source,
         field,
-        reason: `${target} leads nowhere on this site`,
+        reason: `${what}${target.slice(site.baseUrl.length)} leads nowhere on this site${file ? ` (there is no file static${path})` : ''}`,
         severity: 'warning',
       });
     }

@@ -120,7 +120,9 @@ let slugger = new GithubSlugger();
 let linkBase: LinkBase = { baseUrl: '', pageUrl: '' };
 let hasRawHtml = false;
 let mathOn = false;
-let notes: string[] = [];
+let notes: RenderNote[] = [];
+/** Notes a render makes; `at` is the source text it is about, to find its line by. */
+const note = (text: string, at?: string) => notes.push(at === undefined ? { text } : { text, at });
 /** `:shortcode:` → emoji, GitHub's names (gemoji's, generated), loaded with the rest ahead of rendering. */
 let emojiTable: Record<string, string> | undefined;
 
@@ -230,22 +232,25 @@ function createMarkdown(): Marked {
         if (url === undefined) return escapeHtml(text);
         return `<img src="${escapeHtml(url)}" alt="${escapeHtml(text)}"${title ? ` title="${escapeHtml(title)}"` : ''}>`;
       },
-      code({ text, lang }) {
+      code({ text, lang, raw }) {
         const language = fenceLanguage(lang);
         // A ```math fence is display math, as GitHub draws it (prepareMarkdown loads temml for "math").
         if (language === 'math' && mathOn) {
           if (!mathReady()) throw new MarkdownNotPreparedError('temml');
-          return mathBlock(text, (message) => notes.push(message));
+          return mathBlock(text, note);
         }
         if (language !== '' && !highlighterReady()) throw new MarkdownNotPreparedError('highlight.js');
         const drawn = drawnOnGitHub(language);
-        if (language === 'math') notes.push(MATH_FENCE_OFF_NOTE);
+        // The fence's opening line: where the author names the language.
+        const fence = raw.trimStart().split('\n', 1)[0];
+        if (language === 'math') note(MATH_FENCE_OFF_NOTE, fence);
         else if (drawn)
-          notes.push(
+          note(
             `code block in "${language}" is shown as its source, not drawn as a ${drawn} as on GitHub (add an image to show the ${drawn})`,
+            fence,
           );
         else if (language !== '' && !isKnownLanguage(language))
-          notes.push(`code block in unknown language "${language}" is shown without highlighting`);
+          note(`code block in unknown language "${language}" is shown without highlighting`, fence);
         return codeBlockHtml(text, lang);
       },
       html({ text }) {
@@ -259,7 +264,7 @@ function createMarkdown(): Marked {
       },
     },
   });
-  const math = mathExtensions((message) => notes.push(message));
+  const math = mathExtensions(note);
   const extensions: MarkedExtension[] = [
     // Math before the footnotes: marked tries the newest extension's tokenizers first, and marked-footnote
     // must read a document's first block before any other extension does (with math first, a document
@@ -301,10 +306,15 @@ function createMarkdown(): Marked {
         // What renders as literal text: a footnote reference without a definition, math while math is off.
         if (token.type !== 'text' || 'tokens' in token) return;
         for (const [ref] of token.raw.matchAll(FOOTNOTE_REF))
-          notes.push(
+          note(
             `footnote reference ${ref} has no definition ([${ref.slice(1, -1)}]: …) and shows as text`,
+            ref,
           );
-        if (!mathOn && looksLikeMath(token.raw)) notes.push(MATH_OFF_NOTE);
+        if (!mathOn && looksLikeMath(token.raw))
+          note(
+            MATH_OFF_NOTE,
+            token.raw.split('\n').find((line) => line.includes('$')),
+          );
       },
     },
   ];
@@ -606,12 +616,17 @@ function sanitize(html: string, base: LinkBase, removed?: Set<string>): string {
 /** Most removals a note names; the rest it counts. */
 const REMOVED_NAMED = 4;
 
-/** What `check` says when the sanitizer removed raw HTML, or nothing when it removed none. */
-function removedHtmlNote(removed: ReadonlySet<string>): string | undefined {
-  if (removed.size === 0) return undefined;
+/** What `check` says when the sanitizer removed raw HTML (at the first removal), or nothing when it removed none. */
+function noteRemovedHtml(removed: ReadonlySet<string>): void {
+  const [first] = removed;
+  if (first === undefined) return;
   const named = [...removed].slice(0, REMOVED_NAMED).join(', ');
   const more = removed.size > REMOVED_NAMED ? ` and ${removed.size - REMOVED_NAMED} more` : '';
-  return `raw HTML removed, as articles may not hold it: ${named}${more}`;
+  // `<script>` is found by its opening `<script`, `onclick on <div>` by the attribute.
+  note(
+    `raw HTML removed, as articles may not hold it: ${named}${more}`,
+    first.startsWith('<') ? first.slice(0, -1) : first.split(' ', 1)[0],
+  );
 }
 
 /** What one source may need loaded before it renders: bytes found anywhere in it (cheap, may overshoot). */
@@ -712,7 +727,13 @@ export interface RenderOptions {
 export interface RenderedMarkdown {
   readonly html: string;
   /** Markup that renders as literal text or plainer than meant, for `check` and `build` to warn about. */
-  readonly notes: readonly string[];
+  readonly notes: readonly RenderNote[];
+}
+
+export interface RenderNote {
+  readonly text: string;
+  /** The source text it is about (a fence's first line, `[^2]`, `<script`): its first place is its line. */
+  readonly at?: string;
 }
 
 /**
@@ -756,9 +777,9 @@ export function renderArticleMarkdown(
   // Character references decode to any code point (`&#1;`), and a feed must stay well-formed XML.
   const removed = new Set<string>();
   const html = stripXmlInvalid(hasRawHtml ? sanitize(rendered, base, removed) : rendered);
-  const removedNote = removedHtmlNote(removed);
-  if (removedNote) notes.push(removedNote);
-  return { html, notes: [...new Set(notes)] };
+  noteRemovedHtml(removed);
+  const said = new Set<string>();
+  return { html, notes: notes.filter((n) => !said.has(n.text) && said.add(n.text)) };
 }
 
 /**

@@ -81,10 +81,10 @@ describe('broadsheet check and published ids', () => {
     const run = await broadsheet(dir, 'check', '--now', NOW);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(
-      /posts\/2026-11-24-links\.md: warning in link: https:\/\/gazette\.example\.com\/posts\/no-such-post\/ leads nowhere/,
+      /posts\/2026-11-24-links\.md: warning in body: link to \/posts\/no-such-post\/ leads nowhere on this site\n/,
     );
     expect(run.stderr).toMatch(
-      /posts\/2026-11-24-links\.md: warning in image: https:\/\/gazette\.example\.com\/images\/missing\.png leads nowhere/,
+      /posts\/2026-11-24-links\.md: warning in body: image \/images\/missing\.png leads nowhere on this site \(there is no file static\/images\/missing\.png\)/,
     );
     expect(run.stderr).not.toMatch(/one-email-per-batch\/ leads nowhere/);
     expect(run.stderr).toMatch(/2026-11-23-floating\.md:3: warning in date: has no time zone/);
@@ -106,13 +106,13 @@ describe('broadsheet check and published ids', () => {
     const run = await broadsheet(dir, 'check', '--now', NOW);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(
-      /2026-11-24-literal\.md: warning in body: footnote reference \[\^1\] has no definition/,
+      /2026-11-24-literal\.md:5: warning in body: footnote reference \[\^1\] has no definition/,
     );
     expect(run.stderr).toMatch(
-      /2026-11-24-literal\.md: warning in body: math \(\$…\$\) shows as text: math is off/,
+      /2026-11-24-literal\.md:5: warning in body: math \(\$…\$\) shows as text: math is off/,
     );
     expect(run.stderr).toMatch(
-      /2026-11-24-literal\.md: warning in body: code block in unknown language "klingon"/,
+      /2026-11-24-literal\.md:7: warning in body: code block in unknown language "klingon"/,
     );
     expect(run.stdout).toContain(
       'Past the announce window (dated more than 7 days ago), recorded as announced without mail: "Backdated"',
@@ -134,7 +134,7 @@ describe('warnings about pages (content/pages/)', () => {
     const dir = await scratchProject();
     await mkdir(join(dir, 'content/pages'), { recursive: true });
     await writeFile(join(dir, 'content/pages/about.md'), '---\ntitle: About\n---\nA claim[^1] here.\n');
-    const warning = /pages\/about\.md: warning in body: footnote reference \[\^1\] has no definition/;
+    const warning = /pages\/about\.md:4: warning in body: footnote reference \[\^1\] has no definition/;
     expect((await broadsheet(dir, 'check', '--now', NOW)).stderr).toMatch(warning);
     const first = await broadsheet(dir, 'build', '--now', NOW);
     expect(first.code).toBe(0);

@@ -8,6 +8,7 @@ import {
 } from '../../../src/core/article.js';
 import { hasErrors, parseCorpus, publishedAt } from '../../../src/core/corpus.js';
 import { prepareMath } from '../../../src/core/math.js';
+import { prepareAllMarkdown } from '../../../src/core/render.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
 import { article, bytes, markdown, testSite } from '../../helpers/site.js';
 
@@ -133,6 +134,32 @@ describe('parseArticle: valid articles', () => {
         severity: 'warning',
         reason: 'raw HTML removed, as articles may not hold it: <iframe>, onclick on <p>',
       }),
+    ]);
+  });
+
+  it('gives each body warning the line it is about', async () => {
+    const body = [
+      'Intro.', // line 5
+      '',
+      'A claim[^1] and $x$.',
+      '',
+      '```klingon',
+      'Qapla',
+      '```',
+      '',
+      '<P ONCLICK="x()">Hi</P>',
+    ].join('\n');
+    const text = markdown({ title: 'A', date: '2026-01-01T00:00:00Z' }, body);
+    expect(text.split('\n')[4]).toBe('Intro.');
+    await prepareAllMarkdown();
+    const result = parseArticle({ path: 'posts/a.md', bytes: bytes(text) }, testSite);
+    expect(
+      result.ok && result.warnings.map((w) => [w.line, w.reason.split(' ').slice(0, 3).join(' ')]),
+    ).toEqual([
+      [7, 'footnote reference [^1]'],
+      [7, 'math ($…$) shows'],
+      [9, 'code block in'],
+      [13, 'raw HTML removed,'],
     ]);
   });
 

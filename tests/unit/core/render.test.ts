@@ -246,7 +246,8 @@ describe('renderMarkdown without raw HTML skips the sanitizer', () => {
 });
 
 describe('renderArticleMarkdown notes what renders as literal text', () => {
-  const notesOf = (source: string, math = false) => renderArticleMarkdown(source, base, { math }).notes;
+  const notesOf = (source: string, math = false) =>
+    renderArticleMarkdown(source, base, { math }).notes.map((n) => n.text);
 
   it('a footnote reference without a definition', () => {
     expect(notesOf('Said[^1] and done[^2].\n\n[^1]: Here.')).toEqual([
@@ -273,7 +274,10 @@ describe('renderArticleMarkdown notes what renders as literal text', () => {
     const off = renderArticleMarkdown(fence, base, { math: false });
     expect(off.html).toContain('<pre><code>\\sum_{i=1}^n i\n</code></pre>');
     expect(off.notes).toEqual([
-      'a ```math block shows as code because math is off; set math: true (site.yaml or front matter) to render it',
+      {
+        text: 'a ```math block shows as code because math is off; set math: true (site.yaml or front matter) to render it',
+        at: '```math',
+      },
     ]);
   });
 
@@ -284,9 +288,15 @@ describe('renderArticleMarkdown notes what renders as literal text', () => {
       { math: true },
     );
     expect(notes).toEqual([
-      "math $\\frac{1}{$ cannot be read (Unexpected end of input in a macro argument, expected '}') and shows as text",
-      'math $\\macro$ cannot be read (Unsupported function name: \\macro) and shows as text',
-      "math $$\\sqrt{$$ cannot be read (Expected '}', got 'EOF') and shows as text",
+      {
+        text: "math $\\frac{1}{$ cannot be read (Unexpected end of input in a macro argument, expected '}') and shows as text",
+        at: '\\frac{1}{',
+      },
+      {
+        text: 'math $\\macro$ cannot be read (Unsupported function name: \\macro) and shows as text',
+        at: '\\macro',
+      },
+      { text: "math $$\\sqrt{$$ cannot be read (Expected '}', got 'EOF') and shows as text", at: '\\sqrt{' },
     ]);
     expect(html).toBe(
       '<p>I $\\frac{1}{$ and $\\macro$, then <math alttext="x"><mi>x</mi></math>.</p>\n<p>$$\\sqrt{$$</p>',
@@ -325,14 +335,21 @@ describe('renderArticleMarkdown notes what renders as literal text', () => {
       '```mermaid\ngraph TD; A-->B\n```\n\n```Mermaid\nflowchart LR; C-->D\n```\n\n' +
       '```geojson\n{"type": "Point", "coordinates": [0, 0]}\n```\n\n```topojson\n{}\n```\n\n```stl\nsolid x\n```';
     const { html, notes } = renderArticleMarkdown(source, base);
-    expect(notes).toEqual([
+    expect(notes.map((n) => n.at)).toEqual([
+      '```mermaid',
+      '```Mermaid',
+      '```geojson',
+      '```topojson',
+      '```stl',
+    ]);
+    expect(notes.map((n) => n.text)).toEqual([
       'code block in "mermaid" is shown as its source, not drawn as a diagram as on GitHub (add an image to show the diagram)',
       'code block in "Mermaid" is shown as its source, not drawn as a diagram as on GitHub (add an image to show the diagram)',
       'code block in "geojson" is shown as its source, not drawn as a map as on GitHub (add an image to show the map)',
       'code block in "topojson" is shown as its source, not drawn as a map as on GitHub (add an image to show the map)',
       'code block in "stl" is shown as its source, not drawn as a 3D model as on GitHub (add an image to show the 3D model)',
     ]);
-    expect(notes.join('\n')).not.toContain('unknown language');
+    expect(notes.map((n) => n.text).join('\n')).not.toContain('unknown language');
     expect(html).toContain('<pre><code>graph TD; A--&gt;B\n</code></pre>');
     expect(html).toContain(
       '<pre><code>{&quot;type&quot;: &quot;Point&quot;, &quot;coordinates&quot;: [0, 0]}\n</code></pre>',
