@@ -518,9 +518,15 @@ async function preview(paths: { content: string; state: string; outbox: string }
     now: clock,
     onBuild: ({ report, error }) => {
       if (error !== undefined) {
-        // A bad edit keeps the last good preview up; the problems say what to fix.
-        if (error instanceof ContentError) for (const p of error.problems) console.error(formatProblem(p));
-        else console.error(error instanceof Error ? error.message : String(error));
+        // A bad edit keeps the last good preview up; the errors say what to fix, and of the warnings only
+        // those this edit brought (the rest were said with the build that first met them).
+        if (error instanceof ContentError) {
+          const errors = error.problems.filter((p) => p.severity === 'error');
+          if (errors.length > 0) console.error(errors.map(formatProblem).join('\n'));
+          printWarnings(error.problems.filter((p) => p.severity !== 'error' && !shown.has(formatProblem(p))));
+        } else console.error(error instanceof Error ? error.message : String(error));
+        if (builds > 0)
+          console.error('Not rebuilt: the preview still shows the last good build; fix the above and save.');
         failed = true;
         return;
       }
@@ -699,7 +705,6 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
   const now = clock();
   const corpus = await readCorpus(paths.content, site);
   if (hasErrors(corpus.problems)) throw new ContentError(corpus.problems);
-  printWarnings(corpus.problems);
   const cloud = values.table === undefined ? undefined : await cloudOperator(values.table);
 
   let plan: { id: string; articles: readonly ArticleMeta[] } | undefined;
@@ -753,6 +758,9 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
   );
   const note = shortenedNote(plan.articles, shortened);
   if (note) console.log(note);
+  // What the test carried, not the whole site's warnings: `check` lists those.
+  const sent = new Set(plan.articles.map((a) => a.source));
+  printWarnings(corpus.problems.filter((p) => sent.has(p.file)));
   console.log('Nothing was recorded as announced or sent: the real digest still goes out.');
   return 0;
 }

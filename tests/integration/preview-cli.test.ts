@@ -92,7 +92,7 @@ describe('broadsheet preview', () => {
     },
   );
 
-  it('--watch says each good rebuild, not only the first', async () => {
+  it('--watch says each good rebuild, and of a bad edit only its problems and that the last good build stays', async () => {
     const dir = await scratchProject();
     const child = spawn(process.execPath, [bin, 'preview', '--watch', '--port', '0'], {
       cwd: dir,
@@ -114,11 +114,30 @@ describe('broadsheet preview', () => {
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
     });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     try {
       await said('Previewing');
       const file = join(dir, 'content/posts/2026-09-14-why-plain-text.md');
-      await writeFile(file, `${await readFile(file, 'utf8')}\nOne more line.\n`);
+      const text = await readFile(file, 'utf8');
+      // A warning the good build says once.
+      await writeFile(file, `${text}\nOne more line[^9].\n`);
       await said('Rebuilt: previewing');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(stderr.match(/footnote reference \[\^9\]/g)).toHaveLength(1);
+      // A bad edit elsewhere: its error, not the warning again, and where the preview stands.
+      const other = join(dir, 'content/posts/2026-11-03-cafe-typography.md');
+      await writeFile(other, (await readFile(other, 'utf8')).replace(/^date: .*$/m, 'date: soon'));
+      const deadline = Date.now() + 20_000;
+      while (!stderr.includes('Not rebuilt') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(stderr).toMatch(/2026-11-03-cafe-typography\.md:\d+: error in date/);
+      expect(stderr).toContain(
+        'Not rebuilt: the preview still shows the last good build; fix the above and save.',
+      );
+      expect(stderr.match(/footnote reference \[\^9\]/g)).toHaveLength(1);
     } finally {
       child.kill();
     }

@@ -71,6 +71,13 @@ describe('broadsheet send-test', () => {
 
   it('sends one article with --article, even a draft, and refuses an unknown slug or an opted-out address', async () => {
     const dir = await scratchProject();
+    // A warning in an article the test does not carry, and one in the article it does.
+    const append = async (name: string, text: string) => {
+      const file = join(dir, 'content/posts', name);
+      await writeFile(file, `${await readFile(file, 'utf8')}\n${text}\n`);
+    };
+    await append('2026-09-14-why-plain-text.md', 'Elsewhere[^7].');
+    await append('2026-11-20-notes-on-feeds.md', 'Here[^8].');
     const one = await broadsheet(
       dir,
       'send-test',
@@ -86,9 +93,12 @@ describe('broadsheet send-test', () => {
       '"[Test] Notes on feed formats (draft) · The Broadsheet Gazette" (1 article)',
     );
     expect(await readdir(join(dir, '.broadsheet'))).toEqual(['secret']);
+    expect(one.stderr).toMatch(/notes-on-feeds\.md:\d+: warning in body: footnote reference \[\^8\]/);
+    expect(one.stderr).not.toContain('[^7]');
 
     const unknown = await broadsheet(dir, 'send-test', '--to', 'me@example.org', '--article', 'nope');
     expect(unknown.code).toBe(2);
+    expect(unknown.stderr).not.toContain('warning');
     expect(unknown.stderr).toMatch(
       /send-test --article is invalid:\n {2}- no article has the slug "nope" \(slugs: /,
     );
