@@ -60,6 +60,164 @@ import {
 } from './pipeline/send-test.js';
 import { formatStats, gatherStats } from './pipeline/stats.js';
 
+/** Each command, and how many arguments it takes after its name. */
+const ARGUMENTS: Readonly<Record<string, number>> = {
+  build: 0,
+  check: 0,
+  preview: 0,
+  diff: 1,
+  'send-test': 0,
+  stats: 0,
+  pending: 0,
+  hold: 1,
+  release: 1,
+  cancel: 1,
+  subscribers: Number.POSITIVE_INFINITY,
+};
+
+const DESK = ['pending', 'hold', 'release', 'cancel'];
+const WITH_TABLE = ['subscribers', 'send-test', 'stats'];
+
+/**
+ * Every option but --help and --version: how help shows it, and the commands it applies to (an option
+ * given to another command is refused, never silently ignored). `help` continues on lines of its own.
+ */
+const OPTION_USE: readonly {
+  readonly name: keyof typeof OPTIONS;
+  readonly flag: string;
+  readonly help: readonly string[];
+  readonly commands: readonly string[];
+}[] = [
+  {
+    name: 'content',
+    flag: '--content <dir>',
+    help: ['articles and site.yaml (default: content)'],
+    commands: Object.keys(ARGUMENTS),
+  },
+  {
+    name: 'out',
+    flag: '--out <dir>',
+    help: [
+      'build: the built site (default: dist)',
+      'diff: summary.md, digest.html and digest.txt (default: diff; --diff-out too)',
+    ],
+    commands: ['build', 'diff'],
+  },
+  { name: 'diff-out', flag: '', help: [], commands: ['diff'] },
+  {
+    name: 'outbox',
+    flag: '--outbox <dir>',
+    help: ['digests, one .eml per recipient (default: outbox)'],
+    commands: ['build', 'preview', 'send-test', 'stats'],
+  },
+  {
+    name: 'state',
+    flag: '--state <dir>',
+    help: ['announced articles, holds, local subscribers, cache (default: .broadsheet)'],
+    commands: Object.keys(ARGUMENTS),
+  },
+  {
+    name: 'now',
+    flag: '--now <iso>',
+    help: ['pretend it is this time (scheduled articles, digest Date)'],
+    commands: Object.keys(ARGUMENTS),
+  },
+  {
+    name: 'port',
+    flag: '--port <n>',
+    help: ['preview: the port (default: 4000; 0 picks a free one)'],
+    commands: ['preview'],
+  },
+  {
+    name: 'watch',
+    flag: '--watch',
+    help: ['preview: rebuild on change and reload open pages'],
+    commands: ['preview'],
+  },
+  {
+    name: 'drafts',
+    flag: '--drafts',
+    help: ['preview: show drafts and scheduled articles, marked as such'],
+    commands: ['preview'],
+  },
+  {
+    name: 'to',
+    flag: '--to <address>',
+    help: ['send-test: the one address to send the test to'],
+    commands: ['send-test'],
+  },
+  {
+    name: 'article',
+    flag: '--article <slug>',
+    help: ['send-test: send this article as its digest would, instead of the next digest'],
+    commands: ['send-test'],
+  },
+  {
+    name: 'table',
+    flag: '--table <name>',
+    help: [
+      'subscribers, send-test, stats: the DynamoDB table of a deployed stack (AWS credentials from the',
+      'environment; send-test also reads TOKEN_SECRET_ARN, and SES_CONFIGURATION_SET if set)',
+    ],
+    commands: WITH_TABLE,
+  },
+  {
+    name: 'stack',
+    flag: '--stack <name>',
+    help: [
+      'send-test, stats, subscribers, pending/hold/release/cancel: a deployed stack, by the',
+      'outputs `npm run deploy` writes to cdk-outputs.json (its table and content bucket)',
+    ],
+    commands: [...WITH_TABLE, ...DESK],
+  },
+  {
+    name: 'outputs',
+    flag: '--outputs <file>',
+    help: ['where --stack reads them (default: cdk-outputs.json)'],
+    commands: [...WITH_TABLE, ...DESK],
+  },
+  {
+    name: 'endpoint',
+    flag: '--endpoint <url>',
+    help: ['a DynamoDB endpoint for --table or --stack (dynalite, DynamoDB Local)'],
+    commands: [...WITH_TABLE, ...DESK],
+  },
+  {
+    name: 's3-endpoint',
+    flag: '--s3-endpoint <url>',
+    help: ['an S3 endpoint for --stack (an emulator)'],
+    commands: [...WITH_TABLE, ...DESK],
+  },
+  {
+    name: 'ses-endpoint',
+    flag: '--ses-endpoint <url>',
+    help: ['send-test --table: an SES endpoint (an emulator)'],
+    commands: ['send-test'],
+  },
+  {
+    name: 'force',
+    flag: '--force',
+    help: [
+      'subscribers add/import: confirm an address even if it unsubscribed or was suppressed;',
+      'send-test: send to such an address anyway',
+    ],
+    commands: ['subscribers', 'send-test'],
+  },
+  {
+    name: 'allow-skips',
+    flag: '--allow-skips',
+    help: ['subscribers import: exit 0 even when rows were skipped (each is still listed)'],
+    commands: ['subscribers'],
+  },
+];
+
+/** The options that apply to any of `commands`, as help lists them. */
+function optionsHelp(commands: readonly string[]): string {
+  return OPTION_USE.filter((o) => o.flag !== '' && o.commands.some((c) => commands.includes(c)))
+    .flatMap(({ flag, help }) => help.map((line, i) => `  ${(i === 0 ? flag : '').padEnd(22)}${line}`))
+    .join('\n');
+}
+
 const USAGE = `Usage: broadsheet <command> [options]
 
 Commands:
@@ -90,57 +248,39 @@ Commands:
              cleaned), Substack, Ghost, Buttondown and listmonk, recognised by their header
 
 Options:
-  --content <dir>   articles and site.yaml          (default: content)
-  --out <dir>       built site                      (default: dist)
-                    diff: summary.md, digest.html and digest.txt (default: diff; --diff-out too)
-  --outbox <dir>    digests, one .eml per recipient (default: outbox)
-  --state <dir>     announced articles, cache       (default: .broadsheet)
-  --now <iso>       pretend it is this time (scheduled articles, digest Date)
-  --port <n>        preview port                    (default: 4000)
-  --table <name>    subscribers, send-test, stats: the DynamoDB table of a deployed stack (AWS credentials from the
-                    environment; send-test also reads TOKEN_SECRET_ARN, and SES_CONFIGURATION_SET if set)
-  --stack <name>    send-test, stats, subscribers, pending/hold/release/cancel: a deployed stack, by the
-                    outputs \`npm run deploy\` writes to cdk-outputs.json (its table and content bucket)
-  --outputs <file>  where --stack reads them                (default: cdk-outputs.json)
-  --endpoint <url>  a DynamoDB endpoint for --table (dynalite, DynamoDB Local)
-  --s3-endpoint <url>  an S3 endpoint for --stack (an emulator)
-  --ses-endpoint <url>  send-test --table: an SES endpoint (an emulator)
-  --force           subscribers add/import: confirm an address even if it unsubscribed or was suppressed
-  --allow-skips     subscribers import: exit 0 even when rows were skipped (each is still listed)
-`;
+${optionsHelp(Object.keys(ARGUMENTS))}`;
 
-/** Each command, and how many arguments it takes after its name. */
-const ARGUMENTS: Readonly<Record<string, number>> = {
-  build: 0,
-  check: 0,
-  preview: 0,
-  diff: 1,
-  'send-test': 0,
-  stats: 0,
-  pending: 0,
-  hold: 1,
-  release: 1,
-  cancel: 1,
-  subscribers: Number.POSITIVE_INFINITY,
-};
-
-/** One command's entry of USAGE, and the options. */
+/** One command's entry of USAGE, and the options it takes. */
 function commandHelp(command: string): string {
-  const [commands = '', options = ''] = USAGE.split('\nOptions:\n');
+  const [commands = ''] = USAGE.split('\nOptions:\n');
   const entries = commands.split(/\n(?= {2}\S)/);
   const entry = entries.find((e) => e.startsWith(`  ${command} `) || e === `  ${command}`) ?? '';
   const [first = '', ...rest] = entry.trim().split('\n');
   const [synopsis = '', ...said] = first.split(/ {2,}/);
   const lines = [...said, ...rest].map((line) => `  ${line.trim()}`).join('\n');
-  return `Usage: broadsheet ${synopsis}\n\n${lines}\n\nOptions:\n${options}`;
+  return `Usage: broadsheet ${synopsis}\n\n${lines}\n\nOptions:\n${optionsHelp([command])}\n`;
 }
 
 function parseCommandLine() {
   try {
-    return parseArgs({ allowPositionals: true, options: OPTIONS });
+    return parseArgs({ allowPositionals: true, options: OPTIONS, tokens: true });
   } catch (error) {
-    // parseArgs says what was wrong (an unknown option, a value missing); its stack says nothing more.
-    console.error(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    // parseArgs' own words quote oddly and suggest `--` for positionals; ours name the option and the fix.
+    const message = error instanceof Error ? error.message : String(error);
+    const option = /'(--?[^' =]+)/.exec(message)?.[1] ?? '';
+    const code = (error as { code?: string }).code;
+    const reason =
+      code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+        ? `unknown option ${option}`
+        : /argument missing/.test(message)
+          ? `${option} needs a value (${option} <value>)`
+          : /does not take an argument/.test(message)
+            ? `${option} takes no value`
+            : message;
+    const command = process.argv.slice(2).find((arg) => arg in ARGUMENTS);
+    console.error(
+      `broadsheet: ${reason}. ${command ? `broadsheet ${command} --help` : 'broadsheet --help'} lists the options.`,
+    );
     process.exit(64);
   }
 }
@@ -171,7 +311,7 @@ const OPTIONS = {
   version: { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
-const { positionals, values } = parseCommandLine();
+const { positionals, values, tokens } = parseCommandLine();
 
 function clock(): Date {
   if (values.now === undefined) return new Date();
@@ -1050,6 +1190,17 @@ async function main(): Promise<number> {
   if (extra.length > 0) {
     console.error(
       `${command} takes ${most === 0 ? 'no arguments' : `at most ${most} argument${most === 1 ? '' : 's'}`}; "${extra.join(' ')}" is not one (options start with --).\n\n${commandHelp(command)}`,
+    );
+    return 64;
+  }
+  const misplaced = tokens.flatMap((t) =>
+    t.kind === 'option' && OPTION_USE.some((o) => o.name === t.name && !o.commands.includes(command))
+      ? [t.rawName]
+      : [],
+  );
+  if (misplaced.length > 0) {
+    console.error(
+      `${[...new Set(misplaced)].join(', ')} ${misplaced.length === 1 ? 'does' : 'do'} not apply to ${command}.\n\n${commandHelp(command)}`,
     );
     return 64;
   }

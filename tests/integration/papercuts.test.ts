@@ -235,8 +235,18 @@ describe('papercuts', () => {
 
     const unknown = await broadsheet(dir, 'build', '--bogus');
     expect(unknown.code).toBe(64);
-    expect(unknown.stderr).toMatch(/^Unknown option '--bogus'/);
-    expect(unknown.stderr).toContain('Usage: broadsheet <command>');
+    expect(unknown.stderr).toBe(
+      'broadsheet: unknown option --bogus. broadsheet build --help lists the options.\n',
+    );
+    const valueless = await broadsheet(dir, 'send-test', '--to');
+    expect(valueless.code).toBe(64);
+    expect(valueless.stderr).toMatch(/^broadsheet: --to needs a value \(--to <value>\)\./);
+    // An option another command takes is refused, not silently ignored, with the options this one takes.
+    const misplaced = await broadsheet(dir, 'build', '--watch', '--port', '4001');
+    expect(misplaced.code).toBe(64);
+    expect(misplaced.stderr).toMatch(/^--watch, --port do not apply to build\.\n\nUsage: broadsheet build\n/);
+    expect(misplaced.stderr).toContain('--outbox <dir>');
+    expect(misplaced.stderr).not.toContain('--table');
     expect(unknown.stderr).not.toMatch(/\n\s+at /);
     expect(await readdir(dir)).toEqual(['content']);
   });
@@ -248,6 +258,9 @@ describe('papercuts', () => {
     expect(help.stdout).toMatch(/^Usage: broadsheet diff <git-ref>\n\n {2}What merging/);
     expect(help.stdout).not.toContain('send-test --to');
     expect(help.stdout).toContain('--content <dir>');
+    // Only the options diff takes.
+    expect(help.stdout).not.toContain('--port');
+    expect((await broadsheet(dir, 'help', 'send-test')).stdout).toContain('--article <slug>');
     expect((await broadsheet(dir, 'help', 'cancel')).stdout).toMatch(/^Usage: broadsheet cancel \[id\]/);
 
     const extra = await broadsheet(dir, 'check', 'posts/new.md');
