@@ -1128,9 +1128,10 @@ async function diff(site: SiteConfig, content: string, ref: string | undefined):
   }
   const base = await mkdtemp(join(tmpdir(), 'broadsheet-diff-'));
   let before: Awaited<ReturnType<typeof readCorpus>>;
+  let existed: boolean;
   try {
     // Content that did not exist yet at <ref> compares as an empty folder: every article is new.
-    const existed = path === '.' || git(['ls-tree', '-d', ref, '--', path], top).length > 0;
+    existed = path === '.' || git(['ls-tree', '-d', ref, '--', path], top).length > 0;
     if (existed)
       execFileSync('tar', ['-x', '-C', base], {
         input: git(['archive', '--format=tar', ref, '--', path], top),
@@ -1150,7 +1151,8 @@ async function diff(site: SiteConfig, content: string, ref: string | undefined):
   const change = await diffCorpora(before.articles, after.articles, site, clock(), assets, theme);
   const out = resolve(values['diff-out'] ?? values.out ?? 'diff');
   await mkdir(out, { recursive: true });
-  const summary = summaryMarkdown(change, ref);
+  // Said first, or a wrong ref (one from before the content existed) reads as a site of new articles.
+  const summary = `${existed ? '' : `_${path}/ did not exist at ${ref}: every article counts as added._\n\n`}${summaryMarkdown(change, ref)}`;
   await writeFile(join(out, 'summary.md'), summary);
   if (change.digest) {
     const links = previewLinks(site);

@@ -137,6 +137,8 @@ describe('broadsheet diff', () => {
     expect(first.stderr).toMatch(/^Written to out\/: summary\.md[^\n]*\n$/);
     expect(first.code).toBe(0);
     const summary = await readFile(join(dir, 'out/summary.md'), 'utf8');
+    expect(summary).toMatch(/^_content\/ did not exist at HEAD~1: every article counts as added\._\n\n/);
+    expect(first.stdout).toBe(`${summary}\n`);
     expect(summary).toMatch(/\*\*Feed items added\*\* \([1-9]/);
     expect(summary).not.toMatch(/\*\*Feed items removed\*\* \([1-9]/);
   });
