@@ -113,6 +113,46 @@ const KNOWN_FIELDS = [
   'math',
 ];
 const REQUIRED_FIELDS = new Set(['title', 'date']);
+/** What other generators (Hugo, Jekyll, Eleventy, Ghost exports) call our fields, for "did you mean". */
+const OTHER_NAMES: Readonly<Record<string, string>> = {
+  tag: 'tags',
+  categories: 'tags',
+  category: 'tags',
+  keywords: 'tags',
+  description: 'summary',
+  excerpt: 'summary',
+  lastmod: 'updated',
+  modified: 'updated',
+  last_modified_at: 'updated',
+  updated_at: 'updated',
+  published: 'draft (draft: true keeps it off the site)',
+  cover: 'image',
+  cover_image: 'image',
+  featured_image: 'image',
+  feature_image: 'image',
+  authors: 'author',
+  permalink: 'slug',
+};
+
+/** The known field an unknown one most likely meant: another case, another generator's name, a typo. */
+function meantField(field: string): string | undefined {
+  const lower = field.toLowerCase();
+  return (
+    KNOWN_FIELDS.find((known) => known === lower) ??
+    OTHER_NAMES[lower] ??
+    KNOWN_FIELDS.find((known) => oneEditApart(known, lower))
+  );
+}
+
+/** Whether one insertion, deletion, substitution or swap of neighbours turns `a` into `b`. */
+function oneEditApart(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1 || a === b) return false;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  const rest = (x: number, y: number) => a.slice(i + x) === b.slice(i + y);
+  const swapped = a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+  return rest(1, 1) || rest(1, 0) || rest(0, 1) || (a.length === b.length && swapped);
+}
 const ISO_DATE =
   /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
@@ -388,9 +428,12 @@ export function parseArticle(
 
   for (const field of Object.keys(frontMatter.fields)) {
     if (!KNOWN_FIELDS.includes(field)) {
+      const meant = meantField(field);
       report(
         field,
-        `unknown field, ignored (known: ${KNOWN_FIELDS.join(', ')})`,
+        meant
+          ? `unknown field, ignored: did you mean ${meant}?`
+          : `unknown field, ignored (known: ${KNOWN_FIELDS.join(', ')})`,
         fieldLine(field),
         'warning',
       );

@@ -163,6 +163,26 @@ describe('parseArticle: valid articles', () => {
     ]);
   });
 
+  it('says which known field an unknown one likely meant: another case, another generator, a typo', () => {
+    const result = parseArticle(
+      {
+        path: 'posts/a.md',
+        bytes: bytes(
+          '---\ntitle: A\ndate: 2026-01-01T00:00:00Z\nDraft: true\nlastmod: 2026-01-02\npublished: false\nsumary: S\ntgas: [x]\ncolour: blue\n---\nText.\n',
+        ),
+      },
+      testSite,
+    );
+    expect(result.ok && result.warnings.map((w) => [w.field, w.reason])).toEqual([
+      ['Draft', 'unknown field, ignored: did you mean draft?'],
+      ['lastmod', 'unknown field, ignored: did you mean updated?'],
+      ['published', 'unknown field, ignored: did you mean draft (draft: true keeps it off the site)?'],
+      ['sumary', 'unknown field, ignored: did you mean summary?'],
+      ['tgas', 'unknown field, ignored: did you mean tags?'],
+      ['colour', expect.stringMatching(/^unknown field, ignored \(known: title, date, /)],
+    ]);
+  });
+
   it('warns about unknown fields without rejecting the article', () => {
     const result = parseArticle(
       {
