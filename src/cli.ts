@@ -731,15 +731,18 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
     case 'add':
     case 'remove': {
       const status = action === 'add' ? 'confirmed' : 'unsubscribed';
-      if (rest.length === 0)
-        throw new ConfigError(`subscribers ${action}`, [
-          `give the address(es): broadsheet subscribers ${action} reader@example.com`,
-        ]);
+      if (rest.length === 0) {
+        console.error(
+          `subscribers ${action} needs the address(es): broadsheet subscribers ${action} reader@example.com`,
+        );
+        return 64;
+      }
       const report = await setStatus(store, rest, status, now, { force: values.force });
       for (const { input, reason } of report.refused) console.error(`${input}: ${reason}`);
       for (const { address, from, to } of report.forced)
         console.log(`${address}: --force: was ${from}, now ${to} (their opt-out is overridden)`);
-      for (const { address, status } of report.changed) console.log(`${address}\t${status}`);
+      for (const { address, status, already } of report.changed)
+        console.log(`${address}\t${status}${already ? ' (already)' : ''}`);
       return report.refused.length > 0 ? 1 : 0;
     }
     case 'import': {

@@ -28,10 +28,23 @@ export interface Forced {
   readonly to: SubscriberStatus;
 }
 
+/** Field separators other than the comma that an import recognises by the file's first line. */
+const DELIMITERS = [';', '\t'];
+
+/**
+ * Why an operator's argument is not an address, in the operator's words (the core's are the subscribe
+ * form's): `Bob <bob@example.org>` is a name with an address, not a wrong address.
+ */
+function notAnAddress(input: string, reason: string): string {
+  const named = /<([^<>\s]+@[^<>\s]+)>\s*$/.exec(input);
+  if (named) return `a name and an address: give the address alone (${named[1]})`;
+  return reason === 'That does not look like an email address.' ? 'not an email address' : reason;
+}
+
 /** What stopping short of an opt-out says, for add and import alike. */
-function optOutReason(address: string, from: 'unsubscribed' | 'suppressed', to: SubscriberStatus): string {
+function optOutReason(from: 'unsubscribed' | 'suppressed', to: SubscriberStatus): string {
   const why = from === 'suppressed' ? 'suppressed after a bounce or complaint' : 'unsubscribed';
-  return `${address} is ${why}; not made ${to} (use --force to override their opt-out)`;
+  return `is ${why}; not made ${to} (use --force to override their opt-out)`;
 }
 
 /**
@@ -65,11 +78,16 @@ function outcomeOf(
   // suppressed where the address already receives nothing is already done.
   const optOut =
     before && to !== 'unsubscribed' && to !== 'suppressed' && optOutUndone(before, { ...before, status: to });
-  return optOut ? { kind: 'refused', reason: optOutReason(address, optOut, to) } : { kind: 'changed' };
+  return optOut ? { kind: 'refused', reason: optOutReason(optOut, to) } : { kind: 'changed' };
 }
 
 export interface StatusReport {
-  readonly changed: readonly { readonly address: string; readonly status: SubscriberStatus }[];
+  /** `already`: it had that status before, so nothing changed for it. */
+  readonly changed: readonly {
+    readonly address: string;
+    readonly status: SubscriberStatus;
+    readonly already?: true;
+  }[];
   readonly forced: readonly Forced[];
   /** Arguments that are not addresses, and opted-out addresses left as they were, each with why. */
   readonly refused: readonly { readonly input: string; readonly reason: string }[];
@@ -89,7 +107,7 @@ export async function setStatus(
   for (const input of inputs) {
     const checked = normalizeAddress(input);
     if (!checked.ok) {
-      refused.push({ input, reason: checked.reason });
+      refused.push({ input, reason: notAnAddress(input, checked.reason) });
       continue;
     }
     const { address } = checked;
@@ -106,7 +124,7 @@ export async function setStatus(
       status === 'unsubscribed' ? (current) => (current === undefined ? undefined : change(current)) : change,
     );
   }
-  const changed: { address: string; status: SubscriberStatus }[] = [];
+  const changed: StatusReport['changed'][number][] = [];
   const forced: Forced[] = [];
   for (const [address, update] of await store.updateAll(changes, {
     overrideOptOut: options.force === true,
@@ -122,7 +140,8 @@ export async function setStatus(
     if (outcome.kind === 'refused') refused.push({ input: address, reason: outcome.reason });
     else {
       if (outcome.kind === 'forced') forced.push(outcome.forced);
-      changed.push({ address, status: update.after?.status ?? status });
+      const now = update.after?.status ?? status;
+      changed.push({ address, status: now, ...(update.before?.status === now ? { already: true } : {}) });
     }
   }
   return { changed, forced, refused };
@@ -154,8 +173,13 @@ export async function importSubscribers(
   options: OperatorOptions = {},
 ): Promise<ImportReport> {
   let rows: { record: string[]; info: { bytes: number } }[];
+  // A spreadsheet saved as CSV where the comma is the decimal mark separates fields with ';' (or a tab):
+  // read by its first line, so a comma inside a field of a comma file never splits it.
+  const firstLine = csv.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
+  const delimiter = firstLine.includes(',') ? ',' : (DELIMITERS.find((d) => firstLine.includes(d)) ?? ',');
   try {
     rows = parse(csv, {
+      delimiter,
       bom: true,
       relax_column_count: true,
       skip_empty_lines: true,
@@ -182,7 +206,10 @@ export async function importSubscribers(
     }
     const checked = normalizeAddress(row.address);
     if (!checked.ok) {
-      skipped.push({ line, reason: `${JSON.stringify(row.address)}: ${checked.reason}` });
+      skipped.push({
+        line,
+        reason: `${JSON.stringify(row.address)}: ${notAnAddress(row.address, checked.reason)}`,
+      });
       continue;
     }
     const { address } = checked;
@@ -207,14 +234,21 @@ export async function importSubscribers(
     const update = updates.get(address);
     const outcome = update ? outcomeOf(address, status, update) : { kind: 'changed' as const };
     if (outcome.kind === 'refused') {
-      skipped.push({ line, reason: outcome.reason });
+      skipped.push({ line, reason: `${address} ${outcome.reason}` });
       continue;
     }
     if (outcome.kind === 'forced') forced.push({ ...outcome.forced, line });
     imported++;
   }
   skipped.sort((a, b) => a.line - b.line);
-  return { format: file.description, imported, forced, skipped, ignoredColumns: file.ignoredColumns };
+  const separated = delimiter === ',' ? '' : ` (fields separated by ${delimiter === ';' ? '";"' : 'tabs'})`;
+  return {
+    format: `${file.description}${separated}`,
+    imported,
+    forced,
+    skipped,
+    ignoredColumns: file.ignoredColumns,
+  };
 }
 
 /**

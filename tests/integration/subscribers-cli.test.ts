@@ -136,10 +136,10 @@ describe('broadsheet subscribers', () => {
     const added = await broadsheet(dir, 'subscribers', 'add', 'bo@example.org', 'cy@example.org');
     expect(added.code).toBe(1);
     expect(added.stderr).toContain(
-      'bo@example.org: bo@example.org is unsubscribed; not made confirmed (use --force to override their opt-out)',
+      'bo@example.org: is unsubscribed; not made confirmed (use --force to override their opt-out)',
     );
     expect(added.stderr).toContain(
-      'cy@example.org is suppressed after a bounce or complaint; not made confirmed',
+      'cy@example.org: is suppressed after a bounce or complaint; not made confirmed',
     );
     await writeFile(
       join(dir, 'back.csv'),
@@ -247,7 +247,39 @@ describe('broadsheet subscribers, given what it cannot use', () => {
     }
     expect((await broadsheet(dir, 'subscribers', 'list')).stdout).not.toContain('ana@example.org');
     const add = await broadsheet(dir, 'subscribers', 'add');
-    expect(add.code).toBe(2);
-    expect(add.stderr).toContain('give the address(es)');
+    expect(add.code).toBe(64);
+    expect(add.stderr).toBe(
+      'subscribers add needs the address(es): broadsheet subscribers add reader@example.com\n',
+    );
+  });
+
+  it('says an address was already confirmed, and a name with an address is to be given as the address alone', async () => {
+    const dir = await scratchProject();
+    expect((await broadsheet(dir, 'subscribers', 'add', 'ana@example.org')).stdout).toBe(
+      'ana@example.org\tconfirmed\n',
+    );
+    expect((await broadsheet(dir, 'subscribers', 'add', 'ana@example.org')).stdout).toBe(
+      'ana@example.org\tconfirmed (already)\n',
+    );
+    const named = await broadsheet(dir, 'subscribers', 'add', 'Bob <bob@example.org>', 'nope');
+    expect(named.code).toBe(1);
+    expect(named.stderr).toBe(
+      'Bob <bob@example.org>: a name and an address: give the address alone (bob@example.org)\nnope: not an email address\n',
+    );
+  });
+
+  it('imports a file whose fields a spreadsheet separated with semicolons, and says so', async () => {
+    const dir = await scratchProject();
+    await writeFile(
+      join(dir, 'semi.csv'),
+      'address;status\nana@example.org;confirmed\nbo@example.org;unsubscribed\n',
+    );
+    const run = await broadsheet(dir, 'subscribers', 'import', 'semi.csv');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('semi.csv: read as Broadsheet columns (fields separated by ";")');
+    expect((await broadsheet(dir, 'subscribers', 'list')).stdout.trim().split('\n')).toEqual([
+      'ana@example.org\tconfirmed\tinstant',
+      'bo@example.org\tunsubscribed\tinstant',
+    ]);
   });
 });
