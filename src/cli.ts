@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { DateTime } from 'luxon';
 import packageJson from '../package.json' with { type: 'json' };
 import type { StackOutputs } from './adapters/aws/stack-outputs.js';
 import { FsArticleSource, FsStaticAssets, FsThemeFiles } from './adapters/fs/article-source.js';
@@ -332,6 +333,13 @@ function portOf(): number {
 
 const show = (path: string) => relative(process.cwd(), path) || '.';
 
+/** The site's time zone, once site.yaml is read: the times an operator reads are the site's wall clock. */
+let siteZone = 'UTC';
+/** A time as ISO 8601 in the site's zone, to the second: what --now takes back. */
+const moment = (ms: number) =>
+  DateTime.fromMillis(ms, { zone: siteZone }).toISO({ suppressMilliseconds: true }) ??
+  new Date(ms).toISOString();
+
 /** Warnings of one kind are said in full this many times; `check` says every one. */
 const WARNINGS_OF_A_KIND = 3;
 
@@ -396,7 +404,7 @@ function printBuild(report: BuildReport, config: SiteConfig, out: string, second
     console.log(
       p.held
         ? `Digest of ${what} is held (broadsheet release lets it go; cancel drops it): nothing written to the outbox.`
-        : `Digest of ${what} waits out its grace window: due at ${new Date(p.dueAtMs).toISOString()}; the first build after that writes it (nothing written to the outbox now).`,
+        : `Digest of ${what} waits out its grace window: due at ${moment(p.dueAtMs)}; the first build after that writes it (nothing written to the outbox now).`,
     );
     const others = (report.pendingDigests ?? []).length - 1;
     if (others > 0)
@@ -993,11 +1001,11 @@ function printDigest(
 ): void {
   if (digest.articles.length === 0) {
     console.log(
-      `Digest ${digest.id}: a hold made by the previous release at ${new Date(digest.dueAtMs).toISOString()}, with no article yet; it holds the next article to go live until broadsheet release ${digest.id}.`,
+      `Digest ${digest.id}: a hold made by the previous release at ${moment(digest.dueAtMs)}, with no article yet; it holds the next article to go live until broadsheet release ${digest.id}.`,
     );
     return;
   }
-  const due = new Date(digest.dueAtMs).toISOString();
+  const due = moment(digest.dueAtMs);
   const past = digest.dueAtMs <= clock().getTime();
   const line = (a: WaitingDigest['articles'][number]) =>
     `  ${a.title}  ${a.url}${copies.has(a.source) ? `  (renamed: ${copies.get(a.source)} goes in its place)` : ''}`;
@@ -1223,6 +1231,7 @@ async function main(): Promise<number> {
       `${relative(process.cwd(), paths.out) || '.'} is inside --content ${relative(process.cwd(), paths.content) || '.'}: the next build would read the built site as content; choose a folder outside it (the default is dist)`,
     ]);
   const site = await loadSiteConfig(paths.content);
+  siteZone = site.timezone;
   // --stack names a deployed stack: its table stands in for --table wherever that is taken.
   const stack = values.stack
     ? await (await import('./adapters/aws/stack-outputs.js')).readStackOutputs(values.outputs, values.stack)

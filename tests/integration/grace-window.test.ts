@@ -58,22 +58,22 @@ describe('the grace window, locally', () => {
     const inside = await broadsheet(dir, 'build', '--now', '2026-11-25T13:00:00Z');
     expect(inside.code).toBe(0);
     expect(inside.stdout).toContain(
-      'Digest of 1 article waits out its grace window: due at 2026-11-25T13:10:00.000Z; the first build after that writes it',
+      'Digest of 1 article waits out its grace window: due at 2026-11-25T13:10:00+00:00; the first build after that writes it',
     );
     expect(await outbox()).toEqual(before);
     expect((await broadsheet(dir, 'pending', '--now', '2026-11-25T13:01:00Z')).stdout).toContain(
-      ': due at 2026-11-25T13:10:00.000Z.',
+      ': due at 2026-11-25T13:10:00+00:00.',
     );
 
     await writeFile(post, article('A fresh note'));
     expect((await broadsheet(dir, 'build', '--now', '2026-11-25T13:05:00Z')).stdout).toContain(
-      'due at 2026-11-25T13:10:00.000Z',
+      'due at 2026-11-25T13:10:00+00:00',
     );
     expect(await outbox()).toEqual(before);
 
     // Past its window, pending and check say the next build sends it, not that it waits.
     expect((await broadsheet(dir, 'pending', '--now', '2026-11-25T13:12:00Z')).stdout).toContain(
-      ': overdue since 2026-11-25T13:10:00.000Z; the next build sends it.',
+      ': overdue since 2026-11-25T13:10:00+00:00; the next build sends it.',
     );
     expect((await broadsheet(dir, 'check', '--now', '2026-11-25T13:10:00Z')).stdout).toContain(
       'Due now, the next build sends the digest of 1 article:',
