@@ -1013,7 +1013,7 @@ function printDigest(
   const going = digest.articles.filter((a) => !a.away || copies.has(a.source));
   const away = digest.articles.filter((a) => !going.includes(a));
   const listed = going.length > 0 ? going : away;
-  console.log(`${verb} digest of ${articlesWord(listed.length)}:`);
+  console.log(`${verb ? `${verb} digest` : 'Digest'} of ${articlesWord(listed.length)}:`);
   for (const a of listed) console.log(line(a));
   if (going.length > 0 && away.length > 0) {
     console.log('Also waiting, each for a renamed copy of its deleted file (within the hour):');
@@ -1093,7 +1093,11 @@ async function deskCommand(command: string, id: string | undefined, deps: DeskDe
     default: {
       const digests = await waitingDigests(deps, nowMs);
       if (digests.length === 0) console.log('No digest is waiting.');
-      for (const d of digests) printDigest(d, 'Pending:');
+      else if (digests.length > 1) console.log(`${digests.length} digests are waiting:\n`);
+      digests.forEach((d, i) => {
+        if (i > 0) console.log('');
+        printDigest(d, '');
+      });
       return 0;
     }
   }

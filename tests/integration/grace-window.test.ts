@@ -162,6 +162,10 @@ describe('the grace window, locally', () => {
       article('Later').replace('12:30', '13:02'),
     );
     await broadsheet(dir, 'build', '--now', '2026-11-25T13:03:00Z');
+    const both = (await broadsheet(dir, 'pending', '--now', '2026-11-25T13:03:30Z')).stdout;
+    expect(both).toMatch(/^2 digests are waiting:\n\nDigest of 1 article:\n {2}A fresh note /);
+    expect(both).toMatch(/\n\nDigest of 1 article:\n {2}Later /);
+    expect(both).not.toContain('Pending');
     const released = (await broadsheet(dir, 'release', '--now', '2026-11-25T13:04:00Z')).stdout;
     const [, joinedId] = released.match(/under the id (\w+)\./) ?? [];
     expect(released).toMatch(/^Released digest \w+ \(1 article\)\. It joins 1 article waiting unheld/);

@@ -432,8 +432,8 @@ describe('broadsheet build with invalid articles', () => {
     const dir = await scratchProject();
     const run = await broadsheet(join(dir, 'content'), 'check');
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(
-      'site.yaml is invalid:\n  - does not exist: run broadsheet in the folder that holds content/, or pass --content <folder>',
+    expect(run.stderr).toMatch(
+      /^content\/site\.yaml is invalid:\n {2}- does not exist: run broadsheet in the folder that holds content\/, or pass --content <folder>/,
     );
   });
 });
