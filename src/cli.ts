@@ -438,6 +438,8 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
     if (reason) staticProblems.push({ file: `static/${path}`, field: 'file', reason, severity: 'error' });
   }
   const sitePages = await readPages(site, paths.content);
+  // Articles' text, for the lines of links that lead nowhere (a file that is not UTF-8 has its own error).
+  const texts = new Map(sources.map((s) => [s.path, Buffer.from(s.bytes).toString('utf8')]));
   const problems = [
     ...corpus.problems,
     ...(await unreadSources(paths.content)),
@@ -451,6 +453,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
       site,
       assets,
       sitePages.pages,
+      (file) => texts.get(file),
     ),
   ];
   // What only rendering shows, once the rest is right: the site built into nothing, and the mail rendered.

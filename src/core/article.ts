@@ -28,6 +28,7 @@ import type { SiteConfig } from './site.js';
 import {
   decodeUtf8,
   isSlug,
+  lineOf,
   sameTagName,
   singleLine,
   slugInUrl,
@@ -579,14 +580,8 @@ export function parseArticle(
 
 /** The file's line where `text` first appears in the body (any case), if it does. */
 function bodyLineOf(split: { body: string; bodyLine: number }, text: string | undefined): number | undefined {
-  if (!text) return undefined;
-  // Lower case can change a string's length (İ), never its line breaks: count them in the same string.
-  const body = split.body.toLowerCase();
-  const at = body.indexOf(text.toLowerCase());
-  if (at < 0) return undefined;
-  let line = split.bodyLine;
-  for (let i = body.indexOf('\n'); i >= 0 && i < at; i = body.indexOf('\n', i + 1)) line++;
-  return line;
+  const line = text === undefined ? undefined : lineOf(split.body, text);
+  return line === undefined ? undefined : split.bodyLine + line - 1;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Article, ArticleMeta } from './article.js';
 import type { Problem } from './errors.js';
 import type { SiteConfig } from './site.js';
 import type { SitePage } from './site-page.js';
+import { lineOf } from './text.js';
 
 export const PUBLISHED_IDS_FILE = 'published-ids.json';
 
@@ -43,6 +44,8 @@ export function checkPublished(
   staticPaths: readonly string[],
   /** The pages of content/pages/ (`about` is /about/): their links are checked too. */
   sitePages: readonly Pick<SitePage, 'source' | 'name' | 'html' | 'draft'>[] = [],
+  /** A file's text, where the caller has it: a link that leads nowhere is then given its line. */
+  textOf: (file: string) => string | undefined = () => undefined,
 ): Problem[] {
   const problems: Problem[] = [];
   const pathOf = (url: string) =>
@@ -147,11 +150,15 @@ export function checkPublished(
       if (!target.startsWith(`${site.baseUrl}/`)) continue;
       const path = decodedPath(pathOf(target.split(/[?#]/)[0] ?? target));
       if (file ? files.has(path) : leadsSomewhere(path)) continue;
+      const written = target.slice(site.baseUrl.length);
+      // Where the author wrote it as a site path (a relative link reads otherwise, and is not found).
+      const line = lineOf(textOf(text.source), written) ?? lineOf(textOf(text.source), path);
       problems.push({
         file: text.source,
         field,
-        reason: `${what}${target.slice(site.baseUrl.length)} leads nowhere on this site${file ? ` (there is no file static${path})` : ''}`,
+        reason: `${what}${written} leads nowhere on this site${file ? ` (there is no file static${path})` : ''}`,
         severity: 'warning',
+        ...(line === undefined ? {} : { line }),
       });
     }
   }

@@ -167,3 +167,15 @@ export function decodeUtf8(bytes: Uint8Array): Decoded {
     return { ok: false, line: lossy.slice(0, Math.max(bad, 0)).split('\n').length };
   }
 }
+
+/** The 1-based line of `text` where `needle` first appears (any case), if it does. */
+export function lineOf(text: string | undefined, needle: string): number | undefined {
+  if (!text || !needle) return undefined;
+  // Lower case can change a string's length (İ), never its line breaks: count them in the same string.
+  const lower = text.toLowerCase();
+  const at = lower.indexOf(needle.toLowerCase());
+  if (at < 0) return undefined;
+  let line = 1;
+  for (let i = lower.indexOf('\n'); i >= 0 && i < at; i = lower.indexOf('\n', i + 1)) line++;
+  return line;
+}

@@ -81,10 +81,10 @@ describe('broadsheet check and published ids', () => {
     const run = await broadsheet(dir, 'check', '--now', NOW);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(
-      /posts\/2026-11-24-links\.md: warning in body: link to \/posts\/no-such-post\/ leads nowhere on this site\n/,
+      /posts\/2026-11-24-links\.md:5: warning in body: link to \/posts\/no-such-post\/ leads nowhere on this site\n/,
     );
     expect(run.stderr).toMatch(
-      /posts\/2026-11-24-links\.md: warning in body: image \/images\/missing\.png leads nowhere on this site \(there is no file static\/images\/missing\.png\)/,
+      /posts\/2026-11-24-links\.md:5: warning in body: image \/images\/missing\.png leads nowhere on this site \(there is no file static\/images\/missing\.png\)/,
     );
     expect(run.stderr).not.toMatch(/one-email-per-batch\/ leads nowhere/);
     expect(run.stderr).toMatch(/2026-11-23-floating\.md:3: warning in date: has no time zone/);

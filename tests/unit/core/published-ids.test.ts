@@ -101,6 +101,24 @@ describe('checkPublished: links and images that lead nowhere', () => {
     ]);
   });
 
+  it('gives each its line where the caller has the text: the cover in the front matter, links in the body', () => {
+    const text =
+      '---\ntitle: L\nimage: /images/gone.png\n---\nFine.\n\nSee [x](/posts/none/) and [y](up/).\n';
+    const linking = article(
+      { title: 'L', date: '2026-03-02T10:00:00Z', slug: 'l', image: '/images/gone.png' },
+      'Fine.\n\nSee [x](/posts/none/) and [y](up/).',
+    );
+    const problems = checkPublished(undefined, [linking], [linking], testSite, [], [], (file) =>
+      file === linking.source ? text : undefined,
+    );
+    expect(problems.map((p) => [p.field, p.line, p.reason.split(' leads')[0]])).toEqual([
+      ['body', 7, 'link to /posts/none/'],
+      // Written relative: not found as written, so no line rather than a wrong one.
+      ['body', undefined, 'link to /up/'],
+      ['image', 3, '/images/gone.png'],
+    ]);
+  });
+
   it('knows the archive years that have articles, and the newsletter only while its archive is on', () => {
     expect(
       nowhere(['/archive/2026/', '/archive/2026/index.html', '/archive/1999/', '/newsletter/x/']),
