@@ -32,40 +32,22 @@ export function publishedIdsOf(published: readonly ArticleMeta[]): PublishedIds 
 }
 
 /**
- * What `broadsheet check` reports beyond validation: ids and permalinks that would change (an error unless
- * the article declares the old path in `aliases`), published articles removed, and links and images on the
- * site that lead nowhere. (A date without a time zone is a parse warning, which every build prints too.)
+ * Published ids that would change: every article under another base_url (one problem, on site.yaml), an
+ * article whose address moved without an alias, a renamed file (errors), and a published article gone
+ * (a warning). `check` reports them; a build keeps the record as it was while any is an error.
  */
-export function checkPublished(
+export function movedIdProblems(
   recorded: PublishedIds | undefined,
-  articles: readonly Article[],
-  published: readonly Article[],
+  articles: readonly ArticleMeta[],
+  published: readonly ArticleMeta[],
   site: SiteConfig,
-  staticPaths: readonly string[],
-  /** The pages of content/pages/ (`about` is /about/): their links are checked too. */
-  sitePages: readonly Pick<SitePage, 'source' | 'name' | 'html' | 'draft'>[] = [],
-  /** A file's text, where the caller has it: a link that leads nowhere is then given its line. */
-  textOf: (file: string) => string | undefined = () => undefined,
 ): Problem[] {
   const problems: Problem[] = [];
   const pathOf = (url: string) =>
     new URL(url).pathname.slice(new URL(`${site.baseUrl}/`).pathname.length - 1);
   const byUrl = new Map(published.map((a) => [a.url, a]));
   const bySource = new Map(articles.map((a) => [a.source, a]));
-  const aliased = new Map(published.flatMap((a) => (a.aliases ?? []).map((alias) => [alias, a] as const)));
-  // An alias onto a page's address: the page is written there, and the redirect never would be.
-  const pageAt = new Map(sitePages.filter((p) => !p.draft).map((p) => [`${site.baseUrl}/${p.name}/`, p]));
-  for (const [alias, article] of aliased) {
-    const page = pageAt.get(alias);
-    if (page)
-      problems.push({
-        file: article.source,
-        field: 'aliases',
-        reason: `${pathOf(alias)} is the address of the page ${page.source}: no redirect can be written there`,
-        severity: 'error',
-      });
-  }
-
+  const aliased = new Set(published.flatMap((a) => a.aliases ?? []));
   // Ids recorded under another base_url: the site moved, and an alias (a path on the new site) cannot
   // carry an old address there. One problem, on site.yaml, instead of one per article with advice that fails.
   const base = `${site.baseUrl}/`;
@@ -107,6 +89,44 @@ export function checkPublished(
       });
     }
   }
+
+  return problems;
+}
+
+/**
+ * What `broadsheet check` reports beyond validation: ids and permalinks that would change (an error unless
+ * the article declares the old path in `aliases`), published articles removed, and links and images on the
+ * site that lead nowhere. (A date without a time zone is a parse warning, which every build prints too.)
+ */
+export function checkPublished(
+  recorded: PublishedIds | undefined,
+  articles: readonly Article[],
+  published: readonly Article[],
+  site: SiteConfig,
+  staticPaths: readonly string[],
+  /** The pages of content/pages/ (`about` is /about/): their links are checked too. */
+  sitePages: readonly Pick<SitePage, 'source' | 'name' | 'html' | 'draft'>[] = [],
+  /** A file's text, where the caller has it: a link that leads nowhere is then given its line. */
+  textOf: (file: string) => string | undefined = () => undefined,
+): Problem[] {
+  const problems: Problem[] = [];
+  const pathOf = (url: string) =>
+    new URL(url).pathname.slice(new URL(`${site.baseUrl}/`).pathname.length - 1);
+  const aliased = new Map(published.flatMap((a) => (a.aliases ?? []).map((alias) => [alias, a] as const)));
+  // An alias onto a page's address: the page is written there, and the redirect never would be.
+  const pageAt = new Map(sitePages.filter((p) => !p.draft).map((p) => [`${site.baseUrl}/${p.name}/`, p]));
+  for (const [alias, article] of aliased) {
+    const page = pageAt.get(alias);
+    if (page)
+      problems.push({
+        file: article.source,
+        field: 'aliases',
+        reason: `${pathOf(alias)} is the address of the page ${page.source}: no redirect can be written there`,
+        severity: 'error',
+      });
+  }
+
+  problems.push(...movedIdProblems(recorded, articles, published, site));
 
   for (const [alias, article] of aliased) {
     const clash = published.find((a) => pathOf(a.url) === alias && a !== article);
@@ -172,9 +192,9 @@ export function checkPublished(
  */
 function renamedFiles(
   recorded: PublishedIds | undefined,
-  published: readonly Article[],
-  bySource: ReadonlyMap<string, Article>,
-): Map<string, Article> {
+  published: readonly ArticleMeta[],
+  bySource: ReadonlyMap<string, ArticleMeta>,
+): Map<string, ArticleMeta> {
   const entries = Object.entries(recorded?.articles ?? {});
   const recordedUrls = new Set(entries.map(([url]) => url));
   const arrived = byUniqueKey(
@@ -191,7 +211,7 @@ function renamedFiles(
     ),
     (entry) => [entry.identity],
   );
-  const renamed = new Map<string, Article>();
+  const renamed = new Map<string, ArticleMeta>();
   for (const [identity, entry] of gone) {
     const to = arrived.get(identity);
     if (entry && to) renamed.set(entry.url, to);

@@ -142,8 +142,6 @@ export interface PublishOutcome {
   readonly articles: number;
   /** What readers see now, newest first. */
   readonly live: readonly IndexedArticle[];
-  /** Whether the set of live articles or any of their addresses changed (the published-ids record). */
-  readonly idsChanged: boolean;
   readonly drafts: number;
   readonly scheduled: number;
   readonly hub?: { readonly notified: number; readonly failed: number };
@@ -537,15 +535,6 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     ...(pendingDigest ? { pendingDigest, pendingDigests: waiting } : {}),
     articles: all.length,
     live,
-    idsChanged:
-      firstRun ||
-      wentLive.length > 0 ||
-      removed.length > 0 ||
-      // published-ids.json keeps each article's address, date and title.
-      [...changedPaths].some((path) => {
-        const [was, now] = [before.sources[path]?.article, sources[path]?.article];
-        return was?.url !== now?.url || was?.date !== now?.date || was?.title !== now?.title;
-      }),
     drafts: all.filter((a) => a.draft).length,
     scheduled: all.filter((a) => !a.draft && a.dateMs > nowMs).length,
   };

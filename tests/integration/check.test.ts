@@ -579,3 +579,31 @@ describe('check and pending with an article whose file was deleted in its window
     expect(new Set(ids).size, shown.stdout).toBe(2);
   }, 120_000);
 });
+
+describe('a build after an article moved without an alias', () => {
+  it('builds, warns, and leaves published-ids.json as it was, so check still fails until an alias', async () => {
+    const dir = await scratchProject();
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    const ids = join(dir, 'content/published-ids.json');
+    const recorded = await readFile(ids, 'utf8');
+    const post = join(dir, 'content/posts/2026-09-14-why-plain-text.md');
+    const text = await readFile(post, 'utf8');
+    await writeFile(post, text.replace(/^title:/m, 'slug: plain-text\ntitle:'));
+
+    const built = await broadsheet(dir, 'build', '--now', NOW);
+    expect(built.code).toBe(0);
+    expect(built.stderr).toMatch(
+      /2026-09-14-why-plain-text\.md: warning in slug: was published at .*\/posts\/why-plain-text\/; .*published-ids\.json is left as it was, so check fails until then/,
+    );
+    expect(await readFile(ids, 'utf8')).toBe(recorded);
+    expect((await broadsheet(dir, 'check', '--now', NOW)).code).toBe(1);
+
+    await writeFile(
+      post,
+      text.replace(/^title:/m, 'slug: plain-text\naliases: [/posts/why-plain-text/]\ntitle:'),
+    );
+    expect((await broadsheet(dir, 'build', '--now', NOW)).stderr).not.toContain('published-ids.json');
+    expect(await readFile(ids, 'utf8')).not.toBe(recorded);
+    expect((await broadsheet(dir, 'check', '--now', NOW)).code).toBe(0);
+  });
+});
