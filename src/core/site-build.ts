@@ -123,8 +123,10 @@ export function contentTypeForPath(path: string): string {
 // What lets an SVG or an HTML page run script or pull in something else when opened (both are served from the
 // site's origin): script elements, event handlers, javascript: URLs, embedded HTML, entity declarations.
 // CSS is copied as it is: no browser runs script from a stylesheet any more.
+// As browsers tokenize: an attribute begins after a space, a slash or a closing quote (`<svg/onload=`,
+// `src="x"onerror=`); an element may carry a namespace prefix (`<x:script>`).
 const ACTIVE_CONTENT =
-  /<script\b|\son[a-z]+\s*=|javascript\s*:|<foreignObject\b|<!ENTITY|<iframe\b|<embed\b|<object\b/i;
+  /<(?:[\w.-]+:)?(?:script|iframe|frame|embed|object|applet|foreignObject|handler|base)\b|[\s/"']on[a-z]+\s*=|(?:java|vb)script\s*:|<!ENTITY/i;
 
 /**
  * The one rule for static files, in every edition and in `check`: plain names only, so none can escape the
@@ -147,11 +149,13 @@ export function staticAssetProblem(path: string, bytes?: Uint8Array): string | u
   // NUL bytes are valid UTF-8 but no text holds them; read as UTF-16, "<\0s\0" is "<s".
   if (text.includes('\0') || (declared !== undefined && /^(?:utf-?(?:16|32)|ucs-?[24])/i.test(declared)))
     return `${kind} must be saved as UTF-8`;
-  const values = [...text.matchAll(/=\s*(?:"([^"]*)"|'([^']*)')/g)].map((m) =>
-    decodeHTML(m[1] ?? m[2] ?? '').replace(/[\t\n\r]/g, ''),
+  // Quoted values, and unquoted ones (`href=jav&#x61;script:`), decoded as the browser reads a URL.
+  const values = [...text.matchAll(/=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/g)].map((m) =>
+    decodeHTML(m[1] ?? m[2] ?? m[3] ?? '').replace(/[\t\n\r]/g, ''),
   );
   const active = ACTIVE_CONTENT.exec(text) ?? values.map((v) => ACTIVE_CONTENT.exec(v)).find((m) => m);
-  if (active) return `${kind} may not hold script or embedded content (found "${active[0].trim()}")`;
+  if (active)
+    return `${kind} may not hold script or embedded content (found "${active[0].replace(/^[\s/"']+/, '')}")`;
   return undefined;
 }
 

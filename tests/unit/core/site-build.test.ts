@@ -191,6 +191,45 @@ describe('staticAssetProblem', () => {
     expect(staticAssetProblem('images/evil.svg', bytes(svg))).toMatch(/may not hold script/);
   });
 
+  it.each([
+    ['an attribute after a slash', 'page.html', '<svg/onload=alert(document.domain)>', 'onload='],
+    ['attributes run together', 'page.html', '<img src="x"onerror="alert(1)">', 'onerror='],
+    [
+      'an unquoted value with a reference',
+      'page.html',
+      '<a href=jav&#x61;script:alert(1)>x</a>',
+      'javascript:',
+    ],
+    [
+      'an unquoted named reference',
+      'page.html',
+      '<svg><a href=javascript&colon;alert(1)>x</a></svg>',
+      'javascript:',
+    ],
+    [
+      'a prefixed SVG script',
+      'd.svg',
+      '<svg xmlns="http://www.w3.org/2000/svg"><x:script xmlns:x="http://www.w3.org/2000/svg">alert(1)</x:script></svg>',
+      '<x:script"',
+    ],
+    [
+      'a prefixed XHTML script',
+      'e.svg',
+      '<svg xmlns="http://www.w3.org/2000/svg"><h:script xmlns:h="http://www.w3.org/1999/xhtml">alert(1)</h:script></svg>',
+      '<h:script"',
+    ],
+    [
+      'an animation that sets a javascript: link',
+      'f.svg',
+      '<svg><a><animate attributeName="href" values="java&#x09;script:alert(1)"/><text>x</text></a></svg>',
+      'javascript:',
+    ],
+  ])('refuses script written the ways a browser still runs it: %s', (_how, path, markup, found) => {
+    expect(staticAssetProblem(`x/${path}`, bytes(markup))).toContain(
+      `may not hold script or embedded content (found "${found}`,
+    );
+  });
+
   it('refuses an SVG or HTML page in another encoding than UTF-8, where the check could not read it', () => {
     const script = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';
     const utf16 = new Uint8Array([0xff, 0xfe, ...[...script].flatMap((c) => [c.charCodeAt(0), 0])]);
