@@ -237,7 +237,7 @@ function createMarkdown(): Marked {
         // A ```math fence is display math, as GitHub draws it (prepareMarkdown loads temml for "math").
         if (language === 'math' && mathOn) {
           if (!mathReady()) throw new MarkdownNotPreparedError('temml');
-          return mathBlock(text, note);
+          return cleanMath(mathBlock(text, note));
         }
         if (language !== '' && !highlighterReady()) throw new MarkdownNotPreparedError('highlight.js');
         const drawn = drawnOnGitHub(language);
@@ -276,11 +276,17 @@ function createMarkdown(): Marked {
           tokenizer(src, tokens) {
             return mathOn ? math.inline.tokenizer.call(this, src, tokens) : undefined;
           },
+          renderer(token) {
+            return cleanMath(math.inline.renderer.call(this, token));
+          },
         },
         {
           ...math.block,
           tokenizer(src, tokens) {
             return mathOn ? math.block.tokenizer.call(this, src, tokens) : undefined;
+          },
+          renderer(token) {
+            return cleanMath(math.block.renderer.call(this, token));
           },
         },
       ],
@@ -322,6 +328,17 @@ function createMarkdown(): Marked {
   instance.use(...extensions);
   tokenCallbacks.set(instance, tokenCallbacksOf(extensions));
   return instance;
+}
+
+/**
+ * temml's MathML through the sanitizer's MathML rules, whether or not the article holds raw HTML: TeX such
+ * as `\rule{999em}{999em}` or `\kern{-999em}` writes lengths only those rules cap. The bytes are otherwise
+ * the same (temml's output is written as the sanitizer writes it).
+ */
+function cleanMath<T extends string | false | undefined>(html: T): T {
+  if (typeof html !== 'string' || !html.includes('<math')) return html;
+  // The sanitizer trims; a block keeps the line break that ends it.
+  return `${sanitize(html, linkBase)}${/\s*$/.exec(html)?.[0] ?? ''}` as T;
 }
 
 /** The extensions' token callbacks in the order marked calls them: the newest extension's first. */
@@ -647,7 +664,11 @@ export async function prepareMarkdown(source: string | Uint8Array): Promise<void
   if (!highlighterReady() && (includesText(source, '```') || includesText(source, '~~~')))
     loads.push(prepareHighlighter());
   // `$` may open a formula; "math" may name a ```math fence (or be a word: loading temml is all it costs).
-  if (!mathReady() && (includesText(source, '$') || includesText(source, 'math'))) loads.push(prepareMath());
+  if (includesText(source, '$') || includesText(source, 'math')) {
+    if (!mathReady()) loads.push(prepareMath());
+    // Rendered math goes through the sanitizer's MathML rules (cleanMath).
+    if (!sanitizer) loads.push(prepareSanitizer());
+  }
   if (!emojiTable && includesText(source, ':')) loads.push(prepareEmoji());
   await Promise.all(loads);
 }

@@ -523,6 +523,11 @@ describe('math in an article with raw HTML', () => {
     R`\colorbox{red}{x}`,
     R`\fcolorbox{red}{blue}{x}`,
     R`\rule{1em}{2em}`,
+    // Lengths only the sanitizer's rules cap: the same on both paths, so capped on both.
+    R`\rule{999em}{999em}`,
+    R`\kern{-999em}x`,
+    R`\raisebox{-999em}{y}`,
+    R`\hspace{999em}x`,
     R`\rule[-1em]{1em}{2em}`,
     R`\kern-1em x`,
     R`\hspace{2em}x`,
@@ -653,6 +658,19 @@ describe('math in an article with raw HTML', () => {
         const withHtml = renderMarkdown(`${open}${tex}${close}\n\n<span>raw</span>\n`, base, { math: true });
         expect(withHtml, `${open}${tex}`).toBe(`${plain}\n<p><span>raw</span></p>`);
       }
+  });
+
+  it('caps what TeX asks of the page in an article without raw HTML too', () => {
+    const html = renderMarkdown(
+      R`A $\rule{999em}{999em}$, $\kern{-999em}x$ and $\raisebox{-999em}{y}$.`,
+      base,
+      {
+        math: true,
+      },
+    );
+    expect(html).toContain('<math');
+    // Only the TeX as written (alttext) still says 999em.
+    expect(html.replace(/alttext="[^"]*"/g, '')).not.toMatch(/999em/);
   });
 
   it('$$…$$ on one line, alone or within a paragraph, is display math; text with dollars stays as written', () => {
