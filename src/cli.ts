@@ -273,7 +273,7 @@ function parseCommandLine() {
     const reason =
       code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
         ? `unknown option ${option}`
-        : /argument missing/.test(message)
+        : /argument missing|argument is ambiguous/.test(message)
           ? `${option} needs a value (${option} <value>)`
           : /does not take an argument/.test(message)
             ? `${option} takes no value`
@@ -336,9 +336,14 @@ const show = (path: string) => relative(process.cwd(), path) || '.';
 /** The site's time zone, once site.yaml is read: the times an operator reads are the site's wall clock. */
 let siteZone = 'UTC';
 /** A time as ISO 8601 in the site's zone, to the second: what --now takes back. */
-const moment = (ms: number) =>
-  DateTime.fromMillis(ms, { zone: siteZone }).toISO({ suppressMilliseconds: true }) ??
-  new Date(ms).toISOString();
+const moment = (ms: number) => {
+  // Up to the next second: `--now <it>` is then at or past the moment, never just before it.
+  const second = Math.ceil(ms / 1000) * 1000;
+  return (
+    DateTime.fromMillis(second, { zone: siteZone }).toISO({ suppressMilliseconds: true }) ??
+    new Date(second).toISOString()
+  );
+};
 
 /** Warnings of one kind are said in full this many times; `check` says every one. */
 const WARNINGS_OF_A_KIND = 3;
@@ -1059,7 +1064,10 @@ function printAnswer(answer: DeskAnswer, verb: string, what: string, id: string 
             ? `No digest ${id} to ${what}: none ${what === 'release' ? 'is held' : 'is waiting'}.`
             : `No digest ${id} to ${what}; these are waiting:`,
       );
-      for (const d of answer.digests) printDigest(d, 'Pending:');
+      for (const d of answer.digests) {
+        console.log('');
+        printDigest(d, '');
+      }
       return 1;
   }
 }

@@ -161,7 +161,8 @@ describe('the grace window, locally', () => {
       join(dir, 'content/posts/2026-11-25-later.md'),
       article('Later').replace('12:30', '13:02'),
     );
-    await broadsheet(dir, 'build', '--now', '2026-11-25T13:03:00Z');
+    // A build at a moment with milliseconds: times are still said to the second.
+    await broadsheet(dir, 'build', '--now', '2026-11-25T13:03:00.250Z');
     const both = (await broadsheet(dir, 'pending', '--now', '2026-11-25T13:03:30Z')).stdout;
     expect(both).toMatch(/^2 digests are waiting:\n\nDigest of 1 article:\n {2}A fresh note /);
     expect(both).toMatch(/\n\nDigest of 1 article:\n {2}Later /);
@@ -170,7 +171,7 @@ describe('the grace window, locally', () => {
     const [, joinedId] = released.match(/under the id (\w+)\./) ?? [];
     expect(released).toMatch(/^Released digest \w+ \(1 article\)\. It joins 1 article waiting unheld/);
     expect(released).toContain('Now waiting: the digest of 2 articles:');
-    expect(released).toContain(`Digest ${joinedId}: due at`);
+    expect(released).toMatch(new RegExp(`Digest ${joinedId}: due at 2026-11-25T13:\\d\\d:\\d\\d\\+00:00\\.`));
     const pending = (await broadsheet(dir, 'pending', '--now', '2026-11-25T13:05:00Z')).stdout;
     expect(pending).toContain(`Digest ${joinedId}: due at`);
   }, 60_000);

@@ -238,6 +238,10 @@ describe('papercuts', () => {
     expect(unknown.stderr).toBe(
       'broadsheet: unknown option --bogus. broadsheet build --help lists the options.\n',
     );
+    // An option followed by another option, not its value.
+    expect((await broadsheet(dir, 'check', '--content', '--state', 'x')).stderr).toBe(
+      'broadsheet: --content needs a value (--content <value>). broadsheet check --help lists the options.\n',
+    );
     const valueless = await broadsheet(dir, 'send-test', '--to');
     expect(valueless.code).toBe(64);
     expect(valueless.stderr).toMatch(/^broadsheet: --to needs a value \(--to <value>\)\./);
