@@ -1241,11 +1241,13 @@ async function main(): Promise<number> {
   // The built site inside content/ would be read back as articles, pages and static files by the next build
   // (compared with links resolved: a link to content/ is content/).
   const [realOut, realContent] = [realPath(paths.out), realPath(paths.content)];
-  if (realOut === realContent || realOut.startsWith(`${realContent}${sep}`))
+  if (command === 'build' && (realOut === realContent || realOut.startsWith(`${realContent}${sep}`)))
     throw new ConfigError('--out', [
       `${relative(process.cwd(), paths.out) || '.'} is inside --content ${relative(process.cwd(), paths.content) || '.'}: the next build would read the built site as content; choose a folder outside it (the default is dist)`,
     ]);
-  const site = await loadSiteConfig(paths.content);
+  const site = await loadSiteConfig(paths.content, {
+    contentGiven: tokens.some((t) => t.kind === 'option' && t.name === 'content'),
+  });
   siteZone = site.timezone;
   // --stack names a deployed stack: its table stands in for --table wherever that is taken.
   const stack = values.stack

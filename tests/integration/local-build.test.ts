@@ -435,6 +435,12 @@ describe('broadsheet build with invalid articles', () => {
     expect(run.stderr).toMatch(
       /^content\/site\.yaml is invalid:\n {2}- does not exist: run broadsheet in the folder that holds content\/, or pass --content <folder>/,
     );
+    // Named with --content, the folder is the mistake, not where the command ran; check has no --out to blame.
+    const named = await broadsheet(dir, 'check', '--content', 'dist');
+    expect(named.code).toBe(2);
+    expect(named.stderr).toBe(
+      'dist/site.yaml is invalid:\n  - does not exist: --content names the folder that holds site.yaml and posts/ (dist/ holds no site.yaml)\n',
+    );
   });
 });
 

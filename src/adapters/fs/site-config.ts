@@ -5,8 +5,14 @@ import type { SiteConfig } from '../../core/site.js';
 import { parseSiteYaml } from '../../core/site-yaml.js';
 import { decodeUtf8 } from '../../core/text.js';
 
-/** Reads and validates `<content>/site.yaml`. */
-export async function loadSiteConfig(contentDir: string): Promise<SiteConfig> {
+/**
+ * Reads and validates `<content>/site.yaml`. `contentGiven`: the folder was named (--content), so a missing
+ * site.yaml is that folder's, not a matter of where the command runs.
+ */
+export async function loadSiteConfig(
+  contentDir: string,
+  { contentGiven = false }: { contentGiven?: boolean } = {},
+): Promise<SiteConfig> {
   const path = join(contentDir, 'site.yaml');
   // Named as the operator would type it: relative to where they run the command, unless it lies outside.
   const near = relative(process.cwd(), path);
@@ -17,7 +23,9 @@ export async function loadSiteConfig(contentDir: string): Promise<SiteConfig> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT')
       throw new ConfigError(shown, [
-        `does not exist: run broadsheet in the folder that holds ${basename(contentDir)}/, or pass --content <folder>`,
+        contentGiven
+          ? `does not exist: --content names the folder that holds site.yaml and posts/ (${basename(contentDir)}/ holds no site.yaml)`
+          : `does not exist: run broadsheet in the folder that holds ${basename(contentDir)}/, or pass --content <folder>`,
       ]);
     throw new ConfigError(shown, [`cannot be read: ${(error as Error).message}`]);
   }
