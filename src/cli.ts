@@ -61,6 +61,9 @@ import {
 } from './pipeline/send-test.js';
 import { formatStats, gatherStats } from './pipeline/stats.js';
 
+/** A command given without what it needs (an address, a ref, a file): exit 64, as for a wrong option. */
+class UsageError extends Error {}
+
 /** Each command, and how many arguments it takes after its name. */
 const ARGUMENTS: Readonly<Record<string, number>> = {
   build: 0,
@@ -763,9 +766,9 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
     }
     case 'import': {
       if (rest.length === 0)
-        throw new ConfigError('subscribers import', [
-          'give the CSV file(s): broadsheet subscribers import list.csv (Mailchimp: subscribed.csv unsubscribed.csv cleaned.csv)',
-        ]);
+        throw new UsageError(
+          'subscribers import needs the CSV file(s): broadsheet subscribers import list.csv (Mailchimp: subscribed.csv unsubscribed.csv cleaned.csv)',
+        );
       let skippedRows = 0;
       // One file after another, in the order given: a later file's opt-out wins over an earlier subscription.
       for (const file of rest) {
@@ -853,13 +856,11 @@ async function cloudOperator(table: string) {
  * recorded as announced or sent.
  */
 async function sendTestCommand(site: SiteConfig, paths: { content: string; state: string; outbox: string }) {
-  const checked = normalizeAddress(values.to ?? '');
+  if (values.to === undefined)
+    throw new UsageError('send-test needs --to: broadsheet send-test --to you@example.org');
+  const checked = normalizeAddress(values.to);
   if (!checked.ok)
-    throw new ConfigError('send-test --to', [
-      values.to === undefined
-        ? 'give the address to send the test to: broadsheet send-test --to you@example.org'
-        : `${JSON.stringify(values.to)}: ${checked.reason}`,
-    ]);
+    throw new ConfigError('send-test --to', [`${JSON.stringify(values.to)}: ${checked.reason}`]);
   const to = checked.address;
   const now = clock();
   const corpus = await readCorpus(paths.content, site);
@@ -1131,7 +1132,7 @@ async function siteAt(content: string, current: SiteConfig): Promise<SiteConfig>
 }
 
 async function diff(site: SiteConfig, content: string, ref: string | undefined): Promise<number> {
-  if (!ref) throw new ConfigError('diff', ['give the git ref to compare with: broadsheet diff origin/main']);
+  if (!ref) throw new UsageError('diff needs the git ref to compare with: broadsheet diff origin/main');
   const git = (args: string[], cwd = content) =>
     execFileSync('git', args, { cwd, maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
   // The repository's top, and the content folder's path inside it as git spells it (no symlink surprises).
@@ -1306,6 +1307,9 @@ main().then(
             : 'Nothing was written: fix the problems above and run again.';
       console.error(`${error.message}\n${advice}`);
       process.exitCode = 1;
+    } else if (error instanceof UsageError) {
+      console.error(error.message);
+      process.exitCode = 64;
     } else if (error instanceof BroadsheetError) {
       console.error(error.message);
       process.exitCode = 2;

@@ -238,6 +238,18 @@ describe('papercuts', () => {
     expect(unknown.stderr).toBe(
       'broadsheet: unknown option --bogus. broadsheet build --help lists the options.\n',
     );
+    // A command without what it needs is a usage error, as a wrong option is: 64, and what to give.
+    for (const [args, said] of [
+      [['send-test'], 'send-test needs --to: broadsheet send-test --to you@example.org\n'],
+      [['diff'], 'diff needs the git ref to compare with: broadsheet diff origin/main\n'],
+      [['subscribers', 'import'], /^subscribers import needs the CSV file\(s\): /],
+      [['subscribers', 'remove'], /^subscribers remove needs the address\(es\): /],
+    ] as const) {
+      const run = await broadsheet(dir, ...args);
+      expect(run.code, args.join(' ')).toBe(64);
+      if (typeof said === 'string') expect(run.stderr).toBe(said);
+      else expect(run.stderr).toMatch(said);
+    }
     // An option followed by another option, not its value.
     expect((await broadsheet(dir, 'check', '--content', '--state', 'x')).stderr).toBe(
       'broadsheet: --content needs a value (--content <value>). broadsheet check --help lists the options.\n',
