@@ -255,7 +255,15 @@ function createMarkdown(): Marked {
       },
       html({ text }) {
         hasRawHtml = true;
-        return text;
+        // An id the page around it or the footnotes use would be repeated (a label pointing at the
+        // author's element, a footnote link jumping to a fake note): dropped, and said.
+        return text.replace(RESERVED_ID, (_match, space: string, id: string) => {
+          note(
+            `raw HTML id "${id.replace(/^["']|["']$/g, '')}" removed: the page or its footnotes use it`,
+            id,
+          );
+          return space;
+        });
       },
       checkbox(token) {
         const { checked, label } = token as TaskCheckbox;
@@ -340,6 +348,13 @@ function cleanMath<T extends string | false | undefined>(html: T): T {
   // The sanitizer trims; a block keeps the line break that ends it.
   return `${sanitize(html, linkBase)}${/\s*$/.exec(html)?.[0] ?? ''}` as T;
 }
+
+const RESERVED_ID_VALUE = `(?:footnote[^"'\\s>]*|${LAYOUT_IDS.map((id) => id.replace(/[-]/g, '\\-')).join('|')})`;
+/** `id=` in raw HTML naming a layout id or a footnote's (`footnote-…`), quoted or not. */
+const RESERVED_ID = new RegExp(
+  `(\\s)id\\s*=\\s*("${RESERVED_ID_VALUE}"|'${RESERVED_ID_VALUE}'|${RESERVED_ID_VALUE}(?=[\\s>/]))`,
+  'gi',
+);
 
 /** The extensions' token callbacks in the order marked calls them: the newest extension's first. */
 export function tokenCallbacksOf(extensions: readonly MarkedExtension[]): TokenCallback[] {

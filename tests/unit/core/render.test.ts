@@ -511,6 +511,25 @@ describe('emoji shortcodes', () => {
   });
 });
 
+describe('ids in raw HTML', () => {
+  it("drops an id the page's layout or the footnotes use, and says so, keeping the element", () => {
+    const { html, notes } = renderArticleMarkdown(
+      'Claim[^1].\n\n<h2 id="main">Raw</h2>\n\n<p><a id=subscribe-email href="/x">a</a> <a id="mine" href="/y">b</a></p>\n\n<ol><li id=\'footnote-1\'>fake</li></ol>\n\n[^1]: Real.',
+      base,
+    );
+    expect(html).toContain('<h2>Raw</h2>');
+    expect(html).toContain('<a href="https://news.example.com/x">a</a>');
+    expect(html).toContain('<a id="mine"');
+    expect(html).toContain('<li>fake</li>');
+    expect(html.match(/id="footnote-1"/g)).toHaveLength(1);
+    expect(notes.map((n) => n.text)).toEqual([
+      'raw HTML id "main" removed: the page or its footnotes use it',
+      'raw HTML id "subscribe-email" removed: the page or its footnotes use it',
+      'raw HTML id "footnote-1" removed: the page or its footnotes use it',
+    ]);
+  });
+});
+
 describe('math in an article with raw HTML', () => {
   const R = String.raw;
   // Broad on purpose: every construct temml gives CSS, classes, lengths or ids to, and some it refuses.
