@@ -94,6 +94,33 @@ export function movedIdProblems(
 }
 
 /**
+ * Aliases at the address of a page of content/pages/: the page is written there, and the redirect never
+ * would be. `check` and every build say so alike.
+ */
+export function aliasOntoPageProblems(
+  published: readonly Pick<ArticleMeta, 'source' | 'aliases'>[],
+  sitePages: readonly Pick<SitePage, 'source' | 'name' | 'draft'>[],
+  site: SiteConfig,
+): Problem[] {
+  const pageAt = new Map(sitePages.filter((p) => !p.draft).map((p) => [`${site.baseUrl}/${p.name}/`, p]));
+  return published.flatMap((article) =>
+    (article.aliases ?? []).flatMap((alias) => {
+      const page = pageAt.get(alias);
+      return page
+        ? [
+            {
+              file: article.source,
+              field: 'aliases',
+              reason: `${alias.slice(site.baseUrl.length)} is the address of the page ${page.source}: no redirect can be written there`,
+              severity: 'error' as const,
+            },
+          ]
+        : [];
+    }),
+  );
+}
+
+/**
  * What `broadsheet check` reports beyond validation: ids and permalinks that would change (an error unless
  * the article declares the old path in `aliases`), published articles removed, and links and images on the
  * site that lead nowhere. (A date without a time zone is a parse warning, which every build prints too.)
@@ -113,18 +140,7 @@ export function checkPublished(
   const pathOf = (url: string) =>
     new URL(url).pathname.slice(new URL(`${site.baseUrl}/`).pathname.length - 1);
   const aliased = new Map(published.flatMap((a) => (a.aliases ?? []).map((alias) => [alias, a] as const)));
-  // An alias onto a page's address: the page is written there, and the redirect never would be.
-  const pageAt = new Map(sitePages.filter((p) => !p.draft).map((p) => [`${site.baseUrl}/${p.name}/`, p]));
-  for (const [alias, article] of aliased) {
-    const page = pageAt.get(alias);
-    if (page)
-      problems.push({
-        file: article.source,
-        field: 'aliases',
-        reason: `${pathOf(alias)} is the address of the page ${page.source}: no redirect can be written there`,
-        severity: 'error',
-      });
-  }
+  problems.push(...aliasOntoPageProblems(published, sitePages, site));
 
   problems.push(...movedIdProblems(recorded, articles, published, site));
 

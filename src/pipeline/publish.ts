@@ -1,6 +1,7 @@
 // The one pipeline of both editions: apply source changes to the index, then render and write the outputs
 // whose key changed, then announce what went live. The local build is publishChanges(deps, 'all') in strict
 // mode; the cloud publishes the paths its S3 events name, leniently. Only the adapters differ.
+
 import { aliasProblems } from '../core/aliases.js';
 import { type ArticleMove, movesBetween } from '../core/announce-keys.js';
 import {
@@ -38,6 +39,7 @@ import type {
   StaticAssetStore,
   ThemeSourceStore,
 } from '../core/ports.js';
+import { aliasOntoPageProblems } from '../core/published-ids.js';
 import type { SiteConfig } from '../core/site.js';
 import {
   feedWindows,
@@ -325,9 +327,18 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     Object.values(pages).map((p) => p.page),
     problems.filter((p) => p.file.startsWith('pages/')),
   );
-  // A nav entry without its page: the build stops; the cloud leaves it out of the navigation.
-  if (deps.mode === 'strict') problems.push(...nav.problems);
-  else pageWarnings.push(...nav.problems.map((p) => ({ ...p, severity: 'warning' as const })));
+  // A nav entry without its page, an alias at a page's address: the build stops; the cloud leaves the
+  // entry out of the navigation and writes the page, not the redirect, and says so.
+  const pageProblems = [
+    ...nav.problems,
+    ...aliasOntoPageProblems(
+      Object.values(sources).map((s) => s.article),
+      Object.values(pages).map((p) => p.page),
+      site,
+    ),
+  ];
+  if (deps.mode === 'strict') problems.push(...pageProblems);
+  else pageWarnings.push(...pageProblems.map((p) => ({ ...p, severity: 'warning' as const })));
 
   const warnings = [...Object.values(sources).flatMap((s) => s.warnings), ...pageWarnings, ...theme.warnings];
   if (deps.mode === 'strict' && hasErrors(problems)) throw new ContentError([...problems, ...warnings]);

@@ -607,3 +607,20 @@ describe('a build after an article moved without an alias', () => {
     expect((await broadsheet(dir, 'check', '--now', NOW)).code).toBe(0);
   });
 });
+
+describe('an alias at the address of a page', () => {
+  it('stops the build as it fails check, instead of dropping the redirect without a word', async () => {
+    const dir = await scratchProject();
+    const post = join(dir, 'content/posts/2026-09-14-why-plain-text.md');
+    await writeFile(post, (await readFile(post, 'utf8')).replace(/^title:/m, 'aliases: [/about/]\ntitle:'));
+    const why =
+      /2026-09-14-why-plain-text\.md: error in aliases: \/about\/ is the address of the page pages\/about\.md/;
+    const checked = await broadsheet(dir, 'check', '--now', NOW);
+    expect(checked.code).toBe(1);
+    expect(checked.stderr).toMatch(why);
+    const built = await broadsheet(dir, 'build', '--now', NOW);
+    expect(built.code).toBe(1);
+    expect(built.stderr).toMatch(why);
+    expect(await snapshot(join(dir, 'dist'))).toEqual({});
+  });
+});
