@@ -422,7 +422,8 @@ function printBuild(report: BuildReport, config: SiteConfig, out: string, second
   } else {
     console.log('No new articles to announce: no email written.');
   }
-  if (report.late) console.log(lateArticlesNote(report.late, config.announceWindowDays));
+  if (report.late)
+    console.log(lateArticlesNote(report.late, config.announceWindowDays, { most: WARNINGS_OF_A_KIND }));
   if (report.weekly) {
     const w = report.weekly;
     console.log(

@@ -56,7 +56,13 @@ export function splitByAnnounceWindow<T extends { readonly dateMs: number; reado
 }
 
 /** How `check`, `diff` and `build` name what the window held back. */
-export function lateArticlesNote(late: readonly { readonly title: string }[], windowDays: number): string {
-  const titles = late.map((a) => `"${a.title}"`).join(', ');
+export function lateArticlesNote(
+  late: readonly { readonly title: string }[],
+  windowDays: number,
+  { most = Number.POSITIVE_INFINITY }: { most?: number } = {},
+): string {
+  // A corpus imported at once is past the window as a whole: `most` titles, then how many more.
+  const named = late.slice(0, most).map((a) => `"${a.title}"`);
+  const titles = `${named.join(', ')}${late.length > named.length ? ` and ${late.length - named.length} more (broadsheet check lists them)` : ''}`;
   return `Past the announce window (dated more than ${windowDays} days ago), recorded as announced without mail: ${titles}`;
 }

@@ -15,8 +15,15 @@ export function stripXmlInvalid(text: string): string {
 
 /** A single-line label (title, tag, author): XML-safe, no line breaks, runs of whitespace collapsed. */
 export function singleLine(text: string): string {
-  return stripXmlInvalid(text).replace(/\s+/g, ' ').trim();
+  return stripXmlInvalid(text).replace(LABEL_INVISIBLE, '').replace(/\s+/g, ' ').trim();
 }
+
+/**
+ * What a label never needs and only hides or spoofs with: DEL and the C1 controls (HTML forbids them), and
+ * the bidi embeddings, overrides and isolates, which a label cannot close before the text put after it
+ * (` · site name`, a file extension) and so turn around. The marks (U+200E, U+200F) stay.
+ */
+const LABEL_INVISIBLE = /[\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',

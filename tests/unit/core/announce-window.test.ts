@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isPastAnnounceWindow, splitByAnnounceWindow } from '../../../src/core/announce-window.js';
+import {
+  isPastAnnounceWindow,
+  lateArticlesNote,
+  splitByAnnounceWindow,
+} from '../../../src/core/announce-window.js';
 
 const day = 24 * 60 * 60 * 1000;
 const now = Date.UTC(2026, 1, 1);
@@ -36,5 +40,17 @@ describe('announce_window', () => {
       timely: [held],
       late: [backdated],
     });
+  });
+});
+
+describe('lateArticlesNote', () => {
+  const late = Array.from({ length: 35 }, (_, i) => ({ title: `Imported ${i + 1}` }));
+  it('names every title, or the first few and how many more', () => {
+    expect(lateArticlesNote(late.slice(0, 2), 7)).toBe(
+      'Past the announce window (dated more than 7 days ago), recorded as announced without mail: "Imported 1", "Imported 2"',
+    );
+    expect(lateArticlesNote(late, 7, { most: 3 })).toBe(
+      'Past the announce window (dated more than 7 days ago), recorded as announced without mail: "Imported 1", "Imported 2", "Imported 3" and 32 more (broadsheet check lists them)',
+    );
   });
 });

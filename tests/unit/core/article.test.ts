@@ -119,6 +119,18 @@ describe('parseArticle: valid articles', () => {
     );
   });
 
+  it('drops DEL, C1 controls and bidi overrides from titles, summaries and tags; keeps the bidi marks', () => {
+    const a = article({
+      title: '"Bidi \\u202Eevil"',
+      summary: '"a\\u007Fb\\u009Bc\\u200Fd"',
+      tags: '["abc\\u202Eexe.txt", "x\\u2066y\\u2069"]',
+      date: '2026-01-01',
+    });
+    expect(a.title).toBe('Bidi evil');
+    expect(a.summary).toBe('abc\u200Fd');
+    expect(a.tags.map((t) => t.name)).toEqual(['abcexe.txt', 'xy']);
+  });
+
   it('warns, once, of raw HTML the sanitizer removed from the body, without rejecting the article', () => {
     const body =
       '<iframe src="https://example.org/embed"></iframe>\n\n<p onclick="x()">Hi</p> and <iframe></iframe>';
