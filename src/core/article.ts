@@ -162,10 +162,10 @@ const text = z
   .transform((v) => String(v));
 /** `tags` written as one text, `email, feeds`: the tags between its commas. */
 const tagsOfText = (value: string): string[] => value.split(',').filter((tag) => tag.trim() !== '');
-const isoDate = z
-  .string({ error: 'must be an ISO 8601 date like 2026-03-01 or 2026-03-01T09:30:00+01:00' })
-  .trim()
-  .regex(ISO_DATE, 'must be an ISO 8601 date like 2026-03-01 or 2026-03-01T09:30:00+01:00');
+// The value is quoted back: `date: 20261201` is read by YAML as a number, and the author sees which.
+const notIsoDate = (issue: { input?: unknown }) =>
+  `${JSON.stringify(issue.input)} is not an ISO 8601 date: write it like 2026-03-01 or 2026-03-01T09:30:00+01:00`;
+const isoDate = z.string({ error: notIsoDate }).trim().regex(ISO_DATE, { error: notIsoDate });
 
 /** ISO 8601 date or date-time; without an offset it is read in the site's time zone. */
 const zonedDate = (zone: string) =>
@@ -228,10 +228,10 @@ function buildFrontMatterSchema(zone: string) {
         .pipe(
           z
             .string()
-            .refine(
-              isSlug,
-              'must be lowercase letters, digits and single hyphens, each word in one script (e.g. my-first-post)',
-            )
+            .refine(isSlug, {
+              error: (issue) =>
+                `${JSON.stringify(issue.input)} must be lowercase letters, digits and single hyphens, each word in one script (e.g. my-first-post)`,
+            })
             .max(MAX_SLUG_LENGTH, `must be at most ${MAX_SLUG_LENGTH} characters`),
         )
         .optional(),
