@@ -870,14 +870,18 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
 
   let plan: { id: string; articles: readonly ArticleMeta[] } | undefined;
   if (values.article !== undefined) {
-    const article = corpus.articles.find((a) => a.slug === values.article);
-    if (!article)
+    // By slug, or by the file an author would type (posts/2026-12-01-x.md, with or without content/).
+    const wanted = values.article.replace(/^(?:\.\/)?(?:.*\/)?(?=posts\/)/, '');
+    const article = corpus.articles.find((a) => a.slug === wanted || a.source === wanted);
+    if (!article) {
+      const near = corpus.articles
+        .map((a) => a.slug)
+        .filter((slug) => slug.includes(wanted) || wanted.includes(slug))
+        .sort();
       throw new ConfigError('send-test --article', [
-        `no article has the slug ${JSON.stringify(values.article)} (slugs: ${corpus.articles
-          .map((a) => a.slug)
-          .sort()
-          .join(', ')})`,
+        `no article has the slug or file ${JSON.stringify(values.article)}${near.length > 0 ? ` (did you mean ${near.slice(0, 3).join(', ')}?)` : ''}; broadsheet check lists the articles`,
       ]);
+    }
     plan = { id: digestId([article]), articles: [article] };
   } else {
     const published = publishedAt(corpus.articles, now.getTime());

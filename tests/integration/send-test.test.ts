@@ -99,9 +99,22 @@ describe('broadsheet send-test', () => {
     const unknown = await broadsheet(dir, 'send-test', '--to', 'me@example.org', '--article', 'nope');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).not.toContain('warning');
-    expect(unknown.stderr).toMatch(
-      /send-test --article is invalid:\n {2}- no article has the slug "nope" \(slugs: /,
+    expect(unknown.stderr).toBe(
+      'send-test --article is invalid:\n  - no article has the slug or file "nope"; broadsheet check lists the articles\n',
     );
+    const near = await broadsheet(dir, 'send-test', '--to', 'me@example.org', '--article', 'plain');
+    expect(near.stderr).toContain('(did you mean why-plain-text?)');
+    // The file, as an author would type it.
+    const byFile = await broadsheet(
+      dir,
+      'send-test',
+      '--to',
+      'me@example.org',
+      '--article',
+      'content/posts/2026-11-20-notes-on-feeds.md',
+    );
+    expect(byFile.code).toBe(0);
+    expect(byFile.stdout).toContain('Notes on feed formats');
 
     await broadsheet(dir, 'subscribers', 'add', 'gone@example.org');
     await broadsheet(dir, 'subscribers', 'remove', 'gone@example.org');
