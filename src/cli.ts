@@ -447,8 +447,15 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
     if (reason) staticProblems.push({ file: `static/${path}`, field: 'file', reason, severity: 'error' });
   }
   const sitePages = await readPages(site, paths.content);
-  // Articles' text, for the lines of links that lead nowhere (a file that is not UTF-8 has its own error).
-  const texts = new Map(sources.map((s) => [s.path, Buffer.from(s.bytes).toString('utf8')]));
+  // Articles' text, for the lines of links that lead nowhere, decoded only for a file that has one (a file
+  // that is not UTF-8 has its own error).
+  const bytesOf = new Map(sources.map((s) => [s.path, s.bytes]));
+  const texts = new Map<string, string>();
+  const textOf = (file: string) => {
+    const bytes = bytesOf.get(file);
+    if (bytes !== undefined && !texts.has(file)) texts.set(file, Buffer.from(bytes).toString('utf8'));
+    return texts.get(file);
+  };
   const problems = [
     ...corpus.problems,
     ...(await unreadSources(paths.content)),
@@ -462,7 +469,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
       site,
       assets,
       sitePages.pages,
-      (file) => texts.get(file),
+      textOf,
     ),
   ];
   // What only rendering shows, once the rest is right: the site built into nothing, and the mail rendered.
@@ -1227,14 +1234,18 @@ async function main(): Promise<number> {
     );
     return 64;
   }
-  const misplaced = tokens.flatMap((t) =>
-    t.kind === 'option' && OPTION_USE.some((o) => o.name === t.name && !o.commands.includes(command))
-      ? [t.rawName]
-      : [],
-  );
+  const misplaced = [
+    ...new Set(
+      tokens.flatMap((t) =>
+        t.kind === 'option' && OPTION_USE.some((o) => o.name === t.name && !o.commands.includes(command))
+          ? [t.rawName]
+          : [],
+      ),
+    ),
+  ];
   if (misplaced.length > 0) {
     console.error(
-      `${[...new Set(misplaced)].join(', ')} ${misplaced.length === 1 ? 'does' : 'do'} not apply to ${command}.\n\n${commandHelp(command)}`,
+      `${misplaced.join(', ')} ${misplaced.length === 1 ? 'does' : 'do'} not apply to ${command}.\n\n${commandHelp(command)}`,
     );
     return 64;
   }

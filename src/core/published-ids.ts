@@ -188,7 +188,8 @@ export function checkPublished(
       if (file ? files.has(path) : leadsSomewhere(path)) continue;
       const written = target.slice(site.baseUrl.length);
       // Where the author wrote it as a site path (a relative link reads otherwise, and is not found).
-      const line = lineOf(textOf(text.source), written) ?? lineOf(textOf(text.source), path);
+      const source = textOf(text.source);
+      const line = lineOf(source, written) ?? lineOf(source, path);
       problems.push({
         file: text.source,
         field,

@@ -100,6 +100,32 @@ export interface BuildReport {
 }
 
 /**
+ * Brings published-ids.json up to the live articles, unless an address moved without an alias: that is
+ * check's error, and recorded now, the next check would pass and CI never see the move. The record then
+ * stays as it was, and the warnings say why. Compared with the file on every build, not only when the live
+ * set changed, so a build that left it behind catches up once the article is fixed.
+ */
+async function recordPublishedIds(
+  store: PublishedIdsStore,
+  live: readonly ArticleMeta[],
+  site: SiteConfig,
+): Promise<Problem[]> {
+  const recorded = await store.load();
+  const ids = publishedIdsOf(live);
+  if (JSON.stringify(recorded) === JSON.stringify(ids)) return [];
+  const moved = movedIdProblems(recorded, live, live, site).filter((p) => p.severity === 'error');
+  if (moved.length === 0) {
+    await store.save(ids);
+    return [];
+  }
+  return moved.map((p) => ({
+    ...p,
+    severity: 'warning',
+    reason: `${p.reason}; ${PUBLISHED_IDS_FILE} is left as it was, so check fails until then`,
+  }));
+}
+
+/**
  * The local job: the one pipeline over every file under content/, strictly (any invalid file stops the run
  * before a write), with the outbox standing in for the digest queue, after the weekly digest if one is due.
  */
@@ -129,26 +155,7 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
   const outcome = await underLease(deps.lease, deps, PUBLISH_BUSY, () =>
     weeklyThenPublish(deps, now, { mailed, recipientPages, audience, digestTheme }),
   );
-  // An address that moved without an alias is check's error: recorded now, the next check would pass and
-  // CI never see the move. The record stays as it was until the article keeps its address or has an alias.
-  const idWarnings: Problem[] = [];
-  // Compared with the file, not only when the live set changed: a build that left it behind catches up.
-  const recorded = deps.publishedIds && (await deps.publishedIds.load());
-  const ids = deps.publishedIds && publishedIdsOf(outcome.live);
-  if (deps.publishedIds && ids && JSON.stringify(recorded) !== JSON.stringify(ids)) {
-    const moved = movedIdProblems(recorded, outcome.live, outcome.live, site).filter(
-      (p) => p.severity === 'error',
-    );
-    if (moved.length === 0) await deps.publishedIds.save(ids);
-    else
-      idWarnings.push(
-        ...moved.map((p) => ({
-          ...p,
-          severity: 'warning' as const,
-          reason: `${p.reason}; ${PUBLISHED_IDS_FILE} is left as it was, so check fails until then`,
-        })),
-      );
-  }
+  const idWarnings = deps.publishedIds ? await recordPublishedIds(deps.publishedIds, outcome.live, site) : [];
 
   const instant = outcome.digest && mailed.get(outcome.digest.id);
   return {

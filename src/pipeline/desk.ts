@@ -173,7 +173,7 @@ export type DeskAnswer =
       readonly digest: WaitingDigest;
       /**
        * `release` only: the digest as it was held, when its articles now wait in `digest` beside others
-       * that waited unheld, as one digest under that digest's id and window.
+       * that waited unheld: one digest, due when their window closes, under the id its articles give it.
        */
       readonly released?: WaitingDigest;
     }
@@ -263,7 +263,7 @@ export async function releaseDigest(deps: DeskDeps, nowMs: number, id?: string):
       };
     });
     if (answer.kind !== 'done') return answer;
-    // Unheld, its articles join whatever waits unheld: one digest, with that one's id and window.
+    // Unheld, its articles join whatever waits unheld: one digest, with that one's window and a new id.
     const sources = new Set(answer.digest.articles.map((a) => a.source));
     const joined = (await readDesk(deps, nowMs)).digests.find(
       (d) => !d.held && d.articles.some((a) => sources.has(a.source)),

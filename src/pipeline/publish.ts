@@ -1,7 +1,6 @@
 // The one pipeline of both editions: apply source changes to the index, then render and write the outputs
 // whose key changed, then announce what went live. The local build is publishChanges(deps, 'all') in strict
 // mode; the cloud publishes the paths its S3 events name, leniently. Only the adapters differ.
-
 import { aliasProblems } from '../core/aliases.js';
 import { type ArticleMove, movesBetween } from '../core/announce-keys.js';
 import {
@@ -331,8 +330,11 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   // entry out of the navigation and writes the page, not the redirect, and says so.
   const pageProblems = [
     ...nav.problems,
+    // What check reads: the articles live now (a draft's aliases are written when it goes live).
     ...aliasOntoPageProblems(
-      Object.values(sources).map((s) => s.article),
+      Object.values(sources)
+        .map((s) => s.article)
+        .filter((a) => isLive(a, nowMs)),
       Object.values(pages).map((p) => p.page),
       site,
     ),
