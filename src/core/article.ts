@@ -29,6 +29,7 @@ import {
   decodeUtf8,
   isSlug,
   lineOf,
+  oneEditApart,
   sameTagName,
   singleLine,
   slugInUrl,
@@ -145,15 +146,6 @@ function meantField(field: string): string | undefined {
   );
 }
 
-/** Whether one insertion, deletion, substitution or swap of neighbours turns `a` into `b`. */
-function oneEditApart(a: string, b: string): boolean {
-  if (Math.abs(a.length - b.length) > 1 || a === b) return false;
-  let i = 0;
-  while (i < a.length && a[i] === b[i]) i++;
-  const rest = (x: number, y: number) => a.slice(i + x) === b.slice(i + y);
-  const swapped = a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
-  return rest(1, 1) || rest(1, 0) || rest(0, 1) || (a.length === b.length && swapped);
-}
 const ISO_DATE =
   /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 

@@ -26,7 +26,7 @@ import {
   withSmallLengths,
 } from './math.js';
 import { lexWithinBudget, RenderLimitError } from './render-budget.js';
-import { escapeHtml, htmlToText, stripXmlInvalid } from './text.js';
+import { escapeHtml, htmlToText, oneEditApart, stripXmlInvalid } from './text.js';
 
 /** Where links in an article resolve: root-relative and relative paths against the site, `#x` against the page. */
 export interface LinkBase {
@@ -200,6 +200,37 @@ function labelTaskCheckbox(item: Tokens.ListItem): void {
 
 /** Alerts without an icon: marked-alert's icons are SVG, which feeds and mail clients would show bare. */
 const ALERT_VARIANTS = ['note', 'tip', 'important', 'warning', 'caution'].map((type) => ({ type, icon: '' }));
+/** `[!NAME]` opening a quote: an alert's marker, or what an author meant as one. */
+const ALERT_MARKER = /^\[!([A-Za-z]+)\]/;
+
+/**
+ * A quote's alert marker, read as GitHub reads it: in any case (`[!note]` is a note; marked-alert knows
+ * only capitals, so the marker is written in capitals for it), and a name GitHub does not know is said,
+ * since it shows as text.
+ */
+function alertMarkerOf(quote: Tokens.Blockquote): void {
+  const marker = ALERT_MARKER.exec(quote.text);
+  if (!marker) return;
+  const name = marker[1] as string;
+  const upper = name.toUpperCase();
+  if (!ALERT_VARIANTS.some((v) => v.type === name.toLowerCase())) {
+    note(
+      `alert [!${name}] is not one GitHub knows (${ALERT_VARIANTS.map((v) => v.type.toUpperCase()).join(', ')}) and shows as text in a quote`,
+      `[!${name}]`,
+    );
+    return;
+  }
+  if (name === upper) return;
+  const paragraph = quote.tokens[0];
+  const text = paragraph && 'tokens' in paragraph ? paragraph.tokens?.[0] : undefined;
+  const capitals = (s: string) => s.replace(ALERT_MARKER, `[!${upper}]`);
+  quote.text = capitals(quote.text);
+  if (paragraph) paragraph.raw = capitals(paragraph.raw);
+  if (text?.type === 'text') {
+    text.raw = capitals(text.raw);
+    (text as Tokens.Text).text = capitals((text as Tokens.Text).text);
+  }
+}
 
 // Marked escapes all text and attribute values it writes; the overrides below apply the URL policy and
 // note whether the author wrote raw HTML, which only the sanitizer may let through.
@@ -317,8 +348,12 @@ function createMarkdown(): Marked {
       walkTokens(token) {
         if (token.type === 'list_item' && (token as Tokens.ListItem).task)
           labelTaskCheckbox(token as Tokens.ListItem);
-        // What renders as literal text: a footnote reference without a definition, math while math is off.
+        if (token.type === 'blockquote') alertMarkerOf(token as Tokens.Blockquote);
+        // What renders as literal text: a footnote reference without a definition, math while math is off,
+        // a shortcode that names no emoji.
         if (token.type !== 'text' || 'tokens' in token) return;
+        if (emojiTable)
+          for (const name of unknownShortcodes(token.raw, emojiTable)) note(shortcodeNote(name), `:${name}:`);
         for (const [ref] of token.raw.matchAll(FOOTNOTE_REF))
           note(
             `footnote reference ${ref} has no definition ([${ref.slice(1, -1)}]: …) and shows as text`,
@@ -397,6 +432,27 @@ export function walkTokens(
 
 /** A `:` followed by what could be a shortcode and its closing `:`; the lookahead lets matches overlap. */
 const SHORTCODE_CANDIDATE = /:(?=([+\w-]+):)/g;
+/**
+ * What an author meant as a shortcode: a name with a letter, standing apart from the words around it
+ * (`10:30:00`, `std::vector` and `a:b:c` are not).
+ */
+const SHORTCODE_MEANT = /(?<![\w:]):([+\w-]*[A-Za-z][+\w-]*):(?![\w:])/g;
+
+/** The shortcodes in `text` that name no emoji in `table`, each once. */
+export function unknownShortcodes(text: string, table: Readonly<Record<string, string>>): string[] {
+  if (!text.includes(':')) return [];
+  const unknown = new Set<string>();
+  for (const [, name] of text.matchAll(SHORTCODE_MEANT))
+    if (!Object.hasOwn(table, (name as string).toLowerCase())) unknown.add(name as string);
+  return [...unknown];
+}
+
+function shortcodeNote(name: string): string {
+  const near = emojiTable
+    ? Object.keys(emojiTable).find((known) => oneEditApart(known, name.toLowerCase()))
+    : undefined;
+  return `:${name}: is not an emoji shortcode and shows as text${near ? ` (did you mean :${near}:?)` : ''}`;
+}
 
 /** A shortcode at the start of the text: `:name:`. */
 const SHORTCODE_AT_START = /^:([+\w-]+):/;

@@ -186,3 +186,13 @@ export function lineOf(text: string | undefined, needle: string): number | undef
   for (let i = lower.indexOf('\n'); i >= 0 && i < at; i = lower.indexOf('\n', i + 1)) line++;
   return line;
 }
+
+/** Whether one insertion, deletion, substitution or swap of neighbours turns `a` into `b`. */
+export function oneEditApart(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1 || a === b) return false;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  const rest = (x: number, y: number) => a.slice(i + x) === b.slice(i + y);
+  const swapped = a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+  return rest(1, 1) || rest(1, 0) || rest(0, 1) || (a.length === b.length && swapped);
+}

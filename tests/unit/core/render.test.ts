@@ -303,6 +303,35 @@ describe('renderArticleMarkdown notes what renders as literal text', () => {
     );
   });
 
+  it('an alert GitHub does not know, and a known one in any case rendered as the alert', () => {
+    expect(renderArticleMarkdown('> [!DANGER]\n> Hot.', base, { math: false }).notes).toEqual([
+      {
+        text: 'alert [!DANGER] is not one GitHub knows (NOTE, TIP, IMPORTANT, WARNING, CAUTION) and shows as text in a quote',
+        at: '[!DANGER]',
+      },
+    ]);
+    const lower = renderArticleMarkdown('> [!warning]\n> Hot.\n\n> [!Tip]\n> Cool.', base, { math: false });
+    expect(lower.notes).toEqual([]);
+    expect(lower.html).toBe(
+      '<blockquote data-alert="warning">\n<p><strong>Warning</strong></p>\n<p>Hot.</p>\n</blockquote>\n' +
+        '<blockquote data-alert="tip">\n<p><strong>Tip</strong></p>\n<p>Cool.</p>\n</blockquote>',
+    );
+    expect(notesOf('> [!NOTE]\n> Fine.\n\n> [link](/x) and [!not] a marker mid-quote')).toEqual([]);
+  });
+
+  it('a shortcode that names no emoji, with a near name, and not times, scopes or known names', () => {
+    expect(
+      renderArticleMarkdown('Done :tada: :thumbsupp: :notanemoji: :notanemoji:', base, { math: false }).notes,
+    ).toEqual([
+      {
+        text: ':thumbsupp: is not an emoji shortcode and shows as text (did you mean :thumbsup:?)',
+        at: ':thumbsupp:',
+      },
+      { text: ':notanemoji: is not an emoji shortcode and shows as text', at: ':notanemoji:' },
+    ]);
+    expect(notesOf('At 10:30:00, std::vector, a:b:c, :100: and :+1: and `:nope:` in code.')).toEqual([]);
+  });
+
   it('a code language we cannot highlight, and not a known one or a block without a language', () => {
     expect(notesOf('```klingon\nx\n```\n\n```TypeScript\nlet a = 1;\n```\n\n```\nplain\n```')).toEqual([
       'code block in unknown language "klingon" is shown without highlighting',
