@@ -5,7 +5,7 @@ import type { Problem } from './errors.js';
 import { NEWSLETTER_DIR } from './newsletter.js';
 import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
-import { decodeUtf8 } from './text.js';
+import { decodeUtf8, oneEditApart } from './text.js';
 
 /** A page as the index keeps it, body included (a site has a handful). */
 export interface SitePage {
@@ -122,9 +122,23 @@ export function navPages(
       problems.push({
         file: 'site.yaml',
         field: 'nav',
-        reason: `names "${name}", but there is no pages/${name}.md (or it is a draft)`,
+        reason: missingNavPage(name, pages),
         severity: 'error',
       });
   }
   return { nav, problems };
+}
+
+/** Why `nav` cannot name `name`: a draft, or no such page (with the one it likely meant, or the pages there are). */
+function missingNavPage(name: string, pages: readonly SitePage[]): string {
+  if (pages.some((p) => p.name === name && p.draft))
+    return `names "${name}", but pages/${name}.md is a draft (draft: true)`;
+  const live = pages.filter((p) => !p.draft).map((p) => p.name);
+  const near = live.find((other) => oneEditApart(other, name));
+  const hint = near
+    ? ` (did you mean ${near}?)`
+    : live.length > 0 && live.length <= 10
+      ? ` (the pages: ${live.join(', ')})`
+      : '';
+  return `names "${name}", but there is no pages/${name}.md${hint}`;
 }

@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { ConfigError } from './errors.js';
 import { parseSiteConfig, type SiteConfig } from './site.js';
 
@@ -6,10 +6,12 @@ import { parseSiteConfig, type SiteConfig } from './site.js';
 export function parseSiteYaml(text: string, source: string): SiteConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const lineAt = (offset: number) => lineCounter.linePos(offset).line;
   const [error] = doc.errors;
+  if (error?.code === 'DUPLICATE_KEY') throw new ConfigError(source, duplicateKeyProblems(text, lineAt));
   if (error)
     throw new ConfigError(source, [
-      `line ${lineCounter.linePos(error.pos[0]).line}: invalid YAML: ${error.message.split('\n')[0]}`,
+      `line ${lineAt(error.pos[0])}: invalid YAML: ${error.message.split('\n')[0]}`,
     ]);
   let data: unknown;
   try {
@@ -17,13 +19,51 @@ export function parseSiteYaml(text: string, source: string): SiteConfig {
   } catch (error) {
     throw new ConfigError(source, [`invalid YAML: ${(error as Error).message.split('\n')[0]}`]);
   }
-  // A field that is missing is put at the line of the mapping that should hold it (none at the top level).
+  // A field is at the line of its key; a missing one at the line of the mapping that should hold it (none
+  // at the top level).
   const lineOf = (path: readonly PropertyKey[]) => {
     for (let depth = path.length; depth > 0; depth--) {
-      const node = doc.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number] } | undefined;
-      if (node?.range) return lineCounter.linePos(node.range[0]).line;
+      const at = keyOffset(doc, path.slice(0, depth));
+      if (at !== undefined) return lineAt(at);
     }
     return undefined;
   };
   return parseSiteConfig(data, source, lineOf);
 }
+
+/** Where the key of the field at `path` starts, or where its value does when the parent is not a mapping. */
+function keyOffset(doc: Document, path: readonly PropertyKey[]): number | undefined {
+  const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1) as unknown[], true);
+  const last = path[path.length - 1];
+  if (isMap(parent)) {
+    const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === last);
+    if (pair && isScalar(pair.key) && pair.key.range) return pair.key.range[0];
+  }
+  const node = doc.getIn(path as unknown[], true) as { range?: [number] } | undefined;
+  return node?.range?.[0];
+}
+
+/** Each key given twice in one mapping, at its second line, with the first (YAML keeps neither silently). */
+function duplicateKeyProblems(text: string, lineAt: (offset: number) => number): string[] {
+  const problems: string[] = [];
+  visit(parseDocument(text, { uniqueKeys: false }), {
+    Map(_, map, ancestors) {
+      const names = ancestors.flatMap((node) =>
+        isPair(node) && isScalar(node.key) ? [String(node.key.value)] : [],
+      );
+      const first = new Map<unknown, number>();
+      for (const { key } of map.items) {
+        if (!isScalar(key) || !key.range) continue;
+        const seen = first.get(key.value);
+        if (seen === undefined) first.set(key.value, key.range[0]);
+        else
+          problems.push(
+            `line ${lineAt(key.range[0])}: ${[...names, String(key.value)].join('.')} is given twice (first on line ${lineAt(seen)}); keep one`,
+          );
+      }
+    },
+  });
+  return problems.sort((a, b) => lineNumber(a) - lineNumber(b));
+}
+
+const lineNumber = (problem: string) => Number(/^line (\d+)/.exec(problem)?.[1] ?? 0);

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { DEFAULT_ANNOUNCE_WINDOW_DAYS } from './announce-window.js';
 import { ConfigError } from './errors.js';
 import { parseDuration } from './grace.js';
-import { singleLine, slugify } from './text.js';
+import { oneEditApart, singleLine, slugify } from './text.js';
 import { topicsOf } from './topics.js';
 import { weekdayNames } from './weekly-schedule.js';
 
@@ -193,16 +193,76 @@ export function parseSiteConfig(
 ): SiteConfig {
   const result = siteSchema.safeParse(data);
   if (!result.success) {
+    const byLine = (problem: string) => Number(/^line (\d+)/.exec(problem)?.[1] ?? 0);
     throw new ConfigError(
       source,
-      result.error.issues.map((issue) => {
-        const line = lineOf(issue.path);
-        const field = issue.path.join('.') || '(top level)';
-        return `${line === undefined ? '' : `line ${line}: `}${field}: ${plainReason(issue.message)}`;
-      }),
+      result.error.issues
+        .flatMap((issue) => {
+          const at = (path: readonly PropertyKey[]) => {
+            const line = lineOf(path);
+            return line === undefined ? '' : `line ${line}: `;
+          };
+          if (issue.code === 'unrecognized_keys')
+            return issue.keys.map((key) => {
+              const path = [...issue.path, key];
+              const meant = meantField(key, fieldsAt(issue.path));
+              return `${at(path)}${path.join('.')}: is not a setting${meant ? ` (did you mean ${[...issue.path, meant].join('.')}?)` : ' (README.md, "site.yaml reference", lists them)'}`;
+            });
+          return `${at(issue.path)}${issue.path.join('.') || '(top level)'}: ${plainReason(issue.message)}`;
+        })
+        .sort((a, b) => byLine(a) - byLine(b)),
     );
   }
   return result.data;
+}
+
+/** The fields site.yaml may hold at `path` (the mapping's own schema, through defaults and transforms). */
+function fieldsAt(path: readonly PropertyKey[]): string[] {
+  let schema: z.core.$ZodType = siteSchema;
+  const unwrap = () => {
+    for (;;) {
+      if (schema instanceof z.ZodPipe) schema = schema.in;
+      else if (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) schema = schema.unwrap();
+      else return;
+    }
+  };
+  for (const key of path) {
+    unwrap();
+    if (!(schema instanceof z.ZodObject)) return [];
+    const field: z.core.$ZodType | undefined = schema.shape[String(key)];
+    if (!field) return [];
+    schema = field;
+  }
+  unwrap();
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+/** Other generators' names for site.yaml's fields (Hugo, Jekyll, Eleventy). */
+const OTHER_NAMES: Readonly<Record<string, string>> = {
+  baseurl: 'base_url',
+  url: 'base_url',
+  languagecode: 'language',
+  lang: 'language',
+  locale: 'language',
+  tz: 'timezone',
+  subtitle: 'description',
+  tagline: 'description',
+  paginate: 'home_items',
+  email: 'sender',
+  from: 'sender',
+};
+
+/** The field a key not in `fields` likely meant: another spelling (`baseURL`, `feed-items`), another
+ * generator's name, or a one-letter typo. */
+function meantField(key: string, fields: readonly string[]): string | undefined {
+  const plain = (name: string) => name.toLowerCase().replace(/[-_\s]/g, '');
+  const lower = plain(key);
+  const other = OTHER_NAMES[lower];
+  return (
+    fields.find((field) => plain(field) === lower) ??
+    (other && fields.includes(other) ? other : undefined) ??
+    fields.find((field) => oneEditApart(field, key.toLowerCase()))
+  );
 }
 
 const KINDS: Readonly<Record<string, string>> = {
