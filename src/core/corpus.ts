@@ -51,23 +51,26 @@ export function hasErrors(problems: readonly Problem[]): boolean {
   return problems.some((p) => p.severity === 'error');
 }
 
-/** The one slug rule, for `check` and for every publish: two articles may not share an address. */
+/**
+ * The one slug rule, for `check` and for every publish: two articles may not share an address. The oldest
+ * (by date, then file name) had it first; each other one is the error.
+ */
 export function duplicateSlugProblems(articles: readonly ArticleMeta[]): Problem[] {
   const bySlug = new Map<string, ArticleMeta[]>();
   for (const article of articles) bySlug.set(article.slug, [...(bySlug.get(article.slug) ?? []), article]);
   return [...bySlug.values()]
     .filter((group) => group.length > 1)
-    .flatMap((group) =>
-      group.map((article) => ({
+    .flatMap((group) => {
+      const [holder, ...others] = [...group].sort(
+        (a, b) => a.dateMs - b.dateMs || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0),
+      ) as [ArticleMeta, ...ArticleMeta[]];
+      return others.map((article) => ({
         file: article.source,
         field: 'slug',
-        reason: `"${article.slug}" is also used by ${group
-          .filter((other) => other !== article)
-          .map((other) => other.source)
-          .join(', ')}; slugs must be unique`,
+        reason: `"${article.slug}" is already used by ${holder.source}; slugs must be unique`,
         severity: 'error' as const,
-      })),
-    );
+      }));
+    });
 }
 
 /**

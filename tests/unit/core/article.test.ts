@@ -566,7 +566,7 @@ describe('parseArticle: limits that keep one article cheap (issue 14)', () => {
 });
 
 describe('parseCorpus', () => {
-  it('reports every invalid file in one run, and duplicate slugs on both files', () => {
+  it('reports every invalid file in one run, and a duplicate slug on the newer article, naming the older', () => {
     const corpus = parseCorpus(
       [
         {
@@ -584,12 +584,13 @@ describe('parseCorpus', () => {
     );
     expect(hasErrors(corpus.problems)).toBe(true);
     expect(corpus.problems.map((p) => `${p.file} ${p.field}`).sort()).toEqual([
-      'posts/a.md slug',
       'posts/b.md slug',
       'posts/c.md title',
       'posts/d.md date',
     ]);
-    expect(corpus.problems.find((p) => p.file === 'posts/a.md')?.reason).toMatch(/also used by posts\/b\.md/);
+    expect(corpus.problems.find((p) => p.file === 'posts/b.md')?.reason).toBe(
+      '"same" is already used by posts/a.md; slugs must be unique',
+    );
   });
 
   it('publishes neither drafts nor articles dated after now, newest first', () => {
