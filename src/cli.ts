@@ -401,11 +401,7 @@ function printBuild(report: BuildReport, config: SiteConfig, out: string, second
       `Digest "${d.subject}" for ${d.recipients} recipient${d.recipients === 1 ? '' : 's'} written to ${show(d.location)}/`,
     );
     if (d.note) console.log(`  ${d.note}`);
-    if (d.silenced > 0) {
-      console.log(
-        `  first run: announced only the newest article; ${d.silenced} older ones recorded as already announced`,
-      );
-    }
+    if (d.silenced > 0) console.log(`  ${firstRunNote(d.silenced, 'built')}`);
   } else if (report.pendingDigest) {
     const p = report.pendingDigest;
     const what = `${p.articles.length} article${p.articles.length === 1 ? '' : 's'}`;
@@ -506,7 +502,17 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
     console.log(`The next build starts the digest.delay wait for: ${titles}`);
   else if (fresh.length > 0) console.log(`The next build announces: ${titles}`);
   else if (waiting.length === 0) console.log('The next build announces nothing.');
+  if (firstRun && plan && plan.silenced.length > 0)
+    console.log(`  ${firstRunNote(plan.silenced.length, 'next')}`);
   return 0;
+}
+
+/** What a first build does with the articles already there: mails the newest, records the rest unmailed. */
+function firstRunNote(older: number, when: 'built' | 'next'): string {
+  const ones = `${older} older article${older === 1 ? '' : 's'}`;
+  return when === 'built'
+    ? `first run: announced only the newest article; ${ones} recorded as already announced, without mail`
+    : `first run: only the newest article is mailed; ${ones} will be recorded as already announced, without mail`;
 }
 
 /** A path with its links resolved, as far as it exists (the rest as written). */

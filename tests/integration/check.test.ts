@@ -624,3 +624,19 @@ describe('an alias at the address of a page', () => {
     expect(await snapshot(join(dir, 'dist'))).toEqual({});
   });
 });
+
+describe('check before the first build', () => {
+  it('says the first build mails only the newest article and records the older ones without mail, as the build then does', async () => {
+    const dir = await scratchProject();
+    const checked = await broadsheet(dir, 'check', '--now', NOW);
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toContain(
+      '  first run: only the newest article is mailed; 2 older articles will be recorded as already announced, without mail',
+    );
+    const built = await broadsheet(dir, 'build', '--now', NOW);
+    expect(built.stdout).toContain(
+      '  first run: announced only the newest article; 2 older articles recorded as already announced, without mail',
+    );
+    expect((await broadsheet(dir, 'check', '--now', NOW)).stdout).not.toContain('first run');
+  });
+});
