@@ -36,6 +36,7 @@ import type { StatsSource } from './core/stats.js';
 import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
 import { normalizeAddress } from './core/subscribers.js';
 import { themeFor } from './core/theme.js';
+import { untaggedTopicProblems } from './core/topics.js';
 import { dryBuild, localBuild, localLease } from './local.js';
 import { isFirstRunOf } from './pipeline/announce.js';
 import type { BuildReport } from './pipeline/build.js';
@@ -458,6 +459,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
     ...staticProblems,
     ...(await themeProblems(site, paths.content)),
     ...sitePages.problems,
+    ...untaggedTopicProblems(site.topics, corpus.articles),
     ...checkPublished(
       await new FilePublishedIds(paths.content).load(),
       corpus.articles,

@@ -3,7 +3,8 @@
 // none is left; the instant and the weekly digest alike.
 import type { ArticleMeta } from './article.js';
 import type { DeliveryChoice } from './delivery.js';
-import { slugify } from './text.js';
+import type { Problem } from './errors.js';
+import { oneEditApart, slugify } from './text.js';
 
 /** A topic as site.yaml names it and as subscribers store it (the tag's slug). */
 export interface Topic {
@@ -59,4 +60,26 @@ export function groupByFollowed(
   return [...groups.entries()]
     .sort(([a], [b]) => (a === '*' ? -1 : b === '*' ? 1 : a.localeCompare(b)))
     .map(([, g]) => ({ ...g, addresses: [...new Set(g.addresses)].sort() }));
+}
+
+/**
+ * A topic no article is tagged with, as a warning: a reader who chooses it gets nothing. Often a tag
+ * misspelt (`Typescript` and `typescript` are one tag; `TS` is another).
+ */
+export function untaggedTopicProblems(
+  topics: readonly Topic[],
+  articles: readonly Pick<ArticleMeta, 'tags'>[],
+): Problem[] {
+  const tagged = new Map(articles.flatMap((a) => a.tags.map((t) => [t.slug, t.name] as const)));
+  return topics
+    .filter((topic) => !tagged.has(topic.slug))
+    .map((topic) => {
+      const near = [...tagged].find(([slug]) => oneEditApart(slug, topic.slug));
+      return {
+        file: 'site.yaml',
+        field: 'topics',
+        reason: `"${topic.name}" is a tag no article has, so a reader who follows it gets nothing${near ? ` (did you mean the tag "${near[1]}"?)` : ''}`,
+        severity: 'warning' as const,
+      };
+    });
 }

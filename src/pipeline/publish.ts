@@ -65,6 +65,7 @@ import {
 } from '../core/site-index.js';
 import { isPagePath, navPages, parsePage } from '../core/site-page.js';
 import { type PublishedTheme, publishedThemeOf, type Theme, themeFor } from '../core/theme.js';
+import { untaggedTopicProblems } from '../core/topics.js';
 import { type Announcement, announce, isFirstRunOf, recordMoves, unannouncedOf } from './announce.js';
 import { underLease } from './lease.js';
 import { type PublishReport, publishSite, SkipFile } from './publish-site.js';
@@ -342,7 +343,15 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   if (deps.mode === 'strict') problems.push(...pageProblems);
   else pageWarnings.push(...pageProblems.map((p) => ({ ...p, severity: 'warning' as const })));
 
-  const warnings = [...Object.values(sources).flatMap((s) => s.warnings), ...pageWarnings, ...theme.warnings];
+  const warnings = [
+    ...Object.values(sources).flatMap((s) => s.warnings),
+    ...pageWarnings,
+    ...theme.warnings,
+    ...untaggedTopicProblems(
+      site.topics,
+      Object.values(sources).map((s) => s.article),
+    ),
+  ];
   if (deps.mode === 'strict' && hasErrors(problems)) throw new ContentError([...problems, ...warnings]);
 
   const index: SiteIndex = {

@@ -640,3 +640,23 @@ describe('check before the first build', () => {
     expect((await broadsheet(dir, 'check', '--now', NOW)).stdout).not.toContain('first run');
   });
 });
+
+describe('check, build and the topics readers may follow', () => {
+  it('warns about a topic no article is tagged with, with the tag it likely meant, and not one that is used', async () => {
+    const dir = await scratchProject();
+    const site = join(dir, 'content/site.yaml');
+    await appendFile(site, 'topics: [Publishing, Markdwn, Gardening]\n');
+    const checked = await broadsheet(dir, 'check', '--now', NOW);
+    expect(checked.code).toBe(0);
+    expect(checked.stderr).toContain(
+      'site.yaml: warning in topics: "Markdwn" is a tag no article has, so a reader who follows it gets nothing (did you mean the tag "markdown"?)',
+    );
+    expect(checked.stderr).toContain(
+      'site.yaml: warning in topics: "Gardening" is a tag no article has, so a reader who follows it gets nothing\n',
+    );
+    expect(checked.stderr).not.toContain('"Publishing"');
+    const built = await broadsheet(dir, 'build', '--now', NOW);
+    expect(built.code).toBe(0);
+    expect(built.stderr).toContain('site.yaml: warning in topics: "Markdwn" is a tag no article has');
+  });
+});
