@@ -15,9 +15,11 @@ import { scanFrontMatter } from './front-matter-scan.js';
 import {
   coverImageUrl,
   firstParagraphText,
+  isMixedContent,
   MATH_OFF_NOTE,
   MarkdownNotPreparedError,
   markdownFullyPrepared,
+  mixedContentNote,
   prepareMarkdown,
   renderArticleMarkdown,
   SanitizerNotLoadedError,
@@ -560,6 +562,8 @@ export function parseArticle(
     html,
   };
   // Said by every build, not only `check`: the index keeps a source's warnings with it.
+  if (image !== undefined && isMixedContent(image, site.baseUrl))
+    report('image', mixedContentNote('the cover image'), fieldLine('image'), 'warning');
   if (article.floatingDate)
     report(
       'date',

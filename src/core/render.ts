@@ -96,6 +96,17 @@ export function coverImageUrl(image: string, baseUrl: string): string | undefine
 }
 
 /**
+ * Whether an image at `url` is plain http on an https site: browsers upgrade it to https or block it as
+ * mixed content, so it shows only if its host also serves https.
+ */
+export function isMixedContent(url: string, baseUrl: string): boolean {
+  return /^http:\/\//i.test(url) && /^https:/i.test(baseUrl);
+}
+
+export const mixedContentNote = (what: string) =>
+  `${what} is plain http: browsers load it over https on this https site or not at all (give its https address)`;
+
+/**
  * Every id the default theme's own templates (themes/default) put on a page: the layout's `<main>`,
  * the footer's and the subscribe page's email forms, the subscribe page's feed addresses. A heading slug is
  * never one of these, so an article's `## Main` cannot repeat the id of the page around it.
@@ -261,6 +272,7 @@ function createMarkdown(): Marked {
       image({ href, title, text }) {
         const url = safeUrl(href, linkBase, IMAGE_SCHEMES);
         if (url === undefined) return escapeHtml(text);
+        if (isMixedContent(url, linkBase.baseUrl)) note(mixedContentNote(`image ${url}`), href);
         return `<img src="${escapeHtml(url)}" alt="${escapeHtml(text)}"${title ? ` title="${escapeHtml(title)}"` : ''}>`;
       },
       code({ text, lang, raw }) {

@@ -210,6 +210,27 @@ describe('parseArticle: valid articles', () => {
   });
 });
 
+describe('parseArticle: images over plain http on an https site', () => {
+  it('warns about an http cover image and body image, at their lines, and not https or site paths', () => {
+    const text =
+      '---\ntitle: A\ndate: 2026-01-01T00:00:00Z\nimage: http://cdn.example.org/cover.png\n---\nText.\n\n' +
+      '![old](http://cdn.example.org/old.png) ![new](https://cdn.example.org/new.png) ![here](/a.png)\n';
+    const result = parseArticle({ path: 'posts/a.md', bytes: bytes(text) }, testSite);
+    expect(result.ok && result.warnings.map((w) => [w.line, w.field, w.reason])).toEqual([
+      [
+        4,
+        'image',
+        'the cover image is plain http: browsers load it over https on this https site or not at all (give its https address)',
+      ],
+      [
+        8,
+        'body',
+        'image http://cdn.example.org/old.png is plain http: browsers load it over https on this https site or not at all (give its https address)',
+      ],
+    ]);
+  });
+});
+
 describe('parseArticle: optional fields left empty', () => {
   it('reads an empty optional field as absent, as Hugo and Jekyll do, and still warns of an unknown one', () => {
     const text =
