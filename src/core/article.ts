@@ -32,6 +32,7 @@ import {
   isSlug,
   lineOf,
   oneEditApart,
+  SUBJECT_TITLE,
   sameTagName,
   singleLine,
   slugInUrl,
@@ -562,6 +563,13 @@ export function parseArticle(
     html,
   };
   // Said by every build, not only `check`: the index keeps a source's warnings with it.
+  if (fm.title.length > SUBJECT_TITLE)
+    report(
+      'title',
+      `is ${fm.title.length} characters long; the digest's subject shows the first ${SUBJECT_TITLE} (keep the title short and the rest for summary)`,
+      fieldLine('title'),
+      'warning',
+    );
   if (image !== undefined && isMixedContent(image, site.baseUrl))
     report('image', mixedContentNote('the cover image'), fieldLine('image'), 'warning');
   if (article.floatingDate)

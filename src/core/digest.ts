@@ -4,7 +4,7 @@ import { bodyText, fullTextHtml } from './full-text.js';
 import type { DigestRecord } from './ports.js';
 import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
-import { truncateWords } from './text.js';
+import { SUBJECT_TITLE, truncateWords } from './text.js';
 import { type Theme, themeFor, weeklyWhen } from './theme.js';
 
 /** The title in a "Read …" link is cut to this: the heading above it already says it whole. */
@@ -112,7 +112,7 @@ export function digestSubject(
   const [first] = plan.articles;
   const count = plan.articles.length;
   const one = count === 1 && first;
-  const values = { site: site.title, count, title: first?.title ?? '' };
+  const values = { site: site.title, count, title: truncateWords(first?.title ?? '', SUBJECT_TITLE) };
   if (delivery === 'weekly') {
     return theme.t(one ? 'digest.subject.weekly_one' : 'digest.subject.weekly_many', values);
   }

@@ -150,6 +150,12 @@ function wholeCharacters(text: string, max: number): string {
  * inside a word (text without spaces, like Japanese) falls between characters, never inside one: half an
  * emoji is an invalid character in a feed.
  */
+/**
+ * Most characters of a title in a digest's subject: mail clients show about the first 60–80 of a subject,
+ * and a whole 400-character title would push the site's name out of sight.
+ */
+export const SUBJECT_TITLE = 100;
+
 export function truncateWords(text: string, max: number): string {
   if (text.length <= max) return text;
   const cut = wholeCharacters(text, max - 1);

@@ -210,6 +210,24 @@ describe('parseArticle: valid articles', () => {
   });
 });
 
+describe('parseArticle: a title too long for a subject', () => {
+  it('warns at its line past 100 characters, and not at 100', () => {
+    const warningsFor = (title: string) => {
+      const text = `---\ntitle: ${title}\ndate: 2026-01-01T00:00:00Z\n---\nText.\n`;
+      const result = parseArticle({ path: 'posts/a.md', bytes: bytes(text) }, testSite);
+      return result.ok ? result.warnings.map((w) => [w.line, w.field, w.reason]) : result.problems;
+    };
+    expect(warningsFor('x'.repeat(100))).toEqual([]);
+    expect(warningsFor('Wort '.repeat(80).trim())).toEqual([
+      [
+        2,
+        'title',
+        "is 399 characters long; the digest's subject shows the first 100 (keep the title short and the rest for summary)",
+      ],
+    ]);
+  });
+});
+
 describe('parseArticle: images over plain http on an https site', () => {
   it('warns about an http cover image and body image, at their lines, and not https or site paths', () => {
     const text =

@@ -45,6 +45,15 @@ describe('composeDigest', () => {
     );
   });
 
+  it('keeps a long title short in the subject, cut at a word, so the site stays in view', () => {
+    const title = `${'Twelve words about nothing in particular that go on and on '.repeat(7)}end`;
+    const long = article({ title, date: '2026-01-05', slug: 'long' });
+    const { subject } = composeDigest(planDigest([long], new Set()) ?? fail(), testSite);
+    expect(subject.endsWith('… · Test Gazette')).toBe(true);
+    expect(subject.length).toBeLessThanOrEqual(100 + ' · Test Gazette'.length);
+    expect(title.startsWith(subject.slice(0, -'… · Test Gazette'.length))).toBe(true);
+  });
+
   it('gives each article its title, summary and absolute link in both parts', () => {
     const digest = composeDigest(planDigest([a2, a1], new Set()) ?? fail(), testSite);
     const links = {
