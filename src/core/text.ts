@@ -21,9 +21,10 @@ export function singleLine(text: string): string {
 /**
  * What a label never needs and only hides or spoofs with: DEL and the C1 controls (HTML forbids them), and
  * the bidi embeddings, overrides and isolates, which a label cannot close before the text put after it
- * (` · site name`, a file extension) and so turn around. The marks (U+200E, U+200F) stay.
+ * (` · site name`, a file extension) and so turn around; and the Hangul fillers (U+3164 and its kin), letters
+ * that draw nothing, which make a title or tag look empty or like another. The marks (U+200E, U+200F) stay.
  */
-const LABEL_INVISIBLE = /[\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+const LABEL_INVISIBLE = /[\u007F-\u009F\u202A-\u202E\u2066-\u2069\u115F\u1160\u3164\uFFA0]/g;
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -39,6 +40,13 @@ export function escapeHtml(text: string): string {
 }
 
 /**
+ * What draws nothing (joiners, variation selectors, Hangul fillers): in an address two slugs would look
+ * alike, or one look empty. (`test` on the global pattern would keep state between calls.)
+ */
+const DEFAULT_IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+const HAS_DEFAULT_IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
+
+/**
  * A slug for a URL and a folder name: lowercase letters, digits and single hyphens. Names in Latin script
  * keep the ASCII rule Broadsheet always had (accents folded, é → e, ö → o; anything else a separator), so no
  * published address moves; a Latin letter that is no letter plus accent is spelled out (ß → ss, æ → ae,
@@ -47,7 +55,8 @@ export function escapeHtml(text: string): string {
  * lowercased, punctuation dropped), since a transliteration would mangle or drop it. Returns '' when nothing
  * usable is left.
  */
-export function slugify(text: string): string {
+export function slugify(raw: string): string {
+  const text = raw.replace(DEFAULT_IGNORABLE, '');
   const unicode = NON_LATIN_LETTER.test(text);
   const slug = unicode ? githubSlug(text.normalize('NFC')).replace(/_/g, '-') : asciiSlug(text);
   return slug.replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '');
@@ -114,7 +123,7 @@ const SCRIPTS: readonly RegExp[] = [
  * pass for `paypal` in an address.
  */
 export function isSlug(text: string): boolean {
-  if (!SLUG_PATTERN.test(text)) return false;
+  if (!SLUG_PATTERN.test(text) || HAS_DEFAULT_IGNORABLE.test(text)) return false;
   return text.split('-').every((word) => SCRIPTS.filter((script) => script.test(word)).length <= 1);
 }
 

@@ -193,3 +193,33 @@ describe('tags in any language', () => {
     ]);
   });
 });
+
+describe('letters that draw nothing (the Hangul filler U+3164 and other default-ignorables)', () => {
+  it('are left out of a slug made from a name, and refuse a slug given with them', () => {
+    expect(slugify('\u3164')).toBe('');
+    expect(slugify('한국\u3164어')).toBe('한국어');
+    expect(slugify('rust\uFE0F')).toBe('rust');
+    expect(isSlug('\u3164')).toBe(false);
+    expect(isSlug('post-\u3164')).toBe(false);
+    expect(isSlug('한국\u200D어')).toBe(false);
+    expect(isSlug('한국어')).toBe(true);
+  });
+
+  it('make no tag of their own: a tag of a filler alone is refused, and one beside a letter is that tag', () => {
+    const empty = parseArticle(source('posts/a.md', '["\u3164"]'), site);
+    expect(empty.ok).toBe(false);
+    expect(!empty.ok && empty.problems.map((p) => p.field)).toEqual(['tags']);
+    const title = parseArticle(
+      {
+        path: 'posts/b.md',
+        bytes: new TextEncoder().encode('---\ntitle: "\u3164"\ndate: 2026-01-01T00:00:00Z\n---\nBody.\n'),
+      },
+      site,
+    );
+    expect(!title.ok && title.problems.map((p) => `${p.field}: ${p.reason}`)).toEqual([
+      'title: must not be empty',
+    ]);
+    const beside = parseArticle(source('posts/c.md', '["rust\u3164"]'), site);
+    expect(beside.ok && beside.article.tags).toEqual([{ name: 'rust', slug: 'rust' }]);
+  });
+});
