@@ -4,6 +4,7 @@
 import type { ArticleMeta } from './article.js';
 import { audienceOfDigest } from './delivery.js';
 import { digestArticles, digestSubject } from './digest.js';
+import { scopedIds } from './full-text.js';
 import { trusted } from './html.js';
 import { newsletterIndexPage, newsletterIssuePage, type PageContext } from './pages.js';
 import type { DigestRecord } from './ports.js';
@@ -99,12 +100,12 @@ export function issuePage(
 ): string {
   const carried = sent?.id === issue.id ? sent : undefined;
   const articles = carried
-    ? digestArticles(carried).map(({ url, title, summary, date, body }) => ({
+    ? digestArticles(carried).map(({ url, title, summary, date, body }, i) => ({
         url,
         title,
         summary,
         date,
-        ...(body === undefined ? {} : { body_html: trusted(body) }),
+        ...(body === undefined ? {} : { body_html: trusted(scopedIds(body, `a${i + 1}`)) }),
       }))
     : issue.articles;
   return newsletterIssuePage(ctx, {

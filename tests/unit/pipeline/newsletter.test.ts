@@ -409,6 +409,25 @@ describe('an issue page of a full-text digest', () => {
     );
   });
 
+  it('gives each article’s ids its own prefix, so two articles with footnotes and a same heading repeat none', async () => {
+    const { deps, ledger, output, write } = await world();
+    const body = '## Intro\n\nSaid[^1].\n\n[^1]: A note.';
+    write('one', '2026-05-01T10:00:00Z', body);
+    write('two', '2026-05-01T11:00:00Z', body);
+    const { digest } = await publishChanges(
+      deps,
+      ['posts/one.md', 'posts/two.md'],
+      new Date('2026-05-01T12:00:00Z'),
+    );
+    const id = String(digest?.id);
+    expect(Object.keys(ledger.digests.get(id)?.bodies ?? {})).toHaveLength(2);
+    const page = output.text(`newsletter/${id}/index.html`);
+    const ids = [...page.matchAll(/\sid="([^"]*)"/g)].map((m) => m[1]);
+    expect(ids).toEqual(expect.arrayContaining(['a1-intro', 'a2-intro', 'a1-footnote-1', 'a2-footnote-1']));
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const [, ref] of page.matchAll(/aria-describedby="([^"]*)"/g)) expect(ids).toContain(ref);
+  });
+
   it('drops a withdrawn article’s body, summary and link from the issue on the publish that withdraws it', async () => {
     const { deps, output, write } = await world();
     write('kept', '2026-05-01T08:00:00Z', 'Kept paragraph.');
