@@ -398,8 +398,9 @@ function printBuild(report: BuildReport, config: SiteConfig, out: string, second
   }
   if (report.digest) {
     const d = report.digest;
+    const waited = report.waitedAs?.length ? ` (waited as ${report.waitedAs.join(', ')})` : '';
     console.log(
-      `Digest "${d.subject}" for ${d.recipients} recipient${d.recipients === 1 ? '' : 's'} written to ${show(d.location)}/`,
+      `Digest "${d.subject}"${waited} for ${d.recipients} recipient${d.recipients === 1 ? '' : 's'} written to ${show(d.location)}/`,
     );
     if (d.note) console.log(`  ${d.note}`);
     if (d.silenced > 0) console.log(`  ${firstRunNote(d.silenced, 'built')}`);
@@ -408,8 +409,8 @@ function printBuild(report: BuildReport, config: SiteConfig, out: string, second
     const what = `${p.articles.length} article${p.articles.length === 1 ? '' : 's'}`;
     console.log(
       p.held
-        ? `Digest of ${what} is held (broadsheet release lets it go; cancel drops it): nothing written to the outbox.`
-        : `Digest of ${what} waits out its grace window: due at ${moment(p.dueAtMs)}; the first build after that writes it (nothing written to the outbox now).`,
+        ? `Digest ${p.id} of ${what} is held (broadsheet release lets it go; cancel drops it): nothing written to the outbox.`
+        : `Digest ${p.id} of ${what} waits out its grace window: due at ${moment(p.dueAtMs)}; the first build after that writes it (nothing written to the outbox now).`,
     );
     const others = (report.pendingDigests ?? []).length - 1;
     if (others > 0)

@@ -57,12 +57,15 @@ describe('the grace window, locally', () => {
     );
     const inside = await broadsheet(dir, 'build', '--now', '2026-11-25T13:00:00Z');
     expect(inside.code).toBe(0);
-    expect(inside.stdout).toContain(
-      'Digest of 1 article waits out its grace window: due at 2026-11-25T13:10:00+00:00; the first build after that writes it',
-    );
+    const waiting =
+      /Digest (\w+) of 1 article waits out its grace window: due at 2026-11-25T13:10:00\+00:00; the first build after that writes it/.exec(
+        inside.stdout,
+      );
+    expect(waiting).not.toBeNull();
+    const deskId = waiting?.[1] ?? '';
     expect(await outbox()).toEqual(before);
     expect((await broadsheet(dir, 'pending', '--now', '2026-11-25T13:01:00Z')).stdout).toContain(
-      ': due at 2026-11-25T13:10:00+00:00.',
+      `Digest ${deskId}: due at 2026-11-25T13:10:00+00:00.`,
     );
 
     await writeFile(post, article('A fresh note'));
@@ -79,7 +82,10 @@ describe('the grace window, locally', () => {
       'Due now, the next build sends the digest of 1 article:',
     );
     const after = await broadsheet(dir, 'build', '--now', '2026-11-25T13:10:00Z');
-    expect(after.stdout).toMatch(/Digest "A fresh note · The Broadsheet Gazette" for 1 recipient/);
+    // The digest that goes out is named with the id the desk showed while it waited.
+    expect(after.stdout).toContain(
+      `Digest "A fresh note · The Broadsheet Gazette" (waited as ${deskId}) for 1 recipient`,
+    );
     const [added = ''] = (await outbox()).filter((f) => !before.includes(f));
     const [eml = ''] = (await readdir(join(dir, 'outbox', added))).filter((f) => f.endsWith('.eml'));
     const mail = await simpleParser(await readFile(join(dir, 'outbox', added, eml)));
@@ -124,8 +130,8 @@ describe('the grace window, locally', () => {
       /: held \(its window closed at [^)]+\); nothing goes until broadsheet release/,
     );
     expect(checked.stdout).not.toContain('The next build announces');
-    expect((await broadsheet(dir, 'build', '--now', '2026-11-25T15:00:00Z')).stdout).toContain(
-      'Digest of 1 article is held',
+    expect((await broadsheet(dir, 'build', '--now', '2026-11-25T15:00:00Z')).stdout).toMatch(
+      /Digest \w+ of 1 article is held/,
     );
     expect(await outbox()).toEqual(before);
     expect((await broadsheet(dir, 'release', '--now', '2026-11-25T15:01:00Z')).stdout).toContain(
@@ -204,7 +210,7 @@ describe('the grace window, locally', () => {
     await rm(lock);
     expect((await hold).stdout).toContain('Holding the digest of 1 article:');
     // Whichever took the lock first, the build ran whole: held, or still in its window (due 13:10).
-    expect((await build).stdout).toMatch(/Digest of 1 article (is held|waits out its grace window)/);
+    expect((await build).stdout).toMatch(/Digest \w+ of 1 article (is held|waits out its grace window)/);
     await expect(access(lock)).rejects.toThrow();
   }, 60_000);
 
