@@ -18,6 +18,7 @@ import {
   renderMarkdown,
   safeUrl,
   sanitizeArticleHtml,
+  unknownShortcodes,
 } from '../../../src/core/render.js';
 
 beforeAll(() => prepareAllMarkdown());
@@ -330,6 +331,13 @@ describe('renderArticleMarkdown notes what renders as literal text', () => {
       { text: ':notanemoji: is not an emoji shortcode and shows as text', at: ':notanemoji:' },
     ]);
     expect(notesOf('At 10:30:00, std::vector, a:b:c, :100: and :+1: and `:nope:` in code.')).toEqual([]);
+  });
+
+  it('reads a colon before a long run of letters in one pass (a pattern that backtracked took minutes)', () => {
+    expect(unknownShortcodes(`:${'a'.repeat(300_000)}`, { tada: '🎉' })).toEqual([]);
+    expect(unknownShortcodes(`:${'a'.repeat(300_000)}: :tada:`, { tada: '🎉' })).toEqual([
+      'a'.repeat(300_000),
+    ]);
   });
 
   it('a code language we cannot highlight, and not a known one or a block without a language', () => {
