@@ -380,7 +380,14 @@ function printWarnings(problems: readonly Problem[], { all = false } = {}): void
   if (lines.length > 0) console.warn(lines.join('\n'));
 }
 
-function printBuild(report: BuildReport, config: SiteConfig, out: string, seconds: number): void {
+function printBuild(
+  report: BuildReport,
+  config: SiteConfig,
+  out: string,
+  seconds: number,
+  /** The digests that were waiting before the build, as `pending` showed them. */
+  waited: readonly WaitingDigest[] = [],
+): void {
   printWarnings(report.warnings);
   const { site } = report;
   console.log(
@@ -398,9 +405,10 @@ function printBuild(report: BuildReport, config: SiteConfig, out: string, second
   }
   if (report.digest) {
     const d = report.digest;
-    const waited = report.waitedAs?.length ? ` (waited as ${report.waitedAs.join(', ')})` : '';
+    const sent = new Set(d.articles);
+    const ids = waited.filter((w) => w.articles.some((a) => sent.has(a.url))).map((w) => w.id);
     console.log(
-      `Digest "${d.subject}"${waited} for ${d.recipients} recipient${d.recipients === 1 ? '' : 's'} written to ${show(d.location)}/`,
+      `Digest "${d.subject}"${ids.length > 0 ? ` (waited as ${ids.join(', ')})` : ''} for ${d.recipients} recipient${d.recipients === 1 ? '' : 's'} written to ${show(d.location)}/`,
     );
     if (d.note) console.log(`  ${d.note}`);
     if (d.silenced > 0) console.log(`  ${firstRunNote(d.silenced, 'built')}`);
@@ -1283,9 +1291,16 @@ async function main(): Promise<number> {
   switch (command) {
     case 'build': {
       printWarnings(await unreadSources(paths.content));
+      const now = clock();
+      // The digests as `pending` shows them, to name one that waited by its id when it goes out. Only a
+      // delay or a hold makes a digest wait: without either, the build reads no more than it did.
+      const waited =
+        site.digest.delayMs > 0 || existsSync(new FileDigestHold(paths.state).path)
+          ? await waitingDigests(localDesk(site, paths.state), now.getTime())
+          : [];
       const start = performance.now();
-      const report = await localBuild(site, paths, clock());
-      printBuild(report, site, paths.out, (performance.now() - start) / 1000);
+      const report = await localBuild(site, paths, now);
+      printBuild(report, site, paths.out, (performance.now() - start) / 1000, waited);
       return 0;
     }
     case 'check':

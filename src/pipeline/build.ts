@@ -89,8 +89,6 @@ export interface BuildReport {
   readonly hub?: { readonly notified: number; readonly failed: number };
   /** The instant digest of what this build published. */
   readonly digest?: MailedDigest & { readonly silenced: number };
-  /** The ids `broadsheet pending` showed that digest under while it waited. */
-  readonly waitedAs?: readonly string[];
   /** The weekly digest, when a weekly send time passed since the last one. */
   readonly weekly?: MailedDigest;
   /** Went live past `announce_window`: recorded as announced, mailed to no one. */
@@ -171,7 +169,6 @@ export async function buildAndAnnounce(deps: BuildDeps, now: Date): Promise<Buil
     ...(instant && outcome.digest ? { digest: { ...instant, silenced: outcome.digest.silenced } } : {}),
     ...(outcome.weekly ? { weekly: outcome.weekly } : {}),
     ...(outcome.late ? { late: outcome.late } : {}),
-    ...(outcome.waitedAs ? { waitedAs: outcome.waitedAs } : {}),
     ...(outcome.pendingDigest ? { pendingDigest: outcome.pendingDigest } : {}),
     ...(outcome.pendingDigests ? { pendingDigests: outcome.pendingDigests } : {}),
   };

@@ -139,8 +139,6 @@ export interface PublishOutcome {
   readonly problems: readonly Problem[];
   readonly site: PublishReport;
   readonly digest?: Announcement;
-  /** The ids `broadsheet pending` showed that digest under while it waited (the sent one's id is its own). */
-  readonly waitedAs?: readonly string[];
   /** Went live past `announce_window`: recorded as announced without mail. */
   readonly late?: readonly ArticleMeta[];
   readonly articles: number;
@@ -554,7 +552,6 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     problems: [...problems, ...warnings],
     site: report,
     ...(digest ? { digest } : {}),
-    ...(announced?.digest && grace && grace.releasedIds.length > 0 ? { waitedAs: grace.releasedIds } : {}),
     ...(announced && announced.late.length > 0 ? { late: announced.late } : {}),
     ...(hub ? { hub } : {}),
     ...(pendingDigest ? { pendingDigest, pendingDigests: waiting } : {}),
@@ -765,8 +762,6 @@ async function throughGraceWindow(
   waiting: PendingDigest[];
   /** When what waited went live, by source: the announce window is measured from then. */
   wentLiveMs: Readonly<Record<string, number>>;
-  /** The desk's ids of the waiting digests whose articles go out now. */
-  releasedIds: string[];
 }> {
   const bySource = new Map(live.map((a) => [a.source, a]));
   const pendingBefore: Record<string, number> = { ...(index.pending ?? {}) };
@@ -815,8 +810,6 @@ async function throughGraceWindow(
     return { ...hold, sources: [...new Set(sources)] };
   });
   const holds = holdsOver(storedHolds, new Set([...before, ...away]), joining);
-  // The desk's ids of what waited (as `pending` showed them), to name the digest they went out in.
-  const waitedBefore = pendingDigests(pendingBefore, holds, delayMs);
   const step = graceStep({
     pending: pendingBefore,
     wentLive: wentLive.map((a) => a.source),
@@ -852,12 +845,10 @@ async function throughGraceWindow(
       held: d.held,
     }),
   );
-  const released = new Set(step.announce);
   return {
     announce: articlesOf(step.announce).sort(byNewest),
     waiting: waitingDigests,
     wentLiveMs: pendingBefore,
-    releasedIds: waitedBefore.filter((d) => d.sources.some((s) => released.has(s))).map((d) => d.id),
   };
 }
 

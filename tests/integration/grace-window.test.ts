@@ -182,6 +182,29 @@ describe('the grace window, locally', () => {
     expect(pending).toContain(`Digest ${joinedId}: due at`);
   }, 60_000);
 
+  it('names the digest that goes out by the id pending showed, also after another was cancelled beside it', async () => {
+    const { dir } = await withWindow();
+    await writeFile(join(dir, 'content/posts/2026-11-25-fresh.md'), article('A fresh note'));
+    await broadsheet(dir, 'build', '--now', '2026-11-25T13:00:00Z');
+    await broadsheet(dir, 'hold', '--now', '2026-11-25T13:01:00Z');
+    await writeFile(
+      join(dir, 'content/posts/2026-11-25-later.md'),
+      article('Later').replace('12:30', '13:02'),
+    );
+    const second = (await broadsheet(dir, 'build', '--now', '2026-11-25T13:03:00Z')).stdout;
+    const [, laterId = ''] = /Digest (\w+) of 1 article waits out its grace window/.exec(second) ?? [];
+    expect(laterId).not.toBe('');
+    expect((await broadsheet(dir, 'cancel', laterId, '--now', '2026-11-25T13:04:00Z')).code).toBe(0);
+    expect((await broadsheet(dir, 'release', '--now', '2026-11-25T13:05:00Z')).code).toBe(0);
+    const pending = (await broadsheet(dir, 'pending', '--now', '2026-11-25T13:06:00Z')).stdout;
+    const [, shownId = ''] = /Digest (\w+): /.exec(pending) ?? [];
+    expect(shownId).not.toBe('');
+    const sent = (await broadsheet(dir, 'build', '--now', '2026-11-25T13:20:00Z')).stdout;
+    expect(sent).toContain(
+      `Digest "A fresh note · The Broadsheet Gazette" (waited as ${shownId}) for 1 recipient`,
+    );
+  }, 60_000);
+
   it('hold and build wait while another command holds the publish lock, then run', async () => {
     const { dir } = await withWindow();
     await writeFile(join(dir, 'content/posts/2026-11-25-fresh.md'), article('A fresh note'));
