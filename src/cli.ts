@@ -442,7 +442,9 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
   const source = new FsArticleSource(paths.content);
   const sources = await Promise.all((await source.list()).map((entry) => source.read(entry.path)));
   await prepareToParse(sources);
-  const corpus = parseCorpus(sources, site);
+  const publishedIds = await new FilePublishedIds(paths.content).load();
+  // A slug two files share stays with the one published there, as the build keeps it.
+  const corpus = parseCorpus(sources, site, (url) => publishedIds?.articles[url]?.source);
   const now = clock();
   const published = publishedAt(corpus.articles, now.getTime());
   const statics = new FsStaticAssets(paths.content);
@@ -469,15 +471,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
     ...(await themeProblems(site, paths.content)),
     ...sitePages.problems,
     ...untaggedTopicProblems(site.topics, corpus.articles),
-    ...checkPublished(
-      await new FilePublishedIds(paths.content).load(),
-      corpus.articles,
-      published,
-      site,
-      assets,
-      sitePages.pages,
-      textOf,
-    ),
+    ...checkPublished(publishedIds, corpus.articles, published, site, assets, sitePages.pages, textOf),
   ];
   // What only rendering shows, once the rest is right: the site built into nothing, and the mail rendered.
   if (!hasErrors(problems))

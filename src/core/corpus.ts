@@ -20,12 +20,23 @@ export interface Corpus {
 }
 
 /** Parses every source and checks what no single file can: unique slugs. */
-export function parseCorpus(sources: readonly ArticleSource[], site: SiteConfig): Corpus {
-  return collectCorpus(sources.map((source) => parseArticle(source, site)));
+export function parseCorpus(
+  sources: readonly ArticleSource[],
+  site: SiteConfig,
+  /** Which file was published at an address (published-ids.json): it keeps a slug another one takes. */
+  heldBy?: (url: string) => string | undefined,
+): Corpus {
+  return collectCorpus(
+    sources.map((source) => parseArticle(source, site)),
+    heldBy,
+  );
 }
 
 /** Gathers per-file results (parsed here, in workers, or from a cache) and checks unique slugs. */
-export function collectCorpus(results: readonly ParseResult[]): Corpus {
+export function collectCorpus(
+  results: readonly ParseResult[],
+  heldBy?: (url: string) => string | undefined,
+): Corpus {
   const articles: Article[] = [];
   const problems: Problem[] = [];
   // Tags of files that failed after reading them still clash with others': every problem in one run.
@@ -40,7 +51,7 @@ export function collectCorpus(results: readonly ParseResult[]): Corpus {
     }
   }
   problems.push(
-    ...duplicateSlugProblems(articles),
+    ...duplicateSlugProblems(articles, heldBy),
     ...aliasProblems(articles),
     ...tagClashProblems([...articles, ...failedTags]),
   );
@@ -52,24 +63,32 @@ export function hasErrors(problems: readonly Problem[]): boolean {
 }
 
 /**
- * The one slug rule, for `check` and for every publish: two articles may not share an address. The oldest
- * (by date, then file name) had it first; each other one is the error.
+ * The one slug rule, for `check` and for every publish: two articles may not share an address. The one
+ * that already had it keeps it (`heldBy`: published there, by file), else the oldest (by date, then file
+ * name); each other one is the error.
  */
-export function duplicateSlugProblems(articles: readonly ArticleMeta[]): Problem[] {
+export function duplicateSlugProblems(
+  articles: readonly ArticleMeta[],
+  heldBy: (url: string) => string | undefined = () => undefined,
+): Problem[] {
   const bySlug = new Map<string, ArticleMeta[]>();
   for (const article of articles) bySlug.set(article.slug, [...(bySlug.get(article.slug) ?? []), article]);
   return [...bySlug.values()]
     .filter((group) => group.length > 1)
     .flatMap((group) => {
-      const [holder, ...others] = [...group].sort(
+      const oldestFirst = [...group].sort(
         (a, b) => a.dateMs - b.dateMs || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0),
-      ) as [ArticleMeta, ...ArticleMeta[]];
-      return others.map((article) => ({
-        file: article.source,
-        field: 'slug',
-        reason: `"${article.slug}" is already used by ${holder.source}; slugs must be unique`,
-        severity: 'error' as const,
-      }));
+      );
+      const held = heldBy((group[0] as ArticleMeta).url);
+      const holder = oldestFirst.find((a) => a.source === held) ?? (oldestFirst[0] as ArticleMeta);
+      return oldestFirst
+        .filter((article) => article !== holder)
+        .map((article) => ({
+          file: article.source,
+          field: 'slug',
+          reason: `"${article.slug}" is already used by ${holder.source}; slugs must be unique`,
+          severity: 'error' as const,
+        }));
     });
 }
 

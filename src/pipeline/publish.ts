@@ -563,8 +563,8 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
 }
 
 /**
- * The one slug rule. The article that already held the slug keeps it, and only the newcomer is an error
- * (lenient: its earlier version, if any, stays). Strict, with no holder (all new), every file of the clash is.
+ * The one slug rule (duplicateSlugProblems): the article that already held the slug keeps it, and only a
+ * newcomer is an error (lenient: its earlier version, if any, stays).
  */
 function rejectDuplicateSlugs(
   mode: PublishDeps['mode'],
@@ -573,30 +573,16 @@ function rejectDuplicateSlugs(
   changed: Set<string>,
   problems: Problem[],
 ): void {
-  const clashes = duplicateSlugProblems(Object.values(sources).map((s) => s.article));
-  if (clashes.length === 0) return;
-  const bySlug = new Map<string, string[]>();
-  for (const [path, s] of Object.entries(sources))
-    bySlug.set(s.article.slug, [...(bySlug.get(s.article.slug) ?? []), path]);
-  for (const [slug, paths] of bySlug) {
-    if (paths.length < 2) continue;
-    const held = paths.find((p) => !changed.has(p) || before[p]?.article.slug === slug);
-    if (held === undefined && mode === 'strict') {
-      problems.push(...clashes.filter((clash) => paths.includes(clash.file)));
-      continue;
-    }
-    const holder = held ?? [...paths].sort()[0];
-    for (const path of paths) {
-      if (path === holder) continue;
-      if (mode === 'lenient')
-        keepEarlierVersion(path, sources, before, changed, (prior) => prior.article.slug !== slug);
-      problems.push({
-        file: path,
-        field: 'slug',
-        reason: `"${slug}" is already used by ${holder}; slugs must be unique`,
-        severity: 'error',
-      });
-    }
+  const articles = Object.values(sources).map((s) => s.article);
+  // Who held an address before this publish: a file unchanged since, or one that had this slug then.
+  const heldBy = (url: string) =>
+    articles.find((a) => a.url === url && (!changed.has(a.source) || before[a.source]?.article.url === url))
+      ?.source;
+  for (const clash of duplicateSlugProblems(articles, heldBy)) {
+    const url = sources[clash.file]?.article.url;
+    if (mode === 'lenient')
+      keepEarlierVersion(clash.file, sources, before, changed, (prior) => prior.article.url !== url);
+    problems.push(clash);
   }
 }
 

@@ -660,3 +660,22 @@ describe('check, build and the topics readers may follow', () => {
     expect(built.stderr).toContain('site.yaml: warning in topics: "Markdwn" is a tag no article has');
   });
 });
+
+describe('a slug two articles share', () => {
+  it('stays with the published one in check and build alike, though the newcomer is dated earlier', async () => {
+    const dir = await scratchProject();
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    await writeFile(
+      join(dir, 'content/posts/2020-01-01-old-essay.md'),
+      '---\ntitle: An old essay\ndate: 2020-01-01T00:00:00Z\nslug: why-plain-text\n---\nImported.\n',
+    );
+    const blame =
+      'posts/2020-01-01-old-essay.md: error in slug: "why-plain-text" is already used by posts/2026-09-14-why-plain-text.md; slugs must be unique';
+    for (const command of ['check', 'build']) {
+      const run = await broadsheet(dir, command, '--now', NOW);
+      expect(run.code, command).toBe(1);
+      expect(run.stderr, command).toContain(blame);
+      expect(run.stderr, command).not.toContain('posts/2026-09-14-why-plain-text.md: error in slug');
+    }
+  });
+});

@@ -344,9 +344,10 @@ describe('publishChanges with a parser elsewhere (ArticleParser)', () => {
     expect(parser.asked).toBe(402);
     expect(parser.mostWaiting).toBeLessThanOrEqual(256);
     expect(b).toEqual(a);
+    // The older article keeps the slug both claim (p001, dated before dup).
     expect(a.problems.filter((p) => p.severity === 'error').map((p) => p.file)).toEqual([
       'posts/bad.md',
-      'posts/p001.md',
+      'posts/dup.md',
     ]);
     expect(there.output.bytes()).toEqual(here.output.bytes());
   });
