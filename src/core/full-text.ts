@@ -188,22 +188,25 @@ export function fullTextHtml(body: string): SafeHtml {
   return html`<div class="bs-fg" style="margin:0 0 8px 0;font-size:16px;line-height:1.5;color:#1d1d1f;">${trusted(shown)}</div>`;
 }
 
+/** A start tag: text and code hold `<` only as `&lt;`, so this is markup, never text. */
+const START_TAG = /<[a-z][^>]*>/gi;
 /** An attribute naming ids of the same page: an element's own, or those it refers to. */
-const ID_ATTRIBUTE = /(\s(?:id|aria-describedby|aria-labelledby|headers|for)=")([^"]*)"/gi;
+const ID_ATTRIBUTE = /(\s(?:id|aria-describedby|aria-labelledby)=")([^"]*)"/gi;
 
 /**
  * A body's ids made its own on a page that shows several (a newsletter issue): `footnote-1` of the second
  * article is `a2-footnote-1`, and what refers to it follows, so no two articles repeat an id or point at
- * each other's notes. Links are absolute (to the article's page) and stay as they are.
+ * each other's notes. Only in tags: `id="x"` written in text or code stays as written. Links are absolute
+ * (to the article's page) and stay as they are.
  */
 export function scopedIds(body: string, scope: string): string {
-  return body.replace(
-    ID_ATTRIBUTE,
-    (_m, attribute: string, ids: string) =>
-      `${attribute}${ids
-        .split(/\s+/)
-        .filter((id) => id !== '')
-        .map((id) => `${scope}-${id}`)
-        .join(' ')}"`,
+  const scoped = (ids: string) =>
+    ids
+      .split(/\s+/)
+      .filter((id) => id !== '')
+      .map((id) => `${scope}-${id}`)
+      .join(' ');
+  return body.replace(START_TAG, (tag) =>
+    tag.replace(ID_ATTRIBUTE, (_m, attribute: string, ids: string) => `${attribute}${scoped(ids)}"`),
   );
 }
