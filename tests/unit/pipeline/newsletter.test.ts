@@ -427,8 +427,8 @@ describe('an issue page of a full-text digest', () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const [, ref] of page.matchAll(/aria-describedby="([^"]*)"/g)) expect(ids).toContain(ref);
     // What the author wrote in text and code is shown as written.
-    expect(page.split('as in id="fake" and <code')).toHaveLength(3);
-    expect(page.split('&lt;a id="code"&gt;</code>')).toHaveLength(3);
+    expect(page.split('as in id=&quot;fake&quot; and <code')).toHaveLength(3);
+    expect(page.split('&lt;a id=&quot;code&quot;&gt;</code>')).toHaveLength(3);
   });
 
   it('drops a withdrawn article’s body, summary and link from the issue on the publish that withdraws it', async () => {
