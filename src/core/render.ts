@@ -133,7 +133,22 @@ let hasRawHtml = false;
 let mathOn = false;
 let notes: RenderNote[] = [];
 /** Notes a render makes; `at` is the source text it is about, to find its line by. */
-const note = (text: string, at?: string) => notes.push(at === undefined ? { text } : { text, at });
+/**
+ * Most warnings one body gives, each said once: past them, a count. An article of 100,000 made-up
+ * shortcodes would otherwise cost a "did you mean" and a search for its line per warning.
+ */
+export const MAX_BODY_NOTES = 20;
+let notesLeftOut = 0;
+/** Notes `text` (made only when it will be shown) about what is `at`. */
+const note = (text: string | (() => string), at?: string) => {
+  if (notes.length >= MAX_BODY_NOTES) {
+    notesLeftOut++;
+    return;
+  }
+  const said = typeof text === 'string' ? text : text();
+  if (notes.some((n) => n.text === said)) return;
+  notes.push(at === undefined ? { text: said } : { text: said, at });
+};
 /** `:shortcode:` → emoji, GitHub's names (gemoji's, generated), loaded with the rest ahead of rendering. */
 let emojiTable: Record<string, string> | undefined;
 
@@ -365,7 +380,8 @@ function createMarkdown(): Marked {
         // a shortcode that names no emoji.
         if (token.type !== 'text' || 'tokens' in token) return;
         if (emojiTable)
-          for (const name of unknownShortcodes(token.raw, emojiTable)) note(shortcodeNote(name), `:${name}:`);
+          for (const name of unknownShortcodes(token.raw, emojiTable))
+            note(() => shortcodeNote(name), `:${name}:`);
         for (const [ref] of token.raw.matchAll(FOOTNOTE_REF))
           note(
             `footnote reference ${ref} has no definition ([${ref.slice(1, -1)}]: …) and shows as text`,
@@ -461,9 +477,11 @@ export function unknownShortcodes(text: string, table: Readonly<Record<string, s
 }
 
 function shortcodeNote(name: string): string {
-  const near = emojiTable
-    ? Object.keys(emojiTable).find((known) => oneEditApart(known, name.toLowerCase()))
-    : undefined;
+  // A name of one or two letters (`:D:`) is one edit from too many others to suggest one.
+  const near =
+    emojiTable && name.length > 2
+      ? Object.keys(emojiTable).find((known) => oneEditApart(known, name.toLowerCase()))
+      : undefined;
   return `:${name}: is not an emoji shortcode and shows as text${near ? ` (did you mean :${near}:?)` : ''}`;
 }
 
@@ -861,6 +879,7 @@ export function renderArticleMarkdown(
   hasRawHtml = false;
   mathOn = options.math === true;
   notes = [];
+  notesLeftOut = 0;
   if (emojiTable && !markdownHasEmoji) {
     markdown = createMarkdown();
     markdownHasEmoji = true;
@@ -883,8 +902,12 @@ export function renderArticleMarkdown(
   const removed = new Set<string>();
   const html = stripXmlInvalid(hasRawHtml ? sanitize(rendered, base, removed) : rendered);
   noteRemovedHtml(removed);
-  const said = new Set<string>();
-  return { html, notes: notes.filter((n) => !said.has(n.text) && said.add(n.text)) };
+  const more = notesLeftOut;
+  if (more > 0)
+    notes.push({
+      text: `and ${more} more warning${more === 1 ? '' : 's'} about the body (fix these and check again)`,
+    });
+  return { html, notes };
 }
 
 /**

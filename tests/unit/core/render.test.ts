@@ -333,6 +333,21 @@ describe('renderArticleMarkdown notes what renders as literal text', () => {
     expect(notesOf('At 10:30:00, std::vector, a:b:c, :100: and :+1: and `:nope:` in code.')).toEqual([]);
   });
 
+  it('says at most 20 warnings about a body, then how many more, so 50,000 made-up shortcodes cost no search each', () => {
+    const source = Array.from({ length: 50_000 }, (_, i) => `:made-up-${i}:`).join(' ');
+    const { notes } = renderArticleMarkdown(source, base, { math: false });
+    expect(notes).toHaveLength(21);
+    expect(notes[0]).toEqual({
+      text: ':made-up-0: is not an emoji shortcode and shows as text',
+      at: ':made-up-0:',
+    });
+    expect(notes[20]).toEqual({
+      text: 'and 49980 more warnings about the body (fix these and check again)',
+    });
+    // One edit from :v: and :x:, yet nothing a reader meant: no suggestion for a name this short.
+    expect(notesOf(':D:')).toEqual([':D: is not an emoji shortcode and shows as text']);
+  });
+
   it('reads a colon before a long run of letters in one pass (a pattern that backtracked took minutes)', () => {
     expect(unknownShortcodes(`:${'a'.repeat(300_000)}`, { tada: '🎉' })).toEqual([]);
     expect(unknownShortcodes(`:${'a'.repeat(300_000)}: :tada:`, { tada: '🎉' })).toEqual([
