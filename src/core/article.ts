@@ -35,6 +35,7 @@ import {
   SUBJECT_TITLE,
   sameTagName,
   singleLine,
+  slugFlaw,
   slugInUrl,
   slugify,
   stripXmlInvalid,
@@ -223,9 +224,9 @@ function buildFrontMatterSchema(zone: string) {
         .pipe(
           z
             .string()
-            .refine(isSlug, {
-              error: (issue) =>
-                `${JSON.stringify(issue.input)} must be lowercase letters, digits and single hyphens, each word in one script (e.g. my-first-post)`,
+            .superRefine((slug, ctx) => {
+              const flaw = slugFlaw(slug);
+              if (flaw) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(slug)} ${flaw}` });
             })
             .max(MAX_SLUG_LENGTH, `must be at most ${MAX_SLUG_LENGTH} characters`),
         )

@@ -15,8 +15,12 @@ export function stripXmlInvalid(text: string): string {
 
 /** A single-line label (title, tag, author): XML-safe, no line breaks, runs of whitespace collapsed. */
 export function singleLine(text: string): string {
-  return stripXmlInvalid(text).replace(LABEL_INVISIBLE, '').replace(/\s+/g, ' ').trim();
+  const line = stripXmlInvalid(text).replace(LABEL_INVISIBLE, '').replace(/\s+/g, ' ').trim();
+  // Zero-width spaces and joiners alone would make a label that shows nothing: it is empty.
+  return VISIBLE.test(line) ? line : '';
 }
+
+const VISIBLE = /[^\s\p{Default_Ignorable_Code_Point}]/u;
 
 /**
  * What a label never needs and only hides or spoofs with: DEL and the C1 controls (HTML forbids them), and
@@ -45,6 +49,7 @@ export function escapeHtml(text: string): string {
  */
 const DEFAULT_IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
 const HAS_DEFAULT_IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
+const MARK_FIRST = /^\p{M}/u;
 
 /**
  * A slug for a URL and a folder name: lowercase letters, digits and single hyphens. Names in Latin script
@@ -123,9 +128,30 @@ const SCRIPTS: readonly RegExp[] = [
  * pass for `paypal` in an address.
  */
 export function isSlug(text: string): boolean {
-  if (!SLUG_PATTERN.test(text) || HAS_DEFAULT_IGNORABLE.test(text)) return false;
-  return text.split('-').every((word) => SCRIPTS.filter((script) => script.test(word)).length <= 1);
+  return slugFlaw(text) === undefined;
 }
+
+const codePoint = (c: string) => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * Why `text` is no slug, where a reason more exact than the pattern's helps: a character that draws
+ * nothing, a form that looks like another string (not NFC), a word opening with a combining mark.
+ */
+export function slugFlaw(text: string): string | undefined {
+  const invisible = HAS_DEFAULT_IGNORABLE.exec(text)?.[0];
+  if (invisible) return `holds ${codePoint(invisible)}, which draws nothing`;
+  if (!SLUG_PATTERN.test(text)) return SLUG_RULE;
+  if (text !== text.normalize('NFC'))
+    return 'has letters written as letter and accent apart: write each as one character (NFC)';
+  const mark = text.split('-').find((word) => MARK_FIRST.test(word));
+  if (mark) return `has a word opening with the mark ${codePoint(mark)}`;
+  return text.split('-').every((word) => SCRIPTS.filter((script) => script.test(word)).length <= 1)
+    ? undefined
+    : SLUG_RULE;
+}
+
+const SLUG_RULE =
+  'must be lowercase letters, digits and single hyphens, each word in one script (e.g. my-first-post)';
 
 /** A slug as it goes in a URL: percent-encoded (an ASCII slug is unchanged). */
 export const slugInUrl = (slug: string): string => encodeURIComponent(slug);
@@ -155,15 +181,16 @@ function wholeCharacters(text: string, max: number): string {
 }
 
 /**
- * Shortens text at a word boundary to at most `max` UTF-16 units, marking the cut with an ellipsis. A cut
- * inside a word (text without spaces, like Japanese) falls between characters, never inside one: half an
- * emoji is an invalid character in a feed.
- */
-/**
  * Most characters of a title in a digest's subject: mail clients show about the first 60–80 of a subject,
  * and a whole 400-character title would push the site's name out of sight.
  */
 export const SUBJECT_TITLE = 100;
+
+/**
+ * Shortens text at a word boundary to at most `max` UTF-16 units, marking the cut with an ellipsis. A cut
+ * inside a word (text without spaces, like Japanese) falls between characters, never inside one: half an
+ * emoji is an invalid character in a feed.
+ */
 
 export function truncateWords(text: string, max: number): string {
   if (text.length <= max) return text;

@@ -201,8 +201,39 @@ describe('letters that draw nothing (the Hangul filler U+3164 and other default-
     expect(slugify('rust\uFE0F')).toBe('rust');
     expect(isSlug('\u3164')).toBe(false);
     expect(isSlug('post-\u3164')).toBe(false);
-    expect(isSlug('한국\u200D어')).toBe(false);
     expect(isSlug('한국어')).toBe(true);
+  });
+
+  it('refuse a slug that looks like another or like nothing, saying why', () => {
+    const slugError = (slug: string) => {
+      const text = `---\ntitle: T\ndate: 2026-01-01T00:00:00Z\nslug: "${slug}"\n---\nBody.\n`;
+      const result = parseArticle({ path: 'posts/a.md', bytes: new TextEncoder().encode(text) }, site);
+      return result.ok ? 'accepted' : result.problems.map((p) => `${p.field}: ${p.reason}`).join('; ');
+    };
+    expect(slugError('a\u200Db')).toBe('slug: "a\u200db" holds U+200D, which draws nothing');
+    expect(slugError('\u0301')).toBe('slug: "\u0301" has a word opening with the mark U+0301');
+    expect(slugError('мои\u0306')).toBe(
+      'slug: "мои\u0306" has letters written as letter and accent apart: write each as one character (NFC)',
+    );
+    expect(slugError('мой')).toBe('accepted');
+    expect(slugError('My Slug')).toBe(
+      'slug: "My Slug" must be lowercase letters, digits and single hyphens, each word in one script (e.g. my-first-post)',
+    );
+  });
+
+  it('leave a title of zero-width characters alone empty', () => {
+    const title = parseArticle(
+      {
+        path: 'posts/z.md',
+        bytes: new TextEncoder().encode(
+          '---\ntitle: "\u200b\u2060\ufeff"\ndate: 2026-01-01T00:00:00Z\n---\nBody.\n',
+        ),
+      },
+      site,
+    );
+    expect(!title.ok && title.problems.map((p) => `${p.field}: ${p.reason}`)).toEqual([
+      'title: must not be empty',
+    ]);
   });
 
   it('make no tag of their own: a tag of a filler alone is refused, and one beside a letter is that tag', () => {
