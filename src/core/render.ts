@@ -103,6 +103,9 @@ export function isMixedContent(url: string, baseUrl: string): boolean {
   return /^http:\/\//i.test(url) && /^https:/i.test(baseUrl);
 }
 
+/** An image over plain http in sanitized HTML (the sanitizer writes `src` quoted, the scheme as given). */
+const RAW_HTTP_IMAGE = /<img\b[^>]*?\ssrc="(http:\/\/[^"]*)"/gi;
+
 export const mixedContentNote = (what: string) =>
   `${what} is plain http: browsers load it over https on this https site or not at all (give its https address)`;
 
@@ -239,6 +242,17 @@ function alertMarkerOf(quote: Tokens.Blockquote): void {
   if (!marker) return;
   const name = marker[1] as string;
   const upper = name.toUpperCase();
+  const paragraph = quote.tokens[0];
+  if (!paragraph || !('tokens' in paragraph) || !paragraph.tokens?.length) {
+    // Not a paragraph's text (`> [!note]: https://…` defines a link, shown as nothing): no alert, and
+    // marked-alert, which would fail on it, is not shown the marker.
+    quote.text = quote.text.replace(ALERT_MARKER, '');
+    note(
+      `[!${name}] opens no text, so the quote is no alert (write its text on the lines below)`,
+      `[!${name}]`,
+    );
+    return;
+  }
   if (!ALERT_VARIANTS.some((v) => v.type === name.toLowerCase())) {
     note(
       `alert [!${name}] is not one GitHub knows (${ALERT_VARIANTS.map((v) => v.type.toUpperCase()).join(', ')}) and shows as text in a quote`,
@@ -247,11 +261,10 @@ function alertMarkerOf(quote: Tokens.Blockquote): void {
     return;
   }
   if (name === upper) return;
-  const paragraph = quote.tokens[0];
-  const text = paragraph && 'tokens' in paragraph ? paragraph.tokens?.[0] : undefined;
+  const text = paragraph.tokens[0];
   const capitals = (s: string) => s.replace(ALERT_MARKER, `[!${upper}]`);
   quote.text = capitals(quote.text);
-  if (paragraph) paragraph.raw = capitals(paragraph.raw);
+  paragraph.raw = capitals(paragraph.raw);
   if (text?.type === 'text') {
     text.raw = capitals(text.raw);
     (text as Tokens.Text).text = capitals((text as Tokens.Text).text);
@@ -462,9 +475,9 @@ export function walkTokens(
 const SHORTCODE_CANDIDATE = /:(?=([+\w-]+):)/g;
 /**
  * What an author meant as a shortcode: a name with a letter, standing apart from the words around it
- * (`10:30:00`, `std::vector` and `a:b:c` are not).
+ * (`10:30:00`, `std::vector`, `a:b:c` and the path of `https://x.example/:user:/` are not).
  */
-const SHORTCODE_MEANT = /(?<![\w:]):([+\w-]+):(?![\w:])/g;
+const SHORTCODE_MEANT = /(?<![\w:/]):([+\w-]+):(?![\w:/])/g;
 
 /** The shortcodes in `text` that name no emoji in `table`, each once. */
 export function unknownShortcodes(text: string, table: Readonly<Record<string, string>>): string[] {
@@ -902,6 +915,10 @@ export function renderArticleMarkdown(
   const removed = new Set<string>();
   const html = stripXmlInvalid(hasRawHtml ? sanitize(rendered, base, removed) : rendered);
   noteRemovedHtml(removed);
+  // Raw HTML's images, as the Markdown ones are noted where they are rendered.
+  if (hasRawHtml)
+    for (const [, src = ''] of html.matchAll(RAW_HTTP_IMAGE))
+      if (isMixedContent(src, base.baseUrl)) note(mixedContentNote(`image ${src}`), src);
   const more = notesLeftOut;
   if (more > 0)
     notes.push({

@@ -229,10 +229,11 @@ describe('parseArticle: a title too long for a subject', () => {
 });
 
 describe('parseArticle: images over plain http on an https site', () => {
-  it('warns about an http cover image and body image, at their lines, and not https or site paths', () => {
+  it('warns about an http cover image and body images, Markdown or raw HTML, at their lines, and not https or site paths', () => {
     const text =
       '---\ntitle: A\ndate: 2026-01-01T00:00:00Z\nimage: http://cdn.example.org/cover.png\n---\nText.\n\n' +
-      '![old](http://cdn.example.org/old.png) ![new](https://cdn.example.org/new.png) ![here](/a.png)\n';
+      '![old](http://cdn.example.org/old.png) ![new](https://cdn.example.org/new.png) ![here](/a.png)\n\n' +
+      '<p><img src="http://cdn.example.org/raw.png" alt="raw"></p>\n';
     const result = parseArticle({ path: 'posts/a.md', bytes: bytes(text) }, testSite);
     expect(result.ok && result.warnings.map((w) => [w.line, w.field, w.reason])).toEqual([
       [
@@ -244,6 +245,11 @@ describe('parseArticle: images over plain http on an https site', () => {
         8,
         'body',
         'image http://cdn.example.org/old.png is plain http: browsers load it over https on this https site or not at all (give its https address)',
+      ],
+      [
+        10,
+        'body',
+        'image http://cdn.example.org/raw.png is plain http: browsers load it over https on this https site or not at all (give its https address)',
       ],
     ]);
   });

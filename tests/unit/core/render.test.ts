@@ -348,6 +348,19 @@ describe('renderArticleMarkdown notes what renders as literal text', () => {
     expect(notesOf(':D:')).toEqual([':D: is not an emoji shortcode and shows as text']);
   });
 
+  it('no shortcode in a link’s path, and an alert marker opening no text is no alert, said, not a failure', () => {
+    expect(notesOf('See https://example.com/:user:/x and <https://example.com/:repo:/>.')).toEqual([]);
+    for (const marker of ['[!note]', '[!NOTE]', '[!danger]']) {
+      const { html, notes } = renderArticleMarkdown(`> ${marker}: https://x.example\n\nAfter.`, base, {
+        math: false,
+      });
+      expect(html).toBe('<blockquote>\n</blockquote>\n<p>After.</p>');
+      expect(notes.map((n) => n.text)).toEqual([
+        `${marker} opens no text, so the quote is no alert (write its text on the lines below)`,
+      ]);
+    }
+  });
+
   it('reads a colon before a long run of letters in one pass (a pattern that backtracked took minutes)', () => {
     expect(unknownShortcodes(`:${'a'.repeat(300_000)}`, { tada: '🎉' })).toEqual([]);
     expect(unknownShortcodes(`:${'a'.repeat(300_000)}: :tada:`, { tada: '🎉' })).toEqual([
