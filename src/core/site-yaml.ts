@@ -1,18 +1,23 @@
 import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { ConfigError } from './errors.js';
-import { parseSiteConfig, type SiteConfig } from './site.js';
+import { byLine, parseSiteConfig, type SiteConfig } from './site.js';
 
 /** site.yaml's text → a validated SiteConfig; `source` names the file, and each problem its line. */
 export function parseSiteYaml(text: string, source: string): SiteConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const lineAt = (offset: number) => lineCounter.linePos(offset).line;
-  const [error] = doc.errors;
-  if (error?.code === 'DUPLICATE_KEY') throw new ConfigError(source, duplicateKeyProblems(text, lineAt));
-  if (error)
-    throw new ConfigError(source, [
-      `line ${lineAt(error.pos[0])}: invalid YAML: ${error.message.split('\n')[0]}`,
-    ]);
+  if (doc.errors.length > 0) {
+    // Every key given twice, and the first other error (the rest often follow from it).
+    const other = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
+    throw new ConfigError(
+      source,
+      [
+        ...(doc.errors.some((e) => e.code === 'DUPLICATE_KEY') ? duplicateKeyProblems(text, lineAt) : []),
+        ...(other ? [`line ${lineAt(other.pos[0])}: invalid YAML: ${other.message.split('\n')[0]}`] : []),
+      ].sort(byLine),
+    );
+  }
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 50 });
@@ -36,7 +41,8 @@ function keyOffset(doc: Document, path: readonly PropertyKey[]): number | undefi
   const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1) as unknown[], true);
   const last = path[path.length - 1];
   if (isMap(parent)) {
-    const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === last);
+    // By text: `1:` in YAML is the number 1, named "1" in the path.
+    const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === String(last));
     if (pair && isScalar(pair.key) && pair.key.range) return pair.key.range[0];
   }
   const node = doc.getIn(path as unknown[], true) as { range?: [number] } | undefined;
@@ -63,7 +69,5 @@ function duplicateKeyProblems(text: string, lineAt: (offset: number) => number):
       }
     },
   });
-  return problems.sort((a, b) => lineNumber(a) - lineNumber(b));
+  return problems;
 }
-
-const lineNumber = (problem: string) => Number(/^line (\d+)/.exec(problem)?.[1] ?? 0);

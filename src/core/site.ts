@@ -193,28 +193,38 @@ export function parseSiteConfig(
 ): SiteConfig {
   const result = siteSchema.safeParse(data);
   if (!result.success) {
-    const byLine = (problem: string) => Number(/^line (\d+)/.exec(problem)?.[1] ?? 0);
-    throw new ConfigError(
-      source,
-      result.error.issues
-        .flatMap((issue) => {
-          const at = (path: readonly PropertyKey[]) => {
-            const line = lineOf(path);
-            return line === undefined ? '' : `line ${line}: `;
-          };
-          if (issue.code === 'unrecognized_keys')
-            return issue.keys.map((key) => {
-              const path = [...issue.path, key];
-              const meant = meantField(key, fieldsAt(issue.path));
-              return `${at(path)}${path.join('.')}: is not a setting${meant ? ` (did you mean ${[...issue.path, meant].join('.')}?)` : ' (README.md, "site.yaml reference", lists them)'}`;
-            });
-          return `${at(issue.path)}${issue.path.join('.') || '(top level)'}: ${plainReason(issue.message)}`;
-        })
-        .sort((a, b) => byLine(a) - byLine(b)),
+    const at = (path: readonly PropertyKey[]) => {
+      const line = lineOf(path);
+      return line === undefined ? '' : `line ${line}: `;
+    };
+    const unknown = result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [],
     );
+    const problems = result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? []
+        : [`${at(issue.path)}${issue.path.join('.') || '(top level)'}: ${plainReason(issue.message)}`],
+    );
+    // A few unknown keys are typos worth a line each; thousands are a wrong file, and a count says so.
+    for (const path of unknown.slice(0, MAX_UNKNOWN_KEYS)) {
+      const parent = path.slice(0, -1);
+      const meant = meantField(String(path.at(-1)), parent, fieldsAt(parent));
+      problems.push(
+        `${at(path)}${path.join('.')}: is not a setting${meant ? ` (did you mean ${[...parent, meant].join('.')}?)` : ' (README.md, "site.yaml reference", lists them)'}`,
+      );
+    }
+    if (unknown.length > MAX_UNKNOWN_KEYS)
+      problems.push(`and ${unknown.length - MAX_UNKNOWN_KEYS} more keys that are not settings`);
+    throw new ConfigError(source, problems.sort(byLine));
   }
   return result.data;
 }
+
+const MAX_UNKNOWN_KEYS = 20;
+
+/** Orders problems by the line they name (those naming none first). */
+export const byLine = (a: string, b: string) => lineNumber(a) - lineNumber(b);
+const lineNumber = (problem: string) => Number(/^line (\d+)/.exec(problem)?.[1] ?? 0);
 
 /** The fields site.yaml may hold at `path` (the mapping's own schema, through defaults and transforms). */
 function fieldsAt(path: readonly PropertyKey[]): string[] {
@@ -237,7 +247,7 @@ function fieldsAt(path: readonly PropertyKey[]): string[] {
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
 }
 
-/** Other generators' names for site.yaml's fields (Hugo, Jekyll, Eleventy). */
+/** Other generators' names for site.yaml's fields (Hugo, Jekyll, Eleventy), by where they stand. */
 const OTHER_NAMES: Readonly<Record<string, string>> = {
   baseurl: 'base_url',
   url: 'base_url',
@@ -250,14 +260,26 @@ const OTHER_NAMES: Readonly<Record<string, string>> = {
   paginate: 'home_items',
   email: 'sender',
   from: 'sender',
+  'sender.email': 'address',
+  'sender.from': 'address',
+  'author.mail': 'email',
+  'author.website': 'url',
+  'author.homepage': 'url',
 };
 
-/** The field a key not in `fields` likely meant: another spelling (`baseURL`, `feed-items`), another
- * generator's name, or a one-letter typo. */
-function meantField(key: string, fields: readonly string[]): string | undefined {
+/**
+ * The field a key not in `fields` likely meant: another spelling (`baseURL`, `feed-items`), another
+ * generator's name there (`url` at the top, `email` under `sender`), or a one-letter typo.
+ */
+function meantField(
+  key: string,
+  parent: readonly PropertyKey[],
+  fields: readonly string[],
+): string | undefined {
   const plain = (name: string) => name.toLowerCase().replace(/[-_\s]/g, '');
   const lower = plain(key);
-  const other = OTHER_NAMES[lower];
+  const named = [...parent, lower].join('.');
+  const other = Object.hasOwn(OTHER_NAMES, named) ? OTHER_NAMES[named] : undefined;
   return (
     fields.find((field) => plain(field) === lower) ??
     (other && fields.includes(other) ? other : undefined) ??

@@ -42,6 +42,25 @@ describe('parseSiteYaml names what an operator got wrong, by line', () => {
     ]);
   });
 
+  it('a key given twice beside another YAML error names both; the first other error stays', () => {
+    expect(problemsOf(`${valid}\ntitle: Y\ndescription: [unclosed\n`)).toEqual([
+      'line 8: title is given twice (first on line 1); keep one',
+      expect.stringMatching(/^line \d+: invalid YAML: /),
+    ]);
+  });
+
+  it('another generator’s name where it stands, a numeric key at its line, and thousands of unknown keys counted', () => {
+    expect(problemsOf(`${valid}\n  email: s@x.example\nstrings:\n  1: {one: 2}`)).toEqual([
+      'line 8: sender.email: is not a setting (did you mean sender.address?)',
+      'line 10: strings.1: must be text, or text by plural category ({ one: …, other: … })',
+    ]);
+    const many = Array.from({ length: 5000 }, (_, i) => `k${i}: 1`).join('\n');
+    const problems = problemsOf(`${valid}\n${many}`);
+    expect(problems).toHaveLength(21);
+    expect(problems[0]).toBe('and 4980 more keys that are not settings');
+    expect(problems[1]).toBe('line 8: k0: is not a setting (README.md, "site.yaml reference", lists them)');
+  });
+
   it('a bad value at the line of its key, also when the value is a block below it', () => {
     expect(
       problemsOf(`${valid}\nweekly_digest:\n  day: someday\nhome_items: ten\ntopics:\n  - "!!!"`),
