@@ -567,7 +567,7 @@ export function parseArticle(
   if (fm.title.length > SUBJECT_TITLE)
     report(
       'title',
-      `is ${fm.title.length} characters long; the digest's subject shows the first ${SUBJECT_TITLE} (keep the title short and the rest for summary)`,
+      `is ${fm.title.length} characters long; the digest's subject cuts it at a word within ${SUBJECT_TITLE} (keep the title short and the rest for summary)`,
       fieldLine('title'),
       'warning',
     );

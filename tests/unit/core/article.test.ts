@@ -222,7 +222,7 @@ describe('parseArticle: a title too long for a subject', () => {
       [
         2,
         'title',
-        "is 399 characters long; the digest's subject shows the first 100 (keep the title short and the rest for summary)",
+        "is 399 characters long; the digest's subject cuts it at a word within 100 (keep the title short and the rest for summary)",
       ],
     ]);
   });
