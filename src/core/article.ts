@@ -31,7 +31,6 @@ import {
   decodeUtf8,
   isSlug,
   lineOf,
-  oneEditApart,
   SUBJECT_TITLE,
   sameTagName,
   singleLine,
@@ -40,6 +39,7 @@ import {
   slugify,
   stripXmlInvalid,
   truncateWords,
+  typoOf,
 } from './text.js';
 import { readZonedDate, ZonedDate } from './zoned-date.js';
 
@@ -143,11 +143,7 @@ const OTHER_NAMES: Readonly<Record<string, string>> = {
 /** The known field an unknown one most likely meant: another case, another generator's name, a typo. */
 function meantField(field: string): string | undefined {
   const lower = field.toLowerCase();
-  return (
-    KNOWN_FIELDS.find((known) => known === lower) ??
-    OTHER_NAMES[lower] ??
-    KNOWN_FIELDS.find((known) => oneEditApart(known, lower))
-  );
+  return KNOWN_FIELDS.find((known) => known === lower) ?? OTHER_NAMES[lower] ?? typoOf(lower, KNOWN_FIELDS);
 }
 
 const ISO_DATE =

@@ -26,7 +26,7 @@ import {
   withSmallLengths,
 } from './math.js';
 import { lexWithinBudget, RenderLimitError } from './render-budget.js';
-import { escapeHtml, htmlToText, oneEditApart, stripXmlInvalid } from './text.js';
+import { escapeHtml, htmlToText, stripXmlInvalid, typoOf } from './text.js';
 
 /** Where links in an article resolve: root-relative and relative paths against the site, `#x` against the page. */
 export interface LinkBase {
@@ -492,9 +492,7 @@ export function unknownShortcodes(text: string, table: Readonly<Record<string, s
 function shortcodeNote(name: string): string {
   // A name of one or two letters (`:D:`) is one edit from too many others to suggest one.
   const near =
-    emojiTable && name.length > 2
-      ? Object.keys(emojiTable).find((known) => oneEditApart(known, name.toLowerCase()))
-      : undefined;
+    emojiTable && name.length > 2 ? typoOf(name.toLowerCase(), Object.keys(emojiTable)) : undefined;
   return `:${name}: is not an emoji shortcode and shows as text${near ? ` (did you mean :${near}:?)` : ''}`;
 }
 

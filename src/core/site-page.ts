@@ -5,7 +5,7 @@ import type { Problem } from './errors.js';
 import { NEWSLETTER_DIR } from './newsletter.js';
 import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
-import { decodeUtf8, oneEditApart } from './text.js';
+import { decodeUtf8, typoOf } from './text.js';
 
 /** A page as the index keeps it, body included (a site has a handful). */
 export interface SitePage {
@@ -134,7 +134,7 @@ function missingNavPage(name: string, pages: readonly SitePage[]): string {
   if (pages.some((p) => p.name === name && p.draft))
     return `names "${name}", but pages/${name}.md is a draft (draft: true)`;
   const live = pages.filter((p) => !p.draft).map((p) => p.name);
-  const near = live.find((other) => oneEditApart(other, name));
+  const near = typoOf(name, live);
   const hint = near
     ? ` (did you mean ${near}?)`
     : live.length > 0 && live.length <= 10

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { DEFAULT_ANNOUNCE_WINDOW_DAYS } from './announce-window.js';
 import { ConfigError } from './errors.js';
 import { parseDuration } from './grace.js';
-import { oneEditApart, singleLine, slugify } from './text.js';
+import { singleLine, slugify, typoOf } from './text.js';
 import { topicsOf } from './topics.js';
 import { weekdayNames } from './weekly-schedule.js';
 
@@ -283,7 +283,7 @@ function meantField(
   return (
     fields.find((field) => plain(field) === lower) ??
     (other && fields.includes(other) ? other : undefined) ??
-    fields.find((field) => oneEditApart(field, key.toLowerCase()))
+    typoOf(key.toLowerCase(), fields)
   );
 }
 

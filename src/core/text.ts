@@ -229,8 +229,14 @@ export function lineOf(text: string | undefined, needle: string): number | undef
   return line;
 }
 
+/** The first of `known` one edit from `name` (`name` is likely a typo of it), if any. */
+export function typoOf(name: string, known: Iterable<string>): string | undefined {
+  for (const candidate of known) if (oneEditApart(candidate, name)) return candidate;
+  return undefined;
+}
+
 /** Whether one insertion, deletion, substitution or swap of neighbours turns `a` into `b`. */
-export function oneEditApart(a: string, b: string): boolean {
+function oneEditApart(a: string, b: string): boolean {
   if (Math.abs(a.length - b.length) > 1 || a === b) return false;
   let i = 0;
   while (i < a.length && a[i] === b[i]) i++;

@@ -4,7 +4,7 @@
 import type { ArticleMeta } from './article.js';
 import type { DeliveryChoice } from './delivery.js';
 import type { Problem } from './errors.js';
-import { oneEditApart, slugify } from './text.js';
+import { slugify, typoOf } from './text.js';
 
 /** A topic as site.yaml names it and as subscribers store it (the tag's slug). */
 export interface Topic {
@@ -74,11 +74,11 @@ export function untaggedTopicProblems(
   return topics
     .filter((topic) => !tagged.has(topic.slug))
     .map((topic) => {
-      const near = [...tagged].find(([slug]) => oneEditApart(slug, topic.slug));
+      const near = typoOf(topic.slug, tagged.keys());
       return {
         file: 'site.yaml',
         field: 'topics',
-        reason: `"${topic.name}" is a tag no article has, so a reader who follows it gets nothing${near ? ` (did you mean the tag "${near[1]}"?)` : ''}`,
+        reason: `"${topic.name}" is a tag no article has, so a reader who follows it gets nothing${near ? ` (did you mean the tag "${tagged.get(near)}"?)` : ''}`,
         severity: 'warning' as const,
       };
     });
