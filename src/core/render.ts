@@ -135,14 +135,16 @@ let linkBase: LinkBase = { baseUrl: '', pageUrl: '' };
 let hasRawHtml = false;
 let mathOn = false;
 let notes: RenderNote[] = [];
-/** Notes a render makes; `at` is the source text it is about, to find its line by. */
 /**
  * Most warnings one body gives, each said once: past them, a count. An article of 100,000 made-up
  * shortcodes would otherwise cost a "did you mean" and a search for its line per warning.
  */
 export const MAX_BODY_NOTES = 20;
 let notesLeftOut = 0;
-/** Notes `text` (made only when it will be shown) about what is `at`. */
+/**
+ * Notes a render makes: `text` (made only when it will be shown) and `at`, the source text it is about,
+ * to find its line by.
+ */
 const note = (text: string | (() => string), at?: string) => {
   if (notes.length >= MAX_BODY_NOTES) {
     notesLeftOut++;

@@ -28,6 +28,16 @@ async function withWindow(): Promise<{ dir: string; outbox: () => Promise<string
   return { dir, outbox };
 }
 
+/** A digest of one article held at 13:01, and a second article live at 13:02 that no build has seen yet. */
+async function heldThenLater(): Promise<string> {
+  const { dir } = await withWindow();
+  await writeFile(join(dir, 'content/posts/2026-11-25-fresh.md'), article('A fresh note'));
+  await broadsheet(dir, 'build', '--now', '2026-11-25T13:00:00Z');
+  await broadsheet(dir, 'hold', '--now', '2026-11-25T13:01:00Z');
+  await writeFile(join(dir, 'content/posts/2026-11-25-later.md'), article('Later').replace('12:30', '13:02'));
+  return dir;
+}
+
 describe('the grace window, locally', () => {
   it('is not where a first run waits: check says the first build announces at once, as it does', async () => {
     const dir = await scratchProject();
@@ -159,14 +169,7 @@ describe('the grace window, locally', () => {
   }, 90_000);
 
   it('release says when the held articles join the digest waiting unheld, and under which id', async () => {
-    const { dir } = await withWindow();
-    await writeFile(join(dir, 'content/posts/2026-11-25-fresh.md'), article('A fresh note'));
-    await broadsheet(dir, 'build', '--now', '2026-11-25T13:00:00Z');
-    await broadsheet(dir, 'hold', '--now', '2026-11-25T13:01:00Z');
-    await writeFile(
-      join(dir, 'content/posts/2026-11-25-later.md'),
-      article('Later').replace('12:30', '13:02'),
-    );
+    const dir = await heldThenLater();
     // A build at a moment with milliseconds: times are still said to the second.
     await broadsheet(dir, 'build', '--now', '2026-11-25T13:03:00.250Z');
     const both = (await broadsheet(dir, 'pending', '--now', '2026-11-25T13:03:30Z')).stdout;
@@ -183,14 +186,7 @@ describe('the grace window, locally', () => {
   }, 60_000);
 
   it('names the digest that goes out by the id pending showed, also after another was cancelled beside it', async () => {
-    const { dir } = await withWindow();
-    await writeFile(join(dir, 'content/posts/2026-11-25-fresh.md'), article('A fresh note'));
-    await broadsheet(dir, 'build', '--now', '2026-11-25T13:00:00Z');
-    await broadsheet(dir, 'hold', '--now', '2026-11-25T13:01:00Z');
-    await writeFile(
-      join(dir, 'content/posts/2026-11-25-later.md'),
-      article('Later').replace('12:30', '13:02'),
-    );
+    const dir = await heldThenLater();
     const second = (await broadsheet(dir, 'build', '--now', '2026-11-25T13:03:00Z')).stdout;
     const [, laterId = ''] = /Digest (\w+) of 1 article waits out its grace window/.exec(second) ?? [];
     expect(laterId).not.toBe('');
