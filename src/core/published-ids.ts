@@ -66,7 +66,16 @@ export function movedIdProblems(
     if (byUrl.has(url) || aliased.has(url) || !url.startsWith(base)) continue;
     const now = bySource.get(source);
     const to = renamedTo.get(url);
-    if (now && !now.draft) {
+    if (now && !now.draft && now.url === url) {
+      // Same address, not published at this clock: its date moved into the future, or an earlier build
+      // ran with a later --now.
+      problems.push({
+        file: now.source,
+        field: 'date',
+        reason: `the published article ${url} is dated ${now.date}, after this run's time: it is withdrawn until then, and its address answers 404 meanwhile`,
+        severity: 'warning',
+      });
+    } else if (now && !now.draft) {
       problems.push({
         file: now.source,
         field: 'slug',
@@ -84,7 +93,7 @@ export function movedIdProblems(
       problems.push({
         file: source,
         field: 'file',
-        reason: `the published article ${url} is gone (deleted or made a draft); its address will answer 404`,
+        reason: `the published article ${url} is gone (deleted, made a draft or dated later); its address will answer 404`,
         severity: 'warning',
       });
     }

@@ -199,3 +199,14 @@ describe('checkPublished: two published posts of one date and title, one renamed
     expect(errorsOf([renamed])).toEqual([]);
   });
 });
+
+describe('checkPublished: a published article whose date is now in the future', () => {
+  it('is a warning that it is withdrawn until its date, not an address that moved to itself', () => {
+    const story = article({ title: 'Story', date: '2026-03-03T10:00:00Z', slug: 'story' }, 'Text.');
+    const later = { ...story, date: '2099-01-01T00:00:00.000Z' };
+    const problems = checkPublished(publishedIdsOf([story]), [later], [], testSite, []);
+    expect(problems.map((p) => `${p.file} ${p.field} ${p.severity}: ${p.reason}`)).toEqual([
+      `${story.source} date warning: the published article ${story.url} is dated 2099-01-01T00:00:00.000Z, after this run's time: it is withdrawn until then, and its address answers 404 meanwhile`,
+    ]);
+  });
+});
