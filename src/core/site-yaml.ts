@@ -1,4 +1,4 @@
-import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import { ConfigError } from './errors.js';
 import { byLine, parseSiteConfig, type SiteConfig } from './site.js';
 
@@ -54,9 +54,12 @@ function duplicateKeyProblems(text: string, lineAt: (offset: number) => number):
   const problems: string[] = [];
   visit(parseDocument(text, { uniqueKeys: false }), {
     Map(_, map, ancestors) {
-      const names = ancestors.flatMap((node) =>
-        isPair(node) && isScalar(node.key) ? [String(node.key.value)] : [],
-      );
+      // A key's path: the keys of the pairs above it, and the index of each list item it is in.
+      const names = ancestors.flatMap((node, i) => {
+        if (isPair(node) && isScalar(node.key)) return [String(node.key.value)];
+        if (!isSeq(node)) return [];
+        return [String(node.items.indexOf((ancestors[i + 1] ?? map) as (typeof node.items)[number]))];
+      });
       const first = new Map<unknown, number>();
       for (const { key } of map.items) {
         if (!isScalar(key) || !key.range) continue;

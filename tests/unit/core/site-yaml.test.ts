@@ -40,6 +40,9 @@ describe('parseSiteYaml names what an operator got wrong, by line', () => {
       'line 8: sender.name is given twice (first on line 6); keep one',
       'line 9: title is given twice (first on line 1); keep one',
     ]);
+    expect(problemsOf(`${valid}\nnav:\n  - about\n  - {a: 1, a: 2}`)).toEqual([
+      'line 10: nav.1.a is given twice (first on line 10); keep one',
+    ]);
   });
 
   it('a key given twice beside another YAML error names both; the first other error stays', () => {
