@@ -1,3 +1,4 @@
+import { decodeHTMLStrict } from 'entities';
 import GithubSlugger, { slug as slugOf } from 'github-slugger';
 import { Marked, type MarkedExtension, type Token, type Tokens } from 'marked';
 import markedAlert from 'marked-alert';
@@ -293,17 +294,20 @@ function createMarkdown(): Marked {
           href === undefined || /<a\s/.test(inner) ? inner : `<a href="${escapeHtml(href)}">${inner}</a>`;
         return `<h${depth} id="${id}">${self}</h${depth}>\n`;
       },
+      // Marked hands over a destination, title and alt text as written; CommonMark reads `&amp;` and
+      // `&eacute;` in them as the characters they name, which are then escaped once, where they land.
       link({ href, title, tokens }) {
         const inner = this.parser.parseInline(tokens);
-        const url = safeUrl(href, linkBase, LINK_SCHEMES);
+        const url = safeUrl(decodeHTMLStrict(href), linkBase, LINK_SCHEMES);
         if (url === undefined) return inner;
-        return `<a href="${escapeHtml(url)}"${title ? ` title="${escapeHtml(title)}"` : ''}>${inner}</a>`;
+        return `<a href="${escapeHtml(url)}"${title ? ` title="${escapeHtml(decodeHTMLStrict(title))}"` : ''}>${inner}</a>`;
       },
       image({ href, title, text }) {
-        const url = safeUrl(href, linkBase, IMAGE_SCHEMES);
-        if (url === undefined) return escapeHtml(text);
+        const alt = decodeHTMLStrict(text);
+        const url = safeUrl(decodeHTMLStrict(href), linkBase, IMAGE_SCHEMES);
+        if (url === undefined) return escapeHtml(alt);
         if (isMixedContent(url, linkBase.baseUrl)) note(mixedContentNote(`image ${url}`), href);
-        return `<img src="${escapeHtml(url)}" alt="${escapeHtml(text)}"${title ? ` title="${escapeHtml(title)}"` : ''}>`;
+        return `<img src="${escapeHtml(url)}" alt="${escapeHtml(alt)}"${title ? ` title="${escapeHtml(decodeHTMLStrict(title))}"` : ''}>`;
       },
       code({ text, lang, raw }) {
         const language = fenceLanguage(lang);

@@ -68,6 +68,21 @@ describe('renderMarkdown', () => {
     );
   });
 
+  it('reads character references in link and image targets, titles and alt text once, as CommonMark does', () => {
+    const source = [
+      '[x](https://e.example/?a=1&amp;b=2 "T&amp;C") ![a &amp; b](/i&amp;j.png "Q&amp;A") [r] [z](caf&eacute;/)',
+      '',
+      '[r]: https://e.example/?q=1&amp;p=2',
+    ].join('\n');
+    expect(renderMarkdown(source, base)).toBe(
+      '<p><a href="https://e.example/?a=1&amp;b=2" title="T&amp;C">x</a> ' +
+        '<img src="https://news.example.com/i&amp;j.png" alt="a &amp; b" title="Q&amp;A"> ' +
+        '<a href="https://e.example/?q=1&amp;p=2">r</a> <a href="https://news.example.com/caf%C3%A9/">z</a></p>',
+    );
+    // A scheme spelt with references is still the scheme it names: refused, the text kept.
+    expect(renderMarkdown('[x](java&#115;cript:alert(1))', base)).toBe('<p>x</p>');
+  });
+
   it('names a task list checkbox by its item’s text, keeps it disabled, and ticks what the author ticked', () => {
     expect(renderMarkdown('- [ ] Buy *milk* & `eggs`\n- [x] Done\n  - [ ] Nested', base)).toBe(
       '<ul>\n' +
