@@ -26,9 +26,44 @@ export function reservedAliasReason(path: string, slug: string): string | undefi
   const first = path.split('/')[1] ?? '';
   const owner = Object.hasOwn(RESERVED_PREFIXES, first) ? RESERVED_PREFIXES[first] : undefined;
   if (owner) return `${path} is under /${first}/, where the site keeps ${owner}`;
-  if (path === `/posts/${slug}/`) return `${path} is this article's own address`;
+  if (path === `/posts/${slugInUrl(slug)}/`) return `${path} is this article's own address`;
   return undefined;
 }
+
+/** Longest folder name an alias segment becomes, in UTF-8 bytes (file systems allow 255). */
+const MAX_SEGMENT_BYTES = 200;
+
+/**
+ * An old address as `aliases` gives it → the path as it goes in a URL (each segment percent-encoded, as the
+ * site's own Unicode slugs are), or why it cannot be one. Written either way, `/posts/日本語/` and
+ * `/posts/%E6%97%A5%E6%9C%AC%E8%AA%9E/` are one address; an imported site's `/2019/05/Old_Post/` is kept
+ * as it was. Each segment becomes a folder, so it holds letters, digits, `-`, `_`, `.` and `~` only.
+ */
+export function aliasPath(written: string): { path: string } | { reason: string } {
+  if (!/^\/(?:[^/]+\/)+$/.test(written))
+    return { reason: 'must be a site path from / to a closing /, like /posts/old-slug/' };
+  const segments: string[] = [];
+  for (const segment of written.slice(1, -1).split('/')) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return { reason: `has "${segment}", which is not valid percent-encoding` };
+    }
+    if (decoded === '.' || decoded === '..' || !ALIAS_SEGMENT.test(decoded))
+      return {
+        reason: `has the segment "${decoded}": a segment holds letters, digits, -, _, . and ~ only`,
+      };
+    if (decoded !== decoded.normalize('NFC'))
+      return { reason: `has "${decoded}" with letters written as letter and accent apart (write it in NFC)` };
+    if (new TextEncoder().encode(decoded).length > MAX_SEGMENT_BYTES)
+      return { reason: `has a segment longer than ${MAX_SEGMENT_BYTES} bytes` };
+    segments.push(encodeURIComponent(decoded));
+  }
+  return { path: `/${segments.join('/')}/` };
+}
+
+const ALIAS_SEGMENT = /^[\p{L}\p{N}\p{M}_.~-]+$/u;
 
 /**
  * Aliases that collide across articles: one naming another article's address, or two articles naming the

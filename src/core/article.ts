@@ -9,7 +9,7 @@ import {
   parseDocument,
 } from 'yaml';
 import * as z from 'zod';
-import { MAX_ALIAS_LENGTH, MAX_ALIASES, reservedAliasReason } from './aliases.js';
+import { aliasPath, MAX_ALIAS_LENGTH, MAX_ALIASES, reservedAliasReason } from './aliases.js';
 import type { Problem } from './errors.js';
 import { scanFrontMatter } from './front-matter-scan.js';
 import {
@@ -231,8 +231,13 @@ function buildFrontMatterSchema(zone: string) {
         .array(
           z
             .string()
-            .regex(/^(\/[a-z0-9]+(?:-[a-z0-9]+)*)+\/$/, 'each must be a site path like /posts/old-slug/')
-            .max(MAX_ALIAS_LENGTH, `each must be at most ${MAX_ALIAS_LENGTH} characters`),
+            .max(MAX_ALIAS_LENGTH, `each must be at most ${MAX_ALIAS_LENGTH} characters`)
+            .transform((written, ctx) => {
+              const alias = aliasPath(written);
+              if ('path' in alias) return alias.path;
+              ctx.addIssue({ code: 'custom', message: `${JSON.stringify(written)} ${alias.reason}` });
+              return z.NEVER;
+            }),
           { error: 'must be a list of site paths like [/posts/old-slug/]' },
         )
         .max(MAX_ALIASES, `must list at most ${MAX_ALIASES} old addresses`)

@@ -242,8 +242,9 @@ function feedXslOf(site: SiteConfig, theme: Theme): string {
 export const articlePath = (slug: string): string => `posts/${slug}/index.html`;
 
 /** Where the redirect page for an old address (an absolute URL under the site) lives. */
+/** Where an alias's redirect is written: its path, decoded as an article's Unicode slug is. */
 export const redirectPath = (site: SiteConfig, alias: string): string =>
-  `${alias.slice(site.baseUrl.length + 1)}index.html`;
+  `${decodeURIComponent(alias.slice(site.baseUrl.length + 1))}index.html`;
 
 /** Everything a plan is computed from; the full build and every incremental publish pass the same. */
 export interface SitePlanInput {

@@ -528,6 +528,22 @@ describe('parseArticle: limits that keep one article cheap (issue 14)', () => {
       5,
     ],
     [
+      'an alias climbing out of the site',
+      fm('aliases: [/posts/../../etc/]'),
+      'aliases.0',
+      /has the segment "\.\.": a segment holds letters, digits/,
+      4,
+    ],
+    ['an alias with a query', fm('aliases: ["/a?b=1/"]'), 'aliases.0', /has the segment "a\?b=1"/, 4],
+    ['an alias with an encoded slash', fm('aliases: ["/a%2Fb/"]'), 'aliases.0', /has the segment "a\/b"/, 4],
+    [
+      'an alias with broken percent-encoding',
+      fm('aliases: ["/a%E6/"]'),
+      'aliases.0',
+      /has "a%E6", which is not valid percent-encoding/,
+      4,
+    ],
+    [
       'more than 20 aliases',
       fm(`aliases: [${Array.from({ length: 21 }, (_, i) => `/old/${i}/`).join(', ')}]`),
       'aliases',
@@ -587,6 +603,19 @@ describe('parseArticle: limits that keep one article cheap (issue 14)', () => {
     });
     expect(a.tags).toHaveLength(MAX_TAGS);
     expect(a.aliases).toHaveLength(3);
+  });
+
+  it('takes an old address in any script, written plain or percent-encoded, as the one URL it is', () => {
+    const a = article({
+      title: 'A',
+      date: '2026-01-01',
+      aliases: '[/posts/日本語/, /posts/%E6%97%A5%E6%9C%AC%E8%AA%9E/, /2019/05/Old_Post/, /москва/]',
+    });
+    expect(a.aliases).toEqual([
+      'https://news.example.com/posts/%E6%97%A5%E6%9C%AC%E8%AA%9E/',
+      'https://news.example.com/2019/05/Old_Post/',
+      'https://news.example.com/%D0%BC%D0%BE%D1%81%D0%BA%D0%B2%D0%B0/',
+    ]);
   });
 
   it('resolves a cover image through the URL policy', () => {

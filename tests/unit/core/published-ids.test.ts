@@ -210,3 +210,25 @@ describe('checkPublished: a published article whose date is now in the future', 
     ]);
   });
 });
+
+describe('checkPublished: a published article in another script given a new slug', () => {
+  const was = article({ title: 'Nihongo', date: '2026-03-03T10:00:00Z', slug: '日本語' }, 'Text.', 'posts/a.md');
+  const moved = (aliases?: string) =>
+    article(
+      { title: 'Nihongo', date: '2026-03-03T10:00:00Z', slug: 'nihongo', ...(aliases ? { aliases } : {}) },
+      'Text.',
+      'posts/a.md',
+    );
+  const problemsFor = (now: Article) => checkPublished(publishedIdsOf([was]), [now], [now], testSite, []);
+
+  it('suggests the alias that keeps its id, which is then taken, and its redirect written at the old folder', () => {
+    const [problem] = problemsFor(moved());
+    const suggested = /"aliases: \[([^\]]+)\]"/.exec(problem?.reason ?? '')?.[1];
+    expect(suggested).toBe('/posts/%E6%97%A5%E6%9C%AC%E8%AA%9E/');
+    for (const written of [suggested, '/posts/日本語/']) {
+      const now = moved(`[${written}]`);
+      expect(problemsFor(now)).toEqual([]);
+      expect(planOf([now]).map((f) => f.path)).toContain('posts/日本語/index.html');
+    }
+  });
+});
