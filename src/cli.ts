@@ -30,7 +30,7 @@ import type { SubscriberStore } from './core/ports.js';
 import { checkPublished } from './core/published-ids.js';
 import type { SiteConfig } from './core/site.js';
 import { staticAssetProblem } from './core/site-build.js';
-import { isFirstRun, recentDepartures } from './core/site-index.js';
+import { isFirstRun, recentDepartures, wentLiveAt } from './core/site-index.js';
 import { navPages, parsePage, type SitePage } from './core/site-page.js';
 import type { StatsSource } from './core/stats.js';
 import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
@@ -669,7 +669,7 @@ async function nextAnnouncement(
     {
       nowMs: now.getTime(),
       days: site.announceWindowDays,
-      ...(index?.pending ? { wentLiveMs: index.pending } : {}),
+      wentLiveMs: wentLiveAt(index?.sources ?? {}, index?.pending),
     },
     published,
   );

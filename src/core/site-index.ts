@@ -27,6 +27,11 @@ export interface IndexedSource {
   readonly warnings: readonly Problem[];
   /** Whether readers saw it after the last publish (not a draft, not dated in the future). */
   readonly live: boolean;
+  /**
+   * A publish saw it scheduled (not a draft, dated after that publish) with the date it has now: it was
+   * written ahead, not backdated, so it goes live at its date whenever the publish that takes it live runs.
+   */
+  readonly seenScheduled?: true;
 }
 
 export interface SiteIndex {
@@ -153,6 +158,21 @@ export function metaOf(article: IndexedArticle): ArticleMeta {
 
 export const isLive = (article: ArticleMeta, nowMs: number): boolean =>
   !article.draft && article.dateMs <= nowMs;
+
+/**
+ * When articles went live, by source, for the announce window (AnnounceWindow.wentLiveMs): those waiting
+ * out the grace window at the time they went live, those seen scheduled at their date, whichever is
+ * earlier.
+ */
+export function wentLiveAt(
+  sources: Readonly<Record<string, IndexedSource>>,
+  pending: Readonly<Record<string, number>> = {},
+): Record<string, number> {
+  const at: Record<string, number> = { ...pending };
+  for (const [source, entry] of Object.entries(sources))
+    if (entry.seenScheduled) at[source] = Math.min(at[source] ?? entry.article.dateMs, entry.article.dateMs);
+  return at;
+}
 
 /** What readers see at `now`, newest first. */
 export function liveArticles(index: SiteIndex, nowMs: number): IndexedArticle[] {

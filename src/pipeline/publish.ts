@@ -62,6 +62,7 @@ import {
   recentDepartures,
   type SiteIndex,
   waitingDepartures,
+  wentLiveAt,
 } from '../core/site-index.js';
 import { isPagePath, navPages, parsePage } from '../core/site-page.js';
 import { type PublishedTheme, publishedThemeOf, type Theme, themeFor } from '../core/theme.js';
@@ -291,7 +292,12 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     }
     const article = indexArticle(result.article);
     parsed.set(article.renderKey, result.article);
-    sources[path] = { version, article, warnings: result.warnings, live: old?.live ?? false };
+    // Still written ahead while its date stays and it is no draft; a new date, or a draft, is judged afresh.
+    const ahead =
+      old?.seenScheduled && !article.draft && old.article.dateMs === article.dateMs
+        ? { seenScheduled: true as const }
+        : {};
+    sources[path] = { version, article, warnings: result.warnings, live: old?.live ?? false, ...ahead };
     changedPaths.add(path);
   }
 
@@ -444,7 +450,9 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     .sort();
   for (const [path, entry] of Object.entries(sources)) {
     const nowLive = isLive(entry.article, nowMs);
-    if (entry.live !== nowLive) sources[path] = { ...entry, live: nowLive };
+    const scheduled = !nowLive && !entry.article.draft && !entry.seenScheduled;
+    if (entry.live !== nowLive || scheduled)
+      sources[path] = { ...entry, live: nowLive, ...(scheduled ? { seenScheduled: true as const } : {}) };
   }
 
   // Before anything is announced, so a digest sent after this publish renders with the theme it published.
@@ -498,7 +506,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
         firstRun,
         nowMs,
         live,
-        grace?.wentLiveMs,
+        wentLiveAt(sources, grace?.wentLiveMs),
       )
     : undefined;
   // What this publish handed on, for the report: its own digest, or else the one it finished for a publish

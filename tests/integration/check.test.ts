@@ -127,6 +127,18 @@ describe('broadsheet check and published ids', () => {
     );
     expect(built.stdout).toMatch(/Digest "[^"]*Literal[^"]*" for/);
   });
+
+  it('counts an article scheduled at the last build as written ahead, however late the next build runs', async () => {
+    const dir = await scratchProject();
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    // The sample "Our summer schedule" is dated 2027-06-01; the next build runs three weeks after that.
+    const later = '2027-06-22T12:00:00Z';
+    const checked = await broadsheet(dir, 'check', '--now', later);
+    expect(checked.stdout).not.toContain('Past the announce window');
+    expect(checked.stdout).toContain('The next build announces: "Our summer schedule"');
+    const built = await broadsheet(dir, 'build', '--now', later);
+    expect(built.stdout).toMatch(/Digest "[^"]*summer schedule[^"]*" for/i);
+  });
 });
 
 describe('warnings about pages (content/pages/)', () => {

@@ -212,7 +212,11 @@ describe('checkPublished: a published article whose date is now in the future', 
 });
 
 describe('checkPublished: a published article in another script given a new slug', () => {
-  const was = article({ title: 'Nihongo', date: '2026-03-03T10:00:00Z', slug: '日本語' }, 'Text.', 'posts/a.md');
+  const was = article(
+    { title: 'Nihongo', date: '2026-03-03T10:00:00Z', slug: '日本語' },
+    'Text.',
+    'posts/a.md',
+  );
   const moved = (aliases?: string) =>
     article(
       { title: 'Nihongo', date: '2026-03-03T10:00:00Z', slug: 'nihongo', ...(aliases ? { aliases } : {}) },

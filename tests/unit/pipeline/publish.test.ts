@@ -107,6 +107,30 @@ describe('publishChanges', () => {
     expect(ledger.queued).toHaveLength(2);
   });
 
+  it('mails a scheduled article however late the publish that takes it live runs, unless its date moved or it was a draft', async () => {
+    const { deps, post } = setup();
+    post('now', 'Now', '2026-01-01');
+    post('later', 'Later', '2026-03-01T09:00:00Z');
+    post('moved', 'Moved', '2026-03-01T09:00:00Z');
+    post('drafted', 'Drafted', '2026-03-01T09:00:00Z');
+    const all = ['posts/now.md', 'posts/later.md', 'posts/moved.md', 'posts/drafted.md'];
+    await publishChanges(deps, all, new Date('2026-02-01'));
+    // Before its date: one brought forward into the past, one made a draft and published again.
+    post('moved', 'Moved', '2026-01-15T09:00:00Z');
+    post('drafted', 'Drafted', '2026-03-01T09:00:00Z', 'draft: true\n');
+    const brought = await publishChanges(
+      deps,
+      ['posts/moved.md', 'posts/drafted.md'],
+      new Date('2026-02-02'),
+    );
+    expect(brought.late?.map((a) => a.source)).toEqual(['posts/moved.md']);
+    post('drafted', 'Drafted', '2026-03-01T09:00:00Z');
+    // Nothing publishes for months (a laptop build), then one build runs far past the window.
+    const late = await publishChanges(deps, ['posts/drafted.md'], new Date('2026-06-20'));
+    expect(late.digest?.articles).toEqual(['https://news.example.com/posts/later/']);
+    expect(late.late?.map((a) => a.source).sort()).toEqual(['posts/drafted.md']);
+  });
+
   it('never publishes a draft, and takes an article down when it becomes one', async () => {
     const { deps, output, post } = setup();
     post('a', 'A', '2026-01-01');
