@@ -24,6 +24,8 @@ export interface ImportedRow {
     readonly deliveryChangedMs?: number;
     readonly softBounces?: number;
     readonly confirmExpires?: number;
+    /** Only articles with these tags (slugs); absent: every article. */
+    readonly topics?: readonly string[];
   };
 }
 
@@ -272,6 +274,8 @@ const BROADSHEET_COLUMNS: Readonly<Record<string, string>> = {
   delivery_changed: 'delivery_changed',
   soft_bounces: 'soft_bounces',
   confirm_expires: 'confirm_expires',
+  follow: 'follow',
+  topics: 'topics',
 };
 
 /** What `export` writes, in this order; `import` reads it back into the same records. */
@@ -285,7 +289,22 @@ export const EXPORT_COLUMNS = [
   'delivery_changed',
   'soft_bounces',
   'confirm_expires',
+  'follow',
+  'topics',
 ] as const;
+
+/** `follow` and `topics` of an export → the topics a subscriber follows (undefined: every article). */
+function topicsIn(cells: Cells): { topics?: string[] } | { skip: string } {
+  const follow = cells('follow').toLowerCase();
+  if (follow === '' || follow === 'all') return {};
+  if (follow !== 'topics')
+    return { skip: `unknown follow ${JSON.stringify(cells('follow'))} (use all or topics)` };
+  return {
+    topics: cells('topics')
+      .split(/\s+/)
+      .filter((slug) => slug !== ''),
+  };
+}
 
 function deliveryIn(cells: Cells, column: string): Delivery | undefined | { skip: string } {
   const raw = cells(column);
@@ -316,6 +335,8 @@ function broadsheetRow(cells: Cells, restoring: boolean): RowReading {
   const softBounces = rawBounces === '' ? undefined : Number(rawBounces);
   if (softBounces !== undefined && !(Number.isInteger(softBounces) && softBounces >= 0))
     return { skip: `soft_bounces ${JSON.stringify(rawBounces)} is not a whole number` };
+  const followed = topicsIn(cells);
+  if (isSkip(followed)) return followed;
   return {
     ...row,
     restore: {
@@ -323,6 +344,7 @@ function broadsheetRow(cells: Cells, restoring: boolean): RowReading {
       ...(deliveryChangedMs !== undefined ? { deliveryChangedMs } : {}),
       ...(softBounces !== undefined ? { softBounces } : {}),
       ...(expires !== undefined ? { confirmExpires: Math.floor(expires / 1000) } : {}),
+      ...followed,
     },
   };
 }

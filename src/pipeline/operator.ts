@@ -285,7 +285,7 @@ function importedRecord(
   if (row.restore) {
     // A Broadsheet backup: every field as it was written; of what is stored only the last bounce or
     // complaint, which the export does not carry (it is for stats, and decides nothing).
-    const { previousDelivery, deliveryChangedMs, softBounces, confirmExpires } = row.restore;
+    const { previousDelivery, deliveryChangedMs, softBounces, confirmExpires, topics } = row.restore;
     return {
       ...(before?.lastFeedback ? { lastFeedback: before.lastFeedback } : {}),
       address,
@@ -297,6 +297,7 @@ function importedRecord(
       ...(deliveryChangedMs !== undefined ? { deliveryChangedMs } : {}),
       ...(softBounces !== undefined ? { softBounces } : {}),
       ...(confirmExpires !== undefined ? { confirmExpires } : {}),
+      ...(topics ? { topics: [...topics] } : {}),
     };
   }
   const imported: Subscriber = { ...before, address, status: row.status, createdAtMs, updatedAtMs };
@@ -331,6 +332,8 @@ export function exportCsv(subscribers: readonly Subscriber[]): string {
         isoOrEmpty(s.deliveryChangedMs),
         s.softBounces === undefined ? '' : String(s.softBounces),
         isoOrEmpty(s.confirmExpires === undefined ? undefined : s.confirmExpires * 1000),
+        s.topics === undefined ? 'all' : 'topics',
+        (s.topics ?? []).join(' '),
       ]
         .map(csvCell)
         .join(','),

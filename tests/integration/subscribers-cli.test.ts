@@ -35,7 +35,7 @@ describe('broadsheet subscribers', () => {
       'eve@example.org\tconfirmed\tinstant',
     ]);
     expect((await broadsheet(dir, 'subscribers', 'export')).stdout).toMatch(
-      /^address,status,updated,delivery,created,previous_delivery,delivery_changed,soft_bounces,confirm_expires\nana@example.org,unsubscribed,[^,]+,instant,.*\nchen@example.org,confirmed,[^,]+,weekly,/,
+      /^address,status,updated,delivery,created,previous_delivery,delivery_changed,soft_bounces,confirm_expires,follow,topics\nana@example.org,unsubscribed,[^,]+,instant,.*\nchen@example.org,confirmed,[^,]+,weekly,/,
     );
 
     expect((await broadsheet(dir, 'build', '--now', '2026-11-25T12:00:00Z')).code).toBe(0);

@@ -225,6 +225,10 @@ const subscriberArb: fc.Arbitrary<Subscriber> = fc
       deliveryChangedMs: timeArb,
       softBounces: fc.nat({ max: 5 }),
       confirmExpires: fc.integer({ min: 946_684_800, max: 4_102_444_800 }),
+      // Tag slugs, in any script; none chosen is a choice too.
+      topics: fc.uniqueArray(fc.constantFrom('email', 'c-sharp', '日本語', 'москва', '2026'), {
+        maxLength: 3,
+      }),
     },
     { requiredKeys: ['address', 'status', 'createdAtMs', 'updatedAtMs'] },
   )
