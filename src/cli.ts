@@ -1347,6 +1347,12 @@ main().then(
     } else if (error instanceof BroadsheetError) {
       console.error(error.message);
       process.exitCode = 2;
+    } else if ((error as Error | null)?.name === 'CredentialsProviderError') {
+      // --table and --endpoint reach a deployed stack (or an emulator) through the AWS SDK, which found none.
+      console.error(
+        'No AWS credentials: --table works on a deployed stack through the AWS SDK, which found none. Set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and AWS_REGION, or leave out --table to use the local subscribers.json.',
+      );
+      process.exitCode = 2;
     } else if (isFileSystemError(error)) {
       // A folder that is a file, a disk full, no permission: the operator's to fix, not a crash to report.
       console.error(

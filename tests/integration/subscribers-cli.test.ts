@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -281,5 +282,43 @@ describe('broadsheet subscribers, given what it cannot use', () => {
       'ana@example.org\tconfirmed\tinstant',
       'bo@example.org\tunsubscribed\tinstant',
     ]);
+  });
+});
+
+describe('broadsheet subscribers --table without AWS credentials', () => {
+  it('says what is missing and how to give it, with no stack trace', async () => {
+    const dir = await scratchProject();
+    // No credentials anywhere the SDK looks, and no instance metadata (never a network beyond loopback).
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
+    const run = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [
+          join(repoRoot, 'bin/broadsheet.js'),
+          'subscribers',
+          'list',
+          '--table',
+          'T',
+          '--endpoint',
+          'http://127.0.0.1:1',
+        ],
+        {
+          cwd: dir,
+          env: {
+            ...env,
+            HOME: dir,
+            AWS_REGION: 'eu-west-1',
+            AWS_CONFIG_FILE: join(dir, 'none'),
+            AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+            AWS_EC2_METADATA_DISABLED: 'true',
+          },
+        },
+        (error, _stdout, stderr) =>
+          resolve({ code: typeof error?.code === 'number' ? error.code : 0, stderr }),
+      ),
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('No AWS credentials: --table works on a deployed stack');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });
