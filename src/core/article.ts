@@ -557,9 +557,7 @@ export function parseArticle(
     author: fm.author ?? site.author.name,
     ...(image === undefined ? {} : { image }),
     ...(fm.aliases?.length ? { aliases: [...new Set(fm.aliases.map((p) => `${site.baseUrl}${p}`))] } : {}),
-    ...(/\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/.test(String(fields.date).trim())
-      ? {}
-      : { floatingDate: true }),
+    ...(hasOffset(fields.date) ? {} : { floatingDate: true }),
     // An empty body is no evidence: two posts with none are not one article.
     ...(body === '' ? {} : { bodyHash: shortHash(body, 24) }),
     html,
@@ -581,8 +579,19 @@ export function parseArticle(
       fieldLine('date'),
       'warning',
     );
+  if (article.updated !== undefined && !hasOffset(fields.updated))
+    report(
+      'updated',
+      `has no time zone; read as ${site.timezone} (${article.updated})`,
+      fieldLine('updated'),
+      'warning',
+    );
   return { ok: true, article, warnings: inFileOrder() };
 }
+
+/** Whether a front matter date-time, as written, says its offset (moving the site's zone would not move it). */
+const hasOffset = (written: unknown): boolean =>
+  /\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/.test(String(written).trim());
 
 /** The file's line where `text` first appears in the body (any case), if it does. */
 function bodyLineOf(split: { body: string; bodyLine: number }, text: string | undefined): number | undefined {

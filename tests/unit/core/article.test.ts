@@ -195,6 +195,23 @@ describe('parseArticle: valid articles', () => {
     ]);
   });
 
+  it('warns about an updated time without a time zone, as about such a date, at its line', () => {
+    const result = parseArticle(
+      {
+        path: 'posts/a.md',
+        bytes: bytes(markdown({ title: 'A', date: '2026-07-01T10:00:00Z', updated: '2026-07-02T10:00:00' })),
+      },
+      testSite,
+    );
+    expect(result.ok && result.warnings.map((w) => [w.field, w.line, w.reason])).toEqual([
+      [
+        'updated',
+        4,
+        expect.stringMatching(/^has no time zone; read as Europe\/Lisbon \(2026-07-02T10:00:00\+01:00\)$/),
+      ],
+    ]);
+  });
+
   it('warns about unknown fields without rejecting the article', () => {
     const result = parseArticle(
       {
