@@ -6,7 +6,6 @@ import type { Article, ArticleMeta } from './article.js';
 import type { Problem } from './errors.js';
 import type { SiteConfig } from './site.js';
 import type { SitePage } from './site-page.js';
-import { lineOf } from './text.js';
 
 export const PUBLISHED_IDS_FILE = 'published-ids.json';
 
@@ -183,6 +182,8 @@ export function checkPublished(
     generatedPath(path, pages, site.archive);
   const texts: readonly { source: string; html: string; image?: string }[] = [...articles, ...sitePages];
   for (const text of texts) {
+    // How many times each target was met in this text so far: the second link to it is on its second line.
+    const met = new Map<string, number>();
     // Named as the author wrote them: a site path, the body's link or image apart from the cover image.
     const targets = [...text.html.matchAll(/\s(href|src)="([^"]+)"/g)].map(([, attribute, target]) => ({
       field: 'body',
@@ -195,10 +196,14 @@ export function checkPublished(
       if (!target.startsWith(`${site.baseUrl}/`)) continue;
       const path = decodedPath(pathOf(target.split(/[?#]/)[0] ?? target));
       if (file ? files.has(path) : leadsSomewhere(path)) continue;
-      const written = target.slice(site.baseUrl.length);
-      // Where the author wrote it as a site path (a relative link reads otherwise, and is not found).
-      const source = textOf(text.source);
-      const line = lineOf(source, written) ?? lineOf(source, path);
+      // Shown as the author likely wrote it: /tags/Москва/, not its percent-encoding.
+      const written = decodedPath(target.slice(site.baseUrl.length));
+      // Where the author wrote it as a site path, plain or encoded (a relative link reads otherwise, and
+      // is not found): the nth link to it at the nth line that holds it.
+      const nth = met.get(target) ?? 0;
+      met.set(target, nth + 1);
+      const lines = linesOf(textOf(text.source), [written, target.slice(site.baseUrl.length), path]);
+      const line = lines[Math.min(nth, lines.length - 1)];
       problems.push({
         file: text.source,
         field,
@@ -246,6 +251,16 @@ function renamedFiles(
 }
 
 /** A path as the file it names: `%C3%A9` is é on disk (a tag's page, a static file), and stays if malformed. */
+/** The lines of `text` that hold any of `needles` (any case), in order, each once. */
+function linesOf(text: string | undefined, needles: readonly string[]): number[] {
+  if (!text) return [];
+  const wanted = [...new Set(needles.map((n) => n.toLowerCase()))];
+  return text
+    .toLowerCase()
+    .split('\n')
+    .flatMap((line, i) => (wanted.some((n) => line.includes(n)) ? [i + 1] : []));
+}
+
 function decodedPath(path: string): string {
   try {
     return decodeURI(path);

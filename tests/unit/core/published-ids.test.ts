@@ -119,6 +119,20 @@ describe('checkPublished: links and images that lead nowhere', () => {
     ]);
   });
 
+  it('names a link as written, plain or percent-encoded, each at its own line', () => {
+    const body =
+      'Moscow:\n\n[a](/tags/Москва/)\n\nAgain:\n\n[b](/tags/%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0/)';
+    const text = `---\ntitle: M\n---\n${body}\n`;
+    const linking = article({ title: 'M', date: '2026-03-02T10:00:00Z', slug: 'm' }, body);
+    const problems = checkPublished(undefined, [linking], [linking], testSite, [], [], (file) =>
+      file === linking.source ? text : undefined,
+    );
+    expect(problems.map((p) => [p.line, p.reason.split(' leads')[0]])).toEqual([
+      [6, 'link to /tags/Москва/'],
+      [10, 'link to /tags/Москва/'],
+    ]);
+  });
+
   it('knows the archive years that have articles, and the newsletter only while its archive is on', () => {
     expect(
       nowhere(['/archive/2026/', '/archive/2026/index.html', '/archive/1999/', '/newsletter/x/']),
