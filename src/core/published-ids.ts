@@ -250,7 +250,6 @@ function renamedFiles(
   return renamed;
 }
 
-/** A path as the file it names: `%C3%A9` is é on disk (a tag's page, a static file), and stays if malformed. */
 /** The lines of `text` that hold any of `needles` (any case), in order, each once. */
 function linesOf(text: string | undefined, needles: readonly string[]): number[] {
   if (!text) return [];
@@ -261,6 +260,7 @@ function linesOf(text: string | undefined, needles: readonly string[]): number[]
     .flatMap((line, i) => (wanted.some((n) => line.includes(n)) ? [i + 1] : []));
 }
 
+/** A path as the file it names: `%C3%A9` is é on disk (a tag's page, a static file), and stays if malformed. */
 function decodedPath(path: string): string {
   try {
     return decodeURI(path);

@@ -241,8 +241,10 @@ function feedXslOf(site: SiteConfig, theme: Theme): string {
 
 export const articlePath = (slug: string): string => `posts/${slug}/index.html`;
 
-/** Where the redirect page for an old address (an absolute URL under the site) lives. */
-/** Where an alias's redirect is written: its path, decoded as an article's Unicode slug is. */
+/**
+ * Where the redirect page for an old address (an absolute URL under the site) lives: its path, decoded as
+ * an article's Unicode slug is.
+ */
 export const redirectPath = (site: SiteConfig, alias: string): string =>
   `${decodeURIComponent(alias.slice(site.baseUrl.length + 1))}index.html`;
 
