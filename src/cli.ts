@@ -37,6 +37,7 @@ import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
 import { normalizeAddress } from './core/subscribers.js';
 import { themeFor } from './core/theme.js';
 import { untaggedTopicProblems } from './core/topics.js';
+import { nextWeeklySend } from './core/weekly-schedule.js';
 import { dryBuild, localBuild, localLease } from './local.js';
 import { isFirstRunOf } from './pipeline/announce.js';
 import type { BuildReport } from './pipeline/build.js';
@@ -407,8 +408,13 @@ function printBuild(
     const d = report.digest;
     const sent = new Set(d.articles);
     const ids = waited.filter((w) => w.articles.some((a) => sent.has(a.url))).map((w) => w.id);
+    const waitedAs = ids.length > 0 ? ` (waited as ${ids.join(', ')})` : '';
     console.log(
-      `Digest "${d.subject}"${ids.length > 0 ? ` (waited as ${ids.join(', ')})` : ''} for ${d.recipients} recipient${d.recipients === 1 ? '' : 's'} written to ${show(d.location)}/`,
+      d.recipients > 0
+        ? `Digest "${d.subject}"${waitedAs} for ${d.recipients} recipient${d.recipients === 1 ? '' : 's'} written to ${show(d.location)}/`
+        : // Everyone chose weekly, follows other topics or has not confirmed: nothing was mailed, and saying
+          // "for 0 recipients" reads like a fault. The articles are announced and wait for the weekly digest.
+          `Digest "${d.subject}"${waitedAs} reaches no one now: no confirmed subscriber takes instant mail about it (they chose the weekly digest, follow other topics, or none has confirmed). Its articles go into the weekly digest of ${moment(nextWeeklySend(config, clock().getTime()))} for those who take it; the preview is in ${show(d.location)}/`,
     );
     if (d.note) console.log(`  ${d.note}`);
     if (d.silenced > 0) console.log(`  ${firstRunNote(d.silenced, 'built')}`);

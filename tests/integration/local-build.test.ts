@@ -324,7 +324,11 @@ describe('weekly digests in the local build', () => {
       '---\ntitle: December\ndate: 2026-12-01T00:00:00Z\n---\nText.\n',
     );
     const instant = await broadsheet(dir, 'build', '--now', '2026-12-01T12:00:00Z');
-    expect(instant.stdout).toContain('Digest "December · The Broadsheet Gazette" for 0 recipients');
+    expect(instant.stdout).toContain(
+      'Digest "December · The Broadsheet Gazette" reaches no one now: no confirmed subscriber takes instant mail about it',
+    );
+    expect(instant.stdout).toContain('weekly digest of 2026-12-07T09:00:00+00:00');
+    expect(instant.stdout).not.toContain('0 recipients');
     expect(await issues()).toEqual(first);
     expect(await readFile(join(dir, 'dist/newsletter/index.html'), 'utf8')).not.toContain('December');
 
