@@ -570,6 +570,14 @@ export function parseArticle(
       fieldLine('title'),
       'warning',
     );
+  // A file saved before its text was written would go out as a title and nothing else, in the feeds and the mail.
+  if (html.trim() === '' && !fm.draft)
+    report(
+      'body',
+      'is empty: the article is published with its title only (write the text, or set draft: true)',
+      split.bodyLine,
+      'warning',
+    );
   if (image !== undefined && isMixedContent(image, site.baseUrl))
     report('image', mixedContentNote('the cover image'), fieldLine('image'), 'warning');
   if (article.floatingDate)

@@ -212,6 +212,22 @@ describe('parseArticle: valid articles', () => {
     ]);
   });
 
+  it('warns about a published article with no text, at the line after the front matter, but not a draft', () => {
+    const parsed = (text: string) => parseArticle({ path: 'posts/a.md', bytes: bytes(text) }, testSite);
+    const empty = parsed('---\ntitle: A\ndate: 2026-07-01T10:00:00Z\n---\n\n  \n');
+    expect(empty.ok && empty.warnings.map((w) => [w.field, w.line, w.reason])).toEqual([
+      [
+        'body',
+        5,
+        'is empty: the article is published with its title only (write the text, or set draft: true)',
+      ],
+    ]);
+    const draft = parsed('---\ntitle: A\ndate: 2026-07-01T10:00:00Z\ndraft: true\n---\n');
+    expect(draft.ok && draft.warnings).toEqual([]);
+    const written = parsed('---\ntitle: A\ndate: 2026-07-01T10:00:00Z\n---\nText.\n');
+    expect(written.ok && written.warnings).toEqual([]);
+  });
+
   it('warns about unknown fields without rejecting the article', () => {
     const result = parseArticle(
       {
