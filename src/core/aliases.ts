@@ -2,7 +2,7 @@
 // page uses: otherwise the redirect replaces that page, and removing the alias later deletes it.
 import type { ArticleMeta } from './article.js';
 import type { Problem } from './errors.js';
-import { slugInUrl } from './text.js';
+import { MAX_FOLDER_NAME_BYTES, slugInUrl, utf8Length } from './text.js';
 
 /** Most old addresses an article may declare (each is a page written on every build). */
 export const MAX_ALIASES = 20;
@@ -30,9 +30,6 @@ export function reservedAliasReason(path: string, slug: string): string | undefi
   return undefined;
 }
 
-/** Longest folder name an alias segment becomes, in UTF-8 bytes (file systems allow 255). */
-const MAX_SEGMENT_BYTES = 200;
-
 /**
  * An old address as `aliases` gives it → the path as it goes in a URL (each segment percent-encoded, as the
  * site's own Unicode slugs are), or why it cannot be one. Written either way, `/posts/日本語/` and
@@ -56,8 +53,8 @@ export function aliasPath(written: string): { path: string } | { reason: string 
       };
     if (decoded !== decoded.normalize('NFC'))
       return { reason: `has "${decoded}" with letters written as letter and accent apart (write it in NFC)` };
-    if (new TextEncoder().encode(decoded).length > MAX_SEGMENT_BYTES)
-      return { reason: `has a segment longer than ${MAX_SEGMENT_BYTES} bytes` };
+    if (utf8Length(decoded) > MAX_FOLDER_NAME_BYTES)
+      return { reason: `has a segment longer than ${MAX_FOLDER_NAME_BYTES} bytes` };
     segments.push(encodeURIComponent(decoded));
   }
   return { path: `/${segments.join('/')}/` };

@@ -31,6 +31,7 @@ import {
   decodeUtf8,
   isSlug,
   lineOf,
+  MAX_FOLDER_NAME_BYTES,
   SUBJECT_TITLE,
   sameTagName,
   singleLine,
@@ -40,6 +41,7 @@ import {
   stripXmlInvalid,
   truncateWords,
   typoOf,
+  utf8Length,
 } from './text.js';
 import { readZonedDate, ZonedDate } from './zoned-date.js';
 
@@ -101,9 +103,8 @@ export const MAX_YAML_ALIASES = 50;
 export const MAX_YAML_NESTING = 8;
 /** Tags per article: each adds a page and three feeds that carry the article. */
 export const MAX_TAGS = 20;
-/** Longest tag name, and longest slug (article or tag): a slug is a folder name in the built site. */
+/** Longest tag name. Slugs (article or tag) are folder names in the built site: MAX_FOLDER_NAME_BYTES. */
 export const MAX_TAG_LENGTH = 100;
-export const MAX_SLUG_LENGTH = 200;
 const SUMMARY_LENGTH = 280;
 const KNOWN_FIELDS = [
   'title',
@@ -224,7 +225,10 @@ function buildFrontMatterSchema(zone: string) {
               const flaw = slugFlaw(slug);
               if (flaw) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(slug)} ${flaw}` });
             })
-            .max(MAX_SLUG_LENGTH, `must be at most ${MAX_SLUG_LENGTH} characters`),
+            .refine((slug) => utf8Length(slug) <= MAX_FOLDER_NAME_BYTES, {
+              error: (issue) =>
+                `is ${utf8Length(String(issue.input))} bytes in UTF-8; the limit is ${MAX_FOLDER_NAME_BYTES}, as it names a folder`,
+            }),
         )
         .optional(),
       aliases: z
@@ -461,10 +465,10 @@ export function parseArticle(
   if (slug === '') report('slug', `cannot be derived from the file name "${fileName}"; add a slug field`);
   else if (!isSlug(slug))
     report('slug', `"${slug}" from the file name mixes scripts in one word; add a slug field`);
-  else if (slug.length > MAX_SLUG_LENGTH) {
+  else if (utf8Length(slug) > MAX_FOLDER_NAME_BYTES) {
     report(
       'slug',
-      `derived from the file name is ${slug.length} characters; the limit is ${MAX_SLUG_LENGTH} (add a shorter slug field)`,
+      `derived from the file name is ${utf8Length(slug)} bytes in UTF-8; the limit is ${MAX_FOLDER_NAME_BYTES}, as it names a folder (add a shorter slug field)`,
     );
   }
   for (const alias of new Set(valid.aliases ?? [])) {
@@ -492,10 +496,10 @@ export function parseArticle(
         `"${name}" mixes scripts in one word (a lookalike address); rename it`,
         fieldLine('tags'),
       );
-    else if (tagSlug.length > MAX_SLUG_LENGTH)
+    else if (utf8Length(tagSlug) > MAX_FOLDER_NAME_BYTES)
       report(
         'tags',
-        `"${truncateWords(name, 41)}" makes an address longer than ${MAX_SLUG_LENGTH} characters`,
+        `"${truncateWords(name, 41)}" makes an address of ${utf8Length(tagSlug)} bytes in UTF-8; the limit is ${MAX_FOLDER_NAME_BYTES}, as it names a folder (shorten the tag)`,
         fieldLine('tags'),
       );
     else {

@@ -38,6 +38,15 @@ const HTML_ESCAPES: Record<string, string> = {
   "'": '&#39;',
 };
 
+/**
+ * Longest name a slug or an alias segment may give a folder of the built site, in UTF-8 bytes: file systems
+ * allow 255, and a name in Thai or Chinese takes three bytes a letter.
+ */
+export const MAX_FOLDER_NAME_BYTES = 200;
+
+const encoder = new TextEncoder();
+export const utf8Length = (text: string): number => encoder.encode(text).length;
+
 /** Escapes text for HTML/XML element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);

@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MAX_ARTICLE_BYTES,
-  MAX_FIELDS,
-  MAX_SLUG_LENGTH,
-  MAX_TAGS,
-  parseArticle,
-} from '../../../src/core/article.js';
+import { MAX_ARTICLE_BYTES, MAX_FIELDS, MAX_TAGS, parseArticle } from '../../../src/core/article.js';
 import { hasErrors, parseCorpus, publishedAt } from '../../../src/core/corpus.js';
 import { prepareMath } from '../../../src/core/math.js';
 import { prepareAllMarkdown } from '../../../src/core/render.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
+import { MAX_FOLDER_NAME_BYTES } from '../../../src/core/text.js';
 import { article, bytes, markdown, testSite } from '../../helpers/site.js';
 
 function problemsOf(text: string | Uint8Array, path = 'posts/2026-01-05-sample.md') {
@@ -534,14 +529,29 @@ describe('parseArticle: limits that keep one article cheap (issue 14)', () => {
       'a tag whose address is too long',
       fm(`tags: ["${'ﬃ'.repeat(70)}"]`),
       'tags',
-      /makes an address longer than 200/,
+      /makes an address of 210 bytes in UTF-8; the limit is 200, as it names a folder/,
       4,
     ],
     [
-      'a slug over 200 characters',
-      fm(`slug: ${'a'.repeat(MAX_SLUG_LENGTH + 1)}`),
+      // 100 letters, the most a tag may have, but 300 bytes: more than a folder name may take.
+      'a Thai tag of 300 bytes',
+      fm(`tags: ["${'ภาษา'.repeat(25)}"]`),
+      'tags',
+      /makes an address of 300 bytes in UTF-8; the limit is 200/,
+      4,
+    ],
+    [
+      'a slug over 200 bytes',
+      fm(`slug: ${'a'.repeat(MAX_FOLDER_NAME_BYTES + 1)}`),
       'slug',
-      /at most 200 characters/,
+      /is 201 bytes in UTF-8; the limit is 200/,
+      4,
+    ],
+    [
+      'a Chinese slug of 70 letters, 210 bytes',
+      fm(`slug: ${'日'.repeat(70)}`),
+      'slug',
+      /is 210 bytes in UTF-8; the limit is 200/,
       4,
     ],
     [
@@ -631,7 +641,7 @@ describe('parseArticle: limits that keep one article cheap (issue 14)', () => {
       title: 'A',
       date: '2026-01-01',
       tags: `[${Array.from({ length: MAX_TAGS }, (_, i) => `t${i}`).join(', ')}]`,
-      slug: 'a'.repeat(MAX_SLUG_LENGTH),
+      slug: 'a'.repeat(MAX_FOLDER_NAME_BYTES),
       aliases: '[/posts/old/, /tagged/x/, /2019/01/old-post/]',
     });
     expect(a.tags).toHaveLength(MAX_TAGS);
