@@ -72,10 +72,15 @@ const MARK_FIRST = /^\p{M}/u;
 export function slugify(raw: string): string {
   const text = raw.replace(DEFAULT_IGNORABLE, '');
   const unicode = NON_LATIN_LETTER.test(text);
-  const slug = unicode ? githubSlug(text.normalize('NFC')).replace(/_/g, '-') : asciiSlug(text);
+  // Compatibility forms (half-width kana, Arabic ligatures, compatibility jamo) and the tatweel would give a
+  // name that looks like another its own address: NFKC folds them, as the Latin fold below always did.
+  const slug = unicode
+    ? githubSlug(text.normalize('NFKC').replaceAll(TATWEEL, '')).replace(/_/g, '-')
+    : asciiSlug(text);
   return slug.replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '');
 }
 
+const TATWEEL = '\u0640';
 const NON_LATIN_LETTER = /(?!\p{Script=Latin})\p{L}/u;
 
 function asciiSlug(text: string): string {
@@ -152,6 +157,12 @@ export function slugFlaw(text: string): string | undefined {
   if (!SLUG_PATTERN.test(text)) return SLUG_RULE;
   if (text !== text.normalize('NFC'))
     return 'has letters written as letter and accent apart: write each as one character (NFC)';
+  // Half-width ｶ and カ, the ligature ﻻ and لا, a stretched عـربي and عربي look alike: one address each.
+  const variant = [...text].find((c) => c === TATWEEL || c !== c.normalize('NFKC'));
+  if (variant)
+    return variant === TATWEEL
+      ? `holds the tatweel U+0640, which only stretches a word: leave it out`
+      : `holds ${variant} (${codePoint(variant)}), a variant form of ${variant.normalize('NFKC')}: write that instead`;
   const mark = text.split('-').find((word) => MARK_FIRST.test(word));
   if (mark) return `has a word opening with the mark ${codePoint(mark)}`;
   return text.split('-').every((word) => SCRIPTS.filter((script) => script.test(word)).length <= 1)

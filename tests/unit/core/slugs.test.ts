@@ -177,6 +177,21 @@ describe('tags in any language', () => {
     expect(tagClashProblems([meta('posts/a.md', '[Email]'), meta('posts/b.md', '[email]')])).toEqual([]);
   });
 
+  it('gives names that differ only by a variant form one address, in every script', () => {
+    // Half-width kana, an Arabic ligature, compatibility jamo and the tatweel draw what the plain letters draw.
+    for (const [variant, plain] of [
+      ['ｶﾀｶﾅ', 'カタカナ'],
+      ['ﻻ', 'لا'],
+      ['ㄱ', 'ᄀ'],
+      ['عـربي', 'عربي'],
+    ])
+      expect(slugify(variant as string)).toBe(slugify(plain as string));
+    // The collator takes them for one name, as it takes case variants: one tag, one page.
+    const corpus = parseCorpus([source('posts/a.md', '[ｶﾀｶﾅ]'), source('posts/b.md', '[カタカナ]')], site);
+    expect(corpus.problems).toEqual([]);
+    expect(corpus.articles.map((a) => a.tags[0]?.slug)).toEqual(['カタカナ', 'カタカナ']);
+  });
+
   it('reports clashes across articles with one that has a clash of its own, in the same run', () => {
     const corpus = parseCorpus(
       [
@@ -216,6 +231,11 @@ describe('letters that draw nothing (the Hangul filler U+3164 and other default-
       'slug: "мои\u0306" has letters written as letter and accent apart: write each as one character (NFC)',
     );
     expect(slugError('мой')).toBe('accepted');
+    expect(slugError('ｶﾀｶﾅ')).toBe('slug: "ｶﾀｶﾅ" holds ｶ (U+FF76), a variant form of カ: write that instead');
+    expect(slugError('عـربي')).toBe(
+      'slug: "عـربي" holds the tatweel U+0640, which only stretches a word: leave it out',
+    );
+    expect(slugError('カタカナ')).toBe('accepted');
     expect(slugError('My Slug')).toBe(
       'slug: "My Slug" must be lowercase letters, digits and single hyphens, each word in one script (e.g. my-first-post)',
     );
