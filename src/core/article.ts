@@ -5,6 +5,7 @@ import {
   isMap,
   isPair,
   isScalar,
+  isSeq,
   LineCounter,
   parseDocument,
 } from 'yaml';
@@ -671,7 +672,8 @@ export function readFrontMatter(
   // The common flat front matter is read without building a YAML document; anything else, and every
   // error, is yaml's.
   const scanned = scanFrontMatter(yaml);
-  if (scanned) return { fields: scanned.fields, fieldLine: (field) => scanned.lines.get(field) };
+  if (scanned)
+    return { fields: scannedAsText(scanned.fields), fieldLine: (field) => scanned.lines.get(field) };
   return readFrontMatterWithYaml(yaml, report);
 }
 
@@ -746,7 +748,35 @@ export function readFrontMatterWithYaml(
     report('front matter', 'must be a YAML mapping of fields (title: …, date: …)', 2);
     return undefined;
   }
-  return { fields: data as Record<string, unknown>, fieldLine: (field) => lines.get(field) };
+  const fields = data as Record<string, unknown>;
+  // `title: 3.10` is the title "3.10", not the number 3.1; `tags: [0x1F]` the tag "0x1F", not 31.
+  for (const { key, value } of doc.contents.items) {
+    const name = isScalar(key) ? String(key.value) : '';
+    if (!TEXT_FIELDS.has(name)) continue;
+    if (isScalar(value) && typeof value.value === 'number') fields[name] = value.source;
+    else if (isSeq(value) && Array.isArray(fields[name]))
+      fields[name] = value.items.map((item, i) =>
+        isScalar(item) && typeof item.value === 'number' ? item.source : (fields[name] as unknown[])[i],
+      );
+  }
+  return { fields, fieldLine: (field) => lines.get(field) };
+}
+
+/** Fields that are text however they look: YAML would read a title like 3.10 or 1e3 as a number. */
+const TEXT_FIELDS = new Set(['title', 'summary', 'author', 'tags']);
+
+/**
+ * The scanner's fields with TEXT_FIELDS' numbers as text. It resolves only integers JavaScript prints as
+ * written (12, not 012 or 1.50), so String() gives back the text; yaml's path keeps each number's source.
+ */
+export function scannedAsText(fields: Record<string, unknown>): Record<string, unknown> {
+  const asText = (v: unknown) => (typeof v === 'number' ? String(v) : v);
+  const out = { ...fields };
+  for (const name of TEXT_FIELDS) {
+    const value = out[name];
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.map(asText) : asText(value);
+  }
+  return out;
 }
 
 /** The first thing in the YAML that could make converting it costly: deep nesting, aliases, collection keys. */

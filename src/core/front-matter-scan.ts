@@ -26,7 +26,8 @@ const PLAIN_START = /^[-?:,[\]{}#&*!|>'"%@`.+]/;
 const NULL = /^(?:~|[Nn]ull|NULL)$/;
 const TRUE = /^(?:[Tt]rue|TRUE)$/;
 const FALSE = /^(?:[Ff]alse|FALSE)$/;
-const INT = /^[0-9]+$/;
+/** Written as JavaScript prints it back (no leading zero): a text field then reads as written. */
+const INT = /^(?:0|[1-9][0-9]*)$/;
 /** Plain scalars that could be a number in the core schema in a form the scanner does not resolve. */
 const OTHER_NUMBER = /^(?:0o|0x)|^[0-9]*\.?[0-9]*(?:[eE][-+]?[0-9]+)?$|^\.(?:nan|NaN|NAN|inf|Inf|INF)$/;
 const MAX_SCANNED_FIELDS = 50;

@@ -207,6 +207,30 @@ describe('parseArticle: valid articles', () => {
     ]);
   });
 
+  it('keeps a title, summary, author or tag that YAML reads as a number as it was written', () => {
+    const read = (frontMatter: string) => {
+      const result = parseArticle(
+        { path: 'posts/a.md', bytes: bytes(`---\n${frontMatter}\ndate: 2026-07-01T10:00:00Z\n---\nText.\n`) },
+        testSite,
+      );
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      const { title, summary, author, tags } = result.article;
+      return { title, summary, author, tags: tags.map((t) => t.name) };
+    };
+    expect(
+      read('title: 3.10\nsummary: 0x10\nauthor: 1e3\ntags: [python, 3.10, 0x1F, 1.50, 007, 12]'),
+    ).toEqual({
+      title: '3.10',
+      summary: '0x10',
+      author: '1e3',
+      tags: ['python', '3.10', '0x1F', '1.50', '007', '12'],
+    });
+    // The same in a block list, and in the flat front matter the fast scanner reads.
+    expect(read('title: 007\ntags:\n  - +1\n  - .5').tags).toEqual(['+1', '.5']);
+    expect(read('title: 007').title).toBe('007');
+    expect(read('title: 2026').title).toBe('2026');
+  });
+
   it('warns about a published article with no text, at the line after the front matter, but not a draft', () => {
     const parsed = (text: string) => parseArticle({ path: 'posts/a.md', bytes: bytes(text) }, testSite);
     const empty = parsed('---\ntitle: A\ndate: 2026-07-01T10:00:00Z\n---\n\n  \n');
