@@ -1378,6 +1378,8 @@ function isFileSystemError(error: unknown): error is NodeJS.ErrnoException & { p
     e instanceof Error &&
     typeof e.path === 'string' &&
     typeof e.syscall === 'string' &&
-    ['ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'ENOSPC', 'EROFS', 'EEXIST', 'EDQUOT', 'ENAMETOOLONG'].includes(e.code ?? '')
+    ['ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'ENOSPC', 'EROFS', 'EEXIST', 'EDQUOT', 'ENAMETOOLONG'].includes(
+      e.code ?? '',
+    )
   );
 }

@@ -236,11 +236,16 @@ export async function handleSubscriptionRequest(
       if (!delivery) return plain(400, deliveryValues());
       const outcome = await confirm(deps, token, delivery, now);
       if (outcome.kind !== 'confirmed') return confirmProblem(outcome);
+      const chosen = deliveryText(site, theme, outcome.delivery);
       return message(200, 'api.subscribed.title', {
-        message: t('api.subscribed.text', {
-          address: outcome.address,
-          delivery: deliveryText(site, theme, outcome.delivery),
-        }),
+        message:
+          outcome.fromMs > now.getTime()
+            ? t('api.preferences.receives_from', {
+                address: outcome.address,
+                delivery: chosen,
+                moment: describeMoment(site, outcome.fromMs),
+              })
+            : t('api.subscribed.text', { address: outcome.address, delivery: chosen }),
         note: t('api.subscribed.note'),
         home: true,
       });

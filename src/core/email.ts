@@ -6,6 +6,7 @@ import { type Digest, emailScope, type MailLinks } from './digest.js';
 import type { SiteConfig } from './site.js';
 import { type Theme, themeFor, weeklyWhen } from './theme.js';
 import { signToken } from './tokens.js';
+import { describeMoment } from './weekly-schedule.js';
 
 /** An RFC 5322 message ready for SES SendEmail (Raw) or an .eml file. */
 export interface RawMessage {
@@ -168,12 +169,18 @@ export async function renderWelcomeMessage(
   secret: string,
   date: Date,
   theme: Theme = themeFor(site),
+  /** When the choice takes effect, if later than `date` (back the week they left, choosing anew). */
+  fromMs = date.getTime(),
 ): Promise<RawMessage> {
   const links = digestRecipient(site, address, secret, date.getTime()).links;
-  const how =
+  const chosen =
     delivery === 'weekly'
       ? theme.t('welcome.how.weekly', { when: weeklyWhen(site, theme) })
       : theme.t('welcome.how.instant');
+  const how =
+    fromMs > date.getTime()
+      ? `${chosen} ${theme.t('welcome.from', { moment: describeMoment(site, fromMs) })}`
+      : chosen;
   return themedMessage(site, theme, 'welcome', {
     to: address,
     date,

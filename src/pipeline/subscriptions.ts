@@ -108,7 +108,13 @@ export async function subscribe(
 }
 
 export type ConfirmOutcome =
-  | { readonly kind: 'confirmed'; readonly address: string; readonly delivery: Delivery }
+  | {
+      readonly kind: 'confirmed';
+      readonly address: string;
+      readonly delivery: Delivery;
+      /** When the choice takes effect: later than now for someone back the week they left, who chose anew. */
+      readonly fromMs: number;
+    }
   | { readonly kind: 'already-confirmed' }
   | { readonly kind: 'refused'; readonly reason: 'expired' | 'invalid' | 'superseded' };
 
@@ -190,11 +196,12 @@ export async function confirm(
     const isNew = confirmed.deliveryChangedMs === undefined;
     return chooseDelivery(confirmed, delivery, weekStartAt(deps.site, nowMs), nowMs, isNew);
   });
-  if (after !== before) {
+  if (after !== before && after) {
     // Only the update that made the subscriber confirmed gets here: it is a versioned write, so of two
     // confirmations racing, one changes the record and the other finds it confirmed. One welcome, then.
-    if (deps.site.welcome) await sendWelcome(deps, claims.address, delivery, now);
-    return { kind: 'confirmed', address: claims.address, delivery };
+    const fromMs = choiceTakesEffectAt(deps.site, after, nowMs);
+    if (deps.site.welcome) await sendWelcome(deps, claims.address, delivery, fromMs, now);
+    return { kind: 'confirmed', address: claims.address, delivery, fromMs };
   }
   // Unchanged: what the update found was not pending for this link.
   const check = confirmationOf(before, claims);
@@ -206,11 +213,25 @@ export async function confirm(
  * stands (the subscriber sees "You are subscribed"; a welcome twice would be worse than none). Anything
  * but a mail error is a bug.
  */
-async function sendWelcome(deps: SubscriptionDeps, address: string, delivery: Delivery, now: Date) {
+async function sendWelcome(
+  deps: SubscriptionDeps,
+  address: string,
+  delivery: Delivery,
+  fromMs: number,
+  now: Date,
+) {
   try {
     await sendRetrying(
       deps.mail,
-      await renderWelcomeMessage(deps.site, address, delivery, deps.secret, now, subscriptionTheme(deps)),
+      await renderWelcomeMessage(
+        deps.site,
+        address,
+        delivery,
+        deps.secret,
+        now,
+        subscriptionTheme(deps),
+        fromMs,
+      ),
     );
   } catch (error) {
     if (!(error instanceof MailError)) throw error;
@@ -230,15 +251,20 @@ export type PreferencesOutcome =
   | { readonly kind: 'not-subscribed'; readonly address: string }
   | { readonly kind: 'refused'; readonly reason: 'expired' | 'invalid' };
 
-function preferencesOf(site: SiteConfig, subscriber: Subscriber, nowMs: number): PreferencesOutcome {
+/** Now, or the next weekly send when this week's articles still go the way chosen before. */
+function choiceTakesEffectAt(site: SiteConfig, subscriber: Subscriber, nowMs: number): number {
   const chosen = subscriber.delivery ?? 'instant';
-  const inEffect = deliveryDuring(subscriber, weekStartAt(site, nowMs));
-  const fromMs = chosen === inEffect ? nowMs : nextWeeklySend(site, nowMs);
+  return chosen === deliveryDuring(subscriber, weekStartAt(site, nowMs))
+    ? nowMs
+    : nextWeeklySend(site, nowMs);
+}
+
+function preferencesOf(site: SiteConfig, subscriber: Subscriber, nowMs: number): PreferencesOutcome {
   return {
     kind: 'subscribed',
     address: subscriber.address,
-    delivery: chosen,
-    fromMs,
+    delivery: subscriber.delivery ?? 'instant',
+    fromMs: choiceTakesEffectAt(site, subscriber, nowMs),
     ...(subscriber.topics ? { topics: subscriber.topics } : {}),
   };
 }

@@ -22,22 +22,28 @@ function setup() {
       { query: new URLSearchParams(), contentType: '', body: '', client: '203.0.113.7', ...r },
       at,
     );
-  const form = (fields: Record<string, string>, client = '203.0.113.7') =>
-    call({
-      method: 'POST',
-      path: '/subscribe',
-      contentType: 'application/x-www-form-urlencoded',
-      body: new URLSearchParams(fields).toString(),
-      client,
-    });
-  const withToken = (method: string, path: string, token: string, body = '') =>
-    call({
-      method,
-      path,
-      query: new URLSearchParams({ token }),
-      body,
-      contentType: 'application/x-www-form-urlencoded',
-    });
+  const form = (fields: Record<string, string>, client = '203.0.113.7', at = now) =>
+    call(
+      {
+        method: 'POST',
+        path: '/subscribe',
+        contentType: 'application/x-www-form-urlencoded',
+        body: new URLSearchParams(fields).toString(),
+        client,
+      },
+      at,
+    );
+  const withToken = (method: string, path: string, token: string, body = '', at = now) =>
+    call(
+      {
+        method,
+        path,
+        query: new URLSearchParams({ token }),
+        body,
+        contentType: 'application/x-www-form-urlencoded',
+      },
+      at,
+    );
   return { subscribers, mail, call, form, withToken };
 }
 
@@ -436,21 +442,57 @@ describe('leaving and coming back', () => {
     const leave = new URL(unsubscribeUrl(testSite, 'ana@example.org', secret, leftAt.getTime()));
     await unsubscribe(deps, leave.searchParams.get('token') ?? '', leftAt);
     await subscribe(deps, request, backAt);
-    await confirm(deps, await confirmLink(mail, mail.sent.length - 1), 'weekly', backAt);
+    const outcome = await confirm(deps, await confirmLink(mail, mail.sent.length - 1), 'weekly', backAt);
     const record = subscribers.records.get('ana@example.org');
     if (!record) throw new Error('no record');
-    return { record, thisWeek: deliveryDuring(record, weekStartMs) };
+    const welcome = await simpleParser(Buffer.from(mail.sent.at(-1)?.data ?? ''));
+    return { record, thisWeek: deliveryDuring(record, weekStartMs), outcome, welcome: welcome.text ?? '' };
   }
 
   it('back in the week they left, as weekly: this week stays instant, so its articles come once', async () => {
-    const { record, thisWeek } = await rejoin(new Date('2026-04-29T10:00:00Z'), now);
+    const { record, thisWeek, outcome, welcome } = await rejoin(new Date('2026-04-29T10:00:00Z'), now);
     expect(record).toMatchObject({ status: 'confirmed', delivery: 'weekly' });
     // This week's weekly digest would carry the articles they had by instant digest before they left.
     expect(thisWeek).toBe('instant');
+    // And they are told so, not promised the weekly digest at once.
+    expect(outcome).toMatchObject({ kind: 'confirmed', fromMs: Date.parse('2026-05-04T08:00:00Z') });
+    expect(welcome.replace(/\s+/g, ' ')).toContain(
+      "This applies from Monday, May 4, 2026 at 09:00 on; until then, this week's articles come as before.",
+    );
   });
 
   it('back after a week away: their choice applies at once, as for anyone new', async () => {
-    const { thisWeek } = await rejoin(new Date('2026-04-20T10:00:00Z'), now);
+    const { thisWeek, outcome, welcome } = await rejoin(new Date('2026-04-20T10:00:00Z'), now);
     expect(thisWeek).toBe('weekly');
+    expect(outcome).toMatchObject({ kind: 'confirmed', fromMs: now.getTime() });
+    expect(welcome).not.toContain('This applies from');
+  });
+
+  it('says on the confirmation page when the choice of someone back the same week takes effect', async () => {
+    const { form, withToken, mail } = setup();
+    const join = async (delivery: string, at: Date) => {
+      await form({ email: 'ana@example.org', website: '' }, undefined, at);
+      return withToken(
+        'POST',
+        '/confirm',
+        await confirmLink(mail, mail.sent.length - 1),
+        `delivery=${delivery}`,
+        at,
+      );
+    };
+    await join('weekly', new Date('2026-04-28T10:00:00Z'));
+    const leftAt = new Date('2026-04-29T10:00:00Z');
+    const leave = new URL(unsubscribeUrl(testSite, 'ana@example.org', secret, leftAt.getTime()));
+    await withToken(
+      'POST',
+      '/unsubscribe',
+      leave.searchParams.get('token') ?? '',
+      'List-Unsubscribe=One-Click',
+      leftAt,
+    );
+    const back = await join('instant', now);
+    expect(back.body.replace(/\s+/g, ' ')).toContain(
+      "ana@example.org receives: Every new article, as it is published from Monday, May 4, 2026 at 09:00 on; until then this week&#39;s articles come as before.",
+    );
   });
 });
