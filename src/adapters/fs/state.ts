@@ -293,7 +293,7 @@ export class FileSubscriberStore implements SubscriberStore, VersionedSubscriber
   }
 
   async get(address: string): Promise<Subscriber | undefined> {
-    return (await this.list()).find((s) => s.address === address);
+    return (await this.readVersioned()).get(address)?.subscriber;
   }
 
   update(address: string, change: SubscriberChange, options?: UpdateOptions): Promise<SubscriberUpdate> {
@@ -308,7 +308,16 @@ export class FileSubscriberStore implements SubscriberStore, VersionedSubscriber
   }
 
   async readVersioned(): Promise<StoredSubscribers> {
-    return byAddress(await readStateFile(this.path, subscribersSchema, FIX.subscribers));
+    const file = await readStateFile(this.path, subscribersSchema, FIX.subscribers);
+    const stored = byAddress(file);
+    // Without the file the owner receives the digest, so the unsubscribe link in it must work: they read as
+    // confirmed, and a change to them is what creates the file (an unsubscribe then leaves nobody).
+    if (file === undefined)
+      stored.set(this.owner, {
+        subscriber: { address: this.owner, status: 'confirmed', createdAtMs: 0, updatedAtMs: 0 },
+        version: 0,
+      });
+    return stored;
   }
 
   async writeIfUnchanged(
