@@ -81,8 +81,14 @@ export interface DigestRecipient {
 /** Link in the confirmation email; valid for a week, and only the newest one sent works. */
 export const CONFIRM_LINK_DAYS = 7;
 
-export function confirmToken(address: string, secret: string, nowMs: number) {
-  const expires = Math.floor(nowMs / 1000) + CONFIRM_LINK_DAYS * 86_400;
+export function confirmToken(
+  address: string,
+  secret: string,
+  nowMs: number,
+  /** The expiry of the link sent before, if one is pending: the new one expires later, so it tells them apart. */
+  previous = 0,
+) {
+  const expires = Math.max(Math.floor(nowMs / 1000) + CONFIRM_LINK_DAYS * 86_400, previous + 1);
   return { expires, token: signToken({ address, purpose: 'confirm', expires }, secret) };
 }
 

@@ -84,21 +84,29 @@ export async function subscribe(
   if (!(await deps.limiter.allow(mailbox, perAddress.limit, perAddress.windowMs, nowMs))) {
     return { kind: 'check-inbox' };
   }
-  const { token, expires } = confirmToken(address, deps.secret, nowMs);
-  const { before, after } = await deps.subscribers.update(address, (current) =>
-    current?.status === 'confirmed' || current?.status === 'suppressed'
-      ? undefined
-      : {
-          address,
-          status: 'pending',
-          createdAtMs: current?.createdAtMs ?? nowMs,
-          updatedAtMs: nowMs,
-          confirmExpires: expires,
-          ...deliveryKeptOnReturn(current, weekStartAt(deps.site, nowMs)),
-        },
-  );
+  // Only the newest link confirms, told apart by its expiry (in seconds): two requests within a second
+  // still get two expiries, so the first link is refused once the second is sent.
+  let link = confirmToken(address, deps.secret, nowMs);
+  const { before, after } = await deps.subscribers.update(address, (current) => {
+    if (current?.status === 'confirmed' || current?.status === 'suppressed') return undefined;
+    link = confirmToken(
+      address,
+      deps.secret,
+      nowMs,
+      current?.status === 'pending' ? current.confirmExpires : 0,
+    );
+    return {
+      address,
+      status: 'pending',
+      createdAtMs: current?.createdAtMs ?? nowMs,
+      updatedAtMs: nowMs,
+      confirmExpires: link.expires,
+      ...deliveryKeptOnReturn(current, weekStartAt(deps.site, nowMs)),
+    };
+  });
   // Already confirmed, or suppressed (perhaps a moment ago, by a bounce this update re-read): no email.
   if (after === before) return { kind: 'check-inbox' };
+  const { token } = link;
   const url = `${deps.site.apiUrl}/confirm?token=${token}`;
   await sendRetrying(
     deps.mail,

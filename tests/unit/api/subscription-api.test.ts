@@ -221,6 +221,20 @@ describe('the subscription API', () => {
     expect(subscribers.records.get('cara@example.org')?.delivery).toBe('instant');
   });
 
+  it('refuses the first of two confirmation links sent within the same second', async () => {
+    const { subscribers, mail, form, withToken } = setup();
+    await form({ email: 'pia@example.org' });
+    await form({ email: 'pia@example.org' });
+    expect(mail.sent).toHaveLength(2);
+    const [first, second] = [await confirmLink(mail, 0), await confirmLink(mail, 1)];
+    expect(first).not.toBe(second);
+    const stale = await withToken('POST', '/confirm', first, 'delivery=instant');
+    expect(stale.status).toBe(400);
+    expect(stale.body).toContain('replaced by a newer one');
+    expect(subscribers.records.get('pia@example.org')?.status).toBe('pending');
+    expect((await withToken('POST', '/confirm', second, 'delivery=instant')).status).toBe(200);
+  });
+
   it('honours links signed before the signing secret was rotated', async () => {
     const subscribers = new MemorySubscribers();
     await subscribers.save({
