@@ -283,8 +283,12 @@ function createMarkdown(): Marked {
     renderer: {
       heading({ tokens, depth }) {
         const inner = this.parser.parseInline(tokens);
-        // A heading of emoji or punctuation alone has no slug: it is a section all the same.
-        const text = htmlToText(inner);
+        // A heading of emoji or punctuation alone has no slug: it is a section all the same. A footnote's
+        // number is left out, or adding a note above would move the section's address.
+        const noted = tokens.some((t) => t.type === 'footnoteRef');
+        const text = htmlToText(
+          noted ? this.parser.parseInline(tokens.filter((t) => t.type !== 'footnoteRef')) : inner,
+        );
         const slug = slugger.slug(slugOf(text) === '' ? 'section' : text);
         const id = escapeHtml(slug);
         // A heading links to itself, so a reader can copy the address of a section; a heading that already
@@ -395,6 +399,7 @@ function createMarkdown(): Marked {
         if (token.type === 'list_item' && (token as Tokens.ListItem).task)
           labelTaskCheckbox(token as Tokens.ListItem);
         if (token.type === 'blockquote') alertMarkerOf(token as Tokens.Blockquote);
+        if (token.type === 'footnote') footnoteDefinitions.push(token as unknown as FootnoteDefinition);
         // What renders as literal text: a footnote reference without a definition, math while math is off,
         // a shortcode that names no emoji.
         if (token.type !== 'text' || 'tokens' in token) return;
@@ -905,7 +910,9 @@ export function renderArticleMarkdown(
   let rendered: string;
   try {
     const tokens = lexWithinBudget(source, markdown.defaults);
+    footnoteDefinitions = [];
     walkTokens(markdown, tokens, tokenCallbacks.get(markdown) ?? []);
+    noteFootnoteDefinitions();
     reserveFootnoteIds(tokens);
     rendered = markdown.parser(tokens).trim();
   } catch (error) {
@@ -929,6 +936,28 @@ export function renderArticleMarkdown(
       text: `and ${more} more warning${more === 1 ? '' : 's'} about the body (fix these and check again)`,
     });
   return { html, notes };
+}
+
+/** A footnote's definition as marked-footnote types it: its references are filled in as they are lexed. */
+interface FootnoteDefinition {
+  readonly label: string;
+  readonly raw: string;
+  readonly refs: readonly unknown[];
+}
+/** This render's definitions, in the order of the source. */
+let footnoteDefinitions: FootnoteDefinition[] = [];
+
+/** What a footnote definition loses without a word: one never referenced, and one defined a second time. */
+function noteFootnoteDefinitions(): void {
+  const seen = new Set<string>();
+  for (const { label, raw, refs } of footnoteDefinitions) {
+    const at = raw.split('\n')[0];
+    if (seen.has(label))
+      note(`footnote [^${label}] is defined twice; only the first definition is shown`, at);
+    else if (refs.length === 0)
+      note(`footnote [^${label}] is never referenced ([^${label}] in the text), so it is not shown`, at);
+    seen.add(label);
+  }
 }
 
 /**

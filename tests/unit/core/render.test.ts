@@ -55,6 +55,12 @@ describe('renderMarkdown', () => {
     expect(ids).not.toContain('');
   });
 
+  it("leaves a footnote's number out of its heading's id, so a note added above does not move it", () => {
+    const html = renderMarkdown('A[^a].\n\n## Heading with note[^h]\n\n[^a]: One.\n[^h]: Two.', base);
+    expect(html).toContain('<h2 id="heading-with-note">');
+    expect(html).toContain('#footnote-h');
+  });
+
   it('starts heading ids afresh for every article', () => {
     renderMarkdown('# Intro', base);
     expect(renderMarkdown('# Intro', base)).toBe(
@@ -269,6 +275,23 @@ describe('renderArticleMarkdown notes what renders as literal text', () => {
     expect(notesOf('Said[^1] and done[^2].\n\n[^1]: Here.')).toEqual([
       'footnote reference [^2] has no definition ([^2]: …) and shows as text',
     ]);
+  });
+
+  it('a footnote never referenced, and one defined twice: their text is not shown', () => {
+    const result = renderArticleMarkdown(
+      'Said[^d].\n\n[^d]: First.\n[^d]: Second.\n[^spare]: Never cited.\n',
+      base,
+      {},
+    );
+    expect(result.notes).toEqual([
+      { text: 'footnote [^d] is defined twice; only the first definition is shown', at: '[^d]: Second.' },
+      {
+        text: 'footnote [^spare] is never referenced ([^spare] in the text), so it is not shown',
+        at: '[^spare]: Never cited.',
+      },
+    ]);
+    expect(result.html).not.toContain('Never cited');
+    expect(notesOf('Said[^1].\n\n[^1]: Here.')).toEqual([]);
   });
 
   it('math while math is off, inline or as a block, and nothing when it is on', () => {
