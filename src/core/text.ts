@@ -237,15 +237,17 @@ export function decodeUtf8(bytes: Uint8Array): Decoded {
   }
 }
 
-/** The 1-based line of `text` where `needle` first appears (any case), if it does. */
+/** The 1-based line of `text` where `needle` first appears as written, else in any case, if it does. */
 export function lineOf(text: string | undefined, needle: string): number | undefined {
   if (!text || !needle) return undefined;
+  // As written first: ```Mermaid is the line that says so, not an earlier ```mermaid.
+  const exact = text.indexOf(needle);
   // Lower case can change a string's length (İ), never its line breaks: count them in the same string.
-  const lower = text.toLowerCase();
-  const at = lower.indexOf(needle.toLowerCase());
+  const [within, at] =
+    exact >= 0 ? [text, exact] : [text.toLowerCase(), text.toLowerCase().indexOf(needle.toLowerCase())];
   if (at < 0) return undefined;
   let line = 1;
-  for (let i = lower.indexOf('\n'); i >= 0 && i < at; i = lower.indexOf('\n', i + 1)) line++;
+  for (let i = within.indexOf('\n'); i >= 0 && i < at; i = within.indexOf('\n', i + 1)) line++;
   return line;
 }
 

@@ -231,6 +231,18 @@ describe('parseArticle: valid articles', () => {
     expect(read('title: 2026').title).toBe('2026');
   });
 
+  it('puts a warning about a fence at the line written that way, not an earlier one in another case', () => {
+    const body = '```mermaid\ngraph TD; A-->B\n```\n\n```Mermaid\nflowchart LR; C-->D\n```\n';
+    const result = parseArticle(
+      { path: 'posts/a.md', bytes: bytes(`---\ntitle: A\ndate: 2026-07-01T10:00:00Z\n---\n${body}`) },
+      testSite,
+    );
+    expect(result.ok && result.warnings.map((w) => [w.line, w.reason.slice(0, 28)])).toEqual([
+      [5, 'code block in "mermaid" is s'],
+      [9, 'code block in "Mermaid" is s'],
+    ]);
+  });
+
   it('warns about a published article with no text, at the line after the front matter, but not a draft', () => {
     const parsed = (text: string) => parseArticle({ path: 'posts/a.md', bytes: bytes(text) }, testSite);
     const empty = parsed('---\ntitle: A\ndate: 2026-07-01T10:00:00Z\n---\n\n  \n');
