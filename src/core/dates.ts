@@ -15,7 +15,8 @@ export function displayDate(iso: string, language: string): string {
     formatters.set(language, format);
   }
   const [year, month, day] = iso.slice(0, 10).split('-').map(Number);
-  const text = format.format(Date.UTC(year ?? 1970, (month ?? 1) - 1, day ?? 1));
+  // Not Date.UTC, which reads a year below 100 as 19xx.
+  const text = format.format(new Date(0).setUTCFullYear(year ?? 1970, (month ?? 1) - 1, day ?? 1));
   formatted.set(key, text);
   return text;
 }

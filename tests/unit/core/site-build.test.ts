@@ -307,4 +307,8 @@ describe('displayDate', () => {
     expect(displayDate('2026-07-01T23:30:00-05:00', 'en')).toBe('July 1, 2026');
     expect(displayDate('2026-07-01', 'pt-BR')).toBe('1 de julho de 2026');
   });
+
+  it('shows a year below 100 as written, not as 19xx', () => {
+    expect(displayDate('0099-01-01T00:00:00Z', 'en')).toBe('January 1, 99');
+  });
 });
