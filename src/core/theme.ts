@@ -257,12 +257,14 @@ export class Theme {
     this.colors = colorsOf(this.stylesheet);
 
     const problems: Problem[] = [];
+    const warnings: Problem[] = [];
     const locale = (tag: string): LocaleStrings => {
       const path = `locales/${tag}.json`;
       const text = files[path];
       if (text === undefined) return {};
+      let parsed: unknown;
       try {
-        return JSON.parse(text) as LocaleStrings;
+        parsed = JSON.parse(text);
       } catch (error) {
         problems.push({
           file: `${origins[path]}${path}`,
@@ -272,11 +274,14 @@ export class Theme {
         });
         return {};
       }
+      const checked = checkLocale(parsed, `${origins[path]}${path}`, defaultLocale(tag));
+      problems.push(...checked.problems.filter((p) => p.severity === 'error'));
+      warnings.push(...checked.problems.filter((p) => p.severity === 'warning'));
+      return checked.strings;
     };
     const base = language.split('-')[0] ?? language;
     const translated =
       base === 'en' || [base, language].some((tag) => files[`locales/${tag}.json`] !== undefined);
-    const warnings: Problem[] = [];
     if (!translated)
       warnings.push({
         file: 'site.yaml',
@@ -426,6 +431,68 @@ export class Theme {
       name in values ? String(values[name]) : whole,
     );
   }
+}
+
+const PLURAL_CATEGORIES = new Set(['zero', 'one', 'two', 'few', 'many', 'other']);
+const PLACEHOLDER = /\{([a-z_]+)\}/g;
+const placeholdersOf = (entry: LocaleString): Set<string> =>
+  new Set(
+    (typeof entry === 'string' ? [entry] : Object.values(entry)).flatMap((text) =>
+      [...text.matchAll(PLACEHOLDER)].map((m) => m[1] ?? ''),
+    ),
+  );
+
+/** The default theme's strings for a language (else English): what a site's own locale file replaces. */
+function defaultLocale(tag: string): LocaleStrings {
+  const text = DEFAULT_THEME[`locales/${tag}.json`] ?? DEFAULT_THEME['locales/en.json'] ?? '{}';
+  return JSON.parse(text) as LocaleStrings;
+}
+
+/**
+ * A locale file's strings, each text or plural forms of text: anything else would show its key on every
+ * page, and is an error naming the key. A placeholder the default theme never fills for that key
+ * (`{bogus}`) would show as written: a warning.
+ */
+function checkLocale(
+  parsed: unknown,
+  file: string,
+  defaults: LocaleStrings,
+): { strings: LocaleStrings; problems: Problem[] } {
+  const problems: Problem[] = [];
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    problems.push({ file, field: 'locale', reason: 'must be a JSON object of strings', severity: 'error' });
+    return { strings: {}, problems };
+  }
+  const strings: Record<string, LocaleString> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    const plural =
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      typeof (value as Record<string, unknown>).other === 'string' &&
+      Object.entries(value).every(([form, text]) => PLURAL_CATEGORIES.has(form) && typeof text === 'string');
+    if (typeof value !== 'string' && !plural) {
+      problems.push({
+        file,
+        field: key,
+        reason: `is ${JSON.stringify(value)}: it must be text, or plural forms of text ({"one": "…", "other": "…"})`,
+        severity: 'error',
+      });
+      continue;
+    }
+    const entry = value as LocaleString;
+    strings[key] = entry;
+    const filled = defaults[key] === undefined ? undefined : placeholdersOf(defaults[key]);
+    for (const name of placeholdersOf(entry))
+      if (filled && !filled.has(name))
+        problems.push({
+          file,
+          field: key,
+          reason: `has {${name}}, which this string is never given, so it shows as written (it is given: ${[...filled].map((n) => `{${n}}`).join(', ') || 'nothing'})`,
+          severity: 'warning',
+        });
+  }
+  return { strings, problems };
 }
 
 function missing(path: string): Problem {

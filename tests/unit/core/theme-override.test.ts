@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { composeDigest, previewLinks } from '../../../src/core/digest.js';
 import type { SiteFile } from '../../../src/core/site-build.js';
-import { DEFAULT_THEME, themeFor } from '../../../src/core/theme.js';
+import { DEFAULT_THEME, ThemeLoadError, themeFor } from '../../../src/core/theme.js';
 import { article, planOf, testSite } from '../../helpers/site.js';
 
 const articles = [
@@ -74,5 +74,34 @@ describe('theme overrides', () => {
     expect(html).toMatch(
       /@media \(prefers-color-scheme:dark\)\{body,\.bs-bg\{background:#000000!important\}\.bs-fg\{color:#efefef!important\}\.bs-muted\{color:#202020!important\}\.bs-accent\{color:#abcdef!important\}/,
     );
+  });
+});
+
+describe("a site's locale file", () => {
+  const withLocale = (strings: Record<string, unknown>) => {
+    const en = { ...JSON.parse(DEFAULT_THEME['locales/en.json'] ?? '{}'), ...strings };
+    return () => themeFor(testSite, { 'locales/en.json': JSON.stringify(en) });
+  };
+
+  it('refuses a string that is not text, naming the file and the key', () => {
+    let error: unknown;
+    try {
+      withLocale({ 'nav.archive': 5, 'archive.count': { one: '1', several: '2', other: '3' } })();
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ThemeLoadError);
+    expect((error as ThemeLoadError).problems.map((p) => `${p.file} ${p.field}: ${p.reason}`)).toEqual([
+      'theme/locales/en.json nav.archive: is 5: it must be text, or plural forms of text ({"one": "…", "other": "…"})',
+      'theme/locales/en.json archive.count: is {"one":"1","several":"2","other":"3"}: it must be text, or plural forms of text ({"one": "…", "other": "…"})',
+    ]);
+  });
+
+  it('warns about a placeholder the string is never given, which would show as written', () => {
+    const theme = withLocale({ 'archive.count': { one: '{count} post', other: '{count} posts {bogus}' } })();
+    expect(theme.warnings.map((p) => `${p.file} ${p.field}: ${p.reason}`)).toEqual([
+      'theme/locales/en.json archive.count: has {bogus}, which this string is never given, so it shows as written (it is given: {count})',
+    ]);
+    expect(theme.t('archive.count', { count: 2 })).toBe('2 posts {bogus}');
   });
 });
