@@ -880,6 +880,14 @@ async function cloudOperator(table: string) {
  * address, marked as a test; locally into a test folder in outbox/, with --table through SES. Nothing is
  * recorded as announced or sent.
  */
+/** The slugs of the five newest articles, for a message that names none that exists. */
+const newestSlugs = (articles: readonly ArticleMeta[]) =>
+  [...articles]
+    .sort((a, b) => b.dateMs - a.dateMs)
+    .slice(0, 5)
+    .map((a) => a.slug)
+    .join(', ') || 'none';
+
 async function sendTestCommand(site: SiteConfig, paths: { content: string; state: string; outbox: string }) {
   if (values.to === undefined)
     throw new UsageError('send-test needs --to: broadsheet send-test --to you@example.org');
@@ -903,7 +911,7 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
         .filter((slug) => slug.includes(wanted) || wanted.includes(slug))
         .sort();
       throw new ConfigError('send-test --article', [
-        `no article has the slug or file ${JSON.stringify(values.article)}${near.length > 0 ? ` (did you mean ${near.slice(0, 3).join(', ')}?)` : ''}; broadsheet check lists the articles`,
+        `no article has the slug or file ${JSON.stringify(values.article)}${near.length > 0 ? ` (did you mean ${near.slice(0, 3).join(', ')}?)` : ''}; the newest: ${newestSlugs(corpus.articles)}`,
       ]);
     }
     plan = { id: digestId([article]), articles: [article] };
@@ -1205,6 +1213,8 @@ async function diff(site: SiteConfig, content: string, ref: string | undefined):
   const assets = (await new FsStaticAssets(content).list()).map((a) => a.path);
   const theme = await loadTheme(site, new FsThemeFiles(content));
   const change = await diffCorpora(before.articles, after.articles, site, clock(), assets, theme);
+  if (values['diff-out'] !== undefined && values.out !== undefined && values['diff-out'] !== values.out)
+    throw new UsageError('diff takes --out or --diff-out (the same option), not both with different folders');
   const out = resolve(values['diff-out'] ?? values.out ?? 'diff');
   await mkdir(out, { recursive: true });
   // Said first, or a wrong ref (one from before the content existed) reads as a site of new articles.
@@ -1227,7 +1237,11 @@ async function main(): Promise<number> {
     console.log(packageJson.version);
     return 0;
   }
-  if (command === 'help' && positionals[1] !== undefined && positionals[1] in ARGUMENTS) {
+  if (command === 'help' && positionals[1] !== undefined) {
+    if (!(positionals[1] in ARGUMENTS)) {
+      console.error(`Unknown command "${positionals[1]}".\n\n${USAGE}`);
+      return 64;
+    }
     console.log(commandHelp(positionals[1]));
     return 0;
   }

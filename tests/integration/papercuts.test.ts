@@ -24,6 +24,9 @@ describe('papercuts', () => {
     expect((await readdir(join(dir, 'report'))).sort()).toEqual(['digest.html', 'digest.txt', 'summary.md']);
     expect((await broadsheet(dir, 'diff', 'HEAD', '--now', NOW, '--diff-out', 'older')).code).toBe(0);
     expect(await readdir(join(dir, 'older'))).toContain('summary.md');
+    const both = await broadsheet(dir, 'diff', 'HEAD', '--now', NOW, '--out', 'a', '--diff-out', 'b');
+    expect(both.code).toBe(64);
+    expect(both.stderr).toMatch(/^diff takes --out or --diff-out \(the same option\), not both/);
     expect((await broadsheet(dir, 'diff', 'HEAD', '--now', NOW)).code).toBe(0);
     expect(await readdir(join(dir, 'diff'))).toContain('summary.md');
     // --out means the report only for diff: nothing was built into it, and no dist/ appeared.
@@ -278,6 +281,9 @@ describe('papercuts', () => {
     expect(help.stdout).not.toContain('--port');
     expect((await broadsheet(dir, 'help', 'send-test')).stdout).toContain('--article <slug>');
     expect((await broadsheet(dir, 'help', 'cancel')).stdout).toMatch(/^Usage: broadsheet cancel \[id\]/);
+    const helpUnknown = await broadsheet(dir, 'help', 'nope');
+    expect(helpUnknown.code).toBe(64);
+    expect(helpUnknown.stderr).toMatch(/^Unknown command "nope"/);
 
     const extra = await broadsheet(dir, 'check', 'posts/new.md');
     expect(extra.code).toBe(64);

@@ -100,7 +100,7 @@ describe('broadsheet send-test', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).not.toContain('warning');
     expect(unknown.stderr).toBe(
-      'send-test --article is invalid:\n  - no article has the slug or file "nope"; broadsheet check lists the articles\n',
+      'send-test --article is invalid:\n  - no article has the slug or file "nope"; the newest: summer-schedule, notes-on-feeds, cafe-typography, one-email-per-batch, why-plain-text\n',
     );
     const near = await broadsheet(dir, 'send-test', '--to', 'me@example.org', '--article', 'plain');
     expect(near.stderr).toContain('(did you mean why-plain-text?)');
