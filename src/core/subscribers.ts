@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import * as z from 'zod';
 import type { DeliveryChoice } from './delivery.js';
 import { OptOutError, SubscriberConflictError } from './errors.js';
@@ -65,8 +66,15 @@ export type AddressCheck =
  * a header (CR, LF, other controls), a second address (commas, angle brackets) or a display name is refused.
  */
 export function normalizeAddress(input: string): AddressCheck {
-  const address = input.trim().toLowerCase();
-  if (address.length === 0) return { ok: false, reason: 'Enter an email address.' };
+  const written = input.trim().toLowerCase();
+  if (written.length === 0) return { ok: false, reason: 'Enter an email address.' };
+  // An international domain (exämple.com) is stored as the ASCII form mail travels by (xn--exmple-cua.com),
+  // so the two spellings are one subscriber. domainToASCII gives '' for what is no domain.
+  const domainAt = written.lastIndexOf('@');
+  const domain = written.slice(domainAt + 1);
+  const asciiDomain = domainAt > 0 && /\P{ASCII}/u.test(domain) ? domainToASCII(domain) : domain;
+  if (asciiDomain === '') return { ok: false, reason: 'That does not look like an email address.' };
+  const address = `${written.slice(0, domainAt + 1)}${asciiDomain}`;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
   if (/[\u0000-\u001f\u007f]/.test(address))
     return { ok: false, reason: 'An address cannot contain line breaks or control characters.' };

@@ -58,6 +58,10 @@ describe('normalizeAddress', () => {
   it.each([
     ['  Ana@Example.ORG ', 'ana@example.org'],
     ['bo+news@example.org', 'bo+news@example.org'],
+    // An international domain, as mail travels by it: both spellings are one subscriber.
+    ['user@Exämple.com', 'user@xn--exmple-cua.com'],
+    ['user@xn--exmple-cua.com', 'user@xn--exmple-cua.com'],
+    ['ana@bücher.example', 'ana@xn--bcher-kva.example'],
   ])('stores %j as %j', (input, expected) => {
     expect(normalizeAddress(input)).toEqual({ ok: true, address: expected });
   });
@@ -506,7 +510,7 @@ describe('leaving and coming back', () => {
     );
     const back = await join('instant', now);
     expect(back.body.replace(/\s+/g, ' ')).toContain(
-      "ana@example.org receives: Every new article, as it is published from Monday, May 4, 2026 at 09:00 on; until then this week&#39;s articles come as before.",
+      'ana@example.org receives: Every new article, as it is published from Monday, May 4, 2026 at 09:00 on; until then this week&#39;s articles come as before.',
     );
   });
 });
