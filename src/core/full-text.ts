@@ -57,31 +57,201 @@ export function emailBody(html: string): string {
 }
 
 /**
- * Readable plain text of a body for the text part: blocks on their own lines, code kept as written, math as
- * the TeX its author wrote, footnotes as [1] with their notes numbered at the end, a table's rows one a line
- * with their cells between bars, and a link's address after its text.
+ * Readable plain text of a body for the text part: blocks on their own lines, lists numbered as the page
+ * numbers them (from an `<ol start>`) with nested items and their code indented under their item, code kept
+ * as written, math as the TeX its author wrote, footnotes as [1] with their notes numbered at the end, a
+ * table's rows one a line with their cells between bars, and a link's address after its text.
  */
 export function bodyText(html: string): string {
-  const text = linksAsText(mathAsTex(footnotesAsText(html), (tex) => `\n\n$$${tex}$$\n\n`))
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/(?<!\s)\s*<li\b[^>]*>/gi, '\n- ')
-    .replace(/<tr\b[^>]*>([\s\S]*?)<\/tr>\s*/gi, (_row, cells: string) => `${rowText(cells)}\n`)
-    .replace(/<\/?(?:thead|tbody)\b[^>]*>\s*/gi, '')
-    .replace(/<\/(p|h[1-6]|pre|blockquote|ul|ol|table|figure|div)>/gi, '\n\n')
-    .replace(/<img\b[^>]*\balt="([^"]*)"[^>]*>/gi, '[$1]')
-    .replace(TASK_BOX, (box) => (/\schecked\b/i.test(box) ? '[x]' : '[ ]'))
-    .replace(/<[^>]*>/g, '');
-  return decodeBasicEntities(text)
+  const source = linksAsText(mathAsTex(footnotesAsText(html), (tex) => `<div>$$${tex}$$</div>`));
+  const out = new PlainText();
+  for (const [, close, name, attributes, text] of source.matchAll(HTML_TOKEN)) {
+    if (name === undefined) {
+      if (text !== undefined) out.text(decodeBasicEntities(text));
+    } else if (close) out.close(name.toLowerCase());
+    else out.open(name.toLowerCase(), attributes ?? '');
+  }
+  return out
+    .done()
     .replace(/(?<![ \t])[ \t]+\n/g, '\n')
-    .replace(/\n{3,}/g, '\n\n')
     .trim();
 }
 
-/** A table row's cells, `a | b | c`. */
-function rowText(cells: string): string {
-  return [...cells.matchAll(/<t([hd])\b[^>]*>([\s\S]*?)<\/t\1>/gi)]
-    .map((cell) => (cell[2] ?? '').replace(/\s+/g, ' ').trim())
-    .join(' | ');
+/**
+ * A tag (its name, and its attributes as written) or a run of text: sanitized bodies hold `<` only in tags.
+ * (Not htmlparser2: its entry point would add 150 KB to the send function, which composes mail.)
+ */
+const HTML_TOKEN = /<(\/?)([a-z][a-z0-9-]*)\b([^>]*)>|<!--[\s\S]*?-->|([^<]+|<)/gi;
+/** Blocks set apart by a blank line; within a list item, all but a paragraph by a line break alone. */
+const PARAGRAPHS = new Set([
+  'p',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'pre',
+  'blockquote',
+  'ul',
+  'ol',
+  'dl',
+  'table',
+  'figure',
+  'details',
+  'section',
+  'div',
+  'hr',
+]);
+/** Blocks on lines of their own. */
+const LINES = new Set(['li', 'tr', 'summary', 'figcaption', 'caption', 'dt', 'dd']);
+/** Elements whose own text is only the whitespace between their children. */
+const CONTAINERS = new Set(['ul', 'ol', 'dl', 'table', 'thead', 'tbody', 'tfoot', 'tr']);
+
+interface Open {
+  readonly name: string;
+  /** The indent to go back to as it closes. */
+  readonly indent: string;
+  /** An ordered list's next number; a row's cells so far. */
+  count: number;
+  /** A footnote (a list item), numbered [1] and not indented under its number. */
+  note?: boolean;
+}
+
+/** How many of `text`'s last characters are among `chars` (an anchored regex would scan all of `text`). */
+function trailing(text: string, chars: string): number {
+  let n = 0;
+  while (n < text.length && chars.includes(text[text.length - 1 - n] as string)) n++;
+  return n;
+}
+
+/**
+ * The text of a body as it is walked, tag by tag. Line breaks a block asks for are owed until text follows,
+ * so empty elements and the whitespace between blocks leave no blank lines, and a list item's marker waits
+ * for its first text. Lines within a list item are indented under its text.
+ */
+class PlainText {
+  private out = '';
+  private pending = 0;
+  private indent = '';
+  private marker = '';
+  private readonly stack: Open[] = [];
+  private pre = 0;
+  private cell = 0;
+  private notes = 0;
+
+  text(raw: string): void {
+    if (this.pre > 0) {
+      // The block's own line breaks stand for blank lines at the code's start.
+      this.write(this.pending > 0 ? raw.replace(/^\n+/, '') : raw);
+      return;
+    }
+    const top = this.stack.at(-1)?.name;
+    if (top && CONTAINERS.has(top) && raw.trim() === '') return;
+    // A table's cell on one line: its text's whitespace collapsed, and none at its start.
+    let text = this.cell > 0 ? raw.replace(/\s+/g, ' ') : raw;
+    const last = this.out.at(-1);
+    if (this.pending > 0 || last === undefined || last === '\n' || (this.cell > 0 && last === ' '))
+      text = text.replace(/^\s+/, '');
+    if (text !== '') this.write(text);
+  }
+
+  open(name: string, attributes: string): void {
+    switch (name) {
+      case 'br':
+        if (this.cell > 0) this.text(' ');
+        else if (this.pending === 0 && this.out !== '') this.out += '\n';
+        return;
+      case 'img': {
+        const alt = /\salt="([^"]*)"/i.exec(attributes)?.[1];
+        if (alt) this.text(`[${decodeBasicEntities(alt)}]`);
+        return;
+      }
+      case 'input':
+        if (/\stype="checkbox"/i.test(attributes)) this.text(/\schecked\b/i.test(attributes) ? '[x]' : '[ ]');
+        return;
+      case 'hr':
+        this.block(2);
+        return;
+    }
+    const frame: Open = { name, indent: this.indent, count: 0 };
+    if (name === 'li') this.item(frame, attributes);
+    else if (PARAGRAPHS.has(name) || LINES.has(name)) this.block(this.gap(name));
+    if (name === 'ol') frame.count = Number(/\sstart="(\d+)"/i.exec(attributes)?.[1] ?? 1);
+    if (name === 'pre') this.pre++;
+    if (name === 'td' || name === 'th') {
+      const row = this.stack.findLast((o) => o.name === 'tr');
+      if (row && row.count++ > 0) this.write(' | ');
+      this.cell++;
+    }
+    this.stack.push(frame);
+  }
+
+  close(name: string): void {
+    const at = this.stack.findLastIndex((o) => o.name === name);
+    if (at < 0) return;
+    // Those left open inside it close first (the sanitizer closes every element, so only in principle).
+    while (this.stack.length > at + 1) this.close((this.stack.at(-1) as Open).name);
+    const frame = this.stack.pop() as Open;
+    if (name === 'pre') {
+      this.pre--;
+      this.out = this.out.trimEnd();
+    }
+    if (name === 'td' || name === 'th') {
+      this.cell--;
+      this.out = this.out.slice(0, this.out.length - trailing(this.out, ' \t'));
+    }
+    if (name === 'li') {
+      if (this.marker !== '') this.write('');
+      this.indent = frame.indent;
+    }
+    if (PARAGRAPHS.has(name) || LINES.has(name)) this.block(this.gap(name));
+  }
+
+  done(): string {
+    return this.out;
+  }
+
+  /** A list item: its marker (`- `, its number, or a footnote's [1]), and the indent of its lines. */
+  private item(frame: Open, attributes: string): void {
+    // An item that opens before its parent wrote any text: the parent's marker goes on a line of its own.
+    if (this.marker !== '') this.write('');
+    if (/\sid="footnote-/.test(attributes)) {
+      this.block(2);
+      this.marker = `${this.indent}[${++this.notes}] `;
+      frame.note = true;
+      return;
+    }
+    this.block(1);
+    const list = this.stack.findLast((o) => o.name === 'ol' || o.name === 'ul');
+    const marker = list?.name === 'ol' ? `${list.count++}. ` : '- ';
+    this.marker = this.indent + marker;
+    this.indent += ' '.repeat(marker.length);
+  }
+
+  /** The line breaks around a block: within a list item, only a paragraph stands a blank line apart. */
+  private gap(name: string): number {
+    if (LINES.has(name)) return 1;
+    const item = this.stack.findLast((o) => o.name === 'li');
+    return item && !item.note && name !== 'p' ? 1 : 2;
+  }
+
+  private block(breaks: number): void {
+    this.pending = Math.max(this.pending, breaks);
+  }
+
+  /** Text at its place: after the line breaks owed, and on a new line after the marker or the indent. */
+  private write(text: string): void {
+    if (this.pending > 0 && this.out !== '') {
+      this.out += '\n'.repeat(Math.max(0, this.pending - trailing(this.out, '\n')));
+    }
+    this.pending = 0;
+    if (this.out === '' || this.out.endsWith('\n')) {
+      this.out += this.marker === '' ? this.indent : this.marker;
+      this.marker = '';
+    }
+    this.out += this.indent === '' ? text : text.replace(/\n(?=[^\n])/g, `\n${this.indent}`);
+  }
 }
 
 /**
@@ -106,16 +276,13 @@ function linksAsText(html: string): string {
     );
 }
 
-/** marked-footnote's references as [1], its back-links dropped, its notes numbered as the page shows them. */
+/** marked-footnote's references as [1] and its back-links dropped (PlainText numbers its notes). */
 function footnotesAsText(html: string): string {
-  let n = 0;
   return (
     html
       .replace(/<sup><a\b[^>]*\bdata-footnote-ref\b[^>]*>([^<]*)<\/a><\/sup>/g, '[$1]')
       // (?<!\s): a run of spaces is tried once, not from each of its spaces (quadratic on a long run).
       .replace(/(?<!\s)\s*<a\b[^>]*\bdata-footnote-backref\b[^>]*>[\s\S]*?<\/a>/g, '')
-      // Only the notes themselves: a list inside a note keeps its bullets.
-      .replace(/(?<!\s)\s*<li id="footnote-[^"]*">\s*(?:<p>)?/g, () => `\n\n[${++n}] `)
   );
 }
 

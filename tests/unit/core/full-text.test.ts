@@ -134,6 +134,67 @@ describe('full-text digests', () => {
     expect(text).not.toContain('[3]');
   });
 
+  it('keeps the structure of lists, code within them, and raw HTML blocks in the text part', async () => {
+    await prepareAllMarkdown();
+    const html = renderMarkdown(
+      [
+        '1. one',
+        '   - nested *em*',
+        '     ```python',
+        '     print("hi <b>")',
+        '',
+        '       indented',
+        '     ```',
+        '2. two',
+        '',
+        '<details><summary>More</summary>Hidden text</details>',
+        '',
+        'Line with hard break  ',
+        'next line.',
+        '',
+        '7. seven',
+        '8. eight',
+        '',
+        '<figure><img src="/a.png" alt="A &amp; B"><figcaption>Caption</figcaption></figure>',
+        '',
+        '- item',
+        '',
+        '  | a | b |',
+        '  |---|---|',
+        '  | 1 | 2 |',
+      ].join('\n'),
+      { baseUrl: 'https://x.example', pageUrl: 'https://x.example/p/' },
+    );
+    // As the digest has it: the body made fit for mail (highlighted code, styled), then read as text.
+    expect(bodyText(emailBody(html))).toBe(
+      [
+        '1. one',
+        '   - nested em',
+        '     print("hi <b>")',
+        '',
+        '       indented',
+        '2. two',
+        '',
+        'More',
+        'Hidden text',
+        '',
+        'Line with hard break',
+        'next line.',
+        '',
+        '7. seven',
+        '8. eight',
+        '',
+        '[A & B]',
+        'Caption',
+        '',
+        '- item',
+        '',
+        '  a | b',
+        '  1 | 2',
+      ].join('\n'),
+    );
+  });
+
   it('reads long runs of spaces in one pass', () => {
     // Quadratic before: 100 KB of spaces took 12 s. Counted in steps, not timed: the output is the check,
     // and a regression makes this test time out.
