@@ -45,10 +45,26 @@ type Cells = (name: string) => string;
 
 const lower = (header: readonly string[]) => header.map((cell) => cell.trim().toLowerCase());
 
+/**
+ * A spreadsheet reads a cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage return) as a
+ * formula, and `+tag@example.com` is a valid address: `export` writes such a cell with a `'` before it, as
+ * OWASP's advice on CSV injection has it, so the spreadsheet shows it as text. A cell that starts with `'`
+ * itself gets one too, so that taking one `'` off again (fromSpreadsheetSafe) always gives back what was
+ * written: `''x@example.com` is `'x@example.com`, and `'x@example.com` stays as it is.
+ */
+export function spreadsheetSafe(cell: string): string {
+  return /^[=+\-@\t\r']/.test(cell) ? `'${cell}` : cell;
+}
+
+/** A cell as it was before spreadsheetSafe: one `'` off where that put it (other services' too). */
+export function fromSpreadsheetSafe(cell: string): string {
+  return /^'[=+\-@\t\r']/.test(cell) ? cell.slice(1) : cell;
+}
+
 function cellsOf(names: readonly string[], record: readonly string[]): Cells {
   return (name) => {
     const i = names.indexOf(name);
-    return i < 0 ? '' : (record[i] ?? '').trim();
+    return i < 0 ? '' : fromSpreadsheetSafe((record[i] ?? '').trim());
   };
 }
 

@@ -5,7 +5,12 @@ import { chooseDelivery } from '../core/delivery.js';
 import { BroadsheetError } from '../core/errors.js';
 import type { SubscriberStore } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
-import { EXPORT_COLUMNS, type ImportedRow, recogniseImport } from '../core/subscriber-imports.js';
+import {
+  EXPORT_COLUMNS,
+  type ImportedRow,
+  recogniseImport,
+  spreadsheetSafe,
+} from '../core/subscriber-imports.js';
 import {
   normalizeAddress,
   optOutUndone,
@@ -309,8 +314,15 @@ function importedRecord(
     : imported;
 }
 
-/** A CSV cell: quoted when it holds a comma, quote or line break (addresses never do; kept safe anyway). */
-const csvCell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+/**
+ * A CSV cell: quoted when it holds a comma, quote or line break (addresses never do; kept safe anyway). One
+ * a spreadsheet would run as a formula (`+tag@example.com`) is written `"'+tag@example.com"`, as text;
+ * `import` takes the `'` off again (spreadsheetSafe).
+ */
+const csvCell = (value: string) => {
+  const safe = spreadsheetSafe(value);
+  return safe !== value || /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+};
 const isoOrEmpty = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString());
 
 /**

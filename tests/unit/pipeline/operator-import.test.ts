@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseExportTime, recogniseImport } from '../../../src/core/subscriber-imports.js';
@@ -202,10 +203,16 @@ describe('subscribers import recognises other services by their header', () => {
   });
 });
 
-// Addresses normalizeAddress accepts as they are (lowercase, no characters it refuses).
+// Addresses normalizeAddress accepts as they are (lowercase, no characters it refuses), some starting with
+// what a spreadsheet reads as a formula, or with the ' that export puts before those.
 const addressArb = fc
   .tuple(
-    fc.stringMatching(/^[a-z0-9][a-z0-9._+-]{0,20}$/),
+    fc
+      .tuple(
+        fc.constantFrom('', '', '+', '-', "'", "'+", "''"),
+        fc.stringMatching(/^[a-z0-9][a-z0-9._+-]{0,20}$/),
+      )
+      .map(([start, rest]) => start + rest),
     fc.stringMatching(/^[a-z0-9]{1,12}$/),
     fc.constantFrom('org', 'com', 'pt', 'example'),
   )
@@ -238,6 +245,38 @@ const subscriberArb: fc.Arbitrary<Subscriber> = fc
 const inEffect = (s: Subscriber): Subscriber => ({ ...s, delivery: s.delivery ?? 'instant' });
 
 describe('export then import', () => {
+  it('writes no cell a spreadsheet would run as a formula, and import reads each back as it was', async () => {
+    const subscribers: Subscriber[] = [
+      { address: '+tag@example.com', status: 'confirmed', createdAtMs: 1, updatedAtMs: 2 },
+      { address: '-dash@example.com', status: 'pending', createdAtMs: 1, updatedAtMs: 2 },
+      { address: "'quote@example.com", status: 'unsubscribed', createdAtMs: 1, updatedAtMs: 2 },
+      { address: "'+both@example.com", status: 'suppressed', createdAtMs: 1, updatedAtMs: 2 },
+      {
+        address: 'topics@example.com',
+        status: 'confirmed',
+        createdAtMs: 1,
+        updatedAtMs: 2,
+        topics: ['=1+2', 'email'],
+      },
+      { address: 'at@example.com', status: 'confirmed', createdAtMs: 1, updatedAtMs: 2, topics: ['@sum'] },
+    ];
+    const before = new MemorySubscribers();
+    for (const s of subscribers) await before.save(s);
+    const csv = exportCsv(await before.list());
+    const cells = (parse(csv) as string[][]).flat();
+    expect(cells.filter((cell) => /^[=+\-@\t\r]/.test(cell))).toEqual([]);
+    expect(csv).toContain('"\'+tag@example.com",confirmed,');
+    expect(csv).toContain('"\'\'quote@example.com",unsubscribed,');
+    expect(csv).toMatch(/,topics,"'=1\+2 email"\n/);
+
+    const after = new MemorySubscribers();
+    const report = await importSubscribers(after, csv, testSite, now);
+    expect(report.skipped).toEqual([]);
+    const sorted = (list: Subscriber[]) =>
+      list.map(inEffect).sort((a, b) => a.address.localeCompare(b.address));
+    expect(sorted(await after.list())).toEqual(sorted(subscribers));
+  });
+
   it('gives back the same records', async () => {
     await fc.assert(
       fc.asyncProperty(
