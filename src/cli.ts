@@ -33,7 +33,7 @@ import { staticAssetProblem } from './core/site-build.js';
 import { isFirstRun, recentDepartures, wentLiveAt } from './core/site-index.js';
 import { navPages, parsePage, type SitePage } from './core/site-page.js';
 import type { StatsSource } from './core/stats.js';
-import { EXPORT_COLUMNS } from './core/subscriber-imports.js';
+import { ADDRESS_COLUMNS, EXPORT_COLUMNS } from './core/subscriber-imports.js';
 import { normalizeAddress } from './core/subscribers.js';
 import { themeFor } from './core/theme.js';
 import { untaggedTopicProblems } from './core/topics.js';
@@ -795,6 +795,7 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
           'subscribers import needs the CSV file(s): broadsheet subscribers import list.csv (Mailchimp: subscribed.csv unsubscribed.csv cleaned.csv)',
         );
       let skippedRows = 0;
+      let refusedFiles = 0;
       // One file after another, in the order given: a later file's opt-out wins over an earlier subscription.
       for (const file of rest) {
         const csv = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
@@ -809,10 +810,16 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
             throw error;
           },
         );
+        if (report.refused !== undefined) {
+          // Said once for the file, not once per row: nothing in it could be read.
+          console.error(`${file}:1: ${report.refused}`);
+          refusedFiles++;
+          continue;
+        }
         console.log(`${file}: read as ${report.format}`);
         for (const column of report.ignoredColumns)
           console.error(
-            `${file}:1: column ${JSON.stringify(column)} ignored (known: ${EXPORT_COLUMNS.join(', ')}, email)`,
+            `${file}:1: column ${JSON.stringify(column)} ignored (known: ${[...new Set([...EXPORT_COLUMNS, ...ADDRESS_COLUMNS])].join(', ')})`,
           );
         for (const { line, reason } of report.skipped) console.error(`${file}:${line}: skipped: ${reason}`);
         for (const { line, address, from, to } of report.forced)
@@ -830,7 +837,7 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
         );
         return 1;
       }
-      return 0;
+      return refusedFiles > 0 ? 1 : 0;
     }
     default:
       console.error(

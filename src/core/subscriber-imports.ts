@@ -38,6 +38,8 @@ export interface RecognisedFile {
   readonly header: boolean;
   /** Header columns that mean nothing to Broadsheet's own format (other services' extras are expected). */
   readonly ignoredColumns: readonly string[];
+  /** Why nothing in the file can be imported (a header without an address column): said once, not per row. */
+  readonly refused?: string;
   read(record: readonly string[]): RowReading;
 }
 
@@ -404,6 +406,37 @@ function broadsheet(header: readonly string[]): RecognisedFile {
   };
 }
 
+/** The header names Broadsheet reads as the column of addresses. */
+export const ADDRESS_COLUMNS = Object.keys(BROADSHEET_COLUMNS).filter(
+  (name) => BROADSHEET_COLUMNS[name] === 'address',
+);
+
+/**
+ * A first row without an address column is data, `address[,status[,delivery]]`, unless it reads as a
+ * header: none of its cells holds an @, and it is not an address (however wrong) followed by a status and
+ * a delivery (`mail,name` is a header, `not-an-address,confirmed` a row to skip).
+ */
+function looksLikeHeader(names: readonly string[]): boolean {
+  if (names.every((name) => name === '') || names.some((name) => name.includes('@'))) return false;
+  if (names.length === 1) return true;
+  const [, status = '', delivery = ''] = names;
+  const positional =
+    (status === '' || STATUSES.some((s) => s === status)) &&
+    (delivery === '' || DELIVERIES.some((d) => d === delivery));
+  return !positional;
+}
+
+function withoutAddressColumn(header: readonly string[]): RecognisedFile {
+  const named = header.map((cell) => JSON.stringify(cell.trim())).join(', ');
+  return {
+    description: 'a header without an address column',
+    header: true,
+    ignoredColumns: [],
+    refused: `no address column: the first row (${named}) reads as a header but names none of ${ADDRESS_COLUMNS.join(', ')}. Rename the column of addresses to one of those, or remove the header (without one the columns are address[,status[,delivery]]); nothing was imported from this file.`,
+    read: () => ({ skip: 'no address column' }),
+  };
+}
+
 function positional(): RecognisedFile {
   const names = ['address', 'status', 'delivery'];
   return {
@@ -416,8 +449,9 @@ function positional(): RecognisedFile {
 
 /**
  * Recognises a file by its first row. Each service's header is told apart by columns only it writes, most
- * specific first; a header naming an address column some other way is read as Broadsheet's columns, and a
- * first row with no such column is data.
+ * specific first; a header naming an address column some other way is read as Broadsheet's columns; a
+ * first row with no such column is data, unless it reads as a header (looksLikeHeader), and then the file
+ * is refused as a whole.
  */
 export function recogniseImport(first: readonly string[]): RecognisedFile {
   const names = lower(first);
@@ -435,5 +469,6 @@ export function recogniseImport(first: readonly string[]): RecognisedFile {
   )
     return buttondown(names);
   if (names.some((name) => BROADSHEET_COLUMNS[name] === 'address')) return broadsheet(first);
+  if (looksLikeHeader(names)) return withoutAddressColumn(first);
   return positional();
 }

@@ -161,6 +161,8 @@ export interface ImportReport {
   readonly skipped: readonly { readonly line: number; readonly reason: string }[];
   /** Header columns that mean nothing to Broadsheet's own format. */
   readonly ignoredColumns: readonly string[];
+  /** Why nothing in the file was imported (a header without an address column); then nothing else is set. */
+  readonly refused?: string;
 }
 
 /**
@@ -197,6 +199,15 @@ export async function importSubscribers(
     throw error;
   }
   const file = recogniseImport(rows[0]?.record ?? []);
+  if (file.refused !== undefined)
+    return {
+      format: file.description,
+      imported: 0,
+      forced: [],
+      skipped: [],
+      ignoredColumns: [],
+      refused: file.refused,
+    };
   const skipped: { line: number; reason: string }[] = [];
   const accepted = new Map<string, { line: number; status: SubscriberStatus; change: SubscriberChange }>();
   const nowMs = now.getTime();

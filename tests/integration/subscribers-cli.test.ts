@@ -269,6 +269,27 @@ describe('broadsheet subscribers, given what it cannot use', () => {
     );
   });
 
+  it('refuses, once, a file whose header names no address column, and still reads a file without a header', async () => {
+    const dir = await scratchProject();
+    await writeFile(join(dir, 'h3.csv'), 'mail,name\nq3@example.com,Q\n');
+    const run = await broadsheet(dir, 'subscribers', 'import', 'h3.csv');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      'h3.csv:1: no address column: the first row ("mail", "name") reads as a header but names none of address, email, e-mail, email address, email_address. Rename the column of addresses to one of those, or remove the header (without one the columns are address[,status[,delivery]]); nothing was imported from this file.\n',
+    );
+    expect(run.stdout).toBe('');
+    expect((await broadsheet(dir, 'subscribers', 'list')).stdout).not.toContain('q3@example.com');
+
+    await writeFile(join(dir, 'plain.csv'), 'q3@example.com,confirmed,weekly\nq4@example.com\n');
+    const plain = await broadsheet(dir, 'subscribers', 'import', 'plain.csv');
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain('plain.csv: read as no header: address[,status[,delivery]]');
+    expect((await broadsheet(dir, 'subscribers', 'list')).stdout.trim().split('\n')).toEqual([
+      'q3@example.com\tconfirmed\tweekly',
+      'q4@example.com\tconfirmed\tinstant',
+    ]);
+  });
+
   it('imports a file whose fields a spreadsheet separated with semicolons, and says so', async () => {
     const dir = await scratchProject();
     await writeFile(

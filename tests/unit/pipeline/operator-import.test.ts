@@ -186,7 +186,27 @@ describe('subscribers import recognises other services by their header', () => {
 
   it('reads a header it does not know as data, by position', () => {
     expect(recogniseImport(['ana@example.org', 'confirmed']).header).toBe(false);
+    expect(recogniseImport(['not-an-address', 'confirmed', 'weekly']).header).toBe(false);
     expect(recogniseImport(['Email Address', 'First Name']).description).toBe('Broadsheet columns');
+  });
+
+  it('refuses a file whose first row reads as a header without an address column, once and not per row', async () => {
+    for (const first of [['mail', 'name'], ['Mail'], ['name', 'status']]) {
+      const file = recogniseImport(first);
+      expect(file.refused).toMatch(
+        /^no address column: .* names none of address, email, e-mail, email address, email_address\./,
+      );
+    }
+    const store = new MemorySubscribers();
+    const report = await importSubscribers(store, 'mail,name\nq3@example.com,Q\n', testSite, now);
+    expect(report.refused).toMatch(/^no address column: the first row \("mail", "name"\) reads as a header/);
+    expect(report.skipped).toEqual([]);
+    expect(report.imported).toBe(0);
+    expect(store.records.size).toBe(0);
+    // Without a header, the first row is an address and is imported as before.
+    const headerless = await importSubscribers(store, 'q3@example.com,Q\n', testSite, now);
+    expect(headerless.refused).toBeUndefined();
+    expect(headerless.format).toBe('no header: address[,status[,delivery]]');
   });
 
   it.each([
