@@ -96,6 +96,24 @@ export function normalizeAddress(input: string): AddressCheck {
   return { ok: true, address };
 }
 
+// Records a store reads as there without having stored them: the site owner of a local site without
+// subscribers.json, who receives the digest as if confirmed until the file exists.
+const unstored = new WeakSet<Subscriber>();
+
+/** Marks a record the store reads as there but has not stored (the owner without subscribers.json). */
+export function notStored(subscriber: Subscriber): Subscriber {
+  unstored.add(subscriber);
+  return subscriber;
+}
+
+/**
+ * False for a record read as there without being stored: a change that leaves it as it is still has to
+ * write it, or `subscribers add` of the owner and someone else would create the file without the owner.
+ */
+export function isStored(subscriber: Subscriber): boolean {
+  return !unstored.has(subscriber);
+}
+
 /** What a change makes of a subscriber as stored now: the new record, or undefined to leave it as it is. */
 export type SubscriberChange = (current: Subscriber | undefined) => Subscriber | undefined;
 

@@ -12,6 +12,7 @@ import {
   spreadsheetSafe,
 } from '../core/subscriber-imports.js';
 import {
+  isStored,
   normalizeAddress,
   optOutUndone,
   type Subscriber,
@@ -117,6 +118,9 @@ export async function setStatus(
     }
     const { address } = checked;
     const target = (current: Subscriber | undefined): Subscriber => {
+      // Already so (added and confirmed, removed and unsubscribed): nothing is written. A write would move
+      // updatedAtMs, which decides whether someone who subscribes again counts as new, and the version.
+      if (current?.status === status && isStored(current)) return current;
       // Removing a suppressed address changes nothing: it already receives nothing, for good.
       if (status === 'unsubscribed' && current?.status === 'suppressed') return current;
       const { confirmExpires: _unused, ...kept } = current ?? { address };

@@ -221,6 +221,16 @@ describe('broadsheet subscribers', () => {
       'quinn@example.org\tunsubscribed\tinstant',
       'rosa@example.org\tsuppressed\tinstant',
     ]);
+    // Adding a confirmed address and removing an unsubscribed one write nothing: updated stays as it was.
+    const exported = await broadsheet(dir, 'subscribers', 'export', ...dynamo);
+    const later = ['--now', '2031-01-01T00:00:00Z', ...dynamo];
+    expect((await broadsheet(dir, 'subscribers', 'add', 'fay@example.org', ...later)).stdout).toBe(
+      'fay@example.org\tconfirmed (already)\n',
+    );
+    expect((await broadsheet(dir, 'subscribers', 'remove', 'quinn@example.org', ...later)).stdout).toBe(
+      'quinn@example.org\tunsubscribed (already)\n',
+    );
+    expect((await broadsheet(dir, 'subscribers', 'export', ...dynamo)).stdout).toBe(exported.stdout);
     // Export from DynamoDB, import into a local file: the same export.
     const backup = await broadsheet(dir, 'subscribers', 'export', ...dynamo);
     await writeFile(join(dir, 'backup.csv'), backup.stdout);
@@ -259,9 +269,18 @@ describe('broadsheet subscribers, given what it cannot use', () => {
     expect((await broadsheet(dir, 'subscribers', 'add', 'ana@example.org')).stdout).toBe(
       'ana@example.org\tconfirmed\n',
     );
-    expect((await broadsheet(dir, 'subscribers', 'add', 'ana@example.org')).stdout).toBe(
-      'ana@example.org\tconfirmed (already)\n',
+    const exported = await broadsheet(dir, 'subscribers', 'export');
+    const again = await broadsheet(
+      dir,
+      'subscribers',
+      'add',
+      'ana@example.org',
+      '--now',
+      '2031-01-01T00:00:00Z',
     );
+    expect(again.stdout).toBe('ana@example.org\tconfirmed (already)\n');
+    // Already so: nothing written, so neither the time it last changed nor anything else moves.
+    expect((await broadsheet(dir, 'subscribers', 'export')).stdout).toBe(exported.stdout);
     const named = await broadsheet(dir, 'subscribers', 'add', 'Bob <bob@example.org>', 'nope');
     expect(named.code).toBe(1);
     expect(named.stderr).toBe(

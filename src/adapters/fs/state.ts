@@ -16,6 +16,7 @@ import type {
 } from '../../core/ports.js';
 import { PUBLISHED_IDS_FILE, type PublishedIds, publishedIdsSchema } from '../../core/published-ids.js';
 import {
+  notStored,
   type Subscriber,
   type SubscriberChange,
   type SubscriberUpdate,
@@ -314,7 +315,7 @@ export class FileSubscriberStore implements SubscriberStore, VersionedSubscriber
     // confirmed, and a change to them is what creates the file (an unsubscribe then leaves nobody).
     if (file === undefined)
       stored.set(this.owner, {
-        subscriber: { address: this.owner, status: 'confirmed', createdAtMs: 0, updatedAtMs: 0 },
+        subscriber: notStored({ address: this.owner, status: 'confirmed', createdAtMs: 0, updatedAtMs: 0 }),
         version: 0,
       });
     return stored;
