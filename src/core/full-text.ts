@@ -28,6 +28,9 @@ const STYLES: Record<string, string> = {
 
 /** A task list item's box (`- [x]`), as marked writes it. */
 const TASK_BOX = /<input\b[^>]*\btype="checkbox"[^>]*>/gi;
+/** A tag of sanitized HTML, where `<` is only ever a tag's, and an id or an ARIA reference to one in it. */
+const OPENING_TAG = /<[a-z][^>]*>/gi;
+const IN_PAGE_REFERENCE = /\s(?:id|aria-describedby)="[^"]*"/gi;
 
 /**
  * An article's rendered body (sanitized, links and images already absolute) made fit for mail: each element
@@ -36,24 +39,29 @@ const TASK_BOX = /<input\b[^>]*\btype="checkbox"[^>]*>/gi;
  */
 export function emailBody(html: string): string {
   // A task list's boxes as characters: mail clients drop form fields, and with them whether it is done.
-  return html
-    .replace(TASK_BOX, (box) => (/\schecked\b/i.test(box) ? '☑' : '☐'))
-    .replace(
-      /<(pre|code|img|blockquote|table|th|td)(?=[\s/>])([^>]*)>/gi,
-      (_m, tag: string, rest: string) => {
-        const name = tag.toLowerCase();
-        let style = STYLES[name];
-        if (!style) return `<${tag}${rest}>`;
-        // A table column's alignment (`|--:|`) is an align attribute, which the style's own text-align beats.
-        const align = /\salign="(left|right|center)"/i.exec(rest)?.[1];
-        if (align) style += `text-align:${align.toLowerCase()};`;
-        // A quote's grey must turn light where the digest goes dark (the template's .bs-muted).
-        if (name === 'blockquote' && !/\sclass="/i.test(rest)) rest = ` class="bs-muted"${rest}`;
-        const own = /\sstyle="([^"]*)"/.exec(rest);
-        if (!own) return `<${tag} style="${style}"${rest}>`;
-        return `<${tag}${rest.replace(own[0], ` style="${style}${own[1]}"`)}>`;
-      },
-    );
+  return (
+    html
+      .replace(TASK_BOX, (box) => (/\schecked\b/i.test(box) ? '☑' : '☐'))
+      // Ids go: a digest of several articles would repeat them (two "Intro" headings, every footnote 1), and
+      // its links point at the articles' pages, not into the mail.
+      .replace(OPENING_TAG, (tag) => tag.replace(IN_PAGE_REFERENCE, ''))
+      .replace(
+        /<(pre|code|img|blockquote|table|th|td)(?=[\s/>])([^>]*)>/gi,
+        (_m, tag: string, rest: string) => {
+          const name = tag.toLowerCase();
+          let style = STYLES[name];
+          if (!style) return `<${tag}${rest}>`;
+          // A table column's alignment (`|--:|`) is an align attribute, which the style's own text-align beats.
+          const align = /\salign="(left|right|center)"/i.exec(rest)?.[1];
+          if (align) style += `text-align:${align.toLowerCase()};`;
+          // A quote's grey must turn light where the digest goes dark (the template's .bs-muted).
+          if (name === 'blockquote' && !/\sclass="/i.test(rest)) rest = ` class="bs-muted"${rest}`;
+          const own = /\sstyle="([^"]*)"/.exec(rest);
+          if (!own) return `<${tag} style="${style}"${rest}>`;
+          return `<${tag}${rest.replace(own[0], ` style="${style}${own[1]}"`)}>`;
+        },
+      )
+  );
 }
 
 /**

@@ -228,3 +228,15 @@ describe('full-text digests', () => {
     );
   });
 });
+
+describe('emailBody: ids', () => {
+  it('drops ids and references to them, which several articles in one mail would repeat', () => {
+    const html =
+      '<h2 id="intro"><a href="https://e.example/p/#intro">Intro</a></h2>\n' +
+      '<p>A<sup><a id="footnote-ref-1" href="https://e.example/p/#footnote-1" data-footnote-ref aria-describedby="footnote-label">1</a></sup> id="kept as text"</p>';
+    expect(emailBody(html)).toBe(
+      '<h2><a href="https://e.example/p/#intro">Intro</a></h2>\n' +
+        '<p>A<sup><a href="https://e.example/p/#footnote-1" data-footnote-ref>1</a></sup> id="kept as text"</p>',
+    );
+  });
+});
