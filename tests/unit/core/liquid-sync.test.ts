@@ -199,7 +199,7 @@ describe('rendering without generators (liquid-sync)', () => {
       ),
       { numRuns: 1500 },
     );
-  });
+  }, 120_000); // 1,500 generated templates: ~10 s alone, several times that beside the rest of the suite
 
   it('is not used with options it does not model', () => {
     expect(rendersLikeLiquid(new Liquid({ strictVariables: true }))).toBe(false);
