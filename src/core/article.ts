@@ -43,6 +43,7 @@ import {
   truncateWords,
   typoOf,
   utf8Length,
+  visibleName,
 } from './text.js';
 import { readZonedDate, ZonedDate } from './zoned-date.js';
 
@@ -484,7 +485,7 @@ export function parseArticle(
 
   const tags = new Map<string, string>();
   let emptyTags = 0;
-  for (const name of valid.tags ?? []) {
+  for (const name of (valid.tags ?? []).map(visibleName)) {
     const tagSlug = slugify(name);
     // An empty tag (`""`, or only spaces) is said once, however many there are.
     if (name.trim() === '') {

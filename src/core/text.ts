@@ -57,6 +57,17 @@ export function escapeHtml(text: string): string {
  * alike, or one look empty. (`test` on the global pattern would keep state between calls.)
  */
 const DEFAULT_IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+/**
+ * What draws nothing and does nothing in a name: soft hyphens, zero-width spaces, bidi controls, fillers.
+ * Joiners stay between letters of scripts that shape by them (ZWNJ in Persian, ZWJ in Indic) and in emoji
+ * sequences, as do variation selectors and a flag's tag characters; beside a Latin letter, a space or an
+ * end they join nothing.
+ */
+const INERT_IGNORABLE =
+  /(?!\u200C|\u200D|\p{Variation_Selector}|[\u{E0020}-\u{E007F}])\p{Default_Ignorable_Code_Point}|(?<=^|[\s\p{Script=Latin}])(?:\u200C|\u200D)|(?:\u200C|\u200D)(?=$|[\s\p{Script=Latin}])/gu;
+
+/** A tag's name as shown: without what would draw nothing in it (a pasted soft hyphen, a stray joiner). */
+export const visibleName = (name: string): string => name.replace(INERT_IGNORABLE, '');
 const HAS_DEFAULT_IGNORABLE = /\p{Default_Ignorable_Code_Point}/u;
 const MARK_FIRST = /^\p{M}/u;
 

@@ -256,6 +256,28 @@ describe('letters that draw nothing (the Hangul filler U+3164 and other default-
     ]);
   });
 
+  it('are left out of the name a tag shows, except joiners a script or an emoji needs', () => {
+    const names = (tags: string[]) => {
+      const result = parseArticle(source('posts/a.md', JSON.stringify(tags)), site);
+      if (!result.ok) throw new Error(JSON.stringify(result.problems));
+      return result.article.tags.map((t) => t.name);
+    };
+    expect(names(['E\u00ADmail', 'Ru\u200Bst', '\u202EGo', 'Node\u200D', 'ab\u2060c'])).toEqual([
+      'Email',
+      'Rust',
+      'Go',
+      'Node',
+      'abc',
+    ]);
+    // Persian writes a ZWNJ inside a word; an emoji sequence is joined by ZWJ; a flag by tag characters.
+    const kept = [
+      'می\u200Cخواهم',
+      'dev 👩\u200D💻',
+      'scotland 🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}',
+    ];
+    expect(names(kept)).toEqual(kept);
+  });
+
   it('make no tag of their own: a tag of a filler alone is refused, and one beside a letter is that tag', () => {
     const empty = parseArticle(source('posts/a.md', '["\u3164"]'), site);
     expect(empty.ok).toBe(false);
