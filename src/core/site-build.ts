@@ -167,6 +167,25 @@ export function staticClashes(plan: readonly SiteFile[]): { path: string; reason
     .map((f) => ({ path: f.path, reason: `would overwrite the generated page /${f.path}` }));
 }
 
+/**
+ * Files the plan would write inside another file it writes: an alias /feed.xml/ (feed.xml/index.html), a
+ * static images/a.svg beside an alias /images/a.svg/. A folder cannot have a file's name; each is an error.
+ */
+export function folderClashes(plan: readonly SiteFile[]): { path: string; file: string }[] {
+  const files = new Set(plan.map((f) => f.path));
+  const clashes: { path: string; file: string }[] = [];
+  for (const { path } of plan) {
+    for (let at = path.indexOf('/'); at > 0; at = path.indexOf('/', at + 1)) {
+      const folder = path.slice(0, at);
+      if (files.has(folder)) {
+        clashes.push({ path, file: folder });
+        break;
+      }
+    }
+  }
+  return clashes;
+}
+
 function staticNameProblem(path: string): string | undefined {
   if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/.test(path)) {
     return 'name must use letters, digits, ".", "_" and "-" only';

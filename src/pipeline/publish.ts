@@ -42,8 +42,10 @@ import { aliasOntoPageProblems } from '../core/published-ids.js';
 import type { SiteConfig } from '../core/site.js';
 import {
   feedWindows,
+  folderClashes,
   type PlanInputs,
   planSite,
+  redirectPath,
   staticAssetProblem,
   staticClashes,
 } from '../core/site-build.js';
@@ -421,6 +423,35 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     if (deps.mode === 'strict') throw new ContentError([...problems, ...clashProblems, ...warnings]);
     problems.push(...clashProblems);
     plan = withoutClashes(plan);
+  }
+  // A file inside a file the site writes (an alias /feed.xml/): never written, in either mode.
+  const nested = folderClashes(plan);
+  if (nested.length > 0) {
+    const aliasOf = new Map(
+      live.flatMap((a) => (a.aliases ?? []).map((alias) => [redirectPath(site, alias), a] as const)),
+    );
+    const isStatic = new Set(plan.filter((f) => f.key.startsWith('static:')).map((f) => f.path));
+    const nestedProblems = nested.map(({ path, file }): Problem => {
+      const article = aliasOf.get(path);
+      const folder = path.slice(0, path.lastIndexOf('/') + 1);
+      return article
+        ? {
+            file: article.source,
+            field: 'aliases',
+            reason: `/${folder} is inside /${file}, a file the site writes: no redirect can be written there`,
+            severity: 'error',
+          }
+        : {
+            file: isStatic.has(path) ? `static/${path}` : path,
+            field: 'file',
+            reason: `/${path} would be inside /${file}, a file the site writes`,
+            severity: 'error',
+          };
+    });
+    if (deps.mode === 'strict') throw new ContentError([...problems, ...nestedProblems, ...warnings]);
+    problems.push(...nestedProblems);
+    const inside = new Set(nested.map((c) => c.path));
+    plan = plan.filter((f) => !inside.has(f.path));
   }
   // A digest renders with the theme too: one whose mail templates fail stops the publish here, before the
   // site changes, not once the site is written and a digest is due.

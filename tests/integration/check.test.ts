@@ -310,6 +310,29 @@ describe('static CSS and HTML, pages (issue 15)', () => {
     );
     expect(await readFile(join(dir, 'dist/about/index.html'), 'utf8')).toContain('<p>Who we are.</p>');
   });
+
+  it('refuses an alias inside a file the site writes (/feed.xml/), in check and build, and leaves the site as it was', async () => {
+    const dir = await scratchProject();
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    const feed = await readFile(join(dir, 'dist/feed.xml'), 'utf8');
+    const post = join(dir, 'content/posts/2026-09-14-why-plain-text.md');
+    const text = await readFile(post, 'utf8');
+    await writeFile(
+      post,
+      text.replace('\ndate:', '\naliases: [/feed.xml/, /images/digest-flow.svg/]\ndate:'),
+    );
+    const reason = (path: string) =>
+      `posts/2026-09-14-why-plain-text.md: error in aliases: /${path}/ is inside /${path}, a file the site writes: no redirect can be written there`;
+    for (const command of ['check', 'build']) {
+      const run = await broadsheet(dir, command, '--now', NOW);
+      expect(run.code, command).toBe(1);
+      expect(run.stderr).toContain(reason('feed.xml'));
+      expect(run.stderr).toContain(reason('images/digest-flow.svg'));
+    }
+    expect(await readFile(join(dir, 'dist/feed.xml'), 'utf8')).toBe(feed);
+    await writeFile(post, text);
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+  });
 });
 
 describe('the header of a refused check or build', () => {

@@ -45,7 +45,8 @@ export class FsSiteStore implements SiteStore {
   async delete(path: string): Promise<void> {
     const target = insideRoot(this.root, path);
     await unlink(target).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
+      // Gone, or never there: ENOTDIR when a folder on its path is a file (a write that failed part way).
+      if (error.code !== 'ENOENT' && error.code !== 'ENOTDIR') throw error;
     });
     // Remove folders the file leaves empty (posts/<slug>/), stopping at the root.
     for (
