@@ -27,7 +27,7 @@ import {
   withSmallLengths,
 } from './math.js';
 import { lexWithinBudget, RenderLimitError } from './render-budget.js';
-import { escapeHtml, htmlToText, stripXmlInvalid, typoOf } from './text.js';
+import { escapeHtml, htmlToText, stripHtmlForbidden, stripXmlInvalid, typoOf } from './text.js';
 
 /** Where links in an article resolve: root-relative and relative paths against the site, `#x` against the page. */
 export interface LinkBase {
@@ -924,7 +924,7 @@ export function renderArticleMarkdown(
   rendered = rendered.replaceAll('href="#footnote-', `href="${escapeHtml(base.pageUrl)}#footnote-`);
   // Character references decode to any code point (`&#1;`), and a feed must stay well-formed XML.
   const removed = new Set<string>();
-  const html = stripXmlInvalid(hasRawHtml ? sanitize(rendered, base, removed) : rendered);
+  const html = stripHtmlForbidden(stripXmlInvalid(hasRawHtml ? sanitize(rendered, base, removed) : rendered));
   noteRemovedHtml(removed);
   // Raw HTML's images, as the Markdown ones are noted where they are rendered.
   if (hasRawHtml)

@@ -1,5 +1,6 @@
 import transliterate from '@sindresorhus/transliterate';
 import { decodeHTML } from 'entities';
+import { fromCodePoint, replaceCodePoint } from 'entities/decode';
 import { slug as githubSlug } from 'github-slugger';
 
 // Characters XML 1.0 forbids even as references: C0 controls except tab/LF/CR, U+FFFE/U+FFFF,
@@ -11,6 +12,27 @@ const XML_INVALID =
 /** Drops characters that would make a feed ill-formed XML; everything else is kept exactly. */
 export function stripXmlInvalid(text: string): string {
   return text.replace(XML_INVALID, '');
+}
+
+/** DEL and the C1 controls, raw or as a numeric character reference: HTML forbids them. */
+const HTML_FORBIDDEN = /[\u007F-\u009F]|&#(?:[xX]0*(7[fF]|[89][0-9a-fA-F])|0*(12[7-9]|1[3-5][0-9]));/g;
+
+/**
+ * HTML without the code points it forbids (the Nu checker's "Forbidden code point"). A C1 control, as a
+ * reference (&#x80;) or as text pasted from a file read with the wrong encoding, stands for the Windows-1252
+ * character a browser reads the reference as (€); DEL and those with no such character are dropped.
+ */
+export function stripHtmlForbidden(html: string): string {
+  return html.replace(HTML_FORBIDDEN, (match, hex?: string, decimal?: string) => {
+    const code =
+      hex !== undefined
+        ? Number.parseInt(hex, 16)
+        : decimal !== undefined
+          ? Number(decimal)
+          : match.charCodeAt(0);
+    const meant = replaceCodePoint(code);
+    return meant > 0x9f ? fromCodePoint(meant) : '';
+  });
 }
 
 /** A single-line label (title, tag, author): XML-safe, no line breaks, runs of whitespace collapsed. */

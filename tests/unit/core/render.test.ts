@@ -34,6 +34,16 @@ describe('renderMarkdown', () => {
     expect(`${html}\n`).toBe(await readFile(golden, 'utf8'));
   });
 
+  it('turns the C1 controls HTML forbids into the Windows-1252 characters browsers read &#x80;–&#x9F; as, and drops DEL', () => {
+    const html = renderMarkdown(
+      'Euro &#x80; &#128; dash &#x96; gone &#x81;&#127; raw \u0085\u007f\u009b end',
+      base,
+    );
+    expect(html).toBe('<p>Euro € € dash – gone  raw …› end</p>');
+    const raw = renderMarkdown('<p>raw \u0081 and &#x9C;</p>', base);
+    expect(raw).toBe('<p>raw  and œ</p>');
+  });
+
   it('gives headings unique ids', () => {
     expect(renderMarkdown('# Intro\n\n## Intro\n\n### Ça va?', base)).toBe(
       '<h1 id="intro"><a href="https://news.example.com/posts/p/#intro">Intro</a></h1>\n' +
