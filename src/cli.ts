@@ -22,7 +22,7 @@ import {
 import { movesBetween } from './core/announce-keys.js';
 import { lateArticlesNote } from './core/announce-window.js';
 import { type Article, type ArticleMeta, prepareToParse } from './core/article.js';
-import { hasErrors, parseCorpus, publishedAt } from './core/corpus.js';
+import { futureUpdateProblems, hasErrors, parseCorpus, publishedAt } from './core/corpus.js';
 import { digestId, previewLinks } from './core/digest.js';
 import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem } from './core/errors.js';
 import { shortenedNote } from './core/full-text.js';
@@ -477,6 +477,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
     ...(await themeProblems(site, paths.content)),
     ...sitePages.problems,
     ...untaggedTopicProblems(site.topics, corpus.articles),
+    ...futureUpdateProblems(corpus.articles, now.getTime()),
     ...checkPublished(publishedIds, corpus.articles, published, site, assets, sitePages.pages, textOf),
   ];
   // What only rendering shows, once the rest is right: the site built into nothing, and the mail rendered.

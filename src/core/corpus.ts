@@ -122,6 +122,24 @@ export function publishedAt(articles: readonly Article[], nowMs: number): Articl
   return articles.filter((a) => !a.draft && a.dateMs <= nowMs).sort(byNewest);
 }
 
+/**
+ * Published articles whose `updated` has not come yet: the feeds would say the site changed then (their
+ * lastBuildDate and <updated> too), and readers that sort by it would keep it on top until that day.
+ */
+export function futureUpdateProblems(
+  articles: readonly Pick<Article, 'source' | 'draft' | 'dateMs' | 'updated' | 'updatedMs'>[],
+  nowMs: number,
+): Problem[] {
+  return articles
+    .filter((a) => !a.draft && a.dateMs <= nowMs && a.updatedMs !== undefined && a.updatedMs > nowMs)
+    .map((a) => ({
+      file: a.source,
+      field: 'updated',
+      reason: `is ${a.updated}, which has not come yet: the feeds would give that date as the article's last change (use the time it changed)`,
+      severity: 'warning' as const,
+    }));
+}
+
 /** The time an article last changed, as feeds and the sitemap report it (dates before 1970 are negative). */
 export function lastChangedMs(article: Pick<Article, 'dateMs' | 'updatedMs'>): number {
   return article.updatedMs === undefined ? article.dateMs : Math.max(article.dateMs, article.updatedMs);

@@ -12,7 +12,7 @@ import {
   prepareToParse,
   type SourceTags,
 } from '../core/article.js';
-import { duplicateSlugProblems, hasErrors, tagClashProblems } from '../core/corpus.js';
+import { duplicateSlugProblems, futureUpdateProblems, hasErrors, tagClashProblems } from '../core/corpus.js';
 import { rehearseDigest } from '../core/digest.js';
 import { ContentError, NotFoundError, type Problem } from '../core/errors.js';
 import { feedUrlsAmong } from '../core/feeds.js';
@@ -355,6 +355,10 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     ...Object.values(sources).flatMap((s) => s.warnings),
     ...pageWarnings,
     ...theme.warnings,
+    ...futureUpdateProblems(
+      Object.values(sources).map((s) => s.article),
+      nowMs,
+    ),
     ...untaggedTopicProblems(
       site.topics,
       Object.values(sources).map((s) => s.article),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_ARTICLE_BYTES, MAX_FIELDS, MAX_TAGS, parseArticle } from '../../../src/core/article.js';
-import { hasErrors, parseCorpus, publishedAt } from '../../../src/core/corpus.js';
+import { futureUpdateProblems, hasErrors, parseCorpus, publishedAt } from '../../../src/core/corpus.js';
 import { prepareMath } from '../../../src/core/math.js';
 import { prepareAllMarkdown } from '../../../src/core/render.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
@@ -240,6 +240,22 @@ describe('parseArticle: valid articles', () => {
     expect(result.ok && result.warnings.map((w) => [w.line, w.reason.slice(0, 28)])).toEqual([
       [5, 'code block in "mermaid" is s'],
       [9, 'code block in "Mermaid" is s'],
+    ]);
+  });
+
+  it('warns about a published article updated at a time that has not come, not about a scheduled one', () => {
+    const nowMs = Date.parse('2026-12-06T12:00:00Z');
+    const ahead = article({ title: 'A', date: '2026-12-01T10:00:00Z', updated: '2030-01-01T00:00:00Z' });
+    const scheduled = article({ title: 'B', date: '2027-01-01T10:00:00Z', updated: '2027-01-02T00:00:00Z' });
+    const past = article({ title: 'C', date: '2026-12-01T10:00:00Z', updated: '2026-12-05T00:00:00Z' });
+    expect(futureUpdateProblems([ahead, scheduled, past], nowMs)).toEqual([
+      {
+        file: ahead.source,
+        field: 'updated',
+        reason:
+          "is 2030-01-01T00:00:00Z, which has not come yet: the feeds would give that date as the article's last change (use the time it changed)",
+        severity: 'warning',
+      },
     ]);
   });
 
