@@ -12,6 +12,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import type { SiteConfig } from '../../src/core/site.js';
 import type { DeployConfig } from '../config.js';
 import { contentSecurityPolicy } from '../csp.js';
+import { INDEX_REWRITE } from '../index-rewrite.js';
 import { Concern } from '../logical-ids.js';
 
 export interface DeliveryProps {
@@ -66,12 +67,10 @@ export class Delivery extends Concern {
       cloudfront.HeadersReferrerPolicy.NO_REFERRER,
       'Broadsheet API pages: as the site, and no Referer (their URLs carry tokens)',
     );
-    // /posts/x/ → /posts/x/index.html: S3 has no index documents behind an origin access control.
+    // /posts/x/ → /posts/x/index.html, /about → /about/ (index-rewrite.ts).
     const indexRewrite = new cloudfront.Function(this, 'IndexRewrite', {
       runtime: cloudfront.FunctionRuntime.JS_2_0,
-      code: cloudfront.FunctionCode.fromInline(
-        "function handler(event) { var r = event.request; if (r.uri.endsWith('/')) r.uri += 'index.html'; return r; }",
-      ),
+      code: cloudfront.FunctionCode.fromInline(INDEX_REWRITE),
     });
     const certificate = config.certificateArn
       ? acm.Certificate.fromCertificateArn(this, 'Certificate', config.certificateArn)

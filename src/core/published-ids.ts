@@ -1,5 +1,6 @@
 // The record of what has been published (content/published-ids.json), so a change that would move an
 // article — and make feed readers see it as new, and old links break — is caught before it ships.
+import { decodeHTMLAttribute } from 'entities';
 import * as z from 'zod';
 import { articleIdentity, byUniqueKey } from './announce-keys.js';
 import type { Article, ArticleMeta } from './article.js';
@@ -188,7 +189,8 @@ export function checkPublished(
     const targets = [...text.html.matchAll(/\s(href|src)="([^"]+)"/g)].map(([, attribute, target]) => ({
       field: 'body',
       what: attribute === 'src' ? 'image ' : 'link to ',
-      target: target ?? '',
+      // As the attribute means it: `?a=1&amp;b=2` is the link ?a=1&b=2 the author wrote.
+      target: decodeHTMLAttribute(target ?? ''),
       file: attribute === 'src',
     }));
     if (text.image) targets.push({ field: 'image', what: '', target: text.image, file: true });

@@ -105,6 +105,11 @@ export async function startSiteServer(
         return;
       }
       const file = await siteFileFor(siteRoot, url.pathname);
+      // /about is the folder /about/, as CloudFront's index rewrite serves it: the page's own address.
+      if (!file && !url.pathname.endsWith('/') && (await siteFileFor(siteRoot, `${url.pathname}/`))) {
+        res.writeHead(301, { location: `${url.pathname}/${url.search}` }).end();
+        return;
+      }
       if (!file) {
         const page = await readFile(join(siteRoot, '404.html'), 'utf8').catch(() => undefined);
         if (options.liveReload) {

@@ -68,6 +68,7 @@ describe('checkPublished: links and images that lead nowhere', () => {
           '/api/subscribe',
           '/posts/',
           '/one/?x=1#top',
+          '/one/?x=1&y=2',
           '/images/a.png',
           'https://elsewhere.example/anything/',
         ],
@@ -81,6 +82,8 @@ describe('checkPublished: links and images that lead nowhere', () => {
       'body link to /tags/nope/feed.xml',
       'body link to /posts/',
       'body link to /one/?x=1#top',
+      // As written, not as the attribute escapes it (&amp;).
+      'body link to /one/?x=1&y=2',
       'image /images/missing.png',
     ]);
   });

@@ -94,6 +94,11 @@ describe('two previews of one project', () => {
     const draftUrl = '/posts/notes-on-feeds/';
     expect((await fetch(`${drafts.url}${draftUrl}`)).status).toBe(200);
     expect((await fetch(`${plain.url}${draftUrl}`)).status).toBe(404);
+    // An address without its closing slash goes to the page, as on the deployed site; a missing one is 404.
+    const bare = await fetch(`${drafts.url}/posts/notes-on-feeds?x=1`, { redirect: 'manual' });
+    expect(bare.status).toBe(301);
+    expect(bare.headers.get('location')).toBe('/posts/notes-on-feeds/?x=1');
+    expect((await fetch(`${plain.url}/posts/notes-on-feeds`, { redirect: 'manual' })).status).toBe(404);
     for (const each of [drafts, plain]) {
       const other = each === drafts ? plain : drafts;
       const home = await (await fetch(`${each.url}/`)).text();
