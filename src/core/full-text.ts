@@ -138,8 +138,59 @@ function trailing(text: string, chars: string): number {
  * so empty elements and the whitespace between blocks leave no blank lines, and a list item's marker waits
  * for its first text. Lines within a list item are indented under its text.
  */
+/**
+ * The text as it grows, in pieces: reading back from one long string built by `+=` makes V8 flatten it each
+ * time, which made a long body take seconds. The walk only ever looks at the last few characters.
+ */
+class Output {
+  private readonly pieces: string[] = [];
+  /** The last characters written: more than any look back needs (two line breaks, a cell's spaces). */
+  private tail = '';
+
+  get empty(): boolean {
+    return this.pieces.length === 0;
+  }
+
+  last(): string | undefined {
+    return this.tail.at(-1);
+  }
+
+  trailing(chars: string): number {
+    return trailing(this.tail, chars);
+  }
+
+  append(text: string): void {
+    if (text === '') return;
+    this.pieces.push(text);
+    this.tail = (this.tail + text).slice(-TAIL);
+  }
+
+  /** Drops `chars` at the end, across pieces. */
+  trimEnd(chars: string): void {
+    while (this.pieces.length > 0) {
+      const piece = this.pieces.at(-1) as string;
+      const kept = piece.length - trailing(piece, chars);
+      if (kept > 0) {
+        this.pieces[this.pieces.length - 1] = piece.slice(0, kept);
+        break;
+      }
+      this.pieces.pop();
+    }
+    let tail = '';
+    for (let i = this.pieces.length - 1; i >= 0 && tail.length < TAIL; i--) tail = this.pieces[i] + tail;
+    this.tail = tail.slice(-TAIL);
+  }
+
+  toString(): string {
+    return this.pieces.join('');
+  }
+}
+const TAIL = 64;
+/** How far list items indent their lines at most: raw HTML can nest lists hundreds deep for a few bytes. */
+const MAX_INDENT = 12;
+
 class PlainText {
-  private out = '';
+  private readonly out = new Output();
   private pending = 0;
   private indent = '';
   private marker = '';
@@ -158,7 +209,7 @@ class PlainText {
     if (top && CONTAINERS.has(top) && raw.trim() === '') return;
     // A table's cell on one line: its text's whitespace collapsed, and none at its start.
     let text = this.cell > 0 ? raw.replace(/\s+/g, ' ') : raw;
-    const last = this.out.at(-1);
+    const last = this.out.last();
     if (this.pending > 0 || last === undefined || last === '\n' || (this.cell > 0 && last === ' '))
       text = text.replace(/^\s+/, '');
     if (text !== '') this.write(text);
@@ -168,7 +219,7 @@ class PlainText {
     switch (name) {
       case 'br':
         if (this.cell > 0) this.text(' ');
-        else if (this.pending === 0 && this.out !== '') this.out += '\n';
+        else if (this.pending === 0 && !this.out.empty) this.out.append('\n');
         return;
       case 'img': {
         const alt = /\salt="([^"]*)"/i.exec(attributes)?.[1];
@@ -203,11 +254,11 @@ class PlainText {
     const frame = this.stack.pop() as Open;
     if (name === 'pre') {
       this.pre--;
-      this.out = this.out.trimEnd();
+      this.out.trimEnd(' \t\r\n');
     }
     if (name === 'td' || name === 'th') {
       this.cell--;
-      this.out = this.out.slice(0, this.out.length - trailing(this.out, ' \t'));
+      this.out.trimEnd(' \t');
     }
     if (name === 'li') {
       if (this.marker !== '') this.write('');
@@ -217,7 +268,7 @@ class PlainText {
   }
 
   done(): string {
-    return this.out;
+    return this.out.toString();
   }
 
   /** A list item: its marker (`- `, its number, or a footnote's [1]), and the indent of its lines. */
@@ -234,7 +285,7 @@ class PlainText {
     const list = this.stack.findLast((o) => o.name === 'ol' || o.name === 'ul');
     const marker = list?.name === 'ol' ? `${list.count++}. ` : '- ';
     this.marker = this.indent + marker;
-    this.indent += ' '.repeat(marker.length);
+    if (this.indent.length < MAX_INDENT) this.indent += ' '.repeat(marker.length);
   }
 
   /** The line breaks around a block: within a list item, only a paragraph stands a blank line apart. */
@@ -250,15 +301,15 @@ class PlainText {
 
   /** Text at its place: after the line breaks owed, and on a new line after the marker or the indent. */
   private write(text: string): void {
-    if (this.pending > 0 && this.out !== '') {
-      this.out += '\n'.repeat(Math.max(0, this.pending - trailing(this.out, '\n')));
+    if (this.pending > 0 && !this.out.empty) {
+      this.out.append('\n'.repeat(Math.max(0, this.pending - this.out.trailing('\n'))));
     }
     this.pending = 0;
-    if (this.out === '' || this.out.endsWith('\n')) {
-      this.out += this.marker === '' ? this.indent : this.marker;
+    if (this.out.empty || this.out.last() === '\n') {
+      this.out.append(this.marker === '' ? this.indent : this.marker);
       this.marker = '';
     }
-    this.out += this.indent === '' ? text : text.replace(/\n(?=[^\n])/g, `\n${this.indent}`);
+    this.out.append(this.indent === '' ? text : text.replace(/\n(?=[^\n])/g, `\n${this.indent}`));
   }
 }
 

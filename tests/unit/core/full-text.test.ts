@@ -202,6 +202,19 @@ describe('full-text digests', () => {
     expect(bodyText(`<p>x${spaces}y</p><p>z${spaces}\nw</p>`)).toBe(`x${spaces}y\n\nz\nw`);
   });
 
+  it('reads a long body of many elements in one pass, and keeps deep lists from multiplying its size', () => {
+    // 800 KB of short paragraphs took 44 s when the walk read back from one growing string; a regression
+    // makes this test time out.
+    const paragraphs = Array.from({ length: 40_000 }, (_, i) => `<p>p<em>${i}</em></p>`).join('\n');
+    const text = bodyText(paragraphs);
+    expect(text.startsWith('p0\n\np1\n\n')).toBe(true);
+    expect(text.endsWith('p39999')).toBe(true);
+    // 400 lists deep in a few KB of raw HTML: lines indent a few levels at most, not 400.
+    const deep = `${'<ul><li>'.repeat(400)}${'a<br>'.repeat(2000)}${'</li></ul>'.repeat(400)}`;
+    const lines = bodyText(deep).split('\n');
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(16);
+  });
+
   it('past Gmail’s clip, shortens articles to summary and link from the oldest until it fits', () => {
     const big = (slug: string, date: string) =>
       article(
