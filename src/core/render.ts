@@ -285,9 +285,8 @@ function createMarkdown(): Marked {
         const inner = this.parser.parseInline(tokens);
         // A heading of emoji or punctuation alone has no slug: it is a section all the same. A footnote's
         // number is left out, or adding a note above would move the section's address.
-        const noted = tokens.some((t) => t.type === 'footnoteRef');
         const text = htmlToText(
-          noted ? this.parser.parseInline(tokens.filter((t) => t.type !== 'footnoteRef')) : inner,
+          inner.includes('data-footnote-ref') ? inner.replace(FOOTNOTE_REF_HTML, '') : inner,
         );
         const slug = slugger.slug(slugOf(text) === '' ? 'section' : text);
         const id = escapeHtml(slug);

@@ -66,8 +66,12 @@ describe('renderMarkdown', () => {
   });
 
   it("leaves a footnote's number out of its heading's id, so a note added above does not move it", () => {
-    const html = renderMarkdown('A[^a].\n\n## Heading with note[^h]\n\n[^a]: One.\n[^h]: Two.', base);
+    const html = renderMarkdown(
+      'A[^a].\n\n## Heading with note[^h]\n\n## **Bold[^b]**\n\n[^a]: One.\n[^h]: Two.\n[^b]: Three.',
+      base,
+    );
     expect(html).toContain('<h2 id="heading-with-note">');
+    expect(html).toContain('<h2 id="bold">');
     expect(html).toContain('#footnote-h');
   });
 
