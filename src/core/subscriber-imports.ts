@@ -418,7 +418,8 @@ export const ADDRESS_COLUMNS = Object.keys(BROADSHEET_COLUMNS).filter(
  */
 function looksLikeHeader(names: readonly string[]): boolean {
   if (names.every((name) => name === '') || names.some((name) => name.includes('@'))) return false;
-  if (names.length === 1) return true;
+  // One cell: a column's name (`Mail`, `E-Mail Adresse`), not an address missing its @ (ana.example.org).
+  if (names.length === 1) return /^[\p{L}][\p{L}\p{M} _-]*$/u.test(names[0] ?? '');
   const [, status = '', delivery = ''] = names;
   const positional =
     (status === '' || STATUSES.some((s) => s === status)) &&

@@ -188,6 +188,8 @@ describe('subscribers import recognises other services by their header', () => {
     expect(recogniseImport(['ana@example.org', 'confirmed']).header).toBe(false);
     expect(recogniseImport(['not-an-address', 'confirmed', 'weekly']).header).toBe(false);
     expect(recogniseImport(['Email Address', 'First Name']).description).toBe('Broadsheet columns');
+    // One cell that is an address missing its @ is a row to skip, not a header that refuses the file.
+    expect(recogniseImport(['ana.example.org']).header).toBe(false);
   });
 
   it('refuses a file whose first row reads as a header without an address column, once and not per row', async () => {
