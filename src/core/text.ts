@@ -64,7 +64,7 @@ const HTML_ESCAPES: Record<string, string> = {
  * Longest name a slug or an alias segment may give a folder of the built site, in UTF-8 bytes: file systems
  * allow 255, and a name in Thai or Chinese takes three bytes a letter.
  */
-export const MAX_FOLDER_NAME_BYTES = 200;
+export const MAX_FOLDER_NAME_BYTES = 255;
 
 const encoder = new TextEncoder();
 export const utf8Length = (text: string): number => encoder.encode(text).length;
@@ -108,12 +108,21 @@ export function slugify(raw: string): string {
   // Compatibility forms (half-width kana, Arabic ligatures, compatibility jamo) and the tatweel would give a
   // name that looks like another its own address: NFKC folds them, as the Latin fold below always did.
   const slug = unicode
-    ? githubSlug(text.normalize('NFKC').replaceAll(TATWEEL, '')).replace(/_/g, '-')
+    ? githubSlug(foldVariants(text).replaceAll(TATWEEL, '')).replace(/_/g, '-')
     : asciiSlug(text);
   return slug.replace(/-{2,}/g, '-').replace(/^-+|-+$/g, '');
 }
 
 const TATWEEL = '\u0640';
+/**
+ * Hangul jamo as Koreans type them (ㅋ, and half-width ﾡ): NFKC would make them conjoining jamo (ᄏ),
+ * which draw as fragments and cannot be typed. They are left as written.
+ */
+const TYPED_JAMO = /[\u3131-\u318E\uFFA0-\uFFDC]/u;
+const foldVariants = (text: string): string =>
+  TYPED_JAMO.test(text)
+    ? [...text].map((c) => (TYPED_JAMO.test(c) ? c : c.normalize('NFKC'))).join('')
+    : text.normalize('NFKC');
 const NON_LATIN_LETTER = /(?!\p{Script=Latin})\p{L}/u;
 
 function asciiSlug(text: string): string {
@@ -191,7 +200,7 @@ export function slugFlaw(text: string): string | undefined {
   if (text !== text.normalize('NFC'))
     return 'has letters written as letter and accent apart: write each as one character (NFC)';
   // Half-width ｶ and カ, the ligature ﻻ and لا, a stretched عـربي and عربي look alike: one address each.
-  const variant = [...text].find((c) => c === TATWEEL || c !== c.normalize('NFKC'));
+  const variant = [...text].find((c) => c === TATWEEL || (c !== c.normalize('NFKC') && !TYPED_JAMO.test(c)));
   if (variant)
     return variant === TATWEEL
       ? `holds the tatweel U+0640, which only stretches a word: leave it out`
