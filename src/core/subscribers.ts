@@ -71,8 +71,13 @@ export function normalizeAddress(input: string): AddressCheck {
   // An international domain (exämple.com) is stored as the ASCII form mail travels by (xn--exmple-cua.com),
   // so the two spellings are one subscriber. domainToASCII gives '' for what is no domain.
   const domainAt = written.lastIndexOf('@');
-  const domain = written.slice(domainAt + 1);
-  const asciiDomain = domainAt > 0 && /\P{ASCII}/u.test(domain) ? domainToASCII(domain) : domain;
+  const domain = written.slice(domainAt + 1).normalize('NFC');
+  // Only letters, marks, digits, dots and hyphens go to domainToASCII, which would also decode %2e and fold
+  // or drop what the subscriber cannot see (a soft hyphen, full-width letters) into another domain.
+  const international = domainAt > 0 && /\P{ASCII}/u.test(domain);
+  if (international && (!/^[\p{L}\p{M}\p{N}.-]+$/u.test(domain) || domain !== domain.normalize('NFKC')))
+    return { ok: false, reason: 'That does not look like an email address.' };
+  const asciiDomain = international ? domainToASCII(domain) : domain;
   if (asciiDomain === '') return { ok: false, reason: 'That does not look like an email address.' };
   const address = `${written.slice(0, domainAt + 1)}${asciiDomain}`;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.

@@ -74,6 +74,10 @@ describe('normalizeAddress', () => {
     'not-an-address',
     '',
     `${'a'.repeat(250)}@example.org`,
+    // International domains with what would turn them into another: an escape, a soft hyphen, full width.
+    'a@exä%2ecom',
+    'a@exä\u00ADmple.com',
+    'a@ｅxämple.com',
   ])('refuses %j', (input) => {
     expect(normalizeAddress(input).ok).toBe(false);
   });
