@@ -883,11 +883,6 @@ async function cloudOperator(table: string) {
   };
 }
 
-/**
- * `send-test --to <address> [--article <slug>]`: what the next digest would send (or that article), to one
- * address, marked as a test; locally into a test folder in outbox/, with --table through SES. Nothing is
- * recorded as announced or sent.
- */
 /** The slugs of the five newest articles, for a message that names none that exists. */
 const newestSlugs = (articles: readonly ArticleMeta[]) =>
   [...articles]
@@ -896,6 +891,11 @@ const newestSlugs = (articles: readonly ArticleMeta[]) =>
     .map((a) => a.slug)
     .join(', ') || 'none';
 
+/**
+ * `send-test --to <address> [--article <slug>]`: what the next digest would send (or that article), to one
+ * address, marked as a test; locally into a test folder in outbox/, with --table through SES. Nothing is
+ * recorded as announced or sent.
+ */
 async function sendTestCommand(site: SiteConfig, paths: { content: string; state: string; outbox: string }) {
   if (values.to === undefined)
     throw new UsageError('send-test needs --to: broadsheet send-test --to you@example.org');
@@ -1178,6 +1178,9 @@ async function siteAt(content: string, current: SiteConfig): Promise<SiteConfig>
 
 async function diff(site: SiteConfig, content: string, ref: string | undefined): Promise<number> {
   if (!ref) throw new UsageError('diff needs the git ref to compare with: broadsheet diff origin/main');
+  const [diffOut, givenOut] = [values['diff-out'], values.out];
+  if (diffOut !== undefined && givenOut !== undefined && resolve(diffOut) !== resolve(givenOut))
+    throw new UsageError('diff takes --out or --diff-out (the same option), not both with different folders');
   const git = (args: string[], cwd = content) =>
     execFileSync('git', args, { cwd, maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
   // The repository's top, and the content folder's path inside it as git spells it (no symlink surprises).
@@ -1221,8 +1224,6 @@ async function diff(site: SiteConfig, content: string, ref: string | undefined):
   const assets = (await new FsStaticAssets(content).list()).map((a) => a.path);
   const theme = await loadTheme(site, new FsThemeFiles(content));
   const change = await diffCorpora(before.articles, after.articles, site, clock(), assets, theme);
-  if (values['diff-out'] !== undefined && values.out !== undefined && values['diff-out'] !== values.out)
-    throw new UsageError('diff takes --out or --diff-out (the same option), not both with different folders');
   const out = resolve(values['diff-out'] ?? values.out ?? 'diff');
   await mkdir(out, { recursive: true });
   // Said first, or a wrong ref (one from before the content existed) reads as a site of new articles.

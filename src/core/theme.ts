@@ -488,7 +488,7 @@ function checkLocale(
         problems.push({
           file,
           field: key,
-          reason: `has {${name}}, which this string is never given, so it shows as written (it is given: ${[...filled].map((n) => `{${n}}`).join(', ') || 'nothing'})`,
+          reason: `has {${name}}, which the default theme never gives this string, so it shows as written (the default's own uses: ${[...filled].map((n) => `{${n}}`).join(', ') || 'none'})`,
           severity: 'warning',
         });
   }
