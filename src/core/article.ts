@@ -751,14 +751,19 @@ export function readFrontMatterWithYaml(
   }
   const fields = data as Record<string, unknown>;
   // `title: 3.10` is the title "3.10", not the number 3.1; `tags: [0x1F]` the tag "0x1F", not 31.
+  // An alias (`summary: *a`) stands for the node it names, written where the anchor is.
+  const node = (n: unknown) => (isAlias(n) ? n.resolve(doc) : n);
+  const written = (n: unknown) => {
+    const resolved = node(n);
+    return isScalar(resolved) && typeof resolved.value === 'number' ? resolved.source : undefined;
+  };
   for (const { key, value } of doc.contents.items) {
     const name = isScalar(key) ? String(key.value) : '';
     if (!TEXT_FIELDS.has(name)) continue;
-    if (isScalar(value) && typeof value.value === 'number') fields[name] = value.source;
-    else if (isSeq(value) && Array.isArray(fields[name]))
-      fields[name] = value.items.map((item, i) =>
-        isScalar(item) && typeof item.value === 'number' ? item.source : (fields[name] as unknown[])[i],
-      );
+    const resolved = node(value);
+    if (isScalar(resolved) && typeof resolved.value === 'number') fields[name] = resolved.source;
+    else if (isSeq(resolved) && Array.isArray(fields[name]))
+      fields[name] = resolved.items.map((item, i) => written(item) ?? (fields[name] as unknown[])[i]);
   }
   return { fields, fieldLine: (field) => lines.get(field) };
 }

@@ -229,6 +229,11 @@ describe('parseArticle: valid articles', () => {
     expect(read('title: 007\ntags:\n  - +1\n  - .5').tags).toEqual(['+1', '.5']);
     expect(read('title: 007').title).toBe('007');
     expect(read('title: 2026').title).toBe('2026');
+    // Through an alias too.
+    expect(read('title: &v 3.10\nsummary: *v\ntags: [*v]')).toMatchObject({
+      summary: '3.10',
+      tags: ['3.10'],
+    });
   });
 
   it('puts a warning about a fence at the line written that way, not an earlier one in another case', () => {
