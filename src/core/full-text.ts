@@ -28,9 +28,6 @@ const STYLES: Record<string, string> = {
 
 /** A task list item's box (`- [x]`), as marked writes it. */
 const TASK_BOX = /<input\b[^>]*\btype="checkbox"[^>]*>/gi;
-/** A tag of sanitized HTML, where `<` is only ever a tag's, and an id or an ARIA reference to one in it. */
-const OPENING_TAG = /<[a-z][^>]*>/gi;
-const IN_PAGE_REFERENCE = /\s(?:id|aria-describedby)="[^"]*"/gi;
 
 /**
  * An article's rendered body (sanitized, links and images already absolute) made fit for mail: each element
@@ -39,29 +36,24 @@ const IN_PAGE_REFERENCE = /\s(?:id|aria-describedby)="[^"]*"/gi;
  */
 export function emailBody(html: string): string {
   // A task list's boxes as characters: mail clients drop form fields, and with them whether it is done.
-  return (
-    html
-      .replace(TASK_BOX, (box) => (/\schecked\b/i.test(box) ? '☑' : '☐'))
-      // Ids go: a digest of several articles would repeat them (two "Intro" headings, every footnote 1), and
-      // its links point at the articles' pages, not into the mail.
-      .replace(OPENING_TAG, (tag) => tag.replace(IN_PAGE_REFERENCE, ''))
-      .replace(
-        /<(pre|code|img|blockquote|table|th|td)(?=[\s/>])([^>]*)>/gi,
-        (_m, tag: string, rest: string) => {
-          const name = tag.toLowerCase();
-          let style = STYLES[name];
-          if (!style) return `<${tag}${rest}>`;
-          // A table column's alignment (`|--:|`) is an align attribute, which the style's own text-align beats.
-          const align = /\salign="(left|right|center)"/i.exec(rest)?.[1];
-          if (align) style += `text-align:${align.toLowerCase()};`;
-          // A quote's grey must turn light where the digest goes dark (the template's .bs-muted).
-          if (name === 'blockquote' && !/\sclass="/i.test(rest)) rest = ` class="bs-muted"${rest}`;
-          const own = /\sstyle="([^"]*)"/.exec(rest);
-          if (!own) return `<${tag} style="${style}"${rest}>`;
-          return `<${tag}${rest.replace(own[0], ` style="${style}${own[1]}"`)}>`;
-        },
-      )
-  );
+  return html
+    .replace(TASK_BOX, (box) => (/\schecked\b/i.test(box) ? '☑' : '☐'))
+    .replace(
+      /<(pre|code|img|blockquote|table|th|td)(?=[\s/>])([^>]*)>/gi,
+      (_m, tag: string, rest: string) => {
+        const name = tag.toLowerCase();
+        let style = STYLES[name];
+        if (!style) return `<${tag}${rest}>`;
+        // A table column's alignment (`|--:|`) is an align attribute, which the style's own text-align beats.
+        const align = /\salign="(left|right|center)"/i.exec(rest)?.[1];
+        if (align) style += `text-align:${align.toLowerCase()};`;
+        // A quote's grey must turn light where the digest goes dark (the template's .bs-muted).
+        if (name === 'blockquote' && !/\sclass="/i.test(rest)) rest = ` class="bs-muted"${rest}`;
+        const own = /\sstyle="([^"]*)"/.exec(rest);
+        if (!own) return `<${tag} style="${style}"${rest}>`;
+        return `<${tag}${rest.replace(own[0], ` style="${style}${own[1]}"`)}>`;
+      },
+    );
 }
 
 /**
@@ -409,7 +401,10 @@ export function shortenedNote(
 /** The article's body in the HTML part, in place of its summary (the digest's markup wraps it). */
 export function fullTextHtml(body: string): SafeHtml {
   // Math only here, as the HTML is composed: the plain-text part reads the same body's MathML as its TeX.
-  const shown = mathForMail(body, STYLES.code as string);
+  // Ids go: a digest of several articles would repeat them (two "Intro" headings, every footnote 1), and
+  // its links point at the articles' pages, not into the mail. (An issue page scopes them instead.)
+  const withoutIds = body.replace(START_TAG, (tag) => tag.replace(ID_ATTRIBUTE, ''));
+  const shown = mathForMail(withoutIds, STYLES.code as string);
   // bs-fg: the digest's template turns it light in dark mode, as it does the summaries.
   return html`<div class="bs-fg" style="margin:0 0 8px 0;font-size:16px;line-height:1.5;color:#1d1d1f;">${trusted(shown)}</div>`;
 }

@@ -28,7 +28,9 @@ describe('local subscribers without subscribers.json', () => {
     expect(await unsubscribe(deps, token ?? '', now)).toMatchObject({ kind: 'unsubscribed' });
     expect(await subscribers.exists()).toBe(true);
     expect(await subscribers.recipients()).toEqual([]);
-    expect((await subscribers.list()).map((s) => [s.address, s.status])).toEqual([[owner, 'unsubscribed']]);
+    expect((await subscribers.list()).map((s) => [s.address, s.status, s.createdAtMs])).toEqual([
+      [owner, 'unsubscribed', now.getTime()],
+    ]);
   });
 
   it('a first subscriber makes the file with that subscriber alone, as before', async () => {
