@@ -470,6 +470,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
     if (bytes !== undefined && !texts.has(file)) texts.set(file, Buffer.from(bytes).toString('utf8'));
     return texts.get(file);
   };
+  const failing = new Set(corpus.problems.filter((p) => p.severity === 'error').map((p) => p.file));
   const problems = [
     ...corpus.problems,
     ...(await unreadSources(paths.content)),
@@ -478,7 +479,10 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
     ...sitePages.problems,
     ...untaggedTopicProblems(site.topics, corpus.articles),
     ...futureUpdateProblems(corpus.articles, now.getTime()),
-    ...checkPublished(publishedIds, corpus.articles, published, site, assets, sitePages.pages, textOf),
+    // A published article whose file has errors of its own is not "gone": its errors say why it would be.
+    ...checkPublished(publishedIds, corpus.articles, published, site, assets, sitePages.pages, textOf).filter(
+      (p) => !(p.field === 'file' && p.severity === 'warning' && failing.has(p.file)),
+    ),
   ];
   // What only rendering shows, once the rest is right: the site built into nothing, and the mail rendered.
   if (!hasErrors(problems))

@@ -330,6 +330,12 @@ describe('static CSS and HTML, pages (issue 15)', () => {
       expect(run.stderr).toContain(reason('images/digest-flow.svg'));
     }
     expect(await readFile(join(dir, 'dist/feed.xml'), 'utf8')).toBe(feed);
+    // An alias refused as the file is read: the article's own error says it all; it is not also "gone".
+    await writeFile(post, text.replace('\ndate:', '\naliases: [/tags/x/]\ndate:'));
+    const refused = await broadsheet(dir, 'check', '--now', NOW);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('error in aliases: /tags/x/ is under /tags/');
+    expect(refused.stderr).not.toContain('is gone');
     await writeFile(post, text);
     expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
   });
