@@ -7,7 +7,7 @@ import { MAX_FOLDER_NAME_BYTES, slugInUrl, utf8Length } from './text.js';
 /** Most old addresses an article may declare (each is a page written on every build). */
 export const MAX_ALIASES = 20;
 /** Longest alias path; every segment becomes a folder name in the built site. */
-export const MAX_ALIAS_LENGTH = 200;
+export const MAX_ALIAS_LENGTH = 1000;
 
 /**
  * First path segments the site generates pages under or routes elsewhere, and what it keeps there. The home
@@ -51,6 +51,9 @@ export function aliasPath(written: string): { path: string } | { reason: string 
       return {
         reason: `has the segment "${decoded}": a segment holds letters, digits, -, _, . and ~ only`,
       };
+    // Hidden names are the build's own (dist/.broadsheet-manifest.v8), never a page's.
+    if (decoded.startsWith('.'))
+      return { reason: `has the segment "${decoded}": a segment may not start with .` };
     if (decoded !== decoded.normalize('NFC'))
       return { reason: `has "${decoded}" with letters written as letter and accent apart (write it in NFC)` };
     if (utf8Length(decoded) > MAX_FOLDER_NAME_BYTES)

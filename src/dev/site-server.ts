@@ -107,7 +107,8 @@ export async function startSiteServer(
       const file = await siteFileFor(siteRoot, url.pathname);
       // /about is the folder /about/, as CloudFront's index rewrite serves it: the page's own address.
       if (!file && !url.pathname.endsWith('/') && (await siteFileFor(siteRoot, `${url.pathname}/`))) {
-        res.writeHead(301, { location: `${url.pathname}/${url.search}` }).end();
+        // One leading slash: //elsewhere.example/x/ would leave the site.
+        res.writeHead(301, { location: `/${url.pathname.replace(/^[/\\]+/, '')}/${url.search}` }).end();
         return;
       }
       if (!file) {

@@ -26,6 +26,14 @@ describe('the index rewrite in front of the site bucket', () => {
     });
   });
 
+  it('keeps every value of a repeated parameter, and never redirects off the site', () => {
+    expect(
+      run('/posts/x', { a: { value: '1', multiValue: [{ value: '1' }, { value: '2' }] } } as never),
+    ).toMatchObject({ headers: { location: { value: '/posts/x/?a=1&a=2' } } });
+    expect(run('//evil.example/x')).toMatchObject({ headers: { location: { value: '/evil.example/x/' } } });
+    expect(run('/\\evil.example/x')).toMatchObject({ headers: { location: { value: '/evil.example/x/' } } });
+  });
+
   it('leaves files alone', () => {
     expect(run('/feed.xml')).toMatchObject({ uri: '/feed.xml' });
     expect(run('/images/a.b/c.png')).toMatchObject({ uri: '/images/a.b/c.png' });

@@ -705,6 +705,19 @@ describe('parseArticle: limits that keep one article cheap (issue 14)', () => {
     expect(a.aliases).toHaveLength(3);
   });
 
+  it('takes the old address of the longest slug as an alias, and refuses a hidden segment', () => {
+    const old = `/posts/${'a'.repeat(MAX_FOLDER_NAME_BYTES)}/`;
+    expect(article({ title: 'A', date: '2026-01-01', aliases: `[${old}]` }).aliases).toEqual([
+      `https://news.example.com${old}`,
+    ]);
+    const hidden = problemsOf(
+      '---\ntitle: A\ndate: 2026-01-01\naliases: [/.broadsheet-manifest.v8/]\n---\nBody.\n',
+    );
+    expect(hidden.map((p) => `${p.field}: ${p.reason}`)).toEqual([
+      expect.stringMatching(/^aliases.*a segment may not start with \.$/),
+    ]);
+  });
+
   it('takes an old address in any script, written plain or percent-encoded, as the one URL it is', () => {
     const a = article({
       title: 'A',
