@@ -119,11 +119,6 @@ export function isStored(subscriber: Subscriber): boolean {
   return !unstored.has(subscriber);
 }
 
-/** When a record was created, for a change that keeps it: now, for one read as there but never stored. */
-export function createdAtOf(current: Subscriber | undefined, nowMs: number): number {
-  return current && isStored(current) ? current.createdAtMs : nowMs;
-}
-
 /** What a change makes of a subscriber as stored now: the new record, or undefined to leave it as it is. */
 export type SubscriberChange = (current: Subscriber | undefined) => Subscriber | undefined;
 

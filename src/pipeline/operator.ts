@@ -12,7 +12,6 @@ import {
   spreadsheetSafe,
 } from '../core/subscriber-imports.js';
 import {
-  createdAtOf,
   isStored,
   normalizeAddress,
   optOutUndone,
@@ -125,7 +124,7 @@ export async function setStatus(
       // Removing a suppressed address changes nothing: it already receives nothing, for good.
       if (status === 'unsubscribed' && current?.status === 'suppressed') return current;
       const { confirmExpires: _unused, ...kept } = current ?? { address };
-      return { ...kept, address, status, createdAtMs: createdAtOf(current, nowMs), updatedAtMs: nowMs };
+      return { ...kept, address, status, createdAtMs: current?.createdAtMs ?? nowMs, updatedAtMs: nowMs };
     };
     const change = operatorChange(target, options);
     // Removing an address that is not on the list is most likely a typo: said, not recorded.
@@ -302,7 +301,7 @@ function importedRecord(
   nowMs: number,
 ): Subscriber {
   const updatedAtMs = row.updatedMs ?? nowMs;
-  const createdAtMs = row.createdMs ?? createdAtOf(before, updatedAtMs);
+  const createdAtMs = row.createdMs ?? before?.createdAtMs ?? updatedAtMs;
   if (row.restore) {
     // A Broadsheet backup: every field as it was written; of what is stored only the last bounce or
     // complaint, which the export does not carry (it is for stats, and decides nothing).

@@ -4,7 +4,7 @@ import { MailError } from '../core/errors.js';
 import type { AttemptLimiter, MailSender, SubscriberStore } from '../core/ports.js';
 import { clientKey, mailboxKey } from '../core/rate-keys.js';
 import type { SiteConfig } from '../core/site.js';
-import { createdAtOf, normalizeAddress, type Subscriber } from '../core/subscribers.js';
+import { normalizeAddress, type Subscriber } from '../core/subscribers.js';
 import { type Theme, themeFor } from '../core/theme.js';
 import { type TokenClaims, verifyToken } from '../core/tokens.js';
 import { nextWeeklySend, weekStartAt } from '../core/weekly-schedule.js';
@@ -98,7 +98,7 @@ export async function subscribe(
     return {
       address,
       status: 'pending',
-      createdAtMs: createdAtOf(current, nowMs),
+      createdAtMs: current?.createdAtMs ?? nowMs,
       updatedAtMs: nowMs,
       confirmExpires: link.expires,
       ...deliveryKeptOnReturn(current, weekStartAt(deps.site, nowMs)),
@@ -358,12 +358,7 @@ export async function unsubscribe(
   const { address } = check.claims;
   await deps.subscribers.update(address, (current) =>
     current && current.status !== 'suppressed' && current.status !== 'unsubscribed'
-      ? {
-          ...current,
-          status: 'unsubscribed',
-          createdAtMs: createdAtOf(current, now.getTime()),
-          updatedAtMs: now.getTime(),
-        }
+      ? { ...current, status: 'unsubscribed', updatedAtMs: now.getTime() }
       : undefined,
   );
   return { kind: 'unsubscribed', address };

@@ -329,6 +329,12 @@ export class FileSubscriberStore implements SubscriberStore, VersionedSubscriber
     const conflicted = new Set<string>();
     for (const { subscriber, version } of writes) {
       if ((stored.get(subscriber.address)?.version ?? 0) !== version) conflicted.add(subscriber.address);
+      // The owner read as there without the file is created by the change that first writes them.
+      else if (subscriber.address === this.owner && !stored.has(this.owner) && subscriber.createdAtMs === 0)
+        stored.set(subscriber.address, {
+          subscriber: { ...subscriber, createdAtMs: subscriber.updatedAtMs },
+          version: version + 1,
+        });
       else stored.set(subscriber.address, { subscriber, version: version + 1 });
     }
     if (conflicted.size === writes.length) return conflicted;

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileSubscriberStore } from '../../../src/adapters/fs/state.js';
-import { unsubscribeUrl } from '../../../src/core/email.js';
-import { subscribe, unsubscribe } from '../../../src/pipeline/subscriptions.js';
+import { preferencesUrl, unsubscribeUrl } from '../../../src/core/email.js';
+import { savePreferences, subscribe, unsubscribe } from '../../../src/pipeline/subscriptions.js';
 import { MemoryAttempts, MemoryMailer } from '../../helpers/memory.js';
 import { testSite } from '../../helpers/site.js';
 
@@ -31,6 +31,17 @@ describe('local subscribers without subscribers.json', () => {
     expect((await subscribers.list()).map((s) => [s.address, s.status, s.createdAtMs])).toEqual([
       [owner, 'unsubscribed', now.getTime()],
     ]);
+  });
+
+  it('the owner changing how often through the preferences link is created then, not in 1970', async () => {
+    const { subscribers, deps } = await store();
+    const token = new URL(preferencesUrl(testSite, owner, secret, now.getTime())).searchParams.get('token');
+    expect(await savePreferences(deps, token ?? '', 'weekly', now)).toMatchObject({ kind: 'subscribed' });
+    expect(await subscribers.get(owner)).toMatchObject({
+      status: 'confirmed',
+      delivery: 'weekly',
+      createdAtMs: now.getTime(),
+    });
   });
 
   it('a first subscriber makes the file with that subscriber alone, as before', async () => {
