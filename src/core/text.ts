@@ -115,13 +115,14 @@ export function slugify(raw: string): string {
 
 const TATWEEL = '\u0640';
 /**
- * Hangul jamo as Koreans type them (ㅋ, and half-width ﾡ): NFKC would make them conjoining jamo (ᄏ),
- * which draw as fragments and cannot be typed. They are left as written.
+ * Hangul jamo as Koreans type them (ㅋ): NFKC would make them conjoining jamo (ᄏ), which draw as fragments
+ * and cannot be typed. They are left as written; the text around them is composed (NFC) first, so a syllable
+ * written as its jamo apart is still one syllable.
  */
-const TYPED_JAMO = /[\u3131-\u318E\uFFA0-\uFFDC]/u;
+const TYPED_JAMO = /[\u3131-\u318E]/u;
 const foldVariants = (text: string): string =>
   TYPED_JAMO.test(text)
-    ? [...text].map((c) => (TYPED_JAMO.test(c) ? c : c.normalize('NFKC'))).join('')
+    ? [...text.normalize('NFC')].map((c) => (TYPED_JAMO.test(c) ? c : c.normalize('NFKC'))).join('')
     : text.normalize('NFKC');
 const NON_LATIN_LETTER = /(?!\p{Script=Latin})\p{L}/u;
 

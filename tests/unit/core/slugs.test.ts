@@ -187,6 +187,8 @@ describe('tags in any language', () => {
       expect(slugify(variant as string)).toBe(slugify(plain as string));
     // Jamo as typed stay as typed: NFKC would make ㅋㅋ conjoining jamo, which draw as fragments.
     expect(slugify('ㅋㅋ')).toBe('ㅋㅋ');
+    // Beside them, a syllable written as its jamo apart (NFD) is still the syllable.
+    expect(slugify('ㅋ\u1100\u1161')).toBe('ㅋ가');
     expect(isSlug('ㅋㅋ')).toBe(true);
     // The collator takes them for one name, as it takes case variants: one tag, one page.
     const corpus = parseCorpus([source('posts/a.md', '[ｶﾀｶﾅ]'), source('posts/b.md', '[カタカナ]')], site);
