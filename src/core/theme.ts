@@ -274,9 +274,8 @@ export class Theme {
         });
         return {};
       }
-      const checked = checkLocale(parsed, `${origins[path]}${path}`, defaultLocale(tag));
-      problems.push(...checked.problems.filter((p) => p.severity === 'error'));
-      warnings.push(...checked.problems.filter((p) => p.severity === 'warning'));
+      const checked = checkLocale(parsed, `${origins[path]}${path}`);
+      problems.push(...checked.problems);
       return checked.strings;
     };
     const base = language.split('-')[0] ?? language;
@@ -434,30 +433,11 @@ export class Theme {
 }
 
 const PLURAL_CATEGORIES = new Set(['zero', 'one', 'two', 'few', 'many', 'other']);
-const PLACEHOLDER = /\{([a-z_]+)\}/g;
-const placeholdersOf = (entry: LocaleString): Set<string> =>
-  new Set(
-    (typeof entry === 'string' ? [entry] : Object.values(entry)).flatMap((text) =>
-      [...text.matchAll(PLACEHOLDER)].map((m) => m[1] ?? ''),
-    ),
-  );
-
-/** The default theme's strings for a language (else English): what a site's own locale file replaces. */
-function defaultLocale(tag: string): LocaleStrings {
-  const text = DEFAULT_THEME[`locales/${tag}.json`] ?? DEFAULT_THEME['locales/en.json'] ?? '{}';
-  return JSON.parse(text) as LocaleStrings;
-}
-
 /**
  * A locale file's strings, each text or plural forms of text: anything else would show its key on every
- * page, and is an error naming the key. A placeholder the default theme never fills for that key
- * (`{bogus}`) would show as written: a warning.
+ * page, and is an error naming the key.
  */
-function checkLocale(
-  parsed: unknown,
-  file: string,
-  defaults: LocaleStrings,
-): { strings: LocaleStrings; problems: Problem[] } {
+function checkLocale(parsed: unknown, file: string): { strings: LocaleStrings; problems: Problem[] } {
   const problems: Problem[] = [];
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     problems.push({ file, field: 'locale', reason: 'must be a JSON object of strings', severity: 'error' });
@@ -480,17 +460,7 @@ function checkLocale(
       });
       continue;
     }
-    const entry = value as LocaleString;
-    strings[key] = entry;
-    const filled = defaults[key] === undefined ? undefined : placeholdersOf(defaults[key]);
-    for (const name of placeholdersOf(entry))
-      if (filled && !filled.has(name))
-        problems.push({
-          file,
-          field: key,
-          reason: `has {${name}}, which the default theme never gives this string, so it shows as written (the default's own uses: ${[...filled].map((n) => `{${n}}`).join(', ') || 'none'})`,
-          severity: 'warning',
-        });
+    strings[key] = value as LocaleString;
   }
   return { strings, problems };
 }
