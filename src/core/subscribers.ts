@@ -55,7 +55,14 @@ export const storedDeliveryFields = {
     .optional(),
 };
 
-const emailShape = z.email();
+/**
+ * zod's address shape, with a domain's labels as DNS has them: no hyphen at either end, and a top-level
+ * domain of letters or, for an international one (.рф is xn--p1ai), its punycode.
+ */
+const emailShape = z.email({
+  pattern:
+    /^(?!\.)(?!.*\.\.)[a-z0-9_'+\-.]*[a-z0-9_+-]@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]*[a-z0-9])$/,
+});
 
 export type AddressCheck =
   | { readonly ok: true; readonly address: string }
@@ -75,7 +82,12 @@ export function normalizeAddress(input: string): AddressCheck {
   // Only letters, marks, digits, dots and hyphens go to domainToASCII, which would also decode %2e and fold
   // or drop what the subscriber cannot see (a soft hyphen, full-width letters) into another domain.
   const international = domainAt > 0 && /\P{ASCII}/u.test(domain);
-  if (international && (!/^[\p{L}\p{M}\p{N}.-]+$/u.test(domain) || domain !== domain.normalize('NFKC')))
+  if (
+    international &&
+    (!/^[\p{L}\p{M}\p{N}.-]+$/u.test(domain) ||
+      domain !== domain.normalize('NFKC') ||
+      domain.split('.').some((label) => label.startsWith('-') || label.endsWith('-')))
+  )
     return { ok: false, reason: 'That does not look like an email address.' };
   const asciiDomain = international ? domainToASCII(domain) : domain;
   if (asciiDomain === '') return { ok: false, reason: 'That does not look like an email address.' };

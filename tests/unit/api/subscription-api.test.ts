@@ -62,6 +62,9 @@ describe('normalizeAddress', () => {
     ['user@Exämple.com', 'user@xn--exmple-cua.com'],
     ['user@xn--exmple-cua.com', 'user@xn--exmple-cua.com'],
     ['ana@bücher.example', 'ana@xn--bcher-kva.example'],
+    // An international top-level domain too, in either spelling.
+    ['r1@пример.рф', 'r1@xn--e1afmkfd.xn--p1ai'],
+    ['r4@xn--e1afmkfd.xn--p1ai', 'r4@xn--e1afmkfd.xn--p1ai'],
   ])('stores %j as %j', (input, expected) => {
     expect(normalizeAddress(input)).toEqual({ ok: true, address: expected });
   });
@@ -78,6 +81,9 @@ describe('normalizeAddress', () => {
     'a@exä%2ecom',
     'a@exä\u00ADmple.com',
     'a@ｅxämple.com',
+    // A label may not start or end with a hyphen, in ASCII or once converted.
+    'k@-exämple.com',
+    'k@example-.com',
   ])('refuses %j', (input) => {
     expect(normalizeAddress(input).ok).toBe(false);
   });
