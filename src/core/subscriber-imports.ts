@@ -416,10 +416,13 @@ export const ADDRESS_COLUMNS = Object.keys(BROADSHEET_COLUMNS).filter(
  * header: none of its cells holds an @, and it is not an address (however wrong) followed by a status and
  * a delivery (`mail,name` is a header, `not-an-address,confirmed` a row to skip).
  */
+const COLUMN_NAME = /^[\p{L}][\p{L}\p{M}\p{N} _-]*$/u;
+
 function looksLikeHeader(names: readonly string[]): boolean {
   if (names.every((name) => name === '') || names.some((name) => name.includes('@'))) return false;
-  // One cell: a column's name (`Mail`, `E-Mail Adresse`), not an address missing its @ (ana.example.org).
-  if (names.length === 1) return /^[\p{L}][\p{L}\p{M} _-]*$/u.test(names[0] ?? '');
+  // The first cell a column's name (`Mail`, `E-Mail Adresse`), not an address missing its @ (ana.example.org).
+  if (!COLUMN_NAME.test(names[0] ?? '')) return false;
+  if (names.length === 1) return true;
   const [, status = '', delivery = ''] = names;
   const positional =
     (status === '' || STATUSES.some((s) => s === status)) &&

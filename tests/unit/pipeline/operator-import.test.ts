@@ -190,6 +190,7 @@ describe('subscribers import recognises other services by their header', () => {
     expect(recogniseImport(['Email Address', 'First Name']).description).toBe('Broadsheet columns');
     // One cell that is an address missing its @ is a row to skip, not a header that refuses the file.
     expect(recogniseImport(['ana.example.org']).header).toBe(false);
+    expect(recogniseImport(['ana.example.org', 'weekly']).header).toBe(false);
   });
 
   it('refuses a file whose first row reads as a header without an address column, once and not per row', async () => {
