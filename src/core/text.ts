@@ -105,7 +105,7 @@ const MARK_FIRST = /^\p{M}/u;
 export function slugify(raw: string): string {
   const text = raw.replace(DEFAULT_IGNORABLE, '');
   const unicode = NON_LATIN_LETTER.test(text);
-  // Compatibility forms (half-width kana, Arabic ligatures, compatibility jamo) and the tatweel would give a
+  // Compatibility forms (half-width kana, Arabic ligatures, half-width Hangul) and the tatweel would give a
   // name that looks like another its own address: NFKC folds them, as the Latin fold below always did.
   const slug = unicode
     ? githubSlug(foldVariants(text).replaceAll(TATWEEL, '')).replace(/_/g, '-')
