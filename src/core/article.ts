@@ -665,7 +665,7 @@ export function readFrontMatter(
   report: (field: string, reason: string, line?: number) => void,
 ): FrontMatter | undefined {
   // A UTF-16 code unit is at most three bytes of UTF-8: short front matter needs no encoding to measure.
-  const size = yaml.length * 3 <= MAX_FRONT_MATTER_BYTES ? 0 : new TextEncoder().encode(yaml).byteLength;
+  const size = yaml.length * 3 <= MAX_FRONT_MATTER_BYTES ? 0 : utf8Length(yaml);
   if (size > MAX_FRONT_MATTER_BYTES) {
     report('front matter', `is ${size} bytes; the limit is ${MAX_FRONT_MATTER_BYTES} bytes`, 2);
     return undefined;
@@ -760,8 +760,9 @@ export function readFrontMatterWithYaml(
   for (const { key, value } of doc.contents.items) {
     const name = isScalar(key) ? String(key.value) : '';
     if (!TEXT_FIELDS.has(name)) continue;
+    const scalar = written(value);
     const resolved = node(value);
-    if (isScalar(resolved) && typeof resolved.value === 'number') fields[name] = resolved.source;
+    if (scalar !== undefined) fields[name] = scalar;
     else if (isSeq(resolved) && Array.isArray(fields[name]))
       fields[name] = resolved.items.map((item, i) => written(item) ?? (fields[name] as unknown[])[i]);
   }

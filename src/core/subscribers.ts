@@ -2,6 +2,7 @@ import { domainToASCII } from 'node:url';
 import * as z from 'zod';
 import type { DeliveryChoice } from './delivery.js';
 import { OptOutError, SubscriberConflictError } from './errors.js';
+import { utf8Length } from './text.js';
 
 export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'suppressed';
 
@@ -95,17 +96,16 @@ export function normalizeAddress(input: string): AddressCheck {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
   if (/[\u0000-\u001f\u007f]/.test(address))
     return { ok: false, reason: 'An address cannot contain line breaks or control characters.' };
-  const octets = (text: string) => Buffer.byteLength(text, 'utf8');
-  if (octets(address) > MAX_ADDRESS_LENGTH)
+  if (utf8Length(address) > MAX_ADDRESS_LENGTH)
     return { ok: false, reason: `That address is too long (over ${MAX_ADDRESS_LENGTH} characters).` };
   const at = address.lastIndexOf('@');
-  if (at > 0 && octets(address.slice(0, at)) > MAX_LOCAL_PART_LENGTH)
+  if (at > 0 && utf8Length(address.slice(0, at)) > MAX_LOCAL_PART_LENGTH)
     return {
       ok: false,
       reason: `The part before the @ is too long (over ${MAX_LOCAL_PART_LENGTH} characters).`,
     };
   const labels = address.slice(at + 1).split('.');
-  if (labels.some((label) => octets(label) > MAX_LABEL_LENGTH))
+  if (labels.some((label) => utf8Length(label) > MAX_LABEL_LENGTH))
     return { ok: false, reason: `A part of the domain is too long (over ${MAX_LABEL_LENGTH} characters).` };
   if (/[\s,;<>()"\\[\]]/.test(address) || !emailShape.safeParse(address).success) {
     return { ok: false, reason: 'That does not look like an email address.' };
