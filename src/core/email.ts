@@ -81,15 +81,13 @@ export interface DigestRecipient {
 /** Link in the confirmation email; valid for a week, and only the newest one sent works. */
 export const CONFIRM_LINK_DAYS = 7;
 
-export function confirmToken(
-  address: string,
-  secret: string,
-  nowMs: number,
-  /** The expiry of the link sent before, if one is pending: the new one expires later, so it tells them apart. */
-  previous = 0,
-) {
-  const expires = Math.max(Math.floor(nowMs / 1000) + CONFIRM_LINK_DAYS * 86_400, previous + 1);
-  return { expires, token: signToken({ address, purpose: 'confirm', expires }, secret) };
+/** When a confirmation link sent now expires: after the link sent before (`previous`), so the two differ. */
+export function confirmExpiry(nowMs: number, previous = 0): number {
+  return Math.max(Math.floor(nowMs / 1000) + CONFIRM_LINK_DAYS * 86_400, previous + 1);
+}
+
+export function confirmToken(address: string, secret: string, expires: number): string {
+  return signToken({ address, purpose: 'confirm', expires }, secret);
 }
 
 /** The double opt-in message: one link that confirms, and what to do if it was not you. */

@@ -1,5 +1,10 @@
 import { chooseDelivery, type Delivery, deliveryDuring } from '../core/delivery.js';
-import { confirmToken, renderConfirmationMessage, renderWelcomeMessage } from '../core/email.js';
+import {
+  confirmExpiry,
+  confirmToken,
+  renderConfirmationMessage,
+  renderWelcomeMessage,
+} from '../core/email.js';
 import { MailError } from '../core/errors.js';
 import type { AttemptLimiter, MailSender, SubscriberStore } from '../core/ports.js';
 import { clientKey, mailboxKey } from '../core/rate-keys.js';
@@ -86,28 +91,22 @@ export async function subscribe(
   }
   // Only the newest link confirms, told apart by its expiry (in seconds): two requests within a second
   // still get two expiries, so the first link is refused once the second is sent.
-  let link = confirmToken(address, deps.secret, nowMs);
+  let expires = 0;
   const { before, after } = await deps.subscribers.update(address, (current) => {
     if (current?.status === 'confirmed' || current?.status === 'suppressed') return undefined;
-    link = confirmToken(
-      address,
-      deps.secret,
-      nowMs,
-      current?.status === 'pending' ? current.confirmExpires : 0,
-    );
+    expires = confirmExpiry(nowMs, current?.status === 'pending' ? current.confirmExpires : 0);
     return {
       address,
       status: 'pending',
       createdAtMs: current?.createdAtMs ?? nowMs,
       updatedAtMs: nowMs,
-      confirmExpires: link.expires,
+      confirmExpires: expires,
       ...deliveryKeptOnReturn(current, weekStartAt(deps.site, nowMs)),
     };
   });
   // Already confirmed, or suppressed (perhaps a moment ago, by a bounce this update re-read): no email.
   if (after === before) return { kind: 'check-inbox' };
-  const { token } = link;
-  const url = `${deps.site.apiUrl}/confirm?token=${token}`;
+  const url = `${deps.site.apiUrl}/confirm?token=${confirmToken(address, deps.secret, expires)}`;
   await sendRetrying(
     deps.mail,
     await renderConfirmationMessage(deps.site, address, url, now, subscriptionTheme(deps)),

@@ -2,7 +2,7 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import type { Delivery } from '../../../src/core/delivery.js';
 import type { RawMessage } from '../../../src/core/email.js';
-import { confirmToken } from '../../../src/core/email.js';
+import { confirmExpiry, confirmToken } from '../../../src/core/email.js';
 import { MailError } from '../../../src/core/errors.js';
 import { parseSiteConfig } from '../../../src/core/site.js';
 import { verifyToken } from '../../../src/core/tokens.js';
@@ -18,7 +18,8 @@ const address = 'new.reader@example.org';
 /** A subscriber who asked and has the newest confirmation link, as subscribe() leaves them. */
 async function pending(site = testSite, mail: SubscriptionDeps['mail'] = new MemoryMailer()) {
   const subscribers = new MemorySubscribers();
-  const { token, expires } = confirmToken(address, secret, now.getTime() - 60_000);
+  const expires = confirmExpiry(now.getTime() - 60_000);
+  const token = confirmToken(address, secret, expires);
   await subscribers.save({
     address,
     status: 'pending',
