@@ -431,7 +431,10 @@ export function parseArticle(
     if (value !== null || REQUIRED_FIELDS.has(field)) fields[field] = value;
 
   for (const field of Object.keys(frontMatter.fields)) {
-    if (!KNOWN_FIELDS.includes(field)) {
+    // YAML 1.2 has no merge keys: `<<: *defaults` would leave out every field the author meant to merge.
+    if (field === '<<') {
+      report(field, 'YAML merge keys are not supported in front matter: write the fields out', fieldLine(field));
+    } else if (!KNOWN_FIELDS.includes(field)) {
       const meant = meantField(field);
       report(
         field,

@@ -190,6 +190,20 @@ describe('parseArticle: valid articles', () => {
     ]);
   });
 
+  it('refuses a YAML merge key at its line, rather than ignoring the fields it was meant to bring in', () => {
+    const result = parseArticle(
+      {
+        path: 'posts/a.md',
+        bytes: bytes('---\ntitle: A\ndate: 2026-01-01T00:00:00Z\nbase: &b\n  tags: [x]\n<<: *b\n---\nText.\n'),
+      },
+      testSite,
+    );
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems.filter((p) => p.field === '<<')).toEqual([
+      expect.objectContaining({ line: 6, reason: expect.stringMatching(/^YAML merge keys are not supported/) }),
+    ]);
+  });
+
   it('warns about an updated time without a time zone, as about such a date, at its line', () => {
     const result = parseArticle(
       {
