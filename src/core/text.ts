@@ -30,14 +30,25 @@ export function stripHtmlForbidden(html: string): string {
         : decimal !== undefined
           ? Number(decimal)
           : match.charCodeAt(0);
-    const meant = replaceCodePoint(code);
-    return meant > 0x9f ? fromCodePoint(meant) : '';
+    return windows1252(code);
   });
 }
 
+/** The Windows-1252 character a C1 control stands for when text was decoded with the wrong encoding, or ''. */
+function windows1252(code: number): string {
+  const meant = replaceCodePoint(code);
+  return meant > 0x9f ? fromCodePoint(meant) : '';
+}
+
+const C1 = /[\u0080-\u009F]/g;
+
 /** A single-line label (title, tag, author): XML-safe, no line breaks, runs of whitespace collapsed. */
 export function singleLine(text: string): string {
-  const line = stripXmlInvalid(text).replace(LABEL_INVISIBLE, '').replace(/\s+/g, ' ').trim();
+  const line = stripXmlInvalid(text)
+    .replace(C1, (c) => windows1252(c.charCodeAt(0)))
+    .replace(LABEL_INVISIBLE, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   // Zero-width spaces and joiners alone would make a label that shows nothing: it is empty.
   return VISIBLE.test(line) ? line : '';
 }
@@ -45,7 +56,7 @@ export function singleLine(text: string): string {
 const VISIBLE = /[^\s\p{Default_Ignorable_Code_Point}]/u;
 
 /**
- * What a label never needs and only hides or spoofs with: DEL and the C1 controls (HTML forbids them), and
+ * What a label never needs and only hides or spoofs with: DEL and the C1 controls left (HTML forbids them), and
  * the bidi embeddings, overrides and isolates, which a label cannot close before the text put after it
  * (` · site name`, a file extension) and so turn around; and the Hangul fillers (U+3164 and its kin), letters
  * that draw nothing, which make a title or tag look empty or like another. The marks (U+200E, U+200F) stay.

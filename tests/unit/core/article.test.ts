@@ -114,15 +114,15 @@ describe('parseArticle: valid articles', () => {
     );
   });
 
-  it('drops DEL, C1 controls and bidi overrides from titles, summaries and tags; keeps the bidi marks', () => {
+  it('drops DEL and bidi overrides from titles, summaries and tags, reads C1 controls as Windows-1252; keeps the bidi marks', () => {
     const a = article({
-      title: '"Bidi \\u202Eevil"',
+      title: '"\\u0093Bidi\\u0094 \\u202Eevil\\u0081"',
       summary: '"a\\u007Fb\\u009Bc\\u200Fd"',
       tags: '["abc\\u202Eexe.txt", "x\\u2066y\\u2069"]',
       date: '2026-01-01',
     });
-    expect(a.title).toBe('Bidi evil');
-    expect(a.summary).toBe('abc\u200Fd');
+    expect(a.title).toBe('“Bidi” evil');
+    expect(a.summary).toBe('ab›c\u200Fd');
     expect(a.tags.map((t) => t.name)).toEqual(['abcexe.txt', 'xy']);
   });
 
@@ -194,13 +194,18 @@ describe('parseArticle: valid articles', () => {
     const result = parseArticle(
       {
         path: 'posts/a.md',
-        bytes: bytes('---\ntitle: A\ndate: 2026-01-01T00:00:00Z\nbase: &b\n  tags: [x]\n<<: *b\n---\nText.\n'),
+        bytes: bytes(
+          '---\ntitle: A\ndate: 2026-01-01T00:00:00Z\nbase: &b\n  tags: [x]\n<<: *b\n---\nText.\n',
+        ),
       },
       testSite,
     );
     expect(result.ok).toBe(false);
     expect(!result.ok && result.problems.filter((p) => p.field === '<<')).toEqual([
-      expect.objectContaining({ line: 6, reason: expect.stringMatching(/^YAML merge keys are not supported/) }),
+      expect.objectContaining({
+        line: 6,
+        reason: expect.stringMatching(/^YAML merge keys are not supported/),
+      }),
     ]);
   });
 
