@@ -92,12 +92,19 @@ export function escapeHtml(text: string): string {
 const DEFAULT_IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
 /**
  * What draws nothing and does nothing in a name: soft hyphens, zero-width spaces, bidi controls, fillers.
- * Joiners stay between letters of scripts that shape by them (ZWNJ in Persian, ZWJ in Indic) and in emoji
- * sequences, as do variation selectors and a flag's tag characters; beside a Latin letter, a space or an
- * end they join nothing.
+ * Joiners stay only between characters that shape by them: letters of the scripts that join or form
+ * conjuncts (ZWNJ in Persian, ZWJ in Devanagari) and emoji sequences. Beside a Latin or Cyrillic letter, a
+ * digit, a space or an end they join nothing. Variation selectors and a flag's tag characters stay.
  */
-const INERT_IGNORABLE =
-  /(?!\u200C|\u200D|\p{Variation_Selector}|[\u{E0020}-\u{E007F}])\p{Default_Ignorable_Code_Point}|(?<=^|[\s\p{Script=Latin}])(?:\u200C|\u200D)|(?:\u200C|\u200D)(?=$|[\s\p{Script=Latin}])/gu;
+const JOINED =
+  '[\\p{Script=Arabic}\\p{Script=Syriac}\\p{Script=Nko}\\p{Script=Mongolian}\\p{Script=Adlam}\\p{Script=Devanagari}' +
+  '\\p{Script=Bengali}\\p{Script=Gurmukhi}\\p{Script=Gujarati}\\p{Script=Oriya}\\p{Script=Tamil}\\p{Script=Telugu}' +
+  '\\p{Script=Kannada}\\p{Script=Malayalam}\\p{Script=Sinhala}\\p{Script=Tibetan}\\p{Script=Myanmar}\\p{Script=Khmer}' +
+  '\\p{Extended_Pictographic}\\p{Emoji_Modifier}\\uFE0F]';
+const INERT_IGNORABLE = new RegExp(
+  `(?!\\u200C|\\u200D|\\p{Variation_Selector}|[\\u{E0020}-\\u{E007F}])\\p{Default_Ignorable_Code_Point}|(?<!${JOINED})[\\u200C\\u200D]|[\\u200C\\u200D](?!${JOINED})`,
+  'gu',
+);
 
 /** A tag's name as shown: without what would draw nothing in it (a pasted soft hyphen, a stray joiner). */
 export const visibleName = (name: string): string => name.replace(INERT_IGNORABLE, '');

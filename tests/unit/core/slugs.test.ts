@@ -266,17 +266,25 @@ describe('letters that draw nothing (the Hangul filler U+3164 and other default-
       if (!result.ok) throw new Error(JSON.stringify(result.problems));
       return result.article.tags.map((t) => t.name);
     };
-    expect(names(['E\u00ADmail', 'Ru\u200Bst', '\u202EGo', 'Node\u200D', 'ab\u2060c'])).toEqual([
-      'Email',
-      'Rust',
-      'Go',
-      'Node',
-      'abc',
-    ]);
+    expect(
+      names([
+        'E\u00ADmail',
+        'Ru\u200Bst',
+        '\u202EGo',
+        'Node\u200D',
+        'ab\u2060c',
+        'Ру\u200Dст',
+        'v1\u200C2',
+        'a\u200D👩',
+      ]),
+    ).toEqual(['Email', 'Rust', 'Go', 'Node', 'abc', 'Руст', 'v12', 'a👩']);
     // Persian writes a ZWNJ inside a word; an emoji sequence is joined by ZWJ; a flag by tag characters.
     const kept = [
       'می\u200Cخواهم',
       'dev 👩\u200D💻',
+      'code 👩🏽\u200D💻',
+      'pride 🏳️\u200D🌈',
+      'क्\u200Dष',
       'scotland 🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}',
     ];
     expect(names(kept)).toEqual(kept);
