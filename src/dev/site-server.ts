@@ -72,12 +72,15 @@ export async function startSiteServer(
         return;
       }
       if (url.pathname.startsWith('/api/')) {
+        // Read before the body: leaving the loop early destroys the request, and its socket with it.
+        const client = req.socket.remoteAddress ?? 'local';
         const chunks: Buffer[] = [];
         let size = 0;
         for await (const chunk of req) {
-          size += (chunk as Buffer).length;
-          if (size > MAX_BODY_BYTES + 1) break; // the handler answers 413; no need to read the rest
+          // Kept, so a body cut short is still over the limit: the handler answers 413, never reads a part.
           chunks.push(chunk as Buffer);
+          size += (chunk as Buffer).length;
+          if (size > MAX_BODY_BYTES) break; // no need to read the rest
         }
         const response = await handleSubscriptionRequest(
           deps(origin),
@@ -87,7 +90,7 @@ export async function startSiteServer(
             query: url.searchParams,
             contentType: req.headers['content-type'] ?? '',
             body: Buffer.concat(chunks).toString('utf8'),
-            client: req.socket.remoteAddress ?? 'local',
+            client,
           },
           new Date(),
         );
