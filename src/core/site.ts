@@ -10,6 +10,8 @@ import { weekdayNames } from './weekly-schedule.js';
 const isLoopback = (url: URL) => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 
 /** An absolute https URL (http is allowed for loopback, for local previews), without a trailing slash. */
+const MAX_SITE_URL_LENGTH = 250;
+
 const siteUrl = z
   .string()
   .trim()
@@ -19,7 +21,10 @@ const siteUrl = z
     message: 'must use https (http only for localhost)',
   })
   .refine((url) => !url.search && !url.hash, 'must not have a query or fragment')
-  .transform((url) => url.href.replace(/\/+$/, ''));
+  .transform((url) => url.href.replace(/\/+$/, ''))
+  // Each digest's List-Unsubscribe header holds an API link on one line, which cannot be folded: with the
+  // longest address its token and this limit keep that line under RFC 5322's 998 characters.
+  .refine((href) => href.length <= MAX_SITE_URL_LENGTH, `must be at most ${MAX_SITE_URL_LENGTH} characters`);
 
 /** A link to elsewhere (the author's page): an absolute http(s) URL, kept as written. */
 const linkUrl = z

@@ -832,6 +832,17 @@ describe('parseSiteConfig', () => {
     sender: { name: 'S', address: 's@example.com' },
   };
 
+  it('refuses a base_url or api_url too long for the unfoldable List-Unsubscribe line', () => {
+    const long = `https://example.com/${'a'.repeat(230)}`;
+    expect(parseSiteConfig({ ...minimal, base_url: long }).baseUrl).toBe(long);
+    expect(() => parseSiteConfig({ ...minimal, base_url: `${long}b` })).toThrow(
+      /base_url: must be at most 250/,
+    );
+    expect(() => parseSiteConfig({ ...minimal, api_url: `${long}b` })).toThrow(
+      /api_url: must be at most 250/,
+    );
+  });
+
   it.each(['xx', 'zz-ZZ', 'english'])('refuses language: %s, which names no language', (language) => {
     expect(() => parseSiteConfig({ ...minimal, language })).toThrow(/language: /);
   });
