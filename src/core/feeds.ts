@@ -156,10 +156,14 @@ function jsonFeed(items: readonly Article[], site: SiteConfig, scope: FeedScope,
   )}\n`;
 }
 
-/** The absolute URLs of the feeds among the paths a publish wrote: what a WebSub hub should hear about. */
+/**
+ * The absolute URLs of the feeds among the paths a publish wrote: what a WebSub hub should hear about. Each
+ * is the feed's rel=self URL as buildFeeds writes it, percent-encoded (a tag's folder may hold any script):
+ * the hub knows a topic by that exact string, and would not match `tags/日本語/` to its subscribers.
+ */
 export function feedUrlsAmong(site: SiteConfig, written: readonly string[]): string[] {
   const names = new Set<string>(Object.values(FEED_FILES));
   return written
     .filter((path) => names.has(path.split('/').pop() ?? ''))
-    .map((path) => `${site.baseUrl}/${path}`);
+    .map((path) => new URL(`${site.baseUrl}/${path}`).href);
 }

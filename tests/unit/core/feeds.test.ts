@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildFeeds, siteFeedScope } from '../../../src/core/feeds.js';
+import { buildFeeds, feedUrlsAmong, siteFeedScope } from '../../../src/core/feeds.js';
 import { article, testSite } from '../../helpers/site.js';
 
 const scope = siteFeedScope(testSite);
@@ -118,6 +118,25 @@ describe('buildFeeds', () => {
     expect(rss).toContain('tags/%E6%97%A5%E6%9C%AC%E8%AA%9E/feed.xml');
     expect(atom).toContain('tags/%E6%97%A5%E6%9C%AC%E8%AA%9E/atom.xml');
     expect(`${rss}${atom}${json}`).not.toContain('日本語/');
+  });
+
+  it("tells the WebSub hub a tag feed's URL as the feed names itself (rel=self), percent-encoded", () => {
+    // WebSub 1.0 section 4: the topic is the feed's rel=self URL; a hub matches subscriptions by that string.
+    const dir = 'tags/日本語/';
+    const tag = {
+      title: '日本語',
+      description: '',
+      homeUrl: 'https://news.example.com/tags/%E6%97%A5%E6%9C%AC%E8%AA%9E/',
+      dir,
+    };
+    const { rss, atom, json } = buildFeeds([newer], testSite, tag);
+    const selfOf = (xml: string) =>
+      /<(?:atom:)?link[^>]*rel="self"[^>]*>/.exec(xml)?.[0].match(/href="([^"]*)"/)?.[1];
+    expect(feedUrlsAmong(testSite, [`${dir}feed.xml`, `${dir}atom.xml`, `${dir}feed.json`])).toEqual([
+      selfOf(rss),
+      selfOf(atom),
+      JSON.parse(json).feed_url,
+    ]);
   });
 
   it('dates an article from before 1970 as it is, not as the epoch', () => {
