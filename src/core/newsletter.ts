@@ -72,6 +72,8 @@ export const NEWSLETTER_DIR = 'newsletter';
  * change is pushed to it; this one is polled like any plain RSS feed.
  */
 export const ISSUES_FEED = `${NEWSLETTER_DIR}/issues.xml`;
+/** Bump when issuesFeed writes differently, so a site already built writes the feed again. */
+export const ISSUES_FEED_VERSION = '2';
 export const issuePath = (id: string) => `${NEWSLETTER_DIR}/${id}/index.html`;
 const issueUrl = (site: SiteConfig, id: string) => `${site.baseUrl}/${NEWSLETTER_DIR}/${id}/`;
 
@@ -150,8 +152,11 @@ export function issuesFeed(
     );
     return `<item><title>${escapeXml(i.subject)}</title><link>${escapeXml(issueUrl(site, i.id))}</link><guid isPermaLink="true">${escapeXml(issueUrl(site, i.id))}</guid><pubDate>${new Date(i.createdAtMs).toUTCString()}</pubDate><description>${escapeXml(`<ul>${list.join('')}</ul>`)}</description></item>`;
   });
+  // RSS Best Practices (rssboard.org): a feed names its own address in atom:link rel="self", as the article
+  // feeds do; readers and validators use it to know where the feed lives once fetched.
+  const self = `<atom:link href="${escapeXml(`${site.baseUrl}/${ISSUES_FEED}`)}" rel="self" type="application/rss+xml"/>`;
   return `<?xml version="1.0" encoding="utf-8"?>
-<rss version="2.0"><channel><title>${escapeXml(`${site.title}: ${words.title}`)}</title><link>${escapeXml(`${site.baseUrl}/${NEWSLETTER_DIR}/`)}</link><description>${escapeXml(words.description)}</description><language>${escapeXml(site.language)}</language>
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>${escapeXml(`${site.title}: ${words.title}`)}</title><link>${escapeXml(`${site.baseUrl}/${NEWSLETTER_DIR}/`)}</link><description>${escapeXml(words.description)}</description><language>${escapeXml(site.language)}</language>${self}
 ${items.join('\n')}
 </channel></rss>
 `;

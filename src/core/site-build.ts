@@ -7,6 +7,7 @@ import { COPY_SCRIPT_NAME, FEED_FILES, pageContext, STABLE_STYLESHEET, shortHash
 import {
   type ArchivedIssue,
   ISSUES_FEED,
+  ISSUES_FEED_VERSION,
   issuePage,
   issuePath,
   issuesFeed,
@@ -576,7 +577,7 @@ export function planSite(input: SitePlanInput, io: PlanInputs): SiteFile[] {
           immutable: false,
           // A feed has no layout: its words are the theme's strings, and the site's name, address and language.
           key: shortHash(
-            `${theme.stringsKey}:${site.baseUrl}:${site.title}:${site.language}:${JSON.stringify(
+            `${ISSUES_FEED_VERSION}:${theme.stringsKey}:${site.baseUrl}:${site.title}:${site.language}:${JSON.stringify(
               issues.slice(0, site.feedItems).map((i) => [i, withdrawnFrom(i, onSite)]),
             )}`,
           ),

@@ -122,6 +122,19 @@ describe('the public archive of issues', () => {
     expect(feed.entries[0]?.link).toBe(`https://news.example.com/newsletter/${second}/`);
   });
 
+  it('names its own address in atom:link rel="self", as the article feeds do (RSS Best Practices)', async () => {
+    const { output } = await twoIssues();
+    const xml = output.text('newsletter/issues.xml');
+    expect(xml).toContain(
+      '<atom:link href="https://news.example.com/newsletter/issues.xml" rel="self" type="application/rss+xml"/>',
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'issues-'));
+    await writeFile(join(dir, 'feed.xml'), xml);
+    const feed = await feedparser(join(dir, 'feed.xml'));
+    expect(feed.bozo).toBe(false);
+    expect(feed.link).toBe('https://news.example.com/newsletter/');
+  });
+
   it('reports a file written once however many passes the publish made (the archive is a second one)', async () => {
     const { content, deps } = archiving(siteWith({}));
     content.files.set('posts/one.md', '---\ntitle: One\ndate: 2026-05-01\n---\nBody.\n');
