@@ -34,6 +34,8 @@ interface PageMeta {
   readonly tagFeeds?: { readonly tag: Tag };
   /** A script the page needs (root-relative URL), loaded at the end of the body. */
   readonly script?: string;
+  /** The newsletter's index advertises the feed of its issues (RSS only). */
+  readonly issuesFeed?: { readonly label: string; readonly rss: string };
 }
 
 const feedsOf = (site: SiteConfig, dir: string, label: string) => ({
@@ -126,6 +128,7 @@ function render(ctx: PageContext, template: PageTemplate, meta: PageMeta, vars: 
       ? feedsOf(site, `tags/${meta.tagFeeds.tag.slug}/`, `${site.title}: ${meta.tagFeeds.tag.name}`)
       : undefined,
     script: meta.script,
+    issues_feed: meta.issuesFeed,
   };
   return ctx.theme.renderPage(template, { ...common(ctx), page, ...vars });
 }
@@ -362,6 +365,7 @@ export function newsletterIndexPage(
       title: theme.t('newsletter.title'),
       description: theme.t('newsletter.description', { site: site.title }),
       canonical: `${site.baseUrl}/newsletter/`,
+      issuesFeed: { label: `${site.title}: ${theme.t('newsletter.title')}`, rss: feedUrl },
     },
     { issues, feed_url: feedUrl },
   );

@@ -135,6 +135,14 @@ describe('the public archive of issues', () => {
     expect(feed.link).toBe('https://news.example.com/newsletter/');
   });
 
+  it('advertises the issues feed on the newsletter index, for readers that discover feeds from a page', async () => {
+    const { output } = await twoIssues();
+    expect(output.text('newsletter/index.html')).toContain(
+      '<link rel="alternate" type="application/rss+xml" title="Test Gazette: Newsletter (RSS)" href="https://news.example.com/newsletter/issues.xml">',
+    );
+    expect(output.text('index.html')).not.toContain('issues.xml"');
+  });
+
   it('reports a file written once however many passes the publish made (the archive is a second one)', async () => {
     const { content, deps } = archiving(siteWith({}));
     content.files.set('posts/one.md', '---\ntitle: One\ndate: 2026-05-01\n---\nBody.\n');
