@@ -35,10 +35,13 @@ export function buildFeeds(articles: readonly Article[], site: SiteConfig, scope
   // Percent-encoded, as the home URL is: a tag's folder may hold any script, and a URL is ASCII.
   const feedUrl = (file: string) => new URL(`${site.baseUrl}/${scope.dir}${file}`).href;
   const xmlFeed = (format: 'rss' | 'atom', titleOf: (article: Article) => string) => {
+    // RSS 2.0 requires a channel description, and an empty one says nothing: the title stands in for it.
+    // Atom's subtitle is optional, so it is left out rather than repeat the title.
+    const description = format === 'rss' ? scope.description || scope.title : scope.description;
     const feed = new Feed({
       id: scope.homeUrl,
       title: scope.title,
-      ...(scope.description ? { description: scope.description } : {}),
+      ...(description ? { description } : {}),
       link: scope.homeUrl,
       language: site.language,
       updated,

@@ -204,8 +204,8 @@ function staticNameProblem(path: string): string | undefined {
   return undefined;
 }
 
-// Bump when templates change in a way that must re-render every page.
-const LAYOUT_VERSION = '3';
+// Bump when templates or the feeds' writing change in a way that must re-render every page and feed.
+const LAYOUT_VERSION = '4';
 
 /** The key of a page that lists these articles. */
 function listingKey(layoutKey: string, articles: readonly IndexedArticle[]): string {

@@ -139,6 +139,14 @@ describe('buildFeeds', () => {
     ]);
   });
 
+  it('gives RSS the channel description it requires, the title when the site has none; Atom no subtitle', () => {
+    const { rss, atom } = buildFeeds([newer], testSite, { ...scope, title: 'Gazette', description: '' });
+    expect(rss).toContain('<description>Gazette</description>');
+    expect(atom).not.toContain('<subtitle>');
+    const described = buildFeeds([newer], testSite, { ...scope, description: 'News & notes' });
+    expect(described.rss).toContain('<description>News &amp; notes</description>');
+  });
+
   it('dates an article from before 1970 as it is, not as the epoch', () => {
     const landing = article({ title: 'Landing', date: '1969-07-20T20:17:00Z', slug: 'landing' });
     const { atom, json } = buildFeeds([landing], testSite, scope);
