@@ -106,12 +106,12 @@ export const siteSchema = z
     copyright: label.optional(),
     /** A welcome email once a subscription is confirmed. */
     welcome: z.boolean().default(true),
-    /** A theme folder under content/themes/ to render with (its files over the default theme's). */
+    /** A theme folder under themes/ (bundled by `npm run theme`) to render with (its files over the default theme's). */
     theme: z
       .string()
       .regex(
         /^[a-z0-9][a-z0-9_-]*$/,
-        'must be a folder name under content/themes/ (letters, digits, - and _)',
+        'must be a folder name under themes/ (lowercase letters, digits, - and _)',
       )
       .optional(),
     /** Single strings of the locale replaced for this site ("nav.archive": "Posts"). */

@@ -73,4 +73,10 @@ describe('parseSiteYaml names what an operator got wrong, by line', () => {
       'line 11: topics: each topic needs a letter or digit',
     ]);
   });
+
+  it('a theme name that is not a folder name says where themes live (themes/, not content/)', () => {
+    expect(problemsOf(`${valid}\ntheme: Dark`)).toEqual([
+      'line 8: theme: must be a folder name under themes/ (lowercase letters, digits, - and _)',
+    ]);
+  });
 });
