@@ -38,7 +38,10 @@ export class BroadsheetStack extends FlatIdStack {
   constructor(scope: Construct, id: string, props: BroadsheetStackProps) {
     super(scope, id, props);
     const { config, root } = props;
-    if (EXAMPLE_DOMAIN.test(config.siteDomain)) this.refuseToDeploy(config.siteDomain);
+    // siteDomain alone is not enough: a new base_url with the example sender would create an SES identity
+    // for a domain nobody can verify, and no digest or confirmation would ever go.
+    const exampleDomain = [config.siteDomain, config.sesIdentity].find((d) => EXAMPLE_DOMAIN.test(d));
+    if (exampleDomain !== undefined) this.refuseToDeploy(exampleDomain);
 
     this.storage = new Storage(this, 'Storage');
     this.queues = new Queues(this, 'Queues');

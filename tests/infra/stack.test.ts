@@ -7,10 +7,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json' with { type: 'json' };
 import { buildApp } from '../../infra/app.js';
 import { releaseOf } from '../../infra/concerns/publishing.js';
+import { loadDeployConfig } from '../../infra/config.js';
+import { BroadsheetStack } from '../../infra/stack.js';
 import { COPY_SCRIPT_NAME } from '../../src/core/layout.js';
 import { SEND_TIMING } from '../../src/core/send-timing.js';
 
 const example = cdkJson.context.broadsheet;
+const root = join(import.meta.dirname, '../..');
 let template: Template;
 
 /** The template for a configuration; `bundle: false` skips esbuild where only the template matters. */
@@ -685,6 +688,24 @@ describe('the Broadsheet stack', () => {
     const rules = template.toJSON().Rules as Record<string, { Assertions: { AssertDescription: string }[] }>;
     expect(rules.RefuseExampleConfiguration?.Assertions[0]?.AssertDescription).toMatch(
       /example configuration/,
+    );
+  });
+
+  it('refuses to deploy when only the site domain left the example: the SES identity is still example.com', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const { config, site } = loadDeployConfig(example, root);
+    const stack = new BroadsheetStack(app, 'HalfConfigured', {
+      config: { ...config, siteDomain: 'news.gazette.test' },
+      site: { ...site, baseUrl: 'https://news.gazette.test' },
+      root,
+      env: { region: 'us-east-1' },
+    });
+    const rules = Template.fromStack(stack).toJSON().Rules as Record<
+      string,
+      { Assertions: { AssertDescription: string }[] }
+    >;
+    expect(rules.RefuseExampleConfiguration?.Assertions[0]?.AssertDescription).toMatch(
+      /example configuration \(gazette\.example\.com\)/,
     );
   });
 });
