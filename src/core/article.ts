@@ -433,7 +433,11 @@ export function parseArticle(
   for (const field of Object.keys(frontMatter.fields)) {
     // YAML 1.2 has no merge keys: `<<: *defaults` would leave out every field the author meant to merge.
     if (field === '<<') {
-      report(field, 'YAML merge keys are not supported in front matter: write the fields out', fieldLine(field));
+      report(
+        field,
+        'YAML merge keys are not supported in front matter: write the fields out',
+        fieldLine(field),
+      );
     } else if (!KNOWN_FIELDS.includes(field)) {
       const meant = meantField(field);
       report(
