@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -114,6 +114,8 @@ export class Mail extends Concern {
     this.tokenSecret = new secretsmanager.Secret(this, 'TokenSecret', {
       description: 'Signs Broadsheet subscriber links (HMAC-SHA256)',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      // Kept with the buckets and the table: every link already mailed is signed with it.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     // Rotated less often than a mailed link lives (400 days), and each rotation keeps the key before, so
     // no link in anyone's inbox stops working before it expires.

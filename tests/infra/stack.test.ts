@@ -401,6 +401,10 @@ describe('the Broadsheet stack', () => {
     expect(readers.find((r) => r.startsWith('Send'))).toMatch(/TokenSecret/);
     expect(readers.find((r) => r.startsWith('Send'))).not.toMatch(/OriginSecret/);
     expect(readers.find((r) => r.startsWith('Subscribe'))).toMatch(/TokenSecret.*OriginSecret/);
+    // Retained with the buckets and the table: deleting the stack must not break links already mailed.
+    const secrets = template.findResources('AWS::SecretsManager::Secret');
+    const signing = Object.entries(secrets).filter(([id]) => id.includes('TokenSecret'));
+    expect(signing.map(([, r]) => [r.DeletionPolicy, r.UpdateReplacePolicy])).toEqual([['Retain', 'Retain']]);
   });
 
   it("lets the API believe CloudFront's reader address only with CloudFront's secret header", () => {
