@@ -185,6 +185,12 @@ export function checkPublished(
   for (const text of texts) {
     // How many times each target was met in this text so far: the second link to it is on its second line.
     const met = new Map<string, number>();
+    // The text's lines in lower case, split once, and the lines holding each target, searched once; and
+    // only the first targets' lines searched (the rest are reported without one): an article with
+    // thousands of links that lead nowhere is checked in seconds, where a search of the whole text for
+    // each link took as long as the square of their number.
+    let lowered: readonly string[] | undefined;
+    const holding = new Map<string, readonly number[]>();
     // Named as the author wrote them: a site path, the body's link or image apart from the cover image.
     const targets = [...text.html.matchAll(/\s(href|src)="([^"]+)"/g)].map(([, attribute, target]) => ({
       field: 'body',
@@ -204,7 +210,12 @@ export function checkPublished(
       // is not found): the nth link to it at the nth line that holds it.
       const nth = met.get(target) ?? 0;
       met.set(target, nth + 1);
-      const lines = linesOf(textOf(text.source), [written, target.slice(site.baseUrl.length), path]);
+      let lines = holding.get(target) ?? [];
+      if (!holding.has(target) && holding.size < LINES_SEARCHED) {
+        lowered ??= textOf(text.source)?.toLowerCase().split('\n') ?? [];
+        lines = linesOf(lowered, [written, target.slice(site.baseUrl.length), path]);
+        holding.set(target, lines);
+      }
       const line = lines[Math.min(nth, lines.length - 1)];
       problems.push({
         file: text.source,
@@ -252,14 +263,13 @@ function renamedFiles(
   return renamed;
 }
 
-/** The lines of `text` that hold any of `needles` (any case), in order, each once. */
-function linesOf(text: string | undefined, needles: readonly string[]): number[] {
-  if (!text) return [];
+/** How many distinct link targets of one text that lead nowhere have their lines searched (each, the whole text). */
+const LINES_SEARCHED = 1000;
+
+/** The lines (numbered from 1) of a text's `lowered` lines that hold any of `needles` (any case), in order, each once. */
+function linesOf(lowered: readonly string[], needles: readonly string[]): number[] {
   const wanted = [...new Set(needles.map((n) => n.toLowerCase()))];
-  return text
-    .toLowerCase()
-    .split('\n')
-    .flatMap((line, i) => (wanted.some((n) => line.includes(n)) ? [i + 1] : []));
+  return lowered.flatMap((line, i) => (wanted.some((n) => line.includes(n)) ? [i + 1] : []));
 }
 
 /** A path as the file it names: `%C3%A9` is é on disk (a tag's page, a static file), and stays if malformed. */

@@ -136,6 +136,34 @@ describe('checkPublished: links and images that lead nowhere', () => {
     ]);
   });
 
+  it('reads an article of thousands of links that lead nowhere once, not once a link', () => {
+    // A table of 3,000 rows linking one missing page, then 1,500 rows each linking a page of its own: the
+    // text was lowered and split for every link, so the check took as long as the square of their number.
+    const rows = [
+      ...Array.from({ length: 3000 }, () => '| [x](/gone/) |'),
+      ...Array.from({ length: 1500 }, (_, i) => `| [y](/gone-${i}/) |`),
+    ];
+    const body = `| links |\n| - |\n${rows.join('\n')}`;
+    const text = `---\ntitle: T\n---\n${body}\n`;
+    const linking = article({ title: 'T', date: '2026-03-02T10:00:00Z', slug: 't' }, body);
+    let reads = 0;
+    const problems = checkPublished(undefined, [linking], [linking], testSite, [], [], (file) => {
+      reads += 1;
+      return file === linking.source ? text : undefined;
+    }).filter((p) => p.reason.includes(' leads nowhere'));
+    expect(reads).toBe(1);
+    expect(problems).toHaveLength(4500);
+    // The nth link to a page at the nth line that holds it (the table's rows start at line 6).
+    expect(problems[0]?.line).toBe(6);
+    expect(problems[2999]?.line).toBe(3005);
+    // The first thousand pages (/gone/ and /gone-0/ to /gone-998/) have their lines searched; the rest
+    // are named without a line.
+    expect(problems[3001]?.line).toBe(3007);
+    expect(problems[3000 + 998]?.line).toBe(6 + 3000 + 998);
+    expect(problems[3000 + 999]?.line).toBeUndefined();
+    expect(problems[4499]?.reason).toBe('link to /gone-1499/ leads nowhere on this site');
+  });
+
   it('knows the archive years that have articles, and the newsletter only while its archive is on', () => {
     expect(
       nowhere(['/archive/2026/', '/archive/2026/index.html', '/archive/1999/', '/newsletter/x/']),
