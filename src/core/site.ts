@@ -21,6 +21,8 @@ const siteUrl = z
     message: 'must use https (http only for localhost)',
   })
   .refine((url) => !url.search && !url.hash, 'must not have a query or fragment')
+  // Every page, feed and email links to it: a user name or password there would be published with them.
+  .refine((url) => !url.username && !url.password, 'must not hold a user name or password')
   .transform((url) => url.href.replace(/\/+$/, ''))
   // Each digest's List-Unsubscribe header holds an API link on one line, which cannot be folded: with the
   // longest address its token and this limit keep that line under RFC 5322's 998 characters.

@@ -843,6 +843,22 @@ describe('parseSiteConfig', () => {
     );
   });
 
+  it.each([
+    'https://user:secret@example.com',
+    'https://user@example.com/blog',
+    'https://:secret@example.com',
+  ])(
+    'refuses base_url: %s, whose user name or password every page, feed and email would publish',
+    (base_url) => {
+      expect(() => parseSiteConfig({ ...minimal, base_url })).toThrow(
+        /base_url: must not hold a user name or password/,
+      );
+      expect(() => parseSiteConfig({ ...minimal, api_url: base_url })).toThrow(
+        /api_url: must not hold a user name or password/,
+      );
+    },
+  );
+
   it.each(['xx', 'zz-ZZ', 'english'])('refuses language: %s, which names no language', (language) => {
     expect(() => parseSiteConfig({ ...minimal, language })).toThrow(/language: /);
   });
