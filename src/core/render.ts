@@ -684,6 +684,8 @@ function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
         ]),
       ),
     },
+    // Browsers never show these elements' content (scripts run, embeds load), so neither do the pages.
+    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'noembed', 'noframes'],
     exclusiveFilter: (frame) =>
       (frame.tag === 'img' && !frame.attribs.src) ||
       (frame.tag === 'input' && frame.attribs.type !== 'checkbox'),
@@ -729,7 +731,7 @@ function sanitize(html: string, base: LinkBase, removed?: Set<string>): string {
   // The attribute names of each open element; the parser closes every element it opens (some implied).
   const opened: string[][] = [];
   let closing: string[] | undefined;
-  return sanitizer(html, {
+  const once = sanitizer(html, {
     ...options,
     onOpenTag(name, attribs) {
       if (!ALLOWED_TAG_SET.has(name)) removed.add(`<${name}>`);
@@ -751,6 +753,10 @@ function sanitize(html: string, base: LinkBase, removed?: Set<string>): string {
       return excluded;
     },
   }).trim();
+  // A removed element may have held a block, which now sits inside a paragraph (`A <font><p>x</p></font>`
+  // gives `<p>A <p>x</p></p>`): a second pass closes the paragraph there, as a browser's parser does.
+  for (const entry of removed) if (entry.startsWith('<')) return sanitizer(once, options).trim();
+  return once;
 }
 
 /** Most removals a note names; the rest it counts. */

@@ -44,6 +44,14 @@ describe('renderMarkdown', () => {
     expect(raw).toBe('<p>raw  and œ</p>');
   });
 
+  it('leaves no block inside a paragraph where a removed element held one; shows no noscript fallback', () => {
+    const { html } = renderArticleMarkdown(
+      'A <noscript><p>x</p></noscript> b\n\nC <font><p>y</p></font> d\n\nE <font><font><h2>z</h2></font></font> f',
+      base,
+    );
+    expect(html).toBe('<p>A  b</p>\n<p>C </p><p>y</p> d<p></p>\n<p>E </p><h2>z</h2> f<p></p>');
+  });
+
   it('gives headings unique ids', () => {
     expect(renderMarkdown('# Intro\n\n## Intro\n\n### Ça va?', base)).toBe(
       '<h1 id="intro"><a href="https://news.example.com/posts/p/#intro">Intro</a></h1>\n' +
