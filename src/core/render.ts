@@ -56,6 +56,15 @@ export function absoluteUrl(target: string, base: LinkBase): string {
   const value = normalizedUrlInput(target) ?? target.trim();
   if (value === '') return value;
   if (value.startsWith('#')) return `${base.pageUrl}${value}`;
+  // On an https page a browser reads `https:other` (no `//`) as a relative link, where a feed reader or a
+  // mail client would read the host `other`: it is resolved as the page does, so all of them agree.
+  const scheme = base.baseUrl.slice(0, base.baseUrl.indexOf(':') + 1);
+  if (
+    scheme !== '' &&
+    value.slice(0, scheme.length).toLowerCase() === scheme &&
+    !/^[/\\]{2}/.test(value.slice(scheme.length))
+  )
+    return absoluteUrl(value.slice(scheme.length), base);
   if (URL.canParse(value)) return value; // has a scheme: the allowlist decides whether it stays
   // `//host/…` names another host, as it would in a browser.
   if (/^[/\\]{2}/.test(value))

@@ -171,6 +171,11 @@ describe('absoluteUrl', () => {
     ['#frag', 'https://news.example.com/posts/p/#frag'],
     ['https://example.org/', 'https://example.org/'],
     ['mailto:a@example.org', 'mailto:a@example.org'],
+    // Relative to a browser on the https page, so relative here too, not the host `evil`.
+    ['https:evil', 'https://news.example.com/evil'],
+    ['HTTPS:/x/', 'https://news.example.com/x/'],
+    ['https:\\\\evil.example/x', 'https:\\\\evil.example/x'],
+    ['http:other', 'http:other'],
   ])('%s → %s', (target, expected) => {
     expect(absoluteUrl(target, base)).toBe(expected);
   });
