@@ -740,6 +740,24 @@ export function readFrontMatterWithYaml(
     }
     lines.set(name, line);
   }
+  // `!!binary`, `!!timestamp`, `!!set` or a tag of one's own would turn a field into a Buffer, a Date or a
+  // set, and its error would then describe that value, not the tag that made it.
+  for (const { key, value } of doc.contents.items) {
+    const name = isScalar(key) ? String(key.value) : '';
+    const nodes = isSeq(value) ? [value, ...value.items] : [value];
+    const tagged = nodes.find(
+      (n) => (isScalar(n) || isCollection(n)) && n.tag !== undefined && !PLAIN_YAML_TAGS.has(n.tag),
+    ) as { tag: string; range?: [number, number, number] | null } | undefined;
+    if (tagged) {
+      const written = tagged.tag.replace(/^tag:yaml\.org,2002:/, '!!');
+      report(
+        name,
+        `has the YAML tag ${written}, which front matter does not support: write the value as text`,
+        fileLine(tagged.range?.[0]) ?? lines.get(name),
+      );
+      return undefined;
+    }
+  }
   if (lines.size > MAX_FIELDS) {
     report('front matter', `has ${lines.size} fields; the limit is ${MAX_FIELDS}`, 2);
     return undefined;
@@ -775,6 +793,11 @@ export function readFrontMatterWithYaml(
   }
   return { fields, fieldLine: (field) => lines.get(field) };
 }
+
+/** Tags that name what YAML reads anyway (`!!str 3.10`): every other one is refused. */
+const PLAIN_YAML_TAGS = new Set(
+  ['str', 'int', 'float', 'bool', 'null', 'seq', 'map'].map((t) => `tag:yaml.org,2002:${t}`),
+);
 
 /** Fields that are text however they look: YAML would read a title like 3.10 or 1e3 as a number. */
 const TEXT_FIELDS = new Set(['title', 'summary', 'author', 'tags']);

@@ -190,6 +190,31 @@ describe('parseArticle: valid articles', () => {
     ]);
   });
 
+  it.each([
+    ['title: !!binary aGVsbG8=', 'title', '!!binary'],
+    ['date: !!timestamp 2026-12-01', 'date', '!!timestamp'],
+    ['tags: [a, !!binary aGVsbG8=]', 'tags', '!!binary'],
+    ['summary: !mine text', 'summary', '!mine'],
+  ])('refuses %s, naming the YAML tag rather than the value it made', (line, field, tag) => {
+    const fields = ['title: A', 'date: 2026-01-01T00:00:00Z'].filter((f) => !f.startsWith(`${field}:`));
+    const result = parseArticle(
+      { path: 'posts/a.md', bytes: bytes(`---\n${[...fields, line].join('\n')}\n---\nText.\n`) },
+      testSite,
+    );
+    expect(!result.ok && result.problems.map((p) => [p.field, p.line, p.reason])).toEqual([
+      [
+        field,
+        fields.length + 2,
+        `has the YAML tag ${tag}, which front matter does not support: write the value as text`,
+      ],
+    ]);
+  });
+
+  it('takes a YAML tag that names what YAML reads anyway: !!str keeps 3.10 as written', () => {
+    const a = article({ title: '!!str 3.10', date: '2026-01-01T00:00:00Z' });
+    expect(a.title).toBe('3.10');
+  });
+
   it('refuses a YAML merge key at its line, rather than ignoring the fields it was meant to bring in', () => {
     const result = parseArticle(
       {
