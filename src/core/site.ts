@@ -298,18 +298,30 @@ const KINDS: Readonly<Record<string, string>> = {
   object: 'a mapping of fields (each indented under it)',
   string: 'text',
   number: 'a number',
+  int: 'a whole number',
   boolean: 'true or false',
   array: 'a list',
 };
 
 /** zod's wording of a wrong type ("Invalid input: expected object, received number") in an author's terms. */
 function plainReason(message: string): string {
+  // "Too small: expected number to be >=0", "Too big: expected number to be <=500".
+  const bound = /^Too (small|big): expected number to be ([<>]=?)(-?[\d.]+)$/.exec(message);
+  if (bound) {
+    const [, , op, n] = bound;
+    return op === '>='
+      ? `must be ${n} or more`
+      : op === '<='
+        ? `must be at most ${n}`
+        : `must be ${op === '>' ? 'more' : 'less'} than ${n}`;
+  }
   const wrongType = /^Invalid input: expected (\w+), received (\w+)$/.exec(message);
   if (!wrongType) return message;
   const [, expected = '', received = ''] = wrongType;
   const kind = KINDS[expected] ?? expected;
   if (received === 'undefined') return 'is required';
   if (received === 'null') return `is empty; it must be ${kind}`;
+  if (expected === 'int' && received === 'number') return `must be ${kind}`;
   return `must be ${kind}, not ${KINDS[received] ?? received}`;
 }
 

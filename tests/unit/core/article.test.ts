@@ -884,6 +884,14 @@ describe('parseSiteConfig', () => {
     },
   );
 
+  it.each([
+    [{ announce_window: -1 }, 'announce_window: must be 0 or more'],
+    [{ feed_items: 501 }, 'feed_items: must be at most 500'],
+    [{ home_items: 2.5 }, 'home_items: must be a whole number'],
+  ])('words a number out of range as an author would: %o', (extra, reason) => {
+    expect(() => parseSiteConfig({ ...minimal, ...extra })).toThrow(`  - ${reason}`);
+  });
+
   it.each(['xx', 'zz-ZZ', 'english'])('refuses language: %s, which names no language', (language) => {
     expect(() => parseSiteConfig({ ...minimal, language })).toThrow(/language: /);
   });
