@@ -205,7 +205,7 @@ export function checkPublished(
       const path = decodedPath(pathOf(target.split(/[?#]/)[0] ?? target));
       if (file ? files.has(path) : leadsSomewhere(path)) continue;
       // Shown as the author likely wrote it: /tags/Москва/, not its percent-encoding.
-      const written = decodedPath(target.slice(site.baseUrl.length));
+      const written = shownPath(target.slice(site.baseUrl.length));
       // Where the author wrote it as a site path, plain or encoded (a relative link reads otherwise, and
       // is not found): the nth link to it at the nth line that holds it.
       const nth = met.get(target) ?? 0;
@@ -220,7 +220,7 @@ export function checkPublished(
       problems.push({
         file: text.source,
         field,
-        reason: `${what}${written} leads nowhere on this site${file ? ` (there is no file static${path})` : ''}`,
+        reason: `${what}${written} leads nowhere on this site${file ? ` (there is no file static${shownPath(path)})` : ''}`,
         severity: 'warning',
         ...(line === undefined ? {} : { line }),
       });
@@ -279,6 +279,12 @@ function decodedPath(path: string): string {
   } catch {
     return path;
   }
+}
+
+/** A path for a message: decoded as the author likely wrote it, but a control character (`%0A`) stays encoded. */
+function shownPath(path: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: keeping control characters out of a message is the point.
+  return decodedPath(path).replace(/[\u0000-\u001F\u007F-\u009F]/g, encodeURIComponent);
 }
 
 /**

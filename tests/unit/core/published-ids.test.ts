@@ -50,6 +50,13 @@ describe('checkPublished: links and images that lead nowhere', () => {
     expect(nowhere(asWritten)).toEqual([]);
   });
 
+  it('keeps a control character encoded in the message, which stays on one line', () => {
+    expect(nowhere(['/nowhere%0Aelse/', 'java%0Ascript:x'])).toEqual([
+      'body link to /nowhere%0Aelse/',
+      'body link to /java%0Ascript:x',
+    ]);
+  });
+
   it('warns about a page, tag, article, image or cover that does not exist, wherever it points', () => {
     expect(
       nowhere(
