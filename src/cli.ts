@@ -51,7 +51,7 @@ import {
   waitingDigests,
 } from './pipeline/desk.js';
 import { diffCorpora, summaryMarkdown } from './pipeline/diff.js';
-import { exportCsv, importSubscribers, setStatus } from './pipeline/operator.js';
+import { exportCsv, importSubscribers, notAnAddress, setStatus } from './pipeline/operator.js';
 import { loadTheme } from './pipeline/publish.js';
 import { PublishStopped } from './pipeline/publish-site.js';
 import {
@@ -92,6 +92,8 @@ const OPTION_USE: readonly {
   readonly name: keyof typeof OPTIONS;
   readonly flag: string;
   readonly help: readonly string[];
+  /** What one command's own help says instead, where `help` speaks of several commands. */
+  readonly helpOf?: Readonly<Record<string, readonly string[]>>;
   readonly commands: readonly string[];
 }[] = [
   {
@@ -107,6 +109,10 @@ const OPTION_USE: readonly {
       'build: the built site (default: dist)',
       'diff: summary.md, digest.html and digest.txt (default: diff; --diff-out too)',
     ],
+    helpOf: {
+      build: ['the built site (default: dist)'],
+      diff: ['summary.md, digest.html and digest.txt (default: diff; --diff-out <dir> is the same)'],
+    },
     commands: ['build', 'diff'],
   },
   { name: 'diff-out', flag: '', help: [], commands: ['diff'] },
@@ -219,8 +225,13 @@ const OPTION_USE: readonly {
 
 /** The options that apply to any of `commands`, as help lists them. */
 function optionsHelp(commands: readonly string[]): string {
+  const [only] = commands.length === 1 ? commands : [];
   return OPTION_USE.filter((o) => o.flag !== '' && o.commands.some((c) => commands.includes(c)))
-    .flatMap(({ flag, help }) => help.map((line, i) => `  ${(i === 0 ? flag : '').padEnd(22)}${line}`))
+    .flatMap(({ flag, help, helpOf }) =>
+      ((only !== undefined && helpOf?.[only]) || help).map(
+        (line, i) => `  ${(i === 0 ? flag : '').padEnd(22)}${line}`,
+      ),
+    )
     .join('\n');
 }
 
@@ -238,7 +249,7 @@ Commands:
   send-test --to <address> [--article <slug>]
              Send what the next digest would send (or that article) to one address, subject marked
              [Test]: into outbox/test-.../, or with --table through SES. Records nothing as announced or sent
-  stats      Subscribers by status and delivery; for each digest of the last 30 days: recipients, sent,
+  stats      Subscribers by status, delivery and topic; for each digest of the last 30 days: recipients, sent,
              failed, bounced, complained, unsubscribed within 7 days (with --table: the deployed stack's)
   pending    The digests waiting in their grace window (digest.delay) or held: id, articles, when due
   hold [id]  Stop the digest waiting out its window until release, however long; what goes live later
@@ -905,7 +916,9 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
     throw new UsageError('send-test needs --to: broadsheet send-test --to you@example.org');
   const checked = normalizeAddress(values.to);
   if (!checked.ok)
-    throw new ConfigError('send-test --to', [`${JSON.stringify(values.to)}: ${checked.reason}`]);
+    throw new ConfigError('send-test --to', [
+      `${JSON.stringify(values.to)}: ${notAnAddress(values.to, checked.reason)}`,
+    ]);
   const to = checked.address;
   const now = clock();
   const corpus = await readCorpus(paths.content, site);
@@ -1274,7 +1287,7 @@ async function main(): Promise<number> {
   const extra = positionals.slice(1 + most);
   if (extra.length > 0) {
     console.error(
-      `${command} takes ${most === 0 ? 'no arguments' : `at most ${most} argument${most === 1 ? '' : 's'}`}; "${extra.join(' ')}" is not one (options start with --).\n\n${commandHelp(command)}`,
+      `${command} takes ${most === 0 ? 'no arguments' : `at most ${most} argument${most === 1 ? '' : 's'}`}, and was also given "${extra.join(' ')}" (an option starts with --).\n\n${commandHelp(command)}`,
     );
     return 64;
   }

@@ -41,7 +41,7 @@ const DELIMITERS = [';', '\t'];
  * Why an operator's argument is not an address, in the operator's words (the core's are the subscribe
  * form's): `Bob <bob@example.org>` is a name with an address, not a wrong address.
  */
-function notAnAddress(input: string, reason: string): string {
+export function notAnAddress(input: string, reason: string): string {
   const named = /<([^<>\s]+@[^<>\s]+)>\s*$/.exec(input);
   if (named) return `a name and an address: give the address alone (${named[1]})`;
   return reason === 'That does not look like an email address.' ? 'not an email address' : reason;

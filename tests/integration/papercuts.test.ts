@@ -277,8 +277,13 @@ describe('papercuts', () => {
     expect(help.stdout).toMatch(/^Usage: broadsheet diff <git-ref>\n\n {2}What merging/);
     expect(help.stdout).not.toContain('send-test --to');
     expect(help.stdout).toContain('--content <dir>');
-    // Only the options diff takes.
+    // Only the options diff takes, each said of diff alone.
     expect(help.stdout).not.toContain('--port');
+    expect(help.stdout).toContain('--diff-out <dir> is the same');
+    expect(help.stdout).not.toContain('build:');
+    const buildHelp = (await broadsheet(dir, 'build', '--help')).stdout;
+    expect(buildHelp).toMatch(/--out <dir> +the built site \(default: dist\)\n/);
+    expect(buildHelp).not.toContain('summary.md');
     expect((await broadsheet(dir, 'help', 'send-test')).stdout).toContain('--article <slug>');
     expect((await broadsheet(dir, 'help', 'cancel')).stdout).toMatch(/^Usage: broadsheet cancel \[id\]/);
     const helpUnknown = await broadsheet(dir, 'help', 'nope');
@@ -287,8 +292,15 @@ describe('papercuts', () => {
 
     const extra = await broadsheet(dir, 'check', 'posts/new.md');
     expect(extra.code).toBe(64);
-    expect(extra.stderr).toMatch(/^check takes no arguments; "posts\/new\.md" is not one/);
-    expect((await broadsheet(dir, 'hold', 'a', 'b')).stderr).toMatch(/^hold takes at most 1 argument; "b"/);
+    expect(extra.stderr).toMatch(/^check takes no arguments, and was also given "posts\/new\.md"/);
+    expect((await broadsheet(dir, 'hold', 'a', 'b')).stderr).toMatch(
+      /^hold takes at most 1 argument, and was also given "b"/,
+    );
+    const badTo = await broadsheet(dir, 'send-test', '--to', 'Bob <bob@example.org>');
+    expect(badTo.stderr).toContain('a name and an address: give the address alone (bob@example.org)');
+    expect((await broadsheet(dir, 'send-test', '--to', 'nope')).stderr).toContain(
+      '"nope": not an email address',
+    );
     const unknown = await broadsheet(join(dir, 'content'), 'frob');
     // An unknown command is said as such, even where there is no site.yaml.
     expect(unknown.code).toBe(64);
