@@ -19,6 +19,7 @@ import {
   subscribe,
   subscriptionTheme,
   unsubscribe,
+  unsubscribeLinkProblem,
 } from '../pipeline/subscriptions.js';
 import { describeTopics, topicChoices, topicsField } from './topic-choice.js';
 
@@ -297,7 +298,15 @@ export async function handleSubscriptionRequest(
       });
     }
     case 'GET /unsubscribe': {
-      // A page, not an action: link scanners fetch URLs, and must not unsubscribe anyone.
+      // A page, not an action: link scanners fetch URLs, and must not unsubscribe anyone. A link that
+      // would be refused says so now, not after its button is pressed.
+      if (unsubscribeLinkProblem(deps, token, now) !== undefined) {
+        return message(400, 'api.link_invalid.title', {
+          message: t('api.unsubscribe.invalid'),
+          alert: true,
+          home: true,
+        });
+      }
       return page(ctx, 200, 'unsubscribe', 'api.unsubscribe.title', {
         action: `${site.apiUrl}/unsubscribe?token=${token}`,
       });

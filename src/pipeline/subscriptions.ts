@@ -347,6 +347,16 @@ export type UnsubscribeOutcome =
   | { readonly kind: 'refused'; readonly reason: 'expired' | 'invalid' };
 
 /** One click, no login: the token is the proof. Repeating it is harmless. */
+/** Why an unsubscribe link would be refused, read before anything changes (the page its GET shows). */
+export function unsubscribeLinkProblem(
+  deps: SubscriptionDeps,
+  token: string,
+  now: Date,
+): 'expired' | 'invalid' | undefined {
+  const check = verifyToken(token, 'unsubscribe', deps.secret, now.getTime(), deps.previousSecret);
+  return check.ok ? undefined : check.reason === 'expired' ? 'expired' : 'invalid';
+}
+
 export async function unsubscribe(
   deps: SubscriptionDeps,
   token: string,

@@ -152,6 +152,19 @@ describe('the subscription API', () => {
     const pageWithButton = await withToken('GET', '/unsubscribe', unsubscribeToken);
     expect(pageWithButton.body).toContain('<button class="action" type="submit">Unsubscribe</button>');
     expect(subscribers.records.get('ana@example.org')?.status).toBe('confirmed');
+    // A forged or expired link says so on the page it opens, with no button that could only fail.
+    for (const bad of [
+      signToken({ address: 'ana@example.org', purpose: 'unsubscribe', expires: 2e9 }, 'wrong-secret'),
+      signToken(
+        { address: 'ana@example.org', purpose: 'unsubscribe', expires: now.getTime() / 1000 - 1 },
+        secret,
+      ),
+    ]) {
+      const refused = await withToken('GET', '/unsubscribe', bad);
+      expect(refused.status).toBe(400);
+      expect(refused.body).not.toContain('Unsubscribe</button>');
+      expect(refused.body).toContain('not valid');
+    }
 
     const oneClick = await withToken('POST', '/unsubscribe', unsubscribeToken, 'List-Unsubscribe=One-Click');
     expect(oneClick).toMatchObject({ status: 200, body: 'Unsubscribed\n' });
