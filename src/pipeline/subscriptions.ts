@@ -123,7 +123,7 @@ export type ConfirmOutcome =
       readonly fromMs: number;
     }
   | { readonly kind: 'already-confirmed' }
-  | { readonly kind: 'refused'; readonly reason: 'expired' | 'invalid' | 'superseded' };
+  | { readonly kind: 'refused'; readonly reason: 'expired' | 'invalid' | 'superseded' | 'unsubscribed' };
 
 type ConfirmCheck =
   | { readonly kind: 'pending'; readonly subscriber: Subscriber }
@@ -132,6 +132,9 @@ type ConfirmCheck =
 /** Whether a confirmation link for `claims` still confirms `subscriber`: only the newest one sent does. */
 function confirmationOf(subscriber: Subscriber | undefined, claims: TokenClaims): ConfirmCheck {
   if (subscriber?.status === 'confirmed') return { kind: 'already-confirmed' };
+  // A link is sent only while pending, so they left after it was sent. (A bounce's suppression is not
+  // said: that reads as superseded.)
+  if (subscriber?.status === 'unsubscribed') return { kind: 'refused', reason: 'unsubscribed' };
   if (subscriber?.status !== 'pending' || subscriber.confirmExpires !== claims.expires) {
     return { kind: 'refused', reason: 'superseded' };
   }

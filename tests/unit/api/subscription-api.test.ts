@@ -248,6 +248,21 @@ describe('the subscription API', () => {
     expect(subscribers.records.get('cara@example.org')?.delivery).toBe('instant');
   });
 
+  it('tells the holder of a confirmation link that the address left since, not that the link was replaced', async () => {
+    const { subscribers, mail, form, withToken } = setup();
+    await form({ email: 'ola@example.org' });
+    const token = await confirmLink(mail);
+    const leave = new URL(unsubscribeUrl(testSite, 'ola@example.org', secret, now.getTime()));
+    await withToken('POST', '/unsubscribe', leave.searchParams.get('token') ?? '');
+    expect(subscribers.records.get('ola@example.org')?.status).toBe('unsubscribed');
+    for (const method of ['GET', 'POST']) {
+      const response = await withToken(method, '/confirm', token, 'delivery=instant');
+      expect(response.status).toBe(400);
+      expect(response.body).toContain('This address was unsubscribed after this link was sent.');
+      expect(subscribers.records.get('ola@example.org')?.status).toBe('unsubscribed');
+    }
+  });
+
   it('refuses the first of two confirmation links sent within the same second', async () => {
     const { subscribers, mail, form, withToken } = setup();
     await form({ email: 'pia@example.org' });
