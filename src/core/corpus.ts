@@ -86,10 +86,17 @@ export function duplicateSlugProblems(
         .map((article) => ({
           file: article.source,
           field: 'slug',
-          reason: `"${article.slug}" is already used by ${holder.source}; slugs must be unique`,
+          reason: `"${article.slug}" is already used by ${holder.source}${lookAlike(article.source, holder.source)}; slugs must be unique`,
           severity: 'error' as const,
         }));
     });
+}
+
+/** Two file names that print alike, told apart: the same letters, composed (NFC) and decomposed (NFD). */
+function lookAlike(a: string, b: string): string {
+  if (a === b || a.normalize('NFC') !== b.normalize('NFC')) return '';
+  const form = (name: string) => (name === name.normalize('NFC') ? 'composed' : 'decomposed');
+  return ` (a file of the same name with its accents ${form(b)}, where this one has them ${form(a)}: keep one)`;
 }
 
 /**

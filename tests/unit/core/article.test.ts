@@ -824,6 +824,22 @@ describe('parseCorpus', () => {
     );
   });
 
+  it('tells apart two file names that print alike, one with its accents composed and one decomposed', () => {
+    const corpus = parseCorpus(
+      [
+        { path: 'posts/caf\u00e9.md', bytes: bytes(markdown({ title: 'A', date: '2026-01-01T00:00Z' })) },
+        { path: 'posts/cafe\u0301.md', bytes: bytes(markdown({ title: 'B', date: '2026-01-02T00:00Z' })) },
+      ],
+      testSite,
+    );
+    expect(corpus.problems.map((p) => [p.file, p.reason])).toEqual([
+      [
+        'posts/cafe\u0301.md',
+        '"cafe" is already used by posts/caf\u00e9.md (a file of the same name with its accents composed, where this one has them decomposed: keep one); slugs must be unique',
+      ],
+    ]);
+  });
+
   it('publishes neither drafts nor articles dated after now, newest first', () => {
     const articles = [
       article({ title: 'Old', date: '2026-01-01', slug: 'old' }),
