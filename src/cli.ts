@@ -554,26 +554,36 @@ function realPath(path: string): string {
 }
 
 /**
- * Markdown files the build does not read (in a subfolder of posts/ or pages/, not named .md, or a symbolic
- * link), as warnings.
+ * Markdown files the build does not read (in a subfolder of posts/ or pages/, not named .md, a symbolic
+ * link or a folder), and symbolic links in static/, which it does not copy, as warnings.
  */
 async function unreadSources(content: string): Promise<Problem[]> {
   const unread = await Promise.all(
     (['posts', 'pages'] as const).map((folder) => new FsArticleSource(content, folder).unread()),
   );
-  const reasonFor = ({ path, link }: { path: string; link: boolean }) => {
+  const staticLinks = await new FsStaticAssets(content).links();
+  const reasonFor = ({ path, link, folder: isFolder }: { path: string; link: boolean; folder: boolean }) => {
     const folder = path.split('/')[0];
     if (link)
       return `is not read: it is a symbolic link (never followed); put the file itself in content/${folder}/`;
+    if (isFolder) return 'is not read: it is a folder, not a file';
     if (!/\.md$/.test(path)) return 'is not read: only files named .md are';
     return `is not read: ${folder === 'posts' ? 'articles' : 'pages'} go directly in content/${folder}/, not in a folder of it`;
   };
-  return unread.flat().map((entry) => ({
-    file: entry.path,
-    field: 'file',
-    reason: reasonFor(entry),
-    severity: 'warning' as const,
-  }));
+  return [
+    ...unread.flat().map((entry) => ({
+      file: entry.path,
+      field: 'file',
+      reason: reasonFor(entry),
+      severity: 'warning' as const,
+    })),
+    ...staticLinks.map((path) => ({
+      file: `static/${path}`,
+      field: 'file',
+      reason: 'is not copied: it is a symbolic link (never followed); put the file itself in content/static/',
+      severity: 'warning' as const,
+    })),
+  ];
 }
 
 /**

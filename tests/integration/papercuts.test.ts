@@ -1,5 +1,5 @@
 // Issue 16, item 4: the papercuts a new author found, each with the test that keeps it fixed.
-import { readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSiteConfig } from '../../src/adapters/fs/site-config.js';
@@ -205,6 +205,16 @@ describe('papercuts', () => {
     const linked = await broadsheet(dir, 'check', '--now', NOW);
     expect(linked.stderr).toContain('posts/linked.md: warning in file: is not read: it is a symbolic link');
     await rm(join(dir, 'content/posts/linked.md'));
+    // Nor is a link in static/ copied, or a folder named like an article read: each is said.
+    await symlink(join(dir, 'elsewhere.md'), join(dir, 'content/static/linked.txt'));
+    await mkdir(join(dir, 'content/pages/folder.md'));
+    const said = await broadsheet(dir, 'check', '--now', NOW);
+    expect(said.stderr).toContain('static/linked.txt: warning in file: is not copied: it is a symbolic link');
+    expect(said.stderr).toContain(
+      'pages/folder.md: warning in file: is not read: it is a folder, not a file',
+    );
+    await rm(join(dir, 'content/static/linked.txt'));
+    await rm(join(dir, 'content/pages/folder.md'), { recursive: true });
 
     const about = join(dir, 'content/pages/about.md');
     await writeFile(about, (await readFile(about, 'utf8')).replace(/^title: .*$/m, 'title:'));

@@ -40,19 +40,26 @@ export class FsArticleSource implements ArticleSourceStore {
 
   /**
    * Files in the folder that look like Markdown but are not read: in a subfolder, not named `.md`
-   * (`.markdown`, `.MD`), or a symbolic link (never followed: it could publish any file the link names).
-   * Paths as `list` gives them (posts/2026/a.md).
+   * (`.markdown`, `.MD`), a symbolic link (never followed: it could publish any file the link names), or a
+   * folder. Paths as `list` gives them (posts/2026/a.md).
    */
-  async unread(): Promise<{ readonly path: string; readonly link: boolean }[]> {
+  async unread(): Promise<{ readonly path: string; readonly link: boolean; readonly folder: boolean }[]> {
     const dir = join(this.root, this.folder);
     const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
     return entries
-      .filter((e) => (e.isFile() || e.isSymbolicLink()) && /\.(?:md|markdown|mdown|mkdn?|mdx)$/i.test(e.name))
+      .filter(
+        (e) =>
+          (e.isFile() || e.isSymbolicLink() || e.isDirectory()) &&
+          /\.(?:md|markdown|mdown|mkdn?|mdx)$/i.test(e.name),
+      )
       .map((e) => ({
         path: relative(this.root, join(e.parentPath, e.name)).split(sep).join('/'),
         link: e.isSymbolicLink(),
+        folder: e.isDirectory(),
       }))
-      .filter(({ path, link }) => link || !new RegExp(`^${this.folder}/[^/]+\\.md$`).test(path))
+      .filter(
+        ({ path, link, folder }) => link || folder || !new RegExp(`^${this.folder}/[^/]+\\.md$`).test(path),
+      )
       .sort((a, b) => a.path.localeCompare(b.path));
   }
 
@@ -92,6 +99,15 @@ export class FsStaticAssets implements StaticAssetStore {
   private readonly dir: string;
   constructor(root: string) {
     this.dir = join(root, 'static');
+  }
+
+  /** Symbolic links under static/, which are never copied (a link could publish any file it names). */
+  async links(): Promise<string[]> {
+    const entries = await readdir(this.dir, { recursive: true, withFileTypes: true }).catch(() => []);
+    return entries
+      .filter((e) => e.isSymbolicLink())
+      .map((e) => relative(this.dir, join(e.parentPath, e.name)).split(sep).join('/'))
+      .sort((a, b) => a.localeCompare(b));
   }
 
   async list(): Promise<SourceEntry[]> {
