@@ -80,7 +80,11 @@ function formFields(request: ApiRequest): URLSearchParams | undefined {
       const data = JSON.parse(request.body) as unknown;
       if (data === null || typeof data !== 'object' || Array.isArray(data)) return undefined;
       const fields = new URLSearchParams();
-      for (const [k, v] of Object.entries(data)) if (typeof v === 'string') fields.set(k, v);
+      // A list of text is a field given several times, as a form sends the topics ticked: {"topic": ["a", "b"]}.
+      for (const [k, v] of Object.entries(data)) {
+        if (typeof v === 'string') fields.set(k, v);
+        else if (Array.isArray(v)) for (const item of v) if (typeof item === 'string') fields.append(k, item);
+      }
       return fields;
     } catch {
       return undefined;

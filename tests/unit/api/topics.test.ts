@@ -28,14 +28,14 @@ describe('topics on the preferences page', () => {
     const deps = { site, subscribers, limiter: new MemoryAttempts(), mail: new MemoryMailer(), secret };
     const token =
       new URL(preferencesUrl(site, 'dan@example.org', secret, now.getTime())).searchParams.get('token') ?? '';
-    const call = (method: string, body = '') =>
+    const call = (method: string, body = '', contentType = 'application/x-www-form-urlencoded') =>
       handleSubscriptionRequest(
         deps,
         {
           method,
           path: '/preferences',
           query: new URLSearchParams({ token }),
-          contentType: 'application/x-www-form-urlencoded',
+          contentType,
           body,
           client: '203.0.113.7',
         } satisfies ApiRequest,
@@ -58,6 +58,11 @@ describe('topics on the preferences page', () => {
     expect((await subscribers.get('dan@example.org'))?.topics).toEqual(['email', 'go-lang']);
     await call('POST', 'delivery=weekly&follow=all&topic=email');
     expect((await subscribers.get('dan@example.org'))?.topics).toBeUndefined();
+
+    // A JSON client chooses several topics with a list, as a form repeats the field.
+    const json = JSON.stringify({ delivery: 'weekly', follow: 'topics', topic: ['feeds', 'email', 7] });
+    expect((await call('POST', json, 'application/json')).status).toBe(200);
+    expect((await subscribers.get('dan@example.org'))?.topics).toEqual(['email', 'feeds']);
   });
 
   it('has no topics part when site.yaml lists none', async () => {
