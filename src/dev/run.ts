@@ -4,7 +4,7 @@
 // wall clock, and says what each publish did. site.yaml's base_url and api_url are pointed at the local
 // site, so links lead around it.
 import { watch } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -19,6 +19,8 @@ import type { LogLine } from './local-aws/lambda-runtime.js';
 import { LOCAL_CREDENTIALS, type LocalAws, REPO_ROOT, startLocalAws } from './local-aws/stack.js';
 
 const { values } = parseArgs({ options: { content: { type: 'string' } } });
+/** Beside cdk-outputs.json, which a real deploy writes, and ignored by git as it is. */
+const LOCAL_OUTPUTS = 'cdk-outputs.local.json';
 const contentDir = resolve(values.content ?? join(REPO_ROOT, 'content'));
 
 /** What the functions say, turned into one line per event worth a developer's attention. */
@@ -173,6 +175,16 @@ s3: ${aws.endpoints.s3}
 sqs: ${aws.endpoints.sqs}
 dynamodb: ${aws.endpoints.dynamodb}
 content: ${relative(process.cwd(), contentDir) || '.'} (watched; deployed as the template's BucketDeployments: ${deployments.map((d) => `${d.subdir || '.'}/ → ${d.bucket}${d.prune ? '' : ' (never pruned)'}`).join(', ')})
+`);
+
+// The outputs `npm run deploy` writes to cdk-outputs.json, for this stack: operator commands take --stack.
+await writeFile(
+  join(REPO_ROOT, LOCAL_OUTPUTS),
+  `${JSON.stringify({ Broadsheet: aws.outputs() }, null, 2)}\n`,
+);
+console.log(`operator commands (pending, hold, release, cancel, stats, subscribers, send-test) on this stack:
+  AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} \\
+  npx broadsheet stats --stack Broadsheet --outputs ${LOCAL_OUTPUTS} --endpoint ${aws.endpoints.dynamodb} --s3-endpoint ${aws.endpoints.s3}
 `);
 
 const all = await files(contentDir);

@@ -129,10 +129,10 @@ describe('the grace window on the local AWS', () => {
     const dir = await scratchProject();
     await appendFile(join(dir, 'content/site.yaml'), `digest:\n  delay: ${DELAY_S}s\n`);
     const outputs = join(dir, 'cdk-outputs.json');
-    await writeFile(
-      outputs,
-      JSON.stringify({ Broadsheet: { TableName: stack.table, ContentBucketName: stack.contentBucket } }),
-    );
+    // As `npm run dev` writes them, from the template's outputs.
+    const written = stack.aws.outputs();
+    expect(written).toMatchObject({ TableName: stack.table, ContentBucketName: stack.contentBucket });
+    await writeFile(outputs, JSON.stringify({ Broadsheet: written }));
     const cli = (command: string) =>
       broadsheet(
         dir,

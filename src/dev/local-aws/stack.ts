@@ -185,6 +185,22 @@ export class LocalAws {
     return Date.now() + this.clock.offsetMs() + this.waits.skippedMs;
   }
 
+  /**
+   * The stack's outputs as `cdk deploy --outputs-file` writes them, resolved here (the table's and the
+   * content bucket's names for `--stack`); an output naming what this machine does not run is left out.
+   */
+  outputs(): Record<string, string> {
+    const resolved: Record<string, string> = {};
+    for (const [name, output] of Object.entries(this.template.Outputs ?? {})) {
+      try {
+        resolved[name] = String(this.resolver.resolve(output.Value));
+      } catch {
+        // Not resolvable on this machine (a CloudFront domain): no operator command reads it.
+      }
+    }
+    return resolved;
+  }
+
   /** The function whose construct is called `name` (Publish, Send, …). */
   fn(name: string): LambdaFunction {
     const found = this.functions.get(name);
