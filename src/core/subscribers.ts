@@ -180,12 +180,6 @@ export interface VersionedSubscriberStorage {
 
 const UPDATE_ATTEMPTS = 40;
 
-/**
- * The one rule for changing subscribers, whatever stores them: read with versions, apply each change,
- * write where the version is unchanged; where it changed meanwhile, read again and apply the change again to
- * what is there now. A change never overwrites a concurrent one it did not see, so an unsubscribe, a bounce
- * or a complaint is never lost to a preferences save or a subscribe that read the record before it.
- */
 /** One address through `updateSubscribers`: what every store's `update` is. */
 export async function updateSubscriber(
   storage: VersionedSubscriberStorage,
@@ -198,6 +192,12 @@ export async function updateSubscriber(
   return result;
 }
 
+/**
+ * The one rule for changing subscribers, whatever stores them: read with versions, apply each change,
+ * write where the version is unchanged; where it changed meanwhile, read again and apply the change again to
+ * what is there now. A change never overwrites a concurrent one it did not see, so an unsubscribe, a bounce
+ * or a complaint is never lost to a preferences save or a subscribe that read the record before it.
+ */
 export async function updateSubscribers(
   storage: VersionedSubscriberStorage,
   changes: ReadonlyMap<string, SubscriberChange>,
