@@ -742,12 +742,12 @@ export function readFrontMatterWithYaml(
   }
   // `!!binary`, `!!timestamp`, `!!set` or a tag of one's own would turn a field into a Buffer, a Date or a
   // set, and its error would then describe that value, not the tag that made it.
+  // Every node of a field is looked at, keys too: `!!merge x: {…}` merges as `<<` does, and an anchor's tag
+  // nested in one field (`x: {y: &a !!binary …}`) reaches another by its alias. yamlShapeProblem has
+  // bounded the document's depth, so this walk is bounded too.
   for (const { key, value } of doc.contents.items) {
-    const name = isScalar(key) ? String(key.value) : '';
-    const nodes = isSeq(value) ? [value, ...value.items] : [value];
-    const tagged = nodes.find(
-      (n) => (isScalar(n) || isCollection(n)) && n.tag !== undefined && !PLAIN_YAML_TAGS.has(n.tag),
-    ) as { tag: string; range?: [number, number, number] | null } | undefined;
+    const name = isScalar(key) ? (typeof key.value === 'symbol' ? '<<' : String(key.value)) : '';
+    const tagged = refusedTagIn([key, value]);
     if (tagged) {
       const written = tagged.tag.replace(/^tag:yaml\.org,2002:/, '!!');
       report(
@@ -792,6 +792,22 @@ export function readFrontMatterWithYaml(
       fields[name] = resolved.items.map((item, i) => written(item) ?? (fields[name] as unknown[])[i]);
   }
   return { fields, fieldLine: (field) => lines.get(field) };
+}
+
+/** The first node among `roots` and all they hold (keys included) whose YAML tag is refused. */
+function refusedTagIn(
+  roots: unknown[],
+): { tag: string; range?: [number, number, number] | null } | undefined {
+  const pending = [...roots].reverse();
+  while (pending.length > 0) {
+    const n = pending.pop();
+    if (isPair(n)) pending.push(n.value, n.key);
+    else if (isScalar(n) || isCollection(n)) {
+      if (n.tag !== undefined && !PLAIN_YAML_TAGS.has(n.tag)) return n as { tag: string };
+      if (isCollection(n)) for (let i = n.items.length - 1; i >= 0; i--) pending.push(n.items[i]);
+    }
+  }
+  return undefined;
 }
 
 /** Tags that name what YAML reads anyway (`!!str 3.10`): every other one is refused. */

@@ -210,6 +210,24 @@ describe('parseArticle: valid articles', () => {
     ]);
   });
 
+  it.each([
+    ['!!merge <<: {summary: Merged}', '<<', '!!merge'],
+    ['!!merge x: {summary: Merged}', '<<', '!!merge'],
+    ['x: {y: &a !!binary aGVsbG8=}\nsummary: *a', 'x', '!!binary'],
+    ['x: [[&a !!timestamp 2001-01-01]]\ntags: [*a]', 'x', '!!timestamp'],
+  ])('refuses %s: a tag on a key, or nested and reached by an alias', (text, field, tag) => {
+    const result = parseArticle(
+      {
+        path: 'posts/a.md',
+        bytes: bytes(`---\ntitle: A\ndate: 2026-01-01T00:00:00Z\n${text}\n---\nText.\n`),
+      },
+      testSite,
+    );
+    expect(!result.ok && result.problems.map((p) => [p.field, p.line, p.reason])).toEqual([
+      [field, 4, `has the YAML tag ${tag}, which front matter does not support: write the value as text`],
+    ]);
+  });
+
   it('takes a YAML tag that names what YAML reads anyway: !!str keeps 3.10 as written', () => {
     const a = article({ title: '!!str 3.10', date: '2026-01-01T00:00:00Z' });
     expect(a.title).toBe('3.10');
