@@ -20,7 +20,9 @@ const siteUrl = z
   .refine((url) => url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url)), {
     message: 'must use https (http only for localhost)',
   })
-  .refine((url) => !url.search && !url.hash, 'must not have a query or fragment')
+  // An empty query or fragment (`https://example.com/?`, `…#`) reads as '' but stays in href: every link
+  // would be `https://example.com/?/posts/…`, the home page.
+  .refine((url) => !/[?#]/.test(url.href), 'must not have a query or fragment')
   // Every page, feed and email links to it: a user name or password there would be published with them.
   .refine((url) => !url.username && !url.password, 'must not hold a user name or password')
   .transform((url) => url.href.replace(/\/+$/, ''))

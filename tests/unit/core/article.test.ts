@@ -902,6 +902,18 @@ describe('parseSiteConfig', () => {
     );
   });
 
+  it.each(['https://example.com/?', 'https://example.com#', 'https://example.com/blog?#'])(
+    'refuses base_url: %s, an empty query or fragment every link would start with',
+    (base_url) => {
+      expect(() => parseSiteConfig({ ...minimal, base_url })).toThrow(
+        /base_url: must not have a query or fragment/,
+      );
+      expect(() => parseSiteConfig({ ...minimal, api_url: base_url })).toThrow(
+        /api_url: must not have a query or fragment/,
+      );
+    },
+  );
+
   it.each([
     'https://user:secret@example.com',
     'https://user@example.com/blog',
