@@ -63,8 +63,12 @@ export function absoluteUrl(target: string, base: LinkBase): string {
     scheme !== '' &&
     value.slice(0, scheme.length).toLowerCase() === scheme &&
     !/^[/\\]{2}/.test(value.slice(scheme.length))
-  )
-    return absoluteUrl(value.slice(scheme.length), base);
+  ) {
+    // What follows is a path, even where it reads as a URL itself (`https:https://other`, `https: //other`).
+    const rest = value.slice(scheme.length);
+    if (rest === '') return base.pageUrl;
+    return absoluteUrl(/^[/\\?#]/.test(rest) ? rest : `./${rest}`, base);
+  }
   if (URL.canParse(value)) return value; // has a scheme: the allowlist decides whether it stays
   // `//host/…` names another host, as it would in a browser.
   if (/^[/\\]{2}/.test(value))

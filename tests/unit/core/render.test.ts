@@ -176,6 +176,12 @@ describe('absoluteUrl', () => {
     ['HTTPS:/x/', 'https://news.example.com/x/'],
     ['https:\\\\evil.example/x', 'https:\\\\evil.example/x'],
     ['http:other', 'http:other'],
+    // What follows the scheme is a path, however it reads.
+    ['https:https://evil.example/', 'https://news.example.com/https://evil.example/'],
+    ['https: //evil.example/', 'https://news.example.com/%20//evil.example/'],
+    ['https:mailto:x', 'https://news.example.com/mailto:x'],
+    ['https:#f', 'https://news.example.com/posts/p/#f'],
+    ['https:', 'https://news.example.com/posts/p/'],
   ])('%s → %s', (target, expected) => {
     expect(absoluteUrl(target, base)).toBe(expected);
   });
