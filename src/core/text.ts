@@ -58,10 +58,10 @@ const VISIBLE = /[^\s\p{Default_Ignorable_Code_Point}]/u;
 /**
  * What a label never needs and only hides or spoofs with: DEL and the C1 controls left (HTML forbids them), and
  * the bidi embeddings, overrides and isolates, which a label cannot close before the text put after it
- * (` · site name`, a file extension) and so turn around; and the Hangul fillers (U+3164 and its kin), letters
- * that draw nothing, which make a title or tag look empty or like another. The marks (U+200E, U+200F) stay.
+ * (` · site name`, a file extension) and so turn around; and the Hangul fillers (U+3164 and its kin) and the
+ * Braille blank (U+2800), letters that draw nothing, which make a title or tag look empty or like another. The marks (U+200E, U+200F) stay.
  */
-const LABEL_INVISIBLE = /[\u007F-\u009F\u202A-\u202E\u2066-\u2069\u115F\u1160\u3164\uFFA0]/g;
+const LABEL_INVISIBLE = /[\u007F-\u009F\u202A-\u202E\u2066-\u2069\u115F\u1160\u3164\uFFA0\u2800]/g;
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',

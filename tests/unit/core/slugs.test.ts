@@ -291,9 +291,11 @@ describe('letters that draw nothing (the Hangul filler U+3164 and other default-
   });
 
   it('make no tag of their own: a tag of a filler alone is refused, and one beside a letter is that tag', () => {
-    const empty = parseArticle(source('posts/a.md', '["\u3164"]'), site);
-    expect(empty.ok).toBe(false);
-    expect(!empty.ok && empty.problems.map((p) => p.field)).toEqual(['tags']);
+    for (const filler of ['\u3164', '\u2800']) {
+      const empty = parseArticle(source('posts/a.md', `["${filler}"]`), site);
+      expect(empty.ok).toBe(false);
+      expect(!empty.ok && empty.problems.map((p) => p.field)).toEqual(['tags']);
+    }
     const title = parseArticle(
       {
         path: 'posts/b.md',
