@@ -489,7 +489,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
     ...(await themeProblems(site, paths.content)),
     ...sitePages.problems,
     ...untaggedTopicProblems(site.topics, corpus.articles),
-    ...futureUpdateProblems(corpus.articles, now.getTime()),
+    ...futureUpdateProblems(corpus.articles, now.getTime(), textOf),
     // A published article whose file has errors of its own is not "gone": its errors say why it would be.
     ...checkPublished(publishedIds, corpus.articles, published, site, assets, sitePages.pages, textOf).filter(
       (p) => !(p.field === 'file' && p.severity === 'warning' && failing.has(p.file)),

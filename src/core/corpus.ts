@@ -136,15 +136,27 @@ export function publishedAt(articles: readonly Article[], nowMs: number): Articl
 export function futureUpdateProblems(
   articles: readonly Pick<Article, 'source' | 'draft' | 'dateMs' | 'updated' | 'updatedMs'>[],
   nowMs: number,
+  /** A file's text, where the caller has it: the warning is then given the field's line. */
+  textOf: (file: string) => string | undefined = () => undefined,
 ): Problem[] {
   return articles
     .filter((a) => !a.draft && a.dateMs <= nowMs && a.updatedMs !== undefined && a.updatedMs > nowMs)
-    .map((a) => ({
-      file: a.source,
-      field: 'updated',
-      reason: `is ${a.updated}, which has not come yet: the feeds would give that date as the article's last change (use the time it changed)`,
-      severity: 'warning' as const,
-    }));
+    .map((a) => {
+      const line = fieldLineIn(textOf(a.source), 'updated');
+      return {
+        file: a.source,
+        field: 'updated',
+        reason: `is ${a.updated}, which has not come yet: the feeds would give that date as the article's last change (use the time it changed)`,
+        severity: 'warning' as const,
+        ...(line === undefined ? {} : { line }),
+      };
+    });
+}
+
+/** The 1-based line where front matter `text` gives `field` at the start of a line, if it does. */
+function fieldLineIn(text: string | undefined, field: string): number | undefined {
+  const at = text === undefined ? -1 : text.search(new RegExp(`^${field}[ \\t]*:`, 'm'));
+  return at < 0 ? undefined : (text as string).slice(0, at).split('\n').length;
 }
 
 /** The time an article last changed, as feeds and the sitemap report it (dates before 1970 are negative). */

@@ -324,6 +324,10 @@ describe('parseArticle: valid articles', () => {
         severity: 'warning',
       },
     ]);
+    // Given the file's text, the warning points at the field (a title holding "updated:" is not it).
+    const text =
+      '---\ntitle: "Why it updated: a note"\ndate: 2026-12-01T10:00:00Z\nupdated: 2030-01-01T00:00:00Z\n---\n';
+    expect(futureUpdateProblems([ahead], nowMs, () => text).map((p) => p.line)).toEqual([4]);
   });
 
   it('warns about a published article with no text, at the line after the front matter, but not a draft', () => {
