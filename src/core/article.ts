@@ -810,10 +810,14 @@ function refusedTagIn(
   return undefined;
 }
 
-/** Tags that name what YAML reads anyway (`!!str 3.10`): every other one is refused. */
-const PLAIN_YAML_TAGS = new Set(
-  ['str', 'int', 'float', 'bool', 'null', 'seq', 'map'].map((t) => `tag:yaml.org,2002:${t}`),
-);
+/**
+ * Tags that name what YAML reads anyway (`!!str 3.10`, or `! 3.10`, YAML's non-specific tag, which makes a
+ * scalar text): every other one is refused.
+ */
+const PLAIN_YAML_TAGS = new Set([
+  '!',
+  ...['str', 'int', 'float', 'bool', 'null', 'seq', 'map'].map((t) => `tag:yaml.org,2002:${t}`),
+]);
 
 /** Fields that are text however they look: YAML would read a title like 3.10 or 1e3 as a number. */
 const TEXT_FIELDS = new Set(['title', 'summary', 'author', 'tags']);

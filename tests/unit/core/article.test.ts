@@ -231,6 +231,8 @@ describe('parseArticle: valid articles', () => {
   it('takes a YAML tag that names what YAML reads anyway: !!str keeps 3.10 as written', () => {
     const a = article({ title: '!!str 3.10', date: '2026-01-01T00:00:00Z' });
     expect(a.title).toBe('3.10');
+    // `!` alone is YAML's non-specific tag: a scalar so tagged is text.
+    expect(article({ title: 'A', summary: '! 3.10', date: '2026-01-01T00:00:00Z' }).summary).toBe('3.10');
   });
 
   it('refuses a YAML merge key at its line, rather than ignoring the fields it was meant to bring in', () => {
