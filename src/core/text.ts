@@ -91,16 +91,20 @@ export function escapeHtml(text: string): string {
  */
 const DEFAULT_IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
 /**
+ * What a joiner may stand beside: emoji, and the scripts that join or form conjuncts, by Script_Extensions
+ * (scx) so that the marks they share count (Arabic's harakat and tatweel, Vedic signs: Inherited or Common).
+ */
+const JOINED =
+  '[\\p{scx=Arabic}\\p{scx=Syriac}\\p{scx=Nko}\\p{scx=Mongolian}\\p{scx=Adlam}\\p{scx=Devanagari}' +
+  '\\p{scx=Bengali}\\p{scx=Gurmukhi}\\p{scx=Gujarati}\\p{scx=Oriya}\\p{scx=Tamil}\\p{scx=Telugu}' +
+  '\\p{scx=Kannada}\\p{scx=Malayalam}\\p{scx=Sinhala}\\p{scx=Tibetan}\\p{scx=Myanmar}\\p{scx=Khmer}' +
+  '\\p{Extended_Pictographic}\\p{Emoji_Modifier}\\uFE0F]';
+/**
  * What draws nothing and does nothing in a name: soft hyphens, zero-width spaces, bidi controls, fillers.
  * Joiners stay only between characters that shape by them: letters of the scripts that join or form
  * conjuncts (ZWNJ in Persian, ZWJ in Devanagari) and emoji sequences. Beside a Latin or Cyrillic letter, a
  * digit, a space or an end they join nothing. Variation selectors and a flag's tag characters stay.
  */
-const JOINED =
-  '[\\p{Script=Arabic}\\p{Script=Syriac}\\p{Script=Nko}\\p{Script=Mongolian}\\p{Script=Adlam}\\p{Script=Devanagari}' +
-  '\\p{Script=Bengali}\\p{Script=Gurmukhi}\\p{Script=Gujarati}\\p{Script=Oriya}\\p{Script=Tamil}\\p{Script=Telugu}' +
-  '\\p{Script=Kannada}\\p{Script=Malayalam}\\p{Script=Sinhala}\\p{Script=Tibetan}\\p{Script=Myanmar}\\p{Script=Khmer}' +
-  '\\p{Extended_Pictographic}\\p{Emoji_Modifier}\\uFE0F]';
 const INERT_IGNORABLE = new RegExp(
   `(?!\\u200C|\\u200D|\\p{Variation_Selector}|[\\u{E0020}-\\u{E007F}])\\p{Default_Ignorable_Code_Point}|(?<!${JOINED})[\\u200C\\u200D]|[\\u200C\\u200D](?!${JOINED})`,
   'gu',

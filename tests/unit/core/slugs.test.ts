@@ -281,6 +281,8 @@ describe('letters that draw nothing (the Hangul filler U+3164 and other default-
     // Persian writes a ZWNJ inside a word; an emoji sequence is joined by ZWJ; a flag by tag characters.
     const kept = [
       'می\u200Cخواهم',
+      // After a mark the script shares (a shadda, Script=Inherited), the ZWNJ is still inside the word.
+      'مد\u0651\u200Cها',
       'dev 👩\u200D💻',
       'code 👩🏽\u200D💻',
       'pride 🏳️\u200D🌈',
