@@ -9,9 +9,9 @@ import { weekdayNames } from './weekly-schedule.js';
 
 const isLoopback = (url: URL) => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 
-/** An absolute https URL (http is allowed for loopback, for local previews), without a trailing slash. */
 const MAX_SITE_URL_LENGTH = 250;
 
+/** An absolute https URL (http is allowed for loopback, for local previews), without a trailing slash. */
 const siteUrl = z
   .string()
   .trim()

@@ -349,7 +349,6 @@ export type UnsubscribeOutcome =
   | { readonly kind: 'unsubscribed'; readonly address: string }
   | { readonly kind: 'refused'; readonly reason: 'expired' | 'invalid' };
 
-/** One click, no login: the token is the proof. Repeating it is harmless. */
 /** Why an unsubscribe link would be refused, read before anything changes (the page its GET shows). */
 export function unsubscribeLinkProblem(
   deps: SubscriptionDeps,
@@ -360,6 +359,7 @@ export function unsubscribeLinkProblem(
   return check.ok ? undefined : check.reason === 'expired' ? 'expired' : 'invalid';
 }
 
+/** One click, no login: the token is the proof. Repeating it is harmless. */
 export async function unsubscribe(
   deps: SubscriptionDeps,
   token: string,
