@@ -91,23 +91,25 @@ export function escapeHtml(text: string): string {
  */
 const DEFAULT_IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
 /**
- * What a joiner may stand beside: emoji, and the scripts that join or form conjuncts, by Script_Extensions
- * (scx) so that the marks they share count (Arabic's harakat and tatweel, Vedic signs: Inherited or Common).
+ * What a joiner shapes after: a letter or mark of any script but those that never join or form conjuncts,
+ * read by Script_Extensions (scx) so the marks a script shares count as its own (Arabic's shadda and
+ * tatweel, Vedic signs), while a mark of any script (a combining acute) does not.
  */
-const JOINED =
-  '[\\p{scx=Arabic}\\p{scx=Syriac}\\p{scx=Nko}\\p{scx=Mongolian}\\p{scx=Adlam}\\p{scx=Devanagari}' +
-  '\\p{scx=Bengali}\\p{scx=Gurmukhi}\\p{scx=Gujarati}\\p{scx=Oriya}\\p{scx=Tamil}\\p{scx=Telugu}' +
-  '\\p{scx=Kannada}\\p{scx=Malayalam}\\p{scx=Sinhala}\\p{scx=Tibetan}\\p{scx=Myanmar}\\p{scx=Khmer}' +
-  '\\p{Extended_Pictographic}\\p{Emoji_Modifier}\\uFE0F]';
+const SHAPES =
+  '[[\\p{L}\\p{M}]--[\\p{scx=Latin}\\p{scx=Cyrillic}\\p{scx=Greek}\\p{scx=Armenian}\\p{scx=Georgian}' +
+  '\\p{scx=Hebrew}\\p{scx=Thai}\\p{scx=Lao}\\p{scx=Han}\\p{scx=Hiragana}\\p{scx=Katakana}\\p{scx=Hangul}' +
+  '\\p{scx=Bopomofo}\\p{scx=Inherited}\\p{scx=Common}]]';
+/** What an emoji ZWJ sequence joins: pictographs, skin tones, and the emoji presentation selector. */
+const EMOJI = '[\\p{Extended_Pictographic}\\p{Emoji_Modifier}\\uFE0F]';
 /**
  * What draws nothing and does nothing in a name: soft hyphens, zero-width spaces, bidi controls, fillers.
- * Joiners stay only between characters that shape by them: letters of the scripts that join or form
- * conjuncts (ZWNJ in Persian, ZWJ in Devanagari) and emoji sequences. Beside a Latin or Cyrillic letter, a
- * digit, a space or an end they join nothing. Variation selectors and a flag's tag characters stay.
+ * A joiner stays after a letter that shapes by it (ZWNJ in Persian, ZWJ in Devanagari, a Malayalam chillu
+ * at a word's end) and between two emoji of a sequence; after a Latin or Cyrillic letter, a digit, a space
+ * or nothing it joins nothing. Variation selectors and a flag's tag characters stay.
  */
 const INERT_IGNORABLE = new RegExp(
-  `(?!\\u200C|\\u200D|\\p{Variation_Selector}|[\\u{E0020}-\\u{E007F}])\\p{Default_Ignorable_Code_Point}|(?<!${JOINED})[\\u200C\\u200D]|[\\u200C\\u200D](?!${JOINED})`,
-  'gu',
+  `(?!\\u200C|\\u200D|\\p{Variation_Selector}|[\\u{E0020}-\\u{E007F}])\\p{Default_Ignorable_Code_Point}|(?<!${SHAPES})(?<!${EMOJI})[\\u200C\\u200D]|(?<!${SHAPES})[\\u200C\\u200D](?!${EMOJI})`,
+  'gv',
 );
 
 /** A tag's name as shown: without what would draw nothing in it (a pasted soft hyphen, a stray joiner). */

@@ -287,6 +287,9 @@ describe('letters that draw nothing (the Hangul filler U+3164 and other default-
       'code 👩🏽\u200D💻',
       'pride 🏳️\u200D🌈',
       'क्\u200Dष',
+      // A Malayalam chillu ends a word with a joiner; Mandaic joins as Arabic does.
+      'അവന്\u200D',
+      '\u0840\u200D\u0841',
       'scotland 🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}',
     ];
     expect(names(kept)).toEqual(kept);
