@@ -92,11 +92,10 @@ export function duplicateSlugProblems(
     });
 }
 
-/** Two file names that print alike, told apart: the same letters, composed (NFC) and decomposed (NFD). */
+/** Two file names that print alike, told apart: the same letters, their accents encoded another way. */
 function lookAlike(a: string, b: string): string {
   if (a === b || a.normalize('NFC') !== b.normalize('NFC')) return '';
-  const form = (name: string) => (name === name.normalize('NFC') ? 'composed' : 'decomposed');
-  return ` (a file of the same name with its accents ${form(b)}, where this one has them ${form(a)}: keep one)`;
+  return ' (a file whose name differs only in how its accents are encoded, composed or decomposed: keep one)';
 }
 
 /**

@@ -859,7 +859,7 @@ describe('parseCorpus', () => {
     expect(corpus.problems.map((p) => [p.file, p.reason])).toEqual([
       [
         'posts/cafe\u0301.md',
-        '"cafe" is already used by posts/caf\u00e9.md (a file of the same name with its accents composed, where this one has them decomposed: keep one); slugs must be unique',
+        '"cafe" is already used by posts/caf\u00e9.md (a file whose name differs only in how its accents are encoded, composed or decomposed: keep one); slugs must be unique',
       ],
     ]);
   });
