@@ -697,8 +697,9 @@ function sanitizeOptions(base: LinkBase): sanitizeHtml.IOptions {
         ]),
       ),
     },
-    // Browsers never show these elements' content (scripts run, embeds load), so neither do the pages.
-    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'noembed', 'noframes'],
+    // Browsers never show these elements' content (embeds load, frames are gone), so neither do the pages.
+    // A <noscript> fallback stays: the scripts it stands in for are removed, so it is all a reader gets.
+    nonTextTags: ['script', 'style', 'textarea', 'option', 'noembed', 'noframes'],
     exclusiveFilter: (frame) =>
       (frame.tag === 'img' && !frame.attribs.src) ||
       (frame.tag === 'input' && frame.attribs.type !== 'checkbox'),

@@ -185,6 +185,7 @@ await writeFile(
 console.log(`operator commands (pending, hold, release, cancel, stats, subscribers, send-test) on this stack:
   AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} \\
   npx broadsheet stats --stack Broadsheet --outputs ${LOCAL_OUTPUTS} --endpoint ${aws.endpoints.dynamodb} --s3-endpoint ${aws.endpoints.s3}
+  (send-test also takes --ses-endpoint ${aws.endpoints.ses})
 `);
 
 const all = await files(contentDir);

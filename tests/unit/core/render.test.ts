@@ -44,12 +44,14 @@ describe('renderMarkdown', () => {
     expect(raw).toBe('<p>raw  and œ</p>');
   });
 
-  it('leaves no block inside a paragraph where a removed element held one; shows no noscript fallback', () => {
+  it('leaves no block inside a paragraph where a removed element held one; keeps a noscript fallback, drops noembed', () => {
     const { html } = renderArticleMarkdown(
-      'A <noscript><p>x</p></noscript> b\n\nC <font><p>y</p></font> d\n\nE <font><font><h2>z</h2></font></font> f',
+      'A <noscript><p>x</p></noscript> b\n\nC <font><p>y</p></font> d\n\nE <font><font><h2>z</h2></font></font> f\n\nG <noembed><b>w</b></noembed> h',
       base,
     );
-    expect(html).toBe('<p>A  b</p>\n<p>C </p><p>y</p> d<p></p>\n<p>E </p><h2>z</h2> f<p></p>');
+    expect(html).toBe(
+      '<p>A </p><p>x</p> b<p></p>\n<p>C </p><p>y</p> d<p></p>\n<p>E </p><h2>z</h2> f<p></p>\n<p>G  h</p>',
+    );
   });
 
   it('gives headings unique ids', () => {
