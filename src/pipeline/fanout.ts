@@ -11,6 +11,8 @@ import type {
 import { groupByFollowed } from '../core/topics.js';
 
 export const RECIPIENTS_PER_BATCH = 50;
+/** Recipients read from the store at a time. */
+export const FAN_OUT_PAGE = 1000;
 
 /**
  * The send batches for some of a digest's recipients: its audience (instant or weekly, that week), grouped
@@ -43,7 +45,7 @@ export function batchesFor(
 export async function reachesAnyone(
   digest: DigestRecord,
   pages: RecipientPages,
-  pageSize = 1000,
+  pageSize = FAN_OUT_PAGE,
 ): Promise<boolean> {
   for (let after: string | undefined; ; ) {
     const { recipients, next } = await pages.page(after, pageSize);
@@ -97,12 +99,17 @@ export async function fanOutDigestFrom(
   let after = options.after;
   let recipients = 0;
   let batches = 0;
+  // The longest a page has taken here: another is begun only with that much time left beyond the reserve,
+  // so a slow store or queue makes the fan-out hand on sooner rather than time out holding its progress.
+  let longestPageMs = 0;
   for (;;) {
-    if (options.timeLeftMs() < options.reserveMs)
+    const leftMs = options.timeLeftMs();
+    if (leftMs < options.reserveMs + longestPageMs)
       return { recipients, batches, ...(after ? { resumeAfter: after } : {}) };
-    const { recipients: page, next } = await deps.pages.page(after, options.pageSize ?? 1000);
+    const { recipients: page, next } = await deps.pages.page(after, options.pageSize ?? FAN_OUT_PAGE);
     const { batches: pageBatches, recipients: count } = batchesFor(digest, page);
     await deps.queue.enqueue(pageBatches);
+    longestPageMs = Math.max(longestPageMs, leftMs - options.timeLeftMs());
     recipients += count;
     batches += pageBatches.length;
     if (next === undefined) return { recipients, batches };
