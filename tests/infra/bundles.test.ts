@@ -30,10 +30,12 @@ const OVER_BUDGET: Record<string, { ceiling: number; why: string }> = {
     // measured at 1,475 KB.
     // 1500 → 1520: the writing loop's papercuts (every problem of a file in one run, lines for body
     // warnings, "did you mean" for unknown fields) and the sanitizer's growth since: measured at 1,501 KB.
-    ceiling: 1520 * 1024,
+    // 1520 → 1540: the sixteenth session's hostile-input rules (YAML tags and merge keys, https:other links,
+    // the sanitizer's second pass, joiners by script, site URL limits): measured at 1,520.05 KB.
+    ceiling: 1540 * 1024,
     why: 'liquidjs for the theme (99), sanitize-html with htmlparser2, dom-serializer, postcss and source-map-js (≈ 300 KB, bundled even when imported lazily: a Lambda asset is one file), temml (209), highlight.js (179), yaml for front matter (112), zod (92), luxon (70), marked (50), the emoji shortcode table (36), transliterate (34)',
   },
-  reconcile: { ceiling: 1520 * 1024, why: 'the publisher, as above' },
+  reconcile: { ceiling: 1540 * 1024, why: 'the publisher, as above' },
   send: {
     // Over since the digest is rendered from the theme's templates and the bundled themes (issue 15), and
     // full text and topics (issue 17): measured at 465 KB.
