@@ -11,7 +11,7 @@ import { clientKey, mailboxKey } from '../core/rate-keys.js';
 import type { SiteConfig } from '../core/site.js';
 import { normalizeAddress, type Subscriber } from '../core/subscribers.js';
 import { type Theme, themeFor } from '../core/theme.js';
-import { type TokenClaims, verifyToken } from '../core/tokens.js';
+import { type TokenClaims, type TokenPurpose, verifyToken } from '../core/tokens.js';
 import { nextWeeklySend, weekStartAt } from '../core/weekly-schedule.js';
 
 export interface SubscriptionDeps {
@@ -141,12 +141,14 @@ function confirmationOf(subscriber: Subscriber | undefined, claims: TokenClaims)
   return { kind: 'pending', subscriber };
 }
 
-function confirmClaims(
+/** What a link of `purpose` says, or why it is refused: one reading for every kind of subscriber link. */
+function linkClaims(
   deps: SubscriptionDeps,
   token: string,
+  purpose: TokenPurpose,
   now: Date,
-): TokenClaims | Extract<ConfirmOutcome, { kind: 'refused' }> {
-  const check = verifyToken(token, 'confirm', deps.secret, now.getTime(), deps.previousSecret);
+): TokenClaims | { readonly kind: 'refused'; readonly reason: 'expired' | 'invalid' } {
+  const check = verifyToken(token, purpose, deps.secret, now.getTime(), deps.previousSecret);
   if (!check.ok) return { kind: 'refused', reason: check.reason === 'expired' ? 'expired' : 'invalid' };
   return check.claims;
 }
@@ -159,7 +161,7 @@ export async function previewConfirmation(
 ): Promise<
   { readonly kind: 'pending'; readonly address: string } | Exclude<ConfirmCheck, { kind: 'pending' }>
 > {
-  const claims = confirmClaims(deps, token, now);
+  const claims = linkClaims(deps, token, 'confirm', now);
   if ('kind' in claims) return claims;
   const check = confirmationOf(await deps.subscribers.get(claims.address), claims);
   return check.kind === 'pending' ? { kind: 'pending', address: check.subscriber.address } : check;
@@ -193,7 +195,7 @@ export async function confirm(
   delivery: Delivery,
   now: Date,
 ): Promise<ConfirmOutcome> {
-  const claims = confirmClaims(deps, token, now);
+  const claims = linkClaims(deps, token, 'confirm', now);
   if ('kind' in claims) return claims;
   const nowMs = now.getTime();
   const { before, after } = await deps.subscribers.update(claims.address, (current) => {
@@ -279,16 +281,6 @@ function preferencesOf(site: SiteConfig, subscriber: Subscriber, nowMs: number):
   };
 }
 
-function preferencesClaims(
-  deps: SubscriptionDeps,
-  token: string,
-  now: Date,
-): TokenClaims | Extract<PreferencesOutcome, { kind: 'refused' }> {
-  const check = verifyToken(token, 'preferences', deps.secret, now.getTime(), deps.previousSecret);
-  if (!check.ok) return { kind: 'refused', reason: check.reason === 'expired' ? 'expired' : 'invalid' };
-  return check.claims;
-}
-
 function preferencesOfStored(
   site: SiteConfig,
   address: string,
@@ -306,7 +298,7 @@ export async function readPreferences(
   token: string,
   now: Date,
 ): Promise<PreferencesOutcome> {
-  const claims = preferencesClaims(deps, token, now);
+  const claims = linkClaims(deps, token, 'preferences', now);
   if ('kind' in claims) return claims;
   const subscriber = await deps.subscribers.get(claims.address);
   return preferencesOfStored(deps.site, claims.address, subscriber, now.getTime());
@@ -324,7 +316,7 @@ export async function savePreferences(
   /** Topics: `{}` follows every article, `{ topics }` only those; undefined leaves them as they are. */
   follow?: { readonly topics?: readonly string[] },
 ): Promise<PreferencesOutcome> {
-  const claims = preferencesClaims(deps, token, now);
+  const claims = linkClaims(deps, token, 'preferences', now);
   if ('kind' in claims) return claims;
   const nowMs = now.getTime();
   // Only a subscriber who is confirmed as this update finds them: an unsubscribe or a complaint that
@@ -355,8 +347,8 @@ export function unsubscribeLinkProblem(
   token: string,
   now: Date,
 ): 'expired' | 'invalid' | undefined {
-  const check = verifyToken(token, 'unsubscribe', deps.secret, now.getTime(), deps.previousSecret);
-  return check.ok ? undefined : check.reason === 'expired' ? 'expired' : 'invalid';
+  const claims = linkClaims(deps, token, 'unsubscribe', now);
+  return 'kind' in claims ? claims.reason : undefined;
 }
 
 /** One click, no login: the token is the proof. Repeating it is harmless. */
@@ -365,9 +357,9 @@ export async function unsubscribe(
   token: string,
   now: Date,
 ): Promise<UnsubscribeOutcome> {
-  const check = verifyToken(token, 'unsubscribe', deps.secret, now.getTime(), deps.previousSecret);
-  if (!check.ok) return { kind: 'refused', reason: check.reason === 'expired' ? 'expired' : 'invalid' };
-  const { address } = check.claims;
+  const claims = linkClaims(deps, token, 'unsubscribe', now);
+  if ('kind' in claims) return claims;
+  const { address } = claims;
   await deps.subscribers.update(address, (current) =>
     current && current.status !== 'suppressed' && current.status !== 'unsubscribed'
       ? { ...current, status: 'unsubscribed', updatedAtMs: now.getTime() }
