@@ -40,13 +40,11 @@ function windows1252(code: number): string {
   return meant > 0x9f ? fromCodePoint(meant) : '';
 }
 
-const C1 = /[\u0080-\u009F]/g;
-
 /** A single-line label (title, tag, author): XML-safe, no line breaks, runs of whitespace collapsed. */
 export function singleLine(text: string): string {
   const line = stripXmlInvalid(text)
-    .replace(C1, (c) => windows1252(c.charCodeAt(0)))
-    .replace(LABEL_INVISIBLE, '')
+    // A C1 control is the Windows-1252 character it stands for, as in bodies; the rest draws nothing.
+    .replace(LABEL_INVISIBLE, (c) => (c >= '\u0080' && c <= '\u009F' ? windows1252(c.charCodeAt(0)) : ''))
     .replace(/\s+/g, ' ')
     .trim();
   // Zero-width spaces and joiners alone would make a label that shows nothing: it is empty.
@@ -56,7 +54,7 @@ export function singleLine(text: string): string {
 const VISIBLE = /[^\s\p{Default_Ignorable_Code_Point}]/u;
 
 /**
- * What a label never needs and only hides or spoofs with: DEL and the C1 controls left (HTML forbids them), and
+ * What a label never needs and only hides or spoofs with: DEL and the C1 controls (HTML forbids them), and
  * the bidi embeddings, overrides and isolates, which a label cannot close before the text put after it
  * (` · site name`, a file extension) and so turn around; and the Hangul fillers (U+3164 and its kin) and the
  * Braille blank (U+2800), letters that draw nothing, which make a title or tag look empty or like another. The marks (U+200E, U+200F) stay.
