@@ -65,6 +65,9 @@ const emailShape = z.email({
     /^(?!\.)(?!.*\.\.)[a-z0-9_'+\-.]*[a-z0-9_+-]@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]*[a-z0-9])$/,
 });
 
+/** Why an address that is none is refused (the operator's commands word it their own way). */
+export const NOT_AN_ADDRESS = 'That does not look like an email address.';
+
 export type AddressCheck =
   | { readonly ok: true; readonly address: string }
   | { readonly ok: false; readonly reason: string };
@@ -89,9 +92,9 @@ export function normalizeAddress(input: string): AddressCheck {
       domain !== domain.normalize('NFKC') ||
       domain.split('.').some((label) => label.startsWith('-') || label.endsWith('-')))
   )
-    return { ok: false, reason: 'That does not look like an email address.' };
+    return { ok: false, reason: NOT_AN_ADDRESS };
   const asciiDomain = international ? domainToASCII(domain) : domain;
-  if (asciiDomain === '') return { ok: false, reason: 'That does not look like an email address.' };
+  if (asciiDomain === '') return { ok: false, reason: NOT_AN_ADDRESS };
   const address = `${written.slice(0, domainAt + 1)}${asciiDomain}`;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
   if (/[\u0000-\u001f\u007f]/.test(address))
@@ -108,7 +111,7 @@ export function normalizeAddress(input: string): AddressCheck {
   if (labels.some((label) => utf8Length(label) > MAX_LABEL_LENGTH))
     return { ok: false, reason: `A part of the domain is too long (over ${MAX_LABEL_LENGTH} characters).` };
   if (/[\s,;<>()"\\[\]]/.test(address) || !emailShape.safeParse(address).success) {
-    return { ok: false, reason: 'That does not look like an email address.' };
+    return { ok: false, reason: NOT_AN_ADDRESS };
   }
   return { ok: true, address };
 }

@@ -13,6 +13,7 @@ import {
 } from '../core/subscriber-imports.js';
 import {
   isStored,
+  NOT_AN_ADDRESS,
   normalizeAddress,
   optOutUndone,
   type Subscriber,
@@ -44,7 +45,7 @@ const DELIMITERS = [';', '\t'];
 export function notAnAddress(input: string, reason: string): string {
   const named = /<([^<>\s]+@[^<>\s]+)>\s*$/.exec(input);
   if (named) return `a name and an address: give the address alone (${named[1]})`;
-  return reason === 'That does not look like an email address.' ? 'not an email address' : reason;
+  return reason === NOT_AN_ADDRESS ? 'not an email address' : reason;
 }
 
 /** What stopping short of an opt-out says, for add and import alike. */
