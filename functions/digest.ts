@@ -8,7 +8,7 @@ import { DynamoAnnouncementLedger } from '../src/adapters/aws/dynamo/announcemen
 import { endpointsOf, functionEnv, logger, metrics, required } from '../src/adapters/aws/env.js';
 import { DynamoRecipientPages } from '../src/adapters/aws/recipient-pages.js';
 import { SqsSendQueue } from '../src/adapters/aws/sqs.js';
-import { FAN_OUT_PAGE, fanOutDigestFrom, RECIPIENTS_PER_BATCH } from '../src/pipeline/fanout.js';
+import { fanOutDigestFrom, fanOutPageSize } from '../src/pipeline/fanout.js';
 
 const env = functionEnv();
 const endpoints = endpointsOf(env);
@@ -36,14 +36,11 @@ export async function handler(
   for (const record of event.Records) {
     try {
       const { digestId, after } = message.parse(JSON.parse(record.body));
-      // A message back after a timeout starts with a smaller page each time it returns, so even a page that
-      // cannot finish in one invocation makes progress before the queue's maxReceiveCount dead-letters it.
-      const receives = Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
       const progress = await fanOutDigestFrom(digestId, deps, {
         ...(after ? { after } : {}),
         timeLeftMs,
         reserveMs,
-        pageSize: Math.max(FAN_OUT_PAGE / 2 ** Math.min(receives - 1, 4), RECIPIENTS_PER_BATCH),
+        pageSize: fanOutPageSize(Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1),
       });
       if (progress.resumeAfter) {
         const { SendMessageCommand } = await import('@aws-sdk/client-sqs');

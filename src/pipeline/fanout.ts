@@ -15,6 +15,14 @@ export const RECIPIENTS_PER_BATCH = 50;
 export const FAN_OUT_PAGE = 1000;
 
 /**
+ * The page for a fan-out message received `receives` times: halved each time it comes back after a timeout,
+ * down to one batch, so even a page that cannot finish in one invocation makes progress before the queue's
+ * maxReceiveCount dead-letters it.
+ */
+export const fanOutPageSize = (receives: number): number =>
+  Math.max(FAN_OUT_PAGE / 2 ** Math.min(Math.max(receives, 1) - 1, 4), RECIPIENTS_PER_BATCH);
+
+/**
  * The send batches for some of a digest's recipients: its audience (instant or weekly, that week), grouped
  * by the articles each follows (topics), up to 50 to a batch; who follows none of them gets nothing.
  */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliveryChoice } from '../../../src/core/delivery.js';
 import type { SendBatch } from '../../../src/core/ports.js';
-import { fanOutDigestFrom } from '../../../src/pipeline/fanout.js';
+import { fanOutDigestFrom, fanOutPageSize } from '../../../src/pipeline/fanout.js';
 import { article } from '../../helpers/site.js';
 
 const { html: _html, ...meta } = article({ title: 'Slow', date: '2026-05-01', slug: 'slow' });
@@ -60,5 +60,9 @@ describe('fanOutDigestFrom under a short timeout', () => {
     }
     expect(after).toBeUndefined();
     expect(addresses).toEqual(readers.map((r) => r.address));
+  });
+
+  it('reads smaller pages each time a message comes back after a timeout, down to one batch', () => {
+    expect([1, 2, 3, 4].map(fanOutPageSize)).toEqual([1000, 500, 250, 125]);
   });
 });
