@@ -20,7 +20,7 @@ export const FAN_OUT_PAGE = 1000;
  * maxReceiveCount dead-letters it.
  */
 export const fanOutPageSize = (receives: number): number =>
-  Math.max(FAN_OUT_PAGE / 2 ** Math.min(Math.max(receives, 1) - 1, 4), RECIPIENTS_PER_BATCH);
+  Math.max(Math.floor(FAN_OUT_PAGE / 2 ** Math.min(Math.max(receives, 1) - 1, 4)), RECIPIENTS_PER_BATCH);
 
 /**
  * The send batches for some of a digest's recipients: its audience (instant or weekly, that week), grouped
