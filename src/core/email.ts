@@ -110,7 +110,7 @@ export async function renderConfirmationMessage(
 function themedMessage(
   site: SiteConfig,
   theme: Theme,
-  kind: 'confirm' | 'welcome',
+  kind: 'confirm' | 'welcome' | 'already',
   m: { to: string; date: Date; idSeed: string; vars: Record<string, unknown>; headers?: MimeHeaders },
 ): Promise<RawMessage> {
   const subject = theme.t(`${kind}.subject`, { site: site.title });
@@ -190,6 +190,29 @@ export async function renderWelcomeMessage(
     date,
     idSeed: `${address}\n${date.getTime()}`,
     vars: { how, links, delivery },
+    headers: listHeaders(site, theme, links.unsubscribe),
+  });
+}
+
+/**
+ * What a confirmed subscriber gets when someone asks to subscribe their address again: that it is
+ * subscribed already and nothing changed, with their links. Sent where a new address gets its
+ * confirmation, so the two requests do the same work and timing tells nobody which one it was.
+ */
+export async function renderAlreadySubscribedMessage(
+  site: SiteConfig,
+  address: string,
+  delivery: Delivery,
+  secret: string,
+  date: Date,
+  theme: Theme = themeFor(site),
+): Promise<RawMessage> {
+  const links = digestRecipient(site, address, secret, date.getTime()).links;
+  return themedMessage(site, theme, 'already', {
+    to: address,
+    date,
+    idSeed: `${address}\n${date.getTime()}`,
+    vars: { links, delivery },
     headers: listHeaders(site, theme, links.unsubscribe),
   });
 }

@@ -14,6 +14,7 @@ import {
 import {
   digestRecipient,
   type RawMessage,
+  renderAlreadySubscribedMessage,
   renderConfirmationMessage,
   renderDigestMessage,
   renderWelcomeMessage,
@@ -126,7 +127,7 @@ export function withFullText<R extends DigestRecord>(
 
 /**
  * Renders every message a reader may get with the site's theme, and drops them: the confirmation, the
- * welcome for each delivery, and a digest of `article` in each delivery and as `send-test` composes it. For `check`, so a mail
+ * welcome and the "already subscribed" note for each delivery, and a digest of `article` in each delivery and as `send-test` composes it. For `check`, so a mail
  * template that fails is found before a build or a subscriber meets it. Throws ThemeLoadError.
  */
 export async function rehearseMail(
@@ -138,8 +139,10 @@ export async function rehearseMail(
   const to = site.sender.address;
   const secret = 'rehearsal';
   await renderConfirmationMessage(site, to, `${site.baseUrl}/`, now, theme);
-  for (const delivery of ['instant', 'weekly'] as const)
+  for (const delivery of ['instant', 'weekly'] as const) {
     await renderWelcomeMessage(site, to, delivery, secret, now, theme);
+    await renderAlreadySubscribedMessage(site, to, delivery, secret, now, theme);
+  }
   if (!article) return;
   const plan = { id: 'rehearsal', articles: [article] };
   // Both deliveries as publish rehearses them, then the whole message (headers, full text) as sent.
