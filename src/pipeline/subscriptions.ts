@@ -2,6 +2,7 @@ import { chooseDelivery, type Delivery, deliveryDuring } from '../core/delivery.
 import {
   confirmExpiry,
   confirmToken,
+  renderAlreadySubscribedMessage,
   renderConfirmationMessage,
   renderWelcomeMessage,
 } from '../core/email.js';
@@ -65,8 +66,9 @@ export type SubscribeOutcome =
   | { readonly kind: 'invalid'; readonly reason: string };
 
 /**
- * Double opt-in, step one. Sends a confirmation link unless the request is a bot (honeypot filled), over a
- * rate limit, or for an address that is already confirmed or suppressed; the answer never says which.
+ * Double opt-in, step one. Sends a confirmation link (to an address already confirmed, a note that it is)
+ * unless the request is a bot (honeypot filled), over a rate limit, or for a suppressed address; the
+ * answer never says which.
  */
 export async function subscribe(
   deps: SubscriptionDeps,
@@ -104,8 +106,25 @@ export async function subscribe(
       ...deliveryKeptOnReturn(current, weekStartAt(deps.site, nowMs)),
     };
   });
-  // Already confirmed, or suppressed (perhaps a moment ago, by a bounce this update re-read): no email.
-  if (after === before) return { kind: 'check-inbox' };
+  if (after === before) {
+    // Already confirmed: a note saying so, sent and limited as a confirmation is, so this request does the
+    // same work as one for a new address (timing tells nobody which it was) and the owner learns someone
+    // asked. Suppressed (perhaps a moment ago, by a bounce this update re-read): never mailed.
+    if (before?.status === 'confirmed') {
+      await sendRetrying(
+        deps.mail,
+        await renderAlreadySubscribedMessage(
+          deps.site,
+          address,
+          before.delivery ?? 'instant',
+          deps.secret,
+          now,
+          subscriptionTheme(deps),
+        ),
+      );
+    }
+    return { kind: 'check-inbox' };
+  }
   const url = `${deps.site.apiUrl}/confirm?token=${confirmToken(address, deps.secret, expires)}`;
   await sendRetrying(
     deps.mail,

@@ -176,17 +176,25 @@ describe('the subscription API', () => {
 
   it('answers the same whether or not the address is known, and mails only when it should', async () => {
     const { subscribers, mail, form } = setup();
-    await subscribers.save({
-      address: 'known@example.org',
-      status: 'confirmed',
-      createdAtMs: 0,
-      updatedAtMs: 0,
-    });
-    const known = await form({ email: 'known@example.org' });
+    for (const status of ['confirmed', 'pending', 'unsubscribed', 'suppressed'] as const)
+      await subscribers.save({ address: `${status}@example.org`, status, createdAtMs: 0, updatedAtMs: 0 });
     const unknown = await form({ email: 'new@example.org' });
-    expect(known.status).toBe(unknown.status);
-    expect(known.body).toBe(unknown.body);
-    expect(mail.sent.map((m) => m.to)).toEqual(['new@example.org']);
+    for (const status of ['confirmed', 'pending', 'unsubscribed', 'suppressed']) {
+      const known = await form({ email: `${status}@example.org` });
+      expect({ status: known.status, headers: known.headers, body: known.body }).toEqual({
+        status: unknown.status,
+        headers: unknown.headers,
+        body: unknown.body,
+      });
+    }
+    // A confirmed address is told it is subscribed already (as much work as a confirmation); a suppressed
+    // one gets nothing, ever.
+    expect(mail.sent.map((m) => [m.to, m.subject.replace(' to Test Gazette', '')])).toEqual([
+      ['new@example.org', 'Confirm your subscription'],
+      ['confirmed@example.org', 'You are already subscribed'],
+      ['pending@example.org', 'Confirm your subscription'],
+      ['unsubscribed@example.org', 'Confirm your subscription'],
+    ]);
   });
 
   it('ignores a filled honeypot and limits attempts per address and per client', async () => {

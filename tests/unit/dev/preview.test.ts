@@ -124,6 +124,30 @@ describe("the preview's subscribe API", () => {
     expect(await readdir(join(dir, 'outbox/subscriptions'))).toHaveLength(3);
   });
 
+  it('writes the "already subscribed" note to the outbox for an address that is confirmed', async () => {
+    const dir = await scratchProject();
+    const started = await preview(dir);
+    // Without a subscribers file the site's owner (author.email) is the one confirmed subscriber.
+    const ask = (email: string) =>
+      fetch(`${started.url}/api/subscribe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ email }).toString(),
+      });
+    const [known, unknown] = [await ask('editors@gazette.example.com'), await ask('new@example.org')];
+    expect([known.status, await known.text()]).toEqual([unknown.status, await unknown.text()]);
+    const folder = join(dir, 'outbox/subscriptions');
+    const files = (await readdir(folder)).sort();
+    expect(files).toHaveLength(2);
+    const subjects = await Promise.all(
+      files.map(async (f) => /^Subject: (.*)$/m.exec(await readFile(join(folder, f), 'utf8'))?.[1]),
+    );
+    expect(subjects).toEqual([
+      'You are already subscribed to The Broadsheet Gazette',
+      'Confirm your subscription to The Broadsheet Gazette',
+    ]);
+  });
+
   it('never gives two emails one file name, from one mailer or two sharing the outbox', async () => {
     const dir = await scratchProject();
     const folder = join(dir, 'outbox/subscriptions');
