@@ -25,18 +25,117 @@ const { isTruthy, evalToken: liquidEvalToken, TokenKind, toValue, toValueSync } 
 
 type NodeRenderer = (node: never, ctx: Context, out: Out) => void;
 
+/**
+ * How much one render of one template may do. A theme is the site's own code: a loop that does not end
+ * would otherwise run until the publish function times out, writing a page of any size. Each limit is far
+ * above what a real page needs, so reaching one means a loop or include that does not end.
+ */
+export interface RenderLimits {
+  /** Characters one render writes. */
+  readonly output: number;
+  /** Milliseconds one render takes. */
+  readonly milliseconds: number;
+  /** liquidjs's count of what its ranges and filters build: items of a range or list, characters of text. */
+  readonly memory: number;
+}
+
+export const RENDER_LIMITS: RenderLimits = {
+  // The largest page of the 10,000-article bench corpus is a tag page listing 1,931 articles: 638,271
+  // characters, about 330 an entry. A page listing all 10,000 would be ~3.3 MB; 8 MB leaves room for titles
+  // and summaries twice as long. (Characters, not bytes: markup is ASCII, and this is a bound, not a measure.)
+  output: 8 * 1024 * 1024,
+  // The slowest render of that build took 0.42 s on a busy 2-core machine; one listing all 10,000 articles
+  // would take ~2 s there. 20 s leaves a slower function ten times that, and ends well before its timeout.
+  milliseconds: 20_000,
+  // That build's most was 386,282 (escaping counts each value's characters). 20 million is fifty times as
+  // much, and refuses a range such as (1..100000000) before it builds an array of 800 MB.
+  memory: 20_000_000,
+};
+
+/** A render went past one of its RenderLimits: thrown as soon as it does, never rendered again by liquidjs. */
+export class RenderLimitError extends Error {
+  override name = 'RenderLimitError';
+  constructor(
+    readonly limit: keyof RenderLimits | 'includes',
+    readonly value: number,
+    file = '',
+  ) {
+    super(
+      limit === 'output'
+        ? `wrote more than ${value / (1024 * 1024)} MB`
+        : limit === 'milliseconds'
+          ? `took more than ${value / 1000} s`
+          : limit === 'memory'
+            ? `built ranges, lists or text of more than ${value.toLocaleString('en')} items`
+            : `nested includes more than ${value} deep (${file} in the deepest)`,
+    );
+  }
+}
+
+/**
+ * What liquidjs's Context checks (its renderLimit and memoryLimit), for one render: it throws
+ * RenderLimitError, so the caller knows to stop rather than render the template again.
+ */
+export interface RenderBudget {
+  readonly renderLimit: { check(now: number): void };
+  readonly memoryLimit: { use(count: number): void };
+  readonly output: number;
+  /** When its time ends (performance.now()), for a second render that must not start the clock again. */
+  readonly deadline: number;
+}
+
+/** A budget for one render, ending `limits.milliseconds` from now (`deadline` keeps an earlier one's end). */
+export function renderBudget(limits: RenderLimits = RENDER_LIMITS, deadline?: number): RenderBudget {
+  // The one clock read in src/core: it never changes what a render writes, only whether a runaway one stops
+  // (liquidjs's own renderer reads the same clock before every node).
+  const end = deadline ?? performance.now() + limits.milliseconds;
+  let used = 0;
+  return {
+    renderLimit: {
+      check(now: number) {
+        if (now > end) throw new RenderLimitError('milliseconds', limits.milliseconds);
+      },
+    },
+    memoryLimit: {
+      use(count: number) {
+        if (+count > 0) used += +count;
+        if (used > limits.memory) throw new RenderLimitError('memory', limits.memory);
+      },
+    },
+    output: limits.output,
+    deadline: end,
+  };
+}
+
 /** The output of one render: liquidjs's SimpleEmitter (it writes values as liquidjs does), without the class. */
 interface Out {
   buffer: string;
+  /** The most characters `buffer` may hold. */
+  readonly limit: number;
   write(part: unknown): void;
 }
 
-export const newOut = (): Out => ({
+export const newOut = (limit = RENDER_LIMITS.output): Out => ({
   buffer: '',
+  limit,
   write(part: unknown) {
     this.buffer += stringify(part);
+    if (this.buffer.length > this.limit) throw new RenderLimitError('output', this.limit);
   },
 });
+
+/** Appends text already a string (a template's text, a tag's output), within the output's limit. */
+function append(out: Out, text: string): void {
+  out.buffer += text;
+  if (out.buffer.length > out.limit) throw new RenderLimitError('output', out.limit);
+}
+
+// Nodes and loop rounds rendered, in any render: every 1,024th looks at the clock (reading it on every one
+// would cost more than some nodes do).
+let ticks = 0;
+function tick(ctx: Context): void {
+  if ((++ticks & 1023) === 0) ctx.renderLimit.check(performance.now());
+}
 
 interface Token {
   readonly kind: number;
@@ -166,6 +265,7 @@ const scopeOf = (from: Record<string, unknown>): Record<string, unknown> =>
 /** Renders a list of nodes as liquidjs's renderTemplates does (break and continue stop it). */
 function renderNodes(templates: readonly Template[], ctx: Context, out: Out): void {
   for (const node of templates) {
+    tick(ctx);
     const render = renderers.get(node.constructor);
     if (render) render(node as never, ctx, out);
     else {
@@ -232,6 +332,7 @@ function renderFor(node: ForTag, ctx: Context, out: Out): void {
   const scope = scopeOf({ forloop });
   ctx.push(scope);
   for (const item of collection) {
+    tick(ctx);
     scope[tag.variable] = item;
     ctx.continueCalled = ctx.breakCalled = false;
     renderNodes(tag.templates, ctx, out);
@@ -288,6 +389,13 @@ class ForloopDrop extends Drop {
   }
 }
 
+/**
+ * How deep includes may nest. A theme's nest a few deep; a partial that includes itself would go on until
+ * the stack ends, with an error naming neither the partial nor the reason.
+ */
+const MAX_INCLUDE_DEPTH = 100;
+let includeDepth = 0;
+
 /** Parsed partials by include tag: a theme's templates do not change while its Liquid lives. */
 const partials = new WeakMap<object, Template[]>();
 
@@ -319,7 +427,13 @@ function renderInclude(node: IncludeTag, ctx: Context, out: Out): void {
   if (tag.withVar) scope[file] = evalToken(tag.withVar, ctx);
   const templates = partialOf(node, file, ctx);
   ctx.push(scope);
-  renderNodes(templates, ctx, out);
+  includeDepth++;
+  try {
+    if (includeDepth > MAX_INCLUDE_DEPTH) throw new RenderLimitError('includes', MAX_INCLUDE_DEPTH, file);
+    renderNodes(templates, ctx, out);
+  } finally {
+    includeDepth--;
+  }
   ctx.pop();
   ctx.restoreRegister(saved);
 }
@@ -336,7 +450,7 @@ function renderOutput(node: Output, ctx: Context, out: Out): void {
 let htmlClassKnown = false;
 
 function renderHtml(node: object, _ctx: Context, out: Out): void {
-  out.buffer += (node as unknown as { str: string }).str;
+  append(out, (node as unknown as { str: string }).str);
 }
 
 /** How to render each node kind, by constructor: a subclass (a tag a theme registers) takes liquidjs's path. */
@@ -364,16 +478,17 @@ export function registerSyncTag<T extends object>(
 ): void {
   const parent = Object.getPrototypeOf(tag.prototype).constructor as unknown;
   renderers.set(tag, ((node: T, ctx: Context, out: Out) => {
-    out.buffer += render(node, ctx, {
+    const html = render(node, ctx, {
       hashOf: (hash) => renderHash(hash as HashShape, ctx),
       renderAsParent: () => {
-        const inner = newOut();
+        const inner = newOut(out.limit);
         const renderParent = renderers.get(parent);
         if (renderParent) renderParent(node as never, ctx, inner);
         else toValueSync((node as unknown as Template).render(ctx, inner as never));
         return inner.buffer;
       },
     });
+    append(out, html);
   }) as NodeRenderer);
 }
 
@@ -391,15 +506,53 @@ export function rendersLikeLiquid(liquid: Liquid): boolean {
   );
 }
 
-/** Renders parsed templates with `scope`; throws on anything liquidjs might render differently or fail on. */
-export function renderSync(liquid: Liquid, templates: readonly Template[], scope: object): string {
+/** A context for one render within `budget`: liquidjs's nodes check its time and count what they build. */
+const contextFor = (liquid: Liquid, scope: object, budget: RenderBudget) =>
+  new Context(scope, liquid.options, { sync: true }, {
+    liquid,
+    renderLimit: budget.renderLimit,
+    memoryLimit: budget.memoryLimit,
+  } as never);
+
+/**
+ * Renders parsed templates with `scope`; throws on anything liquidjs might render differently or fail on,
+ * and RenderLimitError past `budget`.
+ */
+export function renderSync(
+  liquid: Liquid,
+  templates: readonly Template[],
+  scope: object,
+  budget: RenderBudget = renderBudget(),
+): string {
   // liquidjs does not export its class for text between tags; a parsed text node shows which it is.
   if (!htmlClassKnown) {
     renderers.set((liquid.parse('text')[0] as object).constructor, renderHtml as NodeRenderer);
     htmlClassKnown = true;
   }
-  const ctx = new Context(scope, liquid.options, { sync: true }, { liquid } as never);
-  const out = newOut();
+  const ctx = contextFor(liquid, scope, budget);
+  const out = newOut(budget.output);
   renderNodes(templates, ctx, out);
   return out.buffer;
+}
+
+/** Renders with liquidjs's own renderer within `budget`, as liquid.renderSync does but for the limits. */
+export function renderWithLiquid(
+  liquid: Liquid,
+  templates: readonly Template[],
+  scope: object,
+  budget: RenderBudget = renderBudget(),
+): string {
+  const out = newOut(budget.output);
+  toValueSync(
+    liquid.renderer.renderTemplates(templates as Template[], contextFor(liquid, scope, budget), out),
+  );
+  return out.buffer;
+}
+
+/** The RenderLimitError behind an error, which liquidjs wraps in its own as it passes up through nodes. */
+export function renderLimitErrorOf(error: unknown): RenderLimitError | undefined {
+  for (let e = error; e instanceof Error; e = (e as { originalError?: unknown }).originalError) {
+    if (e instanceof RenderLimitError) return e;
+  }
+  return undefined;
 }

@@ -6,7 +6,18 @@ import { type Context, Drop, type Emitter, IncludeTag, Liquid, type Template } f
 import { displayDate } from './dates.js';
 import { ContentError, type Problem } from './errors.js';
 import { SafeHtml } from './html.js';
-import { newOut, registerSyncTag, renderSync, rendersLikeLiquid } from './liquid-sync.js';
+import {
+  newOut,
+  RENDER_LIMITS,
+  type RenderBudget,
+  type RenderLimits,
+  registerSyncTag,
+  renderBudget,
+  renderLimitErrorOf,
+  renderSync,
+  rendersLikeLiquid,
+  renderWithLiquid,
+} from './liquid-sync.js';
 import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
 import { decodeUtf8, escapeHtml } from './text.js';
@@ -241,6 +252,8 @@ export class Theme {
     layers: readonly ThemeLayer[],
     readonly language: string,
     overrides: Readonly<Record<string, LocaleString>> = {},
+    /** How much one render may do (tests lower them). */
+    private readonly limits: RenderLimits = RENDER_LIMITS,
   ) {
     const files: Record<string, string> = {};
     const origins: Record<string, string> = {};
@@ -383,28 +396,57 @@ export class Theme {
     return this.parsed.has(path);
   }
 
-  /** Renders one parsed template; output is escaped unless a value goes through `sanitized`. */
+  /**
+   * Renders one parsed template; output is escaped unless a value goes through `sanitized`. A render past
+   * its limits (RENDER_LIMITS) is a ThemeLoadError naming the template and the page (`scope.page`).
+   */
   render(path: string, scope: Record<string, unknown>): string {
     const template = this.parsed.get(path);
     if (!template) throw new ThemeLoadError([missing(path)]);
     const liquid = path.endsWith('.txt.liquid') ? this.textLiquid : this.liquid;
-    if (this.withoutGenerators) {
-      // `increment` and `decrement` write into the scope: liquidjs must start from it as it was given.
-      const given = { ...scope };
-      try {
-        return renderSync(liquid, template, scope);
-      } catch {
-        // liquidjs renders it again: its output, or its error with the template's file and line.
-        this.slowRenders++;
-        for (const key of Object.keys(scope)) if (!Object.hasOwn(given, key)) delete scope[key];
-        Object.assign(scope, given);
-      }
-    }
+    let budget: RenderBudget = renderBudget(this.limits);
     try {
-      return liquid.renderSync(template, scope);
+      if (this.withoutGenerators) {
+        // `increment` and `decrement` write into the scope: liquidjs must start from it as it was given.
+        const given = { ...scope };
+        try {
+          return renderSync(liquid, template, scope, budget);
+        } catch (error) {
+          // Past a limit, liquidjs would only get there again, as slowly.
+          if (renderLimitErrorOf(error)) throw error;
+          // liquidjs renders it again: its output, or its error with the template's file and line. Within
+          // what is left of the same time.
+          this.slowRenders++;
+          for (const key of Object.keys(scope)) if (!Object.hasOwn(given, key)) delete scope[key];
+          Object.assign(scope, given);
+          budget = renderBudget(this.limits, budget.deadline);
+        }
+      }
+      return renderWithLiquid(liquid, template, scope, budget);
     } catch (error) {
+      const limit = renderLimitErrorOf(error);
+      if (limit) throw new ThemeLoadError([this.limitProblem(path, scope, limit.message)]);
       throw new ThemeLoadError([templateProblem(this.origins[path] ?? '', path, error)]);
     }
+  }
+
+  /** "rendering /posts/x/ wrote more than 8 MB; …": the page by its path when the scope has one. */
+  private limitProblem(path: string, scope: Record<string, unknown>, what: string): Problem {
+    const canonical = (scope.page as { canonical?: unknown } | undefined)?.canonical;
+    let page = 'it';
+    if (typeof canonical === 'string') {
+      try {
+        page = new URL(canonical).pathname;
+      } catch {
+        page = canonical;
+      }
+    }
+    return {
+      file: `${this.origins[path] ?? ''}${path}`,
+      field: 'template',
+      reason: `rendering ${page} ${what}; no page needs that much, so a loop or include in it does not end`,
+      severity: 'error',
+    };
   }
 
   /** A site page: its own template, then the base layout around it (`content`). */

@@ -262,6 +262,29 @@ describe('theme templates under check and build (issue 15)', () => {
     expect(await snapshot(join(dir, 'outbox'))).toEqual(outbox);
   });
 
+  it('stops a template loop that does not end at once, naming the template and the page; a build changes nothing', async () => {
+    const dir = await scratchProject();
+    expect((await broadsheet(dir, 'build', '--now', NOW)).code).toBe(0);
+    const site = await snapshot(join(dir, 'dist'));
+    await mkdir(join(dir, 'content/theme'), { recursive: true });
+    const article = join(dir, 'content/theme/article.liquid');
+    // Without a limit, check ran this for 79 s and wrote a page of 100 MB.
+    await writeFile(article, '{% for i in (1..100000000) %}x{% endfor %}\n');
+    const checked = await broadsheet(dir, 'check', '--now', NOW);
+    expect(checked.code).toBe(1);
+    expect(checked.stderr).toMatch(
+      /theme\/article\.liquid: error in template: rendering \/posts\/[^/]+\/ built ranges, lists or text of more than 20,000,000 items; no page needs that much, so a loop or include in it does not end/,
+    );
+    expect(checked.stderr).not.toMatch(/\n\s+at /);
+    await writeFile(article, '{% for i in (1..1000000) %}0123456789{% endfor %}\n');
+    const built = await broadsheet(dir, 'build', '--now', NOW);
+    expect(built.code).toBe(1);
+    expect(built.stderr).toMatch(
+      /theme\/article\.liquid: error in template: rendering \/posts\/[^/]+\/ wrote more than 8 MB/,
+    );
+    expect(await snapshot(join(dir, 'dist'))).toEqual(site);
+  });
+
   it('names a string a template asks for that no locale has, which the mail would show as its key', async () => {
     const dir = await scratchProject();
     await mkdir(join(dir, 'content/theme/email'), { recursive: true });

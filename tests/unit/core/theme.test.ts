@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bundledThemeFiles } from '../../../scripts/bundle-theme.js';
 import { trusted } from '../../../src/core/html.js';
+import { RENDER_LIMITS, type RenderLimits } from '../../../src/core/liquid-sync.js';
 import {
   colorsOf,
   DEFAULT_THEME,
@@ -186,6 +187,86 @@ describe('templates', () => {
     expect(t.t('nav.archive')).toBe('Posts');
     expect(t.t('archive.count', { count: 1 })).toBe('1 article');
     expect(t.t('archive.count', { count: 2 })).toBe('2 articles');
+  });
+});
+
+describe('a template that does not end', () => {
+  const page = { page: { canonical: 'https://news.example.com/posts/x/' } };
+  // A generator in the data sends a render to liquidjs's own renderer (liquid-sync leaves it to liquidjs).
+  const slow = () =>
+    (function* () {
+      yield 0;
+      return '';
+    })();
+  const refused = (t: Theme, scope: Record<string, unknown>) => {
+    const [problem, ...more] = problemsOf(() => t.render('article.liquid', { ...page, ...scope }));
+    expect(more).toEqual([]);
+    expect(problem).toMatchObject({ file: 'theme/article.liquid', field: 'template', severity: 'error' });
+    return problem?.reason;
+  };
+  const theme = (text: string, limits?: RenderLimits) =>
+    new Theme(
+      [
+        layer({
+          'article.liquid': text,
+          'partials/self.liquid': "x{% include 'partials/self.liquid' %}",
+          'partials/twice.liquid':
+            "{% include 'partials/twice.liquid' %}{% include 'partials/twice.liquid' %}",
+        }),
+      ],
+      'en',
+      {},
+      limits,
+    );
+
+  it.each([
+    ['the fast path', {}],
+    ["liquidjs's path", { g: slow() }],
+  ])('stops a loop writing a page of more than 8 MB at once, naming the page, on %s', (_, scope) => {
+    const t = theme('{{ g }}{% for i in (1..1000000) %}0123456789{% endfor %}');
+    expect(refused(t, scope)).toBe(
+      'rendering /posts/x/ wrote more than 8 MB; no page needs that much, so a loop or include in it does not end',
+    );
+    // Rendered once: liquidjs does not get to render the same runaway loop again.
+    expect(t.slowRenders).toBe('g' in scope ? 1 : 0);
+  });
+
+  it.each([
+    ['the fast path', {}],
+    ["liquidjs's path", { g: slow() }],
+  ])('refuses a range of a hundred million before building it, on %s', (_, scope) => {
+    const t = theme('{{ g }}{% for i in (1..100000000) %}x{% endfor %}');
+    expect(refused(t, scope)).toMatch(
+      /^rendering \/posts\/x\/ built ranges, lists or text of more than 20,000,000 items;/,
+    );
+  });
+
+  it.each([
+    ['the fast path', {}],
+    ["liquidjs's path", { g: slow() }],
+  ])('stops a render that takes longer than its time, on %s', (_, scope) => {
+    const t = theme('{{ g }}{% for i in (1..5000) %}{% for j in (1..3000) %}{% endfor %}{% endfor %}', {
+      ...RENDER_LIMITS,
+      milliseconds: 100,
+    });
+    expect(refused(t, scope)).toMatch(/^rendering \/posts\/x\/ took more than 0.1 s;/);
+  });
+
+  it('stops a partial that includes itself, naming it, where the stack would otherwise run out', () => {
+    expect(refused(theme("{% include 'partials/self.liquid' %}"), {})).toMatch(
+      /^rendering \/posts\/x\/ nested includes more than 100 deep \(partials\/self\.liquid in the deepest\);/,
+    );
+    // Twice at each level: the first way down reaches the limit, not the 2^100 renders below it.
+    expect(refused(theme("{% include 'partials/twice.liquid' %}"), {})).toMatch(/partials\/twice\.liquid/);
+  });
+
+  it('renders a page under the limits as before, and names no page for a render without one', () => {
+    const t = theme('{% for i in (1..700000) %}0123456789{% endfor %}');
+    expect(t.render('article.liquid', page)).toHaveLength(7_000_000);
+    const email = theme('{% for i in (1..1000000) %}0123456789{% endfor %}');
+    expect(problemsOf(() => email.render('article.liquid', {}))[0]?.reason).toMatch(
+      /^rendering it wrote more/,
+    );
   });
 });
 
