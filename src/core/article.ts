@@ -533,7 +533,7 @@ export function parseArticle(
     const rendered = renderArticleMarkdown(
       stripXmlInvalid(split.body),
       { baseUrl: site.baseUrl, pageUrl: url },
-      { math: fm.math ?? site.math },
+      { math: fm.math ?? site.math, language: site.language },
     );
     html = rendered.html;
     for (const note of rendered.notes) {

@@ -13,6 +13,7 @@ import {
   isKnownLanguage,
   prepareHighlighter,
 } from './highlight.js';
+import { type MarkdownWords, markdownWordsFor } from './markdown-words.js';
 import {
   looksLikeMath,
   MATHML_ATTRIBUTES,
@@ -145,6 +146,8 @@ export const LAYOUT_IDS: readonly string[] = [
 ];
 
 let slugger = new GithubSlugger();
+/** This render's words for what the extensions write (footnotes heading, alert titles). */
+let words: MarkdownWords = markdownWordsFor();
 let linkBase: LinkBase = { baseUrl: '', pageUrl: '' };
 let hasRawHtml = false;
 let mathOn = false;
@@ -207,12 +210,12 @@ function footnotesHtml(this: { parser: { parse(tokens: Token[]): string } }, tok
     const backLinks = refs.map((_, i) => {
       const suffix = i > 0 ? `-${i + 1}` : '';
       const mark = i > 0 ? `↩<sup>${i + 1}</sup>` : '↩';
-      return ` <a href="#footnote-ref-${id}${suffix}" data-footnote-backref aria-label="Back to reference ${escapeHtml(shown + suffix)}">${mark}</a>`;
+      return ` <a href="#footnote-ref-${id}${suffix}" data-footnote-backref aria-label="${escapeHtml(words.backToReference(shown + suffix))}">${mark}</a>`;
     });
     const text = inParagraph ? body.replace(/<\/p>$/, '') : body;
     return `<li id="footnote-${id}">\n${text}${backLinks.join('')}${inParagraph ? '</p>\n' : '\n'}</li>\n`;
   });
-  return `<section data-footnotes>\n<h2 id="footnote-label">${escapeHtml(token.raw.trimEnd())}</h2>\n<ol>\n${list.join('')}</ol>\n</section>\n`;
+  return `<section data-footnotes>\n<h2 id="footnote-label">${escapeHtml(words.footnotes)}</h2>\n<ol>\n${list.join('')}</ol>\n</section>\n`;
 }
 /**
  * A GFM task list's checkbox, named by the text of its item: a form control needs an accessible name (axe's
@@ -403,7 +406,7 @@ function createMarkdown(): Marked {
           name: 'alert',
           renderer(token) {
             const { meta, tokens = [] } = token as AlertToken;
-            return `<blockquote data-alert="${escapeHtml(meta.variant)}">\n<p><strong>${escapeHtml(meta.title)}</strong></p>\n${this.parser.parse(tokens)}</blockquote>\n`;
+            return `<blockquote data-alert="${escapeHtml(meta.variant)}">\n<p><strong>${escapeHtml(words.alerts[meta.variant as keyof MarkdownWords['alerts']] ?? meta.title)}</strong></p>\n${this.parser.parse(tokens)}</blockquote>\n`;
           },
         },
       ],
@@ -886,6 +889,8 @@ function checkFootnoteCount(source: string): void {
 export interface RenderOptions {
   /** Render `$…$` and `$$` blocks as MathML (site.yaml or front matter `math: true`). */
   readonly math?: boolean;
+  /** The site's language: the footnotes' heading and alerts' titles are written in it (default English). */
+  readonly language?: string;
 }
 
 export interface RenderedMarkdown {
@@ -919,6 +924,7 @@ export function renderArticleMarkdown(
   linkBase = base;
   hasRawHtml = false;
   mathOn = options.math === true;
+  words = markdownWordsFor(options.language);
   notes = [];
   notesLeftOut = 0;
   if (emojiTable && !markdownHasEmoji) {

@@ -10,7 +10,7 @@ import type { SiteConfig } from './site.js';
 import type { SitePage } from './site-page.js';
 
 /** Bump when parsing or Markdown rendering changes what an article's HTML or metadata would be. */
-export const RENDERER_VERSION = '22';
+export const RENDERER_VERSION = '23';
 
 /** An article as the index keeps it: its metadata, and hashes of what pages and feeds show of it. */
 export interface IndexedArticle extends ArticleMeta {
@@ -130,9 +130,21 @@ export function emptyIndex(site: SiteConfig): SiteIndex {
 
 const hashOf = (text: string) => shortHash(text, 24);
 
-/** The site settings an article's parse reads (links are absolute, dates read in the zone). */
+/**
+ * The site settings an article's parse reads (links are absolute, dates read in the zone, the extensions'
+ * words in the site's language).
+ */
 export function parseKeyOf(site: SiteConfig): string {
-  return hashOf(JSON.stringify([RENDERER_VERSION, site.baseUrl, site.timezone, site.author.name, site.math]));
+  return hashOf(
+    JSON.stringify([
+      RENDERER_VERSION,
+      site.baseUrl,
+      site.timezone,
+      site.author.name,
+      site.math,
+      site.language,
+    ]),
+  );
 }
 
 export function indexArticle(article: Article): IndexedArticle {

@@ -5,6 +5,7 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { type ApiRequest, handleSubscriptionRequest } from '../../../src/api/subscription-api.js';
 import { composeDigest, digestId, previewLinks } from '../../../src/core/digest.js';
+import { parseKeyOf } from '../../../src/core/site-index.js';
 import { DEFAULT_THEME, themeFor } from '../../../src/core/theme.js';
 import { MemoryAttempts, MemoryMailer, MemorySubscribers } from '../../helpers/memory.js';
 import { article, planOf, testSite } from '../../helpers/site.js';
@@ -231,5 +232,31 @@ describe('locales', () => {
     const theme = themeFor({ ...site, strings: { 'nav.archive': 'Alles' } });
     expect(theme.t('nav.archive')).toBe('Alles');
     expect(theme.t('nav.tags')).toBe('Schlagwörter');
+  });
+
+  // The words the Markdown extensions write into a body (a footnotes heading, a back-link's name, an alert's
+  // title) are the article's own HTML, in pages, feeds and the digest alike: a German site's are German.
+  it.each([
+    ['en', ['Footnotes', 'Back to reference 1', 'Note', 'Warning'], []],
+    ['de', ['Fußnoten', 'Zurück zum Verweis 1', 'Hinweis', 'Warnung'], ['Footnotes', 'Back to', 'Note<']],
+    ['pt-BR', ['Notas de rodapé', 'Voltar à referência 1', 'Nota', 'Aviso'], ['Footnotes', 'Back to']],
+    ['ja', ['Footnotes', 'Back to reference 1', 'Note', 'Warning'], []],
+  ])("writes the Markdown extensions' words in the language of a %s site", (language, has, hasNot) => {
+    const body = 'Ein Satz[^1].\n\n> [!NOTE]\n> Eins.\n\n> [!warning]\n> Zwei.\n\n[^1]: Die Quelle.';
+    const { html } = article(
+      { title: 'Mit Fußnote', date: '2026-10-04T09:30:00Z', slug: 'fn' },
+      body,
+      undefined,
+      {
+        ...site,
+        language,
+      },
+    );
+    for (const words of has) expect(html).toContain(words);
+    for (const words of hasNot) expect(html).not.toContain(words);
+  });
+
+  it('parses articles again when the site changes language (their bodies hold its words)', () => {
+    expect(parseKeyOf({ ...site, language: 'de' })).not.toBe(parseKeyOf({ ...site, language: 'en' }));
   });
 });
