@@ -310,6 +310,40 @@ describe('the Broadsheet stack', () => {
     });
   });
 
+  it('lets CloudWatch publish every alarm to its topic: the topic policy allows it and the key encrypts for it', () => {
+    const topics = template.findResources('AWS::SNS::Topic');
+    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+    const keys = template.findResources('AWS::KMS::Key');
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    const targets = new Set(
+      alarms.flatMap((a) => (a.Properties.AlarmActions ?? []).map((t: { Ref: string }) => t.Ref)),
+    );
+    expect(targets.size).toBe(1);
+    const fromCloudWatch = (s: { Principal?: { Service?: unknown } }) =>
+      [s.Principal?.Service].flat().includes('cloudwatch.amazonaws.com');
+    for (const topic of targets) {
+      expect(topics[topic], topic).toBeDefined();
+      // A topic with a policy of its own has no default statement left: CloudWatch must be named.
+      const statements = policies
+        .filter((p) => p.Properties.Topics.some((t: { Ref: string }) => t.Ref === topic))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement);
+      expect(statements.length).toBeGreaterThan(0);
+      expect(
+        statements.filter(
+          (s) => s.Effect === 'Allow' && fromCloudWatch(s) && [s.Action].flat().includes('sns:Publish'),
+        ),
+        topic,
+      ).toHaveLength(1);
+      const key = topics[topic]?.Properties.KmsMasterKeyId['Fn::GetAtt'][0];
+      type KeyStatement = { Effect: string; Action: string[]; Principal?: { Service?: unknown } };
+      expect(
+        ((keys[key]?.Properties.KeyPolicy.Statement ?? []) as KeyStatement[]).some(
+          (s) => s.Effect === 'Allow' && fromCloudWatch(s) && s.Action.includes('kms:GenerateDataKey*'),
+        ),
+      ).toBe(true);
+    }
+  });
+
   it('checks for an ended week every 15 minutes, so the day and time can live in site.yaml', () => {
     const rules = Object.entries(template.findResources('AWS::Events::Rule')).filter(([id]) =>
       id.startsWith('WeeklyDigestCheck'),
