@@ -87,9 +87,11 @@ export class Delivery extends Concern {
         ],
       },
       defaultRootObject: 'index.html',
+      // The bucket answers a missing key with 403 (CloudFront may not list it): that is the site's 404.
+      // Error responses apply to every origin, so none is set for 404: the API answers 404 with a page of
+      // its own (a preferences link of someone no longer subscribed), which the site's 404 would replace.
       errorResponses: [
         { httpStatus: 403, responseHttpStatus: 404, responsePagePath: '/404.html', ttl: Duration.minutes(5) },
-        { httpStatus: 404, responseHttpStatus: 404, responsePagePath: '/404.html', ttl: Duration.minutes(5) },
       ],
       ...(certificate
         ? {

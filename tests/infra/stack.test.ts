@@ -363,11 +363,27 @@ describe('the Broadsheet stack', () => {
           ResponseHeadersPolicyId: Match.anyValue(),
           FunctionAssociations: Match.arrayWith([Match.objectLike({ EventType: 'viewer-request' })]),
         }),
-        CustomErrorResponses: Match.arrayWith([
-          Match.objectLike({ ErrorCode: 404, ResponsePagePath: '/404.html' }),
-        ]),
       }),
     });
+  });
+
+  it('answers a missing page with the site’s 404 page, and leaves the API’s own error pages alone', () => {
+    const config = Object.values(template.findResources('AWS::CloudFront::Distribution'))[0]?.Properties
+      .DistributionConfig;
+    // S3 answers a key it has not got with 403 to a reader that may not list the bucket, as CloudFront may not.
+    const siteReads = Object.values(template.findResources('AWS::S3::BucketPolicy'))
+      .filter((p) => JSON.stringify(p.Properties.Bucket).includes('Site'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((s) => s.Effect === 'Allow' && s.Principal?.Service === 'cloudfront.amazonaws.com');
+    expect(siteReads.flatMap((s) => [s.Action].flat())).toEqual(['s3:GetObject']);
+    expect(config.CustomErrorResponses).toEqual([
+      { ErrorCode: 403, ResponseCode: 404, ResponsePagePath: '/404.html', ErrorCachingMinTTL: 300 },
+    ]);
+    // Error responses are the distribution's, not a behavior's: none may rewrite a status the API answers
+    // with, or its page ("not subscribed", "link invalid") would become the site's.
+    // What src/api/subscription-api.ts answers with besides 200.
+    const apiStatuses = [400, 404, 405, 413, 415];
+    for (const { ErrorCode } of config.CustomErrorResponses) expect(apiStatuses).not.toContain(ErrorCode);
   });
 
   it('serves the subscription API under /api on the site, throttled, with access logs', () => {
