@@ -187,8 +187,7 @@ export class LocalCloudFront {
 
     if (origin.kind === 's3') {
       const reply = await this.fromS3(origin, cfRequest.uri, method, req.headers);
-      if (reply.status === 403 || reply.status === 404)
-        return this.errorPage(res, reply.status, behavior, origin);
+      if (reply.status === 403 || reply.status === 404) return this.errorPage(res, reply.status, behavior);
       return void res
         .writeHead(reply.status, this.withPolicy(reply.headers, behavior))
         .end(method === 'HEAD' ? undefined : reply.body);
@@ -203,17 +202,18 @@ export class LocalCloudFront {
       viewerIp,
       body,
     );
+    // Error responses belong to the distribution, not to a behaviour: a custom origin's error is replaced too.
+    if (config.errorResponses.some((e) => e.errorCode === reply.status))
+      return this.errorPage(res, reply.status, behavior);
     res.writeHead(reply.status, this.withPolicy(reply.headers, behavior)).end(reply.body);
   }
 
-  private async errorPage(
-    res: ServerResponse,
-    status: number,
-    behavior: Behavior,
-    origin: Origin,
-  ): Promise<void> {
+  private async errorPage(res: ServerResponse, status: number, behavior: Behavior): Promise<void> {
     const rule = this.config?.errorResponses.find((e) => e.errorCode === status);
     if (!rule) return this.plain(res, status, status === 404 ? 'Not Found' : 'Access Denied', behavior);
+    // The page comes from the origin of the behaviour its path matches, as CloudFront fetches it.
+    const origin = this.config?.origins.find((o) => o.id === this.behaviorFor(rule.pagePath).originId);
+    if (origin?.kind !== 's3') return this.plain(res, rule.responseCode, 'Not Found', behavior);
     const page = await this.fromS3(origin, rule.pagePath, 'GET', {});
     if (page.status !== 200) return this.plain(res, rule.responseCode, 'Not Found', behavior);
     res.writeHead(rule.responseCode, this.withPolicy(page.headers, behavior)).end(page.body);
