@@ -94,6 +94,11 @@ export class BroadsheetStack extends FlatIdStack {
     new CfnOutput(this, 'ContentBucketName', { value: storage.content.bucketName });
     new CfnOutput(this, 'ApiUrl', { value: `${siteUrl}/api` });
     new CfnOutput(this, 'TableName', { value: storage.table.tableName });
+    // Where siteDomain's DNS record must point (a CNAME, or a Route 53 alias): with a certificate the
+    // outputs above name siteDomain, and nothing else tells the operator the distribution's own name.
+    new CfnOutput(this, 'DistributionDomainName', {
+      value: this.delivery.distribution.distributionDomainName,
+    });
   }
 
   /**

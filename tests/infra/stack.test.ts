@@ -367,6 +367,16 @@ describe('the Broadsheet stack', () => {
     });
   });
 
+  it('names the distribution’s own domain, the target of siteDomain’s DNS record, with or without a certificate', () => {
+    const withCertificate = synth(fullConfiguration, { bundle: false });
+    for (const t of [template, withCertificate]) {
+      const [id] = Object.keys(t.findResources('AWS::CloudFront::Distribution'));
+      t.hasOutput('DistributionDomainName', { Value: { 'Fn::GetAtt': [id, 'DomainName'] } });
+    }
+    // With a certificate, the site's URL is siteDomain, which DNS must lead to the distribution.
+    withCertificate.hasOutput('SiteUrl', { Value: 'https://gazette.example.com/' });
+  });
+
   it('answers a missing page with the site’s 404 page, and leaves the API’s own error pages alone', () => {
     const config = Object.values(template.findResources('AWS::CloudFront::Distribution'))[0]?.Properties
       .DistributionConfig;
