@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ses from 'aws-cdk-lib/aws-ses';
@@ -21,6 +21,8 @@ export class Email extends Concern {
     super(scope, id);
     const mailEventsKey = new kms.Key(this, 'MailEventsKey', {
       enableKeyRotation: true,
+      // It encrypts messages in flight on a topic the stack deletes: nothing kept needs it afterwards.
+      removalPolicy: RemovalPolicy.DESTROY,
       description: 'Encrypts SES bounce and complaint notifications',
     });
     mailEventsKey.grant(new iam.ServicePrincipal('ses.amazonaws.com'), 'kms:GenerateDataKey*', 'kms:Decrypt');

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -30,6 +30,8 @@ export class Operations extends Concern {
     super(scope, id);
     const alarmTopicKey = new kms.Key(this, 'AlarmsKey', {
       enableKeyRotation: true,
+      // It encrypts messages in flight on a topic the stack deletes: nothing kept needs it afterwards.
+      removalPolicy: RemovalPolicy.DESTROY,
       description: 'Encrypts alarm notifications',
     });
     alarmTopicKey.grant(

@@ -97,6 +97,18 @@ describe('the Broadsheet stack', () => {
     }
   });
 
+  it('keeps on stack deletion what outlives it (buckets, table, the link-signing secret) and nothing else', () => {
+    const full = synth(fullConfiguration, { bundle: false });
+    for (const t of [template, full]) {
+      const retained = Object.entries(t.toJSON().Resources as Record<string, { DeletionPolicy?: string }>)
+        .filter(([, r]) => r.DeletionPolicy === 'Retain')
+        .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))
+        .sort();
+      // A key kept after its topic is gone would be billed every month and decrypt nothing.
+      expect(retained).toEqual(['AccessLogs', 'Content', 'Site', 'State', 'TokenSecret']);
+    }
+  });
+
   it('versions the content bucket and sends every source’s events to a queue with a dead-letter queue', () => {
     template.hasResourceProperties('AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
     const [notifications] = Object.values(template.findResources('Custom::S3BucketNotifications'));
