@@ -62,7 +62,8 @@ export class Mail extends Concern {
       },
     });
     allow(this.digest, ['dynamodb:Query'], [`${tableArn}/index/gsi1`]);
-    allow(this.digest, ['dynamodb:GetItem'], [tableArn]);
+    // The digest record alone (digest#<id>): its recipients come from the index.
+    allowItems(this.digest, ['dynamodb:GetItem'], tableArn, ['digest#*']);
     allow(this.digest, ['sqs:SendMessage'], [queues.sends.queue.queueArn, queues.digests.queue.queueArn]);
     this.digest.fn.addEventSource(
       // Fan-outs are few and idempotent; two at once is plenty (and the least AWS allows).
@@ -93,10 +94,12 @@ export class Mail extends Concern {
     // Its notification wakes the publisher, which puts the week's issue in the public archive.
     allow(this.weekly, ['s3:PutObject'], [content.arnForObjects(WEEKLY_SENT_KEY)]);
     allow(this.weekly, ['dynamodb:Query'], [`${tableArn}/index/gsi1`]);
-    allow(
+    // The cursor, the week's digest, the articles' announced and weekly marks, and the open announcement.
+    allowItems(
       this.weekly,
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
-      [tableArn],
+      tableArn,
+      ['weekly#*', 'digest#*', 'article#*', 'announce#*'],
     );
     allow(this.weekly, ['sqs:SendMessage'], [queues.digests.queue.queueArn]);
     new events.Rule(this, 'WeeklyDigestCheck', {

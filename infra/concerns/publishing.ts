@@ -18,7 +18,7 @@ import { PUBLISH_TIMING } from '../../src/core/publish-timing.js';
 import type { SiteConfig } from '../../src/core/site.js';
 import { BroadsheetFunction } from '../function.js';
 import { Concern } from '../logical-ids.js';
-import { allow } from './grants.js';
+import { allow, allowItems } from './grants.js';
 import { type DeadLetters, deadLetterQueue, type Queues } from './queues.js';
 import type { Storage } from './storage.js';
 
@@ -128,8 +128,10 @@ export class Publishing extends Concern {
       // The index and the outputs manifest are overwritten in place, never deleted.
       allow(fn, ['s3:GetObject', 's3:PutObject'], [content.arnForObjects('state/*')]);
       allow(fn, ['s3:PutObject', 's3:DeleteObject'], [site.arnForObjects('*')]);
-      // GetItem: the public archive reads the weekly cursor and the weekly digests that went out.
-      allow(
+      // GetItem: the public archive reads the weekly cursor and the weekly digests that went out. The
+      // partitions (src/adapters/aws/dynamo/table.ts): the lease, the announced marks, digests and their
+      // hold, the open announcement and the weekly cursor; never a subscriber or a rate-limit counter.
+      allowItems(
         fn,
         [
           'dynamodb:GetItem',
@@ -138,7 +140,8 @@ export class Publishing extends Concern {
           'dynamodb:BatchGetItem',
           'dynamodb:BatchWriteItem',
         ],
-        [table.tableArn],
+        table.tableArn,
+        ['lock#*', 'article#*', 'digest#*', 'announce#*', 'weekly#*'],
       );
       // The confirmed subscribers (gsi1), read when an instant digest is planned until the first it reaches:
       // one that reaches nobody gets no page in the public archive.

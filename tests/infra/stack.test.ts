@@ -579,12 +579,14 @@ describe('the Broadsheet stack', () => {
     expect(reads.sort()).toEqual(['pages/*', 'posts/*', 'site.yaml', 'static/*', 'theme/*'].sort());
   });
 
-  it('lets subscribe, bounces and send touch only the partitions of the table they use (dynamodb:LeadingKeys)', () => {
-    /** Each DynamoDB action of one function → the partition-key patterns it is limited to ('any' if none). */
+  it('lets every function touch only the partitions of the table it uses (dynamodb:LeadingKeys)', () => {
+    /** Each DynamoDB item action of one function → the partition-key patterns it is limited to. */
     const itemGrants = (fn: string) => {
       const out: Record<string, string[]> = {};
       for (const { role, statement } of functionStatements(template)) {
         const actions = [statement.Action].flat().filter((a) => a.startsWith('dynamodb:'));
+        // Queries of the index are the next test's; every grant on the table's items names its partitions.
+        if (JSON.stringify(statement.Resource).includes('/index/')) continue;
         if (!role.startsWith(`${fn}Role`) || actions.length === 0) continue;
         expect(Object.keys(statement.Condition ?? {}), fn).toEqual(['ForAllValues:StringLike']);
         const condition = statement.Condition?.['ForAllValues:StringLike'] ?? {};
@@ -610,6 +612,32 @@ describe('the Broadsheet stack', () => {
       'dynamodb:UpdateItem': ['digest#*'],
       'dynamodb:DeleteItem': ['digest#*'],
     });
+    // The fan-out reads the digest; its recipients come from the index.
+    expect(itemGrants('Digest')).toEqual({ 'dynamodb:GetItem': ['digest#*'] });
+    // The cursor, the week's digest, the articles' marks and the open announcement: no subscriber.
+    const weekly = ['weekly#*', 'digest#*', 'article#*', 'announce#*'];
+    expect(itemGrants('Weekly')).toEqual({
+      'dynamodb:GetItem': weekly,
+      'dynamodb:PutItem': weekly,
+      'dynamodb:BatchGetItem': weekly,
+      'dynamodb:BatchWriteItem': weekly,
+    });
+    // The lease, the announced marks, digests and their hold, the open announcement and the weekly cursor.
+    const publisher = ['lock#*', 'article#*', 'digest#*', 'announce#*', 'weekly#*'];
+    for (const fn of ['Publish', 'Reconcile'])
+      expect(itemGrants(fn)).toEqual(
+        Object.fromEntries(
+          ['GetItem', 'PutItem', 'DeleteItem', 'BatchGetItem', 'BatchWriteItem'].map((a) => [
+            `dynamodb:${a}`,
+            publisher,
+          ]),
+        ),
+      );
+    // Nothing but the subscription API and the bounce handler writes a subscriber.
+    for (const fn of ['Publish', 'Reconcile', 'Digest', 'Weekly', 'Send'])
+      for (const [action, partitions] of Object.entries(itemGrants(fn)))
+        if (action !== 'dynamodb:GetItem')
+          expect(partitions, `${fn} ${action}`).not.toContain('subscriber#*');
   });
 
   it('lets the publishers query the table only through its index (the confirmed subscribers, for the archive)', () => {
