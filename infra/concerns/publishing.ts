@@ -85,7 +85,10 @@ export class Publishing extends Concern {
     const publishArn = `arn:${stack.partition}:lambda:${stack.region}:${stack.account}:function:${publishName}`;
     const wakeGroup = new scheduler.CfnScheduleGroup(this, 'WakeGroup', { name: `${stack.stackName}-wake` });
     const wakeRole = new iam.Role(this, 'WakeRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      // Only for this account's schedules: no other account's scheduler may act through it (confused deputy).
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
       description: 'Lets EventBridge Scheduler start a publish when a scheduled article is due',
     });
     wakeRole.addToPolicy(

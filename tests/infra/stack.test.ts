@@ -503,6 +503,16 @@ describe('the Broadsheet stack', () => {
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^WakeDlq/), 'Arn'] },
       }),
     ]);
+    // Assumed by EventBridge Scheduler for this account's schedules alone (confused deputy).
+    const trust = Object.entries(template.findResources('AWS::IAM::Role')).find(([id]) =>
+      id.startsWith('WakeRole'),
+    )?.[1].Properties.AssumeRolePolicyDocument.Statement;
+    expect(trust).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    ]);
     const movers = functionStatements(template)
       .filter(({ statement }) => [statement.Action].flat().includes('scheduler:UpdateSchedule'))
       .map(({ role }) => role.replace(/Role.*/, ''));
