@@ -21,7 +21,8 @@ export class Storage extends Concern {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
-      // CloudFront standard logging writes with ACLs.
+      // S3 server access logs (content/, site/) are delivered through the bucket's LogDeliveryWrite ACL,
+      // which needs ACLs enabled. CloudFront's logs (v2, cloudfront/) are granted by the bucket policy.
       objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
       lifecycleRules: [{ expiration: Duration.days(90) }],
       removalPolicy: RemovalPolicy.RETAIN,
