@@ -43,6 +43,12 @@ export function acknowledgeFindings(
     [IAM5('Resource::*')],
     'ses:GetAccount has no resource-level permissions; it only reads the send quota.',
   );
+  for (const fn of ['Send', 'Subscribe'])
+    acknowledge(
+      `/${fn}/Role`,
+      [IAM5(`Resource::arn:<AWS::Partition>:ses:${stack.region}:<AWS::AccountId>:identity/*`)],
+      'SES also authorizes a send against the recipient when the recipient is a verified identity of the account (every recipient, in the sandbox); the grant holds only for mail from the site sender address (ses:FromAddress).',
+    );
   acknowledge(
     '/RotateSecret/Role',
     [IAM5('Resource::*')],

@@ -45,7 +45,10 @@ export class BroadsheetStack extends FlatIdStack {
 
     this.storage = new Storage(this, 'Storage');
     this.queues = new Queues(this, 'Queues');
-    this.email = new Email(this, 'Email', { sesIdentity: config.sesIdentity });
+    this.email = new Email(this, 'Email', {
+      sesIdentity: config.sesIdentity,
+      senderAddress: config.senderAddress,
+    });
     const { storage, queues, email } = this;
     this.publishing = new Publishing(this, 'Publishing', { root, site: props.site, storage, queues });
     this.mail = new Mail(this, 'Mail', { root, storage, queues, email });

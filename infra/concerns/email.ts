@@ -16,8 +16,9 @@ export class Email extends Concern {
   readonly identity: ses.EmailIdentity;
   /** SendEmail is authorized on both the identity and the configuration set it names. */
   readonly sendingArns: string[];
+  private readonly senderAddress: string;
 
-  constructor(scope: Construct, id: string, props: { sesIdentity: string }) {
+  constructor(scope: Construct, id: string, props: { sesIdentity: string; senderAddress: string }) {
     super(scope, id);
     const mailEventsKey = new kms.Key(this, 'MailEventsKey', {
       enableKeyRotation: true,
@@ -44,5 +45,26 @@ export class Email extends Concern {
       `arn:${partition}:ses:${region}:${account}:identity/${this.identity.emailIdentityName}`,
       `arn:${partition}:ses:${region}:${account}:configuration-set/${this.configurationSet.configurationSetName}`,
     ];
+    this.senderAddress = props.senderAddress;
+  }
+
+  /**
+   * Lets a function send as the site's sender. SES also authorizes a send against the recipient's identity
+   * when the recipient is itself verified in the account, as every recipient is in the sandbox: without a
+   * grant on it, a test mail to a verified address is refused (AccessDenied on identity/<recipient>). That
+   * grant covers every identity, so it holds only for messages from the site's own sender address.
+   */
+  grantSending(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources: this.sendingArns }),
+    );
+    const { partition, region, account } = Stack.of(this);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [`arn:${partition}:ses:${region}:${account}:identity/*`],
+        conditions: { StringEquals: { 'ses:FromAddress': this.senderAddress } },
+      }),
+    );
   }
 }

@@ -164,7 +164,7 @@ export class Mail extends Concern {
     allowItems(this.send, ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], tableArn, [
       'digest#*',
     ]);
-    allow(this.send, ['ses:SendEmail'], email.sendingArns);
+    email.grantSending(this.send.role);
     this.send.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['ses:GetAccount'], resources: ['*'] }), // acknowledged in infra/nag.ts
     );

@@ -87,7 +87,7 @@ export class SubscriptionApi extends Concern {
     // Subscribers, and the attempt counters that limit signups (limit#<key>#<window>).
     allowItems(this.subscribe, ['dynamodb:GetItem', 'dynamodb:PutItem'], table.tableArn, ['subscriber#*']);
     allowItems(this.subscribe, ['dynamodb:UpdateItem'], table.tableArn, ['limit#*']);
-    allow(this.subscribe, ['ses:SendEmail'], email.sendingArns);
+    email.grantSending(this.subscribe.role);
 
     const apiLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: logs.RetentionDays.ONE_MONTH,

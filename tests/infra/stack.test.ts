@@ -442,6 +442,24 @@ describe('the Broadsheet stack', () => {
     });
   });
 
+  it('lets the senders mail a recipient that is itself a verified identity, only as the site sender', () => {
+    // SES checks the recipient's identity too when it is verified in the account (all of them, in the sandbox).
+    for (const fn of ['Send', 'Subscribe']) {
+      const sends = functionStatements(template)
+        .filter(
+          (s) => s.role.startsWith(`${fn}Role`) && [s.statement.Action].flat().includes('ses:SendEmail'),
+        )
+        .map((s) => s.statement);
+      const anyIdentity = sends.filter((s) => JSON.stringify(s.Resource).includes(':identity/*'));
+      expect(anyIdentity, fn).toHaveLength(1);
+      expect(anyIdentity[0]?.Condition).toEqual({
+        StringEquals: { 'ses:FromAddress': example.senderAddress },
+      });
+      // The sender's own identity and the configuration set need no condition.
+      expect(sends.filter((s) => !s.Condition).length, fn).toBe(1);
+    }
+  });
+
   it('sets up SES with DKIM, bounce and complaint events, and alarms well before SES reviews', () => {
     template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'gazette.example.com' });
     template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
