@@ -1,7 +1,7 @@
-import { Feed, type Item } from 'feed';
+import { type Extension, Feed, type Item } from 'feed';
 import type { Article } from './article.js';
 import { lastChangedMs } from './corpus.js';
-import { FEED_FILES } from './layout.js';
+import { FEED_FILES, IMAGE_TYPES } from './layout.js';
 import { type SiteConfig, sitePath } from './site.js';
 import { escapeHtml, slugInUrl } from './text.js';
 
@@ -61,17 +61,95 @@ export function buildFeeds(articles: readonly Article[], site: SiteConfig, scope
     return feed;
   };
   return {
-    rss: withDublinCore(xmlFeed('rss', (article) => cdataText(article.title)).rss2()),
+    rss: withNamespaces(xmlFeed('rss', (article) => cdataText(article.title)).rss2()),
     // Atom titles are written as type="html", so plain-text titles must be escaped for it.
-    atom: restoreLessThan(xmlFeed('atom', (article) => escapeHtml(article.title)).atom1()),
+    atom: atomCovers(restoreLessThan(xmlFeed('atom', (article) => escapeHtml(article.title)).atom1())),
     json: jsonFeed(items, site, scope, feedUrl(FEED_FILES.json)),
   };
 }
 
-/** `feed` declares the dc: namespace only when an item has content; every item names its creator in it. */
-function withDublinCore(rss: string): string {
-  if (!rss.includes('<dc:creator>') || /<rss\b[^>]*\bxmlns:dc=/.test(rss)) return rss;
-  return rss.replace(/<rss\b/, '<rss xmlns:dc="http://purl.org/dc/elements/1.1/"');
+/**
+ * `feed` declares the dc: namespace only when an item has content, though every item names its creator in
+ * it, and never the media: one the cover images use: each is declared here when an item uses it.
+ */
+function withNamespaces(rss: string): string {
+  const needed = [
+    ['dc', '<dc:creator>', 'http://purl.org/dc/elements/1.1/'],
+    ['media', '<media:content ', MEDIA_RSS],
+  ].filter(
+    ([prefix, element]) =>
+      rss.includes(element ?? '') && !new RegExp(`<rss\\b[^>]*\\bxmlns:${prefix}=`).test(rss),
+  );
+  const declared = needed.map(([prefix, , uri]) => ` xmlns:${prefix}="${uri}"`).join('');
+  return declared ? rss.replace(/<rss\b/, `<rss${declared}`) : rss;
+}
+
+/**
+ * A cover image's media type, from its file's extension; undefined when that names no image type (an image
+ * service's address such as /photo/123?w=800), as nothing else says what it is.
+ */
+function coverImageType(url: string): string | undefined {
+  const name = new URL(url).pathname.split('/').pop() ?? '';
+  return name.includes('.') ? IMAGE_TYPES[name.split('.').pop()?.toLowerCase() ?? ''] : undefined;
+}
+
+/**
+ * The cover image (front matter `image`, already an absolute, percent-encoded URL), as feed.json has it in
+ * `image`, in each form feed readers look for an item's picture, since each reader reads some and not others:
+ * - an enclosure, the one every reader and feedparser know: RSS <enclosure> requires a type and a length in
+ *   bytes. The length is unknown here (an image elsewhere, or a site file whose size the index does not keep),
+ *   and the RSS Best Practices Profile asks for 0 then; the type only the extension tells, so an image
+ *   service's address (/photo/123?w=800) gets none: a wrong type is worse, and feedparser takes an untyped
+ *   Atom enclosure for text/html. Atom's link rel="enclosure" (RFC 4287 §4.2.7.2) the same, length omitted.
+ * - Media RSS's <media:content medium="image"> and <media:thumbnail>, which many readers and RSS-to-email
+ *   tools pick first, and which need no type. Atom allows them as extension elements.
+ * `feed` writes RSS extensions but none in an Atom entry, and types an Atom enclosure "image/" plus whatever
+ * follows the path's last dot (image/jpg, image/svg): Atom gets its cover from atomCovers instead.
+ */
+function coverImage(
+  image: string | undefined,
+  format: 'rss' | 'atom',
+): Partial<Item> & { media: Extension[] } {
+  if (image === undefined) return { media: [] };
+  // Only as the mark atomCovers replaces: the one enclosure link `feed` writes in the entry.
+  if (format === 'atom') return { image, media: [] };
+  const type = coverImageType(image);
+  // `feed` escapes `&` in the URLs it writes itself; xml-js escapes only `"` in attributes, which a URL lacks.
+  const url = image.replace(/&/g, '&amp;');
+  return {
+    ...(type ? { enclosure: { url: image, type, length: 0 } } : {}),
+    media: [
+      {
+        name: 'media:content',
+        objects: { _attributes: { url, medium: 'image', ...(type ? { type } : {}) } },
+      },
+      { name: 'media:thumbnail', objects: { _attributes: { url } } },
+    ],
+  };
+}
+
+const MEDIA_RSS = 'http://search.yahoo.com/mrss/';
+
+/**
+ * Each Atom entry's cover, from the enclosure link `feed` wrote for it (only covers are enclosures here, the
+ * href percent-encoded with `&` escaped), as coverImage describes; the media: namespace declared if used.
+ */
+function atomCovers(atom: string): string {
+  const written = atom.replace(
+    /(\n[ \t]*)<link rel="enclosure" href="([^"]*)" type="[^"]*"\/>/g,
+    (_, indent: string, url: string) => {
+      const type = coverImageType(url.replaceAll('&amp;', '&'));
+      const typed = type ? ` type="${type}"` : '';
+      return [
+        ...(type ? [`<link rel="enclosure" href="${url}"${typed}/>`] : []),
+        `<media:content url="${url}" medium="image"${typed}/>`,
+        `<media:thumbnail url="${url}"/>`,
+      ]
+        .map((element) => `${indent}${element}`)
+        .join('');
+    },
+  );
+  return written === atom ? atom : written.replace(/<feed\b/, `<feed xmlns:media="${MEDIA_RSS}"`);
 }
 
 /**
@@ -107,6 +185,7 @@ function restoreLessThan(atom: string): string {
 }
 
 function feedItem(article: Article, site: SiteConfig, format: 'rss' | 'atom', title: string): Item {
+  const { media, ...cover } = coverImage(article.image, format);
   return {
     title,
     // No explicit id: RSS guid and Atom id both derive from the permalink.
@@ -123,8 +202,9 @@ function feedItem(article: Article, site: SiteConfig, format: 'rss' | 'atom', ti
     // RSS 2.0's <author> is an email address, which an article's author is not: RSS names it in Dublin
     // Core's <dc:creator> (the namespace is declared below), Atom in <author><name>.
     ...(format === 'rss'
-      ? { extensions: [{ name: 'dc:creator', objects: { _text: article.author } }] }
+      ? { extensions: [{ name: 'dc:creator', objects: { _text: article.author } }, ...media] }
       : { author: [{ name: article.author }] }),
+    ...cover,
   };
 }
 

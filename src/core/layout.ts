@@ -10,6 +10,18 @@ export { shortHash };
 
 export const FEED_FILES = { rss: 'feed.xml', atom: 'atom.xml', json: 'feed.json' } as const;
 
+/** The image types the site serves, by file extension: static files, and feeds' cover images. */
+export const IMAGE_TYPES: Readonly<Record<string, string>> = {
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  ico: 'image/x-icon',
+};
+
 /** The Subscribe page's copy-button script; the CSP names it (infra/csp.ts). */
 export const COPY_SCRIPT_NAME = `copy.${shortHash(COPY_SCRIPT)}.js`;
 

@@ -3,7 +3,14 @@ import type { Article, ArticleMeta, Tag } from './article.js';
 import { COPY_SCRIPT, feedXsl } from './assets.js';
 import { lastChangedMs } from './corpus.js';
 import { buildFeeds, type FeedScope, siteFeedScope } from './feeds.js';
-import { COPY_SCRIPT_NAME, FEED_FILES, pageContext, STABLE_STYLESHEET, shortHash } from './layout.js';
+import {
+  COPY_SCRIPT_NAME,
+  FEED_FILES,
+  IMAGE_TYPES,
+  pageContext,
+  STABLE_STYLESHEET,
+  shortHash,
+} from './layout.js';
 import {
   type ArchivedIssue,
   ISSUES_FEED,
@@ -90,14 +97,7 @@ export const CONTENT_TYPES = {
 } as const;
 
 const STATIC_TYPES: Record<string, string> = {
-  svg: 'image/svg+xml',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  avif: 'image/avif',
-  ico: 'image/x-icon',
+  ...IMAGE_TYPES,
   pdf: 'application/pdf',
   txt: 'text/plain; charset=utf-8',
   css: 'text/css; charset=utf-8',
@@ -205,7 +205,7 @@ function staticNameProblem(path: string): string | undefined {
 }
 
 // Bump when templates or the feeds' writing change in a way that must re-render every page and feed.
-const LAYOUT_VERSION = '4';
+const LAYOUT_VERSION = '5';
 
 /** The key of a page that lists these articles. */
 function listingKey(layoutKey: string, articles: readonly IndexedArticle[]): string {

@@ -25,6 +25,9 @@ export interface ParsedFeed {
     content: string[];
     tags: string[];
     author: string | null;
+    enclosures: { href: string | null; type: string | null; length: string | null }[];
+    media_content: { url: string | null; medium: string | null; type: string | null }[];
+    media_thumbnail: (string | null)[];
   }[];
 }
 

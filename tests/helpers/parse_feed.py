@@ -25,6 +25,17 @@ def summary(path):
                 "content": [c.get("value") for c in e.get("content", [])],
                 "tags": [t.get("term") for t in e.get("tags", [])],
                 "author": e.get("author"),
+                # Where readers find an item's picture: RSS <enclosure> and Atom link rel="enclosure"
+                # (feedparser lists both as enclosures), Media RSS <media:content> and <media:thumbnail>.
+                "enclosures": [
+                    {"href": x.get("href"), "type": x.get("type"), "length": x.get("length")}
+                    for x in e.get("enclosures", [])
+                ],
+                "media_content": [
+                    {"url": m.get("url"), "medium": m.get("medium"), "type": m.get("type")}
+                    for m in e.get("media_content", [])
+                ],
+                "media_thumbnail": [m.get("url") for m in e.get("media_thumbnail", [])],
             }
             for e in parsed.entries
         ],

@@ -63,4 +63,56 @@ describe('feeds with awkward text, read by feedparser', () => {
     expect(parsed.bozo).toBe(false);
     expect(parsed.entries[0]?.author).toBe('Test Author');
   });
+
+  it('carries a cover image as an enclosure and as Media RSS content and thumbnail, in RSS and Atom', async () => {
+    // A path on the site (made absolute and percent-encoded, `&` escaped in the XML), and an image service's
+    // address, whose type nothing tells: an enclosure needs one, so that one has Media RSS alone.
+    const onSite = article({
+      title: 'On site',
+      date: '2026-01-03',
+      slug: 'on-site',
+      image: '/images/a cover.JPG?v=1&w=2',
+    });
+    const service = article({
+      title: 'Service',
+      date: '2026-01-02',
+      slug: 'service',
+      image: 'https://img.example.org/photo/123?w=800&h=600',
+    });
+    const plain = article({ title: 'Plain', date: '2026-01-01', slug: 'plain' });
+    const feeds = buildFeeds([onSite, service, plain], testSite, siteFeedScope(testSite));
+    const dir = await mkdtemp(join(tmpdir(), 'feeds-'));
+    await writeFile(join(dir, 'feed.xml'), feeds.rss);
+    await writeFile(join(dir, 'atom.xml'), feeds.atom);
+    const cover = 'https://news.example.com/images/a%20cover.JPG?v=1&w=2';
+    const remote = 'https://img.example.org/photo/123?w=800&h=600';
+
+    for (const [file, length] of [
+      ['feed.xml', '0'],
+      ['atom.xml', null],
+    ] as const) {
+      const parsed = await feedparser(join(dir, file));
+      expect(parsed.bozo, parsed.bozo_exception).toBe(false);
+      expect(
+        parsed.entries.map((e) => e.enclosures),
+        file,
+      ).toEqual([[{ href: cover, type: 'image/jpeg', length }], [], []]);
+      expect(
+        parsed.entries.map((e) => e.media_content),
+        file,
+      ).toEqual([
+        [{ url: cover, medium: 'image', type: 'image/jpeg' }],
+        [{ url: remote, medium: 'image', type: null }],
+        [],
+      ]);
+      expect(
+        parsed.entries.map((e) => e.media_thumbnail),
+        file,
+      ).toEqual([[cover], [remote], []]);
+    }
+    // Without a cover, neither feed declares the Media RSS namespace.
+    const without = buildFeeds([plain], testSite, siteFeedScope(testSite));
+    expect(without.rss).not.toContain('mrss');
+    expect(without.atom).not.toContain('mrss');
+  });
 });
