@@ -145,6 +145,7 @@ export function digestArticles(plan: DigestContent) {
     updated: a.updated,
     summary: a.summary,
     author: a.author,
+    image: a.image,
     body: plan.bodies?.[a.url],
   }));
 }
@@ -182,8 +183,12 @@ export function composeDigest(
       delivery === 'weekly'
         ? theme.t('digest.why.weekly', { site: site.title, when: weeklyWhen(site, theme) })
         : theme.t('digest.why.instant', { site: site.title }),
-    articles: digestArticles(plan).map(({ body, ...a }) => ({
+    articles: digestArticles(plan).map(({ body, image, ...a }) => ({
       ...a,
+      // The cover, as the article's page shows it, beside the summary. Not a plain-http one on an https site
+      // (publishing warns about it): webmail, read over https, would block it or load it over https anyway.
+      image:
+        image === undefined || (/^http:/i.test(image) && /^https:/i.test(site.baseUrl)) ? undefined : image,
       // digest.content: full — the sanitized body, styled for mail, in place of the summary.
       body_html: body === undefined ? undefined : fullTextHtml(body),
       body_text: body === undefined ? undefined : bodyText(body),

@@ -1,6 +1,6 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { composeDigest, planDigest } from '../../../src/core/digest.js';
+import { composeDigest, planDigest, previewLinks } from '../../../src/core/digest.js';
 import { digestRecipient, renderConfirmationMessage, renderDigestMessage } from '../../../src/core/email.js';
 import { verifyToken } from '../../../src/core/tokens.js';
 import { lintMessage } from '../../helpers/mail-lint.js';
@@ -79,6 +79,40 @@ describe('composeDigest', () => {
       ),
     ]);
     expect(html).toContain('<meta name="color-scheme" content="light dark">');
+  });
+
+  it("shows an article's cover above its summary, absolute and fitted to the column; the text part is unchanged", () => {
+    const fields = { title: 'Covered', date: '2026-01-05', slug: 'covered', summary: 'Covered summary' };
+    const covered = article({ ...fields, image: '/images/a cover.png?v=1&w=2' });
+    const bare = article(fields);
+    const links = previewLinks(testSite);
+    const html = composeDigest(planDigest([covered], new Set()) ?? fail(), testSite).html(links);
+    // Decorative (alt=""): the title above it says what it is, and with images off it leaves no stray text.
+    const img =
+      '<img src="https://news.example.com/images/a%20cover.png?v=1&amp;w=2" alt="" width="568" ' +
+      'style="display:block;max-width:100%;height:auto;border:0;margin:0 0 8px 0;">';
+    expect(html).toContain(img);
+    expect(html.indexOf(img)).toBeLessThan(html.indexOf('Covered summary'));
+    expect(html.match(/<img\b/g)).toHaveLength(1);
+
+    const without = composeDigest(planDigest([bare], new Set()) ?? fail(), testSite);
+    expect(without.html(links)).not.toContain('<img');
+    expect(without.html(links)).toBe(html.replace(img, ''));
+    expect(composeDigest(planDigest([covered], new Set()) ?? fail(), testSite).text(links)).toBe(
+      without.text(links),
+    );
+
+    // A plain-http cover on an https site is left out: webmail, read over https, would block it.
+    const insecure = article({ ...fields, image: 'http://img.example.org/c.png' });
+    expect(composeDigest(planDigest([insecure], new Set()) ?? fail(), testSite).html(links)).toBe(
+      without.html(links),
+    );
+    // The cover goes with the summary: a full-text digest shows the body in its place, without the cover.
+    const full = composeDigest(
+      { id: 'x', articles: [covered], bodies: { [covered.url]: '<p>Body.</p>' } },
+      testSite,
+    );
+    expect(full.html(links)).not.toContain('<img');
   });
 });
 
