@@ -5,6 +5,7 @@ import markedAlert from 'marked-alert';
 import { markedEmoji } from 'marked-emoji';
 import markedFootnote from 'marked-footnote';
 import type sanitizeHtml from 'sanitize-html';
+import { conformHtml } from './content-model.js';
 import {
   codeBlockHtml,
   drawnOnGitHub,
@@ -792,6 +793,9 @@ function noteRemovedHtml(removed: ReadonlySet<string>): void {
   );
 }
 
+/** What `check` says of raw HTML moved to where it may stand: each move once, at its element's first `<name`. */
+const noteMovedHtml = (text: string, at: string): void => note(`raw HTML ${text}`, at);
+
 /** What one source may need loaded before it renders: bytes found anywhere in it (cheap, may overshoot). */
 function includesText(source: string | Uint8Array, text: string): boolean {
   return typeof source === 'string'
@@ -949,8 +953,12 @@ export function renderArticleMarkdown(
   rendered = rendered.replaceAll('href="#footnote-', `href="${escapeHtml(base.pageUrl)}#footnote-`);
   // Character references decode to any code point (`&#1;`), and a feed must stay well-formed XML.
   const removed = new Set<string>();
-  const html = stripHtmlForbidden(stripXmlInvalid(hasRawHtml ? sanitize(rendered, base, removed) : rendered));
+  const sanitized = hasRawHtml ? sanitize(rendered, base, removed) : rendered;
   noteRemovedHtml(removed);
+  // What the sanitizer kept where HTML's content model does not let it stand is moved (content-model.ts).
+  const html = stripHtmlForbidden(
+    stripXmlInvalid(hasRawHtml ? conformHtml(sanitized, noteMovedHtml) : sanitized),
+  );
   // Raw HTML's images, as the Markdown ones are noted where they are rendered.
   if (hasRawHtml)
     for (const [, src = ''] of html.matchAll(RAW_HTTP_IMAGE))

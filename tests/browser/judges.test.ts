@@ -1,12 +1,10 @@
 // Outside judges of the default theme (issue 15): every page of the sample site and every subscription
 // page passes the Nu HTML checker (vnu-jar, on Debian's Java runtime) and axe-core in Debian's Chromium
 // with no violations, in light and in dark mode.
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSiteConfig } from '../../src/adapters/fs/site-config.js';
@@ -16,9 +14,8 @@ import { previewBuild } from '../../src/local.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { repoRoot } from '../helpers/cli.js';
 import { MemoryAttempts, MemoryMailer, MemorySubscribers } from '../helpers/memory.js';
+import { nuCheckerErrors } from '../helpers/nu-checker.js';
 
-const run = promisify(execFile);
-const VNU = join(repoRoot, 'node_modules/vnu-jar/build/dist/vnu.jar');
 const AXE = readFileSync(join(repoRoot, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
 let server: SiteServer;
@@ -86,17 +83,7 @@ describe('the Nu HTML checker', () => {
       checked.push(file);
     }
     expect(checked.length).toBeGreaterThan(12);
-    const result = await run('java', ['-jar', VNU, '--errors-only', '--format', 'json', ...checked], {
-      maxBuffer: 16 * 1024 * 1024,
-    }).catch((error: { stderr?: string; stdout?: string }) => error);
-    // vnu writes its JSON report to stderr, and exits 1 when it found errors.
-    const report = JSON.parse(result.stderr || '{"messages":[]}') as {
-      messages: { url: string; lastLine?: number; message: string }[];
-    };
-    const errors = report.messages.map(
-      (m) => `${relative(dist, new URL(m.url).pathname)}:${m.lastLine ?? ''}: ${m.message}`,
-    );
-    expect(errors).toEqual([]);
+    expect(await nuCheckerErrors(checked, dist)).toEqual([]);
   }, 120_000);
 });
 

@@ -144,6 +144,55 @@ describe('parseArticle: valid articles', () => {
     ]);
   });
 
+  it('warns of raw HTML moved to where HTML lets it stand, at its line, without rejecting the article', () => {
+    const body = [
+      'Intro.',
+      '',
+      'A <em><p>x</p></em> b',
+      '',
+      '<table><td>1</td></table>',
+      '',
+      '<li>one</li>',
+    ].join('\n');
+    const result = parseArticle(
+      { path: 'posts/a.md', bytes: bytes(markdown({ title: 'A', date: '2026-01-01T00:00:00Z' }, body)) },
+      testSite,
+    );
+    expect(result.ok).toBe(true);
+    expect(
+      result.ok &&
+        result.warnings.map(({ file, field, line, severity, reason }) => ({
+          file,
+          field,
+          line,
+          severity,
+          reason,
+        })),
+    ).toEqual([
+      {
+        file: 'posts/a.md',
+        field: 'body',
+        line: 7,
+        severity: 'warning',
+        reason: 'raw HTML <p> inside <em> moved out: <em> holds only text and inline elements',
+      },
+      {
+        file: 'posts/a.md',
+        field: 'body',
+        line: 9,
+        severity: 'warning',
+        reason: 'raw HTML <td> directly in a table put in a row: cells belong in <tr>',
+      },
+      {
+        file: 'posts/a.md',
+        field: 'body',
+        line: 11,
+        severity: 'warning',
+        reason: 'raw HTML <li> outside a list put in a <ul>: a list item belongs in <ul> or <ol>',
+      },
+    ]);
+  });
+
   it('gives each body warning the line it is about', async () => {
     const body = [
       'Intro.', // line 5

@@ -5,6 +5,7 @@ import { Marked } from 'marked';
 import { markedEmoji } from 'marked-emoji';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { shortcodeLines } from '../../../scripts/emoji-table.js';
+import { conformHtml, MAX_CONFORM_DEPTH } from '../../../src/core/content-model.js';
 import { EMOJI_SHORTCODES } from '../../../src/core/emoji-shortcodes.generated.js';
 import {
   absoluteUrl,
@@ -646,6 +647,239 @@ describe('emoji shortcodes', () => {
       const text = Array.from({ length: 1 + (next() % 12) }, () => pieces[next() % pieces.length]).join('');
       expect(ours.parse(text), text).toBe(theirs.parse(text));
     }
+  });
+});
+
+describe('raw HTML where the HTML content model does not let it stand', () => {
+  const P = 'https://news.example.com';
+  const rendered = (source: string) => {
+    const { html, notes } = renderArticleMarkdown(source, base);
+    return { html, notes: notes.map((n) => `${n.text} @ ${n.at}`) };
+  };
+
+  it('moves a block out of the inline element around it, carrying the formatting into the block', () => {
+    expect(rendered('A <em><p>x</p></em> b')).toEqual({
+      html: '<p>A </p><p><em>x</em></p><p> b</p>',
+      notes: ['raw HTML <p> inside <em> moved out: <em> holds only text and inline elements @ <p'],
+    });
+    expect(rendered('<p>A <a href="/l">b <strong>c <h3>x</h3> d</strong></a> e</p>').html).toBe(
+      `<p>A <a href="${P}/l">b <strong>c </strong></a></p><h3><a href="${P}/l"><strong>x</strong></a></h3>` +
+        `<p><a href="${P}/l"><strong> d</strong></a> e</p>`,
+    );
+    // A list or quote takes no formatting; a paragraph Markdown wrote around the line is named as one.
+    expect(
+      rendered('Press <kbd><ul><li>x</li></ul></kbd> <strong>y <blockquote>z</blockquote></strong>'),
+    ).toEqual({
+      html: '<p>Press </p><ul><li>x</li></ul><p> <strong>y </strong></p><blockquote>z</blockquote>',
+      notes: [
+        'raw HTML <ul> inside <kbd> moved out: <kbd> holds only text and inline elements @ <ul',
+        'raw HTML <blockquote> inside <strong> moved out: <strong> holds only text and inline elements @ <blockquote',
+      ],
+    });
+    expect(rendered('A <a href="/l"><p>x</p><hr></a>')).toEqual({
+      html: `<p>A </p><p><a href="${P}/l">x</a></p><hr />`,
+      notes: [
+        'raw HTML <p> inside a paragraph moved out: a paragraph holds only text and inline elements @ <p',
+        'raw HTML <hr> inside a paragraph moved out: a paragraph holds only text and inline elements @ <hr',
+      ],
+    });
+  });
+
+  it('unwraps a block inside a heading, a summary or code where it stands, on a line of its own', () => {
+    expect(rendered('## Title <p>sub</p>')).toEqual({
+      html: `<h2 id="title-sub"><a href="${P}/posts/p/#title-sub">Title <br>sub</a></h2>`,
+      notes: [
+        'raw HTML <p> inside <h2> unwrapped, its text kept: <h2> holds only text and inline elements @ <p',
+      ],
+    });
+    expect(rendered('<h3><p>a</p><p>b</p></h3>').html).toBe('<h3>a<br>b</h3>');
+    expect(rendered('<details><summary><p>s</p></summary>x</details>')).toEqual({
+      html: '<details><summary>s</summary>x</details>',
+      notes: [
+        'raw HTML <p> inside <summary> unwrapped, its text kept: <summary> holds only text and inline elements @ <p',
+      ],
+    });
+    // A summary may hold a heading; code sets its lines apart with line breaks of its own.
+    expect(rendered('<details><summary><h3>s</h3></summary>x</details>').notes).toEqual([]);
+    expect(rendered('<pre><p>a</p><p>b</p></pre>').html).toBe('<pre>a\nb</pre>');
+    // A table's header cell and a term may hold no heading: its words stay, as a paragraph.
+    expect(rendered('<table><tr><th><h4>Head</h4></th></tr></table>').html).toBe(
+      '<table><tr><th><p>Head</p></th></tr></table>',
+    );
+  });
+
+  it('closes a link before a link or control it holds and opens it again after, formatting kept around both', () => {
+    expect(rendered('<a href="/x">a <a href="/y">b</a> c</a>')).toEqual({
+      html: `<p><a href="${P}/x">a </a><a href="${P}/y">b</a><a href="${P}/x"> c</a></p>`,
+      notes: ['raw HTML <a> inside <a> moved out: a link may not hold links or form controls @ <a'],
+    });
+    // The id stays on one piece; the formatting is reopened outside the inner link, as browsers do.
+    expect(rendered('<a id="top" href="/x">a <em>b <a href="/y">c</a> d</em></a>').html).toBe(
+      `<p><a id="top" href="${P}/x">a <em>b </em></a><em><a href="${P}/y">c</a></em><a href="${P}/x"><em> d</em></a></p>`,
+    );
+    expect(rendered('<a href="/x">a <input type="checkbox" checked> b</a>')).toEqual({
+      html: `<p><a href="${P}/x">a </a><input type="checkbox" checked /><a href="${P}/x"> b</a></p>`,
+      notes: ['raw HTML <input> inside <a> moved out: a link may not hold links or form controls @ <input'],
+    });
+    // A footnote reference in a link keeps its shape (<sup><a>), beside the link.
+    expect(rendered('<a href="/x">claim[^1]</a>\n\n[^1]: Note.').html).toMatch(
+      /^<p><a href="https:\/\/news\.example\.com\/x">claim<\/a><sup><a id="footnote-ref-1" data-footnote-ref /,
+    );
+  });
+
+  it('spreads a link around blocks into them, where it closes around the link they hold', () => {
+    expect(rendered('<a href="/card"><h3>Title</h3><p>Text <a href="/in">in</a>.</p></a>').html).toBe(
+      `<h3><a href="${P}/card">Title</a></h3><p><a href="${P}/card">Text </a><a href="${P}/in">in</a><a href="${P}/card">.</a></p>`,
+    );
+    expect(
+      rendered(
+        '<a href="/x">\n<ul>\n<li>a</li>\n<li>b <a href="/y">c</a></li>\n</ul>\n<details><summary>s</summary>d</details>\n</a>',
+      ).html,
+    ).toBe(
+      `\n<ul>\n<li><a href="${P}/x">a</a></li>\n<li><a href="${P}/x">b </a><a href="${P}/y">c</a></li>\n</ul>\n` +
+        '<details><summary>s</summary>d</details>\n',
+    );
+  });
+
+  it('puts list items outside a list in a <ul>, and what stands in a list in its items', () => {
+    expect(rendered('<li>one</li>')).toEqual({
+      html: '<ul><li>one</li></ul>',
+      notes: ['raw HTML <li> outside a list put in a <ul>: a list item belongs in <ul> or <ol> @ <li'],
+    });
+    expect(rendered('<blockquote><li>a</li>\n<li>b</li></blockquote>').html).toBe(
+      '<blockquote><ul><li>a</li>\n<li>b</li></ul></blockquote>',
+    );
+    // A nested list written straight inside its list joins the item before it.
+    expect(rendered('<ul><p>lead</p><li>a</li><ul><li>b</li></ul></ul>')).toEqual({
+      html: '<ul><li><p>lead</p></li><li>a<ul><li>b</li></ul></li></ul>',
+      notes: [
+        'raw HTML <p> inside <ul> put in a list item: <ul> holds only <li> @ <p',
+        'raw HTML <ul> inside <ul> put in a list item: <ul> holds only <li> @ <ul',
+      ],
+    });
+    expect(rendered('<dt>t</dt><dd>d</dd>\n\n<dl><dd>x</dd><p>y</p><dt>z</dt></dl>').html).toBe(
+      '<dl><dt>t</dt><dd>d</dd></dl><dl><dt></dt><dd>x<p>y</p></dd><dt>z</dt><dd></dd></dl>',
+    );
+  });
+
+  it("puts what a table cannot hold before it, cells in rows, and the table's head first", () => {
+    expect(rendered('<table><p>x</p><tr><td>1</td></tr></table>')).toEqual({
+      html: '<p>x</p><table><tr><td>1</td></tr></table>',
+      notes: ['raw HTML <p> inside <table> moved before it: a table holds only rows and cells @ <p'],
+    });
+    expect(rendered('<table><td>1</td></table>')).toEqual({
+      html: '<table><tr><td>1</td></tr></table>',
+      notes: ['raw HTML <td> directly in a table put in a row: cells belong in <tr> @ <td'],
+    });
+    expect(
+      rendered(
+        '<table><tbody><tr>text<td>1</td></tr><tr></tr></tbody><thead><tr><th>h</th></tr></thead></table>',
+      ).html,
+    ).toBe('text<table><thead><tr><th>h</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table>');
+    // A table moving out of inline elements takes what goes before it along, as flow content.
+    expect(
+      rendered('A <em>b <table>x <a href="/l"><p>y</p></a><tr><td>1</td></tr></table> c</em>').html,
+    ).toBe(
+      `<p>A <em>b </em></p><p><em>x </em></p><a href="${P}/l"><p>y</p></a><table><tr><td>1</td></tr></table><p><em> c</em></p>`,
+    );
+    // Cells and rows with no table are read as browsers read them: their words alone.
+    expect(rendered('<tr><td>1</td><td>2</td></tr>').html).toBe('<p>1</p><p>2</p>');
+  });
+
+  it('puts the summary first in its details and keeps one caption in a figure, first or last', () => {
+    expect(rendered('<details><p>body</p><summary>More</summary></details>').html).toBe(
+      '<details><summary>More</summary><p>body</p></details>',
+    );
+    expect(
+      rendered('<figure><figcaption>a</figcaption><p>x</p><figcaption>b</figcaption></figure>').html,
+    ).toBe('<figure><figcaption>a</figcaption><p>x</p><p>b</p></figure>');
+    expect(rendered('<p>A <summary>s</summary></p>').html).toBe('<p>A <br>s</p>');
+  });
+
+  it('leaves raw HTML that stands where it may as the sanitizer wrote it, and says nothing', () => {
+    const valid =
+      '<table>\n<thead><tr><th>a</th></tr></thead>\n<tbody><tr><td><a href="/x">x</a></td></tr></tbody>\n</table>\n\n' +
+      '<figure><img src="/a.png" alt=""><figcaption>Cap</figcaption></figure>\n\n<a href="/c">\n<p>A card</p>\n</a>\n\n' +
+      '<details><summary><h3>S</h3></summary>\n\n- a\n- b\n\n</details>';
+    expect(rendered(valid)).toEqual({
+      html:
+        `<table>\n<thead><tr><th>a</th></tr></thead>\n<tbody><tr><td><a href="${P}/x">x</a></td></tr></tbody>\n</table>` +
+        `<figure><img alt="" src="${P}/a.png" /><figcaption>Cap</figcaption></figure><a href="${P}/c">\n<p>A card</p>\n</a>` +
+        '<details><summary><h3>S</h3></summary><ul>\n<li>a</li>\n<li>b</li>\n</ul>\n</details>',
+      notes: [],
+    });
+  });
+});
+
+describe('the content-model pass (content-model.ts)', () => {
+  /** Sanitized HTML of random nesting, mostly as HTML allows, from a fixed seed. */
+  function* bodies(count: number): Generator<string> {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
+    const inline = ['em', 'strong', 'a', 'span', 'code', 'br', 'input', 'del', 'sup'];
+    const anywhere = [...inline, 'p', 'h2', 'pre', 'blockquote', 'ul', 'li', 'dl', 'dt', 'dd', 'table', 'tr'];
+    const within: Record<string, readonly string[]> = {
+      ul: ['li'],
+      dl: ['dt', 'dd'],
+      table: ['tbody', 'tr'],
+      tbody: ['tr'],
+      tr: ['td', 'th'],
+      p: inline,
+      em: inline,
+      h2: inline,
+    };
+    const fill = (depth: number, parent: string): string =>
+      Array.from({ length: 1 + Math.floor(random() * 3) }, () => {
+        if (depth === 0 || random() < 0.25) return ' w ';
+        const name = pick(random() < 0.1 ? anywhere : (within[parent] ?? [...anywhere, 'figure', 'details']));
+        if (name === 'br') return '<br>';
+        if (name === 'input') return '<input type="checkbox" disabled>';
+        if (name === 'details') return `<details><summary>s</summary>${fill(depth - 1, 'details')}</details>`;
+        if (name === 'figure')
+          return `<figure>${fill(depth - 1, 'figure')}<figcaption>c</figcaption></figure>`;
+        return `<${name}${name === 'a' ? ' href="/x"' : ''}>${fill(depth - 1, name)}</${name}>`;
+      }).join('');
+    for (let i = 0; i < count; i++) yield sanitizeArticleHtml(fill(4, ''), base);
+  }
+
+  it('reads a body as nothing to move only when its passes would move nothing', () => {
+    let moved = 0;
+    for (const html of bodies(400)) {
+      const all = conformHtml(html, () => {}, { always: true });
+      expect(
+        conformHtml(html, () => {}),
+        html,
+      ).toBe(all);
+      if (all !== html) moved++;
+      // Moved once, it stands where it may: a second pass moves nothing.
+      expect(
+        conformHtml(all, () => {}, { always: true }),
+        html,
+      ).toBe(all);
+    }
+    expect(moved).toBeGreaterThan(100);
+  });
+
+  it('leaves raw HTML that would need a copy of every element around it for every move as written, and says so', () => {
+    const said: string[] = [];
+    const costly = `<a href="/x">${'<em>'.repeat(200)}${'<a href="/y">z</a>'.repeat(50)}${'</em>'.repeat(200)}</a>`;
+    expect(conformHtml(costly, (text) => said.push(text))).toBe(costly);
+    expect(said).toEqual([
+      'needs too many elements moved to put right, so it is left as written (the page may not be valid HTML)',
+    ]);
+  });
+
+  it('leaves raw HTML nested past its depth as the sanitizer wrote it, and says so', () => {
+    const said: string[] = [];
+    const deep = `${'<em>'.repeat(MAX_CONFORM_DEPTH + 1)}<p>x</p>${'</em>'.repeat(MAX_CONFORM_DEPTH + 1)}`;
+    expect(conformHtml(deep, (text) => said.push(text))).toBe(deep);
+    expect(said).toEqual([
+      `nests elements more than ${MAX_CONFORM_DEPTH} deep, so where they stand was not put right (the page may not be valid HTML)`,
+    ]);
   });
 });
 
