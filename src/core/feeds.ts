@@ -90,7 +90,9 @@ function withNamespaces(rss: string): string {
  */
 function coverImageType(url: string): string | undefined {
   const name = new URL(url).pathname.split('/').pop() ?? '';
-  return name.includes('.') ? IMAGE_TYPES[name.split('.').pop()?.toLowerCase() ?? ''] : undefined;
+  const extension = name.includes('.') ? (name.split('.').pop()?.toLowerCase() ?? '') : '';
+  // Own keys only: `a.constructor` or `a.__proto__` would find Object's, and write a function as the type.
+  return Object.hasOwn(IMAGE_TYPES, extension) ? IMAGE_TYPES[extension] : undefined;
 }
 
 /**

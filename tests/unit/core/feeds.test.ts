@@ -161,3 +161,22 @@ describe('buildFeeds', () => {
     expect(JSON.parse(json).items).toEqual([]);
   });
 });
+
+describe('cover images in the feeds', () => {
+  it('give no type for an extension that only names a property of every object (a.constructor)', () => {
+    for (const name of ['a.constructor', 'a.__proto__', 'a.toString', 'a.hasOwnProperty']) {
+      const a = article({
+        title: 'T',
+        date: '2026-01-01',
+        slug: 't',
+        image: `https://img.example.org/${name}`,
+      });
+      const { rss, atom } = buildFeeds([a], testSite, scope);
+      for (const feed of [rss, atom]) {
+        expect(feed, name).toContain(`<media:content url="https://img.example.org/${name}" medium="image"/>`);
+        expect(feed, name).not.toContain('enclosure');
+        expect(feed, name).not.toMatch(/type="(function|\[object)/);
+      }
+    }
+  });
+});
