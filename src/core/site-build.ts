@@ -192,7 +192,8 @@ function staticNameProblem(path: string): string | undefined {
     return 'name must use letters, digits, ".", "_" and "-" only';
   }
   const ext = path.split('.').pop()?.toLowerCase() ?? '';
-  if (!(ext in STATIC_TYPES))
+  // Own keys only: `in` finds Object's too, and a.constructor would be served as "type" Object.
+  if (!Object.hasOwn(STATIC_TYPES, ext))
     return `type .${ext} is not served (allowed: ${Object.keys(STATIC_TYPES).join(', ')})`;
   if (
     /^(posts|tags|archive|subscribe|api|newsletter)\//.test(path) ||

@@ -293,6 +293,8 @@ describe('staticAssetProblem', () => {
     ['.hidden.png', /letters/],
     ['images/a.exe', /not served/],
     ['script.js', /not served/],
+    ['a.constructor', /not served/],
+    ['a.__proto__', /not served/],
     ['index.html', /generated/],
     ['posts/x.png', /generated/],
     ['style.0123456789ab.css', /generated/],
