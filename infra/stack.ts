@@ -47,7 +47,8 @@ export class BroadsheetStack extends FlatIdStack {
     this.queues = new Queues(this, 'Queues');
     this.email = new Email(this, 'Email', {
       sesIdentity: config.sesIdentity,
-      senderAddress: config.senderAddress,
+      // As the mail's From header has it (site.yaml lowercases it): cdk.json's may differ in case.
+      senderAddress: props.site.sender.address,
     });
     const { storage, queues, email } = this;
     this.publishing = new Publishing(this, 'Publishing', { root, site: props.site, storage, queues });

@@ -460,6 +460,18 @@ describe('the Broadsheet stack', () => {
     }
   });
 
+  it('conditions the any-identity send grant on the From address the mail carries, lowercased as site.yaml has it', () => {
+    // cdk.json's senderAddress matches sender.address case-insensitively; StringEquals compares exactly.
+    const mixed = synth({ ...example, senderAddress: 'Digest@gazette.example.com' }, { bundle: false });
+    const conditions = functionStatements(mixed)
+      .filter(({ statement }) => JSON.stringify(statement.Resource).includes(':identity/*'))
+      .map(({ statement }) => statement.Condition);
+    expect(conditions).toEqual([
+      { StringEquals: { 'ses:FromAddress': 'digest@gazette.example.com' } },
+      { StringEquals: { 'ses:FromAddress': 'digest@gazette.example.com' } },
+    ]);
+  });
+
   it('sets up SES with DKIM, bounce and complaint events, and alarms well before SES reviews', () => {
     template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'gazette.example.com' });
     template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
