@@ -176,7 +176,6 @@ export async function renderWelcomeMessage(
   /** When the choice takes effect, if later than `date` (back the week they left, choosing anew). */
   fromMs = date.getTime(),
 ): Promise<RawMessage> {
-  const links = digestRecipient(site, address, secret, date.getTime()).links;
   const chosen =
     delivery === 'weekly'
       ? theme.t('welcome.how.weekly', { when: weeklyWhen(site, theme) })
@@ -185,13 +184,7 @@ export async function renderWelcomeMessage(
     fromMs > date.getTime()
       ? `${chosen} ${theme.t('welcome.from', { moment: describeMoment(site, fromMs) })}`
       : chosen;
-  return themedMessage(site, theme, 'welcome', {
-    to: address,
-    date,
-    idSeed: `${address}\n${date.getTime()}`,
-    vars: { how, links, delivery },
-    headers: listHeaders(site, theme, links.unsubscribe),
-  });
+  return subscriberMessage(site, theme, 'welcome', address, secret, date, { how, delivery });
 }
 
 /**
@@ -207,12 +200,25 @@ export async function renderAlreadySubscribedMessage(
   date: Date,
   theme: Theme = themeFor(site),
 ): Promise<RawMessage> {
+  return subscriberMessage(site, theme, 'already', address, secret, date, { delivery });
+}
+
+/** A message to a subscriber as one: their links, signed like a digest's, and the list headers. */
+function subscriberMessage(
+  site: SiteConfig,
+  theme: Theme,
+  kind: 'welcome' | 'already',
+  address: string,
+  secret: string,
+  date: Date,
+  vars: Record<string, unknown>,
+): Promise<RawMessage> {
   const links = digestRecipient(site, address, secret, date.getTime()).links;
-  return themedMessage(site, theme, 'already', {
+  return themedMessage(site, theme, kind, {
     to: address,
     date,
     idSeed: `${address}\n${date.getTime()}`,
-    vars: { links, delivery },
+    vars: { ...vars, links },
     headers: listHeaders(site, theme, links.unsubscribe),
   });
 }
