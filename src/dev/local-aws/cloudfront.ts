@@ -187,7 +187,9 @@ export class LocalCloudFront {
 
     if (origin.kind === 's3') {
       const reply = await this.fromS3(origin, cfRequest.uri, method, req.headers);
-      if (reply.status === 403 || reply.status === 404) return this.errorPage(res, reply.status, behavior);
+      // s3rver answers a missing key with 404. CloudFront reads the bucket through origin access control with
+      // s3:GetObject alone, no s3:ListBucket, so S3 answers it 403: that is the code error responses see.
+      if (reply.status === 403 || reply.status === 404) return this.errorPage(res, 403, behavior);
       return void res
         .writeHead(reply.status, this.withPolicy(reply.headers, behavior))
         .end(method === 'HEAD' ? undefined : reply.body);

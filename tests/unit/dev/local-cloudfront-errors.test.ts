@@ -20,6 +20,8 @@ async function listen(server: Server): Promise<string> {
 beforeAll(async () => {
   bucket = createServer((req, res) => {
     if (req.url === '/site/404.html') res.writeHead(200, { 'content-type': 'text/html' }).end('site 404');
+    // As s3rver answers a missing key (AWS answers CloudFront 403, as it may not list the bucket).
+    else if (req.url?.startsWith('/site/missing/')) res.writeHead(404).end('NoSuchKey');
     else res.writeHead(403).end();
   });
   api = createServer((_req, res) =>
@@ -76,6 +78,12 @@ describe('the local CloudFront’s error responses', () => {
     const fromApi = await fetch(`${cloudFront.url}/api/preferences?token=t`);
     expect([fromApi.status, await fromApi.text()]).toEqual([404, 'not subscribed']);
     const missing = await fetch(`${cloudFront.url}/nothing-here/index.html`);
+    expect([missing.status, await missing.text()]).toEqual([404, 'site 404']);
+  });
+
+  it('shows the site’s 404 page for a key the local bucket answers 404, as AWS answers CloudFront 403', async () => {
+    cloudFront.configure(distribution([403]));
+    const missing = await fetch(`${cloudFront.url}/missing/index.html`);
     expect([missing.status, await missing.text()]).toEqual([404, 'site 404']);
   });
 });
