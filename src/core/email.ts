@@ -190,7 +190,7 @@ export async function renderWelcomeMessage(
 /**
  * What a confirmed subscriber gets when someone asks to subscribe their address again: that it is
  * subscribed already and nothing changed, with their links. Sent where a new address gets its
- * confirmation, so the two requests do the same work and timing tells nobody which one it was.
+ * confirmation, so the two requests send alike and timing tells nobody which one it was.
  */
 export async function renderAlreadySubscribedMessage(
   site: SiteConfig,

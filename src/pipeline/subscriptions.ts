@@ -108,8 +108,8 @@ export async function subscribe(
   });
   if (after === before) {
     // Already confirmed: a note saying so, sent and limited as a confirmation is, so this request does the
-    // same work as one for a new address (timing tells nobody which it was) and the owner learns someone
-    // asked. Suppressed (perhaps a moment ago, by a bounce this update re-read): never mailed.
+    // work of one for a new address but its record write (timing tells nobody which it was) and the owner
+    // learns someone asked. Suppressed (perhaps a moment ago, by a bounce this update re-read): never mailed.
     if (before?.status === 'confirmed') {
       await sendRetrying(
         deps.mail,
