@@ -31,7 +31,7 @@ type NodeRenderer = (node: never, ctx: Context, out: Out) => void;
  * above what a real page needs, so reaching one means a loop or include that does not end.
  */
 export interface RenderLimits {
-  /** Characters one render writes. */
+  /** Characters one render writes (besides the body HTML it is handed to show: Theme.render's `shows`). */
   readonly output: number;
   /** Milliseconds one render takes. */
   readonly milliseconds: number;
@@ -62,7 +62,7 @@ export class RenderLimitError extends Error {
   ) {
     super(
       limit === 'output'
-        ? `wrote more than ${value / (1024 * 1024)} MB`
+        ? `wrote more than ${Math.round((value / (1024 * 1024)) * 10) / 10} MB`
         : limit === 'milliseconds'
           ? `took more than ${value / 1000} s`
           : limit === 'memory'

@@ -115,7 +115,14 @@ function newArticleView(article: ArticleMeta, site: SiteConfig) {
   };
 }
 
-function render(ctx: PageContext, template: PageTemplate, meta: PageMeta, vars: Record<string, unknown>) {
+/** `shows`: the length of the body HTML in `vars` (Theme.render's allowance for it). */
+function render(
+  ctx: PageContext,
+  template: PageTemplate,
+  meta: PageMeta,
+  vars: Record<string, unknown>,
+  shows = 0,
+) {
   const { site } = ctx;
   const a = meta.article;
   const page = {
@@ -130,7 +137,7 @@ function render(ctx: PageContext, template: PageTemplate, meta: PageMeta, vars: 
     script: meta.script,
     issues_feed: meta.issuesFeed,
   };
-  return ctx.theme.renderPage(template, { ...common(ctx), page, ...vars });
+  return ctx.theme.renderPage(template, { ...common(ctx), page, ...vars }, shows);
 }
 
 /**
@@ -209,6 +216,7 @@ export function articlePage(
       older: neighbours.older ? articleView(neighbours.older, site) : undefined,
       newer: neighbours.newer ? articleView(neighbours.newer, site) : undefined,
     },
+    html.length,
   );
 }
 
@@ -223,6 +231,7 @@ export function contentPage(
     'page',
     { title: doc.title, description: doc.summary, canonical: `${site.baseUrl}/${doc.name}/` },
     { doc: { name: doc.name, title: doc.title, summary: doc.summary, body: trusted(doc.html) } },
+    doc.html.length,
   );
 }
 

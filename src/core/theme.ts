@@ -399,12 +399,15 @@ export class Theme {
   /**
    * Renders one parsed template; output is escaped unless a value goes through `sanitized`. A render past
    * its limits (RENDER_LIMITS) is a ThemeLoadError naming the template and the page (`scope.page`).
+   * `shows`: characters of HTML the scope hands the template to write (an article's body), allowed beyond
+   * the output limit, which bounds what the template adds: a 1 MiB article may render to over 10 MB.
    */
-  render(path: string, scope: Record<string, unknown>): string {
+  render(path: string, scope: Record<string, unknown>, shows = 0): string {
     const template = this.parsed.get(path);
     if (!template) throw new ThemeLoadError([missing(path)]);
     const liquid = path.endsWith('.txt.liquid') ? this.textLiquid : this.liquid;
-    let budget: RenderBudget = renderBudget(this.limits);
+    const limits = { ...this.limits, output: this.limits.output + shows };
+    let budget: RenderBudget = renderBudget(limits);
     try {
       if (this.withoutGenerators) {
         // `increment` and `decrement` write into the scope: liquidjs must start from it as it was given.
@@ -419,7 +422,7 @@ export class Theme {
           this.slowRenders++;
           for (const key of Object.keys(scope)) if (!Object.hasOwn(given, key)) delete scope[key];
           Object.assign(scope, given);
-          budget = renderBudget(this.limits, budget.deadline);
+          budget = renderBudget(limits, budget.deadline);
         }
       }
       return renderWithLiquid(liquid, template, scope, budget);
@@ -449,10 +452,10 @@ export class Theme {
     };
   }
 
-  /** A site page: its own template, then the base layout around it (`content`). */
-  renderPage(name: PageTemplate, scope: Record<string, unknown>): string {
-    const content = new SafeHtml(this.render(`${name}.liquid`, scope));
-    const out = this.render(LAYOUT, { ...scope, content });
+  /** A site page: its own template, then the base layout around it (`content`); `shows` as for render. */
+  renderPage(name: PageTemplate, scope: Record<string, unknown>, shows = 0): string {
+    const page = this.render(`${name}.liquid`, scope, shows);
+    const out = this.render(LAYOUT, { ...scope, content: new SafeHtml(page) }, page.length);
     return out.endsWith('\n') ? out : `${out}\n`;
   }
 

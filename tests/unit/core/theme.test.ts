@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bundledThemeFiles } from '../../../scripts/bundle-theme.js';
 import { trusted } from '../../../src/core/html.js';
+import { pageContext } from '../../../src/core/layout.js';
 import { RENDER_LIMITS, type RenderLimits } from '../../../src/core/liquid-sync.js';
+import { articlePage, contentPage } from '../../../src/core/pages.js';
 import {
   colorsOf,
   DEFAULT_THEME,
@@ -12,7 +14,7 @@ import {
   themeFor,
 } from '../../../src/core/theme.js';
 import { BUNDLED_THEMES } from '../../../src/core/theme-default.generated.js';
-import { testSite } from '../../helpers/site.js';
+import { article, testSite } from '../../helpers/site.js';
 
 const layer = (files: Record<string, string>) => ({ origin: 'theme/', files });
 const problemsOf = (build: () => unknown) => {
@@ -266,6 +268,46 @@ describe('a template that does not end', () => {
     const email = theme('{% for i in (1..1000000) %}0123456789{% endfor %}');
     expect(problemsOf(() => email.render('article.liquid', {}))[0]?.reason).toMatch(
       /^rendering it wrote more/,
+    );
+  });
+});
+
+describe("a page's output limit", () => {
+  // The limit bounds what the templates add; an accepted 1 MiB article may render to over 10 MB of HTML
+  // (highlighted code), which its page writes once and the layout once more.
+  const small = new Theme(
+    [{ origin: 'themes/default/', files: DEFAULT_THEME }],
+    'en',
+    {},
+    {
+      ...RENDER_LIMITS,
+      output: 40_000,
+    },
+  );
+  const ctx = pageContext(testSite, small);
+  const body = `<pre><code>${'<span class="hljs-string">&quot;x&quot;</span>,'.repeat(2_000)}</code></pre>`;
+
+  it('writes an article or a page whose body alone is longer than the limit', () => {
+    expect(body.length).toBeGreaterThan(80_000);
+    const a = article({ title: 'Long', date: '2026-01-01', slug: 'long' });
+    expect(articlePage(ctx, a, body)).toContain(body);
+    const doc = { name: 'about', title: 'About', summary: 'About us.', html: body };
+    expect(contentPage(ctx, doc)).toContain(body);
+  });
+
+  it('still stops a template that writes the body over and over', () => {
+    const looping = new Theme(
+      [
+        { origin: 'themes/default/', files: DEFAULT_THEME },
+        layer({ 'article.liquid': '{% for i in (1..100) %}{{ article.body | sanitized }}{% endfor %}' }),
+      ],
+      'en',
+      {},
+      { ...RENDER_LIMITS, output: 40_000 },
+    );
+    const a = article({ title: 'Long', date: '2026-01-01', slug: 'long' });
+    expect(problemsOf(() => articlePage(pageContext(testSite, looping), a, body))[0]?.reason).toMatch(
+      /^rendering \/posts\/long\/ wrote more than 0\.1 MB;/,
     );
   });
 });
