@@ -53,8 +53,8 @@ export const RENDER_LIMITS: RenderLimits = {
 };
 
 /** A render went past one of its RenderLimits: thrown as soon as it does, never rendered again by liquidjs. */
-export class RenderLimitError extends Error {
-  override name = 'RenderLimitError';
+export class TemplateLimitError extends Error {
+  override name = 'TemplateLimitError';
   constructor(
     readonly limit: keyof RenderLimits | 'includes',
     readonly value: number,
@@ -74,7 +74,7 @@ export class RenderLimitError extends Error {
 
 /**
  * What liquidjs's Context checks (its renderLimit and memoryLimit), for one render: it throws
- * RenderLimitError, so the caller knows to stop rather than render the template again.
+ * TemplateLimitError, so the caller knows to stop rather than render the template again.
  */
 export interface RenderBudget {
   readonly renderLimit: { check(now: number): void };
@@ -93,13 +93,13 @@ export function renderBudget(limits: RenderLimits = RENDER_LIMITS, deadline?: nu
   return {
     renderLimit: {
       check(now: number) {
-        if (now > end) throw new RenderLimitError('milliseconds', limits.milliseconds);
+        if (now > end) throw new TemplateLimitError('milliseconds', limits.milliseconds);
       },
     },
     memoryLimit: {
       use(count: number) {
         if (+count > 0) used += +count;
-        if (used > limits.memory) throw new RenderLimitError('memory', limits.memory);
+        if (used > limits.memory) throw new TemplateLimitError('memory', limits.memory);
       },
     },
     output: limits.output,
@@ -120,14 +120,14 @@ export const newOut = (limit = RENDER_LIMITS.output): Out => ({
   limit,
   write(part: unknown) {
     this.buffer += stringify(part);
-    if (this.buffer.length > this.limit) throw new RenderLimitError('output', this.limit);
+    if (this.buffer.length > this.limit) throw new TemplateLimitError('output', this.limit);
   },
 });
 
 /** Appends text already a string (a template's text, a tag's output), within the output's limit. */
 function append(out: Out, text: string): void {
   out.buffer += text;
-  if (out.buffer.length > out.limit) throw new RenderLimitError('output', out.limit);
+  if (out.buffer.length > out.limit) throw new TemplateLimitError('output', out.limit);
 }
 
 // Nodes and loop rounds rendered, in any render: every 1,024th looks at the clock (reading it on every one
@@ -429,7 +429,7 @@ function renderInclude(node: IncludeTag, ctx: Context, out: Out): void {
   ctx.push(scope);
   includeDepth++;
   try {
-    if (includeDepth > MAX_INCLUDE_DEPTH) throw new RenderLimitError('includes', MAX_INCLUDE_DEPTH, file);
+    if (includeDepth > MAX_INCLUDE_DEPTH) throw new TemplateLimitError('includes', MAX_INCLUDE_DEPTH, file);
     renderNodes(templates, ctx, out);
   } finally {
     includeDepth--;
@@ -516,7 +516,7 @@ const contextFor = (liquid: Liquid, scope: object, budget: RenderBudget) =>
 
 /**
  * Renders parsed templates with `scope`; throws on anything liquidjs might render differently or fail on,
- * and RenderLimitError past `budget`.
+ * and TemplateLimitError past `budget`.
  */
 export function renderSync(
   liquid: Liquid,
@@ -549,10 +549,10 @@ export function renderWithLiquid(
   return out.buffer;
 }
 
-/** The RenderLimitError behind an error, which liquidjs wraps in its own as it passes up through nodes. */
-export function renderLimitErrorOf(error: unknown): RenderLimitError | undefined {
+/** The TemplateLimitError behind an error, which liquidjs wraps in its own as it passes up through nodes. */
+export function renderLimitErrorOf(error: unknown): TemplateLimitError | undefined {
   for (let e = error; e instanceof Error; e = (e as { originalError?: unknown }).originalError) {
-    if (e instanceof RenderLimitError) return e;
+    if (e instanceof TemplateLimitError) return e;
   }
   return undefined;
 }
