@@ -32,10 +32,12 @@ const OVER_BUDGET: Record<string, { ceiling: number; why: string }> = {
     // warnings, "did you mean" for unknown fields) and the sanitizer's growth since: measured at 1,501 KB.
     // 1520 → 1540: the sixteenth session's hostile-input rules (YAML tags and merge keys, https:other links,
     // the sanitizer's second pass, joiners by script, site URL limits): measured at 1,520.05 KB.
-    ceiling: 1540 * 1024,
+    // 1540 → 1580: the seventeenth session's raw HTML put where the content model lets it stand (13), theme
+    // render limits, covers in feeds, footnote and alert words by language: measured at 1,540.2 KB.
+    ceiling: 1580 * 1024,
     why: 'liquidjs for the theme (99), sanitize-html with htmlparser2, dom-serializer, postcss and source-map-js (≈ 300 KB, bundled even when imported lazily: a Lambda asset is one file), temml (209), highlight.js (179), yaml for front matter (112), zod (92), luxon (70), marked (50), the emoji shortcode table (36), transliterate (34)',
   },
-  reconcile: { ceiling: 1540 * 1024, why: 'the publisher, as above' },
+  reconcile: { ceiling: 1580 * 1024, why: 'the publisher, as above' },
   send: {
     // Over since the digest is rendered from the theme's templates and the bundled themes (issue 15), and
     // full text and topics (issue 17): measured at 465 KB.
