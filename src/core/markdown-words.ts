@@ -10,20 +10,25 @@ export interface MarkdownWords {
   /** The name of a footnote's link back to its reference, which shows `number` ("2", or "2-2"). */
   readonly backToReference: (number: string) => string;
   readonly alerts: Readonly<Record<'note' | 'tip' | 'important' | 'warning' | 'caution', string>>;
+  /** The summary of raw HTML's `<details>` written without one, as a browser words its own. */
+  readonly details: string;
 }
 
 const WORDS: Readonly<Record<string, MarkdownWords>> = {
   en: {
+    details: 'Details',
     footnotes: 'Footnotes',
     backToReference: (n) => `Back to reference ${n}`,
     alerts: { note: 'Note', tip: 'Tip', important: 'Important', warning: 'Warning', caution: 'Caution' },
   },
   de: {
+    details: 'Details',
     footnotes: 'Fußnoten',
     backToReference: (n) => `Zurück zum Verweis ${n}`,
     alerts: { note: 'Hinweis', tip: 'Tipp', important: 'Wichtig', warning: 'Warnung', caution: 'Vorsicht' },
   },
   fr: {
+    details: 'Détails',
     footnotes: 'Notes',
     backToReference: (n) => `Retour à la référence ${n}`,
     alerts: {
@@ -35,6 +40,7 @@ const WORDS: Readonly<Record<string, MarkdownWords>> = {
     },
   },
   es: {
+    details: 'Detalles',
     footnotes: 'Notas',
     backToReference: (n) => `Volver a la referencia ${n}`,
     alerts: {
@@ -46,6 +52,7 @@ const WORDS: Readonly<Record<string, MarkdownWords>> = {
     },
   },
   pt: {
+    details: 'Detalhes',
     footnotes: 'Notas de rodapé',
     backToReference: (n) => `Voltar à referência ${n}`,
     alerts: { note: 'Nota', tip: 'Dica', important: 'Importante', warning: 'Aviso', caution: 'Cuidado' },

@@ -957,7 +957,9 @@ export function renderArticleMarkdown(
   noteRemovedHtml(removed);
   // What the sanitizer kept where HTML's content model does not let it stand is moved (content-model.ts).
   const html = stripHtmlForbidden(
-    stripXmlInvalid(hasRawHtml ? conformHtml(sanitized, noteMovedHtml) : sanitized),
+    stripXmlInvalid(
+      hasRawHtml ? conformHtml(sanitized, noteMovedHtml, { detailsSummary: words.details }) : sanitized,
+    ),
   );
   // Raw HTML's images, as the Markdown ones are noted where they are rendered.
   if (hasRawHtml)

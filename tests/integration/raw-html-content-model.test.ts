@@ -32,8 +32,9 @@ const BODY = [
   '<td>w33</td>',
   '<details><p>w34</p><summary>w35</summary></details>',
   '<figure><figcaption>w36</figcaption><img src="/w.png" alt="w37"><figcaption>w38</figcaption></figure>',
+  '<details><p>w39</p></details>',
 ].join('\n\n');
-const WORDS = Array.from({ length: 38 }, (_, i) => `w${i + 1}`);
+const WORDS = Array.from({ length: 39 }, (_, i) => `w${i + 1}`);
 
 const document = (body: string) =>
   `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Body</title></head><body>\n${body}\n</body></html>\n`;

@@ -796,6 +796,21 @@ describe('raw HTML where the HTML content model does not let it stand', () => {
     expect(rendered('<p>A <summary>s</summary></p>').html).toBe('<p>A <br>s</p>');
   });
 
+  it("gives a details without a summary one, in the site's language, as a browser shows its own", () => {
+    expect(rendered('<details><p>body</p></details>')).toEqual({
+      html: '<details><summary>Details</summary><p>body</p></details>',
+      notes: [
+        'raw HTML <details> given a <summary> ("Details"): a <details> begins with its summary @ <details',
+      ],
+    });
+    // A summary that holds a heading has one, and keeps it when something else in the body is moved.
+    expect(rendered('<details><summary><h3>S</h3></summary>x</details>\n\nA <em><p>y</p></em>').html).toMatch(
+      /^<details><summary><h3>S<\/h3><\/summary>x<\/details>/,
+    );
+    const inFrench = renderArticleMarkdown('<details>corps</details>', base, { language: 'fr-CA' });
+    expect(inFrench.html).toBe('<details><summary>Détails</summary>corps</details>');
+  });
+
   it('leaves raw HTML that stands where it may as the sanitizer wrote it, and says nothing', () => {
     const valid =
       '<table>\n<thead><tr><th>a</th></tr></thead>\n<tbody><tr><td><a href="/x">x</a></td></tr></tbody>\n</table>\n\n' +
