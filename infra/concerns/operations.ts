@@ -34,15 +34,20 @@ export class Operations extends Concern {
       removalPolicy: RemovalPolicy.DESTROY,
       description: 'Encrypts alarm notifications',
     });
-    alarmTopicKey.grant(
-      new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
-      'kms:GenerateDataKey*',
-      'kms:Decrypt',
+    const { partition, region, account } = Stack.of(this);
+    // CloudWatch encrypts each alarm message it publishes to the topic, for this account's alarms only (it
+    // names the alarm's account in aws:SourceAccount), so no other account's alarm can use the key.
+    alarmTopicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
     );
     this.alarms = new sns.Topic(this, 'Alarms', { masterKey: alarmTopicKey, enforceSSL: true });
     // The topic policy that enforceSSL attaches replaces SNS's default one, and CloudWatch publishes as its
     // service principal, which only a topic policy can allow: without this every alarm action is refused.
-    const { partition, region, account } = Stack.of(this);
     this.alarms.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],

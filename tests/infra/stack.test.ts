@@ -347,12 +347,20 @@ describe('the Broadsheet stack', () => {
         topic,
       ).toHaveLength(1);
       const key = topics[topic]?.Properties.KmsMasterKeyId['Fn::GetAtt'][0];
-      type KeyStatement = { Effect: string; Action: string[]; Principal?: { Service?: unknown } };
-      expect(
-        ((keys[key]?.Properties.KeyPolicy.Statement ?? []) as KeyStatement[]).some(
-          (s) => s.Effect === 'Allow' && fromCloudWatch(s) && s.Action.includes('kms:GenerateDataKey*'),
-        ),
-      ).toBe(true);
+      type KeyStatement = {
+        Effect: string;
+        Action: string[];
+        Principal?: { Service?: unknown };
+        Condition?: unknown;
+      };
+      const cloudWatchUses = ((keys[key]?.Properties.KeyPolicy.Statement ?? []) as KeyStatement[]).filter(
+        (s) => s.Effect === 'Allow' && fromCloudWatch(s),
+      );
+      expect(cloudWatchUses.map((s) => s.Action)).toEqual([['kms:GenerateDataKey*', 'kms:Decrypt']]);
+      // For this account's alarms only.
+      expect(cloudWatchUses[0]?.Condition).toEqual({
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      });
     }
   });
 
