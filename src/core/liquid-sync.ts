@@ -119,12 +119,11 @@ export const newOut = (limit = RENDER_LIMITS.output): Out => ({
   buffer: '',
   limit,
   write(part: unknown) {
-    this.buffer += stringify(part);
-    if (this.buffer.length > this.limit) throw new TemplateLimitError('output', this.limit);
+    append(this, stringify(part));
   },
 });
 
-/** Appends text already a string (a template's text, a tag's output), within the output's limit. */
+/** Appends text to `out`, within the output's limit. */
 function append(out: Out, text: string): void {
   out.buffer += text;
   if (out.buffer.length > out.limit) throw new TemplateLimitError('output', out.limit);
@@ -550,7 +549,7 @@ export function renderWithLiquid(
 }
 
 /** The TemplateLimitError behind an error, which liquidjs wraps in its own as it passes up through nodes. */
-export function renderLimitErrorOf(error: unknown): TemplateLimitError | undefined {
+export function templateLimitErrorOf(error: unknown): TemplateLimitError | undefined {
   for (let e = error; e instanceof Error; e = (e as { originalError?: unknown }).originalError) {
     if (e instanceof TemplateLimitError) return e;
   }

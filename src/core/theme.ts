@@ -13,10 +13,10 @@ import {
   type RenderLimits,
   registerSyncTag,
   renderBudget,
-  renderLimitErrorOf,
   renderSync,
   rendersLikeLiquid,
   renderWithLiquid,
+  templateLimitErrorOf,
 } from './liquid-sync.js';
 import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
@@ -416,7 +416,7 @@ export class Theme {
           return renderSync(liquid, template, scope, budget);
         } catch (error) {
           // Past a limit, liquidjs would only get there again, as slowly.
-          if (renderLimitErrorOf(error)) throw error;
+          if (templateLimitErrorOf(error)) throw error;
           // liquidjs renders it again: its output, or its error with the template's file and line. Within
           // what is left of the same time.
           this.slowRenders++;
@@ -427,7 +427,7 @@ export class Theme {
       }
       return renderWithLiquid(liquid, template, scope, budget);
     } catch (error) {
-      const limit = renderLimitErrorOf(error);
+      const limit = templateLimitErrorOf(error);
       if (limit) throw new ThemeLoadError([this.limitProblem(path, scope, limit.message)]);
       throw new ThemeLoadError([templateProblem(this.origins[path] ?? '', path, error)]);
     }
