@@ -11,6 +11,7 @@
 // `<summary>` is given one, worded in the site's language as a browser would word its own in the reader's.
 // Not put right: HTML inside MathML, which is left as temml and the sanitizer wrote it.
 
+import { markdownWordsFor } from './markdown-words.js';
 import { escapeHtml } from './text.js';
 
 /** An element as the sanitizer wrote it: its open tag as written, kept byte for byte. */
@@ -189,7 +190,7 @@ export function conformHtml(
   say: SayMoved,
   options: {
     readonly always?: boolean;
-    /** The summary a `<details>` without one is given (the site's word for "Details"). */
+    /** The summary a `<details>` without one is given: the site's word for "Details" (English by default). */
     readonly detailsSummary?: string;
   } = {},
 ): string {
@@ -206,7 +207,7 @@ export function conformHtml(
   const { misplaced, nestedLinks } = options.always ? { misplaced: true, nestedLinks: true } : read;
   if (!misplaced && !nestedLinks) return html;
   const tree = treeOf(html, true) as Tree;
-  const fixes = new Conformer(tree.elements, options.detailsSummary ?? 'Details');
+  const fixes = new Conformer(tree.elements, options.detailsSummary ?? markdownWordsFor().details);
   try {
     const placed = misplaced ? fixes.placeChildren(tree.children, BODY) : tree.children;
     const linked = nestedLinks ? fixes.linkChildren(placed, false, true) : placed;
