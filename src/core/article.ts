@@ -16,7 +16,6 @@ import { scanFrontMatter } from './front-matter-scan.js';
 import {
   coverImageUrl,
   firstParagraphText,
-  isMixedContent,
   MATH_OFF_NOTE,
   MarkdownNotPreparedError,
   markdownFullyPrepared,
@@ -30,6 +29,7 @@ import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
 import {
   decodeUtf8,
+  isMixedContent,
   isSlug,
   lineOf,
   MAX_FOLDER_NAME_BYTES,

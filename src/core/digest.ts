@@ -4,7 +4,7 @@ import { bodyText, fullTextHtml } from './full-text.js';
 import type { DigestRecord } from './ports.js';
 import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
-import { SUBJECT_TITLE, truncateWords } from './text.js';
+import { isMixedContent, SUBJECT_TITLE, truncateWords } from './text.js';
 import { type Theme, themeFor, weeklyWhen } from './theme.js';
 
 /** The title in a "Read …" link is cut to this: the heading above it already says it whole. */
@@ -187,8 +187,7 @@ export function composeDigest(
       ...a,
       // The cover, as the article's page shows it, beside the summary. Not a plain-http one on an https site
       // (publishing warns about it): webmail, read over https, would block it or load it over https anyway.
-      image:
-        image === undefined || (/^http:/i.test(image) && /^https:/i.test(site.baseUrl)) ? undefined : image,
+      image: image === undefined || isMixedContent(image, site.baseUrl) ? undefined : image,
       // digest.content: full — the sanitized body, styled for mail, in place of the summary.
       body_html: body === undefined ? undefined : fullTextHtml(body),
       body_text: body === undefined ? undefined : bodyText(body),

@@ -29,7 +29,14 @@ import {
   withSmallLengths,
 } from './math.js';
 import { lexWithinBudget, RenderLimitError } from './render-budget.js';
-import { escapeHtml, htmlToText, stripHtmlForbidden, stripXmlInvalid, typoOf } from './text.js';
+import {
+  escapeHtml,
+  htmlToText,
+  isMixedContent,
+  stripHtmlForbidden,
+  stripXmlInvalid,
+  typoOf,
+} from './text.js';
 
 /** Where links in an article resolve: root-relative and relative paths against the site, `#x` against the page. */
 export interface LinkBase {
@@ -109,14 +116,6 @@ export function coverImageUrl(image: string, baseUrl: string): string | undefine
   if (/^[a-z][a-z0-9+.-]*:/i.test(value) && !/^https?:\/\/[^/]/i.test(value)) return undefined;
   const path = /^https?:/i.test(value) ? value : `/${value.replace(/^\/+/, '')}`;
   return safeUrl(path, { baseUrl, pageUrl: `${baseUrl}/` }, IMAGE_SCHEMES);
-}
-
-/**
- * Whether an image at `url` is plain http on an https site: browsers upgrade it to https or block it as
- * mixed content, so it shows only if its host also serves https.
- */
-export function isMixedContent(url: string, baseUrl: string): boolean {
-  return /^http:\/\//i.test(url) && /^https:/i.test(baseUrl);
 }
 
 /** An image over plain http in sanitized HTML (the sanitizer writes `src` quoted, the scheme as given). */

@@ -331,3 +331,11 @@ function oneEditApart(a: string, b: string): boolean {
   const swapped = a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
   return rest(1, 1) || rest(1, 0) || rest(0, 1) || (a.length === b.length && swapped);
 }
+
+/**
+ * Whether an image at `url` is plain http on an https site: browsers upgrade it to https or block it as
+ * mixed content, so it shows only if its host also serves https.
+ */
+export function isMixedContent(url: string, baseUrl: string): boolean {
+  return /^http:\/\//i.test(url) && /^https:/i.test(baseUrl);
+}
