@@ -34,7 +34,7 @@ if (!existsSync(bundle)) {
   await build({
     // The parse worker is an entry of its own, beside cli.mjs, sharing its chunks (src/adapters/threads/).
     entryPoints: {
-      cli: join(root, 'src/cli.ts'),
+      cli: join(root, 'src/cli/main.ts'),
       'parse-worker': join(root, 'src/adapters/threads/parse-worker.ts'),
     },
     bundle: true,

@@ -6,41 +6,41 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DateTime } from 'luxon';
-import packageJson from '../package.json' with { type: 'json' };
-import type { StackOutputs } from './adapters/aws/stack-outputs.js';
-import { FsArticleSource, FsStaticAssets, FsThemeFiles } from './adapters/fs/article-source.js';
-import { FileDigestHold } from './adapters/fs/digest-hold.js';
-import { OutboxTestMailer, outboxLedger } from './adapters/fs/outbox.js';
-import { loadSiteConfig } from './adapters/fs/site-config.js';
-import { FsSiteIndexStore } from './adapters/fs/site-index-store.js';
+import packageJson from '../../package.json' with { type: 'json' };
+import type { StackOutputs } from '../adapters/aws/stack-outputs.js';
+import { FsArticleSource, FsStaticAssets, FsThemeFiles } from '../adapters/fs/article-source.js';
+import { FileDigestHold } from '../adapters/fs/digest-hold.js';
+import { OutboxTestMailer, outboxLedger } from '../adapters/fs/outbox.js';
+import { loadSiteConfig } from '../adapters/fs/site-config.js';
+import { FsSiteIndexStore } from '../adapters/fs/site-index-store.js';
 import {
   FileAnnouncementStore,
   FilePublishedIds,
   FileSubscriberStore,
   localSecret,
-} from './adapters/fs/state.js';
-import { movesBetween } from './core/announce-keys.js';
-import { lateArticlesNote } from './core/announce-window.js';
-import { type Article, type ArticleMeta, prepareToParse } from './core/article.js';
-import { futureUpdateProblems, hasErrors, parseCorpus, publishedAt } from './core/corpus.js';
-import { digestId, previewLinks } from './core/digest.js';
-import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem } from './core/errors.js';
-import { shortenedNote } from './core/full-text.js';
-import type { SubscriberStore } from './core/ports.js';
-import { checkPublished } from './core/published-ids.js';
-import type { SiteConfig } from './core/site.js';
-import { staticAssetProblem } from './core/site-build.js';
-import { isFirstRun, recentDepartures, wentLiveAt } from './core/site-index.js';
-import { navPages, parsePage, type SitePage } from './core/site-page.js';
-import type { StatsSource } from './core/stats.js';
-import { ADDRESS_COLUMNS, EXPORT_COLUMNS } from './core/subscriber-imports.js';
-import { normalizeAddress } from './core/subscribers.js';
-import { themeFor } from './core/theme.js';
-import { untaggedTopicProblems } from './core/topics.js';
-import { nextWeeklySend } from './core/weekly-schedule.js';
-import { dryBuild, localBuild, localLease } from './local.js';
-import { isFirstRunOf } from './pipeline/announce.js';
-import type { BuildReport } from './pipeline/build.js';
+} from '../adapters/fs/state.js';
+import { movesBetween } from '../core/announce-keys.js';
+import { lateArticlesNote } from '../core/announce-window.js';
+import { type Article, type ArticleMeta, prepareToParse } from '../core/article.js';
+import { futureUpdateProblems, hasErrors, parseCorpus, publishedAt } from '../core/corpus.js';
+import { digestId, previewLinks } from '../core/digest.js';
+import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem } from '../core/errors.js';
+import { shortenedNote } from '../core/full-text.js';
+import type { SubscriberStore } from '../core/ports.js';
+import { checkPublished } from '../core/published-ids.js';
+import type { SiteConfig } from '../core/site.js';
+import { staticAssetProblem } from '../core/site-build.js';
+import { isFirstRun, recentDepartures, wentLiveAt } from '../core/site-index.js';
+import { navPages, parsePage, type SitePage } from '../core/site-page.js';
+import type { StatsSource } from '../core/stats.js';
+import { ADDRESS_COLUMNS, EXPORT_COLUMNS } from '../core/subscriber-imports.js';
+import { normalizeAddress } from '../core/subscribers.js';
+import { themeFor } from '../core/theme.js';
+import { untaggedTopicProblems } from '../core/topics.js';
+import { nextWeeklySend } from '../core/weekly-schedule.js';
+import { dryBuild, localBuild, localLease } from '../local.js';
+import { isFirstRunOf } from '../pipeline/announce.js';
+import type { BuildReport } from '../pipeline/build.js';
 import {
   cancelDigest,
   type DeskAnswer,
@@ -49,19 +49,19 @@ import {
   releaseDigest,
   type WaitingDigest,
   waitingDigests,
-} from './pipeline/desk.js';
-import { diffCorpora, summaryMarkdown } from './pipeline/diff.js';
-import { exportCsv, importSubscribers, notAnAddress, setStatus } from './pipeline/operator.js';
-import { loadTheme } from './pipeline/publish.js';
-import { PublishStopped } from './pipeline/publish-site.js';
+} from '../pipeline/desk.js';
+import { diffCorpora, summaryMarkdown } from '../pipeline/diff.js';
+import { exportCsv, importSubscribers, notAnAddress, setStatus } from '../pipeline/operator.js';
+import { loadTheme } from '../pipeline/publish.js';
+import { PublishStopped } from '../pipeline/publish-site.js';
 import {
   nextDigestPlan,
   planNextAnnouncement,
   rehearseMail,
   sendTest,
   testDigestId,
-} from './pipeline/send-test.js';
-import { formatStats, gatherStats } from './pipeline/stats.js';
+} from '../pipeline/send-test.js';
+import { formatStats, gatherStats } from '../pipeline/stats.js';
 
 /** A command given without what it needs (an address, a ref, a file): exit 64, as for a wrong option. */
 class UsageError extends Error {}
@@ -607,7 +607,7 @@ async function renderProblems(
     const theme = await loadTheme(site, new FsThemeFiles(content));
     await rehearseMail(site, theme, newest, now);
     // Loaded here only: the API's pages are check's concern, not every build's start-up.
-    const { rehearseSubscriptionPages } = await import('./api/subscription-api.js');
+    const { rehearseSubscriptionPages } = await import('../api/subscription-api.js');
     rehearseSubscriptionPages(site, theme, 'rehearsal', now);
     // Everything has rendered: every key a template asked for that no locale has.
     return [...theme.unknownKeys].sort().map((key) => ({
@@ -710,7 +710,7 @@ async function nextAnnouncement(
 
 async function preview(paths: { content: string; state: string; outbox: string }): Promise<void> {
   // Loaded only here: the watcher and the subscription API are the preview's alone.
-  const { startPreview } = await import('./dev/preview.js');
+  const { startPreview } = await import('../dev/preview.js');
   const watch = values.watch === true;
   let shown = new Set<string>();
   // Whether the last build failed, so the author hears that the fix worked.
@@ -774,8 +774,8 @@ async function subscriberStore(site: SiteConfig, state: string): Promise<Subscri
   if (values.table === undefined)
     return new FileSubscriberStore(state, site.author.email ?? site.sender.address);
   // Loaded only here, so other commands never pay for the AWS SDK.
-  const { dynamoClient } = await import('./adapters/aws/clients.js');
-  const { DynamoSubscribers } = await import('./adapters/aws/dynamo/subscribers.js');
+  const { dynamoClient } = await import('../adapters/aws/clients.js');
+  const { DynamoSubscribers } = await import('../adapters/aws/dynamo/subscribers.js');
   return new DynamoSubscribers(
     dynamoClient(values.endpoint ? { dynamodb: values.endpoint } : {}),
     values.table,
@@ -885,10 +885,10 @@ async function readCorpus(dir: string, site: SiteConfig) {
 
 /** The AWS side of an operator command (--table): clients loaded only here, so other commands never pay for the SDK. */
 async function cloudOperator(table: string) {
-  const { dynamoClient, sesClient } = await import('./adapters/aws/clients.js');
-  const { DynamoAnnouncementLedger } = await import('./adapters/aws/dynamo/announcement-ledger.js');
-  const { SesMailer } = await import('./adapters/aws/ses.js');
-  const { tokenSecret } = await import('./adapters/aws/env.js');
+  const { dynamoClient, sesClient } = await import('../adapters/aws/clients.js');
+  const { DynamoAnnouncementLedger } = await import('../adapters/aws/dynamo/announcement-ledger.js');
+  const { SesMailer } = await import('../adapters/aws/ses.js');
+  const { tokenSecret } = await import('../adapters/aws/env.js');
   const db = dynamoClient(values.endpoint ? { dynamodb: values.endpoint } : {});
   return {
     ledger: new DynamoAnnouncementLedger(db, table),
@@ -1014,8 +1014,8 @@ async function statsCommand(site: SiteConfig, paths: { state: string; outbox: st
       feedbackReported: false,
     };
   } else {
-    const { dynamoClient } = await import('./adapters/aws/clients.js');
-    const { DynamoStatsSource } = await import('./adapters/aws/dynamo/stats-source.js');
+    const { dynamoClient } = await import('../adapters/aws/clients.js');
+    const { DynamoStatsSource } = await import('../adapters/aws/dynamo/stats-source.js');
     source = new DynamoStatsSource(
       dynamoClient(values.endpoint ? { dynamodb: values.endpoint } : {}),
       values.table,
@@ -1034,13 +1034,13 @@ async function statsCommand(site: SiteConfig, paths: { state: string; outbox: st
 
 /** A deployed stack's state for the desk commands: DynamoDB, the index in the content bucket. */
 async function stackDesk(site: SiteConfig, stack: StackOutputs): Promise<DeskDeps> {
-  const { dynamoClient, s3Client } = await import('./adapters/aws/clients.js');
-  const { DynamoAnnouncementLedger } = await import('./adapters/aws/dynamo/announcement-ledger.js');
-  const { DynamoDigestHold } = await import('./adapters/aws/dynamo/digest-hold.js');
-  const { DynamoPublishLease } = await import('./adapters/aws/dynamo/publish-lease.js');
-  const { PUBLISH_TIMING } = await import('./core/publish-timing.js');
-  const { S3SiteIndexStore } = await import('./adapters/aws/state-object.js');
-  const { triggerPublish } = await import('./adapters/aws/publish-trigger.js');
+  const { dynamoClient, s3Client } = await import('../adapters/aws/clients.js');
+  const { DynamoAnnouncementLedger } = await import('../adapters/aws/dynamo/announcement-ledger.js');
+  const { DynamoDigestHold } = await import('../adapters/aws/dynamo/digest-hold.js');
+  const { DynamoPublishLease } = await import('../adapters/aws/dynamo/publish-lease.js');
+  const { PUBLISH_TIMING } = await import('../core/publish-timing.js');
+  const { S3SiteIndexStore } = await import('../adapters/aws/state-object.js');
+  const { triggerPublish } = await import('../adapters/aws/publish-trigger.js');
   const db = dynamoClient(values.endpoint ? { dynamodb: values.endpoint } : {});
   const s3 = s3Client(values['s3-endpoint'] ? { s3: values['s3-endpoint'] } : {});
   return {
@@ -1335,7 +1335,7 @@ async function main(): Promise<number> {
   siteZone = site.timezone;
   // --stack names a deployed stack: its table stands in for --table wherever that is taken.
   const stack = values.stack
-    ? await (await import('./adapters/aws/stack-outputs.js')).readStackOutputs(values.outputs, values.stack)
+    ? await (await import('../adapters/aws/stack-outputs.js')).readStackOutputs(values.outputs, values.stack)
     : undefined;
   if (stack) values.table ??= stack.TableName;
   switch (command) {
