@@ -328,35 +328,57 @@ const OPTIONS = {
   version: { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
 
-const { positionals, values, tokens } = parseCommandLine();
+type CommandLine = ReturnType<typeof parseCommandLine>;
+/** The options as given, each with its default (OPTIONS); with --stack, its table as --table. */
+type Options = CommandLine['values'];
 
-function clock(): Date {
-  if (values.now === undefined) return new Date();
-  const now = new Date(values.now);
-  if (Number.isNaN(now.getTime())) throw new ConfigError('--now', [`"${values.now}" is not a date`]);
-  return now;
+/** The folders a command reads and writes, resolved. */
+interface Paths {
+  readonly content: string;
+  readonly out: string;
+  readonly outbox: string;
+  readonly state: string;
 }
 
-function portOf(): number {
-  const text = values.port.trim();
+/** What every command is given: the site, its folders, the options and the clock. */
+interface Invocation {
+  readonly site: SiteConfig;
+  readonly paths: Paths;
+  readonly options: Options;
+  readonly clock: () => Date;
+}
+
+/** The clock of --now, or the real one. A bad --now is said where a command first asks the time. */
+function clockOf(now: string | undefined): () => Date {
+  return () => {
+    if (now === undefined) return new Date();
+    const at = new Date(now);
+    if (Number.isNaN(at.getTime())) throw new ConfigError('--now', [`"${now}" is not a date`]);
+    return at;
+  };
+}
+
+function portOf(given: string): number {
+  const text = given.trim();
   const port = Number(text);
   if (!/^\d+$/.test(text) || port > 65_535)
     throw new ConfigError('--port', [
-      `"${values.port}" is not a port: give a number from 1 to 65535 (0 picks a free one)`,
+      `"${given}" is not a port: give a number from 1 to 65535 (0 picks a free one)`,
     ]);
   return port;
 }
 
 const show = (path: string) => relative(process.cwd(), path) || '.';
 
-/** The site's time zone, once site.yaml is read: the times an operator reads are the site's wall clock. */
-let siteZone = 'UTC';
-/** A time as ISO 8601 in the site's zone, to the second: what --now takes back. */
-const moment = (ms: number) => {
+/**
+ * A time as ISO 8601 in the site's zone (the times an operator reads are the site's wall clock), to the
+ * second: what --now takes back.
+ */
+const moment = (ms: number, zone: string) => {
   // Up to the next second: `--now <it>` is then at or past the moment, never just before it.
   const second = Math.ceil(ms / 1000) * 1000;
   return (
-    DateTime.fromMillis(second, { zone: siteZone }).toISO({ suppressMilliseconds: true }) ??
+    DateTime.fromMillis(second, { zone }).toISO({ suppressMilliseconds: true }) ??
     new Date(second).toISOString()
   );
 };
@@ -395,6 +417,7 @@ function printWarnings(problems: readonly Problem[], { all = false } = {}): void
 function printBuild(
   report: BuildReport,
   config: SiteConfig,
+  clock: () => Date,
   out: string,
   seconds: number,
   /** The digests that were waiting before the build, as `pending` showed them. */
@@ -425,7 +448,7 @@ function printBuild(
         ? `Digest "${d.subject}"${waitedAs} for ${d.recipients} recipient${d.recipients === 1 ? '' : 's'} written to ${show(d.location)}/`
         : // Everyone chose weekly, follows other topics or has not confirmed: nothing was mailed, and saying
           // "for 0 recipients" reads like a fault. The articles are announced and wait for the weekly digest.
-          `Digest "${d.subject}"${waitedAs} reaches no one now: no confirmed subscriber takes instant mail about it (they chose the weekly digest, follow other topics, or none has confirmed). Its articles go into the weekly digest of ${moment(nextWeeklySend(config, clock().getTime()))} for those who take it; the preview is in ${show(d.location)}/`,
+          `Digest "${d.subject}"${waitedAs} reaches no one now: no confirmed subscriber takes instant mail about it (they chose the weekly digest, follow other topics, or none has confirmed). Its articles go into the weekly digest of ${moment(nextWeeklySend(config, clock().getTime()), config.timezone)} for those who take it; the preview is in ${show(d.location)}/`,
     );
     if (d.note) console.log(`  ${d.note}`);
     if (d.silenced > 0) console.log(`  ${firstRunNote(d.silenced, 'built')}`);
@@ -435,7 +458,7 @@ function printBuild(
     console.log(
       p.held
         ? `Digest ${p.id} of ${what} is held (broadsheet release lets it go; cancel drops it): nothing written to the outbox.`
-        : `Digest ${p.id} of ${what} waits out its grace window: due at ${moment(p.dueAtMs)}; the first build after that writes it (nothing written to the outbox now).`,
+        : `Digest ${p.id} of ${what} waits out its grace window: due at ${moment(p.dueAtMs, config.timezone)}; the first build after that writes it (nothing written to the outbox now).`,
     );
     const others = (report.pendingDigests ?? []).length - 1;
     if (others > 0)
@@ -455,7 +478,8 @@ function printBuild(
   }
 }
 
-async function check(site: SiteConfig, paths: { content: string; state: string }): Promise<number> {
+async function check(cli: Invocation): Promise<number> {
+  const { site, paths, clock } = cli;
   const source = new FsArticleSource(paths.content);
   const sources = await Promise.all((await source.list()).map((entry) => source.read(entry.path)));
   await prepareToParse(sources);
@@ -519,6 +543,7 @@ async function check(site: SiteConfig, paths: { content: string; state: string }
       !digest.held && arrives && digest.dueAtMs <= now.getTime()
         ? 'Due now, the next build sends the'
         : 'Waiting:',
+      cli,
       copies,
     );
   }
@@ -708,15 +733,15 @@ async function nextAnnouncement(
   return { ...next, firstRun, copies };
 }
 
-async function preview(paths: { content: string; state: string; outbox: string }): Promise<void> {
+async function preview({ paths, options, clock }: Invocation): Promise<void> {
   // Loaded only here: the watcher and the subscription API are the preview's alone.
   const { startPreview } = await import('../dev/preview.js');
-  const watch = values.watch === true;
+  const watch = options.watch === true;
   let shown = new Set<string>();
   // Whether the last build failed, so the author hears that the fix worked.
   let failed = false;
   let builds = 0;
-  const port = portOf();
+  const port = portOf(options.port);
   const server = await startPreview({
     content: paths.content,
     out: resolve(paths.state, 'preview'),
@@ -724,7 +749,7 @@ async function preview(paths: { content: string; state: string; outbox: string }
     outbox: paths.outbox,
     port,
     watch,
-    drafts: values.drafts === true,
+    drafts: options.drafts === true,
     now: clock,
     onBuild: ({ report, error }) => {
       if (error !== undefined) {
@@ -764,25 +789,29 @@ async function preview(paths: { content: string; state: string; outbox: string }
     );
     return;
   }
-  const extra = values.drafts ? ' (drafts and scheduled ones included, each marked)' : '';
+  const extra = options.drafts ? ' (drafts and scheduled ones included, each marked)' : '';
   console.log(
     `Previewing ${first.published} articles${extra} at ${server.url}/ (subscribe: mail goes to ${show(join(paths.outbox, 'subscriptions'))}/${watch ? '; rebuilding on change' : ''}; Ctrl-C to stop)`,
   );
 }
 
-async function subscriberStore(site: SiteConfig, state: string): Promise<SubscriberStore> {
-  if (values.table === undefined)
-    return new FileSubscriberStore(state, site.author.email ?? site.sender.address);
+async function subscriberStore({ site, paths, options }: Invocation): Promise<SubscriberStore> {
+  if (options.table === undefined)
+    return new FileSubscriberStore(paths.state, site.author.email ?? site.sender.address);
   // Loaded only here, so other commands never pay for the AWS SDK.
   const { dynamoClient } = await import('../adapters/aws/clients.js');
   const { DynamoSubscribers } = await import('../adapters/aws/dynamo/subscribers.js');
   return new DynamoSubscribers(
-    dynamoClient(values.endpoint ? { dynamodb: values.endpoint } : {}),
-    values.table,
+    dynamoClient(options.endpoint ? { dynamodb: options.endpoint } : {}),
+    options.table,
   );
 }
 
-async function subscribers(args: string[], store: SubscriberStore, site: SiteConfig): Promise<number> {
+async function subscribers(
+  { site, paths, options, clock }: Invocation,
+  args: readonly string[],
+  store: SubscriberStore,
+): Promise<number> {
   const [action, ...rest] = args;
   const now = clock();
   switch (action) {
@@ -791,7 +820,7 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
         console.log(`${s.address}\t${s.status}\t${s.delivery ?? 'instant'}`);
       }
       // On stderr: the list on stdout stays a list.
-      const owner = await ownerOnly(store);
+      const owner = await ownerOnly(store, paths.state);
       if (owner) console.error(owner);
       return 0;
     }
@@ -807,7 +836,7 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
         );
         return 64;
       }
-      const report = await setStatus(store, rest, status, now, { force: values.force });
+      const report = await setStatus(store, rest, status, now, { force: options.force });
       for (const { input, reason } of report.refused) console.error(`${input}: ${reason}`);
       for (const { address, from, to } of report.forced)
         console.log(`${address}: --force: was ${from}, now ${to} (their opt-out is overridden)`);
@@ -830,7 +859,7 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
           ];
           throw new BroadsheetError(`${file}: cannot be read (${why ?? error.message})`);
         });
-        const report = await importSubscribers(store, csv, site, now, { force: values.force }).catch(
+        const report = await importSubscribers(store, csv, site, now, { force: options.force }).catch(
           (error: unknown) => {
             if (error instanceof BroadsheetError) throw new BroadsheetError(`${file}: ${error.message}`);
             throw error;
@@ -857,7 +886,7 @@ async function subscribers(args: string[], store: SubscriberStore, site: SiteCon
         );
         skippedRows += report.skipped.length;
       }
-      if (skippedRows > 0 && !values['allow-skips']) {
+      if (skippedRows > 0 && !options['allow-skips']) {
         console.error(
           `${skippedRows} row${skippedRows === 1 ? ' was' : 's were'} skipped (listed above): exit 1. The other rows are imported; fix the skipped ones and import them again, or pass --allow-skips to exit 0 without them.`,
         );
@@ -884,16 +913,16 @@ async function readCorpus(dir: string, site: SiteConfig) {
 }
 
 /** The AWS side of an operator command (--table): clients loaded only here, so other commands never pay for the SDK. */
-async function cloudOperator(table: string) {
+async function cloudOperator(table: string, options: Options) {
   const { dynamoClient, sesClient } = await import('../adapters/aws/clients.js');
   const { DynamoAnnouncementLedger } = await import('../adapters/aws/dynamo/announcement-ledger.js');
   const { SesMailer } = await import('../adapters/aws/ses.js');
   const { tokenSecret } = await import('../adapters/aws/env.js');
-  const db = dynamoClient(values.endpoint ? { dynamodb: values.endpoint } : {});
+  const db = dynamoClient(options.endpoint ? { dynamodb: options.endpoint } : {});
   return {
     ledger: new DynamoAnnouncementLedger(db, table),
     mail: new SesMailer(
-      sesClient(values['ses-endpoint'] ? { ses: values['ses-endpoint'] } : {}),
+      sesClient(options['ses-endpoint'] ? { ses: options['ses-endpoint'] } : {}),
       process.env.SES_CONFIGURATION_SET || undefined,
     ),
     // The stack's signing key, so the test's unsubscribe and preferences links work as the real ones will.
@@ -921,24 +950,25 @@ const newestSlugs = (articles: readonly ArticleMeta[]) =>
  * address, marked as a test; locally into a test folder in outbox/, with --table through SES. Nothing is
  * recorded as announced or sent.
  */
-async function sendTestCommand(site: SiteConfig, paths: { content: string; state: string; outbox: string }) {
-  if (values.to === undefined)
+async function sendTestCommand(cli: Invocation): Promise<number> {
+  const { site, paths, options, clock } = cli;
+  if (options.to === undefined)
     throw new UsageError('send-test needs --to: broadsheet send-test --to you@example.org');
-  const checked = normalizeAddress(values.to);
+  const checked = normalizeAddress(options.to);
   if (!checked.ok)
     throw new ConfigError('send-test --to', [
-      `${JSON.stringify(values.to)}: ${notAnAddress(values.to, checked.reason)}`,
+      `${JSON.stringify(options.to)}: ${notAnAddress(options.to, checked.reason)}`,
     ]);
   const to = checked.address;
   const now = clock();
   const corpus = await readCorpus(paths.content, site);
   if (hasErrors(corpus.problems)) throw new ContentError(corpus.problems);
-  const cloud = values.table === undefined ? undefined : await cloudOperator(values.table);
+  const cloud = options.table === undefined ? undefined : await cloudOperator(options.table, options);
 
   let plan: { id: string; articles: readonly ArticleMeta[] } | undefined;
-  if (values.article !== undefined) {
+  if (options.article !== undefined) {
     // By slug, or by the file an author would type (posts/2026-12-01-x.md, with or without content/).
-    const wanted = values.article.replace(/^(?:\.\/)?(?:.*\/)?(?=posts\/)/, '');
+    const wanted = options.article.replace(/^(?:\.\/)?(?:.*\/)?(?=posts\/)/, '');
     const article = corpus.articles.find((a) => a.slug === wanted || a.source === wanted);
     if (!article) {
       const near = corpus.articles
@@ -946,7 +976,7 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
         .filter((slug) => slug.includes(wanted) || wanted.includes(slug))
         .sort();
       throw new ConfigError('send-test --article', [
-        `no article has the slug or file ${JSON.stringify(values.article)}${near.length > 0 ? ` (did you mean ${near.slice(0, 3).join(', ')}?)` : ''}; the newest: ${newestSlugs(corpus.articles)}`,
+        `no article has the slug or file ${JSON.stringify(options.article)}${near.length > 0 ? ` (did you mean ${near.slice(0, 3).join(', ')}?)` : ''}; the newest: ${newestSlugs(corpus.articles)}`,
       ]);
     }
     plan = { id: digestId([article]), articles: [article] };
@@ -964,8 +994,8 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
     }
   }
 
-  const known = await (await subscriberStore(site, paths.state)).get(to);
-  if ((known?.status === 'unsubscribed' || known?.status === 'suppressed') && !values.force) {
+  const known = await (await subscriberStore(cli)).get(to);
+  if ((known?.status === 'unsubscribed' || known?.status === 'suppressed') && !options.force) {
     console.error(
       `${to} is ${known.status === 'suppressed' ? 'suppressed after a bounce or complaint' : 'unsubscribed'}: no test sent (use --force to send it anyway)`,
     );
@@ -998,12 +1028,13 @@ async function sendTestCommand(site: SiteConfig, paths: { content: string; state
 }
 
 /** `stats`: subscribers by status and delivery, and each recent digest's numbers (see pipeline/stats.ts). */
-async function statsCommand(site: SiteConfig, paths: { state: string; outbox: string }): Promise<number> {
-  const store = await subscriberStore(site, paths.state);
+async function statsCommand(cli: Invocation): Promise<number> {
+  const { site, paths, options, clock } = cli;
+  const store = await subscriberStore(cli);
   let source: StatsSource;
   // Digests with no folder in the outbox: counted as sending nothing, which may only mean another --outbox.
   const unfound: string[] = [];
-  if (values.table === undefined) {
+  if (options.table === undefined) {
     const announcements = new FileAnnouncementStore(paths.state);
     source = {
       recentDigests: (sinceMs) => announcements.recentDigests(sinceMs),
@@ -1017,8 +1048,8 @@ async function statsCommand(site: SiteConfig, paths: { state: string; outbox: st
     const { dynamoClient } = await import('../adapters/aws/clients.js');
     const { DynamoStatsSource } = await import('../adapters/aws/dynamo/stats-source.js');
     source = new DynamoStatsSource(
-      dynamoClient(values.endpoint ? { dynamodb: values.endpoint } : {}),
-      values.table,
+      dynamoClient(options.endpoint ? { dynamodb: options.endpoint } : {}),
+      options.table,
     );
   }
   const report = await gatherStats(source, store, site, clock());
@@ -1027,13 +1058,13 @@ async function statsCommand(site: SiteConfig, paths: { state: string; outbox: st
     console.error(
       `${unfound.length} digest${unfound.length === 1 ? ' has' : 's have'} no folder in ${show(paths.outbox)}/, so ${unfound.length === 1 ? 'its' : 'their'} sent mail counts 0: if the build wrote elsewhere, pass that --outbox.`,
     );
-  const owner = await ownerOnly(store);
+  const owner = await ownerOnly(store, paths.state);
   if (owner) console.log(owner);
   return 0;
 }
 
 /** A deployed stack's state for the desk commands: DynamoDB, the index in the content bucket. */
-async function stackDesk(site: SiteConfig, stack: StackOutputs): Promise<DeskDeps> {
+async function stackDesk(site: SiteConfig, stack: StackOutputs, options: Options): Promise<DeskDeps> {
   const { dynamoClient, s3Client } = await import('../adapters/aws/clients.js');
   const { DynamoAnnouncementLedger } = await import('../adapters/aws/dynamo/announcement-ledger.js');
   const { DynamoDigestHold } = await import('../adapters/aws/dynamo/digest-hold.js');
@@ -1041,8 +1072,8 @@ async function stackDesk(site: SiteConfig, stack: StackOutputs): Promise<DeskDep
   const { PUBLISH_TIMING } = await import('../core/publish-timing.js');
   const { S3SiteIndexStore } = await import('../adapters/aws/state-object.js');
   const { triggerPublish } = await import('../adapters/aws/publish-trigger.js');
-  const db = dynamoClient(values.endpoint ? { dynamodb: values.endpoint } : {});
-  const s3 = s3Client(values['s3-endpoint'] ? { s3: values['s3-endpoint'] } : {});
+  const db = dynamoClient(options.endpoint ? { dynamodb: options.endpoint } : {});
+  const s3 = s3Client(options['s3-endpoint'] ? { s3: options['s3-endpoint'] } : {});
   return {
     site,
     index: new S3SiteIndexStore(s3, stack.ContentBucketName),
@@ -1078,15 +1109,16 @@ const articlesWord = (n: number) => `${n} article${n === 1 ? '' : 's'}`;
 function printDigest(
   digest: WaitingDigest,
   verb: string,
+  { site, options, clock }: Invocation,
   copies: ReadonlyMap<string, string> = new Map(),
 ): void {
   if (digest.articles.length === 0) {
     console.log(
-      `Digest ${digest.id}: a hold made by the previous release at ${moment(digest.dueAtMs)}, with no article yet; it holds the next article to go live until broadsheet release ${digest.id}.`,
+      `Digest ${digest.id}: a hold made by the previous release at ${moment(digest.dueAtMs, site.timezone)}, with no article yet; it holds the next article to go live until broadsheet release ${digest.id}.`,
     );
     return;
   }
-  const due = moment(digest.dueAtMs);
+  const due = moment(digest.dueAtMs, site.timezone);
   const past = digest.dueAtMs <= clock().getTime();
   const line = (a: WaitingDigest['articles'][number]) =>
     `  ${a.title}  ${a.url}${copies.has(a.source) ? `  (renamed: ${copies.get(a.source)} goes in its place)` : ''}`;
@@ -1110,16 +1142,22 @@ function printDigest(
     digest.held
       ? `Digest ${digest.id}: held (its window ${past ? 'closed' : 'closes'} at ${due}); nothing goes until broadsheet release ${digest.id}.`
       : past
-        ? `Digest ${digest.id}: overdue since ${due}; ${values.stack === undefined ? 'the next build sends it' : 'the publish a release starts sends it'}.`
+        ? `Digest ${digest.id}: overdue since ${due}; ${options.stack === undefined ? 'the next build sends it' : 'the publish a release starts sends it'}.`
         : `Digest ${digest.id}: due at ${due}.`,
   );
 }
 
 /** Prints what a desk command did; non-zero when it did nothing. */
-function printAnswer(answer: DeskAnswer, verb: string, what: string, id: string | undefined): number {
+function printAnswer(
+  cli: Invocation,
+  answer: DeskAnswer,
+  verb: string,
+  what: string,
+  id: string | undefined,
+): number {
   switch (answer.kind) {
     case 'done':
-      printDigest(answer.digest, verb);
+      printDigest(answer.digest, verb, cli);
       return 0;
     case 'none':
       console.log(
@@ -1139,7 +1177,7 @@ function printAnswer(answer: DeskAnswer, verb: string, what: string, id: string 
       );
       for (const d of answer.digests) {
         console.log('');
-        printDigest(d, '');
+        printDigest(d, '', cli);
       }
       return 1;
   }
@@ -1149,26 +1187,31 @@ function printAnswer(answer: DeskAnswer, verb: string, what: string, id: string 
  * `pending`, `hold [id]`, `release [id]`, `cancel [id]`: the operator's controls over the digests in their
  * grace window. Without an id each acts on the one digest it can mean, or lists them.
  */
-async function deskCommand(command: string, id: string | undefined, deps: DeskDeps): Promise<number> {
-  const nowMs = clock().getTime();
+async function deskCommand(
+  cli: Invocation,
+  command: string,
+  id: string | undefined,
+  deps: DeskDeps,
+): Promise<number> {
+  const nowMs = cli.clock().getTime();
   switch (command) {
     case 'hold':
-      return printAnswer(await holdDigest(deps, nowMs, id), 'Holding the', 'hold', id);
+      return printAnswer(cli, await holdDigest(deps, nowMs, id), 'Holding the', 'hold', id);
     case 'release': {
       const answer = await releaseDigest(deps, nowMs, id);
       if (answer.kind !== 'done' || !answer.released)
-        return printAnswer(answer, 'Released the', 'release', id);
+        return printAnswer(cli, answer, 'Released the', 'release', id);
       const { released, digest } = answer;
       const others = digest.articles.length - released.articles.length;
       console.log(
         `Released digest ${released.id} (${articlesWord(released.articles.length)}). ${others > 0 ? `It joins ${articlesWord(others)} waiting unheld: they go out together, as one digest` : 'It goes out'} under the id ${digest.id}.`,
       );
-      printDigest(digest, 'Now waiting: the');
+      printDigest(digest, 'Now waiting: the', cli);
       return 0;
     }
     case 'cancel': {
       const answer = await cancelDigest(deps, nowMs, id);
-      if (answer.kind !== 'done') return printAnswer(answer, '', 'cancel', id);
+      if (answer.kind !== 'done') return printAnswer(cli, answer, '', 'cancel', id);
       const dropped = answer.digest.articles;
       console.log(`Cancelled: ${articlesWord(dropped.length)} recorded as announced, never mailed:`);
       for (const a of dropped) console.log(`  ${a.title}  ${a.url}`);
@@ -1180,7 +1223,7 @@ async function deskCommand(command: string, id: string | undefined, deps: DeskDe
       else if (digests.length > 1) console.log(`${digests.length} digests are waiting:\n`);
       digests.forEach((d, i) => {
         if (i > 0) console.log('');
-        printDigest(d, '');
+        printDigest(d, '', cli);
       });
       return 0;
     }
@@ -1188,9 +1231,9 @@ async function deskCommand(command: string, id: string | undefined, deps: DeskDe
 }
 
 /** Said wherever subscribers are listed or counted locally and subscribers.json does not exist yet. */
-async function ownerOnly(store: SubscriberStore): Promise<string | undefined> {
+async function ownerOnly(store: SubscriberStore, state: string): Promise<string | undefined> {
   if (!(store instanceof FileSubscriberStore) || (await store.exists())) return undefined;
-  return `No subscribers yet (${show(join(resolve(values.state), 'subscribers.json'))} does not exist): the digest goes to the site owner, ${store.fallbackRecipient} (author.email, else sender.address, in site.yaml).`;
+  return `No subscribers yet (${show(join(state, 'subscribers.json'))} does not exist): the digest goes to the site owner, ${store.fallbackRecipient} (author.email, else sender.address, in site.yaml).`;
 }
 
 /** site.yaml of a checked-out ref; the current one where it had none or one that no longer loads. */
@@ -1203,9 +1246,10 @@ async function siteAt(content: string, current: SiteConfig): Promise<SiteConfig>
   }
 }
 
-async function diff(site: SiteConfig, content: string, ref: string | undefined): Promise<number> {
+async function diff({ site, paths, options, clock }: Invocation, ref: string | undefined): Promise<number> {
+  const { content } = paths;
   if (!ref) throw new UsageError('diff needs the git ref to compare with: broadsheet diff origin/main');
-  const [diffOut, givenOut] = [values['diff-out'], values.out];
+  const [diffOut, givenOut] = [options['diff-out'], options.out];
   if (diffOut !== undefined && givenOut !== undefined && resolve(diffOut) !== resolve(givenOut))
     throw new UsageError('diff takes --out or --diff-out (the same option), not both with different folders');
   const git = (args: string[], cwd = content) =>
@@ -1251,7 +1295,7 @@ async function diff(site: SiteConfig, content: string, ref: string | undefined):
   const assets = (await new FsStaticAssets(content).list()).map((a) => a.path);
   const theme = await loadTheme(site, new FsThemeFiles(content));
   const change = await diffCorpora(before.articles, after.articles, site, clock(), assets, theme);
-  const out = resolve(values['diff-out'] ?? values.out ?? 'diff');
+  const out = resolve(options['diff-out'] ?? options.out ?? 'diff');
   await mkdir(out, { recursive: true });
   // Said first, or a wrong ref (one from before the content existed) reads as a site of new articles.
   const summary = `${existed ? '' : `_${path}/ did not exist at ${ref}: every article counts as added._\n\n`}${summaryMarkdown(change, ref)}`;
@@ -1267,7 +1311,36 @@ async function diff(site: SiteConfig, content: string, ref: string | undefined):
   return change.idProblems.length > 0 ? 1 : 0;
 }
 
-async function main(): Promise<number> {
+/** `build`: the site into --out, the digest of what went live into --outbox. */
+async function buildCommand({ site, paths, clock }: Invocation): Promise<number> {
+  printWarnings(await unreadSources(paths.content));
+  const now = clock();
+  // The digests as `pending` shows them, to name one that waited by its id when it goes out. Only a
+  // delay or a hold makes a digest wait: without either, the build reads no more than it did.
+  const waited =
+    site.digest.delayMs > 0 || existsSync(new FileDigestHold(paths.state).path)
+      ? await waitingDigests(localDesk(site, paths.state), now.getTime())
+      : [];
+  const start = performance.now();
+  const report = await localBuild(site, paths, now);
+  printBuild(report, site, clock, paths.out, (performance.now() - start) / 1000, waited);
+  return 0;
+}
+
+/**
+ * The built site inside content/ would be read back as articles, pages and static files by the next build
+ * (compared with links resolved: a link to content/ is content/).
+ */
+function refuseOutInsideContent(paths: Paths): void {
+  const [realOut, realContent] = [realPath(paths.out), realPath(paths.content)];
+  if (realOut === realContent || realOut.startsWith(`${realContent}${sep}`))
+    throw new ConfigError('--out', [
+      `${relative(process.cwd(), paths.out) || '.'} is inside --content ${relative(process.cwd(), paths.content) || '.'}: the next build would read the built site as content; choose a folder outside it (the default is dist)`,
+    ]);
+}
+
+/** Runs the command the command line names; its exit code. */
+async function main({ positionals, values, tokens }: CommandLine): Promise<number> {
   const [command] = positionals;
   if (values.version) {
     console.log(packageJson.version);
@@ -1322,75 +1395,61 @@ async function main(): Promise<number> {
     outbox: resolve(values.outbox),
     state: resolve(values.state),
   };
-  // The built site inside content/ would be read back as articles, pages and static files by the next build
-  // (compared with links resolved: a link to content/ is content/).
-  const [realOut, realContent] = [realPath(paths.out), realPath(paths.content)];
-  if (command === 'build' && (realOut === realContent || realOut.startsWith(`${realContent}${sep}`)))
-    throw new ConfigError('--out', [
-      `${relative(process.cwd(), paths.out) || '.'} is inside --content ${relative(process.cwd(), paths.content) || '.'}: the next build would read the built site as content; choose a folder outside it (the default is dist)`,
-    ]);
+  if (command === 'build') refuseOutInsideContent(paths);
   const site = await loadSiteConfig(paths.content, {
     contentGiven: tokens.some((t) => t.kind === 'option' && t.name === 'content'),
   });
-  siteZone = site.timezone;
   // --stack names a deployed stack: its table stands in for --table wherever that is taken.
   const stack = values.stack
     ? await (await import('../adapters/aws/stack-outputs.js')).readStackOutputs(values.outputs, values.stack)
     : undefined;
-  if (stack) values.table ??= stack.TableName;
+  const options = { ...values, table: values.table ?? stack?.TableName };
+  const cli: Invocation = { site, paths, options, clock: clockOf(values.now) };
   switch (command) {
-    case 'build': {
-      printWarnings(await unreadSources(paths.content));
-      const now = clock();
-      // The digests as `pending` shows them, to name one that waited by its id when it goes out. Only a
-      // delay or a hold makes a digest wait: without either, the build reads no more than it did.
-      const waited =
-        site.digest.delayMs > 0 || existsSync(new FileDigestHold(paths.state).path)
-          ? await waitingDigests(localDesk(site, paths.state), now.getTime())
-          : [];
-      const start = performance.now();
-      const report = await localBuild(site, paths, now);
-      printBuild(report, site, paths.out, (performance.now() - start) / 1000, waited);
-      return 0;
-    }
+    case 'build':
+      return buildCommand(cli);
     case 'check':
-      return check(site, paths);
+      return check(cli);
     case 'preview':
-      await preview(paths);
+      await preview(cli);
       return 0;
     case 'diff':
-      return diff(site, paths.content, positionals[1]);
+      return diff(cli, positionals[1]);
     case 'send-test':
-      return sendTestCommand(site, paths);
+      return sendTestCommand(cli);
     case 'stats':
-      return statsCommand(site, paths);
+      return statsCommand(cli);
     case 'pending':
     case 'hold':
     case 'release':
     case 'cancel':
       return deskCommand(
+        cli,
         command,
         positionals[1],
-        stack ? await stackDesk(site, stack) : localDesk(site, paths.state),
+        stack ? await stackDesk(site, stack, options) : localDesk(site, paths.state),
       );
     case 'subscribers':
-      return subscribers(positionals.slice(1), await subscriberStore(site, paths.state), site);
+      return subscribers(cli, positionals.slice(1), await subscriberStore(cli));
     default:
       // Every name ARGUMENTS knows has its case above; an unknown one was refused before site.yaml was read.
       throw new Error(`command "${command}" is in ARGUMENTS but has no case in main()`);
   }
 }
 
-main().then(
+const commandLine = parseCommandLine();
+const [commandName] = commandLine.positionals;
+
+main(commandLine).then(
   (code) => {
     if (code !== 0) process.exitCode = code;
   },
   (error: unknown) => {
     if (error instanceof ContentError) {
-      printWarnings(error.problems, { all: positionals[0] === 'check' });
+      printWarnings(error.problems, { all: commandName === 'check' });
       // check writes nothing in any case; for the others it is the promise that the last good site stands.
       const advice =
-        positionals[0] === 'check'
+        commandName === 'check'
           ? 'Fix the problems above and run again.'
           : error instanceof PublishStopped
             ? `The build stopped after writing ${error.written.length} file${error.written.length === 1 ? '' : 's'}; no feed and no email changed. Fix the problems above and run again: the next build writes the rest.`
