@@ -5,7 +5,6 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
-import type { StackOutputs } from '../adapters/aws/stack-outputs.js';
 import { FsArticleSource, FsStaticAssets, FsThemeFiles } from '../adapters/fs/article-source.js';
 import { FileDigestHold } from '../adapters/fs/digest-hold.js';
 import { OutboxTestMailer, outboxLedger } from '../adapters/fs/outbox.js';
@@ -35,16 +34,9 @@ import { ADDRESS_COLUMNS, EXPORT_COLUMNS } from '../core/subscriber-imports.js';
 import { normalizeAddress } from '../core/subscribers.js';
 import { themeFor } from '../core/theme.js';
 import { untaggedTopicProblems } from '../core/topics.js';
-import { dryBuild, localBuild, localLease } from '../local.js';
+import { dryBuild, localBuild } from '../local.js';
 import { isFirstRunOf } from '../pipeline/announce.js';
-import {
-  cancelDigest,
-  type DeskAnswer,
-  type DeskDeps,
-  holdDigest,
-  releaseDigest,
-  waitingDigests,
-} from '../pipeline/desk.js';
+import { waitingDigests } from '../pipeline/desk.js';
 import { diffCorpora, summaryMarkdown } from '../pipeline/diff.js';
 import { exportCsv, importSubscribers, notAnAddress, setStatus } from '../pipeline/operator.js';
 import { loadTheme } from '../pipeline/publish.js';
@@ -57,6 +49,7 @@ import {
   testDigestId,
 } from '../pipeline/send-test.js';
 import { formatStats, gatherStats } from '../pipeline/stats.js';
+import { deskCommand, localDesk, stackDesk } from './desk.js';
 import { clockOf, type Invocation, type Paths } from './invocation.js';
 import {
   ARGUMENTS,
@@ -68,7 +61,7 @@ import {
   USAGE,
   UsageError,
 } from './options.js';
-import { articlesWord, firstRunNote, printBuild, printDigest, printWarnings, show } from './output.js';
+import { firstRunNote, printBuild, printDigest, printWarnings, show } from './output.js';
 
 function portOf(given: string): number {
   const text = given.trim();
@@ -655,126 +648,6 @@ async function statsCommand(cli: Invocation): Promise<number> {
   const owner = await ownerOnly(store, paths.state);
   if (owner) console.log(owner);
   return 0;
-}
-
-/** A deployed stack's state for the desk commands: DynamoDB, the index in the content bucket. */
-async function stackDesk(site: SiteConfig, stack: StackOutputs, options: Options): Promise<DeskDeps> {
-  const { dynamoClient, s3Client } = await import('../adapters/aws/clients.js');
-  const { DynamoAnnouncementLedger } = await import('../adapters/aws/dynamo/announcement-ledger.js');
-  const { DynamoDigestHold } = await import('../adapters/aws/dynamo/digest-hold.js');
-  const { DynamoPublishLease } = await import('../adapters/aws/dynamo/publish-lease.js');
-  const { PUBLISH_TIMING } = await import('../core/publish-timing.js');
-  const { S3SiteIndexStore } = await import('../adapters/aws/state-object.js');
-  const { triggerPublish } = await import('../adapters/aws/publish-trigger.js');
-  const db = dynamoClient(options.endpoint ? { dynamodb: options.endpoint } : {});
-  const s3 = s3Client(options['s3-endpoint'] ? { s3: options['s3-endpoint'] } : {});
-  return {
-    site,
-    index: new S3SiteIndexStore(s3, stack.ContentBucketName),
-    ledger: new DynamoAnnouncementLedger(db, stack.TableName),
-    hold: new DynamoDigestHold(db, stack.TableName),
-    // The publish function's lease item, with its timing: a command waits for a publish as long as one
-    // publish waits for another.
-    lease: new DynamoPublishLease(db, stack.TableName),
-    leaseWaitMs: PUBLISH_TIMING.leaseWaitMs,
-    leaseTtlMs: PUBLISH_TIMING.leaseTtlMs,
-    publish: (nowMs) => triggerPublish(s3, stack.ContentBucketName, nowMs),
-  };
-}
-
-/** The local state a desk command works on (a deployed stack's with --stack). */
-function localDesk(site: SiteConfig, state: string): DeskDeps {
-  return {
-    site,
-    index: new FsSiteIndexStore(state),
-    ledger: new FileAnnouncementStore(state),
-    hold: new FileDigestHold(state),
-    // The lock file a build holds: a command waits for a running build.
-    ...localLease(state),
-  };
-}
-
-/** Prints what a desk command did; non-zero when it did nothing. */
-function printAnswer(
-  cli: Invocation,
-  answer: DeskAnswer,
-  verb: string,
-  what: string,
-  id: string | undefined,
-): number {
-  switch (answer.kind) {
-    case 'done':
-      printDigest(answer.digest, verb, cli);
-      return 0;
-    case 'none':
-      console.log(
-        what === 'hold'
-          ? 'No digest waits unheld: nothing to hold (broadsheet pending lists any already held).'
-          : `No digest ${what === 'release' ? 'is held' : 'is waiting'}: nothing to ${what}.`,
-      );
-      return 1;
-    case 'ambiguous':
-    case 'unknown':
-      console.log(
-        answer.kind === 'ambiguous'
-          ? `${answer.digests.length} digests could be meant; name one: broadsheet ${what} <id>`
-          : answer.digests.length === 0
-            ? `No digest ${id} to ${what}: none ${what === 'release' ? 'is held' : 'is waiting'}.`
-            : `No digest ${id} to ${what}; these are waiting:`,
-      );
-      for (const d of answer.digests) {
-        console.log('');
-        printDigest(d, '', cli);
-      }
-      return 1;
-  }
-}
-
-/**
- * `pending`, `hold [id]`, `release [id]`, `cancel [id]`: the operator's controls over the digests in their
- * grace window. Without an id each acts on the one digest it can mean, or lists them.
- */
-async function deskCommand(
-  cli: Invocation,
-  command: string,
-  id: string | undefined,
-  deps: DeskDeps,
-): Promise<number> {
-  const nowMs = cli.clock().getTime();
-  switch (command) {
-    case 'hold':
-      return printAnswer(cli, await holdDigest(deps, nowMs, id), 'Holding the', 'hold', id);
-    case 'release': {
-      const answer = await releaseDigest(deps, nowMs, id);
-      if (answer.kind !== 'done' || !answer.released)
-        return printAnswer(cli, answer, 'Released the', 'release', id);
-      const { released, digest } = answer;
-      const others = digest.articles.length - released.articles.length;
-      console.log(
-        `Released digest ${released.id} (${articlesWord(released.articles.length)}). ${others > 0 ? `It joins ${articlesWord(others)} waiting unheld: they go out together, as one digest` : 'It goes out'} under the id ${digest.id}.`,
-      );
-      printDigest(digest, 'Now waiting: the', cli);
-      return 0;
-    }
-    case 'cancel': {
-      const answer = await cancelDigest(deps, nowMs, id);
-      if (answer.kind !== 'done') return printAnswer(cli, answer, '', 'cancel', id);
-      const dropped = answer.digest.articles;
-      console.log(`Cancelled: ${articlesWord(dropped.length)} recorded as announced, never mailed:`);
-      for (const a of dropped) console.log(`  ${a.title}  ${a.url}`);
-      return 0;
-    }
-    default: {
-      const digests = await waitingDigests(deps, nowMs);
-      if (digests.length === 0) console.log('No digest is waiting.');
-      else if (digests.length > 1) console.log(`${digests.length} digests are waiting:\n`);
-      digests.forEach((d, i) => {
-        if (i > 0) console.log('');
-        printDigest(d, '', cli);
-      });
-      return 0;
-    }
-  }
 }
 
 /** Said wherever subscribers are listed or counted locally and subscribers.json does not exist yet. */
