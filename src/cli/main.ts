@@ -5,52 +5,33 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
-import { FsArticleSource, FsStaticAssets, FsThemeFiles } from '../adapters/fs/article-source.js';
+import { FsStaticAssets, FsThemeFiles } from '../adapters/fs/article-source.js';
 import { FileDigestHold } from '../adapters/fs/digest-hold.js';
 import { OutboxTestMailer, outboxLedger } from '../adapters/fs/outbox.js';
 import { loadSiteConfig } from '../adapters/fs/site-config.js';
-import { FsSiteIndexStore } from '../adapters/fs/site-index-store.js';
-import {
-  FileAnnouncementStore,
-  FilePublishedIds,
-  FileSubscriberStore,
-  localSecret,
-} from '../adapters/fs/state.js';
-import { movesBetween } from '../core/announce-keys.js';
-import { lateArticlesNote } from '../core/announce-window.js';
-import { type Article, type ArticleMeta, prepareToParse } from '../core/article.js';
-import { futureUpdateProblems, hasErrors, parseCorpus, publishedAt } from '../core/corpus.js';
+import { FileAnnouncementStore, FileSubscriberStore, localSecret } from '../adapters/fs/state.js';
+import type { ArticleMeta } from '../core/article.js';
+import { hasErrors, publishedAt } from '../core/corpus.js';
 import { digestId, previewLinks } from '../core/digest.js';
-import { BroadsheetError, ConfigError, ContentError, formatProblem, type Problem } from '../core/errors.js';
+import { BroadsheetError, ConfigError, ContentError, formatProblem } from '../core/errors.js';
 import { shortenedNote } from '../core/full-text.js';
 import type { SubscriberStore } from '../core/ports.js';
-import { checkPublished } from '../core/published-ids.js';
 import type { SiteConfig } from '../core/site.js';
-import { staticAssetProblem } from '../core/site-build.js';
-import { isFirstRun, recentDepartures, wentLiveAt } from '../core/site-index.js';
-import { navPages, parsePage, type SitePage } from '../core/site-page.js';
 import type { StatsSource } from '../core/stats.js';
 import { ADDRESS_COLUMNS, EXPORT_COLUMNS } from '../core/subscriber-imports.js';
 import { normalizeAddress } from '../core/subscribers.js';
-import { themeFor } from '../core/theme.js';
-import { untaggedTopicProblems } from '../core/topics.js';
-import { dryBuild, localBuild } from '../local.js';
-import { isFirstRunOf } from '../pipeline/announce.js';
+import { localBuild } from '../local.js';
 import { waitingDigests } from '../pipeline/desk.js';
 import { diffCorpora, summaryMarkdown } from '../pipeline/diff.js';
 import { exportCsv, importSubscribers, notAnAddress, setStatus } from '../pipeline/operator.js';
 import { loadTheme } from '../pipeline/publish.js';
 import { PublishStopped } from '../pipeline/publish-site.js';
-import {
-  nextDigestPlan,
-  planNextAnnouncement,
-  rehearseMail,
-  sendTest,
-  testDigestId,
-} from '../pipeline/send-test.js';
+import { nextDigestPlan, sendTest, testDigestId } from '../pipeline/send-test.js';
 import { formatStats, gatherStats } from '../pipeline/stats.js';
+import { checkCommand } from './check.js';
 import { deskCommand, localDesk, stackDesk } from './desk.js';
 import { clockOf, type Invocation, type Paths } from './invocation.js';
+import { nextAnnouncement } from './next-announcement.js';
 import {
   ARGUMENTS,
   type CommandLine,
@@ -61,7 +42,8 @@ import {
   USAGE,
   UsageError,
 } from './options.js';
-import { firstRunNote, printBuild, printDigest, printWarnings, show } from './output.js';
+import { printBuild, printWarnings, show } from './output.js';
+import { readCorpus, unreadSources } from './read-content.js';
 
 function portOf(given: string): number {
   const text = given.trim();
@@ -73,87 +55,6 @@ function portOf(given: string): number {
   return port;
 }
 
-async function check(cli: Invocation): Promise<number> {
-  const { site, paths, clock } = cli;
-  const source = new FsArticleSource(paths.content);
-  const sources = await Promise.all((await source.list()).map((entry) => source.read(entry.path)));
-  await prepareToParse(sources);
-  const publishedIds = await new FilePublishedIds(paths.content).load();
-  // A slug two files share stays with the one published there, as the build keeps it.
-  const corpus = parseCorpus(sources, site, (url) => publishedIds?.articles[url]?.source);
-  const now = clock();
-  const published = publishedAt(corpus.articles, now.getTime());
-  const statics = new FsStaticAssets(paths.content);
-  const assets = (await statics.list()).map((a) => a.path);
-  const staticProblems: Problem[] = [];
-  for (const path of assets) {
-    const reason = staticAssetProblem(path, (await statics.read(path)).bytes);
-    if (reason) staticProblems.push({ file: `static/${path}`, field: 'file', reason, severity: 'error' });
-  }
-  const sitePages = await readPages(site, paths.content);
-  // Articles' text, for the lines of links that lead nowhere, decoded only for a file that has one (a file
-  // that is not UTF-8 has its own error).
-  const bytesOf = new Map(sources.map((s) => [s.path, s.bytes]));
-  const texts = new Map<string, string>();
-  const textOf = (file: string) => {
-    const bytes = bytesOf.get(file);
-    if (bytes !== undefined && !texts.has(file)) texts.set(file, Buffer.from(bytes).toString('utf8'));
-    return texts.get(file);
-  };
-  const failing = new Set(corpus.problems.filter((p) => p.severity === 'error').map((p) => p.file));
-  const problems = [
-    ...corpus.problems,
-    ...(await unreadSources(paths.content)),
-    ...staticProblems,
-    ...(await themeProblems(site, paths.content)),
-    ...sitePages.problems,
-    ...untaggedTopicProblems(site.topics, corpus.articles),
-    ...futureUpdateProblems(corpus.articles, now.getTime(), textOf),
-    // A published article whose file has errors of its own is not "gone": its errors say why it would be.
-    ...checkPublished(publishedIds, corpus.articles, published, site, assets, sitePages.pages, textOf).filter(
-      (p) => !(p.field === 'file' && p.severity === 'warning' && failing.has(p.file)),
-    ),
-  ];
-  // What only rendering shows, once the rest is right: the site built into nothing, and the mail rendered.
-  if (!hasErrors(problems))
-    problems.push(...(await renderProblems(site, paths.content, corpus.articles, published, now)));
-  // On errors the warnings are printed once, with the errors, where ContentError is reported.
-  if (hasErrors(problems)) throw new ContentError(problems);
-  printWarnings(problems, { all: true });
-  const { plan, late, firstRun, copies } = await nextAnnouncement(paths.state, published, site, now);
-  console.log(`${corpus.articles.length} articles are valid; ${published.length} published.`);
-  if (late.length > 0) console.log(lateArticlesNote(late, site.announceWindowDays));
-  // A digest held or waiting out digest.delay is not sent by the next build: say so, as `pending` does.
-  const waiting = await waitingDigests(localDesk(site, paths.state), now.getTime());
-  // By file: an article edited in its window to a new address is still the one waiting, and so is the new
-  // copy of a renamed one.
-  const waitingSources = new Set([
-    ...waiting.flatMap((d) => d.articles.map((a) => a.source)),
-    ...copies.values(),
-  ]);
-  for (const digest of waiting) {
-    const arrives = digest.articles.some((a) => !a.away || copies.has(a.source));
-    printDigest(
-      digest,
-      !digest.held && arrives && digest.dueAtMs <= now.getTime()
-        ? 'Due now, the next build sends the'
-        : 'Waiting:',
-      cli,
-      copies,
-    );
-  }
-  const fresh = (plan?.articles ?? []).filter((a) => !waitingSources.has(a.source));
-  const titles = fresh.map((a) => `"${a.title}"`).join(', ');
-  // A first run announces at once, as the build does: the grace window is for what comes after.
-  if (fresh.length > 0 && site.digest.delayMs > 0 && !firstRun)
-    console.log(`The next build starts the digest.delay wait for: ${titles}`);
-  else if (fresh.length > 0) console.log(`The next build announces: ${titles}`);
-  else if (waiting.length === 0) console.log('The next build announces nothing.');
-  if (firstRun && plan && plan.silenced.length > 0)
-    console.log(`  ${firstRunNote(plan.silenced.length, 'next')}`);
-  return 0;
-}
-
 /** A path with its links resolved, as far as it exists (the rest as written). */
 function realPath(path: string): string {
   const missing: string[] = [];
@@ -163,161 +64,6 @@ function realPath(path: string): string {
     head = dirname(head);
   }
   return join(realpathSync(head), ...missing);
-}
-
-/**
- * Markdown files the build does not read (in a subfolder of posts/ or pages/, not named .md, a symbolic
- * link or a folder), and symbolic links in static/, which it does not copy, as warnings.
- */
-async function unreadSources(content: string): Promise<Problem[]> {
-  const unread = await Promise.all(
-    (['posts', 'pages'] as const).map((folder) => new FsArticleSource(content, folder).unread()),
-  );
-  const staticLinks = await new FsStaticAssets(content).links();
-  const reasonFor = ({ path, link, folder: isFolder }: { path: string; link: boolean; folder: boolean }) => {
-    const folder = path.split('/')[0];
-    if (link)
-      return `is not read: it is a symbolic link (never followed); put the file itself in content/${folder}/`;
-    if (isFolder) return 'is not read: it is a folder, not a file';
-    if (!/\.md$/.test(path)) return 'is not read: only files named .md are';
-    return `is not read: ${folder === 'posts' ? 'articles' : 'pages'} go directly in content/${folder}/, not in a folder of it`;
-  };
-  return [
-    ...unread.flat().map((entry) => ({
-      file: entry.path,
-      field: 'file',
-      reason: reasonFor(entry),
-      severity: 'warning' as const,
-    })),
-    ...staticLinks.map((path) => ({
-      file: `static/${path}`,
-      field: 'file',
-      reason: 'is not copied: it is a symbolic link (never followed); put the file itself in content/static/',
-      severity: 'warning' as const,
-    })),
-  ];
-}
-
-/**
- * What a build would fail on while rendering, found by rendering it all and writing nothing: every page
- * (a template given what it cannot read, a static file where a page goes), every kind of mail, and the
- * subscription pages.
- */
-async function renderProblems(
-  site: SiteConfig,
-  content: string,
-  articles: readonly Article[],
-  published: readonly Article[],
-  now: Date,
-): Promise<Problem[]> {
-  try {
-    await dryBuild(site, content, now, articles);
-    const newest = published.reduce<Article | undefined>(
-      (a, b) => (a && a.dateMs >= b.dateMs ? a : b),
-      undefined,
-    );
-    const theme = await loadTheme(site, new FsThemeFiles(content));
-    await rehearseMail(site, theme, newest, now);
-    // Loaded here only: the API's pages are check's concern, not every build's start-up.
-    const { rehearseSubscriptionPages } = await import('../api/subscription-api.js');
-    rehearseSubscriptionPages(site, theme, 'rehearsal', now);
-    // Everything has rendered: every key a template asked for that no locale has.
-    return [...theme.unknownKeys].sort().map((key) => ({
-      file: 'theme',
-      field: 'strings',
-      reason: `a template asks for "${key}" (| t), which no locale of the theme defines, so it shows as "${key}"`,
-      severity: 'warning' as const,
-    }));
-  } catch (error) {
-    if (error instanceof ContentError) return [...error.problems];
-    throw error;
-  }
-}
-
-/**
- * The pages of content/pages/ that parse; those that do not, and names in site.yaml's nav: without a page,
- * as problems.
- */
-async function readPages(
-  site: SiteConfig,
-  content: string,
-): Promise<{ pages: SitePage[]; problems: Problem[] }> {
-  const store = new FsArticleSource(content, 'pages');
-  const problems: Problem[] = [];
-  const pages = [];
-  for (const entry of await store.list()) {
-    const source = await store.read(entry.path);
-    await prepareToParse([source]);
-    const result = parsePage(source, site);
-    if (result.ok) {
-      pages.push(result.page);
-      problems.push(...result.warnings);
-    } else problems.push(...result.problems);
-  }
-  return { pages, problems: [...problems, ...navPages(site, pages, problems).problems] };
-}
-
-/**
- * Every template of the site's theme (content/theme/ over the one site.yaml names) that does not parse, and
- * what it cannot do for the site (a language it has no words for).
- */
-async function themeProblems(site: SiteConfig, content: string): Promise<Problem[]> {
-  try {
-    return [...themeFor(site, await new FsThemeFiles(content).files()).warnings];
-  } catch (error) {
-    if (error instanceof ContentError) return [...error.problems];
-    throw error;
-  }
-}
-
-/** What the next build would announce: what goes live with it and no digest announced, as publish decides. */
-async function nextAnnouncement(
-  stateDir: string,
-  published: readonly Article[],
-  site: SiteConfig,
-  now: Date,
-) {
-  const index = await new FsSiteIndexStore(stateDir).load();
-  const wentLive = published.filter((a) => {
-    const prior = index?.sources[a.source];
-    // Waiting out the grace window: live already, and still the next digest's.
-    if (index?.pending?.[a.source] !== undefined) return true;
-    return !(prior?.live && prior.article.url === a.url);
-  });
-  const ledger = new FileAnnouncementStore(stateDir);
-  const firstRun = await isFirstRunOf(isFirstRun(index), ledger, published);
-  // An announced article at a new address or under a new title (a rename, perhaps half of it in an earlier
-  // build) is recorded by the build, not mailed: as publish does (movesBetween).
-  const moves = movesBetween(
-    [
-      ...Object.values(index?.sources ?? {}).flatMap((s) => (s.live ? [s.article] : [])),
-      ...Object.values(recentDepartures(index?.departed, now.getTime())).map((d) => d.article),
-    ],
-    published,
-    new Set(Object.keys(index?.pending ?? {})),
-  );
-  const unannounced = new Set(await ledger.unannounced(moves.map((m) => m.announcedAs)));
-  const recorded = new Set(moves.filter((m) => !unannounced.has(m.announcedAs)).map((m) => m.article));
-  // The new copies of articles waiting out their window (or held) as their files left: they wait on.
-  const waitedAsItLeft = (source: string) =>
-    index?.pending?.[source] !== undefined || index?.departed?.[source]?.pendingSinceMs !== undefined;
-  const copies = new Map(
-    moves
-      .filter((m) => m.from !== m.article.source && waitedAsItLeft(m.from))
-      .map((m) => [m.from, m.article.source]),
-  );
-  const next = await planNextAnnouncement(
-    ledger,
-    wentLive.filter((a) => !recorded.has(a)),
-    firstRun,
-    {
-      nowMs: now.getTime(),
-      days: site.announceWindowDays,
-      wentLiveMs: wentLiveAt(index?.sources ?? {}, index?.pending),
-    },
-    published,
-  );
-  return { ...next, firstRun, copies };
 }
 
 async function preview({ paths, options, clock }: Invocation): Promise<void> {
@@ -489,14 +235,6 @@ async function subscribers(
       );
       return 64;
   }
-}
-
-/** Every article under `dir`, parsed; the caller decides what its problems mean. */
-async function readCorpus(dir: string, site: SiteConfig) {
-  const source = new FsArticleSource(dir);
-  const sources = await Promise.all((await source.list()).map((entry) => source.read(entry.path)));
-  await prepareToParse(sources);
-  return parseCorpus(sources, site);
 }
 
 /** The AWS side of an operator command (--table): clients loaded only here, so other commands never pay for the SDK. */
@@ -829,7 +567,7 @@ async function main({ positionals, values, tokens }: CommandLine): Promise<numbe
     case 'build':
       return buildCommand(cli);
     case 'check':
-      return check(cli);
+      return checkCommand(cli);
     case 'preview':
       await preview(cli);
       return 0;
