@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 import { execFileSync } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
 import { FsStaticAssets, FsThemeFiles } from '../adapters/fs/article-source.js';
-import { FileDigestHold } from '../adapters/fs/digest-hold.js';
 import { OutboxTestMailer, outboxLedger } from '../adapters/fs/outbox.js';
 import { loadSiteConfig } from '../adapters/fs/site-config.js';
 import { FileAnnouncementStore, FileSubscriberStore, localSecret } from '../adapters/fs/state.js';
@@ -20,17 +19,16 @@ import type { SiteConfig } from '../core/site.js';
 import type { StatsSource } from '../core/stats.js';
 import { ADDRESS_COLUMNS, EXPORT_COLUMNS } from '../core/subscriber-imports.js';
 import { normalizeAddress } from '../core/subscribers.js';
-import { localBuild } from '../local.js';
-import { waitingDigests } from '../pipeline/desk.js';
 import { diffCorpora, summaryMarkdown } from '../pipeline/diff.js';
 import { exportCsv, importSubscribers, notAnAddress, setStatus } from '../pipeline/operator.js';
 import { loadTheme } from '../pipeline/publish.js';
 import { PublishStopped } from '../pipeline/publish-site.js';
 import { nextDigestPlan, sendTest, testDigestId } from '../pipeline/send-test.js';
 import { formatStats, gatherStats } from '../pipeline/stats.js';
+import { buildCommand, refuseOutInsideContent } from './build.js';
 import { checkCommand } from './check.js';
 import { deskCommand, localDesk, stackDesk } from './desk.js';
-import { clockOf, type Invocation, type Paths } from './invocation.js';
+import { clockOf, type Invocation } from './invocation.js';
 import { nextAnnouncement } from './next-announcement.js';
 import {
   ARGUMENTS,
@@ -42,8 +40,8 @@ import {
   USAGE,
   UsageError,
 } from './options.js';
-import { printBuild, printWarnings, show } from './output.js';
-import { readCorpus, unreadSources } from './read-content.js';
+import { printWarnings, show } from './output.js';
+import { readCorpus } from './read-content.js';
 
 function portOf(given: string): number {
   const text = given.trim();
@@ -53,17 +51,6 @@ function portOf(given: string): number {
       `"${given}" is not a port: give a number from 1 to 65535 (0 picks a free one)`,
     ]);
   return port;
-}
-
-/** A path with its links resolved, as far as it exists (the rest as written). */
-function realPath(path: string): string {
-  const missing: string[] = [];
-  let head = path;
-  while (!existsSync(head) && dirname(head) !== head) {
-    missing.unshift(basename(head));
-    head = dirname(head);
-  }
-  return join(realpathSync(head), ...missing);
 }
 
 async function preview({ paths, options, clock }: Invocation): Promise<void> {
@@ -467,34 +454,6 @@ async function diff({ site, paths, options, clock }: Invocation, ref: string | u
   // On stderr: stdout is the summary alone, ready for a pull request's comment.
   console.error(`Written to ${show(out)}/: summary.md${change.digest ? ', digest.html and digest.txt' : ''}`);
   return change.idProblems.length > 0 ? 1 : 0;
-}
-
-/** `build`: the site into --out, the digest of what went live into --outbox. */
-async function buildCommand({ site, paths, clock }: Invocation): Promise<number> {
-  printWarnings(await unreadSources(paths.content));
-  const now = clock();
-  // The digests as `pending` shows them, to name one that waited by its id when it goes out. Only a
-  // delay or a hold makes a digest wait: without either, the build reads no more than it did.
-  const waited =
-    site.digest.delayMs > 0 || existsSync(new FileDigestHold(paths.state).path)
-      ? await waitingDigests(localDesk(site, paths.state), now.getTime())
-      : [];
-  const start = performance.now();
-  const report = await localBuild(site, paths, now);
-  printBuild(report, site, clock, paths.out, (performance.now() - start) / 1000, waited);
-  return 0;
-}
-
-/**
- * The built site inside content/ would be read back as articles, pages and static files by the next build
- * (compared with links resolved: a link to content/ is content/).
- */
-function refuseOutInsideContent(paths: Paths): void {
-  const [realOut, realContent] = [realPath(paths.out), realPath(paths.content)];
-  if (realOut === realContent || realOut.startsWith(`${realContent}${sep}`))
-    throw new ConfigError('--out', [
-      `${relative(process.cwd(), paths.out) || '.'} is inside --content ${relative(process.cwd(), paths.content) || '.'}: the next build would read the built site as content; choose a folder outside it (the default is dist)`,
-    ]);
 }
 
 /** Runs the command the command line names; its exit code. */
