@@ -2,7 +2,6 @@
 // The `broadsheet` command: reads the command line, runs the command it names (one module each in this
 // folder) and turns what went wrong into a message and an exit code. bin/broadsheet.js bundles it.
 import { resolve } from 'node:path';
-import packageJson from '../../package.json' with { type: 'json' };
 import { loadSiteConfig } from '../adapters/fs/site-config.js';
 import { BroadsheetError, ContentError } from '../core/errors.js';
 import { PublishStopped } from '../pipeline/publish-site.js';
@@ -11,15 +10,7 @@ import { checkCommand } from './check.js';
 import { deskCommand, localDesk, stackDesk } from './desk.js';
 import { diffCommand } from './diff.js';
 import { clockOf, type Invocation } from './invocation.js';
-import {
-  ARGUMENTS,
-  type CommandLine,
-  commandHelp,
-  OPTION_USE,
-  parseCommandLine,
-  USAGE,
-  UsageError,
-} from './options.js';
+import { type CommandLine, commandOf, parseCommandLine, UsageError } from './options.js';
 import { printWarnings } from './output.js';
 import { previewCommand } from './preview.js';
 import { sendTestCommand } from './send-test.js';
@@ -28,54 +19,8 @@ import { subscriberStore, subscribersCommand } from './subscribers.js';
 
 /** Runs the command the command line names; its exit code. */
 async function main({ positionals, values, tokens }: CommandLine): Promise<number> {
-  const [command] = positionals;
-  if (values.version) {
-    console.log(packageJson.version);
-    return 0;
-  }
-  if (command === 'help' && positionals[1] !== undefined) {
-    if (!(positionals[1] in ARGUMENTS)) {
-      console.error(`Unknown command "${positionals[1]}".\n\n${USAGE}`);
-      return 64;
-    }
-    console.log(commandHelp(positionals[1]));
-    return 0;
-  }
-  if (values.help && command !== undefined && command in ARGUMENTS) {
-    console.log(commandHelp(command));
-    return 0;
-  }
-  if (values.help || command === undefined || command === 'help') {
-    console.log(USAGE);
-    return command === undefined && !values.help ? 64 : 0;
-  }
-  const most = ARGUMENTS[command];
-  if (most === undefined) {
-    console.error(`Unknown command "${command}".\n\n${USAGE}`);
-    return 64;
-  }
-  const extra = positionals.slice(1 + most);
-  if (extra.length > 0) {
-    console.error(
-      `${command} takes ${most === 0 ? 'no arguments' : `at most ${most} argument${most === 1 ? '' : 's'}`}, and was also given "${extra.join(' ')}" (an option starts with --).\n\n${commandHelp(command)}`,
-    );
-    return 64;
-  }
-  const misplaced = [
-    ...new Set(
-      tokens.flatMap((t) =>
-        t.kind === 'option' && OPTION_USE.some((o) => o.name === t.name && !o.commands.includes(command))
-          ? [t.rawName]
-          : [],
-      ),
-    ),
-  ];
-  if (misplaced.length > 0) {
-    console.error(
-      `${misplaced.join(', ')} ${misplaced.length === 1 ? 'does' : 'do'} not apply to ${command}.\n\n${commandHelp(command)}`,
-    );
-    return 64;
-  }
+  const command = commandOf({ positionals, values, tokens });
+  if (typeof command === 'number') return command;
   const paths = {
     content: resolve(values.content),
     out: resolve(values.out ?? 'dist'),

@@ -1,6 +1,7 @@
 // The command line: each command and the options it takes, the help they make, and parsing it, with our
 // own words for what parseArgs refuses.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import packageJson from '../../package.json' with { type: 'json' };
 
 /** A command given without what it needs (an address, a ref, a file): exit 64, as for a wrong option. */
 export class UsageError extends Error {}
@@ -270,5 +271,64 @@ const OPTIONS = {
 
 export type CommandLine = ReturnType<typeof parseCommandLine>;
 
-/** The options as given, each with its default (OPTIONS); with --stack, its table as --table. */
+/**
+ * The options as given, each with its default (OPTIONS). The commands get them from main() with --stack's
+ * table as --table.
+ */
 export type Options = CommandLine['values'];
+
+/**
+ * The command the command line names, once it exists and was given only what it takes; otherwise the exit
+ * code, with help, the version or what was wrong printed.
+ */
+export function commandOf({ positionals, values, tokens }: CommandLine): string | number {
+  const [command] = positionals;
+  if (values.version) {
+    console.log(packageJson.version);
+    return 0;
+  }
+  if (command === 'help' && positionals[1] !== undefined) {
+    if (!(positionals[1] in ARGUMENTS)) {
+      console.error(`Unknown command "${positionals[1]}".\n\n${USAGE}`);
+      return 64;
+    }
+    console.log(commandHelp(positionals[1]));
+    return 0;
+  }
+  if (values.help && command !== undefined && command in ARGUMENTS) {
+    console.log(commandHelp(command));
+    return 0;
+  }
+  if (values.help || command === undefined || command === 'help') {
+    console.log(USAGE);
+    return command === undefined && !values.help ? 64 : 0;
+  }
+  const most = ARGUMENTS[command];
+  if (most === undefined) {
+    console.error(`Unknown command "${command}".\n\n${USAGE}`);
+    return 64;
+  }
+  const extra = positionals.slice(1 + most);
+  if (extra.length > 0) {
+    console.error(
+      `${command} takes ${most === 0 ? 'no arguments' : `at most ${most} argument${most === 1 ? '' : 's'}`}, and was also given "${extra.join(' ')}" (an option starts with --).\n\n${commandHelp(command)}`,
+    );
+    return 64;
+  }
+  const misplaced = [
+    ...new Set(
+      tokens.flatMap((t) =>
+        t.kind === 'option' && OPTION_USE.some((o) => o.name === t.name && !o.commands.includes(command))
+          ? [t.rawName]
+          : [],
+      ),
+    ),
+  ];
+  if (misplaced.length > 0) {
+    console.error(
+      `${misplaced.join(', ')} ${misplaced.length === 1 ? 'does' : 'do'} not apply to ${command}.\n\n${commandHelp(command)}`,
+    );
+    return 64;
+  }
+  return command;
+}
