@@ -223,85 +223,19 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   // Links in bodies are absolute and dates read in the site's zone: a change there re-parses every source.
   const reparseAll = stored !== undefined && stored.parseKey !== parseKey;
   const before = stored ?? emptyIndex(site);
-  const sources: Record<string, IndexedSource> = { ...before.sources };
-  const assets: SiteIndex['assets'] = { ...before.assets };
   const problems: Problem[] = [];
-  const parsed = new Map<string, Article>();
-  const changedPaths = new Set<string>();
-  const unchanged: string[] = [];
-
-  // Which sources to look at: those named, or every one whose listed version differs from the index's.
-  let articleVersions = new Map<string, string>();
-  let articlePaths: string[];
-  let assetVersions = new Map<string, string>();
-  let assetPaths: string[];
-  if (changes === 'all' || reparseAll) {
-    articleVersions = new Map((await deps.content.list()).map((e) => [e.path, e.version]));
-    articlePaths = [...new Set([...articleVersions.keys(), ...Object.keys(sources)])].filter(
-      (path) => reparseAll || sources[path]?.version !== articleVersions.get(path),
-    );
-  } else {
-    articlePaths = changes.filter(isArticlePath);
-  }
-  if (changes === 'all') {
-    assetVersions = new Map((await deps.assets.list()).map((e) => [e.path, e.version]));
-    assetPaths = [...new Set([...assetVersions.keys(), ...Object.keys(assets)])].filter(
-      (path) => assets[path]?.version !== assetVersions.get(path),
-    );
-  } else {
-    assetPaths = changes.filter((p) => p.startsWith(STATIC)).map((p) => p.slice(STATIC.length));
-  }
-
-  const toRead = [...new Set(articlePaths)].sort();
-  deps.content.prefetch?.(toRead);
-  const parser = deps.parser ?? inThisThread;
-  parser.expect?.(toRead.length);
-  // Parses run while later sources are read (on other threads, where the parser has them); their results
-  // are applied afterwards in path order, as if parsed one by one.
-  const parsing: { path: string; version: string; old?: IndexedSource; result: Promise<ParseResult> }[] = [];
-  for (const path of toRead) {
-    const source = await readOrMissing(() => deps.content.read(path));
-    const old = sources[path];
-    if (!source) {
-      if (old) {
-        delete sources[path];
-        changedPaths.add(path);
-      }
-      continue;
-    }
-    const hash = contentHash(source.bytes);
-    const version = articleVersions.get(path) ?? source.version ?? hash;
-    if (old && old.article.hash === hash && !reparseAll) {
-      // Same bytes under a new version (a fresh checkout, a repeated event): nothing to parse.
-      sources[path] = { ...old, version };
-      unchanged.push(path);
-      continue;
-    }
-    const result = parser.parse(source, site, hash);
-    // Awaited below, in order; until then a failure must not count as unhandled.
-    result.catch(() => undefined);
-    parsing.push({ path, version, ...(old ? { old } : {}), result });
-    // Reading stays at most PARSES_AHEAD sources ahead of parsing: each waiting source holds its bytes.
-    await parsing[parsing.length - PARSES_AHEAD]?.result;
-  }
-  const failedTags = new Map<string, SourceTags>();
-  for (const { path, version, old, result: pending } of parsing) {
-    const result = await pending;
-    if (!result.ok) {
-      problems.push(...result.problems);
-      if (result.tagged) failedTags.set(path, result.tagged);
-      continue; // the last good version, if any, stays
-    }
-    const article = indexArticle(result.article);
-    parsed.set(article.renderKey, result.article);
-    // Still written ahead while its date stays and it is no draft; a new date, or a draft, is judged afresh.
-    const ahead =
-      old?.seenScheduled && !article.draft && old.article.dateMs === article.dateMs
-        ? { seenScheduled: true as const }
-        : {};
-    sources[path] = { version, article, warnings: result.warnings, live: old?.live ?? false, ...ahead };
-    changedPaths.add(path);
-  }
+  const paths = await findChangedPaths({ deps, changes, reparseAll, before });
+  const { sources, parsed, changedPaths, unchanged, failedTags } = await readChangedSources({
+    deps,
+    paths: paths.articles,
+    versions: paths.articleVersions,
+    reparseAll,
+    before: before.sources,
+    problems,
+  });
+  const assets: SiteIndex['assets'] = { ...before.assets };
+  const assetPaths = paths.assets;
+  const assetVersions = paths.assetVersions;
 
   rejectDuplicateSlugs(deps.mode, sources, before.sources, changedPaths, problems);
   rejectAliasClashes(deps.mode, sources, before.sources, changedPaths, problems);
@@ -603,6 +537,144 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     drafts: all.filter((a) => a.draft).length,
     scheduled: all.filter((a) => !a.draft && a.dateMs > nowMs).length,
   };
+}
+
+/** The sources a publish looks at, with the versions their stores listed (when they were listed). */
+interface ChangedPaths {
+  readonly articles: readonly string[];
+  readonly articleVersions: ReadonlyMap<string, string>;
+  /** Site paths under static/ ('images/a.svg'). */
+  readonly assets: readonly string[];
+  readonly assetVersions: ReadonlyMap<string, string>;
+}
+
+/** Which sources to look at: those named, or every one whose listed version differs from the index's. */
+async function findChangedPaths({
+  deps,
+  changes,
+  reparseAll,
+  before,
+}: {
+  readonly deps: Pick<PublishDeps, 'content' | 'assets'>;
+  readonly changes: SourceChanges;
+  readonly reparseAll: boolean;
+  readonly before: SiteIndex;
+}): Promise<ChangedPaths> {
+  const sources = before.sources;
+  const assets = before.assets;
+  let articleVersions = new Map<string, string>();
+  let articlePaths: string[];
+  let assetVersions = new Map<string, string>();
+  let assetPaths: string[];
+  if (changes === 'all' || reparseAll) {
+    articleVersions = new Map((await deps.content.list()).map((e) => [e.path, e.version]));
+    articlePaths = [...new Set([...articleVersions.keys(), ...Object.keys(sources)])].filter(
+      (path) => reparseAll || sources[path]?.version !== articleVersions.get(path),
+    );
+  } else {
+    articlePaths = changes.filter(isArticlePath);
+  }
+  if (changes === 'all') {
+    assetVersions = new Map((await deps.assets.list()).map((e) => [e.path, e.version]));
+    assetPaths = [...new Set([...assetVersions.keys(), ...Object.keys(assets)])].filter(
+      (path) => assets[path]?.version !== assetVersions.get(path),
+    );
+  } else {
+    assetPaths = changes.filter((p) => p.startsWith(STATIC)).map((p) => p.slice(STATIC.length));
+  }
+  return { articles: articlePaths, articleVersions, assets: assetPaths, assetVersions };
+}
+
+/** The article sources after this publish read its changes, before any clash between them is rejected. */
+interface ReadSources {
+  /** The index's sources with what was read applied: parsed anew, deleted, or re-versioned. */
+  readonly sources: Record<string, IndexedSource>;
+  /** Articles parsed in this run, by render key: their bodies are at hand. */
+  readonly parsed: Map<string, Article>;
+  /** Sources whose entry changed (parsed anew, or deleted); a rejected clash leaves it again. */
+  readonly changedPaths: Set<string>;
+  /** Read and found the same bytes. */
+  readonly unchanged: string[];
+  /** The tags of files that failed after their tags were read. */
+  readonly failedTags: Map<string, SourceTags>;
+}
+
+/**
+ * Reads and parses the changed article sources in path order; a file that does not parse keeps its last
+ * good version (its problems are added to `problems`).
+ */
+async function readChangedSources({
+  deps,
+  paths,
+  versions,
+  reparseAll,
+  before,
+  problems,
+}: {
+  readonly deps: Pick<PublishDeps, 'content' | 'parser' | 'site'>;
+  readonly paths: readonly string[];
+  /** What the store listed, when it was listed. */
+  readonly versions: ReadonlyMap<string, string>;
+  readonly reparseAll: boolean;
+  readonly before: Readonly<Record<string, IndexedSource>>;
+  readonly problems: Problem[];
+}): Promise<ReadSources> {
+  const { site } = deps;
+  const sources: Record<string, IndexedSource> = { ...before };
+  const parsed = new Map<string, Article>();
+  const changedPaths = new Set<string>();
+  const unchanged: string[] = [];
+  const toRead = [...new Set(paths)].sort();
+  deps.content.prefetch?.(toRead);
+  const parser = deps.parser ?? inThisThread;
+  parser.expect?.(toRead.length);
+  // Parses run while later sources are read (on other threads, where the parser has them); their results
+  // are applied afterwards in path order, as if parsed one by one.
+  const parsing: { path: string; version: string; old?: IndexedSource; result: Promise<ParseResult> }[] = [];
+  for (const path of toRead) {
+    const source = await readOrMissing(() => deps.content.read(path));
+    const old = sources[path];
+    if (!source) {
+      if (old) {
+        delete sources[path];
+        changedPaths.add(path);
+      }
+      continue;
+    }
+    const hash = contentHash(source.bytes);
+    const version = versions.get(path) ?? source.version ?? hash;
+    if (old && old.article.hash === hash && !reparseAll) {
+      // Same bytes under a new version (a fresh checkout, a repeated event): nothing to parse.
+      sources[path] = { ...old, version };
+      unchanged.push(path);
+      continue;
+    }
+    const result = parser.parse(source, site, hash);
+    // Awaited below, in order; until then a failure must not count as unhandled.
+    result.catch(() => undefined);
+    parsing.push({ path, version, ...(old ? { old } : {}), result });
+    // Reading stays at most PARSES_AHEAD sources ahead of parsing: each waiting source holds its bytes.
+    await parsing[parsing.length - PARSES_AHEAD]?.result;
+  }
+  const failedTags = new Map<string, SourceTags>();
+  for (const { path, version, old, result: pending } of parsing) {
+    const result = await pending;
+    if (!result.ok) {
+      problems.push(...result.problems);
+      if (result.tagged) failedTags.set(path, result.tagged);
+      continue; // the last good version, if any, stays
+    }
+    const article = indexArticle(result.article);
+    parsed.set(article.renderKey, result.article);
+    // Still written ahead while its date stays and it is no draft; a new date, or a draft, is judged afresh.
+    const ahead =
+      old?.seenScheduled && !article.draft && old.article.dateMs === article.dateMs
+        ? { seenScheduled: true as const }
+        : {};
+    sources[path] = { version, article, warnings: result.warnings, live: old?.live ?? false, ...ahead };
+    changedPaths.add(path);
+  }
+  return { sources, parsed, changedPaths, unchanged, failedTags };
 }
 
 /**
