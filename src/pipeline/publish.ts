@@ -233,34 +233,17 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     before: before.sources,
     problems,
   });
-  const assets: SiteIndex['assets'] = { ...before.assets };
-  const assetPaths = paths.assets;
-  const assetVersions = paths.assetVersions;
-
-  rejectDuplicateSlugs(deps.mode, sources, before.sources, changedPaths, problems);
-  rejectAliasClashes(deps.mode, sources, before.sources, changedPaths, problems);
-  // Strict: a file that failed after reading its tags is checked with them as they are now, so its clashes
-  // with other articles show in this run, not after its own problem is fixed.
-  const tagsNow = (articles: readonly ArticleMeta[]) =>
-    tagClashProblems([...articles.filter((a) => !failedTags.has(a.source)), ...failedTags.values()]);
-  const tagRule = deps.mode === 'strict' ? tagsNow : tagClashProblems;
-  rejectAliasClashes(deps.mode, sources, before.sources, changedPaths, problems, tagRule);
-
-  const assetBytes = new Map<string, Uint8Array>();
-  for (const path of [...new Set(assetPaths)].sort()) {
-    const file = await readOrMissing(() => deps.assets.read(path));
-    if (!file) {
-      delete assets[path];
-      continue;
-    }
-    const reason = staticAssetProblem(path, file.bytes);
-    if (reason) {
-      problems.push({ file: `static/${path}`, field: 'file', reason, severity: 'error' });
-      continue;
-    }
-    assetBytes.set(path, file.bytes);
-    assets[path] = { version: assetVersions.get(path) ?? file.version ?? '', hash: contentHash(file.bytes) };
-  }
+  rejectClashes(
+    { mode: deps.mode, sources, before: before.sources, changed: changedPaths, problems },
+    failedTags,
+  );
+  const { assets, assetBytes } = await readChangedAssets({
+    deps,
+    paths: paths.assets,
+    versions: paths.assetVersions,
+    before: before.assets,
+    problems,
+  });
 
   const pages = await applyPageChanges(deps, changes, reparseAll, before.pages ?? {}, problems);
   const pageWarnings: Problem[] = Object.values(pages).flatMap((p) => p.warnings ?? []);
@@ -677,27 +660,85 @@ async function readChangedSources({
   return { sources, parsed, changedPaths, unchanged, failedTags };
 }
 
+/** What the clash rules read and change: the sources as read, and the index's before this publish. */
+interface ClashCheck {
+  readonly mode: PublishDeps['mode'];
+  /** Changed in place: a rejected file keeps its earlier version (lenient) or stays off. */
+  readonly sources: Record<string, IndexedSource>;
+  readonly before: Readonly<Record<string, IndexedSource>>;
+  /** What this publish changed; a rejected file leaves it. */
+  readonly changed: Set<string>;
+  /** Where the clashes found are added. */
+  readonly problems: Problem[];
+}
+
+/** Rejects the clashes between articles: two at one address, an alias clash, a tag clash. */
+function rejectClashes(clash: ClashCheck, failedTags: ReadonlyMap<string, SourceTags>): void {
+  rejectDuplicateSlugs(clash);
+  rejectAliasClashes(clash);
+  // Strict: a file that failed after reading its tags is checked with them as they are now, so its clashes
+  // with other articles show in this run, not after its own problem is fixed.
+  const tagsNow = (articles: readonly ArticleMeta[]) =>
+    tagClashProblems([...articles.filter((a) => !failedTags.has(a.source)), ...failedTags.values()]);
+  const tagRule = clash.mode === 'strict' ? tagsNow : tagClashProblems;
+  rejectAliasClashes(clash, tagRule);
+}
+
+/** The static files after this publish read its changes, and the bytes it read (for writing them). */
+interface ReadAssets {
+  readonly assets: SiteIndex['assets'];
+  readonly assetBytes: Map<string, Uint8Array>;
+}
+
+/** Reads the changed static files; one the site cannot serve keeps its last good version (a problem). */
+async function readChangedAssets({
+  deps,
+  paths,
+  versions,
+  before,
+  problems,
+}: {
+  readonly deps: Pick<PublishDeps, 'assets'>;
+  readonly paths: readonly string[];
+  /** What the store listed, when it was listed. */
+  readonly versions: ReadonlyMap<string, string>;
+  readonly before: SiteIndex['assets'];
+  readonly problems: Problem[];
+}): Promise<ReadAssets> {
+  const assets: SiteIndex['assets'] = { ...before };
+  const assetBytes = new Map<string, Uint8Array>();
+  for (const path of [...new Set(paths)].sort()) {
+    const file = await readOrMissing(() => deps.assets.read(path));
+    if (!file) {
+      delete assets[path];
+      continue;
+    }
+    const reason = staticAssetProblem(path, file.bytes);
+    if (reason) {
+      problems.push({ file: `static/${path}`, field: 'file', reason, severity: 'error' });
+      continue;
+    }
+    assetBytes.set(path, file.bytes);
+    assets[path] = { version: versions.get(path) ?? file.version ?? '', hash: contentHash(file.bytes) };
+  }
+  return { assets, assetBytes };
+}
+
 /**
  * The one slug rule (duplicateSlugProblems): the article that already held the slug keeps it, and only a
  * newcomer is an error (lenient: its earlier version, if any, stays).
  */
-function rejectDuplicateSlugs(
-  mode: PublishDeps['mode'],
-  sources: Record<string, IndexedSource>,
-  before: Readonly<Record<string, IndexedSource>>,
-  changed: Set<string>,
-  problems: Problem[],
-): void {
+function rejectDuplicateSlugs(clash: ClashCheck): void {
+  const { mode, sources, before, changed, problems } = clash;
   const articles = Object.values(sources).map((s) => s.article);
   // Who held an address before this publish: a file unchanged since, or one that had this slug then.
   const heldBy = (url: string) =>
     articles.find((a) => a.url === url && (!changed.has(a.source) || before[a.source]?.article.url === url))
       ?.source;
-  for (const clash of duplicateSlugProblems(articles, heldBy)) {
-    const url = sources[clash.file]?.article.url;
-    if (mode === 'lenient')
-      keepEarlierVersion(clash.file, sources, before, changed, (prior) => prior.article.url !== url);
-    problems.push(clash);
+  for (const problem of duplicateSlugProblems(articles, heldBy)) {
+    const url = sources[problem.file]?.article.url;
+    if (mode === 'lenient') keepEarlierVersion(clash, problem.file, (prior) => prior.article.url !== url);
+    problems.push(problem);
   }
 }
 
@@ -707,31 +748,26 @@ function rejectDuplicateSlugs(
  * in a clash keep their earlier version (or stay off the site); what was already published stays.
  */
 function rejectAliasClashes(
-  mode: PublishDeps['mode'],
-  sources: Record<string, IndexedSource>,
-  before: Readonly<Record<string, IndexedSource>>,
-  changed: Set<string>,
-  problems: Problem[],
+  clash: ClashCheck,
   rule: (articles: readonly ArticleMeta[]) => Problem[] = aliasProblems,
 ): void {
+  const { mode, sources, changed, problems } = clash;
   const clashes = rule(Object.values(sources).map((s) => s.article));
   if (mode === 'strict') {
     problems.push(...clashes);
     return;
   }
-  for (const clash of clashes) {
-    if (!changed.has(clash.file)) continue;
-    keepEarlierVersion(clash.file, sources, before, changed, () => true);
-    problems.push(clash);
+  for (const problem of clashes) {
+    if (!changed.has(problem.file)) continue;
+    keepEarlierVersion(clash, problem.file, () => true);
+    problems.push(problem);
   }
 }
 
 /** Undoes this publish's change to one source: its earlier version stays (if `usable`), else it stays off. */
 function keepEarlierVersion(
+  { sources, before, changed }: ClashCheck,
   path: string,
-  sources: Record<string, IndexedSource>,
-  before: Readonly<Record<string, IndexedSource>>,
-  changed: Set<string>,
   usable: (prior: IndexedSource) => boolean,
 ): void {
   const prior = before[path];
