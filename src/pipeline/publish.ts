@@ -245,42 +245,9 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     problems,
   });
 
-  const pages = await applyPageChanges(deps, changes, reparseAll, before.pages ?? {}, problems);
-  const pageWarnings: Problem[] = Object.values(pages).flatMap((p) => p.warnings ?? []);
-  const nav = navPages(
-    site,
-    Object.values(pages).map((p) => p.page),
-    problems.filter((p) => p.file.startsWith('pages/')),
-  );
-  // A nav entry without its page, an alias at a page's address: the build stops; the cloud leaves the
-  // entry out of the navigation and writes the page, not the redirect, and says so.
-  const pageProblems = [
-    ...nav.problems,
-    // What check reads: the articles live now (a draft's aliases are written when it goes live).
-    ...aliasOntoPageProblems(
-      Object.values(sources)
-        .map((s) => s.article)
-        .filter((a) => isLive(a, nowMs)),
-      Object.values(pages).map((p) => p.page),
-      site,
-    ),
-  ];
-  if (deps.mode === 'strict') problems.push(...pageProblems);
-  else pageWarnings.push(...pageProblems.map((p) => ({ ...p, severity: 'warning' as const })));
-
-  const warnings = [
-    ...Object.values(sources).flatMap((s) => s.warnings),
-    ...pageWarnings,
-    ...theme.warnings,
-    ...futureUpdateProblems(
-      Object.values(sources).map((s) => s.article),
-      nowMs,
-    ),
-    ...untaggedTopicProblems(
-      site.topics,
-      Object.values(sources).map((s) => s.article),
-    ),
-  ];
+  const pages = await applyPageChanges({ deps, changes, reparseAll, before: before.pages ?? {}, problems });
+  const nav = navigationOf({ mode: deps.mode, site, pages, sources, nowMs, problems });
+  const warnings = collectWarnings({ site, sources, pageWarnings: nav.warnings, theme, nowMs });
   if (deps.mode === 'strict' && hasErrors(problems)) throw new ContentError([...problems, ...warnings]);
 
   const index: SiteIndex = {
@@ -780,13 +747,19 @@ function keepEarlierVersion(
  * Applies changes to pages (content/pages/*.md) the way articles are applied: the named ones, or every one
  * whose listed version differs; a page that does not parse keeps its earlier version (or stays off).
  */
-async function applyPageChanges(
-  deps: PublishDeps,
-  changes: SourceChanges,
-  reparseAll: boolean,
-  before: NonNullable<SiteIndex['pages']>,
-  problems: Problem[],
-): Promise<NonNullable<SiteIndex['pages']>> {
+async function applyPageChanges({
+  deps,
+  changes,
+  reparseAll,
+  before,
+  problems,
+}: {
+  readonly deps: Pick<PublishDeps, 'pages' | 'site'>;
+  readonly changes: SourceChanges;
+  readonly reparseAll: boolean;
+  readonly before: NonNullable<SiteIndex['pages']>;
+  readonly problems: Problem[];
+}): Promise<NonNullable<SiteIndex['pages']>> {
   const pages = { ...before };
   if (!deps.pages) return pages;
   let versions = new Map<string, string>();
@@ -819,6 +792,84 @@ async function applyPageChanges(
     };
   }
   return pages;
+}
+
+/** The navigation of the pages, and their warnings (the cloud's problems with them among those). */
+interface Navigation {
+  readonly nav: ReturnType<typeof navPages>['nav'];
+  readonly warnings: Problem[];
+}
+
+/**
+ * The navigation site.yaml asks for, among the pages there are now. A nav entry without its page, an alias
+ * at a page's address: the build stops; the cloud leaves the entry out of the navigation and writes the
+ * page, not the redirect, and says so.
+ */
+function navigationOf({
+  mode,
+  site,
+  pages,
+  sources,
+  nowMs,
+  problems,
+}: {
+  readonly mode: PublishDeps['mode'];
+  readonly site: SiteConfig;
+  readonly pages: NonNullable<SiteIndex['pages']>;
+  readonly sources: Readonly<Record<string, IndexedSource>>;
+  readonly nowMs: number;
+  /** Read for the pages that failed; strict, where the navigation's problems are added. */
+  readonly problems: Problem[];
+}): Navigation {
+  const pageWarnings: Problem[] = Object.values(pages).flatMap((p) => p.warnings ?? []);
+  const nav = navPages(
+    site,
+    Object.values(pages).map((p) => p.page),
+    problems.filter((p) => p.file.startsWith('pages/')),
+  );
+  const pageProblems = [
+    ...nav.problems,
+    // What check reads: the articles live now (a draft's aliases are written when it goes live).
+    ...aliasOntoPageProblems(
+      Object.values(sources)
+        .map((s) => s.article)
+        .filter((a) => isLive(a, nowMs)),
+      Object.values(pages).map((p) => p.page),
+      site,
+    ),
+  ];
+  if (mode === 'strict') problems.push(...pageProblems);
+  else pageWarnings.push(...pageProblems.map((p) => ({ ...p, severity: 'warning' as const })));
+  return { nav: nav.nav, warnings: pageWarnings };
+}
+
+/** Every warning of this publish: the sources', the pages', the theme's, and those of the corpus as a whole. */
+function collectWarnings({
+  site,
+  sources,
+  pageWarnings,
+  theme,
+  nowMs,
+}: {
+  readonly site: SiteConfig;
+  readonly sources: Readonly<Record<string, IndexedSource>>;
+  readonly pageWarnings: readonly Problem[];
+  readonly theme: Theme;
+  readonly nowMs: number;
+}): Problem[] {
+  return [
+    ...Object.values(sources).flatMap((s) => s.warnings),
+    ...pageWarnings,
+    ...theme.warnings,
+    ...futureUpdateProblems(
+      Object.values(sources).map((s) => s.article),
+      nowMs,
+    ),
+    ...untaggedTopicProblems(
+      site.topics,
+      Object.values(sources).map((s) => s.article),
+    ),
+  ];
 }
 
 /** The body of an article the index lists but this run did not parse: its source, parsed again. */
