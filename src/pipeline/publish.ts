@@ -262,39 +262,17 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   if (deps.announce && live[0]) rehearseDigest({ id: 'rehearsal', articles: [live[0]] }, site, theme);
   let report = await publishSite(plan, deps.output);
 
-  const feedBodies: Record<string, string> = {};
-  for (const window of feedWindows(input)) {
-    for (const a of window) {
-      const html = knownBody(a.renderKey);
-      if (html !== undefined) feedBodies[a.renderKey] = html;
-    }
-  }
-  index.feedBodies = feedBodies;
-
-  const wasLive = (a: IndexedArticle) => {
-    const prior = before.sources[a.source];
-    return prior?.live === true && prior.article.url === a.url;
-  };
-  const wentLive = live.filter((a) => !wasLive(a));
-  const published = [
-    ...new Set([...live.filter((a) => changedPaths.has(a.source)), ...wentLive].map((a) => a.source)),
-  ].sort();
-  const removed = Object.entries(before.sources)
-    .filter(([path, prior]) => prior.live && !(sources[path] && isLive(sources[path].article, nowMs)))
-    .map(([path]) => path)
-    .sort();
-  for (const [path, entry] of Object.entries(sources)) {
-    const nowLive = isLive(entry.article, nowMs);
-    const scheduled = !nowLive && !entry.article.draft && !entry.seenScheduled;
-    if (entry.live !== nowLive || scheduled)
-      sources[path] = { ...entry, live: nowLive, ...(scheduled ? { seenScheduled: true as const } : {}) };
-  }
-
+  index.feedBodies = feedBodiesOf(input, knownBody);
+  const { wentLive, published, removed } = whatWentLive({
+    before: before.sources,
+    sources,
+    live,
+    changed: changedPaths,
+    nowMs,
+  });
+  markLive(sources, nowMs);
   // Before anything is announced, so a digest sent after this publish renders with the theme it published.
-  if (deps.publishedTheme && index.themeKey !== publishedTheme.key) {
-    await deps.publishedTheme.save(publishedTheme);
-    index.themeKey = publishedTheme.key;
-  }
+  await savePublishedTheme({ store: deps.publishedTheme, index, theme: publishedTheme });
 
   const firstRun = await isFirstRunOf(isFirstRun(stored), deps.announce?.ledger, live);
   const liveSources = new Set(live.map((a) => a.source));
@@ -962,6 +940,82 @@ function planSiteWithoutClashes({
     plan = plan.filter((f) => !inside.has(f.path));
   }
   return { plan, withoutClashes };
+}
+
+/** The bodies of the articles the feeds show, kept in the index so the next publish need not read them. */
+function feedBodiesOf(input: SitePlanInput, knownBody: SiteReads['knownBody']): Record<string, string> {
+  const feedBodies: Record<string, string> = {};
+  for (const window of feedWindows(input)) {
+    for (const a of window) {
+      const html = knownBody(a.renderKey);
+      if (html !== undefined) feedBodies[a.renderKey] = html;
+    }
+  }
+  return feedBodies;
+}
+
+/** What this publish changed for readers, by source. */
+interface LiveChanges {
+  /** Live now and not before, or not at this address. */
+  readonly wentLive: IndexedArticle[];
+  /** Whose new version is online now: changed and live, or gone live. */
+  readonly published: string[];
+  /** Live before and not now. */
+  readonly removed: string[];
+}
+
+function whatWentLive({
+  before,
+  sources,
+  live,
+  changed,
+  nowMs,
+}: {
+  readonly before: Readonly<Record<string, IndexedSource>>;
+  readonly sources: Readonly<Record<string, IndexedSource>>;
+  readonly live: readonly IndexedArticle[];
+  readonly changed: ReadonlySet<string>;
+  readonly nowMs: number;
+}): LiveChanges {
+  const wasLive = (a: IndexedArticle) => {
+    const prior = before[a.source];
+    return prior?.live === true && prior.article.url === a.url;
+  };
+  const wentLive = live.filter((a) => !wasLive(a));
+  const published = [
+    ...new Set([...live.filter((a) => changed.has(a.source)), ...wentLive].map((a) => a.source)),
+  ].sort();
+  const removed = Object.entries(before)
+    .filter(([path, prior]) => prior.live && !(sources[path] && isLive(sources[path].article, nowMs)))
+    .map(([path]) => path)
+    .sort();
+  return { wentLive, published, removed };
+}
+
+/** Records in the sources which are live now, and which were seen scheduled (written ahead). */
+function markLive(sources: Record<string, IndexedSource>, nowMs: number): void {
+  for (const [path, entry] of Object.entries(sources)) {
+    const nowLive = isLive(entry.article, nowMs);
+    const scheduled = !nowLive && !entry.article.draft && !entry.seenScheduled;
+    if (entry.live !== nowLive || scheduled)
+      sources[path] = { ...entry, live: nowLive, ...(scheduled ? { seenScheduled: true as const } : {}) };
+  }
+}
+
+/** Saves the theme for the functions that render mail, when it changed; the index records which it saved. */
+async function savePublishedTheme({
+  store,
+  index,
+  theme,
+}: {
+  readonly store: PublishedThemeStore | undefined;
+  readonly index: SiteIndex;
+  readonly theme: PublishedTheme;
+}): Promise<void> {
+  if (store && index.themeKey !== theme.key) {
+    await store.save(theme);
+    index.themeKey = theme.key;
+  }
 }
 
 /** The body of an article the index lists but this run did not parse: its source, parsed again. */
