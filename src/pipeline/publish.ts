@@ -71,7 +71,14 @@ import {
 import { isPagePath, navPages, parsePage } from '../core/site-page.js';
 import { type PublishedTheme, publishedThemeOf, type Theme, themeFor } from '../core/theme.js';
 import { untaggedTopicProblems } from '../core/topics.js';
-import { type Announcement, announce, isFirstRunOf, recordMoves, unannouncedOf } from './announce.js';
+import {
+  type Announcement,
+  type AnnounceResult,
+  announce,
+  isFirstRunOf,
+  recordMoves,
+  unannouncedOf,
+} from './announce.js';
 import { underLease } from './lease.js';
 import { type PublishReport, publishSite, SkipFile } from './publish-site.js';
 import { weeklyDigestId } from './weekly.js';
@@ -275,53 +282,36 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   await savePublishedTheme({ store: deps.publishedTheme, index, theme: publishedTheme });
 
   const firstRun = await isFirstRunOf(isFirstRun(stored), deps.announce?.ledger, live);
-  const liveSources = new Set(live.map((a) => a.source));
-  // What left in an earlier publish (DEPARTED_KEPT_MS), as if it left in this one. One back at its own
-  // path is itself again (its own window, no hold), but may still come back under a new identity.
-  const recent = recentDepartures(before.departed, nowMs);
-  const departed = Object.fromEntries(Object.entries(recent).filter(([s]) => !liveSources.has(s)));
-  // The same article at a new address or under a new identity (announce-keys.ts); one still waiting out
-  // its window can be the new copy of one that left only now.
-  const moves = movesBetween(
-    [
-      ...Object.values(before.sources).flatMap((s) => (s.live ? [s.article] : [])),
-      ...Object.values(recent).map((d) => d.article),
-    ],
+  const { departed, moves, renamed } = await followDeparturesAndMoves({
+    announce: deps.announce,
+    firstRun,
+    before,
     live,
-    new Set(Object.keys(before.pending ?? {})),
-  );
-  // What it is now is recorded if it was announced.
-  if (deps.announce && !firstRun) await recordMoves(deps.announce.ledger, wentLive, moves, live);
-  const renamed = renamedWhilePending(before, departed, live, moves);
-  // The grace window: what went live waits `digest.delay` (a first run announces at once, as before).
-  const grace =
-    deps.announce && !firstRun && (site.digest.delayMs > 0 || index.pending !== undefined || renamed.size > 0)
-      ? await throughGraceWindow(
-          deps.announce,
-          index,
-          live,
-          wentLive,
-          departed,
-          renamed,
-          site.digest.delayMs,
-          nowMs,
-        )
-      : undefined;
-  const fullText =
-    site.digest.content === 'full'
-      ? async (id: string, articles: readonly ArticleMeta[]) =>
-          planFullText(id, articles, await bodiesOf(articles, live, io), site, theme)
-      : undefined;
-  const announced = deps.announce
-    ? await announce(
-        { site, ...deps.announce, ...(fullText ? { fullText } : {}) },
-        grace ? grace.announce : wentLive,
-        firstRun,
-        nowMs,
-        live,
-        wentLiveAt(sources, grace?.wentLiveMs),
-      )
-    : undefined;
+    wentLive,
+    nowMs,
+  });
+  const grace = await graceWindowOf({
+    announce: deps.announce,
+    firstRun,
+    site,
+    index,
+    live,
+    wentLive,
+    departed,
+    renamed,
+    nowMs,
+  });
+  const announced = await announceWhatWentLive({
+    deps,
+    theme,
+    live,
+    wentLive,
+    grace,
+    firstRun,
+    sources,
+    io,
+    nowMs,
+  });
   // What this publish handed on, for the report: its own digest, or else the one it finished for a publish
   // that stopped halfway (both are archived).
   const digest = announced?.digest ?? announced?.resumed;
@@ -1076,6 +1066,145 @@ async function weeklyWentOut(
 const earliest = (a: number | undefined, b: number | undefined) =>
   a === undefined ? b : b === undefined ? a : Math.min(a, b);
 
+type Announcing = NonNullable<PublishDeps['announce']>;
+
+/** Where the articles that left the site went: still away, or back under another address or source. */
+interface Departures {
+  /** What left in an earlier publish and is not back at its own path. */
+  readonly departed: Readonly<Record<string, DepartedArticle>>;
+  readonly moves: readonly ArticleMove[];
+  /** Pending sources renamed since (old → new). */
+  readonly renamed: ReadonlyMap<string, string>;
+}
+
+/** Pairs what left with what went live, and records in the ledger a move of what was announced. */
+async function followDeparturesAndMoves({
+  announce,
+  firstRun,
+  before,
+  live,
+  wentLive,
+  nowMs,
+}: {
+  readonly announce: Announcing | undefined;
+  readonly firstRun: boolean;
+  readonly before: SiteIndex;
+  readonly live: readonly IndexedArticle[];
+  readonly wentLive: readonly IndexedArticle[];
+  readonly nowMs: number;
+}): Promise<Departures> {
+  const liveSources = new Set(live.map((a) => a.source));
+  // What left in an earlier publish (DEPARTED_KEPT_MS), as if it left in this one. One back at its own
+  // path is itself again (its own window, no hold), but may still come back under a new identity.
+  const recent = recentDepartures(before.departed, nowMs);
+  const departed = Object.fromEntries(Object.entries(recent).filter(([s]) => !liveSources.has(s)));
+  // The same article at a new address or under a new identity (announce-keys.ts); one still waiting out
+  // its window can be the new copy of one that left only now.
+  const moves = movesBetween(
+    [
+      ...Object.values(before.sources).flatMap((s) => (s.live ? [s.article] : [])),
+      ...Object.values(recent).map((d) => d.article),
+    ],
+    live,
+    new Set(Object.keys(before.pending ?? {})),
+  );
+  // What it is now is recorded if it was announced.
+  if (announce && !firstRun) await recordMoves(announce.ledger, wentLive, moves, live);
+  const renamed = renamedWhilePending(before, departed, live, moves);
+  return { departed, moves, renamed };
+}
+
+/** What the grace window lets through now, what still waits, and when what waited went live. */
+interface GraceStep {
+  readonly announce: IndexedArticle[];
+  readonly waiting: PendingDigest[];
+  /** When what waited went live, by source: the announce window is measured from then. */
+  readonly wentLiveMs: Readonly<Record<string, number>>;
+}
+
+/**
+ * The grace window: what went live waits `digest.delay` (a first run announces at once, as before).
+ * Undefined when nothing waits: no announcing, a first run, or no delay, nothing pending and nothing renamed.
+ */
+async function graceWindowOf({
+  announce,
+  firstRun,
+  site,
+  index,
+  live,
+  wentLive,
+  departed,
+  renamed,
+  nowMs,
+}: {
+  readonly announce: Announcing | undefined;
+  readonly firstRun: boolean;
+  readonly site: SiteConfig;
+  readonly index: SiteIndex;
+  readonly live: readonly IndexedArticle[];
+  readonly wentLive: readonly IndexedArticle[];
+  readonly departed: Departures['departed'];
+  readonly renamed: Departures['renamed'];
+  readonly nowMs: number;
+}): Promise<GraceStep | undefined> {
+  return announce && !firstRun && (site.digest.delayMs > 0 || index.pending !== undefined || renamed.size > 0)
+    ? await throughGraceWindow({
+        deps: announce,
+        index,
+        live,
+        wentLive,
+        departed,
+        renamed,
+        delayMs: site.digest.delayMs,
+        nowMs,
+      })
+    : undefined;
+}
+
+/**
+ * Hands on a digest of what went live (or what the grace window lets through now), with full text when the
+ * site asks for it. Undefined without announcing (a preview).
+ */
+async function announceWhatWentLive({
+  deps,
+  theme,
+  live,
+  wentLive,
+  grace,
+  firstRun,
+  sources,
+  io,
+  nowMs,
+}: {
+  readonly deps: Pick<PublishDeps, 'site' | 'announce'>;
+  readonly theme: Theme;
+  readonly live: readonly IndexedArticle[];
+  readonly wentLive: readonly IndexedArticle[];
+  readonly grace: GraceStep | undefined;
+  readonly firstRun: boolean;
+  readonly sources: Readonly<Record<string, IndexedSource>>;
+  /** Reads the bodies of a full-text digest. */
+  readonly io: PlanInputs;
+  readonly nowMs: number;
+}): Promise<AnnounceResult | undefined> {
+  const { site } = deps;
+  const fullText =
+    site.digest.content === 'full'
+      ? async (id: string, articles: readonly ArticleMeta[]) =>
+          planFullText(id, articles, await bodiesOf(articles, live, io), site, theme)
+      : undefined;
+  return deps.announce
+    ? await announce(
+        { site, ...deps.announce, ...(fullText ? { fullText } : {}) },
+        grace ? grace.announce : wentLive,
+        firstRun,
+        nowMs,
+        live,
+        wentLiveAt(sources, grace?.wentLiveMs),
+      )
+    : undefined;
+}
+
 /**
  * Moves the pending digest through its grace window (src/core/grace.ts): records what went live in the
  * index, and returns what is due now. The digest is planned only when the window closes, from the index as
@@ -1083,23 +1212,27 @@ const earliest = (a: number | undefined, b: number | undefined) =>
  * leave it; `index.pending` is saved with the index, so a crash before that replays the step, and the
  * announce step's ledger makes the replay harmless.
  */
-async function throughGraceWindow(
-  deps: NonNullable<PublishDeps['announce']>,
-  index: SiteIndex,
-  live: readonly IndexedArticle[],
-  wentLive: readonly IndexedArticle[],
+async function throughGraceWindow({
+  deps,
+  index,
+  live,
+  wentLive,
+  departed,
+  renamed,
+  delayMs,
+  nowMs,
+}: {
+  readonly deps: Announcing;
+  readonly index: SiteIndex;
+  readonly live: readonly IndexedArticle[];
+  readonly wentLive: readonly IndexedArticle[];
   /** What left in earlier publishes: one renamed now waited as it left, perhaps held. */
-  departed: Readonly<Record<string, DepartedArticle>>,
+  readonly departed: Readonly<Record<string, DepartedArticle>>;
   /** Pending sources renamed since (old → new): the article keeps its place in the window and its hold. */
-  renamed: ReadonlyMap<string, string>,
-  delayMs: number,
-  nowMs: number,
-): Promise<{
-  announce: IndexedArticle[];
-  waiting: PendingDigest[];
-  /** When what waited went live, by source: the announce window is measured from then. */
-  wentLiveMs: Readonly<Record<string, number>>;
-}> {
+  readonly renamed: ReadonlyMap<string, string>;
+  readonly delayMs: number;
+  readonly nowMs: number;
+}): Promise<GraceStep> {
   const bySource = new Map(live.map((a) => [a.source, a]));
   const pendingBefore: Record<string, number> = { ...(index.pending ?? {}) };
   for (const [from, to] of renamed) {
