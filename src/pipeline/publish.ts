@@ -267,7 +267,7 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   // A digest renders with the theme too: one whose mail templates fail stops the publish here, before the
   // site changes, not once the site is written and a digest is due.
   if (deps.announce && live[0]) rehearseDigest({ id: 'rehearsal', articles: [live[0]] }, site, theme);
-  let report = await publishSite(plan, deps.output);
+  const firstPass = await publishSite(plan, deps.output);
 
   index.feedBodies = feedBodiesOf(input, knownBody);
   const { wentLive, published, removed } = whatWentLive({
@@ -317,36 +317,16 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   const digest = announced?.digest ?? announced?.resumed;
   const waiting = grace?.waiting ?? [];
   const pendingDigest = waiting.find((d) => !d.held) ?? waiting[0];
-  // The public archive: every digest that went out gets its page, and the index and feed list it: the
-  // instant one this publish handed on, and the weekly ones handed on since the last publish looked.
-  // A digest an earlier (crashed) run created is archived as stored: that record is what the sender mails,
-  // and it says whether anyone was to receive it (a digest that reaches nobody gets no page).
-  const issueSource = deps.announce?.issues;
-  const handedOn =
-    digest && !digest.created ? ((await issueSource?.digest(digest.id)) ?? digest.record) : digest?.record;
-  const wentOut = [
-    ...(announced?.resumed && announced.digest ? [announced.resumed.record] : []),
-    ...(handedOn ? [handedOn] : []),
-    ...(deps.announce?.issues ? await weeklyWentOut(deps.announce.issues, index, site) : []),
-  ];
-  const archived = index.issues ?? [];
-  const issues = withIssues(archived, wentOut, site);
-  if (issues !== archived) {
-    index.issues = [...issues];
-    if (site.archive) {
-      const more = await publishSite(withoutClashes(planSite({ ...input, issues }, io)), deps.output);
-      const rewritten = new Set(more.written);
-      report = {
-        written: [...new Set([...report.written, ...more.written])].sort(),
-        // What the first pass wrote, the second finds unchanged: it was written all the same.
-        unchanged: more.unchanged - report.written.filter((path) => !rewritten.has(path)).length,
-        removed: [...report.removed, ...more.removed].sort(),
-        skipped: [...new Set([...report.skipped, ...more.skipped])].sort(),
-      };
-    }
-  }
+  const report = await archiveIssuesWentOut({
+    deps,
+    index,
+    announced,
+    digest,
+    planned: { input, io, withoutClashes },
+    report: firstPass,
+  });
   const paired = new Set([...moves.map((m) => m.from), ...renamed.keys()]);
-  rememberDepartures(index, before, departed, removed, paired, grace, nowMs);
+  rememberDepartures({ index, before, departed, removed, paired, grace, nowMs });
   await wakeForNext(
     deps.scheduler,
     index,
@@ -1042,6 +1022,60 @@ async function bodiesOf(
 }
 
 /**
+ * The public archive: every digest that went out gets its page, and the index and feed list it: the
+ * instant one this publish handed on, and the weekly ones handed on since the last publish looked. When
+ * the list changed, the index records it and (unless `archive: false`) a second pass writes the site again;
+ * returns the report of both passes.
+ */
+async function archiveIssuesWentOut({
+  deps,
+  index,
+  announced,
+  digest,
+  planned: { input, io, withoutClashes },
+  report,
+}: {
+  readonly deps: Pick<PublishDeps, 'site' | 'announce' | 'output'>;
+  readonly index: SiteIndex;
+  readonly announced: AnnounceResult | undefined;
+  /** What this publish handed on: its own digest, or else the one it finished. */
+  readonly digest: Announcement | undefined;
+  /** What the first pass planned from, and how it dropped clashes. */
+  readonly planned: { readonly input: SitePlanInput; readonly io: PlanInputs } & Pick<
+    SitePlan,
+    'withoutClashes'
+  >;
+  /** What the first pass wrote. */
+  readonly report: PublishReport;
+}): Promise<PublishReport> {
+  const { site } = deps;
+  // A digest an earlier (crashed) run created is archived as stored: that record is what the sender mails,
+  // and it says whether anyone was to receive it (a digest that reaches nobody gets no page).
+  const issueSource = deps.announce?.issues;
+  const handedOn =
+    digest && !digest.created ? ((await issueSource?.digest(digest.id)) ?? digest.record) : digest?.record;
+  const wentOut = [
+    ...(announced?.resumed && announced.digest ? [announced.resumed.record] : []),
+    ...(handedOn ? [handedOn] : []),
+    ...(deps.announce?.issues ? await weeklyWentOut(deps.announce.issues, index, site) : []),
+  ];
+  const archived = index.issues ?? [];
+  const issues = withIssues(archived, wentOut, site);
+  if (issues === archived) return report;
+  index.issues = [...issues];
+  if (!site.archive) return report;
+  const more = await publishSite(withoutClashes(planSite({ ...input, issues }, io)), deps.output);
+  const rewritten = new Set(more.written);
+  return {
+    written: [...new Set([...report.written, ...more.written])].sort(),
+    // What the first pass wrote, the second finds unchanged: it was written all the same.
+    unchanged: more.unchanged - report.written.filter((path) => !rewritten.has(path)).length,
+    removed: [...report.removed, ...more.removed].sort(),
+    skipped: [...new Set([...report.skipped, ...more.skipped])].sort(),
+  };
+}
+
+/**
  * The weekly digests handed on since the archive last looked (the weekly run moves its cursor once a
  * week's digest is handed on); records in the index how far it looked. Locally the build runs the weekly
  * step first; in AWS the next publish or the daily repair (reconcile) archives it.
@@ -1326,16 +1360,24 @@ async function throughGraceWindow({
  * Keeps what left the site in this publish, and what left in recent ones and is still unpaired, in the
  * index (DEPARTED_KEPT_MS): each with when it went live, if it was waiting.
  */
-function rememberDepartures(
-  index: SiteIndex,
-  before: SiteIndex,
-  departed: Readonly<Record<string, DepartedArticle>>,
-  removed: readonly string[],
+function rememberDepartures({
+  index,
+  before,
+  departed,
+  removed,
+  paired,
+  grace,
+  nowMs,
+}: {
+  readonly index: SiteIndex;
+  readonly before: SiteIndex;
+  readonly departed: Readonly<Record<string, DepartedArticle>>;
+  readonly removed: readonly string[];
   /** Sources found at another address in this publish: no longer departed. */
-  paired: ReadonlySet<string>,
-  grace: { wentLiveMs: Readonly<Record<string, number>> } | undefined,
-  nowMs: number,
-): void {
+  readonly paired: ReadonlySet<string>;
+  readonly grace: { wentLiveMs: Readonly<Record<string, number>> } | undefined;
+  readonly nowMs: number;
+}): void {
   const kept: Record<string, DepartedArticle> = {};
   for (const [source, d] of Object.entries(departed)) if (!paired.has(source)) kept[source] = d;
   for (const source of removed) {
