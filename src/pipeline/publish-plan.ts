@@ -124,7 +124,7 @@ export function siteReads({
 /** The site's files, less those it cannot write; and the same filter for a later plan (the archive's). */
 export interface SitePlan {
   readonly plan: SiteFile[];
-  /** Drops the static files that clash with a generated page. */
+  /** Drops the static files that clash with a generated page, and any file inside another it writes. */
   readonly withoutClashes: (files: SiteFile[]) => SiteFile[];
 }
 
@@ -152,15 +152,22 @@ export function planSiteWithoutClashes({
   let plan = planSite(input, io);
   const clashes = staticClashes(plan);
   const clashing = new Set(clashes.map((c) => c.path));
-  const withoutClashes = (files: typeof plan) =>
+  const withoutStaticClashes = (files: typeof plan) =>
     files.filter((f) => !(clashing.has(f.path) && f.key.startsWith('static:')));
+  // The archive's second pass plans the site again: it drops what this one dropped, and any file inside
+  // another it would write.
+  const withoutClashes = (files: typeof plan) => {
+    const kept = withoutStaticClashes(files);
+    const inside = new Set(folderClashes(kept).map((c) => c.path));
+    return inside.size === 0 ? kept : kept.filter((f) => !inside.has(f.path));
+  };
   if (clashes.length > 0) {
     const clashProblems = clashes.map(
       (c): Problem => ({ file: `static/${c.path}`, field: 'file', reason: c.reason, severity: 'error' }),
     );
     if (mode === 'strict') throw new ContentError([...problems, ...clashProblems, ...warnings]);
     problems.push(...clashProblems);
-    plan = withoutClashes(plan);
+    plan = withoutStaticClashes(plan);
   }
   // A file inside a file the site writes (an alias /feed.xml/): never written, in either mode.
   const nested = folderClashes(plan);

@@ -98,6 +98,23 @@ const issuePages = (output: MemorySite) =>
   files(output).filter((p) => /^newsletter\/[^/]+\/index\.html$/.test(p));
 
 describe('the public archive of issues', () => {
+  it('writes no file inside a file the site writes on its second pass either (an alias /feed.xml/, lenient)', async () => {
+    const { content, output, deps } = archiving(siteWith({}));
+    content.files.set('posts/one.md', '---\ntitle: One\ndate: 2026-05-01\n---\nBody.\n');
+    await publishChanges(deps, ['posts/one.md'], new Date('2026-05-01T12:00:00Z'));
+    content.files.set(
+      'posts/two.md',
+      '---\ntitle: Two\ndate: 2026-05-02\naliases: [/feed.xml/]\n---\nBody.\n',
+    );
+    const outcome = await publishChanges(deps, ['posts/two.md'], new Date('2026-05-02T12:00:00Z'));
+    // The digest went out, so the archive was written again with its page.
+    expect(outcome.digest).toBeDefined();
+    expect(issuePages(output)).toHaveLength(2);
+    expect(outcome.problems.map((p) => `${p.file} ${p.field}`)).toContain('posts/two.md aliases');
+    expect([...output.files.keys()].filter((path) => path.startsWith('feed.xml/'))).toEqual([]);
+    expect(output.text('feed.xml')).toContain('<title><![CDATA[Two]]></title>');
+  });
+
   it('gives each digest sent a page, listed newest first, with a feed, and no personal link', async () => {
     const { output, ledger } = await twoIssues();
     const [first, second] = [...ledger.digests.keys()];
