@@ -38,6 +38,16 @@ export async function scratchProject(): Promise<string> {
   return dir;
 }
 
+/**
+ * A copy of a project folder (one a build has run in), timestamps kept: the build's record of the sources it
+ * read (size and mtime) still matches them, as it would in the folder itself.
+ */
+export async function copyProject(from: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'broadsheet-'));
+  await cp(from, dir, { recursive: true, preserveTimestamps: true });
+  return dir;
+}
+
 /** The folders `npm start` uses inside a project, as localBuild takes them. */
 export function projectPaths(dir: string) {
   return {
