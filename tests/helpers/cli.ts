@@ -4,6 +4,7 @@ import { cp, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { beforeAll, expect } from 'vitest';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 // The command users run: bin/broadsheet.js and the bundle it builds from src/ (tests/helpers/global-setup.ts
@@ -46,6 +47,23 @@ export async function copyProject(from: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'broadsheet-'));
   await cp(from, dir, { recursive: true, preserveTimestamps: true });
   return dir;
+}
+
+/**
+ * The sample project as `build --now <now>` leaves it, built once for the test file that calls this at its top
+ * level: each test that starts from there takes a copy of its own instead of building it again.
+ */
+export function builtSampleProject(now: string): () => Promise<string> {
+  let built: string | undefined;
+  beforeAll(async () => {
+    built = await scratchProject();
+    expect((await broadsheet(built, 'build', '--now', now)).code).toBe(0);
+  }, 60_000);
+  return () => {
+    if (built === undefined)
+      throw new Error('builtSampleProject: the project is built in beforeAll, before tests');
+    return copyProject(built);
+  };
 }
 
 /** The folders `npm start` uses inside a project, as localBuild takes them. */

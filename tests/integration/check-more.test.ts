@@ -1,19 +1,12 @@
 // `broadsheet check` and `build` on scratch projects, part two; part one is check.test.ts.
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { broadsheet, copyProject, scratchProject, snapshot } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { broadsheet, builtSampleProject, scratchProject, snapshot } from '../helpers/cli.js';
 
 const NOW = '2026-11-25T12:00:00Z';
 
-// The sample project as `build --now NOW` leaves it, built once for the file: the tests that start from
-// there each take a copy instead of building it again.
-let built: string;
-beforeAll(async () => {
-  built = await scratchProject();
-  expect((await broadsheet(built, 'build', '--now', NOW)).code).toBe(0);
-}, 60_000);
-const builtProject = () => copyProject(built);
+const builtProject = builtSampleProject(NOW);
 
 describe('static CSS and HTML, pages (issue 15)', () => {
   it('copies CSS and HTML as they are, and refuses a static file at a page’s address', async () => {

@@ -2,19 +2,12 @@
 // the two vitest workers share them).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { broadsheet, copyProject, scratchProject, snapshot } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { broadsheet, builtSampleProject, scratchProject, snapshot } from '../helpers/cli.js';
 
 const NOW = '2026-11-25T12:00:00Z';
 
-// The sample project as `build --now NOW` leaves it, built once for the file: the tests that start from
-// there each take a copy instead of building it again.
-let built: string;
-beforeAll(async () => {
-  built = await scratchProject();
-  expect((await broadsheet(built, 'build', '--now', NOW)).code).toBe(0);
-}, 60_000);
-const builtProject = () => copyProject(built);
+const builtProject = builtSampleProject(NOW);
 
 describe('static files under check and build (issue 14, item 4)', () => {
   it('refuses an SVG with a script in check, the CI gate, and in the build, which writes nothing', async () => {
