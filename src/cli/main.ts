@@ -19,8 +19,9 @@ import { subscriberStore, subscribersCommand } from './subscribers.js';
 
 /** Runs the command the command line names; its exit code. */
 async function main({ positionals, values, tokens }: CommandLine): Promise<number> {
-  const command = commandOf({ positionals, values, tokens });
-  if (typeof command === 'number') return command;
+  const asked = commandOf({ positionals, values, tokens });
+  if ('exitCode' in asked) return asked.exitCode;
+  const { command } = asked;
   const paths = {
     content: resolve(values.content),
     out: resolve(values.out ?? 'dist'),

@@ -277,43 +277,46 @@ export type CommandLine = ReturnType<typeof parseCommandLine>;
  */
 export type Options = CommandLine['values'];
 
+/** What the command line asks for: a command to run, or to exit at once with this code. */
+export type CommandOrExit = { readonly command: string } | { readonly exitCode: number };
+
 /**
  * The command the command line names, once it exists and was given only what it takes; otherwise the exit
  * code, with help, the version or what was wrong printed.
  */
-export function commandOf({ positionals, values, tokens }: CommandLine): string | number {
+export function commandOf({ positionals, values, tokens }: CommandLine): CommandOrExit {
   const [command] = positionals;
   if (values.version) {
     console.log(packageJson.version);
-    return 0;
+    return { exitCode: 0 };
   }
   if (command === 'help' && positionals[1] !== undefined) {
     if (!(positionals[1] in ARGUMENTS)) {
       console.error(`Unknown command "${positionals[1]}".\n\n${USAGE}`);
-      return 64;
+      return { exitCode: 64 };
     }
     console.log(commandHelp(positionals[1]));
-    return 0;
+    return { exitCode: 0 };
   }
   if (values.help && command !== undefined && command in ARGUMENTS) {
     console.log(commandHelp(command));
-    return 0;
+    return { exitCode: 0 };
   }
   if (values.help || command === undefined || command === 'help') {
     console.log(USAGE);
-    return command === undefined && !values.help ? 64 : 0;
+    return { exitCode: command === undefined && !values.help ? 64 : 0 };
   }
   const most = ARGUMENTS[command];
   if (most === undefined) {
     console.error(`Unknown command "${command}".\n\n${USAGE}`);
-    return 64;
+    return { exitCode: 64 };
   }
   const extra = positionals.slice(1 + most);
   if (extra.length > 0) {
     console.error(
       `${command} takes ${most === 0 ? 'no arguments' : `at most ${most} argument${most === 1 ? '' : 's'}`}, and was also given "${extra.join(' ')}" (an option starts with --).\n\n${commandHelp(command)}`,
     );
-    return 64;
+    return { exitCode: 64 };
   }
   const misplaced = [
     ...new Set(
@@ -328,7 +331,7 @@ export function commandOf({ positionals, values, tokens }: CommandLine): string 
     console.error(
       `${misplaced.join(', ')} ${misplaced.length === 1 ? 'does' : 'do'} not apply to ${command}.\n\n${commandHelp(command)}`,
     );
-    return 64;
+    return { exitCode: 64 };
   }
-  return command;
+  return { command };
 }
