@@ -179,45 +179,6 @@ interface GraceStep {
 }
 
 /**
- * The grace window: what went live waits `digest.delay` (a first run announces at once, as before).
- * Undefined when nothing waits: no announcing, a first run, or no delay, nothing pending and nothing renamed.
- */
-export async function graceWindowOf({
-  announce,
-  firstRun,
-  site,
-  index,
-  live,
-  wentLive,
-  departed,
-  renamed,
-  nowMs,
-}: {
-  readonly announce: Announcing | undefined;
-  readonly firstRun: boolean;
-  readonly site: SiteConfig;
-  readonly index: SiteIndex;
-  readonly live: readonly IndexedArticle[];
-  readonly wentLive: readonly IndexedArticle[];
-  readonly departed: Departures['departed'];
-  readonly renamed: Departures['renamed'];
-  readonly nowMs: number;
-}): Promise<GraceStep | undefined> {
-  return announce && !firstRun && (site.digest.delayMs > 0 || index.pending !== undefined || renamed.size > 0)
-    ? await throughGraceWindow({
-        deps: announce,
-        index,
-        live,
-        wentLive,
-        departed,
-        renamed,
-        delayMs: site.digest.delayMs,
-        nowMs,
-      })
-    : undefined;
-}
-
-/**
  * Hands on a digest of what went live (or what the grace window lets through now), with full text when the
  * site asks for it. Undefined without announcing (a preview).
  */
@@ -268,7 +229,7 @@ export async function announceWhatWentLive({
  * leave it; `index.pending` is saved with the index, so a crash before that replays the step, and the
  * announce step's ledger makes the replay harmless.
  */
-async function throughGraceWindow({
+export async function throughGraceWindow({
   deps,
   index,
   live,

@@ -25,8 +25,8 @@ import {
   announceWhatWentLive,
   archiveIssuesWentOut,
   followDeparturesAndMoves,
-  graceWindowOf,
   rememberDepartures,
+  throughGraceWindow,
 } from './publish-announce.js';
 import { feedBodiesOf, nextIndex, planInputOf, planSiteWithoutClashes, siteReads } from './publish-plan.js';
 import {
@@ -140,17 +140,20 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
     wentLive,
     nowMs,
   });
-  const grace = await graceWindowOf({
-    announce: deps.announce,
-    firstRun,
-    site,
-    index,
-    live,
-    wentLive,
-    departed,
-    renamed,
-    nowMs,
-  });
+  // The grace window: what went live waits `digest.delay` (a first run announces at once, as before).
+  const grace =
+    deps.announce && !firstRun && (site.digest.delayMs > 0 || index.pending !== undefined || renamed.size > 0)
+      ? await throughGraceWindow({
+          deps: deps.announce,
+          index,
+          live,
+          wentLive,
+          departed,
+          renamed,
+          delayMs: site.digest.delayMs,
+          nowMs,
+        })
+      : undefined;
   const announced = await announceWhatWentLive({
     deps,
     theme,
