@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowestFirst from './tests/helpers/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -9,5 +10,6 @@ export default defineConfig({
     // Vitest's default is one worker per core minus one, which is one on a 2-core machine. Most of the slow
     // files wait on emulators, child processes and browsers rather than compute, so two run side by side.
     maxWorkers: 2,
+    sequence: { sequencer: SlowestFirst },
   },
 });
