@@ -14,11 +14,11 @@ import { themeFor } from '../core/theme.js';
 import { untaggedTopicProblems } from '../core/topics.js';
 import { dryBuild } from '../local.js';
 import { waitingDigests } from '../pipeline/desk.js';
+import { nextAnnouncement } from '../pipeline/next-announcement.js';
 import { loadTheme } from '../pipeline/publish.js';
 import { rehearseMail } from '../pipeline/send-test.js';
 import { localDesk } from './desk.js';
 import type { Invocation } from './invocation.js';
-import { nextAnnouncement } from './next-announcement.js';
 import { firstRunNote, printDigest, printWarnings } from './output.js';
 import { unreadSources } from './read-content.js';
 
@@ -69,7 +69,12 @@ export async function checkCommand(cli: Invocation): Promise<number> {
   // On errors the warnings are printed once, with the errors, where ContentError is reported.
   if (hasErrors(problems)) throw new ContentError(problems);
   printWarnings(problems, { all: true });
-  const { plan, late, firstRun, copies } = await nextAnnouncement(paths.state, published, site, now);
+  const { plan, late, firstRun, copies } = await nextAnnouncement(
+    localDesk(site, paths.state),
+    published,
+    site,
+    now,
+  );
   console.log(`${corpus.articles.length} articles are valid; ${published.length} published.`);
   if (late.length > 0) console.log(lateArticlesNote(late, site.announceWindowDays));
   // A digest held or waiting out digest.delay is not sent by the next build: say so, as `pending` does.

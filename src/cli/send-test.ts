@@ -9,11 +9,12 @@ import { digestId } from '../core/digest.js';
 import { ConfigError, ContentError } from '../core/errors.js';
 import { shortenedNote } from '../core/full-text.js';
 import { normalizeAddress } from '../core/subscribers.js';
+import { nextAnnouncement, nextDigestPlan } from '../pipeline/next-announcement.js';
 import { notAnAddress } from '../pipeline/operator.js';
 import { loadTheme } from '../pipeline/publish.js';
-import { nextDigestPlan, sendTest, testDigestId } from '../pipeline/send-test.js';
+import { sendTest, testDigestId } from '../pipeline/send-test.js';
+import { localDesk } from './desk.js';
 import type { Invocation } from './invocation.js';
-import { nextAnnouncement } from './next-announcement.js';
 import { type Options, UsageError } from './options.js';
 import { printWarnings, show } from './output.js';
 import { readCorpus } from './read-content.js';
@@ -92,7 +93,7 @@ export async function sendTestCommand(cli: Invocation): Promise<number> {
     const window = { nowMs: now.getTime(), days: site.announceWindowDays };
     plan = cloud
       ? await nextDigestPlan(cloud.ledger, published, false, window)
-      : (await nextAnnouncement(paths.state, published, site, now)).plan;
+      : (await nextAnnouncement(localDesk(site, paths.state), published, site, now)).plan;
     if (!plan) {
       console.error(
         'The next build announces nothing, so there is no digest to test. Give --article <slug> to send one article as its digest would.',

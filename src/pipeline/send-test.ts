@@ -2,15 +2,8 @@
 // address, marked as a test. It reads the announcement ledger and writes nothing to it or to the send ledger:
 // a test never counts as the real send, and the real send still happens.
 
-import { type AnnounceWindow, splitByAnnounceWindow } from '../core/announce-window.js';
 import type { ArticleMeta } from '../core/article.js';
-import {
-  composeDigest,
-  type DigestPlan,
-  digestRecordOf,
-  planDigest,
-  rehearseDigest,
-} from '../core/digest.js';
+import { composeDigest, type DigestPlan, digestRecordOf, rehearseDigest } from '../core/digest.js';
 import {
   digestRecipient,
   type RawMessage,
@@ -20,44 +13,10 @@ import {
   renderWelcomeMessage,
 } from '../core/email.js';
 import { planFullText } from '../core/full-text-plan.js';
-import { byNewest } from '../core/order.js';
-import type { AnnouncementLedger, DigestRecord, MailSender } from '../core/ports.js';
+import type { DigestRecord, MailSender } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
 import type { Theme } from '../core/theme.js';
 import { weekStartAt } from '../core/weekly-schedule.js';
-import { unannouncedOf } from './announce.js';
-
-/**
- * What the next announce would put in a digest, as announce() decides it: of the articles going live, those
- * no digest announced under any of their addresses, newest first; on a first run only the newest; those
- * past `announce_window` apart, as `late`. Reads the ledger, never writes it.
- */
-export async function planNextAnnouncement(
-  ledger: Pick<AnnouncementLedger, 'unannounced'>,
-  wentLive: readonly ArticleMeta[],
-  firstRun: boolean,
-  window: AnnounceWindow,
-  /** Every article live then (see announce()). */
-  live: readonly ArticleMeta[] = wentLive,
-): Promise<{ readonly plan?: DigestPlan; readonly late: readonly ArticleMeta[] }> {
-  if (wentLive.length === 0) return { late: [] };
-  const candidates = (await unannouncedOf(ledger, wentLive, live)).sort(byNewest);
-  const { timely, late } = splitByAnnounceWindow(candidates, window, firstRun);
-  const plan = planDigest(timely, firstRun ? undefined : new Set());
-  return { ...(plan ? { plan } : {}), late };
-}
-
-const NO_WINDOW = { nowMs: 0, days: Number.POSITIVE_INFINITY };
-
-/** planNextAnnouncement's digest alone (without a window: everything unannounced counts). */
-export async function nextDigestPlan(
-  ledger: Pick<AnnouncementLedger, 'unannounced'>,
-  wentLive: readonly ArticleMeta[],
-  firstRun: boolean,
-  window: AnnounceWindow = NO_WINDOW,
-): Promise<DigestPlan | undefined> {
-  return (await planNextAnnouncement(ledger, wentLive, firstRun, window)).plan;
-}
 
 export const TEST_SUBJECT_PREFIX = '[Test] ';
 

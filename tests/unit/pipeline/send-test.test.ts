@@ -5,7 +5,8 @@ import { digestMessageFor, digestMessageId } from '../../../src/core/email.js';
 import { indexArticle } from '../../../src/core/site-index.js';
 import { DEFAULT_THEME, themeFor } from '../../../src/core/theme.js';
 import { announce } from '../../../src/pipeline/announce.js';
-import { nextDigestPlan, sendTest, TEST_SUBJECT_PREFIX } from '../../../src/pipeline/send-test.js';
+import { nextDigestPlan } from '../../../src/pipeline/next-announcement.js';
+import { sendTest, TEST_SUBJECT_PREFIX } from '../../../src/pipeline/send-test.js';
 import { anInstantReader, MemoryLedger, MemoryMailer, MemorySendLedger } from '../../helpers/memory.js';
 import { article, testSite } from '../../helpers/site.js';
 
