@@ -32,12 +32,13 @@ export async function subscribersCommand(
   const now = clock();
   switch (action) {
     case 'list': {
-      for (const s of (await store.list()).sort((a, b) => a.address.localeCompare(b.address))) {
-        console.log(`${s.address}\t${s.status}\t${s.delivery ?? 'instant'}`);
-      }
-      // On stderr: the list on stdout stays a list.
+      const subscribers = (await store.list()).sort((a, b) => a.address.localeCompare(b.address));
+      for (const s of subscribers) console.log(`${s.address}\t${s.status}\t${s.delivery ?? 'instant'}`);
+      // Who receives the digest, on stderr: the list on stdout stays a list.
       const owner = await ownerOnly(store, paths.state);
       if (owner) console.error(owner);
+      else if (!subscribers.some((s) => s.status === 'confirmed'))
+        console.error(noOneConfirmed(store, paths.state));
       return 0;
     }
     case 'export':
@@ -121,6 +122,14 @@ export async function subscribersCommand(
 }
 
 /** Said wherever subscribers are listed or counted locally and subscribers.json does not exist yet. */
+function noOneConfirmed(store: SubscriberStore, state: string): string {
+  const owner =
+    store instanceof FileSubscriberStore
+      ? ` The site owner receives it only while ${show(join(state, 'subscribers.json'))} does not exist.`
+      : '';
+  return `No confirmed subscriber: the next digest reaches no one.${owner}`;
+}
+
 export async function ownerOnly(store: SubscriberStore, state: string): Promise<string | undefined> {
   if (!(store instanceof FileSubscriberStore) || (await store.exists())) return undefined;
   return `No subscribers yet (${show(join(state, 'subscribers.json'))} does not exist): the digest goes to the site owner, ${store.fallbackRecipient} (author.email, else sender.address, in site.yaml).`;

@@ -141,6 +141,13 @@ describe('papercuts', () => {
     const after = await broadsheet(dir, 'subscribers', 'list');
     expect(after.stdout).toBe('ana@example.org\tconfirmed\tinstant\n');
     expect(after.stderr).toBe('');
+    // The file now exists, so the owner no longer receives it: with no one confirmed, say it reaches no one.
+    await broadsheet(dir, 'subscribers', 'remove', 'ana@example.org');
+    const nobody = await broadsheet(dir, 'subscribers', 'list');
+    expect(nobody.stdout).toBe('ana@example.org\tunsubscribed\tinstant\n');
+    expect(nobody.stderr).toBe(
+      'No confirmed subscriber: the next digest reaches no one. The site owner receives it only while .broadsheet/subscribers.json does not exist.\n',
+    );
   });
 
   it('the README keeps the aliases row in the front matter table', async () => {
