@@ -107,12 +107,14 @@ describe('composeDigest', () => {
     expect(composeDigest(planDigest([insecure], new Set()) ?? fail(), testSite).html(links)).toBe(
       without.html(links),
     );
-    // The cover goes with the summary: a full-text digest shows the body in its place, without the cover.
+    // A full-text digest shows the body in the summary's place, under the cover, as the article's page does.
     const full = composeDigest(
       { id: 'x', articles: [covered], bodies: { [covered.url]: '<p>Body.</p>' } },
       testSite,
-    );
-    expect(full.html(links)).not.toContain('<img');
+    ).html(links);
+    expect(full.indexOf(img)).toBeGreaterThan(0);
+    expect(full.indexOf(img)).toBeLessThan(full.indexOf('<p>Body.</p>'));
+    expect(full).not.toContain('Covered summary');
   });
 });
 

@@ -82,6 +82,17 @@ describe('full-text digests through the pipeline', () => {
     expect(mail.text).toContain('The whole article, with a link (https://news.example.com/posts/old/).');
   });
 
+  it('shows the cover image above the article, as it does above a summary', async () => {
+    const { mail } = await publishAndSend({
+      'posts/new.md':
+        '---\ntitle: New\ndate: 2026-05-01\nimage: /images/cover.png\n---\nThe **whole** article.\n',
+    });
+    const html = String(mail.html);
+    const cover = html.indexOf('<img src="https://news.example.com/images/cover.png"');
+    expect(cover).toBeGreaterThan(0);
+    expect(cover).toBeLessThan(html.indexOf('The <strong>whole</strong> article.'));
+  });
+
   it('shortens the oldest to summary and link when the whole would pass Gmail’s clip, and records which', async () => {
     const long = (title: string, date: string) =>
       `---\ntitle: ${title}\ndate: ${date}\nsummary: Summary of ${title}.\n---\n${'Words upon words. '.repeat(3500)}\n`;
