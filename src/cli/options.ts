@@ -60,7 +60,10 @@ export const OPTION_USE: readonly {
   {
     name: 'outbox',
     flag: '--outbox <dir>',
-    help: ['digests, one .eml per recipient (default: outbox)'],
+    help: [
+      "mail written instead of sent: digests, one .eml per recipient, and the preview's subscription",
+      'mail (default: outbox)',
+    ],
     commands: ['build', 'preview', 'send-test', 'stats'],
   },
   {

@@ -120,7 +120,7 @@ export function summaryMarkdown(change: ChangeSummary, ref: string): string {
         ]
       : []),
     change.idProblems.length === 0
-      ? '**Published ids**: unchanged.'
+      ? '**Published ids**: none would change.'
       : `**Published ids that would change (errors)**\n${change.idProblems.map((p) => `- \`${p.file}\`: ${p.reason}`).join('\n')}`,
     '',
     change.digest

@@ -60,7 +60,7 @@ describe('broadsheet diff', () => {
       '[One email per batch, never two](https://gazette.example.com/posts/one-email-per-batch/)',
     );
     expect(summary).toContain('**Feed items removed** (1)');
-    expect(summary).toContain('**Published ids**: unchanged.');
+    expect(summary).toContain('**Published ids**: none would change.');
     expect(summary).toContain('**Digest**: “Brand new · The Broadsheet Gazette”');
     expect(summary).toContain(
       'Past the announce window (dated more than 7 days ago), recorded as announced without mail: "Backdated"',
@@ -152,7 +152,9 @@ describe('broadsheet diff', () => {
     await writeFile(siteYaml, yaml.replace('https://gazette.example.com', 'https://news.example.org'));
     const moved = await broadsheet(dir, 'diff', 'HEAD', '--now', NOW, '--out', 'out');
     expect(moved.code).toBe(1);
-    expect(await readFile(join(dir, 'out/summary.md'), 'utf8')).not.toContain('**Published ids**: unchanged');
+    expect(await readFile(join(dir, 'out/summary.md'), 'utf8')).not.toContain(
+      '**Published ids**: none would change',
+    );
 
     // Full text: the digest shows the body, as build and send-test send it, not the summary.
     await writeFile(siteYaml, `${yaml}\ndigest:\n  content: full\n`);
