@@ -1025,13 +1025,18 @@ export function sanitizeArticleHtml(html: string, base: LinkBase): string {
 const ALERT_TITLE = /(<blockquote data-alert="[^"]*">\n)<p><strong>[^<]*<\/strong><\/p>\n/g;
 const FOOTNOTE_REF_HTML = /<sup><a [^>]*\bdata-footnote-ref\b[^>]*>[^<]*<\/a><\/sup>/g;
 
+const IMAGE_HTML = /<img\b[^>]*>/g;
+const ALT = /\balt="([^"]*)"/;
+
 /** The text of the first paragraph, for articles that give no summary. */
 export function firstParagraphText(html: string): string {
   const source = html.includes('data-alert') ? html.replace(ALERT_TITLE, '$1') : html;
-  // A paragraph of only an image (a cover at the top of the body) has no text to summarise: the next one.
   for (const match of source.matchAll(/<p>([\s\S]*?)<\/p>/g)) {
-    const text = htmlToText(mathAsTex((match[1] ?? '').replace(FOOTNOTE_REF_HTML, '')));
-    if (text.trim() !== '') return text;
+    const paragraph = mathAsTex((match[1] ?? '').replace(FOOTNOTE_REF_HTML, ''));
+    // A paragraph of only an image (a cover at the top of the body) has no text to summarise: the next one.
+    if (htmlToText(paragraph.replace(IMAGE_HTML, '')) === '') continue;
+    // An image within a sentence reads as its alt text, as it does with images off.
+    return htmlToText(paragraph.replace(IMAGE_HTML, (img) => ALT.exec(img)?.[1] ?? ''));
   }
   return '';
 }

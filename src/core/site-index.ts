@@ -10,7 +10,7 @@ import type { SiteConfig } from './site.js';
 import type { SitePage } from './site-page.js';
 
 /** Bump when parsing or Markdown rendering changes what an article's HTML or metadata would be. */
-export const RENDERER_VERSION = '25';
+export const RENDERER_VERSION = '26';
 
 /** An article as the index keeps it: its metadata, and hashes of what pages and feeds show of it. */
 export interface IndexedArticle extends ArticleMeta {

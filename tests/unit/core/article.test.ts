@@ -80,6 +80,14 @@ describe('parseArticle: valid articles', () => {
     expect(a.summary).toBe('The ferry left at six.');
   });
 
+  it('reads an image within the first paragraph as its alt text', () => {
+    const a = article(
+      { title: 'A', date: '2026-01-05' },
+      'The plan, as ![a diagram of the queues](/images/q.svg) and ![](/images/deco.png)a table.\n\nMore.',
+    );
+    expect(a.summary).toBe('The plan, as a diagram of the queues and a table.');
+  });
+
   it("leaves an alert's title and footnote numbers out of the summary", () => {
     const alert = article(
       { title: 'A', date: '2026-03-01' },
