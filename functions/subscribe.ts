@@ -27,11 +27,11 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       ? Buffer.from(event.body, 'base64').toString('utf8')
       : event.body
     : '';
-  const { site, theme } = await siteAndTheme(s3, env.CONTENT_BUCKET, publishedTheme, (message, error) =>
+  const { site, theme, nav } = await siteAndTheme(s3, env.CONTENT_BUCKET, publishedTheme, (message, error) =>
     logger.error(message, { error }),
   );
   const response = await handleSubscriptionRequest(
-    { ...fixed, site, theme },
+    { ...fixed, site, theme, nav },
     {
       method: event.requestContext.http.method,
       path: event.rawPath.replace(/^\/api(?=\/)/, ''),

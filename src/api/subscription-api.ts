@@ -170,7 +170,7 @@ export async function handleSubscriptionRequest(
   now: Date,
 ): Promise<ApiResponse> {
   // Linked by its fixed name: the site may ship its own stylesheet, whose fingerprint this function cannot know.
-  const base = pageContext(deps.site, subscriptionTheme(deps));
+  const base = pageContext(deps.site, subscriptionTheme(deps), deps.nav);
   const ctx = { ...base, stylesheet: `${sitePath(deps.site)}/${STABLE_STYLESHEET}` };
   const { site, theme } = ctx;
   const t = (key: string, values?: Record<string, unknown>) => theme.t(key, values);

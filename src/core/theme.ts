@@ -18,6 +18,7 @@ import {
   renderWithLiquid,
   templateLimitErrorOf,
 } from './liquid-sync.js';
+import type { NavPage } from './pages.js';
 import { shortHash } from './short-hash.js';
 import type { SiteConfig } from './site.js';
 import { decodeUtf8, escapeHtml } from './text.js';
@@ -576,17 +577,21 @@ export function themeFor(
  */
 export interface PublishedTheme {
   readonly format: 1;
-  /** A hash of `files`: a publish writes it again only when this changes. */
+  /** A hash of `files` and `nav`: a publish writes it again only when this changes. */
   readonly key: string;
   readonly files: ThemeFiles;
+  /** The navigation the site's pages show (site.yaml's `nav:`), for the subscription pages to show it too. */
+  readonly nav?: readonly NavPage[];
 }
 
-export function publishedThemeOf(overrides: ThemeFiles): PublishedTheme {
+export function publishedThemeOf(overrides: ThemeFiles, nav: readonly NavPage[] = []): PublishedTheme {
   const files: Record<string, string> = {};
   for (const path of Object.keys(overrides).sort()) {
     if (!pageTemplateOf(path)) files[path] = overrides[path] as string;
   }
-  return { format: 1, key: shortHash(JSON.stringify(files)), files };
+  // Without a navigation, the key is what it was before the navigation was handed on: no needless write.
+  if (nav.length === 0) return { format: 1, key: shortHash(JSON.stringify(files)), files };
+  return { format: 1, key: shortHash(JSON.stringify({ files, nav })), files, nav };
 }
 
 /**

@@ -13,8 +13,10 @@ import { FsSiteStore } from '../adapters/fs/site-store.js';
 import { FileSubscriberStore, localSecret } from '../adapters/fs/state.js';
 import { type ArticleSource, parseArticle, prepareToParse } from '../core/article.js';
 import type { RawMessage } from '../core/email.js';
+import type { NavPage } from '../core/pages.js';
 import type { ArticleSourceStore, AttemptLimiter, MailSender, SourceEntry } from '../core/ports.js';
 import type { SiteConfig } from '../core/site.js';
+import { navPages } from '../core/site-page.js';
 import type { Theme } from '../core/theme.js';
 import { buildPreview, MemorySiteIndex } from '../local.js';
 import type { BuildReport } from '../pipeline/build.js';
@@ -153,6 +155,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
   const secret = await localSecret(options.state);
   // The theme of the last build: the subscription pages and emails use the site's own templates too.
   let theme: Theme | undefined;
+  let nav: readonly NavPage[] = [];
   // Why the site could not be built, until the first build that succeeds: every page says so till then.
   let failure: string | undefined;
   // One of each for the preview's life: a limiter per request never limits, and a mailer per request
@@ -167,6 +170,7 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       mail,
       secret,
       ...(theme ? { theme } : {}),
+      nav,
     }),
     {
       port: options.port,
@@ -194,6 +198,10 @@ export async function startPreview(options: PreviewOptions): Promise<Preview> {
       : options.now();
     const report = await buildPreview(site, options.content, output, now, { content, index });
     theme = await loadTheme(site, new FsThemeFiles(options.content));
+    nav = navPages(
+      site,
+      Object.values((await index.load())?.pages ?? {}).map((p) => p.page),
+    ).nav;
     return report;
   };
 

@@ -18,7 +18,13 @@ import {
   parseKeyOf,
   type SiteIndex,
 } from '../core/site-index.js';
-import { type PublishedTheme, publishedThemeOf, type Theme, themeFor } from '../core/theme.js';
+import {
+  type PublishedTheme,
+  publishedThemeOf,
+  type Theme,
+  type ThemeFiles,
+  themeFor,
+} from '../core/theme.js';
 import { isFirstRunOf } from './announce.js';
 import { underLease } from './lease.js';
 import {
@@ -68,14 +74,14 @@ export async function loadTheme(site: SiteConfig, store: ThemeSourceStore | unde
 async function loadThemeAndOverrides(
   site: SiteConfig,
   store: ThemeSourceStore | undefined,
-): Promise<{ theme: Theme; published: PublishedTheme }> {
+): Promise<{ theme: Theme; overrides: ThemeFiles }> {
   const overrides = store ? await store.files() : {};
-  return { theme: themeFor(site, overrides), published: publishedThemeOf(overrides) };
+  return { theme: themeFor(site, overrides), overrides };
 }
 
 async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Date): Promise<PublishOutcome> {
   const { site } = deps;
-  const { theme, published: publishedTheme } = await loadThemeAndOverrides(site, deps.theme);
+  const { theme, overrides } = await loadThemeAndOverrides(site, deps.theme);
   const nowMs = now.getTime();
   const stored = await deps.index.load();
   const parseKey = parseKeyOf(site);
@@ -129,7 +135,12 @@ async function publishLocked(deps: PublishDeps, changes: SourceChanges, now: Dat
   });
   markLive(sources, nowMs);
   // Before anything is announced, so a digest sent after this publish renders with the theme it published.
-  await savePublishedTheme({ store: deps.publishedTheme, index, theme: publishedTheme });
+  await savePublishedTheme({
+    store: deps.publishedTheme,
+    index,
+    // With the navigation: the subscription pages show the same header as the site's.
+    theme: publishedThemeOf(overrides, nav.nav),
+  });
 
   const firstRun = await isFirstRunOf(isFirstRun(stored), deps.announce?.ledger, live);
   const { departed, moves, renamed } = await followDeparturesAndMoves({

@@ -7,6 +7,7 @@ import {
   renderWelcomeMessage,
 } from '../core/email.js';
 import { MailError } from '../core/errors.js';
+import type { NavPage } from '../core/pages.js';
 import type { AttemptLimiter, MailSender, SubscriberStore } from '../core/ports.js';
 import { clientKey, mailboxKey } from '../core/rate-keys.js';
 import type { SiteConfig } from '../core/site.js';
@@ -26,6 +27,8 @@ export interface SubscriptionDeps {
   readonly previousSecret?: string;
   /** What the pages and emails render with (the published theme); the bundled one site.yaml names if absent. */
   readonly theme?: Theme;
+  /** The pages site.yaml's `nav:` lists, as the last publish handed them on: the pages show them too. */
+  readonly nav?: readonly NavPage[];
 }
 
 /** The theme a subscription request renders its page and email with. */

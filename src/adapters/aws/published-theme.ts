@@ -1,6 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import * as z from 'zod';
 import { ConfigError } from '../../core/errors.js';
+import type { NavPage } from '../../core/pages.js';
 import type { PublishedThemeStore } from '../../core/ports.js';
 import type { SiteConfig } from '../../core/site.js';
 import { type PublishedTheme, publishedThemeFor, type Theme, themeFor } from '../../core/theme.js';
@@ -13,6 +14,7 @@ const publishedThemeSchema = z.object({
   format: z.literal(1),
   key: z.string().min(1),
   files: z.record(z.string(), z.string()),
+  nav: z.array(z.object({ name: z.string(), title: z.string() })).optional(),
 });
 
 const statusOf = (error: unknown) =>
@@ -120,12 +122,12 @@ export async function siteAndTheme(
   bucket: string,
   store: PublishedThemeStore,
   warn: (message: string, error: unknown) => void,
-): Promise<{ site: SiteConfig; theme: Theme }> {
+): Promise<{ site: SiteConfig; theme: Theme; nav: readonly NavPage[] }> {
   const published = store.load();
   // Waits for both; a failed theme read is themeOrBundled's to report, after the settings it falls back on.
-  const [site] = await Promise.all([
+  const [site, read] = await Promise.all([
     loadSiteJsonFromBucket(client, bucket),
     published.catch(() => undefined),
   ]);
-  return { site, theme: await themeOrBundled(site, published, warn) };
+  return { site, theme: await themeOrBundled(site, published, warn), nav: read?.nav ?? [] };
 }

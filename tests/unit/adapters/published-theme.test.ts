@@ -56,9 +56,13 @@ describe('S3PublishedTheme', () => {
     // Unchanged: S3 answers the ETag with 304, and the reader hands back what it holds.
     expect(await reader.load()).toBe(read);
 
-    const second = publishedThemeOf({ 'email/digest.txt.liquid': 'Two.\n' });
+    // With the navigation the subscription pages show, which the reader keeps.
+    const second = publishedThemeOf({ 'email/digest.txt.liquid': 'Two.\n' }, [
+      { name: 'about', title: 'About' },
+    ]);
     await new S3PublishedTheme(s3, BUCKET).save(second);
     expect(await reader.load()).toEqual(second);
+    expect(second.nav).toEqual([{ name: 'about', title: 'About' }]);
 
     await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: PUBLISHED_THEME_KEY }));
     expect(await reader.load()).toBeUndefined();

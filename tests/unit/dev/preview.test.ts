@@ -119,6 +119,11 @@ describe("the preview's subscribe API", () => {
         body: 'email=reader%40example.org',
       });
       expect(response.status).toBe(200);
+      // The site's header, with the pages site.yaml's nav lists, as on every page the build wrote.
+      if (i === 0)
+        expect(await response.text()).toMatch(
+          /<nav [^>]*>[\s\S]*<a href="[^"]*\/about\/">About the Gazette<\/a>/,
+        );
     }
     // Within a second: 3 confirmation emails, each in its own file, and none for the 4th request.
     expect(await readdir(join(dir, 'outbox/subscriptions'))).toHaveLength(3);

@@ -37,14 +37,16 @@ const overrides = {
   'article.liquid': `<p class="ours">Our own article.</p>\n${DEFAULT_THEME['article.liquid']}`,
 };
 
-function cloud() {
+function cloud(config = site) {
   const content = new MemorySource();
+  const pages = new MemorySource();
   const theme = new MemoryTheme();
   const published = new MemoryPublishedTheme();
   const ledger = new MemoryLedger();
   const deps = {
-    site,
+    site: config,
     content,
+    pages,
     theme,
     publishedTheme: published,
     output: new MemorySite(),
@@ -54,7 +56,7 @@ function cloud() {
     announce: { ledger, digests: ledger, recipients: anInstantReader },
   };
   const publish = (paths: string[]) => publishChanges(deps, paths, now);
-  return { content, theme, published, ledger, publish };
+  return { content, pages, theme, published, ledger, publish };
 }
 
 describe('the theme the publish hands to the send and subscribe functions', () => {
@@ -131,6 +133,41 @@ describe('the theme the publish hands to the send and subscribe functions', () =
     const text = (await simpleParser(Buffer.from(mail.sent[0]?.data ?? ''))).text ?? '';
     expect(text).toMatch(/^Our own digest\.\n/);
     expect(text).toContain('New');
+  });
+
+  it('hands on the navigation too, so the subscription pages show the same header as the site’s', async () => {
+    const { content, pages, published, publish } = cloud({ ...site, nav: ['about'] });
+    pages.files.set('pages/about.md', '---\ntitle: About the Gazette\n---\nWho we are.\n');
+    content.files.set('posts/a.md', post('A', '2026-05-01'));
+    await publish(['pages/about.md', 'posts/a.md']);
+    const handedOn = await published.load();
+    expect(handedOn?.nav).toEqual([{ name: 'about', title: 'About the Gazette' }]);
+    const page = await handleSubscriptionRequest(
+      {
+        site,
+        subscribers: new MemorySubscribers(),
+        limiter: new MemoryAttempts(),
+        mail: new MemoryMailer(),
+        secret,
+        theme: publishedThemeFor(site, handedOn),
+        nav: handedOn?.nav ?? [],
+      },
+      {
+        method: 'POST',
+        path: '/subscribe',
+        query: new URLSearchParams(),
+        contentType: 'application/x-www-form-urlencoded',
+        body: 'email=ana%40example.org',
+        client: '203.0.113.7',
+      },
+      now,
+    );
+    expect(page.body).toMatch(/<nav [^>]*>[\s\S]*<a href="[^"]*\/about\/">About the Gazette<\/a>/);
+
+    // A new title is handed on by the next publish.
+    pages.files.set('pages/about.md', '---\ntitle: Who we are\n---\nWho we are.\n');
+    await publish(['pages/about.md']);
+    expect((await published.load())?.nav).toEqual([{ name: 'about', title: 'Who we are' }]);
   });
 
   it('writes the theme again only when the site’s own email or subscription files change', async () => {
