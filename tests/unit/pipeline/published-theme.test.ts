@@ -37,6 +37,16 @@ const overrides = {
   'article.liquid': `<p class="ours">Our own article.</p>\n${DEFAULT_THEME['article.liquid']}`,
 };
 
+/** A reader's sign-up through the form, as the API receives it. */
+const signUp = () => ({
+  method: 'POST',
+  path: '/subscribe',
+  query: new URLSearchParams(),
+  contentType: 'application/x-www-form-urlencoded',
+  body: 'email=ana%40example.org',
+  client: '203.0.113.7',
+});
+
 function cloud(config = site) {
   const content = new MemorySource();
   const pages = new MemorySource();
@@ -82,14 +92,7 @@ describe('the theme the publish hands to the send and subscribe functions', () =
         secret,
         theme: publishedThemeFor(site, await published.load()),
       },
-      {
-        method: 'POST',
-        path: '/subscribe',
-        query: new URLSearchParams(),
-        contentType: 'application/x-www-form-urlencoded',
-        body: 'email=ana%40example.org',
-        client: '203.0.113.7',
-      },
+      signUp(),
       now,
     );
     expect(response.status).toBe(200);
@@ -152,14 +155,7 @@ describe('the theme the publish hands to the send and subscribe functions', () =
         theme: publishedThemeFor(site, handedOn),
         nav: handedOn?.nav ?? [],
       },
-      {
-        method: 'POST',
-        path: '/subscribe',
-        query: new URLSearchParams(),
-        contentType: 'application/x-www-form-urlencoded',
-        body: 'email=ana%40example.org',
-        client: '203.0.113.7',
-      },
+      signUp(),
       now,
     );
     expect(page.body).toMatch(/<nav [^>]*>[\s\S]*<a href="[^"]*\/about\/">About the Gazette<\/a>/);
